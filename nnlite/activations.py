@@ -1,0 +1,589 @@
+"""Activation functions ``a = f(z)`` and their backward passes.
+
+Every activation is an :class:`Activation`: calling it gives ``a = f(z)``; its
+``backward(z, a, grad_a)`` gives ``grad_z = J_f(z)^T grad_a``, the vector-Jacobian
+product. For the elementwise functions that is ``f'(z) * grad_a``; softmax and
+log_softmax mix the last axis and use their full Jacobian. ``backward`` receives
+both ``z`` and ``a`` so that a derivative written in terms of the output
+(sigmoid ``a (1 - a)``, tanh ``1 - a^2``) never recomputes the forward pass.
+
+Names and defaults follow ``keras.activations``. Each name is bound to an instance,
+so ``relu(x, max_value=6.0)`` works as a function and ``Dense(4, activation=relu)``
+as an argument.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+from . import config
+
+SQRT_2_OVER_PI = math.sqrt(2.0 / math.pi)
+SELU_ALPHA = 1.6732632423543772
+SELU_SCALE = 1.0507009873554805
+# TensorFlow's exact gelu multiplies by 1/sqrt(2) rounded to float32, even in float64;
+# the same constant here keeps gelu equal to Keras's to the last digit.
+GELU_C = float(np.float32(1 / math.sqrt(2)))
+GELU_CUBIC = float(np.float32(0.044715))  # cast from float32 in TensorFlow too
+
+
+def _float32_attribute(value: float) -> float:
+    """A constant TensorFlow passes as a float32 op attribute (LeakyRelu's alpha), in any dtype."""
+    return float(np.float32(value))
+
+
+def _as_float(x: Any) -> np.ndarray:
+    x = np.asarray(x)
+    return x if np.issubdtype(x.dtype, np.floating) else x.astype(config.floatx())
+
+
+def _sigmoid(z: np.ndarray) -> np.ndarray:
+    """1 / (1 + e^-z) without overflow: e^-|z| is at most 1."""
+    e = np.exp(-np.abs(z))
+    return np.where(z >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
+
+
+def _softplus(z: np.ndarray) -> np.ndarray:
+    """log(1 + e^z) = max(z, 0) + log1p(e^-|z|)."""
+    return np.maximum(z, 0) + np.log1p(np.exp(-np.abs(z)))
+
+
+def _erfc(x: np.ndarray) -> np.ndarray:
+    """1 - erf(x), from SciPy when installed, else Python's math.erfc element by element."""
+    try:
+        from scipy.special import erfc
+    except ImportError:
+        return np.frompyfunc(math.erfc, 1, 1)(x).astype(x.dtype)
+    return erfc(x)
+
+
+class Activation:
+    """a = f(z), with ``backward(z, a, grad_a) -> grad_z``.
+
+    Subclasses set ``name``, take their parameters as keyword arguments and
+    implement ``forward`` and ``backward``.
+    """
+
+    name = "activation"
+
+    def __init__(self, **params: Any) -> None:
+        self.params = params
+        for key, value in params.items():
+            setattr(self, key, value)
+
+    def __call__(self, x: Any, **params: Any) -> np.ndarray:
+        if params:
+            return type(self)(**{**self.params, **params}).forward(_as_float(x))
+        return self.forward(_as_float(x))
+
+    def forward(self, z: np.ndarray) -> np.ndarray:
+        raise NotImplementedError
+
+    def backward(self, z: np.ndarray, a: np.ndarray, grad_a: np.ndarray) -> np.ndarray:
+        raise NotImplementedError
+
+    def get_config(self) -> dict[str, Any]:
+        return dict(self.params)
+
+    def __repr__(self) -> str:
+        args = ", ".join(f"{k}={v!r}" for k, v in self.params.items())
+        return f"activations.{self.name}({args})" if args else f"activations.{self.name}"
+
+
+class Linear(Activation):
+    """a = z."""
+
+    name = "linear"
+
+    def forward(self, z):
+        return z
+
+    def backward(self, z, a, grad_a):
+        return grad_a
+
+
+class Sigmoid(Activation):
+    """a = 1 / (1 + e^-z);  da/dz = a (1 - a)."""
+
+    name = "sigmoid"
+
+    def forward(self, z):
+        return _sigmoid(z)
+
+    def backward(self, z, a, grad_a):
+        return grad_a * a * (1 - a)
+
+
+class Tanh(Activation):
+    """a = tanh z;  da/dz = 1 - a^2."""
+
+    name = "tanh"
+
+    def forward(self, z):
+        return np.tanh(z)
+
+    def backward(self, z, a, grad_a):
+        return grad_a * (1 - a * a)
+
+
+class Exponential(Activation):
+    """a = e^z;  da/dz = a."""
+
+    name = "exponential"
+
+    def forward(self, z):
+        return np.exp(z)
+
+    def backward(self, z, a, grad_a):
+        return grad_a * a
+
+
+class ReLU(Activation):
+    """a = z if z > threshold else 0, clipped at max_value, minus negative_slope * max(threshold - z, 0).
+
+    da/dz = 1 where threshold < z < max_value, negative_slope where z < threshold, else 0.
+    """
+
+    name = "relu"
+
+    def __init__(self, negative_slope: float = 0.0, max_value: float | None = None,
+                 threshold: float = 0.0) -> None:
+        super().__init__(negative_slope=negative_slope, max_value=max_value, threshold=threshold)
+
+    def _slope(self) -> float:
+        """Keras hands the plain leaky case to TensorFlow's LeakyRelu op (float32 alpha)."""
+        plain_leaky = self.max_value is None and self.threshold == 0
+        return _float32_attribute(self.negative_slope) if plain_leaky else self.negative_slope
+
+    def forward(self, z):
+        a = np.where(z > self.threshold, z, 0).astype(z.dtype, copy=False)
+        if self.max_value is not None:
+            a = np.minimum(a, self.max_value)
+        if self.negative_slope != 0:
+            a = a - self._slope() * np.maximum(self.threshold - z, 0)
+        return a
+
+    def backward(self, z, a, grad_a):
+        slope = z > self.threshold
+        if self.max_value is not None:
+            slope = slope & (z < self.max_value)
+        slope = slope.astype(z.dtype)
+        if self.negative_slope != 0:
+            slope += self._slope() * (z < self.threshold).astype(z.dtype)
+        return grad_a * slope
+
+
+class LeakyReLU(Activation):
+    """a = z if z > 0 else negative_slope * z;  da/dz = 1 or negative_slope."""
+
+    name = "leaky_relu"
+
+    def __init__(self, negative_slope: float = 0.2) -> None:
+        super().__init__(negative_slope=negative_slope)
+
+    def forward(self, z):
+        return np.where(z > 0, z, _float32_attribute(self.negative_slope) * z)
+
+    def backward(self, z, a, grad_a):
+        return grad_a * np.where(z > 0, 1, _float32_attribute(self.negative_slope)).astype(z.dtype)
+
+
+class ReLU6(Activation):
+    """a = min(max(z, 0), 6);  da/dz = 1 on (0, 6), else 0."""
+
+    name = "relu6"
+
+    def forward(self, z):
+        return np.clip(z, 0, 6)
+
+    def backward(self, z, a, grad_a):
+        return grad_a * ((z > 0) & (z < 6))
+
+
+class ELU(Activation):
+    """a = z if z > 0 else alpha (e^z - 1);  da/dz = 1 or a + alpha."""
+
+    name = "elu"
+
+    def __init__(self, alpha: float = 1.0) -> None:
+        super().__init__(alpha=alpha)
+
+    def forward(self, z):
+        return np.where(z > 0, z, self.alpha * np.expm1(np.minimum(z, 0)))
+
+    def backward(self, z, a, grad_a):
+        return grad_a * np.where(z > 0, 1, a + self.alpha)
+
+
+class SELU(Activation):
+    """a = scale * (z if z > 0 else alpha (e^z - 1)), with Klambauer et al.'s alpha and scale."""
+
+    name = "selu"
+
+    def forward(self, z):
+        return SELU_SCALE * np.where(z > 0, z, SELU_ALPHA * np.expm1(np.minimum(z, 0)))
+
+    def backward(self, z, a, grad_a):
+        return grad_a * np.where(z > 0, SELU_SCALE, a + SELU_SCALE * SELU_ALPHA)
+
+
+class CELU(Activation):
+    """a = max(z, 0) + alpha (e^(min(z, 0) / alpha) - 1);  da/dz = 1 or e^(z / alpha)."""
+
+    name = "celu"
+
+    def __init__(self, alpha: float = 1.0) -> None:
+        super().__init__(alpha=alpha)
+
+    def forward(self, z):
+        return np.maximum(z, 0) + self.alpha * np.expm1(np.minimum(z, 0) / self.alpha)
+
+    def backward(self, z, a, grad_a):
+        return grad_a * np.where(z > 0, 1, np.exp(np.minimum(z, 0) / self.alpha))
+
+
+class Softplus(Activation):
+    """a = log(1 + e^z);  da/dz = sigmoid(z)."""
+
+    name = "softplus"
+
+    def forward(self, z):
+        return _softplus(z)
+
+    def backward(self, z, a, grad_a):
+        return grad_a * _sigmoid(z)
+
+
+class Softsign(Activation):
+    """a = z / (1 + |z|);  da/dz = 1 / (1 + |z|)^2."""
+
+    name = "softsign"
+
+    def forward(self, z):
+        return z / (1 + np.abs(z))
+
+    def backward(self, z, a, grad_a):
+        return grad_a / np.square(1 + np.abs(z))
+
+
+class SiLU(Activation):
+    """a = z sigmoid(z) (swish);  da/dz = s (1 + z (1 - s)) with s = sigmoid(z)."""
+
+    name = "silu"
+
+    def forward(self, z):
+        return z * _sigmoid(z)
+
+    def backward(self, z, a, grad_a):
+        s = _sigmoid(z)
+        return grad_a * s * (1 + z * (1 - s))
+
+
+class Mish(Activation):
+    """a = z tanh(softplus(z));  da/dz = t + z (1 - t^2) sigmoid(z) with t = tanh(softplus(z))."""
+
+    name = "mish"
+
+    def forward(self, z):
+        return z * np.tanh(_softplus(z))
+
+    def backward(self, z, a, grad_a):
+        t = np.tanh(_softplus(z))
+        return grad_a * (t + z * (1 - t * t) * _sigmoid(z))
+
+
+class GELU(Activation):
+    """a = z Phi(z) = 0.5 z erfc(-c z) with c = 1/sqrt 2; approximate: 0.5 z (1 + tanh(sqrt(2/pi)(z + 0.044715 z^3))).
+
+    Exact: da/dz = 0.5 erfc(-c z) + c z e^(-c^2 z^2) / sqrt(pi). Approximate:
+    0.5 (1 + t) + 0.5 z (1 - t^2) u' with u' = sqrt(2/pi) (1 + 3 * 0.044715 z^2).
+    c is 1/sqrt 2 rounded to float32, as TensorFlow has it (see GELU_C).
+    """
+
+    name = "gelu"
+
+    def __init__(self, approximate: bool = False) -> None:
+        super().__init__(approximate=approximate)
+
+    def forward(self, z):
+        if self.approximate:
+            return 0.5 * z * (1 + np.tanh(SQRT_2_OVER_PI * (z + GELU_CUBIC * z**3)))
+        return 0.5 * z * _erfc(-GELU_C * z)
+
+    def backward(self, z, a, grad_a):
+        if self.approximate:
+            t = np.tanh(SQRT_2_OVER_PI * (z + GELU_CUBIC * z**3))
+            du = SQRT_2_OVER_PI * (1 + 3 * GELU_CUBIC * z * z)
+            return grad_a * (0.5 * (1 + t) + 0.5 * z * (1 - t * t) * du)
+        density = GELU_C / math.sqrt(math.pi) * np.exp(-(GELU_C * z) ** 2)
+        return grad_a * (0.5 * _erfc(-GELU_C * z) + z * density)
+
+
+class HardSigmoid(Activation):
+    """a = clip(z / 6 + 1/2, 0, 1);  da/dz = 1/6 on (-3, 3), else 0."""
+
+    name = "hard_sigmoid"
+
+    def forward(self, z):
+        return np.clip(z + 3, 0, 6) / 6
+
+    def backward(self, z, a, grad_a):
+        return grad_a * ((z > -3) & (z < 3)) / 6
+
+
+class HardSiLU(Activation):
+    """a = z hard_sigmoid(z);  da/dz = hard_sigmoid(z) + z / 6 on (-3, 3)."""
+
+    name = "hard_silu"
+
+    def forward(self, z):
+        return z * (np.clip(z + 3, 0, 6) / 6)
+
+    def backward(self, z, a, grad_a):
+        return grad_a * (np.clip(z + 3, 0, 6) / 6 + z * ((z > -3) & (z < 3)) / 6)
+
+
+class HardTanh(Activation):
+    """a = clip(z, -1, 1);  da/dz = 1 on (-1, 1), else 0."""
+
+    name = "hard_tanh"
+
+    def forward(self, z):
+        return np.clip(z, -1, 1)
+
+    def backward(self, z, a, grad_a):
+        return grad_a * (np.abs(z) < 1)
+
+
+class LogSigmoid(Activation):
+    """a = log sigmoid(z) = -softplus(-z);  da/dz = sigmoid(-z)."""
+
+    name = "log_sigmoid"
+
+    def forward(self, z):
+        return -_softplus(-z)
+
+    def backward(self, z, a, grad_a):
+        return grad_a * _sigmoid(-z)
+
+
+class SparsePlus(Activation):
+    """a = 0 for z <= -1, (z + 1)^2 / 4 for -1 < z < 1, z for z >= 1;  da/dz = 0, (z + 1)/2, 1."""
+
+    name = "sparse_plus"
+
+    def forward(self, z):
+        return np.where(z <= -1, 0, np.where(z < 1, 0.25 * (z + 1) ** 2, z)).astype(z.dtype)
+
+    def backward(self, z, a, grad_a):
+        return grad_a * np.where(z <= -1, 0, np.where(z < 1, 0.5 * (z + 1), 1)).astype(z.dtype)
+
+
+class SparseSigmoid(Activation):
+    """a = 0 for z <= -1, (z + 1) / 2 for -1 < z < 1, 1 for z >= 1;  da/dz = 1/2 on (-1, 1)."""
+
+    name = "sparse_sigmoid"
+
+    def forward(self, z):
+        return np.clip(0.5 * (z + 1), 0, 1)
+
+    def backward(self, z, a, grad_a):
+        return grad_a * (np.abs(z) < 1) * 0.5
+
+
+class Squareplus(Activation):
+    """a = (z + sqrt(z^2 + b)) / 2;  da/dz = (1 + z / sqrt(z^2 + b)) / 2."""
+
+    name = "squareplus"
+
+    def __init__(self, b: float = 4.0) -> None:
+        super().__init__(b=b)
+
+    def forward(self, z):
+        return 0.5 * (z + np.sqrt(z * z + self.b))
+
+    def backward(self, z, a, grad_a):
+        return grad_a * 0.5 * (1 + z / np.sqrt(z * z + self.b))
+
+
+class TanhShrink(Activation):
+    """a = z - tanh z;  da/dz = tanh^2 z."""
+
+    name = "tanh_shrink"
+
+    def forward(self, z):
+        return z - np.tanh(z)
+
+    def backward(self, z, a, grad_a):
+        return grad_a * np.square(np.tanh(z))
+
+
+class SoftShrink(Activation):
+    """a = z - threshold if z > threshold, z + threshold if z < -threshold, else 0;  da/dz = [|z| > threshold]."""
+
+    name = "soft_shrink"
+
+    def __init__(self, threshold: float = 0.5) -> None:
+        super().__init__(threshold=threshold)
+
+    def forward(self, z):
+        return np.sign(z) * np.maximum(np.abs(z) - self.threshold, 0)
+
+    def backward(self, z, a, grad_a):
+        return grad_a * (np.abs(z) > self.threshold)
+
+
+class HardShrink(Activation):
+    """a = z if |z| > threshold else 0;  da/dz = [|z| > threshold]."""
+
+    name = "hard_shrink"
+
+    def __init__(self, threshold: float = 0.5) -> None:
+        super().__init__(threshold=threshold)
+
+    def forward(self, z):
+        return np.where(np.abs(z) > self.threshold, z, 0).astype(z.dtype)
+
+    def backward(self, z, a, grad_a):
+        return grad_a * (np.abs(z) > self.threshold)
+
+
+class Softmax(Activation):
+    """a_i = e^(z_i - max z) / sum_j e^(z_j - max z) over ``axis``.
+
+    The Jacobian is diag(a) - a a^T, so grad_z = a * (grad_a - sum_j grad_a_j a_j).
+    """
+
+    name = "softmax"
+
+    def __init__(self, axis: int = -1) -> None:
+        super().__init__(axis=axis)
+
+    def forward(self, z):
+        e = np.exp(z - z.max(axis=self.axis, keepdims=True))
+        return e / e.sum(axis=self.axis, keepdims=True)
+
+    def backward(self, z, a, grad_a):
+        return a * (grad_a - (grad_a * a).sum(axis=self.axis, keepdims=True))
+
+
+class LogSoftmax(Activation):
+    """a_i = z_i - max z - log sum_j e^(z_j - max z) over ``axis``.
+
+    The Jacobian is I - 1 softmax(z)^T, so grad_z = grad_a - softmax(z) sum_j grad_a_j,
+    with softmax(z) = e^a.
+    """
+
+    name = "log_softmax"
+
+    def __init__(self, axis: int = -1) -> None:
+        super().__init__(axis=axis)
+
+    def forward(self, z):
+        shifted = z - z.max(axis=self.axis, keepdims=True)
+        return shifted - np.log(np.exp(shifted).sum(axis=self.axis, keepdims=True))
+
+    def backward(self, z, a, grad_a):
+        return grad_a - np.exp(a) * grad_a.sum(axis=self.axis, keepdims=True)
+
+
+class NumericalActivation(Activation):
+    """A user's elementwise callable ``a = f(z)``, differentiated by central differences.
+
+    da/dz ~ (f(z + h) - f(z - h)) / 2h with h = cbrt(eps) * max(1, |z|), computed in
+    float64. Good to about 1e-10 relative in float64; subclass :class:`Activation` and
+    write ``backward`` to get an exact derivative.
+    """
+
+    name = "numerical"
+
+    def __init__(self, function: Callable[[np.ndarray], Any]) -> None:
+        super().__init__()
+        self.function = function
+        self.name = getattr(function, "__name__", type(function).__name__)
+
+    def forward(self, z):
+        return np.asarray(self.function(z), dtype=z.dtype)
+
+    def backward(self, z, a, grad_a):
+        z64 = z.astype(np.float64)
+        h = np.cbrt(np.finfo(np.float64).eps) * np.maximum(1.0, np.abs(z64))
+        f = self.function
+        slope = (np.asarray(f(z64 + h), np.float64) - np.asarray(f(z64 - h), np.float64)) / (2 * h)
+        return (grad_a * slope).astype(z.dtype)
+
+    def __repr__(self) -> str:
+        return f"NumericalActivation({self.name})"
+
+
+linear = Linear()
+sigmoid = Sigmoid()
+tanh = Tanh()
+exponential = Exponential()
+relu = ReLU()
+leaky_relu = LeakyReLU()
+relu6 = ReLU6()
+elu = ELU()
+selu = SELU()
+celu = CELU()
+softplus = Softplus()
+softsign = Softsign()
+silu = swish = SiLU()
+mish = Mish()
+gelu = GELU()
+hard_sigmoid = HardSigmoid()
+hard_silu = hard_swish = HardSiLU()
+hard_tanh = HardTanh()
+log_sigmoid = LogSigmoid()
+sparse_plus = SparsePlus()
+sparse_sigmoid = SparseSigmoid()
+squareplus = Squareplus()
+tanh_shrink = TanhShrink()
+soft_shrink = SoftShrink()
+hard_shrink = HardShrink()
+softmax = Softmax()
+log_softmax = LogSoftmax()
+
+_ACTIVATIONS: dict[str, Activation] = {
+    f.name: f
+    for f in (linear, sigmoid, tanh, exponential, relu, leaky_relu, relu6, elu, selu, celu,
+              softplus, softsign, silu, mish, gelu, hard_sigmoid, hard_silu, hard_tanh,
+              log_sigmoid, sparse_plus, sparse_sigmoid, squareplus, tanh_shrink, soft_shrink,
+              hard_shrink, softmax, log_softmax)
+}
+_ACTIVATIONS["swish"] = silu
+_ACTIVATIONS["hard_swish"] = hard_silu
+
+
+def names() -> list[str]:
+    """Every name :func:`get` accepts."""
+    return sorted(_ACTIVATIONS)
+
+
+def get(identifier: str | Activation | Callable | None) -> Activation:
+    """An :class:`Activation` from a name, an Activation, a plain callable, or None (linear)."""
+    if identifier is None:
+        return linear
+    if isinstance(identifier, Activation):
+        return identifier
+    if isinstance(identifier, str):
+        if identifier not in _ACTIVATIONS:
+            raise ValueError(
+                f"Unknown activation {identifier!r}. Valid names: {', '.join(names())}."
+            )
+        return _ACTIVATIONS[identifier]
+    if callable(identifier):
+        return NumericalActivation(identifier)
+    raise TypeError(
+        "activation must be a name, an nnlite.activations.Activation, a callable or None; "
+        f"got {type(identifier).__name__}: {identifier!r}."
+    )
+
+
+def serialize(activation: Activation) -> str:
+    """The name Keras writes in a layer config."""
+    return activation.name

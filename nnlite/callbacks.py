@@ -1,0 +1,155 @@
+"""Callbacks: code that ``fit`` calls at the start and end of training, epochs and batches.
+
+The hooks and their order are Keras's. ``History`` records the epoch logs and is
+returned by ``fit``; ``ProgbarLogger`` prints progress (``verbose=1`` a bar updated in
+place, ``verbose=2`` a line per epoch).
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from typing import Any
+
+
+class Callback:
+    """Base class: override the hooks you need. ``self.model`` is the model being fitted."""
+
+    def __init__(self) -> None:
+        self.model: Any = None
+        self.params: dict[str, Any] = {}
+
+    def set_model(self, model: Any) -> None:
+        self.model = model
+
+    def set_params(self, params: dict[str, Any]) -> None:
+        self.params = params
+
+    def on_train_begin(self, logs=None): ...
+    def on_train_end(self, logs=None): ...
+    def on_epoch_begin(self, epoch, logs=None): ...
+    def on_epoch_end(self, epoch, logs=None): ...
+    def on_train_batch_begin(self, batch, logs=None): ...
+    def on_train_batch_end(self, batch, logs=None): ...
+    def on_test_begin(self, logs=None): ...
+    def on_test_end(self, logs=None): ...
+    def on_test_batch_begin(self, batch, logs=None): ...
+    def on_test_batch_end(self, batch, logs=None): ...
+    def on_predict_begin(self, logs=None): ...
+    def on_predict_end(self, logs=None): ...
+    def on_predict_batch_begin(self, batch, logs=None): ...
+    def on_predict_batch_end(self, batch, logs=None): ...
+
+
+class History(Callback):
+    """``history[name]`` lists one float per epoch; ``epoch`` lists the epoch indices."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.history: dict[str, list[float]] = {}
+        self.epoch: list[int] = []
+
+    def on_train_begin(self, logs=None):
+        self.epoch = []
+
+    def on_epoch_end(self, epoch, logs=None):
+        self.epoch.append(epoch)
+        for key, value in (logs or {}).items():
+            self.history.setdefault(key, []).append(float(value))
+
+    def __repr__(self) -> str:
+        return f"<History epochs={len(self.epoch)} keys={list(self.history)}>"
+
+
+def format_logs(logs: dict[str, float]) -> str:
+    """' - loss: 0.1234 - val_loss: 5.0000e-04' (%.4f, or %.4e below 1e-3)."""
+    parts = []
+    for key, value in logs.items():
+        value = float(value)
+        text = f"{value:.4e}" if 0 < abs(value) < 1e-3 else f"{value:.4f}"
+        parts.append(f"{key}: {text}")
+    return "".join(f" - {p}" for p in parts)
+
+
+def _time_per_step(seconds: float, steps: int) -> str:
+    per = seconds / max(steps, 1)
+    return f"{per * 1e3:.0f}ms/step" if per >= 1e-3 else f"{per * 1e6:.0f}us/step"
+
+
+class ProgbarLogger(Callback):
+    """Progress as Keras prints it.
+
+    Both print "Epoch i/E" when E > 1. verbose=1: one bar per epoch, redrawn in place
+    at most ten times a second (tqdm, when installed; else the verbose=2 line).
+    verbose=2: "steps/steps - 1s - 3ms/step - loss: 0.1234 - val_loss: 0.2345".
+    """
+
+    def __init__(self, verbose: int = 1, stream: Any = None) -> None:
+        super().__init__()
+        self.verbose = verbose
+        self.stream = stream
+        self._bar: Any = None
+
+    def _out(self):
+        return self.stream if self.stream is not None else sys.stdout
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self._start = time.perf_counter()
+        self._seen = 0
+        if self.verbose and self.params.get("epochs", 1) > 1:
+            print(f"Epoch {epoch + 1}/{self.params['epochs']}", file=self._out())
+        if self.verbose == 1:
+            try:
+                from tqdm.auto import tqdm
+            except ImportError:
+                return
+            self._bar = tqdm(total=self.params.get("steps"), file=self._out(), leave=True,
+                             mininterval=0.1, ascii=" =",
+                             bar_format="{n_fmt}/{total_fmt} [{bar:20}] {desc}")
+
+    def _timing(self, steps: int) -> str:
+        seconds = time.perf_counter() - self._start
+        return f"{seconds:.0f}s {_time_per_step(seconds, steps)}"
+
+    def on_train_batch_end(self, batch, logs=None):
+        self._seen = batch + 1
+        if self._bar is not None:
+            self._bar.set_description_str(f"{self._timing(self._seen)}{format_logs(logs or {})}",
+                                      refresh=False)
+            self._bar.update(1)
+
+    def on_epoch_end(self, epoch, logs=None):
+        steps = self.params.get("steps") or self._seen
+        seconds = time.perf_counter() - self._start
+        if self._bar is not None:
+            self._bar.set_description_str(f"{self._timing(steps)}{format_logs(logs or {})}", refresh=False)
+            self._bar.close()
+            self._bar = None
+        elif self.verbose:
+            print(f"{steps}/{steps} - {seconds:.0f}s - {_time_per_step(seconds, steps)}"
+                  f"{format_logs(logs or {})}", file=self._out())
+
+    def on_train_end(self, logs=None):
+        if self._bar is not None:
+            self._bar.close()
+            self._bar = None
+
+
+class CallbackList:
+    """Calls each hook on every callback, in order."""
+
+    def __init__(self, callbacks: list[Callback], model: Any, params: dict[str, Any]) -> None:
+        self.callbacks = callbacks
+        for cb in callbacks:
+            cb.set_model(model)
+            cb.set_params(params)
+
+    def __getattr__(self, hook: str):
+        if not hook.startswith("on_"):
+            raise AttributeError(hook)
+
+        def call(*args, **kwargs):
+            for cb in self.callbacks:
+                getattr(cb, hook)(*args, **kwargs)
+
+        return call

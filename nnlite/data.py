@@ -1,0 +1,96 @@
+"""Checking and batching the arrays given to fit, evaluate and predict.
+
+Every check here runs before any weight changes, and says what was wrong, what was
+expected and what arrived.
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+from collections.abc import Iterator
+from typing import Any
+
+import numpy as np
+
+
+def as_array(value: Any, name: str, dtype: str | None = None) -> np.ndarray:
+    """``value`` as a non-empty numeric array with finite values (cast to ``dtype`` if given)."""
+    if value is None:
+        raise ValueError(f"{name} is missing: expected an array, got None.")
+    if isinstance(value, (str, bytes)):
+        raise TypeError(f"{name} must be numeric, got a string: {value!r:.60}.")
+    try:
+        array = np.asarray(value)
+    except ValueError as err:  # NumPy refuses ragged nested lists
+        raise ValueError(f"{name} is ragged: its rows have different lengths ({err}).") from None
+    if array.dtype == object:
+        raise ValueError(f"{name} is ragged or holds non-numbers: rows must all have the same length.")
+    if not (np.issubdtype(array.dtype, np.number) or array.dtype == np.bool_):
+        raise TypeError(f"{name} must be numeric, got an array of dtype {array.dtype}.")
+    if array.ndim == 0:
+        raise ValueError(f"{name} must have a batch axis, got the scalar {array!r}.")
+    if array.size == 0:
+        raise ValueError(f"{name} is empty (shape {array.shape}): expected at least one sample.")
+    if dtype is not None:
+        array = array.astype(dtype, copy=False)
+    if np.issubdtype(array.dtype, np.floating) and not np.all(np.isfinite(array)):
+        bad = np.argwhere(~np.isfinite(array))[0]
+        raise ValueError(
+            f"{name} contains NaN or inf (first at index {tuple(int(i) for i in bad)}); "
+            "expected finite numbers."
+        )
+    return array
+
+
+def check_int(value: Any, name: str, minimum: int) -> int:
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+        raise TypeError(f"{name} must be an integer >= {minimum}, got {value!r}.")
+    if value < minimum:
+        raise ValueError(f"{name} must be an integer >= {minimum}, got {value}.")
+    return int(value)
+
+
+def check_rows(arrays: dict[str, np.ndarray | None]) -> int:
+    """All given arrays have the same number of rows; return it."""
+    rows = {name: a.shape[0] for name, a in arrays.items() if a is not None}
+    if len(set(rows.values())) > 1:
+        shown = ", ".join(f"{name} has {n}" for name, n in rows.items())
+        raise ValueError(f"Row counts differ: {shown}; expected one row per sample in each.")
+    return next(iter(rows.values()))
+
+
+def as_sample_weight(value: Any, rows: int, name: str = "sample_weight") -> np.ndarray | None:
+    if value is None:
+        return None
+    s = as_array(value, name)
+    if s.ndim == 2 and s.shape[1] == 1:
+        s = s[:, 0]
+    if s.shape != (rows,):
+        raise ValueError(f"{name} must have shape ({rows},), one weight per sample; got {s.shape}.")
+    return s
+
+
+def split_validation(arrays: list[np.ndarray | None], fraction: Any) -> tuple[list, list]:
+    """Keras's validation_split: the LAST ``fraction`` of rows, taken before any shuffling."""
+    if isinstance(fraction, bool) or not isinstance(fraction, numbers.Real) or not 0 < fraction < 1:
+        raise ValueError(f"validation_split must be a float in (0, 1), got {fraction!r}.")
+    rows = next(a for a in arrays if a is not None).shape[0]
+    split = int(math.floor(rows * (1.0 - fraction)))
+    if split == 0 or split == rows:
+        raise ValueError(
+            f"validation_split={fraction} leaves {split} training and {rows - split} validation "
+            f"rows out of {rows}; both must be non-empty."
+        )
+    head = [None if a is None else a[:split] for a in arrays]
+    tail = [None if a is None else a[split:] for a in arrays]
+    return head, tail
+
+
+def batches(rows: int, batch_size: int, order: np.ndarray | None = None) -> Iterator[np.ndarray | slice]:
+    """Consecutive batches of indices (slices when unshuffled); the last may be partial."""
+    for start in range(0, rows, batch_size):
+        if order is None:
+            yield slice(start, min(start + batch_size, rows))
+        else:
+            yield order[start:start + batch_size]

@@ -1,0 +1,198 @@
+"""Optimizers: turn gradients into weight updates, step by step as Keras 3 does.
+
+One step of :meth:`Optimizer.apply`, in Keras's order:
+
+1. clip the gradients (``clipnorm`` per tensor g c / max(|g|, c), ``global_clipnorm``
+   over all tensors together, or ``clipvalue`` elementwise; at most one of them);
+2. decoupled weight decay ``w <- w - w * weight_decay * lr``;
+3. the optimizer's own update with ``lr = learning_rate(iterations)``;
+4. ``iterations += 1``.
+
+Optimizers are listed in order of increasing complexity. Each keeps its state (a
+momentum, a second moment) as arrays beside the variables, built on the first step.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import numpy as np
+
+from .variables import Variable
+
+
+def as_cast_constant(value: float) -> float:
+    """A Python-float hyperparameter as Keras applies it: ``ops.cast(value, dtype)``
+    first makes a float32 tensor, so momentum 0.9 acts as 0.8999999761581421 even in
+    float64. (The learning rate is a variable of floatx and is not rounded.)"""
+    return float(np.float32(value))
+
+
+def _check_rate(name: str, value: Any) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float, np.floating, np.integer)):
+        raise TypeError(f"{name} must be a float, got {type(value).__name__}: {value!r}.")
+    value = float(value)
+    if not math.isfinite(value) or value < 0:
+        raise ValueError(f"{name} must be a finite number >= 0, got {value!r}.")
+    return value
+
+
+def _check_unit(name: str, value: Any) -> float:
+    value = _check_rate(name, value)
+    if value > 1:
+        raise ValueError(f"{name} must be in [0, 1], got {value!r}.")
+    return value
+
+
+class Optimizer:
+    """Base class: clipping, weight decay, learning rate (float or schedule), iterations."""
+
+    name = "optimizer"
+
+    def __init__(self, learning_rate: float | Callable[[int], float] = 0.001,
+                 weight_decay: float | None = None, clipnorm: float | None = None,
+                 clipvalue: float | None = None, global_clipnorm: float | None = None,
+                 name: str | None = None, **kwargs: Any) -> None:
+        if "lr" in kwargs:
+            raise TypeError("Unknown argument lr=: use learning_rate= (as in Keras 3).")
+        if kwargs:
+            raise TypeError(f"Unknown arguments for {type(self).__name__}: {sorted(kwargs)}.")
+        if callable(learning_rate):
+            self.learning_rate = learning_rate
+        else:
+            self.learning_rate = _check_rate("learning_rate", learning_rate)
+        clips = {"clipnorm": clipnorm, "clipvalue": clipvalue, "global_clipnorm": global_clipnorm}
+        set_clips = [k for k, v in clips.items() if v is not None]
+        if len(set_clips) > 1:
+            raise ValueError(f"Only one of clipnorm, clipvalue, global_clipnorm may be set; got {set_clips}.")
+        for key, value in clips.items():
+            setattr(self, key, None if value is None else _check_rate(key, value))
+        self.weight_decay = None if weight_decay is None else _check_rate("weight_decay", weight_decay)
+        self.name = name or self.name
+        self.iterations = 0
+        self._slots: list[dict[str, np.ndarray]] | None = None
+
+    # -- the step -------------------------------------------------------------------
+    def current_learning_rate(self) -> float:
+        """lr for the coming step: the float, or the schedule at ``iterations``."""
+        if callable(self.learning_rate):
+            return float(self.learning_rate(self.iterations))
+        return self.learning_rate
+
+    def build(self, variables: Sequence[Variable]) -> None:
+        """Create the per-variable state (see :meth:`slots`)."""
+        self._slots = [self.slots(v.value) for v in variables]
+
+    def slots(self, w: np.ndarray) -> dict[str, np.ndarray]:
+        """The state this optimizer keeps for one variable (none by default)."""
+        return {}
+
+    def clip(self, grads: list[np.ndarray]) -> list[np.ndarray]:
+        """Apply clipnorm, global_clipnorm or clipvalue."""
+        if self.clipnorm is not None:
+            c = self.clipnorm
+            return [g * (c / max(float(np.sqrt(np.sum(g * g))), c)) for g in grads]
+        if self.global_clipnorm is not None:
+            c = self.global_clipnorm
+            norm = math.sqrt(sum(float(np.sum(g * g)) for g in grads))
+            return [g * (c / max(norm, c)) for g in grads]
+        if self.clipvalue is not None:
+            return [np.clip(g, -self.clipvalue, self.clipvalue) for g in grads]
+        return grads
+
+    def apply(self, grads: Sequence[np.ndarray], variables: Sequence[Variable]) -> None:
+        """One step: clip, decay, update every variable in place, count the step."""
+        if len(grads) != len(variables):
+            raise ValueError(f"Got {len(grads)} gradients for {len(variables)} variables.")
+        if self._slots is None:
+            self.build(variables)
+        elif len(self._slots) != len(variables):
+            raise ValueError(
+                f"This optimizer was built for {len(self._slots)} variables and now got "
+                f"{len(variables)}; use a new optimizer for a different model."
+            )
+        lr = self.current_learning_rate()
+        grads = self.clip(list(grads))
+        if self.weight_decay:
+            wd = as_cast_constant(self.weight_decay)
+            for v in variables:
+                v.value -= v.value * wd * lr
+        for g, v, state in zip(grads, variables, self._slots):
+            self.update(v.value, g.astype(v.dtype, copy=False), v.dtype.type(lr), state)
+        self.iterations += 1
+
+    def apply_gradients(self, grads_and_vars: Sequence[tuple[np.ndarray, Variable]]) -> None:
+        """Keras's spelling: ``apply_gradients(zip(grads, variables))``."""
+        pairs = list(grads_and_vars)
+        self.apply([g for g, _ in pairs], [v for _, v in pairs])
+
+    def update(self, w: np.ndarray, g: np.ndarray, lr: np.floating, state: dict[str, np.ndarray]) -> None:
+        """Change ``w`` in place from its gradient ``g``."""
+        raise NotImplementedError
+
+    # -- description ------------------------------------------------------------------
+    def get_config(self) -> dict[str, Any]:
+        lr = self.learning_rate
+        return {"name": self.name, "learning_rate": lr if not callable(lr) else repr(lr),
+                "weight_decay": self.weight_decay, "clipnorm": self.clipnorm,
+                "global_clipnorm": self.global_clipnorm, "clipvalue": self.clipvalue}
+
+    def __repr__(self) -> str:
+        shown = {k: v for k, v in self.get_config().items() if v is not None and k != "name"}
+        return f"{type(self).__name__}({', '.join(f'{k}={v!r}' for k, v in shown.items())})"
+
+
+class SGD(Optimizer):
+    """w <- w - lr g.
+
+    With momentum mu: m <- mu m - lr g, then w <- w + m;
+    Nesterov: w <- w + mu m - lr g with the new m. (mu as Keras casts it: float32.)
+    """
+
+    name = "SGD"
+
+    def __init__(self, learning_rate=0.01, momentum: float = 0.0, nesterov: bool = False, **kwargs):
+        super().__init__(learning_rate, **kwargs)
+        self.momentum = _check_unit("momentum", momentum)
+        self.nesterov = bool(nesterov)
+
+    def slots(self, w):
+        return {"m": np.zeros_like(w)} if self.momentum else {}
+
+    def update(self, w, g, lr, state):
+        if not self.momentum:
+            w -= lr * g
+            return
+        mu = as_cast_constant(self.momentum)
+        m = state["m"]
+        m *= mu
+        m -= lr * g
+        if self.nesterov:
+            w += mu * m - lr * g
+        else:
+            w += m
+
+    def get_config(self):
+        return {**super().get_config(), "momentum": self.momentum, "nesterov": self.nesterov}
+
+
+_OPTIMIZERS: dict[str, type[Optimizer]] = {"sgd": SGD}
+
+
+def names() -> list[str]:
+    """Every name :func:`get` accepts."""
+    return sorted(_OPTIMIZERS)
+
+
+def get(identifier: str | Optimizer) -> Optimizer:
+    """An optimizer from a name (``"sgd"``, ``"SGD"``...) or an Optimizer instance."""
+    if isinstance(identifier, Optimizer):
+        return identifier
+    if isinstance(identifier, str):
+        cls = _OPTIMIZERS.get(identifier.lower())
+        if cls is None:
+            raise ValueError(f"Unknown optimizer {identifier!r}. Valid names: {', '.join(names())}.")
+        return cls()
+    raise TypeError(f"optimizer must be a name or an nnlite.optimizers.Optimizer; got {identifier!r}.")

@@ -1,0 +1,53 @@
+"""Building the same model in Keras and nnlite, and comparing numbers."""
+
+from __future__ import annotations
+
+import numpy as np
+
+import nnlite
+
+
+def assert_close(actual, expected, rtol, what="", floor=None):
+    """Relative agreement to ``rtol``, with an absolute floor for entries near zero.
+
+    The floor is max(rtol / 1000, 64 ulp of the reference's dtype) times max|expected|:
+    an entry a thousand times smaller than the array's largest, or within a few dozen
+    rounding steps of zero, has no meaningful relative error (in float32 a saturated
+    tanh rounds to +-1 and 1 - t^2 keeps only its rounding noise). Finite-difference
+    checks pass their own ``floor``: the rounding noise of the difference quotient.
+    """
+    eps = float(np.finfo(np.result_type(np.asarray(expected).dtype, np.float32)).eps)
+    actual = np.asarray(actual, dtype=np.float64)
+    expected = np.asarray(expected, dtype=np.float64)
+    assert actual.shape == expected.shape, f"{what}: shape {actual.shape} != {expected.shape}"
+    scale = max(float(np.max(np.abs(expected), initial=0.0)), 1e-30)
+    if floor is None:
+        floor = max(rtol * 1e-3, 64 * eps) * scale
+    np.testing.assert_allclose(actual, expected, rtol=rtol, atol=floor, err_msg=what)
+
+
+def keras_twin(keras, model: nnlite.Sequential):
+    """A Keras Sequential with the same layers and the same weights as ``model``."""
+    layers = [keras.Input(shape=model.input_shape[1:])]
+    for layer in model.layers:
+        layers.append(keras.layers.Dense(layer.units, activation=layer.activation.name,
+                                         use_bias=layer.use_bias))
+    twin = keras.Sequential(layers)
+    twin.set_weights(model.get_weights())
+    return twin
+
+
+def dense_model(sizes, activations, use_bias=True, seed=0):
+    """nnlite model: Input(sizes[0]) then Dense(sizes[i]) with the given activations."""
+    init = nnlite.initializers.GlorotUniform(seed=seed)
+    layers = [nnlite.Input(shape=(sizes[0],))]
+    for units, act in zip(sizes[1:], activations):
+        layers.append(nnlite.layers.Dense(units, activation=act, use_bias=use_bias,
+                                          kernel_initializer=init,
+                                          bias_initializer=nnlite.initializers.RandomNormal(seed=seed + 1)))
+    return nnlite.Sequential(layers)
+
+
+# Central differences with h = 1e-6 on O(1) values carry rounding noise of about
+# eps / h = 2e-10; comparisons against them use this absolute floor.
+FD_FLOOR = 1e-8

@@ -1,0 +1,57 @@
+"""Initialisers: the documented ranges and spreads, and reproducibility from a seed."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+from nnlite import initializers
+
+
+@pytest.mark.parametrize(("name", "limit"), [
+    ("glorot_uniform", math.sqrt(6 / (200 + 300))),
+    ("he_uniform", math.sqrt(6 / 200)),
+    ("lecun_uniform", math.sqrt(3 / 200)),
+])
+def test_uniform_limits_and_variance(name, limit):
+    w = initializers.get(name).__class__(seed=0)((200, 300))
+    assert w.dtype == np.float32
+    assert np.abs(w).max() <= limit
+    assert np.abs(w).max() > 0.99 * limit
+    assert w.var() == pytest.approx(limit**2 / 3, rel=0.02)
+
+
+@pytest.mark.parametrize(("name", "std"), [
+    ("glorot_normal", math.sqrt(2 / (200 + 300))),
+    ("he_normal", math.sqrt(2 / 200)),
+    ("lecun_normal", math.sqrt(1 / 200)),
+])
+def test_truncated_normal_spread(name, std):
+    w = initializers.get(name).__class__(seed=0)((200, 300))
+    stddev = std / initializers.TRUNCATED_STDDEV_CORRECTION
+    assert np.abs(w).max() <= 2 * stddev
+    assert w.std() == pytest.approx(std, rel=0.02)
+
+
+def test_seeded_draws_repeat_and_generators_are_accepted():
+    a = initializers.GlorotUniform(seed=3)((4, 5))
+    b = initializers.GlorotUniform(seed=3)((4, 5))
+    c = initializers.GlorotUniform(seed=np.random.default_rng(3))((4, 5))
+    assert np.array_equal(a, b) and np.array_equal(a, c)
+
+
+def test_constant_kinds():
+    assert initializers.get("zeros")((2,)).tolist() == [0, 0]
+    assert initializers.get("ones")((2,)).tolist() == [1, 1]
+    assert initializers.Constant(0.5)((2,), "float64").tolist() == [0.5, 0.5]
+    r = initializers.RandomUniform(-1, 1, seed=0)((1000,))
+    assert r.min() >= -1 and r.max() <= 1
+    n = initializers.RandomNormal(0, 2, seed=0)((20000,))
+    assert n.std() == pytest.approx(2, rel=0.03)
+
+
+def test_unknown_initializer():
+    with pytest.raises(ValueError, match="Unknown initializer 'glorot'. Valid names: .*glorot_uniform"):
+        initializers.get("glorot")

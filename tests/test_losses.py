@@ -1,0 +1,157 @@
+"""Losses: reduced values and gradients against Keras 3, by finite differences, and shape rules."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from nnlite import losses
+
+from .conftest import RTOL
+from .helpers import FD_FLOOR, assert_close
+
+# (nnlite class, Keras class name, kwargs, kind of data)
+CASES = [
+    (losses.MeanSquaredError, "MeanSquaredError", {}, "regression"),
+    (losses.MeanAbsoluteError, "MeanAbsoluteError", {}, "regression"),
+    (losses.Huber, "Huber", {}, "regression"),
+    (losses.Huber, "Huber", {"delta": 0.3}, "regression"),
+    (losses.BinaryCrossentropy, "BinaryCrossentropy", {}, "binary"),
+    (losses.BinaryCrossentropy, "BinaryCrossentropy", {"from_logits": True}, "logits"),
+    (losses.BinaryCrossentropy, "BinaryCrossentropy", {"label_smoothing": 0.1}, "binary"),
+    (losses.BinaryCrossentropy, "BinaryCrossentropy", {"from_logits": True, "label_smoothing": 0.2}, "logits"),
+    (losses.CategoricalCrossentropy, "CategoricalCrossentropy", {}, "categorical"),
+    (losses.CategoricalCrossentropy, "CategoricalCrossentropy", {"from_logits": True}, "logits"),
+    (losses.CategoricalCrossentropy, "CategoricalCrossentropy", {"label_smoothing": 0.1}, "categorical"),
+    (losses.CategoricalCrossentropy, "CategoricalCrossentropy",
+     {"from_logits": True, "label_smoothing": 0.1}, "logits"),
+    (losses.SparseCategoricalCrossentropy, "SparseCategoricalCrossentropy", {}, "sparse"),
+    (losses.SparseCategoricalCrossentropy, "SparseCategoricalCrossentropy", {"from_logits": True}, "sparse_logits"),
+]
+IDS = [f"{cls.__name__}-{kw}" for cls, _, kw, _ in CASES]
+REDUCTIONS = ["sum_over_batch_size", "sum", "mean_with_sample_weight"]
+
+
+def make_data(kind, rng, dtype, n=12, k=4):
+    if kind == "regression":
+        return rng.normal(size=(n, k)).astype(dtype), rng.normal(size=(n, k)).astype(dtype)
+    if kind == "binary":
+        return (rng.random((n, k)) > 0.5).astype(dtype), rng.uniform(0.02, 0.98, (n, k)).astype(dtype)
+    if kind == "categorical":
+        y = np.eye(k)[rng.integers(0, k, n)].astype(dtype)
+        p = rng.uniform(0.05, 1.0, (n, k))
+        return y, (p / p.sum(axis=1, keepdims=True)).astype(dtype)
+    if kind == "logits":
+        y = np.eye(k)[rng.integers(0, k, n)].astype(dtype)
+        return y, rng.normal(scale=3, size=(n, k)).astype(dtype)
+    if kind == "sparse":
+        p = rng.uniform(0.05, 1.0, (n, k))
+        return rng.integers(0, k, n), (p / p.sum(axis=1, keepdims=True)).astype(dtype)
+    if kind == "sparse_logits":
+        return rng.integers(0, k, n), rng.normal(scale=3, size=(n, k)).astype(dtype)
+    raise AssertionError(kind)
+
+
+def keras_value_and_grad(keras, tf, name, kwargs, y, p, sample_weight, reduction):
+    loss = getattr(keras.losses, name)(reduction=reduction, **kwargs)
+    p_var = tf.Variable(p)
+    with tf.GradientTape() as tape:
+        value = loss(y, p_var, sample_weight=sample_weight)
+    return value.numpy(), tape.gradient(value, p_var).numpy()
+
+
+@pytest.mark.parametrize("reduction", REDUCTIONS)
+@pytest.mark.parametrize("weighted", [False, True], ids=["unweighted", "weighted"])
+@pytest.mark.parametrize(("cls", "name", "kwargs", "kind"), CASES, ids=IDS)
+def test_value_and_gradient_match_keras(keras, tf, floatx, rng, cls, name, kwargs, kind, weighted, reduction):
+    y, p = make_data(kind, rng, floatx)
+    sw = rng.uniform(0, 2, len(p)).astype(floatx) if weighted else None
+    if weighted:
+        sw[3] = 0.0  # a zero weight counts in the divisor, as in Keras
+    expected_value, expected_grad = keras_value_and_grad(keras, tf, name, kwargs, y, p, sw, reduction)
+    value, grad = cls(reduction=reduction, **kwargs).value_and_grad(y, p, sw)
+    assert grad.dtype == np.dtype(floatx)
+    assert_close(value, expected_value, RTOL[floatx], "loss value")
+    assert_close(grad, expected_grad, RTOL[floatx], "loss gradient")
+    # calling the loss gives the same reduced value
+    assert_close(cls(reduction=reduction, **kwargs)(y, p, sw), expected_value, RTOL[floatx], "__call__")
+
+
+@pytest.mark.parametrize(("cls", "name", "kwargs", "kind"), CASES, ids=IDS)
+def test_gradient_matches_finite_differences(rng, cls, name, kwargs, kind):
+    y, p = make_data(kind, rng, np.float64)
+    sw = rng.uniform(0.5, 2, len(p))
+    loss = cls(dtype="float64", **kwargs)
+    _, grad = loss.value_and_grad(y, p, sw)
+    numeric = np.empty_like(p)
+    for idx in np.ndindex(p.shape):
+        h = 1e-6
+        up, down = p.copy(), p.copy()
+        up[idx] += h
+        down[idx] -= h
+        numeric[idx] = (loss(y, up, sw) - loss(y, down, sw)) / (2 * h)
+    assert_close(grad, numeric, 1e-6, "finite differences", floor=FD_FLOOR)
+
+
+@pytest.mark.parametrize("fn_name", ["mean_squared_error", "mean_absolute_error", "huber",
+                                     "binary_crossentropy", "categorical_crossentropy",
+                                     "sparse_categorical_crossentropy"])
+def test_per_sample_functions_match_keras(keras, float64, rng, fn_name):
+    kind = {"binary_crossentropy": "binary", "categorical_crossentropy": "categorical",
+            "sparse_categorical_crossentropy": "sparse"}.get(fn_name, "regression")
+    y, p = make_data(kind, rng, np.float64)
+    expected = getattr(keras.losses, fn_name)(y, p).numpy()
+    assert_close(getattr(losses, fn_name)(y, p), expected, RTOL["float64"], fn_name)
+
+
+def test_rank_one_labels_meet_one_output_column(keras, float64, rng):
+    y = rng.normal(size=10)
+    p = rng.normal(size=(10, 1))
+    expected = keras.losses.MeanSquaredError()(y, p).numpy()
+    assert_close(losses.MeanSquaredError()(y, p), expected, RTOL["float64"])
+
+
+def test_sample_weights_divide_by_count_not_sum():
+    # the contract's example: weights [1, 0, 5] on losses [a, b, c] give (a + 5c) / 3
+    y = np.zeros((3, 1))
+    p = np.array([[1.0], [2.0], [3.0]])
+    value = losses.MeanSquaredError(dtype="float64")(y, p, sample_weight=[1, 0, 5])
+    assert value == pytest.approx((1 + 5 * 9) / 3)
+
+
+def test_fused_pair_is_named_only_for_crossentropy_after_sigmoid_or_softmax():
+    from nnlite import activations
+
+    bce, mse = losses.BinaryCrossentropy(), losses.MeanSquaredError()
+    fused = losses.logits_loss_for(bce, activations.sigmoid)
+    assert fused is not bce and fused.from_logits and not bce.from_logits
+    assert losses.logits_loss_for(mse, activations.sigmoid) is None
+    assert losses.logits_loss_for(bce, activations.relu) is None
+    with pytest.warns(UserWarning, match="from_logits=True"):
+        losses.logits_loss_for(losses.CategoricalCrossentropy(from_logits=True), activations.softmax)
+
+
+def test_errors_say_what_was_expected():
+    with pytest.raises(ValueError, match=r"same shape: got y_true \(4, 3\) and y_pred \(4, 2\)"):
+        losses.MeanSquaredError()(np.zeros((4, 3)), np.zeros((4, 2)))
+    with pytest.raises(ValueError, match=r"integers in \[0, 2\].*\[3\]"):
+        losses.SparseCategoricalCrossentropy()([0, 3], np.full((2, 3), 1 / 3))
+    with pytest.raises(ValueError, match="one-hot labels"):
+        losses.SparseCategoricalCrossentropy()(np.eye(3), np.full((3, 3), 1 / 3))
+    with pytest.raises(ValueError, match="Unknown loss 'msee'. Valid names: .*mse"):
+        losses.get("msee")
+    with pytest.raises(ValueError, match="Unknown reduction"):
+        losses.MeanSquaredError(reduction="average")
+    with pytest.raises(ValueError, match="one weight per sample"):
+        losses.MeanSquaredError()(np.zeros((4, 1)), np.zeros((4, 1)), sample_weight=[1, 2])
+
+
+def test_custom_callable_loss_gets_a_numerical_gradient(rng):
+    def cubic(y, p):
+        return np.mean((p - y) ** 3, axis=-1)
+
+    loss = losses.get(cubic)
+    y, p = rng.normal(size=(5, 3)), rng.normal(size=(5, 3))
+    loss.dtype = "float64"
+    _, grad = loss.value_and_grad(y, p)
+    assert_close(grad, 3 * (p - y) ** 2 / 3 / 5, 1e-7)

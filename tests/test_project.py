@@ -1,0 +1,40 @@
+"""The project's promises about itself: light import, README commands, style."""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import pathlib
+import re
+import subprocess
+import sys
+
+import pytest
+
+ROOT = pathlib.Path(__file__).resolve().parents[1]
+
+
+def test_import_needs_numpy_only():
+    code = ("import sys, nnlite; heavy = [m for m in sys.modules if m.split('.')[0] in "
+            "('tensorflow', 'keras', 'torch', 'jax', 'tqdm', 'scipy', 'matplotlib', 'h5py')]; "
+            "print(heavy)")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "[]"
+
+
+def test_ci_runs_the_readme_test_command():
+    readme = (ROOT / "README.md").read_text()
+    blocks = re.findall(r"```\n(.*?)\n```", readme, re.S)
+    test_command = next(b for b in blocks if "pytest" in b)
+    assert test_command in (ROOT / ".ci" / "run").read_text()
+    assert any(b.strip().endswith("python -m nnlite") for b in blocks)
+
+
+def test_ruff_is_clean():
+    if importlib.util.find_spec("ruff") is None:
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail("ruff is part of the test dependencies and must be installed in CI")
+        pytest.skip("ruff not installed")
+    done = subprocess.run([sys.executable, "-m", "ruff", "check", "nnlite", "tests"], cwd=ROOT,
+                          capture_output=True, text=True)
+    assert done.returncode == 0, done.stdout + done.stderr
