@@ -20,7 +20,11 @@ from typing import Any
 
 import numpy as np
 
+from . import schedules
 from .variables import Variable
+
+__all__ = ["SGD", "RMSprop", "Adagrad", "Adadelta", "Adam", "AdamW", "Adamax", "Nadam", "Optimizer",
+           "schedules", "get"]
 
 
 def as_cast_constant(value: float) -> float:
@@ -178,7 +182,235 @@ class SGD(Optimizer):
         return {**super().get_config(), "momentum": self.momentum, "nesterov": self.nesterov}
 
 
-_OPTIMIZERS: dict[str, type[Optimizer]] = {"sgd": SGD}
+class Adagrad(Optimizer):
+    """acc <- acc + g^2;  w <- w - lr g / sqrt(acc + eps).  acc starts at initial_accumulator_value."""
+
+    name = "adagrad"
+
+    def __init__(self, learning_rate=0.001, initial_accumulator_value: float = 0.1, epsilon: float = 1e-7,
+                 **kwargs):
+        super().__init__(learning_rate, **kwargs)
+        self.initial_accumulator_value = _check_rate("initial_accumulator_value", initial_accumulator_value)
+        self.epsilon = _check_rate("epsilon", epsilon)
+
+    def slots(self, w):
+        return {"acc": np.full_like(w, self.initial_accumulator_value)}
+
+    def update(self, w, g, lr, state):
+        acc = state["acc"]
+        acc += g * g
+        w -= lr * g / np.sqrt(acc + self.epsilon)
+
+    def get_config(self):
+        return {**super().get_config(), "initial_accumulator_value": self.initial_accumulator_value,
+                "epsilon": self.epsilon}
+
+
+class RMSprop(Optimizer):
+    """v <- rho v + (1 - rho) g^2;  w <- w - lr g / sqrt(v + eps).
+
+    centered: also a <- rho a + (1 - rho) g and the denominator is sqrt(v - a^2 + eps).
+    momentum mu: m <- mu m + lr g / sqrt(...), then w <- w - m.
+    """
+
+    name = "rmsprop"
+
+    def __init__(self, learning_rate=0.001, rho: float = 0.9, momentum: float = 0.0, epsilon: float = 1e-7,
+                 centered: bool = False, **kwargs):
+        super().__init__(learning_rate, **kwargs)
+        self.rho = _check_unit("rho", rho)
+        self.momentum = _check_unit("momentum", momentum)
+        self.epsilon = _check_rate("epsilon", epsilon)
+        self.centered = bool(centered)
+
+    def slots(self, w):
+        state = {"v": np.zeros_like(w)}
+        if self.momentum:
+            state["m"] = np.zeros_like(w)
+        if self.centered:
+            state["a"] = np.zeros_like(w)
+        return state
+
+    def update(self, w, g, lr, state):
+        rho, v = self.rho, state["v"]
+        v[...] = rho * v + (1 - rho) * (g * g)
+        if self.centered:
+            a = state["a"]
+            a[...] = rho * a + (1 - rho) * g
+            denominator = v - a * a + self.epsilon
+        else:
+            denominator = v + self.epsilon
+        increment = lr * g / np.sqrt(denominator)
+        if self.momentum:
+            m = state["m"]
+            m[...] = self.momentum * m + increment
+            w -= m
+        else:
+            w -= increment
+
+    def get_config(self):
+        return {**super().get_config(), "rho": self.rho, "momentum": self.momentum,
+                "epsilon": self.epsilon, "centered": self.centered}
+
+
+class Adadelta(Optimizer):
+    """A <- rho A + (1 - rho) g^2;  d = -sqrt(D + eps) g / sqrt(A + eps);  D <- rho D + (1 - rho) d^2;  w <- w + lr d."""
+
+    name = "adadelta"
+
+    def __init__(self, learning_rate=0.001, rho: float = 0.95, epsilon: float = 1e-7, **kwargs):
+        super().__init__(learning_rate, **kwargs)
+        self.rho = _check_unit("rho", rho)
+        self.epsilon = _check_rate("epsilon", epsilon)
+
+    def slots(self, w):
+        return {"A": np.zeros_like(w), "D": np.zeros_like(w)}
+
+    def update(self, w, g, lr, state):
+        rho, A, D = self.rho, state["A"], state["D"]
+        A[...] = rho * A + (1 - rho) * (g * g)
+        d = -(np.sqrt(D + self.epsilon) * g / np.sqrt(A + self.epsilon))
+        D[...] = rho * D + (1 - rho) * (d * d)
+        w += lr * d
+
+    def get_config(self):
+        return {**super().get_config(), "rho": self.rho, "epsilon": self.epsilon}
+
+
+class Adam(Optimizer):
+    """m <- m + (g - m)(1 - b1);  v <- v + (g^2 - v)(1 - b2);  w <- w - a m / (sqrt(v) + eps).
+
+    a = lr sqrt(1 - b2^t) / (1 - b1^t) at step t = iterations + 1 (eps is added to the
+    uncorrected sqrt(v)). amsgrad: v_hat <- max(v_hat, v) replaces v in the update.
+    The powers b^t use b as Keras casts it (float32); (1 - b) is exact.
+    """
+
+    name = "adam"
+
+    def __init__(self, learning_rate=0.001, beta_1: float = 0.9, beta_2: float = 0.999, epsilon: float = 1e-7,
+                 amsgrad: bool = False, **kwargs):
+        super().__init__(learning_rate, **kwargs)
+        self.beta_1 = _check_unit("beta_1", beta_1)
+        self.beta_2 = _check_unit("beta_2", beta_2)
+        self.epsilon = _check_rate("epsilon", epsilon)
+        self.amsgrad = bool(amsgrad)
+
+    def slots(self, w):
+        state = {"m": np.zeros_like(w), "v": np.zeros_like(w)}
+        if self.amsgrad:
+            state["v_hat"] = np.zeros_like(w)
+        return state
+
+    def update(self, w, g, lr, state):
+        t = self.iterations + 1
+        b1_t = as_cast_constant(self.beta_1) ** t
+        b2_t = as_cast_constant(self.beta_2) ** t
+        alpha = lr * np.sqrt(1 - b2_t) / (1 - b1_t)
+        m, v = state["m"], state["v"]
+        m += (g - m) * (1 - self.beta_1)
+        v += (g * g - v) * (1 - self.beta_2)
+        if self.amsgrad:
+            np.maximum(state["v_hat"], v, out=state["v_hat"])
+            v = state["v_hat"]
+        w -= m * w.dtype.type(alpha) / (np.sqrt(v) + self.epsilon)
+
+    def get_config(self):
+        return {**super().get_config(), "beta_1": self.beta_1, "beta_2": self.beta_2,
+                "epsilon": self.epsilon, "amsgrad": self.amsgrad}
+
+
+class AdamW(Adam):
+    """Adam with decoupled weight decay w <- w - w * weight_decay * lr before each update (default 0.004)."""
+
+    name = "adamw"
+
+    def __init__(self, learning_rate=0.001, weight_decay: float = 0.004, beta_1: float = 0.9,
+                 beta_2: float = 0.999, epsilon: float = 1e-7, amsgrad: bool = False, **kwargs):
+        super().__init__(learning_rate, beta_1, beta_2, epsilon, amsgrad, weight_decay=weight_decay, **kwargs)
+
+
+class Adamax(Optimizer):
+    """m <- m + (g - m)(1 - b1);  u <- max(b2 u, |g|);  w <- w - lr m / ((1 - b1^t)(u + eps))."""
+
+    name = "adamax"
+
+    def __init__(self, learning_rate=0.001, beta_1: float = 0.9, beta_2: float = 0.999, epsilon: float = 1e-7,
+                 **kwargs):
+        super().__init__(learning_rate, **kwargs)
+        self.beta_1 = _check_unit("beta_1", beta_1)
+        self.beta_2 = _check_unit("beta_2", beta_2)
+        self.epsilon = _check_rate("epsilon", epsilon)
+
+    def slots(self, w):
+        return {"m": np.zeros_like(w), "u": np.zeros_like(w)}
+
+    def update(self, w, g, lr, state):
+        b1_t = as_cast_constant(self.beta_1) ** (self.iterations + 1)
+        m, u = state["m"], state["u"]
+        m += (g - m) * (1 - self.beta_1)
+        np.maximum(self.beta_2 * u, np.abs(g), out=u)
+        w -= lr * m / (w.dtype.type(1 - b1_t) * (u + self.epsilon))
+
+    def get_config(self):
+        return {**super().get_config(), "beta_1": self.beta_1, "beta_2": self.beta_2, "epsilon": self.epsilon}
+
+
+class Nadam(Optimizer):
+    """Adam with Nesterov momentum and Dozat's momentum schedule.
+
+    u_t = b1 (1 - 0.5 * 0.96^t);  P <- P u_t (once per step, before the updates);
+    m, v as Adam;  m_hat = u_{t+1} m / (1 - P u_{t+1}) + (1 - u_t) g / (1 - P);
+    v_hat = v / (1 - b2^t);  w <- w - lr m_hat / (sqrt(v_hat) + eps).
+    """
+
+    name = "nadam"
+
+    def __init__(self, learning_rate=0.001, beta_1: float = 0.9, beta_2: float = 0.999, epsilon: float = 1e-7,
+                 **kwargs):
+        super().__init__(learning_rate, **kwargs)
+        self.beta_1 = _check_unit("beta_1", beta_1)
+        self.beta_2 = _check_unit("beta_2", beta_2)
+        self.epsilon = _check_rate("epsilon", epsilon)
+        self.u_product = 1.0
+
+    def build(self, variables):
+        super().build(variables)
+        self._u_dtype = variables[0].dtype.type if variables else np.float64
+
+    def apply(self, grads, variables):
+        if self._slots is None:
+            self.build(variables)
+        t = self.iterations + 1
+        # P is a variable of floatx in Keras, updated with exact b1 and 0.96
+        self.u_product = self._u_dtype(self.u_product * self.beta_1 * (1.0 - 0.5 * 0.96 ** t))
+        super().apply(grads, variables)
+
+    def slots(self, w):
+        return {"m": np.zeros_like(w), "v": np.zeros_like(w)}
+
+    def update(self, w, g, lr, state):
+        t = self.iterations + 1
+        dtype = w.dtype.type
+        b1, b2, decay = (dtype(as_cast_constant(c)) for c in (self.beta_1, self.beta_2, 0.96))
+        u_t = b1 * (1.0 - 0.5 * decay ** dtype(t))
+        u_next = b1 * (1.0 - 0.5 * decay ** dtype(t + 1))
+        p_t = dtype(self.u_product)
+        p_next = p_t * u_next
+        m, v = state["m"], state["v"]
+        m += (g - m) * (1 - b1)
+        v += (g * g - v) * (1 - b2)
+        m_hat = u_next * m / (1 - p_next) + (1 - u_t) * g / (1 - p_t)
+        v_hat = v / (1 - b2 ** dtype(t))
+        w -= m_hat * lr / (np.sqrt(v_hat) + self.epsilon)
+
+    def get_config(self):
+        return {**super().get_config(), "beta_1": self.beta_1, "beta_2": self.beta_2, "epsilon": self.epsilon}
+
+
+_OPTIMIZERS: dict[str, type[Optimizer]] = {
+    "sgd": SGD, "rmsprop": RMSprop, "adagrad": Adagrad, "adadelta": Adadelta,
+    "adam": Adam, "adamw": AdamW, "adamax": Adamax, "nadam": Nadam,
+}
 
 
 def names() -> list[str]:
