@@ -319,6 +319,151 @@ class SparseCategoricalCrossentropy(Loss):
         return {**super().get_config(), "from_logits": self.from_logits}
 
 
+LOG_2_FLOAT32 = float(np.float32(np.log(2.0)))  # Keras takes log 2 from a float32 op
+
+
+class LogCosh(Loss):
+    """e = p - y;  v = mean(log cosh e) = mean(e + softplus(-2e) - log 2);  dv/dp = tanh(e) / k."""
+
+    def call(self, y, p):
+        e = p - y
+        return np.mean(e + np.logaddexp(0, -2 * e) - LOG_2_FLOAT32, axis=-1)
+
+    def grad(self, y, p):
+        return np.tanh(p - y) / p.shape[-1]
+
+
+class MeanAbsolutePercentageError(Loss):
+    """v = 100 mean(|y - p| / max(|y|, eps));  dv/dp = 100 sign(p - y) / (k max(|y|, eps))."""
+
+    def call(self, y, p):
+        return 100 * np.mean(np.abs(y - p) / np.maximum(np.abs(y), config.epsilon()), axis=-1)
+
+    def grad(self, y, p):
+        return 100 * np.sign(p - y) / np.maximum(np.abs(y), config.epsilon()) / p.shape[-1]
+
+
+class MeanSquaredLogarithmicError(Loss):
+    """v = mean((log(max(p, eps) + 1) - log(max(y, eps) + 1))^2).
+
+    dv/dp = 2 (log(max(p, eps) + 1) - log(max(y, eps) + 1)) / (max(p, eps) + 1) / k where p >= eps.
+    eps is Keras's float32 1e-7.
+    """
+
+    def _logs(self, y, p):
+        eps = float(np.float32(config.epsilon()))
+        return np.log(np.maximum(p, eps) + 1), np.log(np.maximum(y, eps) + 1), eps
+
+    def call(self, y, p):
+        first, second, _ = self._logs(y, p)
+        return np.mean(np.square(first - second), axis=-1)
+
+    def grad(self, y, p):
+        first, second, eps = self._logs(y, p)
+        return 2 * (first - second) / (np.maximum(p, eps) + 1) * (p >= eps) / p.shape[-1]
+
+
+class Poisson(Loss):
+    """v = mean(p - y log(p + eps));  dv/dp = (1 - y / (p + eps)) / k."""
+
+    def call(self, y, p):
+        return np.mean(p - y * np.log(p + config.epsilon()), axis=-1)
+
+    def grad(self, y, p):
+        return (1 - y / (p + config.epsilon())) / p.shape[-1]
+
+
+class CosineSimilarity(Loss):
+    """v = -sum(y_hat p_hat) with x_hat = x min(1 / ||x||, 1 / eps).
+
+    dv/dp = -(y_hat - p_hat (p_hat . y_hat)) / ||p||.
+    """
+
+    def __init__(self, axis: int = -1, reduction="sum_over_batch_size", name=None, dtype=None):
+        super().__init__(reduction, name or "cosine_similarity", dtype)
+        self.axis = axis
+
+    @staticmethod
+    def _unit(x, axis):
+        inv_norm = np.minimum(1 / np.sqrt(np.sum(x * x, axis=axis, keepdims=True)), 1 / config.epsilon())
+        return x * inv_norm, inv_norm
+
+    def call(self, y, p):
+        return -np.sum(self._unit(y, self.axis)[0] * self._unit(p, self.axis)[0], axis=self.axis)
+
+    def grad(self, y, p):
+        y_hat = self._unit(y, self.axis)[0]
+        p_hat, inv_norm = self._unit(p, self.axis)
+        unclipped = inv_norm < 1 / config.epsilon()
+        along = np.sum(p_hat * y_hat, axis=self.axis, keepdims=True)
+        return -(y_hat - p_hat * along) * inv_norm * unclipped
+
+
+def _hinge_labels(y):
+    """Labels that are all 0 or 1 in the batch become -1 or 1, as Keras converts them."""
+    return 2 * y - 1 if np.all((y == 0) | (y == 1)) else y
+
+
+class Hinge(Loss):
+    """v = mean(max(1 - y p, 0)) with y in {-1, 1};  dv/dp = -y [1 - y p > 0] / k."""
+
+    def prepare(self, y_true, y_pred):
+        y, p = super().prepare(y_true, y_pred)
+        return _hinge_labels(y), p
+
+    def call(self, y, p):
+        return np.mean(np.maximum(1 - y * p, 0), axis=-1)
+
+    def grad(self, y, p):
+        return -y * (1 - y * p > 0) / p.shape[-1]
+
+
+class SquaredHinge(Loss):
+    """v = mean(max(1 - y p, 0)^2) with y in {-1, 1};  dv/dp = -2 y max(1 - y p, 0) / k."""
+
+    def prepare(self, y_true, y_pred):
+        y, p = super().prepare(y_true, y_pred)
+        return _hinge_labels(y), p
+
+    def call(self, y, p):
+        return np.mean(np.square(np.maximum(1 - y * p, 0)), axis=-1)
+
+    def grad(self, y, p):
+        return -2 * y * np.maximum(1 - y * p, 0) / p.shape[-1]
+
+
+class CategoricalHinge(Loss):
+    """v = max(neg - pos + 1, 0), pos = sum(y p), neg = max((1 - y) p).
+
+    Where active: dv/dp = (1 - y) onehot(argmax (1 - y) p) - y.
+    """
+
+    def call(self, y, p):
+        pos = np.sum(y * p, axis=-1)
+        neg = np.max((1 - y) * p, axis=-1)
+        return np.maximum(neg - pos + 1, 0)
+
+    def grad(self, y, p):
+        negatives = (1 - y) * p
+        top = np.argmax(negatives, axis=-1)[..., None] == np.arange(p.shape[-1])
+        active = (self.call(y, p) > 0)[..., None]
+        return ((1 - y) * top - y) * active
+
+
+class KLDivergence(Loss):
+    """v = sum(y log(y / p)) with y and p clipped to [eps, 1];  dv/dp = -y / p inside the clip."""
+
+    def call(self, y, p):
+        eps = config.epsilon()
+        y, p = np.clip(y, eps, 1), np.clip(p, eps, 1)
+        return np.sum(y * np.log(y / p), axis=-1)
+
+    def grad(self, y, p):
+        eps = config.epsilon()
+        inside = (p >= eps) & (p <= 1)
+        return -np.clip(y, eps, 1) / np.clip(p, eps, 1) * inside
+
+
 class LossFunctionWrapper(Loss):
     """A user's per-sample function v(y_true, y_pred), differentiated by central differences.
 
@@ -358,6 +503,22 @@ mean_squared_error = mse = _per_sample(MeanSquaredError)
 mean_absolute_error = mae = _per_sample(MeanAbsoluteError)
 
 
+log_cosh = _per_sample(LogCosh)
+mean_absolute_percentage_error = mape = _per_sample(MeanAbsolutePercentageError)
+mean_squared_logarithmic_error = msle = _per_sample(MeanSquaredLogarithmicError)
+poisson = _per_sample(Poisson)
+hinge = _per_sample(Hinge)
+squared_hinge = _per_sample(SquaredHinge)
+categorical_hinge = _per_sample(CategoricalHinge)
+kl_divergence = kld = _per_sample(KLDivergence)
+
+
+def cosine_similarity(y_true, y_pred, axis: int = -1):
+    """Per-sample negative cosine similarity (see :class:`CosineSimilarity`)."""
+    loss = CosineSimilarity(axis)
+    return loss.call(*loss.prepare(y_true, y_pred))
+
+
 def huber(y_true, y_pred, delta: float = 1.0):
     """Per-sample Huber loss (see :class:`Huber`)."""
     loss = Huber(delta)
@@ -389,11 +550,21 @@ _LOSSES: dict[str, type[Loss]] = {
     "binary_crossentropy": BinaryCrossentropy,
     "categorical_crossentropy": CategoricalCrossentropy,
     "sparse_categorical_crossentropy": SparseCategoricalCrossentropy,
+    "log_cosh": LogCosh, "logcosh": LogCosh,
+    "mean_absolute_percentage_error": MeanAbsolutePercentageError, "mape": MeanAbsolutePercentageError,
+    "mean_squared_logarithmic_error": MeanSquaredLogarithmicError, "msle": MeanSquaredLogarithmicError,
+    "poisson": Poisson, "cosine_similarity": CosineSimilarity,
+    "hinge": Hinge, "squared_hinge": SquaredHinge, "categorical_hinge": CategoricalHinge,
+    "kl_divergence": KLDivergence, "kld": KLDivergence,
 }
 _FUNCTIONS = {mean_squared_error: MeanSquaredError, mean_absolute_error: MeanAbsoluteError,
               huber: Huber, binary_crossentropy: BinaryCrossentropy,
               categorical_crossentropy: CategoricalCrossentropy,
-              sparse_categorical_crossentropy: SparseCategoricalCrossentropy}
+              sparse_categorical_crossentropy: SparseCategoricalCrossentropy,
+              log_cosh: LogCosh, mean_absolute_percentage_error: MeanAbsolutePercentageError,
+              mean_squared_logarithmic_error: MeanSquaredLogarithmicError, poisson: Poisson,
+              cosine_similarity: CosineSimilarity, hinge: Hinge, squared_hinge: SquaredHinge,
+              categorical_hinge: CategoricalHinge, kl_divergence: KLDivergence}
 
 
 def names() -> list[str]:

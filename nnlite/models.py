@@ -10,6 +10,7 @@ Fused:     if the last layer's activation is sigmoid or softmax and the loss is 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from typing import Any
 
@@ -18,7 +19,7 @@ import numpy as np
 from . import callbacks as callbacks_module
 from . import config, data, losses, optimizers
 from . import metrics as metrics_module
-from .layers import Dense, InputLayer, Layer
+from .layers import InputLayer, Layer
 from .variables import Variable
 
 
@@ -49,7 +50,7 @@ class Sequential:
         if not isinstance(layer, Layer):
             raise TypeError(f"Sequential.add expects an nnlite layer, got {type(layer).__name__}: {layer!r}.")
         if layer.name is None:
-            base = type(layer).__name__.lower()
+            base = _snake_case(type(layer).__name__)
             taken = {other.name for other in self.layers}
             layer.name = base if base not in taken else next(
                 f"{base}_{i}" for i in range(1, len(taken) + 2) if f"{base}_{i}" not in taken)
@@ -167,7 +168,9 @@ class Sequential:
 
     def _fused_loss(self) -> losses.Loss | None:
         last = self.layers[-1]
-        return losses.logits_loss_for(self.loss, last.activation) if isinstance(last, Dense) else None
+        if not hasattr(last, "backward_from_z"):  # a layer with an activation and its logits
+            return None
+        return losses.logits_loss_for(self.loss, last.activation)
 
     def loss_and_gradients(self, x: np.ndarray, y: np.ndarray,
                            sample_weight: np.ndarray | None = None) -> tuple[float, np.ndarray]:
@@ -184,13 +187,14 @@ class Sequential:
             remaining = n
         for i in range(remaining - 1, -1, -1):
             grad = self.layers[i].backward(grad, need_grad_x=i > 0)
-        return loss, y_pred
+        return loss + self.regularization_loss(), y_pred
 
     def _loss_value(self, y, y_pred, z_last, sample_weight) -> float:
+        """L + penalties for outputs of an inference-mode forward pass."""
         fused = self._fused_loss()
         if fused is not None:
-            return fused(y, z_last, sample_weight)
-        return self.loss(y, y_pred, sample_weight)
+            return fused(y, z_last, sample_weight) + self.regularization_loss()
+        return self.loss(y, y_pred, sample_weight) + self.regularization_loss()
 
     # -- compile and the training loop --------------------------------------------------
     def compile(self, optimizer: Any = "rmsprop", loss: Any = None, metrics: Sequence[Any] | None = None,
@@ -268,11 +272,11 @@ class Sequential:
         a = x
         for layer in self.layers[:-1]:
             a = layer.forward(a)
-        last = self.layers[-1]
-        z = a @ last.kernel.value  # (batch, units)
-        if last.use_bias:
-            z += last.bias.value
-        return last.activation.forward(z), z
+        return self.layers[-1].forward_logits(a)
+
+    def regularization_loss(self) -> float:
+        """The layers' penalties from the latest forward pass: sum of R(w), and R(a) / batch."""
+        return sum(layer.regularization_loss() for layer in self.layers)
 
     def fit(self, x: Any = None, y: Any = None, batch_size: int | None = None, epochs: int = 1,
             verbose: int | str = "auto", callbacks: Sequence[callbacks_module.Callback] | None = None,
@@ -397,6 +401,12 @@ class Sequential:
 
     def __repr__(self) -> str:
         return f"<Sequential name={self.name} layers={[layer.name for layer in self.layers]}>"
+
+
+def _snake_case(name: str) -> str:
+    """Keras's default layer names: Dense -> dense, LeakyReLU -> leaky_re_lu."""
+    name = re.sub(r"(.)([A-Z][a-z]+)", r"\1_\2", name)
+    return re.sub(r"([a-z])([A-Z])", r"\1_\2", name).lower()
 
 
 def _size(nbytes: int) -> str:

@@ -254,7 +254,8 @@ class RMSprop(Optimizer):
 
 
 class Adadelta(Optimizer):
-    """A <- rho A + (1 - rho) g^2;  d = -sqrt(D + eps) g / sqrt(A + eps);  D <- rho D + (1 - rho) d^2;  w <- w + lr d."""
+    """A <- rho A + (1 - rho) g^2;  d = -sqrt(D + eps) g / sqrt(A + eps);
+    D <- rho D + (1 - rho) d^2;  w <- w + lr d."""
 
     name = "adadelta"
 

@@ -26,12 +26,38 @@ def assert_close(actual, expected, rtol, what="", floor=None):
     np.testing.assert_allclose(actual, expected, rtol=rtol, atol=floor, err_msg=what)
 
 
+def _keras_regularizer(keras, reg):
+    return None if reg is None else keras.regularizers.L1L2(l1=reg.l1, l2=reg.l2)
+
+
+def keras_layer(keras, layer):
+    """The Keras layer that matches an nnlite layer (Dropout only where it does nothing)."""
+    L = nnlite.layers
+    if isinstance(layer, L.Dense):
+        return keras.layers.Dense(
+            layer.units, activation=layer.activation.name, use_bias=layer.use_bias,
+            kernel_regularizer=_keras_regularizer(keras, layer.kernel_regularizer),
+            bias_regularizer=_keras_regularizer(keras, layer.bias_regularizer),
+            activity_regularizer=_keras_regularizer(keras, layer.activity_regularizer))
+    if isinstance(layer, L.ReLU):
+        p = layer.activation.params
+        return keras.layers.ReLU(max_value=p["max_value"], negative_slope=p["negative_slope"],
+                                 threshold=p["threshold"])
+    if isinstance(layer, L.LeakyReLU):
+        return keras.layers.LeakyReLU(negative_slope=layer.activation.negative_slope)
+    if isinstance(layer, L.Softmax):
+        return keras.layers.Softmax()
+    if isinstance(layer, L.Activation):
+        return keras.layers.Activation(layer.activation.name)
+    if isinstance(layer, L.Dropout):
+        return keras.layers.Dropout(layer.rate)
+    raise AssertionError(f"no Keras twin for {layer!r}")
+
+
 def keras_twin(keras, model: nnlite.Sequential):
     """A Keras Sequential with the same layers and the same weights as ``model``."""
     layers = [keras.Input(shape=model.input_shape[1:])]
-    for layer in model.layers:
-        layers.append(keras.layers.Dense(layer.units, activation=layer.activation.name,
-                                         use_bias=layer.use_bias))
+    layers += [keras_layer(keras, layer) for layer in model.layers]
     twin = keras.Sequential(layers)
     twin.set_weights(model.get_weights())
     return twin

@@ -27,6 +27,16 @@ CASES = [
      {"from_logits": True, "label_smoothing": 0.1}, "logits"),
     (losses.SparseCategoricalCrossentropy, "SparseCategoricalCrossentropy", {}, "sparse"),
     (losses.SparseCategoricalCrossentropy, "SparseCategoricalCrossentropy", {"from_logits": True}, "sparse_logits"),
+    (losses.LogCosh, "LogCosh", {}, "regression"),
+    (losses.MeanAbsolutePercentageError, "MeanAbsolutePercentageError", {}, "regression"),
+    (losses.MeanSquaredLogarithmicError, "MeanSquaredLogarithmicError", {}, "positive"),
+    (losses.Poisson, "Poisson", {}, "positive"),
+    (losses.CosineSimilarity, "CosineSimilarity", {}, "regression"),
+    (losses.Hinge, "Hinge", {}, "margin"),
+    (losses.SquaredHinge, "SquaredHinge", {}, "margin"),
+    (losses.Hinge, "Hinge", {}, "signed_margin"),
+    (losses.CategoricalHinge, "CategoricalHinge", {}, "logits"),
+    (losses.KLDivergence, "KLDivergence", {}, "distributions"),
 ]
 IDS = [f"{cls.__name__}-{kw}" for cls, _, kw, _ in CASES]
 REDUCTIONS = ["sum_over_batch_size", "sum", "mean_with_sample_weight"]
@@ -47,6 +57,15 @@ def make_data(kind, rng, dtype, n=12, k=4):
     if kind == "sparse":
         p = rng.uniform(0.05, 1.0, (n, k))
         return rng.integers(0, k, n), (p / p.sum(axis=1, keepdims=True)).astype(dtype)
+    if kind == "positive":
+        return rng.uniform(0.1, 3, (n, k)).astype(dtype), rng.uniform(0.1, 3, (n, k)).astype(dtype)
+    if kind == "margin":
+        return (rng.random((n, k)) > 0.5).astype(dtype), rng.normal(size=(n, k)).astype(dtype)
+    if kind == "signed_margin":
+        return np.where(rng.random((n, k)) > 0.5, 1.0, -1.0).astype(dtype), rng.normal(size=(n, k)).astype(dtype)
+    if kind == "distributions":
+        y, p = rng.uniform(0.05, 1, (n, k)), rng.uniform(0.05, 1, (n, k))
+        return (y / y.sum(1, keepdims=True)).astype(dtype), (p / p.sum(1, keepdims=True)).astype(dtype)
     if kind == "sparse_logits":
         return rng.integers(0, k, n), rng.normal(scale=3, size=(n, k)).astype(dtype)
     raise AssertionError(kind)
@@ -93,12 +112,19 @@ def test_gradient_matches_finite_differences(rng, cls, name, kwargs, kind):
     assert_close(grad, numeric, 1e-6, "finite differences", floor=FD_FLOOR)
 
 
-@pytest.mark.parametrize("fn_name", ["mean_squared_error", "mean_absolute_error", "huber",
-                                     "binary_crossentropy", "categorical_crossentropy",
-                                     "sparse_categorical_crossentropy"])
+FUNCTION_KINDS = {
+    "mean_squared_error": "regression", "mean_absolute_error": "regression", "huber": "regression",
+    "binary_crossentropy": "binary", "categorical_crossentropy": "categorical",
+    "sparse_categorical_crossentropy": "sparse", "log_cosh": "regression",
+    "mean_absolute_percentage_error": "regression", "mean_squared_logarithmic_error": "positive",
+    "poisson": "positive", "cosine_similarity": "regression", "hinge": "margin", "squared_hinge": "margin",
+    "categorical_hinge": "logits", "kl_divergence": "distributions",
+}
+
+
+@pytest.mark.parametrize("fn_name", list(FUNCTION_KINDS))
 def test_per_sample_functions_match_keras(keras, float64, rng, fn_name):
-    kind = {"binary_crossentropy": "binary", "categorical_crossentropy": "categorical",
-            "sparse_categorical_crossentropy": "sparse"}.get(fn_name, "regression")
+    kind = FUNCTION_KINDS[fn_name]
     y, p = make_data(kind, rng, np.float64)
     expected = getattr(keras.losses, fn_name)(y, p).numpy()
     assert_close(getattr(losses, fn_name)(y, p), expected, RTOL["float64"], fn_name)

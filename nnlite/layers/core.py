@@ -14,8 +14,8 @@ from typing import Any
 
 import numpy as np
 
-from . import activations, config, initializers
-from .variables import Variable
+from .. import activations, config, initializers, regularizers
+from ..variables import Variable
 
 
 def _shape_tuple(shape: Any, what: str) -> tuple[int, ...]:
@@ -102,6 +102,10 @@ class Layer:
     def count_params(self) -> int:
         return int(sum(w.value.size for w in self.weights))
 
+    def regularization_loss(self) -> float:
+        """Penalties this layer adds to the loss (none by default)."""
+        return 0.0
+
     def get_config(self) -> dict[str, Any]:
         return {"name": self.name, "trainable": self.trainable, "dtype": self.compute_dtype}
 
@@ -144,11 +148,14 @@ class Dense(Layer):
         kernel.grad = x.T @ grad_z                     # (in, units)
         bias.grad = sum over the batch of grad_z       # (units,)
         grad_x = grad_z @ kernel.T                     # (batch, in)
+    Regularizers add R(kernel), R(bias) and R(a) / batch to the loss, and their
+    gradients to kernel.grad, bias.grad and grad_a.
     """
 
     def __init__(self, units: int, activation: Any = None, use_bias: bool = True,
                  kernel_initializer: Any = "glorot_uniform", bias_initializer: Any = "zeros",
-                 **kwargs: Any) -> None:
+                 kernel_regularizer: Any = None, bias_regularizer: Any = None,
+                 activity_regularizer: Any = None, **kwargs: Any) -> None:
         if isinstance(units, bool) or not isinstance(units, numbers.Integral) or units <= 0:
             raise ValueError(f"Dense units must be a positive integer, got {units!r}.")
         super().__init__(**kwargs)
@@ -157,8 +164,12 @@ class Dense(Layer):
         self.use_bias = bool(use_bias)
         self.kernel_initializer = initializers.get(kernel_initializer)
         self.bias_initializer = initializers.get(bias_initializer)
+        self.kernel_regularizer = regularizers.get(kernel_regularizer)
+        self.bias_regularizer = regularizers.get(bias_regularizer)
+        self.activity_regularizer = regularizers.get(activity_regularizer)
         self.kernel: Variable | None = None
         self.bias: Variable | None = None
+        self.activity_penalty = 0.0
         self._cache: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
 
     def build(self, input_shape):
@@ -182,26 +193,61 @@ class Dense(Layer):
             return []
         return [self.kernel, self.bias] if self.use_bias else [self.kernel]
 
-    def forward(self, x, training=False):
+    def logits(self, x: np.ndarray) -> np.ndarray:
+        """z = x @ kernel + bias."""
         z = x @ self.kernel.value  # (batch, units)
         if self.use_bias:
             z += self.bias.value
-        a = self.activation.forward(z)
+        return z
+
+    def forward(self, x, training=False):
+        a, z = self.forward_logits(x)
         self._cache = (x, z, a) if training else None
         return a
 
+    def forward_logits(self, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(a, z) in inference mode; the model's fused loss reads z."""
+        z = self.logits(x)
+        a = self.activation.forward(z)
+        if self.activity_regularizer is not None:
+            self.activity_penalty = self.activity_regularizer(a) / len(a)
+        return a, z
+
     def backward(self, grad_a, need_grad_x=True):
         _, z, a = self._require_cache()
+        if self.activity_regularizer is not None:
+            grad_a = grad_a + self.activity_regularizer.grad(a) / len(a)
         grad_z = self.activation.backward(z, a, grad_a)  # (batch, units)
-        return self.backward_from_z(grad_z, need_grad_x)
+        return self._backward_z(grad_z, need_grad_x)
 
     def backward_from_z(self, grad_z: np.ndarray, need_grad_x: bool = True) -> np.ndarray | None:
-        """The backward pass from grad_z = dL/dz; the fused crossentropy path enters here."""
+        """The fused crossentropy path enters here with grad_z = dL/dz from the loss."""
+        _, z, a = self._require_cache()
+        if self.activity_regularizer is not None:  # R(a) still reaches z through a
+            grad_z = grad_z + self.activation.backward(z, a, self.activity_regularizer.grad(a) / len(a))
+        return self._backward_z(grad_z, need_grad_x)
+
+    def _backward_z(self, grad_z: np.ndarray, need_grad_x: bool) -> np.ndarray | None:
         x = self._require_cache()[0]
         self.kernel.grad = x.T @ grad_z  # (in, units)
+        if self.kernel_regularizer is not None:
+            self.kernel.grad += self.kernel_regularizer.grad(self.kernel.value)
         if self.use_bias:
             self.bias.grad = grad_z.sum(axis=0)  # (units,)
+            if self.bias_regularizer is not None:
+                self.bias.grad += self.bias_regularizer.grad(self.bias.value)
         return grad_z @ self.kernel.value.T if need_grad_x else None  # (batch, in)
+
+    def regularization_loss(self) -> float:
+        """R(kernel) + R(bias) + R(a) / batch from the latest forward pass."""
+        total = 0.0
+        if self.kernel_regularizer is not None:
+            total += self.kernel_regularizer(self.kernel.value)
+        if self.use_bias and self.bias_regularizer is not None:
+            total += self.bias_regularizer(self.bias.value)
+        if self.activity_regularizer is not None:
+            total += self.activity_penalty
+        return total
 
     def pre_activation(self) -> np.ndarray:
         """z from the last training-mode forward pass."""
@@ -210,7 +256,7 @@ class Dense(Layer):
     def _require_cache(self):
         if self._cache is None:
             raise RuntimeError(
-                f"Dense {self.name!r}: backward needs a forward pass with training=True first."
+                f"{type(self).__name__} {self.name!r}: backward needs a forward pass with training=True first."
             )
         return self._cache
 

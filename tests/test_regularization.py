@@ -1,0 +1,143 @@
+"""Regularisers, the weightless layers and Dropout, in whole fits against Keras 3."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import nnlite
+from nnlite import layers, regularizers
+
+from .conftest import RTOL
+from .helpers import assert_close, keras_twin
+
+
+def _fit_both(keras, model, x, y, loss, rtol, epochs=3, **fit_kwargs):
+    twin = keras_twin(keras, model)
+    model.compile(optimizer=nnlite.optimizers.SGD(0.05, momentum=0.5), loss=loss)
+    twin.compile(optimizer=keras.optimizers.SGD(0.05, momentum=0.5), loss=loss)
+    h1 = model.fit(x, y, epochs=epochs, shuffle=False, verbose=0, **fit_kwargs)
+    h2 = twin.fit(x, y, epochs=epochs, shuffle=False, verbose=0, **fit_kwargs)
+    for key in h2.history:
+        assert_close(h1.history[key], h2.history[key], rtol, key)
+    for a, b in zip(model.get_weights(), twin.get_weights()):
+        assert_close(a, b, rtol, "weights")
+    assert_close(model.evaluate(x, y, verbose=0), twin.evaluate(x, y, verbose=0), rtol, "evaluate")
+    return h1
+
+
+REGULARIZED = {
+    "kernel-l2": {"kernel_regularizer": regularizers.L2(0.01)},
+    "kernel-l1": {"kernel_regularizer": regularizers.L1(0.003)},
+    "bias-l1l2": {"bias_regularizer": regularizers.L1L2(l1=0.01, l2=0.02)},
+    "activity-l2": {"activity_regularizer": regularizers.L2(0.05)},
+    "all": {"kernel_regularizer": "l2", "bias_regularizer": "l1", "activity_regularizer": regularizers.L1(0.02)},
+}
+
+
+@pytest.mark.parametrize("case", list(REGULARIZED))
+def test_regularized_fit_matches_keras(keras, floatx, rng, case):
+    init = nnlite.initializers.GlorotUniform(seed=1)
+    bias_init = nnlite.initializers.RandomNormal(seed=2)
+    kw = REGULARIZED[case]
+    model = nnlite.Sequential([
+        nnlite.Input((4,)),
+        layers.Dense(6, activation="tanh", kernel_initializer=init, bias_initializer=bias_init, **kw),
+        layers.Dense(3, activation="softmax", kernel_initializer=init, bias_initializer=bias_init, **kw),
+    ])
+    x = rng.normal(size=(29, 4)).astype(floatx)
+    y = rng.integers(0, 3, 29)
+    h = _fit_both(keras, model, x, y, "sparse_categorical_crossentropy", RTOL[floatx],
+                  batch_size=8, validation_split=0.2)
+    assert h.history["loss"][0] > 0
+
+
+def test_penalties_enter_the_gradient_check(rng):
+    model = nnlite.Sequential([
+        nnlite.Input((3,)),
+        layers.Dense(4, activation="softplus", kernel_regularizer=regularizers.L2(0.1),
+                     activity_regularizer=regularizers.L2(0.2)),
+        layers.Dense(2, activation="sigmoid", bias_regularizer=regularizers.L2(0.3),
+                     bias_initializer=nnlite.initializers.RandomNormal(seed=0),
+                     activity_regularizer=regularizers.L2(0.1)),
+    ])
+    model.compile(optimizer="sgd", loss="binary_crossentropy")
+    x, y = rng.normal(size=(6, 3)), (rng.random((6, 2)) > 0.5).astype(float)
+    errors = nnlite.utils.check_gradients(model, x, y)
+    assert max(errors.values()) < 1e-6, errors
+
+
+@pytest.mark.parametrize("layer", [
+    lambda: layers.Activation("tanh"),
+    lambda: layers.ReLU(),
+    lambda: layers.ReLU(max_value=1.0, negative_slope=0.1, threshold=0.2),
+    lambda: layers.LeakyReLU(),
+    lambda: layers.LeakyReLU(negative_slope=0.1),
+], ids=["activation-tanh", "relu", "relu-params", "leaky-default", "leaky-0.1"])
+def test_activation_layers_match_keras(keras, floatx, rng, layer):
+    init = nnlite.initializers.GlorotUniform(seed=3)
+    model = nnlite.Sequential([nnlite.Input((3,)), layers.Dense(5, kernel_initializer=init), layer(),
+                               layers.Dense(2, kernel_initializer=init)])
+    x, y = rng.normal(size=(20, 3)).astype(floatx), rng.normal(size=(20, 2)).astype(floatx)
+    _fit_both(keras, model, x, y, "mse", RTOL[floatx], batch_size=6)
+
+
+@pytest.mark.parametrize(("last", "loss"), [
+    (lambda: layers.Softmax(), "categorical_crossentropy"),
+    (lambda: layers.Activation("sigmoid"), "binary_crossentropy"),
+])
+def test_logit_layers_at_the_output_take_the_fused_path_like_keras(keras, float64, rng, last, loss):
+    init = nnlite.initializers.GlorotUniform(seed=4)
+    model = nnlite.Sequential([nnlite.Input((3,)), layers.Dense(4, kernel_initializer=init), last()])
+    x = rng.normal(size=(18, 3)) * 20  # large logits: the clipped and logits paths differ
+    y = np.eye(4)[rng.integers(0, 4, 18)]
+    _fit_both(keras, model, x, y, loss, RTOL["float64"], batch_size=6)
+
+
+def test_dropout_keeps_the_rate_and_scales(rng):
+    drop = layers.Dropout(0.3, seed=0)
+    x = np.ones((400, 500), dtype=np.float32)
+    a = drop(x, training=True)
+    kept = a != 0
+    assert kept.mean() == pytest.approx(0.7, abs=0.005)
+    assert np.allclose(a[kept], 1 / 0.7)
+    assert a.mean() == pytest.approx(1.0, abs=0.01)
+    assert np.array_equal(drop.backward(np.ones_like(x)), a)  # the same mask scales the gradient
+    assert np.array_equal(drop(x), x)  # identity at inference
+
+
+def test_dropout_is_reproducible_from_a_seed():
+    x = np.ones((10, 10))
+    assert np.array_equal(layers.Dropout(0.5, seed=7)(x, training=True),
+                          layers.Dropout(0.5, seed=7)(x, training=True))
+
+
+def test_dropout_gradient_check_with_a_fixed_mask(rng):
+    """With the mask frozen, the network is smooth and the finite differences apply."""
+    model = nnlite.Sequential([nnlite.Input((4,)), layers.Dense(8, activation="tanh"),
+                               layers.Dropout(0.5, seed=3), layers.Dense(2)])
+    model.compile(optimizer="sgd", loss="mse")
+    x, y = rng.normal(size=(5, 4)), rng.normal(size=(5, 2))
+    dropout = model.layers[1]
+    mask = (np.random.default_rng(0).random((5, 8)) >= 0.5) / 0.5
+    mask[:, 0] = 0  # unit 0 dropped for every sample
+    dropout.forward = lambda a, training=False: a * mask  # fixed mask, in every pass
+    dropout.backward = lambda g, need_grad_x=True: g * mask
+    errors = nnlite.utils.check_gradients(model, x, y)
+    assert max(errors.values()) < 1e-6, errors
+    kernel = model.layers[0].kernel
+    model.loss_and_gradients(x.astype(np.float32), y.astype(np.float32))
+    dead = np.all(mask == 0, axis=0)  # hidden units dropped for every sample get no gradient
+    assert dead.any() and np.all(kernel.grad[:, dead] == 0) and np.any(kernel.grad[:, ~dead] != 0)
+
+
+def test_dropout_rate_is_checked():
+    with pytest.raises(ValueError, match=r"Dropout rate must be a float in \[0, 1\), got 1.2"):
+        layers.Dropout(1.2)
+
+
+def test_keras_default_names(keras):
+    model = nnlite.Sequential([nnlite.Input((2,)), layers.Dense(3), layers.LeakyReLU(), layers.ReLU(),
+                               layers.Dropout(0.1), layers.Dense(1), layers.Activation("sigmoid")])
+    assert [layer.name for layer in model.layers] == [
+        "dense", "leaky_re_lu", "re_lu", "dropout", "dense_1", "activation"]
