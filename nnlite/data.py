@@ -94,3 +94,17 @@ def batches(rows: int, batch_size: int, order: np.ndarray | None = None) -> Iter
             yield slice(start, min(start + batch_size, rows))
         else:
             yield order[start:start + batch_size]
+
+
+def class_weights_to_sample_weights(y: np.ndarray, class_weight: dict[int, float], dtype: str) -> np.ndarray:
+    """One weight per row from its class: argmax of one-hot rows, else the rounded label."""
+    if not isinstance(class_weight, dict):
+        raise TypeError(f"class_weight must be a dict {{class index: weight}}, got {type(class_weight).__name__}.")
+    labels = y
+    if labels.ndim > 1:
+        labels = np.argmax(labels, axis=-1) if labels.shape[-1] != 1 else labels[..., 0]
+    labels = np.round(labels).astype(np.int64)
+    weights = np.ones(len(labels), dtype=dtype)
+    for cls, weight in class_weight.items():
+        weights[labels == int(cls)] = weight
+    return weights

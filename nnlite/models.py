@@ -36,6 +36,7 @@ class Sequential:
         self.stop_training = False
         self.history: callbacks_module.History | None = None
         self._metric_ids: list[Any] = []
+        self._weighted_metric_ids: list[Any] = []
         for layer in layers or []:
             self.add(layer)
 
@@ -198,8 +199,8 @@ class Sequential:
 
     # -- compile and the training loop --------------------------------------------------
     def compile(self, optimizer: Any = "rmsprop", loss: Any = None, metrics: Sequence[Any] | None = None,
-                **kwargs: Any) -> None:
-        """Choose the optimizer, the loss and the metrics to report."""
+                weighted_metrics: Sequence[Any] | None = None, **kwargs: Any) -> None:
+        """Choose the optimizer, the loss, the metrics to report and those weighted by sample_weight."""
         unknown = set(kwargs) - {"run_eagerly", "jit_compile", "steps_per_execution", "auto_scale_loss"}
         if unknown:
             raise TypeError(f"compile() got unknown arguments {sorted(unknown)}.")
@@ -207,12 +208,8 @@ class Sequential:
             raise ValueError(f"compile() needs a loss; valid names: {', '.join(losses.names())}.")
         self.optimizer = optimizers.get(optimizer)
         self.loss = losses.get(loss)
-        if isinstance(metrics, (str, metrics_module.Metric)) or callable(metrics):
-            metrics = [metrics]
-        self._metric_ids = list(metrics or [])
-        for m in self._metric_ids:  # names are checked now, resolved against y later
-            if isinstance(m, str) and m not in metrics_module.names():
-                raise ValueError(f"Unknown metric {m!r}. Valid names: {', '.join(metrics_module.names())}.")
+        self._metric_ids = _metric_list(metrics)
+        self._weighted_metric_ids = _metric_list(weighted_metrics)
         self.compiled = True
 
     def _check_xy(self, x: Any, y: Any, sample_weight: Any = None, prefix: str = "") -> tuple:
@@ -233,19 +230,35 @@ class Sequential:
             raise ValueError(f"{prefix}y does not fit the model output {out}: {err}") from None
         return x, y, sw
 
-    def _metrics(self, y: np.ndarray) -> list[metrics_module.Metric]:
-        return [metrics_module.resolve(m, y, self.output_shape) for m in self._metric_ids]
+    def _metrics(self, y: np.ndarray) -> list[tuple[str, metrics_module.Metric, bool]]:
+        """(log name, metric, weighted?) for compile's metrics, then its weighted_metrics."""
+        tracked, names = [], set()
+        for ids, weighted in ((self._metric_ids, False), (self._weighted_metric_ids, True)):
+            for identifier in ids:
+                metric = metrics_module.resolve(identifier, y, self.output_shape)
+                metric.reset_state()
+                name = metric.name
+                if name in names and weighted:  # Keras's name for a repeated weighted metric
+                    name = f"weighted_{name}"
+                base, index = name, 1
+                while name in names:
+                    name, index = f"{base}_{index}", index + 1
+                names.add(name)
+                tracked.append((name, metric, weighted))
+        return tracked
 
     def _run_epoch(self, x, y, sw, batch_size, order, train, callbacks=None):
         """One pass: per batch the loss (before the update) and metrics; returns the logs."""
         loss_total, seen = 0.0, 0
         tracked = self._metrics(y)
+        fused = self._fused_loss() is not None
         for step, rows in enumerate(data.batches(len(x), batch_size, order)):
             xb, yb = x[rows], y[rows]
             swb = None if sw is None else sw[rows]
             if train:
                 callbacks.on_train_batch_begin(step)
                 loss, y_pred = self.loss_and_gradients(xb, yb, swb)
+                z_last = self.layers[-1].pre_activation() if fused else None
                 variables = self.trainable_weights
                 self.optimizer.apply([v.grad for v in variables], variables)
             else:
@@ -255,14 +268,15 @@ class Sequential:
                 loss = self._loss_value(yb, y_pred, z_last, swb)
             loss_total += float(loss) * len(xb)
             seen += len(xb)
-            for m in tracked:
-                m.update_state(yb, y_pred)
-            logs = {"loss": loss_total / seen, **{m.name: m.result() for m in tracked}}
+            for _, metric, weighted in tracked:
+                metric.update_state(yb, y_pred, swb if weighted else None, logits=z_last)
+            logs = _sorted({"loss": loss_total / seen, **{name: m.result() for name, m, _ in tracked}})
             if train:
                 callbacks.on_train_batch_end(step, logs)
             elif callbacks:
                 callbacks.on_test_batch_end(step, logs)
         logs["loss"] = float(np.asarray(loss_total / seen, dtype=self.layers[-1].compute_dtype))
+        self._last_metric_order = ["loss"] + [name for name, _, _ in tracked]
         return logs
 
     def _forward_with_logits(self, x: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
@@ -281,7 +295,7 @@ class Sequential:
     def fit(self, x: Any = None, y: Any = None, batch_size: int | None = None, epochs: int = 1,
             verbose: int | str = "auto", callbacks: Sequence[callbacks_module.Callback] | None = None,
             validation_split: float = 0.0, validation_data: Any = None, shuffle: bool = True,
-            sample_weight: Any = None, initial_epoch: int = 0,
+            sample_weight: Any = None, class_weight: dict[int, float] | None = None, initial_epoch: int = 0,
             validation_batch_size: int | None = None) -> callbacks_module.History:
         """Train for ``epochs`` passes over (x, y) in batches; returns the History."""
         batch_size = data.check_int(32 if batch_size is None else batch_size, "batch_size", 1)
@@ -291,20 +305,24 @@ class Sequential:
         if not self.compiled:
             raise RuntimeError("The model must be compiled before fit: call compile(optimizer, loss).")
         x, y, sw = self._check_xy(x, y, sample_weight)
+        if class_weight is not None and sw is not None:
+            raise ValueError("You cannot use class_weight and sample_weight at the same time.")
         val = None
         if validation_data is not None:
             val = self._check_validation(validation_data)
         elif validation_split:
             (x, y, sw), val = data.split_validation([x, y, sw], validation_split)
+        if class_weight is not None:
+            sw = data.class_weights_to_sample_weights(y, class_weight, self.layers[-1].compute_dtype)
         rng = config.default_rng() if shuffle else None
 
         history = callbacks_module.History()
-        cbs = list(callbacks or [])
+        cbs = [*(callbacks or []), history]  # Keras's order: yours, History, then the progress bar
         if verbose:
             cbs.append(callbacks_module.ProgbarLogger(verbose))
         steps = -(-len(x) // batch_size)
         params = {"verbose": verbose, "epochs": epochs, "steps": steps}
-        cb = callbacks_module.CallbackList([*cbs, history], self, params)
+        cb = callbacks_module.CallbackList(cbs, self, params)
         self.stop_training = False
         self.history = history
         cb.on_train_begin()
@@ -314,7 +332,7 @@ class Sequential:
             logs = self._run_epoch(x, y, sw, batch_size, order, train=True, callbacks=cb)
             if val is not None:
                 val_logs = self._run_epoch(*val, validation_batch_size or batch_size, None, train=False)
-                logs.update({f"val_{k}": v for k, v in val_logs.items()})
+                logs = _sorted({**logs, **{f"val_{k}": v for k, v in val_logs.items()}})
             cb.on_epoch_end(epoch, logs)
             if self.stop_training:
                 break
@@ -337,9 +355,7 @@ class Sequential:
         cb.on_test_begin()
         logs = self._run_epoch(x, y, sw, batch_size, None, train=False, callbacks=cb)
         cb.on_test_end(logs)
-        if return_dict:
-            return logs
-        return logs["loss"] if len(logs) == 1 else list(logs.values())
+        return _results(logs, self._last_metric_order, return_dict)
 
     def predict(self, x: Any, batch_size: int | None = None, verbose: int | str = "auto") -> np.ndarray:
         """y_pred for every row of x, computed batch by batch."""
@@ -353,7 +369,7 @@ class Sequential:
         x, y, sw = self._check_xy(x, y, sample_weight)
         cb = callbacks_module.CallbackList([], self, {})
         logs = self._run_epoch(x, y, sw, len(x), None, train=True, callbacks=cb)
-        return logs if return_dict else (logs["loss"] if len(logs) == 1 else list(logs.values()))
+        return _results(logs, self._last_metric_order, return_dict)
 
     def test_on_batch(self, x: Any, y: Any, sample_weight: Any = None, return_dict: bool = False) -> Any:
         """The loss (and metrics) on one batch, without training."""
@@ -364,10 +380,19 @@ class Sequential:
         """y_pred for one batch."""
         return self(x)
 
-    @property
-    def metrics_names(self) -> list[str]:
-        return ["loss"] + [m if isinstance(m, str) else getattr(m, "name", getattr(m, "__name__", "metric"))
-                           for m in self._metric_ids]
+    def metric_direction(self, name: str) -> str | None:
+        """"up" or "down" for a logged metric name (val_ prefix allowed), as callbacks need it."""
+        base = name.removeprefix("val_")
+        if base == "loss":
+            return "down"
+        for ids in (self._metric_ids, self._weighted_metric_ids):
+            for identifier in ids:
+                if identifier == base or getattr(identifier, "name", None) == base:
+                    if identifier in ("accuracy", "acc"):
+                        return "up"
+                    probe = metrics_module.resolve(identifier, np.zeros(1), (1, 2))
+                    return probe.direction
+        return None
 
     # -- description --------------------------------------------------------------------
     def summary(self, print_fn: Any = None) -> None:
@@ -401,6 +426,29 @@ class Sequential:
 
     def __repr__(self) -> str:
         return f"<Sequential name={self.name} layers={[layer.name for layer in self.layers]}>"
+
+
+def _sorted(logs: dict[str, float]) -> dict[str, float]:
+    """Keras hands logs over with their keys sorted (History, progress lines, return_dict)."""
+    return dict(sorted(logs.items()))
+
+
+def _results(logs: dict[str, float], order: list[str], return_dict: bool) -> Any:
+    """evaluate's answer: a dict, the loss alone, or [loss, *metrics] in compile order."""
+    if return_dict:
+        return logs
+    return logs["loss"] if len(order) == 1 else [logs[name] for name in order]
+
+
+def _metric_list(metrics: Any) -> list[Any]:
+    if metrics is None:
+        return []
+    if isinstance(metrics, (str, metrics_module.Metric)) or callable(metrics):
+        metrics = [metrics]
+    for m in metrics:  # names are checked now, resolved against y later
+        if isinstance(m, str) and m not in metrics_module.names():
+            raise ValueError(f"Unknown metric {m!r}. Valid names: {', '.join(metrics_module.names())}.")
+    return list(metrics)
 
 
 def _snake_case(name: str) -> str:

@@ -1,0 +1,164 @@
+"""Callbacks that watch a logged quantity: EarlyStopping and ReduceLROnPlateau.
+
+"Improved" means ``current - min_delta < best`` when smaller is better (mode "min", or
+"auto" for losses and error metrics) and ``current + min_delta > best`` when larger is
+better (mode "max", or "auto" for accuracies), as in Keras.
+"""
+
+from __future__ import annotations
+
+import warnings
+from typing import Any
+
+import numpy as np
+
+from .base import Callback
+
+
+class _Monitor(Callback):
+    """Shared: which quantity, which direction, what counts as an improvement."""
+
+    def __init__(self, monitor: str, mode: str, min_delta: float) -> None:
+        super().__init__()
+        if mode not in ("auto", "min", "max"):
+            warnings.warn(f"{type(self).__name__} mode {mode!r} is unknown, falling back to 'auto'.", stacklevel=3)
+            mode = "auto"
+        self.monitor = monitor
+        self.mode = mode
+        self.min_delta = abs(min_delta)
+        self.best: float | None = None
+        self._sign: int | None = None  # +1: larger is better, -1: smaller is better
+
+    def _direction(self) -> int:
+        if self._sign is None:
+            if self.mode != "auto":
+                self._sign = 1 if self.mode == "max" else -1
+            else:
+                direction = self.model.metric_direction(self.monitor) if self.model is not None else None
+                if direction is None:
+                    raise ValueError(
+                        f"{type(self).__name__} cannot tell whether {self.monitor!r} should go up or down; "
+                        "pass mode='max' or mode='min'."
+                    )
+                self._sign = 1 if direction == "up" else -1
+        return self._sign
+
+    def is_improvement(self, current: float, reference: float | None) -> bool:
+        if reference is None:
+            return True
+        sign = self._direction()
+        return bool(sign * (current - sign * self.min_delta) > sign * reference)
+
+    def current(self, logs: dict[str, float] | None) -> float | None:
+        logs = logs or {}
+        value = logs.get(self.monitor)
+        if value is None:
+            warnings.warn(
+                f"{type(self).__name__} is conditioned on {self.monitor!r}, which is not available. "
+                f"Available: {', '.join(logs)}.",
+                stacklevel=3,
+            )
+        return value
+
+
+class EarlyStopping(_Monitor):
+    """Stop when ``monitor`` has not improved for ``patience`` epochs.
+
+    With ``restore_best_weights`` the weights of the best epoch are put back at the end
+    (if training stopped early or not, as Keras does). Epochs before ``start_from_epoch``
+    are not watched; a ``baseline`` must be beaten for the patience to restart.
+    """
+
+    def __init__(self, monitor: str = "val_loss", min_delta: float = 0, patience: int = 0, verbose: int = 0,
+                 mode: str = "auto", baseline: float | None = None, restore_best_weights: bool = False,
+                 start_from_epoch: int = 0) -> None:
+        super().__init__(monitor, mode, min_delta)
+        self.patience = patience
+        self.verbose = verbose
+        self.baseline = baseline
+        self.restore_best_weights = restore_best_weights
+        self.start_from_epoch = start_from_epoch
+
+    def on_train_begin(self, logs=None):
+        self.wait = 0
+        self.stopped_epoch = 0
+        self.best = None
+        self.best_weights: list[np.ndarray] | None = None
+        self.best_epoch = 0
+
+    def on_epoch_end(self, epoch, logs=None):
+        current = self.current(logs)
+        if current is None or epoch < self.start_from_epoch:
+            return
+        if self.restore_best_weights and self.best_weights is None:
+            self.best_weights = self.model.get_weights()
+            self.best_epoch = epoch
+        self.wait += 1
+        if self.is_improvement(current, self.best):
+            self.best = current
+            self.best_epoch = epoch
+            if self.restore_best_weights:
+                self.best_weights = self.model.get_weights()
+            if self.baseline is None or self.is_improvement(current, self.baseline):
+                self.wait = 0
+            return
+        if self.wait >= self.patience and epoch > 0:
+            self.stopped_epoch = epoch
+            self.model.stop_training = True
+
+    def on_train_end(self, logs=None):
+        if self.stopped_epoch > 0 and self.verbose > 0:
+            print(f"Epoch {self.stopped_epoch + 1}: early stopping")
+        if self.restore_best_weights and self.best_weights is not None:
+            if self.verbose > 0:
+                print(f"Restoring model weights from the end of the best epoch: {self.best_epoch + 1}.")
+            self.model.set_weights(self.best_weights)
+
+
+class ReduceLROnPlateau(_Monitor):
+    """lr <- max(lr * factor, min_lr) after ``patience`` epochs without improvement, then wait ``cooldown``.
+
+    Adds "learning_rate" to the epoch logs (and so to History).
+    """
+
+    def __init__(self, monitor: str = "val_loss", factor: float = 0.1, patience: int = 10, verbose: int = 0,
+                 mode: str = "auto", min_delta: float = 1e-4, cooldown: int = 0, min_lr: float = 0.0,
+                 **kwargs: Any) -> None:
+        super().__init__(monitor, mode, min_delta)
+        if factor >= 1.0:
+            raise ValueError(f"ReduceLROnPlateau does not support a factor >= 1.0, got factor={factor}.")
+        self.factor = factor
+        self.min_lr = min_lr
+        self.patience = patience
+        self.verbose = verbose
+        self.cooldown = cooldown
+
+    def on_train_begin(self, logs=None):
+        self.best = None
+        self.cooldown_counter = 0
+        self.wait = 0
+
+    def on_epoch_end(self, epoch, logs=None):
+        logs = logs if logs is not None else {}
+        optimizer = self.model.optimizer
+        logs["learning_rate"] = float(optimizer.current_learning_rate())
+        current = self.current(logs)
+        if current is None:
+            return
+        if self.cooldown_counter > 0:
+            self.cooldown_counter -= 1
+            self.wait = 0
+        if self.is_improvement(current, self.best):
+            self.best = current
+            self.wait = 0
+        elif self.cooldown_counter <= 0:
+            self.wait += 1
+            if self.wait >= self.patience:
+                old_lr = float(optimizer.current_learning_rate())
+                if old_lr > np.float32(self.min_lr):
+                    new_lr = max(old_lr * self.factor, self.min_lr)
+                    optimizer.learning_rate = new_lr
+                    if self.verbose > 0:
+                        print(f"\nEpoch {epoch + 1}: ReduceLROnPlateau reducing learning rate to {new_lr}.")
+                    self.cooldown_counter = self.cooldown
+                    self.wait = 0

@@ -1,0 +1,111 @@
+"""Small callbacks: LearningRateScheduler, TerminateOnNaN, CSVLogger, LambdaCallback."""
+
+from __future__ import annotations
+
+import csv
+import math
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+from .base import Callback
+
+
+class LearningRateScheduler(Callback):
+    """Before each epoch: lr <- schedule(epoch, lr) (or schedule(epoch)); logs "learning_rate"."""
+
+    def __init__(self, schedule: Callable[..., float], verbose: int = 0) -> None:
+        super().__init__()
+        self.schedule = schedule
+        self.verbose = verbose
+
+    def on_epoch_begin(self, epoch, logs=None):
+        optimizer = self.model.optimizer
+        try:
+            lr = self.schedule(epoch, float(optimizer.current_learning_rate()))
+        except TypeError:
+            lr = self.schedule(epoch)
+        if not isinstance(lr, (float, np.floating)):
+            raise ValueError(f"The schedule must return a float, got {lr!r}.")
+        optimizer.learning_rate = float(lr)
+        if self.verbose > 0:
+            print(f"\nEpoch {epoch + 1}: LearningRateScheduler setting learning rate to {lr}.")
+
+    def on_epoch_end(self, epoch, logs=None):
+        if logs is not None:
+            logs["learning_rate"] = float(self.model.optimizer.current_learning_rate())
+
+
+class TerminateOnNaN(Callback):
+    """Stop training (or raise, with ``raise_error``) after a batch whose loss is NaN or inf."""
+
+    def __init__(self, raise_error: bool = False) -> None:
+        super().__init__()
+        self.raise_error = raise_error
+
+    def on_batch_end(self, batch, logs=None):
+        loss = (logs or {}).get("loss")
+        if loss is not None and not math.isfinite(loss):
+            if self.raise_error:
+                raise RuntimeError(f"NaN or Inf loss encountered at batch {batch}. Loss value: {loss}.")
+            print(f"Batch {batch}: Invalid loss, terminating training")
+            self.model.stop_training = True
+
+
+class CSVLogger(Callback):
+    """One CSV row per epoch: "epoch" then the logged values, keys sorted (Keras's layout)."""
+
+    def __init__(self, filename: str, separator: str = ",", append: bool = False) -> None:
+        super().__init__()
+        self.filename = str(filename)
+        self.sep = separator
+        self.append = append
+        self.keys: list[str] | None = None
+        self._file: Any = None
+        self._writer: Any = None
+
+    def on_train_begin(self, logs=None):
+        write_header = True
+        if self.append:
+            try:
+                with open(self.filename) as f:
+                    write_header = not f.readline()
+            except FileNotFoundError:
+                pass
+        self._file = open(self.filename, "a" if self.append else "w", newline="")  # noqa: SIM115
+        self._write_header = write_header
+        self._writer = None
+        self.keys = None
+
+    def on_epoch_end(self, epoch, logs=None):
+        logs = logs or {}
+        if self.keys is None:
+            self.keys = sorted(logs)
+            if self.keys and not any(k.startswith("val_") for k in self.keys):
+                self.keys += [f"val_{k}" for k in self.keys]
+        if self._writer is None:
+            self._writer = csv.DictWriter(self._file, fieldnames=["epoch", *self.keys], delimiter=self.sep)
+            if self._write_header:
+                self._writer.writeheader()
+        self._writer.writerow({"epoch": epoch, **{k: logs.get(k, "NA") for k in self.keys}})
+        self._file.flush()
+
+    def on_train_end(self, logs=None):
+        if self._file is not None and not self._file.closed:
+            self._file.close()
+        self._writer = None
+
+
+class LambdaCallback(Callback):
+    """A callback from plain functions: ``LambdaCallback(on_epoch_end=lambda epoch, logs: ...)``."""
+
+    def __init__(self, on_epoch_begin=None, on_epoch_end=None, on_train_begin=None, on_train_end=None,
+                 on_train_batch_begin=None, on_train_batch_end=None, **kwargs: Any) -> None:
+        super().__init__()
+        hooks = {"on_epoch_begin": on_epoch_begin, "on_epoch_end": on_epoch_end,
+                 "on_train_begin": on_train_begin, "on_train_end": on_train_end,
+                 "on_train_batch_begin": on_train_batch_begin, "on_train_batch_end": on_train_batch_end, **kwargs}
+        for hook, fn in hooks.items():
+            if fn is not None:
+                setattr(self, hook, fn)

@@ -1,0 +1,196 @@
+"""Keras-complete training against Keras 3: metrics, weighted metrics, class weights, callbacks."""
+
+from __future__ import annotations
+
+import csv
+
+import numpy as np
+import pytest
+
+import nnlite
+
+from .conftest import RTOL
+from .helpers import assert_close, dense_model, keras_twin
+
+
+def _pair(keras, sizes, acts, optimizer, loss, seed=0, **compile_kwargs):
+    model = dense_model(sizes, acts, seed=seed)
+    twin = keras_twin(keras, model)
+    name, kwargs = optimizer
+    model.compile(optimizer=getattr(nnlite.optimizers, name)(**kwargs), loss=loss, **compile_kwargs)
+    twin.compile(optimizer=getattr(keras.optimizers, name)(**kwargs), loss=loss, **compile_kwargs)
+    return model, twin
+
+
+def _same_history(h1, h2, rtol):
+    assert h1.epoch == h2.epoch
+    assert list(h1.history) == list(h2.history), (list(h1.history), list(h2.history))
+    for key, values in h2.history.items():
+        assert_close(h1.history[key], values, rtol, key)
+
+
+def _same_weights(model, twin, rtol):
+    for a, b in zip(model.get_weights(), twin.get_weights()):
+        assert_close(a, b, rtol, "weights")
+
+
+METRIC_SETS = {
+    "sparse": ("sparse_categorical_crossentropy", "sparse",
+               ["accuracy", "sparse_categorical_crossentropy"], ["accuracy"]),
+    "categorical": ("categorical_crossentropy", "categorical",
+                    ["acc", "categorical_accuracy", "mse", "kl_divergence"],
+                    ["categorical_crossentropy", "acc"]),
+    "binary": ("binary_crossentropy", "binary", ["accuracy", "binary_crossentropy", "mae", "hinge"],
+               ["accuracy"]),
+}
+
+
+# TensorFlow's in_top_k takes float32 only, so the top-k metrics are compared in float32.
+TOP_K_SETS = {
+    "sparse-top-k": ("sparse_categorical_crossentropy", "sparse", ["sparse_top_k_categorical_accuracy", "accuracy"],
+                     []),
+    "categorical-top-k": ("categorical_crossentropy", "categorical", ["top_k_categorical_accuracy"], ["acc"]),
+}
+
+
+@pytest.mark.parametrize("case", list(TOP_K_SETS))
+def test_top_k_metrics_match_keras_in_float32(keras, request, rng, case):
+    from .conftest import _set_floatx
+
+    _set_floatx(request, "float32")
+    _metrics_case(keras, "float32", rng, *TOP_K_SETS[case])
+
+
+@pytest.mark.parametrize("case", list(METRIC_SETS))
+def test_metrics_and_weighted_metrics_match_keras(keras, floatx, rng, case):
+    _metrics_case(keras, floatx, rng, *METRIC_SETS[case])
+
+
+def _metrics_case(keras, floatx, rng, loss, kind, metrics, weighted):
+    k = 1 if kind == "binary" else 6
+    act = "sigmoid" if kind == "binary" else "softmax"
+    model, twin = _pair(keras, [4, 7, k], ["relu", act], ("Adam", {"learning_rate": 0.01}), loss,
+                        metrics=metrics, weighted_metrics=weighted)
+    n = 40
+    x = rng.normal(size=(n, 4)).astype(floatx)
+    labels = rng.integers(0, k if k > 1 else 2, n)
+    if kind == "sparse":
+        y = labels
+    elif kind == "binary":  # (n, 1): Keras's binary_crossentropy metric refuses rank-1 labels
+        y = labels[:, None].astype(floatx)
+    else:
+        y = np.eye(k, dtype=floatx)[labels]
+    sw = rng.uniform(0, 2, n).astype(floatx)
+    kwargs = {"batch_size": 9, "epochs": 3, "sample_weight": sw, "validation_split": 0.25}
+    h1 = model.fit(x, y, shuffle=False, verbose=0, **kwargs)
+    h2 = twin.fit(x, y, shuffle=False, verbose=0, **kwargs)
+    _same_history(h1, h2, RTOL[floatx])
+    _same_weights(model, twin, RTOL[floatx])
+    r1 = model.evaluate(x, y, sample_weight=sw, verbose=0, return_dict=True)
+    r2 = twin.evaluate(x, y, sample_weight=sw, verbose=0, return_dict=True)
+    assert list(r1) == list(r2)
+    for key in r2:
+        assert_close(r1[key], r2[key], RTOL[floatx], key)
+
+
+def test_class_weight_matches_keras(keras, float64, rng):
+    model, twin = _pair(keras, [3, 5, 3], ["tanh", "softmax"], ("SGD", {"learning_rate": 0.1}),
+                        "sparse_categorical_crossentropy", metrics=["accuracy"])
+    x, y = rng.normal(size=(30, 3)), rng.integers(0, 3, 30)
+    cw = {0: 1.0, 1: 3.0, 2: 0.5}
+    h1 = model.fit(x, y, class_weight=cw, batch_size=7, epochs=3, shuffle=False, verbose=0, validation_split=0.2)
+    h2 = twin.fit(x, y, class_weight=cw, batch_size=7, epochs=3, shuffle=False, verbose=0, validation_split=0.2)
+    _same_history(h1, h2, RTOL["float64"])
+    _same_weights(model, twin, RTOL["float64"])
+    with pytest.raises(ValueError, match="class_weight and sample_weight"):
+        model.fit(x, y, class_weight=cw, sample_weight=np.ones(30), verbose=0)
+
+
+def test_initial_epoch_matches_keras(keras, float64, rng):
+    model, twin = _pair(keras, [3, 2], [None], ("SGD", {"learning_rate": 0.1}), "mse")
+    x, y = rng.normal(size=(12, 3)), rng.normal(size=(12, 2))
+    h1 = model.fit(x, y, epochs=5, initial_epoch=3, shuffle=False, verbose=0)
+    h2 = twin.fit(x, y, epochs=5, initial_epoch=3, shuffle=False, verbose=0)
+    assert h1.epoch == h2.epoch == [3, 4]
+    _same_history(h1, h2, RTOL["float64"])
+
+
+@pytest.mark.parametrize("kwargs", [
+    {"monitor": "val_loss", "patience": 1, "restore_best_weights": True},
+    {"monitor": "val_accuracy", "patience": 2, "restore_best_weights": True, "min_delta": 0.01},
+    {"monitor": "loss", "patience": 0, "mode": "min", "start_from_epoch": 2},
+    {"monitor": "val_loss", "patience": 3, "baseline": 0.5, "restore_best_weights": True},
+], ids=["val_loss", "val_accuracy", "loss-start-from", "baseline"])
+def test_early_stopping_matches_keras(keras, float64, rng, kwargs):
+    model, twin = _pair(keras, [4, 16, 3], ["relu", "softmax"], ("Adam", {"learning_rate": 0.05}),
+                        "sparse_categorical_crossentropy", metrics=["accuracy"])
+    x, y = rng.normal(size=(40, 4)), rng.integers(0, 3, 40)  # random labels: validation soon worsens
+    h1 = model.fit(x, y, epochs=30, batch_size=8, validation_split=0.3, shuffle=False, verbose=0,
+                   callbacks=[nnlite.callbacks.EarlyStopping(**kwargs)])
+    h2 = twin.fit(x, y, epochs=30, batch_size=8, validation_split=0.3, shuffle=False, verbose=0,
+                  callbacks=[keras.callbacks.EarlyStopping(**kwargs)])
+    if kwargs["monitor"].startswith("val_"):
+        assert len(h1.epoch) < 30  # random labels: validation worsens and training stops early
+    _same_history(h1, h2, RTOL["float64"])
+    _same_weights(model, twin, RTOL["float64"])
+
+
+def test_reduce_lr_on_plateau_and_scheduler_match_keras(keras, float64, rng):
+    model, twin = _pair(keras, [3, 8, 1], ["tanh", None], ("SGD", {"learning_rate": 0.2, "momentum": 0.5}), "mse")
+    x, y = rng.normal(size=(24, 3)), rng.normal(size=(24, 1))
+
+    def schedule(epoch, lr):
+        return lr * 0.9 if epoch >= 2 else lr
+
+    h1 = model.fit(x, y, epochs=12, batch_size=6, validation_split=0.25, shuffle=False, verbose=0, callbacks=[
+        nnlite.callbacks.ReduceLROnPlateau(factor=0.5, patience=1, min_lr=0.01, cooldown=1),
+        nnlite.callbacks.LearningRateScheduler(schedule)])
+    h2 = twin.fit(x, y, epochs=12, batch_size=6, validation_split=0.25, shuffle=False, verbose=0, callbacks=[
+        keras.callbacks.ReduceLROnPlateau(factor=0.5, patience=1, min_lr=0.01, cooldown=1),
+        keras.callbacks.LearningRateScheduler(schedule)])
+    assert "learning_rate" in h1.history
+    assert len(set(h1.history["learning_rate"])) > 3
+    _same_history(h1, h2, RTOL["float64"])
+    _same_weights(model, twin, RTOL["float64"])
+
+
+def test_terminate_on_nan_stops_after_the_bad_batch(rng):
+    model = dense_model([2, 1], [None], seed=0)
+    model.compile(optimizer=nnlite.optimizers.SGD(learning_rate=1e3), loss="mse")
+    x, y = rng.normal(size=(64, 2)) * 100, rng.normal(size=64) * 100
+    with np.errstate(all="ignore"):
+        h = model.fit(x, y, epochs=50, batch_size=4, verbose=0, callbacks=[nnlite.callbacks.TerminateOnNaN()])
+    assert len(h.epoch) == 1 and not np.isfinite(h.history["loss"][-1])
+    with np.errstate(all="ignore"), pytest.raises(RuntimeError, match="NaN or Inf loss encountered at batch"):
+        model.fit(x, y, epochs=2, verbose=0, callbacks=[nnlite.callbacks.TerminateOnNaN(raise_error=True)])
+
+
+def test_csv_logger_writes_keras_layout(tmp_path, rng):
+    model = dense_model([2, 1], [None], seed=0)
+    model.compile(optimizer="sgd", loss="mse", metrics=["mae"])
+    path = tmp_path / "log.csv"
+    model.fit(rng.normal(size=(10, 2)), rng.normal(size=10), epochs=3, verbose=0,
+              callbacks=[nnlite.callbacks.CSVLogger(path)])
+    rows = list(csv.DictReader(path.open()))
+    assert list(rows[0]) == ["epoch", "loss", "mae", "val_loss", "val_mae"]
+    assert [r["epoch"] for r in rows] == ["0", "1", "2"] and rows[0]["val_loss"] == "NA"
+    model.fit(rng.normal(size=(10, 2)), rng.normal(size=10), epochs=1, verbose=0,
+              callbacks=[nnlite.callbacks.CSVLogger(path, append=True)])
+    assert len(list(csv.DictReader(path.open()))) == 4
+
+
+def test_lambda_callback_and_batch_hooks(rng):
+    seen = []
+    cb = nnlite.callbacks.LambdaCallback(on_epoch_end=lambda epoch, logs: seen.append((epoch, sorted(logs))),
+                                         on_train_batch_end=lambda batch, logs: seen.append(batch))
+    model = dense_model([2, 1], [None], seed=0)
+    model.compile(optimizer="sgd", loss="mse")
+    model.fit(rng.normal(size=(4, 2)), np.zeros(4), batch_size=2, epochs=1, verbose=0, callbacks=[cb])
+    assert seen == [0, 1, (0, ["loss"])]
+
+
+def test_compile_default_optimizer_is_rmsprop():
+    model = dense_model([2, 1], [None])
+    model.compile(loss="mse")
+    assert isinstance(model.optimizer, nnlite.optimizers.RMSprop)
+    assert model.optimizer.learning_rate == 0.001
