@@ -194,7 +194,8 @@ class Adagrad(Optimizer):
         self.epsilon = _check_rate("epsilon", epsilon)
 
     def slots(self, w):
-        return {"acc": np.full_like(w, self.initial_accumulator_value)}
+        # Keras fills the accumulator through a Constant initializer, which casts via float32
+        return {"acc": np.full_like(w, as_cast_constant(self.initial_accumulator_value))}
 
     def update(self, w, g, lr, state):
         acc = state["acc"]

@@ -56,6 +56,11 @@ CASES = [("SGD", c) for c in SGD_CASES] + [
     ("Nadam", {}),
     ("Nadam", {"learning_rate": 0.01, "beta_1": 0.85, "beta_2": 0.98}),
 ]
+# every optimizer with every base option: the three clipping kinds and weight decay
+BASE_OPTIONS = [{"clipnorm": 0.7}, {"clipvalue": 0.3}, {"global_clipnorm": 1.1}, {"weight_decay": 0.02}]
+CASES += [(name, {"learning_rate": 0.05, **option})
+          for name in ("RMSprop", "Adam", "AdamW", "Adagrad", "Adadelta", "Adamax", "Nadam")
+          for option in BASE_OPTIONS]
 
 
 @pytest.mark.parametrize(("name", "kwargs"), CASES, ids=[f"{n}-{c}" for n, c in CASES])
