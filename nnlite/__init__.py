@@ -4,7 +4,20 @@
 numbers Keras gives.
 """
 
-from . import activations, callbacks, config, initializers, layers, losses, metrics, models, optimizers, utils
+from . import (
+    activations,
+    callbacks,
+    config,
+    initializers,
+    layers,
+    losses,
+    metrics,
+    models,
+    optimizers,
+    regularizers,
+    saving,
+    utils,
+)
 from .layers import Input
 from .models import Sequential
 
@@ -12,5 +25,5 @@ __version__ = "0.1.0"
 
 __all__ = [
     "Input", "Sequential", "activations", "callbacks", "config", "initializers", "layers",
-    "losses", "metrics", "models", "optimizers", "utils", "__version__",
+    "losses", "metrics", "models", "optimizers", "regularizers", "saving", "utils", "__version__",
 ]

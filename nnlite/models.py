@@ -208,6 +208,7 @@ class Sequential:
             raise ValueError(f"compile() needs a loss; valid names: {', '.join(losses.names())}.")
         self.optimizer = optimizers.get(optimizer)
         self.loss = losses.get(loss)
+        self._loss_id = loss
         self._metric_ids = _metric_list(metrics)
         self._weighted_metric_ids = _metric_list(weighted_metrics)
         self.compiled = True
@@ -394,6 +395,25 @@ class Sequential:
                     return probe.direction
         return None
 
+    # -- files ----------------------------------------------------------------------------
+    def save(self, filepath: Any, overwrite: bool = True) -> None:
+        """Write a Keras 3 ``.keras`` file (architecture, weights, compile settings, optimizer state)."""
+        from . import saving
+
+        saving.save_model(self, filepath, overwrite=overwrite)
+
+    def save_weights(self, filepath: Any, overwrite: bool = True) -> None:
+        """Write a Keras ``.weights.h5`` file."""
+        from . import saving
+
+        saving.save_weights(self, filepath, overwrite=overwrite)
+
+    def load_weights(self, filepath: Any) -> None:
+        """Read a Keras ``.weights.h5`` file into this (built) model."""
+        from . import saving
+
+        saving.load_weights(self, filepath)
+
     # -- description --------------------------------------------------------------------
     def summary(self, print_fn: Any = None) -> None:
         """Print the layer table: name (type), output shape, parameter count."""
@@ -426,6 +446,14 @@ class Sequential:
 
     def __repr__(self) -> str:
         return f"<Sequential name={self.name} layers={[layer.name for layer in self.layers]}>"
+
+
+def load_model(filepath: Any, compile: bool = True, custom_objects: dict | None = None,
+               safe_mode: bool = True) -> Sequential:
+    """Open a Keras 3 ``.keras`` file (see ``nnlite.saving.load_model``)."""
+    from . import saving
+
+    return saving.load_model(filepath, compile=compile, custom_objects=custom_objects, safe_mode=safe_mode)
 
 
 def _sorted(logs: dict[str, float]) -> dict[str, float]:

@@ -162,3 +162,43 @@ class ReduceLROnPlateau(_Monitor):
                         print(f"\nEpoch {epoch + 1}: ReduceLROnPlateau reducing learning rate to {new_lr}.")
                     self.cooldown_counter = self.cooldown
                     self.wait = 0
+
+
+class ModelCheckpoint(_Monitor):
+    """Save the model (or its weights) after each epoch; with ``save_best_only`` only on improvement.
+
+    ``filepath`` may hold format fields from the epoch and the logs, e.g.
+    "model-{epoch:02d}-{val_loss:.2f}.keras" (epoch counted from 1). A ``.keras`` path
+    saves the whole model, ``.weights.h5`` (or ``save_weights_only``) the weights.
+    """
+
+    def __init__(self, filepath: str, monitor: str = "val_loss", verbose: int = 0, save_best_only: bool = False,
+                 save_weights_only: bool = False, mode: str = "auto", save_freq: str = "epoch",
+                 initial_value_threshold: float | None = None) -> None:
+        super().__init__(monitor, mode, 0)
+        self.filepath = str(filepath)
+        if save_freq != "epoch":
+            raise ValueError(f"ModelCheckpoint supports save_freq='epoch' only, got {save_freq!r}.")
+        ending = ".weights.h5" if save_weights_only else ".keras"
+        if not self.filepath.endswith(ending):
+            raise ValueError(f"With save_weights_only={save_weights_only} the filepath must end in {ending}, "
+                             f"got {self.filepath!r}.")
+        self.verbose = verbose
+        self.save_best_only = save_best_only
+        self.save_weights_only = save_weights_only
+        self.best = initial_value_threshold
+
+    def on_epoch_end(self, epoch, logs=None):
+        logs = logs or {}
+        path = self.filepath.format(epoch=epoch + 1, **logs)
+        if self.save_best_only:
+            current = self.current(logs)
+            if current is None or not self.is_improvement(current, self.best):
+                return
+            if self.verbose > 0:
+                print(f"\nEpoch {epoch + 1}: {self.monitor} improved from {self.best} to {current}, saving to {path}")
+            self.best = current
+        if self.save_weights_only:
+            self.model.save_weights(path)
+        else:
+            self.model.save(path)

@@ -1,0 +1,233 @@
+"""Keras files both ways, loading that refuses what it does not know, atomic saves, corrupt files."""
+
+from __future__ import annotations
+
+import json
+import os
+import zipfile
+
+import numpy as np
+import pytest
+
+import nnlite
+from nnlite import layers
+from nnlite.saving import LoadError
+
+from .conftest import RTOL
+from .helpers import assert_close
+
+OPTIMIZERS = [
+    ("SGD", {"learning_rate": 0.05, "momentum": 0.9, "nesterov": True}),
+    ("RMSprop", {"learning_rate": 0.01, "momentum": 0.5, "centered": True}),
+    ("Adam", {"learning_rate": 0.01, "amsgrad": True}),
+    ("AdamW", {"learning_rate": 0.01, "weight_decay": 0.01}),
+    ("Adagrad", {"learning_rate": 0.05}),
+    ("Adadelta", {"learning_rate": 1.0}),
+    ("Adamax", {"learning_rate": 0.01}),
+    ("Nadam", {"learning_rate": 0.01, "clipnorm": 1.0}),
+]
+
+
+def _model(seed=0):
+    init = nnlite.initializers.GlorotUniform(seed=seed)
+    return nnlite.Sequential([
+        nnlite.Input((4,)),
+        layers.Dense(6, activation="tanh", kernel_initializer=init, kernel_regularizer=nnlite.regularizers.L2(0.01)),
+        layers.Dropout(0.0),
+        layers.LeakyReLU(),
+        layers.Dense(3, activation="softmax", kernel_initializer=init),
+    ])
+
+
+def _data(rng, n=24):
+    return rng.normal(size=(n, 4)), rng.integers(0, 3, n)
+
+
+@pytest.mark.parametrize(("name", "kwargs"), OPTIMIZERS, ids=[n for n, _ in OPTIMIZERS])
+def test_nnlite_file_resumes_in_keras(keras, float64, rng, tmp_path, name, kwargs):
+    """Train in nnlite, save, open in Keras: same predictions; one more epoch in each: same weights."""
+    x, y = _data(rng)
+    model = _model()
+    model.compile(optimizer=getattr(nnlite.optimizers, name)(**kwargs), loss="sparse_categorical_crossentropy",
+                  metrics=["accuracy"])
+    model.fit(x, y, epochs=2, batch_size=8, shuffle=False, verbose=0)
+    path = tmp_path / "m.keras"
+    model.save(path)
+    twin = keras.models.load_model(path)
+    assert_close(twin.predict(x, verbose=0), model.predict(x), RTOL["float64"], "predictions in Keras")
+    assert int(twin.optimizer.iterations.numpy()) == model.optimizer.iterations == 6
+    h1 = model.fit(x, y, epochs=1, batch_size=8, shuffle=False, verbose=0)
+    h2 = twin.fit(x, y, epochs=1, batch_size=8, shuffle=False, verbose=0)
+    assert_close(h1.history["loss"], h2.history["loss"], RTOL["float64"], "resumed loss")
+    for a, b in zip(model.get_weights(), twin.get_weights()):
+        assert_close(a, b, RTOL["float64"], "weights after resuming")
+
+
+@pytest.mark.parametrize(("name", "kwargs"), OPTIMIZERS, ids=[n for n, _ in OPTIMIZERS])
+def test_keras_file_resumes_in_nnlite(keras, float64, rng, tmp_path, name, kwargs):
+    x, y = _data(rng)
+    twin = keras.Sequential([keras.Input((4,)), keras.layers.Dense(5, activation="relu"),
+                             keras.layers.Dense(3, activation="softmax")])
+    twin.compile(optimizer=getattr(keras.optimizers, name)(**kwargs), loss="sparse_categorical_crossentropy")
+    twin.fit(x, y, epochs=2, batch_size=8, shuffle=False, verbose=0)
+    path = tmp_path / "k.keras"
+    twin.save(path)
+    model = nnlite.models.load_model(path)
+    assert type(model.optimizer).__name__ == name
+    assert_close(model.predict(x), twin.predict(x, verbose=0), RTOL["float64"], "predictions in nnlite")
+    h1 = model.fit(x, y, epochs=1, batch_size=8, shuffle=False, verbose=0)
+    h2 = twin.fit(x, y, epochs=1, batch_size=8, shuffle=False, verbose=0)
+    assert_close(h1.history["loss"], h2.history["loss"], RTOL["float64"], "resumed loss")
+    for a, b in zip(model.get_weights(), twin.get_weights()):
+        assert_close(a, b, RTOL["float64"], "weights after resuming")
+
+
+def test_compile_settings_travel(keras, tmp_path):
+    model = _model()
+    schedule = nnlite.optimizers.schedules.ExponentialDecay(0.1, 10, 0.5)
+    model.compile(optimizer=nnlite.optimizers.SGD(schedule, momentum=0.5),
+                  loss=nnlite.losses.SparseCategoricalCrossentropy(), metrics=["accuracy"],
+                  weighted_metrics=[nnlite.metrics.SparseTopKCategoricalAccuracy(k=2)])
+    model.save(tmp_path / "c.keras")
+    twin = keras.models.load_model(tmp_path / "c.keras")
+    keras_schedule = twin.optimizer._learning_rate
+    assert type(keras_schedule).__name__ == "ExponentialDecay"
+    assert keras_schedule.get_config()["decay_steps"] == 10 and twin.optimizer.momentum == 0.5
+    assert twin.loss.__class__.__name__ == "SparseCategoricalCrossentropy"
+    back = nnlite.models.load_model(tmp_path / "c.keras")
+    assert isinstance(back.optimizer.learning_rate, nnlite.optimizers.schedules.ExponentialDecay)
+    assert back.optimizer.momentum == 0.5 and back._metric_ids == ["accuracy"]
+    assert back._weighted_metric_ids[0].kwargs == {"k": 2}
+    assert [type(layer).__name__ for layer in back.layers] == ["Dense", "Dropout", "LeakyReLU", "Dense"]
+    assert back.layers[0].kernel_regularizer.l2 == 0.01
+
+
+def test_weights_files_both_ways(keras, float64, rng, tmp_path):
+    model = _model()
+    model.compile(optimizer="adam", loss="sparse_categorical_crossentropy")
+    x, y = _data(rng)
+    model.fit(x, y, epochs=1, verbose=0)
+    model.save_weights(tmp_path / "n.weights.h5")
+    twin = keras.Sequential([keras.Input((4,)), keras.layers.Dense(6, activation="tanh"), keras.layers.Dropout(0.0),
+                             keras.layers.LeakyReLU(), keras.layers.Dense(3, activation="softmax")])
+    twin.load_weights(tmp_path / "n.weights.h5")
+    assert_close(twin.predict(x, verbose=0), model.predict(x), RTOL["float64"])
+    twin.set_weights([w * 0.5 for w in twin.get_weights()])
+    twin.save_weights(tmp_path / "k.weights.h5")
+    model.load_weights(tmp_path / "k.weights.h5")
+    assert_close(model.predict(x), twin.predict(x, verbose=0), RTOL["float64"])
+
+
+def test_keras_lambda_layer_is_refused_by_name(keras, tmp_path):
+    twin = keras.Sequential([keras.Input((2,)), keras.layers.Lambda(lambda t: t * 2), keras.layers.Dense(1)])
+    twin.save(tmp_path / "lambda.keras")
+    with pytest.raises(LoadError, match=r"keras.layers.Lambda is not something nnlite loads"):
+        nnlite.models.load_model(tmp_path / "lambda.keras")
+
+
+def _edit_config(src, dst, edit):
+    with zipfile.ZipFile(src) as a:
+        parts = {n: a.read(n) for n in a.namelist()}
+    spec = json.loads(parts["config.json"])
+    edit(spec)
+    parts["config.json"] = json.dumps(spec).encode()
+    with zipfile.ZipFile(dst, "w") as b:
+        for n, data in parts.items():
+            b.writestr(n, data)
+
+
+@pytest.mark.parametrize(("edit", "message"), [
+    (lambda s: s["config"]["layers"][1].update(module="my_package.layers"), r"my_package.layers.Dense is not"),
+    (lambda s: s["config"]["layers"][1].update(class_name="Conv2D"), r"keras.layers.Conv2D is not"),
+    (lambda s: s["config"]["layers"][1].update(registered_name="Custom>Dense"), r"registered custom object"),
+    (lambda s: s["config"]["layers"][1]["config"].update(activation={"module": "os", "class_name": "system"}),
+     r"activation .* is not a known activation name"),
+    (lambda s: s["compile_config"].update(loss={"module": "builtins", "class_name": "eval", "config": {}}),
+     r"builtins.eval is not something nnlite loads"),
+    (lambda s: s["config"]["layers"][1]["config"].update(kernel_constraint={"class_name": "NonNeg"}),
+     r"kernel_constraint=.* is not supported"),
+    (lambda s: s.update(class_name="Functional"), r"keras.Functional is not something nnlite loads"),
+])
+def test_unknown_objects_in_a_config_are_refused(tmp_path, edit, message):
+    model = _model()
+    model.compile(optimizer="sgd", loss="sparse_categorical_crossentropy")
+    model.save(tmp_path / "ok.keras")
+    _edit_config(tmp_path / "ok.keras", tmp_path / "bad.keras", edit)
+    with pytest.raises(LoadError, match=message):
+        nnlite.models.load_model(tmp_path / "bad.keras")
+
+
+def test_save_is_atomic(tmp_path, monkeypatch):
+    model = _model()
+    model.compile(optimizer="sgd", loss="sparse_categorical_crossentropy")
+    path = tmp_path / "m.keras"
+    model.save(path)
+    before = path.read_bytes()
+    model.set_weights([w + 1 for w in model.get_weights()])
+
+    def explode(*args, **kwargs):
+        raise KeyboardInterrupt  # interrupted half-way
+
+    monkeypatch.setattr("nnlite.saving.json.dumps", explode)
+    with pytest.raises(KeyboardInterrupt):
+        model.save(path)
+    assert path.read_bytes() == before
+    assert os.listdir(tmp_path) == ["m.keras"]  # no temporary file left behind
+
+
+@pytest.mark.parametrize("damage", ["truncate", "garbage", "empty", "no_weights", "bad_json", "missing"])
+def test_damaged_files_give_a_clear_error(tmp_path, damage):
+    model = _model()
+    model.compile(optimizer="sgd", loss="sparse_categorical_crossentropy")
+    path = tmp_path / "m.keras"
+    model.save(path)
+    data = path.read_bytes()
+    if damage == "truncate":
+        path.write_bytes(data[: len(data) // 2])
+    elif damage == "garbage":
+        path.write_bytes(os.urandom(2000))
+    elif damage == "empty":
+        path.write_bytes(b"")
+    elif damage == "no_weights":
+        with zipfile.ZipFile(path, "w") as z:
+            z.writestr("config.json", "{}")
+    elif damage == "bad_json":
+        _edit_config(path, path, lambda s: None)
+        with zipfile.ZipFile(path) as a:
+            parts = {n: a.read(n) for n in a.namelist()}
+        with zipfile.ZipFile(path, "w") as b:
+            for n, d in parts.items():
+                b.writestr(n, d[:-5] if n == "config.json" else d)
+    else:
+        path = tmp_path / "nothing.keras"
+    with pytest.raises(LoadError, match=r"^Cannot load .*"):
+        nnlite.models.load_model(path)
+
+
+def test_weights_file_with_wrong_shapes_changes_nothing(tmp_path, rng):
+    model = _model()
+    other = nnlite.Sequential([nnlite.Input((4,)), layers.Dense(7), layers.Dropout(0.0), layers.LeakyReLU(),
+                               layers.Dense(3)])
+    other.save_weights(tmp_path / "o.weights.h5")
+    before = model.get_weights()
+    with pytest.raises(LoadError, match=r"kernel needs shape \(4, 6\), the file has \(4, 7\)"):
+        model.load_weights(tmp_path / "o.weights.h5")
+    assert all(np.array_equal(a, b) for a, b in zip(model.get_weights(), before))
+
+
+def test_model_checkpoint(tmp_path, rng):
+    x, y = _data(rng, 30)
+    model = _model()
+    model.compile(optimizer=nnlite.optimizers.Adam(0.05), loss="sparse_categorical_crossentropy")
+    best = nnlite.callbacks.ModelCheckpoint(str(tmp_path / "best.keras"), save_best_only=True)
+    every = nnlite.callbacks.ModelCheckpoint(str(tmp_path / "w-{epoch:02d}-{loss:.2f}.weights.h5"),
+                                             save_weights_only=True, monitor="loss")
+    history = model.fit(x, y, epochs=4, validation_split=0.3, verbose=0, callbacks=[best, every])
+    saved = sorted(p for p in os.listdir(tmp_path) if p.endswith(".weights.h5"))
+    assert [p[:4] for p in saved] == ["w-01", "w-02", "w-03", "w-04"]
+    best_epoch = int(np.argmin(history.history["val_loss"]))
+    reloaded = nnlite.models.load_model(tmp_path / "best.keras")
+    assert reloaded.evaluate(x[21:], y[21:], verbose=0) == pytest.approx(history.history["val_loss"][best_epoch],
+                                                                          rel=1e-5)
+    with pytest.raises(ValueError, match="must end in .weights.h5"):
+        nnlite.callbacks.ModelCheckpoint("x.keras", save_weights_only=True)
