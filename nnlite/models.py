@@ -11,13 +11,14 @@ Fused:     if the last layer's activation is sigmoid or softmax and the loss is 
 from __future__ import annotations
 
 import re
+import warnings
 from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
 
 from . import callbacks as callbacks_module
-from . import config, data, losses, optimizers
+from . import config, data, interrupts, losses, optimizers
 from . import metrics as metrics_module
 from .layers import InputLayer, Layer
 from .variables import Variable
@@ -34,6 +35,7 @@ class Sequential:
         self.loss: losses.Loss | None = None
         self.compiled = False
         self.stop_training = False
+        self._diverged = False
         self.history: callbacks_module.History | None = None
         self._metric_ids: list[Any] = []
         self._weighted_metric_ids: list[Any] = []
@@ -248,7 +250,16 @@ class Sequential:
                 tracked.append((name, metric, weighted))
         return tracked
 
-    def _run_epoch(self, x, y, sw, batch_size, order, train, callbacks=None):
+    def _stop_on_divergence(self, loss: float, step: int) -> None:
+        self._diverged = True
+        self.stop_training = True
+        warnings.warn(
+            f"fit stopped: the loss became {float(loss)} at batch {step + 1}, before that batch's update. "
+            "The weights are those after the last finite step; a smaller learning rate usually helps.",
+            RuntimeWarning, stacklevel=4,
+        )
+
+    def _run_epoch(self, x, y, sw, batch_size, order, train, callbacks=None, interrupt=None):
         """One pass: per batch the loss (before the update) and metrics; returns the logs."""
         loss_total, seen = 0.0, 0
         tracked = self._metrics(y)
@@ -258,10 +269,14 @@ class Sequential:
             swb = None if sw is None else sw[rows]
             if train:
                 callbacks.on_train_batch_begin(step)
-                loss, y_pred = self.loss_and_gradients(xb, yb, swb)
+                with np.errstate(over="ignore", invalid="ignore", divide="ignore"):  # checked just below
+                    loss, y_pred = self.loss_and_gradients(xb, yb, swb)
                 z_last = self.layers[-1].pre_activation() if fused else None
-                variables = self.trainable_weights
-                self.optimizer.apply([v.grad for v in variables], variables)
+                if not np.isfinite(loss):  # diverged: keep the weights of the last finite step
+                    self._stop_on_divergence(loss, step)
+                else:
+                    variables = self.trainable_weights
+                    self.optimizer.apply([v.grad for v in variables], variables)
             else:
                 if callbacks:
                     callbacks.on_test_batch_begin(step)
@@ -274,6 +289,10 @@ class Sequential:
             logs = _sorted({"loss": loss_total / seen, **{name: m.result() for name, m, _ in tracked}})
             if train:
                 callbacks.on_train_batch_end(step, logs)
+                if interrupt is not None:
+                    interrupt.check(f"after batch {step + 1}")
+                if self._diverged:
+                    break
             elif callbacks:
                 callbacks.on_test_batch_end(step, logs)
         logs["loss"] = float(np.asarray(loss_total / seen, dtype=self.layers[-1].compute_dtype))
@@ -325,12 +344,18 @@ class Sequential:
         params = {"verbose": verbose, "epochs": epochs, "steps": steps}
         cb = callbacks_module.CallbackList(cbs, self, params)
         self.stop_training = False
+        self._diverged = False
         self.history = history
+        with interrupts.deferred_interrupt() as interrupt:
+            self._epochs(x, y, sw, val, batch_size, validation_batch_size, initial_epoch, epochs, rng, cb, interrupt)
+        return history
+
+    def _epochs(self, x, y, sw, val, batch_size, validation_batch_size, initial_epoch, epochs, rng, cb, interrupt):
         cb.on_train_begin()
         for epoch in range(initial_epoch, epochs):
             cb.on_epoch_begin(epoch)
             order = rng.permutation(len(x)) if rng is not None else None
-            logs = self._run_epoch(x, y, sw, batch_size, order, train=True, callbacks=cb)
+            logs = self._run_epoch(x, y, sw, batch_size, order, train=True, callbacks=cb, interrupt=interrupt)
             if val is not None:
                 val_logs = self._run_epoch(*val, validation_batch_size or batch_size, None, train=False)
                 logs = _sorted({**logs, **{f"val_{k}": v for k, v in val_logs.items()}})
@@ -338,7 +363,6 @@ class Sequential:
             if self.stop_training:
                 break
         cb.on_train_end()
-        return history
 
     def _check_validation(self, validation_data: Any):
         if not isinstance(validation_data, (tuple, list)) or len(validation_data) not in (2, 3):

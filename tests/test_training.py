@@ -158,10 +158,10 @@ def test_terminate_on_nan_stops_after_the_bad_batch(rng):
     model = dense_model([2, 1], [None], seed=0)
     model.compile(optimizer=nnlite.optimizers.SGD(learning_rate=1e3), loss="mse")
     x, y = rng.normal(size=(64, 2)) * 100, rng.normal(size=64) * 100
-    with np.errstate(all="ignore"):
+    with pytest.warns(RuntimeWarning, match="fit stopped: the loss became"):
         h = model.fit(x, y, epochs=50, batch_size=4, verbose=0, callbacks=[nnlite.callbacks.TerminateOnNaN()])
     assert len(h.epoch) == 1 and not np.isfinite(h.history["loss"][-1])
-    with np.errstate(all="ignore"), pytest.raises(RuntimeError, match="NaN or Inf loss encountered at batch"):
+    with pytest.warns(RuntimeWarning), pytest.raises(RuntimeError, match="NaN or Inf loss encountered at batch"):
         model.fit(x, y, epochs=2, verbose=0, callbacks=[nnlite.callbacks.TerminateOnNaN(raise_error=True)])
 
 
