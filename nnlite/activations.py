@@ -159,7 +159,12 @@ class ReLU(Activation):
         plain_leaky = self.max_value is None and self.threshold == 0
         return _float32_attribute(self.negative_slope) if plain_leaky else self.negative_slope
 
+    def _plain(self) -> bool:
+        return self.negative_slope == 0 and self.max_value is None and self.threshold == 0
+
     def forward(self, z):
+        if self._plain():
+            return np.maximum(z, 0)  # max(z, 0), one pass
         a = np.where(z > self.threshold, z, 0).astype(z.dtype, copy=False)
         if self.max_value is not None:
             a = np.minimum(a, self.max_value)
@@ -168,6 +173,8 @@ class ReLU(Activation):
         return a
 
     def backward(self, z, a, grad_a):
+        if self._plain():
+            return grad_a * (z > 0)
         slope = z > self.threshold
         if self.max_value is not None:
             slope = slope & (z < self.max_value)

@@ -34,7 +34,8 @@ def as_array(value: Any, name: str, dtype: str | None = None) -> np.ndarray:
         raise ValueError(f"{name} is empty (shape {array.shape}): expected at least one sample.")
     if dtype is not None:
         array = array.astype(dtype, copy=False)
-    if np.issubdtype(array.dtype, np.floating) and not np.all(np.isfinite(array)):
+    # min and max are NaN or inf exactly when some entry is; two passes, no temporary array
+    if np.issubdtype(array.dtype, np.floating) and not (np.isfinite(array.min()) and np.isfinite(array.max())):
         bad = np.argwhere(~np.isfinite(array))[0]
         raise ValueError(
             f"{name} contains NaN or inf (first at index {tuple(int(i) for i in bad)}); "

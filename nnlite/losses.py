@@ -76,6 +76,10 @@ class Loss:
     def grad(self, y_true: np.ndarray, y_pred: np.ndarray) -> np.ndarray:
         raise NotImplementedError
 
+    def call_and_grad(self, y_true: np.ndarray, y_pred: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(v, dv/dy_pred) together; losses that share work between the two override this."""
+        return self.call(y_true, y_pred), self.grad(y_true, y_pred)
+
     def prepare(self, y_true: Any, y_pred: Any) -> tuple[np.ndarray, np.ndarray]:
         """Cast to the loss dtype and align shapes as Keras does."""
         dtype = self.dtype or config.floatx()
@@ -120,8 +124,11 @@ class Loss:
             raise ValueError("value_and_grad needs a scalar reduction, got reduction=None.")
         shape = np.shape(y_pred)
         y_true, y_pred = self.prepare(y_true, y_pred)
-        v = self.call(y_true, y_pred)  # (batch,)
-        grad_v = self.grad(y_true, y_pred)  # dv_i/dy_pred_i, (batch, outputs)
+        v, grad_v = self.call_and_grad(y_true, y_pred)  # (batch,), dv_i/dy_pred_i (batch, outputs)
+        if sample_weight is None and self.reduction in ("sum_over_batch_size", "mean") and v.size:
+            n = v.dtype.type(v.size)  # the common case, without the general bookkeeping below
+            grad_v /= n
+            return np.add.reduce(v, axis=None) / n, grad_v.reshape(shape)
         s = self._weights(v, sample_weight)
         if s is not None:
             v = v * s
@@ -249,6 +256,12 @@ class CategoricalCrossentropy(Loss):
         q = np.clip(p / p.sum(axis=-1, keepdims=True), eps, 1 - eps)
         return -np.sum(y * np.log(q), axis=-1)
 
+    def call_and_grad(self, y, p):
+        if not self.from_logits:
+            return super().call_and_grad(y, p)
+        log_q = _log_softmax(p)  # one log-softmax for both
+        return -np.sum(y * log_q, axis=-1), np.exp(log_q) * y.sum(axis=-1, keepdims=True) - y
+
     def grad(self, y, p):
         if self.from_logits:
             return np.exp(_log_softmax(p)) * y.sum(axis=-1, keepdims=True) - y
@@ -305,6 +318,17 @@ class SparseCategoricalCrossentropy(Loss):
             eps = config.epsilon()
             p = np.log(np.clip(p, eps, 1 - eps))
         return -np.take_along_axis(_log_softmax(p), y[..., None], axis=-1)[..., 0]
+
+    def call_and_grad(self, y, p):
+        if not self.from_logits:
+            return super().call_and_grad(y, p)
+        log_q = _log_softmax(p)
+        grad = np.exp(log_q)
+        rows = np.arange(len(y)) if y.ndim == 1 else None
+        if rows is None:
+            return super().call_and_grad(y, p)
+        grad[rows, y] -= 1  # softmax(z) - onehot(y)
+        return -log_q[rows, y], grad
 
     def grad(self, y, p):
         onehot = self._onehot(y, p)

@@ -10,6 +10,7 @@ Fused:     if the last layer's activation is sigmoid or softmax and the loss is 
 
 from __future__ import annotations
 
+import math
 import re
 import warnings
 from collections.abc import Sequence
@@ -36,6 +37,8 @@ class Sequential:
         self.compiled = False
         self.stop_training = False
         self._diverged = False
+        self._fused_key: tuple | None = None
+        self._fused: losses.Loss | None = None
         self.history: callbacks_module.History | None = None
         self._metric_ids: list[Any] = []
         self._weighted_metric_ids: list[Any] = []
@@ -170,10 +173,15 @@ class Sequential:
         return self.forward(self._check_x(x), training=training)
 
     def _fused_loss(self) -> losses.Loss | None:
+        """The loss on the last layer's logits, if Keras would take that path (cached)."""
         last = self.layers[-1]
-        if not hasattr(last, "backward_from_z"):  # a layer with an activation and its logits
-            return None
-        return losses.logits_loss_for(self.loss, last.activation)
+        key = (self.loss, last, getattr(last, "activation", None))
+        if self._fused_key != key:
+            fused = None
+            if hasattr(last, "backward_from_z"):  # a layer with an activation and its logits
+                fused = losses.logits_loss_for(self.loss, last.activation)
+            self._fused_key, self._fused = key, fused
+        return self._fused
 
     def loss_and_gradients(self, x: np.ndarray, y: np.ndarray,
                            sample_weight: np.ndarray | None = None) -> tuple[float, np.ndarray]:
@@ -264,38 +272,40 @@ class Sequential:
         loss_total, seen = 0.0, 0
         tracked = self._metrics(y)
         fused = self._fused_loss() is not None
+        variables = self.trainable_weights
+        hooks = callbacks or callbacks_module.CallbackList([], self, {})
+        begin_hook = "on_train_batch_begin" if train else "on_test_batch_begin"
+        end_hook = "on_train_batch_end" if train else "on_test_batch_end"
+        call_begin, call_end = hooks.wants(begin_hook), hooks.wants(end_hook)
         for step, rows in enumerate(data.batches(len(x), batch_size, order)):
             xb, yb = x[rows], y[rows]
             swb = None if sw is None else sw[rows]
+            if call_begin:
+                getattr(hooks, begin_hook)(step)
             if train:
-                callbacks.on_train_batch_begin(step)
                 with np.errstate(over="ignore", invalid="ignore", divide="ignore"):  # checked just below
                     loss, y_pred = self.loss_and_gradients(xb, yb, swb)
                 z_last = self.layers[-1].pre_activation() if fused else None
-                if not np.isfinite(loss):  # diverged: keep the weights of the last finite step
-                    self._stop_on_divergence(loss, step)
-                else:
-                    variables = self.trainable_weights
+                if math.isfinite(loss):
                     self.optimizer.apply([v.grad for v in variables], variables)
+                else:  # diverged: keep the weights of the last finite step
+                    self._stop_on_divergence(loss, step)
             else:
-                if callbacks:
-                    callbacks.on_test_batch_begin(step)
                 y_pred, z_last = self._forward_with_logits(xb)
                 loss = self._loss_value(yb, y_pred, z_last, swb)
             loss_total += float(loss) * len(xb)
             seen += len(xb)
             for _, metric, weighted in tracked:
                 metric.update_state(yb, y_pred, swb if weighted else None, logits=z_last)
-            logs = _sorted({"loss": loss_total / seen, **{name: m.result() for name, m, _ in tracked}})
-            if train:
-                callbacks.on_train_batch_end(step, logs)
-                if interrupt is not None:
-                    interrupt.check(f"after batch {step + 1}")
-                if self._diverged:
-                    break
-            elif callbacks:
-                callbacks.on_test_batch_end(step, logs)
-        logs["loss"] = float(np.asarray(loss_total / seen, dtype=self.layers[-1].compute_dtype))
+            if call_end:
+                logs = _sorted({"loss": loss_total / seen, **{name: m.result() for name, m, _ in tracked}})
+                getattr(hooks, end_hook)(step, logs)
+            if interrupt is not None:
+                interrupt.check(f"after batch {step + 1}")
+            if train and self._diverged:
+                break
+        logs = _sorted({"loss": float(np.asarray(loss_total / seen, dtype=self.layers[-1].compute_dtype)),
+                        **{name: m.result() for name, m, _ in tracked}})
         self._last_metric_order = ["loss"] + [name for name, _, _ in tracked]
         return logs
 

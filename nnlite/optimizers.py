@@ -118,13 +118,15 @@ class Optimizer:
                 f"{len(variables)}; use a new optimizer for a different model."
             )
         lr = self.current_learning_rate()
-        grads = self.clip(list(grads))
+        if self.clipnorm is not None or self.global_clipnorm is not None or self.clipvalue is not None:
+            grads = self.clip(list(grads))
         if self.weight_decay:
             wd = as_cast_constant(self.weight_decay)
             for v in variables:
                 v.value -= v.value * wd * lr
         for g, v, state in zip(grads, variables, self._slots):
-            self.update(v.value, g.astype(v.dtype, copy=False), v.dtype.type(lr), state)
+            w = v.value
+            self.update(w, g if g.dtype == w.dtype else g.astype(w.dtype), w.dtype.type(lr), state)
         self.iterations += 1
 
     def apply_gradients(self, grads_and_vars: Sequence[tuple[np.ndarray, Variable]]) -> None:
@@ -163,11 +165,11 @@ class SGD(Optimizer):
         self.nesterov = bool(nesterov)
 
     def slots(self, w):
-        return {"m": np.zeros_like(w)} if self.momentum else {}
+        return {"m": np.zeros_like(w)} if self.momentum else {"step": np.empty_like(w)}
 
     def update(self, w, g, lr, state):
         if not self.momentum:
-            w -= lr * g
+            w -= np.multiply(g, lr, out=state["step"])  # w - lr g, with no temporary array
             return
         mu = as_cast_constant(self.momentum)
         m = state["m"]

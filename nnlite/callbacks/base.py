@@ -74,6 +74,19 @@ class CallbackList:
             cb.set_model(model)
             cb.set_params(params)
 
+    def wants(self, hook: str) -> bool:
+        """Whether any callback does something in ``hook`` (so fit can skip per-batch work)."""
+        delegate = {"on_train_batch_begin": "on_batch_begin", "on_train_batch_end": "on_batch_end"}.get(hook)
+        for cb in self.callbacks:
+            own = getattr(cb, hook, None)
+            if own is None:
+                continue
+            if getattr(own, "__func__", None) is not getattr(Callback, hook):
+                return True  # overridden, or a plain function set on the instance
+            if delegate and getattr(getattr(cb, delegate), "__func__", None) is not getattr(Callback, delegate):
+                return True
+        return False
+
     def __getattr__(self, hook: str):
         if not hook.startswith("on_"):
             raise AttributeError(hook)

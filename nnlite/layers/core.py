@@ -113,6 +113,13 @@ class Layer:
         return f"<{type(self).__name__} name={self.name}>"
 
 
+def _buffer(variable: Variable) -> np.ndarray:
+    """variable.grad, allocated once and then overwritten in place at every backward pass."""
+    if variable.grad is None or variable.grad.shape != variable.shape or variable.grad.dtype != variable.dtype:
+        variable.grad = np.empty_like(variable.value)
+    return variable.grad
+
+
 class InputLayer(Layer):
     """Declares the input: ``shape`` excludes the batch axis. ``nnlite.Input`` makes one."""
 
@@ -229,11 +236,12 @@ class Dense(Layer):
 
     def _backward_z(self, grad_z: np.ndarray, need_grad_x: bool) -> np.ndarray | None:
         x = self._require_cache()[0]
-        self.kernel.grad = x.T @ grad_z  # (in, units)
+        # kernel.grad = x.T @ grad_z, (in, units), written into the same buffer every step
+        np.matmul(x.T, grad_z, out=_buffer(self.kernel))
         if self.kernel_regularizer is not None:
             self.kernel.grad += self.kernel_regularizer.grad(self.kernel.value)
         if self.use_bias:
-            self.bias.grad = grad_z.sum(axis=0)  # (units,)
+            np.add.reduce(grad_z, axis=0, out=_buffer(self.bias))  # bias.grad = sum of grad_z rows, (units,)
             if self.bias_regularizer is not None:
                 self.bias.grad += self.bias_regularizer.grad(self.bias.value)
         return grad_z @ self.kernel.value.T if need_grad_x else None  # (batch, in)

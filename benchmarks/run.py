@@ -1,0 +1,145 @@
+"""Run the peer benchmark and the extras; write benchmarks/results/ (Markdown, JSON, PNG).
+
+    python -m benchmarks.run              # sizes S, M, L, every peer, plus the extras (about 6 minutes)
+    python -m benchmarks.run --sizes S --frameworks floor nnlite numpy --no-extras   # a quick look
+
+Each (framework, size) runs in its own process (benchmarks/workers.py), frameworks alternating
+within each round; a peer that is not installed is reported as missing. Reported: the median
+seconds per epoch over the rounds' timed epochs, and ratios to the floor and to nnlite.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+from pathlib import Path
+
+RESULTS = Path(__file__).parent / "results"
+ORDER = ["floor", "numpy", "nnlite", "pytorch", "jax", "sklearn", "keras"]
+LABELS = {"floor": "floor (matmuls only)", "numpy": "NumPy loop", "nnlite": "nnlite", "pytorch": "PyTorch eager",
+          "jax": "JAX jit", "sklearn": "scikit-learn", "keras": "Keras/TF"}
+
+
+def run_worker(framework: str, size: str, epochs: int) -> dict:
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1])}
+    done = subprocess.run([sys.executable, "-m", "benchmarks.workers", "--framework", framework, "--size", size,
+                           "--epochs", str(epochs)], capture_output=True, text=True, env=env, timeout=1800)
+    lines = [line for line in done.stdout.splitlines() if line.startswith("{")]
+    if done.returncode != 0 or not lines:
+        return {"framework": framework, "size": size, "missing": (done.stderr.strip().splitlines() or ["failed"])[-1]}
+    return json.loads(lines[-1])
+
+
+def machine() -> dict:
+    info = {"python": platform.python_version(), "machine": platform.machine(), "cores": os.cpu_count()}
+    try:
+        with open("/proc/cpuinfo") as f:
+            info["cpu"] = next(line.split(":", 1)[1].strip() for line in f if line.startswith("model name"))
+    except (OSError, StopIteration):
+        info["cpu"] = platform.processor()
+    import numpy
+
+    info["numpy"] = numpy.__version__
+    try:
+        from threadpoolctl import threadpool_info
+
+        info["blas"] = ", ".join(f"{p['internal_api']} {p.get('version')} ({p.get('architecture')})"
+                                 for p in threadpool_info() if p.get("user_api") == "blas")
+    except ImportError:
+        pass
+    return info
+
+
+def peer_table(results: dict, sizes: list[str]) -> str:
+    lines = ["| framework | " + " | ".join(f"{s} s/epoch | {s} vs floor | {s} vs nnlite" for s in sizes) + " |",
+             "|---" * (1 + 3 * len(sizes)) + "|"]
+    for fw in ORDER:
+        cells = []
+        for size in sizes:
+            r = results.get((fw, size))
+            if r is None:
+                cells += ["", "", ""]
+            elif "missing" in r:
+                cells += ["missing", "", ""]
+            else:
+                floor, mine = results.get(("floor", size), {}), results.get(("nnlite", size), {})
+                med = r["median"]
+                cells += [f"{med:.4f}",
+                          f"{med / floor['median']:.2f}x" if "median" in floor else "",
+                          f"{med / mine['median']:.2f}x" if "median" in mine else ""]
+        lines.append(f"| {LABELS[fw]} | " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+def plot_peers(results: dict, sizes: list[str], path: Path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, axes = plt.subplots(1, len(sizes), figsize=(4.2 * len(sizes), 3.6))
+    axes = [axes] if len(sizes) == 1 else axes
+    for ax, size in zip(axes, sizes):
+        names = [fw for fw in ORDER if "median" in results.get((fw, size), {})]
+        floor = results[("floor", size)]["median"]
+        ratios = [results[(fw, size)]["median"] / floor for fw in names]
+        colors = ["#888888" if fw == "floor" else "#d62728" if fw == "nnlite" else "#1f77b4" for fw in names]
+        ax.barh([LABELS[fw] for fw in names], ratios, color=colors)
+        ax.set_xscale("log")
+        ax.invert_yaxis()
+        ax.set_title(f"size {size}: seconds per epoch / floor")
+        for i, r in enumerate(ratios):
+            ax.text(r, i, f" {r:.2f}x", va="center", fontsize=8)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--sizes", nargs="+", default=["S", "M", "L"])
+    parser.add_argument("--frameworks", nargs="+", default=ORDER)
+    parser.add_argument("--rounds", type=int, default=1)
+    parser.add_argument("--epochs", type=int, default=3)
+    parser.add_argument("--no-extras", action="store_true")
+    args = parser.parse_args()
+    RESULTS.mkdir(exist_ok=True)
+    raw: dict = {}
+    for size in args.sizes:
+        for round_ in range(args.rounds):
+            order = args.frameworks if round_ % 2 == 0 else args.frameworks[::-1]  # alternate
+            for fw in order:
+                r = run_worker(fw, size, args.epochs)
+                key = (fw, size)
+                if "seconds" in r:
+                    raw.setdefault(key, {"seconds": []})["seconds"] += r["seconds"]
+                else:
+                    raw.setdefault(key, r)
+                print(json.dumps(r), flush=True)
+    results = {k: ({**v, "median": statistics.median(v["seconds"])} if "seconds" in v else v) for k, v in raw.items()}
+    info = machine()
+    text = [f"# Benchmark results\n\nMachine: {info.get('cpu')}, {info['cores']} cores, {info['machine']}; "
+            f"Python {info['python']}, NumPy {info['numpy']}" + (f", BLAS {info['blas']}" if info.get("blas") else "")
+            + ".\n", "## One training epoch (../../shared/peers.md protocol)\n", peer_table(results, args.sizes),
+            "\n![peers](peers.png)\n"]
+    plot_peers(results, args.sizes, RESULTS / "peers.png")
+    extras = {}
+    if not args.no_extras:
+        from . import extras as extras_module
+
+        extras = extras_module.run_all(RESULTS)
+        text.append(extras_module.markdown(extras))
+    (RESULTS / "README.md").write_text("\n".join(text) + "\n")
+    (RESULTS / "results.json").write_text(json.dumps(
+        {"machine": info, "peers": {f"{fw}/{size}": v for (fw, size), v in results.items()}, "extras": extras},
+        indent=1))
+    print((RESULTS / "README.md").read_text())
+
+
+if __name__ == "__main__":
+    main()
