@@ -478,6 +478,27 @@ class Sequential:
                      f" Non-trainable params: {total - trainable:,}"]
         return "\n".join(text)
 
+    def _repr_html_(self) -> str:
+        """The summary as an HTML table, for Jupyter."""
+        import html
+
+        rows = []
+        shape = self.input_shape
+        for layer in self.layers:
+            shape = layer.compute_output_shape(shape) if shape is not None else None
+            params = layer.count_params() if layer.built else 0
+            rows.append(f"<tr><td>{html.escape(layer.name)} ({type(layer).__name__})</td>"
+                        f"<td>{shape or '?'}</td><td style='text-align:right'>{params:,}</td></tr>")
+        total = f"<p>Total params: {self.count_params():,}</p>" if self.built else ""
+        return (f"<p><b>Model: {html.escape(self.name)}</b></p><table><tr><th>Layer (type)</th>"
+                f"<th>Output Shape</th><th>Param #</th></tr>{''.join(rows)}</table>{total}")
+
+    def trace(self, x: Any, y: Any, sample_weight: Any = None) -> Any:
+        """One training step laid open (see ``nnlite.trace``); the model is not changed."""
+        from .trace import trace
+
+        return trace(self, x, y, sample_weight)
+
     def __repr__(self) -> str:
         return f"<Sequential name={self.name} layers={[layer.name for layer in self.layers]}>"
 

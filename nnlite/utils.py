@@ -9,6 +9,20 @@ import numpy as np
 from . import config
 
 
+def plot_model(model: Any, show_weights: bool | None = None, ax: Any = None) -> Any:
+    """The network drawn as neurons and connections (see ``nnlite.plotting.plot_model``)."""
+    from .plotting import plot_model as draw
+
+    return draw(model, show_weights, ax)
+
+
+def plot_history(history: Any, metrics: list[str] | None = None, ax: Any = None) -> Any:
+    """Training curves, validation dashed (see ``nnlite.plotting.plot_history``)."""
+    from .plotting import plot_history as draw
+
+    return draw(history, metrics, ax)
+
+
 def set_random_seed(seed: int) -> None:
     """Make unseeded initialisers and fit's shuffling reproducible (kept in ``nnlite.config``)."""
     config.set_rng(seed)

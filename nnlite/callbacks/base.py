@@ -61,6 +61,12 @@ class History(Callback):
         for key, value in (logs or {}).items():
             self.history.setdefault(key, []).append(float(value))
 
+    def plot(self, metrics: list[str] | None = None) -> Any:
+        """Loss and metric curves, validation dashed (needs matplotlib); returns the Figure."""
+        from ..plotting import plot_history
+
+        return plot_history(self, metrics)
+
     def __repr__(self) -> str:
         return f"<History epochs={len(self.epoch)} keys={list(self.history)}>"
 
