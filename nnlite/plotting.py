@@ -13,6 +13,7 @@ from .layers import Dense
 
 MAX_DRAWN_NEURONS = 16   # per layer; wider networks are drawn as layer boxes
 MAX_LABELLED_WEIGHTS = 40
+SHORT = {"sigmoid": "σ", "linear": "id", "softmax": "soft", "tanh": "tanh", "relu": "relu"}
 
 
 def _pyplot():
@@ -62,7 +63,8 @@ def plot_model(model: Any, show_weights: bool | None = None, ax: Any = None) -> 
                 ax.text(x, y, f"x{j + 1}", ha="center", va="center", fontsize=8, zorder=4)
             else:
                 layer = dense[col - 1]
-                ax.text(x, y, layer.activation.name[:4], ha="center", va="center", fontsize=7, zorder=4)
+                short = SHORT.get(layer.activation.name, layer.activation.name[:4])
+                ax.text(x, y, short, ha="center", va="center", fontsize=8, zorder=4)
                 if label and layer.use_bias:
                     ax.text(x, y + 0.28, f"b={layer.bias.value[j]:.3g}", ha="center", fontsize=7, zorder=4)
     for col, n in enumerate(sizes):
