@@ -7,18 +7,9 @@ through a float32 cast, so nnlite applies them as float32 numbers too.
 
 from __future__ import annotations
 
-from typing import Any
-
 import numpy as np
 
-
-def _factor(name: str, value: Any) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float, np.floating, np.integer)):
-        raise TypeError(f"{name} must be a float, got {value!r}.")
-    value = float(value)
-    if not np.isfinite(value) or value < 0:
-        raise ValueError(f"{name} must be a finite number >= 0, got {value!r}.")
-    return value
+from .optimizers import _check_rate as _factor  # a finite float >= 0
 
 
 class Regularizer:

@@ -221,16 +221,23 @@ def atomic_file(path: str | os.PathLike):
         raise
 
 
+def _save_target(model: Any, filepath: str | os.PathLike, ending: str, overwrite: bool) -> str:
+    """Check the file name's ending, the overwrite flag and that the model is built."""
+    filepath = os.fspath(filepath)
+    if not filepath.endswith(ending):
+        other = "save_weights for .weights.h5" if ending == ".keras" else "save for .keras"
+        raise ValueError(f"This file name must end in {ending}, got {filepath!r} (use {other}).")
+    if not overwrite and os.path.exists(filepath):
+        raise FileExistsError(f"{filepath} exists and overwrite=False.")
+    model._require_built()
+    return filepath
+
+
 def save_model(model: Any, filepath: str | os.PathLike, overwrite: bool = True) -> None:
     """Write ``model`` as a Keras 3 ``.keras`` file that ``keras.models.load_model`` opens."""
     from . import keras_config
 
-    filepath = os.fspath(filepath)
-    if not filepath.endswith(".keras"):
-        raise ValueError(f"A model file name must end in .keras, got {filepath!r} (use save_weights for .weights.h5).")
-    if not overwrite and os.path.exists(filepath):
-        raise FileExistsError(f"{filepath} exists and overwrite=False.")
-    model._require_built()
+    filepath = _save_target(model, filepath, ".keras", overwrite)
     config_json = json.dumps(keras_config.model_config(model))
     metadata = json.dumps({"keras_version": KERAS_VERSION,
                            "date_saved": datetime.datetime.now().strftime("%Y-%m-%d@%H:%M:%S")})
@@ -296,12 +303,7 @@ def _guarded(filepath: str, action: Callable[[], Any]) -> Any:
 
 def save_weights(model: Any, filepath: str | os.PathLike, overwrite: bool = True) -> None:
     """Write a Keras ``.weights.h5`` file (layer weights and optimizer state)."""
-    filepath = os.fspath(filepath)
-    if not filepath.endswith(".weights.h5"):
-        raise ValueError(f"A weights file name must end in .weights.h5, got {filepath!r}.")
-    if not overwrite and os.path.exists(filepath):
-        raise FileExistsError(f"{filepath} exists and overwrite=False.")
-    model._require_built()
+    filepath = _save_target(model, filepath, ".weights.h5", overwrite)
     buffer = io.BytesIO()
     write_weights(model, buffer)
     with atomic_file(filepath) as handle:

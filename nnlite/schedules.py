@@ -56,40 +56,34 @@ def _positive(name: str, value: Any) -> Any:
     return value
 
 
-class ExponentialDecay(LearningRateSchedule):
-    """lr = lr0 * rate^(step / decay_steps), the exponent floored when ``staircase``."""
+class _RateDecay(LearningRateSchedule):
+    """Shared by the two decays of a rate: p = step / decay_steps, floored when ``staircase``."""
 
     def __init__(self, initial_learning_rate: float, decay_steps: int, decay_rate: float,
-                 staircase: bool = False, name: str = "ExponentialDecay") -> None:
+                 staircase: bool = False, name: str | None = None) -> None:
         self.initial_learning_rate = initial_learning_rate
         self.decay_steps = _positive("decay_steps", decay_steps)
         self.decay_rate = decay_rate
         self.staircase = staircase
-        self.name = name
+        self.name = name or type(self).__name__
+
+    def exponent(self, step: int) -> np.float32:
+        p = _over(step, self.decay_steps)
+        return np.floor(p) if self.staircase else p
+
+
+class ExponentialDecay(_RateDecay):
+    """lr = lr0 * rate^p with p = step / decay_steps, floored when ``staircase``."""
 
     def __call__(self, step):
-        p = _over(step, self.decay_steps)
-        if self.staircase:
-            p = np.floor(p)
-        return float(f32(self.initial_learning_rate) * _pow(f32(self.decay_rate), p))
+        return float(f32(self.initial_learning_rate) * _pow(f32(self.decay_rate), self.exponent(step)))
 
 
-class InverseTimeDecay(LearningRateSchedule):
-    """lr = lr0 / (1 + rate * step / decay_steps), the ratio floored when ``staircase``."""
-
-    def __init__(self, initial_learning_rate: float, decay_steps: int, decay_rate: float,
-                 staircase: bool = False, name: str = "InverseTimeDecay") -> None:
-        self.initial_learning_rate = initial_learning_rate
-        self.decay_steps = _positive("decay_steps", decay_steps)
-        self.decay_rate = decay_rate
-        self.staircase = staircase
-        self.name = name
+class InverseTimeDecay(_RateDecay):
+    """lr = lr0 / (1 + rate * p) with p = step / decay_steps, floored when ``staircase``."""
 
     def __call__(self, step):
-        p = _over(step, self.decay_steps)
-        if self.staircase:
-            p = np.floor(p)
-        return float(f32(self.initial_learning_rate) / (f32(1) + f32(self.decay_rate) * p))
+        return float(f32(self.initial_learning_rate) / (f32(1) + f32(self.decay_rate) * self.exponent(step)))
 
 
 class PolynomialDecay(LearningRateSchedule):
