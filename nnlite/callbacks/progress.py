@@ -9,6 +9,21 @@ from typing import Any
 from .base import Callback
 
 
+def _progress_bar_class() -> Any:
+    """tqdm's widget bar in Jupyter when ipywidgets is there, else its text bar (which Jupyter
+    also redraws in place); None without tqdm."""
+    try:
+        import importlib.util
+
+        if importlib.util.find_spec("ipywidgets") is not None:
+            from tqdm.auto import tqdm
+        else:
+            from tqdm.std import tqdm
+    except ImportError:
+        return None
+    return tqdm
+
+
 def format_logs(logs: dict[str, float]) -> str:
     """' - loss: 0.1234 - val_loss: 5.0000e-04' (%.4f, or %.4e below 1e-3)."""
     parts = []
@@ -47,9 +62,8 @@ class ProgbarLogger(Callback):
         if self.verbose and self.params.get("epochs", 1) > 1:
             print(f"Epoch {epoch + 1}/{self.params['epochs']}", file=self._out())
         if self.verbose == 1:
-            try:
-                from tqdm.auto import tqdm
-            except ImportError:
+            tqdm = _progress_bar_class()
+            if tqdm is None:
                 return
             self._bar = tqdm(total=self.params.get("steps"), file=self._out(), leave=True,
                              mininterval=0.1, ascii=" =",
