@@ -27,7 +27,7 @@ def test_ci_runs_the_readme_test_command():
     blocks = re.findall(r"```\n(.*?)\n```", readme, re.S)
     test_command = next(b for b in blocks if "pytest" in b)
     assert test_command in (ROOT / ".ci" / "run").read_text()
-    assert any(b.strip().endswith("python -m nnlite") for b in blocks)
+    assert any(b.strip().endswith("python -m nnlite") and b.startswith("pip install") for b in blocks)
 
 
 def test_ruff_is_clean():
