@@ -234,7 +234,9 @@ class CategoricalCrossentropy(Loss):
     """v = -sum(y log q), q = p / sum(p) clipped to [eps, 1 - eps].
 
     With labels smoothed y <- y (1 - ls) + ls / C. From logits z:
-    v = -sum(y log_softmax(z)) and dv/dz = softmax(z) sum(y) - y.
+    v = -sum(y log_softmax(z)) and dv/dz = softmax(z) - y, as TensorFlow's fused kernel
+    gives it: the true derivative is softmax(z) sum(y) - y, the same whenever each label
+    row sums to 1 (one-hot or smoothed labels); for other labels nnlite follows Keras.
     """
 
     def __init__(self, from_logits: bool = False, label_smoothing: float = 0.0,
@@ -260,11 +262,11 @@ class CategoricalCrossentropy(Loss):
         if not self.from_logits:
             return super().call_and_grad(y, p)
         log_q = _log_softmax(p)  # one log-softmax for both
-        return -np.sum(y * log_q, axis=-1), np.exp(log_q) * y.sum(axis=-1, keepdims=True) - y
+        return -np.sum(y * log_q, axis=-1), np.exp(log_q) - y
 
     def grad(self, y, p):
         if self.from_logits:
-            return np.exp(_log_softmax(p)) * y.sum(axis=-1, keepdims=True) - y
+            return np.exp(_log_softmax(p)) - y
         eps = config.epsilon()
         total = p.sum(axis=-1, keepdims=True)
         q = p / total

@@ -181,3 +181,15 @@ def test_custom_callable_loss_gets_a_numerical_gradient(rng):
     loss.dtype = "float64"
     _, grad = loss.value_and_grad(y, p)
     assert_close(grad, 3 * (p - y) ** 2 / 3 / 5, 1e-7)
+
+
+def test_unnormalised_labels_follow_tensorflows_logits_gradient(keras, tf, float64, rng):
+    """TensorFlow's fused kernel returns softmax(z) - y even when label rows do not sum to 1."""
+    y = rng.uniform(0, 1, (5, 3))
+    z = rng.normal(size=(5, 3))
+    z_var = tf.Variable(z)
+    with tf.GradientTape() as tape:
+        value = keras.losses.CategoricalCrossentropy(from_logits=True)(y, z_var)
+    mine_value, mine_grad = losses.CategoricalCrossentropy(from_logits=True).value_and_grad(y, z)
+    assert_close(mine_value, value.numpy(), RTOL["float64"])
+    assert_close(mine_grad, tape.gradient(value, z_var).numpy(), RTOL["float64"])
