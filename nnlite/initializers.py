@@ -83,13 +83,14 @@ class Ones(Initializer):
 
 
 class Constant(Initializer):
-    """w = value."""
+    """w = value (a Python float passes through float32 first, as Keras casts it)."""
 
     def __init__(self, value: float = 0.0) -> None:
         super().__init__(value=value)
 
     def sample(self, shape):
-        return np.full(shape, self.params["value"])
+        value = self.params["value"]
+        return np.full(shape, float(np.float32(value)) if isinstance(value, float) else value)
 
 
 class RandomNormal(Initializer):

@@ -46,6 +46,8 @@ def test_constant_kinds():
     assert initializers.get("zeros")((2,)).tolist() == [0, 0]
     assert initializers.get("ones")((2,)).tolist() == [1, 1]
     assert initializers.Constant(0.5)((2,), "float64").tolist() == [0.5, 0.5]
+    # Keras casts a Python float through float32, even for a float64 weight
+    assert initializers.Constant(0.1)((1,), "float64")[0] == float(np.float32(0.1))
     r = initializers.RandomUniform(-1, 1, seed=0)((1000,))
     assert r.min() >= -1 and r.max() <= 1
     n = initializers.RandomNormal(0, 2, seed=0)((20000,))

@@ -82,6 +82,7 @@ def test_keras_file_resumes_in_nnlite(keras, float64, rng, tmp_path, name, kwarg
         assert_close(a, b, RTOL["float64"], "weights after resuming")
 
 
+@pytest.mark.filterwarnings("ignore:Skipping variable loading for optimizer")  # Keras says so for its own files too
 def test_compile_settings_travel(keras, tmp_path):
     model = _model()
     schedule = nnlite.optimizers.schedules.ExponentialDecay(0.1, 10, 0.5)
