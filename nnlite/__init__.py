@@ -15,13 +15,21 @@ from . import (
     models,
     optimizers,
     regularizers,
-    saving,
     utils,
 )
 from .layers import Input
 from .models import Sequential
 
 __version__ = "0.1.0"
+
+
+def __getattr__(name: str):
+    """``nnlite.saving`` is imported on first use: file handling is not needed to train."""
+    if name == "saving":
+        import importlib
+
+        return importlib.import_module(".saving", __name__)
+    raise AttributeError(f"module 'nnlite' has no attribute {name!r}")
 
 __all__ = [
     "Input", "Sequential", "activations", "callbacks", "config", "initializers", "layers",

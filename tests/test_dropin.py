@@ -48,8 +48,13 @@ def _run(module):
 def test_the_same_script_in_both(keras):
     import nnlite
 
-    theirs = _run(keras)
-    keras.config.set_dtype_policy("float32")
+    # Keras caches its dtype policy on first use; in a fresh process set_floatx alone would do
+    keras.config.set_dtype_policy("float64")
+    try:
+        theirs = _run(keras)
+    finally:
+        keras.config.set_floatx("float32")
+        keras.config.set_dtype_policy("float32")
     mine = _run(nnlite)
     assert list(mine["history"].history) == list(theirs["history"].history)
     for key, values in theirs["history"].history.items():
