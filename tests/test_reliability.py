@@ -159,7 +159,8 @@ def test_divergence_stops_fit_with_the_last_finite_weights(rng):
     assert all(np.all(np.isfinite(w)) for w in model.get_weights())
     # the final weights are those after the last applied (finite) step
     assert all(np.array_equal(a, b) for a, b in zip(model.get_weights(), snapshots[-1]))
-    assert model.predict(x).shape == (64, 1)
+    with np.errstate(over="ignore"):  # the last finite weights are large: predictions may overflow
+        assert model.predict(x).shape == (64, 1)
 
 
 def test_ctrl_c_stops_between_steps(rng):
