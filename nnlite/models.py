@@ -181,17 +181,28 @@ class Sequential(Trainer):
             self._fused_key, self._fused = key, fused
         return self._fused
 
-    def loss_and_gradients(self, x: np.ndarray, y: np.ndarray,
-                           sample_weight: np.ndarray | None = None) -> tuple[float, np.ndarray]:
-        """Forward in training mode, the loss, then backward: (L, y_pred), grads left on variables."""
-        y_pred = self.forward(x, training=True)
+    def loss_and_gradients(self, x: np.ndarray, y: np.ndarray, sample_weight: np.ndarray | None = None,
+                           need_prediction: bool = True) -> tuple[float, np.ndarray | None]:
+        """Forward in training mode, the loss, then backward: (L, y_pred), grads left on variables.
+
+        On the fused path the loss needs only z of the last layer; its activation (the
+        prediction) is then computed only if ``need_prediction`` (fit asks for it when a
+        metric will read it).
+        """
         last, n = self.layers[-1], len(self.layers)
         fused = self._fused_loss()
         if fused is not None:  # start from dL/dz of the last layer
+            a = x
+            for layer in self.layers[:-1]:
+                a = layer.forward(a, training=True)
+            y_pred = last.forward(a, training=True) if need_prediction else None
+            if not need_prediction:
+                last.forward_logits_only(a)
             loss, grad_z = fused.value_and_grad(y, last.pre_activation(), sample_weight)
             grad = last.backward_from_z(grad_z, need_grad_x=n > 1)
             remaining = n - 1
         else:
+            y_pred = self.forward(x, training=True)
             loss, grad = self.loss.value_and_grad(y, y_pred, sample_weight)
             remaining = n
         for i in range(remaining - 1, -1, -1):

@@ -99,7 +99,7 @@ class Trainer:
                 getattr(hooks, begin_hook)(step)
             if train:
                 with np.errstate(over="ignore", invalid="ignore", divide="ignore"):  # checked just below
-                    loss, y_pred = self.loss_and_gradients(xb, yb, swb)
+                    loss, y_pred = self.loss_and_gradients(xb, yb, swb, need_prediction=bool(tracked))
                 z_last = self.layers[-1].pre_activation() if fused else None
                 if math.isfinite(loss):
                     self.optimizer.apply([v.grad for v in variables], variables)

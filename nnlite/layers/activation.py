@@ -33,6 +33,11 @@ class Activation(Layer):
     def forward_logits(self, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         return self.activation.forward(x), x
 
+    def forward_logits_only(self, x: np.ndarray) -> np.ndarray:
+        """Training-mode forward for a fused loss that reads only the logits x."""
+        self._cache = (x, None)
+        return x
+
     def backward(self, grad_a, need_grad_x=True):
         z, a = self._require_cache()
         return self.activation.backward(z, a, grad_a)

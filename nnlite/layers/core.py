@@ -212,6 +212,12 @@ class Dense(Layer):
         self._cache = (x, z, a) if training else None
         return a
 
+    def forward_logits_only(self, x: np.ndarray) -> np.ndarray:
+        """Training-mode forward up to z, for a fused loss that reads only z (a is left uncomputed)."""
+        z = self.logits(x)
+        self._cache = (x, z, None)
+        return z
+
     def forward_logits(self, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """(a, z) in inference mode; the model's fused loss reads z."""
         z = self.logits(x)
@@ -229,8 +235,12 @@ class Dense(Layer):
 
     def backward_from_z(self, grad_z: np.ndarray, need_grad_x: bool = True) -> np.ndarray | None:
         """The fused crossentropy path enters here with grad_z = dL/dz from the loss."""
-        _, z, a = self._require_cache()
+        x, z, a = self._require_cache()
         if self.activity_regularizer is not None:  # R(a) still reaches z through a
+            if a is None:  # forward stopped at z
+                a = self.activation.forward(z)
+                self.activity_penalty = self.activity_regularizer(a) / len(a)
+                self._cache = (x, z, a)
             grad_z = grad_z + self.activation.backward(z, a, self.activity_regularizer.grad(a) / len(a))
         return self._backward_z(grad_z, need_grad_x)
 
