@@ -11,18 +11,13 @@ import time
 import tracemalloc
 from pathlib import Path
 
-from .workers import LEARNING_RATE, floor, problem
+from .workers import floor, mlp, problem
 
 
 def _nnlite_model(widths, optimizer="sgd"):
     import nnlite
 
-    model = nnlite.Sequential([nnlite.Input((widths[0],))] + [
-        nnlite.layers.Dense(w, activation="relu" if i < len(widths) - 2 else "softmax")
-        for i, w in enumerate(widths[1:])])
-    opt = nnlite.optimizers.SGD(LEARNING_RATE) if optimizer == "sgd" else nnlite.optimizers.Adam()
-    model.compile(optimizer=opt, loss="categorical_crossentropy")
-    return model
+    return mlp(nnlite, widths, None if optimizer == "sgd" else nnlite.optimizers.Adam())
 
 
 def _per_step(widths, batch, steps=20, repeats=3):

@@ -86,33 +86,39 @@ def numpy_loop(widths, batch, rows):
 
 
 # -- the frameworks ----------------------------------------------------------------------------------
-def _timed_fit(model, x, y, batch, epochs):
-    """Per-epoch seconds from inside one fit call (its one-off input checks are not an epoch's cost)."""
-    import nnlite
+def mlp(module, widths, optimizer=None):
+    """The protocol's network in ``module`` (nnlite or keras): relu layers, softmax output, compiled."""
+    model = module.Sequential([module.Input((widths[0],))] + [
+        module.layers.Dense(w, activation="relu" if i < len(widths) - 2 else "softmax")
+        for i, w in enumerate(widths[1:])])
+    model.compile(optimizer=optimizer or module.optimizers.SGD(LEARNING_RATE), loss="categorical_crossentropy")
+    return model
 
+
+def _fit_in(module, widths, batch, rows):
+    """The same script for nnlite and for Keras (nnlite is a drop-in): epochs timed inside one fit,
+    so fit's one-off input checks are not counted as an epoch's cost."""
+    x, y, _, weights = problem(widths, rows)
+    model = mlp(module, widths)
+    model.set_weights(weights)
     marks = []
 
-    class Clock(nnlite.callbacks.Callback):
-        def on_epoch_begin(self, epoch, logs=None):
-            marks.append(time.perf_counter())
+    def mark(epoch, logs=None):
+        marks.append(time.perf_counter())
 
-        def on_epoch_end(self, epoch, logs=None):
-            marks.append(time.perf_counter())
+    clock = module.callbacks.LambdaCallback(on_epoch_begin=mark, on_epoch_end=mark)
 
-    model.fit(x, y, batch_size=batch, epochs=epochs, shuffle=False, verbose=0, callbacks=[Clock()])
-    return [end - start for start, end in zip(marks[0::2], marks[1::2])]
+    def run(epochs):
+        marks.clear()
+        model.fit(x, y, batch_size=batch, epochs=epochs, shuffle=False, verbose=0, callbacks=[clock])
+        return [end - start for start, end in zip(marks[0::2], marks[1::2])]
+    return run
 
 
 def nnlite_fit(widths, batch, rows):
     import nnlite
 
-    x, y, _, weights = problem(widths, rows)
-    model = nnlite.Sequential([nnlite.Input((widths[0],))] + [
-        nnlite.layers.Dense(w, activation="relu" if i < len(widths) - 2 else "softmax")
-        for i, w in enumerate(widths[1:])])
-    model.compile(optimizer=nnlite.optimizers.SGD(LEARNING_RATE), loss="categorical_crossentropy")
-    model.set_weights(weights)
-    return lambda epochs: _timed_fit(model, x, y, batch, epochs)
+    return _fit_in(nnlite, widths, batch, rows)
 
 
 def keras_fit(widths, batch, rows):
@@ -121,21 +127,7 @@ def keras_fit(widths, batch, rows):
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
     import keras
 
-    x, y, _, weights = problem(widths, rows)
-    model = keras.Sequential([keras.Input((widths[0],))] + [
-        keras.layers.Dense(w, activation="relu" if i < len(widths) - 2 else "softmax")
-        for i, w in enumerate(widths[1:])])
-    model.compile(optimizer=keras.optimizers.SGD(LEARNING_RATE), loss="categorical_crossentropy")
-    model.set_weights(weights)
-    clock = keras.callbacks.LambdaCallback()
-    marks = []
-    clock.on_epoch_begin = clock.on_epoch_end = lambda epoch, logs=None: marks.append(time.perf_counter())
-
-    def run(epochs):
-        marks.clear()
-        model.fit(x, y, batch_size=batch, epochs=epochs, shuffle=False, verbose=0, callbacks=[clock])
-        return [end - start for start, end in zip(marks[0::2], marks[1::2])]
-    return run
+    return _fit_in(keras, widths, batch, rows)
 
 
 def torch_eager(widths, batch, rows):

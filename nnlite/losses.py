@@ -46,14 +46,8 @@ def _align(y_true: np.ndarray, y_pred: np.ndarray) -> tuple[np.ndarray, np.ndarr
     return y_true, y_pred
 
 
-def _sigmoid(z):
-    e = np.exp(-np.abs(z))
-    return np.where(z >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
-
-
-def _log_softmax(z):
-    shifted = z - z.max(axis=-1, keepdims=True)
-    return shifted - np.log(np.exp(shifted).sum(axis=-1, keepdims=True))
+_sigmoid = activations.sigmoid.forward  # 1 / (1 + e^-z), without overflow
+_log_softmax = activations.log_softmax.forward  # over the last axis, max-subtracted
 
 
 class Loss:
@@ -124,19 +118,16 @@ class Loss:
             raise ValueError("value_and_grad needs a scalar reduction, got reduction=None.")
         shape = np.shape(y_pred)
         y_true, y_pred = self.prepare(y_true, y_pred)
-        v, grad_v = self.call_and_grad(y_true, y_pred)  # (batch,), dv_i/dy_pred_i (batch, outputs)
-        if sample_weight is None and self.reduction in ("sum_over_batch_size", "mean") and v.size:
-            n = v.dtype.type(v.size)  # the common case, without the general bookkeeping below
-            grad_v /= n
-            return np.add.reduce(v, axis=None) / n, grad_v.reshape(shape)
+        v, grad_v = self.call_and_grad(y_true, y_pred)  # (batch,), dv_i/dy_pred_i (batch, outputs), both fresh
         s = self._weights(v, sample_weight)
         if s is not None:
             v = v * s
-            grad_v = grad_v * s.reshape(s.shape + (1,) * (grad_v.ndim - s.ndim))
+            grad_v *= s.reshape(s.shape + (1,) * (grad_v.ndim - s.ndim))
         d = self._divisor(v, s)
         if not d:
             return v.dtype.type(0.0), np.zeros(shape, dtype=grad_v.dtype)
-        return v.dtype.type(np.sum(v) / d), (grad_v / d).reshape(shape)
+        grad_v /= d
+        return v.dtype.type(np.add.reduce(v, axis=None) / d), grad_v.reshape(shape)
 
     def get_config(self) -> dict[str, Any]:
         return {"name": self.name, "reduction": self.reduction}
@@ -322,13 +313,11 @@ class SparseCategoricalCrossentropy(Loss):
         return -np.take_along_axis(_log_softmax(p), y[..., None], axis=-1)[..., 0]
 
     def call_and_grad(self, y, p):
-        if not self.from_logits:
+        if not self.from_logits or y.ndim != 1:
             return super().call_and_grad(y, p)
-        log_q = _log_softmax(p)
+        log_q = _log_softmax(p)  # one log-softmax for both
+        rows = np.arange(len(y))
         grad = np.exp(log_q)
-        rows = np.arange(len(y)) if y.ndim == 1 else None
-        if rows is None:
-            return super().call_and_grad(y, p)
         grad[rows, y] -= 1  # softmax(z) - onehot(y)
         return -log_q[rows, y], grad
 

@@ -195,8 +195,10 @@ class Sequential(Trainer):
             a = x
             for layer in self.layers[:-1]:
                 a = layer.forward(a, training=True)
-            y_pred = last.forward(a, training=True) if need_prediction else None
-            if not need_prediction:
+            if need_prediction:
+                y_pred = last.forward(a, training=True)
+            else:
+                y_pred = None
                 last.forward_logits_only(a)
             loss, grad_z = fused.value_and_grad(y, last.pre_activation(), sample_weight)
             grad = last.backward_from_z(grad_z, need_grad_x=n > 1)

@@ -76,9 +76,9 @@ def check_gradients(model: Any, x: Any, y: Any, sample_weight: Any = None,
                     original = w.value[idx]
                     h = epsilon * max(1.0, abs(original))
                     w.value[idx] = original + h
-                    up = model._loss_value(y64, *_outputs(model, x64), sample_weight)
+                    up = model._loss_value(y64, *model._forward_with_logits(x64), sample_weight)
                     w.value[idx] = original - h
-                    down = model._loss_value(y64, *_outputs(model, x64), sample_weight)
+                    down = model._loss_value(y64, *model._forward_with_logits(x64), sample_weight)
                     w.value[idx] = original
                     g_num[idx] = (up - down) / (2 * h)
                 scale = max(float(np.linalg.norm(g) + np.linalg.norm(g_num)), 1e-300)
@@ -92,6 +92,3 @@ def check_gradients(model: Any, x: Any, y: Any, sample_weight: Any = None,
                 w.value = v
                 w.grad = None
 
-
-def _outputs(model, x):
-    return model._forward_with_logits(x)
