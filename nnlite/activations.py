@@ -21,6 +21,7 @@ from typing import Any
 import numpy as np
 
 from . import config
+from .registry import Registry
 
 SQRT_2_OVER_PI = math.sqrt(2.0 / math.pi)
 SELU_ALPHA = 1.6732632423543772
@@ -89,11 +90,25 @@ class Activation:
     def get_config(self) -> dict[str, Any]:
         return dict(self.params)
 
+    def __eq__(self, other: object) -> bool:  # relu == activations.get("relu"): same function, same parameters
+        return type(other) is type(self) and other.params == self.params
+
+    def __hash__(self) -> int:
+        return hash((type(self), tuple(sorted(self.params.items(), key=lambda kv: kv[0]))))
+
+    @classmethod
+    def from_config(cls, config: dict[str, Any]) -> Activation:
+        return cls(**config)
+
     def __repr__(self) -> str:
         args = ", ".join(f"{k}={v!r}" for k, v in self.params.items())
         return f"activations.{self.name}({args})" if args else f"activations.{self.name}"
 
 
+ACTIVATIONS = Registry(Activation, "keras.activations", name_of=lambda cls: cls.name)
+
+
+@ACTIVATIONS.register()
 class Linear(Activation):
     """a = z."""
 
@@ -106,6 +121,7 @@ class Linear(Activation):
         return grad_a
 
 
+@ACTIVATIONS.register()
 class Sigmoid(Activation):
     """a = 1 / (1 + e^-z);  da/dz = a (1 - a)."""
 
@@ -118,6 +134,7 @@ class Sigmoid(Activation):
         return grad_a * a * (1 - a)
 
 
+@ACTIVATIONS.register()
 class Tanh(Activation):
     """a = tanh z;  da/dz = 1 - a^2."""
 
@@ -130,6 +147,7 @@ class Tanh(Activation):
         return grad_a * (1 - a * a)
 
 
+@ACTIVATIONS.register()
 class Exponential(Activation):
     """a = e^z;  da/dz = a."""
 
@@ -142,6 +160,7 @@ class Exponential(Activation):
         return grad_a * a
 
 
+@ACTIVATIONS.register()
 class ReLU(Activation):
     """a = z if z > threshold else 0, clipped at max_value, minus negative_slope * max(threshold - z, 0).
 
@@ -184,6 +203,7 @@ class ReLU(Activation):
         return grad_a * slope
 
 
+@ACTIVATIONS.register()
 class LeakyReLU(Activation):
     """a = z if z > 0 else negative_slope * z;  da/dz = 1 or negative_slope."""
 
@@ -199,6 +219,7 @@ class LeakyReLU(Activation):
         return grad_a * np.where(z > 0, 1, _float32_attribute(self.negative_slope)).astype(z.dtype)
 
 
+@ACTIVATIONS.register()
 class ReLU6(Activation):
     """a = min(max(z, 0), 6);  da/dz = 1 on (0, 6), else 0."""
 
@@ -211,6 +232,7 @@ class ReLU6(Activation):
         return grad_a * ((z > 0) & (z < 6))
 
 
+@ACTIVATIONS.register()
 class ELU(Activation):
     """a = z if z > 0 else alpha (e^z - 1);  da/dz = 1 or a + alpha."""
 
@@ -226,6 +248,7 @@ class ELU(Activation):
         return grad_a * np.where(z > 0, 1, a + self.alpha)
 
 
+@ACTIVATIONS.register()
 class SELU(Activation):
     """a = scale * (z if z > 0 else alpha (e^z - 1)), with Klambauer et al.'s alpha and scale."""
 
@@ -238,6 +261,7 @@ class SELU(Activation):
         return grad_a * np.where(z > 0, SELU_SCALE, a + SELU_SCALE * SELU_ALPHA)
 
 
+@ACTIVATIONS.register()
 class CELU(Activation):
     """a = max(z, 0) + alpha (e^(min(z, 0) / alpha) - 1);  da/dz = 1 or e^(z / alpha)."""
 
@@ -253,6 +277,7 @@ class CELU(Activation):
         return grad_a * np.where(z > 0, 1, np.exp(np.minimum(z, 0) / self.alpha))
 
 
+@ACTIVATIONS.register()
 class Softplus(Activation):
     """a = log(1 + e^z);  da/dz = sigmoid(z)."""
 
@@ -265,6 +290,7 @@ class Softplus(Activation):
         return grad_a * _sigmoid(z)
 
 
+@ACTIVATIONS.register()
 class Softsign(Activation):
     """a = z / (1 + |z|);  da/dz = 1 / (1 + |z|)^2."""
 
@@ -277,6 +303,7 @@ class Softsign(Activation):
         return grad_a / np.square(1 + np.abs(z))
 
 
+@ACTIVATIONS.register("swish")
 class SiLU(Activation):
     """a = z sigmoid(z) (swish);  da/dz = s (1 + z (1 - s)) with s = sigmoid(z)."""
 
@@ -290,6 +317,7 @@ class SiLU(Activation):
         return grad_a * s * (1 + z * (1 - s))
 
 
+@ACTIVATIONS.register()
 class Mish(Activation):
     """a = z tanh(softplus(z));  da/dz = t + z (1 - t^2) sigmoid(z) with t = tanh(softplus(z))."""
 
@@ -303,6 +331,7 @@ class Mish(Activation):
         return grad_a * (t + z * (1 - t * t) * _sigmoid(z))
 
 
+@ACTIVATIONS.register()
 class GELU(Activation):
     """a = z Phi(z) = 0.5 z erfc(-c z) with c = 1/sqrt 2; approximate: 0.5 z (1 + tanh(sqrt(2/pi)(z + 0.044715 z^3))).
 
@@ -330,6 +359,7 @@ class GELU(Activation):
         return grad_a * (0.5 * _erfc(-GELU_C * z) + z * density)
 
 
+@ACTIVATIONS.register()
 class HardSigmoid(Activation):
     """a = clip(z / 6 + 1/2, 0, 1);  da/dz = 1/6 on (-3, 3), else 0."""
 
@@ -342,6 +372,7 @@ class HardSigmoid(Activation):
         return grad_a * ((z > -3) & (z < 3)) / 6
 
 
+@ACTIVATIONS.register("hard_swish")
 class HardSiLU(Activation):
     """a = z hard_sigmoid(z);  da/dz = hard_sigmoid(z) + z / 6 on (-3, 3)."""
 
@@ -354,6 +385,7 @@ class HardSiLU(Activation):
         return grad_a * (np.clip(z + 3, 0, 6) / 6 + z * ((z > -3) & (z < 3)) / 6)
 
 
+@ACTIVATIONS.register()
 class HardTanh(Activation):
     """a = clip(z, -1, 1);  da/dz = 1 on (-1, 1), else 0."""
 
@@ -366,6 +398,7 @@ class HardTanh(Activation):
         return grad_a * (np.abs(z) < 1)
 
 
+@ACTIVATIONS.register()
 class LogSigmoid(Activation):
     """a = log sigmoid(z) = -softplus(-z);  da/dz = sigmoid(-z)."""
 
@@ -378,6 +411,7 @@ class LogSigmoid(Activation):
         return grad_a * _sigmoid(-z)
 
 
+@ACTIVATIONS.register()
 class SparsePlus(Activation):
     """a = 0 for z <= -1, (z + 1)^2 / 4 for -1 < z < 1, z for z >= 1;  da/dz = 0, (z + 1)/2, 1."""
 
@@ -390,6 +424,7 @@ class SparsePlus(Activation):
         return grad_a * np.where(z <= -1, 0, np.where(z < 1, 0.5 * (z + 1), 1)).astype(z.dtype)
 
 
+@ACTIVATIONS.register()
 class SparseSigmoid(Activation):
     """a = 0 for z <= -1, (z + 1) / 2 for -1 < z < 1, 1 for z >= 1;  da/dz = 1/2 on (-1, 1)."""
 
@@ -402,6 +437,7 @@ class SparseSigmoid(Activation):
         return grad_a * (np.abs(z) < 1) * 0.5
 
 
+@ACTIVATIONS.register()
 class Squareplus(Activation):
     """a = (z + sqrt(z^2 + b)) / 2;  da/dz = (1 + z / sqrt(z^2 + b)) / 2."""
 
@@ -417,6 +453,7 @@ class Squareplus(Activation):
         return grad_a * 0.5 * (1 + z / np.sqrt(z * z + self.b))
 
 
+@ACTIVATIONS.register()
 class TanhShrink(Activation):
     """a = z - tanh z;  da/dz = tanh^2 z."""
 
@@ -429,6 +466,7 @@ class TanhShrink(Activation):
         return grad_a * np.square(np.tanh(z))
 
 
+@ACTIVATIONS.register()
 class SoftShrink(Activation):
     """a = z - threshold if z > threshold, z + threshold if z < -threshold, else 0;  da/dz = [|z| > threshold]."""
 
@@ -444,6 +482,7 @@ class SoftShrink(Activation):
         return grad_a * (np.abs(z) > self.threshold)
 
 
+@ACTIVATIONS.register()
 class HardShrink(Activation):
     """a = z if |z| > threshold else 0;  da/dz = [|z| > threshold]."""
 
@@ -459,6 +498,7 @@ class HardShrink(Activation):
         return grad_a * (np.abs(z) > self.threshold)
 
 
+@ACTIVATIONS.register()
 class Softmax(Activation):
     """a_i = e^(z_i - max z) / sum_j e^(z_j - max z) over ``axis``.
 
@@ -478,6 +518,7 @@ class Softmax(Activation):
         return a * (grad_a - (grad_a * a).sum(axis=self.axis, keepdims=True))
 
 
+@ACTIVATIONS.register()
 class LogSoftmax(Activation):
     """a_i = z_i - max z - log sum_j e^(z_j - max z) over ``axis``.
 
@@ -523,6 +564,12 @@ class NumericalActivation(Activation):
         slope = (np.asarray(f(z64 + h), np.float64) - np.asarray(f(z64 - h), np.float64)) / (2 * h)
         return (grad_a * slope).astype(z.dtype)
 
+    def __eq__(self, other: object) -> bool:
+        return type(other) is type(self) and other.function is self.function
+
+    def __hash__(self) -> int:
+        return hash(self.function)
+
     def __repr__(self) -> str:
         return f"NumericalActivation({self.name})"
 
@@ -555,20 +602,10 @@ hard_shrink = HardShrink()
 softmax = Softmax()
 log_softmax = LogSoftmax()
 
-_ACTIVATIONS: dict[str, Activation] = {
-    f.name: f
-    for f in (linear, sigmoid, tanh, exponential, relu, leaky_relu, relu6, elu, selu, celu,
-              softplus, softsign, silu, mish, gelu, hard_sigmoid, hard_silu, hard_tanh,
-              log_sigmoid, sparse_plus, sparse_sigmoid, squareplus, tanh_shrink, soft_shrink,
-              hard_shrink, softmax, log_softmax)
-}
-_ACTIVATIONS["swish"] = silu
-_ACTIVATIONS["hard_swish"] = hard_silu
-
 
 def names() -> list[str]:
     """Every name :func:`get` accepts."""
-    return sorted(_ACTIVATIONS)
+    return ACTIVATIONS.names()
 
 
 def get(identifier: str | Activation | Callable | None) -> Activation:
@@ -578,11 +615,9 @@ def get(identifier: str | Activation | Callable | None) -> Activation:
     if isinstance(identifier, Activation):
         return identifier
     if isinstance(identifier, str):
-        if identifier not in _ACTIVATIONS:
-            raise ValueError(
-                f"Unknown activation {identifier!r}. Valid names: {', '.join(names())}."
-            )
-        return _ACTIVATIONS[identifier]
+        return ACTIVATIONS.lookup(identifier)()
+    if isinstance(identifier, dict):  # Keras's serialized form
+        return ACTIVATIONS.deserialize(identifier)
     if callable(identifier):
         return NumericalActivation(identifier)
     raise TypeError(
@@ -592,5 +627,15 @@ def get(identifier: str | Activation | Callable | None) -> Activation:
 
 
 def serialize(activation: Activation) -> str:
-    """The name Keras writes in a layer config."""
+    """The name Keras writes in a layer config ("relu").
+
+    A Keras config names an activation function without arguments, so only an
+    activation at its default parameters can be written; ``relu(max_value=6)`` belongs
+    in a ``ReLU`` layer.
+    """
+    cls = ACTIVATIONS.lookup(activation.name) if activation.name in ACTIVATIONS else None
+    if cls is None or type(activation) is not cls or activation.params != cls().params:
+        raise ValueError(f"Only a named activation at its default parameters can be written to a Keras config; "
+                         f"got {activation!r}. Use the matching layer (ReLU(max_value=...), LeakyReLU, ...) "
+                         "for an activation with parameters.")
     return activation.name

@@ -1,41 +1,187 @@
 """Weight initialisers, as in ``keras.initializers``.
 
-An initializer is called with a shape and a dtype and returns a fresh array. Random
-ones draw from a ``np.random.Generator``: pass ``seed`` as an int or a Generator; with
-no seed they use ``nnlite.config.default_rng()`` (seeded by
-``nnlite.utils.set_random_seed``, otherwise fresh entropy).
+An initializer is called with a shape and a dtype and returns a fresh array. For a
+kernel of shape ``(fan_in, fan_out)``: glorot scales the variance by
+``2 / (fan_in + fan_out)``, he by ``2 / fan_in``, lecun by ``1 / fan_in``. Normal variants
+draw from a normal truncated at two standard deviations, whose standard deviation is
+then restored by dividing by 0.87962566103423978, as Keras does.
 
-For a kernel of shape ``(fan_in, fan_out)``: glorot scales by ``2 / (fan_in + fan_out)``,
-he by ``2 / fan_in``, lecun by ``1 / fan_in``. Normal variants draw from a normal
-truncated at two standard deviations, whose standard deviation is then restored by
-dividing by 0.87962566103423978, as Keras does.
+Seeds, as in Keras 3: an initializer seeded with an int gives the same values at every
+call, and so does an unseeded one (it picks its seed once, from
+``nnlite.config.default_rng()``, which ``nnlite.utils.set_random_seed`` seeds). Pass a
+``np.random.Generator`` as ``seed`` for new values at every call (Keras's
+``SeedGenerator``); a config cannot hold a Generator and writes ``seed: None``.
 """
 
 from __future__ import annotations
 
 import math
+import numbers
+import warnings
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
 
 from . import config
+from .registry import Registry
 
 TRUNCATED_STDDEV_CORRECTION = 0.87962566103423978
 
 
-def _rng(seed: int | np.random.Generator | None) -> np.random.Generator:
-    if isinstance(seed, np.random.Generator):
-        return seed
-    return config.default_rng() if seed is None else np.random.default_rng(seed)
+class Initializer:
+    """w = sample(shape), cast to ``dtype`` (floatx by default)."""
+
+    def __call__(self, shape: Sequence[int], dtype: str | None = None) -> np.ndarray:
+        return np.asarray(self.sample(tuple(shape)), dtype=dtype or config.floatx())
+
+    def sample(self, shape: tuple[int, ...]) -> np.ndarray:
+        raise NotImplementedError
+
+    def get_config(self) -> dict[str, Any]:
+        return {}
+
+    @classmethod
+    def from_config(cls, config: dict[str, Any]) -> Initializer:
+        return cls(**config)
+
+    def clone(self) -> Initializer:
+        return type(self).from_config(self.get_config())
+
+    def __repr__(self) -> str:
+        args = ", ".join(f"{k}={v!r}" for k, v in self.get_config().items())
+        return f"{type(self).__name__}({args})"
 
 
-def _fans(shape: tuple[int, ...]) -> tuple[int, int]:
-    if len(shape) == 0:
-        return 1, 1
-    if len(shape) == 1:
-        return shape[0], shape[0]
-    receptive = math.prod(shape[:-2])
-    return shape[-2] * receptive, shape[-1] * receptive
+INITIALIZERS = Registry(Initializer, "keras.initializers")
+
+
+@INITIALIZERS.register("zeros")
+class Zeros(Initializer):
+    """w = 0."""
+
+    def sample(self, shape):
+        return np.zeros(shape)
+
+
+@INITIALIZERS.register("ones")
+class Ones(Initializer):
+    """w = 1."""
+
+    def sample(self, shape):
+        return np.ones(shape)
+
+
+@INITIALIZERS.register("constant")
+class Constant(Initializer):
+    """w = value (a scalar or an array that broadcasts to the shape).
+
+    A Python float passes through float32 first, as Keras casts it.
+    """
+
+    def __init__(self, value: Any = 0.0) -> None:
+        if isinstance(value, dict):  # Keras's {"class_name": "__numpy__", ...} form of an array
+            value = np.asarray(value.get("config", {}).get("value"), dtype=value.get("config", {}).get("dtype"))
+        array = np.asarray(value)
+        if not (np.issubdtype(array.dtype, np.number) or array.dtype == np.bool_):
+            raise TypeError(f"Constant value must be a number or a numeric array, got {value!r}.")
+        self.value = value
+
+    def sample(self, shape):
+        value = float(np.float32(self.value)) if isinstance(self.value, float) else np.asarray(self.value)
+        return np.broadcast_to(value, shape).copy()
+
+    def get_config(self):
+        if isinstance(self.value, numbers.Number):
+            return {"value": self.value}
+        array = np.asarray(self.value)
+        return {"value": {"class_name": "__numpy__", "config": {"value": array.tolist(), "dtype": array.dtype.name}}}
+
+
+@INITIALIZERS.register("identity")
+class Identity(Initializer):
+    """w = gain * I (2-D shapes only)."""
+
+    def __init__(self, gain: float = 1.0) -> None:
+        self.gain = gain
+
+    def sample(self, shape):
+        if len(shape) != 2:
+            raise ValueError(f"Identity initializer needs a 2-D shape, got {shape}.")
+        return self.gain * np.eye(*shape)
+
+    def get_config(self):
+        return {"gain": self.gain}
+
+
+class RandomInitializer(Initializer):
+    """Draws from ``generator()``: a fresh Generator from the seed at every call (same values),
+    or the Generator given as ``seed`` (new values each call)."""
+
+    def __init__(self, seed: int | np.random.Generator | None = None) -> None:
+        if seed is not None and not isinstance(seed, (numbers.Integral, np.random.Generator)) or isinstance(seed, bool):
+            raise ValueError(f"seed must be an int, a numpy Generator or None; got seed={seed!r}.")
+        self.seed = seed
+        self._seed = int(config.default_rng().integers(2**31)) if seed is None else seed
+        self._called = False
+
+    def generator(self) -> np.random.Generator:
+        if isinstance(self._seed, np.random.Generator):
+            return self._seed
+        if self.seed is None and self._called:
+            warnings.warn(f"The initializer {type(self).__name__} is unseeded and being called multiple times, "
+                          "which returns identical values each time (as in Keras 3). Give it a seed, or use a new "
+                          "initializer for each weight.", UserWarning, stacklevel=4)
+        self._called = True
+        return np.random.default_rng(self._seed)
+
+    def get_config(self):
+        return {"seed": self.seed if not isinstance(self.seed, np.random.Generator) else None}
+
+
+@INITIALIZERS.register("random_normal")
+class RandomNormal(RandomInitializer):
+    """w ~ Normal(mean, stddev)."""
+
+    def __init__(self, mean: float = 0.0, stddev: float = 0.05, seed=None) -> None:
+        super().__init__(seed)
+        self.mean, self.stddev = mean, stddev
+
+    def sample(self, shape):
+        return self.generator().normal(self.mean, self.stddev, size=shape)
+
+    def get_config(self):
+        return {**super().get_config(), "mean": self.mean, "stddev": self.stddev}
+
+
+@INITIALIZERS.register("truncated_normal")
+class TruncatedNormal(RandomInitializer):
+    """w ~ Normal(mean, stddev), redrawn until within two standard deviations of the mean."""
+
+    def __init__(self, mean: float = 0.0, stddev: float = 0.05, seed=None) -> None:
+        super().__init__(seed)
+        self.mean, self.stddev = mean, stddev
+
+    def sample(self, shape):
+        return self.mean + _truncated_normal(self.generator(), shape, self.stddev)
+
+    def get_config(self):
+        return {**super().get_config(), "mean": self.mean, "stddev": self.stddev}
+
+
+@INITIALIZERS.register("random_uniform", "uniform")
+class RandomUniform(RandomInitializer):
+    """w ~ Uniform(minval, maxval)."""
+
+    def __init__(self, minval: float = -0.05, maxval: float = 0.05, seed=None) -> None:
+        super().__init__(seed)
+        self.minval, self.maxval = minval, maxval
+
+    def sample(self, shape):
+        return self.generator().uniform(self.minval, self.maxval, size=shape)
+
+    def get_config(self):
+        return {**super().get_config(), "minval": self.minval, "maxval": self.maxval}
 
 
 def _truncated_normal(rng: np.random.Generator, shape, stddev: float) -> np.ndarray:
@@ -48,176 +194,144 @@ def _truncated_normal(rng: np.random.Generator, shape, stddev: float) -> np.ndar
     return out
 
 
-class Initializer:
-    """Returns an array of the given shape and dtype."""
-
-    def __init__(self, **params: Any) -> None:
-        self.params = params
-
-    def __call__(self, shape: tuple[int, ...], dtype: str | None = None) -> np.ndarray:
-        return np.asarray(self.sample(tuple(shape)), dtype=dtype or config.floatx())
-
-    def sample(self, shape: tuple[int, ...]) -> np.ndarray:
-        raise NotImplementedError
-
-    def get_config(self) -> dict[str, Any]:
-        return {k: v for k, v in self.params.items() if not isinstance(v, np.random.Generator)}
-
-    def __repr__(self) -> str:
-        args = ", ".join(f"{k}={v!r}" for k, v in self.get_config().items())
-        return f"{type(self).__name__}({args})"
+def compute_fans(shape: tuple[int, ...], input_axes: Sequence[int] | None = None,
+                 output_axes: Sequence[int] | None = None) -> tuple[int, int]:
+    """(fan_in, fan_out): a kernel (in, out) gives (in, out); more axes multiply in the receptive field."""
+    if input_axes is not None and output_axes is not None:
+        return math.prod(shape[a] for a in input_axes), math.prod(shape[a] for a in output_axes)
+    if len(shape) == 0:
+        return 1, 1
+    if len(shape) == 1:
+        return shape[0], shape[0]
+    receptive = math.prod(shape[:-2])
+    return shape[-2] * receptive, shape[-1] * receptive
 
 
-class Zeros(Initializer):
-    """w = 0."""
+@INITIALIZERS.register("variance_scaling")
+class VarianceScaling(RandomInitializer):
+    """Var(w) = scale / n with n = fan_in, fan_out or their mean; uniform, truncated or plain normal."""
 
-    def sample(self, shape):
-        return np.zeros(shape)
-
-
-class Ones(Initializer):
-    """w = 1."""
-
-    def sample(self, shape):
-        return np.ones(shape)
-
-
-class Constant(Initializer):
-    """w = value (a Python float passes through float32 first, as Keras casts it)."""
-
-    def __init__(self, value: float = 0.0) -> None:
-        super().__init__(value=value)
-
-    def sample(self, shape):
-        value = self.params["value"]
-        return np.full(shape, float(np.float32(value)) if isinstance(value, float) else value)
-
-
-class RandomNormal(Initializer):
-    """w ~ Normal(mean, stddev)."""
-
-    def __init__(self, mean: float = 0.0, stddev: float = 0.05, seed=None) -> None:
-        super().__init__(mean=mean, stddev=stddev, seed=seed)
-        self.rng = _rng(seed)
-
-    def sample(self, shape):
-        return self.rng.normal(self.params["mean"], self.params["stddev"], size=shape)
-
-
-class RandomUniform(Initializer):
-    """w ~ Uniform(minval, maxval)."""
-
-    def __init__(self, minval: float = -0.05, maxval: float = 0.05, seed=None) -> None:
-        super().__init__(minval=minval, maxval=maxval, seed=seed)
-        self.rng = _rng(seed)
-
-    def sample(self, shape):
-        return self.rng.uniform(self.params["minval"], self.params["maxval"], size=shape)
-
-
-def _variance_scaled(rng, shape, scale: float, mode: str, distribution: str) -> np.ndarray:
-    """Draw with Var(w) = scale / n, n = fan_in, fan_out or their mean."""
-    fan_in, fan_out = _fans(shape)
-    n = {"fan_in": fan_in, "fan_out": fan_out, "fan_avg": (fan_in + fan_out) / 2}[mode]
-    variance = scale / max(1.0, n)
-    if distribution == "uniform":
-        limit = math.sqrt(3.0 * variance)  # Var(U(-l, l)) = l^2 / 3
-        return rng.uniform(-limit, limit, size=shape)
-    if distribution == "untruncated_normal":
-        return rng.normal(0.0, math.sqrt(variance), size=shape)
-    return _truncated_normal(rng, shape, math.sqrt(variance) / TRUNCATED_STDDEV_CORRECTION)
-
-
-class VarianceScaling(Initializer):
-    """Var(w) = scale / n with n = fan_in, fan_out or their mean, drawn uniform or truncated normal."""
-
-    def __init__(self, scale: float = 1.0, mode: str = "fan_in",
-                 distribution: str = "truncated_normal", seed=None) -> None:
+    def __init__(self, scale: float = 1.0, mode: str = "fan_in", distribution: str = "truncated_normal",
+                 seed=None, input_axes: Sequence[int] | None = None,
+                 output_axes: Sequence[int] | None = None) -> None:
+        if isinstance(scale, bool) or not isinstance(scale, numbers.Real) or not scale > 0:
+            raise ValueError(f"Argument `scale` must be positive float. Received: scale={scale!r}")
         if mode not in ("fan_in", "fan_out", "fan_avg"):
-            raise ValueError(f"mode must be 'fan_in', 'fan_out' or 'fan_avg', got {mode!r}.")
+            raise ValueError(f"Invalid `mode` argument: {mode!r}. Please use one of 'fan_in', 'fan_out', 'fan_avg'.")
+        distribution = distribution.lower() if isinstance(distribution, str) else distribution
+        distribution = "truncated_normal" if distribution == "normal" else distribution
         if distribution not in ("truncated_normal", "untruncated_normal", "uniform"):
-            raise ValueError(
-                "distribution must be 'truncated_normal', 'untruncated_normal' or 'uniform', "
-                f"got {distribution!r}."
-            )
-        super().__init__(scale=scale, mode=mode, distribution=distribution, seed=seed)
-        self.rng = _rng(seed)
+            raise ValueError(f"Invalid `distribution` argument: {distribution!r}. Please use one of "
+                             "'uniform', 'truncated_normal', 'untruncated_normal'.")
+        super().__init__(seed)
+        self.scale, self.mode, self.distribution = scale, mode, distribution
+        self.input_axes, self.output_axes = input_axes, output_axes
 
     def sample(self, shape):
-        p = self.params
-        return _variance_scaled(self.rng, shape, p["scale"], p["mode"], p["distribution"])
+        fan_in, fan_out = compute_fans(shape, self.input_axes, self.output_axes)
+        n = {"fan_in": fan_in, "fan_out": fan_out, "fan_avg": (fan_in + fan_out) / 2}[self.mode]
+        variance = self.scale / max(1.0, n)
+        rng = self.generator()
+        if self.distribution == "uniform":
+            limit = math.sqrt(3.0 * variance)  # Var(U(-l, l)) = l^2 / 3
+            return rng.uniform(-limit, limit, size=shape)
+        if self.distribution == "untruncated_normal":
+            return rng.normal(0.0, math.sqrt(variance), size=shape)
+        return _truncated_normal(rng, shape, math.sqrt(variance) / TRUNCATED_STDDEV_CORRECTION)
+
+    def get_config(self):
+        return {**super().get_config(), "scale": self.scale, "mode": self.mode, "distribution": self.distribution,
+                "input_axes": self.input_axes, "output_axes": self.output_axes}
 
 
-class _Preset(Initializer):
-    """A variance-scaling initializer with fixed (scale, mode, distribution)."""
+class _Preset(VarianceScaling):
+    """VarianceScaling with a fixed (scale, mode, distribution); its config holds only the seed and axes."""
 
     scaling: tuple[float, str, str] = (1.0, "fan_in", "truncated_normal")
 
-    def __init__(self, seed=None) -> None:
-        super().__init__(seed=seed)
-        self.rng = _rng(seed)
+    def __init__(self, seed=None, input_axes: Sequence[int] | None = None,
+                 output_axes: Sequence[int] | None = None) -> None:
+        super().__init__(*self.scaling, seed=seed, input_axes=input_axes, output_axes=output_axes)
 
-    def sample(self, shape):
-        return _variance_scaled(self.rng, shape, *self.scaling)
+    def get_config(self):
+        return {"seed": RandomInitializer.get_config(self)["seed"], "input_axes": self.input_axes,
+                "output_axes": self.output_axes}
 
 
+@INITIALIZERS.register("glorot_uniform")
 class GlorotUniform(_Preset):
     """w ~ Uniform(-l, l), l = sqrt(6 / (fan_in + fan_out))."""
 
     scaling = (1.0, "fan_avg", "uniform")
 
 
+@INITIALIZERS.register("glorot_normal")
 class GlorotNormal(_Preset):
     """w ~ TruncatedNormal(0, sqrt(2 / (fan_in + fan_out)))."""
 
     scaling = (1.0, "fan_avg", "truncated_normal")
 
 
+@INITIALIZERS.register("he_uniform")
 class HeUniform(_Preset):
     """w ~ Uniform(-l, l), l = sqrt(6 / fan_in)."""
 
     scaling = (2.0, "fan_in", "uniform")
 
 
+@INITIALIZERS.register("he_normal")
 class HeNormal(_Preset):
     """w ~ TruncatedNormal(0, sqrt(2 / fan_in))."""
 
     scaling = (2.0, "fan_in", "truncated_normal")
 
 
+@INITIALIZERS.register("lecun_uniform")
 class LecunUniform(_Preset):
     """w ~ Uniform(-l, l), l = sqrt(3 / fan_in)."""
 
     scaling = (1.0, "fan_in", "uniform")
 
 
+@INITIALIZERS.register("lecun_normal")
 class LecunNormal(_Preset):
     """w ~ TruncatedNormal(0, sqrt(1 / fan_in))."""
 
     scaling = (1.0, "fan_in", "truncated_normal")
 
 
-_INITIALIZERS: dict[str, type[Initializer]] = {
-    "zeros": Zeros, "ones": Ones, "constant": Constant,
-    "random_normal": RandomNormal, "random_uniform": RandomUniform,
-    "variance_scaling": VarianceScaling,
-    "glorot_uniform": GlorotUniform, "glorot_normal": GlorotNormal,
-    "he_uniform": HeUniform, "he_normal": HeNormal,
-    "lecun_uniform": LecunUniform, "lecun_normal": LecunNormal,
-}
+@INITIALIZERS.register("orthogonal")
+class Orthogonal(RandomInitializer):
+    """w = gain * Q, Q from the QR decomposition of a normal draw (signs fixed by diag R)."""
+
+    def __init__(self, gain: float = 1.0, seed=None) -> None:
+        super().__init__(seed)
+        self.gain = gain
+
+    def sample(self, shape):
+        if len(shape) < 2:
+            raise ValueError(f"Orthogonal initializer needs a shape of rank >= 2, got {shape}.")
+        rows, cols = math.prod(shape[:-1]), shape[-1]
+        a = self.generator().normal(size=(max(rows, cols), min(rows, cols)))
+        q, r = np.linalg.qr(a)
+        q *= np.sign(np.diag(r))  # a uniform draw over orthogonal matrices
+        q = q if rows >= cols else q.T
+        return self.gain * q.reshape(shape)
+
+    def get_config(self):
+        return {**super().get_config(), "gain": self.gain}
 
 
-def get(identifier: str | Initializer | Any) -> Initializer:
-    """An initializer from a name (``"glorot_uniform"``, ``"GlorotUniform"``...) or an instance."""
-    if isinstance(identifier, Initializer):
-        return identifier
-    if isinstance(identifier, str):
-        for name, cls in _INITIALIZERS.items():
-            if identifier in (name, cls.__name__):
-                return cls()
-        raise ValueError(
-            f"Unknown initializer {identifier!r}. Valid names: {', '.join(sorted(_INITIALIZERS))}."
-        )
-    raise TypeError(
-        f"initializer must be a name or an nnlite.initializers.Initializer, got {identifier!r}."
-    )
+def get(identifier: str | dict | Initializer | None) -> Initializer | None:
+    """An initializer from a name (``"glorot_uniform"``, ``"GlorotUniform"``), a config dict, an instance, or None."""
+    return None if identifier is None else INITIALIZERS.get(identifier)
+
+
+serialize, deserialize = INITIALIZERS.serialize, INITIALIZERS.deserialize
+
+
+zeros, ones, constant, identity = Zeros, Ones, Constant, Identity
+random_normal, random_uniform, truncated_normal, variance_scaling = RandomNormal, RandomUniform, TruncatedNormal, \
+    VarianceScaling
+glorot_uniform, glorot_normal, he_uniform, he_normal = GlorotUniform, GlorotNormal, HeUniform, HeNormal
+lecun_uniform, lecun_normal, orthogonal = LecunUniform, LecunNormal, Orthogonal

@@ -9,8 +9,6 @@ from typing import Any
 
 import numpy as np
 
-from .layers import Dense
-
 MAX_DRAWN_NEURONS = 16   # per layer; wider networks are drawn as layer boxes
 MAX_LABELLED_WEIGHTS = 40
 SHORT = {"sigmoid": "σ", "linear": "id", "softmax": "soft", "tanh": "tanh", "relu": "relu"}
@@ -24,62 +22,86 @@ def _pyplot():
     return plt
 
 
+def _columns(model: Any) -> list[dict[str, Any]]:
+    """One column per layer output: its width, title, activation, and what connects it to the column before."""
+    shape = model.input_shape
+    columns = [{"width": shape[-1], "title": "input", "short": None, "kernel": None, "bias": None}]
+    for layer in model.layers:
+        shape = layer.compute_output_shape(shape)
+        kernel, bias = getattr(layer, "kernel", None), getattr(layer, "bias", None)
+        activation = getattr(layer.activation, "name", None)
+        columns.append({
+            "width": shape[-1], "layer": layer, "short": SHORT.get(activation, activation),
+            "title": f"{layer.name}\n{type(layer).__name__}({shape[-1]})" if kernel is not None
+            else f"{layer.name}\n{type(layer).__name__}",
+            "kernel": kernel.value if kernel is not None and kernel.value.ndim == 2 else None,
+            "bias": bias.value if bias is not None else None})
+    return columns
+
+
 def plot_model(model: Any, show_weights: bool | None = None, ax: Any = None) -> Any:
     """Draw ``model``: neurons and connections with w and b labelled on small networks, layer boxes on large ones.
 
+    Any layer is drawn from its own interface: the width of its output
+    (``compute_output_shape``), its ``activation``, and its ``kernel`` and ``bias`` where it has
+    them (full connections); a layer without a kernel connects each unit to the same one.
     Returns the matplotlib Figure.
     """
     plt = _pyplot()
     model._require_built()
-    dense = [layer for layer in model.layers if isinstance(layer, Dense)]
-    sizes = [model.input_shape[1]] + [layer.units for layer in dense]
+    columns = _columns(model)
+    sizes = [c["width"] for c in columns]
+    boxes = max(sizes) > MAX_DRAWN_NEURONS
     if ax is None:
-        fig, ax = plt.subplots(figsize=(min(2.6 * len(sizes), 14), 1.2 + 0.7 * min(max(sizes), MAX_DRAWN_NEURONS)))
+        size = (min(2.6 * len(sizes), 14), 2.2) if boxes else (
+            min(2.6 * len(sizes), 14), 1.2 + 0.7 * max(sizes))
+        fig, ax = plt.subplots(figsize=size)
     else:
         fig = ax.figure
     ax.set_axis_off()
-    if max(sizes) > MAX_DRAWN_NEURONS:
+    if boxes:
         _draw_boxes(ax, model, sizes)
         return fig
-    n_weights = sum(layer.kernel.value.size for layer in dense)
+    n_weights = sum(c["kernel"].size for c in columns if c["kernel"] is not None)
     label = n_weights <= MAX_LABELLED_WEIGHTS if show_weights is None else show_weights
     positions = [[(col, (n - 1) / 2 - j) for j in range(n)] for col, n in enumerate(sizes)]
-    for col, layer in enumerate(dense):
-        W = layer.kernel.value
-        scale = np.abs(W).max() or 1.0
-        for i, (x0, y0) in enumerate(positions[col]):
-            for j, (x1, y1) in enumerate(positions[col + 1]):
+    for col, column in enumerate(columns[1:], start=1):
+        W = column["kernel"]
+        scale = (np.abs(W).max() or 1.0) if W is not None else 1.0
+        for i, (x0, y0) in enumerate(positions[col - 1]):
+            for j, (x1, y1) in enumerate(positions[col]):
+                if W is None:
+                    if i == j:
+                        ax.plot([x0, x1], [y0, y1], color="#7f7f7f", linewidth=1, alpha=0.7, zorder=1)
+                    continue
                 w = W[i, j]
                 ax.plot([x0, x1], [y0, y1], color="#d62728" if w < 0 else "#1f77b4",
                         linewidth=0.5 + 2.5 * abs(w) / scale, alpha=0.7, zorder=1)
                 if label:
-                    t = 0.3 if len(positions[col + 1]) > 1 else 0.5
+                    t = 0.3 if len(positions[col]) > 1 else 0.5
                     ax.text(x0 + t * (x1 - x0), y0 + t * (y1 - y0), f"{w:.3g}", fontsize=7, ha="center",
                             va="center", bbox={"boxstyle": "round,pad=0.1", "fc": "white", "ec": "none"}, zorder=3)
     for col, column in enumerate(positions):
         for j, (x, y) in enumerate(column):
             ax.scatter([x], [y], s=500, color="white", edgecolors="black", zorder=2)
-            if col == 0:
-                ax.text(x, y, f"x{j + 1}", ha="center", va="center", fontsize=8, zorder=4)
-            else:
-                layer = dense[col - 1]
-                short = SHORT.get(layer.activation.name, layer.activation.name[:4])
-                ax.text(x, y, short, ha="center", va="center", fontsize=8, zorder=4)
-                if label and layer.use_bias:
-                    ax.text(x, y + 0.28, f"b={layer.bias.value[j]:.3g}", ha="center", fontsize=7, zorder=4)
-    for col, n in enumerate(sizes):
-        title = "input" if col == 0 else f"{dense[col - 1].name}\nDense({n})"
-        ax.text(col, (max(sizes) - 1) / 2 + 0.8, title, ha="center", fontsize=9)
+            text = f"x{j + 1}" if col == 0 else (columns[col]["short"] or "")
+            ax.text(x, y, text, ha="center", va="center", fontsize=8, zorder=4)
+            bias = columns[col]["bias"]
+            if col and label and bias is not None:
+                ax.text(x, y + 0.28, f"b={bias[j]:.3g}", ha="center", fontsize=7, zorder=4)
+    for col in range(len(sizes)):
+        ax.text(col, (max(sizes) - 1) / 2 + 0.8, columns[col]["title"], ha="center", fontsize=9)
     ax.set_xlim(-0.5, len(sizes) - 0.5)
     ax.set_ylim(-(max(sizes) - 1) / 2 - 0.6, (max(sizes) - 1) / 2 + 1.3)
     return fig
 
 
 def _draw_boxes(ax: Any, model: Any, sizes: list[int]) -> None:
-    labels = [f"Input\n{sizes[0]} features"] + [
-        f"{layer.name}\n{type(layer).__name__}" + (f"({layer.units}, {layer.activation.name})"
-                                                  if isinstance(layer, Dense) else "")
-        + f"\n{layer.count_params():,} params" for layer in model.layers]
+    labels = [f"Input\n{sizes[0]} features"]
+    for layer, width in zip(model.layers, sizes[1:]):
+        activation = getattr(layer.activation, "name", None)
+        detail = f"({width}, {activation})" if activation else f"({width})"
+        labels.append(f"{layer.name}\n{type(layer).__name__}{detail}\n{layer.count_params():,} params")
     for i, text in enumerate(labels):
         ax.text(i, 0, text, ha="center", va="center", fontsize=9,
                 bbox={"boxstyle": "round,pad=0.5", "fc": "#eef3fb", "ec": "#1f77b4"})

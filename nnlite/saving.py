@@ -26,7 +26,10 @@ from typing import Any
 
 import numpy as np
 
-from . import config
+from . import layers
+from .registry import register_keras_serializable, snake_case
+
+__all__ = ["LoadError", "load_model", "load_weights", "register_keras_serializable", "save_model", "save_weights"]
 
 KERAS_VERSION = "3.15.1"
 MAX_CONFIG_BYTES = 64 * 2**20
@@ -47,88 +50,47 @@ def _h5py():
     return h5py
 
 
-# -- optimizer slots in Keras's variable order ---------------------------------------------
-def slot_groups(optimizer: Any) -> tuple[list[list[str]], bool]:
-    """Keras's order of optimizer variables after (iteration, learning_rate).
-
-    Each group lists slot names interleaved per model variable; groups follow each other.
-    The flag says whether a final scalar (Nadam's momentum product) comes last.
-    """
-    name = type(optimizer).__name__
-    if name == "SGD":
-        return ([["m"]] if optimizer.momentum else []), False
-    if name == "RMSprop":
-        groups = [["v"]]
-        if optimizer.momentum:
-            groups.append(["m"])
-        if optimizer.centered:
-            groups.append(["a"])
-        return groups, False
-    if name in ("Adam", "AdamW"):
-        return [["m", "v"]] + ([["v_hat"]] if optimizer.amsgrad else []), False
-    if name == "Adagrad":
-        return [["acc"]], False
-    if name == "Adadelta":
-        return [["A", "D"]], False
-    if name == "Adamax":
-        return [["m", "u"]], False
-    if name == "Nadam":
-        return [["m", "v"]], True
-    raise LoadError(f"No Keras variable layout for optimizer {name}.")
-
-
-def optimizer_arrays(optimizer: Any, dtype: str) -> list[np.ndarray]:
-    """iteration, learning rate (unless a schedule), then the slots, as Keras stores them."""
-    arrays = [np.asarray(optimizer.iterations, dtype=np.int64)]
-    if not callable(optimizer.learning_rate):
-        arrays.append(np.asarray(optimizer.learning_rate, dtype=dtype))
-    if optimizer._slots is None:
-        return arrays
-    groups, extra = slot_groups(optimizer)
-    for group in groups:
-        for state in optimizer._slots:
-            arrays.extend(state[key] for key in group)
-    if extra:
-        arrays.append(np.asarray(optimizer.u_product, dtype=dtype))
-    return arrays
+# -- optimizer state: optimizer.variables, in Keras's order --------------------------------------
+def optimizer_arrays(optimizer: Any) -> list[np.ndarray]:
+    """iteration, learning rate (unless a schedule), then the state in Keras's layout (``optimizer.variables``)."""
+    return [v.value for v in optimizer.variables]
 
 
 def set_optimizer_arrays(optimizer: Any, arrays: list[np.ndarray], variables: list[Any]) -> None:
-    """The inverse of :func:`optimizer_arrays`; builds the optimizer for ``variables``."""
-    head = 1 if callable(optimizer.learning_rate) else 2
-    if len(arrays) < head:
-        raise LoadError(f"The optimizer state holds {len(arrays)} arrays; expected at least {head}.")
-    optimizer.iterations = int(np.asarray(arrays[0]))
-    if head == 2:
-        optimizer.learning_rate = float(np.asarray(arrays[1]))
-    if len(arrays) == head:
+    """The inverse of :func:`optimizer_arrays`; builds the optimizer for ``variables`` when the file holds state."""
+    head = [v for v in optimizer.variables if v.name in ("iteration", "learning_rate")]
+    if len(arrays) < len(head):
+        raise LoadError(f"The optimizer state holds {len(arrays)} arrays; expected at least {len(head)}.")
+    if len(arrays) == len(head):  # saved before the first step: only the counters
+        for v, a in zip(head, arrays):
+            _assign(v, a)
         return
-    optimizer.build(variables)
-    groups, extra = slot_groups(optimizer)
-    expected = head + sum(len(g) for g in groups) * len(variables) + int(extra)
-    if len(arrays) != expected:
-        raise LoadError(f"The optimizer state holds {len(arrays)} arrays; this model and optimizer need {expected}.")
-    it = iter(arrays[head:])
-    for group in groups:
-        for state in optimizer._slots:
-            for key in group:
-                value = next(it)
-                if value.shape != state[key].shape:
-                    raise LoadError(f"Optimizer slot {key!r} has shape {value.shape}, expected {state[key].shape}.")
-                state[key][...] = value
-    if extra:
-        optimizer.u_product = float(np.asarray(next(it)))
+    if not optimizer.built:
+        optimizer.build(variables)
+    mine = optimizer.variables
+    if len(arrays) != len(mine):
+        raise LoadError(f"The optimizer state holds {len(arrays)} arrays; this model and optimizer need {len(mine)}.")
+    for v, a in zip(mine, arrays):
+        if a.shape != v.shape:
+            raise LoadError(f"Optimizer variable {v.name!r} has shape {a.shape} in the file, expected {v.shape}.")
+    for v, a in zip(mine, arrays):
+        _assign(v, a)
+
+
+def _assign(variable: Any, array: np.ndarray) -> None:
+    if array.shape != variable.shape:
+        raise LoadError(f"Optimizer variable {variable.name!r} has shape {array.shape} in the file, "
+                        f"expected {variable.shape}.")
+    variable.assign(array)
 
 
 # -- the weights file ------------------------------------------------------------------------
 def layer_paths(model: Any) -> list[str]:
     """Keras addresses a layer's weights by its class, not its name: dense, dense_1, dropout, ..."""
-    from .models import _snake_case
-
     used: dict[str, int] = {}
     paths = []
     for layer in model.layers:
-        base = _snake_case(type(layer).__name__)
+        base = snake_case(type(layer).__name__)
         if base in used:
             used[base] += 1
             paths.append(f"layers/{base}_{used[base]}")
@@ -141,7 +103,6 @@ def layer_paths(model: Any) -> list[str]:
 def write_weights(model: Any, target: Any) -> None:
     """Write model (and optimizer) variables to an HDF5 file or file object in Keras's layout."""
     h5py = _h5py()
-    dtype = model.layers[0].compute_dtype if model.layers else config.floatx()
     with h5py.File(target, "w") as f:
         for layer, path in zip(model.layers, layer_paths(model)):
             group = f.create_group(path).create_group("vars")
@@ -151,7 +112,7 @@ def write_weights(model: Any, target: Any) -> None:
         if model.optimizer is not None:
             group = f.create_group("optimizer").create_group("vars")
             group.attrs["name"] = model.optimizer.name.lower()
-            for i, array in enumerate(optimizer_arrays(model.optimizer, dtype)):
+            for i, array in enumerate(optimizer_arrays(model.optimizer)):
                 group.create_dataset(str(i), data=array)
         f.create_group("vars").attrs["name"] = model.name
 
@@ -235,10 +196,12 @@ def _save_target(model: Any, filepath: str | os.PathLike, ending: str, overwrite
 
 def save_model(model: Any, filepath: str | os.PathLike, overwrite: bool = True) -> None:
     """Write ``model`` as a Keras 3 ``.keras`` file that ``keras.models.load_model`` opens."""
-    from . import keras_config
-
     filepath = _save_target(model, filepath, ".keras", overwrite)
-    config_json = json.dumps(keras_config.model_config(model))
+    spec = layers.serialize(model)
+    compile_config = model.get_compile_config()
+    if compile_config is not None:
+        spec["compile_config"] = compile_config
+    config_json = json.dumps(spec)
     metadata = json.dumps({"keras_version": KERAS_VERSION,
                            "date_saved": datetime.datetime.now().strftime("%Y-%m-%d@%H:%M:%S")})
     weights = io.BytesIO()
@@ -262,8 +225,6 @@ def _read_member(archive: zipfile.ZipFile, name: str, limit: int) -> bytes:
 def load_model(filepath: str | os.PathLike, compile: bool = True,
                custom_objects: dict | None = None, safe_mode: bool = True) -> Any:
     """Open a ``.keras`` file written by Keras 3 or nnlite; compile settings and optimizer state come too."""
-    from . import keras_config
-
     if custom_objects:
         raise LoadError(f"nnlite loads only its own layers and objects; custom_objects {sorted(custom_objects)} "
                         "are not supported.")
@@ -276,15 +237,36 @@ def load_model(filepath: str | os.PathLike, compile: bool = True,
         raise LoadError(f"Cannot load {filepath}: {err}") from None
     except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, EOFError, ValueError, NotImplementedError) as err:
         raise LoadError(f"Cannot load {filepath}: not a readable .keras (zip) file ({err}).") from None
-    return _guarded(filepath, lambda: _build_loaded(keras_config, raw_config, raw_weights, compile))
+    return _guarded(filepath, lambda: _build_loaded(raw_config, raw_weights, compile))
 
 
-def _build_loaded(keras_config: Any, raw_config: bytes, raw_weights: bytes, compile: bool) -> Any:
+def model_from_spec(spec: Any, compile: bool = True) -> Any:
+    """A model from the dict in config.json: every class is looked up in nnlite's registries, never imported."""
+    if not isinstance(spec, dict):
+        raise LoadError(f"config.json must hold a JSON object, got {type(spec).__name__}.")
+    try:
+        model = layers.deserialize(spec)
+    except (ValueError, TypeError, KeyError, AttributeError, IndexError, RecursionError) as err:
+        raise LoadError(f"config.json: {err}") from None
+    if not callable(getattr(model, "compile_from_config", None)):
+        raise LoadError(f"config.json describes a {type(model).__name__} layer, not a model.")
+    if not model.built:
+        raise LoadError("The model in config.json has no input shape, so its weights cannot be read.")
+    compile_config = spec.get("compile_config")
+    if compile and compile_config:
+        try:
+            model.compile_from_config(compile_config)
+        except (ValueError, TypeError, KeyError, AttributeError, IndexError, RecursionError) as err:
+            raise LoadError(f"config.json compile_config: {err}") from None
+    return model
+
+
+def _build_loaded(raw_config: bytes, raw_weights: bytes, compile: bool) -> Any:
     try:
         spec = json.loads(raw_config.decode("utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError) as err:
         raise LoadError(f"config.json is not valid JSON ({err}).") from None
-    model = keras_config.model_from_config(spec, compile=compile)
+    model = model_from_spec(spec, compile=compile)
     read_weights(model, io.BytesIO(raw_weights), load_optimizer=compile)
     return model
 

@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from .layers import Dense
+from .layers import Context
 
 
 @dataclass
@@ -79,69 +79,58 @@ class Trace:
 
 
 def trace(model: Any, x: Any, y: Any, sample_weight: Any = None) -> Trace:
-    """Run one training step on (x, y) without changing the model, and return every number in it."""
+    """Run one training step on (x, y) without changing the model, and return every number in it.
+
+    The step is a peeking pass: it draws its random masks from copies of the model's
+    generators, keeps its gradients to itself and records what each layer saw; the
+    optimizer's update is applied to copies.
+    """
     x, y, sw = model._check_xy(x, y, sample_weight)
-    loss, y_pred = model.loss_and_gradients(x, y, sw)
-    fused = model._fused_loss()
+    ctx = Context(training=True, peek=True)
+    tape = model._train_pass(x, y, sw, ctx)
     layers = model.layers
     traces = [LayerTrace(layer.name, type(layer).__name__) for layer in layers]
-
-    # forward, as the caches hold it
-    for layer, t in zip(layers, traces):
-        if isinstance(layer, Dense):
-            x_in, z, a = layer._require_cache()
-            t.add("x", "input of the layer (the previous layer's a)", x_in)
-            t.add("kernel", "W", layer.kernel.value)
-            if layer.use_bias:
-                t.add("bias", "b", layer.bias.value)
-            t.add("z", "x @ W + b", z)
-            t.add("a", f"{layer.activation.name}(z)", a)
-
-    # backward, from the loss down; grad_a is what arrives at each layer's output
     last = len(layers) - 1
-    if fused is None:
-        _, grad_a = model.loss.value_and_grad(y, y_pred, sw)
-        traces[last].add("grad_a", f"dL/da from {model.loss.name}", grad_a)
-    for i in range(last, -1, -1):
-        layer, t = layers[i], traces[i]
-        if i == last and fused is not None:
-            _, grad_z = fused.value_and_grad(y, layer.pre_activation(), sw)
+    outputs = list(tape.layer_outputs)
+    if tape.from_z:  # the pass stopped at z of the last layer; its a = f(z)
+        outputs[last] = layers[last].activation.forward(outputs[last])
+
+    for i, (layer, t) in enumerate(zip(layers, traces)):
+        saved, from_z = tape.saved[i], i == last and tape.from_z
+        # forward: the layer's input, its own quantities, its output
+        t.add("x", "input of the layer (the previous layer's a)" if i else "the batch", outputs[i - 1] if i else x)
+        for row in layer.explain(saved):
+            t.add(*row)
+        activation = getattr(layer.activation, "name", None)
+        t.add("a", f"{activation}(z)" if activation else "output of the layer", outputs[i])
+        # backward: what arrives at the output, the layer's own quantities, its weights' gradients
+        if from_z:
             t.add("grad_a", "not needed: the loss is taken from z (the fused path)", None)
-            t.add("grad_z", f"dL/dz = {_fused_formula(fused)}", grad_z)
-            grad_x = layer.backward_from_z(grad_z, need_grad_x=i > 0)
+            t.add("grad_z", f"dL/dz = {_fused_formula(model.loss)}", tape.arriving[i])
         else:
-            if i != last:
-                t.add("grad_a", "the next layer's gradient at its input", grad_a)
-            if isinstance(layer, Dense):
-                _, z, a = layer._require_cache()
-                t.add("grad_z", f"delta = grad_a * {layer.activation.name}'(z)",
-                      layer.activation.backward(z, a, grad_a))
-            grad_x = layer.backward(grad_a, need_grad_x=i > 0)
-        if isinstance(layer, Dense):
-            t.add("kernel.grad", "x.T @ grad_z", layer.kernel.grad)
-            if layer.use_bias:
-                t.add("bias.grad", "grad_z summed over the batch", layer.bias.grad)
-        grad_a = grad_x
+            source = f"dL/da from {model.loss.name}" if i == last else "the next layer's gradient at its input"
+            t.add("grad_a", source, tape.arriving[i])
+            for row in layer.explain(saved, tape.arriving[i]):
+                t.add(*row)
+        for w in layer.trainable_weights:
+            t.add(f"{w.name}.grad", layer.grad_equations.get(w.name, f"dL/d{w.name}"), ctx.grads[id(w)])
 
     # the update the optimizer would make, on copies
     variables = model.trainable_weights
-    optimizer = copy.deepcopy(model.optimizer)
-    shadows = [copy.copy(v) for v in variables]
-    for shadow, v in zip(shadows, variables):
-        shadow.value = v.value.copy()
-    optimizer.apply([v.grad.copy() for v in variables], shadows)
+    optimizer, shadows = copy.deepcopy((model.optimizer, variables))  # copied together: its state keys the copies
+    optimizer.apply([ctx.grads[id(v)].copy() for v in variables], shadows)
     by_layer = iter(zip(variables, shadows))
     for layer, t in zip(layers, traces):
         for _ in layer.trainable_weights:
             v, shadow = next(by_layer)
             t.add(f"update {v.name}", f"{type(optimizer).__name__} step: new {v.name} - {v.name}",
                   shadow.value - v.value)
-    equation = f"{model.loss.name}" + (" from the logits z" if fused is not None else "")
-    return Trace(float(loss), equation, traces)
+    equation = f"{model.loss.name}" + (" from the logits z" if tape.from_z else "")
+    return Trace(float(tape.loss), equation, traces)
 
 
-def _fused_formula(fused: Any) -> str:
-    name = type(fused).__name__
+def _fused_formula(loss: Any) -> str:
+    name = type(loss).__name__
     if name == "BinaryCrossentropy":
         return "(sigmoid(z) - y) / outputs, per sample weight and / batch"
     if name == "SparseCategoricalCrossentropy":

@@ -47,48 +47,51 @@ def check_gradients(model: Any, x: Any, y: Any, sample_weight: Any = None,
     """Compare backprop's gradients with central differences, in float64.
 
     For every weight w: (L(w + h) - L(w - h)) / 2h, with h = epsilon * max(1, |w|),
-    against the gradient that ``loss_and_gradients`` leaves on ``variable.grad``.
+    against the gradient that ``loss_and_gradients`` leaves on ``variable.grad``. Both
+    are taken in inference mode (Dropout off), so that L is a fixed function of w.
     Returns the relative error ||g - g_num|| / (||g|| + ||g_num||) per weight array, keyed
     "layer/weight". The model's weights are restored before returning. Errors below
     ~1e-6 mean backprop is right; a wrong derivative gives errors near 1.
     """
+    from .layers import Context
+
     if not model.compiled:
         raise RuntimeError("check_gradients needs a compiled model (it uses the model's loss).")
     x64 = np.asarray(x, dtype=np.float64)
     y = np.asarray(y)
     y64 = y if model.loss.sparse_labels else y.astype(np.float64)
     model._check_x(x64)
-    saved = [(layer, layer.dtype, [w.value for w in layer.weights]) for layer in model.layers]
+    saved = [(layer, layer.dtype) for layer in model.layers]
+    values = [(w, w.value) for w in model.weights]
+    loss_dtype = model.loss.dtype
     try:
-        for layer in model.layers:  # run the whole check in float64
+        for layer, _ in saved:  # run the whole check in float64
             layer.dtype = "float64"
-            for w in layer.weights:
-                w.value = w.value.astype(np.float64)
-        loss_dtype = model.loss.dtype
+        for w, value in values:
+            w.value = value.astype(np.float64)
         model.loss.dtype = "float64"
-        model.loss_and_gradients(x64, y64, sample_weight)
+        model.loss_and_gradients(x64, y64, sample_weight, ctx=Context(training=False))
         errors = {}
-        for layer in model.layers:
-            for w in layer.trainable_weights:
-                g = w.grad.copy()
-                g_num = np.empty_like(g)
-                for idx in np.ndindex(w.shape):
-                    original = w.value[idx]
-                    h = epsilon * max(1.0, abs(original))
-                    w.value[idx] = original + h
-                    up = model._loss_value(y64, *model._forward_with_logits(x64), sample_weight)
-                    w.value[idx] = original - h
-                    down = model._loss_value(y64, *model._forward_with_logits(x64), sample_weight)
-                    w.value[idx] = original
-                    g_num[idx] = (up - down) / (2 * h)
-                scale = max(float(np.linalg.norm(g) + np.linalg.norm(g_num)), 1e-300)
-                errors[f"{layer.name}/{w.name}"] = float(np.linalg.norm(g - g_num)) / scale
+        names = {id(w): f"{layer.name}/{w.name}" for layer in model.layers for w in layer.weights}
+        for w in model.trainable_weights:
+            g = w.grad.copy()
+            g_num = np.empty_like(g)
+            for idx in np.ndindex(w.shape):
+                original = w.value[idx]
+                h = epsilon * max(1.0, abs(original))
+                w.value[idx] = original + h
+                up = model._test_pass(x64, y64, sample_weight, need_logits=False).loss
+                w.value[idx] = original - h
+                down = model._test_pass(x64, y64, sample_weight, need_logits=False).loss
+                w.value[idx] = original
+                g_num[idx] = (up - down) / (2 * h)
+            scale = max(float(np.linalg.norm(g) + np.linalg.norm(g_num)), 1e-300)
+            errors[names[id(w)]] = float(np.linalg.norm(g - g_num)) / scale
         return errors
     finally:
         model.loss.dtype = loss_dtype
-        for layer, dtype, values in saved:
+        for layer, dtype in saved:
             layer.dtype = dtype
-            for w, v in zip(layer.weights, values):
-                w.value = v
-                w.grad = None
-
+        for w, value in values:
+            w.value = value
+            w.grad = None

@@ -7,18 +7,23 @@ from typing import Any
 import numpy as np
 
 
-class Variable:
-    """``value`` (the weights), ``grad`` (dL/dvalue after a backward pass) and a ``name``.
+class Variable(np.lib.mixins.NDArrayOperatorsMixin):
+    """``value`` (the array), ``grad`` (dL/dvalue after a backward pass), ``name`` and ``path``.
 
-    Like a Keras variable it has ``numpy()``, ``assign()``, ``shape`` and ``dtype``, and
-    NumPy functions accept it directly.
+    Like a Keras variable it has ``numpy()``, ``assign()``, ``assign_add()``,
+    ``assign_sub()``, ``shape``, ``dtype``, ``trainable`` and an optional ``constraint``
+    (applied after each optimizer step); arithmetic and NumPy functions read its value.
+    ``np.asarray(v)`` may share memory with the variable, ``np.array(v)`` never does.
     """
 
-    def __init__(self, value: np.ndarray, name: str, trainable: bool = True) -> None:
-        self.value = value
+    def __init__(self, value: Any, name: str, trainable: bool = True, path: str | None = None,
+                 constraint: Any = None) -> None:
+        self.value = np.asarray(value)
         self.grad: np.ndarray | None = None
         self.name = name
+        self.path = path or name
         self.trainable = trainable
+        self.constraint = constraint
 
     @property
     def shape(self) -> tuple[int, ...]:
@@ -28,21 +33,62 @@ class Variable:
     def dtype(self) -> np.dtype:
         return self.value.dtype
 
+    @property
+    def ndim(self) -> int:
+        return self.value.ndim
+
     def numpy(self) -> np.ndarray:
         """A copy of the current value."""
         return self.value.copy()
 
-    def assign(self, value: Any) -> None:
+    def assign(self, value: Any) -> Variable:
         """Overwrite the value in place (shape and dtype kept)."""
         value = np.asarray(value)
         if value.shape != self.value.shape:
-            raise ValueError(
-                f"Cannot assign a value of shape {value.shape} to {self.name} of shape {self.value.shape}."
-            )
+            raise ValueError(f"Cannot assign a value of shape {value.shape} to {self.path} "
+                             f"of shape {self.value.shape}.")
         self.value[...] = value
+        return self
+
+    def assign_add(self, delta: Any) -> Variable:
+        """value <- value + delta, in place."""
+        return self.assign(self.value + np.asarray(delta))
+
+    def assign_sub(self, delta: Any) -> Variable:
+        """value <- value - delta, in place."""
+        return self.assign(self.value - np.asarray(delta))
 
     def __array__(self, dtype=None, copy=None) -> np.ndarray:
-        return self.value if dtype is None else self.value.astype(dtype)
+        if dtype is not None and np.dtype(dtype) != self.value.dtype:
+            return self.value.astype(dtype)
+        return self.value.copy() if copy else self.value
+
+    def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
+        inputs = tuple(x.value if isinstance(x, Variable) else x for x in inputs)
+        if "out" in kwargs:
+            kwargs["out"] = tuple(x.value if isinstance(x, Variable) else x for x in kwargs["out"])
+        return getattr(ufunc, method)(*inputs, **kwargs)
+
+    __hash__ = object.__hash__  # by identity: the operators' == compares values elementwise
+
+    def __getitem__(self, index: Any) -> np.ndarray:
+        return self.value[index]
+
+    def __len__(self) -> int:
+        return len(self.value)
+
+    def __float__(self) -> float:
+        return float(self.value)
+
+    def __int__(self) -> int:
+        return int(self.value)
+
+    def __index__(self) -> int:
+        return int(self.value)
+
+    def __bool__(self) -> bool:
+        return bool(self.value)
 
     def __repr__(self) -> str:
-        return f"<Variable {self.name} shape={self.shape} dtype={self.dtype.name}>"
+        shown = f", value={self.value.item()!r}" if self.value.ndim == 0 else ""
+        return f"<Variable path={self.path}, shape={self.shape}, dtype={self.dtype.name}{shown}>"

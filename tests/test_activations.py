@@ -83,7 +83,7 @@ def test_call_with_keywords_is_a_new_parameterisation():
 
 
 def test_get_accepts_name_instance_callable_and_none():
-    assert activations.get("swish") is activations.silu
+    assert activations.get("swish") == activations.silu and activations.get("relu") != activations.relu6
     assert activations.get(activations.tanh) is activations.tanh
     assert activations.get(None) is activations.linear
     cube = activations.get(lambda z: z**3)

@@ -25,9 +25,10 @@ def test_dense_backward_matches_finite_differences(rng):
                          bias_initializer=nnlite.initializers.RandomNormal(seed=1))
     x = rng.normal(size=(5, 4))
     grad_a = rng.normal(size=(5, 3))
-    layer(x)
-    layer.forward(x, training=True)
-    grad_x = layer.backward(grad_a)
+    layer.build((None, 4))
+    ctx = layers.Context(training=True)
+    _, saved = layer.forward(x, ctx)
+    grad_x = layer.backward(saved, grad_a, ctx)
 
     def objective(x_, kernel, bias):
         return np.sum(grad_a * np.logaddexp(0, x_ @ kernel + bias))
@@ -47,28 +48,53 @@ def test_dense_backward_matches_finite_differences(rng):
         assert_close(analytic, numeric, 1e-6, name, floor=FD_FLOOR)
 
 
+def test_dense_on_more_axes_maps_the_last_one(rng):
+    """(batch, steps, in) -> (batch, steps, units); the kernel's gradient sums over every position."""
+    layer = layers.Dense(3, activation="tanh", dtype="float64")
+    x = rng.normal(size=(2, 5, 4))
+    a = layer(x)
+    assert a.shape == (2, 5, 3)
+    ctx = layers.Context(training=True)
+    _, saved = layer.forward(x, ctx)
+    grad_a = rng.normal(size=a.shape)
+    grad_x = layer.backward(saved, grad_a, ctx)
+    flat = layers.Dense(3, activation="tanh", dtype="float64")
+    flat.build((None, 4))
+    flat.set_weights(layer.get_weights())
+    _, flat_saved = flat.forward(x.reshape(10, 4), ctx)
+    flat_grad_x = flat.backward(flat_saved, grad_a.reshape(10, 3), ctx)
+    assert_close(grad_x.reshape(10, 4), flat_grad_x, 1e-12)
+    assert_close(layer.kernel.grad, flat.kernel.grad, 1e-12)
+
+
 def test_first_layer_skips_the_input_gradient(rng):
     layer = layers.Dense(2)
-    layer.forward(rng.normal(size=(3, 4)).astype("float32"), training=True) if layer.built else layer(
-        rng.normal(size=(3, 4)))
-    layer.forward(rng.normal(size=(3, 4)).astype("float32"), training=True)
-    assert layer.backward(np.ones((3, 2), "float32"), need_grad_x=False) is None
+    layer.build((None, 4))
+    ctx = layers.Context(training=True)
+    _, saved = layer.forward(rng.normal(size=(3, 4)).astype("float32"), ctx)
+    assert layer.backward(saved, np.ones((3, 2), "float32"), ctx, need_grad_x=False) is None
     assert layer.kernel.grad.shape == (4, 2)
 
 
-def test_backward_without_training_forward_is_an_error(rng):
-    layer = layers.Dense(2)
-    layer(rng.normal(size=(3, 4)))
-    with pytest.raises(RuntimeError, match="forward pass with training=True"):
-        layer.backward(np.ones((3, 2)))
+@pytest.mark.parametrize("layer", [layers.Dense(2, activation="relu"), layers.Dropout(0.5, seed=1),
+                                   layers.Activation("tanh"), layers.ReLU(max_value=2.0)],
+                         ids=lambda layer: type(layer).__name__)
+def test_a_forward_pass_leaves_nothing_on_the_layer(layer, rng):
+    """Training state lives in what forward hands back, never on the layer."""
+    x = rng.normal(size=(3, 4)).astype("float32")
+    layer(x)  # built
 
+    def state():
+        return {k: v.bit_generator.state if isinstance(v, np.random.Generator) else v for k, v in vars(layer).items()}
 
-def test_inference_keeps_nothing(rng):
-    layer = layers.Dense(2)
-    layer(rng.normal(size=(3, 4)), training=True)
-    assert layer._cache is not None
-    layer(rng.normal(size=(3, 4)))
-    assert layer._cache is None
+    before = state()
+    layer(x, training=True)
+    layer(x)
+    after = state()
+    if isinstance(layer, layers.Dropout):  # its own random stream moves on (that is its state), nothing else
+        before.pop("rng"), after.pop("rng")
+    assert before.keys() == after.keys()
+    assert all(before[k] is after[k] or before[k] == after[k] for k in before)
 
 
 def test_no_bias_and_dtype():

@@ -145,16 +145,21 @@ def test_sample_weights_divide_by_count_not_sum():
     assert value == pytest.approx((1 + 5 * 9) / 3)
 
 
-def test_fused_pair_is_named_only_for_crossentropy_after_sigmoid_or_softmax():
-    from nnlite import activations
+def test_logits_path_is_taken_only_by_crossentropies_after_sigmoid_or_softmax(rng):
+    from nnlite import activations, metrics
 
     bce, mse = losses.BinaryCrossentropy(), losses.MeanSquaredError()
-    fused = losses.logits_loss_for(bce, activations.sigmoid)
-    assert fused is not bce and fused.from_logits and not bce.from_logits
-    assert losses.logits_loss_for(mse, activations.sigmoid) is None
-    assert losses.logits_loss_for(bce, activations.relu) is None
+    assert losses.reads_logits(bce, activations.sigmoid) and losses.reads_logits(bce, activations.softmax)
+    assert losses.reads_logits(metrics.BinaryCrossentropy(), activations.sigmoid)
+    assert not losses.reads_logits(mse, activations.sigmoid)
+    assert not losses.reads_logits(bce, activations.relu) and not losses.reads_logits(bce, None)
+    assert not bce.from_logits  # the loss object itself is not changed
     with pytest.warns(UserWarning, match="from_logits=True"):
-        losses.logits_loss_for(losses.CategoricalCrossentropy(from_logits=True), activations.softmax)
+        losses.reads_logits(losses.CategoricalCrossentropy(from_logits=True), activations.softmax)
+    z, y = rng.normal(size=(4, 1)), (rng.random((4, 1)) > 0.5).astype(float)
+    value, grad_z = bce.value_and_grad_from_logits(y, z)
+    assert value == pytest.approx(losses.BinaryCrossentropy(from_logits=True)(y, z))
+    assert np.allclose(grad_z, (1 / (1 + np.exp(-z)) - y) / 4)  # (sigmoid(z) - y) / batch
 
 
 def test_errors_say_what_was_expected():
@@ -166,7 +171,7 @@ def test_errors_say_what_was_expected():
         losses.SparseCategoricalCrossentropy()(np.eye(3), np.full((3, 3), 1 / 3))
     with pytest.raises(ValueError, match="Unknown loss 'msee'. Valid names: .*mse"):
         losses.get("msee")
-    with pytest.raises(ValueError, match="Unknown reduction"):
+    with pytest.raises(ValueError, match="Invalid value for argument `reduction`.*Received: reduction='average'"):
         losses.MeanSquaredError(reduction="average")
     with pytest.raises(ValueError, match="one weight per sample"):
         losses.MeanSquaredError()(np.zeros((4, 1)), np.zeros((4, 1)), sample_weight=[1, 2])

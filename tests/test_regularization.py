@@ -102,7 +102,9 @@ def test_dropout_keeps_the_rate_and_scales(rng):
     assert kept.mean() == pytest.approx(0.7, abs=0.005)
     assert np.allclose(a[kept], 1 / 0.7)
     assert a.mean() == pytest.approx(1.0, abs=0.01)
-    assert np.array_equal(drop.backward(np.ones_like(x)), a)  # the same mask scales the gradient
+    ctx = layers.Context(training=True)
+    a, mask = drop.forward(x, ctx)
+    assert np.array_equal(drop.backward(mask, np.ones_like(x), ctx), a)  # the same mask scales the gradient
     assert np.array_equal(drop(x), x)  # identity at inference
 
 
@@ -121,8 +123,8 @@ def test_dropout_gradient_check_with_a_fixed_mask(rng):
     dropout = model.layers[1]
     mask = (np.random.default_rng(0).random((5, 8)) >= 0.5) / 0.5
     mask[:, 0] = 0  # unit 0 dropped for every sample
-    dropout.forward = lambda a, training=False: a * mask  # fixed mask, in every pass
-    dropout.backward = lambda g, need_grad_x=True: g * mask
+    dropout.forward = lambda a, ctx: (a * mask, None)  # fixed mask, in every pass
+    dropout.backward = lambda saved, g, ctx, need_grad_x=True: g * mask
     errors = nnlite.utils.check_gradients(model, x, y)
     assert max(errors.values()) < 1e-6, errors
     kernel = model.layers[0].kernel
@@ -132,7 +134,7 @@ def test_dropout_gradient_check_with_a_fixed_mask(rng):
 
 
 def test_dropout_rate_is_checked():
-    with pytest.raises(ValueError, match=r"Dropout rate must be a float in \[0, 1\), got 1.2"):
+    with pytest.raises(ValueError, match=r"Expected a float value between 0 and 1. Received: rate=1.2"):
         layers.Dropout(1.2)
 
 

@@ -96,9 +96,16 @@ class CallbackList:
     def __getattr__(self, hook: str):
         if not hook.startswith("on_"):
             raise AttributeError(hook)
+        indexed = "batch" in hook or "epoch" in hook  # (index, logs) rather than (logs)
 
-        def call(*args, **kwargs):
+        def call(*args):
+            if indexed and len(args) == 1:
+                args = (args[0], {})
+            elif not indexed and not args:
+                args = ({},)
+            if args[-1] is None:  # every hook gets a logs dict, as Keras hands it over
+                args = (*args[:-1], {})
             for cb in self.callbacks:
-                getattr(cb, hook)(*args, **kwargs)
+                getattr(cb, hook)(*args)
 
         return call

@@ -30,15 +30,22 @@ class _Monitor(Callback):
         self._sign: int | None = None  # +1: larger is better, -1: smaller is better
 
     def _direction(self) -> int:
+        """+1 or -1; in mode "auto" from the model's metric of that name (Keras's rule)."""
         if self._sign is None:
             if self.mode != "auto":
                 self._sign = 1 if self.mode == "max" else -1
             else:
-                direction = self.model.metric_direction(self.monitor) if self.model is not None else None
+                base = self.monitor.removeprefix("val_")
+                direction = "down" if base == "loss" else None
+                for metric in getattr(self.model, "metrics", []):
+                    if metric.name == base and metric.direction is not None:
+                        direction = metric.direction
                 if direction is None:
                     raise ValueError(
-                        f"{type(self).__name__} cannot tell whether {self.monitor!r} should go up or down; "
-                        "pass mode='max' or mode='min'."
+                        f"{type(self).__name__} callback received monitor={self.monitor}, but nnlite isn't able "
+                        "to automatically determine whether that metric should be maximized or minimized. Pass "
+                        "`mode='max'` in order to monitor based on the highest metric value, or pass "
+                        "`mode='min'` in order to use the lowest value."
                     )
                 self._sign = 1 if direction == "up" else -1
         return self._sign
@@ -141,7 +148,7 @@ class ReduceLROnPlateau(_Monitor):
     def on_epoch_end(self, epoch, logs=None):
         logs = logs if logs is not None else {}
         optimizer = self.model.optimizer
-        logs["learning_rate"] = float(optimizer.current_learning_rate())
+        logs["learning_rate"] = optimizer.current_learning_rate()
         current = self.current(logs)
         if current is None:
             return

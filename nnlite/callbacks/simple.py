@@ -28,7 +28,7 @@ class LearningRateScheduler(Callback):
             lr = self.schedule(epoch)
         if not isinstance(lr, (float, np.floating)):
             raise ValueError(f"The schedule must return a float, got {lr!r}.")
-        optimizer.learning_rate = float(lr)
+        optimizer.learning_rate = float(lr)  # TypeError for an optimizer built on a schedule, as in Keras
         if self.verbose > 0:
             print(f"\nEpoch {epoch + 1}: LearningRateScheduler setting learning rate to {lr}.")
 

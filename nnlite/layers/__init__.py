@@ -1,6 +1,29 @@
-"""Layers: Dense, Input, and the weightless Activation, ReLU, LeakyReLU, Softmax and Dropout."""
+"""Layers, as ``keras.layers``: Dense, Input/InputLayer, Activation, ReLU, LeakyReLU, ELU, Softmax, Dropout.
 
-from .activation import Activation, Dropout, LeakyReLU, ReLU, Softmax
-from .core import Dense, Input, InputLayer, Layer
+Each class registers itself in ``LAYERS`` where it is defined (see ``base`` for the
+forward/backward contract every layer keeps).
+"""
 
-__all__ = ["Activation", "Dense", "Dropout", "Input", "InputLayer", "Layer", "LeakyReLU", "ReLU", "Softmax"]
+from typing import Any
+
+from .activation import ELU, Activation, LeakyReLU, ReLU, Softmax
+from .base import LAYERS, Context, Input, InputLayer, Layer
+from .core import Dense
+from .regularization import Dropout
+
+__all__ = ["LAYERS", "Activation", "Context", "Dense", "Dropout", "ELU", "Input", "InputLayer", "Layer", "LeakyReLU",
+           "ReLU", "Softmax", "serialize", "deserialize"]
+
+
+def serialize(layer: Layer) -> dict[str, Any]:
+    """Keras's config entry for ``layer`` (with its build config, once built)."""
+    entry = LAYERS.serialize(layer)
+    build = layer.get_build_config()
+    if build is not None:
+        entry["build_config"] = build
+    return entry
+
+
+def deserialize(config: dict[str, Any]) -> Layer:
+    """A layer from Keras's config entry; only registered layer classes."""
+    return LAYERS.deserialize(config)

@@ -1,120 +1,110 @@
-"""Layers without weights that apply a function: Activation (ReLU, LeakyReLU, Softmax) and Dropout."""
+"""Layers that apply a function and hold no weights: Activation, ReLU, LeakyReLU, ELU, Softmax."""
 
 from __future__ import annotations
 
+import numbers
+import warnings
 from typing import Any
 
-import numpy as np
-
-from .. import activations, config
-from .core import Layer
+from .. import activations
+from .base import LAYERS, Context, Layer
 
 
+def _check(layer: str, name: str, value: Any, allow_none: bool = False) -> Any:
+    """A layer's activation parameter: a number >= 0 (None only where Keras allows it)."""
+    if value is None and allow_none:
+        return None
+    if value is None or isinstance(value, bool) or not isinstance(value, numbers.Real) or not value >= 0:
+        extra = "" if allow_none else "None or "
+        raise ValueError(f"{name} of a {layer} layer cannot be {extra}a negative value. Received: {name}={value!r}")
+    return value
+
+
+@LAYERS.register(example={"activation": "tanh"})
 class Activation(Layer):
     """a = f(x);  grad_x = f.backward(x, a, grad_a).
 
-    A sigmoid or softmax Activation as the last layer feeds the crossentropies their
-    logits x, as Keras does (see ``losses.logits_loss_for``).
+    As the last layer, a sigmoid or softmax Activation hands the crossentropies their
+    logits x, as Keras does (its z is its input).
     """
 
     def __init__(self, activation: Any, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.activation = activations.get(activation)
-        self._cache: tuple[np.ndarray, np.ndarray] | None = None
+        self.built = True
 
-    def logits(self, x: np.ndarray) -> np.ndarray:
-        return x
-
-    def forward(self, x, training=False):
+    def forward(self, x, ctx: Context):
         a = self.activation.forward(x)
-        self._cache = (x, a) if training else None
-        return a
+        return a, (x, a)
 
-    def forward_logits(self, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        return self.activation.forward(x), x
+    def forward_z(self, x, ctx: Context):
+        return x, (x, None)
 
-    def forward_logits_only(self, x: np.ndarray) -> np.ndarray:
-        """Training-mode forward for a fused loss that reads only the logits x."""
-        self._cache = (x, None)
-        return x
-
-    def backward(self, grad_a, need_grad_x=True):
-        z, a = self._require_cache()
+    def backward(self, saved, grad_a, ctx, need_grad_x=True):
+        z, a = saved
         return self.activation.backward(z, a, grad_a)
 
-    def backward_from_z(self, grad_z: np.ndarray, need_grad_x: bool = True) -> np.ndarray:
-        """Fused entry: the loss's dL/dz is already the gradient at this layer's input."""
-        return grad_z
-
-    def pre_activation(self) -> np.ndarray:
-        return self._require_cache()[0]
-
-    def _require_cache(self):
-        if self._cache is None:
-            raise RuntimeError(f"{self.name!r}: backward needs a forward pass with training=True first.")
-        return self._cache
+    def backward_z(self, saved, grad_z, ctx, need_grad_x=True):
+        return grad_z  # z is this layer's input
 
     def get_config(self):
         return {**super().get_config(), "activation": activations.serialize(self.activation)}
 
 
+@LAYERS.register()
 class ReLU(Activation):
-    """a = relu(x, negative_slope, max_value, threshold) as a layer."""
+    """a = relu(x, negative_slope, max_value, threshold) as a layer (all three >= 0)."""
 
     def __init__(self, max_value: float | None = None, negative_slope: float = 0.0, threshold: float = 0.0,
                  **kwargs: Any) -> None:
-        super().__init__(activations.ReLU(negative_slope=negative_slope, max_value=max_value,
-                                          threshold=threshold), **kwargs)
+        _check("ReLU", "max_value", max_value, allow_none=True)
+        _check("ReLU", "negative_slope", negative_slope)
+        _check("ReLU", "threshold", threshold)
+        super().__init__(activations.ReLU(negative_slope=negative_slope, max_value=max_value, threshold=threshold),
+                         **kwargs)
+        self.max_value, self.negative_slope, self.threshold = max_value, negative_slope, threshold
+
+    def get_config(self):
+        config = Layer.get_config(self)
+        return {**config, "max_value": self.max_value, "negative_slope": self.negative_slope,
+                "threshold": self.threshold}
 
 
+@LAYERS.register()
 class LeakyReLU(Activation):
     """a = x if x > 0 else negative_slope * x; the layer's default slope is 0.3 (the function's is 0.2)."""
 
     def __init__(self, negative_slope: float = 0.3, **kwargs: Any) -> None:
         if "alpha" in kwargs:
             negative_slope = kwargs.pop("alpha")
+            warnings.warn("Argument `alpha` is deprecated. Use `negative_slope` instead.", stacklevel=2)
+        _check("Leaky ReLU", "negative_slope", negative_slope)
         super().__init__(activations.LeakyReLU(negative_slope=negative_slope), **kwargs)
+        self.negative_slope = negative_slope
+
+    def get_config(self):
+        return {**Layer.get_config(self), "negative_slope": self.negative_slope}
 
 
+@LAYERS.register()
+class ELU(Activation):
+    """a = x if x > 0 else alpha (e^x - 1)."""
+
+    def __init__(self, alpha: float = 1.0, **kwargs: Any) -> None:
+        super().__init__(activations.ELU(alpha=alpha), **kwargs)
+        self.alpha = alpha
+
+    def get_config(self):
+        return {**Layer.get_config(self), "alpha": self.alpha}
+
+
+@LAYERS.register()
 class Softmax(Activation):
     """a = softmax(x) over ``axis``."""
 
     def __init__(self, axis: int = -1, **kwargs: Any) -> None:
         super().__init__(activations.Softmax(axis=axis) if axis != -1 else activations.softmax, **kwargs)
-
-
-class Dropout(Layer):
-    """Training: a = x * m / (1 - rate) with m_i ~ Bernoulli(1 - rate); inference: a = x.
-
-    grad_x = grad_a * m / (1 - rate). The mask is drawn from ``seed`` (an int or a
-    Generator) or, without one, from ``nnlite.config.default_rng()``.
-    """
-
-    def __init__(self, rate: float, noise_shape: tuple | None = None,
-                 seed: int | np.random.Generator | None = None, **kwargs: Any) -> None:
-        if isinstance(rate, bool) or not isinstance(rate, (int, float)) or not 0 <= rate < 1:
-            raise ValueError(f"Dropout rate must be a float in [0, 1), got {rate!r}.")
-        super().__init__(**kwargs)
-        self.rate = float(rate)
-        self.noise_shape = noise_shape
-        self.seed = seed
-        self.rng = seed if isinstance(seed, np.random.Generator) else (
-            np.random.default_rng(seed) if seed is not None else None)
-        self.mask: np.ndarray | None = None
-
-    def forward(self, x, training=False):
-        if not training or self.rate == 0:
-            self.mask = None
-            return x
-        rng = self.rng or config.default_rng()
-        shape = x.shape if self.noise_shape is None else tuple(
-            d if d is not None else x.shape[i] for i, d in enumerate(self.noise_shape))
-        keep = rng.random(shape) >= self.rate
-        self.mask = keep.astype(x.dtype) / x.dtype.type(1 - self.rate)  # broadcasts over noise_shape
-        return x * self.mask
-
-    def backward(self, grad_a, need_grad_x=True):
-        return grad_a if self.mask is None else grad_a * self.mask
+        self.axis = axis
 
     def get_config(self):
-        return {**super().get_config(), "rate": self.rate, "seed": self.seed if isinstance(self.seed, int) else None}
+        return {**Layer.get_config(self), "axis": self.axis}

@@ -18,6 +18,8 @@ from typing import Any
 
 import numpy as np
 
+from ..registry import Registry
+
 f32 = np.float32
 
 
@@ -38,7 +40,7 @@ def _cos(x) -> np.float32:
 
 
 class LearningRateSchedule:
-    """A callable from the step count to a learning rate."""
+    """A callable from the step count to a learning rate; its config is its constructor's arguments."""
 
     def __call__(self, step: int) -> float:
         raise NotImplementedError
@@ -46,8 +48,15 @@ class LearningRateSchedule:
     def get_config(self) -> dict[str, Any]:
         return dict(self.__dict__)
 
+    @classmethod
+    def from_config(cls, config: dict[str, Any]) -> LearningRateSchedule:
+        return cls(**config)
+
     def __repr__(self) -> str:
         return f"{type(self).__name__}({', '.join(f'{k}={v!r}' for k, v in self.get_config().items())})"
+
+
+SCHEDULES = Registry(LearningRateSchedule, "keras.optimizers.schedules", kind="learning-rate schedule")
 
 
 def _positive(name: str, value: Any) -> Any:
@@ -72,6 +81,7 @@ class _RateDecay(LearningRateSchedule):
         return np.floor(p) if self.staircase else p
 
 
+@SCHEDULES.register(example={"initial_learning_rate": 0.1, "decay_steps": 10, "decay_rate": 0.5})
 class ExponentialDecay(_RateDecay):
     """lr = lr0 * rate^p with p = step / decay_steps, floored when ``staircase``."""
 
@@ -79,6 +89,7 @@ class ExponentialDecay(_RateDecay):
         return float(f32(self.initial_learning_rate) * _pow(f32(self.decay_rate), self.exponent(step)))
 
 
+@SCHEDULES.register(example={"initial_learning_rate": 0.1, "decay_steps": 10, "decay_rate": 0.5})
 class InverseTimeDecay(_RateDecay):
     """lr = lr0 / (1 + rate * p) with p = step / decay_steps, floored when ``staircase``."""
 
@@ -86,6 +97,7 @@ class InverseTimeDecay(_RateDecay):
         return float(f32(self.initial_learning_rate) / (f32(1) + f32(self.decay_rate) * self.exponent(step)))
 
 
+@SCHEDULES.register(example={"initial_learning_rate": 0.1, "decay_steps": 10})
 class PolynomialDecay(LearningRateSchedule):
     """lr = (lr0 - end) (1 - s / decay_steps)^power + end with s = min(step, decay_steps).
 
@@ -112,6 +124,7 @@ class PolynomialDecay(LearningRateSchedule):
         return float((lr0 - end) * _pow(f32(1) - fraction, f32(self.power)) + end)
 
 
+@SCHEDULES.register(example={"boundaries": [10, 20], "values": [0.1, 0.01, 0.001]})
 class PiecewiseConstantDecay(LearningRateSchedule):
     """lr = values[0] for step <= boundaries[0], values[i] for boundaries[i-1] < step <= boundaries[i], ..."""
 
@@ -133,6 +146,7 @@ class PiecewiseConstantDecay(LearningRateSchedule):
         return float(f32(self.values[-1]))
 
 
+@SCHEDULES.register(example={"initial_learning_rate": 0.1, "decay_steps": 10})
 class CosineDecay(LearningRateSchedule):
     """lr = lr0 ((1 - alpha) (1 + cos(pi s / decay_steps)) / 2 + alpha), s = min(step, decay_steps).
 
@@ -166,5 +180,4 @@ class CosineDecay(LearningRateSchedule):
         return float(self._decay(s - warm, target))
 
 
-_SCHEDULES = {cls.__name__: cls for cls in (ExponentialDecay, InverseTimeDecay, PolynomialDecay,
-                                            PiecewiseConstantDecay, CosineDecay)}
+serialize, deserialize = SCHEDULES.serialize, SCHEDULES.deserialize

@@ -1,0 +1,108 @@
+"""Weight constraints, as ``keras.constraints``: a projection w <- c(w) after every optimizer step.
+
+Norms are taken along ``axis`` (0 for a Dense kernel (in, units): the weights into each
+unit), with Keras's fuzz factor eps = ``nnlite.config.epsilon()``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from . import config
+from .registry import Registry
+
+
+class Constraint:
+    """w <- c(w); the base class leaves w as it is."""
+
+    def __call__(self, w: Any) -> np.ndarray:
+        return np.asarray(w)
+
+    def get_config(self) -> dict[str, Any]:
+        return {}
+
+    @classmethod
+    def from_config(cls, config: dict[str, Any]) -> Constraint:
+        return cls(**config)
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({', '.join(f'{k}={v!r}' for k, v in self.get_config().items())})"
+
+
+CONSTRAINTS = Registry(Constraint, "keras.constraints")
+
+
+def _norms(w: np.ndarray, axis: Any) -> np.ndarray:
+    return np.sqrt(np.sum(np.square(w), axis=axis, keepdims=True))
+
+
+@CONSTRAINTS.register("max_norm")
+class MaxNorm(Constraint):
+    """w <- w min(||w||, max_value) / (eps + ||w||)."""
+
+    def __init__(self, max_value: float = 2.0, axis: int = 0) -> None:
+        self.max_value, self.axis = max_value, axis
+
+    def __call__(self, w):
+        w = np.asarray(w)
+        norms = _norms(w, self.axis)
+        return w * (np.clip(norms, 0, self.max_value) / (config.epsilon() + norms))
+
+    def get_config(self):
+        return {"max_value": self.max_value, "axis": self.axis}
+
+
+@CONSTRAINTS.register("non_neg")
+class NonNeg(Constraint):
+    """w <- max(w, 0)."""
+
+    def __call__(self, w):
+        return np.maximum(np.asarray(w), 0)
+
+
+@CONSTRAINTS.register("unit_norm")
+class UnitNorm(Constraint):
+    """w <- w / (eps + ||w||)."""
+
+    def __init__(self, axis: int = 0) -> None:
+        self.axis = axis
+
+    def __call__(self, w):
+        w = np.asarray(w)
+        return w / (config.epsilon() + _norms(w, self.axis))
+
+    def get_config(self):
+        return {"axis": self.axis}
+
+
+@CONSTRAINTS.register("min_max_norm")
+class MinMaxNorm(Constraint):
+    """w <- w d / (eps + ||w||), d = rate clip(||w||, min_value, max_value) + (1 - rate) ||w||."""
+
+    def __init__(self, min_value: float = 0.0, max_value: float = 1.0, rate: float = 1.0, axis: int = 0) -> None:
+        self.min_value, self.max_value, self.rate, self.axis = min_value, max_value, rate, axis
+
+    def __call__(self, w):
+        w = np.asarray(w)
+        norms = _norms(w, self.axis)
+        desired = self.rate * np.clip(norms, self.min_value, self.max_value) + (1 - self.rate) * norms
+        return w * (desired / (config.epsilon() + norms))
+
+    def get_config(self):
+        return {"min_value": self.min_value, "max_value": self.max_value, "rate": self.rate, "axis": self.axis}
+
+
+max_norm, non_neg, unit_norm, min_max_norm = MaxNorm, NonNeg, UnitNorm, MinMaxNorm
+
+
+def get(identifier: str | dict | Constraint | None) -> Constraint | None:
+    """A constraint from a name ("max_norm", "NonNeg"), a config dict, an instance, or None."""
+    if identifier is None or (callable(identifier) and not isinstance(identifier, (str, dict))):
+        return identifier  # a Constraint, or any function w -> w'
+    return CONSTRAINTS.get(identifier)
+
+
+def serialize(constraint: Constraint | None) -> dict[str, Any] | None:
+    return None if constraint is None else CONSTRAINTS.serialize(constraint)

@@ -1,0 +1,319 @@
+"""The layer base: weights, build-on-first-call, config, and the forward/backward contract.
+
+Every layer maps a batch forward and a gradient backward, and keeps nothing between
+the two itself::
+
+    a, saved = layer.forward(x, ctx)              # ctx: this pass's Context (training? random source)
+    grad_x = layer.backward(saved, grad_a, ctx)   # writes dL/dw where ctx.grad(w) says (w.grad)
+
+``saved`` is exactly what backward needs, handed to whoever runs the pass (the model's
+training step, ``model.trace``), so an inference pass elsewhere (``predict`` in another
+thread, say) can never disturb a training step. A layer whose output is an activation
+``a = f(z)`` (Dense, Activation) also offers ``forward_z``/``backward_z``, which stop at
+and start from z: that is how the model takes Keras's logits path.
+"""
+
+from __future__ import annotations
+
+import copy
+import numbers
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+from .. import config, constraints, initializers, regularizers
+from ..registry import Registry, snake_case
+from ..variables import Variable
+
+Shape = tuple[int | None, ...]
+
+
+class Context:
+    """One pass through the layers: ``training`` or not, where random draws come from, and
+    where backward writes each weight's gradient.
+
+    A normal pass writes dL/dw into ``w.grad`` (one buffer per weight, reused). With
+    ``peek=True`` (``model.trace``) the pass draws from copies of the generators, so it
+    sees the masks the next real step will use without using them up, and keeps the
+    gradients in ``ctx.grads``: the model is left exactly as it was.
+    """
+
+    __slots__ = ("training", "peek", "_copies", "grads")
+
+    def __init__(self, training: bool = False, peek: bool = False) -> None:
+        self.training = training
+        self.peek = peek
+        self._copies: dict[int, np.random.Generator] = {}
+        self.grads: dict[int, np.ndarray] = {}  # id(w) -> dL/dw, for a peeking pass
+
+    def grad(self, variable: Variable) -> np.ndarray:
+        """The array backward writes dL/dw into: ``w.grad`` (allocated once), or this pass's own when peeking."""
+        if self.peek:
+            buffer = self.grads.get(id(variable))
+            if buffer is None:
+                buffer = self.grads[id(variable)] = np.empty_like(variable.value)
+            return buffer
+        g, w = variable.grad, variable.value
+        if g is None or g.shape != w.shape or g.dtype != w.dtype:
+            g = variable.grad = np.empty_like(w)
+        return g
+
+    def generator(self, own: np.random.Generator | None) -> np.random.Generator:
+        """The layer's own generator, else ``nnlite.config.default_rng()`` (copied when peeking)."""
+        rng = own if own is not None else config.default_rng()
+        if not self.peek:
+            return rng
+        if id(rng) not in self._copies:
+            self._copies[id(rng)] = copy.deepcopy(rng)
+        return self._copies[id(rng)]
+
+
+def shape_tuple(shape: Any, what: str) -> tuple[int, ...]:
+    """A shape without the batch axis, checked: positive integers (None allowed for unknown sizes)."""
+    if isinstance(shape, numbers.Integral):
+        shape = (shape,)
+    try:
+        shape = tuple(shape)
+    except TypeError:
+        raise TypeError(f"{what} must be a tuple of positive integers, got {shape!r}.") from None
+    if not all(d is None or (isinstance(d, numbers.Integral) and not isinstance(d, bool) and d > 0) for d in shape):
+        raise ValueError(f"{what} must be a tuple of positive integers, got {shape!r}.")
+    return tuple(None if d is None else int(d) for d in shape)
+
+
+def dtype_name(dtype: Any) -> str:
+    """A float dtype name from a name, a NumPy dtype or Keras's DTypePolicy config."""
+    if isinstance(dtype, dict):  # {"class_name": "DTypePolicy", "config": {"name": "float32"}}
+        dtype = dtype.get("config", {}).get("name")
+    if dtype is None:
+        return config.floatx()
+    name = str(np.dtype(dtype)) if not isinstance(dtype, str) or dtype in ("float16", "float32", "float64") else dtype
+    if name not in ("float16", "float32", "float64"):
+        raise ValueError(f"nnlite layers compute in float16, float32 or float64; got dtype={dtype!r}.")
+    return name
+
+
+class Layer:
+    """Base class: name, dtype, weights in creation order, build on first call, Keras's config."""
+
+    activation: Any = None  # set by layers whose output is activation(z): the model's logits path reads it
+
+    def __init__(self, activity_regularizer: Any = None, trainable: bool = True, dtype: Any = None,
+                 autocast: bool = True, name: str | None = None, **kwargs: Any) -> None:
+        input_dim = kwargs.pop("input_dim", None)
+        input_shape = kwargs.pop("input_shape", None) if input_dim is None else (input_dim,)
+        kwargs.pop("batch_input_shape", None)
+        if kwargs:
+            raise ValueError(f"Unrecognized keyword arguments passed to {type(self).__name__}: {kwargs}")
+        if name is not None and (not isinstance(name, str) or not name or "/" in name):
+            raise ValueError(f"A layer name must be a non-empty string without '/', got {name!r}.")
+        self._auto_named = name is None
+        self.name = name or snake_case(type(self).__name__)
+        self.dtype = dtype_name(dtype)  # fixed at construction, as in Keras
+        self.trainable = bool(trainable)
+        self.autocast = autocast
+        self.activity_regularizer = regularizers.get(activity_regularizer)
+        self.built = False
+        self.input_shape: Shape | None = None  # the shape it was built for (batch axis first)
+        self.declared_input_shape = None if input_shape is None else shape_tuple(input_shape, "input_shape")
+        self._weights: list[Variable] = []
+        self.path_prefix = ""  # the model's name and "/", once the layer is built inside one
+
+    @property
+    def compute_dtype(self) -> str:
+        return self.dtype
+
+    @property
+    def variable_dtype(self) -> str:
+        return self.dtype
+
+    @property
+    def dtype_policy(self) -> dict[str, Any]:
+        return {"module": "keras", "class_name": "DTypePolicy", "config": {"name": self.dtype},
+                "registered_name": None}
+
+    # -- building ------------------------------------------------------------------------------
+    def build(self, input_shape: Shape) -> None:
+        """Create the weights for inputs of ``input_shape`` (batch axis first); the base has none."""
+        self.input_shape = tuple(input_shape)
+        self.built = True
+
+    def add_weight(self, shape: Sequence[int] = (), initializer: Any = None, dtype: Any = None,
+                   trainable: bool = True, regularizer: Any = None, constraint: Any = None,
+                   name: str | None = None) -> Variable:
+        """A new weight of this layer: Keras's add_weight (glorot_uniform for floats unless told)."""
+        init = initializers.get(initializer if initializer is not None else "glorot_uniform")
+        name = name or f"variable_{len(self._weights)}"
+        value = init(tuple(shape), dtype_name(dtype) if dtype is not None else self.dtype)
+        variable = Variable(value, name, trainable=trainable, path=f"{self.path_prefix}{self.name}/{name}",
+                            constraint=constraints.get(constraint))
+        variable.regularizer = regularizers.get(regularizer)
+        self._weights.append(variable)
+        return variable
+
+    def compute_output_shape(self, input_shape: Shape) -> Shape:
+        return tuple(input_shape)
+
+    def get_build_config(self) -> dict[str, Any] | None:
+        return {"input_shape": list(self.input_shape)} if self.input_shape is not None else None
+
+    def build_from_config(self, config: dict[str, Any]) -> None:
+        if config and config.get("input_shape") is not None:
+            self.build(tuple(config["input_shape"]))
+
+    # -- the passes -------------------------------------------------------------------------------
+    def forward(self, x: np.ndarray, ctx: Context) -> tuple[np.ndarray, Any]:
+        """(a, saved): the output, and what :meth:`backward` needs."""
+        raise NotImplementedError
+
+    def backward(self, saved: Any, grad_a: np.ndarray, ctx: Context, need_grad_x: bool = True) -> np.ndarray | None:
+        """grad_x = dL/dx from grad_a = dL/da; writes dL/dw into ``ctx.grad(w)`` for each weight."""
+        raise NotImplementedError
+
+    def forward_z(self, x: np.ndarray, ctx: Context) -> tuple[np.ndarray, Any]:
+        """(z, saved) for a layer with an output ``activation``: the forward pass up to a = f(z)."""
+        raise NotImplementedError(f"{type(self).__name__} has no output activation.")
+
+    def backward_z(self, saved: Any, grad_z: np.ndarray, ctx: Context, need_grad_x: bool = True) -> np.ndarray | None:
+        """grad_x from grad_z = dL/dz (the loss handed it over on the logits path)."""
+        raise NotImplementedError(f"{type(self).__name__} has no output activation.")
+
+    grad_equations: dict[str, str] = {}  # weight name -> how backward computes its gradient (for trace)
+
+    def explain(self, saved: Any, grad_a: np.ndarray | None = None) -> list[tuple[str, str, Any]]:
+        """This layer's own quantities in a pass, as (symbol, equation, value) rows for ``model.trace``:
+        forward ones without ``grad_a``, backward ones with it. The base has none."""
+        return []
+
+    def call(self, x: Any, training: bool = False) -> np.ndarray:
+        """a for a batch x (Keras's ``call``); nothing is kept."""
+        return self.forward(x, Context(training=bool(training)))[0]
+
+    def __call__(self, x: Any, training: bool = False) -> np.ndarray:
+        x = np.asarray(x)
+        if np.issubdtype(x.dtype, np.number) or x.dtype == np.bool_:
+            x = x.astype(self.compute_dtype, copy=False)
+        if not self.built:
+            self.build((None,) + x.shape[1:])
+        return self.call(x, training=training)
+
+    # -- weights ------------------------------------------------------------------------------------
+    @property
+    def weights(self) -> list[Variable]:
+        """Every weight: the trainable ones first, then the others, each in creation order."""
+        return [w for w in self._weights if w.trainable] + [w for w in self._weights if not w.trainable]
+
+    @property
+    def trainable_weights(self) -> list[Variable]:
+        return [w for w in self.weights if w.trainable] if self.trainable else []
+
+    @property
+    def non_trainable_weights(self) -> list[Variable]:
+        return [w for w in self.weights if not w.trainable] if self.trainable else self.weights
+
+    trainable_variables = trainable_weights
+    non_trainable_variables = non_trainable_weights
+
+    @property
+    def variables(self) -> list[Variable]:
+        return self.weights
+
+    def get_weights(self) -> list[np.ndarray]:
+        return [w.numpy() for w in self.weights]
+
+    def set_weights(self, weights: Sequence[Any]) -> None:
+        """Set every weight, in :attr:`weights` order; all are checked before any changes."""
+        assign_all(self.weights, weights, f"Layer {self.name!r}")
+
+    def count_params(self) -> int:
+        if not self.built:
+            raise ValueError(f"You tried to call `count_params` on layer '{self.name}', but the layer isn't built. "
+                             "You can build it manually via: `layer.build(input_shape)`.")
+        return int(sum(w.value.size for w in self.weights))
+
+    @property
+    def losses(self) -> list[float]:
+        """The weight penalties R(w) of this layer at the current weights."""
+        return [w.regularizer(w.value) for w in self._weights if getattr(w, "regularizer", None) is not None]
+
+    # -- config ------------------------------------------------------------------------------------------
+    def get_config(self) -> dict[str, Any]:
+        config = {"name": self.name, "trainable": self.trainable, "dtype": self.dtype_policy}
+        if self.activity_regularizer is not None:
+            config["activity_regularizer"] = regularizers.serialize(self.activity_regularizer)
+        return config
+
+    @classmethod
+    def from_config(cls, config: dict[str, Any]) -> Layer:
+        return cls(**config)
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} name={self.name}, built={self.built}>"
+
+
+LAYERS = Registry(Layer, "keras.layers")
+
+
+def assign_all(variables: list[Variable], weights: Sequence[Any], owner: str) -> None:
+    """Copy ``weights`` into ``variables`` after checking every one: count, shapes, finite values."""
+    if len(weights) != len(variables):
+        expected = ", ".join(f"{w.path} {w.shape}" for w in variables)
+        raise ValueError(f"{owner}: set_weights expects {len(variables)} arrays ({expected}); got {len(weights)}.")
+    arrays = [np.asarray(w) for w in weights]
+    for w, a in zip(variables, arrays):
+        if a.shape != w.shape:
+            raise ValueError(f"{owner}: {w.path} needs shape {w.shape}, got an array of shape {a.shape}.")
+        if not np.all(np.isfinite(a)):
+            raise ValueError(f"{owner}: the array for {w.path} contains NaN or inf.")
+    for w, a in zip(variables, arrays):
+        w.value[...] = a
+
+
+@LAYERS.register()
+class InputLayer(Layer):
+    """Declares the input: ``shape`` excludes the batch axis (``batch_shape`` includes it)."""
+
+    def __init__(self, shape: Any = None, batch_size: int | None = None, dtype: Any = None, sparse: bool | None = None,
+                 batch_shape: Any = None, input_tensor: Any = None, optional: bool = False, name: str | None = None,
+                 **kwargs: Any) -> None:
+        shape = kwargs.pop("input_shape", shape)
+        kwargs.pop("ragged", None)
+        if shape is not None and batch_shape is not None:
+            raise ValueError("You cannot pass both `shape` and `batch_shape` at the same time.")
+        if batch_shape is not None:
+            batch_shape = tuple(batch_shape)
+            if not batch_shape:
+                raise ValueError("batch_shape must include the batch axis, got ().")
+            batch_size, shape = batch_shape[0], batch_shape[1:]
+        if shape is None:
+            raise ValueError("You must pass a `shape` argument, e.g. Input(shape=(784,)).")
+        if sparse:
+            raise ValueError("nnlite has no sparse tensors: Input(sparse=True) is not supported.")
+        super().__init__(dtype=dtype, name=name or "input_layer", **kwargs)
+        self.batch_size = batch_size
+        self.shape = (batch_size,) + shape_tuple(shape, "Input shape")
+        self.declared_input_shape = self.shape[1:]
+        self.optional = optional
+        self.built = True
+
+    @property
+    def batch_shape(self) -> Shape:
+        return self.shape
+
+    def forward(self, x, ctx):
+        return x, None
+
+    def backward(self, saved, grad_a, ctx, need_grad_x=True):
+        return grad_a
+
+    def get_config(self):
+        return {"batch_shape": list(self.shape), "dtype": self.dtype, "sparse": False, "ragged": False,
+                "name": self.name, "optional": self.optional}
+
+
+def Input(shape: Any = None, batch_size: int | None = None, dtype: Any = None, sparse: bool | None = None,
+          batch_shape: Any = None, name: str | None = None, tensor: Any = None, optional: bool = False) -> InputLayer:
+    """The input of a model, as the first entry of a Sequential: ``Input(shape=(64,))``."""
+    return InputLayer(shape=shape, batch_size=batch_size, dtype=dtype, sparse=sparse, batch_shape=batch_shape,
+                      name=name, optional=optional)

@@ -1,0 +1,70 @@
+"""Margin losses for labels in {-1, 1} (0/1 labels are converted): hinge, squared hinge, categorical hinge."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .base import LOSSES, Loss
+
+
+def hinge_labels(y: np.ndarray) -> np.ndarray:
+    """Labels that are all 0 or 1 in the batch become -1 or 1, as Keras converts them."""
+    return 2 * y - 1 if np.all((y == 0) | (y == 1)) else y
+
+
+@LOSSES.register("hinge")
+class Hinge(Loss):
+    """v = mean(max(1 - y p, 0)) with y in {-1, 1};  dv/dp = -y [1 - y p > 0] / k."""
+
+    def __init__(self, reduction="sum_over_batch_size", name="hinge", dtype=None):
+        super().__init__(name, reduction, dtype)
+
+    def prepare(self, y_true, y_pred):
+        y, p = super().prepare(y_true, y_pred)
+        return hinge_labels(y), p
+
+    def call(self, y, p):
+        return np.mean(np.maximum(1 - y * p, 0), axis=-1)
+
+    def grad(self, y, p):
+        return -y * (1 - y * p > 0) / p.shape[-1]
+
+
+@LOSSES.register("squared_hinge")
+class SquaredHinge(Loss):
+    """v = mean(max(1 - y p, 0)^2) with y in {-1, 1};  dv/dp = -2 y max(1 - y p, 0) / k."""
+
+    def __init__(self, reduction="sum_over_batch_size", name="squared_hinge", dtype=None):
+        super().__init__(name, reduction, dtype)
+
+    def prepare(self, y_true, y_pred):
+        y, p = super().prepare(y_true, y_pred)
+        return hinge_labels(y), p
+
+    def call(self, y, p):
+        return np.mean(np.square(np.maximum(1 - y * p, 0)), axis=-1)
+
+    def grad(self, y, p):
+        return -2 * y * np.maximum(1 - y * p, 0) / p.shape[-1]
+
+
+@LOSSES.register("categorical_hinge")
+class CategoricalHinge(Loss):
+    """v = max(neg - pos + 1, 0), pos = sum(y p), neg = max((1 - y) p).
+
+    Where active: dv/dp = (1 - y) onehot(argmax (1 - y) p) - y.
+    """
+
+    def __init__(self, reduction="sum_over_batch_size", name="categorical_hinge", dtype=None):
+        super().__init__(name, reduction, dtype)
+
+    def call(self, y, p):
+        pos = np.sum(y * p, axis=-1)
+        neg = np.max((1 - y) * p, axis=-1)
+        return np.maximum(neg - pos + 1, 0)
+
+    def grad(self, y, p):
+        negatives = (1 - y) * p
+        top = np.argmax(negatives, axis=-1)[..., None] == np.arange(p.shape[-1])
+        active = (self.call(y, p) > 0)[..., None]
+        return ((1 - y) * top - y) * active

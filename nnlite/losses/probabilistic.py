@@ -1,0 +1,208 @@
+"""Losses between distributions: the three crossentropies, KL divergence and Poisson."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .. import activations, config
+from .base import LOSSES, Crossentropy, Loss
+
+_sigmoid = activations.sigmoid.forward  # 1 / (1 + e^-z), without overflow
+_log_softmax = activations.log_softmax.forward  # over the last axis, max-subtracted
+
+
+def _class_axis_last(fn):
+    """Run ``values_and_grads`` with the loss's ``axis`` moved to the end, and move the gradient back."""
+
+    def wrapper(self, y, p, from_logits):
+        if self.axis in (-1, p.ndim - 1):
+            return fn(self, y, p, from_logits)
+        v, g = fn(self, np.moveaxis(y, self.axis, -1), np.moveaxis(p, self.axis, -1), from_logits)
+        return v, np.moveaxis(g, -1, self.axis)
+
+    wrapper.__doc__ = fn.__doc__
+    return wrapper
+
+
+@LOSSES.register("binary_crossentropy")
+class BinaryCrossentropy(Crossentropy):
+    """v = -mean(y log p + (1 - y) log(1 - p)), p clipped to [eps, 1 - eps], mean over ``axis``.
+
+    With labels smoothed y <- y (1 - ls) + ls / 2. From logits z (p = sigmoid z):
+    v = mean(max(z, 0) - z y + log(1 + e^-|z|)) and dv/dz = (sigmoid(z) - y) / k.
+    """
+
+    def __init__(self, from_logits: bool = False, label_smoothing: float = 0.0, axis: int = -1,
+                 reduction="sum_over_batch_size", name="binary_crossentropy", dtype=None):
+        super().__init__(name, reduction, dtype)
+        self.from_logits = bool(from_logits)
+        self.label_smoothing = float(label_smoothing)
+        self.axis = axis
+
+    def prepare(self, y_true, y_pred):
+        y, p = super().prepare(y_true, y_pred)
+        if self.label_smoothing:
+            y = y * (1 - self.label_smoothing) + 0.5 * self.label_smoothing
+        return y, p
+
+    @_class_axis_last
+    def values_and_grads(self, y, p, from_logits):
+        k = p.shape[-1]
+        if from_logits:
+            v = np.mean(np.maximum(p, 0) - p * y + np.log1p(np.exp(-np.abs(p))), axis=-1)
+            return v, (_sigmoid(p) - y) / k
+        eps = config.epsilon()
+        pc = np.clip(p, eps, 1 - eps)
+        v = -np.mean(y * np.log(pc) + (1 - y) * np.log(1 - pc), axis=-1)
+        inside = (p >= eps) & (p <= 1 - eps)  # the clip passes no gradient outside
+        return v, -(y / pc - (1 - y) / (1 - pc)) * inside / k
+
+    def get_config(self):
+        return {**super().get_config(), "from_logits": self.from_logits, "label_smoothing": self.label_smoothing,
+                "axis": self.axis}
+
+
+@LOSSES.register("categorical_crossentropy")
+class CategoricalCrossentropy(Crossentropy):
+    """v = -sum(y log q), q = p / sum(p) clipped to [eps, 1 - eps], over the class ``axis``.
+
+    With labels smoothed y <- y (1 - ls) + ls / C. From logits z:
+    v = -sum(y log_softmax(z)) and dv/dz = softmax(z) - y, as TensorFlow's fused kernel
+    gives it: the true derivative is softmax(z) sum(y) - y, the same whenever each label
+    row sums to 1 (one-hot or smoothed labels); for other labels nnlite follows Keras.
+    """
+
+    def __init__(self, from_logits: bool = False, label_smoothing: float = 0.0, axis: int = -1,
+                 reduction="sum_over_batch_size", name="categorical_crossentropy", dtype=None):
+        super().__init__(name, reduction, dtype)
+        self.from_logits = bool(from_logits)
+        self.label_smoothing = float(label_smoothing)
+        self.axis = axis
+
+    def prepare(self, y_true, y_pred):
+        y, p = super().prepare(y_true, y_pred)
+        if self.label_smoothing:
+            y = y * (1 - self.label_smoothing) + self.label_smoothing / y.shape[self.axis]
+        return y, p
+
+    @_class_axis_last
+    def values_and_grads(self, y, p, from_logits):
+        if from_logits:
+            log_q = _log_softmax(p)  # one log-softmax for both
+            return -np.sum(y * log_q, axis=-1), np.exp(log_q) - y
+        eps = config.epsilon()
+        total = p.sum(axis=-1, keepdims=True)
+        q = p / total
+        qc = np.clip(q, eps, 1 - eps)
+        grad_q = -y / qc * ((q >= eps) & (q <= 1 - eps))
+        # q = p / S: dv/dp_j = (grad_q_j - sum_k grad_q_k q_k) / S
+        return -np.sum(y * np.log(qc), axis=-1), (grad_q - (grad_q * q).sum(axis=-1, keepdims=True)) / total
+
+    def get_config(self):
+        return {**super().get_config(), "from_logits": self.from_logits, "label_smoothing": self.label_smoothing,
+                "axis": self.axis}
+
+
+@LOSSES.register("sparse_categorical_crossentropy")
+class SparseCategoricalCrossentropy(Crossentropy):
+    """v = -log p_y + log sum_j p_j with p clipped to [eps, 1 - eps] and y a class index.
+
+    From logits z: v = logsumexp(z) - z_y and dv/dz = softmax(z) - onehot(y). Labels equal
+    to ``ignore_class`` give v = 0 and are left out of the mean (Keras's mask).
+    """
+
+    sparse_labels = True
+
+    def __init__(self, from_logits: bool = False, ignore_class: int | None = None,
+                 reduction="sum_over_batch_size", axis: int = -1, name="sparse_categorical_crossentropy",
+                 dtype=None):
+        super().__init__(name, reduction, dtype)
+        self.from_logits = bool(from_logits)
+        if ignore_class is not None and (isinstance(ignore_class, bool) or not isinstance(ignore_class, int)):
+            raise ValueError(f"ignore_class must be an integer class id or None, got {ignore_class!r}.")
+        self.ignore_class = ignore_class
+        if axis not in (-1,):
+            raise ValueError(f"nnlite's sparse_categorical_crossentropy takes the classes on the last axis "
+                             f"(axis=-1); got axis={axis!r}.")
+        self.axis = axis
+
+    def prepare(self, y_true, y_pred):
+        p = np.asarray(y_pred, dtype=self.dtype or config.floatx())
+        y = np.asarray(y_true)
+        if y.ndim == p.ndim and y.ndim > 0 and y.shape[-1] == 1:
+            y = y[..., 0]
+        if y.shape != p.shape[:-1]:
+            hint = " (one-hot labels? use categorical_crossentropy)" if y.shape == p.shape else ""
+            raise ValueError(
+                f"sparse_categorical_crossentropy expects integer labels of shape {p.shape[:-1]} "
+                f"for predictions {p.shape}; got labels of shape {np.shape(y_true)}{hint}."
+            )
+        labels = y.astype(np.int64)
+        bad = (labels != y) | (labels < 0) | (labels >= p.shape[-1])
+        if self.ignore_class is not None:
+            bad &= labels != self.ignore_class
+        if np.any(bad):
+            raise ValueError(
+                f"sparse labels must be integers in [0, {p.shape[-1] - 1}] for {p.shape[-1]} "
+                f"classes; got {y[bad].ravel()[:5].tolist()}."
+            )
+        return labels, p
+
+    def mask(self, y, v):
+        return None if self.ignore_class is None else y != self.ignore_class
+
+    def values_and_grads(self, y, p, from_logits):
+        ignored = None if self.ignore_class is None else y == self.ignore_class
+        if ignored is not None:
+            y = np.where(ignored, 0, y)
+        onehot = y[..., None] == np.arange(p.shape[-1])
+        if from_logits:
+            log_q = _log_softmax(p)  # one log-softmax for both
+            v = -np.take_along_axis(log_q, y[..., None], axis=-1)[..., 0]
+            g = np.exp(log_q)
+            g -= onehot  # softmax(z) - onehot(y)
+        else:  # the log of clipped probabilities act as logits
+            eps = config.epsilon()
+            pc = np.clip(p, eps, 1 - eps)
+            v = -np.take_along_axis(_log_softmax(np.log(pc)), y[..., None], axis=-1)[..., 0]
+            g = (1 / pc.sum(axis=-1, keepdims=True) - onehot / pc) * ((p >= eps) & (p <= 1 - eps))
+        if ignored is not None:
+            v = np.where(ignored, 0, v)
+            g = np.where(ignored[..., None], 0, g)
+        return v, g
+
+    def get_config(self):
+        return {**super().get_config(), "from_logits": self.from_logits, "ignore_class": self.ignore_class,
+                "axis": self.axis}
+
+
+@LOSSES.register("kl_divergence", "kld", "kullback_leibler_divergence")
+class KLDivergence(Loss):
+    """v = sum(y log(y / p)) with y and p clipped to [eps, 1];  dv/dp = -y / p inside the clip."""
+
+    def __init__(self, reduction="sum_over_batch_size", name="kl_divergence", dtype=None):
+        super().__init__(name, reduction, dtype)
+
+    def call(self, y, p):
+        eps = config.epsilon()
+        y, p = np.clip(y, eps, 1), np.clip(p, eps, 1)
+        return np.sum(y * np.log(y / p), axis=-1)
+
+    def grad(self, y, p):
+        eps = config.epsilon()
+        inside = (p >= eps) & (p <= 1)
+        return -np.clip(y, eps, 1) / np.clip(p, eps, 1) * inside
+
+
+@LOSSES.register("poisson")
+class Poisson(Loss):
+    """v = mean(p - y log(p + eps));  dv/dp = (1 - y / (p + eps)) / k."""
+
+    def __init__(self, reduction="sum_over_batch_size", name="poisson", dtype=None):
+        super().__init__(name, reduction, dtype)
+
+    def call(self, y, p):
+        return np.mean(p - y * np.log(p + config.epsilon()), axis=-1)
+
+    def grad(self, y, p):
+        return (1 - y / (p + config.epsilon())) / p.shape[-1]

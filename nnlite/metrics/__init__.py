@@ -1,0 +1,118 @@
+"""Metrics, as ``keras.metrics``: running results over an epoch (see ``base``).
+
+Every metric class is registered where it is defined; :func:`get` reads names from that
+registry. ``"accuracy"`` in ``compile`` is resolved by :func:`resolve` the way Keras
+does: one output unit -> binary accuracy (p > 0.5); labels of lower rank than the
+predictions, or a last label dimension of 1 -> sparse categorical; else categorical.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import numpy as np
+
+from ..losses import (
+    binary_crossentropy,
+    categorical_crossentropy,
+    categorical_hinge,
+    hinge,
+    kl_divergence,
+    log_cosh,
+    mean_absolute_error,
+    mean_absolute_percentage_error,
+    mean_squared_error,
+    mean_squared_logarithmic_error,
+    poisson,
+    sparse_categorical_crossentropy,
+    squared_hinge,
+)
+from .accuracy import (
+    Accuracy,
+    BinaryAccuracy,
+    CategoricalAccuracy,
+    SparseCategoricalAccuracy,
+    SparseTopKCategoricalAccuracy,
+    TopKCategoricalAccuracy,
+    accuracy,
+    binary_accuracy,
+    categorical_accuracy,
+    sparse_categorical_accuracy,
+    sparse_top_k_categorical_accuracy,
+    top_k_categorical_accuracy,
+)
+from .base import METRICS, CrossentropyMetric, Mean, MeanMetricWrapper, Metric, Sum, reduce_to_samplewise_values
+from .losses_as_metrics import (
+    BinaryCrossentropy,
+    CategoricalCrossentropy,
+    CategoricalHinge,
+    CosineSimilarity,
+    Hinge,
+    KLDivergence,
+    LogCoshError,
+    MeanAbsoluteError,
+    MeanAbsolutePercentageError,
+    MeanSquaredError,
+    MeanSquaredLogarithmicError,
+    Poisson,
+    RootMeanSquaredError,
+    SparseCategoricalCrossentropy,
+    SquaredHinge,
+    cosine_similarity,
+)
+
+__all__ = [
+    "METRICS", "Metric", "Mean", "Sum", "MeanMetricWrapper", "CrossentropyMetric", "reduce_to_samplewise_values",
+    "Accuracy", "BinaryAccuracy", "CategoricalAccuracy", "SparseCategoricalAccuracy", "TopKCategoricalAccuracy",
+    "SparseTopKCategoricalAccuracy", "MeanSquaredError", "MeanAbsoluteError", "MeanAbsolutePercentageError",
+    "MeanSquaredLogarithmicError", "RootMeanSquaredError", "LogCoshError", "CosineSimilarity", "Poisson",
+    "KLDivergence", "Hinge", "SquaredHinge", "CategoricalHinge", "BinaryCrossentropy", "CategoricalCrossentropy",
+    "SparseCategoricalCrossentropy",
+    "accuracy", "binary_accuracy", "categorical_accuracy", "sparse_categorical_accuracy",
+    "top_k_categorical_accuracy", "sparse_top_k_categorical_accuracy", "mean_squared_error", "mean_absolute_error",
+    "mean_absolute_percentage_error", "mean_squared_logarithmic_error", "log_cosh", "cosine_similarity", "poisson",
+    "kl_divergence", "hinge", "squared_hinge", "categorical_hinge", "binary_crossentropy",
+    "categorical_crossentropy", "sparse_categorical_crossentropy",
+    "get", "resolve", "names", "serialize", "deserialize",
+]
+
+ACCURACY_NAMES = ("accuracy", "acc")
+
+
+def names() -> list[str]:
+    """Every metric name ``compile`` accepts, "accuracy" and "acc" included."""
+    return sorted({*METRICS.names(), *ACCURACY_NAMES})
+
+
+def get(identifier: str | dict | Metric | Callable) -> Metric:
+    """A Metric from a registered name (its log name is that string), a config dict, a Metric, or a
+    function (one of nnlite's gives its metric class; any other is wrapped in MeanMetricWrapper)."""
+    if isinstance(identifier, str):  # logged under the name as written
+        cls = Accuracy if identifier in ACCURACY_NAMES else METRICS.lookup(identifier)
+        return cls(name=identifier)
+    if isinstance(identifier, (Metric, dict)):
+        return METRICS.get(identifier)
+    if isinstance(identifier, type) and issubclass(identifier, Metric):
+        return identifier()
+    if callable(identifier):
+        name = getattr(identifier, "__name__", None)
+        if name in METRICS:
+            metric = METRICS.lookup(name)()
+            if getattr(metric, "fn", None) is identifier:
+                return metric
+        return MeanMetricWrapper(identifier)
+    return METRICS.get(identifier)
+
+
+def resolve(identifier: Any, y_true: np.ndarray, y_pred_shape: Sequence[int]) -> Metric:
+    """The Metric ``compile(metrics=[identifier])`` means, given the labels and the output shape."""
+    if isinstance(identifier, str) and identifier in ACCURACY_NAMES:
+        binary = y_pred_shape[-1] == 1
+        sparse = y_true.ndim < len(y_pred_shape) or (y_true.shape[-1] == 1 and y_pred_shape[-1] > 1)
+        kind = BinaryAccuracy if binary else SparseCategoricalAccuracy if sparse else CategoricalAccuracy
+        return kind(name=identifier)
+    return get(identifier)
+
+
+serialize, deserialize = METRICS.serialize, METRICS.deserialize

@@ -1,0 +1,170 @@
+"""The metric base: state (Keras's variables) updated batch by batch, and a result.
+
+``update_state`` adds to the state, ``result`` reads it, ``reset_state`` clears it, and
+calling the metric does the first two. ``Mean`` keeps ``total = sum_i s_i m_i`` and
+``count = sum_i s_i`` (or the number of samples): its result is their ratio. A metric
+function's values are first reduced to one per sample as Keras does it
+(:func:`reduce_to_samplewise_values`): weights meet values over a trailing axis of 1,
+values with more axes than the weights are averaged over the extra ones.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+from .. import config, initializers
+from ..losses.base import align
+from ..registry import Registry, snake_case
+from ..variables import Variable
+
+
+class Metric:
+    """Base class: a name, a dtype (floatx by default), variables, and Keras's update/result/reset protocol."""
+
+    direction: str | None = None  # "up" when larger is better, "down" when smaller is (callbacks' mode "auto")
+    takes_logits = False  # True for the crossentropies (Keras's logits path)
+
+    def __init__(self, dtype: str | None = None, name: str | None = None) -> None:
+        self.name = name or snake_case(type(self).__name__)
+        self.dtype = str(np.dtype(dtype or config.floatx()))
+        self._variables: list[Variable] = []
+
+    def add_variable(self, shape: tuple[int, ...] = (), initializer: Any = "zeros", dtype: str | None = None,
+                     aggregation: str = "sum", name: str | None = None) -> Variable:
+        """A state variable of this metric (zeros unless ``initializer`` says otherwise)."""
+        value = initializers.get(initializer)(tuple(shape), dtype or self.dtype)
+        variable = Variable(value, name or "variable", trainable=False, path=f"{self.name}/{name or 'variable'}")
+        variable.initializer = initializers.get(initializer)
+        self._variables.append(variable)
+        return variable
+
+    @property
+    def variables(self) -> list[Variable]:
+        return list(self._variables)
+
+    def update_state(self, *args: Any, **kwargs: Any) -> None:
+        raise NotImplementedError
+
+    def result(self) -> Any:
+        raise NotImplementedError
+
+    def reset_state(self) -> None:
+        """Every variable back to its initial value."""
+        for v in self._variables:
+            v.assign(v.initializer(v.shape, v.dtype))
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        """update_state(...) then result()."""
+        self.update_state(*args, **kwargs)
+        return self.result()
+
+    def get_config(self) -> dict[str, Any]:
+        return {"name": self.name, "dtype": self.dtype}
+
+    @classmethod
+    def from_config(cls, config: dict[str, Any]) -> Metric:
+        return cls(**config)
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} name={self.name} result={float(self.result()):.4f}>"
+
+
+METRICS = Registry(Metric, "keras.metrics")
+
+
+def reduce_to_samplewise_values(values: Any, sample_weight: Any, reduce_fn: Callable,
+                                dtype: str) -> tuple[np.ndarray, np.ndarray | None]:
+    """One value per sample, weighted, and the weights per sample (Keras's rule)."""
+    values = np.asarray(values, dtype=dtype)
+    if sample_weight is not None:
+        sample_weight = np.asarray(sample_weight, dtype=dtype)
+        values, sample_weight = align(values, sample_weight)
+        weight_ndim, values_ndim = sample_weight.ndim, values.ndim
+        if values_ndim > weight_ndim:
+            values = reduce_fn(values, axis=tuple(range(weight_ndim, values_ndim)))
+        try:
+            sample_weight = np.broadcast_to(sample_weight, values.shape)
+        except ValueError:
+            raise ValueError(f"sample_weight of shape {sample_weight.shape} does not fit metric values of shape "
+                             f"{values.shape}: expected one weight per sample.") from None
+        values = values * sample_weight
+        if weight_ndim > 1:
+            sample_weight = reduce_fn(sample_weight, axis=tuple(range(1, weight_ndim)))
+    if values.ndim > 1:
+        values = reduce_fn(values, axis=tuple(range(1, values.ndim)))
+    return values, sample_weight
+
+
+@METRICS.register()
+class Sum(Metric):
+    """total = sum_i s_i m_i."""
+
+    def __init__(self, name: str = "sum", dtype: str | None = None) -> None:
+        super().__init__(dtype=dtype, name=name)
+        self.total = self.add_variable(name="total")
+
+    def update_state(self, values: Any, sample_weight: Any = None) -> None:
+        values, _ = reduce_to_samplewise_values(values, sample_weight, np.sum, self.dtype)
+        self.total.value += np.sum(values)
+
+    def result(self) -> np.floating:
+        return self.total.value[()]
+
+
+@METRICS.register()
+class Mean(Metric):
+    """total / count with total = sum_i s_i m_i and count = sum_i s_i (or the number of samples)."""
+
+    def __init__(self, name: str = "mean", dtype: str | None = None) -> None:
+        super().__init__(dtype=dtype, name=name)
+        self.total = self.add_variable(name="total")
+        self.count = self.add_variable(name="count")
+
+    def update_state(self, values: Any, sample_weight: Any = None) -> None:
+        values, sample_weight = reduce_to_samplewise_values(values, sample_weight, np.mean, self.dtype)
+        self.total.value += np.sum(values)
+        if sample_weight is not None:
+            self.count.value += np.sum(sample_weight)
+        else:
+            self.count.value += values.shape[0] if values.ndim >= 1 else 1
+
+    def result(self) -> np.floating:
+        count = self.count.value[()]
+        return self.total.value[()] / count if count else self.total.value[()] * 0
+
+
+class MeanMetricWrapper(Mean):
+    """The mean of a per-sample function ``fn(y_true, y_pred, **kwargs)`` over the samples seen."""
+
+    def __init__(self, fn: Callable[..., Any], name: str | None = None, dtype: str | None = None,
+                 **kwargs: Any) -> None:
+        super().__init__(name=name or getattr(fn, "__name__", "mean_metric_wrapper"), dtype=dtype)
+        self.fn = fn
+        self.fn_kwargs = kwargs
+
+    def update_state(self, y_true: Any, y_pred: Any, sample_weight: Any = None) -> None:
+        super().update_state(self.fn(y_true, y_pred, **self.fn_kwargs), sample_weight)
+
+    def get_config(self):
+        if type(self) is MeanMetricWrapper:
+            raise ValueError(f"The metric {self.name!r} wraps a Python function, which a Keras config cannot hold; "
+                             "subclass nnlite.metrics.Metric and register it to save it.")
+        return super().get_config()
+
+
+class CrossentropyMetric(MeanMetricWrapper):
+    """A crossentropy metric; on a sigmoid or softmax output ``fit`` and ``evaluate`` hand it the logits z
+    (Keras's logits path, see ``nnlite.losses.base``) through :meth:`update_state_from_logits`."""
+
+    takes_logits = True
+    direction = "down"
+
+    def update_state_from_logits(self, y_true: Any, z: Any, sample_weight: Any = None) -> None:
+        Mean.update_state(self, self.fn(y_true, z, **{**self.fn_kwargs, "from_logits": True}), sample_weight)
+
+    @property
+    def from_logits(self) -> bool:
+        return self.fn_kwargs.get("from_logits", False)

@@ -1,0 +1,174 @@
+"""Metrics that are the mean of a loss's per-sample values: errors, crossentropies, divergences, hinges."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from .. import losses
+from .base import METRICS, CrossentropyMetric, Mean, MeanMetricWrapper
+
+
+class _ErrorMetric(MeanMetricWrapper):
+    direction = "down"
+
+
+@METRICS.register("mse", "mean_squared_error")
+class MeanSquaredError(_ErrorMetric):
+    """mean((y - p)^2)."""
+
+    def __init__(self, name: str = "mean_squared_error", dtype: str | None = None) -> None:
+        super().__init__(losses.mean_squared_error, name=name, dtype=dtype)
+
+
+@METRICS.register("mae", "mean_absolute_error")
+class MeanAbsoluteError(_ErrorMetric):
+    """mean|y - p|."""
+
+    def __init__(self, name: str = "mean_absolute_error", dtype: str | None = None) -> None:
+        super().__init__(losses.mean_absolute_error, name=name, dtype=dtype)
+
+
+@METRICS.register("mape", "mean_absolute_percentage_error")
+class MeanAbsolutePercentageError(_ErrorMetric):
+    """100 mean(|y - p| / max(|y|, eps))."""
+
+    def __init__(self, name: str = "mean_absolute_percentage_error", dtype: str | None = None) -> None:
+        super().__init__(losses.mean_absolute_percentage_error, name=name, dtype=dtype)
+
+
+@METRICS.register("msle", "mean_squared_logarithmic_error")
+class MeanSquaredLogarithmicError(_ErrorMetric):
+    """mean((log(p + 1) - log(y + 1))^2)."""
+
+    def __init__(self, name: str = "mean_squared_logarithmic_error", dtype: str | None = None) -> None:
+        super().__init__(losses.mean_squared_logarithmic_error, name=name, dtype=dtype)
+
+
+@METRICS.register("logcosh", "log_cosh")
+class LogCoshError(_ErrorMetric):
+    """mean(log cosh(p - y))."""
+
+    def __init__(self, name: str = "logcosh", dtype: str | None = None) -> None:
+        super().__init__(losses.log_cosh, name=name, dtype=dtype)
+
+
+@METRICS.register("poisson")
+class Poisson(_ErrorMetric):
+    """mean(p - y log(p + eps))."""
+
+    def __init__(self, name: str = "poisson", dtype: str | None = None) -> None:
+        super().__init__(losses.poisson, name=name, dtype=dtype)
+
+
+@METRICS.register("kl_divergence", "kld")
+class KLDivergence(_ErrorMetric):
+    """sum(y log(y / p)) with y and p clipped to [eps, 1]."""
+
+    def __init__(self, name: str = "kl_divergence", dtype: str | None = None) -> None:
+        super().__init__(losses.kl_divergence, name=name, dtype=dtype)
+
+
+@METRICS.register("hinge")
+class Hinge(_ErrorMetric):
+    """mean(max(1 - y p, 0)), labels in {-1, 1} (0/1 converted)."""
+
+    def __init__(self, name: str = "hinge", dtype: str | None = None) -> None:
+        super().__init__(losses.hinge, name=name, dtype=dtype)
+
+
+@METRICS.register("squared_hinge")
+class SquaredHinge(_ErrorMetric):
+    """mean(max(1 - y p, 0)^2), labels in {-1, 1} (0/1 converted)."""
+
+    def __init__(self, name: str = "squared_hinge", dtype: str | None = None) -> None:
+        super().__init__(losses.squared_hinge, name=name, dtype=dtype)
+
+
+@METRICS.register("categorical_hinge")
+class CategoricalHinge(_ErrorMetric):
+    """max(max((1 - y) p) - sum(y p) + 1, 0)."""
+
+    def __init__(self, name: str = "categorical_hinge", dtype: str | None = None) -> None:
+        super().__init__(losses.categorical_hinge, name=name, dtype=dtype)
+
+
+def cosine_similarity(y_true: Any, y_pred: Any, axis: int = -1) -> np.ndarray:
+    """m = sum(y_hat p_hat): +1 for the same direction (the loss is its negative)."""
+    return -losses.cosine_similarity(y_true, y_pred, axis=axis)
+
+
+@METRICS.register("cosine_similarity")
+class CosineSimilarity(MeanMetricWrapper):
+    """mean over samples of sum(y_hat p_hat)."""
+
+    direction = "up"
+
+    def __init__(self, name: str = "cosine_similarity", dtype: str | None = None, axis: int = -1) -> None:
+        super().__init__(cosine_similarity, name=name, dtype=dtype, axis=axis)
+        self.axis = axis
+
+    def get_config(self):
+        return {**super().get_config(), "axis": self.axis}
+
+
+@METRICS.register()
+class RootMeanSquaredError(Mean):
+    """sqrt(sum_i s_i (y_i - p_i)^2 / sum_i s_i), over every element."""
+
+    direction = "down"
+
+    def __init__(self, name: str = "root_mean_squared_error", dtype: str | None = None) -> None:
+        super().__init__(name=name, dtype=dtype)
+
+    def update_state(self, y_true: Any, y_pred: Any, sample_weight: Any = None) -> None:
+        y_true, y_pred = losses.base.align(np.asarray(y_true, dtype=self.dtype), np.asarray(y_pred, dtype=self.dtype))
+        super().update_state(np.square(y_pred - y_true), sample_weight)
+
+    def result(self):
+        return np.sqrt(super().result())
+
+
+@METRICS.register("binary_crossentropy")
+class BinaryCrossentropy(CrossentropyMetric):
+    """mean of -(y log p + (1 - y) log(1 - p)); from z on a sigmoid or softmax output in fit."""
+
+    def __init__(self, name: str = "binary_crossentropy", dtype: str | None = None, from_logits: bool = False,
+                 label_smoothing: float = 0) -> None:
+        super().__init__(losses.binary_crossentropy, name=name, dtype=dtype, from_logits=from_logits,
+                         label_smoothing=label_smoothing)
+        self.label_smoothing = label_smoothing
+
+    def get_config(self):
+        return {**super().get_config(), "from_logits": self.from_logits, "label_smoothing": self.label_smoothing}
+
+
+@METRICS.register("categorical_crossentropy")
+class CategoricalCrossentropy(CrossentropyMetric):
+    """mean of -sum(y log p); from z on a sigmoid or softmax output in fit."""
+
+    def __init__(self, name: str = "categorical_crossentropy", dtype: str | None = None, from_logits: bool = False,
+                 label_smoothing: float = 0, axis: int = -1) -> None:
+        super().__init__(losses.categorical_crossentropy, name=name, dtype=dtype, from_logits=from_logits,
+                         label_smoothing=label_smoothing, axis=axis)
+        self.label_smoothing, self.axis = label_smoothing, axis
+
+    def get_config(self):
+        return {**super().get_config(), "from_logits": self.from_logits, "label_smoothing": self.label_smoothing,
+                "axis": self.axis}
+
+
+@METRICS.register("sparse_categorical_crossentropy")
+class SparseCategoricalCrossentropy(CrossentropyMetric):
+    """mean of -log p_y for integer labels y; from z on a sigmoid or softmax output in fit."""
+
+    def __init__(self, name: str = "sparse_categorical_crossentropy", dtype: str | None = None,
+                 from_logits: bool = False, ignore_class: int | None = None, axis: int = -1) -> None:
+        super().__init__(losses.sparse_categorical_crossentropy, name=name, dtype=dtype, from_logits=from_logits,
+                         ignore_class=ignore_class, axis=axis)
+        self.ignore_class, self.axis = ignore_class, axis
+
+    def get_config(self):
+        return {**super().get_config(), "from_logits": self.from_logits, "ignore_class": self.ignore_class,
+                "axis": self.axis}

@@ -1,0 +1,43 @@
+"""Models, as ``keras.models``: Model (the training API) and Sequential (a stack of layers)."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from .model import Model
+from .sequential import Sequential
+
+__all__ = ["Model", "Sequential", "load_model", "save_model", "model_from_json", "clone_model"]
+
+
+def load_model(filepath: Any, custom_objects: dict | None = None, compile: bool = True,
+               safe_mode: bool = True) -> Model:
+    """Open a Keras 3 ``.keras`` file (see ``nnlite.saving.load_model``)."""
+    from .. import saving
+
+    return saving.load_model(filepath, custom_objects=custom_objects, compile=compile, safe_mode=safe_mode)
+
+
+def save_model(model: Model, filepath: Any, overwrite: bool = True, **kwargs: Any) -> None:
+    """Write ``model`` to a Keras 3 ``.keras`` file (see ``nnlite.saving.save_model``)."""
+    from .. import saving
+
+    saving.save_model(model, filepath, overwrite=overwrite)
+
+
+def model_from_json(json_string: str, custom_objects: dict | None = None) -> Model:
+    """A model from ``model.to_json()`` (architecture only, freshly initialised weights)."""
+    from .. import layers
+
+    if custom_objects:
+        raise ValueError("nnlite takes custom objects through nnlite.saving.register_keras_serializable(), "
+                         "not custom_objects.")
+    return layers.deserialize(json.loads(json_string))
+
+
+def clone_model(model: Model, **kwargs: Any) -> Model:
+    """A new model with the same architecture and freshly initialised weights."""
+    if kwargs:
+        raise ValueError(f"clone_model's {sorted(kwargs)} arguments are not supported by nnlite.")
+    return type(model).from_config(model.get_config())

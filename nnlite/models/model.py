@@ -1,0 +1,544 @@
+"""Model: Keras's model API over a structure of layers (Sequential here; see ``tape`` for the step).
+
+A structure provides ``layers``, ``build``, ``input_shape``/``output_shape``,
+``_forward(x, ctx, stop_at_z) -> Tape`` and ``_backward(tape, grad, need_grad_x)``; this
+class turns them into compile, fit, evaluate, predict and the rest. Every argument is
+checked before any weight changes.
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+from .. import callbacks as callbacks_module
+from .. import config, data, interrupts, losses, optimizers
+from .. import metrics as metrics_module
+from ..layers.base import Context, Layer, assign_all
+from ..losses.base import reads_logits
+from ..variables import Variable
+from . import summary as summary_module
+from .tape import Tape, add_weight_penalty_grads, weight_penalty
+
+COMPILE_OPTIONS = ("run_eagerly", "jit_compile", "steps_per_execution", "auto_scale_loss")
+
+
+class Model(Layer):
+    """Keras's model API: compile, fit, evaluate, predict, weights, files, summary."""
+
+    def __init__(self, name: str | None = None, trainable: bool = True, dtype: Any = None) -> None:
+        super().__init__(name=name, trainable=trainable, dtype=dtype)
+        self.optimizer: optimizers.Optimizer | None = None
+        self.loss: losses.Loss | None = None
+        self.compiled = False
+        self.stop_training = False
+        self.history: callbacks_module.History | None = None
+        self._loss_id: Any = None
+        self._metric_ids: list[Any] = []
+        self._weighted_metric_ids: list[Any] = []
+        self._tracked: list[tuple[str, metrics_module.Metric, bool]] = []  # (log name, metric, weighted?)
+        self._loss_tracker = metrics_module.Mean(name="loss")
+        self._diverged = False
+
+    # -- the structure (a subclass gives these) -----------------------------------------------
+    layers: list[Layer]
+
+    def _forward(self, x: np.ndarray, ctx: Context, stop_at_z: bool = False) -> Tape:
+        raise NotImplementedError
+
+    def _backward(self, tape: Tape, grad: np.ndarray, need_grad_x: bool = False) -> np.ndarray | None:
+        raise NotImplementedError
+
+    @property
+    def output_activation(self) -> Any:
+        """The activation f of an output a = f(z), if the last layer has one (the logits path reads it)."""
+        return self.layers[-1].activation if self.layers else None
+
+    def _require_built(self) -> None:
+        if not self.built:
+            raise ValueError("The model is not built yet: give it an Input(shape=...), call build(input_shape), "
+                             "or call it on data first.")
+
+    # -- as a layer -----------------------------------------------------------------------------
+    def forward(self, x, ctx):
+        tape = self._forward(x, ctx)
+        return tape.output, tape
+
+    def backward(self, saved, grad_a, ctx, need_grad_x=True):
+        return self._backward(saved, grad_a, need_grad_x)
+
+    def call(self, x: Any, training: bool = False) -> np.ndarray:
+        return self._forward(self._check_x(x), Context(training=bool(training))).output
+
+    def __call__(self, x: Any, training: bool = False) -> np.ndarray:
+        return self.call(x, training=training)
+
+    # -- weights ------------------------------------------------------------------------------------
+    @property
+    def weights(self) -> list[Variable]:
+        return [w for layer in self.layers for w in layer.weights]
+
+    @property
+    def trainable_weights(self) -> list[Variable]:
+        return [w for layer in self.layers for w in layer.trainable_weights] if self.trainable else []
+
+    @property
+    def non_trainable_weights(self) -> list[Variable]:
+        if not self.trainable:
+            return self.weights
+        return [w for layer in self.layers for w in layer.non_trainable_weights]
+
+    trainable_variables = trainable_weights
+    non_trainable_variables = non_trainable_weights
+
+    def set_weights(self, weights: Sequence[Any]) -> None:
+        """Set all weights at once, in :meth:`get_weights` order; nothing changes on error."""
+        self._require_built()
+        assign_all(self.weights, weights, f"Model {self.name!r}")
+
+    def count_params(self) -> int:
+        self._require_built()
+        return sum(layer.count_params() for layer in self.layers)
+
+    @property
+    def losses(self) -> list[float]:
+        return [loss for layer in self.layers for loss in layer.losses]
+
+    def get_layer(self, name: str | None = None, index: int | None = None) -> Layer:
+        """A layer by name or by index (Keras's get_layer)."""
+        if index is not None and name is not None:
+            raise ValueError(f"Provide only a layer name or a layer index. Received: index={index}, name={name}.")
+        if index is not None:
+            if len(self.layers) <= index:
+                raise ValueError(f"Was asked to retrieve layer at index {index} but model only has "
+                                 f"{len(self.layers)} layers.")
+            return self.layers[index]
+        if name is not None:
+            for layer in self.layers:
+                if layer.name == name:
+                    return layer
+            raise ValueError(f"No such layer: {name}. Existing layers are: {[layer.name for layer in self.layers]}.")
+        raise ValueError("Provide either a layer name or layer index at `get_layer`.")
+
+    # -- compile ------------------------------------------------------------------------------------
+    def compile(self, optimizer: Any = "rmsprop", loss: Any = None, loss_weights: Any = None,
+                metrics: Sequence[Any] | None = None, weighted_metrics: Sequence[Any] | None = None,
+                **kwargs: Any) -> None:
+        """Choose the optimizer, the loss, the metrics to report and those weighted by sample_weight."""
+        unknown = set(kwargs) - set(COMPILE_OPTIONS)
+        if unknown:
+            raise TypeError(f"compile() got unexpected keyword arguments {sorted(unknown)}.")
+        if loss is None:
+            raise ValueError(f"compile() needs a loss; valid names: {', '.join(losses.names())}.")
+        if loss_weights is not None:
+            raise ValueError("loss_weights weigh the losses of several outputs; this model has one output.")
+        self.optimizer = optimizers.get(optimizer)
+        self.loss = losses.get(loss)
+        self._loss_id = loss
+        self._metric_ids = _metric_list(metrics)
+        self._weighted_metric_ids = _metric_list(weighted_metrics)
+        self._tracked = []
+        self.compiled = True
+
+    def get_compile_config(self) -> dict[str, Any] | None:
+        """Keras's compile_config: the optimizer, loss and metrics, serialized."""
+        if not self.compiled:
+            return None
+        return {"optimizer": optimizers.serialize(self.optimizer), "loss": _serialize_loss(self._loss_id),
+                "loss_weights": None, "metrics": [_serialize_metric(m) for m in self._metric_ids] or None,
+                "weighted_metrics": [_serialize_metric(m) for m in self._weighted_metric_ids] or None,
+                "run_eagerly": False, "steps_per_execution": 1, "jit_compile": False}
+
+    def compile_from_config(self, config: dict[str, Any]) -> None:
+        """compile() from a compile_config; names and classes come only from the registries."""
+        if not isinstance(config, dict):
+            raise TypeError(f"compile_config must be a dict, got {type(config).__name__}.")
+        options = {k: v for k, v in config.items() if k not in COMPILE_OPTIONS}
+        loss = options.get("loss")
+        self.compile(optimizer=optimizers.get(options.get("optimizer", "rmsprop")),
+                     loss=losses.get(loss) if isinstance(loss, dict) else loss,
+                     loss_weights=options.get("loss_weights"),
+                     metrics=[_deserialize_metric(m) for m in options.get("metrics") or []],
+                     weighted_metrics=[_deserialize_metric(m) for m in options.get("weighted_metrics") or []])
+
+    @property
+    def metrics(self) -> list[metrics_module.Metric]:
+        """The loss tracker and the compiled metrics (once fit or evaluate has resolved them)."""
+        return ([self._loss_tracker] + [m for _, m, _ in self._tracked]) if self._tracked or self.compiled else []
+
+    @property
+    def metrics_names(self) -> list[str]:
+        return ["loss"] + [name for name, _, _ in self._tracked] if self.compiled else []
+
+    def get_metrics_result(self) -> dict[str, float]:
+        """The current result of every metric, by log name (Keras's order: sorted)."""
+        results = {"loss": float(self._loss_tracker.result()), **{n: float(m.result()) for n, m, _ in self._tracked}}
+        return dict(sorted(results.items()))
+
+    def reset_metrics(self) -> None:
+        for metric in self.metrics:
+            metric.reset_state()
+
+    # -- checks -------------------------------------------------------------------------------------
+    def _check_x(self, x: Any, name: str = "x") -> np.ndarray:
+        x = data.as_array(x, name, self.layers[0].compute_dtype if self.layers else config.floatx())
+        if not self.built:
+            self.build((None,) + x.shape[1:])
+        expected = self.input_shape[1:]
+        if x.ndim != len(expected) + 1:
+            axes = "(samples, features)" if len(expected) == 1 else f"(samples, *{expected})"
+            raise ValueError(f"{name} must be {len(expected) + 1}-D {axes}; got shape {x.shape}.")
+        if any(e is not None and e != d for e, d in zip(expected, x.shape[1:])):
+            what = (f"{x.shape[1]} features per sample" if x.ndim == 2 and len(expected) == 1
+                    else f"samples of shape {x.shape[1:]}")
+            want = f"{expected[0]}" if len(expected) == 1 else f"samples of shape {expected}"
+            raise ValueError(f"{name} has {what} (shape {x.shape}), but the model expects {want} "
+                             f"(input shape {self.input_shape}).")
+        return x
+
+    def _check_xy(self, x: Any, y: Any, sample_weight: Any = None, prefix: str = "") -> tuple:
+        """x, y and sample weights checked against each other and the model; cast to floatx."""
+        if not self.compiled:
+            raise RuntimeError("You must call `compile()` before using the model for training or evaluation: "
+                               "call compile(optimizer, loss).")
+        x = self._check_x(x, f"{prefix}x")
+        out_dtype = self.layers[-1].compute_dtype
+        y = data.as_array(y, f"{prefix}y", None if self.loss.sparse_labels else out_dtype)
+        rows = data.check_rows({f"{prefix}x": x, f"{prefix}y": y})
+        sw = data.as_sample_weight(sample_weight, rows, f"{prefix}sample_weight")
+        out = (rows,) + tuple(self.output_shape[1:])
+        try:
+            self.loss.prepare(y, np.zeros(out, dtype=out_dtype))
+        except ValueError as err:
+            raise ValueError(f"{prefix}y does not fit the model output {out}: {err}") from None
+        return x, y, sw
+
+    # -- one step ------------------------------------------------------------------------------------
+    def _loss_reads_logits(self) -> bool:
+        return reads_logits(self.loss, self.output_activation)
+
+    def loss_and_gradients(self, x: np.ndarray, y: np.ndarray, sample_weight: np.ndarray | None = None,
+                           need_prediction: bool = True, ctx: Context | None = None) -> tuple[float, np.ndarray | None]:
+        """Forward in training mode, the loss (penalties included), then backward: (L, y_pred).
+
+        Every trainable weight's dL/dw is left on ``variable.grad``. On the logits path
+        the prediction a = f(z) is computed only if ``need_prediction``.
+        """
+        tape = self._train_pass(x, y, sample_weight, ctx or Context(training=True))
+        return tape.loss, self._prediction(tape) if need_prediction else None
+
+    def _regularized(self) -> tuple[list[Variable], list[Variable]]:
+        """The weights that carry a regularizer R(w): all of them (for L), the trainable ones (for dL/dw)."""
+        every = [w for w in self.weights if getattr(w, "regularizer", None) is not None]
+        trainable = {id(w) for w in self.trainable_weights}
+        return every, [w for w in every if id(w) in trainable]
+
+    def _train_pass(self, x, y, sample_weight, ctx: Context, regularized: tuple | None = None,
+                    from_z: bool | None = None) -> Tape:
+        every, trainable = regularized or self._regularized()
+        from_z = self._loss_reads_logits() if from_z is None else from_z
+        tape = self._forward(x, ctx, stop_at_z=from_z)
+        if from_z:
+            loss, grad = self.loss.value_and_grad_from_logits(y, tape.output, sample_weight)
+        else:
+            loss, grad = self.loss.value_and_grad(y, tape.output, sample_weight)
+        self._backward(tape, grad)
+        add_weight_penalty_grads(trainable, ctx)
+        tape.loss = loss + tape.penalty + weight_penalty(every)
+        return tape
+
+    def _prediction(self, tape: Tape) -> np.ndarray:
+        """y_pred from a pass: its output, or f(z) where the pass stopped at z."""
+        return self.output_activation.forward(tape.output) if tape.from_z else tape.output
+
+    def _test_pass(self, x, y, sample_weight, need_logits: bool, regularized: tuple | None = None,
+                   from_z: bool | None = None) -> Tape:
+        """Inference forward and the loss (penalties included); stops at z if the loss or a metric reads it."""
+        every, _ = regularized or self._regularized()
+        from_z = self._loss_reads_logits() if from_z is None else from_z
+        tape = self._forward(x, Context(training=False), stop_at_z=from_z or need_logits)
+        if from_z:
+            loss = self.loss.value_from_logits(y, tape.output, sample_weight)
+        else:
+            loss = self.loss(y, self._prediction(tape), sample_weight)
+        tape.loss = loss + tape.penalty + weight_penalty(every)
+        return tape
+
+    def _resolve_metrics(self, y: np.ndarray) -> list[tuple[str, metrics_module.Metric, bool]]:
+        """(log name, metric, weighted?) for compile's metrics, then its weighted_metrics (once per compile)."""
+        if self._tracked:
+            return self._tracked
+        tracked, names = [], {"loss"}
+        for ids, weighted in ((self._metric_ids, False), (self._weighted_metric_ids, True)):
+            for identifier in ids:
+                metric = metrics_module.resolve(identifier, y, self.output_shape)
+                name = metric.name
+                if name in names and weighted:  # Keras's name for a repeated weighted metric
+                    name = f"weighted_{name}"
+                base, index = name, 1
+                while name in names:
+                    name, index = f"{base}_{index}", index + 1
+                names.add(name)
+                tracked.append((name, metric, weighted))
+        self._tracked = tracked
+        return tracked
+
+    def _stop_on_divergence(self, loss: float, step: int) -> None:
+        self._diverged = True
+        self.stop_training = True
+        warnings.warn(
+            f"fit stopped: the loss became {float(loss)} at batch {step + 1}, before that batch's update. "
+            "The weights are those after the last finite step; a smaller learning rate usually helps.",
+            RuntimeWarning, stacklevel=4,
+        )
+
+    def _run_epoch(self, x, y, sw, batch_size, order, train, callbacks=None, interrupt=None) -> dict[str, float]:
+        """One pass: per batch the loss (before the update) and metrics; returns the logs."""
+        tracked = self._resolve_metrics(y)
+        for metric in (self._loss_tracker, *(m for _, m, _ in tracked)):
+            metric.reset_state()
+        activation = self.output_activation
+        on_z = [reads_logits(m, activation) for _, m, _ in tracked]
+        need_a = not all(on_z)
+        variables = self.trainable_weights
+        apply_step = self.optimizer.stepper(variables) if train else None  # variables checked once, first
+        regularized = self._regularized()
+        from_z = self._loss_reads_logits()
+        hooks = callbacks or callbacks_module.CallbackList([], self, {})
+        begin_hook = "on_train_batch_begin" if train else "on_test_batch_begin"
+        end_hook = "on_train_batch_end" if train else "on_test_batch_end"
+        call_begin, call_end = hooks.wants(begin_hook), hooks.wants(end_hook)
+        ctx = Context(training=True)
+        tracker = self._loss_tracker  # its total and count, kept as plain floats in the loop
+        loss_total, seen = 0.0, 0
+        for step, rows in enumerate(data.batches(len(x), batch_size, order)):
+            xb, yb = x[rows], y[rows]
+            swb = None if sw is None else sw[rows]
+            if call_begin:
+                getattr(hooks, begin_hook)(step, {})
+            if train:
+                with np.errstate(over="ignore", invalid="ignore", divide="ignore"):  # checked just below
+                    tape = self._train_pass(xb, yb, swb, ctx, regularized, from_z)
+                if math.isfinite(tape.loss):
+                    apply_step([v.grad for v in variables])
+                else:  # diverged: keep the weights of the last finite step
+                    self._stop_on_divergence(tape.loss, step)
+            else:
+                tape = self._test_pass(xb, yb, swb, any(on_z), regularized, from_z)
+            loss_total += float(tape.loss) * len(xb)  # the epoch loss: batch-size-weighted mean of batch losses
+            seen += len(xb)
+            if tracked:
+                y_pred = self._prediction(tape) if need_a else None
+                for (_, metric, weighted), z_path in zip(tracked, on_z):
+                    weights = swb if weighted else None
+                    if z_path:
+                        metric.update_state_from_logits(yb, tape.output, weights)
+                    else:
+                        metric.update_state(yb, y_pred, weights)
+            if call_end:
+                tracker.total.value[...], tracker.count.value[...] = loss_total, seen
+                getattr(hooks, end_hook)(step, self.get_metrics_result())
+            if interrupt is not None:
+                interrupt.check(f"after batch {step + 1}")
+            if train and self._diverged:
+                break
+        tracker.total.value[...], tracker.count.value[...] = loss_total, seen
+        return self.get_metrics_result()
+
+    # -- fit, evaluate, predict --------------------------------------------------------------------
+    def fit(self, x: Any = None, y: Any = None, batch_size: int | None = None, epochs: int = 1,
+            verbose: int | str = "auto", callbacks: Sequence[callbacks_module.Callback] | None = None,
+            validation_split: float = 0.0, validation_data: Any = None, shuffle: bool = True,
+            class_weight: dict[int, float] | None = None, sample_weight: Any = None, initial_epoch: int = 0,
+            steps_per_epoch: int | None = None, validation_steps: int | None = None,
+            validation_batch_size: int | None = None, validation_freq: int = 1) -> callbacks_module.History:
+        """Train for ``epochs`` passes over (x, y) in batches; returns the History."""
+        batch_size = data.check_int(32 if batch_size is None else batch_size, "batch_size", 1)
+        epochs = data.check_int(epochs, "epochs", 0)
+        initial_epoch = data.check_int(initial_epoch, "initial_epoch", 0)
+        verbose = _check_verbose(verbose)
+        if steps_per_epoch is not None or validation_steps is not None or validation_freq != 1:
+            raise ValueError("steps_per_epoch, validation_steps and validation_freq are not supported yet.")
+        if not self.compiled:
+            raise RuntimeError("You must call `compile()` before using the model for training: "
+                               "call compile(optimizer, loss).")
+        x, y, sw = self._check_xy(x, y, sample_weight)
+        if class_weight is not None and sw is not None:
+            raise ValueError("You cannot use class_weight and sample_weight at the same time.")
+        val = None
+        if validation_data is not None:
+            val = self._check_validation(validation_data)
+        elif validation_split:
+            (x, y, sw), val = data.split_validation([x, y, sw], validation_split)
+        if class_weight is not None:
+            sw = data.class_weights_to_sample_weights(y, class_weight, self.layers[-1].compute_dtype)
+        rng = config.default_rng() if shuffle else None
+
+        history = callbacks_module.History()
+        cbs = [*(callbacks or []), history]  # Keras's order: yours, History, then the progress bar
+        if verbose:
+            cbs.append(callbacks_module.ProgbarLogger(verbose))
+        steps = -(-len(x) // batch_size)
+        cb = callbacks_module.CallbackList(cbs, self, {"verbose": verbose, "epochs": epochs, "steps": steps})
+        self.stop_training = False
+        self._diverged = False
+        self.history = history
+        with interrupts.deferred_interrupt() as interrupt:
+            cb.on_train_begin({})
+            logs: dict[str, float] = {}
+            for epoch in range(initial_epoch, epochs):
+                cb.on_epoch_begin(epoch, {})
+                order = rng.permutation(len(x)) if rng is not None else None
+                logs = self._run_epoch(x, y, sw, batch_size, order, train=True, callbacks=cb, interrupt=interrupt)
+                if val is not None:
+                    val_logs = self._run_epoch(*val, validation_batch_size or batch_size, None, train=False)
+                    logs = _sorted({**logs, **{f"val_{k}": v for k, v in val_logs.items()}})
+                cb.on_epoch_end(epoch, logs)
+                if self.stop_training:
+                    break
+            self.optimizer.finalize_variable_values(self.trainable_weights)
+            cb.on_train_end(logs)
+        return history
+
+    def _check_validation(self, validation_data: Any):
+        if not isinstance(validation_data, (tuple, list)) or len(validation_data) not in (2, 3):
+            raise ValueError("validation_data must be a tuple (x_val, y_val) or (x_val, y_val, sample_weight_val).")
+        return self._check_xy(*validation_data, prefix="validation ")
+
+    def evaluate(self, x: Any = None, y: Any = None, batch_size: int | None = None, verbose: int | str = "auto",
+                 sample_weight: Any = None, steps: int | None = None,
+                 callbacks: Sequence[callbacks_module.Callback] | None = None, return_dict: bool = False,
+                 **kwargs: Any) -> Any:
+        """The loss (and metrics) over (x, y): a float, [loss, *metrics], or a dict."""
+        batch_size = data.check_int(32 if batch_size is None else batch_size, "batch_size", 1)
+        _check_verbose(verbose)
+        x, y, sw = self._check_xy(x, y, sample_weight)
+        cb = callbacks_module.CallbackList(list(callbacks or []), self, {"verbose": 0})
+        cb.on_test_begin({})
+        logs = self._run_epoch(x, y, sw, batch_size, None, train=False, callbacks=cb)
+        cb.on_test_end(logs)
+        return _results(logs, self.metrics_names, return_dict)
+
+    def predict(self, x: Any, batch_size: int | None = None, verbose: int | str = "auto", steps: int | None = None,
+                callbacks: Sequence[callbacks_module.Callback] | None = None) -> np.ndarray:
+        """y_pred for every row of x, computed batch by batch (nothing on the model changes)."""
+        batch_size = data.check_int(32 if batch_size is None else batch_size, "batch_size", 1)
+        _check_verbose(verbose)
+        x = self._check_x(x)
+        ctx = Context(training=False)
+        return np.concatenate([self._forward(x[rows], ctx).output for rows in data.batches(len(x), batch_size)])
+
+    def train_on_batch(self, x: Any, y: Any = None, sample_weight: Any = None, class_weight: Any = None,
+                       return_dict: bool = False) -> Any:
+        """One optimizer step on (x, y); returns the loss before the step (and metrics)."""
+        x, y, sw = self._check_xy(x, y, sample_weight)
+        if class_weight is not None:
+            sw = data.class_weights_to_sample_weights(y, class_weight, self.layers[-1].compute_dtype)
+        self._diverged = False
+        logs = self._run_epoch(x, y, sw, len(x), None, train=True)
+        return _results(logs, self.metrics_names, return_dict)
+
+    def test_on_batch(self, x: Any, y: Any = None, sample_weight: Any = None, return_dict: bool = False) -> Any:
+        """The loss (and metrics) on one batch, without training."""
+        return self.evaluate(x, y, batch_size=len(np.asarray(x)), verbose=0, sample_weight=sample_weight,
+                             return_dict=return_dict)
+
+    def predict_on_batch(self, x: Any) -> np.ndarray:
+        """y_pred for one batch."""
+        return self(x)
+
+    # -- files and description ----------------------------------------------------------------------
+    def save(self, filepath: Any, overwrite: bool = True, zipped: bool | None = None, **kwargs: Any) -> None:
+        """Write a Keras 3 ``.keras`` file (architecture, weights, compile settings, optimizer state)."""
+        from .. import saving
+
+        saving.save_model(self, filepath, overwrite=overwrite)
+
+    def save_weights(self, filepath: Any, overwrite: bool = True) -> None:
+        """Write a Keras ``.weights.h5`` file."""
+        from .. import saving
+
+        saving.save_weights(self, filepath, overwrite=overwrite)
+
+    def load_weights(self, filepath: Any, skip_mismatch: bool = False, **kwargs: Any) -> None:
+        """Read a Keras ``.weights.h5`` file into this (built) model."""
+        from .. import saving
+
+        saving.load_weights(self, filepath)
+
+    def to_json(self, **kwargs: Any) -> str:
+        """The model's architecture as Keras's JSON (``models.model_from_json`` reads it)."""
+        import json
+
+        from .. import layers as layers_module
+
+        return json.dumps(layers_module.serialize(self), **kwargs)
+
+    def summary(self, line_length: int | None = None, positions: Any = None, print_fn: Any = None,
+                expand_nested: bool = False, show_trainable: bool = False, layer_range: Any = None) -> None:
+        """Print the layer table: name (type), output shape, parameter count; then the totals."""
+        (print_fn or print)(summary_module.text(self, line_length=line_length, show_trainable=show_trainable))
+
+    def _repr_html_(self) -> str:
+        return summary_module.html(self)
+
+    def trace(self, x: Any, y: Any, sample_weight: Any = None) -> Any:
+        """One training step laid open (see ``nnlite.trace``); the model is not changed."""
+        from ..trace import trace
+
+        return trace(self, x, y, sample_weight)
+
+
+def _sorted(logs: dict[str, float]) -> dict[str, float]:
+    """Keras hands logs over with their keys sorted (History, progress lines, return_dict)."""
+    return dict(sorted(logs.items()))
+
+
+def _results(logs: dict[str, float], order: list[str], return_dict: bool) -> Any:
+    """evaluate's answer: a dict, the loss alone, or [loss, *metrics] in compile order."""
+    if return_dict:
+        return logs
+    return logs["loss"] if len(order) == 1 else [logs[name] for name in order]
+
+
+def _metric_list(metrics: Any) -> list[Any]:
+    if metrics is None:
+        return []
+    if isinstance(metrics, (str, metrics_module.Metric, dict)) or callable(metrics):
+        metrics = [metrics]
+    for m in metrics:  # names are checked now, resolved against y later
+        if isinstance(m, str) and m not in metrics_module.names():
+            raise ValueError(f"Unknown metric {m!r}. Valid names: {', '.join(metrics_module.names())}.")
+    return list(metrics)
+
+
+def _serialize_loss(identifier: Any) -> Any:
+    if isinstance(identifier, str):
+        return identifier
+    return losses.serialize(losses.get(identifier))
+
+
+def _serialize_metric(identifier: Any) -> Any:
+    if isinstance(identifier, str):
+        return identifier
+    return metrics_module.serialize(metrics_module.get(identifier))
+
+
+def _deserialize_metric(entry: Any) -> Any:
+    if isinstance(entry, str):
+        if entry not in metrics_module.names():
+            raise ValueError(f"Unknown metric {entry!r}. Valid names: {', '.join(metrics_module.names())}.")
+        return entry
+    return metrics_module.deserialize(entry)
+
+
+def _check_verbose(verbose: Any) -> int:
+    if verbose == "auto":
+        return 1
+    if verbose not in (0, 1, 2) or isinstance(verbose, bool):
+        raise ValueError(f"verbose must be 'auto', 0, 1 or 2; got {verbose!r}.")
+    return int(verbose)

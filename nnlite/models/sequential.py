@@ -1,0 +1,183 @@
+"""Sequential: a stack of layers, each feeding the next (the equations are in ``tape``)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+from ..layers.base import LAYERS, Context, InputLayer, Layer
+from .model import Model
+from .tape import Tape
+
+
+@LAYERS.register(module="keras")
+class Sequential(Model):
+    """A linear stack of layers with Keras's model API."""
+
+    def __init__(self, layers: Sequence[Layer] | None = None, trainable: bool = True, name: str | None = None,
+                 **kwargs: Any) -> None:
+        super().__init__(name=name or "sequential", trainable=trainable, dtype=kwargs.pop("dtype", None))
+        if kwargs:
+            raise ValueError(f"Unrecognized keyword arguments passed to Sequential: {kwargs}")
+        self._layers: list[Layer] = []
+        self.input_layer: InputLayer | None = None
+        for layer in layers or []:
+            self.add(layer)
+
+    @property
+    def layers(self) -> list[Layer]:
+        """The layers, first to last (a copy: change the model with add and pop)."""
+        return list(self._layers)
+
+    # -- structure --------------------------------------------------------------------------------
+    def add(self, layer: Layer, rebuild: bool = True) -> None:
+        """Append a layer (an ``Input`` is accepted only first); names must be unique."""
+        if isinstance(layer, InputLayer):
+            if self._layers or self.input_layer is not None:
+                raise ValueError("An Input can only be the first entry of a Sequential.")
+            self.input_layer = layer
+            return
+        if not isinstance(layer, Layer):
+            raise ValueError(f"Only instances of `keras.Layer` can be added to a Sequential model. Received: "
+                             f"{layer!r} (of type {type(layer).__name__})")
+        if any(other is layer for other in self._layers):
+            raise ValueError(f"Layer {layer.name!r} is already in this model; a layer can appear once.")
+        taken = {other.name for other in self._layers}
+        if layer.name in taken:
+            if not layer._auto_named:
+                raise ValueError(f"All layers added to a Sequential model should have unique names. Name "
+                                 f"'{layer.name}' is already the name of a layer in this model. Update the `name` "
+                                 "argument to pass a unique name.")
+            base, index = layer.name, 1
+            while f"{base}_{index}" in taken:
+                index += 1
+            layer.name = f"{base}_{index}"
+        self._layers.append(layer)
+        if self.input_layer is None and layer.declared_input_shape is not None and len(self._layers) == 1:
+            self.input_layer = InputLayer(shape=layer.declared_input_shape)
+        if self.input_layer is not None and rebuild:
+            self.build()
+
+    def pop(self, rebuild: bool = True) -> Layer:
+        """Remove and return the last layer."""
+        if not self._layers:
+            raise TypeError("There are no layers in the model.")
+        return self._layers.pop()
+
+    @property
+    def built(self) -> bool:
+        return bool(self._layers) and self.input_layer is not None and all(layer.built for layer in self._layers)
+
+    @built.setter
+    def built(self, value: bool) -> None:  # Layer.__init__ sets it; a Sequential derives it
+        pass
+
+    def build(self, input_shape: Sequence[int | None] | None = None) -> None:
+        """Create every layer's weights for inputs of ``input_shape`` = (batch, features...)."""
+        if input_shape is None:
+            if self.input_layer is None:
+                raise ValueError("You must provide an `input_shape` argument, or give the model an Input first.")
+            input_shape = self.input_layer.shape
+        shape = (None,) + tuple(input_shape)[1:]
+        if self.input_layer is None:
+            self.input_layer = InputLayer(shape=shape[1:])
+        for layer in self._layers:
+            if not layer.built:
+                layer.path_prefix = f"{self.name}/"
+                layer.build(shape)
+            elif layer.input_shape is not None and tuple(layer.input_shape[1:]) != tuple(shape[1:]):
+                raise ValueError(f"Layer {layer.name!r} was built for inputs {layer.input_shape}, now given {shape}.")
+            elif layer.input_shape is None:
+                layer.input_shape = shape
+            shape = layer.compute_output_shape(shape)
+
+    @property
+    def input_shape(self) -> tuple[int | None, ...] | None:
+        return None if self.input_layer is None else self.input_layer.shape
+
+    @input_shape.setter
+    def input_shape(self, value: Any) -> None:  # Layer.__init__ sets it; a Sequential takes it from its Input
+        pass
+
+    def compute_output_shape(self, input_shape: Sequence[int | None]) -> tuple[int | None, ...]:
+        shape = tuple(input_shape)
+        for layer in self._layers:
+            shape = layer.compute_output_shape(shape)
+        return shape
+
+    @property
+    def output_shape(self) -> tuple[int | None, ...]:
+        self._require_built()
+        return self.compute_output_shape(self.input_shape)
+
+    # -- the passes ---------------------------------------------------------------------------------
+    def _forward(self, x: np.ndarray, ctx: Context, stop_at_z: bool = False) -> Tape:
+        """a_l = layer_l(a_{l-1}) from a_0 = x; with ``stop_at_z`` the last layer stops at z."""
+        tape = Tape(ctx)
+        a = x
+        last = len(self._layers) - 1
+        for i, layer in enumerate(self._layers):
+            if i == last and stop_at_z:
+                a, saved = layer.forward_z(a, ctx)
+                tape.from_z = True
+            else:
+                a, saved = layer.forward(a, ctx)
+            tape.saved.append(saved)
+            if ctx.peek:
+                tape.layer_outputs.append(a)
+            if layer.activity_regularizer is not None:
+                tape.add_activity_penalty(i, layer, layer.activation.forward(a) if tape.from_z else a)
+        tape.output = a
+        return tape
+
+    def _backward(self, tape: Tape, grad: np.ndarray, need_grad_x: bool = False) -> np.ndarray | None:
+        """grad_a_{l-1} = layer_l.backward(grad_a_l), from the last layer down (from dL/dz on the logits path)."""
+        last = len(self._layers) - 1
+        for i in range(last, -1, -1):
+            layer, saved = self._layers[i], tape.saved[i]
+            from_z = i == last and tape.from_z
+            if tape.ctx.peek:
+                tape.arriving[i] = grad
+            if layer.activity_regularizer is not None:  # R(a) / batch reaches a, and through a reaches z
+                grad_r = tape.activity_grad(i, layer)
+                grad = grad + (layer.activation.backward(tape.output, tape.outputs[i], grad_r) if from_z else grad_r)
+            need = i > 0 or need_grad_x
+            step = layer.backward_z if from_z else layer.backward
+            grad = step(saved, grad, tape.ctx, need)
+        return grad
+
+    # -- config ---------------------------------------------------------------------------------------
+    def get_config(self) -> dict[str, Any]:
+        """Keras's Sequential config: the InputLayer, then every layer's config entry."""
+        from .. import layers as layers_module
+
+        entries = [layers_module.serialize(self.input_layer)] if self.input_layer is not None else []
+        entries += [layers_module.serialize(layer) for layer in self._layers]
+        config = {"name": self.name, "trainable": self.trainable, "dtype": self.dtype_policy, "layers": entries}
+        if self.input_shape is not None:
+            config["build_input_shape"] = list(self.input_shape)
+        return config
+
+    @classmethod
+    def from_config(cls, config: dict[str, Any]) -> Sequential:
+        from .. import layers as layers_module
+
+        entries = config.get("layers")
+        if not isinstance(entries, list):
+            raise ValueError(f"A Sequential config needs a list of layers, got {type(entries).__name__}.")
+        model = cls(name=config.get("name"), trainable=config.get("trainable", True))
+        for entry in entries:
+            model.add(layers_module.deserialize(entry), rebuild=False)
+        if model.input_layer is None and config.get("build_input_shape") is not None:
+            model.input_layer = InputLayer(batch_shape=config["build_input_shape"])
+        if model.input_layer is not None and model._layers:
+            model.build()
+        return model
+
+    def get_build_config(self) -> dict[str, Any] | None:
+        return {"input_shape": list(self.input_shape)} if self.input_shape is not None else None
+
+    def __repr__(self) -> str:
+        return f"<Sequential name={self.name}, layers={[layer.name for layer in self._layers]}>"

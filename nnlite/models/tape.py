@@ -1,0 +1,55 @@
+"""What one forward pass hands to its backward pass, and the training step built on the two.
+
+Forward:   a_0 = x,  a_l = layer_l(a_{l-1}),  y_pred = a_L;  each layer hands back ``saved``.
+Loss:      L = loss(y, y_pred) + sum of penalties (R(w) per weight, R(a_l) / batch per layer).
+Backward:  grad_a_L = dL/dy_pred, then each layer maps the gradient at its output to the
+           gradient at its input, leaving kernel.grad and bias.grad behind.
+Logits path (Keras's): when the output is a = sigmoid(z) or softmax(z) and the loss is a
+           crossentropy, the pass stops at z, L is computed from z, and backward starts at
+           grad_z = dL/dz (``sigmoid(z) - y``, ``softmax(z) - y``), skipping the activation.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+
+class Tape:
+    """One forward pass through a model: what backward needs, and what the loss adds."""
+
+    __slots__ = ("ctx", "saved", "output", "from_z", "penalty", "loss", "outputs", "layer_outputs", "arriving")
+
+    def __init__(self, ctx: Any) -> None:
+        self.ctx = ctx  # the pass's Context: training or not, random source, where gradients go
+        self.saved: list[Any] = []  # per layer: what its backward needs
+        self.output: np.ndarray | None = None  # y_pred, or z of the last layer on the logits path
+        self.from_z = False  # whether ``output`` is z
+        self.penalty = 0.0  # sum over layers of R(a) / batch
+        self.loss = 0.0  # L with every penalty, once the model has computed it
+        self.outputs: dict[int, np.ndarray] = {}  # layer -> a, where R(a) is added
+        # recorded only by a peeking pass (model.trace): each layer's output, and the gradient arriving at it
+        self.layer_outputs: list[np.ndarray] = []
+        self.arriving: dict[int, np.ndarray] = {}
+
+    def add_activity_penalty(self, index: int, layer: Any, a: np.ndarray) -> None:
+        """R(a) / batch for a layer with an activity regularizer (a kept for the gradient)."""
+        self.outputs[index] = a
+        self.penalty += layer.activity_regularizer(a) / len(a)
+
+    def activity_grad(self, index: int, layer: Any) -> np.ndarray:
+        """dR(a)/da / batch for the layer's output a from this pass."""
+        a = self.outputs[index]
+        return layer.activity_regularizer.grad(a) / len(a)
+
+
+def weight_penalty(regularized: list[Any]) -> float:
+    """sum of R(w) over weights that carry a regularizer."""
+    return sum(v.regularizer(v.value) for v in regularized)
+
+
+def add_weight_penalty_grads(regularized: list[Any], ctx: Any) -> None:
+    """dL/dw += dR/dw for weights that carry a regularizer."""
+    for v in regularized:
+        ctx.grad(v)[...] += v.regularizer.grad(v.value)

@@ -1,0 +1,31 @@
+"""Optimizers: turn gradients into weight updates, step by step as Keras 3 does (see ``base``).
+
+Listed in order of increasing complexity: SGD; RMSprop, Adagrad, Adadelta; Adam, AdamW,
+Adamax, Nadam. ``schedules`` holds the learning-rate schedules.
+"""
+
+from __future__ import annotations
+
+from . import schedules
+from .adam import Adam, Adamax, AdamW, Nadam
+from .adaptive import Adadelta, Adagrad, RMSprop
+from .base import OPTIMIZERS, Optimizer
+from .sgd import SGD
+
+__all__ = ["SGD", "RMSprop", "Adagrad", "Adadelta", "Adam", "AdamW", "Adamax", "Nadam", "Optimizer",
+           "schedules", "get", "serialize", "deserialize", "names", "OPTIMIZERS"]
+
+
+def names() -> list[str]:
+    """Every name :func:`get` accepts."""
+    return OPTIMIZERS.names()
+
+
+def get(identifier: str | dict | Optimizer) -> Optimizer:
+    """An optimizer from a name (``"sgd"``, ``"Adam"``; any case), a config dict, or an Optimizer."""
+    if isinstance(identifier, str) and identifier not in OPTIMIZERS:
+        identifier = identifier.lower()
+    return OPTIMIZERS.get(identifier)
+
+
+serialize, deserialize = OPTIMIZERS.serialize, OPTIMIZERS.deserialize

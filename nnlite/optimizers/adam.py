@@ -1,0 +1,144 @@
+"""Adam and its variants: AdamW (decoupled weight decay), Adamax (infinity norm), Nadam (Nesterov momentum)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .base import OPTIMIZERS, Optimizer, as_cast_constant, check_rate
+
+
+def _moments(optimizer: Optimizer, beta_1: float, beta_2: float, epsilon: float) -> None:
+    """The decay rates of the first and second moments, and eps, checked."""
+    optimizer.beta_1 = check_rate("beta_1", beta_1, maximum=1.0)
+    optimizer.beta_2 = check_rate("beta_2", beta_2, maximum=1.0)
+    optimizer.epsilon = check_rate("epsilon", epsilon)
+
+
+@OPTIMIZERS.register("adam")
+class Adam(Optimizer):
+    """m <- m + (g - m)(1 - b1);  v <- v + (g^2 - v)(1 - b2);  w <- w - a m / (sqrt(v) + eps).
+
+    a = lr sqrt(1 - b2^t) / (1 - b1^t) at step t = iterations + 1 (eps is added to the
+    uncorrected sqrt(v)). amsgrad: v_hat <- max(v_hat, v) replaces v in the update.
+    The powers b^t use b as Keras casts it (float32); (1 - b) is exact.
+    """
+
+    def __init__(self, learning_rate=0.001, beta_1: float = 0.9, beta_2: float = 0.999, epsilon: float = 1e-7,
+                 amsgrad: bool = False, weight_decay=None, clipnorm=None, clipvalue=None, global_clipnorm=None,
+                 use_ema=False, ema_momentum=0.99, ema_overwrite_frequency=None, loss_scale_factor=None,
+                 gradient_accumulation_steps=None, name=None, **kwargs):
+        super().__init__(learning_rate, weight_decay, clipnorm, clipvalue, global_clipnorm, use_ema, ema_momentum,
+                         ema_overwrite_frequency, loss_scale_factor, gradient_accumulation_steps, name, **kwargs)
+        _moments(self, beta_1, beta_2, epsilon)
+        self.amsgrad = bool(amsgrad)
+
+    def slot_layout(self):
+        return [("momentum", "velocity")] + ([("velocity_hat",)] if self.amsgrad else [])
+
+    def update(self, w, g, lr, state):
+        t = self.t
+        b1_t = as_cast_constant(self.beta_1) ** t
+        b2_t = as_cast_constant(self.beta_2) ** t
+        alpha = lr * np.sqrt(1 - b2_t) / (1 - b1_t)
+        m, v = state["momentum"], state["velocity"]
+        m += (g - m) * (1 - self.beta_1)
+        v += (g * g - v) * (1 - self.beta_2)
+        if self.amsgrad:
+            np.maximum(state["velocity_hat"], v, out=state["velocity_hat"])
+            v = state["velocity_hat"]
+        w -= m * w.dtype.type(alpha) / (np.sqrt(v) + self.epsilon)
+
+    def get_config(self):
+        return {**super().get_config(), "beta_1": self.beta_1, "beta_2": self.beta_2, "epsilon": self.epsilon,
+                "amsgrad": self.amsgrad}
+
+
+@OPTIMIZERS.register("adamw")
+class AdamW(Adam):
+    """Adam with decoupled weight decay w <- w - w * weight_decay * lr before each update (default 0.004)."""
+
+    def __init__(self, learning_rate=0.001, weight_decay: float = 0.004, beta_1: float = 0.9,
+                 beta_2: float = 0.999, epsilon: float = 1e-7, amsgrad: bool = False, clipnorm=None, clipvalue=None,
+                 global_clipnorm=None, use_ema=False, ema_momentum=0.99, ema_overwrite_frequency=None,
+                 loss_scale_factor=None, gradient_accumulation_steps=None, name=None, **kwargs):
+        if weight_decay is None:
+            raise ValueError("Argument `weight_decay` must be a float. Received: weight_decay=None")
+        super().__init__(learning_rate, beta_1, beta_2, epsilon, amsgrad, weight_decay, clipnorm, clipvalue,
+                         global_clipnorm, use_ema, ema_momentum, ema_overwrite_frequency, loss_scale_factor,
+                         gradient_accumulation_steps, name, **kwargs)
+
+
+@OPTIMIZERS.register("adamax")
+class Adamax(Optimizer):
+    """m <- m + (g - m)(1 - b1);  u <- max(b2 u, |g|);  w <- w - lr m / ((1 - b1^t)(u + eps)).
+
+    (m, u: Keras's momentum and norm.)
+    """
+
+    def __init__(self, learning_rate=0.001, beta_1: float = 0.9, beta_2: float = 0.999, epsilon: float = 1e-7,
+                 weight_decay=None, clipnorm=None, clipvalue=None, global_clipnorm=None, use_ema=False,
+                 ema_momentum=0.99, ema_overwrite_frequency=None, loss_scale_factor=None,
+                 gradient_accumulation_steps=None, name=None, **kwargs):
+        super().__init__(learning_rate, weight_decay, clipnorm, clipvalue, global_clipnorm, use_ema, ema_momentum,
+                         ema_overwrite_frequency, loss_scale_factor, gradient_accumulation_steps, name, **kwargs)
+        _moments(self, beta_1, beta_2, epsilon)
+
+    def slot_layout(self):
+        return [("momentum", "norm")]
+
+    def update(self, w, g, lr, state):
+        b1_t = as_cast_constant(self.beta_1) ** self.t
+        m, u = state["momentum"], state["norm"]
+        m += (g - m) * (1 - self.beta_1)
+        np.maximum(self.beta_2 * u, np.abs(g), out=u)
+        w -= lr * m / (w.dtype.type(1 - b1_t) * (u + self.epsilon))
+
+    def get_config(self):
+        return {**super().get_config(), "beta_1": self.beta_1, "beta_2": self.beta_2, "epsilon": self.epsilon}
+
+
+@OPTIMIZERS.register("nadam")
+class Nadam(Optimizer):
+    """Adam with Nesterov momentum and Dozat's momentum schedule.
+
+    u_t = b1 (1 - 0.5 * 0.96^t);  P <- P u_t (once per step, before the updates);
+    m, v as Adam;  m_hat = u_{t+1} m / (1 - P u_{t+1}) + (1 - u_t) g / (1 - P);
+    v_hat = v / (1 - b2^t);  w <- w - lr m_hat / (sqrt(v_hat) + eps).
+    """
+
+    def __init__(self, learning_rate=0.001, beta_1: float = 0.9, beta_2: float = 0.999, epsilon: float = 1e-7,
+                 weight_decay=None, clipnorm=None, clipvalue=None, global_clipnorm=None, use_ema=False,
+                 ema_momentum=0.99, ema_overwrite_frequency=None, loss_scale_factor=None,
+                 gradient_accumulation_steps=None, name=None, **kwargs):
+        super().__init__(learning_rate, weight_decay, clipnorm, clipvalue, global_clipnorm, use_ema, ema_momentum,
+                         ema_overwrite_frequency, loss_scale_factor, gradient_accumulation_steps, name, **kwargs)
+        _moments(self, beta_1, beta_2, epsilon)
+
+    def slot_layout(self):
+        return [("momentum", "velocity")]
+
+    def scalar_slots(self):
+        return ("u_product",)
+
+    def before_updates(self):
+        # P is a variable of the weights' dtype in Keras, updated with exact b1 and 0.96
+        P = self._scalars["u_product"]
+        P.value[...] = P.value * self.beta_1 * (1.0 - 0.5 * 0.96 ** self.t)
+
+    def update(self, w, g, lr, state):
+        t = self.t
+        dtype = w.dtype.type
+        b1, b2, decay = (dtype(as_cast_constant(c)) for c in (self.beta_1, self.beta_2, 0.96))
+        u_t = b1 * (1.0 - 0.5 * decay ** dtype(t))
+        u_next = b1 * (1.0 - 0.5 * decay ** dtype(t + 1))
+        p_t = dtype(self._scalars["u_product"].value)
+        p_next = p_t * u_next
+        m, v = state["momentum"], state["velocity"]
+        m += (g - m) * (1 - b1)
+        v += (g * g - v) * (1 - b2)
+        m_hat = u_next * m / (1 - p_next) + (1 - u_t) * g / (1 - p_t)
+        v_hat = v / (1 - b2 ** dtype(t))
+        w -= m_hat * lr / (np.sqrt(v_hat) + self.epsilon)
+
+    def get_config(self):
+        return {**super().get_config(), "beta_1": self.beta_1, "beta_2": self.beta_2, "epsilon": self.epsilon}

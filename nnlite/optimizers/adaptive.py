@@ -1,0 +1,110 @@
+"""Optimizers that scale each weight's step by its gradients' history: RMSprop, Adagrad, Adadelta."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .base import OPTIMIZERS, Optimizer, as_cast_constant, check_rate
+
+
+@OPTIMIZERS.register("rmsprop")
+class RMSprop(Optimizer):
+    """v <- rho v + (1 - rho) g^2;  w <- w - lr g / sqrt(v + eps).
+
+    centered: also a <- rho a + (1 - rho) g and the denominator is sqrt(v - a^2 + eps).
+    momentum mu: m <- mu m + lr g / sqrt(...), then w <- w - m.
+    """
+
+    def __init__(self, learning_rate=0.001, rho: float = 0.9, momentum: float = 0.0, epsilon: float = 1e-7,
+                 centered: bool = False, weight_decay=None, clipnorm=None, clipvalue=None, global_clipnorm=None,
+                 use_ema=False, ema_momentum=0.99, ema_overwrite_frequency=None, loss_scale_factor=None,
+                 gradient_accumulation_steps=None, name=None, **kwargs):
+        super().__init__(learning_rate, weight_decay, clipnorm, clipvalue, global_clipnorm, use_ema, ema_momentum,
+                         ema_overwrite_frequency, loss_scale_factor, gradient_accumulation_steps, name, **kwargs)
+        self.rho = check_rate("rho", rho, maximum=1.0)
+        self.momentum = check_rate("momentum", momentum, maximum=1.0)
+        self.epsilon = check_rate("epsilon", epsilon)
+        self.centered = bool(centered)
+
+    def slot_layout(self):
+        return ([("velocity",)] + ([("momentum",)] if self.momentum else [])
+                + ([("average_gradient",)] if self.centered else []))
+
+    def update(self, w, g, lr, state):
+        rho, v = self.rho, state["velocity"]
+        v[...] = rho * v + (1 - rho) * (g * g)
+        if self.centered:
+            a = state["average_gradient"]
+            a[...] = rho * a + (1 - rho) * g
+            denominator = v - a * a + self.epsilon
+        else:
+            denominator = v + self.epsilon
+        increment = lr * g / np.sqrt(denominator)
+        if self.momentum:
+            m = state["momentum"]
+            m[...] = self.momentum * m + increment
+            w -= m
+        else:
+            w -= increment
+
+    def get_config(self):
+        return {**super().get_config(), "rho": self.rho, "momentum": self.momentum, "epsilon": self.epsilon,
+                "centered": self.centered}
+
+
+@OPTIMIZERS.register("adagrad")
+class Adagrad(Optimizer):
+    """acc <- acc + g^2;  w <- w - lr g / sqrt(acc + eps).  acc starts at initial_accumulator_value."""
+
+    def __init__(self, learning_rate=0.001, initial_accumulator_value: float = 0.1, epsilon: float = 1e-7,
+                 weight_decay=None, clipnorm=None, clipvalue=None, global_clipnorm=None, use_ema=False,
+                 ema_momentum=0.99, ema_overwrite_frequency=None, loss_scale_factor=None,
+                 gradient_accumulation_steps=None, name=None, **kwargs):
+        super().__init__(learning_rate, weight_decay, clipnorm, clipvalue, global_clipnorm, use_ema, ema_momentum,
+                         ema_overwrite_frequency, loss_scale_factor, gradient_accumulation_steps, name, **kwargs)
+        self.initial_accumulator_value = check_rate("initial_accumulator_value", initial_accumulator_value)
+        self.epsilon = check_rate("epsilon", epsilon)
+
+    def slot_layout(self):
+        return [("accumulator",)]
+
+    def initial_slot(self, name, w):
+        # Keras fills the accumulator through a Constant initializer, which casts via float32
+        return np.full_like(w, as_cast_constant(self.initial_accumulator_value))
+
+    def update(self, w, g, lr, state):
+        acc = state["accumulator"]
+        acc += g * g
+        w -= lr * g / np.sqrt(acc + self.epsilon)
+
+    def get_config(self):
+        return {**super().get_config(), "initial_accumulator_value": self.initial_accumulator_value,
+                "epsilon": self.epsilon}
+
+
+@OPTIMIZERS.register("adadelta")
+class Adadelta(Optimizer):
+    """A <- rho A + (1 - rho) g^2;  d = -sqrt(D + eps) g / sqrt(A + eps);
+    D <- rho D + (1 - rho) d^2;  w <- w + lr d.  (A, D: Keras's accumulated_grad, accumulated_delta_var.)"""
+
+    def __init__(self, learning_rate=0.001, rho: float = 0.95, epsilon: float = 1e-7, weight_decay=None,
+                 clipnorm=None, clipvalue=None, global_clipnorm=None, use_ema=False, ema_momentum=0.99,
+                 ema_overwrite_frequency=None, loss_scale_factor=None, gradient_accumulation_steps=None,
+                 name=None, **kwargs):
+        super().__init__(learning_rate, weight_decay, clipnorm, clipvalue, global_clipnorm, use_ema, ema_momentum,
+                         ema_overwrite_frequency, loss_scale_factor, gradient_accumulation_steps, name, **kwargs)
+        self.rho = check_rate("rho", rho, maximum=1.0)
+        self.epsilon = check_rate("epsilon", epsilon)
+
+    def slot_layout(self):
+        return [("accumulated_grad", "accumulated_delta_var")]
+
+    def update(self, w, g, lr, state):
+        rho, A, D = self.rho, state["accumulated_grad"], state["accumulated_delta_var"]
+        A[...] = rho * A + (1 - rho) * (g * g)
+        d = -(np.sqrt(D + self.epsilon) * g / np.sqrt(A + self.epsilon))
+        D[...] = rho * D + (1 - rho) * (d * d)
+        w += lr * d
+
+    def get_config(self):
+        return {**super().get_config(), "rho": self.rho, "epsilon": self.epsilon}

@@ -1,0 +1,49 @@
+"""Stochastic gradient descent, with optional (Nesterov) momentum."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .base import OPTIMIZERS, Optimizer, as_cast_constant
+
+
+@OPTIMIZERS.register("sgd")
+class SGD(Optimizer):
+    """w <- w - lr g.
+
+    With momentum mu: m <- mu m - lr g, then w <- w + m;
+    Nesterov: w <- w + mu m - lr g with the new m. (mu as Keras casts it: float32.)
+    """
+
+    def __init__(self, learning_rate=0.01, momentum: float = 0.0, nesterov: bool = False, weight_decay=None,
+                 clipnorm=None, clipvalue=None, global_clipnorm=None, use_ema=False, ema_momentum=0.99,
+                 ema_overwrite_frequency=None, loss_scale_factor=None, gradient_accumulation_steps=None,
+                 name=None, **kwargs):
+        super().__init__(learning_rate, weight_decay, clipnorm, clipvalue, global_clipnorm, use_ema, ema_momentum,
+                         ema_overwrite_frequency, loss_scale_factor, gradient_accumulation_steps, name, **kwargs)
+        if isinstance(momentum, bool) or not isinstance(momentum, (int, float)) or not 0 <= momentum <= 1:
+            raise ValueError(f"`momentum` must be a float between [0, 1]. Received: momentum={momentum!r}")
+        self.momentum = float(momentum)
+        self.nesterov = bool(nesterov)
+
+    def slot_layout(self):
+        return [("momentum",)] if self.momentum else []
+
+    def update(self, w, g, lr, state):
+        if not self.momentum:
+            step = state.get("_lr_g")  # a scratch buffer, not a Keras slot: lr g without a new array
+            if step is None:
+                step = state["_lr_g"] = np.empty_like(w)
+            w -= np.multiply(g, lr, out=step)
+            return
+        mu = as_cast_constant(self.momentum)
+        m = state["momentum"]
+        m *= mu
+        m -= lr * g
+        if self.nesterov:
+            w += mu * m - lr * g
+        else:
+            w += m
+
+    def get_config(self):
+        return {**super().get_config(), "momentum": self.momentum, "nesterov": self.nesterov}

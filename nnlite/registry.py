@@ -1,0 +1,181 @@
+"""One registry per concept: the names a user may write, and the classes behind them.
+
+Each concept (activations, losses, metrics, optimizers, schedules, initializers,
+regularizers, constraints, layers, callbacks) keeps one :class:`Registry`, and every class
+registers itself where it is defined, with one line above the class::
+
+    @LOSSES.register("mse", "mean_squared_error")
+    class MeanSquaredError(Loss): ...
+
+Everything that needs names reads them from there: ``get()``, the error message that
+lists valid names, and the ``.keras`` reader and writer. A config entry in a file is
+Keras's ``{"module", "class_name", "config", "registered_name"}`` dict; the reader
+looks ``class_name`` up in the registry of the concept it expects, and nothing else
+(no import, no evaluation): the registry is the allow-list.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+T = TypeVar("T", bound=type)
+
+#: every registry, in the order the concepts were defined (for ``register_keras_serializable``)
+ALL: list[Registry] = []
+
+
+def snake_case(name: str) -> str:
+    """Keras's default names from class names: Dense -> dense, LeakyReLU -> leaky_re_lu, AdamW -> adam_w."""
+    name = re.sub(r"(.)([A-Z][a-z]+)", r"\1_\2", name)
+    return re.sub(r"([a-z])([A-Z])", r"\1_\2", name).lower()
+
+
+class Registry:
+    """Keras class names and aliases -> classes of one concept (all subclasses of ``base``)."""
+
+    def __init__(self, base: type, module: str, kind: str | None = None,
+                 name_of: Callable[[type], str] | None = None) -> None:
+        self.base = base
+        self.name_of = name_of or (lambda cls: cls.__name__)  # a class's default registered name
+        self.module = module  # Keras's module name in config files, e.g. "keras.layers"
+        self.kind = kind or base.__name__.lower()
+        self._classes: dict[str, type] = {}  # class name (as Keras writes it) -> class
+        self._aliases: dict[str, str] = {}  # other accepted names -> class name
+        self._modules: dict[str, str] = {}  # class name -> its module, where not ``module``
+        self._custom: dict[str, str] = {}  # "package>Name" -> key, for register_keras_serializable
+        self.examples: dict[str, dict[str, Any]] = {}  # class name -> arguments of a typical instance
+        ALL.append(self)
+
+    # -- filling it ------------------------------------------------------------------------
+    def register(self, *aliases: str, name: str | None = None, module: str | None = None,
+                 example: dict[str, Any] | None = None, registered_name: str | None = None) -> Callable[[T], T]:
+        """Class decorator: register under ``name`` (default: ``name_of(cls)``, the class name) and ``aliases``.
+
+        ``example`` holds constructor arguments for a typical instance (the config round-trip
+        test builds one from it); classes whose arguments all have defaults need none.
+        """
+
+        def add(cls: T) -> T:
+            if not (isinstance(cls, type) and issubclass(cls, self.base)):
+                raise TypeError(f"Only subclasses of {self.base.__name__} can be registered as a {self.kind}; "
+                                f"got {cls!r}.")
+            class_name = name or self.name_of(cls)
+            for key in (class_name, *aliases):
+                owner = self._classes.get(self._aliases.get(key, key))
+                if owner is not None and owner is not cls:
+                    raise ValueError(f"The {self.kind} name {key!r} is taken by {owner.__qualname__}.")
+            self._classes[class_name] = cls
+            self._aliases.update(dict.fromkeys(aliases, class_name))
+            if module is not None:
+                self._modules[class_name] = module
+            if registered_name is not None:
+                self._custom[registered_name] = class_name
+            self.examples[class_name] = dict(example or {})
+            return cls
+
+        return add
+
+    def unregister(self, cls: type) -> None:
+        """Remove ``cls`` and its aliases (for tests that register classes of their own)."""
+        names = [k for k, v in self._classes.items() if v is cls]
+        for class_name in names:
+            del self._classes[class_name]
+            self.examples.pop(class_name, None)
+            self._modules.pop(class_name, None)
+        for table in (self._aliases, self._custom):
+            for alias in [a for a, target in table.items() if target in names]:
+                del table[alias]
+
+    # -- reading it ------------------------------------------------------------------------
+    def names(self) -> list[str]:
+        """Every name :meth:`lookup` accepts, sorted."""
+        return sorted({*self._classes, *self._aliases})
+
+    def classes(self) -> dict[str, type]:
+        """Class name -> class, in registration order."""
+        return dict(self._classes)
+
+    def lookup(self, name: str) -> type:
+        """The class registered as ``name`` (a class name or an alias)."""
+        cls = self._classes.get(self._aliases.get(name, name))
+        if cls is None:
+            raise ValueError(f"Unknown {self.kind} {name!r}. Valid names: {', '.join(self.names())}.")
+        return cls
+
+    def __contains__(self, name: object) -> bool:
+        return isinstance(name, str) and self._aliases.get(name, name) in self._classes
+
+    def class_name(self, obj: Any) -> str:
+        """The name ``obj``'s class is registered under (what Keras writes as "class_name")."""
+        cls = obj if isinstance(obj, type) else type(obj)
+        for class_name, registered in self._classes.items():
+            if registered is cls:
+                return class_name
+        raise ValueError(f"{cls.__qualname__} is not a registered {self.kind}, so it has no Keras name; "
+                         f"register it with @{type(self).__name__.lower()}.register() or "
+                         "nnlite.saving.register_keras_serializable().")
+
+    def get(self, identifier: Any) -> Any:
+        """An instance from an instance, a registered name (a default instance) or Keras's config dict."""
+        if isinstance(identifier, self.base):
+            return identifier
+        if isinstance(identifier, str):
+            return self.lookup(identifier)()
+        if isinstance(identifier, dict):
+            return self.deserialize(identifier)
+        raise ValueError(f"Could not interpret {self.kind} identifier: {identifier!r}. Expected a name "
+                         f"({', '.join(self.names())}), a config dict or a {self.base.__name__}.")
+
+    # -- Keras's config dicts --------------------------------------------------------------
+    def serialize(self, obj: Any) -> dict[str, Any]:
+        """Keras's form: {"module", "class_name", "config", "registered_name"}."""
+        class_name = self.class_name(obj)
+        custom = next((k for k, v in self._custom.items() if v == class_name), None)
+        return {"module": self._modules.get(class_name, self.module), "class_name": class_name,
+                "config": obj.get_config(), "registered_name": custom}
+
+    def deserialize(self, entry: Any) -> Any:
+        """An object from Keras's dict form, through ``cls.from_config``; only registered classes."""
+        if not isinstance(entry, dict):
+            raise TypeError(f"A serialized {self.kind} must be a dict, got {type(entry).__name__}: {entry!r:.80}.")
+        class_name = entry.get("class_name")
+        registered = entry.get("registered_name")
+        module = entry.get("module")
+        key = class_name
+        if registered is not None and registered != class_name:
+            if registered not in self._custom:
+                raise ValueError(f"The registered custom object {registered!r} is not something nnlite loads: "
+                                 "register the class with nnlite.saving.register_keras_serializable() first.")
+            key = self._custom[registered]
+        elif not isinstance(class_name, str) or class_name not in self._classes or module not in (
+                None, self._modules.get(class_name, self.module)):
+            raise ValueError(f"{module}.{class_name} is not something nnlite loads: not a {self.kind} it knows "
+                             f"(known: {', '.join(sorted(self._classes))}).")
+        config = entry.get("config", {})
+        if not isinstance(config, dict):
+            raise TypeError(f"The config of {self.kind} {class_name!r} must be a dict, got {type(config).__name__}.")
+        return self._classes[key].from_config(config)
+
+
+def registry_for(cls: type) -> Registry:
+    """The registry of the concept ``cls`` belongs to (its most specific base)."""
+    matches = [r for r in ALL if isinstance(cls, type) and issubclass(cls, r.base)]
+    if not matches:
+        known = ", ".join(r.base.__name__ for r in ALL)
+        raise TypeError(f"{cls!r} is not a subclass of anything nnlite registers ({known}).")
+    return max(matches, key=lambda r: len(r.base.__mro__))
+
+
+def register_keras_serializable(package: str = "Custom", name: str | None = None) -> Callable[[T], T]:
+    """Keras's decorator for a custom layer, loss, metric, ...: ``@register_keras_serializable()``.
+
+    The class is registered in the registry of its concept, so it works by name and in
+    ``.keras`` files, as ``"package>name"`` (Keras's ``registered_name``).
+    """
+
+    def add(cls: T) -> T:
+        return registry_for(cls).register(name=name, registered_name=f"{package}>{name or cls.__name__}")(cls)
+
+    return add
