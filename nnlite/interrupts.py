@@ -19,7 +19,7 @@ class DeferredInterrupt:
     def __init__(self) -> None:
         self.requested = False
 
-    def _handler(self, signum, frame) -> None:
+    def handler(self, signum, frame) -> None:
         self.requested = True
 
     def check(self, where: str) -> None:
@@ -33,7 +33,7 @@ def deferred_interrupt() -> Iterator[DeferredInterrupt]:
     if threading.current_thread() is not threading.main_thread():
         yield guard  # signals reach only the main thread; nothing to defer
         return
-    previous = signal.signal(signal.SIGINT, guard._handler)
+    previous = signal.signal(signal.SIGINT, guard.handler)
     try:
         yield guard
     finally:

@@ -48,7 +48,8 @@ def plot_model(model: Any, show_weights: bool | None = None, ax: Any = None) -> 
     Returns the matplotlib Figure.
     """
     plt = _pyplot()
-    model._require_built()
+    if not model.built:
+        raise ValueError("plot_model needs a built model: give it an Input(shape=...) or call it on data first.")
     columns = _columns(model)
     sizes = [c["width"] for c in columns]
     boxes = max(sizes) > MAX_DRAWN_NEURONS

@@ -190,7 +190,9 @@ def _save_target(model: Any, filepath: str | os.PathLike, ending: str, overwrite
         raise ValueError(f"This file name must end in {ending}, got {filepath!r} (use {other}).")
     if not overwrite and os.path.exists(filepath):
         raise FileExistsError(f"{filepath} exists and overwrite=False.")
-    model._require_built()
+    if not model.built:
+        raise ValueError("The model is not built yet, so it has no weights to save: give it an Input(shape=...), "
+                         "call build(input_shape), or call it on data first.")
     return filepath
 
 
@@ -295,7 +297,8 @@ def save_weights(model: Any, filepath: str | os.PathLike, overwrite: bool = True
 def load_weights(model: Any, filepath: str | os.PathLike) -> None:
     """Read a Keras ``.weights.h5`` file into a built model; nothing changes unless all of it fits."""
     filepath = os.fspath(filepath)
-    model._require_built()
+    if not model.built:
+        raise ValueError("load_weights needs a built model: give it an Input(shape=...) or build it first.")
     try:
         with open(filepath, "rb") as handle:
             raw = handle.read()

@@ -85,9 +85,9 @@ def trace(model: Any, x: Any, y: Any, sample_weight: Any = None) -> Trace:
     generators, keeps its gradients to itself and records what each layer saw; the
     optimizer's update is applied to copies.
     """
-    x, y, sw = model._check_xy(x, y, sample_weight)
+    x, y, sw = model.check_data(x, y, sample_weight)
     ctx = Context(training=True, peek=True)
-    tape = model._train_pass(x, y, sw, ctx)
+    tape = model.training_pass(x, y, sw, ctx)
     layers = model.layers
     traces = [LayerTrace(layer.name, type(layer).__name__) for layer in layers]
     last = len(layers) - 1

@@ -60,7 +60,7 @@ def check_gradients(model: Any, x: Any, y: Any, sample_weight: Any = None,
     x64 = np.asarray(x, dtype=np.float64)
     y = np.asarray(y)
     y64 = y if model.loss.sparse_labels else y.astype(np.float64)
-    model._check_x(x64)
+    model.check_data(x64)
     saved = [(layer, layer.dtype) for layer in model.layers]
     values = [(w, w.value) for w in model.weights]
     loss_dtype = model.loss.dtype
@@ -80,9 +80,9 @@ def check_gradients(model: Any, x: Any, y: Any, sample_weight: Any = None,
                 original = w.value[idx]
                 h = epsilon * max(1.0, abs(original))
                 w.value[idx] = original + h
-                up = model._test_pass(x64, y64, sample_weight, need_logits=False).loss
+                up = model.compute_loss(x64, y64, sample_weight=sample_weight, training=False)
                 w.value[idx] = original - h
-                down = model._test_pass(x64, y64, sample_weight, need_logits=False).loss
+                down = model.compute_loss(x64, y64, sample_weight=sample_weight, training=False)
                 w.value[idx] = original
                 g_num[idx] = (up - down) / (2 * h)
             scale = max(float(np.linalg.norm(g) + np.linalg.norm(g_num)), 1e-300)

@@ -93,6 +93,29 @@ def _metrics_case(keras, floatx, rng, loss, kind, metrics, weighted):
         assert_close(r1[key], r2[key], RTOL[floatx], key)
 
 
+@pytest.mark.parametrize(("kind", "loss", "metrics"), [
+    ("binary", "mse", ["binary_crossentropy", "accuracy"]),
+    ("categorical", "mse", ["categorical_crossentropy", "accuracy"]),
+    ("categorical", "poisson", ["categorical_crossentropy"]),
+])
+def test_crossentropy_metrics_read_the_logits_whatever_the_loss(keras, float64, rng, kind, loss, metrics):
+    """Keras hands a crossentropy metric the logits of a sigmoid or softmax output even when the loss is
+    not a crossentropy; saturated outputs (large logits) make the clipped path visibly different."""
+    k = 1 if kind == "binary" else 4
+    act = "sigmoid" if kind == "binary" else "softmax"
+    model, twin = _pair(keras, [3, 5, k], ["linear", act], ("SGD", {"learning_rate": 0.01}), loss, metrics=metrics)
+    x = rng.normal(size=(24, 3)) * 40
+    labels = rng.integers(0, max(k, 2), 24)
+    y = labels[:, None].astype(float) if kind == "binary" else np.eye(k)[labels]
+    h1 = model.fit(x, y, batch_size=8, epochs=2, shuffle=False, verbose=0, validation_split=0.25)
+    h2 = twin.fit(x, y, batch_size=8, epochs=2, shuffle=False, verbose=0, validation_split=0.25)
+    _same_history(h1, h2, RTOL["float64"])
+    name = metrics[0]
+    p = np.clip(model.predict(x, verbose=0), 1e-7, 1 - 1e-7)  # what the clipped path would give instead
+    clipped = float(np.mean(getattr(nnlite.losses, name)(y, p)))
+    assert abs(model.evaluate(x, y, verbose=0, return_dict=True)[name] - clipped) > 1e-3
+
+
 def test_class_weight_matches_keras(keras, float64, rng):
     model, twin = _pair(keras, [3, 5, 3], ["tanh", "softmax"], ("SGD", {"learning_rate": 0.1}),
                         "sparse_categorical_crossentropy", metrics=["accuracy"])

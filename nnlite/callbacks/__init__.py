@@ -1,12 +1,12 @@
 """Callbacks for ``fit``, as ``keras.callbacks``."""
 
-from .base import Callback, CallbackList, History
+from .base import CALLBACKS, Callback, CallbackList, History
 from .monitors import EarlyStopping, ModelCheckpoint, ReduceLROnPlateau
 from .progress import ProgbarLogger, format_logs
 from .simple import CSVLogger, LambdaCallback, LearningRateScheduler, TerminateOnNaN
 
 __all__ = [
-    "CSVLogger", "Callback", "CallbackList", "EarlyStopping", "History", "LambdaCallback",
+    "CALLBACKS", "CSVLogger", "Callback", "CallbackList", "EarlyStopping", "History", "LambdaCallback",
     "LearningRateScheduler", "ModelCheckpoint", "ProgbarLogger", "ReduceLROnPlateau", "TerminateOnNaN",
     "format_logs",
 ]

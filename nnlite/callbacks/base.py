@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..registry import Registry
+
 
 class Callback:
     """Base class: override the hooks you need. ``self.model`` is the model being fitted."""
@@ -45,6 +47,10 @@ class Callback:
     def on_predict_batch_end(self, batch, logs=None): ...
 
 
+CALLBACKS = Registry(Callback, "keras.callbacks")
+
+
+@CALLBACKS.register()
 class History(Callback):
     """``history[name]`` lists one float per epoch; ``epoch`` lists the epoch indices."""
 

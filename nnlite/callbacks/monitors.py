@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 
-from .base import Callback
+from .base import CALLBACKS, Callback
 
 
 class _Monitor(Callback):
@@ -68,6 +68,7 @@ class _Monitor(Callback):
         return value
 
 
+@CALLBACKS.register()
 class EarlyStopping(_Monitor):
     """Stop when ``monitor`` has not improved for ``patience`` epochs.
 
@@ -122,6 +123,7 @@ class EarlyStopping(_Monitor):
             self.model.set_weights(self.best_weights)
 
 
+@CALLBACKS.register()
 class ReduceLROnPlateau(_Monitor):
     """lr <- max(lr * factor, min_lr) after ``patience`` epochs without improvement, then wait ``cooldown``.
 
@@ -171,6 +173,7 @@ class ReduceLROnPlateau(_Monitor):
                     self.wait = 0
 
 
+@CALLBACKS.register()
 class ModelCheckpoint(_Monitor):
     """Save the model (or its weights) after each epoch; with ``save_best_only`` only on improvement.
 

@@ -6,7 +6,7 @@ import sys
 import time
 from typing import Any
 
-from .base import Callback
+from .base import CALLBACKS, Callback
 
 
 def _progress_bar_class() -> Any:
@@ -39,6 +39,7 @@ def _time_per_step(seconds: float, steps: int) -> str:
     return f"{per * 1e3:.0f}ms/step" if per >= 1e-3 else f"{per * 1e6:.0f}us/step"
 
 
+@CALLBACKS.register()
 class ProgbarLogger(Callback):
     """Progress as Keras prints it.
 

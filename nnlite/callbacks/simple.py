@@ -9,9 +9,10 @@ from typing import Any
 
 import numpy as np
 
-from .base import Callback
+from .base import CALLBACKS, Callback
 
 
+@CALLBACKS.register()
 class LearningRateScheduler(Callback):
     """Before each epoch: lr <- schedule(epoch, lr) (or schedule(epoch)); logs "learning_rate"."""
 
@@ -37,6 +38,7 @@ class LearningRateScheduler(Callback):
             logs["learning_rate"] = float(self.model.optimizer.current_learning_rate())
 
 
+@CALLBACKS.register()
 class TerminateOnNaN(Callback):
     """Stop training (or raise, with ``raise_error``) after a batch whose loss is NaN or inf."""
 
@@ -53,6 +55,7 @@ class TerminateOnNaN(Callback):
             self.model.stop_training = True
 
 
+@CALLBACKS.register()
 class CSVLogger(Callback):
     """One CSV row per epoch: "epoch" then the logged values, keys sorted (Keras's layout)."""
 
@@ -97,6 +100,7 @@ class CSVLogger(Callback):
         self._writer = None
 
 
+@CALLBACKS.register()
 class LambdaCallback(Callback):
     """A callback from plain functions: ``LambdaCallback(on_epoch_end=lambda epoch, logs: ...)``."""
 

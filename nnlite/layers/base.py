@@ -108,7 +108,7 @@ class Layer:
             raise ValueError(f"Unrecognized keyword arguments passed to {type(self).__name__}: {kwargs}")
         if name is not None and (not isinstance(name, str) or not name or "/" in name):
             raise ValueError(f"A layer name must be a non-empty string without '/', got {name!r}.")
-        self._auto_named = name is None
+        self.auto_named = name is None  # a default name, which a model may number to keep names unique
         self.name = name or snake_case(type(self).__name__)
         self.dtype = dtype_name(dtype)  # fixed at construction, as in Keras
         self.trainable = bool(trainable)
@@ -270,7 +270,7 @@ def assign_all(variables: list[Variable], weights: Sequence[Any], owner: str) ->
         w.value[...] = a
 
 
-@LAYERS.register()
+@LAYERS.register(example={"shape": (4,)})
 class InputLayer(Layer):
     """Declares the input: ``shape`` excludes the batch axis (``batch_shape`` includes it)."""
 

@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 
 from .base import LOGIT_ACTIVATIONS, LOSSES, REDUCTIONS, Crossentropy, Loss, LossFunctionWrapper, reads_logits
-from .hinge import CategoricalHinge, Hinge, SquaredHinge
+from .margin import CategoricalHinge, Hinge, SquaredHinge
 from .probabilistic import (
     BinaryCrossentropy,
     CategoricalCrossentropy,

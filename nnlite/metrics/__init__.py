@@ -28,7 +28,7 @@ from ..losses import (
     sparse_categorical_crossentropy,
     squared_hinge,
 )
-from .accuracy import (
+from .accuracy_metrics import (
     Accuracy,
     BinaryAccuracy,
     CategoricalAccuracy,

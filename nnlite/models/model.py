@@ -184,6 +184,13 @@ class Model(Layer):
             metric.reset_state()
 
     # -- checks -------------------------------------------------------------------------------------
+    def check_data(self, x: Any, y: Any = None, sample_weight: Any = None) -> tuple:
+        """(x, y, sample_weight) checked against each other and the model and cast as fit casts them
+        (nnlite's; ``trace`` and ``check_gradients`` use it). Without y: x alone."""
+        if y is None:
+            return self._check_x(x)
+        return self._check_xy(x, y, sample_weight)
+
     def _check_x(self, x: Any, name: str = "x") -> np.ndarray:
         x = data.as_array(x, name, self.layers[0].compute_dtype if self.layers else config.floatx())
         if not self.built:
@@ -228,8 +235,23 @@ class Model(Layer):
         Every trainable weight's dL/dw is left on ``variable.grad``. On the logits path
         the prediction a = f(z) is computed only if ``need_prediction``.
         """
-        tape = self._train_pass(x, y, sample_weight, ctx or Context(training=True))
+        tape = self.training_pass(x, y, sample_weight, ctx)
         return tape.loss, self._prediction(tape) if need_prediction else None
+
+    def training_pass(self, x: np.ndarray, y: np.ndarray, sample_weight: np.ndarray | None = None,
+                      ctx: Context | None = None) -> Tape:
+        """One forward pass, the loss and one backward pass, on checked arrays; returns the Tape that
+        holds every number of the pass (nnlite's; ``model.trace`` reads it). No weight changes."""
+        return self._train_pass(x, y, sample_weight, ctx or Context(training=True))
+
+    def compute_loss(self, x: Any = None, y: Any = None, y_pred: Any = None, sample_weight: Any = None,
+                     training: bool = True) -> float:
+        """L + every penalty (Keras's compute_loss). Without ``y_pred`` the model runs on x (in
+        ``training`` mode or not), and takes the logits path where Keras would."""
+        if y_pred is not None:
+            regularization = sum(self.losses)  # weight penalties; activity ones need a forward pass
+            return float(self.loss(y, y_pred, sample_weight)) + regularization
+        return float(self._test_pass(x, y, sample_weight, need_logits=False, training=training).loss)
 
     def _regularized(self) -> tuple[list[Variable], list[Variable]]:
         """The weights that carry a regularizer R(w): all of them (for L), the trainable ones (for dL/dw)."""
@@ -238,29 +260,38 @@ class Model(Layer):
         return every, [w for w in every if id(w) in trainable]
 
     def _train_pass(self, x, y, sample_weight, ctx: Context, regularized: tuple | None = None,
-                    from_z: bool | None = None) -> Tape:
+                    from_z: bool | None = None, need_logits: bool = False) -> Tape:
+        """Forward, loss, backward. The pass stops at z of the last layer when the loss reads the logits
+        (then dL/dz comes from the loss) or a metric does (then dL/dz = f'(z)^T dL/da, by the chain rule)."""
         every, trainable = regularized or self._regularized()
         from_z = self._loss_reads_logits() if from_z is None else from_z
-        tape = self._forward(x, ctx, stop_at_z=from_z)
+        tape = self._forward(x, ctx, stop_at_z=from_z or need_logits)
         if from_z:
             loss, grad = self.loss.value_and_grad_from_logits(y, tape.output, sample_weight)
         else:
-            loss, grad = self.loss.value_and_grad(y, tape.output, sample_weight)
+            loss, grad = self.loss.value_and_grad(y, self._prediction(tape), sample_weight)
+            if tape.from_z:
+                grad = self.output_activation.backward(tape.output, self._prediction(tape), grad)
         self._backward(tape, grad)
         add_weight_penalty_grads(trainable, ctx)
         tape.loss = loss + tape.penalty + weight_penalty(every)
         return tape
 
     def _prediction(self, tape: Tape) -> np.ndarray:
-        """y_pred from a pass: its output, or f(z) where the pass stopped at z."""
-        return self.output_activation.forward(tape.output) if tape.from_z else tape.output
+        """y_pred from a pass: its output, or f(z) where the pass stopped at z (computed once)."""
+        if not tape.from_z:
+            return tape.output
+        if tape.prediction is None:
+            tape.prediction = self.output_activation.forward(tape.output)
+        return tape.prediction
 
     def _test_pass(self, x, y, sample_weight, need_logits: bool, regularized: tuple | None = None,
-                   from_z: bool | None = None) -> Tape:
-        """Inference forward and the loss (penalties included); stops at z if the loss or a metric reads it."""
+                   from_z: bool | None = None, training: bool = False) -> Tape:
+        """A forward pass (inference unless ``training``) and the loss with its penalties; stops at z
+        if the loss or a metric reads it."""
         every, _ = regularized or self._regularized()
         from_z = self._loss_reads_logits() if from_z is None else from_z
-        tape = self._forward(x, Context(training=False), stop_at_z=from_z or need_logits)
+        tape = self._forward(x, Context(training=bool(training)), stop_at_z=from_z or need_logits)
         if from_z:
             loss = self.loss.value_from_logits(y, tape.output, sample_weight)
         else:
@@ -322,7 +353,7 @@ class Model(Layer):
                 getattr(hooks, begin_hook)(step, {})
             if train:
                 with np.errstate(over="ignore", invalid="ignore", divide="ignore"):  # checked just below
-                    tape = self._train_pass(xb, yb, swb, ctx, regularized, from_z)
+                    tape = self._train_pass(xb, yb, swb, ctx, regularized, from_z, any(on_z))
                 if math.isfinite(tape.loss):
                     apply_step([v.grad for v in variables])
                 else:  # diverged: keep the weights of the last finite step

@@ -46,7 +46,7 @@ class Sequential(Model):
             raise ValueError(f"Layer {layer.name!r} is already in this model; a layer can appear once.")
         taken = {other.name for other in self._layers}
         if layer.name in taken:
-            if not layer._auto_named:
+            if not layer.auto_named:
                 raise ValueError(f"All layers added to a Sequential model should have unique names. Name "
                                  f"'{layer.name}' is already the name of a layer in this model. Update the `name` "
                                  "argument to pass a unique name.")
@@ -172,7 +172,7 @@ class Sequential(Model):
             model.add(layers_module.deserialize(entry), rebuild=False)
         if model.input_layer is None and config.get("build_input_shape") is not None:
             model.input_layer = InputLayer(batch_shape=config["build_input_shape"])
-        if model.input_layer is not None and model._layers:
+        if model.input_layer is not None and model.layers:
             model.build()
         return model
 

@@ -1,0 +1,140 @@
+"""Adding an activation, a loss, an optimizer with a state slot and a layer, each defined once below,
+with no edit anywhere else: they work by name in compile and fit, in check_gradients, in trace,
+and through .keras files. They stay registered for the session, so the tests parametrised over the
+registries that are collected after this module (layer contract, gradient checks, extreme inputs)
+check them too."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import nnlite
+from nnlite.activations import ACTIVATIONS, Activation
+from nnlite.layers import LAYERS, Layer
+from nnlite.losses import LOSSES, Loss
+from nnlite.optimizers import OPTIMIZERS, Optimizer
+
+from .helpers import assert_close
+
+
+@ACTIVATIONS.register()
+class Cube(Activation):
+    """a = z^3;  da/dz = 3 z^2."""
+
+    name = "cube"
+
+    def forward(self, z):
+        return z**3
+
+    def backward(self, z, a, grad_a):
+        return grad_a * 3 * z * z
+
+
+@LOSSES.register("quartic")
+class QuarticError(Loss):
+    """v = mean((p - y)^4);  dv/dp = 4 (p - y)^3 / k."""
+
+    def __init__(self, reduction="sum_over_batch_size", name="quartic_error", dtype=None):
+        super().__init__(name, reduction, dtype)
+
+    def call(self, y, p):
+        return np.mean((p - y) ** 4, axis=-1)
+
+    def grad(self, y, p):
+        return 4 * (p - y) ** 3 / p.shape[-1]
+
+
+@OPTIMIZERS.register("heavy_ball")
+class HeavyBall(Optimizer):
+    """v <- beta v + g;  w <- w - lr v (a state slot "velocity" per weight)."""
+
+    def __init__(self, learning_rate=0.001, beta: float = 0.5, **kwargs):
+        super().__init__(learning_rate, **kwargs)
+        self.beta = beta
+
+    def slot_layout(self):
+        return [("velocity",)]
+
+    def update(self, w, g, lr, state):
+        v = state["velocity"]
+        v *= self.beta
+        v += g
+        w -= lr * v
+
+    def get_config(self):
+        return {**super().get_config(), "beta": self.beta}
+
+
+@LAYERS.register()
+class Scale(Layer):
+    """a = x * s, a trainable scale s (features,);  grad_s = sum over the batch of grad_a * x;  grad_x = grad_a * s."""
+
+    def __init__(self, initial: float = 1.0, **kwargs):
+        super().__init__(**kwargs)
+        self.initial = initial
+
+    def build(self, input_shape):
+        self.scale = self.add_weight((input_shape[-1],), nnlite.initializers.Constant(self.initial), name="scale")
+        super().build(input_shape)
+
+    def forward(self, x, ctx):
+        return x * self.scale.value, x
+
+    def backward(self, saved, grad_a, ctx, need_grad_x=True):
+        np.sum(grad_a * saved, axis=0, out=ctx.grad(self.scale))
+        return grad_a * self.scale.value
+
+    def get_config(self):
+        return {**super().get_config(), "initial": self.initial}
+
+
+def _model():
+    init = nnlite.initializers.GlorotUniform(seed=3)
+    model = nnlite.Sequential([nnlite.Input((3,)), nnlite.layers.Dense(4, activation="cube", kernel_initializer=init),
+                               Scale(initial=0.5), nnlite.layers.Dense(2, kernel_initializer=init)])
+    model.compile(optimizer="heavy_ball", loss="quartic")
+    return model
+
+
+def test_new_pieces_work_by_name_in_fit_and_the_gradient_check(float64, rng):
+    model = _model()
+    assert isinstance(model.optimizer, HeavyBall) and isinstance(model.loss, QuarticError)
+    x, y = rng.normal(size=(12, 3)) * 0.5, rng.normal(size=(12, 2)) * 0.5
+    errors = nnlite.utils.check_gradients(model, x, y)
+    assert max(errors.values()) < 1e-6 and "scale/scale" in errors
+    history = model.fit(x, y, epochs=3, batch_size=4, verbose=0)
+    assert len(history.history["loss"]) == 3 and np.all(np.isfinite(history.history["loss"]))
+    slots = [v.name for v in model.optimizer.variables]
+    assert "sequential_scale_scale_velocity" in slots  # Keras's naming of the declared slot
+
+
+def test_trace_shows_the_new_layer_and_its_update(float64, rng):
+    model = _model()
+    x, y = rng.normal(size=(6, 3)), rng.normal(size=(6, 2))
+    model.fit(x, y, epochs=1, batch_size=2, verbose=0)  # a velocity that is not zero
+    before = model.get_weights()
+    trace = model.trace(x, y)
+    model.fit(x, y, epochs=1, batch_size=6, shuffle=False, verbose=0)
+    step = model.get_weights()[2] - before[2]
+    assert_close(trace["scale"]["update scale"], step, 1e-12)
+    assert_close(trace["scale"]["a"], trace["scale"]["x"] * before[2], 1e-12)
+
+
+def test_new_pieces_travel_through_keras_files(float64, rng, tmp_path):
+    pytest.importorskip("h5py")
+    model = _model()
+    x, y = rng.normal(size=(8, 3)), rng.normal(size=(8, 2))
+    model.fit(x, y, epochs=2, batch_size=4, verbose=0)
+    model.save(tmp_path / "custom.keras")
+    back = nnlite.models.load_model(tmp_path / "custom.keras")
+    assert [type(layer).__name__ for layer in back.layers] == ["Dense", "Scale", "Dense"]
+    assert back.layers[0].activation == Cube() and back.layers[1].initial == 0.5
+    assert isinstance(back.optimizer, HeavyBall) and isinstance(back.loss, QuarticError)
+    assert_close(back.predict(x, verbose=0), model.predict(x, verbose=0), 1e-15)
+    for mine, theirs in zip(model.optimizer.variables, back.optimizer.variables):
+        assert_close(theirs.numpy(), mine.numpy(), 1e-15, mine.name)
+    model.fit(x, y, epochs=1, batch_size=4, shuffle=False, verbose=0)
+    back.fit(x, y, epochs=1, batch_size=4, shuffle=False, verbose=0)  # resumes with the same velocity
+    for a, b in zip(back.get_weights(), model.get_weights()):
+        assert_close(a, b, 1e-15)

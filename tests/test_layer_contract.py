@@ -1,0 +1,112 @@
+"""The contract every registered layer keeps, checked the same way for each (Keras's run_layer_test idea):
+output shape and dtype, weights in a stable order, backward against finite differences, config and
+.keras round trips, and a place in trace and plot_model. A newly registered layer is covered as it is."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import nnlite
+from nnlite.layers import LAYERS, Context
+
+from .helpers import FD_FLOOR, assert_close
+
+STRUCTURES = ("InputLayer", "Sequential")  # not layers a batch passes through on its own
+NAMES = [name for name in LAYERS.classes() if name not in STRUCTURES]
+
+
+def _layer(name, dtype):
+    return LAYERS.classes()[name](**LAYERS.examples[name], dtype=dtype)
+
+
+def _pass(layer, x):
+    """A forward pass that draws the same random masks every time (a peeking context)."""
+    ctx = Context(training=True, peek=True)
+    a, saved = layer.forward(x, ctx)
+    return a, saved, ctx
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("name", NAMES)
+def test_shapes_dtype_and_weights(name, dtype, rng):
+    layer = _layer(name, dtype)
+    x = rng.normal(size=(6, 5)).astype(dtype)
+    a = layer(x)
+    assert layer.built
+    assert a.shape == (6,) + tuple(layer.compute_output_shape((None, 5))[1:])
+    assert a.dtype == np.dtype(dtype)
+    weights = layer.get_weights()
+    assert [w.dtype for w in weights] == [np.dtype(dtype)] * len(weights)
+    assert layer.count_params() == sum(w.size for w in weights)
+    names = [w.name for w in layer.weights]
+    assert len(set(names)) == len(names)
+    layer.set_weights([w + 1 for w in weights])
+    assert all(np.array_equal(a, b + 1) for a, b in zip(layer.get_weights(), weights))
+    assert [w.name for w in layer.trainable_weights] + [w.name for w in layer.non_trainable_weights] == names
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_backward_matches_finite_differences(name, rng):
+    """L = sum(grad_a * a): backward's grad_x and weight gradients against central differences."""
+    layer = _layer(name, "float64")
+    x = rng.normal(size=(4, 5))
+    layer(x)
+    a, saved, ctx = _pass(layer, x)
+    grad_a = rng.normal(size=a.shape)
+    grad_x = layer.backward(saved, grad_a, ctx)
+    targets = [("x", x, grad_x)] + [(w.name, w.value, ctx.grads[id(w)]) for w in layer.trainable_weights]
+    for what, array, analytic in targets:
+        numeric = np.empty_like(array)
+        for idx in np.ndindex(array.shape):
+            keep = array[idx]
+            array[idx] = keep + 1e-6
+            up = np.sum(grad_a * _pass(layer, x)[0])
+            array[idx] = keep - 1e-6
+            down = np.sum(grad_a * _pass(layer, x)[0])
+            array[idx] = keep
+            numeric[idx] = (up - down) / 2e-6
+        assert_close(analytic, numeric, 1e-6, f"{name} {what}", floor=FD_FLOOR)
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_config_round_trip_gives_the_same_layer(name, rng):
+    layer = _layer(name, "float64")
+    x = rng.normal(size=(4, 5))
+    layer(x)
+    clone = type(layer).from_config(layer.get_config())
+    clone.build((None, 5))
+    clone.set_weights(layer.get_weights())
+    assert clone.get_config() == layer.get_config()
+    assert_close(clone(x), layer(x), 1e-15)
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("name", NAMES)
+def test_keras_file_round_trip(name, dtype, rng, tmp_path):
+    pytest.importorskip("h5py")
+    model = nnlite.Sequential([nnlite.Input((5,)), _layer(name, dtype)])
+    x = rng.normal(size=(4, 5)).astype(dtype)
+    model.save(tmp_path / "m.keras")
+    back = nnlite.models.load_model(tmp_path / "m.keras")
+    assert type(back.layers[0]) is type(model.layers[0])
+    assert back.layers[0].get_config() == model.layers[0].get_config()
+    assert_close(back.predict(x, verbose=0), model.predict(x, verbose=0), 1e-15)
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_trace_and_plot_model_show_the_layer(name, rng):
+    matplotlib = pytest.importorskip("matplotlib")
+    matplotlib.use("Agg")
+    model = nnlite.Sequential([nnlite.Input((5,)), _layer(name, "float64"), nnlite.layers.Dense(2, dtype="float64")])
+    model.compile(optimizer="sgd", loss="mse")
+    x, y = rng.normal(size=(3, 5)), rng.normal(size=(3, 2))
+    trace = model.trace(x, y)
+    rows = trace[0]
+    assert_close(rows["x"], x, 0)
+    assert rows["a"].shape == model.layers[0](x).shape and rows["grad_a"].shape == rows["a"].shape
+    for w in model.layers[0].trainable_weights:
+        assert rows[f"{w.name}.grad"].shape == w.shape and rows[f"update {w.name}"].shape == w.shape
+    figure = nnlite.utils.plot_model(model)
+    assert figure.axes and any(t.get_text().startswith(model.layers[0].name) for t in figure.axes[0].texts)
+    matplotlib.pyplot.close(figure)
