@@ -25,7 +25,7 @@ def as_array(value: Any, name: str, dtype: str | None = None) -> np.ndarray:
     except ValueError as err:  # NumPy refuses ragged nested lists
         raise ValueError(f"{name} is ragged: its rows have different lengths ({err}).") from None
     if array.dtype == object:
-        raise ValueError(f"{name} is ragged or holds non-numbers: rows must all have the same length.")
+        array = _numeric_objects(value, array, name)
     if not (np.issubdtype(array.dtype, np.number) or array.dtype == np.bool_):
         raise TypeError(f"{name} must be numeric, got an array of dtype {array.dtype}.")
     if array.ndim == 0:
@@ -42,6 +42,25 @@ def as_array(value: Any, name: str, dtype: str | None = None) -> np.ndarray:
             "expected finite numbers."
         )
     return array
+
+
+def _numeric_objects(value: Any, array: np.ndarray, name: str) -> np.ndarray:
+    """An object array whose entries are all numbers or bools (pandas' mixed frames, bool dummies) as
+    float64; otherwise a TypeError that names the column (of a DataFrame) or the first such entry."""
+    flat = array.ravel()
+    bad = next((v for v in flat if isinstance(v, (str, bytes)) or not isinstance(v, (numbers.Number, np.bool_))),
+               None)
+    if bad is None:
+        return array.astype(np.float64)
+    columns = getattr(value, "columns", None)
+    if columns is not None and array.ndim == 2:
+        for j, column in enumerate(columns):
+            if any(isinstance(v, (str, bytes)) or not isinstance(v, (numbers.Number, np.bool_)) for v in array[:, j]):
+                raise TypeError(f"{name} column {column!r} holds non-numbers (e.g. {array[:, j][0]!r}); encode it "
+                                "as numbers first (one-hot or integer codes).")
+    if isinstance(bad, (list, tuple, np.ndarray)):
+        raise ValueError(f"{name} is ragged: its rows have different lengths.")
+    raise TypeError(f"{name} must be numeric, but it holds {type(bad).__name__} values such as {bad!r:.40}.")
 
 
 def check_int(value: Any, name: str, minimum: int) -> int:

@@ -38,3 +38,4 @@ def deferred_interrupt() -> Iterator[DeferredInterrupt]:
         yield guard
     finally:
         signal.signal(signal.SIGINT, previous)
+    guard.check("between steps")  # a Ctrl-C that came after the last check still reaches the caller

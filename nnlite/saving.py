@@ -135,10 +135,32 @@ def _numeric_datasets(group: Any, where: str) -> list[np.ndarray]:
     return arrays
 
 
+def check_tree(group: Any, where: str = "") -> None:
+    """Every entry of an HDF5 file is data held in the file itself: no soft or external links, no
+    dataset stored in outside files (external storage) or assembled from them (virtual datasets)."""
+    h5py = _h5py()
+    for key in group:
+        path = f"{where}/{key}"
+        link = group.get(key, getlink=True)
+        if not isinstance(link, h5py.HardLink):
+            raise LoadError(f"{path} is a link to elsewhere ({type(link).__name__}); refused.")
+        item = group[key]
+        if isinstance(item, h5py.Group):
+            check_tree(item, path)
+        elif isinstance(item, h5py.Dataset):
+            if item.external:
+                raise LoadError(f"{path} keeps its data in outside files {[e[0] for e in item.external]}; refused.")
+            if item.is_virtual:
+                raise LoadError(f"{path} is a virtual dataset assembled from other files; refused.")
+        else:
+            raise LoadError(f"{path} is a {type(item).__name__}, not a group or dataset; refused.")
+
+
 def read_weights(model: Any, source: Any, load_optimizer: bool = True) -> None:
     """Set the model's weights (and optimizer state) from a Keras weights file; all checked first."""
     h5py = _h5py()
     with h5py.File(source, "r") as f:
+        check_tree(f)
         if "layers" not in f:
             raise LoadError("The weights file has no 'layers' group: not a Keras 3 weights file.")
         weights = []
@@ -175,11 +197,18 @@ def atomic_file(path: str | os.PathLike):
             yield handle
             handle.flush()
             os.fsync(handle.fileno())
+        os.chmod(temp, 0o666 & ~_umask())  # as a plain open() would have made it (mkstemp makes 0600)
         os.replace(temp, path)
     except BaseException:
         with contextlib.suppress(OSError):
             os.remove(temp)
         raise
+
+
+def _umask() -> int:
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
 
 
 def _save_target(model: Any, filepath: str | os.PathLike, ending: str, overwrite: bool) -> str:

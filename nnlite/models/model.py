@@ -429,6 +429,7 @@ class Model(Layer):
                     val_logs = self._run_epoch(*val, validation_batch_size or batch_size, None, train=False)
                     logs = _sorted({**logs, **{f"val_{k}": v for k, v in val_logs.items()}})
                 cb.on_epoch_end(epoch, logs)
+                interrupt.check(f"at the end of epoch {epoch + 1}")
                 if self.stop_training:
                     break
             self.optimizer.finalize_variable_values(self.trainable_weights)

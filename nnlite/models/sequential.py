@@ -119,6 +119,8 @@ class Sequential(Model):
         a = x
         last = len(self._layers) - 1
         for i, layer in enumerate(self._layers):
+            if a.dtype != layer.dtype and a.dtype.kind == "f":  # Keras casts each layer's input to its dtype
+                a = a.astype(layer.dtype)
             if i == last and stop_at_z:
                 a, saved = layer.forward_z(a, ctx)
                 tape.from_z = True
