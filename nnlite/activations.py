@@ -162,9 +162,13 @@ class Exponential(Activation):
 
 @ACTIVATIONS.register()
 class ReLU(Activation):
-    """a = z if z > threshold else 0, clipped at max_value, minus negative_slope * max(threshold - z, 0).
+    """a = clip(z if z > threshold else 0, 0, max_value) - negative_slope * max(threshold - z, 0).
 
-    da/dz = 1 where threshold < z < max_value, negative_slope where z < threshold, else 0.
+    Keras's recipe, step by step, and TensorFlow's derivative of each step: the positive part
+    passes the gradient where z > threshold; the clip to [0, max_value] passes it on its
+    bounds too (TensorFlow's clip is inclusive), except that without a threshold and with
+    max_value 6 Keras uses relu6, whose derivative is 0 at 0 and at 6; the negative part adds
+    negative_slope where z < threshold. With only a slope it is TensorFlow's leaky relu.
     """
 
     name = "relu"
@@ -173,33 +177,44 @@ class ReLU(Activation):
                  threshold: float = 0.0) -> None:
         super().__init__(negative_slope=negative_slope, max_value=max_value, threshold=threshold)
 
-    def _slope(self) -> float:
-        """Keras hands the plain leaky case to TensorFlow's LeakyRelu op (float32 alpha)."""
-        plain_leaky = self.max_value is None and self.threshold == 0
-        return _float32_attribute(self.negative_slope) if plain_leaky else self.negative_slope
-
     def _plain(self) -> bool:
         return self.negative_slope == 0 and self.max_value is None and self.threshold == 0
+
+    def _leaky(self) -> bool:
+        return self.negative_slope != 0 and self.max_value is None and self.threshold == 0
+
+    def _positive(self, z):
+        """(positive part, its derivative) before the clip."""
+        if self.threshold != 0:
+            inside = z > self.threshold
+            return np.where(inside, z, 0).astype(z.dtype, copy=False), inside
+        if self.max_value == 6:  # relu6: the clip is part of the op, exclusive at both ends
+            return np.clip(z, 0, 6), (z > 0) & (z < 6)
+        return np.maximum(z, 0), z > 0
 
     def forward(self, z):
         if self._plain():
             return np.maximum(z, 0)  # max(z, 0), one pass
-        a = np.where(z > self.threshold, z, 0).astype(z.dtype, copy=False)
-        if self.max_value is not None:
-            a = np.minimum(a, self.max_value)
+        if self._leaky():  # TensorFlow's LeakyRelu op takes the slope as a float32 attribute
+            return np.where(z > 0, z, _float32_attribute(self.negative_slope) * z)
+        a, _ = self._positive(z)
+        if self.max_value is not None and not (self.threshold == 0 and self.max_value == 6):
+            a = np.clip(a, 0, self.max_value)
         if self.negative_slope != 0:
-            a = a - self._slope() * np.maximum(self.threshold - z, 0)
+            a = a - self.negative_slope * np.maximum(self.threshold - z, 0)
         return a
 
     def backward(self, z, a, grad_a):
         if self._plain():
             return grad_a * (z > 0)
-        slope = z > self.threshold
-        if self.max_value is not None:
-            slope = slope & (z < self.max_value)
+        if self._leaky():
+            return grad_a * np.where(z > 0, 1, _float32_attribute(self.negative_slope)).astype(z.dtype)
+        positive, slope = self._positive(z)
+        if self.max_value is not None and not (self.threshold == 0 and self.max_value == 6):
+            slope = slope & (positive >= 0) & (positive <= self.max_value)
         slope = slope.astype(z.dtype)
         if self.negative_slope != 0:
-            slope += self._slope() * (z < self.threshold).astype(z.dtype)
+            slope += self.negative_slope * (z < self.threshold).astype(z.dtype)
         return grad_a * slope
 
 
@@ -234,7 +249,10 @@ class ReLU6(Activation):
 
 @ACTIVATIONS.register()
 class ELU(Activation):
-    """a = z if z > 0 else alpha (e^z - 1);  da/dz = 1 or a + alpha."""
+    """a = z if z > 0 else alpha (e^z - 1);  da/dz = 1 or a + alpha.
+
+    e^z - 1 is computed as TensorFlow's kernel computes it (exp, then minus one), not with expm1.
+    """
 
     name = "elu"
 
@@ -242,7 +260,7 @@ class ELU(Activation):
         super().__init__(alpha=alpha)
 
     def forward(self, z):
-        return np.where(z > 0, z, self.alpha * np.expm1(np.minimum(z, 0)))
+        return np.where(z > 0, z, self.alpha * (np.exp(np.minimum(z, 0)) - 1))
 
     def backward(self, z, a, grad_a):
         return grad_a * np.where(z > 0, 1, a + self.alpha)
@@ -250,20 +268,29 @@ class ELU(Activation):
 
 @ACTIVATIONS.register()
 class SELU(Activation):
-    """a = scale * (z if z > 0 else alpha (e^z - 1)), with Klambauer et al.'s alpha and scale."""
+    """a = scale * (z if z > 0 else alpha (e^z - 1)), with Klambauer et al.'s alpha and scale.
+
+    da/dz = scale where a >= 0, else a + scale * alpha. As in TensorFlow's kernel, e^z - 1 is
+    computed as exp then minus one, and the branch is chosen by the sign of a (so a tiny negative
+    z whose e^z rounds to 1 counts as z = 0).
+    """
 
     name = "selu"
 
     def forward(self, z):
-        return SELU_SCALE * np.where(z > 0, z, SELU_ALPHA * np.expm1(np.minimum(z, 0)))
+        return np.where(z > 0, SELU_SCALE * z, SELU_SCALE * SELU_ALPHA * (np.exp(np.minimum(z, 0)) - 1))
 
     def backward(self, z, a, grad_a):
-        return grad_a * np.where(z > 0, SELU_SCALE, a + SELU_SCALE * SELU_ALPHA)
+        return grad_a * np.where(a < 0, a + SELU_SCALE * SELU_ALPHA, SELU_SCALE)
 
 
 @ACTIVATIONS.register()
 class CELU(Activation):
-    """a = max(z, 0) + alpha (e^(min(z, 0) / alpha) - 1);  da/dz = 1 or e^(z / alpha)."""
+    """a = max(z, 0) + alpha (e^(min(z, 0) / alpha) - 1);  da/dz = [z >= 0] + e^(min(z, 0) / alpha) [z <= 0].
+
+    At z = 0 both max and min pass the gradient (TensorFlow's choice at a tie), so Keras's celu
+    has slope 2 there; nnlite follows.
+    """
 
     name = "celu"
 
@@ -274,7 +301,7 @@ class CELU(Activation):
         return np.maximum(z, 0) + self.alpha * np.expm1(np.minimum(z, 0) / self.alpha)
 
     def backward(self, z, a, grad_a):
-        return grad_a * np.where(z > 0, 1, np.exp(np.minimum(z, 0) / self.alpha))
+        return grad_a * ((z >= 0) + np.exp(np.minimum(z, 0) / self.alpha) * (z <= 0))
 
 
 @ACTIVATIONS.register()
@@ -387,7 +414,7 @@ class HardSiLU(Activation):
 
 @ACTIVATIONS.register()
 class HardTanh(Activation):
-    """a = clip(z, -1, 1);  da/dz = 1 on (-1, 1), else 0."""
+    """a = clip(z, -1, 1);  da/dz = 1 on [-1, 1] (TensorFlow's clip passes it on the bounds), else 0."""
 
     name = "hard_tanh"
 
@@ -395,7 +422,7 @@ class HardTanh(Activation):
         return np.clip(z, -1, 1)
 
     def backward(self, z, a, grad_a):
-        return grad_a * (np.abs(z) < 1)
+        return grad_a * (np.abs(z) <= 1)
 
 
 @ACTIVATIONS.register()

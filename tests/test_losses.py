@@ -198,3 +198,29 @@ def test_unnormalised_labels_follow_tensorflows_logits_gradient(keras, tf, float
     mine_value, mine_grad = losses.CategoricalCrossentropy(from_logits=True).value_and_grad(y, z)
     assert_close(mine_value, value.numpy(), RTOL["float64"])
     assert_close(mine_grad, tape.gradient(value, z_var).numpy(), RTOL["float64"])
+
+
+@pytest.mark.parametrize("shape", ["per-sample", "per-element", "scalar"])
+def test_a_loss_function_of_any_shape_trains_as_in_keras(keras, float64, rng, shape):
+    """Keras reduces whatever a loss function returns; the gradient is that of the reduced loss."""
+    def squared(y_true, y_pred, np_like):
+        error = np_like.square(y_true - y_pred)
+        if shape == "per-sample":
+            return np_like.mean(error, axis=-1)
+        return error if shape == "per-element" else np_like.mean(error)
+
+    from nnlite.optimizers import SGD
+
+    from .helpers import dense_model, keras_twin
+
+    model = dense_model([3, 4, 2], ["tanh", None])
+    twin = keras_twin(keras, model)
+    model.compile(optimizer=SGD(0.1), loss=lambda y, p: squared(y, p, np))
+    twin.compile(optimizer=keras.optimizers.SGD(0.1), loss=lambda y, p: squared(y, p, keras.ops))
+    x, y = rng.normal(size=(8, 3)), rng.normal(size=(8, 2))
+    sw = None if shape == "per-element" else rng.uniform(0.5, 2, 8)  # Keras refuses (n, k) values * (n,) weights
+    h1 = model.fit(x, y, sample_weight=sw, batch_size=4, epochs=2, shuffle=False, verbose=0)
+    h2 = twin.fit(x, y, sample_weight=sw, batch_size=4, epochs=2, shuffle=False, verbose=0)
+    np.testing.assert_allclose(h1.history["loss"], h2.history["loss"], rtol=1e-7)
+    for a, b in zip(model.get_weights(), twin.get_weights()):
+        np.testing.assert_allclose(a, b, rtol=1e-7, atol=1e-9)  # finite differences: ~1e-9 relative

@@ -14,7 +14,8 @@ def hinge_labels(y: np.ndarray) -> np.ndarray:
 
 @LOSSES.register("hinge")
 class Hinge(Loss):
-    """v = mean(max(1 - y p, 0)) with y in {-1, 1};  dv/dp = -y [1 - y p > 0] / k."""
+    """v = mean(max(1 - y p, 0)) with y in {-1, 1};  dv/dp = -y [1 - y p >= 0] / k (on the margin too, as
+    TensorFlow's maximum passes a tie's gradient to its first argument)."""
 
     def __init__(self, reduction="sum_over_batch_size", name="hinge", dtype=None):
         super().__init__(name, reduction, dtype)
@@ -27,7 +28,7 @@ class Hinge(Loss):
         return np.mean(np.maximum(1 - y * p, 0), axis=-1)
 
     def grad(self, y, p):
-        return -y * (1 - y * p > 0) / p.shape[-1]
+        return -y * (1 - y * p >= 0) / p.shape[-1]
 
 
 @LOSSES.register("squared_hinge")
@@ -52,7 +53,8 @@ class SquaredHinge(Loss):
 class CategoricalHinge(Loss):
     """v = max(neg - pos + 1, 0), pos = sum(y p), neg = max((1 - y) p).
 
-    Where active: dv/dp = (1 - y) onehot(argmax (1 - y) p) - y.
+    Where active (neg - pos + 1 >= 0): dv/dp = (1 - y) m - y, with m the indicator of the largest
+    (1 - y) p shared equally among ties (TensorFlow's gradient of reduce_max).
     """
 
     def __init__(self, reduction="sum_over_batch_size", name="categorical_hinge", dtype=None):
@@ -65,6 +67,7 @@ class CategoricalHinge(Loss):
 
     def grad(self, y, p):
         negatives = (1 - y) * p
-        top = np.argmax(negatives, axis=-1)[..., None] == np.arange(p.shape[-1])
-        active = (self.call(y, p) > 0)[..., None]
-        return ((1 - y) * top - y) * active
+        top = negatives == negatives.max(axis=-1, keepdims=True)
+        share = top / top.sum(axis=-1, keepdims=True).astype(p.dtype)  # (batch, k), in p's dtype
+        active = (negatives.max(axis=-1) - np.sum(y * p, axis=-1) + 1 >= 0)[..., None]
+        return ((1 - y) * share - y) * active

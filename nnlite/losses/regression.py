@@ -117,7 +117,8 @@ class LogCosh(Loss):
 class CosineSimilarity(Loss):
     """v = -sum(y_hat p_hat) with x_hat = x min(1 / ||x||, 1 / eps).
 
-    dv/dp = -(y_hat - p_hat (p_hat . y_hat)) / ||p||.
+    dv/dp = -(y_hat - p_hat (p_hat . y_hat)) / ||p||; where ||p|| < eps the factor 1 / eps is a
+    constant and dv/dp = -y_hat / eps.
     """
 
     def __init__(self, axis: int = -1, reduction="sum_over_batch_size", name="cosine_similarity", dtype=None):
@@ -137,9 +138,10 @@ class CosineSimilarity(Loss):
         with np.errstate(divide="ignore"):
             y_hat = self._unit(y, self.axis)[0]
             p_hat, inv_norm = self._unit(p, self.axis)
-        unclipped = inv_norm < 1 / config.epsilon()
-        along = np.sum(p_hat * y_hat, axis=self.axis, keepdims=True)
-        return -(y_hat - p_hat * along) * inv_norm * unclipped
+            raw = 1 / np.sqrt(np.sum(p * p, axis=self.axis, keepdims=True))
+        unclipped = raw <= 1 / config.epsilon()  # at a tie TensorFlow's minimum follows 1 / ||p||
+        along = np.sum(p_hat * y_hat, axis=self.axis, keepdims=True) * unclipped
+        return -(y_hat - p_hat * along) * inv_norm
 
     def get_config(self):  # Keras 3.15 leaves axis out of its config; nnlite keeps it (Keras reads it)
         return {**super().get_config(), "axis": self.axis}
