@@ -16,7 +16,12 @@ looks ``class_name`` up in the registry of the concept it expects, and nothing e
 
 from __future__ import annotations
 
+import inspect
+import math
+import numbers
 import re
+import types
+import typing
 from collections.abc import Callable
 from typing import Any, TypeVar
 
@@ -156,7 +161,44 @@ class Registry:
         config = entry.get("config", {})
         if not isinstance(config, dict):
             raise TypeError(f"The config of {self.kind} {class_name!r} must be a dict, got {type(config).__name__}.")
-        return self._classes[key].from_config(config)
+        cls = self._classes[key]
+        check_config_types(cls, config)
+        return cls.from_config(config)
+
+
+def _accepts(hint: Any, value: Any) -> bool:
+    """Whether a config value fits a constructor's type hint (numbers finite; a bool is not a number)."""
+    if hint is Any or hint is inspect.Parameter.empty or isinstance(hint, str):
+        return True
+    origin = typing.get_origin(hint)
+    if origin in (typing.Union, types.UnionType):
+        return any(_accepts(h, value) for h in typing.get_args(hint))
+    if hint is type(None) or hint is None:
+        return value is None
+    if hint is bool:
+        return isinstance(value, bool)
+    if hint is int:
+        return isinstance(value, numbers.Integral) and not isinstance(value, bool)
+    if hint is float:
+        return (isinstance(value, numbers.Real) and not isinstance(value, bool)
+                and math.isfinite(value))
+    if hint is str:
+        return isinstance(value, str)
+    return True  # containers, arrays, objects: their own constructors check them
+
+
+def check_config_types(cls: type, config: dict[str, Any]) -> None:
+    """Every config value against the type hint of the constructor argument it feeds; a wrong one
+    raises a TypeError naming the class and the key (before anything is built)."""
+    try:
+        hints = typing.get_type_hints(cls.__init__)
+    except Exception:  # hints that do not resolve: the constructor checks what it takes
+        return
+    for key, value in config.items():
+        hint = hints.get(key)
+        if hint is not None and not _accepts(hint, value):
+            raise TypeError(f"{cls.__name__} config key {key!r}: {value!r} is not a valid value "
+                            f"(expected {getattr(hint, '__name__', hint)}).")
 
 
 def registry_for(cls: type) -> Registry:

@@ -15,6 +15,7 @@ previous file whole. h5py is needed for both (``pip install "nnlite[keras-files]
 from __future__ import annotations
 
 import contextlib
+import copy
 import datetime
 import io
 import json
@@ -117,21 +118,31 @@ def write_weights(model: Any, target: Any) -> None:
         f.create_group("vars").attrs["name"] = model.name
 
 
-def _numeric_datasets(group: Any, where: str) -> list[np.ndarray]:
-    """The datasets "0", "1", ... of an HDF5 group, checked to be plain numeric arrays in this file."""
+def _numeric_datasets(group: Any, where: str, shapes: list[tuple[int, ...]],
+                      names: list[str] | None = None) -> list[np.ndarray]:
+    """The datasets "0", "1", ... of an HDF5 group, checked to be plain numeric arrays in this file of
+    the expected ``shapes`` before any data is read (a small file can declare a huge dataset)."""
     h5py = _h5py()
     keys = list(group.keys())
     if sorted(keys, key=lambda k: int(k) if k.isdigit() else -1) != [str(i) for i in range(len(keys))]:
         raise LoadError(f"{where} holds entries {keys}; expected datasets named 0, 1, 2, ...")
-    arrays = []
-    for key in map(str, range(len(keys))):
+    if len(keys) != len(shapes):
+        raise LoadError(f"{where} holds {len(keys)} arrays; {len(shapes)} are needed.")
+    datasets = []
+    for key, shape, name in zip(map(str, range(len(keys))), shapes, names or [""] * len(shapes)):
         link = group.get(key, getlink=True)
         if not isinstance(link, h5py.HardLink):
             raise LoadError(f"{where}/{key} is a link to elsewhere ({type(link).__name__}); refused.")
         item = group[key]
         if not isinstance(item, h5py.Dataset) or item.dtype.kind not in "biuf":
             raise LoadError(f"{where}/{key} is not a numeric array.")
-        arrays.append(np.asarray(item[()]))
+        if tuple(item.shape) != tuple(shape):
+            raise LoadError(f"{where}/{key} {name} needs shape {tuple(shape)}, the file has {tuple(item.shape)}.")
+        datasets.append(item)
+    arrays = [np.asarray(item[()]) for item in datasets]
+    for key, array in enumerate(arrays):
+        if array.dtype.kind == "f" and not np.all(np.isfinite(array)):
+            raise LoadError(f"{where}/{key} contains NaN or inf.")
     return arrays
 
 
@@ -168,18 +179,19 @@ def read_weights(model: Any, source: Any, load_optimizer: bool = True) -> None:
             where = f"{path}/vars"
             if layer.weights and where not in f:
                 raise LoadError(f"The weights file has no weights for layer {layer.name!r} ({where}).")
-            arrays = _numeric_datasets(f[where], where) if where in f else []
-            if len(arrays) != len(layer.weights):
-                raise LoadError(f"Layer {layer.name!r} needs {len(layer.weights)} arrays, the file has {len(arrays)}.")
-            for w, a in zip(layer.weights, arrays):
-                if a.shape != w.shape:
-                    raise LoadError(f"{where}: {w.name} needs shape {w.shape}, the file has {a.shape}.")
-                if not np.all(np.isfinite(a)):
-                    raise LoadError(f"{where}: {w.name} contains NaN or inf.")
-            weights.extend(arrays)
+            if where in f:
+                weights += _numeric_datasets(f[where], where, [w.shape for w in layer.weights],
+                                             [w.name for w in layer.weights])
         optimizer_state = None
         if load_optimizer and model.optimizer is not None and "optimizer/vars" in f:
-            optimizer_state = _numeric_datasets(f["optimizer/vars"], "optimizer/vars")
+            group = f["optimizer/vars"]
+            probe = copy.deepcopy(model.optimizer)  # the shapes it will have, without building the real one
+            counters = [v.shape for v in probe.variables]
+            if len(group) != len(counters):
+                if not probe.built:
+                    probe.build(model.trainable_weights)
+                counters = [v.shape for v in probe.variables]
+            optimizer_state = _numeric_datasets(group, "optimizer/vars", counters)
     model.set_weights(weights)
     if optimizer_state is not None:
         set_optimizer_arrays(model.optimizer, optimizer_state, model.trainable_weights)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import json
 import os
 import signal
 import warnings
@@ -205,8 +206,9 @@ def _mutate(data: bytes, edits, cut: int | None) -> bytes:
     return bytes(buf[:cut] if cut is not None else buf)
 
 
-FUZZ = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow,
-                                                                        HealthCheck.function_scoped_fixture])
+# NNLITE_FUZZ_EXAMPLES=3000 runs the fuzzers longer (150 cases each by default)
+FUZZ = settings(max_examples=int(os.environ.get("NNLITE_FUZZ_EXAMPLES", 150)), deadline=None,
+                suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
 
 
 @FUZZ
@@ -252,6 +254,89 @@ def test_fuzzed_configs_fail_cleanly(saved_files, spec):
         nnlite.saving.model_from_spec(spec)
     except LoadError as err:  # every failure is a LoadError that says what was wrong
         assert str(err)
+
+
+def _paths(node, prefix=()):
+    """Every place in a JSON tree: (path to it, value)."""
+    yield prefix, node
+    if isinstance(node, dict):
+        for key, value in node.items():
+            yield from _paths(value, prefix + (key,))
+    elif isinstance(node, list):
+        for i, value in enumerate(node):
+            yield from _paths(value, prefix + (i,))
+
+
+def _rezip(parts: dict, tmp_path_factory) -> str:
+    path = tmp_path_factory.mktemp("z") / "x.keras"
+    with zipfile.ZipFile(path, "w") as z:
+        for name, data in parts.items():
+            z.writestr(name, data)
+    return path
+
+
+def _keras_parts(saved_files) -> dict:
+    with zipfile.ZipFile(io.BytesIO(saved_files[0])) as z:
+        return {n: z.read(n) for n in z.namelist()}
+
+
+JSON_VALUES = st.recursive(
+    st.one_of(st.none(), st.booleans(), st.integers(-2**40, 2**40), st.floats(allow_nan=True, allow_infinity=True),
+              st.text(max_size=12), st.sampled_from(["Dense", "relu", "float64", "keras.layers", "sgd", "Lambda"])),
+    lambda inner: st.one_of(st.lists(inner, max_size=3), st.dictionaries(st.text(max_size=8), inner, max_size=3)),
+    max_leaves=6)
+
+
+@FUZZ
+@given(data=st.data())
+def test_fuzzed_config_inside_a_valid_file_loads_or_says_why(tmp_path_factory, saved_files, data):
+    """The zip and the weights are intact; one place of config.json is replaced or removed."""
+    parts = _keras_parts(saved_files)
+    spec = json.loads(parts["config.json"])
+    places = [p for p, _ in _paths(spec) if p]
+    path = data.draw(st.sampled_from(places))
+    parent = spec
+    for step in path[:-1]:
+        parent = parent[step]
+    if data.draw(st.booleans()) and isinstance(parent, dict):
+        del parent[path[-1]]
+    else:
+        parent[path[-1]] = data.draw(JSON_VALUES)
+    parts["config.json"] = json.dumps(spec).encode()
+    try:
+        model = nnlite.models.load_model(_rezip(parts, tmp_path_factory))
+    except LoadError as err:
+        assert str(err)
+        return
+    assert model.predict(np.ones((2,) + tuple(model.input_shape[1:])), verbose=0).shape[0] == 2
+
+
+@FUZZ
+@given(edits=st.lists(st.tuples(st.integers(0, 2**20), st.integers(0, 255)), min_size=1, max_size=8))
+def test_fuzzed_weights_inside_a_valid_file_load_or_say_why(tmp_path_factory, saved_files, edits):
+    parts = _keras_parts(saved_files)
+    parts["model.weights.h5"] = _mutate(parts["model.weights.h5"], edits, None)
+    try:
+        model = nnlite.models.load_model(_rezip(parts, tmp_path_factory))
+    except LoadError as err:
+        assert str(err)
+        return
+    assert all(np.all(np.isfinite(w)) for w in model.get_weights())
+
+
+def test_a_small_file_declaring_a_huge_array_is_refused_before_reading(tmp_path, saved_files):
+    import h5py
+
+    model = saved_files[2]
+    path = tmp_path / "bomb.weights.h5"
+    path.write_bytes(saved_files[1])
+    with h5py.File(path, "a") as f:
+        del f["layers/dense/vars/0"]
+        f.create_dataset("layers/dense/vars/0", shape=(200_000, 200_000), dtype="f8", chunks=(1000, 1000),
+                         compression="gzip", fillvalue=1.0)  # 320 GB when read; a few kB on disk
+    assert path.stat().st_size < 100_000
+    with pytest.raises(LoadError, match=r"needs shape \(3, 4\), the file has \(200000, 200000\)"):
+        model.load_weights(path)
 
 
 def test_zip_bomb_sized_member_is_refused(tmp_path, saved_files):
