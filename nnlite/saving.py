@@ -88,9 +88,14 @@ def _assign(variable: Any, array: np.ndarray) -> None:
 # -- the weights file ------------------------------------------------------------------------
 def layer_paths(model: Any) -> list[str]:
     """Keras addresses a layer's weights by its class, not its name: dense, dense_1, dropout, ..."""
+    return paths_of(model.layers)
+
+
+def paths_of(model_layers: list[Any]) -> list[str]:
+    """layers/<class in snake case>[_n] for each layer, numbered per class in order."""
     used: dict[str, int] = {}
     paths = []
-    for layer in model.layers:
+    for layer in model_layers:
         base = snake_case(type(layer).__name__)
         if base in used:
             used[base] += 1
@@ -304,11 +309,44 @@ def model_from_spec(spec: Any, compile: bool = True) -> Any:
     return model
 
 
+def check_sizes(spec: Any, source: Any) -> None:
+    """Before anything is built: the weight shapes a Sequential config asks for against those the
+    weights file holds (so a small file cannot make nnlite allocate and initialise huge layers)."""
+    config = spec.get("config") if isinstance(spec, dict) else None
+    entries = config.get("layers") if isinstance(config, dict) else None
+    if not isinstance(entries, list):
+        return
+    try:
+        parts = [layers.deserialize(entry) for entry in entries]  # configs only: nothing is built
+    except (ValueError, TypeError, KeyError, AttributeError, IndexError, RecursionError) as err:
+        raise LoadError(f"config.json: {err}") from None
+    inputs = [layer for layer in parts if isinstance(layer, layers.InputLayer)]
+    body = [layer for layer in parts if not isinstance(layer, layers.InputLayer)]
+    shape = inputs[0].shape if inputs else config.get("build_input_shape")
+    if not isinstance(shape, (list, tuple)) or not shape:
+        return
+    shape = tuple(shape)
+    h5py = _h5py()
+    with h5py.File(source, "r") as f:
+        check_tree(f)
+        for layer, path in zip(body, paths_of(body)):
+            expected = layer.weight_shapes(shape)
+            if expected is not None:
+                group = f.get(f"{path}/vars")
+                stored = [tuple(group[str(i)].shape) for i in range(len(group))] if group is not None else []
+                if [tuple(e) for e in expected] != stored:
+                    raise LoadError(f"layer {layer.name!r} ({type(layer).__name__}) needs weights of shapes "
+                                    f"{[tuple(e) for e in expected]}, the file holds {stored}; refused before "
+                                    "building it.")
+            shape = tuple(layer.compute_output_shape(shape))
+
+
 def _build_loaded(raw_config: bytes, raw_weights: bytes, compile: bool) -> Any:
     try:
         spec = json.loads(raw_config.decode("utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError) as err:
         raise LoadError(f"config.json is not valid JSON ({err}).") from None
+    check_sizes(spec, io.BytesIO(raw_weights))
     model = model_from_spec(spec, compile=compile)
     read_weights(model, io.BytesIO(raw_weights), load_optimizer=compile)
     return model

@@ -182,3 +182,25 @@ def test_object_arrays_of_numbers_are_cast_and_others_named():
     with pytest.raises(TypeError, match="column 'c' holds non-numbers"):
         model.predict(frame, verbose=0)
     assert model.predict(frame[["a", "b"]].assign(d=1), verbose=0).shape == (2, 1)
+
+
+def test_a_small_file_declaring_huge_layers_is_refused_before_building(tmp_path):
+    """Dense(12000) on 12000 inputs in a 11 kB file: refused from the shapes, nothing allocated."""
+    import json
+    import time
+
+    pytest.importorskip("h5py")
+    _small().save(tmp_path / "m.keras")
+    with zipfile.ZipFile(tmp_path / "m.keras") as z:
+        parts = {n: z.read(n) for n in z.namelist()}
+    spec = json.loads(parts["config.json"])
+    spec["config"]["layers"][0]["config"]["batch_shape"] = [None, 12000]
+    spec["config"]["layers"][1]["config"].update(units=12000, dtype="float64")
+    parts["config.json"] = json.dumps(spec).encode()
+    with zipfile.ZipFile(tmp_path / "bomb.keras", "w") as z:
+        for name, data in parts.items():
+            z.writestr(name, data)
+    start = time.perf_counter()
+    with pytest.raises(LoadError, match=r"needs weights of shapes \[\(12000, 12000\), \(12000,\)\].*refused before"):
+        nnlite.models.load_model(tmp_path / "bomb.keras")
+    assert time.perf_counter() - start < 1.0  # building and initialising the layer took 8 s

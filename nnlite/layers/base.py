@@ -155,6 +155,12 @@ class Layer:
     def compute_output_shape(self, input_shape: Shape) -> Shape:
         return tuple(input_shape)
 
+    def weight_shapes(self, input_shape: Shape) -> list[tuple[int, ...]] | None:
+        """The shapes of the weights ``build(input_shape)`` would create, without creating them (the
+        loader compares them with a file before building): none for a layer that builds nothing,
+        None (unknown) for one that does not say."""
+        return [] if type(self).build is Layer.build else None
+
     def get_build_config(self) -> dict[str, Any] | None:
         return {"input_shape": list(self.input_shape)} if self.input_shape is not None else None
 

@@ -64,6 +64,9 @@ class Dense(Layer):
     def compute_output_shape(self, input_shape):
         return tuple(input_shape[:-1]) + (self.units,)
 
+    def weight_shapes(self, input_shape):
+        return [(input_shape[-1], self.units)] + ([(self.units,)] if self.use_bias else [])
+
     def affine(self, x: np.ndarray) -> np.ndarray:
         """z = x @ kernel + bias."""
         z = x @ self.kernel.value  # (batch, units)
