@@ -373,7 +373,7 @@ class Model(Layer):
             if call_end:
                 tracker.total.value[...], tracker.count.value[...] = loss_total, seen
                 getattr(hooks, end_hook)(step, self.get_metrics_result())
-            if interrupt is not None:
+            if interrupt is not None and interrupt.requested:
                 interrupt.check(f"after batch {step + 1}")
             if train and self._diverged:
                 break

@@ -250,7 +250,7 @@ class Optimizer:
             raise ValueError(f"Got {len(grads)} gradients for {len(trainable_variables)} variables.")
         elif not self.built:
             self.build(trainable_variables)
-        work = []  # (g, v, v's slots) for each variable with a gradient, all checked before any change
+        kept, variables, states = [], [], []  # each variable with a gradient, and its slots, all checked first
         index = self._index
         for g, v in zip(grads, trainable_variables):
             if v not in index:
@@ -263,9 +263,11 @@ class Optimizer:
                 g = np.asarray(g)
             if g.shape != v.value.shape:
                 raise ValueError(f"The gradient for {v.path} has shape {g.shape}, the variable {v.shape}.")
-            work.append((g, v, self._state[index[v]]))
-        if work:
-            self._step(work)
+            kept.append(g)
+            variables.append(v)
+            states.append(self._state[index[v]])
+        if kept:
+            self._step(kept, variables, states)
         self._iterations.value[()] += 1  # (indexing the 0-d array: ten times faster than +=)
 
     def stepper(self, variables: Sequence[Variable]) -> Callable[[list[np.ndarray]], None]:
@@ -282,44 +284,43 @@ class Optimizer:
         states = [self._state[self._index[v]] for v in variables]
 
         def step(grads: list[np.ndarray]) -> None:
-            self._step(list(zip(grads, variables, states)))
+            self._step(grads, variables, states)
             self._iterations.value[()] += 1
 
         return step
 
-    def _step(self, work: list[tuple[np.ndarray, Variable, dict[str, np.ndarray]]]) -> None:
-        """Steps 1-5 of the module docstring for (g, v, v's slots) triples."""
+    def _step(self, grads: list[np.ndarray], variables: list[Variable], states: list[dict[str, np.ndarray]]) -> None:
+        """Steps 1-5 of the module docstring for the gradients of ``variables`` (``states``: their slots)."""
         if self.loss_scale_factor is not None or self.gradient_accumulation_steps or self.clipnorm \
                 or self.global_clipnorm or self.clipvalue:
-            work = self._preprocessed(work)
-            if work is None:  # accumulating: no update this time
+            grads = self._preprocessed(grads, states)
+            if grads is None:  # accumulating: no update this time
                 return
         lr = self._learning_rate  # the variable's value, or the schedule at iterations
         lr = float(lr.value) if type(lr) is Variable else float(lr(int(self.iterations)))
         self.t = int(self.iterations) + 1 if self.gradient_accumulation_steps else int(self._iterations.value) + 1
         if self.weight_decay:
             wd = as_cast_constant(self.weight_decay)
-            for _, v, _ in work:
+            for v in variables:
                 if self._decays(v):
                     v.value -= v.value * wd * lr
         self.before_updates()
-        for g, v, state in work:
+        for g, v, state in zip(grads, variables, states):
             w = v.value
             self.update(w, g if g.dtype == w.dtype else g.astype(w.dtype), w.dtype.type(lr), state)
         if self.use_ema:
-            self._average([v for _, v, _ in work])
-        for _, v, _ in work:
+            self._average(variables)
+        for v in variables:
             if v.constraint is not None:
                 v.assign(v.constraint(v.value))
 
-    def _preprocessed(self, work: list[tuple]) -> list[tuple] | None:
+    def _preprocessed(self, grads: list[np.ndarray], states: list[dict]) -> list[np.ndarray] | None:
         """Unscaled, accumulated (None until the step that applies the mean) and clipped gradients."""
-        grads = [g for g, _, _ in work]
         if self.loss_scale_factor is not None:
             grads = [g / self.loss_scale_factor for g in grads]
         if self.gradient_accumulation_steps:
             steps = self.gradient_accumulation_steps
-            accumulators = [state["gradient_accumulator"] for _, _, state in work]
+            accumulators = [state["gradient_accumulator"] for state in states]
             if (int(self._iterations.value) + 1) % steps:
                 for acc, g in zip(accumulators, grads):
                     acc += g
@@ -329,7 +330,7 @@ class Optimizer:
                 acc[...] = 0
         if self.clipnorm or self.global_clipnorm or self.clipvalue:
             grads = self.clip(grads)
-        return [(g, v, state) for g, (_, v, state) in zip(grads, work)]
+        return grads
 
     def _average(self, variables: list[Variable]) -> None:
         """average <- mu average + (1 - mu) w (mu = 0 on the first step); every ema_overwrite_frequency
