@@ -6,6 +6,7 @@ import io
 import re
 
 import numpy as np
+import pytest
 
 import nnlite
 from nnlite.callbacks import Callback, ProgbarLogger, format_logs
@@ -74,3 +75,94 @@ def test_callback_hooks_run_in_order_and_can_stop_training(rng):
                      callbacks=[Recorder()])
     assert events == ["train_begin", "epoch_begin 0", "batch 0", "batch 1", "epoch_end 0", "train_end"]
     assert h.epoch == [0]
+
+
+# -- Keras's callback API ---------------------------------------------------------------------------------
+def _fit_model(seed=0):
+    init = nnlite.initializers.GlorotUniform(seed=seed)
+    model = nnlite.Sequential([nnlite.Input((3,)), nnlite.layers.Dense(4, activation="tanh", kernel_initializer=init),
+                               nnlite.layers.Dense(1, kernel_initializer=init)])
+    model.compile(optimizer=nnlite.optimizers.Adam(0.01), loss="mse", metrics=["mae"])
+    return model
+
+
+def test_every_hook_gets_logs_and_test_and_predict_hooks_run(rng):
+    """LambdaCallback(on_train_begin=lambda logs: ...) as Keras calls it; validation runs the test hooks
+    (fit validates through evaluate), predict its own hooks with the outputs."""
+    seen = []
+    record = {hook: (lambda *args, hook=hook: seen.append((hook, args[-1])))
+              for hook in ("on_train_begin", "on_train_end", "on_epoch_begin", "on_epoch_end",
+                           "on_test_begin", "on_test_end", "on_predict_begin", "on_predict_end",
+                           "on_predict_batch_end")}
+    cb = nnlite.callbacks.LambdaCallback(**record)
+    model = _fit_model()
+    x, y = rng.normal(size=(10, 3)), rng.normal(size=10)
+    model.fit(x, y, epochs=2, batch_size=5, validation_split=0.2, verbose=0, callbacks=[cb])
+    assert all(isinstance(logs, dict) for _, logs in seen)
+    hooks = [h for h, _ in seen]
+    assert hooks == ["on_train_begin", "on_epoch_begin", "on_test_begin", "on_test_end", "on_epoch_end",
+                     "on_epoch_begin", "on_test_begin", "on_test_end", "on_epoch_end", "on_train_end"]
+    assert dict(seen)["on_test_end"].keys() == {"loss", "mae"}
+    seen.clear()
+    out = model.predict(x, batch_size=4, verbose=0, callbacks=[cb])
+    assert [h for h, _ in seen] == ["on_predict_begin"] + ["on_predict_batch_end"] * 3 + ["on_predict_end"]
+    assert np.array_equal(np.concatenate([logs["outputs"] for h, logs in seen if h == "on_predict_batch_end"]), out)
+
+
+def test_validation_freq_and_stopping_inside_an_epoch(rng):
+    model = _fit_model()
+    x, y = rng.normal(size=(12, 3)), rng.normal(size=12)
+    history = model.fit(x, y, epochs=4, batch_size=4, validation_split=0.25, validation_freq=2, verbose=0)
+    assert len(history.history["val_loss"]) == 2 and len(history.history["loss"]) == 4
+    history = model.fit(x, y, epochs=2, batch_size=4, validation_split=0.25, validation_freq=[2], verbose=0)
+    assert len(history.history["val_loss"]) == 1
+    steps = []
+
+    class StopAtSecondBatch(nnlite.callbacks.Callback):
+        def on_train_batch_end(self, batch, logs=None):
+            steps.append(batch)
+            if batch == 1:
+                self.model.stop_training = True
+
+    model.fit(x, y, epochs=3, batch_size=4, verbose=0, callbacks=[StopAtSecondBatch()])
+    assert steps == [0, 1]  # Keras leaves the epoch at once, and does not start another
+    with pytest.raises(ValueError, match="validation_freq"):
+        model.fit(x, y, validation_freq=0, verbose=0)
+
+
+def test_model_checkpoint_per_batches_with_templates_and_new_folders(tmp_path, rng):
+    pytest.importorskip("h5py")
+    model = _fit_model()
+    x, y = rng.normal(size=(12, 3)), rng.normal(size=12)
+    pattern = tmp_path / "deep" / "er" / "w-{epoch:02d}-{batch}-{loss:.3f}.weights.h5"
+    cb = nnlite.callbacks.ModelCheckpoint(str(pattern), save_weights_only=True, save_freq=2)
+    model.fit(x, y, epochs=2, batch_size=4, verbose=0, callbacks=[cb])  # 3 batches an epoch, every 2nd saved
+    names = sorted(p.name.rsplit("-", 1)[0] for p in (tmp_path / "deep" / "er").iterdir())
+    assert names == ["w-01-2", "w-02-1", "w-02-3"]
+    best = nnlite.callbacks.ModelCheckpoint(str(tmp_path / "best.keras"), monitor="val_nothing", save_best_only=True)
+    with pytest.warns(UserWarning, match="Can save best model only with val_nothing available"):
+        model.fit(x, y, epochs=1, verbose=0, callbacks=[best])
+    assert (tmp_path / "best.keras").exists()  # Keras saves when it cannot compare
+
+
+def test_backup_and_restore_resumes_where_training_stopped(tmp_path, rng):
+    pytest.importorskip("h5py")
+    x, y = rng.normal(size=(12, 3)), rng.normal(size=12)
+    straight = _fit_model()
+    straight.fit(x, y, epochs=4, batch_size=4, shuffle=False, verbose=0)
+
+    class Crash(nnlite.callbacks.Callback):
+        def on_epoch_end(self, epoch, logs=None):
+            if epoch == 1:
+                raise RuntimeError("the machine went away")
+
+    backup = nnlite.callbacks.BackupAndRestore(str(tmp_path / "backup"))
+    model = _fit_model()
+    with pytest.raises(RuntimeError, match="went away"):
+        model.fit(x, y, epochs=4, batch_size=4, shuffle=False, verbose=0, callbacks=[backup, Crash()])
+    resumed = _fit_model(seed=9)  # other starting weights: the backup must replace them
+    history = resumed.fit(x, y, epochs=4, batch_size=4, shuffle=False, verbose=0, callbacks=[backup])
+    assert history.epoch == [2, 3]
+    for a, b in zip(resumed.get_weights(), straight.get_weights()):
+        np.testing.assert_allclose(a, b, rtol=1e-6)
+    assert not (tmp_path / "backup").exists()  # removed after a normal end

@@ -231,5 +231,5 @@ def test_model_checkpoint(tmp_path, rng):
     reloaded = nnlite.models.load_model(tmp_path / "best.keras")
     assert reloaded.evaluate(x[21:], y[21:], verbose=0) == pytest.approx(history.history["val_loss"][best_epoch],
                                                                           rel=1e-5)
-    with pytest.raises(ValueError, match="must end in .weights.h5"):
+    with pytest.raises(ValueError, match="must end in `.weights.h5`"):
         nnlite.callbacks.ModelCheckpoint("x.keras", save_weights_only=True)

@@ -1,12 +1,13 @@
 """Callbacks for ``fit``, as ``keras.callbacks``."""
 
+from .backup import BackupAndRestore
 from .base import CALLBACKS, Callback, CallbackList, History
 from .monitors import EarlyStopping, ModelCheckpoint, ReduceLROnPlateau
 from .progress import ProgbarLogger, format_logs
 from .simple import CSVLogger, LambdaCallback, LearningRateScheduler, TerminateOnNaN
 
 __all__ = [
-    "CALLBACKS", "CSVLogger", "Callback", "CallbackList", "EarlyStopping", "History", "LambdaCallback",
-    "LearningRateScheduler", "ModelCheckpoint", "ProgbarLogger", "ReduceLROnPlateau", "TerminateOnNaN",
-    "format_logs",
+    "BackupAndRestore", "CALLBACKS", "CSVLogger", "Callback", "CallbackList", "EarlyStopping", "History",
+    "LambdaCallback", "LearningRateScheduler", "ModelCheckpoint", "ProgbarLogger", "ReduceLROnPlateau",
+    "TerminateOnNaN", "format_logs",
 ]

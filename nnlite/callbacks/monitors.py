@@ -7,6 +7,7 @@ better (mode "max", or "auto" for accuracies), as in Keras.
 
 from __future__ import annotations
 
+import os
 import warnings
 from typing import Any
 
@@ -175,40 +176,92 @@ class ReduceLROnPlateau(_Monitor):
 
 @CALLBACKS.register()
 class ModelCheckpoint(_Monitor):
-    """Save the model (or its weights) after each epoch; with ``save_best_only`` only on improvement.
+    """Save the model (or its weights) at the end of each epoch, or every ``save_freq`` batches.
 
-    ``filepath`` may hold format fields from the epoch and the logs, e.g.
-    "model-{epoch:02d}-{val_loss:.2f}.keras" (epoch counted from 1). A ``.keras`` path
-    saves the whole model, ``.weights.h5`` (or ``save_weights_only``) the weights.
+    ``filepath`` may hold format fields from the epoch, the batch and the logs, e.g.
+    "ckpt/model-{epoch:02d}-{val_loss:.2f}.keras" (epoch and batch counted from 1); missing
+    folders are created. With ``save_best_only`` only an improvement of ``monitor`` is saved;
+    when the monitor is not in the logs, Keras saves anyway (with a warning), and so does nnlite.
     """
 
     def __init__(self, filepath: str, monitor: str = "val_loss", verbose: int = 0, save_best_only: bool = False,
-                 save_weights_only: bool = False, mode: str = "auto", save_freq: str = "epoch",
+                 save_weights_only: bool = False, mode: str = "auto", save_freq: str | int = "epoch",
                  initial_value_threshold: float | None = None) -> None:
         super().__init__(monitor, mode, 0)
-        self.filepath = str(filepath)
-        if save_freq != "epoch":
-            raise ValueError(f"ModelCheckpoint supports save_freq='epoch' only, got {save_freq!r}.")
-        ending = ".weights.h5" if save_weights_only else ".keras"
-        if not self.filepath.endswith(ending):
-            raise ValueError(f"With save_weights_only={save_weights_only} the filepath must end in {ending}, "
-                             f"got {self.filepath!r}.")
+        self.filepath = os.fspath(filepath)
+        if save_freq != "epoch" and (isinstance(save_freq, bool) or not isinstance(save_freq, int)):
+            raise ValueError(f"Unrecognized save_freq: {save_freq}. Expected save_freq are 'epoch' or integer values")
+        if save_weights_only and not self.filepath.endswith(".weights.h5"):
+            raise ValueError("When using `save_weights_only=True` in `ModelCheckpoint`, the filepath provided must "
+                             f"end in `.weights.h5` (Keras weights format). Received: filepath={self.filepath}")
+        if not save_weights_only and not self.filepath.endswith(".keras"):
+            raise ValueError("The filepath provided must end in `.keras` (Keras model format; nnlite does not write "
+                             f"the legacy .h5 model format). Received: filepath={self.filepath}")
         self.verbose = verbose
         self.save_best_only = save_best_only
         self.save_weights_only = save_weights_only
+        self.save_freq = save_freq
         self.best = initial_value_threshold
+        self._batches_seen_since_last_saving = 0
+        self._last_batch_seen: int | None = None
+        self._current_epoch = 0
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self._current_epoch = epoch
+
+    def on_train_batch_end(self, batch, logs=None):
+        if self.save_freq == "epoch":
+            return
+        new_epoch = self._last_batch_seen is None or batch <= self._last_batch_seen
+        self._batches_seen_since_last_saving += batch + 1 if new_epoch else batch - self._last_batch_seen
+        self._last_batch_seen = batch
+        if self._batches_seen_since_last_saving >= self.save_freq:
+            self._batches_seen_since_last_saving = 0
+            self._save(self._current_epoch, batch, logs or {})
 
     def on_epoch_end(self, epoch, logs=None):
-        logs = logs or {}
-        path = self.filepath.format(epoch=epoch + 1, **logs)
-        if self.save_best_only:
-            current = self.current(logs)
-            if current is None or not self.is_improvement(current, self.best):
-                return
+        if self.save_freq == "epoch":
+            self._save(epoch, None, logs or {})
+
+    def _path(self, epoch: int, batch: int | None, logs: dict) -> str:
+        try:
+            if batch is None or "batch" in logs:
+                return self.filepath.format(epoch=epoch + 1, **logs)
+            return self.filepath.format(epoch=epoch + 1, batch=batch + 1, **logs)
+        except KeyError as err:
+            raise KeyError(f'Failed to format this callback filepath: "{self.filepath}". Reason: {err}') from None
+
+    def _should_save(self, epoch: int, logs: dict, path: str) -> bool:
+        if not self.save_best_only:
             if self.verbose > 0:
-                print(f"\nEpoch {epoch + 1}: {self.monitor} improved from {self.best} to {current}, saving to {path}")
+                print(f"\nEpoch {epoch + 1}: saving model to {path}")
+            return True
+        current = logs.get(self.monitor)
+        if current is None:
+            warnings.warn(f"Can save best model only with {self.monitor} available.", stacklevel=3)
+            return True
+        best = "None" if self.best is None else f"{self.best:.5f}"
+        if self.is_improvement(current, self.best):
+            if self.verbose > 0:
+                print(f"\nEpoch {epoch + 1}: {self.monitor} improved from {best} to {current:.5f}, saving model to "
+                      f"{path}")
             self.best = current
+            return True
+        if self.verbose > 0:
+            print(f"\nEpoch {epoch + 1}: {self.monitor} did not improve from {best}")
+        return False
+
+    def _save(self, epoch: int, batch: int | None, logs: dict) -> None:
+        path = self._path(epoch, batch, logs)
+        if not self._should_save(epoch, logs, path):
+            return
+        folder = os.path.dirname(path)
+        if folder:
+            os.makedirs(folder, exist_ok=True)
+        if os.path.isdir(path):
+            raise OSError(f"Please specify a non-directory filepath for ModelCheckpoint. Filepath used is an existing "
+                          f"directory: {path}")
         if self.save_weights_only:
-            self.model.save_weights(path)
+            self.model.save_weights(path, overwrite=True)
         else:
-            self.model.save(path)
+            self.model.save(path, overwrite=True)

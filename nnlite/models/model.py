@@ -37,6 +37,8 @@ class Model(Layer):
         self.compiled = False
         self.stop_training = False
         self.history: callbacks_module.History | None = None
+        self.stop_predicting = False
+        self.restored_epoch: int | None = None  # set by BackupAndRestore: the epoch fit resumes from
         self._loss_id: Any = None
         self._metric_ids: list[Any] = []
         self._weighted_metric_ids: list[Any] = []
@@ -375,7 +377,7 @@ class Model(Layer):
                 getattr(hooks, end_hook)(step, self.get_metrics_result())
             if interrupt is not None and interrupt.requested:
                 interrupt.check(f"after batch {step + 1}")
-            if train and self._diverged:
+            if train and (self._diverged or self.stop_training):  # a batch hook may stop training, as in Keras
                 break
         tracker.total.value[...], tracker.count.value[...] = loss_total, seen
         return self.get_metrics_result()
@@ -392,8 +394,13 @@ class Model(Layer):
         epochs = data.check_int(epochs, "epochs", 0)
         initial_epoch = data.check_int(initial_epoch, "initial_epoch", 0)
         verbose = _check_verbose(verbose)
-        if steps_per_epoch is not None or validation_steps is not None or validation_freq != 1:
-            raise ValueError("steps_per_epoch, validation_steps and validation_freq are not supported yet.")
+        if steps_per_epoch is not None or validation_steps is not None:
+            raise ValueError("steps_per_epoch and validation_steps apply to data given as a generator or dataset; "
+                             "nnlite takes arrays, which fit goes through once per epoch.")
+        if isinstance(validation_freq, bool) or not isinstance(validation_freq, (int, list)) or (
+                isinstance(validation_freq, int) and validation_freq < 1):
+            raise ValueError(f"Expected `validation_freq` to be a list or int. Received: validation_freq="
+                             f"{validation_freq!r} of the type {type(validation_freq)}.")
         if not self.compiled:
             raise RuntimeError("You must call `compile()` before using the model for training: "
                                "call compile(optimizer, loss).")
@@ -420,13 +427,18 @@ class Model(Layer):
         self.history = history
         with interrupts.deferred_interrupt() as interrupt:
             cb.on_train_begin({})
+            if self.restored_epoch is not None:  # a callback restored a backup (Keras: model._initial_epoch)
+                initial_epoch, self.restored_epoch = self.restored_epoch, None
             logs: dict[str, float] = {}
             for epoch in range(initial_epoch, epochs):
                 cb.on_epoch_begin(epoch, {})
                 order = rng.permutation(len(x)) if rng is not None else None
                 logs = self._run_epoch(x, y, sw, batch_size, order, train=True, callbacks=cb, interrupt=interrupt)
-                if val is not None:
-                    val_logs = self._run_epoch(*val, validation_batch_size or batch_size, None, train=False)
+                if val is not None and _should_validate(epoch, validation_freq):
+                    cb.on_test_begin({})  # Keras validates through evaluate(callbacks=...): the test hooks run
+                    val_logs = self._run_epoch(*val, validation_batch_size or batch_size, None, train=False,
+                                               callbacks=cb)
+                    cb.on_test_end(val_logs)
                     logs = _sorted({**logs, **{f"val_{k}": v for k, v in val_logs.items()}})
                 cb.on_epoch_end(epoch, logs)
                 interrupt.check(f"at the end of epoch {epoch + 1}")
@@ -457,12 +469,29 @@ class Model(Layer):
 
     def predict(self, x: Any, batch_size: int | None = None, verbose: int | str = "auto", steps: int | None = None,
                 callbacks: Sequence[callbacks_module.Callback] | None = None) -> np.ndarray:
-        """y_pred for every row of x, computed batch by batch (nothing on the model changes)."""
+        """y_pred for every row of x, computed batch by batch (nothing on the model changes).
+
+        Callbacks get Keras's predict hooks; ``on_predict_batch_end`` receives {"outputs": batch}.
+        """
         batch_size = data.check_int(32 if batch_size is None else batch_size, "batch_size", 1)
         _check_verbose(verbose)
         x = self._check_x(x)
         ctx = Context(training=False)
-        return np.concatenate([self._forward(x[rows], ctx).output for rows in data.batches(len(x), batch_size)])
+        if not callbacks:
+            return np.concatenate([self._forward(x[rows], ctx).output for rows in data.batches(len(x), batch_size)])
+        cb = callbacks_module.CallbackList(list(callbacks), self, {"verbose": 0, "steps": -(-len(x) // batch_size)})
+        self.stop_predicting = False
+        self.restored_epoch: int | None = None  # set by BackupAndRestore: the epoch fit resumes from
+        outputs = []
+        cb.on_predict_begin({})
+        for step, rows in enumerate(data.batches(len(x), batch_size)):
+            cb.on_predict_batch_begin(step, {})
+            outputs.append(self._forward(x[rows], ctx).output)
+            cb.on_predict_batch_end(step, {"outputs": outputs[-1]})
+            if self.stop_predicting:
+                break
+        cb.on_predict_end({})
+        return np.concatenate(outputs)
 
     def train_on_batch(self, x: Any, y: Any = None, sample_weight: Any = None, class_weight: Any = None,
                        return_dict: bool = False) -> Any:
@@ -523,6 +552,11 @@ class Model(Layer):
         from ..trace import trace
 
         return trace(self, x, y, sample_weight)
+
+
+def _should_validate(epoch: int, validation_freq: int | list[int]) -> bool:
+    """Keras's rule: every ``validation_freq``-th epoch (counted from 1), or the epochs listed."""
+    return (epoch + 1) % validation_freq == 0 if isinstance(validation_freq, int) else epoch + 1 in validation_freq
 
 
 def _sorted(logs: dict[str, float]) -> dict[str, float]:
