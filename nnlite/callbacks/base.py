@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
+
 from ..registry import Registry
 
 
@@ -65,7 +67,7 @@ class History(Callback):
     def on_epoch_end(self, epoch, logs=None):
         self.epoch.append(epoch)
         for key, value in (logs or {}).items():
-            self.history.setdefault(key, []).append(float(value))
+            self.history.setdefault(key, []).append(float(value) if np.ndim(value) == 0 else np.array(value))
 
     def plot(self, metrics: list[str] | None = None) -> Any:
         """Loss and metric curves, validation dashed (needs matplotlib); returns the Figure."""

@@ -6,6 +6,8 @@ import sys
 import time
 from typing import Any
 
+import numpy as np
+
 from .base import CALLBACKS, Callback
 
 
@@ -28,6 +30,9 @@ def format_logs(logs: dict[str, float]) -> str:
     """' - loss: 0.1234 - val_loss: 5.0000e-04' (%.4f, or %.4e below 1e-3)."""
     parts = []
     for key, value in logs.items():
+        if np.ndim(value):  # a metric at several thresholds
+            parts.append(f"{key}: {np.array2string(np.asarray(value), precision=4, separator=' ')}")
+            continue
         value = float(value)
         text = f"{value:.4e}" if 0 < abs(value) < 1e-3 else f"{value:.4f}"
         parts.append(f"{key}: {text}")

@@ -43,6 +43,15 @@ from .accuracy_metrics import (
     top_k_categorical_accuracy,
 )
 from .base import METRICS, CrossentropyMetric, Mean, MeanMetricWrapper, Metric, Sum, reduce_to_samplewise_values
+from .confusion_metrics import (
+    AUC,
+    FalseNegatives,
+    FalsePositives,
+    Precision,
+    Recall,
+    TrueNegatives,
+    TruePositives,
+)
 from .losses_as_metrics import (
     BinaryCrossentropy,
     CategoricalCrossentropy,
@@ -68,7 +77,8 @@ __all__ = [
     "SparseTopKCategoricalAccuracy", "MeanSquaredError", "MeanAbsoluteError", "MeanAbsolutePercentageError",
     "MeanSquaredLogarithmicError", "RootMeanSquaredError", "LogCoshError", "CosineSimilarity", "Poisson",
     "KLDivergence", "Hinge", "SquaredHinge", "CategoricalHinge", "BinaryCrossentropy", "CategoricalCrossentropy",
-    "SparseCategoricalCrossentropy",
+    "SparseCategoricalCrossentropy", "AUC", "Precision", "Recall", "TruePositives", "FalsePositives",
+    "TrueNegatives", "FalseNegatives",
     "accuracy", "binary_accuracy", "categorical_accuracy", "sparse_categorical_accuracy",
     "top_k_categorical_accuracy", "sparse_top_k_categorical_accuracy", "mean_squared_error", "mean_absolute_error",
     "mean_absolute_percentage_error", "mean_squared_logarithmic_error", "log_cosh", "cosine_similarity", "poisson",

@@ -178,7 +178,8 @@ class Model(Layer):
 
     def get_metrics_result(self) -> dict[str, float]:
         """The current result of every metric, by log name (Keras's order: sorted)."""
-        results = {"loss": float(self._loss_tracker.result()), **{n: float(m.result()) for n, m, _ in self._tracked}}
+        results = {"loss": float(self._loss_tracker.result()),
+                   **{n: _log_value(m.result()) for n, m, _ in self._tracked}}
         return dict(sorted(results.items()))
 
     def reset_metrics(self) -> None:
@@ -557,6 +558,11 @@ class Model(Layer):
 def _should_validate(epoch: int, validation_freq: int | list[int]) -> bool:
     """Keras's rule: every ``validation_freq``-th epoch (counted from 1), or the epochs listed."""
     return (epoch + 1) % validation_freq == 0 if isinstance(validation_freq, int) else epoch + 1 in validation_freq
+
+
+def _log_value(result: Any) -> Any:
+    """A metric's result in the logs: a float, or an array for a metric at several thresholds."""
+    return float(result) if np.ndim(result) == 0 else np.array(result)
 
 
 def _sorted(logs: dict[str, float]) -> dict[str, float]:

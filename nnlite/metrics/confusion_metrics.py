@@ -1,0 +1,257 @@
+"""Metrics from the confusion matrix at one or more thresholds: the four counts, precision, recall, AUC.
+
+A prediction is positive at threshold t when p > t; a label is positive when it is not 0. The counts
+are sums of sample weights over every entry (labels flattened), kept per threshold:
+    TP = sum s [y] [p > t],  FP = sum s [not y] [p > t],  TN = sum s [not y] [p <= t],  FN = sum s [y] [p <= t].
+With ``top_k`` only the k largest predictions of a row can be positive; with ``class_id`` only that
+column is counted.
+"""
+
+from __future__ import annotations
+
+import numbers
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+from .. import activations, config
+from ..losses.base import align
+from .base import METRICS, Metric
+
+NEG_INF = -1e10  # Keras's stand-in for "below every threshold" (top_k, the default threshold with top_k)
+
+
+def _thresholds(thresholds: Any, default: float) -> list[float]:
+    if thresholds is None:
+        return [default]
+    values = [thresholds] if isinstance(thresholds, numbers.Real) else list(thresholds)
+    for t in values:
+        if isinstance(t, bool) or not isinstance(t, numbers.Real) or not 0 <= t <= 1:
+            raise ValueError(f"Threshold values must be in [0, 1]. Received: {values}")
+    return [float(t) for t in values]
+
+
+def confusion_counts(y_true: Any, y_pred: Any, thresholds: np.ndarray, sample_weight: Any = None,
+                     top_k: int | None = None, class_id: int | None = None, evenly: bool = False,
+                     dtype: str = "float32") -> dict[str, np.ndarray]:
+    """TP, FP, TN, FN per threshold (see the module docstring), each of shape (len(thresholds),)."""
+    y_pred = np.asarray(y_pred, dtype=dtype)
+    y_true = np.asarray(y_true, dtype=dtype)
+    y_pred, y_true = align(y_pred, y_true)
+    if top_k is not None:
+        order = np.argsort(-y_pred, axis=-1, kind="stable")[..., :top_k]
+        keep = np.zeros(y_pred.shape, dtype=bool)
+        np.put_along_axis(keep, order, True, axis=-1)
+        y_pred = np.where(keep, y_pred, np.asarray(NEG_INF, dtype=dtype))
+    weights = np.ones(y_pred.shape, dtype=dtype)
+    if sample_weight is not None:
+        s = np.asarray(sample_weight, dtype=dtype)[..., None]
+        if s.ndim == y_true.ndim + 1 and s.shape[-1] == 1:
+            s = s[..., 0]
+        weights = np.broadcast_to(s, y_pred.shape)
+    if class_id is not None:
+        if y_pred.ndim == 1:
+            raise ValueError("When class_id is provided, y_pred must be a 2D array with shape (num_samples, "
+                             f"num_classes), found shape: {y_pred.shape}")
+        y_true, y_pred, weights = y_true[..., class_id], y_pred[..., class_id], weights[..., class_id]
+    positive = (y_true != 0).ravel()
+    p, w = y_pred.ravel(), weights.ravel()
+    if evenly:  # Keras's bucketing: p in ((b)/(n-1), (b+1)/(n-1)] counts for thresholds 0..b
+        n = len(thresholds)
+        bucket = np.maximum(np.ceil(np.clip(p, 0, 1) * (n - 1)) - 1, 0).astype(np.int64)
+        tp = np.bincount(bucket, weights=w * positive, minlength=n)[::-1].cumsum()[::-1]
+        fp = np.bincount(bucket, weights=w * ~positive, minlength=n)[::-1].cumsum()[::-1]
+    else:
+        above = p[None, :] > np.asarray(thresholds, dtype=dtype)[:, None]  # (thresholds, entries)
+        tp = (above * (w * positive)).sum(axis=1)
+        fp = (above * (w * ~positive)).sum(axis=1)
+    total_pos, total_neg = np.sum(w * positive), np.sum(w * ~positive)
+    return {"true_positives": tp, "false_positives": fp, "true_negatives": total_neg - fp,
+            "false_negatives": total_pos - tp}
+
+
+class _ConfusionMetric(Metric):
+    """Accumulates confusion counts per threshold in float variables of the metric's dtype."""
+
+    counts: tuple[str, ...] = ()
+
+    def __init__(self, thresholds: Any = None, name: str | None = None, dtype: str | None = None,
+                 top_k: int | None = None, class_id: int | None = None, default: float = 0.5) -> None:
+        super().__init__(dtype=dtype, name=name)
+        self.init_thresholds = thresholds
+        self.top_k, self.class_id = top_k, class_id
+        self.thresholds = _thresholds(thresholds, default if top_k is None else NEG_INF)
+        for count in self.counts:
+            setattr(self, count, self.add_variable((len(self.thresholds),), name=count))
+
+    def update_state(self, y_true: Any, y_pred: Any, sample_weight: Any = None) -> None:
+        counts = confusion_counts(y_true, y_pred, np.array(self.thresholds), sample_weight, self.top_k,
+                                  self.class_id, dtype=self.dtype)
+        for count in self.counts:
+            getattr(self, count).value[...] += counts[count]
+
+    def _one(self, values: np.ndarray) -> Any:
+        return values[0] if len(self.thresholds) == 1 else values
+
+    def get_config(self):
+        return {**super().get_config(), "thresholds": self.init_thresholds, "top_k": self.top_k,
+                "class_id": self.class_id}
+
+
+class _Count(_ConfusionMetric):
+    """One of the four counts, per threshold (a number with one threshold)."""
+
+    def __init__(self, thresholds: Any = None, name: str | None = None, dtype: str | None = None) -> None:
+        super().__init__(thresholds, name, dtype)
+
+    def result(self):
+        return self._one(getattr(self, self.counts[0]).value.copy())
+
+    def get_config(self):
+        return {**Metric.get_config(self), "thresholds": self.init_thresholds}
+
+
+@METRICS.register("true_positives")
+class TruePositives(_Count):
+    """TP: the weights of positive labels predicted positive."""
+
+    counts = ("true_positives",)
+
+
+@METRICS.register("false_positives")
+class FalsePositives(_Count):
+    """FP: the weights of negative labels predicted positive."""
+
+    counts = ("false_positives",)
+
+
+@METRICS.register("true_negatives")
+class TrueNegatives(_Count):
+    """TN: the weights of negative labels predicted negative."""
+
+    counts = ("true_negatives",)
+
+
+@METRICS.register("false_negatives")
+class FalseNegatives(_Count):
+    """FN: the weights of positive labels predicted negative."""
+
+    counts = ("false_negatives",)
+
+
+def _divide(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """a / b, 0 where b is 0 (Keras's divide_no_nan)."""
+    return np.divide(a, b, out=np.zeros_like(a), where=b != 0)
+
+
+@METRICS.register("precision")
+class Precision(_ConfusionMetric):
+    """TP / (TP + FP) at each threshold."""
+
+    direction = "up"
+    counts = ("true_positives", "false_positives")
+
+    def __init__(self, thresholds: Any = None, top_k: int | None = None, class_id: int | None = None,
+                 name: str | None = None, dtype: str | None = None) -> None:
+        super().__init__(thresholds, name, dtype, top_k, class_id)
+
+    def result(self):
+        tp, fp = self.true_positives.value, self.false_positives.value
+        return self._one(_divide(tp, tp + fp))
+
+
+@METRICS.register("recall")
+class Recall(_ConfusionMetric):
+    """TP / (TP + FN) at each threshold."""
+
+    direction = "up"
+    counts = ("true_positives", "false_negatives")
+
+    def __init__(self, thresholds: Any = None, top_k: int | None = None, class_id: int | None = None,
+                 name: str | None = None, dtype: str | None = None) -> None:
+        super().__init__(thresholds, name, dtype, top_k, class_id)
+
+    def result(self):
+        tp, fn = self.true_positives.value, self.false_negatives.value
+        return self._one(_divide(tp, tp + fn))
+
+
+@METRICS.register("auc")
+class AUC(Metric):
+    """Area under the ROC curve (false positive rate, recall) or the PR curve (recall, precision),
+    summed over ``num_thresholds`` thresholds by the trapezoid rule ("interpolation"; for PR, Davis &
+    Goadrich's interpolation of precision), or the lower ("minoring") or upper ("majoring") sums."""
+
+    direction = "up"
+
+    def __init__(self, num_thresholds: int = 200, curve: str = "ROC", summation_method: str = "interpolation",
+                 name: str | None = None, dtype: str | None = None, thresholds: Sequence[float] | None = None,
+                 multi_label: bool = False, num_labels: int | None = None, label_weights: Any = None,
+                 from_logits: bool = False) -> None:
+        if str(curve).upper() not in ("ROC", "PR"):
+            raise ValueError(f'Invalid AUC curve value: "{curve}". Expected values are ["PR", "ROC"]')
+        if str(summation_method).lower() not in ("interpolation", "minoring", "majoring"):
+            raise ValueError(f'Invalid AUC summation method value: "{summation_method}". Expected values are '
+                             '["interpolation", "majoring", "minoring"]')
+        if multi_label or label_weights is not None:
+            raise ValueError("nnlite's AUC flattens the labels; multi_label and label_weights are not supported.")
+        super().__init__(dtype=dtype, name=name)
+        self.curve, self.summation_method = str(curve).upper(), str(summation_method).lower()
+        self.multi_label, self.num_labels, self.label_weights = multi_label, num_labels, label_weights
+        self.from_logits = from_logits
+        self.init_thresholds = None if thresholds is None else sorted(_thresholds(thresholds, 0.5))
+        if self.init_thresholds is not None:
+            inner = self.init_thresholds
+            self.num_thresholds = len(inner) + 2
+            steps = np.diff([0.0] + inner + [1.0])
+            self._evenly = bool(np.allclose(steps, steps[0])) if len(steps) else True
+        else:
+            if isinstance(num_thresholds, bool) or not isinstance(num_thresholds, int) or num_thresholds <= 1:
+                raise ValueError(f"Argument `num_thresholds` must be an integer > 1. "
+                                 f"Received: num_thresholds={num_thresholds}")
+            self.num_thresholds = num_thresholds
+            inner = [(i + 1) * 1.0 / (num_thresholds - 1) for i in range(num_thresholds - 2)]
+            self._evenly = True
+        eps = config.epsilon()
+        self.thresholds = np.array([0.0 - eps] + inner + [1.0 + eps])
+        for count in ("true_positives", "true_negatives", "false_positives", "false_negatives"):
+            setattr(self, count, self.add_variable((self.num_thresholds,), name=count))
+
+    def update_state(self, y_true: Any, y_pred: Any, sample_weight: Any = None) -> None:
+        if self.from_logits:
+            y_pred = activations.sigmoid(np.asarray(y_pred, dtype=self.dtype))
+        counts = confusion_counts(y_true, y_pred, self.thresholds, sample_weight, evenly=self._evenly,
+                                  dtype=self.dtype)
+        for count, values in counts.items():
+            getattr(self, count).value[...] += values
+
+    def result(self):
+        tp, fp = self.true_positives.value, self.false_positives.value
+        tn, fn = self.true_negatives.value, self.false_negatives.value
+        if self.curve == "PR" and self.summation_method == "interpolation":
+            return self._interpolated_pr_auc(tp, fp, fn)
+        recall = _divide(tp, tp + fn)
+        x, y = (_divide(fp, fp + tn), recall) if self.curve == "ROC" else (recall, _divide(tp, tp + fp))
+        pairs = {"interpolation": (y[:-1] + y[1:]) / 2, "minoring": np.minimum(y[:-1], y[1:]),
+                 "majoring": np.maximum(y[:-1], y[1:])}
+        return np.sum((x[:-1] - x[1:]) * pairs[self.summation_method], dtype=self.dtype)
+
+    def _interpolated_pr_auc(self, tp, fp, fn):
+        """Davis & Goadrich (2006): precision interpolated between thresholds along true positives."""
+        dtp = tp[:-1] - tp[1:]
+        p = tp + fp
+        dp = p[:-1] - p[1:]
+        slope = _divide(dtp, np.maximum(dp, 0))
+        intercept = tp[1:] - slope * p[1:]
+        both = (p[:-1] > 0) & (p[1:] > 0)
+        ratio = np.where(both, _divide(p[:-1], np.maximum(p[1:], 0)), np.ones_like(p[1:]))
+        with np.errstate(divide="ignore"):
+            increment = _divide(slope * (dtp + intercept * np.log(ratio)), np.maximum(tp[1:] + fn[1:], 0))
+        return np.sum(increment, dtype=self.dtype)
+
+    def get_config(self):
+        config = {**super().get_config(), "num_thresholds": self.num_thresholds, "curve": self.curve,
+                  "summation_method": self.summation_method, "multi_label": self.multi_label,
+                  "num_labels": self.num_labels, "label_weights": self.label_weights, "from_logits": self.from_logits}
+        return config if self.init_thresholds is None else {**config, "thresholds": self.init_thresholds}
