@@ -61,6 +61,12 @@ BASE_OPTIONS = [{"clipnorm": 0.7}, {"clipvalue": 0.3}, {"global_clipnorm": 1.1},
 CASES += [(name, {"learning_rate": 0.05, **option})
           for name in ("RMSprop", "Adam", "AdamW", "Adagrad", "Adadelta", "Adamax", "Nadam")
           for option in BASE_OPTIONS]
+# the options every optimizer takes beyond clipping: moving averages, loss scaling, gradient accumulation
+MORE_OPTIONS = [{"use_ema": True, "ema_momentum": 0.9, "ema_overwrite_frequency": 2}, {"loss_scale_factor": 8.0},
+                {"gradient_accumulation_steps": 2}, {"gradient_accumulation_steps": 3, "clipnorm": 0.5},
+                {"use_ema": True, "gradient_accumulation_steps": 2, "ema_overwrite_frequency": 1}]
+CASES += [(name, {"learning_rate": 0.05, **option}) for name in ("SGD", "Adam", "Nadam", "RMSprop")
+          for option in MORE_OPTIONS]
 
 
 @pytest.mark.parametrize(("name", "kwargs"), CASES, ids=[f"{n}-{c}" for n, c in CASES])
@@ -72,7 +78,12 @@ def test_steps_match_keras(keras, floatx, name, kwargs):
     for a, b in zip(mine, theirs):
         assert a.dtype == np.dtype(floatx)
         assert_close(a, b, RTOL[floatx], f"{name}{kwargs}")
-    assert n_opt.iterations == int(k_opt.iterations.numpy()) == 6
+    assert int(n_opt.iterations) == int(k_opt.iterations.numpy()) == 6 // kwargs.get("gradient_accumulation_steps", 1)
+    mine = [v.numpy() for v in n_opt.variables]
+    theirs = [np.asarray(v.numpy()) for v in k_opt.variables]
+    assert [v.shape for v in mine] == [v.shape for v in theirs]  # the same state, in Keras's order
+    for a, b in zip(mine[2:], theirs[2:]):
+        assert_close(a, b, RTOL[floatx], f"{name}{kwargs} state")
 
 
 SCHEDULES = [

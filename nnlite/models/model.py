@@ -445,7 +445,8 @@ class Model(Layer):
                 interrupt.check(f"at the end of epoch {epoch + 1}")
                 if self.stop_training:
                     break
-            self.optimizer.finalize_variable_values(self.trainable_weights)
+            if epochs > 0:  # as Keras: with use_ema the weights become their moving averages
+                self.optimizer.finalize_variable_values(self.trainable_weights)
             cb.on_train_end(logs)
         return history
 

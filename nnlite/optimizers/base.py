@@ -293,22 +293,21 @@ class Optimizer:
         """Steps 1-5 of the module docstring for the gradients of ``variables`` (``states``: their slots)."""
         if self.loss_scale_factor is not None or self.gradient_accumulation_steps or self.clipnorm \
                 or self.global_clipnorm or self.clipvalue:
-            grads = self._preprocessed(grads, states)
-            if grads is None:  # accumulating: no update this time
-                return
-        lr = self._learning_rate  # the variable's value, or the schedule at iterations
-        lr = float(lr.value) if type(lr) is Variable else float(lr(int(self.iterations)))
-        self.t = int(self.iterations) + 1 if self.gradient_accumulation_steps else int(self._iterations.value) + 1
-        if self.weight_decay:
-            wd = as_cast_constant(self.weight_decay)
-            for v in variables:
-                if self._decays(v):
-                    v.value -= v.value * wd * lr
-        self.before_updates()
-        for g, v, state in zip(grads, variables, states):
-            w = v.value
-            self.update(w, g if g.dtype == w.dtype else g.astype(w.dtype), w.dtype.type(lr), state)
-        if self.use_ema:
+            grads = self._preprocessed(grads, states)  # None while accumulating: no update this time
+        if grads is not None:
+            lr = self._learning_rate  # the variable's value, or the schedule at iterations
+            lr = float(lr.value) if type(lr) is Variable else float(lr(int(self.iterations)))
+            self.t = int(self.iterations) + 1 if self.gradient_accumulation_steps else int(self._iterations.value) + 1
+            if self.weight_decay:
+                wd = as_cast_constant(self.weight_decay)
+                for v in variables:
+                    if self._decays(v):
+                        v.value -= v.value * wd * lr
+            self.before_updates()
+            for g, v, state in zip(grads, variables, states):
+                w = v.value
+                self.update(w, g if g.dtype == w.dtype else g.astype(w.dtype), w.dtype.type(lr), state)
+        if self.use_ema:  # every call, accumulating ones included, as Keras does
             self._average(variables)
         for v in variables:
             if v.constraint is not None:
@@ -335,7 +334,7 @@ class Optimizer:
     def _average(self, variables: list[Variable]) -> None:
         """average <- mu average + (1 - mu) w (mu = 0 on the first step); every ema_overwrite_frequency
         steps the weights take the averages."""
-        first = int(self._iterations.value) == 0
+        first = int(self.iterations) == 0
         mu = 0.0 if first else self.ema_momentum
         overwrite = self.ema_overwrite_frequency and (int(self.iterations) + 1) % self.ema_overwrite_frequency == 0
         for v in variables:
