@@ -125,7 +125,8 @@ class Loss:
         if mask is not None:
             m = mask.astype(v.dtype)
             if self.reduction in ("mean", "sum_over_batch_size"):  # the mean over the valid entries
-                m *= m.size / (m.sum() + config.epsilon())
+                valid = m.sum()
+                m *= m.size / valid if valid else 0.0
             s = m if s is None else s * m
         return s
 
