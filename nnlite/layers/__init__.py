@@ -1,4 +1,5 @@
-"""Layers, as ``keras.layers``: Dense, Input/InputLayer, Activation, ReLU, LeakyReLU, ELU, Softmax, Dropout.
+"""Layers, as ``keras.layers``: Dense, Input/InputLayer, Activation, ReLU, LeakyReLU, ELU, Softmax, Dropout,
+Flatten, Reshape, Normalization.
 
 Each class registers itself in ``LAYERS`` where it is defined (see ``base`` for the
 forward/backward contract every layer keeps).
@@ -9,10 +10,12 @@ from typing import Any
 from .activation import ELU, Activation, LeakyReLU, ReLU, Softmax
 from .base import LAYERS, Context, Input, InputLayer, Layer
 from .core import Dense
+from .normalization import Normalization
 from .regularization import Dropout
+from .reshaping import Flatten, Reshape
 
-__all__ = ["LAYERS", "Activation", "Context", "Dense", "Dropout", "ELU", "Input", "InputLayer", "Layer", "LeakyReLU",
-           "ReLU", "Softmax", "serialize", "deserialize"]
+__all__ = ["LAYERS", "Activation", "Context", "Dense", "Dropout", "ELU", "Flatten", "Input", "InputLayer", "Layer",
+           "LeakyReLU", "Normalization", "ReLU", "Reshape", "Softmax", "serialize", "deserialize"]
 
 
 def serialize(layer: Layer) -> dict[str, Any]:

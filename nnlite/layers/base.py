@@ -145,7 +145,11 @@ class Layer:
         """A new weight of this layer: Keras's add_weight (glorot_uniform for floats unless told)."""
         init = initializers.get(initializer if initializer is not None else "glorot_uniform")
         name = name or f"variable_{len(self._weights)}"
-        value = init(tuple(shape), dtype_name(dtype) if dtype is not None else self.dtype)
+        if dtype is None:
+            dtype = self.dtype
+        elif isinstance(dtype, dict) or np.dtype(dtype).kind == "f":
+            dtype = dtype_name(dtype)
+        value = init(tuple(shape), np.dtype(dtype).name)  # a float of the layer's kind, or a counter's int
         variable = Variable(value, name, trainable=trainable, path=f"{self.path_prefix}{self.name}/{name}",
                             constraint=constraints.get(constraint))
         variable.regularizer = regularizers.get(regularizer)

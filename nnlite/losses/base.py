@@ -49,7 +49,8 @@ def align(y_true: np.ndarray, y_pred: np.ndarray) -> tuple[np.ndarray, np.ndarra
 def check_same_shape(y_true: np.ndarray, y_pred: np.ndarray) -> None:
     if y_true.shape != y_pred.shape:
         hint = ""
-        if y_true.ndim == y_pred.ndim - 1 or (y_true.ndim == y_pred.ndim and y_true.shape[-1:] == (1,)):
+        labels = y_true.shape[:-1] if y_true.ndim == y_pred.ndim and y_true.shape[-1:] == (1,) else y_true.shape
+        if y_pred.shape[-1] > 1 and labels == y_pred.shape[:-1]:  # one number per sample: class labels
             hint = (" Integer class labels? Use sparse_categorical_crossentropy, or one-hot the labels with "
                     "nnlite.utils.to_categorical.")
         raise ValueError(f"y_true and y_pred must have the same shape: got y_true {y_true.shape} "
