@@ -8,17 +8,20 @@ from . import (
     activations,
     callbacks,
     config,
+    constraints,
+    datasets,
     initializers,
     layers,
     losses,
     metrics,
     models,
+    ops,
     optimizers,
     regularizers,
     utils,
 )
 from .layers import Input
-from .models import Sequential
+from .models import Model, Sequential
 
 __version__ = "0.1.0"
 
@@ -32,6 +35,6 @@ def __getattr__(name: str):
     raise AttributeError(f"module 'nnlite' has no attribute {name!r}")
 
 __all__ = [
-    "Input", "Sequential", "activations", "callbacks", "config", "initializers", "layers",
-    "losses", "metrics", "models", "optimizers", "regularizers", "saving", "utils", "__version__",
+    "Input", "Model", "Sequential", "activations", "callbacks", "config", "constraints", "datasets", "initializers",
+    "layers", "losses", "metrics", "models", "ops", "optimizers", "regularizers", "saving", "utils", "__version__",
 ]

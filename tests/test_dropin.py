@@ -4,6 +4,7 @@ and gives the numbers it gives under Keras."""
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
 from .helpers import assert_close
 
@@ -64,3 +65,21 @@ def test_the_same_script_in_both(keras):
         assert_close(mine["results"][key], theirs["results"][key], 1e-9, key)
     assert_close(mine["predictions"], theirs["predictions"], 1e-9, "predictions")
     assert np.all(np.isfinite(mine["predictions"]))
+
+
+def test_ops_and_tensors_as_keras_scripts_use_them(keras, rng):
+    """from keras import ops, and .numpy() on what models, losses and metrics return."""
+    import nnlite
+
+    x = rng.normal(size=(4, 3)).astype("float32")
+    for name, args in [("softmax", (x,)), ("sigmoid", (x,)), ("relu", (x,)), ("mean", (x,)), ("square", (x,)),
+                       ("matmul", (x, x.T)), ("concatenate", ([x, x], 1)), ("argmax", (x, -1)),
+                       ("clip", (x, -0.5, 0.5)), ("expand_dims", (x, 1)), ("one_hot", (np.array([0, 2]), 3))]:
+        ours, theirs = getattr(nnlite.ops, name)(*args), getattr(keras.ops, name)(*args)
+        np.testing.assert_allclose(ours.numpy(), keras.ops.convert_to_numpy(theirs), rtol=1e-6, err_msg=name)
+    model = nnlite.Sequential([nnlite.Input((3,)), nnlite.layers.Dense(2)])
+    assert isinstance(model(x).numpy(), np.ndarray) and model(x).numpy().shape == (4, 2)
+    assert float(nnlite.losses.MeanSquaredError()(x, x * 2).numpy()) > 0
+    assert nnlite.metrics.Mean()(x).numpy().shape == ()
+    with pytest.raises(NotImplementedError, match="functional API"):
+        nnlite.Model(nnlite.Input((3,)), model)

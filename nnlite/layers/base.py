@@ -23,6 +23,7 @@ from typing import Any
 import numpy as np
 
 from .. import config, constraints, initializers, regularizers
+from ..ops import as_tensor
 from ..registry import Registry, snake_case
 from ..variables import Variable
 
@@ -206,7 +207,7 @@ class Layer:
             x = x.astype(self.compute_dtype, copy=False)
         if not self.built:
             self.build((None,) + x.shape[1:])
-        return self.call(x, training=training)
+        return as_tensor(self.call(x, training=training))
 
     # -- weights ------------------------------------------------------------------------------------
     @property

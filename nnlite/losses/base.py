@@ -25,6 +25,7 @@ from typing import Any
 import numpy as np
 
 from .. import config
+from ..ops import as_tensor
 from ..registry import Registry, snake_case
 
 REDUCTIONS = ("sum_over_batch_size", "sum", None, "none", "mean", "mean_with_sample_weight")
@@ -145,9 +146,9 @@ class Loss:
         if s is not None:
             v = v * s
         if self.reduction in ("none", None) or v.ndim == 0:
-            return v
+            return as_tensor(v)
         d = self._divisor(v, s)
-        return v.dtype.type(np.sum(v) / d if d else 0.0)
+        return as_tensor(v.dtype.type(np.sum(v) / d if d else 0.0))
 
     def value_and_grad(self, y_true: Any, y_pred: Any, sample_weight: Any = None) -> tuple[float, np.ndarray]:
         """(L, dL/dy_pred) for a scalar reduction; dL/dy_pred has y_pred's shape."""

@@ -17,6 +17,7 @@ import numpy as np
 
 from .. import config, initializers
 from ..losses.base import align
+from ..ops import as_tensor
 from ..registry import Registry, snake_case
 from ..variables import Variable
 
@@ -57,9 +58,9 @@ class Metric:
             v.assign(v.initializer(v.shape, v.dtype))
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        """update_state(...) then result()."""
+        """update_state(...) then result() (a Tensor, as in Keras: ``m(y, p).numpy()``)."""
         self.update_state(*args, **kwargs)
-        return self.result()
+        return as_tensor(self.result())
 
     def get_config(self) -> dict[str, Any]:
         return {"name": self.name, "dtype": self.dtype}
@@ -110,8 +111,8 @@ class Sum(Metric):
         values, _ = reduce_to_samplewise_values(values, sample_weight, np.sum, self.dtype)
         self.total.value += np.sum(values)
 
-    def result(self) -> np.floating:
-        return self.total.value[()]
+    def result(self) -> Any:
+        return as_tensor(self.total.value[()])
 
 
 @METRICS.register()
@@ -133,7 +134,7 @@ class Mean(Metric):
 
     def result(self) -> np.floating:
         count = self.count.value[()]
-        return self.total.value[()] / count if count else self.total.value[()] * 0
+        return as_tensor(self.total.value[()] / count if count else self.total.value[()] * 0)
 
 
 class MeanMetricWrapper(Mean):

@@ -17,6 +17,7 @@ import numpy as np
 
 from .. import activations, config
 from ..losses.base import align
+from ..ops import as_tensor
 from .base import METRICS, Metric
 
 NEG_INF = -1e10  # Keras's stand-in for "below every threshold" (top_k, the default threshold with top_k)
@@ -92,7 +93,7 @@ class _ConfusionMetric(Metric):
             getattr(self, count).value[...] += counts[count]
 
     def _one(self, values: np.ndarray) -> Any:
-        return values[0] if len(self.thresholds) == 1 else values
+        return as_tensor(values[0] if len(self.thresholds) == 1 else values)
 
     def get_config(self):
         return {**super().get_config(), "thresholds": self.init_thresholds, "top_k": self.top_k,
@@ -235,7 +236,7 @@ class AUC(Metric):
         x, y = (_divide(fp, fp + tn), recall) if self.curve == "ROC" else (recall, _divide(tp, tp + fp))
         pairs = {"interpolation": (y[:-1] + y[1:]) / 2, "minoring": np.minimum(y[:-1], y[1:]),
                  "majoring": np.maximum(y[:-1], y[1:])}
-        return np.sum((x[:-1] - x[1:]) * pairs[self.summation_method], dtype=self.dtype)
+        return as_tensor(np.sum((x[:-1] - x[1:]) * pairs[self.summation_method], dtype=self.dtype))
 
     def _interpolated_pr_auc(self, tp, fp, fn):
         """Davis & Goadrich (2006): precision interpolated between thresholds along true positives."""
@@ -248,7 +249,7 @@ class AUC(Metric):
         ratio = np.where(both, _divide(p[:-1], np.maximum(p[1:], 0)), np.ones_like(p[1:]))
         with np.errstate(divide="ignore"):
             increment = _divide(slope * (dtp + intercept * np.log(ratio)), np.maximum(tp[1:] + fn[1:], 0))
-        return np.sum(increment, dtype=self.dtype)
+        return as_tensor(np.sum(increment, dtype=self.dtype))
 
     def get_config(self):
         config = {**super().get_config(), "num_thresholds": self.num_thresholds, "curve": self.curve,

@@ -20,6 +20,7 @@ from .. import config, data, interrupts, losses, optimizers
 from .. import metrics as metrics_module
 from ..layers.base import Context, Layer, assign_all
 from ..losses.base import reads_logits
+from ..ops import as_tensor
 from ..variables import Variable
 from . import summary as summary_module
 from .tape import Tape, add_weight_penalty_grads, weight_penalty
@@ -30,7 +31,13 @@ COMPILE_OPTIONS = ("run_eagerly", "jit_compile", "steps_per_execution", "auto_sc
 class Model(Layer):
     """Keras's model API: compile, fit, evaluate, predict, weights, files, summary."""
 
-    def __init__(self, name: str | None = None, trainable: bool = True, dtype: Any = None) -> None:
+    def __init__(self, *args: Any, name: str | None = None, trainable: bool = True, dtype: Any = None,
+                 **kwargs: Any) -> None:
+        if type(self) is Model:
+            raise NotImplementedError("nnlite.Model(inputs, outputs), Keras's functional API, is not available "
+                                      "yet: build the network as nnlite.Sequential([...]), or use Keras for it.")
+        if args or kwargs:
+            raise TypeError(f"{type(self).__name__} got unexpected arguments {args or ''} {kwargs or ''}.")
         super().__init__(name=name, trainable=trainable, dtype=dtype)
         self.optimizer: optimizers.Optimizer | None = None
         self.loss: losses.Loss | None = None
@@ -74,7 +81,7 @@ class Model(Layer):
         return self._backward(saved, grad_a, need_grad_x)
 
     def call(self, x: Any, training: bool = False) -> np.ndarray:
-        return self._forward(self._check_x(x), Context(training=bool(training))).output
+        return as_tensor(self._forward(self._check_x(x), Context(training=bool(training))).output)
 
     def __call__(self, x: Any, training: bool = False) -> np.ndarray:
         return self.call(x, training=training)
