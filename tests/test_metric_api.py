@@ -78,3 +78,27 @@ def test_sparse_crossentropy_ignore_class_matches_keras(keras, tf, float64, rng,
     metric = nnlite.metrics.SparseCategoricalCrossentropy(from_logits=from_logits, ignore_class=-1)
     keras_metric = keras.metrics.SparseCategoricalCrossentropy(from_logits=from_logits, ignore_class=-1)
     np.testing.assert_allclose(metric(y, p), keras_metric(y, p), rtol=1e-9)
+
+
+@pytest.mark.parametrize(("name", "kwargs"), [
+    ("F1Score", {}), ("F1Score", {"average": "micro", "threshold": 0.5}), ("F1Score", {"average": "macro"}),
+    ("FBetaScore", {"beta": 2.0, "average": "weighted", "threshold": 0.3}), ("FBetaScore", {"beta": 0.5}),
+    ("R2Score", {}), ("R2Score", {"class_aggregation": "variance_weighted_average"}),
+    ("R2Score", {"class_aggregation": None}), ("R2Score", {"num_regressors": 2}),
+])
+@pytest.mark.parametrize("weighted", [False, True])
+def test_epoch_scores_match_keras(keras, rng, name, kwargs, weighted):
+    ours, theirs = _both(keras, name, **kwargs)
+    for _ in range(3):
+        if name == "R2Score":
+            y_true = rng.normal(size=(9, 3)).astype("float32")
+            y_pred = (y_true + rng.normal(scale=0.5, size=(9, 3))).astype("float32")
+        else:
+            y_true = np.eye(3, dtype="float32")[rng.integers(0, 3, 9)]
+            y_pred = rng.random((9, 3)).astype("float32")
+        sw = rng.uniform(0.5, 2, 9).astype("float32") if weighted else None
+        ours.update_state(y_true, y_pred, sample_weight=sw)
+        theirs.update_state(y_true, y_pred, sample_weight=sw)
+        np.testing.assert_allclose(ours.result(), np.asarray(theirs.result()), rtol=2e-5, atol=1e-6, err_msg=name)
+    unnamed = {k: v for k, v in theirs.get_config().items() if k != "name"}
+    assert {k: v for k, v in ours.get_config().items() if k != "name"} == unnamed

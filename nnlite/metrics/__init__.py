@@ -70,6 +70,7 @@ from .losses_as_metrics import (
     SquaredHinge,
     cosine_similarity,
 )
+from .score_metrics import F1Score, FBetaScore, R2Score
 
 __all__ = [
     "METRICS", "Metric", "Mean", "Sum", "MeanMetricWrapper", "CrossentropyMetric", "reduce_to_samplewise_values",
@@ -78,7 +79,7 @@ __all__ = [
     "MeanSquaredLogarithmicError", "RootMeanSquaredError", "LogCoshError", "CosineSimilarity", "Poisson",
     "KLDivergence", "Hinge", "SquaredHinge", "CategoricalHinge", "BinaryCrossentropy", "CategoricalCrossentropy",
     "SparseCategoricalCrossentropy", "AUC", "Precision", "Recall", "TruePositives", "FalsePositives",
-    "TrueNegatives", "FalseNegatives",
+    "TrueNegatives", "FalseNegatives", "F1Score", "FBetaScore", "R2Score",
     "accuracy", "binary_accuracy", "categorical_accuracy", "sparse_categorical_accuracy",
     "top_k_categorical_accuracy", "sparse_top_k_categorical_accuracy", "mean_squared_error", "mean_absolute_error",
     "mean_absolute_percentage_error", "mean_squared_logarithmic_error", "log_cosh", "cosine_similarity", "poisson",
