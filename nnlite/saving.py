@@ -88,15 +88,15 @@ def _assign(variable: Any, array: np.ndarray) -> None:
 # -- the weights file ------------------------------------------------------------------------
 def layer_paths(model: Any) -> list[str]:
     """Keras addresses a layer's weights by its class, not its name: dense, dense_1, dropout, ..."""
-    return paths_of(model.layers)
+    return paths_of([type(layer).__name__ for layer in model.layers])
 
 
-def paths_of(model_layers: list[Any]) -> list[str]:
-    """layers/<class in snake case>[_n] for each layer, numbered per class in order."""
+def paths_of(class_names: list[str]) -> list[str]:
+    """layers/<class in snake case>[_n] for each layer of a model, numbered per class in order."""
     used: dict[str, int] = {}
     paths = []
-    for layer in model_layers:
-        base = snake_case(type(layer).__name__)
+    for class_name in class_names:
+        base = snake_case(class_name)
         if base in used:
             used[base] += 1
             paths.append(f"layers/{base}_{used[base]}")
@@ -110,17 +110,47 @@ def write_weights(model: Any, target: Any) -> None:
     """Write model (and optimizer) variables to an HDF5 file or file object in Keras's layout."""
     h5py = _h5py()
     with h5py.File(target, "w") as f:
-        for layer, path in zip(model.layers, layer_paths(model)):
-            group = f.create_group(path).create_group("vars")
-            group.attrs["name"] = layer.name
-            for i, w in enumerate(layer.weights):
-                group.create_dataset(str(i), data=w.value)
+        _write_layers(f, model)
         if model.optimizer is not None:
             group = f.create_group("optimizer").create_group("vars")
             group.attrs["name"] = model.optimizer.name.lower()
             for i, array in enumerate(optimizer_arrays(model.optimizer)):
                 group.create_dataset(str(i), data=array)
         f.create_group("vars").attrs["name"] = model.name
+
+
+def _nested(layer: Any) -> bool:
+    """A model used as a layer: its layers get groups of their own (layers/<model>/layers/...)."""
+    return callable(getattr(layer, "compile_from_config", None))
+
+
+def _write_layers(group: Any, model: Any) -> None:
+    for layer, path in zip(model.layers, layer_paths(model)):
+        vars_group = group.create_group(path).create_group("vars")
+        vars_group.attrs["name"] = layer.name
+        if _nested(layer):
+            _write_layers(group[path], layer)
+            continue
+        for i, w in enumerate(layer.weights):
+            vars_group.create_dataset(str(i), data=w.value)
+
+
+def _read_layers(group: Any, model: Any, where: str = "") -> list[np.ndarray]:
+    """The arrays for every weight of ``model``'s layers, in ``model.weights`` order, checked first."""
+    arrays = []
+    for layer, path in zip(model.layers, layer_paths(model)):
+        here = f"{where}{path}"
+        if _nested(layer):
+            if path not in group:
+                raise LoadError(f"The weights file has no group for the model {layer.name!r} ({here}).")
+            arrays += _read_layers(group[path], layer, f"{here}/")
+            continue
+        if layer.weights and f"{path}/vars" not in group:
+            raise LoadError(f"The weights file has no weights for layer {layer.name!r} ({here}/vars).")
+        if f"{path}/vars" in group:
+            arrays += _numeric_datasets(group[f"{path}/vars"], f"{here}/vars", [w.shape for w in layer.weights],
+                                        [w.name for w in layer.weights])
+    return arrays
 
 
 def _numeric_datasets(group: Any, where: str, shapes: list[tuple[int, ...]],
@@ -179,14 +209,7 @@ def read_weights(model: Any, source: Any, load_optimizer: bool = True) -> None:
         check_tree(f)
         if "layers" not in f:
             raise LoadError("The weights file has no 'layers' group: not a Keras 3 weights file.")
-        weights = []
-        for layer, path in zip(model.layers, layer_paths(model)):
-            where = f"{path}/vars"
-            if layer.weights and where not in f:
-                raise LoadError(f"The weights file has no weights for layer {layer.name!r} ({where}).")
-            if where in f:
-                weights += _numeric_datasets(f[where], where, [w.shape for w in layer.weights],
-                                             [w.name for w in layer.weights])
+        weights = _read_layers(f, model)
         optimizer_state = None
         if load_optimizer and model.optimizer is not None and "optimizer/vars" in f:
             group = f["optimizer/vars"]
@@ -310,35 +333,52 @@ def model_from_spec(spec: Any, compile: bool = True) -> Any:
 
 
 def check_sizes(spec: Any, source: Any) -> None:
-    """Before anything is built: the weight shapes a Sequential config asks for against those the
-    weights file holds (so a small file cannot make nnlite allocate and initialise huge layers)."""
+    """Before anything is built: the weight shapes a Sequential config asks for (nested models too)
+    against those the weights file holds, so a small file cannot make nnlite allocate huge layers."""
     config = spec.get("config") if isinstance(spec, dict) else None
-    entries = config.get("layers") if isinstance(config, dict) else None
-    if not isinstance(entries, list):
+    if not isinstance(config, dict) or not isinstance(config.get("layers"), list):
         return
-    try:
-        parts = [layers.deserialize(entry) for entry in entries]  # configs only: nothing is built
-    except (ValueError, TypeError, KeyError, AttributeError, IndexError, RecursionError) as err:
-        raise LoadError(f"config.json: {err}") from None
-    inputs = [layer for layer in parts if isinstance(layer, layers.InputLayer)]
-    body = [layer for layer in parts if not isinstance(layer, layers.InputLayer)]
-    shape = inputs[0].shape if inputs else config.get("build_input_shape")
-    if not isinstance(shape, (list, tuple)) or not shape:
-        return
-    shape = tuple(shape)
     h5py = _h5py()
     with h5py.File(source, "r") as f:
         check_tree(f)
-        for layer, path in zip(body, paths_of(body)):
-            expected = layer.weight_shapes(shape)
-            if expected is not None:
-                group = f.get(f"{path}/vars")
-                stored = [tuple(group[str(i)].shape) for i in range(len(group))] if group is not None else []
-                if [tuple(e) for e in expected] != stored:
-                    raise LoadError(f"layer {layer.name!r} ({type(layer).__name__}) needs weights of shapes "
-                                    f"{[tuple(e) for e in expected]}, the file holds {stored}; refused before "
-                                    "building it.")
-            shape = tuple(layer.compute_output_shape(shape))
+        _check_entries(config, None, f, "")
+
+
+def _check_entries(config: dict, shape: Any, group: Any, where: str) -> Any:
+    """Walk a Sequential config's layers with the shape flowing through them; returns the output shape."""
+    parts = []
+    for entry in config.get("layers") or []:
+        nested = isinstance(entry, dict) and entry.get("class_name") == "Sequential"
+        if nested and isinstance(entry.get("config"), dict):
+            parts.append(entry)  # a nested model: checked from its own config, never built here
+            continue
+        try:
+            parts.append(layers.deserialize(entry))  # configs only: nothing is built
+        except (ValueError, TypeError, KeyError, AttributeError, IndexError, RecursionError) as err:
+            raise LoadError(f"config.json: {err}") from None
+    inputs = [p for p in parts if isinstance(p, layers.InputLayer)]
+    body = [p for p in parts if not isinstance(p, layers.InputLayer)]
+    shape = inputs[0].shape if inputs else (shape if shape is not None else config.get("build_input_shape"))
+    if not isinstance(shape, (list, tuple)) or not shape:
+        return None
+    shape = tuple(shape)
+    names = [part["class_name"] if isinstance(part, dict) else type(part).__name__ for part in body]
+    for part, path in zip(body, paths_of(names)):
+        if isinstance(part, dict):
+            sub = group.get(path)
+            shape = _check_entries(part["config"], shape, sub if sub is not None else {}, f"{where}{path}/")
+            if shape is None:
+                return None
+            continue
+        expected = part.weight_shapes(shape)
+        if expected is not None:
+            found = group.get(f"{path}/vars") if hasattr(group, "get") else None
+            stored = [tuple(found[str(i)].shape) for i in range(len(found))] if found is not None else []
+            if [tuple(e) for e in expected] != stored:
+                raise LoadError(f"layer {part.name!r} ({type(part).__name__}) needs weights of shapes "
+                                f"{[tuple(e) for e in expected]}, the file holds {stored}; refused before building it.")
+        shape = tuple(part.compute_output_shape(shape))
+    return shape
 
 
 def _build_loaded(raw_config: bytes, raw_weights: bytes, compile: bool) -> Any:

@@ -72,13 +72,25 @@ class Model(Layer):
             raise ValueError("The model is not built yet: give it an Input(shape=...), call build(input_shape), "
                              "or call it on data first.")
 
-    # -- as a layer -----------------------------------------------------------------------------
+    # -- as a layer (a model inside a model) ------------------------------------------------------
+    @property
+    def activation(self) -> Any:
+        """The output activation, so that an outer model's logits path reaches through this one."""
+        return self.output_activation
+
     def forward(self, x, ctx):
         tape = self._forward(x, ctx)
         return tape.output, tape
 
     def backward(self, saved, grad_a, ctx, need_grad_x=True):
         return self._backward(saved, grad_a, need_grad_x)
+
+    def forward_z(self, x, ctx):
+        tape = self._forward(x, ctx, stop_at_z=True)
+        return tape.output, tape
+
+    def backward_z(self, saved, grad_z, ctx, need_grad_x=True):
+        return self._backward(saved, grad_z, need_grad_x)
 
     def call(self, x: Any, training: bool = False) -> np.ndarray:
         return as_tensor(self._forward(self._check_x(x), Context(training=bool(training))).output)

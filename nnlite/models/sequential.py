@@ -97,6 +97,15 @@ class Sequential(Model):
     def input_shape(self) -> tuple[int | None, ...] | None:
         return None if self.input_layer is None else self.input_layer.shape
 
+    @property
+    def declared_input_shape(self) -> tuple[int | None, ...] | None:
+        """What an outer Sequential takes this one's input to be (its Input's shape, without the batch)."""
+        return None if self.input_layer is None else self.input_layer.shape[1:]
+
+    @declared_input_shape.setter
+    def declared_input_shape(self, value: Any) -> None:  # Layer.__init__ sets it; a Sequential takes it from its Input
+        pass
+
     @input_shape.setter
     def input_shape(self, value: Any) -> None:  # Layer.__init__ sets it; a Sequential takes it from its Input
         pass
