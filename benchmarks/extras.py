@@ -99,9 +99,9 @@ def predict_throughput():
     model.set_weights(weights)
     out = {}
     for batch in (32, 1024):
-        model.predict(x[:2048], batch_size=batch)
+        model.predict(x[:2048], batch_size=batch, verbose=0)
         start = time.perf_counter()
-        model.predict(x, batch_size=batch)
+        model.predict(x, batch_size=batch, verbose=0)
         out[f"nnlite_rows_per_s_batch{batch}"] = len(x) / (time.perf_counter() - start)
     kernels = weights[0::2]
     start = time.perf_counter()

@@ -166,3 +166,18 @@ def test_backup_and_restore_resumes_where_training_stopped(tmp_path, rng):
     for a, b in zip(resumed.get_weights(), straight.get_weights()):
         np.testing.assert_allclose(a, b, rtol=1e-6)
     assert not (tmp_path / "backup").exists()  # removed after a normal end
+
+
+def test_evaluate_and_predict_print_keras_progress_lines(rng, capsys):
+    model = _fit_model()
+    x, y = rng.normal(size=(70, 3)), rng.normal(size=70)
+    model.evaluate(x, y, verbose=2)
+    model.predict(x, verbose=2)
+    model.evaluate(x, y, verbose=0)
+    model.predict(x, verbose=0)
+    lines = capsys.readouterr().out.splitlines()
+    assert len(lines) == 2
+    assert lines[0].startswith("3/3 - ") and lines[0].endswith(tuple("0123456789")) and " - loss: " in lines[0]
+    assert " - mae: " in lines[0] and lines[1].startswith("3/3 - ") and "loss" not in lines[1]
+    model.fit(x, y, epochs=1, validation_split=0.2, verbose=2)
+    assert len(capsys.readouterr().out.splitlines()) == 1  # fit's validation adds no line of its own

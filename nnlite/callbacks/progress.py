@@ -46,11 +46,12 @@ def _time_per_step(seconds: float, steps: int) -> str:
 
 @CALLBACKS.register()
 class ProgbarLogger(Callback):
-    """Progress as Keras prints it.
+    """Progress as Keras prints it, for fit, evaluate and predict.
 
-    Both print "Epoch i/E" when E > 1. verbose=1: one bar per epoch, redrawn in place
-    at most ten times a second (tqdm, when installed; else the verbose=2 line).
-    verbose=2: "steps/steps - 1s - 3ms/step - loss: 0.1234 - val_loss: 0.2345".
+    fit prints "Epoch i/E" when E > 1. verbose=1: one bar per epoch (or per evaluate/predict
+    run), redrawn in place at most ten times a second (tqdm, when installed; else the verbose=2
+    line). verbose=2: "steps/steps - 1s - 3ms/step - loss: 0.1234 - val_loss: 0.2345". During
+    fit's validation nothing more is printed (the epoch line shows the val_ values).
     """
 
     def __init__(self, verbose: int = 1, stream: Any = None) -> None:
@@ -58,46 +59,83 @@ class ProgbarLogger(Callback):
         self.verbose = verbose
         self.stream = stream
         self._bar: Any = None
+        self._in_fit = False
 
     def _out(self):
         return self.stream if self.stream is not None else sys.stdout
 
-    def on_epoch_begin(self, epoch, logs=None):
+    # -- one run of batches: an epoch, an evaluation or a prediction --------------------------------
+    def _begin(self) -> None:
         self._start = time.perf_counter()
         self._seen = 0
-        if self.verbose and self.params.get("epochs", 1) > 1:
-            print(f"Epoch {epoch + 1}/{self.params['epochs']}", file=self._out())
         if self.verbose == 1:
             tqdm = _progress_bar_class()
-            if tqdm is None:
-                return
-            self._bar = tqdm(total=self.params.get("steps"), file=self._out(), leave=True,
-                             mininterval=0.1, ascii=" =",
-                             bar_format="{n_fmt}/{total_fmt} [{bar:20}] {desc}")
+            if tqdm is not None:
+                self._bar = tqdm(total=self.params.get("steps"), file=self._out(), leave=True, mininterval=0.1,
+                                 ascii=" =", bar_format="{n_fmt}/{total_fmt} [{bar:20}] {desc}")
 
     def _timing(self, steps: int) -> str:
         seconds = time.perf_counter() - self._start
         return f"{seconds:.0f}s {_time_per_step(seconds, steps)}"
 
-    def on_train_batch_end(self, batch, logs=None):
+    def _batch(self, batch: int, logs: dict | None) -> None:
         self._seen = batch + 1
         if self._bar is not None:
-            self._bar.set_description_str(f"{self._timing(self._seen)}{format_logs(logs or {})}",
-                                      refresh=False)
+            shown = {k: v for k, v in (logs or {}).items() if k != "outputs"}
+            self._bar.set_description_str(f"{self._timing(self._seen)}{format_logs(shown)}", refresh=False)
             self._bar.update(1)
 
-    def on_epoch_end(self, epoch, logs=None):
+    def _end(self, logs: dict | None) -> None:
         steps = self.params.get("steps") or self._seen
         seconds = time.perf_counter() - self._start
+        shown = {k: v for k, v in (logs or {}).items() if k != "outputs"}
         if self._bar is not None:
-            self._bar.set_description_str(f"{self._timing(steps)}{format_logs(logs or {})}", refresh=False)
+            self._bar.set_description_str(f"{self._timing(steps)}{format_logs(shown)}", refresh=False)
             self._bar.close()
             self._bar = None
         elif self.verbose:
-            print(f"{steps}/{steps} - {seconds:.0f}s - {_time_per_step(seconds, steps)}"
-                  f"{format_logs(logs or {})}", file=self._out())
+            print(f"{steps}/{steps} - {seconds:.0f}s - {_time_per_step(seconds, steps)}{format_logs(shown)}",
+                  file=self._out())
+
+    # -- fit ----------------------------------------------------------------------------------------------
+    def on_train_begin(self, logs=None):
+        self._in_fit = True
+
+    def on_epoch_begin(self, epoch, logs=None):
+        if self.verbose and self.params.get("epochs", 1) > 1:
+            print(f"Epoch {epoch + 1}/{self.params['epochs']}", file=self._out())
+        self._begin()
+
+    def on_train_batch_end(self, batch, logs=None):
+        self._batch(batch, logs)
+
+    def on_epoch_end(self, epoch, logs=None):
+        self._end(logs)
 
     def on_train_end(self, logs=None):
+        self._in_fit = False
         if self._bar is not None:
             self._bar.close()
             self._bar = None
+
+    # -- evaluate and predict on their own ------------------------------------------------------------------
+    def on_test_begin(self, logs=None):
+        if not self._in_fit:
+            self._begin()
+
+    def on_test_batch_end(self, batch, logs=None):
+        if not self._in_fit:
+            self._batch(batch, logs)
+
+    def on_test_end(self, logs=None):
+        if not self._in_fit:
+            self._end(logs)
+
+    def on_predict_begin(self, logs=None):
+        self._begin()
+
+    def on_predict_batch_end(self, batch, logs=None):
+        self._batch(batch, logs)
+
+    def on_predict_end(self, logs=None):
+        self._end(None)

@@ -480,9 +480,11 @@ class Model(Layer):
                  **kwargs: Any) -> Any:
         """The loss (and metrics) over (x, y): a float, [loss, *metrics], or a dict."""
         batch_size = data.check_int(32 if batch_size is None else batch_size, "batch_size", 1)
-        _check_verbose(verbose)
+        verbose = _check_verbose(verbose)
         x, y, sw = self._check_xy(x, y, sample_weight)
-        cb = callbacks_module.CallbackList(list(callbacks or []), self, {"verbose": 0})
+        cbs = list(callbacks or []) + ([callbacks_module.ProgbarLogger(verbose)] if verbose else [])
+        cb = callbacks_module.CallbackList(cbs, self, {"verbose": verbose, "epochs": 1,
+                                                       "steps": -(-len(x) // batch_size)})
         cb.on_test_begin({})
         logs = self._run_epoch(x, y, sw, batch_size, None, train=False, callbacks=cb)
         cb.on_test_end(logs)
@@ -495,12 +497,13 @@ class Model(Layer):
         Callbacks get Keras's predict hooks; ``on_predict_batch_end`` receives {"outputs": batch}.
         """
         batch_size = data.check_int(32 if batch_size is None else batch_size, "batch_size", 1)
-        _check_verbose(verbose)
+        verbose = _check_verbose(verbose)
         x = self._check_x(x)
         ctx = Context(training=False)
+        callbacks = list(callbacks or []) + ([callbacks_module.ProgbarLogger(verbose)] if verbose else [])
         if not callbacks:
             return np.concatenate([self._forward(x[rows], ctx).output for rows in data.batches(len(x), batch_size)])
-        cb = callbacks_module.CallbackList(list(callbacks), self, {"verbose": 0, "steps": -(-len(x) // batch_size)})
+        cb = callbacks_module.CallbackList(callbacks, self, {"verbose": verbose, "steps": -(-len(x) // batch_size)})
         self.stop_predicting = False
         self.restored_epoch: int | None = None  # set by BackupAndRestore: the epoch fit resumes from
         outputs = []
