@@ -16,6 +16,10 @@ CASES = {
     "AUC-minoring": {"summation_method": "minoring"},
     "AUC-PR-majoring": {"curve": "PR", "summation_method": "majoring"},
     "AUC-thresholds": {"thresholds": [0.1, 0.35, 0.6, 0.9]}, "AUC-logits": {"from_logits": True},
+    "PrecisionAtRecall": {"recall": 0.6}, "RecallAtPrecision": {"precision": 0.7, "num_thresholds": 9},
+    "SensitivityAtSpecificity": {"specificity": 0.5}, "SpecificityAtSensitivity": {"sensitivity": 0.8},
+    "PrecisionAtRecall-one": {"recall": 0.3, "num_thresholds": 1}, "RecallAtPrecision-class": {"precision": 0.4,
+                                                                                               "class_id": 1},
 }
 
 

@@ -58,11 +58,15 @@ def confusion_counts(y_true: Any, y_pred: Any, thresholds: np.ndarray, sample_we
         y_true, y_pred, weights = y_true[..., class_id], y_pred[..., class_id], weights[..., class_id]
     positive = (y_true != 0).ravel()
     p, w = y_pred.ravel(), weights.ravel()
-    if evenly:  # Keras's bucketing: p in ((b)/(n-1), (b+1)/(n-1)] counts for thresholds 0..b
+    if evenly:  # Keras's bucketing: p in (b/(n-1), (b+1)/(n-1)] counts for thresholds 0..b
         n = len(thresholds)
-        bucket = np.maximum(np.ceil(np.clip(p, 0, 1) * (n - 1)) - 1, 0).astype(np.int64)
-        tp = np.bincount(bucket, weights=w * positive, minlength=n)[::-1].cumsum()[::-1]
-        fp = np.bincount(bucket, weights=w * ~positive, minlength=n)[::-1].cumsum()[::-1]
+        bucket = np.ceil(np.clip(p, 0, 1) * (n - 1)).astype(np.int64) - 1
+        if thresholds[0] < 0 or thresholds[-1] > 1:  # end thresholds just outside [0, 1]: p = 0 counts at the first
+            bucket = np.maximum(bucket, 0)
+        keep = bucket >= 0  # otherwise p = 0 is above no threshold (TensorFlow drops segment -1)
+        bucket, wp, wn = bucket[keep], (w * positive)[keep], (w * ~positive)[keep]
+        tp = np.bincount(bucket, weights=wp, minlength=n)[::-1].cumsum()[::-1]
+        fp = np.bincount(bucket, weights=wn, minlength=n)[::-1].cumsum()[::-1]
     else:
         above = p[None, :] > np.asarray(thresholds, dtype=dtype)[:, None]  # (thresholds, entries)
         tp = (above * (w * positive)).sum(axis=1)
@@ -176,6 +180,109 @@ class Recall(_ConfusionMetric):
     def result(self):
         tp, fn = self.true_positives.value, self.false_negatives.value
         return self._one(_divide(tp, tp + fn))
+
+
+class _AtConstraint(_ConfusionMetric):
+    """The largest of one rate among the thresholds where another reaches ``value`` (0 if none does),
+    over evenly spaced thresholds from 0 to 1 (``num_thresholds`` of them; 1 means 0.5 alone)."""
+
+    counts = ("true_positives", "false_positives", "true_negatives", "false_negatives")
+    argument = ""  # the constructor argument that holds value: "recall", "precision", ...
+
+    def __init__(self, value: float, num_thresholds: int = 200, class_id: int | None = None,
+                 name: str | None = None, dtype: str | None = None) -> None:
+        if not 0 <= value <= 1:
+            raise ValueError(f"Argument `{self.argument}` must be in the range [0, 1]. "
+                             f"Received: {self.argument}={value}")
+        if isinstance(num_thresholds, bool) or not isinstance(num_thresholds, int) or num_thresholds <= 0:
+            raise ValueError(f"Argument `num_thresholds` must be an integer > 0. Received: "
+                             f"num_thresholds={num_thresholds}")
+        thresholds = [0.5] if num_thresholds == 1 else (
+            [0.0] + [(i + 1) / (num_thresholds - 1) for i in range(num_thresholds - 2)] + [1.0])
+        Metric.__init__(self, dtype=dtype, name=name)
+        self.value, self.num_thresholds, self.class_id, self.top_k = value, num_thresholds, class_id, None
+        self.thresholds, self._evenly = thresholds, num_thresholds > 1
+        for count in self.counts:
+            setattr(self, count, self.add_variable((len(thresholds),), name=count))
+
+    def update_state(self, y_true: Any, y_pred: Any, sample_weight: Any = None) -> None:
+        counts = confusion_counts(y_true, y_pred, np.array(self.thresholds), sample_weight, None, self.class_id,
+                                  evenly=self._evenly, dtype=self.dtype)
+        for count in self.counts:
+            getattr(self, count).value[...] += counts[count]
+
+    def _rates(self) -> dict[str, np.ndarray]:
+        tp, fp = self.true_positives.value, self.false_positives.value
+        tn, fn = self.true_negatives.value, self.false_negatives.value
+        return {"recall": _divide(tp, tp + fn), "precision": _divide(tp, tp + fp),
+                "specificity": _divide(tn, tn + fp)}
+
+    def _best(self, constrained: np.ndarray, dependent: np.ndarray) -> Any:
+        return as_tensor(np.max(np.where(constrained >= self.value, dependent, 0), initial=0).astype(self.dtype))
+
+    def get_config(self):
+        return {**Metric.get_config(self), "class_id": self.class_id, "num_thresholds": self.num_thresholds,
+                self.argument: self.value}
+
+
+@METRICS.register(example={"recall": 0.6})
+class PrecisionAtRecall(_AtConstraint):
+    """The best precision among the thresholds whose recall is at least ``recall``."""
+
+    argument = "recall"
+
+    def __init__(self, recall: float, num_thresholds: int = 200, class_id: int | None = None,
+                 name: str | None = None, dtype: str | None = None) -> None:
+        super().__init__(recall, num_thresholds, class_id, name, dtype)
+
+    def result(self):
+        rates = self._rates()
+        return self._best(rates["recall"], rates["precision"])
+
+
+@METRICS.register(example={"precision": 0.6})
+class RecallAtPrecision(_AtConstraint):
+    """The best recall among the thresholds whose precision is at least ``precision``."""
+
+    argument = "precision"
+
+    def __init__(self, precision: float, num_thresholds: int = 200, class_id: int | None = None,
+                 name: str | None = None, dtype: str | None = None) -> None:
+        super().__init__(precision, num_thresholds, class_id, name, dtype)
+
+    def result(self):
+        rates = self._rates()
+        return self._best(rates["precision"], rates["recall"])
+
+
+@METRICS.register(example={"specificity": 0.6})
+class SensitivityAtSpecificity(_AtConstraint):
+    """The best sensitivity (recall) among the thresholds whose specificity is at least ``specificity``."""
+
+    argument = "specificity"
+
+    def __init__(self, specificity: float, num_thresholds: int = 200, class_id: int | None = None,
+                 name: str | None = None, dtype: str | None = None) -> None:
+        super().__init__(specificity, num_thresholds, class_id, name, dtype)
+
+    def result(self):
+        rates = self._rates()
+        return self._best(rates["specificity"], rates["recall"])
+
+
+@METRICS.register(example={"sensitivity": 0.6})
+class SpecificityAtSensitivity(_AtConstraint):
+    """The best specificity among the thresholds whose sensitivity (recall) is at least ``sensitivity``."""
+
+    argument = "sensitivity"
+
+    def __init__(self, sensitivity: float, num_thresholds: int = 200, class_id: int | None = None,
+                 name: str | None = None, dtype: str | None = None) -> None:
+        super().__init__(sensitivity, num_thresholds, class_id, name, dtype)
+
+    def result(self):
+        rates = self._rates()
+        return self._best(rates["recall"], rates["specificity"])
 
 
 @METRICS.register("auc")
