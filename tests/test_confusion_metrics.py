@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pytest
 
@@ -69,3 +71,26 @@ def test_confusion_metrics_in_fit_match_keras(keras, float64, rng):
     for key in h2.history:
         np.testing.assert_allclose(np.array(h1.history[key], dtype=float), np.array(h2.history[key], dtype=float),
                                    rtol=1e-6, err_msg=key)
+
+
+@pytest.mark.parametrize("kwargs", [{"num_classes": 3}, {"num_classes": 4, "ignore_class": 0},
+                                    {"num_classes": 3, "sparse_y_pred": False}, {"num_classes": 3, "dtype": "float32"}])
+@pytest.mark.parametrize("weights", [None, "int", "float"])
+def test_mean_iou_matches_keras(keras, rng, kwargs, weights):
+    ours, theirs = nnlite.metrics.MeanIoU(**kwargs), keras.metrics.MeanIoU(**kwargs)
+    k = kwargs["num_classes"]
+    for _ in range(3):
+        y_true = rng.integers(-1, k + 1, 20)  # some ids out of range, left out by both
+        y_pred = rng.random((20, k)).astype("float32") if kwargs.get("sparse_y_pred") is False else \
+            rng.integers(0, k, 20)
+        sw = {None: None, "int": rng.integers(0, 3, 20), "float": rng.uniform(0, 3, 20).astype("float32")}[weights]
+        with warnings.catch_warnings(record=True) as ours_said:
+            warnings.simplefilter("always")
+            ours.update_state(y_true, y_pred, sample_weight=sw)
+        with warnings.catch_warnings(record=True) as keras_said:
+            warnings.simplefilter("always")
+            theirs.update_state(y_true, y_pred, sample_weight=sw)
+        assert bool(ours_said) == bool([w for w in keras_said if "weight as `float`" in str(w.message)])
+        np.testing.assert_allclose(ours.result(), np.asarray(theirs.result()), rtol=1e-6)
+    unnamed = {k: v for k, v in theirs.get_config().items() if k != "name"}  # Keras numbers names per session
+    assert {k: v for k, v in ours.get_config().items() if k != "name"} == unnamed

@@ -10,6 +10,7 @@ column is counted.
 from __future__ import annotations
 
 import numbers
+import warnings
 from collections.abc import Sequence
 from typing import Any
 
@@ -363,3 +364,55 @@ class AUC(Metric):
                   "summation_method": self.summation_method, "multi_label": self.multi_label,
                   "num_labels": self.num_labels, "label_weights": self.label_weights, "from_logits": self.from_logits}
         return config if self.init_thresholds is None else {**config, "thresholds": self.init_thresholds}
+
+
+@METRICS.register("mean_iou", example={"num_classes": 3})
+class MeanIoU(Metric):
+    """mean over the classes present of IoU = TP / (TP + FP + FN), from a confusion matrix of class ids.
+
+    Labels and predictions are class ids (or, with ``sparse_y_true``/``sparse_y_pred`` False, scores
+    whose argmax is taken); ids outside [0, num_classes) and ``ignore_class`` are left out. The
+    matrix is kept in ``dtype`` (int64 by default, as Keras: float weights are truncated).
+    """
+
+    direction = "up"
+
+    def __init__(self, num_classes: int, name: str | None = None, dtype: str | None = None,
+                 ignore_class: int | None = None, sparse_y_true: bool = True, sparse_y_pred: bool = True,
+                 axis: int = -1) -> None:
+        super().__init__(dtype=dtype or "int64", name=name or "mean_io_u")
+        self.num_classes, self.ignore_class, self.axis = num_classes, ignore_class, axis
+        self.sparse_y_true, self.sparse_y_pred = sparse_y_true, sparse_y_pred
+        self.total_cm = self.add_variable((num_classes, num_classes), name="total_confusion_matrix")
+
+    def update_state(self, y_true: Any, y_pred: Any, sample_weight: Any = None) -> None:
+        y_true, y_pred = np.asarray(y_true), np.asarray(y_pred)
+        if not self.sparse_y_true:
+            y_true = np.argmax(y_true, axis=self.axis)
+        if not self.sparse_y_pred:
+            y_pred = np.argmax(y_pred, axis=self.axis)
+        y_true, y_pred = y_true.astype(self.dtype).ravel(), y_pred.astype(self.dtype).ravel()
+        float_weights = sample_weight is not None and np.asarray(sample_weight).dtype.kind == "f"
+        if float_weights and np.dtype(self.dtype).kind in "iu":
+            warnings.warn("You are passing weight as `float`, but dtype is `int`. This may result in an incorrect "
+                          "weight due to type casting. Consider using integer weights.", UserWarning, stacklevel=2)
+        w = np.broadcast_to(np.asarray(1 if sample_weight is None else sample_weight).astype(self.dtype).ravel(),
+                            y_true.shape)
+        valid = (y_true >= 0) & (y_true < self.num_classes) & (y_pred >= 0) & (y_pred < self.num_classes)
+        if self.ignore_class is not None:
+            valid &= y_true != self.ignore_class
+        cm = np.zeros((self.num_classes, self.num_classes), dtype=self.dtype)
+        np.add.at(cm, (y_true[valid].astype(np.int64), y_pred[valid].astype(np.int64)), w[valid])
+        self.total_cm.value[...] += cm
+
+    def result(self):
+        cm = self.total_cm.value.astype(np.float32)
+        true_positives = np.diag(cm)
+        denominator = cm.sum(axis=0) + cm.sum(axis=1) - true_positives
+        valid = denominator > 1e-9
+        iou = np.where(valid, true_positives / (denominator + np.float32(config.epsilon())), 0.0)
+        return as_tensor(np.float32(np.sum(iou) / (np.sum(valid) + np.float32(config.epsilon()))))
+
+    def get_config(self):
+        return {**super().get_config(), "num_classes": self.num_classes, "ignore_class": self.ignore_class,
+                "sparse_y_true": self.sparse_y_true, "sparse_y_pred": self.sparse_y_pred, "axis": self.axis}
