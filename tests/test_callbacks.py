@@ -181,3 +181,14 @@ def test_evaluate_and_predict_print_keras_progress_lines(rng, capsys):
     assert " - mae: " in lines[0] and lines[1].startswith("3/3 - ") and "loss" not in lines[1]
     model.fit(x, y, epochs=1, validation_split=0.2, verbose=2)
     assert len(capsys.readouterr().out.splitlines()) == 1  # fit's validation adds no line of its own
+
+
+def test_summary_expands_nested_models_and_input_layer_call(capsys):
+    inner = nnlite.Sequential([nnlite.Input((3,)), nnlite.layers.Dense(4, name="inside")], name="block")
+    outer = nnlite.Sequential([inner, nnlite.layers.Dense(1)])
+    outer.summary(expand_nested=True, show_trainable=True)
+    out = capsys.readouterr().out
+    assert "block (Sequential)" in out and "  inside (Dense)" in out and "Trainable" in out
+    outer.summary()
+    assert "inside" not in capsys.readouterr().out
+    assert nnlite.layers.InputLayer(shape=(3,)).call() is None

@@ -312,6 +312,10 @@ class InputLayer(Layer):
     def batch_shape(self) -> Shape:
         return self.shape
 
+    def call(self, x: Any = None, training: bool = False) -> Any:
+        """Keras's InputLayer.call takes nothing and returns nothing; given a batch, it passes it on."""
+        return x
+
     def forward(self, x, ctx):
         return x, None
 

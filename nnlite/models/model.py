@@ -566,7 +566,8 @@ class Model(Layer):
     def summary(self, line_length: int | None = None, positions: Any = None, print_fn: Any = None,
                 expand_nested: bool = False, show_trainable: bool = False, layer_range: Any = None) -> None:
         """Print the layer table: name (type), output shape, parameter count; then the totals."""
-        (print_fn or print)(summary_module.text(self, line_length=line_length, show_trainable=show_trainable))
+        (print_fn or print)(summary_module.text(self, line_length=line_length, show_trainable=show_trainable,
+                                                expand_nested=expand_nested))
 
     def _repr_html_(self) -> str:
         return summary_module.html(self)

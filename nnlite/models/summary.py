@@ -14,15 +14,18 @@ def _size(nbytes: float) -> str:
     return ""
 
 
-def rows(model: Any) -> list[tuple[str, str, str, str]]:
-    """(name (type), output shape, parameter count, trainable) for each layer."""
+def rows(model: Any, expand_nested: bool = False, indent: str = "") -> list[tuple[str, str, str, str]]:
+    """(name (type), output shape, parameter count, trainable) for each layer; with ``expand_nested``
+    the layers of a model inside the model follow it, indented."""
     out = []
     shape = model.input_shape
     for layer in model.layers:
         shape = layer.compute_output_shape(shape) if shape is not None else None
         params = layer.count_params() if layer.built else 0
-        out.append((f"{layer.name} ({type(layer).__name__})", str(shape or "?"), f"{params:,}",
+        out.append((f"{indent}{layer.name} ({type(layer).__name__})", str(shape or "?"), f"{params:,}",
                     "Y" if layer.trainable else "N"))
+        if expand_nested and hasattr(layer, "layers"):
+            out += rows(layer, True, indent + "  ")
     return out
 
 
@@ -41,10 +44,11 @@ def totals(model: Any) -> list[str]:
             f"Non-trainable params: {count - n_train:,} ({_size(size_other)})"]
 
 
-def text(model: Any, line_length: int | None = None, show_trainable: bool = False) -> str:
+def text(model: Any, line_length: int | None = None, show_trainable: bool = False,
+         expand_nested: bool = False) -> str:
     """The table in plain text, columns fitted to their contents (or spread over ``line_length``)."""
     header = ("Layer (type)", "Output Shape", "Param #", "Trainable")
-    table = [header, *rows(model)]
+    table = [header, *rows(model, expand_nested)]
     columns = 4 if show_trainable else 3
     widths = [max(len(r[i]) for r in table) + 2 for i in range(columns)]
     if line_length is not None and line_length > sum(widths) + columns - 1:
