@@ -19,10 +19,156 @@ def load_digits() -> tuple[np.ndarray, np.ndarray]:
     return table[:, :64].astype(np.float64), table[:, 64]
 
 
-def train_test_split(x: np.ndarray, y: np.ndarray, test_fraction: float = 0.2,
-                     seed: int = 0) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """Shuffle rows with ``seed`` and hold out the last ``test_fraction`` for testing."""
-    order = np.random.default_rng(seed).permutation(len(x))
-    cut = int(round(len(x) * (1 - test_fraction)))
-    train, test = order[:cut], order[cut:]
-    return x[train], y[train], x[test], y[test]
+def train_test_split(*arrays: np.ndarray, test_size: float | int | None = None,
+                     train_size: float | int | None = None, random_state: int | None = None,
+                     shuffle: bool = True, stratify: np.ndarray | None = None) -> list[np.ndarray]:
+    """Split each array's rows into train and test: ``[a_train, a_test, b_train, b_test, ...]``.
+
+    scikit-learn's order and arguments. A float size is a fraction of the n rows (the test part
+    rounded up, the train part down), an int is a row count; with neither given, 25% is held out.
+    With ``shuffle`` the rows are ``RandomState(random_state).permutation(n)``, test rows first, so
+    an integer ``random_state`` picks the same rows as scikit-learn's ``ShuffleSplit``. ``stratify``
+    (labels, one per row) keeps each class's share in both parts; its rows are drawn per class
+    from the same generator and need not be the ones scikit-learn draws.
+    """
+    if not arrays:
+        raise ValueError("train_test_split: expected at least one array, received none.")
+    arrays = tuple(np.asarray(a) for a in arrays)
+    n = len(arrays[0])
+    lengths = [len(a) for a in arrays]
+    if any(length != n for length in lengths):
+        raise ValueError(f"train_test_split: all arrays need the same number of rows; received {lengths}.")
+    n_train, n_test = _split_sizes(n, test_size, train_size)
+    if not shuffle:
+        if stratify is not None:
+            raise ValueError("train_test_split: stratify needs shuffle=True, as in scikit-learn.")
+        train, test = np.arange(n_train), np.arange(n_train, n_train + n_test)
+    elif stratify is None:
+        order = np.random.RandomState(random_state).permutation(n)
+        test, train = order[:n_test], order[n_test:n_test + n_train]
+    else:
+        labels = np.asarray(stratify)
+        if labels.ndim == 0 or len(labels) != n:
+            raise ValueError(f"train_test_split: stratify needs one label per row ({n}); received "
+                             f"shape {labels.shape}.")
+        train, test = _stratified_rows(labels, n_train, n_test, random_state)
+    return [part for a in arrays for part in (a[train], a[test])]
+
+
+def _split_sizes(n: int, test_size: float | int | None, train_size: float | int | None) -> tuple[int, int]:
+    """Row counts (n_train, n_test) by scikit-learn's rule: ceil for a test fraction, floor for train."""
+    if test_size is None and train_size is None:
+        test_size = 0.25
+
+    def count(size: float | int | None, name: str, rounding) -> int | None:
+        if size is None:
+            return None
+        if isinstance(size, (bool, np.bool_)) or not isinstance(size, (int, float, np.integer, np.floating)):
+            raise TypeError(f"train_test_split: {name} must be a float in (0, 1), an int or None; "
+                            f"received {size!r}.")
+        if isinstance(size, (float, np.floating)):
+            if not 0.0 < size < 1.0:
+                raise ValueError(f"train_test_split: a float {name} must lie in (0, 1); received {size}.")
+            return int(rounding(size * n))
+        if not 0 < size < n:
+            raise ValueError(f"train_test_split: an int {name} must lie in [1, {n - 1}] for {n} rows; "
+                             f"received {size}.")
+        return int(size)
+
+    n_test = count(test_size, "test_size", np.ceil)
+    n_train = count(train_size, "train_size", np.floor)
+    n_test = n - n_train if n_test is None else n_test
+    n_train = n - n_test if n_train is None else n_train
+    if n_train + n_test > n:
+        raise ValueError(f"train_test_split: train_size + test_size = {n_train} + {n_test} rows, more "
+                         f"than the {n} there are.")
+    if n_train == 0 or n_test == 0:
+        raise ValueError(f"train_test_split: with {n} rows these sizes leave {n_train} for training and "
+                         f"{n_test} for testing; both need at least one.")
+    return n_train, n_test
+
+
+def _stratified_rows(labels: np.ndarray, n_train: int, n_test: int,
+                     random_state: int | None) -> tuple[np.ndarray, np.ndarray]:
+    """Rows per class in proportion to the class's share, largest remainders first."""
+    classes, y = np.unique(labels, axis=0, return_inverse=True)
+    y = y.reshape(-1)
+    counts = np.bincount(y, minlength=len(classes))
+    if counts.min() < 2:
+        raise ValueError(f"train_test_split: stratify needs at least 2 rows of each class; class "
+                         f"{classes[int(np.argmin(counts))]!r} has {counts.min()}.")
+    rng = np.random.RandomState(random_state)
+
+    def allocate(total: int, available: np.ndarray) -> np.ndarray:
+        share = total * available / available.sum()
+        taken = np.floor(share).astype(np.int64)
+        for k in np.argsort(-(share - taken), kind="stable")[: total - taken.sum()]:
+            taken[k] += 1
+        return np.minimum(taken, available)
+
+    test_counts = allocate(n_test, counts)
+    train_counts = allocate(n_train, counts - test_counts)
+    train, test = [], []
+    for k in range(len(classes)):
+        rows = rng.permutation(np.flatnonzero(y == k))
+        test.append(rows[: test_counts[k]])
+        train.append(rows[test_counts[k]: test_counts[k] + train_counts[k]])
+    return rng.permutation(np.concatenate(train)), rng.permutation(np.concatenate(test))
+
+
+def load_csv(path: str, label: str | int = -1) -> tuple[np.ndarray, np.ndarray, list[str]]:
+    """A table of numeric features and one label column: x (n, d) float64, y (n,) class indices 0..k-1.
+
+    The first row is a header when any of its cells is not a number. ``label`` is the label column's
+    header name or its 0-based index (negative counts from the end). Labels may be words or numbers;
+    the returned class names, sorted, say which index is which: ``names[y[i]]``.
+    """
+    import csv
+
+    with open(path, newline="") as handle:
+        rows = [row for row in csv.reader(handle) if any(cell.strip() for cell in row)]
+    if not rows:
+        raise ValueError(f"load_csv: {path} holds no rows.")
+
+    def is_number(cell: str) -> bool:
+        try:
+            float(cell)
+        except ValueError:
+            return False
+        return True
+
+    header = None if all(is_number(cell) for cell in rows[0]) else [cell.strip() for cell in rows[0]]
+    body = rows[1:] if header else rows
+    width = len(rows[0])
+    for number, row in enumerate(body, start=2 if header else 1):
+        if len(row) != width:
+            raise ValueError(f"load_csv: line {number} of {path} has {len(row)} cells; the first row has {width}.")
+    if not body:
+        raise ValueError(f"load_csv: {path} has a header and no data rows.")
+    if isinstance(label, str) and not label.lstrip("-").isdigit():
+        if header is None or label not in header:
+            raise ValueError(f"load_csv: no column named {label!r} in {path}; the columns are "
+                             f"{header if header else 'unnamed (give the label as an index)'}.")
+        column = header.index(label)
+    else:
+        column = int(label)
+        if not -width <= column < width:
+            raise ValueError(f"load_csv: label column {column} is outside the {width} columns of {path}.")
+        column %= width
+    features = [[row[j] for j in range(width) if j != column] for row in body]
+    try:
+        x = np.array(features, dtype=np.float64)
+    except ValueError as error:
+        raise ValueError(f"load_csv: every column but the label must be numeric in {path}: {error}") from None
+    if not np.all(np.isfinite(x)):
+        line = int(np.flatnonzero(~np.all(np.isfinite(x), axis=1))[0]) + (2 if header else 1)
+        raise ValueError(f"load_csv: line {line} of {path} holds a NaN or infinite feature.")
+    raw = [row[column].strip() for row in body]
+    if all(is_number(cell) for cell in raw):
+        values = np.array(raw, dtype=np.float64)
+        names, y = np.unique(values, return_inverse=True)
+        names = [f"{v:g}" for v in names]
+    else:
+        names, y = np.unique(np.array(raw), return_inverse=True)
+        names = [str(v) for v in names]
+    return x, y.reshape(-1).astype(np.int64), names
