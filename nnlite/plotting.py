@@ -11,7 +11,7 @@ import numpy as np
 
 MAX_DRAWN_NEURONS = 16   # per layer; wider networks are drawn as layer boxes
 MAX_LABELLED_WEIGHTS = 40
-SHORT = {"sigmoid": "σ", "linear": "id", "softmax": "soft", "tanh": "tanh", "relu": "relu"}
+SHORT = {"sigmoid": "σ", "linear": "linear", "softmax": "softmax", "tanh": "tanh", "relu": "relu"}
 
 
 def _pyplot():
@@ -39,7 +39,7 @@ def _columns(model: Any) -> list[dict[str, Any]]:
     return columns
 
 
-def plot_model(model: Any, show_weights: bool | None = None, ax: Any = None) -> Any:
+def plot_network(model: Any, show_weights: bool | None = None, ax: Any = None) -> Any:
     """Draw ``model``: neurons and connections with w and b labelled on small networks, layer boxes on large ones.
 
     Any layer is drawn from its own interface: the width of its output
@@ -49,13 +49,12 @@ def plot_model(model: Any, show_weights: bool | None = None, ax: Any = None) -> 
     """
     plt = _pyplot()
     if not model.built:
-        raise ValueError("plot_model needs a built model: give it an Input(shape=...) or call it on data first.")
+        raise ValueError("plot_network needs a built model: give it an Input(shape=...) or call it on data first.")
     columns = _columns(model)
     sizes = [c["width"] for c in columns]
     boxes = max(sizes) > MAX_DRAWN_NEURONS
-    if ax is None:
-        size = (min(2.6 * len(sizes), 14), 2.2) if boxes else (
-            min(2.6 * len(sizes), 14), 1.2 + 0.7 * max(sizes))
+    if ax is None:  # sized for the mode chosen: a row of boxes, or columns of neurons
+        size = (2.3 * len(sizes), 1.5) if boxes else (min(2.6 * len(sizes), 14), 1.2 + 0.7 * max(sizes))
         fig, ax = plt.subplots(figsize=size)
     else:
         fig = ax.figure
@@ -106,10 +105,84 @@ def _draw_boxes(ax: Any, model: Any, sizes: list[int]) -> None:
     for i, text in enumerate(labels):
         ax.text(i, 0, text, ha="center", va="center", fontsize=9,
                 bbox={"boxstyle": "round,pad=0.5", "fc": "#eef3fb", "ec": "#1f77b4"})
-        if i:
-            ax.annotate("", xy=(i - 0.32, 0), xytext=(i - 0.68, 0), arrowprops={"arrowstyle": "->"})
+        if i:  # the arrow ends at the boxes' edges, which matplotlib knows once the text is laid out
+            ax.annotate("", xy=(i, 0), xytext=(i - 1, 0), xycoords="data",
+                        arrowprops={"arrowstyle": "->", "shrinkA": 52, "shrinkB": 52})
     ax.set_xlim(-0.6, len(labels) - 0.4)
     ax.set_ylim(-1, 1)
+
+
+def _boxes(model: Any, expand_nested: bool) -> list[tuple[Any, int]]:
+    """(layer, nesting depth) in drawing order, the model's input first."""
+    rows: list[tuple[Any, int]] = []
+
+    def walk(m: Any, depth: int) -> None:
+        for layer in m.layers:
+            rows.append((layer, depth))
+            if expand_nested and hasattr(layer, "layers"):
+                walk(layer, depth + 1)
+
+    if getattr(model, "input_layer", None) is not None:
+        rows.append((model.input_layer, 0))
+    walk(model, 0)
+    return rows
+
+
+def _box_text(layer: Any, show_shapes: bool, show_dtype: bool, show_layer_names: bool,
+              show_layer_activations: bool, show_trainable: bool) -> str:
+    """A box's lines as Keras's diagram has them: 'name (Class)', then the asked-for details."""
+    kind = type(layer).__name__
+    lines = [f"{layer.name} ({kind})" if show_layer_names else kind]
+    if show_shapes:
+        if kind == "InputLayer":
+            lines.append(f"Output shape: {tuple(layer.shape)}")
+        else:
+            shape = layer.input_shape
+            lines.append(f"Input shape: {shape}")
+            lines.append(f"Output shape: {layer.compute_output_shape(shape) if shape is not None else '?'}")
+    if show_dtype:
+        lines.append(f"dtype: {layer.dtype}")
+    activation = getattr(getattr(layer, "activation", None), "name", None)
+    if show_layer_activations and activation is not None:
+        lines.append(f"Activation: {activation}")
+    if show_trainable and kind != "InputLayer":
+        lines.append(f"Trainable: {'Y' if layer.trainable else 'N'}")
+    return "\n".join(lines)
+
+
+def layer_diagram(model: Any, show_shapes: bool = False, show_dtype: bool = False,
+                  show_layer_names: bool = False, rankdir: str = "TB", expand_nested: bool = False,
+                  show_layer_activations: bool = False, show_trainable: bool = False) -> Any:
+    """Keras's ``plot_model`` picture drawn with matplotlib: one box per layer, arrows in data order,
+    top to bottom (rankdir "TB") or left to right ("LR"). Returns the Figure."""
+    plt = _pyplot()
+    rows = _boxes(model, expand_nested)
+    texts = [_box_text(layer, show_shapes, show_dtype, show_layer_names, show_layer_activations, show_trainable)
+             for layer, _ in rows]
+    tall = max(t.count("\n") + 1 for t in texts)
+    wide = max(len(line) for t in texts for line in t.split("\n"))
+    n = len(texts)
+    down = rankdir == "TB"
+    box_w, box_h = 0.075 * wide + 0.4, 0.17 * tall + 0.25  # inches, from the longest line and the line count
+    size = (box_w + 0.6, n * (box_h + 0.45)) if down else (n * (box_w + 0.5), box_h + 0.6)
+    fig, ax = plt.subplots(figsize=size)
+    ax.set_axis_off()
+    at = [(0.0, -i) if down else (float(i), 0.0) for i in range(n)]
+    for (x, y), text, (_, depth) in zip(at, texts, rows):
+        ax.text(x, y, text, ha="center", va="center", fontsize=9, family="monospace",
+                bbox={"boxstyle": "round,pad=0.5", "fc": "#eef3fb" if depth == 0 else "#f6f6f6",
+                      "ec": "#1f77b4" if depth == 0 else "#7f7f7f"})
+    gap = 72 * ((box_h if down else box_w) / 2 + 0.05)  # points from a box's centre to its edge
+    for a, b in zip(at, at[1:]):
+        ax.annotate("", xy=b, xytext=a, arrowprops={"arrowstyle": "->", "shrinkA": gap, "shrinkB": gap})
+    if down:
+        ax.set_xlim(-0.5, 0.5)
+        ax.set_ylim(-n + 0.5, 0.5)
+    else:
+        ax.set_xlim(-0.5, n - 0.5)
+        ax.set_ylim(-0.5, 0.5)
+    fig.subplots_adjust(0, 0, 1, 1)
+    return fig
 
 
 def plot_history(history: Any, metrics: list[str] | None = None, ax: Any = None) -> Any:
@@ -134,6 +207,7 @@ def plot_history(history: Any, metrics: list[str] | None = None, ax: Any = None)
             a.plot(epochs, logs[f"val_{name}"], linestyle="--", marker="o", markersize=3, color=line.get_color(),
                    label=f"val_{name}")
         a.set_xlabel("epoch")
+        a.xaxis.set_major_locator(plt.MaxNLocator(integer=True))  # epochs are whole numbers
         a.set_title(name)
         a.legend()
     fig.tight_layout()

@@ -9,9 +9,60 @@ import numpy as np
 from . import config
 
 
-def plot_model(model: Any, show_weights: bool | None = None, ax: Any = None) -> Any:
-    """The network drawn as neurons and connections (see ``nnlite.plotting.plot_model``)."""
-    from .plotting import plot_model as draw
+def plot_model(model: Any, to_file: str = "model.png", show_shapes: bool = False, show_dtype: bool = False,
+               show_layer_names: bool = False, rankdir: str = "TB", expand_nested: bool = False, dpi: int = 200,
+               show_layer_activations: bool = False, show_trainable: bool = False, splines: str = "ortho",
+               **kwargs: Any) -> Any:
+    """Keras's layer diagram written to ``to_file`` (its extension picks the format, png without one).
+
+    Drawn with matplotlib rather than pydot and graphviz, so nothing outside pip is needed; arrows are
+    straight whatever ``splines`` says. Returns an ``IPython.display.Image`` of the file (shown once
+    in Jupyter) when IPython is installed and the file is not a PDF, else None, as Keras does. For
+    the neurons-and-weights picture of a small network see ``plot_network``.
+    """
+    import os
+
+    from .plotting import _pyplot, layer_diagram
+
+    if kwargs.pop("layer_range", None) is not None:
+        raise ValueError("Argument `layer_range` is no longer supported.")
+    if kwargs:
+        raise ValueError(f"Unrecognized keyword arguments: {kwargs}")
+    if not getattr(model, "built", False):
+        raise ValueError("This model has not yet been built. Build the model first by calling `build()` or by "
+                         "calling the model on a batch of data.")
+    if rankdir not in ("TB", "LR"):
+        raise ValueError(f"plot_model: rankdir must be 'TB' (top to bottom) or 'LR' (left to right); "
+                         f"received {rankdir!r}.")
+    if splines not in ("ortho", "curved", "polyline", "spline", "line"):
+        raise ValueError(f"plot_model: splines must be one of 'ortho', 'curved', 'polyline', 'spline', 'line'; "
+                         f"received {splines!r}.")
+    fig = layer_diagram(model, show_shapes, show_dtype, show_layer_names, rankdir, expand_nested,
+                        show_layer_activations, show_trainable)
+    to_file = str(to_file)
+    extension = os.path.splitext(to_file)[1][1:] or "png"
+    fig.savefig(to_file, format=extension, dpi=dpi)
+    _pyplot().close(fig)  # the file is the result; Jupyter shows the returned Image, once
+    if extension == "pdf":
+        return None
+    try:
+        from IPython import display
+    except ImportError:
+        return None
+    if extension == "svg":
+        return display.SVG(filename=to_file)
+    with open(to_file, "rb") as image:  # by content, so a name without an extension works too
+        data = image.read()
+    try:
+        return display.Image(data=data, format=extension)
+    except ValueError:  # a format Jupyter cannot show inline (eps, ps, ...): the file is written all the same
+        return None
+
+
+def plot_network(model: Any, show_weights: bool | None = None, ax: Any = None) -> Any:
+    """The network drawn as neurons and connections, w and b on the lines of small networks
+    (see ``nnlite.plotting.plot_network``). Returns the matplotlib Figure."""
+    from .plotting import plot_network as draw
 
     return draw(model, show_weights, ax)
 

@@ -47,6 +47,104 @@ def test_verbose_1_bar_updates_in_place(rng):
     assert len(final) < 120  # the line does not grow with the number of batches
 
 
+def _run_in_terminal(args: list[str], columns: int = 80) -> str:
+    """Output of ``python args`` on a pseudo-terminal of 24 rows x ``columns``."""
+    import fcntl
+    import os
+    import pty
+    import struct
+    import subprocess
+    import sys
+    import termios
+
+    main, child = pty.openpty()
+    fcntl.ioctl(child, termios.TIOCSWINSZ, struct.pack("HHHH", 24, columns, 0, 0))
+    done = subprocess.Popen([sys.executable, *args], stdout=child, stderr=child, close_fds=True)
+    os.close(child)
+    chunks = []
+    while True:
+        try:
+            chunk = os.read(main, 65536)
+        except OSError:  # the child closed its end
+            break
+        if not chunk:
+            break
+        chunks.append(chunk)
+    done.wait(timeout=120)
+    os.close(main)
+    return b"".join(chunks).decode()
+
+
+@pytest.mark.skipif(not hasattr(__import__("os"), "openpty"), reason="needs a POSIX pseudo-terminal")
+def test_terminal_of_80_columns_redraws_in_place_and_never_loses_a_metric():
+    pytest.importorskip("tqdm")
+    text = _run_in_terminal(["-m", "nnlite", "--epochs", "2", "--batch-size", "1", "--hidden", "256"])
+    frames = [f for line in text.split("\n") for f in line.split("\r") if f.strip()]
+    during = [f for f in frames if "ETA: " in f]
+    assert during, "no in-progress frame was drawn"
+    assert all(len(f) <= 80 for f in during)  # redrawn in place: a frame fits the terminal
+    final = [f for f in frames if re.match(r"^1293/1293 \[=+\] \d+s", f)]
+    assert len(final) == 2, frames  # one whole final line per epoch
+    for line in final:  # wider than 80 columns, and complete to the last digit
+        assert re.search(r" - accuracy: \d\.\d{4} - loss: \d\.\d{4} - val_accuracy: \d\.\d{4} "
+                         r"- val_loss: \d\.\d{4}$", line), line
+
+
+def test_piped_output_is_one_clean_line_per_epoch():
+    import subprocess
+    import sys
+
+    done = subprocess.run([sys.executable, "-m", "nnlite", "--epochs", "2", "--batch-size", "8"],
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert "\r" not in done.stdout
+    lines = done.stdout.splitlines()
+    at = lines.index("Epoch 1/2")
+    assert lines[at + 2] == "Epoch 2/2"
+    assert re.match(r"^162/162 \[=+\] \d+s \d+(ms|us)/step - accuracy: .* - val_loss: \d\.\d{4}$",
+                    lines[at + 1]), lines[at + 1]
+
+
+def test_jupyter_keeps_the_last_frame_in_the_saved_notebook():
+    nbformat = pytest.importorskip("nbformat")
+    nbclient = pytest.importorskip("nbclient")
+    nb = nbformat.v4.new_notebook()
+    nb.cells.append(nbformat.v4.new_code_cell(
+        "import numpy as np, nnlite\n"
+        "m = nnlite.Sequential([nnlite.Input(shape=(2,)), nnlite.layers.Dense(8), nnlite.layers.Dense(1)])\n"
+        "m.compile('sgd', 'mse', metrics=['mae'])\n"
+        "m.fit(np.zeros((3000, 2)), np.zeros(3000), batch_size=1, epochs=2, validation_split=0.1)\n"
+        "m.evaluate(np.zeros((10, 2)), np.zeros(10), verbose=1);"))
+    nbclient.NotebookClient(nb, timeout=120, kernel_name="python3").execute()
+    outputs = nb.cells[0].outputs
+    streams = "".join(o.get("text", "") for o in outputs if o.output_type == "stream")
+    assert streams == "Epoch 1/2\nEpoch 2/2\n"  # no bar frames, no empty starting frame
+    shown = [o.data["text/plain"] for o in outputs if o.output_type == "display_data"]
+    assert len(shown) == 3  # one display per epoch and one for evaluate, each updated in place
+    for text in shown[:2]:
+        assert re.match(r"^2700/2700 \[=+\] \d+s \d+(ms|us)/step - loss: .* - val_mae: \d\.\d{4}$", text), text
+    assert re.match(r"^1/1 \[=+\] \d+s \d+(ms|us)/step - loss: \d\.\d{4} - mae: \d\.\d{4}$", shown[2])
+
+
+def test_a_stopped_epoch_says_where_it_stopped(rng, capsys):
+    class StopAtThird(Callback):
+        def on_train_batch_end(self, batch, logs=None):
+            if batch == 2:
+                self.model.stop_training = True
+
+    x, y = rng.normal(size=(40, 2)), rng.normal(size=40)
+    _model().fit(x, y, epochs=3, batch_size=4, verbose=2, callbacks=[StopAtThird()])
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0] == "Epoch 1/3" and len(lines) == 2
+    assert re.match(r"^3/10 - \d+s - ", lines[1]), lines[1]
+
+
+def test_eta_is_formatted_as_keras_does():
+    from nnlite.callbacks.progress import _eta
+
+    assert [_eta(s) for s in (0.4, 7, 65, 3665)] == ["0s", "7s", "1:05", "1:01:05"]
+
+
 def test_format_logs_uses_scientific_below_1e_3():
     assert format_logs({"loss": 0.12345, "val_loss": 0.0001234}) == " - loss: 0.1235 - val_loss: 1.2340e-04"
 

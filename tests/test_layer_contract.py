@@ -1,6 +1,6 @@
 """The contract every registered layer keeps, checked the same way for each (Keras's run_layer_test idea):
 output shape and dtype, weights in a stable order, backward against finite differences, config and
-.keras round trips, and a place in trace and plot_model. A newly registered layer is covered as it is."""
+.keras round trips, and a place in trace and plot_network. A newly registered layer is covered as it is."""
 
 from __future__ import annotations
 
@@ -95,7 +95,7 @@ def test_keras_file_round_trip(name, dtype, rng, tmp_path):
 
 
 @pytest.mark.parametrize("name", NAMES)
-def test_trace_and_plot_model_show_the_layer(name, rng):
+def test_trace_and_plot_network_show_the_layer(name, rng):
     matplotlib = pytest.importorskip("matplotlib")
     matplotlib.use("Agg")
     model = nnlite.Sequential([nnlite.Input((5,)), _layer(name, "float64"), nnlite.layers.Dense(2, dtype="float64")])
@@ -107,6 +107,6 @@ def test_trace_and_plot_model_show_the_layer(name, rng):
     assert rows["a"].shape == model.layers[0](x).shape and rows["grad_a"].shape == rows["a"].shape
     for w in model.layers[0].trainable_weights:
         assert rows[f"{w.name}.grad"].shape == w.shape and rows[f"update {w.name}"].shape == w.shape
-    figure = nnlite.utils.plot_model(model)
+    figure = nnlite.utils.plot_network(model)
     assert figure.axes and any(t.get_text().startswith(model.layers[0].name) for t in figure.axes[0].texts)
     matplotlib.pyplot.close(figure)

@@ -24,7 +24,7 @@ def test_plot_small_model_labels_weights_and_biases(tmp_path):
     model = nnlite.Sequential([nnlite.Input((2,)), layers.Dense(2, activation="sigmoid"), layers.Dense(1)])
     model.set_weights([np.array([[0.1, 0.3], [0.2, 0.4]]), np.array([0.5, 0.6]), np.array([[0.7], [0.8]]),
                        np.array([0.9])])
-    fig = nnlite.utils.plot_model(model)
+    fig = nnlite.utils.plot_network(model)
     texts = {t.get_text() for t in fig.axes[0].texts}
     assert {"0.1", "0.3", "0.7", "b=0.5", "b=0.9", "x1", "x2", "σ"} <= texts
     _png_ok(fig, tmp_path / "small.png")
@@ -33,7 +33,7 @@ def test_plot_small_model_labels_weights_and_biases(tmp_path):
 def test_plot_large_model_draws_layer_boxes(tmp_path):
     model = nnlite.Sequential([nnlite.Input((64,)), layers.Dense(32, activation="relu"), layers.Dropout(0.2),
                                layers.Dense(10, activation="softmax")])
-    fig = nnlite.utils.plot_model(model)
+    fig = nnlite.utils.plot_network(model)
     texts = " ".join(t.get_text() for t in fig.axes[0].texts)
     assert "Dense(32, relu)" in texts and "2,080 params" in texts and "dropout" in texts
     _png_ok(fig, tmp_path / "large.png")
@@ -48,12 +48,95 @@ def test_plot_history(tmp_path, rng):
     styles = [line.get_linestyle() for line in fig.axes[0].lines]
     assert styles == ["-", "--"]  # validation dashed
     _png_ok(fig, tmp_path / "history.png")
+    ticks = fig.axes[0].get_xticks()
+    shown = [t for t in ticks if 1 <= t <= 3]
+    assert shown and all(float(t).is_integer() for t in shown)  # whole epochs, no 1.5
     with pytest.raises(ValueError, match="No 'accuracy' in this history"):
         nnlite.utils.plot_history(history, ["accuracy"])
+
+
+def _model_of_four_layers():
+    return nnlite.Sequential([nnlite.Input((64,)), layers.Dense(32, activation="relu"), layers.Dropout(0.2),
+                              layers.Dense(10, activation="softmax")])
+
+
+@pytest.mark.parametrize("to_file, magic", [("model.png", b"\x89PNG"), ("model.svg", b"<?xml"),
+                                            ("model.pdf", b"%PDF"), ("model", b"\x89PNG")])
+def test_plot_model_takes_keras_arguments_and_writes_the_file(tmp_path, to_file, magic):
+    path = tmp_path / to_file
+    shown = nnlite.utils.plot_model(_model_of_four_layers(), to_file=str(path), show_shapes=True, show_dtype=True,
+                                    show_layer_names=True, rankdir="LR", expand_nested=True, dpi=50,
+                                    show_layer_activations=True, show_trainable=True, splines="line")
+    assert path.read_bytes().startswith(magic)
+    if to_file.endswith(".pdf"):
+        assert shown is None  # as Keras: no inline image for a PDF
+    elif to_file.endswith(".svg"):
+        from IPython.display import SVG
+
+        assert isinstance(shown, SVG) and "<svg" in shown.data
+    else:
+        from IPython.display import Image
+
+        assert isinstance(shown, Image) and shown.data == path.read_bytes()
+
+
+def test_plot_model_boxes_say_what_was_asked(tmp_path, monkeypatch):
+    from nnlite import plotting
+
+    drawn = {}
+    original = plotting.layer_diagram
+
+    def keep(*args, **kwargs):
+        drawn["fig"] = original(*args, **kwargs)
+        return drawn["fig"]
+
+    monkeypatch.setattr(plotting, "layer_diagram", keep)
+    model = _model_of_four_layers()
+    nnlite.utils.plot_model(model, to_file=str(tmp_path / "a.png"), dpi=30)
+    plain = [t.get_text() for t in drawn["fig"].axes[0].texts if t.get_text()]
+    assert plain == ["InputLayer", "Dense", "Dropout", "Dense"]  # Keras's default: class names only
+    nnlite.utils.plot_model(model, to_file=str(tmp_path / "b.png"), dpi=30, show_shapes=True, show_dtype=True,
+                            show_layer_names=True, show_layer_activations=True, show_trainable=True)
+    boxes = [t.get_text() for t in drawn["fig"].axes[0].texts if t.get_text()]
+    assert boxes[0].splitlines() == ["input_layer (InputLayer)", "Output shape: (None, 64)", "dtype: float32"]
+    assert boxes[1].splitlines() == ["dense (Dense)", "Input shape: (None, 64)", "Output shape: (None, 32)",
+                                     "dtype: float32", "Activation: relu", "Trainable: Y"]
+    assert "Activation" not in boxes[2] and boxes[3].splitlines()[4] == "Activation: softmax"
+
+
+def test_plot_model_nested_boxes_only_when_expanded(tmp_path, monkeypatch):
+    from nnlite import plotting
+
+    drawn = {}
+    original = plotting.layer_diagram
+    monkeypatch.setattr(plotting, "layer_diagram",
+                        lambda *a, **k: drawn.setdefault("figs", []).append(original(*a, **k)) or drawn["figs"][-1])
+    inner = nnlite.Sequential([layers.Dense(4), layers.Dense(3)], name="inner")
+    model = nnlite.Sequential([nnlite.Input((5,)), inner, layers.Dense(2)])
+    nnlite.utils.plot_model(model, to_file=str(tmp_path / "a.png"), dpi=30)
+    nnlite.utils.plot_model(model, to_file=str(tmp_path / "b.png"), dpi=30, expand_nested=True)
+    counts = [len([t for t in fig.axes[0].texts if t.get_text()]) for fig in drawn["figs"]]
+    assert counts == [3, 5]
+
+
+@pytest.mark.parametrize("kwargs, error, message", [
+    (dict(show_weights=True), ValueError, "Unrecognized keyword arguments: {'show_weights': True}"),
+    (dict(layer_range=["a", "b"]), ValueError, "`layer_range` is no longer supported"),
+    (dict(rankdir="BT"), ValueError, "rankdir must be 'TB' (top to bottom) or 'LR'"),
+    (dict(splines="wavy"), ValueError, "splines must be one of"),
+])
+def test_plot_model_refuses_what_keras_refuses(tmp_path, kwargs, error, message):
+    with pytest.raises(error) as raised:
+        nnlite.utils.plot_model(_model_of_four_layers(), to_file=str(tmp_path / "m.png"), **kwargs)
+    assert message in str(raised.value)
+    assert not (tmp_path / "m.png").exists()
+    unbuilt = nnlite.Sequential([layers.Dense(2)])
+    with pytest.raises(ValueError, match="This model has not yet been built"):
+        nnlite.utils.plot_model(unbuilt, to_file=str(tmp_path / "m.png"))
 
 
 def test_missing_matplotlib_gives_a_clear_message(monkeypatch):
     monkeypatch.setitem(sys.modules, "matplotlib.pyplot", None)
     model = nnlite.Sequential([nnlite.Input((2,)), layers.Dense(1)])
     with pytest.raises(ImportError, match="Plotting needs matplotlib: pip install matplotlib"):
-        nnlite.utils.plot_model(model)
+        nnlite.utils.plot_network(model)

@@ -11,19 +11,28 @@ import numpy as np
 from .base import CALLBACKS, Callback
 
 
-def _progress_bar_class() -> Any:
-    """tqdm's widget bar in Jupyter when ipywidgets is there, else its text bar (which Jupyter
-    also redraws in place); None without tqdm."""
+def _terminal_bar_class() -> Any:
+    """tqdm's text bar, for a terminal; None without tqdm."""
     try:
-        import importlib.util
-
-        if importlib.util.find_spec("ipywidgets") is not None:
-            from tqdm.auto import tqdm
-        else:
-            from tqdm.std import tqdm
+        from tqdm.std import tqdm
     except ImportError:
         return None
     return tqdm
+
+
+def _in_jupyter(stream: Any) -> bool:
+    """True when ``stream`` is a Jupyter kernel's stdout (ipykernel's OutStream)."""
+    return type(stream).__module__.startswith("ipykernel")
+
+
+def _eta(seconds: float) -> str:
+    """Keras's ETA: '7s', '1:05', '1:01:05'."""
+    seconds = int(round(seconds))
+    if seconds >= 3600:
+        return f"{seconds // 3600}:{seconds % 3600 // 60:02d}:{seconds % 60:02d}"
+    if seconds >= 60:
+        return f"{seconds // 60}:{seconds % 60:02d}"
+    return f"{seconds}s"
 
 
 def format_logs(logs: dict[str, float]) -> str:
@@ -49,8 +58,10 @@ class ProgbarLogger(Callback):
     """Progress as Keras prints it, for fit, evaluate and predict.
 
     fit prints "Epoch i/E" when E > 1. verbose=1: one bar per epoch (or per evaluate/predict
-    run), redrawn in place at most ten times a second (tqdm, when installed; else the verbose=2
-    line). verbose=2: "steps/steps - 1s - 3ms/step - loss: 0.1234 - val_loss: 0.2345". During
+    run) with the ETA, redrawn in place at most ten times a second in a terminal (tqdm, when
+    installed) or in Jupyter, then the final line "41/41 [====================] 0s 2ms/step -
+    loss: ...", written whole (it wraps rather than losing a metric); into a pipe or a file only
+    the final line. verbose=2: "41/41 - 0s - 2ms/step - loss: 0.1234 - val_loss: 0.2345". During
     fit's validation nothing more is printed (the epoch line shows the val_ values).
     """
 
@@ -58,7 +69,8 @@ class ProgbarLogger(Callback):
         super().__init__()
         self.verbose = verbose
         self.stream = stream
-        self._bar: Any = None
+        self._bar: Any = None  # tqdm bar in a terminal
+        self._display: Any = None  # IPython display handle in Jupyter
         self._in_fit = False
 
     def _out(self):
@@ -66,36 +78,76 @@ class ProgbarLogger(Callback):
 
     # -- one run of batches: an epoch, an evaluation or a prediction --------------------------------
     def _begin(self) -> None:
-        self._start = time.perf_counter()
+        """Where the bar goes: redrawn in place in a terminal (tqdm) or in Jupyter (a display updated
+        in place, so a saved notebook or its HTML export keeps the last frame); into a pipe or a file
+        nothing is drawn during the run and only the final line is written."""
+        self._start = self._last_draw = time.perf_counter()
         self._seen = 0
-        if self.verbose == 1:
-            tqdm = _progress_bar_class()
+        if self.verbose != 1:
+            return
+        out = self._out()
+        if _in_jupyter(out):
+            from IPython.display import Pretty, display
+
+            self._display = display(Pretty(self._frame(0, "")), display_id=True)
+        elif getattr(out, "isatty", lambda: False)():
+            tqdm = _terminal_bar_class()
             if tqdm is not None:
-                self._bar = tqdm(total=self.params.get("steps"), file=self._out(), leave=True, mininterval=0.1,
+                self._bar = tqdm(total=self.params.get("steps"), file=out, leave=False, mininterval=0.1,
                                  ascii=" =", bar_format="{n_fmt}/{total_fmt} [{bar:20}] {desc}")
 
-    def _timing(self, steps: int) -> str:
-        seconds = time.perf_counter() - self._start
-        return f"{seconds:.0f}s {_time_per_step(seconds, steps)}"
+    def _frame(self, seen: int, text: str) -> str:
+        """'12/41 [=====               ] text' (or '12/Unknown text' without a step count)."""
+        steps = self.params.get("steps")
+        if not steps:
+            return f"{seen}/Unknown {text}"
+        filled = int(20 * min(seen, steps) / steps)
+        return f"{seen}/{steps} [{'=' * filled}{' ' * (20 - filled)}] {text}"
 
     def _batch(self, batch: int, logs: dict | None) -> None:
         self._seen = batch + 1
-        if self._bar is not None:
-            shown = {k: v for k, v in (logs or {}).items() if k != "outputs"}
-            self._bar.set_description_str(f"{self._timing(self._seen)}{format_logs(shown)}", refresh=False)
-            self._bar.update(1)
-
-    def _end(self, logs: dict | None) -> None:
-        steps = self.params.get("steps") or self._seen
-        seconds = time.perf_counter() - self._start
+        if self._bar is None and self._display is None:
+            return
+        now = time.perf_counter()
+        steps = self.params.get("steps")
+        elapsed = now - self._start
+        eta = f"ETA: {_eta(elapsed / self._seen * (steps - self._seen))}" if steps else f"{elapsed:.0f}s"
         shown = {k: v for k, v in (logs or {}).items() if k != "outputs"}
         if self._bar is not None:
-            self._bar.set_description_str(f"{self._timing(steps)}{format_logs(shown)}", refresh=False)
-            self._bar.close()
+            self._bar.set_description_str(f"{eta}{format_logs(shown)}", refresh=False)
+            self._bar.update(1)
+        elif now - self._last_draw >= 0.1:  # Jupyter: at most ten redraws a second
+            self._last_draw = now
+            self._display.update(self._frame_pretty(self._seen, f"{eta}{format_logs(shown)}"))
+
+    def _frame_pretty(self, seen: int, text: str) -> Any:
+        from IPython.display import Pretty
+
+        return Pretty(self._frame(seen, text))
+
+    def _end(self, logs: dict | None) -> None:
+        """The final line, whole however wide: a run stopped early (stop_training, TerminateOnNaN)
+        shows the step it reached, 'steps/steps' otherwise."""
+        steps = self.params.get("steps")
+        seen = self._seen or steps or 0
+        seconds = time.perf_counter() - self._start
+        shown = {k: v for k, v in (logs or {}).items() if k != "outputs"}
+        timing = f"{seconds:.0f}s {_time_per_step(seconds, seen)}"
+        if self._bar is not None:
+            self._bar.close()  # leave=False: the trimmed frame goes, the full line below replaces it
             self._bar = None
+        if self.verbose == 1:
+            line = self._frame(seen, f"{timing}{format_logs(shown)}")
+            if self._display is not None:
+                self._display.update(self._frame_pretty(seen, f"{timing}{format_logs(shown)}"))
+                self._display = None
+                return
         elif self.verbose:
-            print(f"{steps}/{steps} - {seconds:.0f}s - {_time_per_step(seconds, steps)}{format_logs(shown)}",
-                  file=self._out())
+            count = f"{seen}/{steps}" if steps else f"{seen}"
+            line = f"{count} - {seconds:.0f}s - {_time_per_step(seconds, seen)}{format_logs(shown)}"
+        else:
+            return
+        print(line, file=self._out())
 
     # -- fit ----------------------------------------------------------------------------------------------
     def on_train_begin(self, logs=None):
@@ -117,6 +169,7 @@ class ProgbarLogger(Callback):
         if self._bar is not None:
             self._bar.close()
             self._bar = None
+        self._display = None
 
     # -- evaluate and predict on their own ------------------------------------------------------------------
     def on_test_begin(self, logs=None):
