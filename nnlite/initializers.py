@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import math
 import numbers
-import warnings
 from collections.abc import Sequence
 from typing import Any
 
@@ -25,6 +24,7 @@ import numpy as np
 
 from . import config
 from .registry import Registry
+from .warn import warn
 
 TRUNCATED_STDDEV_CORRECTION = 0.87962566103423978
 
@@ -129,9 +129,9 @@ class RandomInitializer(Initializer):
         if isinstance(self._seed, np.random.Generator):
             return self._seed
         if self.seed is None and self._called:
-            warnings.warn(f"The initializer {type(self).__name__} is unseeded and being called multiple times, "
-                          "which returns identical values each time (as in Keras 3). Give it a seed, or use a new "
-                          "initializer for each weight.", UserWarning, stacklevel=4)
+            warn(f"The initializer {type(self).__name__} is unseeded and being called multiple times, "
+                 "which returns identical values each time (as in Keras 3). Give it a seed, or use a new "
+                 "initializer for each weight.", UserWarning)
         self._called = True
         return np.random.default_rng(self._seed)
 

@@ -17,6 +17,14 @@ import numpy as np
 
 from .layers import Context
 
+DIGITS = 8  # significant digits shown: enough to check a hand computation such as 1.0009536
+
+
+def _show(value: np.ndarray, threshold: int) -> str:
+    """The array with DIGITS significant digits, trailing zeros dropped; large arrays summarised."""
+    return np.array2string(value, precision=DIGITS, floatmode="maxprec", threshold=threshold, edgeitems=3,
+                           max_line_width=10_000)  # one line per row: the cell scrolls rather than wraps
+
 
 @dataclass
 class LayerTrace:
@@ -53,27 +61,29 @@ class Trace:
         raise KeyError(f"No layer {name_or_index!r}; layers: {[layer.name for layer in self.layers]}")
 
     def __repr__(self) -> str:
-        lines = [f"Trace: L = {self.loss:.6g}   ({self.loss_equation})"]
+        lines = [f"Trace: L = {self.loss:.10g}   ({self.loss_equation})"]
         for layer in self.layers:
             lines.append(f"\n{layer.name} ({layer.kind})")
             for symbol, equation, value in layer.rows:
-                shown = "-" if value is None else np.array2string(value, precision=4, threshold=12, edgeitems=2)
+                shown = "-" if value is None else _show(value, threshold=12)
                 shape = "" if value is None else f" {value.shape}"
                 lines.append(f"  {symbol:<12}{shape:<12} = {equation}\n    {shown.replace(chr(10), chr(10) + '    ')}")
         return "\n".join(lines)
 
     def _repr_html_(self) -> str:
-        parts = [f"<p><b>L = {self.loss:.6g}</b> &nbsp; <code>{html.escape(self.loss_equation)}</code></p>"]
+        parts = [f"<p><b>L = {self.loss:.10g}</b> &nbsp; <code>{html.escape(self.loss_equation)}</code></p>"]
         for layer in self.layers:
             parts.append(f"<h4 style='margin-bottom:2px'>{html.escape(layer.name)} "
                          f"({html.escape(layer.kind)})</h4><table><tr><th>quantity</th><th>equation</th>"
                          "<th>shape</th><th>values</th></tr>")
+            keep = "white-space:nowrap;text-align:left;vertical-align:top"  # no break inside a token
             for symbol, equation, value in layer.rows:
-                shown = "-" if value is None else np.array2string(value, precision=4, threshold=36, edgeitems=3)
+                shown = "-" if value is None else _show(value, threshold=36)
                 shape = "" if value is None else str(value.shape)
-                parts.append(f"<tr><td><code>{html.escape(symbol)}</code></td><td><code>{html.escape(equation)}"
-                             f"</code></td><td>{shape}</td><td><pre style='margin:0'>{html.escape(shown)}</pre>"
-                             "</td></tr>")
+                parts.append(f"<tr><td style='{keep}'><code>{html.escape(symbol)}</code></td>"
+                             f"<td style='text-align:left;vertical-align:top'><code>{html.escape(equation)}</code>"
+                             f"</td><td style='{keep}'>{shape}</td><td style='{keep}'><pre style='margin:0;"
+                             f"white-space:pre;overflow-x:auto'>{html.escape(shown)}</pre></td></tr>")
             parts.append("</table>")
         return "\n".join(parts)
 

@@ -43,6 +43,9 @@ def test_backprop_by_hand(keras):  # needs Keras: its checks must run, not be sk
     assert "w_1 = -0.6000, w_2 = 0.6000, y_hat = -0.3600" in text
     assert "w_1 = 1.0009536, b_1 = 1.0009536, w_2 = 2.0040000, b_2 = 2.0045414" in text  # float64: 1.00095363
     assert "Keras weights:" in text and "skipped" not in text
+    stderr = [o for c in nb.cells for o in c.get("outputs", []) if o.get("name") == "stderr"]
+    assert not stderr, [o["text"][:200] for o in stderr]  # no TensorFlow start-up log in the learner's page
+    assert "CI" not in "".join(c.source for c in nb.cells if c.cell_type == "markdown")
 
 
 def test_matrix_backprop():

@@ -86,3 +86,14 @@ def test_fused_trace_says_so(rng):
 def test_model_html_summary():
     page = _model("sgd")._repr_html_()
     assert "<table>" in page and "dense_1 (Dense)" in page and "Total params: 31" in page
+
+
+def test_trace_shows_enough_digits_for_a_hand_check(float64):
+    # 1 + 2**-10 - 2**-20 = 1.0009756088256836: rounded to 4 decimals it would read 1.001
+    model = nnlite.Sequential([nnlite.Input((1,)), nnlite.layers.Dense(1)])
+    model.compile(optimizer="sgd", loss="mse")
+    model.set_weights([np.array([[1.0 + 2.0 ** -10 - 2.0 ** -20]]), np.array([0.0])])
+    trace = model.trace(np.array([[1.0]]), np.array([[0.0]]))
+    assert "1.0009756" in repr(trace) and "1.0009756" in trace._repr_html_()
+    page = trace._repr_html_()
+    assert page.count("white-space:nowrap") >= 3 * len(trace.layers[0].rows)  # symbol, shape, values cells

@@ -8,11 +8,11 @@ better (mode "max", or "auto" for accuracies), as in Keras.
 from __future__ import annotations
 
 import os
-import warnings
 from typing import Any
 
 import numpy as np
 
+from ..warn import warn
 from .base import CALLBACKS, Callback
 
 
@@ -22,7 +22,7 @@ class _Monitor(Callback):
     def __init__(self, monitor: str, mode: str, min_delta: float) -> None:
         super().__init__()
         if mode not in ("auto", "min", "max"):
-            warnings.warn(f"{type(self).__name__} mode {mode!r} is unknown, falling back to 'auto'.", stacklevel=3)
+            warn(f"{type(self).__name__} mode {mode!r} is unknown, falling back to 'auto'.")
             mode = "auto"
         self.monitor = monitor
         self.mode = mode
@@ -61,10 +61,9 @@ class _Monitor(Callback):
         logs = logs or {}
         value = logs.get(self.monitor)
         if value is None:
-            warnings.warn(
+            warn(
                 f"{type(self).__name__} is conditioned on {self.monitor!r}, which is not available. "
                 f"Available: {', '.join(logs)}.",
-                stacklevel=3,
             )
         return value
 
@@ -238,7 +237,7 @@ class ModelCheckpoint(_Monitor):
             return True
         current = logs.get(self.monitor)
         if current is None:
-            warnings.warn(f"Can save best model only with {self.monitor} available.", stacklevel=3)
+            warn(f"Can save best model only with {self.monitor} available.")
             return True
         best = "None" if self.best is None else f"{self.best:.5f}"
         if self.is_improvement(current, self.best):

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import numbers
-import warnings
 from typing import Any
 
 from .. import activations
+from ..warn import warn
 from .base import LAYERS, Context, Layer
 
 
@@ -77,7 +77,7 @@ class LeakyReLU(Activation):
     def __init__(self, negative_slope: float = 0.3, **kwargs: Any) -> None:
         if "alpha" in kwargs:
             negative_slope = kwargs.pop("alpha")
-            warnings.warn("Argument `alpha` is deprecated. Use `negative_slope` instead.", stacklevel=2)
+            warn("Argument `alpha` is deprecated. Use `negative_slope` instead.")
         _check("Leaky ReLU", "negative_slope", negative_slope)
         super().__init__(activations.LeakyReLU(negative_slope=negative_slope), **kwargs)
         self.negative_slope = negative_slope

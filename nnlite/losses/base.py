@@ -18,7 +18,6 @@ the familiar ``sigmoid(z) - y`` or ``softmax(z) - y``. Arrays passed to a loss d
 
 from __future__ import annotations
 
-import warnings
 from collections.abc import Callable
 from typing import Any
 
@@ -27,6 +26,7 @@ import numpy as np
 from .. import config
 from ..ops import as_tensor
 from ..registry import Registry, snake_case
+from ..warn import warn
 
 REDUCTIONS = ("sum_over_batch_size", "sum", None, "none", "mean", "mean_with_sample_weight")
 LOGIT_ACTIVATIONS = ("sigmoid", "softmax")
@@ -65,9 +65,9 @@ def reads_logits(fn: Any, activation: Any) -> bool:
     if not getattr(fn, "takes_logits", False):
         return False
     if fn.from_logits:
-        warnings.warn(f"{fn.name} has from_logits=True but the model output comes from a {activation.name} "
-                      "activation and so is not logits; computing from the activation's input, as Keras does.",
-                      UserWarning, stacklevel=4)
+        warn(f"{fn.name} has from_logits=True but the model output comes from a {activation.name} "
+             "activation and so is not logits; computing from the activation's input, as Keras does.",
+             UserWarning)
     return True
 
 

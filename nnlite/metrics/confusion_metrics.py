@@ -10,7 +10,6 @@ column is counted.
 from __future__ import annotations
 
 import numbers
-import warnings
 from collections.abc import Sequence
 from typing import Any
 
@@ -19,6 +18,7 @@ import numpy as np
 from .. import activations, config
 from ..losses.base import align
 from ..ops import as_tensor
+from ..warn import warn
 from .base import METRICS, Metric
 
 NEG_INF = -1e10  # Keras's stand-in for "below every threshold" (top_k, the default threshold with top_k)
@@ -394,8 +394,8 @@ class MeanIoU(Metric):
         y_true, y_pred = y_true.astype(self.dtype).ravel(), y_pred.astype(self.dtype).ravel()
         float_weights = sample_weight is not None and np.asarray(sample_weight).dtype.kind == "f"
         if float_weights and np.dtype(self.dtype).kind in "iu":
-            warnings.warn("You are passing weight as `float`, but dtype is `int`. This may result in an incorrect "
-                          "weight due to type casting. Consider using integer weights.", UserWarning, stacklevel=2)
+            warn("You are passing weight as `float`, but dtype is `int`. This may result in an incorrect "
+                 "weight due to type casting. Consider using integer weights.", UserWarning)
         w = np.broadcast_to(np.asarray(1 if sample_weight is None else sample_weight).astype(self.dtype).ravel(),
                             y_true.shape)
         valid = (y_true >= 0) & (y_true < self.num_classes) & (y_pred >= 0) & (y_pred < self.num_classes)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import warnings
 from typing import Any
 
 import numpy as np
@@ -10,6 +9,7 @@ import numpy as np
 from .. import config
 from ..losses.base import align
 from ..ops import as_tensor
+from ..warn import warn
 from .base import METRICS, Metric
 
 
@@ -153,11 +153,10 @@ class R2Score(Metric):
         n, k = float(self.num_samples.value), self.num_regressors
         if k:
             if k > n - 1:
-                warnings.warn("More independent predictors than datapoints in adjusted R2 score. Falling back to "
-                              "standard R2 score.", stacklevel=2)
+                warn("More independent predictors than datapoints in adjusted R2 score. Falling back to "
+                     "standard R2 score.")
             elif k == n - 1:
-                warnings.warn("Division by zero in Adjusted R2 score. Falling back to standard R2 score.",
-                              stacklevel=2)
+                warn("Division by zero in Adjusted R2 score. Falling back to standard R2 score.")
             else:
                 score = 1 - (1 - score) * (n - 1) / (n - k - 1)
         return as_tensor(np.asarray(score, dtype=self.dtype))

@@ -9,7 +9,6 @@ checked before any weight changes.
 from __future__ import annotations
 
 import math
-import warnings
 from collections.abc import Sequence
 from typing import Any
 
@@ -22,6 +21,7 @@ from ..layers.base import Context, Layer, assign_all
 from ..losses.base import reads_logits
 from ..ops import as_tensor
 from ..variables import Variable
+from ..warn import warn
 from . import summary as summary_module
 from .tape import Tape, add_weight_penalty_grads, weight_penalty
 
@@ -343,10 +343,10 @@ class Model(Layer):
     def _stop_on_divergence(self, loss: float, step: int) -> None:
         self._diverged = True
         self.stop_training = True
-        warnings.warn(
+        warn(
             f"fit stopped: the loss became {float(loss)} at batch {step + 1}, before that batch's update. "
             "The weights are those after the last finite step; a smaller learning rate usually helps.",
-            RuntimeWarning, stacklevel=4,
+            RuntimeWarning,
         )
 
     def _run_epoch(self, x, y, sw, batch_size, order, train, callbacks=None, interrupt=None) -> dict[str, float]:

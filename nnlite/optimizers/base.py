@@ -20,7 +20,6 @@ from __future__ import annotations
 import math
 import numbers
 import re
-import warnings
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
@@ -29,6 +28,7 @@ import numpy as np
 from .. import config
 from ..registry import Registry, snake_case
 from ..variables import Variable
+from ..warn import warn
 from .schedules import SCHEDULES, LearningRateSchedule
 
 
@@ -62,7 +62,7 @@ class Optimizer:
         if "lr" in kwargs:
             raise ValueError("Argument `lr` is no longer supported: use `learning_rate=` (as in Keras 3).")
         if kwargs.pop("decay", None) is not None:
-            warnings.warn("Argument `decay` is no longer supported and will be ignored.", stacklevel=2)
+            warn("Argument `decay` is no longer supported and will be ignored.")
         if kwargs:
             raise ValueError(f"Argument(s) not recognized: {kwargs}")
         clips = {"clipnorm": clipnorm, "clipvalue": clipvalue, "global_clipnorm": global_clipnorm}
