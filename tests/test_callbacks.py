@@ -11,6 +11,8 @@ import pytest
 import nnlite
 from nnlite.callbacks import Callback, ProgbarLogger, format_logs
 
+from .kernel import run_cell
+
 
 def _model():
     m = nnlite.Sequential([nnlite.Input((2,)), nnlite.layers.Dense(1)])
@@ -106,17 +108,12 @@ def test_piped_output_is_one_clean_line_per_epoch():
 
 
 def test_jupyter_keeps_the_last_frame_in_the_saved_notebook():
-    nbformat = pytest.importorskip("nbformat")
-    nbclient = pytest.importorskip("nbclient")
-    nb = nbformat.v4.new_notebook()
-    nb.cells.append(nbformat.v4.new_code_cell(
+    outputs = run_cell(
         "import numpy as np, nnlite\n"
         "m = nnlite.Sequential([nnlite.Input(shape=(2,)), nnlite.layers.Dense(8), nnlite.layers.Dense(1)])\n"
         "m.compile('sgd', 'mse', metrics=['mae'])\n"
         "m.fit(np.zeros((3000, 2)), np.zeros(3000), batch_size=1, epochs=2, validation_split=0.1)\n"
-        "m.evaluate(np.zeros((10, 2)), np.zeros(10), verbose=1);"))
-    nbclient.NotebookClient(nb, timeout=120, kernel_name="python3").execute()
-    outputs = nb.cells[0].outputs
+        "m.evaluate(np.zeros((10, 2)), np.zeros(10), verbose=1);")
     streams = "".join(o.get("text", "") for o in outputs if o.output_type == "stream")
     assert streams == "Epoch 1/2\nEpoch 2/2\n"  # no bar frames, no empty starting frame
     shown = [o.data["text/plain"] for o in outputs if o.output_type == "display_data"]

@@ -2,12 +2,13 @@
 
 from .backup import BackupAndRestore
 from .base import CALLBACKS, Callback, CallbackList, History
+from .live import LivePlot
 from .monitors import EarlyStopping, ModelCheckpoint, ReduceLROnPlateau
 from .progress import ProgbarLogger, format_logs
 from .simple import CSVLogger, LambdaCallback, LearningRateScheduler, TerminateOnNaN
 
 __all__ = [
     "BackupAndRestore", "CALLBACKS", "CSVLogger", "Callback", "CallbackList", "EarlyStopping", "History",
-    "LambdaCallback", "LearningRateScheduler", "ModelCheckpoint", "ProgbarLogger", "ReduceLROnPlateau",
+    "LambdaCallback", "LearningRateScheduler", "LivePlot", "ModelCheckpoint", "ProgbarLogger", "ReduceLROnPlateau",
     "TerminateOnNaN", "format_logs",
 ]
