@@ -5,6 +5,7 @@ matplotlib is imported only here, and only when a plot is asked for.
 
 from __future__ import annotations
 
+from functools import cache
 from typing import Any
 
 import numpy as np
@@ -20,6 +21,40 @@ def _pyplot():
     except ImportError:
         raise ImportError("Plotting needs matplotlib: pip install matplotlib (or nnlite[plot]).") from None
     return plt
+
+
+@cache
+def _figure_class() -> type:
+    """A matplotlib Figure that Jupyter draws once in a cell that returns it.
+
+    Jupyter's matplotlib backend shows every pyplot figure made in a cell, and a Figure that is
+    the cell's value is shown as well: twice. This one remembers the cell it was shown in.
+    """
+    from matplotlib.figure import Figure
+
+    class ShownOnce(Figure):
+        def _ipython_display_(self) -> None:
+            """The picture, unless this cell has shown it already."""
+            import io
+
+            from IPython import get_ipython
+            from IPython.display import Image, display
+
+            shell = get_ipython()
+            cell = getattr(shell, "execution_count", None)
+            if cell is not None and getattr(self, "shown_in_cell", None) == cell:
+                return
+            self.shown_in_cell = cell
+            png = io.BytesIO()
+            self.savefig(png, format="png", bbox_inches="tight")
+            display(Image(data=png.getvalue(), format="png"))
+
+    return ShownOnce
+
+
+def _new_figure(plt: Any, *args: Any, **kwargs: Any) -> tuple[Any, Any]:
+    """``plt.subplots`` with the Figure drawn once in Jupyter."""
+    return plt.subplots(*args, FigureClass=_figure_class(), **kwargs)
 
 
 def _columns(model: Any) -> list[dict[str, Any]]:
@@ -55,7 +90,7 @@ def plot_network(model: Any, show_weights: bool | None = None, ax: Any = None) -
     boxes = max(sizes) > MAX_DRAWN_NEURONS
     if ax is None:  # sized for the mode chosen: a row of boxes, or columns of neurons
         size = (2.3 * len(sizes), 1.5) if boxes else (min(2.6 * len(sizes), 14), 1.2 + 0.7 * max(sizes))
-        fig, ax = plt.subplots(figsize=size)
+        fig, ax = _new_figure(plt, figsize=size)
     else:
         fig = ax.figure
     ax.set_axis_off()
@@ -193,7 +228,7 @@ def plot_history(history: Any, metrics: list[str] | None = None, ax: Any = None)
     if not names:
         raise ValueError("The history holds no values to plot.")
     if ax is None:
-        fig, axes = plt.subplots(1, len(names), figsize=(4.2 * len(names), 3.2), squeeze=False)
+        fig, axes = _new_figure(plt, 1, len(names), figsize=(4.2 * len(names), 3.2), squeeze=False)
         axes = list(axes[0])
     else:
         axes = [ax] * len(names)

@@ -140,3 +140,31 @@ def test_missing_matplotlib_gives_a_clear_message(monkeypatch):
     model = nnlite.Sequential([nnlite.Input((2,)), layers.Dense(1)])
     with pytest.raises(ImportError, match="Plotting needs matplotlib: pip install matplotlib"):
         nnlite.utils.plot_network(model)
+
+
+def test_a_returned_figure_is_drawn_once_in_jupyter():
+    from .kernel import run_cell
+
+    outputs = run_cell(
+        "%matplotlib inline\n"
+        "import numpy as np, nnlite\n"
+        "m = nnlite.Sequential([nnlite.Input(shape=(2,)), nnlite.layers.Dense(1)])\n"
+        "m.compile('sgd', 'mse')\n"
+        "h = m.fit(np.ones((8, 2)), np.ones(8), epochs=3, verbose=0)\n"
+        "h.plot()")
+    pictures = [o for o in outputs if "image/png" in o.get("data", {})]
+    assert len(pictures) == 1, [o.output_type for o in outputs]
+    assert not [o for o in outputs if o.output_type == "execute_result"]  # and no '<Figure ...>' text
+
+
+@pytest.mark.parametrize("last_line", ["h.plot();", "fig = h.plot()"])
+def test_a_figure_not_returned_is_still_drawn_once(last_line):
+    from .kernel import run_cell
+
+    outputs = run_cell(
+        "%matplotlib inline\n"
+        "import numpy as np, nnlite\n"
+        "m = nnlite.Sequential([nnlite.Input(shape=(2,)), nnlite.layers.Dense(1)])\n"
+        "m.compile('sgd', 'mse')\n"
+        "h = m.fit(np.ones((8, 2)), np.ones(8), epochs=3, verbose=0)\n" + last_line)
+    assert len([o for o in outputs if "image/png" in o.get("data", {})]) == 1

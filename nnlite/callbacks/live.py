@@ -6,7 +6,7 @@ import io
 import time
 from typing import Any
 
-from .base import Callback
+from .base import CALLBACKS, Callback
 
 
 class _Record:
@@ -17,6 +17,7 @@ class _Record:
         self.history: dict[str, list[float]] = {}
 
 
+@CALLBACKS.register()
 class LivePlot(Callback):
     """Loss and metric curves per epoch (validation dashed), redrawn as training goes.
 
