@@ -61,3 +61,13 @@ def test_digits():
     accuracy = float(text.split("test accuracy ")[1].split()[0])
     assert accuracy > 0.95
     assert _images(nb) >= 4  # samples, curves, confusion matrix, misclassified, optimizer comparison
+    assert "SGD lr 2.0" in text and "Adam lr 0.05" in text  # the unstable rates the text speaks of are run
+
+
+@pytest.mark.parametrize("name", ["01_backprop_by_hand.ipynb", "02_matrix_backprop.ipynb", "03_digits.ipynb"])
+def test_notebooks_stand_alone(name):
+    nbformat = pytest.importorskip("nbformat")
+    nb = nbformat.read(NOTEBOOKS / name, as_version=4)
+    prose = " ".join(c.source for c in nb.cells if c.cell_type == "markdown").lower()
+    for outside in ("tutorial", "the original", "slip"):  # nothing the learner cannot see
+        assert outside not in prose
