@@ -247,3 +247,42 @@ def plot_history(history: Any, metrics: list[str] | None = None, ax: Any = None)
         a.legend()
     fig.tight_layout()
     return fig
+
+
+def plot_decision(model: Any, x: np.ndarray, y: np.ndarray, resolution: int = 80, title: str = "") -> Any:
+    """A two-input classifier seen in the plane: the probability of class 1 over a grid with the
+    points on top (the decision boundary is where it crosses 0.5), and beside it the output of
+    each neuron of the first hidden layer over the same grid. Returns the Figure."""
+    plt = _pyplot()
+    if model.input_shape[-1] != 2:
+        raise ValueError(f"plot_decision draws models of 2 inputs; this one takes {model.input_shape[-1]}.")
+    pad = 0.3
+    (x0, y0), (x1, y1) = x.min(axis=0) - pad, x.max(axis=0) + pad
+    u, v = np.meshgrid(np.linspace(x0, x1, resolution), np.linspace(y0, y1, resolution))
+    grid = np.stack([u.ravel(), v.ravel()], axis=1)  # (resolution^2, 2)
+    p = np.asarray(model.predict(grid, verbose=0))
+    p1 = p[:, -1] if p.shape[-1] <= 2 else p.argmax(axis=1)  # P(class 1), or the class for softmax
+    hidden = model.layers[0] if len(model.layers) > 1 else None
+    neurons = np.asarray(hidden(grid)) if hidden is not None else np.zeros((len(grid), 0))
+    k = neurons.shape[1]
+    cols = min(k, 4)
+    rows = -(-k // 4) if k else 0
+    width_in = 4 + 1.6 * cols  # inches: the main panel, then a column per neuron (four at most)
+    fig = plt.figure(FigureClass=_figure_class(), figsize=(width_in, max(3.6, 1.7 * rows)))
+    main = fig.add_axes((0.03, 0.06, 3.4 / width_in, 0.86))
+    main.contourf(u, v, p1.reshape(u.shape), levels=np.linspace(0, 1, 11), cmap="RdBu_r", alpha=0.7)
+    main.contour(u, v, p1.reshape(u.shape), levels=[0.5], colors="black", linewidths=1)
+    main.scatter(x[:, 0], x[:, 1], c=y, cmap="RdBu_r", edgecolors="white", linewidths=0.5, s=18)
+    main.set_xticks([]), main.set_yticks([])
+    main.set_title(title or "P(class 1) and the points", fontsize=9)
+    left = 0.03 + 3.7 / width_in
+    width = (1 - left - 0.02) / max(cols, 1)
+    height = 0.84 / max(rows, 1)
+    for j in range(k):
+        r, c = divmod(j, 4)
+        ax = fig.add_axes((left + c * width, 0.92 - (r + 1) * height, width * 0.9, height * 0.85))
+        ax.imshow(neurons[:, j].reshape(u.shape), origin="lower", extent=(x0, x1, y0, y1), cmap="PuOr_r",
+                  aspect="auto")
+        ax.set_xticks([]), ax.set_yticks([])
+        ax.set_title(f"{hidden.name}[{j}]", fontsize=7)
+    return fig

@@ -114,3 +114,39 @@ def test_csv_mistakes_are_named(tmp_path, text, label, message):
     with pytest.raises(ValueError) as raised:
         load_csv(str(path), label=label)
     assert message in str(raised.value)
+
+
+@pytest.mark.parametrize("name", nnlite.datasets.TOY_2D)
+def test_toy_sets_are_two_balanced_classes_in_the_plane(name):
+    x, y = nnlite.datasets.make_2d(name, n=400, noise=0.0, seed=1)
+    assert x.shape == (400, 2) and x.dtype == np.float64 and y.dtype == np.int64
+    assert set(np.unique(y).tolist()) == {0, 1}
+    assert abs(np.mean(y) - 0.5) < 0.1
+    np.testing.assert_array_equal(nnlite.datasets.make_2d(name, n=400, noise=0.0, seed=1)[0], x)  # seeded
+
+
+def test_toy_sets_have_the_shapes_they_are_named_after():
+    x, y = nnlite.datasets.make_2d("circles", n=200, noise=0.0)
+    np.testing.assert_allclose(np.hypot(*x.T), np.where(y == 1, 0.5, 1.0), atol=1e-12)
+    x, y = nnlite.datasets.make_2d("xor", n=200, noise=0.0)
+    np.testing.assert_array_equal(y, (x[:, 0] * x[:, 1] > 0))
+    x, y = nnlite.datasets.make_2d("spirals", n=200, noise=0.0)
+    assert np.all(np.hypot(*x.T) <= 1 + 1e-12)
+    x, y = nnlite.datasets.make_2d("moons", n=200, noise=0.0)
+    upper = x[y == 0]
+    np.testing.assert_allclose(np.hypot(*upper.T), 1.0, atol=1e-12)
+    noisy, _ = nnlite.datasets.make_2d("moons", n=200, noise=0.2)
+    assert 0.1 < np.std(noisy - x) < 0.3
+
+
+@pytest.mark.parametrize("kwargs, message", [
+    (dict(name="swirl"), "unknown data set 'swirl'; choose one of ['circles', 'moons', 'xor', 'spirals']"),
+    (dict(name="xor", n=1), "n must be an int of at least 2"),
+    (dict(name="xor", n=10.0), "n must be an int of at least 2"),
+    (dict(name="xor", noise=-0.1), "noise is a standard deviation and must be >= 0"),
+    (dict(name="xor", noise=float("nan")), "noise is a standard deviation and must be >= 0"),
+])
+def test_toy_set_mistakes_are_named(kwargs, message):
+    with pytest.raises(ValueError) as raised:
+        nnlite.datasets.make_2d(**kwargs)
+    assert message in str(raised.value)

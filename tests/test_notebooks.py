@@ -64,7 +64,13 @@ def test_digits():
     assert "SGD lr 2.0" in text and "Adam lr 0.05" in text  # the unstable rates the text speaks of are run
 
 
-@pytest.mark.parametrize("name", ["01_backprop_by_hand.ipynb", "02_matrix_backprop.ipynb", "03_digits.ipynb"])
+def test_playground():
+    nb = _execute("04_playground.ipynb")
+    assert _images(nb) >= 10  # the four data sets, 4 circles frames, 4 xor frames, the live spirals frame
+    assert "spirals, 8 tanh neurons, 200 epochs: accuracy" in _text(nb)
+
+
+@pytest.mark.parametrize("name", sorted(p.name for p in NOTEBOOKS.glob("*.ipynb")))
 def test_notebooks_stand_alone(name):
     nbformat = pytest.importorskip("nbformat")
     nb = nbformat.read(NOTEBOOKS / name, as_version=4)

@@ -168,3 +168,23 @@ def test_a_figure_not_returned_is_still_drawn_once(last_line):
         "m.compile('sgd', 'mse')\n"
         "h = m.fit(np.ones((8, 2)), np.ones(8), epochs=3, verbose=0)\n" + last_line)
     assert len([o for o in outputs if "image/png" in o.get("data", {})]) == 1
+
+
+def test_plot_decision_draws_the_boundary_and_each_hidden_neuron():
+    from nnlite.datasets import make_2d
+    from nnlite.plotting import plot_decision
+
+    x, y = make_2d("circles", 60)
+    model = nnlite.Sequential([nnlite.Input((2,)), layers.Dense(5, activation="tanh"),
+                               layers.Dense(1, activation="sigmoid")])
+    fig = plot_decision(model, x, y, resolution=20, title="start")
+    assert len(fig.axes) == 1 + 5 and fig.axes[0].get_title() == "start"
+    assert [ax.get_title() for ax in fig.axes[1:]] == [f"{model.layers[0].name}[{j}]" for j in range(5)]
+    hidden = fig.axes[1].images[0].get_array()  # the first neuron over the grid, as the layer computes it
+    u = np.linspace(x[:, 0].min() - 0.3, x[:, 0].max() + 0.3, 20)
+    v = np.linspace(x[:, 1].min() - 0.3, x[:, 1].max() + 0.3, 20)
+    W, b = model.layers[0].get_weights()
+    np.testing.assert_allclose(hidden[3, 7], np.tanh(u[7] * W[0, 0] + v[3] * W[1, 0] + b[0]), rtol=1e-5)
+    three = nnlite.Sequential([nnlite.Input((3,)), layers.Dense(1)])
+    with pytest.raises(ValueError, match="plot_decision draws models of 2 inputs; this one takes 3"):
+        plot_decision(three, np.zeros((2, 3)), np.zeros(2))

@@ -172,3 +172,41 @@ def load_csv(path: str, label: str | int = -1) -> tuple[np.ndarray, np.ndarray, 
         names, y = np.unique(np.array(raw), return_inverse=True)
         names = [str(v) for v in names]
     return x, y.reshape(-1).astype(np.int64), names
+
+
+TOY_2D = ("circles", "moons", "xor", "spirals")
+
+
+def make_2d(name: str, n: int = 200, noise: float = 0.1, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """Two-class points in the plane for the playground: x (n, 2) float64, y (n,) labels 0/1, half each.
+
+    circles: a ring of radius 1 (class 0) around a ring of radius 0.5 (class 1); moons: two interleaved
+    half circles; xor: uniform in [-1, 1]^2, class 1 where x1 * x2 > 0; spirals: two arms winding
+    one and a half turns. ``noise`` is the standard deviation of Gaussian noise added to every point.
+    """
+    if name not in TOY_2D:
+        raise ValueError(f"make_2d: unknown data set {name!r}; choose one of {list(TOY_2D)}.")
+    if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 2:
+        raise ValueError(f"make_2d: n must be an int of at least 2; received {n!r}.")
+    if not noise >= 0:
+        raise ValueError(f"make_2d: noise is a standard deviation and must be >= 0; received {noise!r}.")
+    rng = np.random.default_rng(seed)
+    y = np.arange(n) % 2  # 0, 1, 0, 1, ...: half of each class
+    t = rng.uniform(0.0, 1.0, n)
+    if name == "circles":
+        angle, radius = 2 * np.pi * t, np.where(y == 1, 0.5, 1.0)
+        x = np.stack([radius * np.cos(angle), radius * np.sin(angle)], axis=1)
+    elif name == "moons":
+        angle = np.pi * t
+        x = np.where(y[:, None] == 0, np.stack([np.cos(angle), np.sin(angle)], axis=1),
+                     np.stack([1 - np.cos(angle), 0.5 - np.sin(angle)], axis=1))
+    elif name == "xor":
+        x = rng.uniform(-1.0, 1.0, (n, 2))
+        y = (x[:, 0] * x[:, 1] > 0).astype(np.int64)
+    else:  # spirals: radius grows with the angle; the second arm is the first turned by pi
+        angle = 3 * np.pi * t
+        radius = angle / (3 * np.pi)
+        turn = np.pi * y
+        x = np.stack([radius * np.cos(angle + turn), radius * np.sin(angle + turn)], axis=1)
+    x = x + rng.normal(0.0, noise, x.shape)
+    return x, y.astype(np.int64)
