@@ -12,7 +12,6 @@ import numpy as np
 
 MAX_DRAWN_NEURONS = 16   # per layer; wider networks are drawn as layer boxes
 MAX_LABELLED_WEIGHTS = 40
-SHORT = {"sigmoid": "σ", "linear": "linear", "softmax": "softmax", "tanh": "tanh", "relu": "relu"}
 
 
 def _pyplot():
@@ -66,7 +65,7 @@ def _columns(model: Any) -> list[dict[str, Any]]:
         kernel, bias = getattr(layer, "kernel", None), getattr(layer, "bias", None)
         activation = getattr(layer.activation, "name", None)
         columns.append({
-            "width": shape[-1], "layer": layer, "short": SHORT.get(activation, activation),
+            "width": shape[-1], "layer": layer, "short": activation,
             "title": f"{layer.name}\n{type(layer).__name__}({shape[-1]})" if kernel is not None
             else f"{layer.name}\n{type(layer).__name__}",
             "kernel": kernel.value if kernel is not None and kernel.value.ndim == 2 else None,
@@ -118,9 +117,9 @@ def plot_network(model: Any, show_weights: bool | None = None, ax: Any = None) -
                             va="center", bbox={"boxstyle": "round,pad=0.1", "fc": "white", "ec": "none"}, zorder=3)
     for col, column in enumerate(positions):
         for j, (x, y) in enumerate(column):
-            ax.scatter([x], [y], s=500, color="white", edgecolors="black", zorder=2)
+            ax.scatter([x], [y], s=750, color="white", edgecolors="black", zorder=2)
             text = f"x{j + 1}" if col == 0 else (columns[col]["short"] or "")
-            ax.text(x, y, text, ha="center", va="center", fontsize=8, zorder=4)
+            ax.text(x, y, text, ha="center", va="center", fontsize=8 if len(text) <= 5 else 6, zorder=4)
             bias = columns[col]["bias"]
             if col and label and bias is not None:
                 ax.text(x, y + 0.28, f"b={bias[j]:.3g}", ha="center", fontsize=7, zorder=4)

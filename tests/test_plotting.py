@@ -26,7 +26,7 @@ def test_plot_small_model_labels_weights_and_biases(tmp_path):
                        np.array([0.9])])
     fig = nnlite.utils.plot_network(model)
     texts = {t.get_text() for t in fig.axes[0].texts}
-    assert {"0.1", "0.3", "0.7", "b=0.5", "b=0.9", "x1", "x2", "σ"} <= texts
+    assert {"0.1", "0.3", "0.7", "b=0.5", "b=0.9", "x1", "x2", "sigmoid", "linear"} <= texts  # activations by name
     _png_ok(fig, tmp_path / "small.png")
 
 
