@@ -7,6 +7,7 @@ import time
 from typing import Any
 
 from .base import CALLBACKS, Callback
+from .progress import in_jupyter
 
 
 class _Record:
@@ -77,14 +78,10 @@ class LivePlot(Callback):
         self._show(png.getvalue())
 
     def _show(self, png: bytes) -> None:
-        try:
-            from IPython import get_ipython
-            from IPython.display import Image, display
-        except ImportError:
-            return
-        shell = get_ipython()
-        if shell is None or type(shell).__name__ == "TerminalInteractiveShell":
+        if not in_jupyter():
             return  # no rich display: the file, if any, is the picture
+        from IPython.display import Image, display
+
         if self._handle is None:
             self._handle = display(Image(data=png, format="png"), display_id=True)
         else:

@@ -20,9 +20,16 @@ def _terminal_bar_class() -> Any:
     return tqdm
 
 
-def _in_jupyter(stream: Any) -> bool:
-    """True when ``stream`` is a Jupyter kernel's stdout (ipykernel's OutStream)."""
-    return type(stream).__module__.startswith("ipykernel")
+def in_jupyter(stream: Any = None) -> bool:
+    """True when ``stream`` (sys.stdout by default) is a Jupyter kernel's output (ipykernel's OutStream)."""
+    return type(sys.stdout if stream is None else stream).__module__.startswith("ipykernel")
+
+
+def _pretty(text: str) -> Any:
+    """Plain text for a Jupyter display."""
+    from IPython.display import Pretty
+
+    return Pretty(text)
 
 
 def _eta(seconds: float) -> str:
@@ -86,10 +93,10 @@ class ProgbarLogger(Callback):
         if self.verbose != 1:
             return
         out = self._out()
-        if _in_jupyter(out):
-            from IPython.display import Pretty, display
+        if in_jupyter(out):
+            from IPython.display import display
 
-            self._display = display(Pretty(self._frame(0, "")), display_id=True)
+            self._display = display(_pretty(self._frame(0, "")), display_id=True)
         elif getattr(out, "isatty", lambda: False)():
             tqdm = _terminal_bar_class()
             if tqdm is not None:
@@ -118,12 +125,7 @@ class ProgbarLogger(Callback):
             self._bar.update(1)
         elif now - self._last_draw >= 0.1:  # Jupyter: at most ten redraws a second
             self._last_draw = now
-            self._display.update(self._frame_pretty(self._seen, f"{eta}{format_logs(shown)}"))
-
-    def _frame_pretty(self, seen: int, text: str) -> Any:
-        from IPython.display import Pretty
-
-        return Pretty(self._frame(seen, text))
+            self._display.update(_pretty(self._frame(self._seen, f"{eta}{format_logs(shown)}")))
 
     def _end(self, logs: dict | None) -> None:
         """The final line, whole however wide: a run stopped early (stop_training, TerminateOnNaN)
@@ -139,7 +141,7 @@ class ProgbarLogger(Callback):
         if self.verbose == 1:
             line = self._frame(seen, f"{timing}{format_logs(shown)}")
             if self._display is not None:
-                self._display.update(self._frame_pretty(seen, f"{timing}{format_logs(shown)}"))
+                self._display.update(_pretty(line))
                 self._display = None
                 return
         elif self.verbose:
