@@ -73,7 +73,7 @@ def check_int(value: Any, name: str, minimum: int) -> int:
 
 def check_rows(arrays: dict[str, np.ndarray | None]) -> int:
     """All given arrays have the same number of rows; return it."""
-    rows = {name: a.shape[0] for name, a in arrays.items() if a is not None}
+    rows = {name: num_rows(a) for name, a in arrays.items() if a is not None}
     if len(set(rows.values())) > 1:
         shown = ", ".join(f"{name} has {n}" for name, n in rows.items())
         raise ValueError(f"Row counts differ: {shown}; expected one row per sample in each.")
@@ -91,19 +91,29 @@ def as_sample_weight(value: Any, rows: int, name: str = "sample_weight") -> np.n
     return s
 
 
+def num_rows(x: np.ndarray | list[np.ndarray]) -> int:
+    """The number of samples in an array, or in a list of arrays (one per model input)."""
+    return len(next(a for a in x if a is not None)) if isinstance(x, list) else len(x)
+
+
+def take(x: np.ndarray | list[np.ndarray], rows: np.ndarray | slice) -> np.ndarray | list[np.ndarray]:
+    """The rows ``rows`` of an array, or of each array in a list (None stays None)."""
+    return [None if a is None else a[rows] for a in x] if isinstance(x, list) else x[rows]
+
+
 def split_validation(arrays: list[np.ndarray | None], fraction: Any) -> tuple[list, list]:
     """Keras's validation_split: the LAST ``fraction`` of rows, taken before any shuffling."""
     if isinstance(fraction, bool) or not isinstance(fraction, numbers.Real) or not 0 < fraction < 1:
         raise ValueError(f"validation_split must be a float in (0, 1), got {fraction!r}.")
-    rows = next(a for a in arrays if a is not None).shape[0]
+    rows = num_rows(next(a for a in arrays if a is not None))
     split = int(math.floor(rows * (1.0 - fraction)))
     if split == 0 or split == rows:
         raise ValueError(
             f"validation_split={fraction} leaves {split} training and {rows - split} validation "
             f"rows out of {rows}; both must be non-empty."
         )
-    head = [None if a is None else a[:split] for a in arrays]
-    tail = [None if a is None else a[split:] for a in arrays]
+    head = [None if a is None else take(a, slice(None, split)) for a in arrays]
+    tail = [None if a is None else take(a, slice(split, None)) for a in arrays]
     return head, tail
 
 

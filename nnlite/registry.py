@@ -55,11 +55,13 @@ class Registry:
 
     # -- filling it ------------------------------------------------------------------------
     def register(self, *aliases: str, name: str | None = None, module: str | None = None,
-                 example: dict[str, Any] | None = None, registered_name: str | None = None) -> Callable[[T], T]:
+                 example: dict[str, Any] | Callable[[], dict[str, Any]] | None = None,
+                 registered_name: str | None = None) -> Callable[[T], T]:
         """Class decorator: register under ``name`` (default: ``name_of(cls)``, the class name) and ``aliases``.
 
         ``example`` holds constructor arguments for a typical instance (the config round-trip
-        test builds one from it); classes whose arguments all have defaults need none.
+        test builds one from it), or a function that returns them (when they are objects made
+        afresh, such as a model's tensors); classes whose arguments all have defaults need none.
         """
 
         def add(cls: T) -> T:
@@ -77,7 +79,7 @@ class Registry:
                 self._modules[class_name] = module
             if registered_name is not None:
                 self._custom[registered_name] = class_name
-            self.examples[class_name] = dict(example or {})
+            self.examples[class_name] = example if callable(example) else dict(example or {})
             return cls
 
         return add

@@ -341,44 +341,60 @@ def check_sizes(spec: Any, source: Any) -> None:
     h5py = _h5py()
     with h5py.File(source, "r") as f:
         check_tree(f)
-        _check_entries(config, None, f, "")
+        _check_entries(config, None, f, "", functional=spec.get("class_name") == "Functional")
 
 
-def _check_entries(config: dict, shape: Any, group: Any, where: str) -> Any:
-    """Walk a Sequential config's layers with the shape flowing through them; returns the output shape."""
+def _check_entries(config: dict, shape: Any, group: Any, where: str, functional: bool = False) -> Any:
+    """Walk a model config's layers: a Sequential's with the shape flowing through them, a functional
+    model's each with the input shape its build_config names; returns the output shape (Sequential)."""
     parts = []
     for entry in config.get("layers") or []:
-        nested = isinstance(entry, dict) and entry.get("class_name") == "Sequential"
+        nested = isinstance(entry, dict) and entry.get("class_name") in ("Sequential", "Functional")
         if nested and isinstance(entry.get("config"), dict):
             parts.append(entry)  # a nested model: checked from its own config, never built here
             continue
-        try:
-            parts.append(layers.deserialize(entry))  # configs only: nothing is built
+        try:  # configs only: nothing is built
+            body = {k: v for k, v in entry.items() if k not in ("inbound_nodes", "name")} if functional else entry
+            parts.append((layers.deserialize(body), (entry.get("build_config") or {}).get("input_shape")))
         except (ValueError, TypeError, KeyError, AttributeError, IndexError, RecursionError) as err:
             raise LoadError(f"config.json: {err}") from None
-    inputs = [p for p in parts if isinstance(p, layers.InputLayer)]
-    body = [p for p in parts if not isinstance(p, layers.InputLayer)]
-    shape = inputs[0].shape if inputs else (shape if shape is not None else config.get("build_input_shape"))
-    if not isinstance(shape, (list, tuple)) or not shape:
-        return None
-    shape = tuple(shape)
-    names = [part["class_name"] if isinstance(part, dict) else type(part).__name__ for part in body]
-    for part, path in zip(body, paths_of(names)):
+    names = [part["class_name"] if isinstance(part, dict) else type(part[0]).__name__ for part in parts]
+    paths = paths_of(names)
+    if not functional:
+        inputs = [p[0] for p in parts if not isinstance(p, dict) and isinstance(p[0], layers.InputLayer)]
+        paths = paths_of([n for p, n in zip(parts, names) if isinstance(p, dict) or not isinstance(p[0],
+                                                                                            layers.InputLayer)])
+        parts = [p for p in parts if isinstance(p, dict) or not isinstance(p[0], layers.InputLayer)]
+        shape = inputs[0].shape if inputs else (shape if shape is not None else config.get("build_input_shape"))
+        if not isinstance(shape, (list, tuple)) or not shape:
+            return None
+        shape = tuple(shape)
+    for part, path in zip(parts, paths):
         if isinstance(part, dict):
             sub = group.get(path)
-            shape = _check_entries(part["config"], shape, sub if sub is not None else {}, f"{where}{path}/")
-            if shape is None:
-                return None
+            inner = _check_entries(part["config"], shape if not functional else None,
+                                   sub if sub is not None else {}, f"{where}{path}/",
+                                   functional=part.get("class_name") == "Functional")
+            if not functional:
+                if inner is None:
+                    return None
+                shape = inner
             continue
-        expected = part.weight_shapes(shape)
+        layer, declared = part
+        if functional:
+            if not isinstance(declared, (list, tuple)) or not declared:
+                continue  # no build config: the layer is built from its inputs, checked when read
+            shape = tuple(tuple(s) if isinstance(s, (list, tuple)) else s for s in declared)
+        expected = layer.weight_shapes(shape)
         if expected is not None:
             found = group.get(f"{path}/vars") if hasattr(group, "get") else None
             stored = [tuple(found[str(i)].shape) for i in range(len(found))] if found is not None else []
             if [tuple(e) for e in expected] != stored:
-                raise LoadError(f"layer {part.name!r} ({type(part).__name__}) needs weights of shapes "
+                raise LoadError(f"layer {layer.name!r} ({type(layer).__name__}) needs weights of shapes "
                                 f"{[tuple(e) for e in expected]}, the file holds {stored}; refused before building it.")
-        shape = tuple(part.compute_output_shape(shape))
-    return shape
+        if not functional:
+            shape = tuple(layer.compute_output_shape(shape))
+    return None if functional else shape
 
 
 def _build_loaded(raw_config: bytes, raw_weights: bytes, compile: bool) -> Any:

@@ -1,5 +1,5 @@
 """Layers, as ``keras.layers``: Dense, Input/InputLayer, Activation, ReLU, LeakyReLU, ELU, Softmax, Dropout,
-Flatten, Reshape, Normalization.
+Flatten, Reshape, Normalization, and the merge layers (Add, Concatenate, Dot, ...).
 
 Each class registers itself in ``LAYERS`` where it is defined (see ``base`` for the
 forward/backward contract every layer keeps).
@@ -10,12 +10,34 @@ from typing import Any
 from .activation import ELU, Activation, LeakyReLU, ReLU, Softmax
 from .base import LAYERS, Context, Input, InputLayer, Layer
 from .core import Dense
+from .merging import (
+    Add,
+    Average,
+    Concatenate,
+    Dot,
+    Maximum,
+    Minimum,
+    Multiply,
+    Subtract,
+    add,
+    average,
+    concatenate,
+    dot,
+    maximum,
+    minimum,
+    multiply,
+    subtract,
+)
 from .normalization import Normalization
 from .regularization import Dropout
 from .reshaping import Flatten, Reshape
 
-__all__ = ["LAYERS", "Activation", "Context", "Dense", "Dropout", "ELU", "Flatten", "Input", "InputLayer", "Layer",
-           "LeakyReLU", "Normalization", "ReLU", "Reshape", "Softmax", "serialize", "deserialize"]
+__all__ = [
+    "Activation", "add", "Add", "average", "Average", "concatenate", "Concatenate", "Context", "Dense",
+    "deserialize", "dot", "Dot", "Dropout", "ELU", "Flatten", "Input", "InputLayer", "Layer", "LAYERS",
+    "LeakyReLU", "maximum", "Maximum", "Minimum", "minimum", "Multiply", "multiply", "Normalization", "ReLU",
+    "Reshape", "serialize", "Softmax", "Subtract", "subtract"
+]
 
 
 def serialize(layer: Layer) -> dict[str, Any]:

@@ -26,6 +26,7 @@ from .. import config, constraints, initializers, regularizers
 from ..ops import as_tensor
 from ..registry import Registry, snake_case
 from ..variables import Variable
+from .node import KerasTensor, Node, connect, is_symbolic
 
 Shape = tuple[int | None, ...]
 
@@ -120,6 +121,7 @@ class Layer:
         self.declared_input_shape = None if input_shape is None else shape_tuple(input_shape, "input_shape")
         self._weights: list[Variable] = []
         self.path_prefix = ""  # the model's name and "/", once the layer is built inside one
+        self.inbound_nodes: list[Node] = []  # one per call on symbolic tensors (see ``node``)
 
     @property
     def compute_dtype(self) -> str:
@@ -157,8 +159,17 @@ class Layer:
         self._weights.append(variable)
         return variable
 
+    takes_list = False  # True for layers called on a list of tensors (the merge layers)
+
     def compute_output_shape(self, input_shape: Shape) -> Shape:
         return tuple(input_shape)
+
+    def check_input_shape(self, input_shape: Any) -> None:
+        """For a built layer called again (a shared layer): the weights it has must fit ``input_shape``."""
+        expected = self.weight_shapes(input_shape) if self._weights else None
+        if expected is not None and [tuple(s) for s in expected] != [w.shape for w in self._weights]:
+            raise ValueError(f"Layer {self.name!r} was built for inputs {self.input_shape} (weights "
+                             f"{[w.shape for w in self._weights]}); it cannot take inputs of shape {input_shape}.")
 
     def weight_shapes(self, input_shape: Shape) -> list[tuple[int, ...]] | None:
         """The shapes of the weights ``build(input_shape)`` would create, without creating them (the
@@ -167,7 +178,11 @@ class Layer:
         return [] if type(self).build is Layer.build else None
 
     def get_build_config(self) -> dict[str, Any] | None:
-        return {"input_shape": list(self.input_shape)} if self.input_shape is not None else None
+        if self.input_shape is None:
+            return None
+        shape = self.input_shape
+        return {"input_shape": [list(s) for s in shape] if shape and isinstance(shape[0], (list, tuple))
+                else list(shape)}
 
     def build_from_config(self, config: dict[str, Any]) -> None:
         if config and config.get("input_shape") is not None:
@@ -201,7 +216,14 @@ class Layer:
         """a for a batch x (Keras's ``call``); nothing is kept."""
         return self.forward(x, Context(training=bool(training)))[0]
 
-    def __call__(self, x: Any, training: bool = False) -> np.ndarray:
+    def __call__(self, x: Any, training: bool = False) -> Any:
+        if is_symbolic(x):  # building a functional graph: record the call, compute nothing
+            return connect(self, x)
+        if isinstance(x, (list, tuple)) and self.takes_list:  # a merge layer on a list of batches
+            xs = [np.asarray(v).astype(self.compute_dtype, copy=False) for v in x]
+            if not self.built:
+                self.build([(None,) + v.shape[1:] for v in xs])
+            return as_tensor(self.call(xs, training=training))
         x = np.asarray(x)
         if np.issubdtype(x.dtype, np.number) or x.dtype == np.bool_:
             x = x.astype(self.compute_dtype, copy=False)
@@ -301,12 +323,14 @@ class InputLayer(Layer):
             raise ValueError("You must pass a `shape` argument, e.g. Input(shape=(784,)).")
         if sparse:
             raise ValueError("nnlite has no sparse tensors: Input(sparse=True) is not supported.")
-        super().__init__(dtype=dtype, name=name or "input_layer", **kwargs)
+        super().__init__(dtype=dtype, name=name, **kwargs)
         self.batch_size = batch_size
         self.shape = (batch_size,) + shape_tuple(shape, "Input shape")
         self.declared_input_shape = self.shape[1:]
         self.optional = optional
         self.built = True
+        self.output = KerasTensor(self.shape, self.dtype, name=self.name, history=(self, 0, 0))
+        self.inbound_nodes.append(Node(self, None, [self.output]))
 
     @property
     def batch_shape(self) -> Shape:
@@ -328,7 +352,9 @@ class InputLayer(Layer):
 
 
 def Input(shape: Any = None, batch_size: int | None = None, dtype: Any = None, sparse: bool | None = None,
-          batch_shape: Any = None, name: str | None = None, tensor: Any = None, optional: bool = False) -> InputLayer:
-    """The input of a model, as the first entry of a Sequential: ``Input(shape=(64,))``."""
+          batch_shape: Any = None, name: str | None = None, tensor: Any = None,
+          optional: bool = False) -> KerasTensor:
+    """A symbolic input ``x`` of shape (batch, *shape): the start of a functional graph
+    (``Dense(8)(x)``), or the first entry of a Sequential."""
     return InputLayer(shape=shape, batch_size=batch_size, dtype=dtype, sparse=sparse, batch_shape=batch_shape,
-                      name=name, optional=optional)
+                      name=name, optional=optional).output

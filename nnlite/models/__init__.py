@@ -1,14 +1,16 @@
-"""Models, as ``keras.models``: Model (the training API) and Sequential (a stack of layers)."""
+"""Models, as ``keras.models``: Model (the training API), Sequential (a stack of
+layers) and Functional (a graph of layers, made by ``Model(inputs, outputs)``)."""
 
 from __future__ import annotations
 
 import json
 from typing import Any
 
+from .functional import Functional
 from .model import Model
 from .sequential import Sequential
 
-__all__ = ["Model", "Sequential", "load_model", "save_model", "model_from_json", "clone_model"]
+__all__ = ["Functional", "Model", "Sequential", "load_model", "save_model", "model_from_json", "clone_model"]
 
 
 def load_model(filepath: Any, custom_objects: dict | None = None, compile: bool = True,

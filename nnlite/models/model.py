@@ -17,11 +17,13 @@ import numpy as np
 from .. import callbacks as callbacks_module
 from .. import config, data, interrupts, losses, optimizers
 from .. import metrics as metrics_module
-from ..layers.base import Context, Layer, assign_all
+from ..layers.base import LAYERS, Context, Layer, assign_all
+from ..layers.node import connect, is_symbolic
 from ..losses.base import reads_logits
 from ..ops import as_tensor
 from ..variables import Variable
 from ..warn import warn
+from . import heads as heads_module
 from . import summary as summary_module
 from .tape import Tape, add_weight_penalty_grads, weight_penalty
 
@@ -31,11 +33,17 @@ COMPILE_OPTIONS = ("run_eagerly", "jit_compile", "steps_per_execution", "auto_sc
 class Model(Layer):
     """Keras's model API: compile, fit, evaluate, predict, weights, files, summary."""
 
+    def __new__(cls, *args: Any, **kwargs: Any) -> Model:
+        """``Model(inputs, outputs)`` makes a functional model (``models.functional``), as in Keras."""
+        if cls is Model and (args or "inputs" in kwargs or "outputs" in kwargs):
+            return super().__new__(LAYERS.lookup("Functional"))
+        return super().__new__(cls)
+
     def __init__(self, *args: Any, name: str | None = None, trainable: bool = True, dtype: Any = None,
                  **kwargs: Any) -> None:
         if type(self) is Model:
-            raise NotImplementedError("nnlite.Model(inputs, outputs), Keras's functional API, is not available "
-                                      "yet: build the network as nnlite.Sequential([...]), or use Keras for it.")
+            raise TypeError("Model() needs inputs and outputs: Model(inputs, outputs) with tensors from keras.Input "
+                            "and the layers called on them; or use Sequential([...]).")
         if args or kwargs:
             raise TypeError(f"{type(self).__name__} got unexpected arguments {args or ''} {kwargs or ''}.")
         super().__init__(name=name, trainable=trainable, dtype=dtype)
@@ -51,6 +59,8 @@ class Model(Layer):
         self._weighted_metric_ids: list[Any] = []
         self._tracked: list[tuple[str, metrics_module.Metric, bool]] = []  # (log name, metric, weighted?)
         self._loss_tracker = metrics_module.Mean(name="loss")
+        self._heads: list[heads_module.Head] | None = None  # per output, for a model with several
+        self._resolved = False  # whether a pass has set up the metrics (Keras lists them from then on)
         self._diverged = False
 
     # -- the structure (a subclass gives these) -----------------------------------------------
@@ -61,6 +71,24 @@ class Model(Layer):
 
     def _backward(self, tape: Tape, grad: np.ndarray, need_grad_x: bool = False) -> np.ndarray | None:
         raise NotImplementedError
+
+    def _several_outputs(self) -> list[str]:
+        """The output names of a model with several outputs; [] for one (a subclass with several says)."""
+        return []
+
+    @property
+    def input_dtype(self) -> str:
+        """The dtype input arrays are cast to (the first layer's)."""
+        return self.layers[0].compute_dtype if self.layers else config.floatx()
+
+    @property
+    def output_dtype(self) -> str:
+        """The dtype of y_pred (the last layer's); y is cast to it."""
+        return self.layers[-1].compute_dtype
+
+    def _output_activations(self) -> list[Any]:
+        """Per output (several outputs), the activation f of a = f(z) the logits path may stop before."""
+        return [self.output_activation]
 
     @property
     def output_activation(self) -> Any:
@@ -95,7 +123,9 @@ class Model(Layer):
     def call(self, x: Any, training: bool = False) -> np.ndarray:
         return as_tensor(self._forward(self._check_x(x), Context(training=bool(training))).output)
 
-    def __call__(self, x: Any, training: bool = False) -> np.ndarray:
+    def __call__(self, x: Any, training: bool = False) -> Any:
+        if is_symbolic(x):  # a model used as a layer in a functional graph
+            return connect(self, x)
         return self.call(x, training=training)
 
     # -- weights ------------------------------------------------------------------------------------
@@ -155,20 +185,39 @@ class Model(Layer):
             raise TypeError(f"compile() got unexpected keyword arguments {sorted(unknown)}.")
         if loss is None:
             raise ValueError(f"compile() needs a loss; valid names: {', '.join(losses.names())}.")
-        if loss_weights is not None:
+        names = self._several_outputs()
+        if names:
+            self._heads = heads_module.make_heads(names, self._output_activations(), loss, loss_weights, metrics,
+                                                  weighted_metrics, _metric_list)
+            self.optimizer = optimizers.get(optimizer)
+            self.loss, self._loss_id = loss, loss
+            self._metric_ids, self._weighted_metric_ids, self._tracked = [], [], []
+            self._resolved = False
+            self.compiled = True
+            return
+        if isinstance(loss, (list, tuple)) and len(loss) == 1:  # one output: [loss] means loss
+            loss = loss[0]
+        if loss_weights is not None and not (isinstance(loss_weights, (int, float)) and loss_weights == 1):
             raise ValueError("loss_weights weigh the losses of several outputs; this model has one output.")
+        self._heads = None
         self.optimizer = optimizers.get(optimizer)
         self.loss = losses.get(loss)
         self._loss_id = loss
         self._metric_ids = _metric_list(metrics)
         self._weighted_metric_ids = _metric_list(weighted_metrics)
         self._tracked = []
+        self._resolved = False
         self.compiled = True
 
     def get_compile_config(self) -> dict[str, Any] | None:
         """Keras's compile_config: the optimizer, loss and metrics, serialized."""
         if not self.compiled:
             return None
+        if self._heads is not None:
+            structure = "dict" if isinstance(self._loss_id, dict) else "list"
+            return {"optimizer": optimizers.serialize(self.optimizer),
+                    **heads_module.compile_config(self._heads, structure, _serialize_loss, _serialize_metric),
+                    "run_eagerly": False, "steps_per_execution": 1, "jit_compile": False}
         return {"optimizer": optimizers.serialize(self.optimizer), "loss": _serialize_loss(self._loss_id),
                 "loss_weights": None, "metrics": [_serialize_metric(m) for m in self._metric_ids] or None,
                 "weighted_metrics": [_serialize_metric(m) for m in self._weighted_metric_ids] or None,
@@ -179,26 +228,43 @@ class Model(Layer):
         if not isinstance(config, dict):
             raise TypeError(f"compile_config must be a dict, got {type(config).__name__}.")
         options = {k: v for k, v in config.items() if k not in COMPILE_OPTIONS}
-        loss = options.get("loss")
         self.compile(optimizer=optimizers.get(options.get("optimizer", "rmsprop")),
-                     loss=losses.get(loss) if isinstance(loss, dict) else loss,
+                     loss=_map_entries(options.get("loss"), _deserialize_loss),
                      loss_weights=options.get("loss_weights"),
-                     metrics=[_deserialize_metric(m) for m in options.get("metrics") or []],
-                     weighted_metrics=[_deserialize_metric(m) for m in options.get("weighted_metrics") or []])
+                     metrics=_map_entries(options.get("metrics"), _deserialize_metric, deep=True),
+                     weighted_metrics=_map_entries(options.get("weighted_metrics"), _deserialize_metric, deep=True))
 
     @property
     def metrics(self) -> list[metrics_module.Metric]:
         """The loss tracker and the compiled metrics (once fit or evaluate has resolved them)."""
-        return ([self._loss_tracker] + [m for _, m, _ in self._tracked]) if self._tracked or self.compiled else []
+        if not (self._tracked or self.compiled):
+            return []
+        per_output = [h.tracker for h in self._logged_heads()]
+        return [self._loss_tracker, *per_output] + [m for _, m, _, _ in self._tracked]
 
     @property
     def metrics_names(self) -> list[str]:
-        return ["loss"] + [name for name, _, _ in self._tracked] if self.compiled else []
+        """Keras's: "loss", then "compile_metrics" once metrics have been resolved, then each output's loss."""
+        if not self.compiled:
+            return []
+        names = ["loss"] + (["compile_metrics"] if self._tracked and self._resolved else [])
+        return names + [h.tracker.name for h in self._logged_heads()]
+
+    def _result_order(self) -> list[str]:
+        """The first names of evaluate's list: the loss, one output's metrics in compile order, each output's loss."""
+        own = [name for name, _, _, k in self._tracked if k is None]
+        return ["loss", *own, *(h.tracker.name for h in self._logged_heads())]
+
+    def _logged_heads(self) -> list[heads_module.Head]:
+        """The outputs whose own loss is logged: all with a loss, when more than one has."""
+        with_loss = [h for h in self._heads or [] if h.loss is not None]
+        return with_loss if len(with_loss) > 1 and self._resolved else []
 
     def get_metrics_result(self) -> dict[str, float]:
         """The current result of every metric, by log name (Keras's order: sorted)."""
         results = {"loss": float(self._loss_tracker.result()),
-                   **{n: _log_value(m.result()) for n, m, _ in self._tracked}}
+                   **{h.tracker.name: float(h.tracker.result()) for h in self._logged_heads()},
+                   **{n: _log_value(m.result()) for n, m, _, _ in self._tracked}}
         return dict(sorted(results.items()))
 
     def reset_metrics(self) -> None:
@@ -214,7 +280,7 @@ class Model(Layer):
         return self._check_xy(x, y, sample_weight)
 
     def _check_x(self, x: Any, name: str = "x") -> np.ndarray:
-        x = data.as_array(x, name, self.layers[0].compute_dtype if self.layers else config.floatx())
+        x = data.as_array(x, name, self.input_dtype)
         if not self.built:
             self.build((None,) + x.shape[1:])
         expected = self.input_shape[1:]
@@ -235,7 +301,11 @@ class Model(Layer):
             raise RuntimeError("You must call `compile()` before using the model for training or evaluation: "
                                "call compile(optimizer, loss).")
         x = self._check_x(x, f"{prefix}x")
-        out_dtype = self.layers[-1].compute_dtype
+        out_dtype = self.output_dtype
+        if self._heads is not None:
+            rows = data.num_rows(x)
+            y = heads_module.check_y(self._heads, y, rows, self.output_shape, out_dtype, prefix)
+            return x, y, data.as_sample_weight(sample_weight, rows, f"{prefix}sample_weight")
         y = data.as_array(y, f"{prefix}y", None if self.loss.sparse_labels else out_dtype)
         rows = data.check_rows({f"{prefix}x": x, f"{prefix}y": y})
         sw = data.as_sample_weight(sample_weight, rows, f"{prefix}sample_weight")
@@ -286,6 +356,8 @@ class Model(Layer):
         """Forward, loss, backward. The pass stops at z of the last layer when the loss reads the logits
         (then dL/dz comes from the loss) or a metric does (then dL/dz = f'(z)^T dL/da, by the chain rule)."""
         every, trainable = regularized or self._regularized()
+        if self._heads is not None:
+            return self._heads_pass(x, y, sample_weight, ctx, every, trainable, need_logits)
         from_z = self._loss_reads_logits() if from_z is None else from_z
         tape = self._forward(x, ctx, stop_at_z=from_z or need_logits)
         if from_z:
@@ -299,8 +371,30 @@ class Model(Layer):
         tape.loss = loss + tape.penalty + weight_penalty(every)
         return tape
 
-    def _prediction(self, tape: Tape) -> np.ndarray:
+    def _heads_pass(self, x, y, sample_weight, ctx: Context, every: list, trainable: list | None,
+                    need_logits: Any = False) -> Tape:
+        """Several outputs: forward (each output stops at z where its loss or a metric reads it), L = sum of
+        w_k L_k (see ``heads``), then backward from every output at once unless ``trainable`` is None."""
+        heads = self._heads
+        stops = [h.from_z or bool(need_logits and need_logits[k]) for k, h in enumerate(heads)]
+        tape = self._forward(x, ctx, stop_at_z=stops)
+        predictions = self._prediction(tape)
+        with_grad = trainable is not None
+        total, tape.head_losses, grads = heads_module.loss_and_grads(heads, tape.output, predictions, y,
+                                                                    sample_weight, with_grad)
+        if with_grad:
+            self._backward(tape, grads)
+            add_weight_penalty_grads(trainable, ctx)
+        tape.loss = total + tape.penalty + weight_penalty(every)
+        return tape
+
+    def _prediction(self, tape: Tape) -> Any:
         """y_pred from a pass: its output, or f(z) where the pass stopped at z (computed once)."""
+        if isinstance(tape.from_z, list):  # several outputs
+            if tape.prediction is None:
+                tape.prediction = [h.activation.forward(out) if z else out
+                                   for h, out, z in zip(self._heads, tape.output, tape.from_z)]
+            return tape.prediction
         if not tape.from_z:
             return tape.output
         if tape.prediction is None:
@@ -312,6 +406,8 @@ class Model(Layer):
         """A forward pass (inference unless ``training``) and the loss with its penalties; stops at z
         if the loss or a metric reads it."""
         every, _ = regularized or self._regularized()
+        if self._heads is not None:
+            return self._heads_pass(x, y, sample_weight, Context(training=bool(training)), every, None, need_logits)
         from_z = self._loss_reads_logits() if from_z is None else from_z
         tape = self._forward(x, Context(training=bool(training)), stop_at_z=from_z or need_logits)
         if from_z:
@@ -321,22 +417,21 @@ class Model(Layer):
         tape.loss = loss + tape.penalty + weight_penalty(every)
         return tape
 
-    def _resolve_metrics(self, y: np.ndarray) -> list[tuple[str, metrics_module.Metric, bool]]:
-        """(log name, metric, weighted?) for compile's metrics, then its weighted_metrics (once per compile)."""
+    def _resolve_metrics(self, y: Any) -> list[tuple[str, metrics_module.Metric, bool, int | None]]:
+        """(log name, metric, weighted?, output index or None) for compile's metrics, then its
+        weighted_metrics (once per compile)."""
+        self._resolved = True
         if self._tracked:
+            return self._tracked
+        if self._heads is not None:
+            self._tracked = heads_module.resolve_metrics(self._heads, y, self.output_shape)
             return self._tracked
         tracked, names = [], {"loss"}
         for ids, weighted in ((self._metric_ids, False), (self._weighted_metric_ids, True)):
             for identifier in ids:
                 metric = metrics_module.resolve(identifier, y, self.output_shape)
-                name = metric.name
-                if name in names and weighted:  # Keras's name for a repeated weighted metric
-                    name = f"weighted_{name}"
-                base, index = name, 1
-                while name in names:
-                    name, index = f"{base}_{index}", index + 1
-                names.add(name)
-                tracked.append((name, metric, weighted))
+                name = heads_module.log_name(metric.name, names, weighted, f"weighted_{metric.name}")
+                tracked.append((name, metric, weighted, None))
         self._tracked = tracked
         return tracked
 
@@ -352,11 +447,18 @@ class Model(Layer):
     def _run_epoch(self, x, y, sw, batch_size, order, train, callbacks=None, interrupt=None) -> dict[str, float]:
         """One pass: per batch the loss (before the update) and metrics; returns the logs."""
         tracked = self._resolve_metrics(y)
-        for metric in (self._loss_tracker, *(m for _, m, _ in tracked)):
+        logged = self._logged_heads()
+        for metric in (self._loss_tracker, *(h.tracker for h in logged), *(m for _, m, _, _ in tracked)):
             metric.reset_state()
-        activation = self.output_activation
-        on_z = [reads_logits(m, activation) for _, m, _ in tracked]
+        activations = self._output_activations() if self._heads is not None else [self.output_activation]
+        on_z = [reads_logits(m, activations[k or 0]) for _, m, _, k in tracked]
         need_a = not all(on_z)
+        if self._heads is not None:  # per output: whether one of its metrics reads the logits
+            need_logits: Any = [any(z for (_, _, _, k), z in zip(tracked, on_z) if k == j)
+                                for j in range(len(self._heads))]
+            head_totals = [0.0] * len(self._heads)
+        else:
+            need_logits = any(on_z)
         variables = self.trainable_weights
         apply_step = self.optimizer.stepper(variables) if train else None  # variables checked once, first
         regularized = self._regularized()
@@ -366,41 +468,56 @@ class Model(Layer):
         end_hook = "on_train_batch_end" if train else "on_test_batch_end"
         call_begin, call_end = hooks.wants(begin_hook), hooks.wants(end_hook)
         ctx = Context(training=True)
-        tracker = self._loss_tracker  # its total and count, kept as plain floats in the loop
         loss_total, seen = 0.0, 0
-        for step, rows in enumerate(data.batches(len(x), batch_size, order)):
-            xb, yb = x[rows], y[rows]
+        for step, rows in enumerate(data.batches(data.num_rows(x), batch_size, order)):
+            xb, yb = data.take(x, rows), data.take(y, rows)
             swb = None if sw is None else sw[rows]
             if call_begin:
                 getattr(hooks, begin_hook)(step, {})
             if train:
                 with np.errstate(over="ignore", invalid="ignore", divide="ignore"):  # checked just below
-                    tape = self._train_pass(xb, yb, swb, ctx, regularized, from_z, any(on_z))
+                    tape = self._train_pass(xb, yb, swb, ctx, regularized, from_z, need_logits)
                 if math.isfinite(tape.loss):
                     apply_step([v.grad for v in variables])
                 else:  # diverged: keep the weights of the last finite step
                     self._stop_on_divergence(tape.loss, step)
             else:
-                tape = self._test_pass(xb, yb, swb, any(on_z), regularized, from_z)
-            loss_total += float(tape.loss) * len(xb)  # the epoch loss: batch-size-weighted mean of batch losses
-            seen += len(xb)
+                tape = self._test_pass(xb, yb, swb, need_logits, regularized, from_z)
+            n = data.num_rows(xb)
+            loss_total += float(tape.loss) * n  # the epoch loss: batch-size-weighted mean of batch losses
+            seen += n
+            if logged:  # each output's loss: the plain mean of its batch values (Keras 3.15 weighs
+                for k, value in enumerate(tape.head_losses):  # these by batch count, unlike the total loss)
+                    if value is not None:
+                        head_totals[k] += value
             if tracked:
                 y_pred = self._prediction(tape) if need_a else None
-                for (_, metric, weighted), z_path in zip(tracked, on_z):
+                for (_, metric, weighted, k), z_path in zip(tracked, on_z):
                     weights = swb if weighted else None
-                    if z_path:
-                        metric.update_state_from_logits(yb, tape.output, weights)
+                    if k is None:
+                        yk, zk, ak = yb, tape.output, y_pred
                     else:
-                        metric.update_state(yb, y_pred, weights)
+                        yk, zk, ak = yb[k], tape.output[k], None if y_pred is None else y_pred[k]
+                    if z_path:
+                        metric.update_state_from_logits(yk, zk, weights)
+                    else:
+                        metric.update_state(yk, ak, weights)
             if call_end:
-                tracker.total.value[...], tracker.count.value[...] = loss_total, seen
+                self._set_loss_trackers(loss_total, seen, head_totals if logged else None, step + 1)
                 getattr(hooks, end_hook)(step, self.get_metrics_result())
             if interrupt is not None and interrupt.requested:
                 interrupt.check(f"after batch {step + 1}")
             if train and (self._diverged or self.stop_training):  # a batch hook may stop training, as in Keras
                 break
-        tracker.total.value[...], tracker.count.value[...] = loss_total, seen
+        self._set_loss_trackers(loss_total, seen, head_totals if logged else None, step + 1)
         return self.get_metrics_result()
+
+    def _set_loss_trackers(self, total: float, seen: int, head_totals: list[float] | None, batches: int) -> None:
+        """The epoch's loss trackers from the running sums kept as floats in the loop."""
+        self._loss_tracker.total.value[...], self._loss_tracker.count.value[...] = total, seen
+        for head in self._logged_heads():
+            k = self._heads.index(head)
+            head.tracker.total.value[...], head.tracker.count.value[...] = head_totals[k], batches
 
     # -- fit, evaluate, predict --------------------------------------------------------------------
     def fit(self, x: Any = None, y: Any = None, batch_size: int | None = None, epochs: int = 1,
@@ -433,14 +550,14 @@ class Model(Layer):
         elif validation_split:
             (x, y, sw), val = data.split_validation([x, y, sw], validation_split)
         if class_weight is not None:
-            sw = data.class_weights_to_sample_weights(y, class_weight, self.layers[-1].compute_dtype)
+            sw = data.class_weights_to_sample_weights(y, class_weight, self.output_dtype)
         rng = config.default_rng() if shuffle else None
 
         history = callbacks_module.History()
         cbs = [*(callbacks or []), history]  # Keras's order: yours, History, then the progress bar
         if verbose:
             cbs.append(callbacks_module.ProgbarLogger(verbose))
-        steps = -(-len(x) // batch_size)
+        steps = -(-data.num_rows(x) // batch_size)
         cb = callbacks_module.CallbackList(cbs, self, {"verbose": verbose, "epochs": epochs, "steps": steps})
         self.stop_training = False
         self._diverged = False
@@ -452,7 +569,7 @@ class Model(Layer):
             logs: dict[str, float] = {}
             for epoch in range(initial_epoch, epochs):
                 cb.on_epoch_begin(epoch, {})
-                order = rng.permutation(len(x)) if rng is not None else None
+                order = rng.permutation(data.num_rows(x)) if rng is not None else None
                 logs = self._run_epoch(x, y, sw, batch_size, order, train=True, callbacks=cb, interrupt=interrupt)
                 if val is not None and _should_validate(epoch, validation_freq):
                     cb.on_test_begin({})  # Keras validates through evaluate(callbacks=...): the test hooks run
@@ -484,11 +601,11 @@ class Model(Layer):
         x, y, sw = self._check_xy(x, y, sample_weight)
         cbs = list(callbacks or []) + ([callbacks_module.ProgbarLogger(verbose)] if verbose else [])
         cb = callbacks_module.CallbackList(cbs, self, {"verbose": verbose, "epochs": 1,
-                                                       "steps": -(-len(x) // batch_size)})
+                                                       "steps": -(-data.num_rows(x) // batch_size)})
         cb.on_test_begin({})
         logs = self._run_epoch(x, y, sw, batch_size, None, train=False, callbacks=cb)
         cb.on_test_end(logs)
-        return _results(logs, self.metrics_names, return_dict)
+        return _results(logs, self._result_order(), return_dict)
 
     def predict(self, x: Any, batch_size: int | None = None, verbose: int | str = "auto", steps: int | None = None,
                 callbacks: Sequence[callbacks_module.Callback] | None = None) -> np.ndarray:
@@ -502,30 +619,42 @@ class Model(Layer):
         ctx = Context(training=False)
         callbacks = list(callbacks or []) + ([callbacks_module.ProgbarLogger(verbose)] if verbose else [])
         if not callbacks:
-            return np.concatenate([self._forward(x[rows], ctx).output for rows in data.batches(len(x), batch_size)])
-        cb = callbacks_module.CallbackList(callbacks, self, {"verbose": verbose, "steps": -(-len(x) // batch_size)})
+            return self._join([self._forward(data.take(x, rows), ctx).output
+                               for rows in data.batches(data.num_rows(x), batch_size)])
+        steps = -(-data.num_rows(x) // batch_size)
+        cb = callbacks_module.CallbackList(callbacks, self, {"verbose": verbose, "steps": steps})
         self.stop_predicting = False
         self.restored_epoch: int | None = None  # set by BackupAndRestore: the epoch fit resumes from
         outputs = []
         cb.on_predict_begin({})
-        for step, rows in enumerate(data.batches(len(x), batch_size)):
+        for step, rows in enumerate(data.batches(data.num_rows(x), batch_size)):
             cb.on_predict_batch_begin(step, {})
-            outputs.append(self._forward(x[rows], ctx).output)
+            outputs.append(self._forward(data.take(x, rows), ctx).output)
             cb.on_predict_batch_end(step, {"outputs": outputs[-1]})
             if self.stop_predicting:
                 break
         cb.on_predict_end({})
-        return np.concatenate(outputs)
+        return self._join(outputs)
+
+    def _join(self, batches: list[Any]) -> Any:
+        """predict's answer from the per-batch outputs (per output, for a model with several)."""
+        if isinstance(batches[0], list):
+            return self._pack([np.concatenate(parts) for parts in zip(*batches)])
+        return np.concatenate(batches)
+
+    def _pack(self, outputs: list[np.ndarray]) -> Any:
+        """Per-output arrays laid out as the model's outputs (a graph with several says how)."""
+        return outputs
 
     def train_on_batch(self, x: Any, y: Any = None, sample_weight: Any = None, class_weight: Any = None,
                        return_dict: bool = False) -> Any:
         """One optimizer step on (x, y); returns the loss before the step (and metrics)."""
         x, y, sw = self._check_xy(x, y, sample_weight)
         if class_weight is not None:
-            sw = data.class_weights_to_sample_weights(y, class_weight, self.layers[-1].compute_dtype)
+            sw = data.class_weights_to_sample_weights(y, class_weight, self.output_dtype)
         self._diverged = False
-        logs = self._run_epoch(x, y, sw, len(x), None, train=True)
-        return _results(logs, self.metrics_names, return_dict)
+        logs = self._run_epoch(x, y, sw, data.num_rows(x), None, train=True)
+        return _results(logs, self._result_order(), return_dict)
 
     def test_on_batch(self, x: Any, y: Any = None, sample_weight: Any = None, return_dict: bool = False) -> Any:
         """The loss (and metrics) on one batch, without training."""
@@ -595,10 +724,13 @@ def _sorted(logs: dict[str, float]) -> dict[str, float]:
 
 
 def _results(logs: dict[str, float], order: list[str], return_dict: bool) -> Any:
-    """evaluate's answer: a dict, the loss alone, or [loss, *metrics] in compile order."""
+    """evaluate's answer: a dict, the loss alone, or a list: the names in ``order``, then the rest sorted
+    (Keras's order: with one output [loss, *metrics in compile order])."""
     if return_dict:
         return logs
-    return logs["loss"] if len(order) == 1 else [logs[name] for name in order]
+    values = [logs[name] for name in order if name in logs]
+    values += [logs[name] for name in sorted(logs) if name not in order]
+    return values[0] if len(values) == 1 else values
 
 
 def _metric_list(metrics: Any) -> list[Any]:
@@ -622,6 +754,22 @@ def _serialize_metric(identifier: Any) -> Any:
     if isinstance(identifier, str):
         return identifier
     return metrics_module.serialize(metrics_module.get(identifier))
+
+
+def _deserialize_loss(entry: Any) -> Any:
+    return entry if entry is None or isinstance(entry, str) else losses.get(entry)
+
+
+def _map_entries(value: Any, read: Any, deep: bool = False) -> Any:
+    """A compile_config entry read with ``read``: one entry, a list (per output, or a list of metrics), or
+    a dict by output name (a serialized object is a dict too: it has a "class_name")."""
+    if value is None:
+        return None
+    if isinstance(value, dict) and "class_name" not in value:
+        return {k: _map_entries(v, read, deep) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_map_entries(v, read, deep) for v in value]
+    return read(value)
 
 
 def _deserialize_metric(entry: Any) -> Any:

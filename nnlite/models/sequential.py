@@ -8,6 +8,7 @@ from typing import Any
 import numpy as np
 
 from ..layers.base import LAYERS, Context, InputLayer, Layer
+from ..layers.node import KerasTensor
 from .model import Model
 from .tape import Tape
 
@@ -34,6 +35,8 @@ class Sequential(Model):
     # -- structure --------------------------------------------------------------------------------
     def add(self, layer: Layer, rebuild: bool = True) -> None:
         """Append a layer (an ``Input`` is accepted only first); names must be unique."""
+        if isinstance(layer, KerasTensor) and isinstance(layer.keras_history[0], InputLayer):
+            layer = layer.keras_history[0]  # Input(...) gives the InputLayer's tensor
         if isinstance(layer, InputLayer):
             if self._layers or self.input_layer is not None:
                 raise ValueError("An Input can only be the first entry of a Sequential.")

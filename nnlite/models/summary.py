@@ -14,16 +14,21 @@ def _size(nbytes: float) -> str:
     return ""
 
 
-def rows(model: Any, expand_nested: bool = False, indent: str = "") -> list[tuple[str, str, str, str]]:
-    """(name (type), output shape, parameter count, trainable) for each layer; with ``expand_nested``
-    the layers of a model inside the model follow it, indented."""
+def rows(model: Any, expand_nested: bool = False, indent: str = "") -> list[tuple[str, ...]]:
+    """(name (type), output shape, parameter count, trainable, connected to) for each layer; with
+    ``expand_nested`` the layers of a model inside the model follow it, indented. "Connected to"
+    (a graph's: which layer calls feed this one, as layer[node][tensor]) is empty for a stack."""
     out = []
     shape = model.input_shape
+    graph = callable(getattr(model, "connections", None))
     for layer in model.layers:
-        shape = layer.compute_output_shape(shape) if shape is not None else None
+        if graph:
+            shape, sources = model.connections(layer)
+        else:
+            shape, sources = (layer.compute_output_shape(shape) if shape is not None else None), ""
         params = layer.count_params() if layer.built else 0
         out.append((f"{indent}{layer.name} ({type(layer).__name__})", str(shape or "?"), f"{params:,}",
-                    "Y" if layer.trainable else "N"))
+                    "Y" if layer.trainable else "N", sources))
         if expand_nested and hasattr(layer, "layers"):
             out += rows(layer, True, indent + "  ")
     return out
@@ -47,10 +52,13 @@ def totals(model: Any) -> list[str]:
 def text(model: Any, line_length: int | None = None, show_trainable: bool = False,
          expand_nested: bool = False) -> str:
     """The table in plain text, columns fitted to their contents (or spread over ``line_length``)."""
-    header = ("Layer (type)", "Output Shape", "Param #", "Trainable")
+    header = ("Layer (type)", "Output Shape", "Param #", "Trainable", "Connected to")
     table = [header, *rows(model, expand_nested)]
+    graph = callable(getattr(model, "connections", None))
     columns = 4 if show_trainable else 3
     widths = [max(len(r[i]) for r in table) + 2 for i in range(columns)]
+    if graph:
+        widths.append(max(len(r[4]) for r in table) + 2)
     if line_length is not None and line_length > sum(widths) + columns - 1:
         widths[0] += line_length - (sum(widths) + columns - 1)
     line = "+".join("-" * w for w in widths)
@@ -59,6 +67,8 @@ def text(model: Any, line_length: int | None = None, show_trainable: bool = Fals
         cells = [f" {r[0]:<{widths[0] - 1}}", f" {r[1]:<{widths[1] - 1}}", f"{r[2]:>{widths[2] - 1}} "]
         if show_trainable:
             cells.append(f"{r[3]:^{widths[3]}}")
+        if graph:
+            cells.append(f" {r[4]:<{widths[-1] - 1}}")
         out.append("|".join(cells))
         if i == 0:
             out.append(line.replace("-", "="))
@@ -69,8 +79,11 @@ def text(model: Any, line_length: int | None = None, show_trainable: bool = Fals
 
 def html(model: Any) -> str:
     """The same table as HTML, for Jupyter."""
+    graph = callable(getattr(model, "connections", None))
     body = "".join(f"<tr><td>{html_module.escape(r[0])}</td><td>{html_module.escape(r[1])}</td>"
-                   f"<td style='text-align:right'>{r[2]}</td></tr>" for r in rows(model))
+                   f"<td style='text-align:right'>{r[2]}</td>"
+                   + (f"<td>{html_module.escape(r[4])}</td>" if graph else "") + "</tr>" for r in rows(model))
     notes = "".join(f"<div>{html_module.escape(t)}</div>" for t in totals(model))
     return (f"<p><b>Model: {html_module.escape(model.name)}</b></p><table><tr><th>Layer (type)</th>"
-            f"<th>Output Shape</th><th>Param #</th></tr>{body}</table>{notes}")
+            f"<th>Output Shape</th><th>Param #</th>" + ("<th>Connected to</th>" if graph else "")
+            + f"</tr>{body}</table>{notes}")

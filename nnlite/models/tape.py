@@ -20,7 +20,7 @@ class Tape:
     """One forward pass through a model: what backward needs, and what the loss adds."""
 
     __slots__ = ("ctx", "saved", "output", "from_z", "prediction", "penalty", "loss", "outputs", "layer_outputs",
-                 "arriving")
+                 "arriving", "head_losses")
 
     def __init__(self, ctx: Any) -> None:
         self.ctx = ctx  # the pass's Context: training or not, random source, where gradients go
@@ -34,6 +34,7 @@ class Tape:
         # recorded only by a peeking pass (model.trace): each layer's output, and the gradient arriving at it
         self.layer_outputs: list[np.ndarray] = []
         self.arriving: dict[int, np.ndarray] = {}
+        self.head_losses: list[float | None] = []  # with several outputs: each output's own loss L_k
 
     def add_activity_penalty(self, index: int, layer: Any, a: np.ndarray) -> None:
         """R(a) / batch for a layer with an activity regularizer (a kept for the gradient)."""

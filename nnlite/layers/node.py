@@ -1,0 +1,107 @@
+"""Symbolic tensors and nodes: what calling a layer on ``keras.Input(...)`` records.
+
+Calling a layer on a :class:`KerasTensor` computes nothing. The layer is built for the
+tensor's shape, a :class:`Node` records "this layer, applied to these tensors, gave this
+tensor", and the new KerasTensor is returned::
+
+    x = Input((4,))          # KerasTensor (None, 4), made by an InputLayer's node
+    h = Dense(8)(x)          # KerasTensor (None, 8); Dense.inbound_nodes[0] links x -> h
+
+``Model(inputs, outputs)`` (``models.functional``) walks these nodes back from ``outputs``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+Shape = tuple[int | None, ...]
+
+
+class KerasTensor:
+    """A placeholder for a batch: its shape (batch axis first, None where unknown), dtype and the
+    layer call that makes it (``keras_history`` = (layer, node index, tensor index))."""
+
+    __slots__ = ("shape", "dtype", "name", "keras_history")
+
+    def __init__(self, shape: Sequence[int | None], dtype: str, name: str | None = None,
+                 history: tuple[Any, int, int] | None = None) -> None:
+        self.shape: Shape = tuple(shape)
+        self.dtype = dtype
+        self.name = name
+        self.keras_history = history
+
+    @property
+    def _keras_history(self) -> tuple[Any, int, int] | None:  # Keras's name for it
+        return self.keras_history
+
+    @property
+    def ndim(self) -> int:
+        return len(self.shape)
+
+    def __array__(self, *args: Any, **kwargs: Any) -> Any:
+        raise TypeError(f"{self!r} is symbolic: it has no values. Build a model with nnlite.Model(inputs, outputs) "
+                        "and call the model (or predict) on arrays.")
+
+    def __bool__(self) -> bool:
+        raise TypeError(f"{self!r} is symbolic: it has no truth value.")
+
+    def __repr__(self) -> str:
+        return f"<KerasTensor shape={self.shape}, dtype={self.dtype}, name={self.name}>"
+
+
+class Node:
+    """One call of ``layer`` in a graph: ``args`` as given (a tensor or a list of them), the flat
+    ``inputs``, and the ``outputs`` it made."""
+
+    __slots__ = ("layer", "args", "inputs", "outputs")
+
+    def __init__(self, layer: Any, args: Any, outputs: list[KerasTensor]) -> None:
+        self.layer = layer
+        self.args = args
+        self.inputs: list[KerasTensor] = list(args) if isinstance(args, (list, tuple)) else (
+            [] if args is None else [args])
+        self.outputs = outputs
+
+    @property
+    def is_input(self) -> bool:
+        return not self.inputs
+
+    @property
+    def parent_nodes(self) -> list[Node]:
+        return [t.keras_history[0].inbound_nodes[t.keras_history[1]] for t in self.inputs]
+
+    def __repr__(self) -> str:
+        return f"<Node {self.layer.name}({', '.join(t.name or '?' for t in self.inputs)})>"
+
+
+def is_symbolic(x: Any) -> bool:
+    """Whether ``x`` is a KerasTensor or a list/tuple holding one (a merge layer's inputs)."""
+    if isinstance(x, KerasTensor):
+        return True
+    return isinstance(x, (list, tuple)) and any(isinstance(t, KerasTensor) for t in x)
+
+
+def shape_of(args: Any) -> Shape | list[Shape]:
+    return [t.shape for t in args] if isinstance(args, (list, tuple)) else args.shape
+
+
+def connect(layer: Any, args: Any) -> KerasTensor:
+    """``layer(args)`` on KerasTensors: build the layer, record the node, return its output tensor."""
+    if isinstance(args, (list, tuple)):
+        strangers = [type(t).__name__ for t in args if not isinstance(t, KerasTensor)]
+        if strangers:
+            raise TypeError(f"Layer {layer.name!r} was called on a mix of symbolic tensors and {strangers}: in a "
+                            "functional model every input must come from keras.Input or another layer.")
+        args = list(args)
+    shape = shape_of(args)
+    if not layer.built:
+        layer.build(shape)
+    else:
+        layer.check_input_shape(shape)
+    out_shape = tuple(layer.compute_output_shape(shape))
+    index = len(layer.inbound_nodes)
+    out = KerasTensor(out_shape, layer.compute_dtype, name=f"keras_tensor_{layer.name}_{index}",
+                      history=(layer, index, 0))
+    layer.inbound_nodes.append(Node(layer, args, [out]))
+    return out

@@ -1,0 +1,506 @@
+"""Functional: a model that is a graph of layer calls, ``Model(inputs, outputs)``.
+
+The graph is the nodes recorded when layers were called on ``Input`` tensors (``layers.node``).
+With the nodes in topological order n_1..n_N (each after every node it reads from):
+
+Forward:   t = x for each input tensor, then for n = n_1..n_N:  t_out(n) = layer_n(t_in(n))
+Backward:  grad_t = dL/dt for each output tensor, then for n = n_N..n_1:
+               grad_t_in(n) += layer_n.backward(grad_t_out(n))
+           A tensor read by several nodes collects the sum of their gradients,
+               dL/dt = sum over the nodes c that read t of dL/dt through c,
+           and a layer called at several nodes (a shared layer) the sum of its weight gradients,
+               dL/dW = sum over its nodes of x_n^T grad_z_n   (for a Dense).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from .. import config, data
+from ..layers.base import LAYERS, Context, InputLayer, Layer
+from ..layers.node import KerasTensor, Node, connect, is_symbolic
+from .model import Model
+from .tape import Tape
+
+
+def _flatten(structure: Any) -> list[Any]:
+    if isinstance(structure, dict):
+        return list(structure.values())
+    if isinstance(structure, (list, tuple)):
+        return list(structure)
+    return [structure]
+
+
+def graph_order(inputs: list[KerasTensor], outputs: list[KerasTensor]) -> tuple[list[Node], list[Layer]]:
+    """The nodes from the inputs to the outputs in a topological order, and the layers in Keras's order
+    (deepest first, ties by when a depth-first walk from the outputs first met them)."""
+    finished: set[int] = set()
+    in_progress: set[int] = set()
+    ordered: list[Node] = []  # inputs -> outputs
+    first_seen: dict[int, int] = {}
+    layers_by_id: dict[int, Layer] = {}
+
+    def visit(tensor: KerasTensor) -> None:
+        layer, node_index, _ = tensor.keras_history
+        node = layer.inbound_nodes[node_index]
+        if id(node) in finished:
+            return
+        if id(node) in in_progress:
+            raise ValueError(f"Tensor {tensor} from layer '{layer.name}' is part of a cycle.")
+        first_seen.setdefault(id(layer), len(first_seen))
+        layers_by_id[id(layer)] = layer
+        in_progress.add(id(node))
+        for parent in node.inputs:
+            visit(parent)
+        in_progress.discard(id(node))
+        finished.add(id(node))
+        ordered.append(node)
+
+    for output in outputs:
+        visit(output)
+    # depth: how many layer calls lie between a node and an output
+    depth: dict[int, int] = {}
+    layer_depth: dict[int, int] = {}
+    members = {id(n) for n in ordered}
+    for node in reversed(ordered):
+        d = max(depth.setdefault(id(node), 0), layer_depth.get(id(node.layer), 0))
+        layer_depth[id(node.layer)] = depth[id(node)] = d
+        for parent in node.parent_nodes:
+            if id(parent) in members:
+                depth[id(parent)] = max(depth.get(id(parent), 0), d + 1)
+    for t in inputs:  # an input no output depends on is still part of the model
+        layer = t.keras_history[0]
+        if id(layer) not in layer_depth:
+            layer_depth[id(layer)], layers_by_id[id(layer)] = 0, layer
+            first_seen.setdefault(id(layer), len(first_seen))
+    layers = sorted(layers_by_id.values(), key=lambda la: (-layer_depth[id(la)], first_seen[id(la)]))
+    known = {id(t) for t in inputs}
+    done: list[str] = []
+    for node in ordered:
+        for t in node.inputs:
+            if id(t) not in known:
+                raise ValueError(f"Graph disconnected: cannot find parent for tensor {t} at layer "
+                                 f"'{node.layer.name}'. The following previous layers were accessed without issue: "
+                                 f"{done}. Pass every Input the outputs depend on in `inputs`.")
+        if not node.is_input:  # an Input's tensor is known only if it is one of the model's inputs
+            done.append(node.layer.name)
+            known.update(id(t) for t in node.outputs)
+    return [n for n in ordered if not n.is_input], layers
+
+
+def _example() -> dict[str, Any]:
+    """Two inputs, a shared Dense and a merge: the arguments of a typical functional model."""
+    from ..layers import Concatenate, Dense, Input
+
+    a, b = Input((3,), name="a"), Input((3,), name="b")
+    shared = Dense(2, name="shared")
+    return {"inputs": [a, b], "outputs": Dense(1, name="out")(Concatenate()([shared(a), shared(b)]))}
+
+
+@LAYERS.register(module="keras.src.models.functional", registered_name="Functional", example=_example)
+class Functional(Model):
+    """``Model(inputs, outputs)``: layers wired by calling them on ``Input`` tensors (see the module)."""
+
+    def __init__(self, inputs: Any, outputs: Any, name: str | None = None, trainable: bool = True,
+                 **kwargs: Any) -> None:
+        super().__init__(name=name or "functional", trainable=trainable, dtype=kwargs.pop("dtype", None))
+        if kwargs:
+            raise TypeError(f"Model() got unexpected keyword arguments {sorted(kwargs)}.")
+        for what, structure in (("inputs", inputs), ("outputs", outputs)):
+            for t in _flatten(structure):
+                if not isinstance(t, KerasTensor):
+                    raise ValueError(f"All `{what}` values must be KerasTensors. Received: {what}={structure!r} "
+                                     f"including invalid value {t!r} of type {type(t).__name__}")
+            if not _flatten(structure):
+                raise ValueError(f"A model needs at least one tensor in `{what}`.")
+        for t in _flatten(inputs):
+            if not isinstance(t.keras_history[0], InputLayer):
+                raise ValueError(f"Model inputs must come from keras.Input(...); {t} is the output of layer "
+                                 f"'{t.keras_history[0].name}'. Build a model from its own Input instead.")
+        self._inputs_struct = inputs
+        self._outputs_struct = outputs
+        self.inputs: list[KerasTensor] = _flatten(inputs)
+        self.outputs: list[KerasTensor] = _flatten(outputs)
+        self._nodes, self._layers = graph_order(self.inputs, self.outputs)
+        self._unique_names()
+        self.output_names = list(outputs) if isinstance(outputs, dict) else [
+            t.keras_history[0].name for t in self.outputs]
+        self.input_names = list(inputs) if isinstance(inputs, dict) else [t.keras_history[0].name for t in self.inputs]
+        readers: dict[int, int] = {}
+        for node in self._nodes:
+            for t in node.inputs:
+                readers[id(t)] = readers.get(id(t), 0) + 1
+        self._read_inside = readers  # tensor -> how many nodes read it
+        self._shared = {id(la) for la in self._layers
+                        if sum(n.layer is la for n in self._nodes) > 1}
+        for layer in self._layers:
+            if not layer.path_prefix:
+                layer.path_prefix = f"{self.name}/"
+
+    def _unique_names(self) -> None:
+        """Layer names must be unique in a model (its config refers to layers by name); default names
+        that repeat are numbered (dense, dense_1, ...), names you chose are never changed."""
+        taken: set[str] = set()
+        for layer in self._layers:
+            if layer.name in taken:
+                if not layer.auto_named:
+                    raise ValueError(f'The name "{layer.name}" is used more than once in the model. All layer names '
+                                     "should be unique.")
+                base, index = layer.name, 1
+                while f"{base}_{index}" in taken:
+                    index += 1
+                layer.name = f"{base}_{index}"
+                if isinstance(layer, InputLayer):
+                    layer.output.name = layer.name
+            taken.add(layer.name)
+
+    # -- structure --------------------------------------------------------------------------------
+    @property
+    def layers(self) -> list[Layer]:
+        """Every layer of the graph, inputs included, in Keras's order (a copy)."""
+        return list(self._layers)
+
+    @property
+    def built(self) -> bool:
+        return True
+
+    @built.setter
+    def built(self, value: bool) -> None:  # Layer.__init__ sets it; a graph is built when made
+        pass
+
+    def build(self, input_shape: Any = None) -> None:
+        """A functional model is built when it is made; nothing to do."""
+
+    @property
+    def input_shape(self) -> Any:
+        shapes = [t.shape for t in self.inputs]
+        return shapes[0] if len(shapes) == 1 else shapes
+
+    @input_shape.setter
+    def input_shape(self, value: Any) -> None:  # Layer.__init__ sets it; a graph takes it from its Inputs
+        pass
+
+    @property
+    def declared_input_shape(self) -> Any:
+        return self.inputs[0].shape[1:] if len(self.inputs) == 1 else None
+
+    @declared_input_shape.setter
+    def declared_input_shape(self, value: Any) -> None:
+        pass
+
+    @property
+    def output_shape(self) -> Any:
+        shapes = [t.shape for t in self.outputs]
+        return shapes[0] if len(shapes) == 1 else shapes
+
+    def compute_output_shape(self, input_shape: Any) -> Any:
+        return self.output_shape
+
+    @property
+    def input_dtype(self) -> str:
+        return self.inputs[0].dtype
+
+    @property
+    def output_dtype(self) -> str:
+        return self.outputs[0].dtype
+
+    def _several_outputs(self) -> list[str]:
+        return self.output_names if len(self.outputs) > 1 else []
+
+    def _output_activations(self) -> list[Any]:
+        """Per output, f of a = f(z) if nothing else in the graph reads a (the logits path stops at z)."""
+        out = []
+        for t in self.outputs:
+            layer = t.keras_history[0]
+            out.append(None if self._read_inside.get(id(t)) or isinstance(layer, InputLayer) else layer.activation)
+        return out
+
+    @property
+    def output_activation(self) -> Any:
+        return self._output_activations()[0] if len(self.outputs) == 1 else None
+
+    def _output_nodes(self) -> list[Node]:
+        return [t.keras_history[0].inbound_nodes[t.keras_history[1]] for t in self.outputs]
+
+    def connections(self, layer: Layer) -> tuple[Any, str]:
+        """For summary: the layer's output shape here, and the tensors that feed it, as Keras prints
+        them (``layer[node][tensor]``, "-" for an Input)."""
+        numbers = self._node_numbers()
+        own = [n for n in layer.inbound_nodes if id(n) in numbers]
+        sources = []
+        for node in own:
+            for t in node.inputs:
+                source, index, tensor_index = t.keras_history
+                sources.append(f"{source.name}[{numbers[id(source.inbound_nodes[index])]}][{tensor_index}]")
+        return (own[0].outputs[0].shape if own else None), ", ".join(sources) or "-"
+
+    # -- as a layer in another graph --------------------------------------------------------------
+    def __call__(self, x: Any, training: bool = False) -> Any:
+        if is_symbolic(x):
+            return connect(self, x)
+        return self.call(x, training=training)
+
+    takes_list = property(lambda self: len(self.inputs) > 1)
+
+    # -- the passes ---------------------------------------------------------------------------------
+    def _forward(self, x: Any, ctx: Context, stop_at_z: bool = False) -> Tape:
+        """t_out(n) = layer_n(t_in(n)) for the nodes in order; the output node stops at z if asked."""
+        tape = Tape(ctx)
+        xs = x if isinstance(x, list) else [x]
+        values: dict[int, np.ndarray] = {id(t): v for t, v in zip(self.inputs, xs)}
+        stops = stop_at_z if isinstance(stop_at_z, list) else [stop_at_z] + [False] * (len(self.outputs) - 1)
+        at_z = {id(n) for n, stop in zip(self._output_nodes(), stops) if stop}
+        for i, node in enumerate(self._nodes):
+            layer = node.layer
+            args = [values[id(t)] for t in node.inputs]
+            args = [a.astype(layer.dtype) if a.dtype != layer.dtype and a.dtype.kind == "f" else a for a in args]
+            given = args if isinstance(node.args, list) else args[0]
+            z_here = id(node) in at_z
+            a, saved = (layer.forward_z if z_here else layer.forward)(given, ctx)
+            tape.saved.append(saved)
+            if ctx.peek:
+                tape.layer_outputs.append(a)
+            if layer.activity_regularizer is not None:
+                tape.add_activity_penalty(i, layer, layer.activation.forward(a) if z_here else a)
+            values[id(node.outputs[0])] = a
+        outs = [values[id(t)] for t in self.outputs]
+        tape.output = outs[0] if len(outs) == 1 else outs
+        tape.from_z = stops[0] if len(outs) == 1 else [bool(s) for s in stops]
+        return tape
+
+    def _backward(self, tape: Tape, grad: Any, need_grad_x: bool = False) -> Any:
+        """grad_t_in(n) += layer_n.backward(grad_t_out(n)) for the nodes in reverse order (see the module)."""
+        ctx = tape.ctx
+        grads: dict[int, np.ndarray] = {}
+        for t, g in zip(self.outputs, grad if isinstance(grad, list) else [grad]):
+            if g is not None:
+                grads[id(t)] = g
+        from_z = tape.from_z if isinstance(tape.from_z, list) else [tape.from_z]
+        outs = tape.output if isinstance(tape.output, list) else [tape.output]
+        z_of = {id(n): z for n, z, stop in zip(self._output_nodes(), outs, from_z) if stop}  # output node -> z
+        input_ids = {id(t) for t in self.inputs}
+        reached: set[int] = set()
+        for i in range(len(self._nodes) - 1, -1, -1):
+            node = self._nodes[i]
+            layer = node.layer
+            grad_a = grads.pop(id(node.outputs[0]), None)
+            if grad_a is None:  # nothing the loss depends on comes from this node
+                continue
+            z_here = id(node) in z_of
+            if ctx.peek:
+                tape.arriving[i] = grad_a
+            if layer.activity_regularizer is not None:  # R(a) / batch reaches a, and through a reaches z
+                grad_r = tape.activity_grad(i, layer)
+                grad_a = grad_a + (layer.activation.backward(z_of[id(node)], tape.outputs[i], grad_r)
+                                   if z_here else grad_r)
+            need = need_grad_x or any(id(t) not in input_ids for t in node.inputs)
+            earlier = None
+            if id(layer) in self._shared and id(layer) in reached:  # keep the other calls' dL/dW
+                earlier = [ctx.grad(w).copy() for w in layer.trainable_weights]
+            step = layer.backward_z if z_here else layer.backward
+            grad_in = step(tape.saved[i], grad_a, ctx, need)
+            if earlier is not None:
+                for w, g in zip(layer.trainable_weights, earlier):
+                    ctx.grad(w)[...] += g
+            reached.add(id(layer))
+            if grad_in is None:
+                continue
+            for t, g in zip(node.inputs, grad_in if isinstance(node.args, list) else [grad_in]):
+                grads[id(t)] = grads[id(t)] + g if id(t) in grads else g  # dL/dt summed over its readers
+        for layer in self._layers:  # weights the loss does not depend on: dL/dW = 0
+            if id(layer) not in reached:
+                for w in layer.trainable_weights:
+                    ctx.grad(w)[...] = 0
+        if not need_grad_x:
+            return None
+        out = [grads.get(id(t), np.zeros(t.shape[1:])) for t in self.inputs]
+        return out[0] if len(out) == 1 else out
+
+    def _pack(self, outputs: list[np.ndarray]) -> Any:
+        """Per-output arrays as the model's outputs were given: a dict by name, a list, or one array."""
+        if isinstance(self._outputs_struct, dict):
+            return dict(zip(self._outputs_struct, outputs))
+        return outputs if isinstance(self._outputs_struct, (list, tuple)) else outputs[0]
+
+    # -- data ------------------------------------------------------------------------------------------
+    def _check_x(self, x: Any, name: str = "x") -> Any:
+        """The input arrays in ``self.inputs`` order (one array for a one-input model), each checked."""
+        if len(self.inputs) == 1 and isinstance(x, dict) and set(x) == set(self.input_names):
+            x = next(iter(x.values()))
+        if len(self.inputs) == 1:
+            return self._check_one(x, self.inputs[0], name)
+        if isinstance(x, dict):
+            missing = [k for k in self.input_names if k not in x]
+            if missing:
+                raise ValueError(f"{name} is missing the inputs {missing}; the model's inputs are "
+                                 f"{self.input_names}, the dict has {sorted(x)}.")
+            x = [x[k] for k in self.input_names]
+        elif hasattr(x, "columns") and hasattr(x, "__getitem__"):  # a DataFrame with a column per input
+            x = [x[k] for k in self.input_names]
+        if not isinstance(x, (list, tuple)) or len(x) != len(self.inputs):
+            got = f"a list of {len(x)}" if isinstance(x, (list, tuple)) else type(x).__name__
+            raise ValueError(f"This model has {len(self.inputs)} inputs {self.input_names}: pass {name} as a list of "
+                             f"{len(self.inputs)} arrays or a dict by name; got {got}.")
+        arrays = [self._check_one(v, t, f"{name}[{k!r}]") for v, t, k in zip(x, self.inputs, self.input_names)]
+        data.check_rows({f"{name}[{k!r}]": a for k, a in zip(self.input_names, arrays)})
+        return arrays
+
+    def _check_one(self, x: Any, tensor: KerasTensor, name: str) -> np.ndarray:
+        dtype = tensor.dtype if np.dtype(tensor.dtype).kind == "f" else config.floatx()
+        x = data.as_array(x, name, dtype)
+        expected = tensor.shape[1:]
+        if x.ndim != len(expected) + 1 or any(e is not None and e != d for e, d in zip(expected, x.shape[1:])):
+            raise ValueError(f"{name} has shape {x.shape}, but the input {tensor.name!r} expects samples of shape "
+                             f"{expected} (input shape {tensor.shape}).")
+        return x
+
+    # -- config ---------------------------------------------------------------------------------------
+    def _node_numbers(self) -> dict[int, int]:
+        """Node -> its index in a file: counted among its layer's nodes in this model (a nested
+        functional model's first call is number 1, as Keras counts a node of its own first)."""
+        members = {id(n) for n in self._nodes} | {id(t.keras_history[0].inbound_nodes[0]) for t in self.inputs}
+        numbers: dict[int, int] = {}
+        for layer in self._layers:
+            kept = 1 if isinstance(layer, Functional) else 0
+            for node in layer.inbound_nodes:
+                if id(node) in members:
+                    numbers[id(node)] = kept
+                    kept += 1
+        return numbers
+
+    def get_config(self) -> dict[str, Any]:
+        """Keras's functional config: each layer with the calls (nodes) that feed it, and the graph's ends."""
+        from .. import layers as layers_module
+
+        numbers = self._node_numbers()
+        own = {id(n) for n in self._nodes}
+
+        def history(t: KerasTensor) -> list[Any]:
+            layer, index, tensor_index = t.keras_history
+            return [layer.name, numbers[id(layer.inbound_nodes[index])], tensor_index]
+
+        def tensor_entry(t: KerasTensor) -> dict[str, Any]:
+            return {"class_name": "__keras_tensor__",
+                    "config": {"shape": list(t.shape), "dtype": t.dtype, "keras_history": history(t)}}
+
+        entries = []
+        for layer in self._layers:
+            entry = layers_module.serialize(layer)
+            entry["name"] = layer.name
+            entry["inbound_nodes"] = [
+                {"args": [[tensor_entry(t) for t in n.inputs] if isinstance(n.args, list) else tensor_entry(n.args)],
+                 "kwargs": {}}
+                for n in layer.inbound_nodes if id(n) in own]
+            entries.append(entry)
+
+        def ends(struct: Any) -> Any:
+            if isinstance(struct, dict):
+                return {k: history(t) for k, t in struct.items()}
+            if isinstance(struct, (list, tuple)):
+                return [history(t) for t in struct]
+            return history(struct)
+
+        return {"name": self.name, "trainable": self.trainable, "layers": entries,
+                "input_layers": ends(self._inputs_struct), "output_layers": ends(self._outputs_struct)}
+
+    @classmethod
+    def from_config(cls, config: dict[str, Any]) -> Functional:
+        """Rebuild the graph: create every layer, then replay its calls as their inputs become available."""
+        from .. import layers as layers_module
+
+        entries = config.get("layers")
+        if not isinstance(entries, list) or not entries:
+            raise ValueError("A functional model's config needs a non-empty list of layers.")
+        created: dict[str, Layer] = {}
+        pending: dict[str, list[Any]] = {}
+        order: list[str] = []
+        for entry in entries:
+            if not isinstance(entry, dict):
+                raise ValueError(f"Each layer entry must be a dict, got {type(entry).__name__}.")
+            layer = layers_module.deserialize({k: v for k, v in entry.items() if k not in ("inbound_nodes", "name")})
+            name = entry.get("name", layer.name)
+            if not isinstance(name, str) or name in created:
+                raise ValueError(f"Layer names in a functional config must be unique strings; got {name!r} again.")
+            layer.name, layer.auto_named = name, False
+            if isinstance(layer, InputLayer):
+                layer.output.name = name
+            created[name] = layer
+            nodes = entry.get("inbound_nodes") or []
+            if not isinstance(nodes, list):
+                raise ValueError(f"inbound_nodes of layer {name!r} must be a list.")
+            pending[name] = list(nodes)
+            order.append(name)
+
+        def tensor(ref: Any) -> KerasTensor:
+            if not (isinstance(ref, (list, tuple)) and len(ref) == 3 and isinstance(ref[0], str)
+                    and all(isinstance(i, int) and not isinstance(i, bool) for i in ref[1:])):
+                raise ValueError(f"A tensor reference must be [layer name, node index, tensor index], got {ref!r}.")
+            name, index, tensor_index = ref
+            if name not in created:
+                raise ValueError(f"The config refers to a layer {name!r} it does not define.")
+            layer = created[name]
+            index -= 1 if isinstance(layer, Functional) else 0
+            if not 0 <= index < len(layer.inbound_nodes) or tensor_index != 0:
+                raise IndexError(ref)
+            return layer.inbound_nodes[index].outputs[0]
+
+        def argument(value: Any) -> Any:
+            if isinstance(value, dict) and value.get("class_name") == "__keras_tensor__":
+                return tensor((value.get("config") or {}).get("keras_history"))
+            if isinstance(value, list) and value:
+                return [argument(v) for v in value]
+            raise ValueError(f"A node's argument must be a tensor or a list of tensors, got {value!r:.80}.")
+
+        while any(pending.values()):
+            progressed = False
+            for name in order:
+                while pending[name]:
+                    node = pending[name][0]
+                    if isinstance(node, dict):
+                        args = node.get("args")
+                    elif isinstance(node, list):  # the older form: [[name, node, tensor, kwargs], ...]
+                        args = [[{"class_name": "__keras_tensor__", "config": {"keras_history": r[:3]}}
+                                 for r in node]]
+                        args = [args[0][0]] if len(node) == 1 else args
+                    else:
+                        raise ValueError(f"A node of layer {name!r} must be a dict, got {type(node).__name__}.")
+                    if not isinstance(args, list) or len(args) != 1:
+                        raise ValueError(f"A node of layer {name!r} must call it on one argument, got {args!r:.80}.")
+                    try:
+                        inputs = argument(args[0])
+                    except IndexError:
+                        break  # its inputs are not made yet
+                    created[name](inputs)
+                    pending[name].pop(0)
+                    progressed = True
+            if not progressed:
+                stuck = {k: len(v) for k, v in pending.items() if v}
+                raise ValueError(f"Invalid functional model configuration: the graph has loops or nodes whose inputs "
+                                 f"never appear ({stuck}).")
+
+        def ends(refs: Any) -> Any:
+            if isinstance(refs, dict):
+                return {k: tensor(v) for k, v in refs.items()}
+            if isinstance(refs, (list, tuple)) and len(refs) == 3 and isinstance(refs[0], str):
+                return tensor(refs)
+            if isinstance(refs, (list, tuple)):
+                return [tensor(v) for v in refs]
+            raise ValueError(f"input_layers and output_layers must be lists or dicts, got {refs!r:.80}.")
+
+        try:
+            inputs, outputs = ends(config.get("input_layers")), ends(config.get("output_layers"))
+        except IndexError as err:
+            raise ValueError(f"The config's inputs or outputs refer to a layer call that does not exist: {err}.") \
+                from None
+        return cls(inputs, outputs, name=config.get("name"), trainable=config.get("trainable", True))
+
+    def get_build_config(self) -> dict[str, Any] | None:
+        return {"input_shape": None}
+
+    def build_from_config(self, config: dict[str, Any]) -> None:
+        pass
+
+    def __repr__(self) -> str:
+        return f"<Functional name={self.name}, inputs={self.input_names}, outputs={self.output_names}>"

@@ -1,0 +1,173 @@
+"""The losses and metrics of a model with several outputs (``compile(loss=[...] or {...})``).
+
+For outputs k = 1..K with losses L_k and weights w_k (``loss_weights``, default 1):
+
+    L = sum over k of w_k * L_k(y_k, y_pred_k) + penalties,      dL/dy_pred_k = w_k * dL_k/dy_pred_k
+
+Each output's gradient enters the graph's backward pass at its own output tensor. As in Keras,
+the logs hold ``loss`` (L), ``<output>_loss`` (L_k, unweighted) when more than one output has
+a loss, and ``<output>_<metric>`` for each output's metrics.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from .. import data, losses
+from .. import metrics as metrics_module
+from ..losses.base import reads_logits
+
+
+class Head:
+    """One output: its name, loss (None: not trained on), weight, activation and loss tracker."""
+
+    def __init__(self, name: str, loss_id: Any, weight: float, activation: Any) -> None:
+        self.name = name
+        self.loss_id = loss_id
+        self.loss = None if loss_id is None else losses.get(loss_id)
+        self.weight = float(weight)
+        self.activation = activation
+        self.from_z = self.loss is not None and reads_logits(self.loss, activation)
+        self.tracker = metrics_module.Mean(name=f"{name}_loss")
+        self.metric_ids: list[Any] = []
+        self.weighted_metric_ids: list[Any] = []
+
+
+def _per_output(value: Any, names: list[str], what: str, broadcast: bool) -> list[Any]:
+    """``value`` as one entry per output: a list in output order, a dict by output name, or (if
+    ``broadcast``) one value for every output."""
+    if isinstance(value, dict) and not ("class_name" in value and "config" in value):
+        unknown = [k for k in value if k not in names]
+        if unknown:
+            raise ValueError(f"Expected keys {names} in {what} dict, but found {what}.keys()={list(value)}")
+        return [value.get(name) for name in names]
+    if isinstance(value, (list, tuple)) and not (what == "metrics" and len(value) != len(names)):
+        if len(value) != len(names):
+            raise ValueError(f"`{what}` must have one entry per output ({len(names)}: {names}); got {len(value)}.")
+        return list(value)
+    if broadcast:
+        return [value] * len(names)
+    raise ValueError(f"Invalid `{what}`. `{what}` should be a dict or a list matching the output names of the "
+                     f"model {names}. Received: {what}={value!r}")
+
+
+def make_heads(names: list[str], activations: list[Any], loss: Any, loss_weights: Any, metrics: Any,
+               weighted_metrics: Any, metric_list: Any) -> list[Head]:
+    """The heads ``compile`` describes, every argument checked (Keras's rules for several outputs)."""
+    loss_ids = _per_output(loss, names, "loss", broadcast=True)
+    if all(lo is None for lo in loss_ids):
+        raise ValueError(f"compile() needs a loss for at least one output; valid names: "
+                         f"{', '.join(losses.names())}.")
+    weights = [1.0] * len(names) if loss_weights is None else _per_output(loss_weights, names, "loss_weights",
+                                                                          broadcast=False)
+    for w in weights:
+        if w is not None and (isinstance(w, bool) or not isinstance(w, (int, float)) or not np.isfinite(w)):
+            raise ValueError(f"loss_weights must be finite numbers, got {loss_weights!r}.")
+    heads = [Head(n, lo, 1.0 if w is None else w, act) for n, lo, w, act in zip(names, loss_ids, weights, activations)]
+    for ids, attribute in ((metrics, "metric_ids"), (weighted_metrics, "weighted_metric_ids")):
+        if ids is None:
+            continue
+        if not isinstance(ids, (list, tuple, dict)):
+            raise ValueError(f"Expected `metrics` argument to be a list, tuple, or dict. Received instead: "
+                             f"metrics={ids} of type {type(ids)}")
+        for head, entry in zip(heads, _per_output(ids, names, "metrics", broadcast=False)):
+            setattr(head, attribute, metric_list(entry))
+    return heads
+
+
+def check_y(heads: list[Head], y: Any, rows: int, shapes: list[tuple], dtype: str, prefix: str) -> list[Any]:
+    """y as one array per output (None where the output has no loss), each checked against its output."""
+    names = [h.name for h in heads]
+    if isinstance(y, dict):
+        unknown = [k for k in y if k not in names]
+        if unknown:
+            raise ValueError(f"{prefix}y has keys {unknown} that are not outputs of the model ({names}).")
+        y = [y.get(n) for n in names]
+    elif not isinstance(y, (list, tuple)) or len(y) != len(heads):
+        got = f"a list of {len(y)}" if isinstance(y, (list, tuple)) else type(y).__name__
+        raise ValueError(f"This model has {len(heads)} outputs {names}: pass {prefix}y as a list of {len(heads)} "
+                         f"arrays or a dict by output name; got {got}.")
+    out = []
+    for head, yk, shape in zip(heads, y, shapes):
+        if head.loss is None and not head.metric_ids and not head.weighted_metric_ids:
+            out.append(None)
+            continue
+        name = f"{prefix}y[{head.name!r}]"
+        if yk is None:
+            raise ValueError(f"{name} is missing: output {head.name!r} has a loss or metrics, so it needs labels.")
+        yk = data.as_array(yk, name, None if head.loss is not None and head.loss.sparse_labels else dtype)
+        if len(yk) != rows:
+            raise ValueError(f"Row counts differ: x has {rows}, {name} has {len(yk)}; expected one row per sample.")
+        if head.loss is not None:
+            try:
+                head.loss.prepare(yk, np.zeros((rows,) + tuple(shape[1:]), dtype=dtype))
+            except ValueError as err:
+                raise ValueError(f"{name} does not fit the output {head.name!r} {(rows,) + tuple(shape[1:])}: "
+                                 f"{err}") from None
+        out.append(yk)
+    return out
+
+
+def log_name(name: str, taken: set[str], weighted: bool, weighted_name: str) -> str:
+    """A metric's name in the logs, unique among ``taken`` (which it joins): Keras's ``weighted_name``
+    for a weighted metric that repeats a name, then _1, _2, ..."""
+    if name in taken and weighted:
+        name = weighted_name
+    base, index = name, 1
+    while name in taken:
+        name, index = f"{base}_{index}", index + 1
+    taken.add(name)
+    return name
+
+
+def resolve_metrics(heads: list[Head], y: list[Any], shapes: list[tuple]) -> list[tuple]:
+    """(log name, metric, weighted?, output index) for every output's metrics: ``<output>_<metric>``."""
+    tracked, taken = [], {"loss"} | {h.tracker.name for h in heads}
+    for k, (head, yk, shape) in enumerate(zip(heads, y, shapes)):
+        for ids, weighted in ((head.metric_ids, False), (head.weighted_metric_ids, True)):
+            for identifier in ids:
+                metric = metrics_module.resolve(identifier, yk, shape)
+                name = log_name(f"{head.name}_{metric.name}", taken, weighted, f"{head.name}_weighted_{metric.name}")
+                tracked.append((name, metric, weighted, k))
+    return tracked
+
+
+def loss_and_grads(heads: list[Head], outputs: list[np.ndarray], predictions: list[Any], y: list[Any],
+                   sample_weight: Any, with_grad: bool) -> tuple[float, list[float | None], list[Any]]:
+    """L = sum_k w_k L_k, each L_k, and dL/d(output_k) (from z on the logits path, scaled by w_k)."""
+    total, each, grads = 0.0, [], []
+    for head, out, a, yk in zip(heads, outputs, predictions, y):
+        if head.loss is None:
+            each.append(None)
+            grads.append(None)
+            continue
+        if with_grad:
+            if head.from_z:
+                value, grad = head.loss.value_and_grad_from_logits(yk, out, sample_weight)
+            else:
+                value, grad = head.loss.value_and_grad(yk, a, sample_weight)
+                if a is not out:  # the pass stopped at z for a metric: dL/dz = f'(z)^T dL/da
+                    grad = head.activation.backward(out, a, grad)
+            grads.append(grad * head.weight if head.weight != 1.0 else grad)
+        else:
+            value = (head.loss.value_from_logits(yk, out, sample_weight) if head.from_z
+                     else head.loss(yk, a, sample_weight))
+            grads.append(None)
+        each.append(float(value))
+        total += head.weight * float(value)
+    return total, each, grads
+
+
+def compile_config(heads: list[Head], structure: str, serialize_loss: Any, serialize_metric: Any) -> dict[str, Any]:
+    """The per-output parts of Keras's compile_config, as a dict by name or a list in output order."""
+    def pack(values: list[Any]) -> Any:
+        return dict(zip([h.name for h in heads], values)) if structure == "dict" else values
+
+    return {"loss": pack([None if h.loss_id is None else serialize_loss(h.loss_id) for h in heads]),
+            "loss_weights": pack([h.weight for h in heads]),
+            "metrics": pack([[serialize_metric(m) for m in h.metric_ids] for h in heads])
+            if any(h.metric_ids for h in heads) else None,
+            "weighted_metrics": pack([[serialize_metric(m) for m in h.weighted_metric_ids] for h in heads])
+            if any(h.weighted_metric_ids for h in heads) else None}
