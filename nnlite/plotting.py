@@ -190,33 +190,62 @@ def layer_diagram(model: Any, show_shapes: bool = False, show_dtype: bool = Fals
     """Keras's ``plot_model`` picture drawn with matplotlib: one box per layer, arrows in data order,
     top to bottom (rankdir "TB") or left to right ("LR"). Returns the Figure."""
     plt = _pyplot()
-    rows = _boxes(model, expand_nested)
+    rows, at, edges = _layout(model, expand_nested, rankdir == "TB")
     texts = [_box_text(layer, show_shapes, show_dtype, show_layer_names, show_layer_activations, show_trainable)
              for layer, _ in rows]
     tall = max(t.count("\n") + 1 for t in texts)
     wide = max(len(line) for t in texts for line in t.split("\n"))
-    n = len(texts)
     down = rankdir == "TB"
     box_w, box_h = 0.075 * wide + 0.4, 0.17 * tall + 0.25  # inches, from the longest line and the line count
-    size = (box_w + 0.6, n * (box_h + 0.45)) if down else (n * (box_w + 0.5), box_h + 0.6)
+    xs, ys = [p[0] for p in at], [p[1] for p in at]
+    across, along = max(xs) - min(xs) + 1, max(ys) - min(ys) + 1  # in boxes: the width and depth of the drawing
+    size = (across * (box_w + 0.6), along * (box_h + 0.45)) if down else (along * (box_w + 0.5),
+                                                                           across * (box_h + 0.6))
     fig, ax = plt.subplots(figsize=size)
     ax.set_axis_off()
-    at = [(0.0, -i) if down else (float(i), 0.0) for i in range(n)]
+    at = [(x, y) if down else (-y, -x) for x, y in at]  # left to right: ranks become columns
     for (x, y), text, (_, depth) in zip(at, texts, rows):
         ax.text(x, y, text, ha="center", va="center", fontsize=9, family="monospace",
                 bbox={"boxstyle": "round,pad=0.5", "fc": "#eef3fb" if depth == 0 else "#f6f6f6",
                       "ec": "#1f77b4" if depth == 0 else "#7f7f7f"})
     gap = 72 * ((box_h if down else box_w) / 2 + 0.05)  # points from a box's centre to its edge
-    for a, b in zip(at, at[1:]):
-        ax.annotate("", xy=b, xytext=a, arrowprops={"arrowstyle": "->", "shrinkA": gap, "shrinkB": gap})
-    if down:
-        ax.set_xlim(-0.5, 0.5)
-        ax.set_ylim(-n + 0.5, 0.5)
-    else:
-        ax.set_xlim(-0.5, n - 0.5)
-        ax.set_ylim(-0.5, 0.5)
+    for i, j in edges:
+        ax.annotate("", xy=at[j], xytext=at[i], arrowprops={"arrowstyle": "->", "shrinkA": gap, "shrinkB": gap})
+    xs, ys = [p[0] for p in at], [p[1] for p in at]
+    ax.set_xlim(min(xs) - 0.5, max(xs) + 0.5)
+    ax.set_ylim(min(ys) - 0.5, max(ys) + 0.5)
     fig.subplots_adjust(0, 0, 1, 1)
     return fig
+
+
+def _layout(model: Any, expand_nested: bool, down: bool) -> tuple[list[tuple[Any, int]], list[tuple[float, float]],
+                                                                   list[tuple[int, int]]]:
+    """Boxes (layer, nesting depth), their centres (x across, y = -rank) and arrows (from, to) by index.
+
+    A stack is one column. A graph (a model with ``nodes``) is drawn by rank: an Input is rank 0 and a
+    layer one below the lowest-placed layer that feeds it; layers of a rank sit side by side."""
+    nodes = getattr(model, "nodes", None)
+    if nodes is None:
+        rows = _boxes(model, expand_nested)
+        return rows, [(0.0, -float(i)) for i in range(len(rows))], [(i, i + 1) for i in range(len(rows) - 1)]
+    layers = model.layers
+    index = {id(layer): i for i, layer in enumerate(layers)}
+    rank = dict.fromkeys(index, 0)
+    edges: list[tuple[int, int]] = []
+    for node in nodes:
+        for t in node.inputs:
+            source = index[id(t.keras_history[0])]
+            rank[id(node.layer)] = max(rank[id(node.layer)], rank[id(layers[source])] + 1)
+            if (source, index[id(node.layer)]) not in edges:
+                edges.append((source, index[id(node.layer)]))
+    by_rank: dict[int, list[int]] = {}
+    for i, layer in enumerate(layers):
+        by_rank.setdefault(rank[id(layer)], []).append(i)
+    at = [(0.0, 0.0)] * len(layers)
+    for r, members in by_rank.items():
+        for k, i in enumerate(members):
+            at[i] = (k - (len(members) - 1) / 2, -float(r))
+    return [(layer, 0) for layer in layers], at, edges
 
 
 def plot_history(history: Any, metrics: list[str] | None = None, ax: Any = None) -> Any:

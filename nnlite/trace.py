@@ -98,45 +98,99 @@ def trace(model: Any, x: Any, y: Any, sample_weight: Any = None) -> Trace:
     x, y, sw = model.check_data(x, y, sample_weight)
     ctx = Context(training=True, peek=True)
     tape = model.training_pass(x, y, sw, ctx)
-    layers = model.layers
-    traces = [LayerTrace(layer.name, type(layer).__name__) for layer in layers]
-    last = len(layers) - 1
-    outputs = list(tape.layer_outputs)
-    if tape.from_z:  # the pass stopped at z of the last layer; its a = f(z)
-        outputs[last] = layers[last].activation.forward(outputs[last])
-
-    for i, (layer, t) in enumerate(zip(layers, traces)):
-        saved, from_z = tape.saved[i], i == last and tape.from_z
+    steps = _steps(model, x, tape)
+    traces = []
+    seen: set[int] = set()
+    for i, (layer, inputs, a, from_z, call) in enumerate(steps):
+        name = layer.name if call is None else f"{layer.name} (call {call + 1})"
+        t = LayerTrace(name, type(layer).__name__)
+        traces.append(t)
+        saved = tape.saved[i]
         # forward: the layer's input, its own quantities, its output
-        t.add("x", "input of the layer (the previous layer's a)" if i else "the batch", outputs[i - 1] if i else x)
+        for symbol, (source, value) in zip(_input_symbols(len(inputs)), inputs):
+            t.add(symbol, source, value)
         for row in layer.explain(saved):
             t.add(*row)
         activation = getattr(layer.activation, "name", None)
-        t.add("a", f"{activation}(z)" if activation else "output of the layer", outputs[i])
+        t.add("a", f"{activation}(z)" if activation else "output of the layer", a)
         # backward: what arrives at the output, the layer's own quantities, its weights' gradients
+        arriving = tape.arriving.get(i)
         if from_z:
             t.add("grad_a", "not needed: the loss is taken from z (the fused path)", None)
-            t.add("grad_z", f"dL/dz = {_fused_formula(model.loss)}", tape.arriving[i])
+            t.add("grad_z", f"dL/dz = {_fused_formula(_loss_of(model, layer))}", arriving)
+        elif arriving is None:
+            t.add("grad_a", "none: the loss does not depend on this output", None)
         else:
-            source = f"dL/da from {model.loss.name}" if i == last else "the next layer's gradient at its input"
-            t.add("grad_a", source, tape.arriving[i])
-            for row in layer.explain(saved, tape.arriving[i]):
+            t.add("grad_a", "dL/da from the loss" if i == len(steps) - 1 else "the gradient of the layers it feeds",
+                  arriving)
+            for row in layer.explain(saved, arriving):
                 t.add(*row)
-        for w in layer.trainable_weights:
-            t.add(f"{w.name}.grad", layer.grad_equations.get(w.name, f"dL/d{w.name}"), ctx.grads[id(w)])
+        if id(layer) not in seen:  # a shared layer's weight gradients are summed over its calls
+            for w in layer.trainable_weights:
+                equation = layer.grad_equations.get(w.name, f"dL/d{w.name}")
+                t.add(f"{w.name}.grad", equation + (", summed over its calls" if call is not None else ""),
+                      ctx.grads[id(w)])
+        seen.add(id(layer))
 
     # the update the optimizer would make, on copies
     variables = model.trainable_weights
     optimizer, shadows = copy.deepcopy((model.optimizer, variables))  # copied together: its state keys the copies
     optimizer.apply([ctx.grads[id(v)].copy() for v in variables], shadows)
-    by_layer = iter(zip(variables, shadows))
-    for layer, t in zip(layers, traces):
-        for _ in layer.trainable_weights:
-            v, shadow = next(by_layer)
-            t.add(f"update {v.name}", f"{type(optimizer).__name__} step: new {v.name} - {v.name}",
-                  shadow.value - v.value)
-    equation = f"{model.loss.name}" + (" from the logits z" if tape.from_z else "")
+    update = {id(v): shadow.value - v.value for v, shadow in zip(variables, shadows)}
+    done: set[int] = set()
+    for (layer, *_), t in zip(steps, traces):
+        if id(layer) in done:
+            continue
+        done.add(id(layer))
+        for v in layer.trainable_weights:
+            t.add(f"update {v.name}", f"{type(optimizer).__name__} step: new {v.name} - {v.name}", update[id(v)])
+    from_logits = any(tape.from_z) if isinstance(tape.from_z, list) else tape.from_z
+    loss = model.loss
+    equation = (getattr(loss, "name", None) or "sum of w_k L_k over the outputs") + (
+        " from the logits z" if from_logits else "")
     return Trace(float(tape.loss), equation, traces)
+
+
+def _steps(model: Any, x: Any, tape: Any) -> list[tuple[Any, list[tuple[str, Any]], Any, bool, int | None]]:
+    """(layer, [(where the input comes from, value)], output a, whether the pass stopped at z, which call of a
+    shared layer or None) for each layer call of the pass, in order."""
+    outputs = list(tape.layer_outputs)
+    nodes = getattr(model, "nodes", None)
+    if nodes is None:  # a stack: each layer reads the one before
+        layers = model.layers
+        last = len(layers) - 1
+        if tape.from_z:  # the pass stopped at z of the last layer; its a = f(z)
+            outputs[last] = layers[last].activation.forward(outputs[last])
+        return [(layer, [("input of the layer (the previous layer's a)", outputs[i - 1]) if i else ("the batch", x)],
+                 outputs[i], i == last and bool(tape.from_z), None) for i, layer in enumerate(layers)]
+    xs = x if isinstance(x, list) else [x]
+    value = {id(t): (f"the input {t.name!r}", v) for t, v in zip(model.inputs, xs)}
+    stops = tape.from_z if isinstance(tape.from_z, list) else [tape.from_z]
+    at_z = {id(t.keras_history[0].inbound_nodes[t.keras_history[1]]) for t, z in zip(model.outputs, stops) if z}
+    calls: dict[int, int] = {}
+    shared = {id(n.layer) for n in nodes if sum(m.layer is n.layer for m in nodes) > 1}
+    steps = []
+    for i, node in enumerate(nodes):
+        a = outputs[i]
+        if id(node) in at_z:
+            a = node.layer.activation.forward(a)
+        call = calls[id(node.layer)] = calls.get(id(node.layer), -1) + 1
+        steps.append((node.layer, [value[id(t)] for t in node.inputs], a, id(node) in at_z,
+                      call if id(node.layer) in shared else None))
+        value[id(node.outputs[0])] = (f"output of {node.layer.name}", a)
+    return steps
+
+
+def _input_symbols(count: int) -> list[str]:
+    return ["x"] if count == 1 else [f"x{k + 1}" for k in range(count)]
+
+
+def _loss_of(model: Any, layer: Any) -> Any:
+    """The loss that reads this output layer's z (the model's, or its output's with several)."""
+    heads = model.output_losses() if callable(getattr(model, "output_losses", None)) else None
+    if heads:
+        return heads.get(layer.name, model.loss)
+    return model.loss
 
 
 def _fused_formula(loss: Any) -> str:

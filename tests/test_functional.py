@@ -274,3 +274,45 @@ def test_summary_shows_the_connections(capsys):
     text = capsys.readouterr().out
     assert "Connected to" in text
     assert "shared[0][0], shared[1][0]" in text and "lift[0][0]" in text
+
+
+def test_trace_of_a_graph_sums_a_shared_layers_gradients(float64, rng):
+    """trace on a graph: one entry per layer call, and the shared kernel's gradient is the sum over its
+    calls, checked against central differences of the loss."""
+    model = two_in_two_out(nnlite)
+    model.compile(optimizer="sgd", loss=["binary_crossentropy", "categorical_crossentropy"], loss_weights=[1.0, 0.5])
+    x, y = _data(rng, n=5)
+    trace = model.trace(x, y)
+    names = [t.name for t in trace.layers]
+    assert "shared (call 1)" in names and "shared (call 2)" in names
+    assert_close(trace["shared (call 1)"]["x"], x[0], 0)
+    kernel = model.get_layer("shared").kernel.value
+    numeric = np.empty_like(kernel)
+    for idx in np.ndindex(kernel.shape):
+        keep = kernel[idx]
+        kernel[idx] = keep + 1e-6
+        up = model.compute_loss(x, y, training=False)
+        kernel[idx] = keep - 1e-6
+        down = model.compute_loss(x, y, training=False)
+        kernel[idx] = keep
+        numeric[idx] = (up - down) / 2e-6
+    assert_close(trace["shared (call 1)"]["kernel.grad"], numeric, 1e-6, "shared kernel", floor=1e-8)
+    assert_close(trace["shared (call 1)"]["update kernel"], -0.01 * numeric, 1e-6, "SGD update", floor=1e-10)
+
+
+def test_plot_model_draws_the_graph(tmp_path):
+    matplotlib = pytest.importorskip("matplotlib")
+    matplotlib.use("Agg")
+    from nnlite.plotting import layer_diagram
+
+    model = two_in_two_out(nnlite)
+    edges = {(t.keras_history[0].name, n.layer.name) for n in model.nodes for t in n.inputs}
+    figure = layer_diagram(model, show_layer_names=True)
+    ax = figure.axes[0]
+    assert len(ax.texts) - len(model.layers) == len(edges)  # one arrow per (source layer, target layer)
+    centres = {t.get_text().split(" ")[0]: t.get_position() for t in ax.texts if t.get_text()}
+    for source, target in edges:  # every arrow points down the page, from a layer to one it feeds
+        assert centres[source][1] > centres[target][1]
+    nnlite.utils.plot_model(model, to_file=tmp_path / "graph.png")
+    assert (tmp_path / "graph.png").stat().st_size > 0
+    matplotlib.pyplot.close("all")

@@ -158,6 +158,17 @@ class Functional(Model):
 
     # -- structure --------------------------------------------------------------------------------
     @property
+    def nodes(self) -> list[Node]:
+        """Every layer call of the graph (Input nodes aside), in the order the forward pass runs them."""
+        return list(self._nodes)
+
+    def output_losses(self) -> dict[str, Any]:
+        """With several outputs: the name of each output's layer -> its loss (for ``trace``)."""
+        if self._heads is None:
+            return {}
+        return {t.keras_history[0].name: h.loss for t, h in zip(self.outputs, self._heads) if h.loss is not None}
+
+    @property
     def layers(self) -> list[Layer]:
         """Every layer of the graph, inputs included, in Keras's order (a copy)."""
         return list(self._layers)

@@ -469,8 +469,10 @@ class Model(Layer):
         call_begin, call_end = hooks.wants(begin_hook), hooks.wants(end_hook)
         ctx = Context(training=True)
         loss_total, seen = 0.0, 0
+        one_x, one_y = not isinstance(x, list), not isinstance(y, list)  # one array each (the usual case)
         for step, rows in enumerate(data.batches(data.num_rows(x), batch_size, order)):
-            xb, yb = data.take(x, rows), data.take(y, rows)
+            xb = x[rows] if one_x else data.take(x, rows)
+            yb = y[rows] if one_y else data.take(y, rows)
             swb = None if sw is None else sw[rows]
             if call_begin:
                 getattr(hooks, begin_hook)(step, {})
@@ -483,7 +485,7 @@ class Model(Layer):
                     self._stop_on_divergence(tape.loss, step)
             else:
                 tape = self._test_pass(xb, yb, swb, need_logits, regularized, from_z)
-            n = data.num_rows(xb)
+            n = len(xb) if one_x else data.num_rows(xb)
             loss_total += float(tape.loss) * n  # the epoch loss: batch-size-weighted mean of batch losses
             seen += n
             if logged:  # each output's loss: the plain mean of its batch values (Keras 3.15 weighs
