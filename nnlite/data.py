@@ -126,6 +126,50 @@ def batches(rows: int, batch_size: int, order: np.ndarray | None = None) -> Iter
             yield order[start:start + batch_size]
 
 
+class ArrayBatches:
+    """An epoch's batches from checked arrays: consecutive rows, in a new random order each epoch when
+    shuffling. With ``steps`` an epoch is that many batches, read on from where the last one stopped."""
+
+    def __init__(self, x: Any, y: Any, sample_weight: np.ndarray | None, batch_size: int,
+                 rng: np.random.Generator | None, class_weight: dict | None, dtype: str, steps: int | None) -> None:
+        self.x, self.y, self.raw_weight = x, y, sample_weight
+        self.batch_size, self.rng, self.steps = batch_size, rng, steps
+        self.class_weight, self.dtype = class_weight, dtype
+        self.sample_weight = (sample_weight if class_weight is None
+                              else class_weights_to_sample_weights(y, class_weight, dtype))
+        self.rows = num_rows(x)
+        self._pending: Iterator[Any] | None = None
+
+    @property
+    def num_batches(self) -> int:
+        return self.steps if self.steps is not None else -(-self.rows // self.batch_size)
+
+    def _pass(self) -> Iterator[tuple[Any, Any, Any]]:
+        x, y, sw = self.x, self.y, self.sample_weight
+        one_x, one_y = not isinstance(x, list), not isinstance(y, list)  # one array each (the usual case)
+        order = self.rng.permutation(self.rows) if self.rng is not None else None
+        for rows in batches(self.rows, self.batch_size, order):
+            yield (x[rows] if one_x else take(x, rows), y[rows] if one_y else take(y, rows),
+                   None if sw is None else sw[rows])
+
+    def epoch(self) -> Iterator[tuple[Any, Any, Any]]:
+        if self.steps is None:
+            yield from self._pass()
+            return
+        for _ in range(self.steps):
+            batch = next(self._pending, None) if self._pending is not None else None
+            if batch is None:  # a pass is over: the next one starts (reshuffled)
+                self._pending = self._pass()
+                batch = next(self._pending)
+            yield batch
+
+    def split(self, fraction: Any, batch_size: int) -> tuple[ArrayBatches, ArrayBatches]:
+        """Keras's validation_split: the last ``fraction`` of the rows validate, the rest train."""
+        (x, y, sw), (vx, vy, vsw) = split_validation([self.x, self.y, self.raw_weight], fraction)
+        train = ArrayBatches(x, y, sw, self.batch_size, self.rng, self.class_weight, self.dtype, self.steps)
+        return train, ArrayBatches(vx, vy, vsw, batch_size, None, None, self.dtype, None)
+
+
 def class_weights_to_sample_weights(y: np.ndarray, class_weight: dict[int, float], dtype: str) -> np.ndarray:
     """One weight per row from its class: argmax of one-hot rows, else the rounded label."""
     if not isinstance(class_weight, dict):

@@ -1,4 +1,5 @@
-"""Helpers for learners and tests: the gradient check, one-hot labels, seeding."""
+"""Keras's utils (plot_model, to_categorical, set_random_seed, PyDataset) and helpers for learners: the
+gradient check, the network picture, history curves."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from typing import Any
 import numpy as np
 
 from . import config
+from .streams import PyDataset as PyDataset  # Keras's keras.utils.PyDataset
 
 
 def plot_model(model: Any, to_file: str = "model.png", show_shapes: bool = False, show_dtype: bool = False,

@@ -8,6 +8,7 @@ checked before any weight changes.
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections.abc import Sequence
 from typing import Any
@@ -15,7 +16,7 @@ from typing import Any
 import numpy as np
 
 from .. import callbacks as callbacks_module
-from .. import config, data, interrupts, losses, optimizers
+from .. import config, data, interrupts, losses, optimizers, streams
 from .. import metrics as metrics_module
 from ..layers.base import LAYERS, Context, Layer, assign_all
 from ..layers.node import connect, is_symbolic
@@ -444,9 +445,14 @@ class Model(Layer):
             RuntimeWarning,
         )
 
-    def _run_epoch(self, x, y, sw, batch_size, order, train, callbacks=None, interrupt=None) -> dict[str, float]:
-        """One pass: per batch the loss (before the update) and metrics; returns the logs."""
-        tracked = self._resolve_metrics(y)
+    def _run_epoch(self, batches, train, callbacks=None, interrupt=None) -> dict[str, float]:
+        """One pass over ``batches`` of checked (x, y, sample_weight): per batch the loss (before the
+        update) and metrics; returns the logs ({} if there was no batch)."""
+        batches = iter(batches)
+        first = next(batches, None)
+        if first is None:
+            return {}
+        tracked = self._resolve_metrics(first[1])
         logged = self._logged_heads()
         for metric in (self._loss_tracker, *(h.tracker for h in logged), *(m for _, m, _, _ in tracked)):
             metric.reset_state()
@@ -469,11 +475,8 @@ class Model(Layer):
         call_begin, call_end = hooks.wants(begin_hook), hooks.wants(end_hook)
         ctx = Context(training=True)
         loss_total, seen = 0.0, 0
-        one_x, one_y = not isinstance(x, list), not isinstance(y, list)  # one array each (the usual case)
-        for step, rows in enumerate(data.batches(data.num_rows(x), batch_size, order)):
-            xb = x[rows] if one_x else data.take(x, rows)
-            yb = y[rows] if one_y else data.take(y, rows)
-            swb = None if sw is None else sw[rows]
+        one_x = not isinstance(first[0], list)  # one input (the usual case)
+        for step, (xb, yb, swb) in enumerate(itertools.chain([first], batches)):
             if call_begin:
                 getattr(hooks, begin_hook)(step, {})
             if train:
@@ -533,9 +536,8 @@ class Model(Layer):
         epochs = data.check_int(epochs, "epochs", 0)
         initial_epoch = data.check_int(initial_epoch, "initial_epoch", 0)
         verbose = _check_verbose(verbose)
-        if steps_per_epoch is not None or validation_steps is not None:
-            raise ValueError("steps_per_epoch and validation_steps apply to data given as a generator or dataset; "
-                             "nnlite takes arrays, which fit goes through once per epoch.")
+        steps_per_epoch = streams.check_steps(steps_per_epoch, "steps_per_epoch")
+        validation_steps = streams.check_steps(validation_steps, "validation_steps")
         if isinstance(validation_freq, bool) or not isinstance(validation_freq, (int, list)) or (
                 isinstance(validation_freq, int) and validation_freq < 1):
             raise ValueError(f"Expected `validation_freq` to be a list or int. Received: validation_freq="
@@ -543,24 +545,22 @@ class Model(Layer):
         if not self.compiled:
             raise RuntimeError("You must call `compile()` before using the model for training: "
                                "call compile(optimizer, loss).")
-        x, y, sw = self._check_xy(x, y, sample_weight)
-        if class_weight is not None and sw is not None:
+        if class_weight is not None and sample_weight is not None:
             raise ValueError("You cannot use class_weight and sample_weight at the same time.")
+        source = self._source(x, y, sample_weight, batch_size, shuffle, class_weight, steps_per_epoch,
+                              validation_split)
         val = None
         if validation_data is not None:
-            val = self._check_validation(validation_data)
+            val = self._validation_source(validation_data, validation_batch_size or batch_size, validation_steps)
         elif validation_split:
-            (x, y, sw), val = data.split_validation([x, y, sw], validation_split)
-        if class_weight is not None:
-            sw = data.class_weights_to_sample_weights(y, class_weight, self.output_dtype)
-        rng = config.default_rng() if shuffle else None
+            source, val = source.split(validation_split, validation_batch_size or batch_size)
 
         history = callbacks_module.History()
         cbs = [*(callbacks or []), history]  # Keras's order: yours, History, then the progress bar
         if verbose:
             cbs.append(callbacks_module.ProgbarLogger(verbose))
-        steps = -(-data.num_rows(x) // batch_size)
-        cb = callbacks_module.CallbackList(cbs, self, {"verbose": verbose, "epochs": epochs, "steps": steps})
+        cb = callbacks_module.CallbackList(cbs, self, {"verbose": verbose, "epochs": epochs,
+                                                       "steps": source.num_batches})
         self.stop_training = False
         self._diverged = False
         self.history = history
@@ -571,12 +571,15 @@ class Model(Layer):
             logs: dict[str, float] = {}
             for epoch in range(initial_epoch, epochs):
                 cb.on_epoch_begin(epoch, {})
-                order = rng.permutation(data.num_rows(x)) if rng is not None else None
-                logs = self._run_epoch(x, y, sw, batch_size, order, train=True, callbacks=cb, interrupt=interrupt)
+                logs = self._run_epoch(source.epoch(), train=True, callbacks=cb, interrupt=interrupt)
+                if not logs:  # a generator with nothing left: there is no epoch to run
+                    warn("fit stopped: the data source gave no batches for this epoch (a generator is read once; "
+                         "give steps_per_epoch with a generator that repeats, or a dataset that can be read again).",
+                         UserWarning)
+                    break
                 if val is not None and _should_validate(epoch, validation_freq):
                     cb.on_test_begin({})  # Keras validates through evaluate(callbacks=...): the test hooks run
-                    val_logs = self._run_epoch(*val, validation_batch_size or batch_size, None, train=False,
-                                               callbacks=cb)
+                    val_logs = self._run_epoch(val.epoch(), train=False, callbacks=cb)
                     cb.on_test_end(val_logs)
                     logs = _sorted({**logs, **{f"val_{k}": v for k, v in val_logs.items()}})
                 cb.on_epoch_end(epoch, logs)
@@ -588,10 +591,34 @@ class Model(Layer):
             cb.on_train_end(logs)
         return history
 
-    def _check_validation(self, validation_data: Any):
+    def _source(self, x: Any, y: Any, sample_weight: Any, batch_size: int, shuffle: bool = False,
+                class_weight: Any = None, steps: int | None = None, validation_split: float = 0.0,
+                prefix: str = "") -> Any:
+        """Where an epoch's checked batches come from: arrays (checked once, sliced per batch) or a stream
+        of batches (each checked as it arrives)."""
+        if streams.is_stream(x):
+            for name, value in (("y", y), ("sample_weight", sample_weight)):
+                if value is not None:
+                    raise ValueError(f"`{name}` argument is not supported when using a generator or dataset as "
+                                     f"input: its batches carry (x, y[, sample_weight]).")
+            if validation_split:
+                raise ValueError("`validation_split` is only supported for arrays, not for a generator or "
+                                 "dataset: pass validation_data.")
+            stream = streams.Stream(x, steps, f"{prefix}x", config.default_rng() if shuffle else None)
+            return StreamBatches(stream, lambda xb, yb, swb: self._check_xy(xb, yb, swb, prefix=prefix),
+                                 class_weight, self.output_dtype, prefix)
+        x, y, sw = self._check_xy(x, y, sample_weight, prefix=prefix)
+        return data.ArrayBatches(x, y, sw, batch_size, config.default_rng() if shuffle else None, class_weight,
+                                 self.output_dtype, steps)
+
+    def _validation_source(self, validation_data: Any, batch_size: int, steps: int | None) -> Any:
+        if streams.is_stream(validation_data):
+            return self._source(validation_data, None, None, batch_size, steps=steps, prefix="validation ")
         if not isinstance(validation_data, (tuple, list)) or len(validation_data) not in (2, 3):
-            raise ValueError("validation_data must be a tuple (x_val, y_val) or (x_val, y_val, sample_weight_val).")
-        return self._check_xy(*validation_data, prefix="validation ")
+            raise ValueError("validation_data must be a tuple (x_val, y_val) or (x_val, y_val, sample_weight_val), "
+                             "or a generator or dataset of such batches.")
+        vx, vy, vsw = (*validation_data, None)[:3]
+        return self._source(vx, vy, vsw, batch_size, steps=steps, prefix="validation ")
 
     def evaluate(self, x: Any = None, y: Any = None, batch_size: int | None = None, verbose: int | str = "auto",
                  sample_weight: Any = None, steps: int | None = None,
@@ -600,12 +627,14 @@ class Model(Layer):
         """The loss (and metrics) over (x, y): a float, [loss, *metrics], or a dict."""
         batch_size = data.check_int(32 if batch_size is None else batch_size, "batch_size", 1)
         verbose = _check_verbose(verbose)
-        x, y, sw = self._check_xy(x, y, sample_weight)
+        if not self.compiled:
+            raise RuntimeError("You must call `compile()` before using the model for training or evaluation: "
+                               "call compile(optimizer, loss).")
+        source = self._source(x, y, sample_weight, batch_size, steps=streams.check_steps(steps, "steps"))
         cbs = list(callbacks or []) + ([callbacks_module.ProgbarLogger(verbose)] if verbose else [])
-        cb = callbacks_module.CallbackList(cbs, self, {"verbose": verbose, "epochs": 1,
-                                                       "steps": -(-data.num_rows(x) // batch_size)})
+        cb = callbacks_module.CallbackList(cbs, self, {"verbose": verbose, "epochs": 1, "steps": source.num_batches})
         cb.on_test_begin({})
-        logs = self._run_epoch(x, y, sw, batch_size, None, train=False, callbacks=cb)
+        logs = self._run_epoch(source.epoch(), train=False, callbacks=cb)
         cb.on_test_end(logs)
         return _results(logs, self._result_order(), return_dict)
 
@@ -617,21 +646,27 @@ class Model(Layer):
         """
         batch_size = data.check_int(32 if batch_size is None else batch_size, "batch_size", 1)
         verbose = _check_verbose(verbose)
-        x = self._check_x(x)
+        steps = streams.check_steps(steps, "steps")
+        if streams.is_stream(x):
+            stream = streams.Stream(x, steps)
+            inputs = (self._check_x(streams.unpack(batch, "predict")[0]) for batch in stream.epoch())
+            count = stream.num_batches
+        else:
+            x = self._check_x(x)
+            inputs = (data.take(x, rows) for rows in data.batches(data.num_rows(x), batch_size))
+            count = -(-data.num_rows(x) // batch_size)
+            inputs = itertools.islice(inputs, steps) if steps is not None else inputs
         ctx = Context(training=False)
         callbacks = list(callbacks or []) + ([callbacks_module.ProgbarLogger(verbose)] if verbose else [])
         if not callbacks:
-            return self._join([self._forward(data.take(x, rows), ctx).output
-                               for rows in data.batches(data.num_rows(x), batch_size)])
-        steps = -(-data.num_rows(x) // batch_size)
-        cb = callbacks_module.CallbackList(callbacks, self, {"verbose": verbose, "steps": steps})
+            return self._join([self._forward(xb, ctx).output for xb in inputs])
+        cb = callbacks_module.CallbackList(callbacks, self, {"verbose": verbose, "steps": count})
         self.stop_predicting = False
-        self.restored_epoch: int | None = None  # set by BackupAndRestore: the epoch fit resumes from
         outputs = []
         cb.on_predict_begin({})
-        for step, rows in enumerate(data.batches(data.num_rows(x), batch_size)):
+        for step, xb in enumerate(inputs):
             cb.on_predict_batch_begin(step, {})
-            outputs.append(self._forward(data.take(x, rows), ctx).output)
+            outputs.append(self._forward(xb, ctx).output)
             cb.on_predict_batch_end(step, {"outputs": outputs[-1]})
             if self.stop_predicting:
                 break
@@ -640,6 +675,8 @@ class Model(Layer):
 
     def _join(self, batches: list[Any]) -> Any:
         """predict's answer from the per-batch outputs (per output, for a model with several)."""
+        if not batches:
+            raise ValueError("predict got no batches: the data source was empty.")
         if isinstance(batches[0], list):
             return self._pack([np.concatenate(parts) for parts in zip(*batches)])
         return np.concatenate(batches)
@@ -655,13 +692,14 @@ class Model(Layer):
         if class_weight is not None:
             sw = data.class_weights_to_sample_weights(y, class_weight, self.output_dtype)
         self._diverged = False
-        logs = self._run_epoch(x, y, sw, data.num_rows(x), None, train=True)
+        logs = self._run_epoch([(x, y, sw)], train=True)
         return _results(logs, self._result_order(), return_dict)
 
     def test_on_batch(self, x: Any, y: Any = None, sample_weight: Any = None, return_dict: bool = False) -> Any:
         """The loss (and metrics) on one batch, without training."""
-        return self.evaluate(x, y, batch_size=len(np.asarray(x)), verbose=0, sample_weight=sample_weight,
-                             return_dict=return_dict)
+        x, y, sw = self._check_xy(x, y, sample_weight)
+        logs = self._run_epoch([(x, y, sw)], train=False)
+        return _results(logs, self._result_order(), return_dict)
 
     def predict_on_batch(self, x: Any) -> np.ndarray:
         """y_pred for one batch."""
@@ -708,6 +746,30 @@ class Model(Layer):
         from ..trace import trace
 
         return trace(self, x, y, sample_weight)
+
+
+class StreamBatches:
+    """An epoch's batches from a stream, each checked (``check``) and class-weighted as it arrives."""
+
+    def __init__(self, stream: streams.Stream, check: Any, class_weight: Any, dtype: str, prefix: str) -> None:
+        self.stream, self.check, self.class_weight, self.dtype, self.prefix = stream, check, class_weight, dtype, prefix
+
+    @property
+    def num_batches(self) -> int | None:
+        return self.stream.num_batches
+
+    def epoch(self) -> Any:
+        for step, batch in enumerate(self.stream.epoch()):
+            x, y, sw = streams.unpack(batch, f"{self.prefix}batch {step + 1}")
+            if y is None:
+                raise ValueError(f"{self.prefix}batch {step + 1} holds no y: training and evaluation need batches "
+                                 "(x, y) or (x, y, sample_weight).")
+            x, y, sw = self.check(x, y, sw)
+            if self.class_weight is not None:
+                if sw is not None:
+                    raise ValueError("You cannot use class_weight and sample_weight at the same time.")
+                sw = data.class_weights_to_sample_weights(y, self.class_weight, self.dtype)
+            yield x, y, sw
 
 
 def _should_validate(epoch: int, validation_freq: int | list[int]) -> bool:
