@@ -316,3 +316,14 @@ def test_plot_model_draws_the_graph(tmp_path):
     nnlite.utils.plot_model(model, to_file=tmp_path / "graph.png")
     assert (tmp_path / "graph.png").stat().st_size > 0
     matplotlib.pyplot.close("all")
+
+
+def test_calling_a_graph_gives_tensors_in_the_outputs_layout(rng):
+    a = nnlite.Input((3,), name="a")
+    x = rng.normal(size=(2, 3))
+    p, q = nnlite.layers.Dense(1, name="p")(a), nnlite.layers.Dense(2, name="q")(a)
+    as_list = nnlite.Model(a, [p, q])(x)
+    as_dict = nnlite.Model(a, {"p": p, "q": q})(x)
+    assert [o.numpy().shape for o in as_list] == [(2, 1), (2, 2)]
+    assert {k: v.numpy().shape for k, v in as_dict.items()} == {"p": (2, 1), "q": (2, 2)}
+    assert_close(as_dict["q"], as_list[1], 0)

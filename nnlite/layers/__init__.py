@@ -28,15 +28,16 @@ from .merging import (
     multiply,
     subtract,
 )
-from .normalization import Normalization
+from .normalization import BatchNormalization, LayerNormalization, Normalization, UnitNormalization
 from .regularization import Dropout
 from .reshaping import Flatten, Reshape
 
 __all__ = [
-    "Activation", "add", "Add", "average", "Average", "concatenate", "Concatenate", "Context", "Dense",
-    "deserialize", "dot", "Dot", "Dropout", "ELU", "Flatten", "Input", "InputLayer", "Layer", "LAYERS",
-    "LeakyReLU", "maximum", "Maximum", "Minimum", "minimum", "Multiply", "multiply", "Normalization", "ReLU",
-    "Reshape", "serialize", "Softmax", "Subtract", "subtract"
+    "Activation", "Add", "add", "average", "Average", "BatchNormalization", "concatenate", "Concatenate",
+    "Context", "Dense", "deserialize", "dot", "Dot", "Dropout", "ELU", "Flatten", "Input", "InputLayer",
+    "Layer", "LayerNormalization", "LAYERS", "LeakyReLU", "Maximum", "maximum", "Minimum", "minimum",
+    "multiply", "Multiply", "Normalization", "ReLU", "Reshape", "serialize", "Softmax", "subtract", "Subtract",
+    "UnitNormalization"
 ]
 
 

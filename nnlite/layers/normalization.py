@@ -1,4 +1,5 @@
-"""Normalization: each feature shifted and scaled by the mean and variance of the data it was adapted to."""
+"""Normalization layers: Normalization (by the statistics of adapted data), BatchNormalization (of the
+batch, with moving statistics for inference), LayerNormalization (of each sample) and UnitNormalization."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from typing import Any
 
 import numpy as np
 
-from .. import config
+from .. import config, constraints, initializers, regularizers
 from .base import LAYERS, Context, Layer
 
 
@@ -91,3 +92,271 @@ class Normalization(Layer):
 
         return {**super().get_config(), "axis": list(self.axis), "invert": self.invert,
                 "mean": listed(self.input_mean), "variance": listed(self.input_variance)}
+
+
+
+def standardize(x: np.ndarray, axes: tuple[int, ...], epsilon: float) -> tuple[np.ndarray, np.ndarray]:
+    """x_hat = (x - mu) * r with mu = mean(x), r = 1 / sqrt(var(x) + epsilon) over ``axes`` (the
+    population variance mean((x - mu)^2), as TensorFlow's moments); returns (x_hat, r)."""
+    mu = x.mean(axis=axes, keepdims=True)
+    centred = x - mu
+    r = 1.0 / np.sqrt(np.mean(centred * centred, axis=axes, keepdims=True) + epsilon)
+    return centred * r, r
+
+
+def standardize_backward(g: np.ndarray, x_hat: np.ndarray, r: np.ndarray, axes: tuple[int, ...]) -> np.ndarray:
+    """grad_x from g = dL/dx_hat when mu and r are the batch's own statistics (means over ``axes``):
+    grad_x = r * (g - mean(g) - x_hat * mean(g * x_hat))."""
+    return r * (g - g.mean(axis=axes, keepdims=True) - x_hat * np.mean(g * x_hat, axis=axes, keepdims=True))
+
+
+class Affine:
+    """gamma * x_hat + beta, the learnt scale and shift of BatchNormalization and LayerNormalization:
+    their settings, weights (gamma then beta, as Keras orders them), gradients and config."""
+
+    def __init__(self, center: bool, scale: bool, beta_initializer: Any, gamma_initializer: Any,
+                 beta_regularizer: Any, gamma_regularizer: Any, beta_constraint: Any, gamma_constraint: Any) -> None:
+        self.center, self.scale = bool(center), bool(scale)
+        self.beta_initializer = initializers.get(beta_initializer)
+        self.gamma_initializer = initializers.get(gamma_initializer)
+        self.beta_regularizer = regularizers.get(beta_regularizer)
+        self.gamma_regularizer = regularizers.get(gamma_regularizer)
+        self.beta_constraint = constraints.get(beta_constraint)
+        self.gamma_constraint = constraints.get(gamma_constraint)
+        self.gamma: Any = None
+        self.beta: Any = None
+
+    def build(self, layer: Layer, shape: tuple[int, ...]) -> None:
+        if self.scale:
+            self.gamma = layer.add_weight(shape, self.gamma_initializer, regularizer=self.gamma_regularizer,
+                                          constraint=self.gamma_constraint, name="gamma")
+        if self.center:
+            self.beta = layer.add_weight(shape, self.beta_initializer, regularizer=self.beta_regularizer,
+                                         constraint=self.beta_constraint, name="beta")
+
+    def forward(self, x_hat: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
+        """a = gamma * x_hat + beta, gamma and beta broadcast as ``shape``."""
+        a = x_hat * self.gamma.value.reshape(shape) if self.scale else x_hat.copy()
+        if self.center:
+            a += self.beta.value.reshape(shape)
+        return a
+
+    def backward(self, grad_a: np.ndarray, x_hat: np.ndarray, shape: tuple[int, ...], ctx: Context) -> np.ndarray:
+        """gamma.grad = sum of grad_a * x_hat, beta.grad = sum of grad_a (over the axes where ``shape`` is 1);
+        returns dL/dx_hat = grad_a * gamma."""
+        reduce = tuple(i for i, d in enumerate(shape) if d == 1)
+        if self.scale:
+            ctx.grad(self.gamma)[...] = np.sum(grad_a * x_hat, axis=reduce).reshape(self.gamma.shape)
+        if self.center:
+            ctx.grad(self.beta)[...] = np.sum(grad_a, axis=reduce).reshape(self.beta.shape)
+        return grad_a * self.gamma.value.reshape(shape) if self.scale else grad_a
+
+    def config(self) -> dict[str, Any]:
+        return {"center": self.center, "scale": self.scale,
+                "beta_initializer": initializers.serialize(self.beta_initializer),
+                "gamma_initializer": initializers.serialize(self.gamma_initializer),
+                "beta_regularizer": regularizers.serialize(self.beta_regularizer),
+                "gamma_regularizer": regularizers.serialize(self.gamma_regularizer),
+                "beta_constraint": constraints.serialize(self.beta_constraint),
+                "gamma_constraint": constraints.serialize(self.gamma_constraint)}
+
+
+def _axes(axis: Any, ndim: int, what: str) -> list[int]:
+    axes = [axis] if isinstance(axis, int) else list(axis)
+    for a in axes:
+        if not -ndim <= a < ndim:
+            raise ValueError(f"Axis {a} is out of bounds for input shape of rank {ndim}. Received: {what}={axis}")
+    return sorted(a % ndim for a in axes)
+
+
+@LAYERS.register()
+class BatchNormalization(Layer):
+    """Training: x_hat = (x - mu_B) / sqrt(var_B + epsilon) with the batch's mean and variance per feature
+    (over every axis but ``axis``), a = gamma * x_hat + beta, and the moving statistics follow:
+        moving_mean <- momentum * moving_mean + (1 - momentum) * mu_B    (moving_variance likewise).
+    Inference (and a frozen layer, trainable=False, as in Keras): the moving statistics take their place.
+
+    Backward: gamma.grad = sum of grad_a * x_hat, beta.grad = sum of grad_a, and with g = grad_a * gamma,
+        training:  grad_x = (g - mean(g) - x_hat * mean(g * x_hat)) / sqrt(var_B + epsilon)
+        inference: grad_x = g / sqrt(moving_variance + epsilon).
+    """
+
+    def __init__(self, axis: int = -1, momentum: float = 0.99, epsilon: float = 1e-3, center: bool = True,
+                 scale: bool = True, beta_initializer: Any = "zeros", gamma_initializer: Any = "ones",
+                 moving_mean_initializer: Any = "zeros", moving_variance_initializer: Any = "ones",
+                 beta_regularizer: Any = None, gamma_regularizer: Any = None, beta_constraint: Any = None,
+                 gamma_constraint: Any = None, renorm: bool = False, renorm_clipping: Any = None,
+                 renorm_momentum: float = 0.99, synchronized: bool = False, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        if isinstance(axis, bool) or not isinstance(axis, int):
+            raise TypeError(f"BatchNormalization's axis must be an int, got {axis!r}.")
+        if renorm:
+            raise ValueError("nnlite's BatchNormalization has no batch renormalization (renorm=True); use Keras "
+                             "for it (save the model as .keras and load it there).")
+        self.axis = int(axis)
+        self.momentum, self.epsilon = float(momentum), float(epsilon)
+        self.affine = Affine(center, scale, beta_initializer, gamma_initializer, beta_regularizer, gamma_regularizer,
+                             beta_constraint, gamma_constraint)
+        self.moving_mean_initializer = initializers.get(moving_mean_initializer)
+        self.moving_variance_initializer = initializers.get(moving_variance_initializer)
+        self.renorm, self.renorm_clipping, self.renorm_momentum = False, renorm_clipping, float(renorm_momentum)
+        self.synchronized = bool(synchronized)
+
+    def _shape(self, input_shape: Any) -> tuple[int, tuple[int, ...]]:
+        """(the feature axis, the shape gamma and the statistics broadcast to)."""
+        axis = _axes(self.axis, len(input_shape), "axis")[0]
+        if input_shape[axis] is None:
+            raise ValueError(f"Axis {self.axis} of input tensor should have a defined dimension but the layer "
+                             f"received an input with shape {tuple(input_shape)}.")
+        return axis, tuple(input_shape[axis] if i == axis else 1 for i in range(len(input_shape)))
+
+    def build(self, input_shape):
+        axis, _ = self._shape(input_shape)
+        features = (input_shape[axis],)
+        self.affine.build(self, features)
+        self.moving_mean = self.add_weight(features, self.moving_mean_initializer, trainable=False,
+                                           name="moving_mean")
+        self.moving_variance = self.add_weight(features, self.moving_variance_initializer, trainable=False,
+                                               name="moving_variance")
+        super().build(input_shape)
+
+    def weight_shapes(self, input_shape):
+        axis, _ = self._shape(input_shape)
+        n = (input_shape[axis],)
+        return [n] * (int(self.affine.scale) + int(self.affine.center) + 2)
+
+    gamma = property(lambda self: self.affine.gamma, doc="The scale weight (None without ``scale``).")
+    beta = property(lambda self: self.affine.beta, doc="The shift weight (None without ``center``).")
+
+    def forward(self, x, ctx: Context):
+        axis, shape = self._shape(x.shape)
+        reduce = tuple(i for i in range(x.ndim) if i != axis)
+        if ctx.training and self.trainable:
+            x_hat, r = standardize(x, reduce, self.epsilon)
+            if not ctx.peek:  # the moving statistics follow the batch (a peeking pass changes nothing)
+                mu = x.mean(axis=reduce)
+                var = np.mean((x - mu.reshape(shape)) ** 2, axis=reduce)
+                m = self.momentum
+                self.moving_mean.value[...] = self.moving_mean.value * m + mu * (1.0 - m)
+                self.moving_variance.value[...] = self.moving_variance.value * m + var * (1.0 - m)
+            batch_statistics = True
+        else:
+            r = 1.0 / np.sqrt(self.moving_variance.value.reshape(shape).astype(x.dtype) + x.dtype.type(self.epsilon))
+            x_hat = (x - self.moving_mean.value.reshape(shape).astype(x.dtype)) * r
+            batch_statistics = False
+        return self.affine.forward(x_hat, shape), (x_hat, r, shape, reduce, batch_statistics)
+
+    def backward(self, saved, grad_a, ctx, need_grad_x=True):
+        x_hat, r, shape, reduce, batch_statistics = saved
+        g = self.affine.backward(grad_a, x_hat, shape, ctx)
+        if not need_grad_x:
+            return None
+        return standardize_backward(g, x_hat, r, reduce) if batch_statistics else g * r
+
+    def get_config(self):
+        return {**super().get_config(), "axis": self.axis, "momentum": self.momentum, "epsilon": self.epsilon,
+                **self.affine.config(),
+                "moving_mean_initializer": initializers.serialize(self.moving_mean_initializer),
+                "moving_variance_initializer": initializers.serialize(self.moving_variance_initializer),
+                "synchronized": self.synchronized, "renorm": self.renorm, "renorm_clipping": self.renorm_clipping,
+                "renorm_momentum": self.renorm_momentum}
+
+
+@LAYERS.register()
+class LayerNormalization(Layer):
+    """x_hat = (x - mu) / sqrt(var + epsilon) with each sample's own mean and variance over ``axis``,
+    a = gamma * x_hat + beta (gamma and beta of the shape of those axes).
+
+    Backward: gamma.grad = sum over the batch of grad_a * x_hat, beta.grad = sum of grad_a, and with
+    g = grad_a * gamma:  grad_x = (g - mean(g) - x_hat * mean(g * x_hat)) / sqrt(var + epsilon).
+    """
+
+    def __init__(self, axis: int | Sequence[int] = -1, epsilon: float = 1e-3, center: bool = True,
+                 scale: bool = True, beta_initializer: Any = "zeros", gamma_initializer: Any = "ones",
+                 beta_regularizer: Any = None, gamma_regularizer: Any = None, beta_constraint: Any = None,
+                 gamma_constraint: Any = None, **kwargs: Any) -> None:
+        if kwargs.pop("rms_scaling", False):
+            raise ValueError("rms_scaling=True is deprecated in Keras (it scales by the variance); nnlite does not "
+                             "offer it.")
+        super().__init__(**kwargs)
+        if isinstance(axis, (list, tuple)):
+            if not all(isinstance(a, int) and not isinstance(a, bool) for a in axis):
+                raise TypeError(f"Expected an int or a list/tuple of ints for the argument 'axis', but received: "
+                                f"{axis}")
+            axis = list(axis)
+        elif isinstance(axis, bool) or not isinstance(axis, int):
+            raise TypeError(f"Expected an int or a list/tuple of ints for the argument 'axis', but received: {axis}")
+        self.axis = axis
+        self.epsilon = float(epsilon)
+        self.affine = Affine(center, scale, beta_initializer, gamma_initializer, beta_regularizer, gamma_regularizer,
+                             beta_constraint, gamma_constraint)
+        self.rms_scaling = False
+
+    def _shape(self, input_shape: Any) -> tuple[tuple[int, ...], tuple[int, ...]]:
+        """(the normalized axes, the shape gamma broadcasts to)."""
+        axes = _axes(self.axis, len(input_shape), "axis")
+        return tuple(axes), tuple(input_shape[i] if i in axes else 1 for i in range(len(input_shape)))
+
+    def build(self, input_shape):
+        axes, _ = self._shape(input_shape)
+        self.affine.build(self, tuple(input_shape[i] for i in axes))
+        super().build(input_shape)
+
+    def weight_shapes(self, input_shape):
+        axes, _ = self._shape(input_shape)
+        return [tuple(input_shape[i] for i in axes)] * (int(self.affine.scale) + int(self.affine.center))
+
+    gamma = property(lambda self: self.affine.gamma, doc="The scale weight (None without ``scale``).")
+    beta = property(lambda self: self.affine.beta, doc="The shift weight (None without ``center``).")
+
+    def compute_output_shape(self, input_shape):
+        _axes(self.axis, len(input_shape), "axis")
+        return tuple(input_shape)
+
+    def forward(self, x, ctx: Context):
+        axes, shape = self._shape(x.shape)
+        x_hat, r = standardize(x, axes, self.epsilon)
+        return self.affine.forward(x_hat, (1,) + shape[1:]), (x_hat, r, axes, shape)
+
+    def backward(self, saved, grad_a, ctx, need_grad_x=True):
+        x_hat, r, axes, shape = saved
+        g = self.affine.backward(grad_a, x_hat, (1,) + shape[1:], ctx)
+        return standardize_backward(g, x_hat, r, axes) if need_grad_x else None
+
+    def get_config(self):
+        return {**super().get_config(), "axis": self.axis, "epsilon": self.epsilon, **self.affine.config(),
+                "rms_scaling": self.rms_scaling}
+
+
+@LAYERS.register()
+class UnitNormalization(Layer):
+    """a = x * r with r = min(1 / ||x||, 1e12) along ``axis`` (each sample scaled to unit L2 norm).
+
+    grad_x = r * (grad_a - a * sum(a * grad_a)) where ||x|| > 1e-12; r * grad_a where r is clipped.
+    """
+
+    def __init__(self, axis: int | Sequence[int] = -1, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        if isinstance(axis, (list, tuple)):
+            self.axis: int | list[int] = list(axis)
+        elif isinstance(axis, int) and not isinstance(axis, bool):
+            self.axis = axis
+        else:
+            raise TypeError(f"Invalid value for `axis` argument: expected an int or a list/tuple of ints. "
+                            f"Received: axis={axis}")
+        self.built = True
+
+    def forward(self, x, ctx: Context):
+        axes = tuple(_axes(self.axis, x.ndim, "axis"))
+        with np.errstate(divide="ignore"):
+            r = np.minimum(1.0 / np.sqrt(np.sum(x * x, axis=axes, keepdims=True)), 1e12)
+        a = x * r
+        return a, (a, r, axes)
+
+    def backward(self, saved, grad_a, ctx, need_grad_x=True):
+        a, r, axes = saved
+        clipped = r >= 1e12
+        return r * np.where(clipped, grad_a, grad_a - a * np.sum(a * grad_a, axis=axes, keepdims=True))
+
+    def get_config(self):
+        return {**super().get_config(), "axis": self.axis}

@@ -122,7 +122,8 @@ class Model(Layer):
         return self._backward(saved, grad_z, need_grad_x)
 
     def call(self, x: Any, training: bool = False) -> np.ndarray:
-        return as_tensor(self._forward(self._check_x(x), Context(training=bool(training))).output)
+        out = self._forward(self._check_x(x), Context(training=bool(training))).output
+        return self._pack([as_tensor(o) for o in out]) if isinstance(out, list) else as_tensor(out)
 
     def __call__(self, x: Any, training: bool = False) -> Any:
         if is_symbolic(x):  # a model used as a layer in a functional graph

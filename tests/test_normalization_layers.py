@@ -1,0 +1,118 @@
+"""BatchNormalization, LayerNormalization and UnitNormalization against Keras 3 run in the test: whole fits
+(weights, moving statistics, history), inference after training, and gradients under TensorFlow's tape at
+the edges (a constant feature: zero variance; an all-zero sample: zero norm)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import nnlite
+
+from .conftest import RTOL
+from .helpers import assert_close
+
+
+def _stack(lib, middle, input_shape=(6,)):
+    """Dense, the normalization, Dense. Before BatchNormalization in training the Dense has no bias, as
+    usual: the batch mean takes any bias away, so its gradient is zero and its value rounding noise."""
+    init = lib.initializers.GlorotUniform(seed=1)
+    bias = not (isinstance(middle, lib.layers.BatchNormalization) and middle.trainable)
+    return lib.Sequential([lib.Input(input_shape), lib.layers.Dense(5, kernel_initializer=init, use_bias=bias),
+                           middle,
+                           lib.layers.Flatten(), lib.layers.Dense(1, activation="sigmoid", kernel_initializer=init)])
+
+
+CASES = {
+    "batch": lambda lib: lib.layers.BatchNormalization(momentum=0.8),
+    "batch frozen": lambda lib: lib.layers.BatchNormalization(trainable=False),
+    "batch no scale": lambda lib: lib.layers.BatchNormalization(scale=False, epsilon=1e-2),
+    "layer": lambda lib: lib.layers.LayerNormalization(),
+    "layer no center": lambda lib: lib.layers.LayerNormalization(center=False, epsilon=1e-5),
+    "unit": lambda lib: lib.layers.UnitNormalization(),
+}
+
+
+@pytest.mark.parametrize("case", list(CASES))
+def test_fit_matches_keras(keras, floatx, rng, case):
+    theirs, ours = _stack(keras, CASES[case](keras)), _stack(nnlite, CASES[case](nnlite))
+    ours.set_weights(theirs.get_weights())
+    x = rng.normal(size=(30, 6)).astype(floatx) * 3 + 1
+    y = rng.integers(0, 2, size=(30, 1)).astype(floatx)
+    for m in (theirs, ours):
+        m.compile(optimizer="adam" if floatx == "float64" else "sgd", loss="binary_crossentropy",
+                  metrics=["accuracy"])
+    h_theirs = theirs.fit(x, y, batch_size=7, epochs=3, shuffle=False, verbose=0)
+    h_ours = ours.fit(x, y, batch_size=7, epochs=3, shuffle=False, verbose=0)
+    for key, values in h_theirs.history.items():
+        assert_close(h_ours.history[key], values, RTOL[floatx], key)
+    for w_ours, w_theirs in zip(ours.weights, theirs.weights):  # moving statistics included
+        assert_close(w_ours.numpy(), w_theirs.numpy(), RTOL[floatx], w_theirs.path)
+    assert_close(ours.predict(x, verbose=0), theirs.predict(x, verbose=0), RTOL[floatx], "inference")
+    assert_close(ours(x, training=True), theirs(x, training=True), RTOL[floatx], "training-mode call")
+
+
+def test_batch_normalization_on_a_middle_axis_and_layer_normalization_over_two_axes(keras, float64, rng):
+    x = rng.normal(size=(9, 6))
+    y = rng.integers(0, 2, size=(9, 1)).astype(float)
+    for make in (lambda lib: lib.layers.BatchNormalization(axis=1),
+                 lambda lib: lib.layers.LayerNormalization(axis=[1, 2])):
+        def build(lib, make=make):
+            init = lib.initializers.GlorotUniform(seed=2)
+            return lib.Sequential([lib.Input((6,)), lib.layers.Dense(6, kernel_initializer=init),
+                                   lib.layers.Reshape((3, 2)), make(lib), lib.layers.Flatten(),
+                                   lib.layers.Dense(1, activation="sigmoid", kernel_initializer=init)])
+
+        theirs, ours = build(keras), build(nnlite)
+        ours.set_weights(theirs.get_weights())
+        for m in (theirs, ours):
+            m.compile(optimizer="sgd", loss="binary_crossentropy")
+        h_theirs = theirs.fit(x, y, batch_size=4, epochs=2, shuffle=False, verbose=0)
+        h_ours = ours.fit(x, y, batch_size=4, epochs=2, shuffle=False, verbose=0)
+        assert_close(h_ours.history["loss"], h_theirs.history["loss"], RTOL["float64"])
+        for w_ours, w_theirs in zip(ours.weights, theirs.weights):
+            assert_close(w_ours.numpy(), w_theirs.numpy(), RTOL["float64"], w_theirs.path)
+
+
+@pytest.mark.parametrize("name", ["BatchNormalization", "LayerNormalization", "UnitNormalization"])
+def test_gradients_match_tensorflow_at_zero_variance_and_zero_norm(keras, tf, float64, rng, name):
+    x = rng.normal(size=(5, 4))
+    x[:, 2] = 1.5  # a constant feature: zero batch variance
+    x[3] = 0.0  # a zero sample: zero norm and zero variance of that row
+    ours = getattr(nnlite.layers, name)()
+    theirs = getattr(keras.layers, name)()
+    ours.build((None, 4))
+    theirs.build((None, 4))
+    if ours.weights:
+        values = [rng.normal(size=w.shape) for w in theirs.weights]
+        theirs.set_weights(values)
+        ours.set_weights(values)
+    x_var = tf.Variable(x)
+    with tf.GradientTape() as tape:
+        out = theirs(x_var, training=True)
+    grad_a = rng.normal(size=x.shape)
+    expected = tape.gradient(out, [x_var, *theirs.trainable_weights], output_gradients=tf.constant(grad_a))
+    ctx = nnlite.layers.Context(training=True)
+    a, saved = ours.forward(x, ctx)
+    assert_close(a, out.numpy(), RTOL["float64"], f"{name} forward")
+    grads = [ours.backward(saved, grad_a, ctx)] + [w.grad for w in ours.trainable_weights]
+    for g, e in zip(grads, expected):
+        assert_close(g, e.numpy(), RTOL["float64"], f"{name} gradients")
+
+
+def test_batch_normalization_arguments_and_files(keras, tmp_path, rng):
+    pytest.importorskip("h5py")
+    with pytest.raises(ValueError, match="renorm"):
+        nnlite.layers.BatchNormalization(renorm=True)
+    with pytest.raises(TypeError, match="axis"):
+        nnlite.layers.LayerNormalization(axis="last")
+    with pytest.raises(ValueError, match="out of bounds"):
+        nnlite.layers.LayerNormalization(axis=3).build((None, 4))
+    model = _stack(nnlite, nnlite.layers.BatchNormalization())
+    x = rng.normal(size=(8, 6)).astype("float32")
+    model.compile(optimizer="sgd", loss="binary_crossentropy")
+    model.fit(x, np.ones((8, 1)), verbose=0)
+    model.save(tmp_path / "bn.keras")
+    theirs = keras.models.load_model(tmp_path / "bn.keras")
+    assert_close(theirs.predict(x, verbose=0), model.predict(x, verbose=0), RTOL["float32"], "Keras reads it")
+    assert [w.name for w in theirs.weights] == [w.name for w in model.weights]
