@@ -20,6 +20,8 @@ class Variable(np.lib.mixins.NDArrayOperatorsMixin):
                  constraint: Any = None) -> None:
         self.value = np.asarray(value)
         self.grad: np.ndarray | None = None
+        # for an embedding matrix: (sum of g^2, sum of |g|) over token occurrences per row, this step (RowGrad)
+        self.grad_rows: tuple[np.ndarray, np.ndarray] | None = None
         self.name = name
         self.path = path or name
         self.trainable = trainable

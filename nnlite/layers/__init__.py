@@ -10,6 +10,7 @@ from typing import Any
 from .activation import ELU, Activation, LeakyReLU, ReLU, Softmax
 from .base import LAYERS, Context, Input, InputLayer, Layer
 from .core import Dense
+from .embedding import Embedding, GlobalAveragePooling1D
 from .merging import (
     Add,
     Average,
@@ -29,15 +30,16 @@ from .merging import (
     subtract,
 )
 from .normalization import BatchNormalization, LayerNormalization, Normalization, UnitNormalization
-from .regularization import Dropout
-from .reshaping import Flatten, Reshape
+from .regularization import ActivityRegularization, AlphaDropout, Dropout, GaussianDropout, GaussianNoise
+from .reshaping import Flatten, Identity, Permute, RepeatVector, Reshape
 
 __all__ = [
-    "Activation", "Add", "add", "average", "Average", "BatchNormalization", "concatenate", "Concatenate",
-    "Context", "Dense", "deserialize", "dot", "Dot", "Dropout", "ELU", "Flatten", "Input", "InputLayer",
-    "Layer", "LayerNormalization", "LAYERS", "LeakyReLU", "Maximum", "maximum", "Minimum", "minimum",
-    "multiply", "Multiply", "Normalization", "ReLU", "Reshape", "serialize", "Softmax", "subtract", "Subtract",
-    "UnitNormalization"
+    "Activation", "ActivityRegularization", "add", "Add", "AlphaDropout", "average", "Average",
+    "BatchNormalization", "concatenate", "Concatenate", "Context", "Dense", "deserialize", "dot", "Dot",
+    "Dropout", "ELU", "Embedding", "Flatten", "GaussianDropout", "GaussianNoise", "GlobalAveragePooling1D",
+    "Identity", "Input", "InputLayer", "Layer", "LayerNormalization", "LAYERS", "LeakyReLU", "maximum",
+    "Maximum", "minimum", "Minimum", "multiply", "Multiply", "Normalization", "Permute", "ReLU", "RepeatVector",
+    "Reshape", "serialize", "Softmax", "subtract", "Subtract", "UnitNormalization"
 ]
 
 

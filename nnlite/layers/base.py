@@ -303,6 +303,23 @@ def assign_all(variables: list[Variable], weights: Sequence[Any], owner: str) ->
         w.value[...] = a
 
 
+def _input_dtype(dtype: Any) -> str:
+    """"float" for a float dtype (or None: floatx), else the name of an integer or bool dtype; strings are
+    refused (nnlite has no string lookup layers)."""
+    if dtype is None or isinstance(dtype, dict):
+        return "float"
+    try:
+        kind = np.dtype(dtype).kind
+    except TypeError:
+        raise ValueError(f"Input dtype {dtype!r} is not a NumPy dtype.") from None
+    if kind == "f":
+        return "float"
+    if kind in "iub":
+        return np.dtype(dtype).name
+    raise ValueError(f"nnlite takes numeric inputs; Input(dtype={dtype!r}) would need string lookup layers, which "
+                     "it does not have. Encode the strings as integer ids first.")
+
+
 @LAYERS.register(example={"shape": (4,)})
 class InputLayer(Layer):
     """Declares the input: ``shape`` excludes the batch axis (``batch_shape`` includes it)."""
@@ -323,7 +340,10 @@ class InputLayer(Layer):
             raise ValueError("You must pass a `shape` argument, e.g. Input(shape=(784,)).")
         if sparse:
             raise ValueError("nnlite has no sparse tensors: Input(sparse=True) is not supported.")
-        super().__init__(dtype=dtype, name=name, **kwargs)
+        input_dtype = _input_dtype(dtype)
+        super().__init__(dtype=None if input_dtype != "float" else dtype, name=name, **kwargs)
+        if input_dtype != "float":  # token ids or flags: the layers after it take them as they are
+            self.dtype = input_dtype
         self.batch_size = batch_size
         self.shape = (batch_size,) + shape_tuple(shape, "Input shape")
         self.declared_input_shape = self.shape[1:]

@@ -1,12 +1,16 @@
-"""Dropout: random units set to zero in training, the rest scaled up so the expected output is unchanged."""
+"""Layers that act in training only: Dropout, AlphaDropout, GaussianDropout, GaussianNoise (random, drawn
+from ``seed`` or nnlite.config.default_rng()), and ActivityRegularization (a penalty on the output)."""
 
 from __future__ import annotations
 
+import math
 import numbers
 from typing import Any
 
 import numpy as np
 
+from .. import regularizers
+from ..activations import SELU_ALPHA, SELU_SCALE
 from .base import LAYERS, Context, Layer
 
 
@@ -21,43 +25,17 @@ class Dropout(Layer):
 
     def __init__(self, rate: float, noise_shape: Any = None, seed: int | np.random.Generator | None = None,
                  **kwargs: Any) -> None:
-        if isinstance(rate, bool) or not isinstance(rate, numbers.Real) or not 0 <= rate <= 1:
-            raise ValueError(f"Invalid value received for argument `rate`. Expected a float value between 0 and 1. "
-                             f"Received: rate={rate!r}")
-        seeds = (numbers.Integral, np.random.Generator)
-        if seed is not None and (isinstance(seed, bool) or not isinstance(seed, seeds)):
-            raise ValueError(f"seed must be an int, a numpy Generator or None; got seed={seed!r}.")
+        rate = check_rate(rate)
         super().__init__(**kwargs)
         self.rate = float(rate)
-        self.noise_shape = self._noise_shape(noise_shape)
-        self.seed = seed
-        self.rng = seed if isinstance(seed, np.random.Generator) else (
-            None if seed is None else np.random.default_rng(seed))
+        self.noise_shape = check_noise_shape(noise_shape)
+        self.seed, self.rng = seed, generator(seed)
         self.built = True
-
-    @staticmethod
-    def _noise_shape(noise_shape: Any) -> tuple | None:
-        if noise_shape is None:
-            return None
-        if isinstance(noise_shape, str):
-            raise ValueError(f"Invalid value received for argument `noise_shape`. Expected a tuple or list of "
-                             f"integers. Received: noise_shape={noise_shape!r}")
-        try:
-            noise_shape = tuple(noise_shape)
-        except TypeError:
-            raise ValueError(f"Invalid value received for argument `noise_shape`. Expected an iterable of integers "
-                             f"(e.g., a tuple or list). Received: noise_shape={noise_shape!r}") from None
-        for i, d in enumerate(noise_shape):
-            if d is not None and (isinstance(d, bool) or not isinstance(d, numbers.Integral) or d <= 0):
-                raise ValueError(f"Invalid value received for argument `noise_shape`. Expected all dimensions to be "
-                                 f"positive integers or None. Received {d!r} at index {i}.")
-        return noise_shape
 
     def forward(self, x, ctx: Context):
         if not ctx.training or self.rate == 0:
             return x, None
-        shape = x.shape if self.noise_shape is None else tuple(
-            x.shape[i] if d is None else d for i, d in enumerate(self.noise_shape))
+        shape = noise_shape_for(x, self.noise_shape)
         if self.rate == 1:
             mask = np.zeros(shape, dtype=x.dtype)
         else:
@@ -69,6 +47,147 @@ class Dropout(Layer):
         return grad_a if saved is None else grad_a * saved
 
     def get_config(self):
-        seed = self.seed if not isinstance(self.seed, np.random.Generator) else None
-        return {**super().get_config(), "rate": self.rate, "seed": seed,
+        return {**super().get_config(), "rate": self.rate, "seed": seed_config(self.seed),
                 "noise_shape": None if self.noise_shape is None else list(self.noise_shape)}
+
+
+def check_rate(value: Any, name: str = "rate") -> float:
+    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not 0 <= value <= 1:
+        raise ValueError(f"Invalid value received for argument `{name}`. Expected a float value between 0 and 1. "
+                         f"Received: {name}={value!r}")
+    return float(value)
+
+
+def generator(seed: Any) -> np.random.Generator | None:
+    """The layer's own random source: from an int seed, a Generator as given, or None (the global one)."""
+    seeds = (numbers.Integral, np.random.Generator)
+    if seed is not None and (isinstance(seed, bool) or not isinstance(seed, seeds)):
+        raise ValueError(f"seed must be an int, a numpy Generator or None; got seed={seed!r}.")
+    return seed if isinstance(seed, np.random.Generator) else (None if seed is None else np.random.default_rng(seed))
+
+
+def seed_config(seed: Any) -> int | None:
+    return None if isinstance(seed, np.random.Generator) else seed
+
+
+def noise_shape_for(x: np.ndarray, noise_shape: tuple | None) -> tuple[int, ...]:
+    """The shape of the noise for x: ``noise_shape`` with None entries taking x's sizes."""
+    if noise_shape is None:
+        return x.shape
+    return tuple(x.shape[i] if d is None else d for i, d in enumerate(noise_shape))
+
+
+def check_noise_shape(noise_shape: Any) -> tuple | None:
+    if noise_shape is None:
+        return None
+    if isinstance(noise_shape, str):
+        raise ValueError(f"Invalid value received for argument `noise_shape`. Expected a tuple or list of "
+                         f"integers. Received: noise_shape={noise_shape!r}")
+    try:
+        noise_shape = tuple(noise_shape)
+    except TypeError:
+        raise ValueError(f"Invalid value received for argument `noise_shape`. Expected an iterable of integers "
+                         f"(e.g., a tuple or list). Received: noise_shape={noise_shape!r}") from None
+    for i, d in enumerate(noise_shape):
+        if d is not None and (isinstance(d, bool) or not isinstance(d, numbers.Integral) or d <= 0):
+            raise ValueError(f"Invalid value received for argument `noise_shape`. Expected all dimensions to be "
+                             f"positive integers or None. Received {d!r} at index {i}.")
+    return noise_shape
+
+
+@LAYERS.register(example={"stddev": 0.3, "seed": 1})
+class GaussianNoise(Layer):
+    """Training: a = x + n with n ~ N(0, stddev^2) per element; inference: a = x.  grad_x = grad_a."""
+
+    def __init__(self, stddev: float, seed: int | np.random.Generator | None = None, **kwargs: Any) -> None:
+        stddev = check_rate(stddev, "stddev")
+        super().__init__(**kwargs)
+        self.stddev, self.seed, self.rng = stddev, seed, generator(seed)
+        self.built = True
+
+    def forward(self, x, ctx: Context):
+        if not ctx.training or self.stddev == 0:
+            return x, None
+        return x + ctx.generator(self.rng).normal(0.0, self.stddev, x.shape).astype(x.dtype), None
+
+    def backward(self, saved, grad_a, ctx, need_grad_x=True):
+        return grad_a
+
+    def get_config(self):
+        return {**super().get_config(), "stddev": self.stddev, "seed": seed_config(self.seed)}
+
+
+@LAYERS.register(example={"rate": 0.2, "seed": 1})
+class GaussianDropout(Layer):
+    """Training: a = x * m with m ~ N(1, rate / (1 - rate)) per element; inference: a = x.  grad_x = grad_a * m."""
+
+    def __init__(self, rate: float, seed: int | np.random.Generator | None = None, **kwargs: Any) -> None:
+        rate = check_rate(rate)
+        super().__init__(**kwargs)
+        self.rate, self.seed, self.rng = rate, seed, generator(seed)
+        self.built = True
+
+    def forward(self, x, ctx: Context):
+        if not ctx.training or self.rate == 0:
+            return x, None
+        m = ctx.generator(self.rng).normal(1.0, math.sqrt(self.rate / (1.0 - self.rate)), x.shape).astype(x.dtype)
+        return x * m, m
+
+    def backward(self, saved, grad_a, ctx, need_grad_x=True):
+        return grad_a if saved is None else grad_a * saved
+
+    def get_config(self):
+        return {**super().get_config(), "rate": self.rate, "seed": seed_config(self.seed)}
+
+
+@LAYERS.register(example={"rate": 0.2, "seed": 1})
+class AlphaDropout(Layer):
+    """Training, with keep mask k_i ~ Bernoulli(1 - rate) and alpha_p = -alpha * scale of SELU:
+        a = A * (x * k + alpha_p * (1 - k)) + B,   A = ((1 - rate) (1 + rate alpha_p^2))^(-1/2),  B = -A alpha_p rate,
+    which keeps SELU's mean 0 and variance 1; inference: a = x.   grad_x = A * k * grad_a."""
+
+    def __init__(self, rate: float, noise_shape: Any = None, seed: int | np.random.Generator | None = None,
+                 **kwargs: Any) -> None:
+        rate = check_rate(rate)
+        super().__init__(**kwargs)
+        self.rate, self.noise_shape = rate, check_noise_shape(noise_shape)
+        self.seed, self.rng = seed, generator(seed)
+        self.built = True
+
+    def forward(self, x, ctx: Context):
+        if not ctx.training or self.rate == 0:
+            return x, None
+        alpha_p = -SELU_ALPHA * SELU_SCALE  # where SELU saturates: a dropped unit is set there
+        k = (ctx.generator(self.rng).random(noise_shape_for(x, self.noise_shape)) >= self.rate).astype(x.dtype)
+        a_ = ((1 - self.rate) * (1 + self.rate * alpha_p ** 2)) ** -0.5
+        b_ = -a_ * alpha_p * self.rate
+        return a_ * (x * k + alpha_p * (1 - k)) + b_, a_ * k
+
+    def backward(self, saved, grad_a, ctx, need_grad_x=True):
+        return grad_a if saved is None else grad_a * saved
+
+    def get_config(self):
+        return {**super().get_config(), "rate": self.rate, "seed": seed_config(self.seed),
+                "noise_shape": None if self.noise_shape is None else list(self.noise_shape)}
+
+
+@LAYERS.register(example={"l1": 0.01, "l2": 0.02})
+class ActivityRegularization(Layer):
+    """a = x, and l1 * sum|a| + l2 * sum a^2 (divided by the batch size, as Keras) joins the loss."""
+
+    def __init__(self, l1: float = 0.0, l2: float = 0.0, **kwargs: Any) -> None:
+        kwargs.pop("activity_regularizer", None)
+        super().__init__(activity_regularizer=regularizers.L1L2(l1=l1, l2=l2), **kwargs)
+        self.l1, self.l2 = l1, l2
+        self.built = True
+
+    def forward(self, x, ctx: Context):
+        return x, None
+
+    def backward(self, saved, grad_a, ctx, need_grad_x=True):
+        return grad_a
+
+    def get_config(self):
+        config = super().get_config()
+        config.pop("activity_regularizer", None)
+        return {**config, "l1": self.l1, "l2": self.l2}

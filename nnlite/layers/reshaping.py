@@ -77,3 +77,83 @@ class Reshape(Layer):
 
     def get_config(self):
         return {**super().get_config(), "target_shape": list(self.target_shape)}
+
+
+@LAYERS.register(example={"dims": (1,)})
+class Permute(Layer):
+    """a = x with its non-batch axes reordered: axis i of a is axis dims[i] of x (counted from 1).
+    grad_x = grad_a with the inverse order."""
+
+    def __init__(self, dims: Any, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        dims = tuple(dims)
+        if sorted(dims) != list(range(1, len(dims) + 1)):
+            raise ValueError(f"Invalid permutation argument `dims` for Permute Layer. The set of indices in `dims` "
+                             f"must be consecutive and start from 1. Received dims={dims}")
+        self.dims = dims
+        self.built = True
+
+    def _check(self, ndim: int) -> None:
+        if ndim != len(self.dims) + 1:
+            raise ValueError(f"Input 0 of layer {self.name!r} is incompatible with the layer: expected ndim="
+                             f"{len(self.dims) + 1}, found ndim={ndim}.")
+
+    def compute_output_shape(self, input_shape):
+        self._check(len(input_shape))
+        return (input_shape[0],) + tuple(input_shape[d] for d in self.dims)
+
+    def forward(self, x, ctx: Context):
+        self._check(x.ndim)
+        return np.transpose(x, (0,) + self.dims), None
+
+    def backward(self, saved, grad_a, ctx, need_grad_x=True):
+        return np.transpose(grad_a, np.argsort((0,) + self.dims))
+
+    def get_config(self):
+        return {**super().get_config(), "dims": list(self.dims)}
+
+
+@LAYERS.register(example={"n": 3})
+class RepeatVector(Layer):
+    """a[b, k, :] = x[b, :] for k = 1..n: (batch, features) -> (batch, n, features).
+    grad_x = grad_a summed over the n copies."""
+
+    def __init__(self, n: int, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        if not isinstance(n, int) or isinstance(n, bool):
+            raise TypeError(f"Expected an integer value for `n`, got {type(n)}.")
+        if n <= 0:
+            raise ValueError(f"Argument `n` should be a positive integer. Received: n={n}")
+        self.n = n
+        self.built = True
+
+    def compute_output_shape(self, input_shape):
+        if len(input_shape) != 2:
+            raise ValueError(f"Input 0 of layer {self.name!r} is incompatible with the layer: expected ndim=2, "
+                             f"found ndim={len(input_shape)}. Full shape received: {tuple(input_shape)}")
+        return (input_shape[0], self.n, input_shape[1])
+
+    def forward(self, x, ctx: Context):
+        self.compute_output_shape(x.shape)
+        return np.repeat(x[:, None, :], self.n, axis=1), None
+
+    def backward(self, saved, grad_a, ctx, need_grad_x=True):
+        return grad_a.sum(axis=1)
+
+    def get_config(self):
+        return {**super().get_config(), "n": self.n}
+
+
+@LAYERS.register()
+class Identity(Layer):
+    """a = x;  grad_x = grad_a."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.built = True
+
+    def forward(self, x, ctx: Context):
+        return x, None
+
+    def backward(self, saved, grad_a, ctx, need_grad_x=True):
+        return grad_a

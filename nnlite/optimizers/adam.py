@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .base import OPTIMIZERS, Optimizer, as_cast_constant, check_rate
+from .base import OPTIMIZERS, Optimizer, as_cast_constant, check_rate, magnitude, squared
 
 
 def _moments(optimizer: Optimizer, beta_1: float, beta_2: float, epsilon: float) -> None:
@@ -42,7 +42,7 @@ class Adam(Optimizer):
         alpha = lr * np.sqrt(1 - b2_t) / (1 - b1_t)
         m, v = state["momentum"], state["velocity"]
         m += (g - m) * (1 - self.beta_1)
-        v += (g * g - v) * (1 - self.beta_2)
+        v += (squared(g) - v) * (1 - self.beta_2)
         if self.amsgrad:
             np.maximum(state["velocity_hat"], v, out=state["velocity_hat"])
             v = state["velocity_hat"]
@@ -90,7 +90,7 @@ class Adamax(Optimizer):
         b1_t = as_cast_constant(self.beta_1) ** self.t
         m, u = state["momentum"], state["norm"]
         m += (g - m) * (1 - self.beta_1)
-        np.maximum(self.beta_2 * u, np.abs(g), out=u)
+        np.maximum(self.beta_2 * u, magnitude(g), out=u)
         w -= lr * m / (w.dtype.type(1 - b1_t) * (u + self.epsilon))
 
     def get_config(self):
@@ -135,7 +135,7 @@ class Nadam(Optimizer):
         p_next = p_t * u_next
         m, v = state["momentum"], state["velocity"]
         m += (g - m) * (1 - b1)
-        v += (g * g - v) * (1 - b2)
+        v += (squared(g) - v) * (1 - b2)
         m_hat = u_next * m / (1 - p_next) + (1 - u_t) * g / (1 - p_t)
         v_hat = v / (1 - b2 ** dtype(t))
         w -= m_hat * lr / (np.sqrt(v_hat) + self.epsilon)

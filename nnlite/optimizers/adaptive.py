@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .base import OPTIMIZERS, Optimizer, as_cast_constant, check_rate
+from .base import OPTIMIZERS, Optimizer, as_cast_constant, check_rate, squared
 
 
 @OPTIMIZERS.register("rmsprop")
@@ -32,7 +32,7 @@ class RMSprop(Optimizer):
 
     def update(self, w, g, lr, state):
         rho, v = self.rho, state["velocity"]
-        v[...] = rho * v + (1 - rho) * (g * g)
+        v[...] = rho * v + (1 - rho) * (squared(g))
         if self.centered:
             a = state["average_gradient"]
             a[...] = rho * a + (1 - rho) * g
@@ -74,7 +74,7 @@ class Adagrad(Optimizer):
 
     def update(self, w, g, lr, state):
         acc = state["accumulator"]
-        acc += g * g
+        acc += squared(g)
         w -= lr * g / np.sqrt(acc + self.epsilon)
 
     def get_config(self):
@@ -101,9 +101,12 @@ class Adadelta(Optimizer):
 
     def update(self, w, g, lr, state):
         rho, A, D = self.rho, state["accumulated_grad"], state["accumulated_delta_var"]
-        A[...] = rho * A + (1 - rho) * (g * g)
-        d = -(np.sqrt(D + self.epsilon) * g / np.sqrt(A + self.epsilon))
-        D[...] = rho * D + (1 - rho) * (d * d)
+        A[...] = rho * A + (1 - rho) * (squared(g))
+        rms_d, rms_a = np.sqrt(D + self.epsilon), np.sqrt(A + self.epsilon)
+        d = -(rms_d * g / rms_a)
+        # d^2, squared per token occurrence for an embedding's gradient as Keras does (see RowGrad)
+        dd = d * d if getattr(g, "squares", None) is None else (rms_d / rms_a) ** 2 * squared(g)
+        D[...] = rho * D + (1 - rho) * dd
         w += lr * d
 
     def get_config(self):

@@ -306,7 +306,12 @@ class Optimizer:
             self.before_updates()
             for g, v, state in zip(grads, variables, states):
                 w = v.value
-                self.update(w, g if g.dtype == w.dtype else g.astype(w.dtype), w.dtype.type(lr), state)
+                rows = v.grad_rows if g is v.grad else None  # this step's rows, when the gradient is the layer's
+                v.grad_rows = None
+                g = g if g.dtype == w.dtype else g.astype(w.dtype)
+                if rows is not None:
+                    g = RowGrad.of(g, rows)
+                self.update(w, g, w.dtype.type(lr), state)
         if self.use_ema:  # every call, accumulating ones included, as Keras does
             self._average(variables)
         for v in variables:
@@ -405,3 +410,32 @@ class Optimizer:
 
 
 OPTIMIZERS = Registry(Optimizer, "keras.optimizers")
+
+
+class RowGrad(np.ndarray):
+    """dL/dE of an embedding matrix E, which Keras's TensorFlow backend holds as one slice per token
+    occurrence. Element-wise maps of a gradient (g^2, |g|) act on those slices before they are summed
+    into rows, so the second moments of Adam, RMSprop, Adagrad, Adadelta, Nadam and Adamax see
+    sum over occurrences of g_i^2 (or |g_i|), not (sum of g_i)^2: ``squared`` and ``magnitude`` give that."""
+
+    squares: np.ndarray | None = None
+    magnitudes: np.ndarray | None = None
+
+    @classmethod
+    def of(cls, g: np.ndarray, rows: tuple[np.ndarray, np.ndarray]) -> RowGrad:
+        out = g.view(cls)
+        out.squares, out.magnitudes = (r.astype(g.dtype, copy=False) for r in rows)
+        return out
+
+
+def squared(g: np.ndarray) -> np.ndarray:
+    """g * g, as Keras squares a gradient (per token occurrence for an embedding's; see RowGrad)."""
+    squares = getattr(g, "squares", None)
+    return np.asarray(g) * np.asarray(g) if squares is None else squares
+
+
+def magnitude(g: np.ndarray) -> np.ndarray:
+    """|g|, as Keras takes it (per token occurrence for an embedding's; see RowGrad)."""
+    magnitudes = getattr(g, "magnitudes", None)
+    return np.abs(np.asarray(g)) if magnitudes is None else magnitudes
+

@@ -1,0 +1,136 @@
+"""Embedding and GlobalAveragePooling1D: the text-classification MLP's first two layers (token ids to
+vectors, then their average over the sequence)."""
+
+from __future__ import annotations
+
+import numbers
+from typing import Any
+
+import numpy as np
+
+from .. import constraints, initializers, regularizers
+from .base import LAYERS, Context, Layer
+
+
+@LAYERS.register(example={"input_dim": 10, "output_dim": 3})
+class Embedding(Layer):
+    """a[b, t] = embeddings[x[b, t]]: each token id x in [0, input_dim) picks a row of the
+    (input_dim, output_dim) matrix; (batch, steps) -> (batch, steps, output_dim).
+
+    Backward: embeddings.grad[i] = sum of grad_a[b, t] over the positions where x[b, t] = i (ids are not
+    differentiable: no grad_x).
+    """
+
+    def __init__(self, input_dim: int, output_dim: int, embeddings_initializer: Any = "uniform",
+                 embeddings_regularizer: Any = None, embeddings_constraint: Any = None, mask_zero: bool = False,
+                 weights: Any = None, lora_rank: int | None = None, lora_alpha: float | None = None,
+                 quantization_config: Any = None, **kwargs: Any) -> None:
+        for key, value in (("input_dim", input_dim), ("output_dim", output_dim)):
+            if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value <= 0:
+                raise ValueError(f"Received an invalid value for `{key}`, expected a positive integer. Received: "
+                                 f"{key}={value!r}")
+        for key, value in (("lora_rank", lora_rank), ("quantization_config", quantization_config)):
+            if value is not None:
+                raise ValueError(f"nnlite's Embedding has no {key}; got {key}={value!r}.")
+        if mask_zero:
+            raise ValueError("nnlite does not propagate masks: Embedding(mask_zero=True) would change what later "
+                             "layers average. Use mask_zero=False (id 0 is then an ordinary token), or Keras.")
+        super().__init__(**kwargs)
+        self.input_dim, self.output_dim = int(input_dim), int(output_dim)
+        self.embeddings_initializer = initializers.get(embeddings_initializer)
+        self.embeddings_regularizer = regularizers.get(embeddings_regularizer)
+        self.embeddings_constraint = constraints.get(embeddings_constraint)
+        self.mask_zero = False
+        self.lora_rank, self.lora_alpha = lora_rank, lora_alpha
+        self.embeddings = None
+        if weights is not None:
+            self.build(None)
+            self.set_weights(weights if isinstance(weights, (list, tuple)) else [weights])
+
+    def build(self, input_shape):
+        self.embeddings = self.add_weight((self.input_dim, self.output_dim), self.embeddings_initializer,
+                                          regularizer=self.embeddings_regularizer,
+                                          constraint=self.embeddings_constraint, name="embeddings")
+        super().build(input_shape)
+
+    def weight_shapes(self, input_shape):
+        return [(self.input_dim, self.output_dim)]
+
+    def compute_output_shape(self, input_shape):
+        return tuple(input_shape) + (self.output_dim,)
+
+    def forward(self, x, ctx: Context):
+        ids = np.asarray(x)
+        if ids.dtype.kind == "f":
+            if not np.all(ids == np.floor(ids)):
+                raise ValueError(f"Embedding {self.name!r} takes token ids (whole numbers); got values such as "
+                                 f"{ids[ids != np.floor(ids)][0]!r}.")
+        ids = ids.astype(np.int64)
+        if ids.size and (ids.min() < 0 or ids.max() >= self.input_dim):
+            raise ValueError(f"Embedding {self.name!r} takes ids in [0, {self.input_dim}); got ids from {ids.min()} "
+                             f"to {ids.max()}.")
+        return self.embeddings.value[ids], ids
+
+    def backward(self, saved, grad_a, ctx, need_grad_x=True):
+        ids, slices = saved.ravel(), grad_a.reshape(-1, self.output_dim)  # one slice per token occurrence
+        g = ctx.grad(self.embeddings)
+        g[...] = 0
+        np.add.at(g, ids, slices)  # rows hit by several ids add up
+        if not ctx.peek:  # what Keras's optimizers square (see optimizers.base.RowGrad)
+            squares, magnitudes = np.zeros_like(g), np.zeros_like(g)
+            np.add.at(squares, ids, slices * slices)
+            np.add.at(magnitudes, ids, np.abs(slices))
+            self.embeddings.grad_rows = (squares, magnitudes)
+        return None
+
+    grad_equations = {"embeddings": "grad_a added into the rows of the ids that picked them"}
+
+    def get_config(self):
+        return {**super().get_config(), "input_dim": self.input_dim, "output_dim": self.output_dim,
+                "embeddings_initializer": initializers.serialize(self.embeddings_initializer),
+                "embeddings_regularizer": regularizers.serialize(self.embeddings_regularizer),
+                "activity_regularizer": regularizers.serialize(self.activity_regularizer),
+                "embeddings_constraint": constraints.serialize(self.embeddings_constraint),
+                "mask_zero": self.mask_zero, "quantization_config": None}
+
+
+@LAYERS.register()
+class GlobalAveragePooling1D(Layer):
+    """a[b, c] = mean over the steps t of x[b, t, c] (channels_last; x[b, c, t] with channels_first).
+    grad_x = grad_a / steps, copied to every step."""
+
+    def __init__(self, data_format: str | None = None, keepdims: bool = False, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        data_format = "channels_last" if data_format is None else str(data_format).lower()
+        if data_format not in ("channels_last", "channels_first"):
+            raise ValueError(f"The `data_format` argument must be one of {{'channels_first', 'channels_last'}}. "
+                             f"Received: data_format={data_format}")
+        self.data_format, self.keepdims = data_format, bool(keepdims)
+        self.built = True
+
+    @property
+    def _steps_axis(self) -> int:
+        return 1 if self.data_format == "channels_last" else 2
+
+    def compute_output_shape(self, input_shape):
+        if len(input_shape) != 3:
+            raise ValueError(f"Input 0 of layer {self.name!r} is incompatible with the layer: expected ndim=3, "
+                             f"found ndim={len(input_shape)}. Full shape received: {tuple(input_shape)}")
+        shape = list(input_shape)
+        if self.keepdims:
+            shape[self._steps_axis] = 1
+        else:
+            shape.pop(self._steps_axis)
+        return tuple(shape)
+
+    def forward(self, x, ctx: Context):
+        self.compute_output_shape(x.shape)
+        return x.mean(axis=self._steps_axis, keepdims=self.keepdims), x.shape
+
+    def backward(self, saved, grad_a, ctx, need_grad_x=True):
+        axis = self._steps_axis
+        g = grad_a if self.keepdims else np.expand_dims(grad_a, axis)
+        return np.broadcast_to(g / saved[axis], saved).copy()
+
+    def get_config(self):
+        return {**super().get_config(), "data_format": self.data_format, "keepdims": self.keepdims}
