@@ -51,6 +51,7 @@ class Registry:
         self._modules: dict[str, str] = {}  # class name -> its module, where not ``module``
         self._custom: dict[str, str] = {}  # "package>Name" -> key, for register_keras_serializable
         self.examples: dict[str, dict[str, Any]] = {}  # class name -> arguments of a typical instance
+        self.out_of_scope: Callable[[str], str | None] = lambda name: None  # why a known Keras name is absent
         ALL.append(self)
 
     # -- filling it ------------------------------------------------------------------------
@@ -158,8 +159,9 @@ class Registry:
             key = self._custom[registered]
         elif not isinstance(class_name, str) or class_name not in self._classes or module not in (
                 None, self._modules.get(class_name, self.module)):
-            raise ValueError(f"{module}.{class_name} is not something nnlite loads: not a {self.kind} it knows "
-                             f"(known: {', '.join(sorted(self._classes))}).")
+            why = self.out_of_scope(class_name) if isinstance(class_name, str) else None
+            raise ValueError(why or f"{module}.{class_name} is not something nnlite loads: not a {self.kind} it "
+                             f"knows (known: {', '.join(sorted(self._classes))}).")
         config = entry.get("config", {})
         if not isinstance(config, dict):
             raise TypeError(f"The config of {self.kind} {class_name!r} must be a dict, got {type(config).__name__}.")

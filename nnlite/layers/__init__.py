@@ -55,3 +55,36 @@ def serialize(layer: Layer) -> dict[str, Any]:
 def deserialize(config: dict[str, Any]) -> Layer:
     """A layer from Keras's config entry; only registered layer classes."""
     return LAYERS.deserialize(config)
+
+
+# Keras layers outside nnlite's scope (dense networks), and what they are
+OUT_OF_SCOPE = {
+    **dict.fromkeys(["Conv1D", "Conv2D", "Conv3D", "Conv1DTranspose", "Conv2DTranspose", "Conv3DTranspose",
+                     "SeparableConv1D", "SeparableConv2D", "DepthwiseConv1D", "DepthwiseConv2D"], "convolution"),
+    **dict.fromkeys(["MaxPooling1D", "MaxPooling2D", "MaxPooling3D", "AveragePooling1D", "AveragePooling2D",
+                     "AveragePooling3D", "GlobalMaxPooling1D", "GlobalMaxPooling2D", "GlobalMaxPooling3D",
+                     "GlobalAveragePooling2D", "GlobalAveragePooling3D", "MaxPool2D", "AvgPool2D"],
+                    "pooling over images"),
+    **dict.fromkeys(["LSTM", "GRU", "SimpleRNN", "RNN", "Bidirectional", "TimeDistributed", "ConvLSTM1D",
+                     "ConvLSTM2D", "ConvLSTM3D", "LSTMCell", "GRUCell", "SimpleRNNCell"], "recurrent"),
+    **dict.fromkeys(["MultiHeadAttention", "Attention", "AdditiveAttention", "GroupQueryAttention"], "attention"),
+}
+
+
+def out_of_scope(name: str) -> str | None:
+    """Why nnlite has no layer ``name`` (None if it is not one Keras has outside nnlite's scope)."""
+    kind = OUT_OF_SCOPE.get(name)
+    if kind is None:
+        return None
+    return (f"{name} is a {kind} layer: nnlite builds dense networks and has none. Build this model in Keras "
+            "(`import keras`); nnlite reads and writes the .keras files of the dense parts.")
+
+
+LAYERS.out_of_scope = out_of_scope
+
+
+def __getattr__(name: str) -> Any:
+    reason = out_of_scope(name)
+    if reason is not None:
+        raise AttributeError(reason)
+    raise AttributeError(f"module 'nnlite.layers' has no attribute {name!r}")
