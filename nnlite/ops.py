@@ -11,25 +11,34 @@ passes, and a loss function written with these ops is differentiated numerically
 
 from __future__ import annotations
 
+import functools
+import inspect
 from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
 
 from . import activations, config
+from .layers.node import is_symbolic
+from .layers.operation import symbolic
+from .tensor import Tensor as Tensor  # re-exported: keras.ops returns these
+from .tensor import as_tensor
 
 
-class Tensor(np.ndarray):
-    """A NumPy array with Keras's tensor conveniences (``numpy()``)."""
+def _in_graphs(fn: Any) -> Any:
+    """Let ``fn`` also run on symbolic tensors: there it records an Operation node of the graph (see
+    ``layers.operation``), with every argument bound to its place in ``fn``'s signature."""
+    signature = inspect.signature(fn)
 
-    def numpy(self) -> np.ndarray:
-        """The values as a plain NumPy array (a copy)."""
-        return np.array(self)
+    @functools.wraps(fn)
+    def apply(*args: Any, **kwargs: Any) -> Any:
+        if any(is_symbolic(a) for a in args) or any(is_symbolic(v) for v in kwargs.values()):
+            bound = signature.bind(*args, **kwargs)
+            bound.apply_defaults()
+            return symbolic(fn.__name__, *bound.args)
+        return fn(*args, **kwargs)
 
-
-def as_tensor(value: Any) -> Tensor:
-    """``value`` as a Tensor (a view where it already is an array)."""
-    return np.asarray(value).view(Tensor)
+    return apply
 
 
 def _float(value: Any) -> np.ndarray:
@@ -45,8 +54,22 @@ def convert_to_numpy(x: Any) -> np.ndarray:
     return np.array(x)
 
 
-def cast(x: Any, dtype: str) -> Tensor:
+def cast(x: Any, dtype: str) -> Any:
+    if is_symbolic(x):  # a graph computes in its layers' float dtype: a cast to a float is the same tensor
+        if np.dtype(dtype).kind != "f":
+            raise ValueError(f"nnlite graphs carry floats; ops.cast to {dtype} inside a model is not supported.")
+        return x
     return as_tensor(np.asarray(x).astype(dtype))
+
+
+@_in_graphs
+def negative(x: Any) -> Tensor:
+    return as_tensor(np.negative(np.asarray(x)))
+
+
+@_in_graphs
+def power(x1: Any, x2: Any) -> Tensor:
+    return as_tensor(np.power(np.asarray(x1), x2))
 
 
 def zeros(shape: Sequence[int], dtype: str | None = None) -> Tensor:
@@ -57,69 +80,85 @@ def ones(shape: Sequence[int], dtype: str | None = None) -> Tensor:
     return as_tensor(np.ones(shape, dtype=dtype or config.floatx()))
 
 
+@_in_graphs
 def matmul(x1: Any, x2: Any) -> Tensor:
     return as_tensor(np.matmul(np.asarray(x1), np.asarray(x2)))
 
 
+@_in_graphs
 def add(x1: Any, x2: Any) -> Tensor:
     return as_tensor(np.add(np.asarray(x1), np.asarray(x2)))
 
 
+@_in_graphs
 def subtract(x1: Any, x2: Any) -> Tensor:
     return as_tensor(np.subtract(np.asarray(x1), np.asarray(x2)))
 
 
+@_in_graphs
 def multiply(x1: Any, x2: Any) -> Tensor:
     return as_tensor(np.multiply(np.asarray(x1), np.asarray(x2)))
 
 
+@_in_graphs
 def divide(x1: Any, x2: Any) -> Tensor:
     return as_tensor(np.divide(np.asarray(x1), np.asarray(x2)))
 
 
+@_in_graphs
 def concatenate(xs: Sequence[Any], axis: int = 0) -> Tensor:
     return as_tensor(np.concatenate([np.asarray(x) for x in xs], axis=axis))
 
 
+@_in_graphs
 def mean(x: Any, axis: Any = None, keepdims: bool = False) -> Tensor:
     return as_tensor(np.mean(_float(x), axis=axis, keepdims=keepdims))
 
 
+@_in_graphs
 def sum(x: Any, axis: Any = None, keepdims: bool = False) -> Tensor:  # noqa: A001 (Keras's name)
     return as_tensor(np.sum(np.asarray(x), axis=axis, keepdims=keepdims))
 
 
+@_in_graphs
 def square(x: Any) -> Tensor:
     return as_tensor(np.square(np.asarray(x)))
 
 
+@_in_graphs
 def sqrt(x: Any) -> Tensor:
     return as_tensor(np.sqrt(_float(x)))
 
 
+@_in_graphs
 def exp(x: Any) -> Tensor:
     return as_tensor(np.exp(_float(x)))
 
 
+@_in_graphs
 def log(x: Any) -> Tensor:
     return as_tensor(np.log(_float(x)))
 
 
+@_in_graphs
 def abs(x: Any) -> Tensor:  # noqa: A001 (Keras's name)
     return as_tensor(np.abs(np.asarray(x)))
 
 
-absolute = abs
+absolute = abs  # the same function under Keras's other name
 
 
+@_in_graphs
 def maximum(x1: Any, x2: Any) -> Tensor:
     return as_tensor(np.maximum(np.asarray(x1), np.asarray(x2)))
 
 
+@_in_graphs
 def minimum(x1: Any, x2: Any) -> Tensor:
     return as_tensor(np.minimum(np.asarray(x1), np.asarray(x2)))
 
 
+@_in_graphs
 def clip(x: Any, x_min: Any, x_max: Any) -> Tensor:
     return as_tensor(np.clip(np.asarray(x), x_min, x_max))
 
@@ -130,18 +169,22 @@ def where(condition: Any, x1: Any = None, x2: Any = None) -> Tensor:
     return as_tensor(np.where(np.asarray(condition), np.asarray(x1), np.asarray(x2)))
 
 
+@_in_graphs
 def reshape(x: Any, newshape: Sequence[int]) -> Tensor:
     return as_tensor(np.reshape(np.asarray(x), newshape))
 
 
+@_in_graphs
 def expand_dims(x: Any, axis: int) -> Tensor:
     return as_tensor(np.expand_dims(np.asarray(x), axis))
 
 
+@_in_graphs
 def squeeze(x: Any, axis: Any = None) -> Tensor:
     return as_tensor(np.squeeze(np.asarray(x), axis=axis))
 
 
+@_in_graphs
 def transpose(x: Any, axes: Sequence[int] | None = None) -> Tensor:
     return as_tensor(np.transpose(np.asarray(x), axes))
 
@@ -162,6 +205,7 @@ def shape(x: Any) -> tuple[int, ...]:
     return tuple(np.shape(x))
 
 
+@_in_graphs
 def softmax(x: Any, axis: int = -1) -> Tensor:
     return as_tensor(activations.Softmax(axis=axis).forward(_float(x)))
 
@@ -170,14 +214,17 @@ def log_softmax(x: Any, axis: int = -1) -> Tensor:
     return as_tensor(activations.LogSoftmax(axis=axis).forward(_float(x)))
 
 
+@_in_graphs
 def sigmoid(x: Any) -> Tensor:
     return as_tensor(activations.sigmoid.forward(_float(x)))
 
 
+@_in_graphs
 def relu(x: Any) -> Tensor:
     return as_tensor(activations.relu.forward(_float(x)))
 
 
+@_in_graphs
 def tanh(x: Any) -> Tensor:
     return as_tensor(np.tanh(_float(x)))
 

@@ -57,7 +57,8 @@ KERAS_HOMES = {"keras": "", "keras.layers": "layers", "keras.losses": "losses", 
                "keras.optimizers": "optimizers", "keras.optimizers.schedules": "optimizers.schedules",
                "keras.initializers": "initializers", "keras.regularizers": "regularizers",
                "keras.constraints": "constraints", "keras.src.models.functional": "src.models.functional"}
-KERAS_CASES = [(reg, name) for reg, name in CASES if reg.module in KERAS_HOMES]
+# Operation (a keras.ops call in a graph) is nnlite's own: Keras records ops under classes of its own
+KERAS_CASES = [(reg, name) for reg, name in CASES if reg.module in KERAS_HOMES and name != "Operation"]
 
 
 def _keras_class(keras, reg, name):

@@ -30,6 +30,7 @@ from .merging import (
     subtract,
 )
 from .normalization import BatchNormalization, LayerNormalization, Normalization, UnitNormalization
+from .operation import Operation as Operation  # the node of a keras.ops call in a graph
 from .regularization import ActivityRegularization, AlphaDropout, Dropout, GaussianDropout, GaussianNoise
 from .reshaping import Flatten, Identity, Permute, RepeatVector, Reshape
 

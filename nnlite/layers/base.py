@@ -23,8 +23,8 @@ from typing import Any
 import numpy as np
 
 from .. import config, constraints, initializers, regularizers
-from ..ops import as_tensor
 from ..registry import Registry, snake_case
+from ..tensor import as_tensor
 from ..variables import Variable
 from .node import KerasTensor, Node, connect, is_symbolic
 

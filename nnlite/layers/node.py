@@ -44,7 +44,14 @@ class KerasTensor:
                         "and call the model (or predict) on arrays.")
 
     def __bool__(self) -> bool:
-        raise TypeError(f"{self!r} is symbolic: it has no truth value.")
+        raise TypeError(f"{self!r} is symbolic: it has no truth value. A model's call is traced once on symbolic "
+                        "inputs, so it cannot branch on values; use ops.where or ops.maximum instead.")
+
+    def _compare(self, other: Any) -> Any:
+        raise TypeError(f"{self!r} is symbolic: it has no values to compare. A model's call is traced once on "
+                        "symbolic inputs, so it cannot branch on values; use ops.where or ops.maximum instead.")
+
+    __lt__ = __le__ = __gt__ = __ge__ = _compare
 
     def __repr__(self) -> str:
         return f"<KerasTensor shape={self.shape}, dtype={self.dtype}, name={self.name}>"

@@ -24,8 +24,8 @@ from typing import Any
 import numpy as np
 
 from .. import config
-from ..ops import as_tensor
 from ..registry import Registry, snake_case
+from ..tensor import as_tensor
 from ..warn import warn
 
 REDUCTIONS = ("sum_over_batch_size", "sum", None, "none", "mean", "mean_with_sample_weight")

@@ -17,8 +17,8 @@ import numpy as np
 
 from .. import config, initializers
 from ..losses.base import align
-from ..ops import as_tensor
 from ..registry import Registry, snake_case
+from ..tensor import as_tensor
 from ..variables import Variable
 
 

@@ -17,7 +17,7 @@ import numpy as np
 
 from .. import activations, config
 from ..losses.base import align
-from ..ops import as_tensor
+from ..tensor import as_tensor
 from ..warn import warn
 from .base import METRICS, Metric
 

@@ -8,7 +8,7 @@ import numpy as np
 
 from .. import config
 from ..losses.base import align
-from ..ops import as_tensor
+from ..tensor import as_tensor
 from ..warn import warn
 from .base import METRICS, Metric
 

@@ -217,10 +217,10 @@ class Functional(Model):
     def output_dtype(self) -> str:
         return self.outputs[0].dtype
 
-    def _several_outputs(self) -> list[str]:
+    def several_outputs(self) -> list[str]:
         return self.output_names if len(self.outputs) > 1 else []
 
-    def _output_activations(self) -> list[Any]:
+    def output_activations(self) -> list[Any]:
         """Per output, f of a = f(z) if nothing else in the graph reads a (the logits path stops at z)."""
         out = []
         for t in self.outputs:
@@ -230,7 +230,7 @@ class Functional(Model):
 
     @property
     def output_activation(self) -> Any:
-        return self._output_activations()[0] if len(self.outputs) == 1 else None
+        return self.output_activations()[0] if len(self.outputs) == 1 else None
 
     def _output_nodes(self) -> list[Node]:
         return [t.keras_history[0].inbound_nodes[t.keras_history[1]] for t in self.outputs]
@@ -256,7 +256,7 @@ class Functional(Model):
     takes_list = property(lambda self: len(self.inputs) > 1)
 
     # -- the passes ---------------------------------------------------------------------------------
-    def _forward(self, x: Any, ctx: Context, stop_at_z: bool = False) -> Tape:
+    def forward_pass(self, x: Any, ctx: Context, stop_at_z: bool = False) -> Tape:
         """t_out(n) = layer_n(t_in(n)) for the nodes in order; the output node stops at z if asked."""
         tape = Tape(ctx)
         xs = x if isinstance(x, list) else [x]
@@ -281,7 +281,7 @@ class Functional(Model):
         tape.from_z = stops[0] if len(outs) == 1 else [bool(s) for s in stops]
         return tape
 
-    def _backward(self, tape: Tape, grad: Any, need_grad_x: bool = False) -> Any:
+    def backward_pass(self, tape: Tape, grad: Any, need_grad_x: bool = False) -> Any:
         """grad_t_in(n) += layer_n.backward(grad_t_out(n)) for the nodes in reverse order (see the module)."""
         ctx = tape.ctx
         grads: dict[int, np.ndarray] = {}
@@ -329,14 +329,14 @@ class Functional(Model):
         out = [grads.get(id(t), np.zeros(t.shape[1:])) for t in self.inputs]
         return out[0] if len(out) == 1 else out
 
-    def _pack(self, outputs: list[np.ndarray]) -> Any:
+    def pack_outputs(self, outputs: list[np.ndarray]) -> Any:
         """Per-output arrays as the model's outputs were given: a dict by name, a list, or one array."""
         if isinstance(self._outputs_struct, dict):
             return dict(zip(self._outputs_struct, outputs))
         return outputs if isinstance(self._outputs_struct, (list, tuple)) else outputs[0]
 
     # -- data ------------------------------------------------------------------------------------------
-    def _check_x(self, x: Any, name: str = "x") -> Any:
+    def check_inputs(self, x: Any, name: str = "x") -> Any:
         """The input arrays in ``self.inputs`` order (one array for a one-input model), each checked."""
         if len(self.inputs) == 1 and isinstance(x, dict) and set(x) == set(self.input_names):
             x = next(iter(x.values()))

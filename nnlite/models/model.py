@@ -1,7 +1,7 @@
 """Model: Keras's model API over a structure of layers (Sequential here; see ``tape`` for the step).
 
 A structure provides ``layers``, ``build``, ``input_shape``/``output_shape``,
-``_forward(x, ctx, stop_at_z) -> Tape`` and ``_backward(tape, grad, need_grad_x)``; this
+``forward_pass(x, ctx, stop_at_z) -> Tape`` and ``backward_pass(tape, grad, need_grad_x)``; this
 class turns them into compile, fit, evaluate, predict and the rest. Every argument is
 checked before any weight changes.
 """
@@ -21,7 +21,7 @@ from .. import metrics as metrics_module
 from ..layers.base import LAYERS, Context, Layer, assign_all
 from ..layers.node import connect, is_symbolic
 from ..losses.base import reads_logits
-from ..ops import as_tensor
+from ..tensor import as_tensor
 from ..variables import Variable
 from ..warn import warn
 from . import heads as heads_module
@@ -64,36 +64,107 @@ class Model(Layer):
         self._resolved = False  # whether a pass has set up the metrics (Keras lists them from then on)
         self._diverged = False
 
-    # -- the structure (a subclass gives these) -----------------------------------------------
-    layers: list[Layer]
+    # -- the structure ------------------------------------------------------------------------------
+    # Sequential and Functional define these. A subclass of Model with its own ``call`` gets them from
+    # graphs: ``call`` is traced on symbolic inputs (``build``), once in training mode and once not, and
+    # the two graphs (sharing the layers) are trained and run as functional models are. So ``call`` must
+    # build its result from nnlite layers, nnlite.ops and arithmetic, with no branch on the values.
+    _graphs: tuple[Any, Any] | None = None  # (training graph, inference graph) of a traced call
 
-    def _forward(self, x: np.ndarray, ctx: Context, stop_at_z: bool = False) -> Tape:
-        raise NotImplementedError
+    def _graph(self, training: bool = False) -> Any:
+        if self._graphs is None:
+            raise ValueError(f"The model {self.name!r} is not built yet: call it on data, fit it, or call "
+                             "build(input_shape) first.")
+        return self._graphs[0 if training else 1]
 
-    def _backward(self, tape: Tape, grad: np.ndarray, need_grad_x: bool = False) -> np.ndarray | None:
-        raise NotImplementedError
+    @property
+    def layers(self) -> list[Layer]:
+        """The layers this model holds as attributes, in the order they were set (Keras's tracking)."""
+        found: list[Layer] = []
+        for key, value in vars(self).items():
+            if key == "_graphs":  # the traced graphs hold the same layers
+                continue
+            for item in value if isinstance(value, (list, tuple)) else [value]:
+                if isinstance(item, Layer) and all(item is not f for f in found):
+                    found.append(item)
+        return found
 
-    def _several_outputs(self) -> list[str]:
-        """The output names of a model with several outputs; [] for one (a subclass with several says)."""
-        return []
+    def build(self, input_shape: Any = None) -> None:
+        """Trace ``call`` on Inputs of ``input_shape`` (batch first; a list for several inputs) into graphs."""
+        from ..layers.base import Input
+
+        functional = LAYERS.lookup("Functional")  # models.functional builds on this module
+        if input_shape is None:
+            raise ValueError("build() needs the input shape, e.g. build((None, 8)).")
+        several = isinstance(input_shape, list) and input_shape and isinstance(input_shape[0], (list, tuple))
+        shapes = input_shape if several else [input_shape]
+        graphs = []
+        for training in (True, False):
+            inputs = [Input(tuple(s)[1:]) for s in shapes]
+            outputs = self._call_traced(inputs if several else inputs[0], training)
+            graphs.append(functional(inputs if several else inputs[0], outputs, name=self.name))
+        self._graphs = (graphs[0], graphs[1])
+        self.built = True
+
+    def _call_traced(self, inputs: Any, training: bool) -> Any:
+        import inspect
+
+        takes_training = "training" in inspect.signature(self.call).parameters
+        outputs = self.call(inputs, training=training) if takes_training else self.call(inputs)
+        return list(outputs) if isinstance(outputs, tuple) else outputs
+
+    def forward_pass(self, x: Any, ctx: Context, stop_at_z: Any = False) -> Tape:
+        return self._graph(ctx.training).forward_pass(x, ctx, stop_at_z)
+
+    def backward_pass(self, tape: Tape, grad: Any, need_grad_x: bool = False) -> Any:
+        return self._graph(tape.ctx.training).backward_pass(tape, grad, need_grad_x)
+
+    def several_outputs(self) -> list[str]:
+        """The output names of a model with several outputs; [] for one."""
+        return self._graph().several_outputs() if self._graphs is not None else []
+
+    def pack_outputs(self, outputs: list[np.ndarray]) -> Any:
+        """Per-output arrays laid out as the model's outputs."""
+        return self._graph().pack_outputs(outputs) if self._graphs is not None else outputs
+
+    @property
+    def input_shape(self) -> Any:
+        return self._graph().input_shape if self._graphs is not None else None
+
+    @input_shape.setter
+    def input_shape(self, value: Any) -> None:  # Layer.__init__ sets it; the traced graph says what it is
+        pass
+
+    @property
+    def output_shape(self) -> Any:
+        return self._graph().output_shape
+
+    def compute_output_shape(self, input_shape: Any) -> Any:
+        if self._graphs is None:
+            self.build(input_shape)
+        return self.output_shape
 
     @property
     def input_dtype(self) -> str:
         """The dtype input arrays are cast to (the first layer's)."""
+        if self._graphs is not None:
+            return self._graph().input_dtype
         return self.layers[0].compute_dtype if self.layers else config.floatx()
 
     @property
     def output_dtype(self) -> str:
         """The dtype of y_pred (the last layer's); y is cast to it."""
-        return self.layers[-1].compute_dtype
+        return self._graph().output_dtype if self._graphs is not None else self.layers[-1].compute_dtype
 
-    def _output_activations(self) -> list[Any]:
+    def output_activations(self) -> list[Any]:
         """Per output (several outputs), the activation f of a = f(z) the logits path may stop before."""
-        return [self.output_activation]
+        return self._graph(True).output_activations() if self._graphs is not None else [self.output_activation]
 
     @property
     def output_activation(self) -> Any:
         """The activation f of an output a = f(z), if the last layer has one (the logits path reads it)."""
+        if self._graphs is not None:
+            return self._graph(True).output_activation
         return self.layers[-1].activation if self.layers else None
 
     def _require_built(self) -> None:
@@ -108,26 +179,31 @@ class Model(Layer):
         return self.output_activation
 
     def forward(self, x, ctx):
-        tape = self._forward(x, ctx)
+        tape = self.forward_pass(x, ctx)
         return tape.output, tape
 
     def backward(self, saved, grad_a, ctx, need_grad_x=True):
-        return self._backward(saved, grad_a, need_grad_x)
+        return self.backward_pass(saved, grad_a, need_grad_x)
 
     def forward_z(self, x, ctx):
-        tape = self._forward(x, ctx, stop_at_z=True)
+        tape = self.forward_pass(x, ctx, stop_at_z=True)
         return tape.output, tape
 
     def backward_z(self, saved, grad_z, ctx, need_grad_x=True):
-        return self._backward(saved, grad_z, need_grad_x)
+        return self.backward_pass(saved, grad_z, need_grad_x)
 
     def call(self, x: Any, training: bool = False) -> np.ndarray:
-        out = self._forward(self._check_x(x), Context(training=bool(training))).output
-        return self._pack([as_tensor(o) for o in out]) if isinstance(out, list) else as_tensor(out)
+        out = self.forward_pass(self.check_inputs(x), Context(training=bool(training))).output
+        return self.pack_outputs([as_tensor(o) for o in out]) if isinstance(out, list) else as_tensor(out)
 
     def __call__(self, x: Any, training: bool = False) -> Any:
         if is_symbolic(x):  # a model used as a layer in a functional graph
             return connect(self, x)
+        if type(self).call is not Model.call:  # a subclass's own call, run on arrays
+            if self._graphs is None:
+                self.build([(None,) + np.shape(v)[1:] for v in x] if isinstance(x, list) else
+                           (None,) + np.shape(x)[1:])
+            return self._graph(bool(training)).call(x, training=training)  # the traced call, run
         return self.call(x, training=training)
 
     # -- weights ------------------------------------------------------------------------------------
@@ -187,9 +263,9 @@ class Model(Layer):
             raise TypeError(f"compile() got unexpected keyword arguments {sorted(unknown)}.")
         if loss is None:
             raise ValueError(f"compile() needs a loss; valid names: {', '.join(losses.names())}.")
-        names = self._several_outputs()
+        names = self.several_outputs()
         if names:
-            self._heads = heads_module.make_heads(names, self._output_activations(), loss, loss_weights, metrics,
+            self._heads = heads_module.make_heads(names, self.output_activations(), loss, loss_weights, metrics,
                                                   weighted_metrics, _metric_list)
             self.optimizer = optimizers.get(optimizer)
             self.loss, self._loss_id = loss, loss
@@ -278,10 +354,16 @@ class Model(Layer):
         """(x, y, sample_weight) checked against each other and the model and cast as fit casts them
         (nnlite's; ``trace`` and ``check_gradients`` use it). Without y: x alone."""
         if y is None:
-            return self._check_x(x)
+            return self.check_inputs(x)
         return self._check_xy(x, y, sample_weight)
 
-    def _check_x(self, x: Any, name: str = "x") -> np.ndarray:
+    def check_inputs(self, x: Any, name: str = "x") -> np.ndarray:
+        if type(self).call is not Model.call and type(self).check_inputs is Model.check_inputs:  # a traced call
+            if self._graphs is None:
+                arrays = x if isinstance(x, list) else [x]
+                shapes = [(None,) + np.shape(data.as_array(v, name))[1:] for v in arrays]
+                self.build(shapes if isinstance(x, list) else shapes[0])
+            return self._graph().check_inputs(x, name)
         x = data.as_array(x, name, self.input_dtype)
         if not self.built:
             self.build((None,) + x.shape[1:])
@@ -302,7 +384,7 @@ class Model(Layer):
         if not self.compiled:
             raise RuntimeError("You must call `compile()` before using the model for training or evaluation: "
                                "call compile(optimizer, loss).")
-        x = self._check_x(x, f"{prefix}x")
+        x = self.check_inputs(x, f"{prefix}x")
         out_dtype = self.output_dtype
         if self._heads is not None:
             rows = data.num_rows(x)
@@ -361,14 +443,14 @@ class Model(Layer):
         if self._heads is not None:
             return self._heads_pass(x, y, sample_weight, ctx, every, trainable, need_logits)
         from_z = self._loss_reads_logits() if from_z is None else from_z
-        tape = self._forward(x, ctx, stop_at_z=from_z or need_logits)
+        tape = self.forward_pass(x, ctx, stop_at_z=from_z or need_logits)
         if from_z:
             loss, grad = self.loss.value_and_grad_from_logits(y, tape.output, sample_weight)
         else:
             loss, grad = self.loss.value_and_grad(y, self._prediction(tape), sample_weight)
             if tape.from_z:
                 grad = self.output_activation.backward(tape.output, self._prediction(tape), grad)
-        self._backward(tape, grad)
+        self.backward_pass(tape, grad)
         add_weight_penalty_grads(trainable, ctx)
         tape.loss = loss + tape.penalty + weight_penalty(every)
         return tape
@@ -379,13 +461,13 @@ class Model(Layer):
         w_k L_k (see ``heads``), then backward from every output at once unless ``trainable`` is None."""
         heads = self._heads
         stops = [h.from_z or bool(need_logits and need_logits[k]) for k, h in enumerate(heads)]
-        tape = self._forward(x, ctx, stop_at_z=stops)
+        tape = self.forward_pass(x, ctx, stop_at_z=stops)
         predictions = self._prediction(tape)
         with_grad = trainable is not None
         total, tape.head_losses, grads = heads_module.loss_and_grads(heads, tape.output, predictions, y,
                                                                     sample_weight, with_grad)
         if with_grad:
-            self._backward(tape, grads)
+            self.backward_pass(tape, grads)
             add_weight_penalty_grads(trainable, ctx)
         tape.loss = total + tape.penalty + weight_penalty(every)
         return tape
@@ -411,7 +493,7 @@ class Model(Layer):
         if self._heads is not None:
             return self._heads_pass(x, y, sample_weight, Context(training=bool(training)), every, None, need_logits)
         from_z = self._loss_reads_logits() if from_z is None else from_z
-        tape = self._forward(x, Context(training=bool(training)), stop_at_z=from_z or need_logits)
+        tape = self.forward_pass(x, Context(training=bool(training)), stop_at_z=from_z or need_logits)
         if from_z:
             loss = self.loss.value_from_logits(y, tape.output, sample_weight)
         else:
@@ -457,7 +539,7 @@ class Model(Layer):
         logged = self._logged_heads()
         for metric in (self._loss_tracker, *(h.tracker for h in logged), *(m for _, m, _, _ in tracked)):
             metric.reset_state()
-        activations = self._output_activations() if self._heads is not None else [self.output_activation]
+        activations = self.output_activations() if self._heads is not None else [self.output_activation]
         on_z = [reads_logits(m, activations[k or 0]) for _, m, _, k in tracked]
         need_a = not all(on_z)
         if self._heads is not None:  # per output: whether one of its metrics reads the logits
@@ -650,24 +732,24 @@ class Model(Layer):
         steps = streams.check_steps(steps, "steps")
         if streams.is_stream(x):
             stream = streams.Stream(x, steps)
-            inputs = (self._check_x(streams.unpack(batch, "predict")[0]) for batch in stream.epoch())
+            inputs = (self.check_inputs(streams.unpack(batch, "predict")[0]) for batch in stream.epoch())
             count = stream.num_batches
         else:
-            x = self._check_x(x)
+            x = self.check_inputs(x)
             inputs = (data.take(x, rows) for rows in data.batches(data.num_rows(x), batch_size))
             count = -(-data.num_rows(x) // batch_size)
             inputs = itertools.islice(inputs, steps) if steps is not None else inputs
         ctx = Context(training=False)
         callbacks = list(callbacks or []) + ([callbacks_module.ProgbarLogger(verbose)] if verbose else [])
         if not callbacks:
-            return self._join([self._forward(xb, ctx).output for xb in inputs])
+            return self._join([self.forward_pass(xb, ctx).output for xb in inputs])
         cb = callbacks_module.CallbackList(callbacks, self, {"verbose": verbose, "steps": count})
         self.stop_predicting = False
         outputs = []
         cb.on_predict_begin({})
         for step, xb in enumerate(inputs):
             cb.on_predict_batch_begin(step, {})
-            outputs.append(self._forward(xb, ctx).output)
+            outputs.append(self.forward_pass(xb, ctx).output)
             cb.on_predict_batch_end(step, {"outputs": outputs[-1]})
             if self.stop_predicting:
                 break
@@ -679,12 +761,8 @@ class Model(Layer):
         if not batches:
             raise ValueError("predict got no batches: the data source was empty.")
         if isinstance(batches[0], list):
-            return self._pack([np.concatenate(parts) for parts in zip(*batches)])
+            return self.pack_outputs([np.concatenate(parts) for parts in zip(*batches)])
         return np.concatenate(batches)
-
-    def _pack(self, outputs: list[np.ndarray]) -> Any:
-        """Per-output arrays laid out as the model's outputs (a graph with several says how)."""
-        return outputs
 
     def train_on_batch(self, x: Any, y: Any = None, sample_weight: Any = None, class_weight: Any = None,
                        return_dict: bool = False) -> Any:
@@ -724,6 +802,12 @@ class Model(Layer):
         from .. import saving
 
         saving.load_weights(self, filepath)
+
+    def get_config(self) -> dict[str, Any]:
+        """A subclass with its own ``call`` has no config of its own (Keras asks it to define get_config)."""
+        raise NotImplementedError(f"{type(self).__name__} is a subclassed model: its architecture is its Python "
+                                  "code, which a file does not hold. Save its weights (save_weights) and rebuild it "
+                                  "in code, or define get_config/from_config, or build it with the functional API.")
 
     def to_json(self, **kwargs: Any) -> str:
         """The model's architecture as Keras's JSON (``models.model_from_json`` reads it)."""

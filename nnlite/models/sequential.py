@@ -125,7 +125,7 @@ class Sequential(Model):
         return self.compute_output_shape(self.input_shape)
 
     # -- the passes ---------------------------------------------------------------------------------
-    def _forward(self, x: np.ndarray, ctx: Context, stop_at_z: bool = False) -> Tape:
+    def forward_pass(self, x: np.ndarray, ctx: Context, stop_at_z: bool = False) -> Tape:
         """a_l = layer_l(a_{l-1}) from a_0 = x; with ``stop_at_z`` the last layer stops at z."""
         tape = Tape(ctx)
         a = x
@@ -146,7 +146,7 @@ class Sequential(Model):
         tape.output = a
         return tape
 
-    def _backward(self, tape: Tape, grad: np.ndarray, need_grad_x: bool = False) -> np.ndarray | None:
+    def backward_pass(self, tape: Tape, grad: np.ndarray, need_grad_x: bool = False) -> np.ndarray | None:
         """grad_a_{l-1} = layer_l.backward(grad_a_l), from the last layer down (from dL/dz on the logits path)."""
         last = len(self._layers) - 1
         for i in range(last, -1, -1):

@@ -1,0 +1,154 @@
+"""keras.ops and arithmetic inside graphs, and subclassed models whose call nnlite traces into graphs,
+against Keras 3 run in the test."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import nnlite
+from nnlite.layers.operation import OPS
+
+from .conftest import RTOL
+from .helpers import assert_close
+
+
+def _subclassed(lib):
+    class Wide(lib.Model):
+        """A hidden layer beside the raw inputs, joined with ops, as Keras's guide writes subclassed models."""
+
+        def __init__(self):
+            super().__init__()
+            self.hidden = lib.layers.Dense(6, activation="relu")
+            self.dropout = lib.layers.Dropout(0.0)
+            self.out = lib.layers.Dense(1, activation="sigmoid")
+
+        def call(self, x, training=False):
+            h = self.dropout(self.hidden(x), training=training)
+            joined = lib.ops.concatenate([h, lib.ops.square(x) * 0.5 - x], axis=-1)
+            return self.out(joined)
+
+    return Wide()
+
+
+def test_a_subclassed_model_trains_as_in_keras(keras, float64, rng):
+    x = rng.normal(size=(30, 4))
+    y = (x[:, :1] * x[:, 1:2] > 0).astype(float)
+    theirs, ours = _subclassed(keras), _subclassed(nnlite)
+    theirs(x[:1])  # built by a first call, as Keras's guides do
+    ours(x[:1])
+    ours.set_weights(theirs.get_weights())
+    for m in (theirs, ours):
+        m.compile(optimizer="adam", loss="binary_crossentropy", metrics=["accuracy"])
+    h_theirs = theirs.fit(x, y, batch_size=8, epochs=3, shuffle=False, verbose=0)
+    h_ours = ours.fit(x, y, batch_size=8, epochs=3, shuffle=False, verbose=0)
+    for key, values in h_theirs.history.items():
+        assert_close(h_ours.history[key], values, RTOL["float64"], key)
+    for w_ours, w_theirs in zip(ours.get_weights(), theirs.get_weights()):
+        assert_close(w_ours, w_theirs, RTOL["float64"], "weights")
+    assert_close(ours(x), theirs(x), RTOL["float64"], "call")
+    assert [layer.name for layer in ours.layers][:1] == ["dense"]
+    with pytest.raises(NotImplementedError, match="subclassed model"):
+        ours.get_config()
+
+
+def test_ops_and_operators_in_a_functional_graph_train_as_in_keras(keras, float64, rng):
+    def build(lib):
+        ops, L = lib.ops, lib.layers
+        a, b = lib.Input((4,), name="a"), lib.Input((4,), name="b")
+        h = L.Dense(5, activation="tanh", name="h")(a)
+        g = L.Dense(5, name="g")(b)
+        mixed = ops.maximum(h, g) + ops.minimum(h, g) * 0.3 - ops.abs(g) / 2.0
+        pooled = ops.mean(ops.reshape(mixed, (-1, 5, 1)), axis=-1)
+        scaled = ops.sigmoid(pooled) * ops.exp(ops.clip(g, -1.0, 1.0)) + ops.sqrt(ops.square(h) + 1.0)
+        logits = L.Dense(3, name="logits")(ops.concatenate([scaled, ops.relu(-g)], axis=1))
+        return lib.Model([a, b], L.Softmax()(logits))
+
+    theirs, ours = build(keras), build(nnlite)
+    for name in ("h", "g", "logits"):
+        ours.get_layer(name).set_weights(theirs.get_layer(name).get_weights())
+    x = [rng.normal(size=(24, 4)), rng.normal(size=(24, 4))]
+    y = np.eye(3)[rng.integers(0, 3, size=24)]
+    for m in (theirs, ours):
+        m.compile(optimizer="sgd", loss="categorical_crossentropy")
+    h_theirs = theirs.fit(x, y, batch_size=6, epochs=2, shuffle=False, verbose=0)
+    h_ours = ours.fit(x, y, batch_size=6, epochs=2, shuffle=False, verbose=0)
+    assert_close(h_ours.history["loss"], h_theirs.history["loss"], RTOL["float64"], "loss")
+    for name in ("h", "g", "logits"):
+        assert_close(ours.get_layer(name).get_weights()[0], theirs.get_layer(name).get_weights()[0],
+                     RTOL["float64"], name)
+
+
+UNARY = ["negative", "square", "sqrt", "exp", "log", "abs", "tanh", "sigmoid", "relu", "softmax"]
+
+
+@pytest.mark.parametrize("op", sorted(OPS))
+def test_each_op_differentiates_as_tensorflow(keras, tf, float64, rng, op):
+    """Every op's vector-Jacobian product against TensorFlow's tape running keras.ops, on inputs with
+    ties (maximum, minimum), values on the clip bounds and zeros (abs, relu)."""
+    x1 = rng.normal(size=(3, 4))
+    x2 = rng.normal(size=(3, 4))
+    x2[0] = x1[0]  # ties
+    x1[1, :2] = [-1.0, 1.0]  # on the clip bounds
+    x1[2, 0] = 0.0
+    positive = np.abs(x1) + 0.5
+    cases = {
+        "add": ([x1, x2], {}), "subtract": ([x1, x2], {}), "multiply": ([x1, x2], {}),
+        "divide": ([x1, positive], {}), "maximum": ([x1, x2], {}), "minimum": ([x1, x2], {}),
+        "matmul": ([x1, x2.T], {}), "power": ([positive, 3.0], {}), "concatenate": ([[x1, x2]], {"axis": 1}),
+        "mean": ([x1], {"axis": 1}), "sum": ([x1], {"axis": 0}), "clip": ([x1, -1.0, 1.0], {}),
+        "reshape": ([x1, (3, 2, 2)], {}), "expand_dims": ([x1, 1], {}), "squeeze": ([x1[:, :1]], {}),
+        "transpose": ([x1], {}), "sqrt": ([positive], {}), "log": ([positive], {}),
+    }
+    args, kwargs = cases.get(op, ([x1], {}))
+    flat = [a for a in args if isinstance(a, np.ndarray)] + [v for a in args if isinstance(a, list) for v in a]
+    variables = [tf.Variable(v) for v in flat]
+    filled, k = [], 0
+    for a in args:
+        if isinstance(a, np.ndarray):
+            filled.append(variables[k])
+            k += 1
+        else:
+            filled.append(a)
+    if op == "concatenate":
+        filled = [[variables[0], variables[1]]]
+    with tf.GradientTape() as tape:
+        out = getattr(keras.ops, op)(*filled, **kwargs)
+    grad_a = rng.normal(size=tuple(out.shape))
+    expected = tape.gradient(out, variables, output_gradients=tf.constant(grad_a))
+    layer = nnlite.layers.Operation(op, _template(args), kwargs)
+    a, saved = layer.forward(flat, nnlite.layers.Context())
+    assert_close(a, keras.ops.convert_to_numpy(out), RTOL["float64"], f"{op} value")
+    for g, e in zip(layer.backward(saved, grad_a, nnlite.layers.Context()), expected):
+        assert_close(g, e.numpy(), RTOL["float64"], f"{op} gradient")
+
+
+def _template(args):
+    out, k = [], 0
+    for a in args:
+        if isinstance(a, np.ndarray):
+            out.append(f"#{k}")
+            k += 1
+        elif isinstance(a, list):
+            out.append([f"#{k + i}" for i in range(len(a))])
+            k += len(a)
+        else:
+            out.append(list(a) if isinstance(a, tuple) else a)
+    return out
+
+
+def test_what_a_traced_call_cannot_do_is_said():
+    class Branchy(nnlite.Model):
+        def __init__(self):
+            super().__init__()
+            self.d = nnlite.layers.Dense(1)
+
+        def call(self, x):
+            if nnlite.ops.mean(x) > 0:  # a branch on the values: not traceable
+                return self.d(x)
+            return self.d(-x)
+
+    with pytest.raises(TypeError, match="no values to compare"):
+        Branchy().predict(np.ones((2, 3)), verbose=0)
+    with pytest.raises(TypeError, match="Model\\(\\) needs inputs and outputs"):
+        nnlite.Model()
