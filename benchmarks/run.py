@@ -25,8 +25,8 @@ LABELS = {"floor": "floor (matmuls only)", "numpy": "NumPy loop", "nnlite": "nnl
           "jax": "JAX jit", "sklearn": "scikit-learn", "keras": "Keras/TF"}
 
 
-def run_worker(framework: str, size: str, epochs: int) -> dict:
-    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1])}
+def run_worker(framework: str, size: str, epochs: int, env_extra: dict | None = None) -> dict:
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1]), **(env_extra or {})}
     done = subprocess.run([sys.executable, "-m", "benchmarks.workers", "--framework", framework, "--size", size,
                            "--epochs", str(epochs)], capture_output=True, text=True, env=env, timeout=1800)
     lines = [line for line in done.stdout.splitlines() if line.startswith("{")]
@@ -130,10 +130,14 @@ def main() -> None:
     plot_peers(results, args.sizes, RESULTS / "peers.png")
     extras = {}
     if not args.no_extras:
+        from . import busy
         from . import extras as extras_module
 
         extras = extras_module.run_all(RESULTS)
         text.append(extras_module.markdown(extras))
+        extras["busy"] = busy.busy_machine(run_worker, epochs=args.epochs)
+        extras["activations"] = busy.activations()
+        text.append(busy.markdown(extras["busy"], extras["activations"]))
     (RESULTS / "README.md").write_text("\n".join(text) + "\n")
     (RESULTS / "results.json").write_text(json.dumps(
         {"machine": info, "peers": {f"{fw}/{size}": v for (fw, size), v in results.items()}, "extras": extras},

@@ -20,7 +20,7 @@ from typing import Any
 
 import numpy as np
 
-from . import config
+from . import config, special
 from .registry import Registry
 
 SQRT_2_OVER_PI = math.sqrt(2.0 / math.pi)
@@ -54,11 +54,11 @@ def _softplus(z: np.ndarray) -> np.ndarray:
 
 
 def _erfc(x: np.ndarray) -> np.ndarray:
-    """1 - erf(x), from SciPy when installed, else Python's math.erfc element by element."""
+    """1 - erf(x): SciPy's when installed (compiled), else nnlite's own vectorised one (``special``)."""
     try:
         from scipy.special import erfc
     except ImportError:
-        return np.frompyfunc(math.erfc, 1, 1)(x).astype(x.dtype)
+        return special.erfc(x)
     return erfc(x)
 
 
@@ -383,7 +383,11 @@ class GELU(Activation):
             du = SQRT_2_OVER_PI * (1 + 3 * GELU_CUBIC * z * z)
             return grad_a * (0.5 * (1 + t) + 0.5 * z * (1 - t * t) * du)
         density = GELU_C / math.sqrt(math.pi) * np.exp(-(GELU_C * z) ** 2)
-        return grad_a * (0.5 * _erfc(-GELU_C * z) + z * density)
+        if a is None:
+            phi = 0.5 * _erfc(-GELU_C * z)
+        else:  # Phi(z) = a / z from the forward pass (one erfc per step, not two); Phi(0) = 1/2
+            phi = np.divide(a, z, out=np.full_like(z, 0.5), where=z != 0)
+        return grad_a * (phi + z * density)
 
 
 @ACTIVATIONS.register()

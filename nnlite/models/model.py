@@ -8,6 +8,7 @@ checked before any weight changes.
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import math
 from collections.abc import Sequence
@@ -16,7 +17,7 @@ from typing import Any
 import numpy as np
 
 from .. import callbacks as callbacks_module
-from .. import config, data, interrupts, losses, optimizers, streams
+from .. import config, data, interrupts, losses, optimizers, streams, threads
 from .. import metrics as metrics_module
 from ..layers.base import LAYERS, Context, Layer, assign_all
 from ..layers.node import connect, is_symbolic
@@ -647,7 +648,9 @@ class Model(Layer):
         self.stop_training = False
         self._diverged = False
         self.history = history
-        with interrupts.deferred_interrupt() as interrupt:
+        largest = max((w.value.size for w in self.trainable_weights if w.value.ndim == 2), default=0)
+        blas = threads.BlasThreads() if largest * batch_size >= threads.WORTH_IT else contextlib.nullcontext()
+        with interrupts.deferred_interrupt() as interrupt, blas:
             cb.on_train_begin({})
             if self.restored_epoch is not None:  # a callback restored a backup (Keras: model._initial_epoch)
                 initial_epoch, self.restored_epoch = self.restored_epoch, None
@@ -667,6 +670,8 @@ class Model(Layer):
                     logs = _sorted({**logs, **{f"val_{k}": v for k, v in val_logs.items()}})
                 cb.on_epoch_end(epoch, logs)
                 interrupt.check(f"at the end of epoch {epoch + 1}")
+                if blas is not None and hasattr(blas, "adjust"):  # BLAS threads for the cores left free
+                    blas.adjust()
                 if self.stop_training:
                     break
             if epochs > 0:  # as Keras: with use_ema the weights become their moving averages
