@@ -327,3 +327,25 @@ def test_calling_a_graph_gives_tensors_in_the_outputs_layout(rng):
     assert [o.numpy().shape for o in as_list] == [(2, 1), (2, 2)]
     assert {k: v.numpy().shape for k, v in as_dict.items()} == {"p": (2, 1), "q": (2, 2)}
     assert_close(as_dict["q"], as_list[1], 0)
+
+
+def test_metrics_names_follow_keras_through_compile_and_fit(keras, rng):
+    """Keras 3.15: [] before compile, ["loss"] after it, then "compile_metrics" (and each output's loss)
+    once a pass has run; evaluate's list follows the same order."""
+    x = rng.normal(size=(10, 4)).astype("float32")
+    y = [rng.integers(0, 2, size=(10, 1)).astype("float32"), rng.normal(size=(10, 3)).astype("float32")]
+    for outputs, metrics, target in ((1, ["accuracy"], y[0]), (2, [["accuracy"], ["mae"]], y), (2, None, y)):
+        names = []
+        for lib in (keras, nnlite):
+            a = lib.Input((4,), name="a")
+            outs = [lib.layers.Dense(1, activation="sigmoid", name="p")(a), lib.layers.Dense(3, name="q")(a)]
+            model = lib.Model(a, outs[0] if outputs == 1 else outs)
+            seen = [list(model.metrics_names)]
+            model.compile(optimizer="sgd", loss="binary_crossentropy" if outputs == 1 else ["binary_crossentropy",
+                                                                                         "mse"], metrics=metrics)
+            seen.append(list(model.metrics_names))
+            model.fit(x, target, epochs=1, verbose=0)
+            seen.append(list(model.metrics_names))
+            seen.append(len(np.atleast_1d(model.evaluate(x, target, verbose=0))))
+            names.append(seen)
+        assert names[1] == names[0], (outputs, metrics)

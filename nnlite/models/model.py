@@ -326,7 +326,9 @@ class Model(Layer):
         """Keras's: "loss", then "compile_metrics" once metrics have been resolved, then each output's loss."""
         if not self.compiled:
             return []
-        names = ["loss"] + (["compile_metrics"] if self._tracked and self._resolved else [])
+        given = self._metric_ids or self._weighted_metric_ids or any(
+            h.metric_ids or h.weighted_metric_ids for h in self._heads or [])
+        names = ["loss"] + (["compile_metrics"] if given else [])
         return names + [h.tracker.name for h in self._logged_heads()]
 
     def _result_order(self) -> list[str]:
