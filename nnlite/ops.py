@@ -50,6 +50,10 @@ def convert_to_tensor(x: Any, dtype: str | None = None, sparse: bool | None = No
     return as_tensor(np.asarray(x, dtype=dtype))
 
 
+def array(x: Any, dtype: str | None = None) -> Tensor:
+    return as_tensor(np.array(x, dtype=dtype))
+
+
 def convert_to_numpy(x: Any) -> np.ndarray:
     return np.array(x)
 

@@ -152,3 +152,59 @@ def test_what_a_traced_call_cannot_do_is_said():
         Branchy().predict(np.ones((2, 3)), verbose=0)
     with pytest.raises(TypeError, match="Model\\(\\) needs inputs and outputs"):
         nnlite.Model()
+
+
+def test_dict_inputs_tuple_outputs_and_graphs_grown_from_a_layers_output(keras, float64, rng):
+    """A subclassed model reading a dict of inputs and returning a tuple; a new functional model grown from
+    an inner layer's ``output``; a custom metric built with add_weight: all as Keras runs them."""
+    def build(lib):
+        class Ticket(lib.Model):
+            def __init__(self):
+                super().__init__()
+                self.mix = lib.layers.Dense(5, activation="relu")
+                self.score = lib.layers.Dense(1, activation="sigmoid")
+                self.kind = lib.layers.Dense(3, activation="softmax")
+
+            def call(self, inputs):
+                h = self.mix(lib.layers.concatenate([inputs["a"], inputs["b"]]))
+                return self.score(h), self.kind(h)
+
+        return Ticket()
+
+    data = {"a": rng.normal(size=(16, 3)), "b": rng.normal(size=(16, 2))}
+    y = [rng.random(size=(16, 1)), np.eye(3)[rng.integers(0, 3, size=16)]]
+    theirs, ours = build(keras), build(nnlite)
+    theirs(data)
+    ours(data)
+    ours.set_weights(theirs.get_weights())
+    for m in (theirs, ours):
+        m.compile(optimizer="adam", loss=["mse", "categorical_crossentropy"])
+    h_theirs = theirs.fit(data, y, batch_size=4, epochs=2, shuffle=False, verbose=0)
+    h_ours = ours.fit(data, y, batch_size=4, epochs=2, shuffle=False, verbose=0)
+    assert_close(h_ours.history["loss"], h_theirs.history["loss"], RTOL["float64"], "loss")
+
+    a = nnlite.Input((3,), name="a")
+    hidden = nnlite.layers.Dense(4, name="hidden")
+    first = nnlite.Model(a, nnlite.layers.Dense(1, name="p")(hidden(a)))
+    assert first.get_layer("hidden").input is a and first.get_layer("hidden").output.shape == (None, 4)
+    grown = nnlite.Model(a, [first.output if hasattr(first, "output") else first.get_layer("p").output,
+                             nnlite.layers.Dense(2, name="q")(hidden.output)])
+    assert [t.shape for t in grown.outputs] == [(None, 1), (None, 2)]
+    with pytest.raises(AttributeError, match="called 2 times"):
+        hidden(nnlite.Input((3,)))
+        hidden.output  # noqa: B018
+
+    class Total(nnlite.metrics.Metric):
+        def __init__(self, name="total", **kwargs):
+            super().__init__(name=name, **kwargs)
+            self.sum = self.add_weight(name="sum", initializer="zeros")
+
+        def update_state(self, y_true, y_pred, sample_weight=None):
+            self.sum.assign_add(nnlite.ops.sum(nnlite.ops.array(y_pred)))
+
+        def result(self):
+            return self.sum.value
+
+    metric = Total()
+    metric.update_state(None, [[1.0], [2.5]])
+    assert float(metric.result()) == 3.5

@@ -161,6 +161,26 @@ class Layer:
 
     takes_list = False  # True for layers called on a list of tensors (the merge layers)
 
+    def _only_node(self, what: str) -> Node:
+        if not self.inbound_nodes:
+            raise AttributeError(f"Layer {self.name!r} has never been called on a symbolic tensor, so it has no "
+                                 f"{what}.")
+        if len(self.inbound_nodes) > 1:
+            raise AttributeError(f"Layer {self.name!r} has been called {len(self.inbound_nodes)} times, so its "
+                                 f"{what} is ambiguous; look at the tensors of each call instead.")
+        return self.inbound_nodes[0]
+
+    @property
+    def input(self) -> Any:
+        """The symbolic tensor(s) the layer was called on in a functional graph (Keras's ``layer.input``)."""
+        node = self._only_node("input")
+        return node.args if node.args is not None else node.outputs[0]
+
+    @property
+    def output(self) -> Any:
+        """The symbolic tensor the layer made in a functional graph (Keras's ``layer.output``)."""
+        return self._only_node("output").outputs[0]
+
     def compute_output_shape(self, input_shape: Shape) -> Shape:
         return tuple(input_shape)
 
@@ -349,8 +369,8 @@ class InputLayer(Layer):
         self.declared_input_shape = self.shape[1:]
         self.optional = optional
         self.built = True
-        self.output = KerasTensor(self.shape, self.dtype, name=self.name, history=(self, 0, 0))
-        self.inbound_nodes.append(Node(self, None, [self.output]))
+        tensor = KerasTensor(self.shape, self.dtype, name=self.name, history=(self, 0, 0))
+        self.inbound_nodes.append(Node(self, None, [tensor]))  # ``output`` is this tensor
 
     @property
     def batch_shape(self) -> Shape:

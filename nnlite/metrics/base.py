@@ -42,6 +42,11 @@ class Metric:
         self._variables.append(variable)
         return variable
 
+    def add_weight(self, shape: tuple[int, ...] = (), initializer: Any = None, dtype: str | None = None,
+                   name: str | None = None) -> Variable:
+        """Keras's older name for :meth:`add_variable`."""
+        return self.add_variable(shape, "zeros" if initializer is None else initializer, dtype, name=name)
+
     @property
     def variables(self) -> list[Variable]:
         return list(self._variables)

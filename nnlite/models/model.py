@@ -91,19 +91,22 @@ class Model(Layer):
         return found
 
     def build(self, input_shape: Any = None) -> None:
-        """Trace ``call`` on Inputs of ``input_shape`` (batch first; a list for several inputs) into graphs."""
+        """Trace ``call`` on Inputs of ``input_shape`` (batch first; a list, or a dict by name, for several
+        inputs) into graphs."""
         from ..layers.base import Input
 
         functional = LAYERS.lookup("Functional")  # models.functional builds on this module
         if input_shape is None:
             raise ValueError("build() needs the input shape, e.g. build((None, 8)).")
-        several = isinstance(input_shape, list) and input_shape and isinstance(input_shape[0], (list, tuple))
-        shapes = input_shape if several else [input_shape]
         graphs = []
         for training in (True, False):
-            inputs = [Input(tuple(s)[1:]) for s in shapes]
-            outputs = self._call_traced(inputs if several else inputs[0], training)
-            graphs.append(functional(inputs if several else inputs[0], outputs, name=self.name))
+            if isinstance(input_shape, dict):
+                inputs: Any = {k: Input(tuple(s)[1:], name=k) for k, s in input_shape.items()}
+            elif isinstance(input_shape, list) and input_shape and isinstance(input_shape[0], (list, tuple)):
+                inputs = [Input(tuple(s)[1:]) for s in input_shape]
+            else:
+                inputs = Input(tuple(input_shape)[1:])
+            graphs.append(functional(inputs, self._call_traced(inputs, training), name=self.name))
         self._graphs = (graphs[0], graphs[1])
         self.built = True
 
@@ -202,8 +205,7 @@ class Model(Layer):
             return connect(self, x)
         if type(self).call is not Model.call:  # a subclass's own call, run on arrays
             if self._graphs is None:
-                self.build([(None,) + np.shape(v)[1:] for v in x] if isinstance(x, list) else
-                           (None,) + np.shape(x)[1:])
+                self.build(_shapes_of(x))
             return self._graph(bool(training)).call(x, training=training)  # the traced call, run
         return self.call(x, training=training)
 
@@ -363,9 +365,7 @@ class Model(Layer):
     def check_inputs(self, x: Any, name: str = "x") -> np.ndarray:
         if type(self).call is not Model.call and type(self).check_inputs is Model.check_inputs:  # a traced call
             if self._graphs is None:
-                arrays = x if isinstance(x, list) else [x]
-                shapes = [(None,) + np.shape(data.as_array(v, name))[1:] for v in arrays]
-                self.build(shapes if isinstance(x, list) else shapes[0])
+                self.build(_shapes_of(x))
             return self._graph().check_inputs(x, name)
         x = data.as_array(x, name, self.input_dtype)
         if not self.built:
@@ -862,6 +862,15 @@ class StreamBatches:
                     raise ValueError("You cannot use class_weight and sample_weight at the same time.")
                 sw = data.class_weights_to_sample_weights(y, self.class_weight, self.dtype)
             yield x, y, sw
+
+
+def _shapes_of(x: Any) -> Any:
+    """The input shape(s) of data, batch axis None: a shape, a list of them, or a dict by name."""
+    if isinstance(x, dict):
+        return {k: (None,) + np.shape(v)[1:] for k, v in x.items()}
+    if isinstance(x, (list, tuple)):
+        return [(None,) + np.shape(v)[1:] for v in x]
+    return (None,) + np.shape(x)[1:]
 
 
 def _should_validate(epoch: int, validation_freq: int | list[int]) -> bool:
