@@ -33,6 +33,10 @@ def as_array(value: Any, name: str, dtype: str | None = None) -> np.ndarray:
     if array.size == 0:
         raise ValueError(f"{name} is empty (shape {array.shape}): expected at least one sample.")
     if dtype is not None:
+        if np.dtype(dtype).kind in "iu" and array.dtype.kind == "f":  # ids: whole, finite numbers only
+            if not np.all(np.isfinite(array)) or not np.all(array == np.floor(array)):
+                raise ValueError(f"{name} must hold whole numbers (the model's input is {dtype}); got values such as "
+                                 f"{array[~(array == np.floor(array))][0]!r}.")
         array = array.astype(dtype, copy=False)
     # min and max are NaN or inf exactly when some entry is; two passes, no temporary array
     if np.issubdtype(array.dtype, np.floating) and not (np.isfinite(array.min()) and np.isfinite(array.max())):

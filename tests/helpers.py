@@ -77,3 +77,16 @@ def dense_model(sizes, activations, use_bias=True, seed=0):
 # Central differences with h = 1e-6 on O(1) values carry rounding noise of about
 # eps / h = 2e-10; comparisons against them use this absolute floor.
 FD_FLOOR = 1e-8
+
+
+def fit_side_by_side(theirs, ours, x, y, rtol, batch_size=8, epochs=3, **compile_kwargs):
+    """Compile both models alike (adam, binary crossentropy, accuracy unless told), fit them on the same
+    batches in order, and compare every History entry; returns the two Histories."""
+    options = {"optimizer": "adam", "loss": "binary_crossentropy", "metrics": ["accuracy"], **compile_kwargs}
+    for m in (theirs, ours):
+        m.compile(**options)
+    h_theirs = theirs.fit(x, y, batch_size=batch_size, epochs=epochs, shuffle=False, verbose=0)
+    h_ours = ours.fit(x, y, batch_size=batch_size, epochs=epochs, shuffle=False, verbose=0)
+    for key, values in h_theirs.history.items():
+        assert_close(h_ours.history[key], values, rtol, key)
+    return h_theirs, h_ours

@@ -10,7 +10,7 @@ import nnlite
 from nnlite.layers.operation import OPS
 
 from .conftest import RTOL
-from .helpers import assert_close
+from .helpers import assert_close, fit_side_by_side
 
 
 def _subclassed(lib):
@@ -38,12 +38,7 @@ def test_a_subclassed_model_trains_as_in_keras(keras, float64, rng):
     theirs(x[:1])  # built by a first call, as Keras's guides do
     ours(x[:1])
     ours.set_weights(theirs.get_weights())
-    for m in (theirs, ours):
-        m.compile(optimizer="adam", loss="binary_crossentropy", metrics=["accuracy"])
-    h_theirs = theirs.fit(x, y, batch_size=8, epochs=3, shuffle=False, verbose=0)
-    h_ours = ours.fit(x, y, batch_size=8, epochs=3, shuffle=False, verbose=0)
-    for key, values in h_theirs.history.items():
-        assert_close(h_ours.history[key], values, RTOL["float64"], key)
+    fit_side_by_side(theirs, ours, x, y, RTOL["float64"])
     for w_ours, w_theirs in zip(ours.get_weights(), theirs.get_weights()):
         assert_close(w_ours, w_theirs, RTOL["float64"], "weights")
     assert_close(ours(x), theirs(x), RTOL["float64"], "call")

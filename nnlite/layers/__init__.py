@@ -31,16 +31,18 @@ from .merging import (
 )
 from .normalization import BatchNormalization, LayerNormalization, Normalization, UnitNormalization
 from .operation import Operation as Operation  # the node of a keras.ops call in a graph
+from .preprocessing import CategoryEncoding, Discretization, IntegerLookup
 from .regularization import ActivityRegularization, AlphaDropout, Dropout, GaussianDropout, GaussianNoise
 from .reshaping import Flatten, Identity, Permute, RepeatVector, Reshape
 
 __all__ = [
-    "Activation", "ActivityRegularization", "add", "Add", "AlphaDropout", "average", "Average",
-    "BatchNormalization", "concatenate", "Concatenate", "Context", "Dense", "deserialize", "dot", "Dot",
-    "Dropout", "ELU", "Embedding", "Flatten", "GaussianDropout", "GaussianNoise", "GlobalAveragePooling1D",
-    "Identity", "Input", "InputLayer", "Layer", "LayerNormalization", "LAYERS", "LeakyReLU", "maximum",
-    "Maximum", "minimum", "Minimum", "multiply", "Multiply", "Normalization", "Permute", "ReLU", "RepeatVector",
-    "Reshape", "serialize", "Softmax", "subtract", "Subtract", "UnitNormalization"
+    "Activation", "ActivityRegularization", "Add", "add", "AlphaDropout", "average", "Average",
+    "BatchNormalization", "CategoryEncoding", "concatenate", "Concatenate", "Context", "Dense", "deserialize",
+    "Discretization", "Dot", "dot", "Dropout", "ELU", "Embedding", "Flatten", "GaussianDropout",
+    "GaussianNoise", "GlobalAveragePooling1D", "Identity", "Input", "InputLayer", "IntegerLookup", "Layer",
+    "LayerNormalization", "LAYERS", "LeakyReLU", "maximum", "Maximum", "minimum", "Minimum", "multiply",
+    "Multiply", "Normalization", "Permute", "ReLU", "RepeatVector", "Reshape", "serialize", "Softmax",
+    "Subtract", "subtract", "UnitNormalization"
 ]
 
 

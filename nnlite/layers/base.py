@@ -160,6 +160,8 @@ class Layer:
         return variable
 
     takes_list = False  # True for layers called on a list of tensors (the merge layers)
+    trainable_input = True  # False for preprocessing layers: ids and counts, no gradient flows back
+    casts = "fiub"  # the kinds of input array cast to the layer's dtype ("" for layers that read ids as they are)
 
     def _only_node(self, what: str) -> Node:
         if not self.inbound_nodes:

@@ -21,6 +21,8 @@ class Embedding(Layer):
     differentiable: no grad_x).
     """
 
+    casts = ""  # token ids are read as they come (a float32 cast would change ids above 2^24)
+
     def __init__(self, input_dim: int, output_dim: int, embeddings_initializer: Any = "uniform",
                  embeddings_regularizer: Any = None, embeddings_constraint: Any = None, mask_zero: bool = False,
                  weights: Any = None, lora_rank: int | None = None, lora_alpha: float | None = None,

@@ -266,7 +266,8 @@ class Functional(Model):
         for i, node in enumerate(self._nodes):
             layer = node.layer
             args = [values[id(t)] for t in node.inputs]
-            args = [a.astype(layer.dtype) if a.dtype != layer.dtype and a.dtype.kind == "f" else a for a in args]
+            args = [a.astype(layer.dtype) if a.dtype != layer.dtype and a.dtype.kind in layer.casts else a
+                    for a in args]  # Keras casts a layer's input to its dtype (ids stay ids for lookups)
             given = args if isinstance(node.args, list) else args[0]
             z_here = id(node) in at_z
             a, saved = (layer.forward_z if z_here else layer.forward)(given, ctx)
@@ -359,7 +360,7 @@ class Functional(Model):
         return arrays
 
     def _check_one(self, x: Any, tensor: KerasTensor, name: str) -> np.ndarray:
-        dtype = tensor.dtype if np.dtype(tensor.dtype).kind == "f" else config.floatx()
+        dtype = tensor.dtype if np.dtype(tensor.dtype).kind in "fiu" else config.floatx()
         x = data.as_array(x, name, dtype)
         expected = tensor.shape[1:]
         if x.ndim != len(expected) + 1 or any(e is not None and e != d for e, d in zip(expected, x.shape[1:])):

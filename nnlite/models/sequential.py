@@ -7,6 +7,7 @@ from typing import Any
 
 import numpy as np
 
+from .. import config
 from ..layers.base import LAYERS, Context, InputLayer, Layer
 from ..layers.node import KerasTensor
 from .model import Model
@@ -97,6 +98,13 @@ class Sequential(Model):
             shape = layer.compute_output_shape(shape)
 
     @property
+    def input_dtype(self) -> str:
+        """An Input's integer dtype (token ids), else the first layer's float dtype."""
+        if self.input_layer is not None and np.dtype(self.input_layer.dtype).kind in "iu":
+            return self.input_layer.dtype
+        return self._layers[0].compute_dtype if self._layers else config.floatx()
+
+    @property
     def input_shape(self) -> tuple[int | None, ...] | None:
         return None if self.input_layer is None else self.input_layer.shape
 
@@ -131,7 +139,7 @@ class Sequential(Model):
         a = x
         last = len(self._layers) - 1
         for i, layer in enumerate(self._layers):
-            if a.dtype != layer.dtype and a.dtype.kind == "f":  # Keras casts each layer's input to its dtype
+            if a.dtype != layer.dtype and a.dtype.kind in layer.casts:  # Keras casts each layer's input to its dtype
                 a = a.astype(layer.dtype)
             if i == last and stop_at_z:
                 a, saved = layer.forward_z(a, ctx)

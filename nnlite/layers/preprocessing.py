@@ -1,0 +1,279 @@
+"""Structured-data preprocessing on numbers: CategoryEncoding, Discretization, IntegerLookup.
+
+They map a batch forward only (their outputs are integer ids or 0/1 counts, nothing to train),
+learn what they need with ``adapt(data)`` as Keras does, and stand first in a model, before
+the layers that train:
+
+    Discretization:  id = the number of bin boundaries b with b <= x  (NumPy's digitize)
+    IntegerLookup:   id = 1 + position of x in the vocabulary, 0 for a value not in it
+    CategoryEncoding and the non-"int" output modes: ids -> one_hot, multi_hot or count vectors
+
+StringLookup and Hashing (strings, and Keras's FarmHash) are not here: encode strings as integer
+ids first.
+"""
+
+from __future__ import annotations
+
+import numbers
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+from .base import LAYERS, Context, Layer
+
+MODES = ("int", "one_hot", "multi_hot", "count")
+
+
+def encode(ids: np.ndarray, mode: str, depth: int, dtype: str) -> np.ndarray:
+    """ids (batch, ..., tokens) as Keras encodes them: one_hot adds an axis of ``depth`` (replacing a last
+    axis of 1), multi_hot and count give (batch, ..., depth) with a 1 or the count of each id."""
+    if mode == "int":
+        return ids.astype(np.int64)
+    if ids.ndim == 0:
+        ids = ids[None]
+    if ids.size and (ids.min() < 0 or ids.max() >= depth):
+        raise ValueError(f"Token ids must lie in [0, {depth}); got ids from {ids.min()} to {ids.max()}.")
+    if mode == "one_hot":
+        base = ids[..., 0] if ids.ndim > 1 and ids.shape[-1] == 1 else ids
+        return (base[..., None] == np.arange(depth)).astype(dtype)
+    rows = ids[:, None] if ids.ndim == 1 else ids
+    flat = rows.reshape(-1, rows.shape[-1])
+    counts = np.zeros((len(flat), depth), dtype=dtype)
+    np.add.at(counts, (np.repeat(np.arange(len(flat)), flat.shape[1]), flat.ravel()), 1)
+    if mode == "multi_hot":
+        counts = np.minimum(counts, 1)
+    return counts.reshape(rows.shape[:-1] + (depth,))
+
+
+def _encoded_shape(input_shape: Any, mode: str, depth: int) -> tuple:
+    shape = tuple(input_shape)
+    if mode == "int":
+        return shape
+    if mode == "one_hot" and (len(shape) == 1 or shape[-1] != 1):
+        return shape + (depth,)
+    return shape[:-1] + (depth,)
+
+
+def _check_mode(mode: str, allowed: Sequence[str] = MODES) -> str:
+    if mode not in allowed:
+        raise ValueError(f"Unknown value for `output_mode`: {mode!r}. Valid values are {list(allowed)}.")
+    return mode
+
+
+def _no_backward(self: Layer, saved: Any, grad_a: np.ndarray, ctx: Context, need_grad_x: bool = True) -> None:
+    """Ids and counts are not differentiable: nothing flows back through a preprocessing layer."""
+    return None
+
+
+@LAYERS.register(example={"num_tokens": 4})
+class CategoryEncoding(Layer):
+    """Token ids to vectors of ``num_tokens``: multi_hot (1 where an id occurs), one_hot, or count."""
+
+    def __init__(self, num_tokens: int | None = None, output_mode: str = "multi_hot", sparse: bool = False,
+                 **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        output_mode = "multi_hot" if output_mode == "binary" else output_mode
+        _check_mode(output_mode, ("count", "one_hot", "multi_hot"))
+        if num_tokens is None:
+            raise ValueError("num_tokens must be set to use this layer. If the number of tokens is not known "
+                             "beforehand, use the IntegerLookup layer instead.")
+        if isinstance(num_tokens, bool) or not isinstance(num_tokens, numbers.Integral) or num_tokens < 1:
+            raise ValueError(f"`num_tokens` must be >= 1. Received: num_tokens={num_tokens}.")
+        if sparse:
+            raise ValueError("nnlite has no sparse tensors: sparse=True is not supported.")
+        self.num_tokens, self.output_mode, self.sparse = int(num_tokens), output_mode, False
+        self.built = True
+
+    def compute_output_shape(self, input_shape):
+        return _encoded_shape(input_shape, self.output_mode, self.num_tokens)
+
+    def forward(self, x, ctx: Context):
+        return encode(_whole(x, self.name), self.output_mode, self.num_tokens, self.dtype), None
+
+    backward = _no_backward
+    trainable_input = False
+    casts = ""
+
+    def get_config(self):
+        return {**super().get_config(), "num_tokens": self.num_tokens, "output_mode": self.output_mode}
+
+
+def _whole(x: np.ndarray, name: str) -> np.ndarray:
+    """x as integer ids (values that are whole numbers, whatever the array's dtype)."""
+    x = np.asarray(x)
+    if x.dtype.kind == "f" and not np.all(x == np.floor(x)):
+        raise ValueError(f"Layer {name!r} takes integer ids; got values such as {x[x != np.floor(x)][0]!r}.")
+    return x.astype(np.int64)
+
+
+@LAYERS.register(example={"bin_boundaries": [-1.0, 0.0, 1.5]})
+class Discretization(Layer):
+    """id = number of ``bin_boundaries`` b with b <= x (the bin x falls in, 0 .. len(bins)); ``adapt`` with
+    ``num_bins`` places the boundaries at the data's quantiles, by Keras's approximate summary (``epsilon``)."""
+
+    def __init__(self, bin_boundaries: Sequence[float] | None = None, num_bins: int | None = None,
+                 epsilon: float = 0.01, output_mode: str = "int", sparse: bool = False, dtype: Any = None,
+                 name: str | None = None, **kwargs: Any) -> None:
+        super().__init__(dtype=dtype, name=name, **kwargs)
+        if sparse:
+            raise ValueError("nnlite has no sparse tensors: sparse=True is not supported.")
+        _check_mode(output_mode)
+        if num_bins is not None and num_bins < 0:
+            raise ValueError(f"`num_bins` must be greater than or equal to 0. Received: `num_bins={num_bins}`")
+        if num_bins is not None and bin_boundaries is not None:
+            raise ValueError(f"Both `num_bins` and `bin_boundaries` should not be set. Received: "
+                             f"`num_bins={num_bins}` and `bin_boundaries={bin_boundaries}`")
+        if num_bins is None and bin_boundaries is None:
+            raise ValueError("You need to set either `num_bins` or `bin_boundaries`.")
+        self.bin_boundaries = None if bin_boundaries is None else [float(b) for b in bin_boundaries]
+        self.num_bins, self.epsilon, self.output_mode, self.sparse = num_bins, float(epsilon), output_mode, False
+        self.built = True
+
+    def adapt(self, data: Any, steps: int | None = None) -> None:
+        """Boundaries at the quantiles of ``data`` (an array, or an iterable of batches)."""
+        if self.num_bins is None:
+            raise ValueError("Cannot adapt a Discretization layer that has been initialized with `bin_boundaries`, "
+                             "use `num_bins` instead.")
+        summary = np.array([[], []], dtype="float32")
+        batches = [data] if isinstance(data, np.ndarray) or not hasattr(data, "__iter__") else data
+        for i, batch in enumerate(batches):
+            if steps is not None and i >= steps:
+                break
+            summary = _merge(_summarize(np.asarray(batch, dtype="float32"), self.epsilon), summary, self.epsilon)
+        self.bin_boundaries = _compress(summary, 1.0 / self.num_bins)[0, :-1].tolist()
+
+    def _depth(self) -> int:
+        return len(self.bin_boundaries) + 1 if self.bin_boundaries is not None else self.num_bins
+
+    def compute_output_shape(self, input_shape):
+        return _encoded_shape(input_shape, self.output_mode, self._depth())
+
+    def forward(self, x, ctx: Context):
+        if self.bin_boundaries is None:
+            raise ValueError("You need to either pass the `bin_boundaries` argument at construction time or call "
+                             "`adapt(dataset)` before you can start using the `Discretization` layer.")
+        ids = np.digitize(np.asarray(x), self.bin_boundaries)
+        return encode(ids, self.output_mode, self._depth(), self.dtype), None
+
+    backward = _no_backward
+    trainable_input = False
+    casts = ""
+
+    def get_config(self):
+        return {"bin_boundaries": self.bin_boundaries, "num_bins": self.num_bins, "epsilon": self.epsilon,
+                "output_mode": self.output_mode, "sparse": self.sparse, "name": self.name, "dtype": self.dtype}
+
+
+# Keras's quantile summary: (values, weights) columns, merged batch by batch and compressed to about 1/epsilon
+def _summarize(values: np.ndarray, epsilon: float) -> np.ndarray:
+    """Every step-th sorted value, each standing for ``step`` values (step = size * epsilon, at least 1)."""
+    values = np.sort(values.ravel())
+    step = max(values.size * epsilon, 1)
+    kept = values[int(step - 1)::int(step)]
+    return np.stack([kept, np.full_like(kept, step)])
+
+
+def _merge(new: np.ndarray, old: np.ndarray, epsilon: float) -> np.ndarray:
+    both = np.concatenate((new, old), axis=1)
+    return _compress(np.take(both, np.argsort(both[0]), axis=1), epsilon)
+
+
+def _compress(summary: np.ndarray, epsilon: float) -> np.ndarray:
+    """The summary re-binned at cumulative-weight fractions epsilon, 2 epsilon, ..., 1 (linear interpolation)."""
+    if summary.shape[1] * epsilon < 1:
+        return summary
+    fractions = epsilon + np.arange(0.0, 1.0, epsilon)
+    cumulative = summary[1].cumsum()
+    at = cumulative / cumulative[-1]
+    values = np.interp(fractions, at, summary[0])
+    cumulative = np.interp(fractions, at, cumulative)
+    weights = cumulative - np.concatenate((np.array([0]), cumulative[:-1]))
+    return np.stack((values, weights)).astype("float32")
+
+
+@LAYERS.register(example={"vocabulary": [3, 7, 11]})
+class IntegerLookup(Layer):
+    """id = index of x in [OOV, *vocabulary] (0 for a value not in the vocabulary), or with ``invert`` the
+    value at an id. ``adapt`` makes the vocabulary: the values by falling count, ties by falling value."""
+
+    def __init__(self, max_tokens: int | None = None, num_oov_indices: int = 1, mask_token: int | None = None,
+                 oov_token: int = -1, vocabulary: Any = None, vocabulary_dtype: str = "int64",
+                 idf_weights: Any = None, invert: bool = False, output_mode: str = "int", sparse: bool = False,
+                 pad_to_max_tokens: bool = False, name: str | None = None, oov_method: str = "floormod",
+                 salt: Any = None, **kwargs: Any) -> None:
+        kwargs.pop("vocabulary_size", None)  # in Keras's config, derived from the vocabulary
+        super().__init__(name=name, **kwargs)
+        _check_mode(output_mode)
+        if oov_method != "floormod" or salt is not None:
+            raise ValueError("nnlite's IntegerLookup has one OOV index: oov_method and salt do not apply.")
+        if num_oov_indices != 1 or mask_token is not None:
+            raise ValueError("nnlite's IntegerLookup has one OOV index and no mask token (num_oov_indices=1, "
+                             "mask_token=None); Keras hashes values into several OOV indices.")
+        if sparse or idf_weights is not None or pad_to_max_tokens:
+            raise ValueError("nnlite's IntegerLookup has no sparse output, tf_idf weights or padding.")
+        if invert and output_mode != "int":
+            raise ValueError("`output_mode` must be 'int' when `invert` is true.")
+        self.max_tokens, self.num_oov_indices, self.mask_token = max_tokens, 1, None
+        self.oov_token, self.vocabulary_dtype, self.invert, self.output_mode = oov_token, vocabulary_dtype, invert, \
+            output_mode
+        self.sparse, self.pad_to_max_tokens, self.idf_weights = False, False, None
+        self.vocabulary: list[int] | None = None
+        if vocabulary is not None:
+            self.set_vocabulary(vocabulary)
+        self.built = True
+
+    def set_vocabulary(self, vocabulary: Any) -> None:
+        values = [int(v) for v in np.asarray(vocabulary).ravel()]
+        if len(set(values)) != len(values):
+            raise ValueError(f"The passed vocabulary has at least one repeated term: {vocabulary}.")
+        if self.oov_token in values:
+            raise ValueError(f"The OOV token {self.oov_token} cannot be in the vocabulary.")
+        self.vocabulary = values
+
+    def get_vocabulary(self) -> list[int]:
+        return [self.oov_token] + list(self.vocabulary or [])
+
+    def vocabulary_size(self) -> int:
+        return 1 + len(self.vocabulary or [])
+
+    def adapt(self, data: Any, steps: int | None = None) -> None:
+        """The vocabulary of ``data``: its distinct values by falling count (ties: larger value first)."""
+        values, counts = np.unique(np.asarray(data).astype(np.int64).ravel(), return_counts=True)
+        keep = values != self.oov_token
+        values, counts = values[keep], counts[keep]
+        order = np.lexsort((values, counts))[::-1]
+        if self.max_tokens:
+            order = order[:self.max_tokens - 1]
+        self.vocabulary = values[order].tolist()
+
+    def compute_output_shape(self, input_shape):
+        return _encoded_shape(input_shape, self.output_mode, self.vocabulary_size())
+
+    def forward(self, x, ctx: Context):
+        if self.vocabulary is None:
+            raise ValueError("IntegerLookup needs a vocabulary: pass `vocabulary` or call adapt(data) first.")
+        vocab = np.asarray(self.get_vocabulary(), dtype=np.int64)
+        ids = _whole(x, self.name)
+        if self.invert:
+            if ids.size and (ids.min() < 0 or ids.max() >= len(vocab)):
+                raise ValueError(f"IntegerLookup (invert) takes ids in [0, {len(vocab)}); got {ids.min()} to "
+                                 f"{ids.max()}.")
+            return vocab[ids], None
+        order = np.argsort(vocab[1:])
+        position = np.searchsorted(vocab[1:], ids, sorter=order)
+        position = np.minimum(position, len(order) - 1) if len(order) else position
+        found = len(order) > 0
+        index = np.where(found & (vocab[1:][order[position]] == ids) if found else False, order[position] + 1, 0)
+        return encode(index, self.output_mode, len(vocab), self.dtype), None
+
+    backward = _no_backward
+    trainable_input = False
+    casts = ""
+
+    def get_config(self):
+        return {**super().get_config(), "max_tokens": self.max_tokens, "num_oov_indices": self.num_oov_indices,
+                "mask_token": self.mask_token, "oov_token": self.oov_token, "vocabulary": self.vocabulary,
+                "vocabulary_dtype": self.vocabulary_dtype, "idf_weights": None, "invert": self.invert,
+                "output_mode": self.output_mode, "sparse": self.sparse, "pad_to_max_tokens": self.pad_to_max_tokens,
+                "vocabulary_size": self.vocabulary_size(), "oov_method": "floormod", "salt": None}

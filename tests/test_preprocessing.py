@@ -1,0 +1,95 @@
+"""CategoryEncoding, Discretization and IntegerLookup against Keras 3 run in the test: outputs in every
+mode, values on the bin boundaries, adapt (quantiles, vocabulary order with tied counts), invert, and a
+functional model that starts from raw ids and trains as Keras trains it."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import nnlite
+
+from .conftest import RTOL
+from .helpers import assert_close, fit_side_by_side
+
+
+@pytest.mark.parametrize("mode", ["one_hot", "multi_hot", "count"])
+@pytest.mark.parametrize("shape", [(6, 1), (6, 3)])
+def test_category_encoding_as_keras(keras, rng, mode, shape):
+    ids = rng.integers(0, 5, size=shape)
+    ids[0] = 4  # repeats within a row
+    ours = nnlite.layers.CategoryEncoding(5, output_mode=mode)(ids)
+    theirs = keras.layers.CategoryEncoding(5, output_mode=mode)(ids)
+    assert_close(ours, keras.ops.convert_to_numpy(theirs), 0, f"{mode} {shape}")
+    with pytest.raises(ValueError, match=r"\[0, 5\)"):
+        nnlite.layers.CategoryEncoding(5, output_mode=mode)(np.array([[5]]))
+
+
+@pytest.mark.parametrize("mode", ["int", "one_hot", "count"])
+def test_discretization_with_boundaries_and_adapted(keras, rng, mode):
+    bins = [-1.0, 0.0, 1.5]
+    x = np.array([[-2.0, -1.0, -0.5], [0.0, 1.5, 3.0]])  # values on the boundaries go up a bin
+    ours = nnlite.layers.Discretization(bin_boundaries=bins, output_mode=mode)(x)
+    theirs = keras.layers.Discretization(bin_boundaries=bins, output_mode=mode)(x)
+    assert_close(ours, keras.ops.convert_to_numpy(theirs), 0, mode)
+    data = rng.normal(size=(500, 1)) * 3
+    mine, keras_layer = nnlite.layers.Discretization(num_bins=5), keras.layers.Discretization(num_bins=5)
+    mine.adapt(data)
+    keras_layer.adapt(data)
+    assert_close(mine.bin_boundaries, keras_layer.bin_boundaries, 1e-6, "adapted boundaries")
+    batches = [data[:200], data[200:]]
+    mine.adapt(batches)
+    keras_layer.adapt(batches)
+    assert_close(mine.bin_boundaries, keras_layer.bin_boundaries, 1e-6, "adapted over batches")
+
+
+def test_integer_lookup_as_keras(keras, rng):
+    data = np.array([[7, 3, 3], [11, 7, 3], [42, 7, 11], [5, 5, 9]])  # 3 and 7 tie, 5 and 11 tie
+    ours, theirs = nnlite.layers.IntegerLookup(), keras.layers.IntegerLookup()
+    ours.adapt(data)
+    theirs.adapt(data)
+    assert ours.get_vocabulary() == [int(v) for v in theirs.get_vocabulary()]
+    queries = np.array([[3, 100, 7], [42, 9, -5]])
+    assert_close(ours(queries), keras.ops.convert_to_numpy(theirs(queries)), 0, "ids")
+    for mode in ("one_hot", "multi_hot", "count"):
+        a = nnlite.layers.IntegerLookup(vocabulary=[3, 7, 11], output_mode=mode)(queries)
+        b = keras.layers.IntegerLookup(vocabulary=[3, 7, 11], output_mode=mode)(queries)
+        assert_close(a, keras.ops.convert_to_numpy(b), 0, mode)
+    inverse = nnlite.layers.IntegerLookup(vocabulary=[3, 7, 11], invert=True)(np.array([[0, 1, 3]]))
+    keras_inverse = keras.layers.IntegerLookup(vocabulary=[3, 7, 11], invert=True)(np.array([[0, 1, 3]]))
+    assert_close(inverse, keras.ops.convert_to_numpy(keras_inverse), 0, "invert")
+    with pytest.raises(ValueError, match="repeated term"):
+        nnlite.layers.IntegerLookup(vocabulary=[3, 3])
+    with pytest.raises(ValueError, match="takes integer ids"):
+        ours(np.array([[1.5]]))
+
+
+def test_a_model_from_raw_ids_trains_as_in_keras(keras, float64, rng, tmp_path):
+    """Integer ids through IntegerLookup and CategoryEncoding beside a Discretization of a float column,
+    concatenated into Dense layers: fit, predict and .keras files both ways."""
+    pytest.importorskip("h5py")
+    codes = rng.choice([10, 20, 30, 40, 1000], size=(40, 1))
+    amount = rng.normal(size=(40, 1)) * 2
+    y = ((codes[:, 0] > 20) ^ (amount[:, 0] > 0)).astype(float)[:, None]
+
+    def build(lib):
+        L = lib.layers
+        code_in, amount_in = lib.Input((1,), dtype="int64", name="code"), lib.Input((1,), name="amount")
+        looked = L.IntegerLookup(vocabulary=[10, 20, 30, 40], output_mode="one_hot", name="lookup")(code_in)
+        binned = L.CategoryEncoding(4, output_mode="one_hot", name="bins")(
+            L.Discretization(bin_boundaries=[-1.0, 0.0, 1.0], name="disc")(amount_in))
+        h = L.Dense(6, activation="relu", name="h")(L.concatenate([looked, binned, amount_in]))
+        return lib.Model({"code": code_in, "amount": amount_in}, L.Dense(1, activation="sigmoid", name="out")(h))
+
+    theirs, ours = build(keras), build(nnlite)
+    for name in ("h", "out"):
+        ours.get_layer(name).set_weights(theirs.get_layer(name).get_weights())
+    x = {"code": codes, "amount": amount}
+    fit_side_by_side(theirs, ours, x, y, RTOL["float64"])
+    assert_close(ours.predict(x, verbose=0), theirs.predict(x, verbose=0), RTOL["float64"], "predict")
+    ours.save(tmp_path / "ours.keras")
+    assert_close(keras.models.load_model(tmp_path / "ours.keras").predict(x, verbose=0), ours.predict(x, verbose=0),
+                 RTOL["float64"], "Keras opens it")
+    theirs.save(tmp_path / "theirs.keras")
+    assert_close(nnlite.models.load_model(tmp_path / "theirs.keras").predict(x, verbose=0),
+                 theirs.predict(x, verbose=0), RTOL["float64"], "nnlite opens Keras's")
