@@ -48,6 +48,19 @@ def as_array(value: Any, name: str, dtype: str | None = None) -> np.ndarray:
     return array
 
 
+def as_strings(value: Any, name: str) -> np.ndarray:
+    """``value`` as a non-empty array of strings (bytes read as UTF-8), for an Input of dtype "string"."""
+    if value is None:
+        raise ValueError(f"{name} is missing: expected an array of strings, got None.")
+    array = np.asarray(value, dtype=object)
+    if array.ndim == 0 or array.size == 0:
+        raise ValueError(f"{name} must be a non-empty batch of strings, got shape {array.shape}.")
+    bad = next((v for v in array.ravel() if not isinstance(v, (str, bytes, np.str_, np.bytes_))), None)
+    if bad is not None:
+        raise TypeError(f"{name} feeds a string input, but holds {type(bad).__name__} values such as {bad!r:.40}.")
+    return np.vectorize(lambda v: v.decode("utf-8") if isinstance(v, bytes) else str(v), otypes=[object])(array)
+
+
 def _numeric_objects(value: Any, array: np.ndarray, name: str) -> np.ndarray:
     """An object array whose entries are all numbers or bools (pandas' mixed frames, bool dummies) as
     float64; otherwise a TypeError that names the column (of a DataFrame) or the first such entry."""

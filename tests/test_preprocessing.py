@@ -93,3 +93,42 @@ def test_a_model_from_raw_ids_trains_as_in_keras(keras, float64, rng, tmp_path):
     theirs.save(tmp_path / "theirs.keras")
     assert_close(nnlite.models.load_model(tmp_path / "theirs.keras").predict(x, verbose=0),
                  theirs.predict(x, verbose=0), RTOL["float64"], "nnlite opens Keras's")
+
+
+def test_string_lookup_as_keras_and_a_model_from_strings(keras, tf, float64, rng, tmp_path):
+    pytest.importorskip("h5py")
+    words = np.array([["b", "a", "a"], ["c", "b", "é"]])  # "a" and "b" tie, "c" and "é" tie
+    ours, theirs = nnlite.layers.StringLookup(), keras.layers.StringLookup()
+    ours.adapt(words)
+    theirs.adapt(words)
+    assert ours.get_vocabulary() == [str(v) for v in theirs.get_vocabulary()]
+    queries = np.array([["a", "zz", "é"]])
+    assert_close(ours(queries), keras.ops.convert_to_numpy(theirs(queries)), 0, "ids")
+    for mode in ("one_hot", "multi_hot", "count"):
+        a = nnlite.layers.StringLookup(vocabulary=["x", "y"], output_mode=mode)(np.array([["x", "q", "x"]]))
+        b = keras.layers.StringLookup(vocabulary=["x", "y"], output_mode=mode)(np.array([["x", "q", "x"]]))
+        assert_close(a, keras.ops.convert_to_numpy(b), 0, mode)
+    back = nnlite.layers.StringLookup(vocabulary=["x", "y"], invert=True)(np.array([[0, 2]]))
+    assert back.tolist() == [["[UNK]", "y"]]
+
+    colours = rng.choice(["red", "green", "blue", "teal"], size=(30, 1))
+    y = (colours[:, 0] == "red").astype(float)[:, None]
+
+    def build(lib):
+        text = lib.Input((1,), dtype="string", name="colour")
+        onehot = lib.layers.StringLookup(vocabulary=["red", "green", "blue"], output_mode="one_hot")(text)
+        return lib.Model(text, lib.layers.Dense(1, activation="sigmoid", name="out")(onehot))
+
+    theirs, ours = build(keras), build(nnlite)
+    ours.get_layer("out").set_weights(theirs.get_layer("out").get_weights())
+    as_tf = tf.constant(colours)  # Keras's fit takes strings as TensorFlow tensors, nnlite as NumPy arrays
+    for m in (theirs, ours):
+        m.compile(optimizer="adam", loss="binary_crossentropy")
+    h_theirs = theirs.fit(as_tf, y, batch_size=8, epochs=3, shuffle=False, verbose=0)
+    h_ours = ours.fit(colours, y, batch_size=8, epochs=3, shuffle=False, verbose=0)
+    assert_close(h_ours.history["loss"], h_theirs.history["loss"], RTOL["float64"], "loss")
+    ours.save(tmp_path / "strings.keras")
+    assert_close(keras.models.load_model(tmp_path / "strings.keras").predict(as_tf, verbose=0),
+                 ours.predict(colours, verbose=0), RTOL["float64"], "Keras opens it")
+    with pytest.raises(TypeError, match="string input"):
+        ours.predict(np.ones((2, 1)), verbose=0)

@@ -31,18 +31,18 @@ from .merging import (
 )
 from .normalization import BatchNormalization, LayerNormalization, Normalization, UnitNormalization
 from .operation import Operation as Operation  # the node of a keras.ops call in a graph
-from .preprocessing import CategoryEncoding, Discretization, IntegerLookup
+from .preprocessing import CategoryEncoding, Discretization, IntegerLookup, StringLookup
 from .regularization import ActivityRegularization, AlphaDropout, Dropout, GaussianDropout, GaussianNoise
 from .reshaping import Flatten, Identity, Permute, RepeatVector, Reshape
 
 __all__ = [
-    "Activation", "ActivityRegularization", "Add", "add", "AlphaDropout", "average", "Average",
+    "Activation", "ActivityRegularization", "Add", "add", "AlphaDropout", "Average", "average",
     "BatchNormalization", "CategoryEncoding", "concatenate", "Concatenate", "Context", "Dense", "deserialize",
-    "Discretization", "Dot", "dot", "Dropout", "ELU", "Embedding", "Flatten", "GaussianDropout",
+    "Discretization", "dot", "Dot", "Dropout", "ELU", "Embedding", "Flatten", "GaussianDropout",
     "GaussianNoise", "GlobalAveragePooling1D", "Identity", "Input", "InputLayer", "IntegerLookup", "Layer",
-    "LayerNormalization", "LAYERS", "LeakyReLU", "maximum", "Maximum", "minimum", "Minimum", "multiply",
+    "LayerNormalization", "LAYERS", "LeakyReLU", "Maximum", "maximum", "minimum", "Minimum", "multiply",
     "Multiply", "Normalization", "Permute", "ReLU", "RepeatVector", "Reshape", "serialize", "Softmax",
-    "Subtract", "subtract", "UnitNormalization"
+    "StringLookup", "Subtract", "subtract", "UnitNormalization"
 ]
 
 

@@ -326,10 +326,12 @@ def assign_all(variables: list[Variable], weights: Sequence[Any], owner: str) ->
 
 
 def _input_dtype(dtype: Any) -> str:
-    """"float" for a float dtype (or None: floatx), else the name of an integer or bool dtype; strings are
-    refused (nnlite has no string lookup layers)."""
+    """"float" for a float dtype (or None: floatx), "string" for text (StringLookup reads it), else the name
+    of an integer or bool dtype."""
     if dtype is None or isinstance(dtype, dict):
         return "float"
+    if dtype in ("string", str, "str", object, "object"):
+        return "string"
     try:
         kind = np.dtype(dtype).kind
     except TypeError:
@@ -338,8 +340,7 @@ def _input_dtype(dtype: Any) -> str:
         return "float"
     if kind in "iub":
         return np.dtype(dtype).name
-    raise ValueError(f"nnlite takes numeric inputs; Input(dtype={dtype!r}) would need string lookup layers, which "
-                     "it does not have. Encode the strings as integer ids first.")
+    raise ValueError(f"Input dtype {dtype!r} is not one nnlite reads: a float, integer or bool dtype, or 'string'.")
 
 
 @LAYERS.register(example={"shape": (4,)})

@@ -192,6 +192,40 @@ def _compress(summary: np.ndarray, epsilon: float) -> np.ndarray:
     return np.stack((values, weights)).astype("float32")
 
 
+def lookup(layer: Any, values: np.ndarray) -> np.ndarray:
+    """A lookup layer's output for ``values``: the index of each in [OOV, *vocabulary] (0 when absent),
+    encoded as its output_mode says; with ``invert`` the vocabulary entry at each index."""
+    if layer.vocabulary is None:
+        raise ValueError(f"{type(layer).__name__} needs a vocabulary: pass `vocabulary` or call adapt(data) first.")
+    vocab = np.asarray(layer.get_vocabulary())
+    if layer.invert:
+        ids = _whole(values, layer.name)
+        if ids.size and (ids.min() < 0 or ids.max() >= len(vocab)):
+            raise ValueError(f"{type(layer).__name__} (invert) takes ids in [0, {len(vocab)}); got {ids.min()} to "
+                             f"{ids.max()}.")
+        return vocab[ids]
+    known = vocab[1:]
+    index = np.zeros(np.shape(values), dtype=np.int64)
+    if len(known):
+        order = np.argsort(known)
+        at = np.minimum(np.searchsorted(known, values, sorter=order), len(known) - 1)
+        hit = known[order[at]] == values
+        index[hit] = order[at][hit] + 1
+    return encode(index, layer.output_mode, len(vocab), layer.dtype)
+
+
+def adapted_vocabulary(data: Any, oov_token: Any, max_tokens: int | None) -> list[Any]:
+    """The distinct values of ``data`` by falling count, ties by falling value (Keras's order), the OOV
+    token left out, at most max_tokens - 1 of them."""
+    values, counts = np.unique(np.asarray(data).ravel(), return_counts=True)
+    keep = values != oov_token
+    values, counts = values[keep], counts[keep]
+    order = np.lexsort((values, counts))[::-1]
+    if max_tokens:
+        order = order[:max_tokens - 1]
+    return values[order].tolist()
+
+
 @LAYERS.register(example={"vocabulary": [3, 7, 11]})
 class IntegerLookup(Layer):
     """id = index of x in [OOV, *vocabulary] (0 for a value not in the vocabulary), or with ``invert`` the
@@ -239,33 +273,14 @@ class IntegerLookup(Layer):
 
     def adapt(self, data: Any, steps: int | None = None) -> None:
         """The vocabulary of ``data``: its distinct values by falling count (ties: larger value first)."""
-        values, counts = np.unique(np.asarray(data).astype(np.int64).ravel(), return_counts=True)
-        keep = values != self.oov_token
-        values, counts = values[keep], counts[keep]
-        order = np.lexsort((values, counts))[::-1]
-        if self.max_tokens:
-            order = order[:self.max_tokens - 1]
-        self.vocabulary = values[order].tolist()
+        self.vocabulary = [int(v) for v in adapted_vocabulary(np.asarray(data).astype(np.int64), self.oov_token,
+                                                             self.max_tokens)]
 
     def compute_output_shape(self, input_shape):
         return _encoded_shape(input_shape, self.output_mode, self.vocabulary_size())
 
     def forward(self, x, ctx: Context):
-        if self.vocabulary is None:
-            raise ValueError("IntegerLookup needs a vocabulary: pass `vocabulary` or call adapt(data) first.")
-        vocab = np.asarray(self.get_vocabulary(), dtype=np.int64)
-        ids = _whole(x, self.name)
-        if self.invert:
-            if ids.size and (ids.min() < 0 or ids.max() >= len(vocab)):
-                raise ValueError(f"IntegerLookup (invert) takes ids in [0, {len(vocab)}); got {ids.min()} to "
-                                 f"{ids.max()}.")
-            return vocab[ids], None
-        order = np.argsort(vocab[1:])
-        position = np.searchsorted(vocab[1:], ids, sorter=order)
-        position = np.minimum(position, len(order) - 1) if len(order) else position
-        found = len(order) > 0
-        index = np.where(found & (vocab[1:][order[position]] == ids) if found else False, order[position] + 1, 0)
-        return encode(index, self.output_mode, len(vocab), self.dtype), None
+        return lookup(self, _whole(x, self.name)), None
 
     backward = _no_backward
     trainable_input = False
@@ -277,3 +292,78 @@ class IntegerLookup(Layer):
                 "vocabulary_dtype": self.vocabulary_dtype, "idf_weights": None, "invert": self.invert,
                 "output_mode": self.output_mode, "sparse": self.sparse, "pad_to_max_tokens": self.pad_to_max_tokens,
                 "vocabulary_size": self.vocabulary_size(), "oov_method": "floormod", "salt": None}
+
+
+@LAYERS.register(example={"vocabulary": ["cat", "dog"]})
+class StringLookup(Layer):
+    """id = index of the string in ["[UNK]", *vocabulary] (0 for one not in it), or with ``invert`` the
+    string at an id. ``adapt`` makes the vocabulary: the strings by falling count, ties by falling string."""
+
+    def __init__(self, max_tokens: int | None = None, num_oov_indices: int = 1, mask_token: str | None = None,
+                 oov_token: str = "[UNK]", vocabulary: Any = None, idf_weights: Any = None, invert: bool = False,
+                 output_mode: str = "int", pad_to_max_tokens: bool = False, sparse: bool = False,
+                 encoding: str = "utf-8", name: str | None = None, oov_method: str = "floormod", salt: Any = None,
+                 **kwargs: Any) -> None:
+        kwargs.pop("vocabulary_size", None)  # in Keras's config, derived from the vocabulary
+        kwargs.pop("vocabulary_dtype", None)
+        super().__init__(name=name, **kwargs)
+        _check_mode(output_mode)
+        if num_oov_indices != 1 or mask_token is not None or oov_method != "floormod" or salt is not None:
+            raise ValueError("nnlite's StringLookup has one OOV index and no mask token (num_oov_indices=1, "
+                             "mask_token=None); Keras hashes strings into several OOV indices.")
+        if sparse or idf_weights is not None or pad_to_max_tokens:
+            raise ValueError("nnlite's StringLookup has no sparse output, tf_idf weights or padding.")
+        if invert and output_mode != "int":
+            raise ValueError("`output_mode` must be 'int' when `invert` is true.")
+        self.max_tokens, self.num_oov_indices, self.mask_token, self.oov_token = max_tokens, 1, None, oov_token
+        self.invert, self.output_mode, self.encoding = invert, output_mode, encoding
+        self.sparse, self.pad_to_max_tokens, self.idf_weights = False, False, None
+        self.vocabulary: list[str] | None = None
+        if vocabulary is not None:
+            self.set_vocabulary(vocabulary)
+        self.built = True
+
+    def set_vocabulary(self, vocabulary: Any) -> None:
+        values = [_text(v) for v in np.asarray(vocabulary, dtype=object).ravel()]
+        if len(set(values)) != len(values):
+            raise ValueError(f"The passed vocabulary has at least one repeated term: {vocabulary}.")
+        if self.oov_token in values:
+            raise ValueError(f"The OOV token {self.oov_token!r} cannot be in the vocabulary.")
+        self.vocabulary = values
+
+    def get_vocabulary(self) -> list[str]:
+        return [self.oov_token] + list(self.vocabulary or [])
+
+    def vocabulary_size(self) -> int:
+        return 1 + len(self.vocabulary or [])
+
+    def adapt(self, data: Any, steps: int | None = None) -> None:
+        """The vocabulary of ``data``: its distinct strings by falling count (ties: the later string first)."""
+        self.vocabulary = adapted_vocabulary(_strings(data), self.oov_token, self.max_tokens)
+
+    def compute_output_shape(self, input_shape):
+        return _encoded_shape(input_shape, self.output_mode, self.vocabulary_size())
+
+    def forward(self, x, ctx: Context):
+        return lookup(self, x if self.invert else _strings(x)), None
+
+    backward = _no_backward
+    trainable_input = False
+    casts = ""
+
+    def get_config(self):
+        return {**super().get_config(), "invert": self.invert, "max_tokens": self.max_tokens,
+                "num_oov_indices": self.num_oov_indices, "oov_token": self.oov_token, "mask_token": self.mask_token,
+                "output_mode": self.output_mode, "sparse": self.sparse, "pad_to_max_tokens": self.pad_to_max_tokens,
+                "idf_weights": None, "vocabulary": self.vocabulary, "vocabulary_size": self.vocabulary_size(),
+                "oov_method": "floormod", "salt": None, "encoding": self.encoding}
+
+
+def _text(value: Any) -> str:
+    return value.decode("utf-8") if isinstance(value, bytes) else str(value)
+
+
+def _strings(x: Any) -> np.ndarray:
+    """x as an array of Python strings (bytes decoded as UTF-8)."""
+    array = np.asarray(x, dtype=object)
+    return np.vectorize(_text, otypes=[object])(array) if array.size else array.astype(str)

@@ -360,8 +360,10 @@ class Functional(Model):
         return arrays
 
     def _check_one(self, x: Any, tensor: KerasTensor, name: str) -> np.ndarray:
-        dtype = tensor.dtype if np.dtype(tensor.dtype).kind in "fiu" else config.floatx()
-        x = data.as_array(x, name, dtype)
+        if tensor.dtype == "string":
+            x = data.as_strings(x, name)
+        else:
+            x = data.as_array(x, name, tensor.dtype if np.dtype(tensor.dtype).kind in "fiu" else config.floatx())
         expected = tensor.shape[1:]
         if x.ndim != len(expected) + 1 or any(e is not None and e != d for e, d in zip(expected, x.shape[1:])):
             raise ValueError(f"{name} has shape {x.shape}, but the input {tensor.name!r} expects samples of shape "

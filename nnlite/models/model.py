@@ -367,7 +367,7 @@ class Model(Layer):
             if self._graphs is None:
                 self.build(_shapes_of(x))
             return self._graph().check_inputs(x, name)
-        x = data.as_array(x, name, self.input_dtype)
+        x = data.as_strings(x, name) if self.input_dtype == "string" else data.as_array(x, name, self.input_dtype)
         if not self.built:
             self.build((None,) + x.shape[1:])
         expected = self.input_shape[1:]

@@ -100,7 +100,8 @@ class Sequential(Model):
     @property
     def input_dtype(self) -> str:
         """An Input's integer dtype (token ids), else the first layer's float dtype."""
-        if self.input_layer is not None and np.dtype(self.input_layer.dtype).kind in "iu":
+        if self.input_layer is not None and (self.input_layer.dtype == "string"
+                                             or np.dtype(self.input_layer.dtype).kind in "iu"):
             return self.input_layer.dtype
         return self._layers[0].compute_dtype if self._layers else config.floatx()
 
