@@ -117,7 +117,9 @@ def test_string_lookup_as_keras_and_a_model_from_strings(keras, tf, float64, rng
     def build(lib):
         text = lib.Input((1,), dtype="string", name="colour")
         onehot = lib.layers.StringLookup(vocabulary=["red", "green", "blue"], output_mode="one_hot")(text)
-        return lib.Model(text, lib.layers.Dense(1, activation="sigmoid", name="out")(onehot))
+        hashed = lib.layers.Hashing(3, output_mode="one_hot")(text)
+        both = lib.layers.concatenate([onehot, hashed])
+        return lib.Model(text, lib.layers.Dense(1, activation="sigmoid", name="out")(both))
 
     theirs, ours = build(keras), build(nnlite)
     ours.get_layer("out").set_weights(theirs.get_layer("out").get_weights())
@@ -132,3 +134,27 @@ def test_string_lookup_as_keras_and_a_model_from_strings(keras, tf, float64, rng
                  ours.predict(colours, verbose=0), RTOL["float64"], "Keras opens it")
     with pytest.raises(TypeError, match="string input"):
         ours.predict(np.ones((2, 1)), verbose=0)
+
+
+def test_farmhash_fingerprint_is_tensorflows(tf, rng):
+    """nnlite.farmhash against TensorFlow's farmhash64 fingerprint for every length class: 0-16, 17-32,
+    33-64 and the 64-byte rounds (65, 128, 129, ... bytes), ASCII and multi-byte UTF-8."""
+    from nnlite.farmhash import fingerprint64
+
+    words = ["", "a", "é", "abc", "abcd", "abcdefgh", "abcdefghi", "x" * 16, "y" * 17, "w" * 32, "q" * 33, "t" * 64,
+             "u" * 65, "é" * 40, "k" * 128, "p" * 129]
+    words += ["".join(chr(int(c)) for c in rng.integers(32, 0x24F, size=int(n))) for n in rng.integers(0, 300, 200)]
+    expected = tf.fingerprint(tf.constant(words), method="farmhash64").numpy()
+    for word, reference in zip(words, expected):
+        assert fingerprint64(word.encode("utf-8")) == int.from_bytes(reference.tobytes(), "little"), len(word)
+
+
+@pytest.mark.parametrize("kwargs", [{"num_bins": 7}, {"num_bins": 7, "mask_value": "b"}, {"num_bins": 1},
+                                    {"num_bins": 5, "output_mode": "one_hot"}, {"num_bins": 5, "output_mode": "count"}])
+def test_hashing_as_keras(keras, kwargs):
+    text = np.array([["a"], ["b"], ["zz"], ["é"]], dtype=object)
+    assert_close(np.asarray(nnlite.layers.Hashing(**kwargs)(text)),
+                 keras.ops.convert_to_numpy(keras.layers.Hashing(**kwargs)(text)), 0, str(kwargs))
+    numbers = np.array([[1, 2], [30, -7]])
+    assert_close(np.asarray(nnlite.layers.Hashing(**{**kwargs, "mask_value": None})(numbers)),
+                 keras.ops.convert_to_numpy(keras.layers.Hashing(**{**kwargs, "mask_value": None})(numbers)), 0)

@@ -31,18 +31,18 @@ from .merging import (
 )
 from .normalization import BatchNormalization, LayerNormalization, Normalization, UnitNormalization
 from .operation import Operation as Operation  # the node of a keras.ops call in a graph
-from .preprocessing import CategoryEncoding, Discretization, IntegerLookup, StringLookup
+from .preprocessing import CategoryEncoding, Discretization, Hashing, IntegerLookup, StringLookup
 from .regularization import ActivityRegularization, AlphaDropout, Dropout, GaussianDropout, GaussianNoise
 from .reshaping import Flatten, Identity, Permute, RepeatVector, Reshape
 
 __all__ = [
     "Activation", "ActivityRegularization", "Add", "add", "AlphaDropout", "Average", "average",
-    "BatchNormalization", "CategoryEncoding", "concatenate", "Concatenate", "Context", "Dense", "deserialize",
-    "Discretization", "dot", "Dot", "Dropout", "ELU", "Embedding", "Flatten", "GaussianDropout",
-    "GaussianNoise", "GlobalAveragePooling1D", "Identity", "Input", "InputLayer", "IntegerLookup", "Layer",
-    "LayerNormalization", "LAYERS", "LeakyReLU", "Maximum", "maximum", "minimum", "Minimum", "multiply",
-    "Multiply", "Normalization", "Permute", "ReLU", "RepeatVector", "Reshape", "serialize", "Softmax",
-    "StringLookup", "Subtract", "subtract", "UnitNormalization"
+    "BatchNormalization", "CategoryEncoding", "Concatenate", "concatenate", "Context", "Dense", "deserialize",
+    "Discretization", "Dot", "dot", "Dropout", "ELU", "Embedding", "Flatten", "GaussianDropout",
+    "GaussianNoise", "GlobalAveragePooling1D", "Hashing", "Identity", "Input", "InputLayer", "IntegerLookup",
+    "Layer", "LayerNormalization", "LAYERS", "LeakyReLU", "Maximum", "maximum", "minimum", "Minimum",
+    "multiply", "Multiply", "Normalization", "Permute", "ReLU", "RepeatVector", "Reshape", "serialize",
+    "Softmax", "StringLookup", "subtract", "Subtract", "UnitNormalization"
 ]
 
 

@@ -1,4 +1,4 @@
-"""Structured-data preprocessing on numbers: CategoryEncoding, Discretization, IntegerLookup.
+"""Structured-data preprocessing: CategoryEncoding, Discretization, IntegerLookup, StringLookup, Hashing.
 
 They map a batch forward only (their outputs are integer ids or 0/1 counts, nothing to train),
 learn what they need with ``adapt(data)`` as Keras does, and stand first in a model, before
@@ -8,8 +8,8 @@ the layers that train:
     IntegerLookup:   id = 1 + position of x in the vocabulary, 0 for a value not in it
     CategoryEncoding and the non-"int" output modes: ids -> one_hot, multi_hot or count vectors
 
-StringLookup and Hashing (strings, and Keras's FarmHash) are not here: encode strings as integer
-ids first.
+StringLookup (with ``Input(dtype="string")``) and Hashing (FarmHash's fingerprint, ``nnlite.farmhash``)
+do the same for text.
 """
 
 from __future__ import annotations
@@ -367,3 +367,61 @@ def _strings(x: Any) -> np.ndarray:
     """x as an array of Python strings (bytes decoded as UTF-8)."""
     array = np.asarray(x, dtype=object)
     return np.vectorize(_text, otypes=[object])(array) if array.size else array.astype(str)
+
+
+@LAYERS.register(example={"num_bins": 5})
+class Hashing(Layer):
+    """bin = Fingerprint64(the value as UTF-8 text) mod num_bins (FarmHash, as Keras on TensorFlow), so values
+    no vocabulary lists still get a stable id. Integers are hashed as their decimal text, floats after
+    truncation to integers; with ``mask_value`` that value gets bin 0 and the others 1 + hash mod (num_bins - 1)."""
+
+    def __init__(self, num_bins: int, mask_value: Any = None, salt: Any = None, output_mode: str = "int",
+                 sparse: bool = False, **kwargs: Any) -> None:
+        dtype = kwargs.pop("dtype", None)
+        if isinstance(dtype, dict):
+            dtype = (dtype.get("config") or {}).get("name")
+        super().__init__(dtype=None if dtype in (None, "int32", "int64") else dtype, **kwargs)
+        if isinstance(num_bins, bool) or not isinstance(num_bins, numbers.Integral) or num_bins <= 0:
+            raise ValueError(f"The `num_bins` for `Hashing` cannot be `None` or non-positive values. Received: "
+                             f"num_bins={num_bins}.")
+        _check_mode(output_mode)
+        if salt is not None:
+            raise ValueError("nnlite's Hashing has no salt: Keras hashes salted values with SipHash, which nnlite "
+                             "does not implement.")
+        if sparse:
+            raise ValueError("nnlite has no sparse tensors: sparse=True is not supported.")
+        self.num_bins, self.mask_value, self.salt, self.output_mode, self.sparse = int(num_bins), mask_value, None, \
+            output_mode, False
+        self.output_dtype = dtype or ("int64" if output_mode == "int" else self.dtype)
+        self.built = True
+
+    def compute_output_shape(self, input_shape):
+        return _encoded_shape(input_shape, self.output_mode, self.num_bins)
+
+    def forward(self, x, ctx: Context):
+        from .. import farmhash
+
+        values = np.asarray(x)
+        if values.dtype.kind == "f":
+            values = values.astype(np.int64)  # Keras truncates floats to integers first
+        bins = self.num_bins - 1 if self.mask_value is not None and self.num_bins > 1 else self.num_bins
+        flat = values.ravel()
+        text = (v.decode("utf-8") if isinstance(v, bytes) else str(v) for v in flat.tolist())
+        hashed = np.fromiter((farmhash.fingerprint64(t.encode("utf-8")) % bins for t in text), np.int64, flat.size)
+        hashed = hashed.reshape(values.shape)
+        if bins != self.num_bins:
+            hashed = np.where(values == self.mask_value, 0, hashed + 1)
+        if self.output_mode == "one_hot" and hashed.ndim > 1 and hashed.shape[-1] == 1:
+            hashed = hashed[..., 0]
+        out = encode(hashed, self.output_mode, self.num_bins, self.dtype)
+        return out.astype(self.output_dtype) if self.output_mode == "int" else out, None
+
+    backward = _no_backward
+    trainable_input = False
+    casts = ""
+
+    def get_config(self):
+        config = super().get_config()
+        config["dtype"] = {**config["dtype"], "config": {"name": self.output_dtype}}
+        return {**config, "num_bins": self.num_bins, "salt": self.salt, "mask_value": self.mask_value,
+                "output_mode": self.output_mode, "sparse": self.sparse}
