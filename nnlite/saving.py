@@ -304,11 +304,50 @@ def load_model(filepath: str | os.PathLike, compile: bool = True,
         with zipfile.ZipFile(filepath) as archive:
             raw_config = _read_member(archive, "config.json", MAX_CONFIG_BYTES)
             raw_weights = _read_member(archive, "model.weights.h5", MAX_WEIGHTS_BYTES)
+            vocabularies = {name[len("assets/"):-len("/vocabulary.txt")]: _read_member(archive, name, MAX_CONFIG_BYTES)
+                            for name in archive.namelist()
+                            if name.startswith("assets/") and name.endswith("/vocabulary.txt")}
     except LoadError as err:
         raise LoadError(f"Cannot load {filepath}: {err}") from None
     except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, EOFError, ValueError, NotImplementedError) as err:
         raise LoadError(f"Cannot load {filepath}: not a readable .keras (zip) file ({err}).") from None
-    return _guarded(filepath, lambda: _build_loaded(raw_config, raw_weights, compile))
+    return _guarded(filepath, lambda: _build_loaded(raw_config, raw_weights, compile, vocabularies))
+
+
+def _with_vocabularies(config: Any, vocabularies: dict[str, bytes], where: str = "") -> None:
+    """Lookup layers adapted in Keras keep their vocabulary in the file's assets (one entry per line, the OOV
+    token first), not in config.json: put it, read as text, into the config of each lookup that has none
+    (before anything is built: the vocabulary sets the lookup's output width)."""
+    entries = config.get("layers") if isinstance(config, dict) else None
+    if not isinstance(entries, list) or not vocabularies:
+        return
+    if config.get("input_layers") is None:  # a Sequential: its InputLayer has no path of its own
+        entries = [e for e in entries if not (isinstance(e, dict) and e.get("class_name") == "InputLayer")]
+    names = [e.get("class_name", "") if isinstance(e, dict) else "" for e in entries]
+    for entry, path in zip(entries, paths_of([str(n) for n in names])):
+        if not isinstance(entry, dict) or not isinstance(entry.get("config"), dict):
+            continue
+        if entry.get("class_name") in ("Sequential", "Functional"):
+            _with_vocabularies(entry["config"], vocabularies, f"{where}{path}/")
+            continue
+        text = vocabularies.get(f"{where}{path}")
+        layer_config = entry["config"]
+        if text is None or entry.get("class_name") not in ("StringLookup", "IntegerLookup") or \
+                layer_config.get("vocabulary") is not None:
+            continue
+        try:
+            tokens = text.decode("utf-8").split("\n")
+        except UnicodeDecodeError as err:
+            raise LoadError(f"assets/{where}{path}/vocabulary.txt is not UTF-8 text ({err}).") from None
+        oov = layer_config.get("oov_token", "[UNK]" if entry["class_name"] == "StringLookup" else -1)
+        if tokens and tokens[0] == str(oov):
+            tokens = tokens[1:]
+        if entry["class_name"] == "IntegerLookup":
+            try:
+                tokens = [int(t) for t in tokens]
+            except ValueError as err:
+                raise LoadError(f"assets/{where}{path}/vocabulary.txt: {err}") from None
+        layer_config["vocabulary"] = tokens
 
 
 def model_from_spec(spec: Any, compile: bool = True) -> Any:
@@ -397,11 +436,14 @@ def _check_entries(config: dict, shape: Any, group: Any, where: str, functional:
     return None if functional else shape
 
 
-def _build_loaded(raw_config: bytes, raw_weights: bytes, compile: bool) -> Any:
+def _build_loaded(raw_config: bytes, raw_weights: bytes, compile: bool,
+                  vocabularies: dict[str, bytes] | None = None) -> Any:
     try:
         spec = json.loads(raw_config.decode("utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError) as err:
         raise LoadError(f"config.json is not valid JSON ({err}).") from None
+    if isinstance(spec, dict):
+        _with_vocabularies(spec.get("config"), vocabularies or {})
     check_sizes(spec, io.BytesIO(raw_weights))
     model = model_from_spec(spec, compile=compile)
     read_weights(model, io.BytesIO(raw_weights), load_optimizer=compile)

@@ -158,3 +158,21 @@ def test_hashing_as_keras(keras, kwargs):
     numbers = np.array([[1, 2], [30, -7]])
     assert_close(np.asarray(nnlite.layers.Hashing(**{**kwargs, "mask_value": None})(numbers)),
                  keras.ops.convert_to_numpy(keras.layers.Hashing(**{**kwargs, "mask_value": None})(numbers)), 0)
+
+
+def test_vocabularies_keras_keeps_in_assets_are_read(keras, tf, tmp_path):
+    """Keras writes an adapted lookup's vocabulary to assets/<layer path>/vocabulary.txt, not config.json;
+    nnlite reads it from there (as text) before building, so the widths and the predictions match."""
+    pytest.importorskip("h5py")
+    text, code = keras.Input((1,), dtype="string"), keras.Input((1,), dtype="int64")
+    words = keras.layers.StringLookup(output_mode="one_hot")
+    words.adapt(np.array([["x"], ["y"], ["x"], ["é"]], dtype=object))
+    numbers = keras.layers.IntegerLookup(output_mode="one_hot")
+    numbers.adapt(np.array([[3], [5], [5], [9]]))
+    theirs = keras.Model([text, code], keras.layers.Dense(1)(keras.layers.concatenate([words(text), numbers(code)])))
+    theirs.save(tmp_path / "adapted.keras")
+    ours = nnlite.models.load_model(tmp_path / "adapted.keras")
+    queries = [np.array([["x"], ["q"], ["é"]], dtype=object), np.array([[5], [3], [4]])]
+    expected = theirs.predict([tf.constant(queries[0].astype(str)), queries[1]], verbose=0)
+    assert_close(ours.predict(queries, verbose=0), expected, 2e-6, "predictions")
+    assert ours.layers[2].get_vocabulary() == [str(v) for v in words.get_vocabulary()]
