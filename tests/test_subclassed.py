@@ -203,3 +203,42 @@ def test_dict_inputs_tuple_outputs_and_graphs_grown_from_a_layers_output(keras, 
     metric = Total()
     metric.update_state(None, [[1.0], [2.5]])
     assert float(metric.result()) == 3.5
+
+
+def test_a_custom_layer_made_of_layers_trains_as_in_keras(keras, float64, rng):
+    """A keras.layers.Layer subclass whose call combines other layers (a dict of inputs in, a sigmoid out):
+    nnlite traces its call as it does a subclassed model's, and trains it as Keras does."""
+    def build(lib):
+        class Head(lib.layers.Layer):
+            def __init__(self, **kwargs):
+                super().__init__(**kwargs)
+                self.hidden = lib.layers.Dense(5, activation="relu")
+                self.dropout = lib.layers.Dropout(0.0)
+                self.out = lib.layers.Dense(1, activation="sigmoid")
+
+            def call(self, inputs):
+                return self.out(self.dropout(self.hidden(lib.layers.concatenate(list(inputs.values())))))
+
+            def build(self, input_shape):
+                self.built = True
+
+        inputs = {"b": lib.Input((2,), name="b"), "a": lib.Input((3,), name="a")}
+        return lib.Model(inputs, Head()(inputs))
+
+    theirs, ours = build(keras), build(nnlite)
+    ours.set_weights(theirs.get_weights())
+    data = {"a": rng.normal(size=(24, 3)), "b": rng.normal(size=(24, 2))}
+    y = rng.integers(0, 2, size=(24, 1)).astype(float)
+    fit_side_by_side(theirs, ours, data, y, RTOL["float64"])
+    assert len(ours.trainable_weights) == 4
+
+    class Linear(nnlite.layers.Layer):
+        def build(self, input_shape):
+            self.w = self.add_weight((input_shape[-1], 2))
+            self.built = True
+
+        def call(self, x):
+            return nnlite.ops.matmul(x, self.w)
+
+    with pytest.raises(TypeError, match="never train it"):
+        Linear()(nnlite.Input((3,)))

@@ -184,6 +184,8 @@ class Layer:
         return self._only_node("output").outputs[0]
 
     def compute_output_shape(self, input_shape: Shape) -> Shape:
+        if self._graphs is not None:  # a custom layer: what its traced call gives
+            return self._graphs[1].output_shape
         return tuple(input_shape)
 
     def check_input_shape(self, input_shape: Any) -> None:
@@ -212,20 +214,67 @@ class Layer:
 
     # -- the passes -------------------------------------------------------------------------------
     def forward(self, x: np.ndarray, ctx: Context) -> tuple[np.ndarray, Any]:
-        """(a, saved): the output, and what :meth:`backward` needs."""
-        raise NotImplementedError
+        """(a, saved): the output, and what :meth:`backward` needs. A layer that defines only ``call``, out
+        of other layers and nnlite.ops (Keras's custom layer), runs the graph its call was traced into."""
+        if self._graphs is None:
+            raise NotImplementedError(f"{type(self).__name__} defines neither forward/backward nor a call that "
+                                      "nnlite can trace: call it on keras.Input tensors first.")
+        tape = self._graphs[0 if ctx.training else 1].forward_pass(x, ctx)
+        return tape.output, tape
 
     def backward(self, saved: Any, grad_a: np.ndarray, ctx: Context, need_grad_x: bool = True) -> np.ndarray | None:
         """grad_x = dL/dx from grad_a = dL/da; writes dL/dw into ``ctx.grad(w)`` for each weight."""
-        raise NotImplementedError
+        if self._graphs is None:
+            raise NotImplementedError(f"{type(self).__name__} has no backward pass.")
+        return self._graphs[0 if saved.ctx.training else 1].backward_pass(saved, grad_a, need_grad_x)
+
+    _graphs: tuple[Any, Any] | None = None  # a custom layer's call, traced (training, inference)
+
+    @property
+    def composite(self) -> bool:
+        """Whether this layer is made of layers: it defines ``call`` and no forward pass of its own."""
+        return type(self).forward is Layer.forward and type(self).call is not Layer.call
+
+    def trace_call(self, input_shape: Any) -> None:
+        """Trace ``call`` on Inputs of ``input_shape`` (a shape, a list or a dict of shapes) into a training
+        and an inference graph that share the layers."""
+        import inspect
+
+        functional = LAYERS.lookup("Functional")
+        takes_training = "training" in inspect.signature(self.call).parameters
+        graphs = []
+        for training in (True, False):
+            if isinstance(input_shape, dict):
+                inputs: Any = {k: Input(tuple(v)[1:], name=k) for k, v in input_shape.items()}
+            elif isinstance(input_shape, list) and input_shape and isinstance(input_shape[0], (list, tuple)):
+                inputs = [Input(tuple(v)[1:]) for v in input_shape]
+            else:
+                inputs = Input(tuple(input_shape)[1:])
+            outputs = self.call(inputs, training=training) if takes_training else self.call(inputs)
+            graphs.append(functional(inputs, list(outputs) if isinstance(outputs, tuple) else outputs,
+                                     name=self.name))
+        self._graphs = (graphs[0], graphs[1])
+        if not isinstance(getattr(type(self), "activation", None), property):  # a model derives its own
+            self.activation = graphs[1].output_activation  # the logits path reaches through the layer
+        self.input_names = graphs[1].input_names  # how a dict of inputs is ordered
+        self.built = True
+
+    @property
+    def traced(self) -> bool:
+        """Whether a custom layer's call has been traced into graphs."""
+        return self._graphs is not None
+
 
     def forward_z(self, x: np.ndarray, ctx: Context) -> tuple[np.ndarray, Any]:
         """(z, saved) for a layer with an output ``activation``: the forward pass up to a = f(z)."""
-        raise NotImplementedError(f"{type(self).__name__} has no output activation.")
+        if self._graphs is None:
+            raise NotImplementedError(f"{type(self).__name__} has no output activation.")
+        tape = self._graphs[0 if ctx.training else 1].forward_pass(x, ctx, stop_at_z=True)
+        return tape.output, tape
 
     def backward_z(self, saved: Any, grad_z: np.ndarray, ctx: Context, need_grad_x: bool = True) -> np.ndarray | None:
         """grad_x from grad_z = dL/dz (the loss handed it over on the logits path)."""
-        raise NotImplementedError(f"{type(self).__name__} has no output activation.")
+        return self.backward(saved, grad_z, ctx, need_grad_x)
 
     grad_equations: dict[str, str] = {}  # weight name -> how backward computes its gradient (for trace)
 
@@ -256,8 +305,21 @@ class Layer:
     # -- weights ------------------------------------------------------------------------------------
     @property
     def weights(self) -> list[Variable]:
-        """Every weight: the trainable ones first, then the others, each in creation order."""
-        return [w for w in self._weights if w.trainable] + [w for w in self._weights if not w.trainable]
+        """Every weight: the trainable ones first, then the others, each in creation order; then those of
+        the layers this one holds as attributes (a layer made of layers, as Keras tracks them)."""
+        own = [w for w in self._weights if w.trainable] + [w for w in self._weights if not w.trainable]
+        return own + [w for layer in self.sublayers() for w in layer.weights if all(w is not o for o in own)]
+
+    def sublayers(self) -> list[Layer]:
+        """The layers held as attributes (or in lists of them), in the order they were set."""
+        found: list[Layer] = []
+        for key, value in vars(self).items():
+            if key == "_graphs":
+                continue
+            for item in value if isinstance(value, (list, tuple)) else [value]:
+                if isinstance(item, Layer) and item is not self and all(item is not f for f in found):
+                    found.append(item)
+        return found
 
     @property
     def trainable_weights(self) -> list[Variable]:

@@ -66,8 +66,10 @@ class Node:
     def __init__(self, layer: Any, args: Any, outputs: list[KerasTensor]) -> None:
         self.layer = layer
         self.args = args
-        self.inputs: list[KerasTensor] = list(args) if isinstance(args, (list, tuple)) else (
-            [] if args is None else [args])
+        if isinstance(args, dict):
+            self.inputs: list[KerasTensor] = list(args.values())
+        else:
+            self.inputs = list(args) if isinstance(args, (list, tuple)) else ([] if args is None else [args])
         self.outputs = outputs
 
     @property
@@ -83,26 +85,35 @@ class Node:
 
 
 def is_symbolic(x: Any) -> bool:
-    """Whether ``x`` is a KerasTensor or a list/tuple holding one (a merge layer's inputs)."""
+    """Whether ``x`` is a KerasTensor, or a list/tuple (a merge layer's inputs) or dict holding one."""
     if isinstance(x, KerasTensor):
         return True
+    if isinstance(x, dict):
+        return any(isinstance(t, KerasTensor) for t in x.values())
     return isinstance(x, (list, tuple)) and any(isinstance(t, KerasTensor) for t in x)
 
 
-def shape_of(args: Any) -> Shape | list[Shape]:
+def shape_of(args: Any) -> Any:
+    if isinstance(args, dict):
+        return {k: t.shape for k, t in args.items()}
     return [t.shape for t in args] if isinstance(args, (list, tuple)) else args.shape
 
 
 def connect(layer: Any, args: Any) -> KerasTensor:
     """``layer(args)`` on KerasTensors: build the layer, record the node, return its output tensor."""
-    if isinstance(args, (list, tuple)):
-        strangers = [type(t).__name__ for t in args if not isinstance(t, KerasTensor)]
+    if isinstance(args, (list, tuple, dict)):
+        values = args.values() if isinstance(args, dict) else args
+        strangers = [type(t).__name__ for t in values if not isinstance(t, KerasTensor)]
         if strangers:
             raise TypeError(f"Layer {layer.name!r} was called on a mix of symbolic tensors and {strangers}: in a "
                             "functional model every input must come from keras.Input or another layer.")
-        args = list(args)
+        args = dict(args) if isinstance(args, dict) else list(args)
     shape = shape_of(args)
-    if not layer.built:
+    if layer.composite and not layer.traced:  # a layer made of layers: its own build (as Keras), its call traced
+        if not layer.built and type(layer).build is not type(layer).__mro__[-2].build:
+            layer.build(shape)
+        layer.trace_call(shape)
+    elif not layer.built:
         layer.build(shape)
     else:
         layer.check_input_shape(shape)

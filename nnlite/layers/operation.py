@@ -21,6 +21,7 @@ from typing import Any
 import numpy as np
 
 from .. import activations
+from ..variables import Variable
 from .base import LAYERS, Context, Layer
 from .merging import unbroadcast
 from .node import KerasTensor, connect
@@ -210,6 +211,10 @@ def symbolic(op: str, *args: Any, **keywords: Any) -> KerasTensor:
     tensors: list[KerasTensor] = []
 
     def describe(value: Any) -> Any:
+        if isinstance(value, Variable):
+            raise TypeError(f"ops.{op} was given the weight {value.path!r} inside a traced call: nnlite would treat "
+                            "it as a constant and never train it. Give the layer its own forward and backward "
+                            "(nnlite.layers.Layer), or build it from nnlite layers such as Dense.")
         if isinstance(value, KerasTensor):
             tensors.append(value)
             return f"#{len(tensors) - 1}"

@@ -259,7 +259,7 @@ class Functional(Model):
     def forward_pass(self, x: Any, ctx: Context, stop_at_z: bool = False) -> Tape:
         """t_out(n) = layer_n(t_in(n)) for the nodes in order; the output node stops at z if asked."""
         tape = Tape(ctx)
-        xs = x if isinstance(x, list) else [x]
+        xs = [x[k] for k in self.input_names] if isinstance(x, dict) else (x if isinstance(x, list) else [x])
         values: dict[int, np.ndarray] = {id(t): v for t, v in zip(self.inputs, xs)}
         stops = stop_at_z if isinstance(stop_at_z, list) else [stop_at_z] + [False] * (len(self.outputs) - 1)
         at_z = {id(n) for n, stop in zip(self._output_nodes(), stops) if stop}
@@ -268,7 +268,10 @@ class Functional(Model):
             args = [values[id(t)] for t in node.inputs]
             args = [a.astype(layer.dtype) if a.dtype != layer.dtype and a.dtype.kind in layer.casts else a
                     for a in args]  # Keras casts a layer's input to its dtype (ids stay ids for lookups)
-            given = args if isinstance(node.args, list) else args[0]
+            if isinstance(node.args, dict):  # by name: the called graph orders them its own way
+                given: Any = dict(zip(node.args, args))
+            else:
+                given = args if isinstance(node.args, list) else args[0]
             z_here = id(node) in at_z
             a, saved = (layer.forward_z if z_here else layer.forward)(given, ctx)
             tape.saved.append(saved)
@@ -319,7 +322,10 @@ class Functional(Model):
             reached.add(id(layer))
             if grad_in is None:
                 continue
-            for t, g in zip(node.inputs, grad_in if isinstance(node.args, list) else [grad_in]):
+            if isinstance(node.args, dict):  # the called graph answers in its own input order
+                by_name = dict(zip(getattr(layer, "input_names", list(node.args)), grad_in))
+                grad_in = [by_name[k] for k in node.args]
+            for t, g in zip(node.inputs, grad_in if isinstance(node.args, (list, dict)) else [grad_in]):
                 grads[id(t)] = grads[id(t)] + g if id(t) in grads else g  # dL/dt summed over its readers
         for layer in self._layers:  # weights the loss does not depend on: dL/dW = 0
             if id(layer) not in reached:

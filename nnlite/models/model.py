@@ -92,30 +92,10 @@ class Model(Layer):
 
     def build(self, input_shape: Any = None) -> None:
         """Trace ``call`` on Inputs of ``input_shape`` (batch first; a list, or a dict by name, for several
-        inputs) into graphs."""
-        from ..layers.base import Input
-
-        functional = LAYERS.lookup("Functional")  # models.functional builds on this module
+        inputs) into graphs (``Layer.trace_call``)."""
         if input_shape is None:
             raise ValueError("build() needs the input shape, e.g. build((None, 8)).")
-        graphs = []
-        for training in (True, False):
-            if isinstance(input_shape, dict):
-                inputs: Any = {k: Input(tuple(s)[1:], name=k) for k, s in input_shape.items()}
-            elif isinstance(input_shape, list) and input_shape and isinstance(input_shape[0], (list, tuple)):
-                inputs = [Input(tuple(s)[1:]) for s in input_shape]
-            else:
-                inputs = Input(tuple(input_shape)[1:])
-            graphs.append(functional(inputs, self._call_traced(inputs, training), name=self.name))
-        self._graphs = (graphs[0], graphs[1])
-        self.built = True
-
-    def _call_traced(self, inputs: Any, training: bool) -> Any:
-        import inspect
-
-        takes_training = "training" in inspect.signature(self.call).parameters
-        outputs = self.call(inputs, training=training) if takes_training else self.call(inputs)
-        return list(outputs) if isinstance(outputs, tuple) else outputs
+        self.trace_call(input_shape)
 
     def forward_pass(self, x: Any, ctx: Context, stop_at_z: Any = False) -> Tape:
         return self._graph(ctx.training).forward_pass(x, ctx, stop_at_z)
