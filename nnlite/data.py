@@ -58,7 +58,12 @@ def as_strings(value: Any, name: str) -> np.ndarray:
     bad = next((v for v in array.ravel() if not isinstance(v, (str, bytes, np.str_, np.bytes_))), None)
     if bad is not None:
         raise TypeError(f"{name} feeds a string input, but holds {type(bad).__name__} values such as {bad!r:.40}.")
-    return np.vectorize(lambda v: v.decode("utf-8") if isinstance(v, bytes) else str(v), otypes=[object])(array)
+    return np.vectorize(text, otypes=[object])(array)
+
+
+def text(value: Any) -> str:
+    """A string, bytes read as UTF-8."""
+    return value.decode("utf-8") if isinstance(value, bytes) else str(value)
 
 
 def _numeric_objects(value: Any, array: np.ndarray, name: str) -> np.ndarray:

@@ -260,6 +260,11 @@ class Layer:
         self.built = True
 
     @property
+    def has_own_build(self) -> bool:
+        """Whether the layer's class defines build (a custom layer's build runs before its call is traced)."""
+        return type(self).build is not Layer.build
+
+    @property
     def traced(self) -> bool:
         """Whether a custom layer's call has been traced into graphs."""
         return self._graphs is not None

@@ -110,7 +110,7 @@ def connect(layer: Any, args: Any) -> KerasTensor:
         args = dict(args) if isinstance(args, dict) else list(args)
     shape = shape_of(args)
     if layer.composite and not layer.traced:  # a layer made of layers: its own build (as Keras), its call traced
-        if not layer.built and type(layer).build is not type(layer).__mro__[-2].build:
+        if not layer.built and layer.has_own_build:
             layer.build(shape)
         layer.trace_call(shape)
     elif not layer.built:

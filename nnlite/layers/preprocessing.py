@@ -20,6 +20,7 @@ from typing import Any
 
 import numpy as np
 
+from ..data import text
 from .base import LAYERS, Context, Layer
 
 MODES = ("int", "one_hot", "multi_hot", "count")
@@ -214,6 +215,28 @@ def lookup(layer: Any, values: np.ndarray) -> np.ndarray:
     return encode(index, layer.output_mode, len(vocab), layer.dtype)
 
 
+def checked_vocabulary(layer: Any, values: list[Any], given: Any) -> list[Any]:
+    """A lookup's vocabulary: no repeated term, and not its OOV token."""
+    if len(set(values)) != len(values):
+        raise ValueError(f"The passed vocabulary has at least one repeated term: {given}.")
+    if layer.oov_token in values:
+        raise ValueError(f"The OOV token {layer.oov_token!r} cannot be in the vocabulary.")
+    return values
+
+
+def _get_vocabulary(self: Any) -> list[Any]:
+    """The OOV token, then the vocabulary (index 0, 1, ...)."""
+    return [self.oov_token] + list(self.vocabulary or [])
+
+
+def _vocabulary_size(self: Any) -> int:
+    return 1 + len(self.vocabulary or [])
+
+
+def _lookup_output_shape(self: Any, input_shape: Any) -> tuple:
+    return _encoded_shape(input_shape, self.output_mode, self.vocabulary_size())
+
+
 def adapted_vocabulary(data: Any, oov_token: Any, max_tokens: int | None) -> list[Any]:
     """The distinct values of ``data`` by falling count, ties by falling value (Keras's order), the OOV
     token left out, at most max_tokens - 1 of them."""
@@ -258,26 +281,17 @@ class IntegerLookup(Layer):
         self.built = True
 
     def set_vocabulary(self, vocabulary: Any) -> None:
-        values = [int(v) for v in np.asarray(vocabulary).ravel()]
-        if len(set(values)) != len(values):
-            raise ValueError(f"The passed vocabulary has at least one repeated term: {vocabulary}.")
-        if self.oov_token in values:
-            raise ValueError(f"The OOV token {self.oov_token} cannot be in the vocabulary.")
-        self.vocabulary = values
+        self.vocabulary = checked_vocabulary(self, [int(v) for v in np.asarray(vocabulary).ravel()], vocabulary)
 
-    def get_vocabulary(self) -> list[int]:
-        return [self.oov_token] + list(self.vocabulary or [])
-
-    def vocabulary_size(self) -> int:
-        return 1 + len(self.vocabulary or [])
+    get_vocabulary = _get_vocabulary
+    vocabulary_size = _vocabulary_size
 
     def adapt(self, data: Any, steps: int | None = None) -> None:
         """The vocabulary of ``data``: its distinct values by falling count (ties: larger value first)."""
         self.vocabulary = [int(v) for v in adapted_vocabulary(np.asarray(data).astype(np.int64), self.oov_token,
                                                              self.max_tokens)]
 
-    def compute_output_shape(self, input_shape):
-        return _encoded_shape(input_shape, self.output_mode, self.vocabulary_size())
+    compute_output_shape = _lookup_output_shape
 
     def forward(self, x, ctx: Context):
         return lookup(self, _whole(x, self.name)), None
@@ -324,25 +338,17 @@ class StringLookup(Layer):
         self.built = True
 
     def set_vocabulary(self, vocabulary: Any) -> None:
-        values = [_text(v) for v in np.asarray(vocabulary, dtype=object).ravel()]
-        if len(set(values)) != len(values):
-            raise ValueError(f"The passed vocabulary has at least one repeated term: {vocabulary}.")
-        if self.oov_token in values:
-            raise ValueError(f"The OOV token {self.oov_token!r} cannot be in the vocabulary.")
-        self.vocabulary = values
+        self.vocabulary = checked_vocabulary(self, [text(v) for v in np.asarray(vocabulary, dtype=object).ravel()],
+                                             vocabulary)
 
-    def get_vocabulary(self) -> list[str]:
-        return [self.oov_token] + list(self.vocabulary or [])
-
-    def vocabulary_size(self) -> int:
-        return 1 + len(self.vocabulary or [])
+    get_vocabulary = _get_vocabulary
+    vocabulary_size = _vocabulary_size
 
     def adapt(self, data: Any, steps: int | None = None) -> None:
         """The vocabulary of ``data``: its distinct strings by falling count (ties: the later string first)."""
         self.vocabulary = adapted_vocabulary(_strings(data), self.oov_token, self.max_tokens)
 
-    def compute_output_shape(self, input_shape):
-        return _encoded_shape(input_shape, self.output_mode, self.vocabulary_size())
+    compute_output_shape = _lookup_output_shape
 
     def forward(self, x, ctx: Context):
         return lookup(self, x if self.invert else _strings(x)), None
@@ -359,14 +365,10 @@ class StringLookup(Layer):
                 "oov_method": "floormod", "salt": None, "encoding": self.encoding}
 
 
-def _text(value: Any) -> str:
-    return value.decode("utf-8") if isinstance(value, bytes) else str(value)
-
-
 def _strings(x: Any) -> np.ndarray:
     """x as an array of Python strings (bytes decoded as UTF-8)."""
     array = np.asarray(x, dtype=object)
-    return np.vectorize(_text, otypes=[object])(array) if array.size else array.astype(str)
+    return np.vectorize(text, otypes=[object])(array) if array.size else array.astype(str)
 
 
 @LAYERS.register(example={"num_bins": 5})
@@ -406,8 +408,8 @@ class Hashing(Layer):
             values = values.astype(np.int64)  # Keras truncates floats to integers first
         bins = self.num_bins - 1 if self.mask_value is not None and self.num_bins > 1 else self.num_bins
         flat = values.ravel()
-        text = (v.decode("utf-8") if isinstance(v, bytes) else str(v) for v in flat.tolist())
-        hashed = np.fromiter((farmhash.fingerprint64(t.encode("utf-8")) % bins for t in text), np.int64, flat.size)
+        hashed = np.fromiter((farmhash.fingerprint64(text(v).encode("utf-8")) % bins for v in flat.tolist()),
+                             np.int64, flat.size)
         hashed = hashed.reshape(values.shape)
         if bins != self.num_bins:
             hashed = np.where(values == self.mask_value, 0, hashed + 1)

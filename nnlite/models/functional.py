@@ -133,6 +133,7 @@ class Functional(Model):
             for t in node.inputs:
                 readers[id(t)] = readers.get(id(t), 0) + 1
         self._read_inside = readers  # tensor -> how many nodes read it
+        self._output_node_list = [t.keras_history[0].inbound_nodes[t.keras_history[1]] for t in self.outputs]
         self._shared = {id(la) for la in self._layers
                         if sum(n.layer is la for n in self._nodes) > 1}
         for layer in self._layers:
@@ -233,7 +234,7 @@ class Functional(Model):
         return self.output_activations()[0] if len(self.outputs) == 1 else None
 
     def _output_nodes(self) -> list[Node]:
-        return [t.keras_history[0].inbound_nodes[t.keras_history[1]] for t in self.outputs]
+        return self._output_node_list
 
     def connections(self, layer: Layer) -> tuple[Any, str]:
         """For summary: the layer's output shape here, and the tensors that feed it, as Keras prints

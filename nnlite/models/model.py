@@ -81,14 +81,7 @@ class Model(Layer):
     @property
     def layers(self) -> list[Layer]:
         """The layers this model holds as attributes, in the order they were set (Keras's tracking)."""
-        found: list[Layer] = []
-        for key, value in vars(self).items():
-            if key == "_graphs":  # the traced graphs hold the same layers
-                continue
-            for item in value if isinstance(value, (list, tuple)) else [value]:
-                if isinstance(item, Layer) and all(item is not f for f in found):
-                    found.append(item)
-        return found
+        return self.sublayers()
 
     def build(self, input_shape: Any = None) -> None:
         """Trace ``call`` on Inputs of ``input_shape`` (batch first; a list, or a dict by name, for several
