@@ -217,3 +217,42 @@ def test_compile_default_optimizer_is_rmsprop():
     model.compile(loss="mse")
     assert isinstance(model.optimizer, nnlite.optimizers.RMSprop)
     assert model.optimizer.learning_rate == 0.001
+
+
+@pytest.mark.parametrize("sgd", [
+    lambda: nnlite.optimizers.SGD(nnlite.optimizers.schedules.ExponentialDecay(0.1, 2, 0.5)),
+    lambda: nnlite.optimizers.SGD(0.05, momentum=0.9, nesterov=True),
+    lambda: nnlite.optimizers.SGD(0.05, clipnorm=0.1),
+], ids=["schedule", "nesterov", "clipnorm"])
+def test_fit_with_the_learning_rate_folded_takes_the_plain_steps(rng, sgd):
+    """fit hands plain SGD lr g from backward (lr folded into every gradient entering it: the loss's,
+    the activity and weight penalties'); the weights equal those of unfolded optimizer.apply steps."""
+    def model():
+        init = nnlite.initializers.GlorotUniform(seed=5)
+        return nnlite.Sequential([
+            nnlite.Input((4,)),
+            nnlite.layers.Dense(6, activation="tanh", kernel_initializer=init,
+                                kernel_regularizer=nnlite.regularizers.L2(0.01),
+                                activity_regularizer=nnlite.regularizers.L1(0.02)),
+            nnlite.layers.Dense(3, activation="softmax", kernel_initializer=init, bias_regularizer="l2")])
+    x, y = rng.normal(size=(20, 4)), np.eye(3)[rng.integers(0, 3, 20)]
+    folded, plain = model(), model()
+    for m in (folded, plain):
+        m.compile(optimizer=sgd(), loss="categorical_crossentropy")
+    assert folded.optimizer.folds_learning_rate() is (folded.optimizer.clipnorm is None)
+    folded.fit(x, y, batch_size=5, epochs=2, shuffle=False, verbose=0)
+    for _ in range(2):
+        for rows in range(0, 20, 5):
+            plain.loss_and_gradients(x[rows:rows + 5], y[rows:rows + 5], need_prediction=False)
+            plain.optimizer.apply([v.grad for v in plain.trainable_weights], plain.trainable_weights)
+    for a, b in zip(folded.get_weights(), plain.get_weights()):
+        assert_close(a, b, 1e-12, "weights")
+    assert not np.array_equal(folded.get_weights()[0], model().get_weights()[0])  # it trained
+
+
+def test_only_sgd_without_gradient_preprocessing_folds_the_learning_rate():
+    assert nnlite.optimizers.SGD(0.1, momentum=0.5, weight_decay=0.01).folds_learning_rate()
+    for opt in (nnlite.optimizers.SGD(clipvalue=1.0), nnlite.optimizers.SGD(global_clipnorm=1.0),
+                nnlite.optimizers.SGD(loss_scale_factor=128.0), nnlite.optimizers.SGD(gradient_accumulation_steps=2),
+                nnlite.optimizers.Adam(), nnlite.optimizers.RMSprop()):
+        assert not opt.folds_learning_rate(), opt

@@ -39,13 +39,18 @@ class Context:
     ``peek=True`` (``model.trace``) the pass draws from copies of the generators, so it
     sees the masks the next real step will use without using them up, and keeps the
     gradients in ``ctx.grads``: the model is left exactly as it was.
+
+    ``grad_scale`` c multiplies every gradient that enters the backward pass (dL/dy_pred,
+    dR/da, dR/dw), so backward leaves c dL/dw: ``fit`` sets c = lr for plain SGD, whose step
+    then needs no pass of its own to form lr g (the learning rate folded into the gradient).
     """
 
-    __slots__ = ("training", "peek", "_copies", "grads")
+    __slots__ = ("training", "peek", "_copies", "grads", "grad_scale")
 
     def __init__(self, training: bool = False, peek: bool = False) -> None:
         self.training = training
         self.peek = peek
+        self.grad_scale = 1.0
         self._copies: dict[int, np.random.Generator] = {}
         self.grads: dict[int, np.ndarray] = {}  # id(w) -> dL/dw, for a peeking pass
 

@@ -426,6 +426,8 @@ class Model(Layer):
             loss, grad = self.loss.value_and_grad(y, self._prediction(tape), sample_weight)
             if tape.from_z:
                 grad = self.output_activation.backward(tape.output, self._prediction(tape), grad)
+        if ctx.grad_scale != 1:
+            grad = grad * ctx.grad_scale
         self.backward_pass(tape, grad)
         add_weight_penalty_grads(trainable, ctx)
         tape.loss = loss + tape.penalty + weight_penalty(every)
@@ -443,6 +445,8 @@ class Model(Layer):
         total, tape.head_losses, grads = heads_module.loss_and_grads(heads, tape.output, predictions, y,
                                                                     sample_weight, with_grad)
         if with_grad:
+            if ctx.grad_scale != 1:
+                grads = [None if g is None else g * ctx.grad_scale for g in grads]
             self.backward_pass(tape, grads)
             add_weight_penalty_grads(trainable, ctx)
         tape.loss = total + tape.penalty + weight_penalty(every)
@@ -526,6 +530,7 @@ class Model(Layer):
             need_logits = any(on_z)
         variables = self.trainable_weights
         apply_step = self.optimizer.stepper(variables) if train else None  # variables checked once, first
+        fold = train and self.optimizer.folds_learning_rate()  # backward leaves lr g (see Context.grad_scale)
         regularized = self._regularized()
         from_z = self._loss_reads_logits()
         hooks = callbacks or callbacks_module.CallbackList([], self, {})
@@ -539,10 +544,12 @@ class Model(Layer):
             if call_begin:
                 getattr(hooks, begin_hook)(step, {})
             if train:
+                if fold:
+                    ctx.grad_scale = self.optimizer.current_learning_rate()
                 with np.errstate(over="ignore", invalid="ignore", divide="ignore"):  # checked just below
                     tape = self._train_pass(xb, yb, swb, ctx, regularized, from_z, need_logits)
                 if math.isfinite(tape.loss):
-                    apply_step([v.grad for v in variables])
+                    apply_step([v.grad for v in variables], fold)
                 else:  # diverged: keep the weights of the last finite step
                     self._stop_on_divergence(tape.loss, step)
             else:

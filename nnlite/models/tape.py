@@ -7,6 +7,8 @@ Backward:  grad_a_L = dL/dy_pred, then each layer maps the gradient at its outpu
 Logits path (Keras's): when the output is a = sigmoid(z) or softmax(z) and the loss is a
            crossentropy, the pass stops at z, L is computed from z, and backward starts at
            grad_z = dL/dz (``sigmoid(z) - y``, ``softmax(z) - y``), skipping the activation.
+Folded learning rate: every gradient entering backward is scaled by the Context's grad_scale c,
+           and backward is linear in them, so it leaves c dL/dw (``fit`` with plain SGD: c = lr).
 """
 
 from __future__ import annotations
@@ -42,9 +44,11 @@ class Tape:
         self.penalty += layer.activity_regularizer(a) / len(a)
 
     def activity_grad(self, index: int, layer: Any) -> np.ndarray:
-        """dR(a)/da / batch for the layer's output a from this pass."""
+        """dR(a)/da / batch for the layer's output a from this pass (times the pass's grad_scale)."""
         a = self.outputs[index]
-        return layer.activity_regularizer.grad(a) / len(a)
+        scale = self.ctx.grad_scale
+        grad = layer.activity_regularizer.grad(a) / len(a)
+        return grad if scale == 1 else grad * scale
 
 
 def weight_penalty(regularized: list[Any]) -> float:
@@ -53,6 +57,7 @@ def weight_penalty(regularized: list[Any]) -> float:
 
 
 def add_weight_penalty_grads(regularized: list[Any], ctx: Any) -> None:
-    """dL/dw += dR/dw for weights that carry a regularizer."""
+    """dL/dw += dR/dw for weights that carry a regularizer (times the pass's grad_scale)."""
     for v in regularized:
-        ctx.grad(v)[...] += v.regularizer.grad(v.value)
+        r = v.regularizer.grad(v.value)
+        ctx.grad(v)[...] += r if ctx.grad_scale == 1 else r * ctx.grad_scale

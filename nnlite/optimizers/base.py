@@ -283,20 +283,31 @@ class Optimizer:
                              "recreate a new optimizer instance.")
         states = [self._state[self._index[v]] for v in variables]
 
-        def step(grads: list[np.ndarray]) -> None:
-            self._step(grads, variables, states)
+        def step(grads: list[np.ndarray], scaled: bool = False) -> None:
+            self._step(grads, variables, states, scaled)
             self._iterations.value[()] += 1
 
         return step
 
-    def _step(self, grads: list[np.ndarray], variables: list[Variable], states: list[dict[str, np.ndarray]]) -> None:
-        """Steps 1-5 of the module docstring for the gradients of ``variables`` (``states``: their slots)."""
-        if self.loss_scale_factor is not None or self.gradient_accumulation_steps or self.clipnorm \
-                or self.global_clipnorm or self.clipvalue:
+    def _preprocesses(self) -> bool:
+        """Whether step 1 or 2 of the module docstring has work to do."""
+        return bool(self.loss_scale_factor is not None or self.gradient_accumulation_steps or self.clipnorm
+                    or self.global_clipnorm or self.clipvalue)
+
+    def folds_learning_rate(self) -> bool:
+        """Whether the update needs g only as lr g, so that ``fit`` can fold lr into the gradient entering
+        backward and hand the step lr g (``scaled``): one pass over the weights fewer. Plain SGD does;
+        clipping, unscaling or accumulating need g itself."""
+        return False
+
+    def _step(self, grads: list[np.ndarray], variables: list[Variable], states: list[dict[str, np.ndarray]],
+              scaled: bool = False) -> None:
+        """Steps 1-5 of the module docstring for the gradients of ``variables`` (``states``: their slots);
+        ``scaled``: the gradients are already lr g (see :meth:`folds_learning_rate`)."""
+        if self._preprocesses():
             grads = self._preprocessed(grads, states)  # None while accumulating: no update this time
         if grads is not None:
-            lr = self._learning_rate  # the variable's value, or the schedule at iterations
-            lr = float(lr.value) if type(lr) is Variable else float(lr(int(self.iterations)))
+            lr = self.current_learning_rate()
             self.t = int(self.iterations) + 1 if self.gradient_accumulation_steps else int(self._iterations.value) + 1
             if self.weight_decay:
                 wd = as_cast_constant(self.weight_decay)
@@ -311,7 +322,7 @@ class Optimizer:
                 g = g if g.dtype == w.dtype else g.astype(w.dtype)
                 if rows is not None:
                     g = RowGrad.of(g, rows)
-                self.update(w, g, w.dtype.type(lr), state)
+                self.update(w, g, w.dtype.type(1.0 if scaled else lr), state)
         if self.use_ema:  # every call, accumulating ones included, as Keras does
             self._average(variables)
         for v in variables:

@@ -13,6 +13,7 @@ class SGD(Optimizer):
 
     With momentum mu: m <- mu m - lr g, then w <- w + m;
     Nesterov: w <- w + mu m - lr g with the new m. (mu as Keras casts it: float32.)
+    Only lr g enters, so ``fit`` folds lr into the gradient (``update`` then gets lr = 1).
     """
 
     def __init__(self, learning_rate=0.01, momentum: float = 0.0, nesterov: bool = False, weight_decay=None,
@@ -29,19 +30,26 @@ class SGD(Optimizer):
     def slot_layout(self):
         return [("momentum",)] if self.momentum else []
 
+    def folds_learning_rate(self):
+        return not self._preprocesses()
+
     def update(self, w, g, lr, state):
+        if lr == 1:  # lr g is g: lr folded into g by fit, or a learning rate of 1
+            lr_g = g
+        else:
+            lr_g = state.get("_lr_g")  # a scratch buffer, not a Keras slot: lr g without a new array
+            if lr_g is None:
+                lr_g = state["_lr_g"] = np.empty_like(w)
+            np.multiply(g, lr, out=lr_g)
         if not self.momentum:
-            step = state.get("_lr_g")  # a scratch buffer, not a Keras slot: lr g without a new array
-            if step is None:
-                step = state["_lr_g"] = np.empty_like(w)
-            w -= np.multiply(g, lr, out=step)
+            w -= lr_g
             return
         mu = as_cast_constant(self.momentum)
         m = state["momentum"]
         m *= mu
-        m -= lr * g
+        m -= lr_g
         if self.nesterov:
-            w += mu * m - lr * g
+            w += mu * m - lr_g
         else:
             w += m
 
