@@ -20,9 +20,10 @@ import sys
 from pathlib import Path
 
 RESULTS = Path(__file__).parent / "results"
-ORDER = ["floor", "numpy", "nnlite", "pytorch", "jax", "sklearn", "keras"]
+ORDER = ["floor", "numpy", "nnlite", "pytorch", "jax", "sklearn", "keras", "jax-floor"]
 LABELS = {"floor": "floor (matmuls only)", "numpy": "NumPy loop", "nnlite": "nnlite", "pytorch": "PyTorch eager",
-          "jax": "JAX jit", "sklearn": "scikit-learn", "keras": "Keras/TF"}
+          "jax": "JAX jit", "sklearn": "scikit-learn", "keras": "Keras/TF",
+          "jax-floor": "JAX's floor (its matmuls only)"}
 
 
 def run_worker(framework: str, size: str, epochs: int, env_extra: dict | None = None) -> dict:

@@ -111,3 +111,33 @@ def test_extreme_inputs_stay_finite_without_warnings():
 
 def test_integer_input_becomes_floatx():
     assert activations.sigmoid([0, 1]).dtype == np.dtype(nnlite.config.floatx())
+
+
+EDGES = [0.0, -0.0, 1e-30, -1e-30, 0.5, -0.5, 3.0, -3.0, 88.0, -88.0, 1e30, -1e30, np.inf, -np.inf, np.nan]
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("slope", [0.01, 0.2, 1.0, 1.5])
+def test_branch_free_leaky_relu_picks_what_a_select_picks(dtype, slope):
+    """The max/min forms of "z if z > 0 else slope z" and of its slope equal np.where bit for bit,
+    at zeros of both signs, infinities and NaN."""
+    z = np.array(EDGES, dtype=dtype).reshape(3, 5)
+    act = activations.LeakyReLU(negative_slope=slope)
+    s = float(np.float32(slope))  # TensorFlow's float32 attribute
+    expected = np.where(z > 0, z, dtype(s) * z)
+    assert np.array_equal(act.forward(z), expected, equal_nan=True)
+    assert np.array_equal(np.signbit(act.forward(z)), np.signbit(expected))
+    grad = np.arange(1, 16, dtype=dtype).reshape(3, 5)
+    assert np.array_equal(act.backward(z, act.forward(z), grad), grad * np.where(z > 0, 1, s).astype(dtype))
+    relu = activations.ReLU(negative_slope=slope)
+    assert np.array_equal(relu.forward(z), expected, equal_nan=True)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_branch_free_sigmoid_and_relu_equal_the_select_forms(dtype):
+    z = np.array(EDGES, dtype=dtype).reshape(3, 5)
+    e = np.exp(-np.abs(z))
+    select = np.where(z >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
+    assert np.array_equal(activations.sigmoid.forward(z), select, equal_nan=True)
+    assert np.array_equal(activations.relu.forward(z), np.maximum(z, 0), equal_nan=True)
+    assert activations.relu.forward(np.float32(-2.0)) == 0  # a scalar z, too

@@ -11,6 +11,17 @@ _sigmoid = activations.sigmoid.forward  # 1 / (1 + e^-z), without overflow
 _log_softmax = activations.log_softmax.forward  # over the last axis, max-subtracted
 
 
+def _softmax_and_surprisal(z: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(q, -log q) for q = softmax(z) over the last axis, from one exp: with s = z - max z,
+    q = e^s / sum e^s and -log q = log sum e^s - s."""
+    s = z - np.maximum.reduce(z, axis=-1, keepdims=True)
+    e = np.exp(s)
+    total = np.add.reduce(e, axis=-1, keepdims=True)  # (batch, 1)
+    surprisal = np.log(total) - s
+    e /= total
+    return e, surprisal
+
+
 def _class_axis_last(fn):
     """Run ``values_and_grads`` with the loss's ``axis`` moved to the end, and move the gradient back."""
 
@@ -88,8 +99,9 @@ class CategoricalCrossentropy(Crossentropy):
     @_class_axis_last
     def values_and_grads(self, y, p, from_logits):
         if from_logits:
-            log_q = _log_softmax(p)  # one log-softmax for both
-            return -np.sum(y * log_q, axis=-1), np.exp(log_q) - y
+            q, surprisal = _softmax_and_surprisal(p)
+            q -= y
+            return np.add.reduce(y * surprisal, axis=-1), q
         eps = config.epsilon()
         total = p.sum(axis=-1, keepdims=True)
         q = p / total
@@ -157,9 +169,8 @@ class SparseCategoricalCrossentropy(Crossentropy):
             y = np.where(ignored, 0, y)
         onehot = y[..., None] == np.arange(p.shape[-1])
         if from_logits:
-            log_q = _log_softmax(p)  # one log-softmax for both
-            v = -np.take_along_axis(log_q, y[..., None], axis=-1)[..., 0]
-            g = np.exp(log_q)
+            g, surprisal = _softmax_and_surprisal(p)
+            v = np.take_along_axis(surprisal, y[..., None], axis=-1)[..., 0]
             g -= onehot  # softmax(z) - onehot(y)
         else:  # the log of clipped probabilities act as logits
             eps = config.epsilon()
