@@ -52,6 +52,11 @@ def _max_zero(z: np.ndarray) -> np.ndarray:
     return np.maximum(z, np.zeros(z.shape[-1:], z.dtype))
 
 
+def _min_zero(z: np.ndarray) -> np.ndarray:
+    """min(z, 0), against a row of zeros (see _max_zero)."""
+    return np.minimum(z, np.zeros(z.shape[-1:], z.dtype))
+
+
 def _leaky(z: np.ndarray, slope: float) -> np.ndarray:
     """z if z > 0 else slope z: max(z, slope z) for slope <= 1, min(z, slope z) above."""
     return np.maximum(z, slope * z) if slope <= 1 else np.minimum(z, slope * z)
@@ -284,10 +289,16 @@ class ELU(Activation):
         super().__init__(alpha=alpha)
 
     def forward(self, z):
-        return np.where(z > 0, z, self.alpha * (np.exp(np.minimum(z, 0)) - 1))
+        if self.alpha <= 0:
+            return np.where(z > 0, z, self.alpha * (np.exp(np.minimum(z, 0)) - 1))
+        # max(z, 0) + alpha (e^min(z, 0) - 1): the branch not taken adds exactly 0
+        return _max_zero(z) + self.alpha * (np.exp(_min_zero(z)) - 1)
 
     def backward(self, z, a, grad_a):
-        return grad_a * np.where(z > 0, 1, a + self.alpha)
+        if not 0 <= self.alpha <= 1:
+            return grad_a * np.where(z > 0, 1, a + self.alpha)
+        # max(min(a, 0) + alpha, 1[z > 0]): 1 above 0 (alpha <= 1), a + alpha >= 0 below
+        return grad_a * np.maximum(_min_zero(a) + a.dtype.type(self.alpha), (z > 0).astype(a.dtype))
 
 
 @ACTIVATIONS.register()
@@ -301,8 +312,8 @@ class SELU(Activation):
 
     name = "selu"
 
-    def forward(self, z):
-        return np.where(z > 0, SELU_SCALE * z, SELU_SCALE * SELU_ALPHA * (np.exp(np.minimum(z, 0)) - 1))
+    def forward(self, z):  # the branch not taken adds exactly 0
+        return SELU_SCALE * _max_zero(z) + SELU_SCALE * SELU_ALPHA * (np.exp(_min_zero(z)) - 1)
 
     def backward(self, z, a, grad_a):
         return grad_a * np.where(a < 0, a + SELU_SCALE * SELU_ALPHA, SELU_SCALE)

@@ -141,3 +141,18 @@ def test_branch_free_sigmoid_and_relu_equal_the_select_forms(dtype):
     assert np.array_equal(activations.sigmoid.forward(z), select, equal_nan=True)
     assert np.array_equal(activations.relu.forward(z), np.maximum(z, 0), equal_nan=True)
     assert activations.relu.forward(np.float32(-2.0)) == 0  # a scalar z, too
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("alpha", [1.0, 0.5, 0.0, 2.0])
+def test_branch_free_elu_and_selu_equal_the_select_forms(dtype, alpha):
+    z = np.array(EDGES + [1e-8, -1e-8], dtype=dtype).reshape(1, -1)
+    act = activations.ELU(alpha=alpha)
+    expected = np.where(z > 0, z, alpha * (np.exp(np.minimum(z, 0)) - 1))
+    a = act.forward(z)
+    assert np.array_equal(a, expected, equal_nan=True) and np.array_equal(np.signbit(a), np.signbit(expected))
+    grad = np.linspace(1, 2, z.size, dtype=dtype).reshape(z.shape)
+    assert np.array_equal(act.backward(z, a, grad), grad * np.where(z > 0, 1, a + alpha), equal_nan=True)
+    scale, alpha_selu = activations.SELU_SCALE, activations.SELU_ALPHA
+    selu = np.where(z > 0, scale * z, scale * alpha_selu * (np.exp(np.minimum(z, 0)) - 1))
+    assert np.array_equal(activations.selu.forward(z), selu, equal_nan=True)
