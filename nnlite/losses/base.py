@@ -100,6 +100,9 @@ class Loss:
     def prepare(self, y_true: Any, y_pred: Any) -> tuple[np.ndarray, np.ndarray]:
         """Cast to the loss dtype and align shapes as Keras does."""
         dtype = self.dtype or config.floatx()
+        if type(y_true) is np.ndarray and type(y_pred) is np.ndarray and y_true.shape == y_pred.shape \
+                and y_true.dtype == y_pred.dtype == dtype:  # fit's batches: nothing to cast or align
+            return y_true, y_pred
         y_true, y_pred = align(np.asarray(y_true, dtype=dtype), np.asarray(y_pred, dtype=dtype))
         check_same_shape(y_true, y_pred)
         return y_true, y_pred
@@ -164,7 +167,8 @@ class Loss:
         """
         if self.reduction in ("none", None):
             raise ValueError("value_and_grad needs a scalar reduction, got reduction=None.")
-        s = self._weights(v, sample_weight, self.mask(y_true, v))
+        mask = self.mask(y_true, v)
+        s = None if sample_weight is None and mask is None else self._weights(v, sample_weight, mask)
         if s is not None:
             v = v * s
             grad_v *= s.reshape(s.shape + (1,) * (grad_v.ndim - s.ndim))

@@ -315,14 +315,17 @@ class Optimizer:
                     if self._decays(v):
                         v.value -= v.value * wd * lr
             self.before_updates()
+            step_lr = 1.0 if scaled else lr
             for g, v, state in zip(grads, variables, states):
-                w = v.value
-                rows = v.grad_rows if g is v.grad else None  # this step's rows, when the gradient is the layer's
-                v.grad_rows = None
-                g = g if g.dtype == w.dtype else g.astype(w.dtype)
+                w, rows = v.value, v.grad_rows
+                if rows is not None:  # this step's rows, when the gradient is the layer's
+                    v.grad_rows = None
+                    rows = rows if g is v.grad else None
+                if g.dtype != w.dtype:
+                    g = g.astype(w.dtype)
                 if rows is not None:
                     g = RowGrad.of(g, rows)
-                self.update(w, g, w.dtype.type(1.0 if scaled else lr), state)
+                self.update(w, g, w.dtype.type(step_lr), state)
         if self.use_ema:  # every call, accumulating ones included, as Keras does
             self._average(variables)
         for v in variables:
