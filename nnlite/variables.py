@@ -14,6 +14,10 @@ class Variable(np.lib.mixins.NDArrayOperatorsMixin):
     ``assign_sub()``, ``shape``, ``dtype``, ``trainable`` and an optional ``constraint``
     (applied after each optimizer step); arithmetic and NumPy functions read its value.
     ``np.asarray(v)`` may share memory with the variable, ``np.array(v)`` never does.
+
+    ``grad`` is dL/dvalue after ``model.loss_and_gradients`` (and in ``model.trace``). Inside ``fit``
+    with plain SGD it holds lr dL/dvalue: fit folds the learning rate into the backward pass, so the
+    step w <- w - lr g is one subtraction (see ``layers.Context.grad_scale``).
     """
 
     def __init__(self, value: Any, name: str, trainable: bool = True, path: str | None = None,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .base import OPTIMIZERS, Optimizer, as_cast_constant, check_rate, magnitude, squared
+from .base import OPTIMIZERS, Optimizer, as_cast_constant, check_rate, magnitude, scratch, squared, squared_into
 
 
 def _moments(optimizer: Optimizer, beta_1: float, beta_2: float, epsilon: float) -> None:
@@ -41,12 +41,22 @@ class Adam(Optimizer):
         b2_t = as_cast_constant(self.beta_2) ** t
         alpha = lr * np.sqrt(1 - b2_t) / (1 - b1_t)
         m, v = state["momentum"], state["velocity"]
-        m += (g - m) * (1 - self.beta_1)
-        v += (squared(g) - v) * (1 - self.beta_2)
+        s, step = scratch(state, "s", w), scratch(state, "step", w)  # Keras's operations, in place
+        np.subtract(g, m, out=s)
+        s *= 1 - self.beta_1
+        m += s  # m + (g - m)(1 - b1)
+        squared_into(g, s)
+        s -= v
+        s *= 1 - self.beta_2
+        v += s  # v + (g^2 - v)(1 - b2)
         if self.amsgrad:
             np.maximum(state["velocity_hat"], v, out=state["velocity_hat"])
             v = state["velocity_hat"]
-        w -= m * w.dtype.type(alpha) / (np.sqrt(v) + self.epsilon)
+        np.sqrt(v, out=s)
+        s += self.epsilon
+        np.multiply(m, w.dtype.type(alpha), out=step)
+        step /= s
+        w -= step  # w - a m / (sqrt(v) + eps)
 
     def get_config(self):
         return {**super().get_config(), "beta_1": self.beta_1, "beta_2": self.beta_2, "epsilon": self.epsilon,

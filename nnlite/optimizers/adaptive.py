@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .base import OPTIMIZERS, Optimizer, as_cast_constant, check_rate, squared
+from .base import OPTIMIZERS, Optimizer, as_cast_constant, check_rate, scratch, squared, squared_into
 
 
 @OPTIMIZERS.register("rmsprop")
@@ -32,20 +32,31 @@ class RMSprop(Optimizer):
 
     def update(self, w, g, lr, state):
         rho, v = self.rho, state["velocity"]
-        v[...] = rho * v + (1 - rho) * (squared(g))
+        s, step = scratch(state, "s", w), scratch(state, "step", w)  # Keras's operations, in place
+        v *= rho
+        squared_into(g, step)
+        step *= 1 - rho
+        v += step  # rho v + (1 - rho) g^2
         if self.centered:
             a = state["average_gradient"]
-            a[...] = rho * a + (1 - rho) * g
-            denominator = v - a * a + self.epsilon
+            a *= rho
+            np.multiply(g, 1 - rho, out=step)
+            a += step  # rho a + (1 - rho) g
+            np.multiply(a, a, out=s)
+            np.subtract(v, s, out=s)
+            s += self.epsilon  # v - a^2 + eps
         else:
-            denominator = v + self.epsilon
-        increment = lr * g / np.sqrt(denominator)
+            np.add(v, self.epsilon, out=s)
+        np.sqrt(s, out=s)
+        np.multiply(g, lr, out=step)  # lr g, as Keras orders it
+        step /= s
         if self.momentum:
             m = state["momentum"]
-            m[...] = self.momentum * m + increment
+            m *= self.momentum
+            m += step
             w -= m
         else:
-            w -= increment
+            w -= step
 
     def get_config(self):
         return {**super().get_config(), "rho": self.rho, "momentum": self.momentum, "epsilon": self.epsilon,
@@ -73,9 +84,13 @@ class Adagrad(Optimizer):
         return np.full_like(w, as_cast_constant(self.initial_accumulator_value))
 
     def update(self, w, g, lr, state):
-        acc = state["accumulator"]
-        acc += squared(g)
-        w -= lr * g / np.sqrt(acc + self.epsilon)
+        acc, s, step = state["accumulator"], scratch(state, "s", w), scratch(state, "step", w)
+        acc += squared_into(g, s)
+        np.add(acc, self.epsilon, out=s)
+        np.sqrt(s, out=s)
+        np.multiply(g, lr, out=step)
+        step /= s
+        w -= step  # w - lr g / sqrt(acc + eps)
 
     def get_config(self):
         return {**super().get_config(), "initial_accumulator_value": self.initial_accumulator_value,

@@ -442,10 +442,28 @@ class RowGrad(np.ndarray):
         return out
 
 
+def scratch(state: dict[str, np.ndarray], key: str, like: np.ndarray) -> np.ndarray:
+    """A work buffer shaped like ``like`` kept in a variable's state across steps (not a Keras slot, never
+    saved): an update writes its intermediate values there with ``out=`` instead of into new arrays."""
+    buffer = state.get(key)
+    if buffer is None or buffer.shape != like.shape or buffer.dtype != like.dtype:
+        buffer = state[key] = np.empty_like(like)
+    return buffer
+
+
 def squared(g: np.ndarray) -> np.ndarray:
     """g * g, as Keras squares a gradient (per token occurrence for an embedding's; see RowGrad)."""
     squares = getattr(g, "squares", None)
     return np.asarray(g) * np.asarray(g) if squares is None else squares
+
+
+def squared_into(g: np.ndarray, out: np.ndarray) -> np.ndarray:
+    """``squared(g)`` written into ``out``."""
+    squares = getattr(g, "squares", None)
+    if squares is None:
+        return np.multiply(g, g, out=out)
+    out[...] = squares
+    return out
 
 
 def magnitude(g: np.ndarray) -> np.ndarray:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .base import OPTIMIZERS, Optimizer, as_cast_constant
+from .base import OPTIMIZERS, Optimizer, as_cast_constant, scratch
 
 
 @OPTIMIZERS.register("sgd")
@@ -37,10 +37,7 @@ class SGD(Optimizer):
         if lr == 1:  # lr g is g: lr folded into g by fit, or a learning rate of 1
             lr_g = g
         else:
-            lr_g = state.get("_lr_g")  # a scratch buffer, not a Keras slot: lr g without a new array
-            if lr_g is None:
-                lr_g = state["_lr_g"] = np.empty_like(w)
-            np.multiply(g, lr, out=lr_g)
+            lr_g = np.multiply(g, lr, out=scratch(state, "lr_g", w))
         if not self.momentum:
             w -= lr_g
             return
