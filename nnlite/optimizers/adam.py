@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .base import OPTIMIZERS, Optimizer, as_cast_constant, check_rate, magnitude, scratch, squared, squared_into
+from .base import OPTIMIZERS, Optimizer, as_cast_constant, check_rate, magnitude, squared, squared_into
 
 
 def _moments(optimizer: Optimizer, beta_1: float, beta_2: float, epsilon: float) -> None:
@@ -41,7 +41,7 @@ class Adam(Optimizer):
         b2_t = as_cast_constant(self.beta_2) ** t
         alpha = lr * np.sqrt(1 - b2_t) / (1 - b1_t)
         m, v = state["momentum"], state["velocity"]
-        s, step = scratch(state, "s", w), scratch(state, "step", w)  # Keras's operations, in place
+        s, step = self.scratch(state, "s", w), self.scratch(state, "step", w)  # Keras's operations, in place
         np.subtract(g, m, out=s)
         s *= 1 - self.beta_1
         m += s  # m + (g - m)(1 - b1)

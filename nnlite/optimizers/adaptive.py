@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .base import OPTIMIZERS, Optimizer, as_cast_constant, check_rate, scratch, squared, squared_into
+from .base import OPTIMIZERS, Optimizer, as_cast_constant, check_rate, squared, squared_into
 
 
 @OPTIMIZERS.register("rmsprop")
@@ -32,7 +32,7 @@ class RMSprop(Optimizer):
 
     def update(self, w, g, lr, state):
         rho, v = self.rho, state["velocity"]
-        s, step = scratch(state, "s", w), scratch(state, "step", w)  # Keras's operations, in place
+        s, step = self.scratch(state, "s", w), self.scratch(state, "step", w)  # Keras's operations, in place
         v *= rho
         squared_into(g, step)
         step *= 1 - rho
@@ -84,7 +84,7 @@ class Adagrad(Optimizer):
         return np.full_like(w, as_cast_constant(self.initial_accumulator_value))
 
     def update(self, w, g, lr, state):
-        acc, s, step = state["accumulator"], scratch(state, "s", w), scratch(state, "step", w)
+        acc, s, step = state["accumulator"], self.scratch(state, "s", w), self.scratch(state, "step", w)
         acc += squared_into(g, s)
         np.add(acc, self.epsilon, out=s)
         np.sqrt(s, out=s)

@@ -100,6 +100,7 @@ class Optimizer:
         self._index: dict[Variable, int] = {}  # variable (by identity) -> position in _trainable_variables
         self._trainable_variables: list[Variable] = []
         self._state: list[dict[str, np.ndarray]] = []  # per variable: slot name -> array
+        self._work: dict[tuple[str, np.dtype], np.ndarray] = {}  # scratch buffers, see scratch()
         self._slot_variables: list[Variable] = []
         self._scalars: dict[str, Variable] = {}
         self.t = 0  # during a step: the step being taken, t = iterations + 1
@@ -387,6 +388,21 @@ class Optimizer:
         pairs = list(grads_and_vars)
         self.apply([g for g, _ in pairs], [v for _, v in pairs])
 
+    def scratch(self, state: dict[str, np.ndarray], key: str, like: np.ndarray) -> np.ndarray:
+        """A work buffer shaped like ``like`` for the update of the variable whose slots are ``state``: the
+        update writes its intermediate values there with ``out=`` instead of into new arrays. The variables
+        share one buffer per key (their updates run one after another), as large as the largest variable;
+        each keeps its view in ``state`` under ``key``. Not a Keras variable, never saved."""
+        view = state.get(key)
+        if view is not None and view.shape == like.shape and view.dtype == like.dtype:
+            return view
+        largest = max((v.value.size for v in self._trainable_variables), default=0)
+        flat = self._work.get((key, like.dtype))
+        if flat is None or flat.size < like.size:
+            flat = self._work[(key, like.dtype)] = np.empty(max(like.size, largest), like.dtype)
+        view = state[key] = flat[:like.size].reshape(like.shape)
+        return view
+
     def before_updates(self) -> None:
         """Optimizer-wide work once per step, after clipping and decay (Nadam's momentum product)."""
 
@@ -440,15 +456,6 @@ class RowGrad(np.ndarray):
         out = g.view(cls)
         out.squares, out.magnitudes = (r.astype(g.dtype, copy=False) for r in rows)
         return out
-
-
-def scratch(state: dict[str, np.ndarray], key: str, like: np.ndarray) -> np.ndarray:
-    """A work buffer shaped like ``like`` kept in a variable's state across steps (not a Keras slot, never
-    saved): an update writes its intermediate values there with ``out=`` instead of into new arrays."""
-    buffer = state.get(key)
-    if buffer is None or buffer.shape != like.shape or buffer.dtype != like.dtype:
-        buffer = state[key] = np.empty_like(like)
-    return buffer
 
 
 def squared(g: np.ndarray) -> np.ndarray:

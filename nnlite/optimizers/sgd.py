@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .base import OPTIMIZERS, Optimizer, as_cast_constant, scratch
+from .base import OPTIMIZERS, Optimizer, as_cast_constant
 
 
 @OPTIMIZERS.register("sgd")
@@ -37,7 +37,7 @@ class SGD(Optimizer):
         if lr == 1:  # lr g is g: lr folded into g by fit, or a learning rate of 1
             lr_g = g
         else:
-            lr_g = np.multiply(g, lr, out=scratch(state, "lr_g", w))
+            lr_g = np.multiply(g, lr, out=self.scratch(state, "lr_g", w))
         if not self.momentum:
             w -= lr_g
             return
