@@ -56,22 +56,25 @@ def _exp_minus_square(y: np.ndarray) -> np.ndarray:
 def erfc(x: np.ndarray) -> np.ndarray:
     """erfc of every element (float64 inside; the result has x's float dtype)."""
     x = np.asarray(x)
-    out_dtype = x.dtype if x.dtype.kind == "f" else np.float64
-    x = x.astype(np.float64, copy=False)
+    out_dtype, shape = (x.dtype if x.dtype.kind == "f" else np.float64), x.shape
+    x = x.astype(np.float64, copy=False).ravel()  # (n,): the positions below index it
     y = np.abs(x)
     out = np.empty_like(y)
-    small = y <= SMALL
-    middle = (y > SMALL) & (y <= MIDDLE)
-    large = (y > MIDDLE) & np.isfinite(y)
-    xs = x[small]  # erfc(x) = 1 - x R1(x^2) holds for either sign
+    # each range's positions as indices: taking and putting through them is several times faster
+    # than through a boolean mask whose pattern a branch predictor cannot follow
+    small = np.flatnonzero(y <= SMALL)
+    middle = np.flatnonzero((y > SMALL) & (y <= MIDDLE))
+    large = np.flatnonzero(y > MIDDLE)  # inf included: erfc(inf) = 0 is set below
+    xs = x.take(small)  # erfc(x) = 1 - x R1(x^2) holds for either sign
     out[small] = 1.0 - xs * _ratio(xs * xs, A, B, 3)
-    ym = y[middle]
+    ym = y.take(middle)
     out[middle] = _exp_minus_square(ym) * _ratio(ym, C, D, 7)
-    yl = y[large]
-    u = 1.0 / (yl * yl)
-    out[large] = _exp_minus_square(yl) * (ONE_OVER_SQRT_PI - u * _ratio(u, P, Q, 4)) / yl
-    out[np.isinf(y)] = 0.0
-    negative = (x < 0) & ~small  # erfc(-y) = 2 - erfc(y)
-    out[negative] = 2.0 - out[negative]
+    yl = y.take(large)
+    with np.errstate(invalid="ignore"):  # at y = inf: 0 * inf, replaced just below
+        u = 1.0 / (yl * yl)
+        tail = _exp_minus_square(yl) * (ONE_OVER_SQRT_PI - u * _ratio(u, P, Q, 4)) / yl
+    out[large] = np.where(np.isinf(yl), 0.0, tail)  # only the few large entries pass through where
+    negative = np.flatnonzero(x < -SMALL)  # erfc(-y) = 2 - erfc(y); below -SMALL, NaN excluded
+    out[negative] = 2.0 - out.take(negative)
     out[np.isnan(x)] = np.nan
-    return out.astype(out_dtype, copy=False)
+    return out.reshape(shape).astype(out_dtype, copy=False)

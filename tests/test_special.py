@@ -30,3 +30,16 @@ def test_erfc_at_infinities_nan_and_in_float32():
     out32 = special.erfc(x32)
     assert out32.dtype == np.float32
     np.testing.assert_allclose(out32, [math.erfc(v) for v in x32.astype(float)], rtol=1e-6, atol=1e-30)
+
+
+def test_erfc_keeps_the_shape_and_warns_of_nothing():
+    import warnings
+
+    x = np.array([[np.inf, -1.0, 0.3], [5.0, -np.inf, np.nan]])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        out = special.erfc(x)
+    assert out.shape == (2, 3)
+    expected = [[0.0, math.erfc(-1.0), math.erfc(0.3)], [math.erfc(5.0), 2.0, np.nan]]
+    np.testing.assert_allclose(out, expected, rtol=1e-15, atol=0)
+    assert special.erfc(np.float64(0.5)).shape == () and special.erfc(np.float64(0.5)) == special.erfc([0.5])[0]
