@@ -256,3 +256,24 @@ def test_only_sgd_without_gradient_preprocessing_folds_the_learning_rate():
                 nnlite.optimizers.SGD(loss_scale_factor=128.0), nnlite.optimizers.SGD(gradient_accumulation_steps=2),
                 nnlite.optimizers.Adam(), nnlite.optimizers.RMSprop()):
         assert not opt.folds_learning_rate(), opt
+
+
+@pytest.mark.parametrize(("dtype", "folded"), [("float32", True), ("float16", False)])
+def test_the_learning_rate_is_not_folded_into_float16_gradients(rng, dtype, folded):
+    """fit with plain SGD leaves lr g on kernel.grad, except in a float16 model, whose gradients would
+    sink lr times deeper into float16's subnormals: there it keeps g."""
+    def model():
+        init = nnlite.initializers.GlorotUniform(seed=7)
+        m = nnlite.Sequential([nnlite.Input((3,)), nnlite.layers.Dense(4, activation="relu", kernel_initializer=init,
+                                                                        dtype=dtype),
+                               nnlite.layers.Dense(2, kernel_initializer=init, dtype=dtype)])
+        m.compile(optimizer=nnlite.optimizers.SGD(0.125), loss="mse")
+        return m
+    x, y = rng.normal(size=(8, 3)).astype(dtype), rng.normal(size=(8, 2)).astype(dtype)
+    reference = model()
+    reference.loss_and_gradients(x, y, need_prediction=False)
+    g = reference.layers[0].kernel.grad.astype(np.float64)
+    fitted = model()
+    fitted.fit(x, y, batch_size=8, epochs=1, shuffle=False, verbose=0)
+    expected = 0.125 * g if folded else g
+    np.testing.assert_allclose(fitted.layers[0].kernel.grad, expected, rtol=2e-3 if dtype == "float16" else 1e-6)

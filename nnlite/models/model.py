@@ -530,7 +530,9 @@ class Model(Layer):
             need_logits = any(on_z)
         variables = self.trainable_weights
         apply_step = self.optimizer.stepper(variables) if train else None  # variables checked once, first
-        fold = train and self.optimizer.folds_learning_rate()  # backward leaves lr g (see Context.grad_scale)
+        # backward leaves lr g (see Context.grad_scale), unless a float16 layer would carry gradients lr times
+        # smaller, down among its subnormal numbers
+        fold = train and self.optimizer.folds_learning_rate() and not _computes_in_float16(self)
         regularized = self._regularized()
         from_z = self._loss_reads_logits()
         hooks = callbacks or callbacks_module.CallbackList([], self, {})
@@ -842,6 +844,11 @@ class StreamBatches:
                     raise ValueError("You cannot use class_weight and sample_weight at the same time.")
                 sw = data.class_weights_to_sample_weights(y, self.class_weight, self.dtype)
             yield x, y, sw
+
+
+def _computes_in_float16(layer: Layer) -> bool:
+    """Whether the layer, or one inside it, computes in float16."""
+    return layer.dtype == "float16" or any(_computes_in_float16(inner) for inner in layer.sublayers())
 
 
 def _shapes_of(x: Any) -> Any:
