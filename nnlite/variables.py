@@ -17,7 +17,7 @@ class Variable(np.lib.mixins.NDArrayOperatorsMixin):
 
     ``grad`` is dL/dvalue after ``model.loss_and_gradients`` (and in ``model.trace``). Inside ``fit``
     with plain SGD it holds lr dL/dvalue: fit folds the learning rate into the backward pass, so the
-    step w <- w - lr g is one subtraction (see ``layers.Context.grad_scale``).
+    step w <- w - lr g is one subtraction (see ``layers.Context.grad_scale``; not in a float16 model).
     """
 
     def __init__(self, value: Any, name: str, trainable: bool = True, path: str | None = None,
