@@ -392,15 +392,16 @@ class Optimizer:
         """A work buffer shaped like ``like`` for the update of the variable whose slots are ``state``: the
         update writes its intermediate values there with ``out=`` instead of into new arrays. The variables
         share one buffer per key (their updates run one after another), as large as the largest variable;
-        each keeps its view in ``state`` under ``key``. Not a Keras variable, never saved."""
-        view = state.get(key)
+        each keeps its view in ``state`` (beside, never in place of, its slots). Not a Keras variable, never
+        saved."""
+        view = state.get(f"scratch {key}")
         if view is not None and view.shape == like.shape and view.dtype == like.dtype:
             return view
         largest = max((v.value.size for v in self._trainable_variables), default=0)
         flat = self._work.get((key, like.dtype))
         if flat is None or flat.size < like.size:
             flat = self._work[(key, like.dtype)] = np.empty(max(like.size, largest), like.dtype)
-        view = state[key] = flat[:like.size].reshape(like.shape)
+        view = state[f"scratch {key}"] = flat[:like.size].reshape(like.shape)
         return view
 
     def before_updates(self) -> None:
