@@ -6,6 +6,7 @@ numbers Keras gives.
 
 from . import (
     activations,
+    autodiff,
     callbacks,
     config,
     constraints,
@@ -20,6 +21,7 @@ from . import (
     regularizers,
     utils,
 )
+from .autodiff import GradientTape
 from .layers import Input
 from .models import Model, Sequential
 
@@ -35,6 +37,7 @@ def __getattr__(name: str):
     raise AttributeError(f"module 'nnlite' has no attribute {name!r}")
 
 __all__ = [
-    "Input", "Model", "Sequential", "activations", "callbacks", "config", "constraints", "datasets", "initializers",
-    "layers", "losses", "metrics", "models", "ops", "optimizers", "regularizers", "saving", "utils", "__version__",
+    "GradientTape", "Input", "Model", "Sequential", "activations", "autodiff", "callbacks", "config", "constraints",
+    "datasets", "initializers", "layers", "losses", "metrics", "models", "ops", "optimizers", "regularizers", "saving",
+    "utils", "__version__",
 ]

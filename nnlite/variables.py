@@ -6,6 +6,8 @@ from typing import Any
 
 import numpy as np
 
+from .tensor import HOOKS
+
 
 class Variable(np.lib.mixins.NDArrayOperatorsMixin):
     """``value`` (the array), ``grad`` (dL/dvalue after a backward pass), ``name`` and ``path``.
@@ -43,6 +45,11 @@ class Variable(np.lib.mixins.NDArrayOperatorsMixin):
     def ndim(self) -> int:
         return self.value.ndim
 
+    @property
+    def T(self) -> Any:  # noqa: N802 (NumPy's name)
+        """The transposed value (``ops.transpose``, recorded while a tape follows the variable)."""
+        return HOOKS["function"](np.transpose, (type(self),), (self,), {})
+
     def numpy(self) -> np.ndarray:
         """A copy of the current value."""
         return self.value.copy()
@@ -70,15 +77,15 @@ class Variable(np.lib.mixins.NDArrayOperatorsMixin):
         return self.value.copy() if copy else self.value
 
     def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
-        inputs = tuple(x.value if isinstance(x, Variable) else x for x in inputs)
-        if "out" in kwargs:
-            kwargs["out"] = tuple(x.value if isinstance(x, Variable) else x for x in kwargs["out"])
-        return getattr(ufunc, method)(*inputs, **kwargs)
+        return HOOKS["ufunc"](ufunc, method, inputs, kwargs)  # nnlite.ops: recorded while a tape follows it
+
+    def __array_function__(self, func, types, args, kwargs):
+        return HOOKS["function"](func, types, args, kwargs)
 
     __hash__ = object.__hash__  # by identity: the operators' == compares values elementwise
 
     def __getitem__(self, index: Any) -> np.ndarray:
-        return self.value[index]
+        return HOOKS["getitem"](self, index)
 
     def __len__(self) -> int:
         return len(self.value)

@@ -14,17 +14,10 @@ from typing import Any
 import numpy as np
 
 from .. import config
+from ..autodiff import unbroadcast
 from .base import LAYERS, Context, Layer
 
 Shapes = list[tuple[int | None, ...]]
-
-
-def unbroadcast(grad: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
-    """grad summed down to ``shape``: over leading axes it lacks and axes where it has 1."""
-    while grad.ndim > len(shape):
-        grad = grad.sum(axis=0)
-    axes = tuple(i for i, d in enumerate(shape) if d == 1 and grad.shape[i] != 1)
-    return grad.sum(axis=axes, keepdims=True) if axes else grad
 
 
 def _check_list(layer: Layer, input_shape: Any, exactly: int | None = None) -> Shapes:

@@ -1,0 +1,164 @@
+"""``keras.ops.nn``: activations, softmax, one-hot, the crossentropies and normalisation as ops.
+
+An activation op is the activation of ``nnlite.activations`` (its forward and its hand-written
+backward, ``grad_z = activation.backward(z, a, g)``), so ops and layers differentiate it the same way.
+Keras's ops keep their own defaults: ``gelu`` is the tanh form (``approximate=True``) and
+``leaky_relu``'s slope 0.2.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from .. import activations, config
+from .numpy import clip, log, mean, multiply, square, subtract, sum, var
+from .primitive import float_array, op
+
+
+def _activation(name: str, doc: str, **defaults: Any) -> Any:
+    """The op a = f(x) of the activation ``name`` (its parameters as keyword arguments, Keras's defaults)."""
+    make = activations.ACTIVATIONS.lookup(name)
+
+    def vjp(g: Any, a: Any, x: Any, **params: Any) -> list:
+        return [make(**params).backward(np.asarray(x), a, g)]
+
+    def forward(x: Any, **params: Any) -> Any:
+        return make(**{**defaults, **params}).forward(float_array(x))
+
+    forward.__name__ = forward.__qualname__ = name
+    forward.__doc__ = doc
+    return op(lambda g, a, x, **params: vjp(g, a, x, **{**defaults, **params}), name=name)(forward)
+
+
+relu = _activation("relu", "a = max(x, 0);  grad_x = g where x > 0.")
+relu6 = _activation("relu6", "a = min(max(x, 0), 6);  grad_x = g where 0 < x < 6.")
+sigmoid = _activation("sigmoid", "a = 1 / (1 + e^-x);  grad_x = g a (1 - a).")
+softplus = _activation("softplus", "a = ln(1 + e^x);  grad_x = g sigmoid(x).")
+softsign = _activation("softsign", "a = x / (1 + |x|);  grad_x = g / (1 + |x|)^2.")
+silu = _activation("silu", "a = x sigmoid(x);  grad_x = g (s + a (1 - s)), s = sigmoid(x).")
+swish = silu
+log_sigmoid = _activation("log_sigmoid", "a = -softplus(-x);  grad_x = g sigmoid(-x).")
+leaky_relu = _activation("leaky_relu", "a = x if x > 0 else slope x;  grad_x = g or slope g.", negative_slope=0.2)
+hard_sigmoid = _activation("hard_sigmoid", "a = clip(x / 6 + 1/2, 0, 1);  grad_x = g / 6 inside.")
+hard_silu = _activation("hard_silu", "a = x hard_sigmoid(x).")
+hard_swish = hard_silu
+elu = _activation("elu", "a = x if x > 0 else alpha (e^x - 1).", alpha=1.0)
+selu = _activation("selu", "a = scale elu(x, alpha) with SELU's constants.")
+celu = _activation("celu", "a = max(x, 0) + min(alpha (e^(x/alpha) - 1), 0).", alpha=1.0)
+gelu = _activation("gelu", "a = x Phi(x) (tanh form unless approximate=False).", approximate=True)
+mish = _activation("mish", "a = x tanh(softplus(x)).")
+hard_tanh = _activation("hard_tanh", "a = clip(x, -1, 1).")
+sparse_plus = _activation("sparse_plus", "a = 0, (x + 1)^2 / 4 or x.")
+sparse_sigmoid = _activation("sparse_sigmoid", "a = clip((x + 1) / 2, 0, 1).")
+squareplus = _activation("squareplus", "a = (x + sqrt(x^2 + b)) / 2.", b=4.0)
+tanh_shrink = _activation("tanh_shrink", "a = x - tanh(x).")
+soft_shrink = _activation("soft_shrink", "a = x -+ threshold outside [-threshold, threshold], else 0.", threshold=0.5)
+hard_shrink = _activation("hard_shrink", "a = x outside [-threshold, threshold], else 0.", threshold=0.5)
+softmax = _activation("softmax", "a = e^x / sum e^x over axis;  grad_x = a (g - sum g a).", axis=-1)
+log_softmax = _activation("log_softmax", "a = x - logsumexp(x);  grad_x = g - softmax(x) sum g.", axis=-1)
+
+
+def threshold(x: Any, threshold: float, default_value: float) -> Any:
+    """x where x > threshold, else ``default_value``."""
+    from .numpy import greater, where
+
+    return where(greater(x, threshold), x, default_value)
+
+
+def glu(x: Any, axis: int = -1) -> Any:
+    """a = first half of x times sigmoid(second half), halves along ``axis``."""
+    from .numpy import split
+
+    first, second = split(x, 2, axis=axis)
+    return multiply(first, sigmoid(second))
+
+
+@op(None)
+def one_hot(x: Any, num_classes: int, axis: int = -1, dtype: Any = None, sparse: bool = False) -> Any:
+    """1 at each label's class along ``axis`` (a label outside [0, num_classes) gives a row of zeros)."""
+    labels = np.asarray(x).astype(np.int64)
+    out = (labels[..., None] == np.arange(num_classes)).astype(dtype or config.floatx())
+    return np.moveaxis(out, -1, axis) if axis != -1 else out
+
+
+@op(None)
+def multi_hot(inputs: Any, num_classes: int | None = None, axis: int = -1, dtype: Any = None,
+              sparse: bool = False, **kwargs: Any) -> Any:
+    """1 at every class a row's labels name (the one-hot rows combined with or)."""
+    num_classes = kwargs.pop("num_tokens", num_classes)
+    labels = np.asarray(inputs).astype(np.int64)
+    hot = (labels[..., None] == np.arange(num_classes)).any(axis=-2).astype(dtype or config.floatx())
+    return np.moveaxis(hot, -1, axis) if axis != -1 else hot
+
+
+def binary_crossentropy(target: Any, output: Any, from_logits: bool = False) -> Any:
+    """-(y log p + (1 - y) log(1 - p)) per entry, p clipped to [eps, 1 - eps] (from logits: the stable form)."""
+    from .numpy import absolute, exp, log1p, maximum, negative
+
+    if from_logits:  # max(z, 0) - z y + log(1 + e^-|z|)
+        return subtract(maximum(output, 0.0), multiply(output, target)) + log1p(exp(negative(absolute(output))))
+    eps = config.epsilon()
+    p = clip(output, eps, 1.0 - eps)
+    return negative(multiply(target, log(p)) + multiply(subtract(1.0, target), log(subtract(1.0, p))))
+
+
+def categorical_crossentropy(target: Any, output: Any, from_logits: bool = False, axis: int = -1) -> Any:
+    """-sum y log p over ``axis``, p renormalised and clipped (from logits: y times log_softmax)."""
+    from .numpy import divide, negative
+
+    if from_logits:
+        return negative(sum(multiply(target, log_softmax(output, axis=axis)), axis=axis))
+    p = divide(output, sum(output, axis=axis, keepdims=True))
+    eps = config.epsilon()
+    return negative(sum(multiply(target, log(clip(p, eps, 1.0 - eps))), axis=axis))
+
+
+def sparse_categorical_crossentropy(target: Any, output: Any, from_logits: bool = False, axis: int = -1) -> Any:
+    """categorical_crossentropy with integer class labels (a trailing label axis of 1 is dropped)."""
+    labels = np.asarray(getattr(target, "value", target))
+    if labels.ndim == np.ndim(getattr(output, "value", output)) and labels.shape[-1:] == (1,):
+        labels = labels[..., 0]
+    return categorical_crossentropy(one_hot(labels, np.shape(getattr(output, "value", output))[axis], axis=axis,
+                                            dtype=np.asarray(getattr(output, "value", output)).dtype),
+                                    output, from_logits=from_logits, axis=axis)
+
+
+def moments(x: Any, axes: Any, keepdims: bool = False, synchronized: bool = False) -> tuple[Any, Any]:
+    """(mean, variance) of x over ``axes``."""
+    return mean(x, axis=axes, keepdims=keepdims), var(x, axis=axes, keepdims=keepdims)
+
+
+def batch_normalization(x: Any, mean: Any, variance: Any, axis: int, offset: Any = None, scale: Any = None,
+                        epsilon: float = 1e-3) -> Any:
+    """(x - mean) / sqrt(variance + epsilon) * scale + offset, the statistics laid along ``axis``."""
+    from .numpy import reshape, sqrt
+
+    shape = [1] * np.ndim(getattr(x, "value", x))
+    shape[axis] = -1
+
+    def laid(v: Any) -> Any:
+        return reshape(v, shape) if np.ndim(getattr(v, "value", v)) == 1 else v
+
+    out = (x - laid(mean)) / sqrt(laid(variance) + epsilon)
+    if scale is not None:
+        out = out * laid(scale)
+    if offset is not None:
+        out = out + laid(offset)
+    return out
+
+
+def normalize(x: Any, axis: int = -1, order: int = 2, epsilon: float | None = None) -> Any:
+    """x / ||x|| along ``axis``: for the L2 norm x min(1/sqrt(sum x^2), 1/epsilon) (Keras's), else
+    x / max(||x||, epsilon)."""
+    from .linalg import norm
+    from .math import rsqrt
+    from .numpy import divide, maximum, minimum
+
+    if not isinstance(order, int) or order < 1:
+        raise ValueError(f"Argument `order` must be an int >= 1. Received: order={order}")
+    eps = config.epsilon() if epsilon is None else epsilon
+    if order == 2:
+        return multiply(x, minimum(rsqrt(sum(square(x), axis=axis, keepdims=True)), 1.0 / eps))
+    return divide(x, maximum(norm(x, ord=order, axis=axis, keepdims=True), eps))
