@@ -15,65 +15,21 @@ and start from z: that is how the model takes Keras's logits path.
 
 from __future__ import annotations
 
-import copy
 import numbers
 from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
 
-from .. import config, constraints, initializers, regularizers
+from .. import autodiff, config, constraints, initializers, regularizers
 from ..registry import Registry, snake_case
 from ..tensor import as_tensor
 from ..variables import Variable
+from . import eager
+from .context import Context as Context  # re-exported: one pass through the layers
 from .node import KerasTensor, Node, connect, is_symbolic
 
 Shape = tuple[int | None, ...]
-
-
-class Context:
-    """One pass through the layers: ``training`` or not, where random draws come from, and
-    where backward writes each weight's gradient.
-
-    A normal pass writes dL/dw into ``w.grad`` (one buffer per weight, reused). With
-    ``peek=True`` (``model.trace``) the pass draws from copies of the generators, so it
-    sees the masks the next real step will use without using them up, and keeps the
-    gradients in ``ctx.grads``: the model is left exactly as it was.
-
-    ``grad_scale`` c multiplies every gradient that enters the backward pass (dL/dy_pred,
-    dR/da, dR/dw), so backward leaves c dL/dw: ``fit`` sets c = lr for plain SGD, whose step
-    then needs no pass of its own to form lr g (the learning rate folded into the gradient).
-    """
-
-    __slots__ = ("training", "peek", "_copies", "grads", "grad_scale")
-
-    def __init__(self, training: bool = False, peek: bool = False) -> None:
-        self.training = training
-        self.peek = peek
-        self.grad_scale = 1.0
-        self._copies: dict[int, np.random.Generator] = {}
-        self.grads: dict[int, np.ndarray] = {}  # id(w) -> dL/dw, for a peeking pass
-
-    def grad(self, variable: Variable) -> np.ndarray:
-        """The array backward writes dL/dw into: ``w.grad`` (allocated once), or this pass's own when peeking."""
-        if self.peek:
-            buffer = self.grads.get(id(variable))
-            if buffer is None:
-                buffer = self.grads[id(variable)] = np.empty_like(variable.value)
-            return buffer
-        g, w = variable.grad, variable.value
-        if g is None or g.shape != w.shape or g.dtype != w.dtype:
-            g = variable.grad = np.empty_like(w)
-        return g
-
-    def generator(self, own: np.random.Generator | None) -> np.random.Generator:
-        """The layer's own generator, else ``nnlite.config.default_rng()`` (copied when peeking)."""
-        rng = own if own is not None else config.default_rng()
-        if not self.peek:
-            return rng
-        if id(rng) not in self._copies:
-            self._copies[id(rng)] = copy.deepcopy(rng)
-        return self._copies[id(rng)]
 
 
 def shape_tuple(shape: Any, what: str) -> tuple[int, ...]:
@@ -127,6 +83,7 @@ class Layer:
         self._weights: list[Variable] = []
         self.path_prefix = ""  # the model's name and "/", once the layer is built inside one
         self.inbound_nodes: list[Node] = []  # one per call on symbolic tensors (see ``node``)
+        self.added: list[Any] = []  # the losses the last call added (``add_loss``)
 
     @property
     def compute_dtype(self) -> str:
@@ -191,6 +148,8 @@ class Layer:
     def compute_output_shape(self, input_shape: Shape) -> Shape:
         if self._graphs is not None:  # a custom layer: what its traced call gives
             return self._graphs[1].output_shape
+        if self.composite:  # a custom layer run as its call says: what one call on zeros gives
+            return eager.output_shape_by_running(self, input_shape)
         return tuple(input_shape)
 
     def check_input_shape(self, input_shape: Any) -> None:
@@ -221,14 +180,17 @@ class Layer:
     def forward(self, x: np.ndarray, ctx: Context) -> tuple[np.ndarray, Any]:
         """(a, saved): the output, and what :meth:`backward` needs. A layer that defines only ``call``, out
         of other layers and nnlite.ops (Keras's custom layer), runs the graph its call was traced into."""
-        if self._graphs is None:
-            raise NotImplementedError(f"{type(self).__name__} defines neither forward/backward nor a call that "
-                                      "nnlite can trace: call it on keras.Input tensors first.")
+        if self._graphs is None:  # a layer of your own: its call, run on a tape of its own (see ``eager``)
+            if not self.composite:
+                raise NotImplementedError(f"{type(self).__name__} defines neither forward/backward nor call.")
+            return eager.eager_forward(self, x, ctx)
         tape = self._graphs[0 if ctx.training else 1].forward_pass(x, ctx)
         return tape.output, tape
 
     def backward(self, saved: Any, grad_a: np.ndarray, ctx: Context, need_grad_x: bool = True) -> np.ndarray | None:
         """grad_x = dL/dx from grad_a = dL/da; writes dL/dw into ``ctx.grad(w)`` for each weight."""
+        if isinstance(saved, eager.EagerCall):
+            return eager.eager_backward(self, saved, grad_a, ctx, need_grad_x)
         if self._graphs is None:
             raise NotImplementedError(f"{type(self).__name__} has no backward pass.")
         return self._graphs[0 if saved.ctx.training else 1].backward_pass(saved, grad_a, need_grad_x)
@@ -264,6 +226,21 @@ class Layer:
         self.input_names = graphs[1].input_names  # how a dict of inputs is ordered
         self.built = True
 
+    built_eager = False  # a custom layer whose call runs as written inside graphs (see place_in_graph)
+
+    def place_in_graph(self, input_shape: Any) -> None:
+        """A custom layer called on symbolic tensors: a call made only of layers and ops is traced into graphs
+        (``trace_call``); one that uses weights of its own, or that tracing cannot follow (Python on the values,
+        shapes known only at run time), runs its call as written at every pass, on a tape of its own."""
+        if not self._weights:
+            try:
+                self.trace_call(input_shape)
+                return
+            except (TypeError, ValueError, NotImplementedError, AttributeError, IndexError):
+                self._graphs = None  # not traceable: run as written
+        self.built_eager = True
+        self.built = True
+
     @property
     def has_own_build(self) -> bool:
         """Whether the layer's class defines build (a custom layer's build runs before its call is traced)."""
@@ -297,9 +274,29 @@ class Layer:
         """a for a batch x (Keras's ``call``); nothing is kept."""
         return self.forward(x, Context(training=bool(training)))[0]
 
-    def __call__(self, x: Any, training: bool = False) -> Any:
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        """The layer on a batch (or on symbolic tensors: a node of a functional graph). A layer of your own runs
+        its ``call`` as written, with ``training`` handed over only if call takes it; a built-in layer on
+        tensors a GradientTape follows is recorded as one node (see ``eager``)."""
+        if not args:
+            raise TypeError(f"Layer {self.name!r} was called without inputs.")
+        x, training = args[0], kwargs.pop("training", None)
         if is_symbolic(x):  # building a functional graph: record the call, compute nothing
+            if len(args) > 1 or kwargs:
+                raise ValueError(f"Layer {self.name!r}: in a functional graph nnlite calls a layer on one tensor, a "
+                                 "list or a dict of tensors; pass the tensors as one list.")
             return connect(self, x)
+        outer = eager.outer_training()
+        training = (outer if outer is not None else False) if training is None else bool(training)
+        if self.composite:  # Keras's custom layer: its call, as written
+            return self.call_eagerly(args, kwargs, training)
+        if len(args) > 1 or kwargs:
+            raise TypeError(f"{type(self).__name__}.__call__ takes one input (a tensor or a list of them) and "
+                            f"`training`; got {len(args)} positional and {sorted(kwargs)} keyword arguments.")
+        if autodiff.recording():
+            recorded = eager.call_as_node(self, x, training)
+            if recorded is not None:
+                return recorded
         if isinstance(x, (list, tuple)) and self.takes_list:  # a merge layer on a list of batches
             xs = [np.asarray(v).astype(self.compute_dtype, copy=False) for v in x]
             if not self.built:
@@ -311,6 +308,49 @@ class Layer:
         if not self.built:
             self.build((None,) + x.shape[1:])
         return as_tensor(self.call(x, training=training))
+
+    def call_eagerly(self, args: tuple, kwargs: dict[str, Any], training: bool) -> Any:
+        """A custom layer's call on values: built first for the shape of its first input (its own build), the
+        losses of the last call cleared when this is the outermost call."""
+        if not self.built:
+            first = args[0]
+            shape = ([(None,) + np.shape(autodiff.value_of(v))[1:] for v in first]
+                     if isinstance(first, (list, tuple)) else (None,) + np.shape(autodiff.value_of(first))[1:])
+            self.build(shape)
+            self.built = True
+        if eager.outer_training() is None:
+            self.clear_losses()
+        out = eager.run_call(self, args, kwargs, training)
+        return as_tensor(out) if type(out) is np.ndarray else out
+
+    # -- losses added by calls ------------------------------------------------------------------------
+    def add_loss(self, loss: Any) -> None:
+        """Add a scalar loss (computed with nnlite.ops in ``call``): ``fit`` adds it to the loss it minimises,
+        and the tape differentiates it (Keras's add_loss)."""
+        for value in loss if isinstance(loss, (list, tuple)) else [loss]:
+            if not isinstance(value, (np.ndarray, np.generic, float, int)) or isinstance(value, bool):
+                raise ValueError("`add_loss()` can only be called from inside `build()` or `call()`, on a tensor "
+                                 f"input. Received invalid value: {value!r}")
+            self.added.append(value)
+
+    def added_losses(self) -> list[Any]:
+        """The losses this layer's last call added, and those of the layers it holds."""
+        out = list(getattr(self, "added", []))
+        for layer in self.sublayers():
+            out.extend(layer.added_losses())
+        return out
+
+    def clear_losses(self) -> None:
+        """Forget the losses of the last call (here and in the layers held), as a new outermost call does."""
+        if hasattr(self, "added"):
+            self.added.clear()
+        for layer in self.sublayers():
+            layer.clear_losses()
+
+    @property
+    def has_forward_z(self) -> bool:
+        """Whether the layer can stop at z of its output activation (Dense, Activation)."""
+        return type(self).forward_z is not Layer.forward_z
 
     # -- weights ------------------------------------------------------------------------------------
     @property
@@ -360,9 +400,11 @@ class Layer:
         return int(sum(w.value.size for w in self.weights))
 
     @property
-    def losses(self) -> list[float]:
-        """The weight penalties R(w) of this layer at the current weights."""
-        return [w.regularizer(w.value) for w in self._weights if getattr(w, "regularizer", None) is not None]
+    def losses(self) -> list[Any]:
+        """The losses the last call added (here and in the layers held), then the weight penalties R(w) at the
+        current weights (recorded, so differentiated, while a GradientTape follows the weight)."""
+        penalties = [eager.penalty(w) for w in self.weights if getattr(w, "regularizer", None) is not None]
+        return self.added_losses() + penalties
 
     # -- config ------------------------------------------------------------------------------------------
     def get_config(self) -> dict[str, Any]:

@@ -109,10 +109,11 @@ def connect(layer: Any, args: Any) -> KerasTensor:
                             "functional model every input must come from keras.Input or another layer.")
         args = dict(args) if isinstance(args, dict) else list(args)
     shape = shape_of(args)
-    if layer.composite and not layer.traced:  # a layer made of layers: its own build (as Keras), its call traced
+    if layer.composite and not layer.traced and not layer.built_eager:  # a custom layer: its own build first
         if not layer.built and layer.has_own_build:
             layer.build(shape)
-        layer.trace_call(shape)
+            layer.built = True
+        layer.place_in_graph(shape)
     elif not layer.built:
         layer.build(shape)
     else:

@@ -23,10 +23,17 @@ from typing import Any
 
 import numpy as np
 
-from .. import config
+from .. import autodiff, config, ops
 from ..registry import Registry, snake_case
 from ..tensor import as_tensor
 from ..warn import warn
+
+
+class _NamedActivation:
+    """Stands for the sigmoid or softmax whose logits a tensor carries (for ``reads_logits``'s warning)."""
+
+    name = "sigmoid"
+
 
 REDUCTIONS = ("sum_over_batch_size", "sum", None, "none", "mean", "mean_with_sample_weight")
 LOGIT_ACTIVATIONS = ("sigmoid", "softmax")
@@ -142,8 +149,18 @@ class Loss:
             return float(np.sum(s))
         return float(v.size)
 
+    @property
+    def has_grad(self) -> bool:
+        """Whether the loss writes its gradient (``grad`` or ``call_and_grad``); a subclass with only ``call``
+        is differentiated by the tape through the nnlite.ops its call uses."""
+        return type(self).grad is not Loss.grad or type(self).call_and_grad is not Loss.call_and_grad
+
     def __call__(self, y_true: Any, y_pred: Any, sample_weight: Any = None) -> Any:
-        y_true, y_pred = self.prepare(y_true, y_pred)
+        if not self.has_grad:
+            return self.reduce_recorded(y_true, y_pred, sample_weight)
+        if autodiff.recording() and autodiff.is_tracked(y_pred) and self.reduction not in ("none", None):
+            return self.recorded(y_true, y_pred, sample_weight)
+        y_true, y_pred = self.prepare(y_true, autodiff.value_of(y_pred))
         v = self.call(y_true, y_pred)
         s = self._weights(v, sample_weight, self.mask(y_true, v))
         if s is not None:
@@ -153,11 +170,62 @@ class Loss:
         d = self._divisor(v, s)
         return as_tensor(v.dtype.type(np.sum(v) / d if d else 0.0))
 
+    def recorded(self, y_true: Any, y_pred: Any, sample_weight: Any = None) -> Any:
+        """L on a y_pred the tape follows: one node whose VJP is the loss's own gradient. A crossentropy reads
+        the logits a sigmoid or softmax output carries (Keras's ``_keras_logits``): dL/dz = p - y."""
+        logits = getattr(y_pred, "keras_logits", None)
+        if logits is not None and self.takes_logits:
+            reads_logits(self, _NamedActivation)  # warns as Keras does when from_logits=True
+            value, grad = self.value_and_grad_from_logits(y_true, autodiff.value_of(logits), sample_weight)
+            source = logits
+        else:
+            value, grad = self.value_and_grad(y_true, autodiff.value_of(y_pred), sample_weight)
+            source = y_pred
+        return autodiff.record([np.asarray(value)], [source], lambda g: [g[0] * grad])[0]
+
+    def reduce_recorded(self, y_true: Any, y_pred: Any, sample_weight: Any = None) -> Any:
+        """L for a loss with only ``call``: v = call(y_true, y_pred) and its reduction, written with nnlite.ops
+        so that the tape differentiates them (Keras's Loss.__call__)."""
+        dtype = self.dtype or config.floatx()
+        y_true = np.asarray(autodiff.value_of(y_true))
+        y_true = y_true if self.sparse_labels else y_true.astype(dtype)
+        y_pred = ops.convert_to_tensor(y_pred, dtype=dtype)
+        if y_true.ndim == y_pred.ndim + 1 and y_true.shape[-1] == 1:  # Keras's squeeze-or-expand
+            y_true = y_true[..., 0]
+        elif y_pred.ndim == y_true.ndim + 1 and y_pred.shape[-1] == 1:
+            y_pred = ops.squeeze(y_pred, axis=-1)
+        v = ops.convert_to_tensor(self.call(y_true, y_pred))
+        s = self._weights(np.asarray(autodiff.value_of(v)), sample_weight, self.mask(y_true, autodiff.value_of(v)))
+        if s is not None:
+            v = v * s
+        if self.reduction in ("none", None) or v.ndim == 0:
+            return v
+        d = self._divisor(np.asarray(autodiff.value_of(v)), s)
+        return ops.sum(v) / d if d else ops.sum(v) * 0.0
+
     def value_and_grad(self, y_true: Any, y_pred: Any, sample_weight: Any = None) -> tuple[float, np.ndarray]:
         """(L, dL/dy_pred) for a scalar reduction; dL/dy_pred has y_pred's shape."""
+        if not self.has_grad:
+            return self.value_and_grad_by_tape(y_true, y_pred, sample_weight)
         shape = np.shape(y_pred)
         y_true, y_pred = self.prepare(y_true, y_pred)
         return self.reduce_with_grad(y_true, *self.call_and_grad(y_true, y_pred), sample_weight, shape)
+
+    def value_and_grad_by_tape(self, y_true: Any, y_pred: Any, sample_weight: Any = None
+                               ) -> tuple[float, np.ndarray]:
+        """(L, dL/dy_pred) of a loss with only ``call``, from the tape over the ops its call uses."""
+        if self.reduction in ("none", None):
+            raise ValueError("value_and_grad needs a scalar reduction, got reduction=None.")
+        with autodiff.GradientTape() as tape:
+            p = np.array(y_pred, dtype=self.dtype or config.floatx()).view(ops.Tensor)
+            tape.watch(p)
+            loss = self.reduce_recorded(y_true, p, sample_weight)
+        grad = tape.gradient(loss, p)
+        if grad is None:
+            raise ValueError(f"The loss {self.name!r} does not depend on y_pred through operations nnlite records: "
+                             "write its call with nnlite.ops (or keras.ops) and arithmetic on its arguments, not "
+                             "np.asarray or float(); or give the Loss subclass a `grad` method.")
+        return np.asarray(autodiff.value_of(loss))[()], np.asarray(grad).reshape(np.shape(y_pred))
 
     def reduce_with_grad(self, y_true: np.ndarray, v: np.ndarray, grad_v: np.ndarray, sample_weight: Any,
                          shape: tuple[int, ...]) -> tuple[float, np.ndarray]:
@@ -227,14 +295,8 @@ class Crossentropy(Loss):
 
 
 class LossFunctionWrapper(Loss):
-    """A user's function v(y_true, y_pred) of any shape (Keras's contract), reduced as Keras reduces it
-    and differentiated by central differences of the reduced loss.
-
-    When v has one entry (or row of entries) per sample, nudging output column j of every row at
-    once gives dL/dp_ij for all i (2k calls for k outputs). When it does not (a scalar, say, from
-    np.mean), every entry of y_pred is nudged on its own (2 n k calls). Accurate to about 1e-9
-    relative in float64; subclass Loss and write ``grad`` for an exact, fast gradient.
-    """
+    """A user's function v(y_true, y_pred) of any shape (Keras's contract), reduced as Keras reduces it.
+    Written with nnlite.ops (or arithmetic on its arguments), it is differentiated exactly by the tape."""
 
     def __init__(self, fn: Callable, reduction="sum_over_batch_size", name=None, dtype=None, **kwargs: Any):
         super().__init__(name or getattr(fn, "__name__", "loss"), reduction, dtype)
@@ -242,39 +304,7 @@ class LossFunctionWrapper(Loss):
         self.fn_kwargs = kwargs
 
     def call(self, y, p):
-        return np.asarray(self.fn(y, p, **self.fn_kwargs), dtype=p.dtype)
-
-    def value_and_grad(self, y_true: Any, y_pred: Any, sample_weight: Any = None) -> tuple[float, np.ndarray]:
-        if self.reduction in ("none", None):
-            raise ValueError("value_and_grad needs a scalar reduction, got reduction=None.")
-        shape = np.shape(y_pred)
-        y, p = self.prepare(y_true, y_pred)
-        v = self.call(y, p)
-        s = self._weights(v, sample_weight, None)
-        weighted = v if s is None else v * s
-        divisor = self._divisor(weighted, s) if weighted.ndim else 1.0
-        loss = v.dtype.type(np.sum(weighted) / divisor if divisor else 0.0)
-        y64, p64 = y.astype(np.float64), p.astype(np.float64)
-        s64 = None if s is None else s.astype(np.float64)
-
-        def totals(q: np.ndarray) -> np.ndarray:
-            """sum of s v for each row (when v has a batch axis), else the whole sum."""
-            vq = np.asarray(self.fn(y64, q, **self.fn_kwargs), dtype=np.float64)
-            vq = vq if s64 is None else vq * s64
-            return vq.reshape(len(q), -1).sum(axis=1) if per_row else np.sum(vq)
-
-        per_row = v.ndim >= 1 and p.ndim >= 1 and v.shape[0] == p.shape[0]
-        grad = np.empty_like(p64)
-        cells = np.ndindex(p.shape[1:]) if per_row else np.ndindex(p.shape)
-        for cell in cells:
-            index = (slice(None), *cell) if per_row else cell
-            h = np.cbrt(np.finfo(np.float64).eps) * np.maximum(1.0, np.abs(p64[index]))
-            up, down = p64.copy(), p64.copy()
-            up[index] += h
-            down[index] -= h
-            grad[index] = (totals(up) - totals(down)) / (2 * h)
-        grad = grad / divisor if divisor else np.zeros_like(grad)
-        return loss, grad.astype(p.dtype).reshape(shape)
+        return self.fn(y, p, **self.fn_kwargs)
 
     def get_config(self):
         raise ValueError(f"The loss {self.name!r} wraps a Python function, which a Keras config cannot hold; "

@@ -20,7 +20,8 @@ import numpy as np
 
 from .. import config, data
 from ..layers.base import LAYERS, Context, InputLayer, Layer
-from ..layers.node import KerasTensor, Node, connect, is_symbolic
+from ..layers.eager import EagerCall
+from ..layers.node import KerasTensor, Node
 from .model import Model
 from .tape import Tape
 
@@ -249,11 +250,6 @@ class Functional(Model):
         return (own[0].outputs[0].shape if own else None), ", ".join(sources) or "-"
 
     # -- as a layer in another graph --------------------------------------------------------------
-    def __call__(self, x: Any, training: bool = False) -> Any:
-        if is_symbolic(x):
-            return connect(self, x)
-        return self.call(x, training=training)
-
     takes_list = property(lambda self: len(self.inputs) > 1)
 
     # -- the passes ---------------------------------------------------------------------------------
@@ -276,6 +272,8 @@ class Functional(Model):
             z_here = id(node) in at_z
             a, saved = (layer.forward_z if z_here else layer.forward)(given, ctx)
             tape.saved.append(saved)
+            if isinstance(saved, EagerCall):  # a custom layer's add_loss joins the loss
+                tape.penalty += saved.added_loss
             if ctx.peek:
                 tape.layer_outputs.append(a)
             if layer.activity_regularizer is not None:

@@ -16,10 +16,11 @@ from typing import Any
 
 import numpy as np
 
+from .. import autodiff, config, data, interrupts, losses, optimizers, streams, threads
 from .. import callbacks as callbacks_module
-from .. import config, data, interrupts, losses, optimizers, streams, threads
 from .. import metrics as metrics_module
 from ..layers.base import LAYERS, Context, Layer, assign_all
+from ..layers.eager import outer_training
 from ..layers.node import connect, is_symbolic
 from ..losses.base import reads_logits
 from ..tensor import as_tensor
@@ -27,6 +28,7 @@ from ..variables import Variable
 from ..warn import warn
 from . import heads as heads_module
 from . import summary as summary_module
+from . import taped
 from .tape import Tape, add_weight_penalty_grads, weight_penalty
 
 COMPILE_OPTIONS = ("run_eagerly", "jit_compile", "steps_per_execution", "auto_scale_loss")
@@ -173,12 +175,20 @@ class Model(Layer):
         out = self.forward_pass(self.check_inputs(x), Context(training=bool(training))).output
         return self.pack_outputs([as_tensor(o) for o in out]) if isinstance(out, list) else as_tensor(out)
 
-    def __call__(self, x: Any, training: bool = False) -> Any:
+    def __call__(self, x: Any, training: bool | None = None, **kwargs: Any) -> Any:
         if is_symbolic(x):  # a model used as a layer in a functional graph
             return connect(self, x)
-        if type(self).call is not Model.call:  # a subclass's own call, run on arrays
-            if self._graphs is None:
-                self.build(_shapes_of(x))
+        if training is None:
+            outer = outer_training()
+            training = False if outer is None else outer
+        traced = type(self).call is not Model.call
+        if traced and self._graphs is None:
+            self.build(_shapes_of(x))
+        if autodiff.recording():  # inside a GradientTape: the model is one recorded node (see ``taped``)
+            recorded = taped.call_as_node(self._graph(bool(training)) if traced else self, x, bool(training))
+            if recorded is not None:
+                return recorded
+        if traced:  # a subclass's own call, run on arrays
             return self._graph(bool(training)).call(x, training=training)  # the traced call, run
         return self.call(x, training=training)
 
@@ -208,10 +218,6 @@ class Model(Layer):
     def count_params(self) -> int:
         self._require_built()
         return sum(layer.count_params() for layer in self.layers)
-
-    @property
-    def losses(self) -> list[float]:
-        return [loss for layer in self.layers for loss in layer.losses]
 
     def get_layer(self, name: str | None = None, index: int | None = None) -> Layer:
         """A layer by name or by index (Keras's get_layer)."""

@@ -9,6 +9,7 @@ import numpy as np
 
 from .. import config
 from ..layers.base import LAYERS, Context, InputLayer, Layer
+from ..layers.eager import EagerCall
 from ..layers.node import KerasTensor
 from .model import Model
 from .tape import Tape
@@ -91,6 +92,7 @@ class Sequential(Model):
             if not layer.built:
                 layer.path_prefix = f"{self.name}/"
                 layer.build(shape)
+                layer.built = True  # a custom build need not say so (Keras marks it built)
             elif layer.input_shape is not None and tuple(layer.input_shape[1:]) != tuple(shape[1:]):
                 raise ValueError(f"Layer {layer.name!r} was built for inputs {layer.input_shape}, now given {shape}.")
             elif layer.input_shape is None:
@@ -148,6 +150,8 @@ class Sequential(Model):
             else:
                 a, saved = layer.forward(a, ctx)
             tape.saved.append(saved)
+            if isinstance(saved, EagerCall):  # a custom layer's add_loss joins the loss
+                tape.penalty += saved.added_loss
             if ctx.peek:
                 tape.layer_outputs.append(a)
             if layer.activity_regularizer is not None:

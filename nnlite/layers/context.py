@@ -1,0 +1,58 @@
+"""One pass through the layers: training or not, where random draws come from, where gradients go."""
+
+from __future__ import annotations
+
+import copy
+
+import numpy as np
+
+from .. import config
+from ..variables import Variable
+
+
+class Context:
+    """One pass through the layers: ``training`` or not, where random draws come from, and
+    where backward writes each weight's gradient.
+
+    A normal pass writes dL/dw into ``w.grad`` (one buffer per weight, reused). With ``collect=True``
+    (a layer's backward as one node of a GradientTape) each gradient gets a buffer of its own in
+    ``ctx.grads``, for the tape to sum over every use of the weight. With ``peek=True``
+    (``model.trace``) the pass draws from copies of the generators, so it sees the masks the
+    next real step will use without using them up, and keeps the gradients in ``ctx.grads``:
+    the model is left exactly as it was.
+
+    ``grad_scale`` c multiplies every gradient that enters the backward pass (dL/dy_pred,
+    dR/da, dR/dw), so backward leaves c dL/dw: ``fit`` sets c = lr for plain SGD, whose step
+    then needs no pass of its own to form lr g (the learning rate folded into the gradient).
+    """
+
+    __slots__ = ("training", "peek", "collect", "_copies", "grads", "grad_scale")
+
+    def __init__(self, training: bool = False, peek: bool = False, collect: bool = False) -> None:
+        self.training = training
+        self.peek = peek
+        self.collect = collect  # backward of one node of a GradientTape: gradients kept in ctx.grads
+        self.grad_scale = 1.0
+        self._copies: dict[int, np.random.Generator] = {}
+        self.grads: dict[int, np.ndarray] = {}  # id(w) -> dL/dw, for a peeking pass
+
+    def grad(self, variable: Variable) -> np.ndarray:
+        """The array backward writes dL/dw into: ``w.grad`` (allocated once), or this pass's own when peeking."""
+        if self.peek or self.collect:
+            buffer = self.grads.get(id(variable))
+            if buffer is None:
+                buffer = self.grads[id(variable)] = np.empty_like(variable.value)
+            return buffer
+        g, w = variable.grad, variable.value
+        if g is None or g.shape != w.shape or g.dtype != w.dtype:
+            g = variable.grad = np.empty_like(w)
+        return g
+
+    def generator(self, own: np.random.Generator | None) -> np.random.Generator:
+        """The layer's own generator, else ``nnlite.config.default_rng()`` (copied when peeking)."""
+        rng = own if own is not None else config.default_rng()
+        if not self.peek:
+            return rng
+        if id(rng) not in self._copies:
+            self._copies[id(rng)] = copy.deepcopy(rng)
+        return self._copies[id(rng)]
