@@ -171,7 +171,7 @@ class ArrayBatches:
         one_x, one_y = not isinstance(x, list), not isinstance(y, list)  # one array each (the usual case)
         order = self.rng.permutation(self.rows) if self.rng is not None else None
         for rows in batches(self.rows, self.batch_size, order):
-            yield (x[rows] if one_x else take(x, rows), y[rows] if one_y else take(y, rows),
+            yield (x[rows] if one_x else take(x, rows), None if y is None else (y[rows] if one_y else take(y, rows)),
                    None if sw is None else sw[rows])
 
     def epoch(self) -> Iterator[tuple[Any, Any, Any]]:

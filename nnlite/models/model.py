@@ -29,12 +29,13 @@ from ..warn import warn
 from . import heads as heads_module
 from . import summary as summary_module
 from . import taped
+from .steps import Steps
 from .tape import Tape, add_weight_penalty_grads, weight_penalty
 
 COMPILE_OPTIONS = ("run_eagerly", "jit_compile", "steps_per_execution", "auto_scale_loss")
 
 
-class Model(Layer):
+class Model(Steps, Layer):
     """Keras's model API: compile, fit, evaluate, predict, weights, files, summary."""
 
     def __new__(cls, *args: Any, **kwargs: Any) -> Model:
@@ -48,9 +49,14 @@ class Model(Layer):
         if type(self) is Model:
             raise TypeError("Model() needs inputs and outputs: Model(inputs, outputs) with tensors from keras.Input "
                             "and the layers called on them; or use Sequential([...]).")
-        if args or kwargs:
+        graph_args = _graph_arguments(args, kwargs)
+        if (args or kwargs) and graph_args is None:
             raise TypeError(f"{type(self).__name__} got unexpected arguments {args or ''} {kwargs or ''}.")
         super().__init__(name=name, trainable=trainable, dtype=dtype)
+        if graph_args is not None:  # CustomModel(inputs, outputs): your subclass over a functional graph (Keras's)
+            graph = LAYERS.lookup("Functional")(*graph_args, name=name)
+            self._graphs = (graph, graph)
+            self.built = True
         self.optimizer: optimizers.Optimizer | None = None
         self.loss: losses.Loss | None = None
         self.compiled = False
@@ -82,8 +88,10 @@ class Model(Layer):
 
     @property
     def layers(self) -> list[Layer]:
-        """The layers this model holds as attributes, in the order they were set (Keras's tracking)."""
-        return self.sublayers()
+        """The layers this model holds as attributes, in the order they were set (Keras's tracking); for a
+        subclass built as CustomModel(inputs, outputs), its graph's layers."""
+        own = self.sublayers()
+        return own if own or self._graphs is None else self._graphs[0].layers
 
     def build(self, input_shape: Any = None) -> None:
         """Trace ``call`` on Inputs of ``input_shape`` (batch first; a list, or a dict by name, for several
@@ -243,9 +251,7 @@ class Model(Layer):
         unknown = set(kwargs) - set(COMPILE_OPTIONS)
         if unknown:
             raise TypeError(f"compile() got unexpected keyword arguments {sorted(unknown)}.")
-        if loss is None:
-            raise ValueError(f"compile() needs a loss; valid names: {', '.join(losses.names())}.")
-        names = self.several_outputs()
+        names = self.several_outputs() if loss is not None else []
         if names:
             self._heads = heads_module.make_heads(names, self.output_activations(), loss, loss_weights, metrics,
                                                   weighted_metrics, _metric_list)
@@ -261,7 +267,7 @@ class Model(Layer):
             raise ValueError("loss_weights weigh the losses of several outputs; this model has one output.")
         self._heads = None
         self.optimizer = optimizers.get(optimizer)
-        self.loss = losses.get(loss)
+        self.loss = None if loss is None else losses.get(loss)  # None: the model's own losses (add_loss) alone
         self._loss_id = loss
         self._metric_ids = _metric_list(metrics)
         self._weighted_metric_ids = _metric_list(weighted_metrics)
@@ -342,7 +348,11 @@ class Model(Layer):
         return self._check_xy(x, y, sample_weight)
 
     def check_inputs(self, x: Any, name: str = "x") -> np.ndarray:
-        if type(self).call is not Model.call and type(self).check_inputs is Model.check_inputs:  # a traced call
+        traced = type(self).call is not Model.call or self._graphs is not None
+        if not traced and type(self).forward_pass is Model.forward_pass:  # no call at all: steps of your own
+            return {k: data.as_array(v, f"{name}[{k!r}]") for k, v in x.items()} if isinstance(x, dict) else (
+                [data.as_array(v, name) for v in x] if isinstance(x, (list, tuple)) else data.as_array(x, name))
+        if traced and type(self).check_inputs is Model.check_inputs:  # a traced call, or a graph of its own
             if self._graphs is None:
                 self.build(_shapes_of(x))
             return self._graph().check_inputs(x, name)
@@ -371,6 +381,10 @@ class Model(Layer):
         if self._heads is not None:
             rows = data.num_rows(x)
             y = heads_module.check_y(self._heads, y, rows, self.output_shape, out_dtype, prefix)
+            return x, y, data.as_sample_weight(sample_weight, rows, f"{prefix}sample_weight")
+        if self.loss is None:  # no compiled loss: y is the step's business (it may be absent)
+            y = None if y is None else data.as_array(y, f"{prefix}y", out_dtype)
+            rows = data.check_rows({f"{prefix}x": x} if y is None else {f"{prefix}x": x, f"{prefix}y": y})
             return x, y, data.as_sample_weight(sample_weight, rows, f"{prefix}sample_weight")
         y = data.as_array(y, f"{prefix}y", None if self.loss.sparse_labels else out_dtype)
         rows = data.check_rows({f"{prefix}x": x, f"{prefix}y": y})
@@ -403,13 +417,51 @@ class Model(Layer):
         return self._train_pass(x, y, sample_weight, ctx or Context(training=True))
 
     def compute_loss(self, x: Any = None, y: Any = None, y_pred: Any = None, sample_weight: Any = None,
-                     training: bool = True) -> float:
-        """L + every penalty (Keras's compute_loss). Without ``y_pred`` the model runs on x (in
-        ``training`` mode or not), and takes the logits path where Keras would."""
-        if y_pred is not None:
-            regularization = sum(self.losses)  # weight penalties; activity ones need a forward pass
-            return float(self.loss(y, y_pred, sample_weight)) + regularization
-        return float(self._test_pass(x, y, sample_weight, need_logits=False, training=training).loss)
+                     training: bool = True) -> Any:
+        """L = compile's loss (per output, weighted) + ``self.losses`` (add_loss, weight penalties; Keras's
+        compute_loss, recorded on the tape in a training step). Without ``y_pred`` the model runs on x (in
+        ``training`` mode or not), and takes the logits path where Keras would (a float then)."""
+        if y_pred is None:
+            return float(self._test_pass(x, y, sample_weight, need_logits=False, training=training).loss)
+        terms = []
+        if self._heads is not None:
+            predictions = list(y_pred.values()) if isinstance(y_pred, dict) else list(y_pred)
+            labels = [y.get(h.name) for h in self._heads] if isinstance(y, dict) else list(y)
+            terms += [h.loss(yk, pk, sample_weight) * h.weight if h.weight != 1.0 else h.loss(yk, pk, sample_weight)
+                      for h, yk, pk in zip(self._heads, labels, predictions) if h.loss is not None]
+        elif self.loss is not None:
+            terms.append(self.loss(y, y_pred, sample_weight))
+        terms += self.losses
+        if not terms:
+            raise ValueError("No loss to compute. Provide a `loss` argument in `compile()`.")
+        total = terms[0]
+        for term in terms[1:]:
+            total = total + term
+        return total
+
+    base_compute_loss = compute_loss  # what overrides_steps compares an override with
+
+    def stop_on_divergence(self, loss: float) -> None:
+        """Stop fit with a warning: the loss became NaN or inf (before that batch's update, when nnlite's step
+        makes it)."""
+        self._stop_on_divergence(loss, -1)
+
+    def resolve_compiled_metrics(self, y: Any) -> None:
+        """Build compile's metrics for labels like ``y`` ("accuracy" resolved as Keras resolves it)."""
+        self._resolve_metrics(y)
+
+    def update_compiled_metrics(self, y: Any, y_pred: Any, sample_weight: Any = None) -> None:
+        """compile's metrics updated with (y, y_pred); a crossentropy reads the logits y_pred carries."""
+        tracked = self._resolve_metrics(y)
+        for _, metric, weighted, k in tracked:
+            yk = y if k is None else (y[k] if not isinstance(y, dict) else y[self._heads[k].name])
+            pk = y_pred if k is None else (list(y_pred.values())[k] if isinstance(y_pred, dict) else y_pred[k])
+            weights = sample_weight if weighted else None
+            logits = getattr(pk, "keras_logits", None)
+            if logits is not None and metric.takes_logits:
+                metric.update_state_from_logits(np.asarray(autodiff.value_of(yk)), autodiff.value_of(logits), weights)
+            else:
+                metric.update_state(np.asarray(autodiff.value_of(yk)), np.asarray(autodiff.value_of(pk)), weights)
 
     def _regularized(self) -> tuple[list[Variable], list[Variable]]:
         """The weights that carry a regularizer R(w): all of them (for L), the trainable ones (for dL/dw)."""
@@ -508,8 +560,9 @@ class Model(Layer):
     def _stop_on_divergence(self, loss: float, step: int) -> None:
         self._diverged = True
         self.stop_training = True
+        where = f"at batch {step + 1}, before that batch's update" if step >= 0 else "in a training step"
         warn(
-            f"fit stopped: the loss became {float(loss)} at batch {step + 1}, before that batch's update. "
+            f"fit stopped: the loss became {float(loss)} {where}. "
             "The weights are those after the last finite step; a smaller learning rate usually helps.",
             RuntimeWarning,
         )
@@ -517,6 +570,8 @@ class Model(Layer):
     def _run_epoch(self, batches, train, callbacks=None, interrupt=None) -> dict[str, float]:
         """One pass over ``batches`` of checked (x, y, sample_weight): per batch the loss (before the
         update) and metrics; returns the logs ({} if there was no batch)."""
+        if self.overrides_steps(train):  # your own step (or compute_loss, compute_metrics): called per batch
+            return self.run_steps(batches, train, callbacks, interrupt)
         batches = iter(batches)
         first = next(batches, None)
         if first is None:
@@ -850,6 +905,14 @@ class StreamBatches:
                     raise ValueError("You cannot use class_weight and sample_weight at the same time.")
                 sw = data.class_weights_to_sample_weights(y, self.class_weight, self.dtype)
             yield x, y, sw
+
+
+def _graph_arguments(args: tuple, kwargs: dict[str, Any]) -> tuple[Any, Any] | None:
+    """(inputs, outputs) when a Model subclass is made as CustomModel(inputs, outputs), else None."""
+    given = list(args[:2]) + [kwargs.pop(k) for k in ("inputs", "outputs") if k in kwargs]
+    if len(given) != 2 or kwargs or len(args) > 2:
+        return None
+    return is_symbolic(given[0]) and is_symbolic(given[1]) and (given[0], given[1]) or None
 
 
 def _computes_in_float16(layer: Layer) -> bool:

@@ -55,7 +55,8 @@ def call_as_node(model: Any, x: Any, training: bool) -> Any:
         return grad_inputs + [collect.grads.get(id(w)) for w in weights]
 
     recorded = autodiff.record(outs + ([np.asarray(penalty)] if penalty is not None else []), inputs + weights, vjp)
-    if penalty is not None:
+    if penalty is not None:  # the pass's added losses, as one output of the node (the layers' own let go)
+        model.clear_losses()
         model.add_loss(recorded.pop())
     if at_z:
         recorded = [HOOKS["activation"](activation, recorded[0])]

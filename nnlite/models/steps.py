@@ -1,0 +1,164 @@
+"""Keras's training seams: ``train_step``, ``test_step``, ``predict_step`` and ``compute_metrics``, each a
+method you may override, and the loop over batches that calls them.
+
+The default steps are Keras's, written on the tape:
+
+    train_step:   with GradientTape:  y_pred = model(x, training=True)
+                                      L = compute_loss(x, y, y_pred, sample_weight)   (compile's loss + model.losses)
+                  grads = tape.gradient(L, trainable_weights);  optimizer.apply_gradients(zip(grads, weights))
+                  return compute_metrics(x, y, y_pred, sample_weight)
+    test_step:    the same without the tape and the update;  predict_step: model(x, training=False).
+
+``fit`` and ``evaluate`` run these when a model overrides one of them (or ``compute_loss``,
+``compute_metrics``), or when compile was given no loss; otherwise they run the same computation fused
+(``model._run_epoch``: the layers' backward passes without a tape, the learning rate folded in), which
+gives the same numbers.
+"""
+
+from __future__ import annotations
+
+import inspect
+import math
+from typing import Any
+
+import numpy as np
+
+from .. import autodiff
+from .. import callbacks as callbacks_module
+from ..warn import warn
+
+
+def unpack_x_y_sample_weight(data: Any) -> tuple[Any, Any, Any]:
+    """(x, y, sample_weight) from a batch: (x,), (x, y), (x, y, sample_weight) or x alone."""
+    if isinstance(data, list):
+        data = tuple(data)
+    if not isinstance(data, tuple):
+        return data, None, None
+    if len(data) == 1:
+        return data[0], None, None
+    if len(data) == 2:
+        return data[0], data[1], None
+    if len(data) == 3:
+        return data[0], data[1], data[2]
+    raise ValueError(f"Data is expected to be in format `x`, `(x,)`, `(x, y)`, or `(x, y, sample_weight)`, found: "
+                     f"{data!r:.200}")
+
+
+def pack_x_y_sample_weight(x: Any, y: Any = None, sample_weight: Any = None) -> tuple:
+    """The batch a step receives: (x,), (x, y) or (x, y, sample_weight), as Keras packs it."""
+    if y is None:
+        return (x,)
+    return (x, y) if sample_weight is None else (x, y, sample_weight)
+
+
+def pythonify_logs(logs: Any) -> dict[str, Any]:
+    """A step's logs as floats by name, nested dicts flattened in (Keras's)."""
+    out: dict[str, Any] = {}
+    for key, value in sorted((logs or {}).items()):
+        if isinstance(value, dict):
+            out.update(pythonify_logs(value))
+        else:
+            array = np.asarray(autodiff.value_of(value))
+            out[key] = float(array) if array.ndim == 0 else array
+    return out
+
+
+class Steps:
+    """The overridable seams of a Keras model (see the module)."""
+
+    def train_step(self, data: Any) -> dict[str, Any]:
+        """One training step on a batch ``data`` = (x, y, sample_weight): forward, loss, gradients by the tape,
+        the optimizer's update; returns the metrics' results by name."""
+        x, y, sample_weight = unpack_x_y_sample_weight(data)
+        with autodiff.GradientTape() as tape:
+            y_pred = self(x, training=True)
+            loss = self.compute_loss_for_step(x, y, y_pred, sample_weight, training=True)
+        self._loss_tracker.update_state(autodiff.value_of(loss), sample_weight=_rows(x))
+        weights = self.trainable_weights
+        if not math.isfinite(float(np.asarray(autodiff.value_of(loss)))):
+            self.stop_on_divergence(float(np.asarray(autodiff.value_of(loss))))  # before the update, as fit does
+        elif weights:
+            grads = tape.gradient(loss, weights)
+            self.optimizer.apply_gradients(zip(grads, weights))
+        else:
+            warn("The model does not have any trainable weights.", UserWarning)
+        return self.compute_metrics(x, y, y_pred, sample_weight=sample_weight)
+
+    def test_step(self, data: Any) -> dict[str, Any]:
+        """The loss and metrics on a batch, without training; returns the metrics' results by name."""
+        x, y, sample_weight = unpack_x_y_sample_weight(data)
+        y_pred = self(x, training=False)
+        loss = self.compute_loss_for_step(x, y, y_pred, sample_weight, training=False)
+        self._loss_tracker.update_state(autodiff.value_of(loss), sample_weight=_rows(x))
+        return self.compute_metrics(x, y, y_pred, sample_weight=sample_weight)
+
+    def predict_step(self, data: Any) -> Any:
+        """The model's output on a batch."""
+        x, _, _ = unpack_x_y_sample_weight(data)
+        return self(x, training=False)
+
+    def compute_loss_for_step(self, x: Any, y: Any, y_pred: Any, sample_weight: Any, training: bool) -> Any:
+        """``compute_loss``, also when an override of it takes no ``training`` (Keras's older signature)."""
+        if "training" in inspect.signature(self.compute_loss).parameters:
+            return self.compute_loss(x=x, y=y, y_pred=y_pred, sample_weight=sample_weight, training=training)
+        return self.compute_loss(x=x, y=y, y_pred=y_pred, sample_weight=sample_weight)
+
+    def compute_metrics(self, x: Any, y: Any, y_pred: Any, sample_weight: Any = None) -> dict[str, Any]:
+        """Update compile's metrics with (y, y_pred) (from the logits a sigmoid or softmax output carries, for the
+        crossentropies); returns every metric's result by name (``get_metrics_result``)."""
+        if self.compiled and y is not None:
+            self.update_compiled_metrics(y, y_pred, sample_weight)
+        return self.get_metrics_result()
+
+    def overrides_steps(self, train: bool) -> bool:
+        """Whether fit (``train``) or evaluate must call the step methods: one of the seams is overridden, or
+        compile was given no loss (the model's own losses are all there is)."""
+        cls = type(self)
+        own = [cls.compute_loss is not cls.base_compute_loss, cls.compute_metrics is not Steps.compute_metrics,
+               (cls.train_step if train else cls.test_step) is not (Steps.train_step if train else Steps.test_step)]
+        return any(own) or self.loss is None
+
+    def run_steps(self, batches: Any, train: bool, callbacks: Any = None, interrupt: Any = None) -> dict[str, Any]:
+        """One pass over ``batches`` calling ``train_step`` (or ``test_step``) per batch; returns the last
+        step's logs ({} if there was no batch)."""
+        batches = iter(batches)
+        first = next(batches, None)
+        if first is None:
+            return {}
+        if self.compiled and first[1] is not None:
+            self.resolve_compiled_metrics(first[1])
+        self.reset_metrics()
+        hooks = callbacks or callbacks_module.CallbackList([], self, {})
+        begin = hooks.on_train_batch_begin if train else hooks.on_test_batch_begin
+        end = hooks.on_train_batch_end if train else hooks.on_test_batch_end
+        step_fn = self.train_step if train else self.test_step
+        logs: dict[str, Any] = {}
+        step = -1
+        for step, (xb, yb, swb) in enumerate(_chain(first, batches)):
+            begin(step, {})
+            with autodiff.step_scope():
+                logs = pythonify_logs(step_fn(pack_x_y_sample_weight(xb, yb, swb)))
+            end(step, logs)
+            if interrupt is not None and interrupt.requested:
+                interrupt.check(f"after batch {step + 1}")
+            if train and self.stop_training:
+                break
+            loss = logs.get("loss")
+            if train and loss is not None and not math.isfinite(loss) and not self.stop_training:
+                self.stop_on_divergence(loss)  # an overridden step applied it already; stop here
+                break
+        return logs
+
+
+def _chain(first: Any, rest: Any) -> Any:
+    yield first
+    yield from rest
+
+
+def _rows(x: Any) -> int:
+    """The number of rows of a batch x (the first array of a list or dict)."""
+    if isinstance(x, dict):
+        x = next(iter(x.values()))
+    if isinstance(x, (list, tuple)):
+        x = x[0]
+    return int(np.shape(autodiff.value_of(x))[0])

@@ -1,0 +1,196 @@
+"""Keras's extension points on nnlite's tape, against Keras 3 (TensorFlow) run in the test, float64 to 1e-9:
+a custom Dense-like layer with its own weights through ops, a Loss subclass with only call, add_loss, a
+custom train_step (gradient clipping inside it) and test_step, CustomModel(inputs, outputs), compile without
+a loss, and a training loop of your own with GradientTape and apply_gradients."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import nnlite
+
+from .conftest import RTOL
+from .helpers import assert_close
+
+
+def _linear(lib):
+    class Linear(lib.layers.Layer):
+        """a = x @ w + b, with its own weights used through ops (the subclassing guide's layer)."""
+
+        def __init__(self, units, **kwargs):
+            super().__init__(**kwargs)
+            self.units = units
+
+        def build(self, input_shape):
+            self.w = self.add_weight(shape=(input_shape[-1], self.units), initializer="random_normal")
+            self.b = self.add_weight(shape=(self.units,), initializer="zeros")
+
+        def call(self, inputs):
+            self.add_loss(1e-2 * lib.ops.sum(lib.ops.square(self.w)))
+            return lib.ops.matmul(inputs, self.w) + self.b
+
+    return Linear
+
+
+def _quartic(lib):
+    class Quartic(lib.losses.Loss):
+        """v = mean((p - y)^4) over the last axis: only call, as Keras users write losses."""
+
+        def call(self, y_true, y_pred):
+            return lib.ops.mean(lib.ops.square(lib.ops.square(y_pred - y_true)), axis=-1)
+
+    return Quartic
+
+
+def _model(lib, x):
+    inputs = lib.Input((x.shape[1],))
+    h = _linear(lib)(5)(inputs)
+    h = lib.layers.Activation("tanh")(h)
+    return lib.Model(inputs, lib.layers.Dense(1)(h))
+
+
+def _same_weights(theirs, ours):
+    ours.set_weights(theirs.get_weights())
+
+
+@pytest.mark.parametrize("optimizer", ["sgd", "adam"])
+def test_a_custom_layer_and_a_loss_subclass_train_as_in_keras(keras, float64, rng, optimizer):
+    x, y = rng.normal(size=(24, 3)), rng.normal(size=(24, 1))
+    theirs, ours = _model(keras, x), _model(nnlite, x)
+    _same_weights(theirs, ours)
+    theirs.compile(optimizer=optimizer, loss=_quartic(keras)(), metrics=["mae"])
+    ours.compile(optimizer=optimizer, loss=_quartic(nnlite)(), metrics=["mae"])
+    h_theirs = theirs.fit(x, y, batch_size=6, epochs=3, shuffle=False, verbose=0)
+    h_ours = ours.fit(x, y, batch_size=6, epochs=3, shuffle=False, verbose=0)
+    for key in ("loss", "mae"):
+        assert_close(h_ours.history[key], h_theirs.history[key], RTOL["float64"], key)
+    for a, b in zip(ours.get_weights(), theirs.get_weights()):
+        assert_close(a, b, RTOL["float64"], "weights")
+    ours(x[:2])
+    assert len(ours.losses) == 1 and len(theirs.losses) == 1  # the add_loss of the last call
+
+
+def _clipping_model(lib):
+    class Clipped(lib.Model):
+        """train_step written with the tape, the gradients clipped by their global norm inside it."""
+
+        def train_step(self, data):
+            x, y = data
+            with tape_of(lib)() as tape:
+                y_pred = self(x, training=True)
+                loss = self.compute_loss(y=y, y_pred=y_pred)
+            grads = tape.gradient(loss, self.trainable_variables)
+            norm = lib.ops.sqrt(sum(lib.ops.sum(lib.ops.square(g)) for g in grads))
+            scale = lib.ops.minimum(1.0, 0.5 / norm)
+            self.optimizer.apply([g * scale for g in grads], self.trainable_variables)
+            for metric in self.metrics:
+                if metric.name == "loss":
+                    metric.update_state(loss)
+                else:
+                    metric.update_state(y, y_pred)
+            return {m.name: m.result() for m in self.metrics}
+
+    return Clipped
+
+
+def tape_of(lib):
+    if lib is nnlite:
+        return nnlite.GradientTape
+    import tensorflow as tf
+
+    return tf.GradientTape
+
+
+def test_a_custom_train_step_with_clipping_on_a_functional_subclass_as_in_keras(keras, float64, rng):
+    x = rng.normal(size=(20, 4))
+    y = (x[:, :1] > 0).astype(float)
+
+    def build(lib):
+        inputs = lib.Input((4,))
+        h = lib.layers.Dense(6, activation="relu")(inputs)
+        return _clipping_model(lib)(inputs, lib.layers.Dense(1, activation="sigmoid")(h))
+
+    theirs, ours = build(keras), build(nnlite)
+    _same_weights(theirs, ours)
+    for m in (theirs, ours):
+        m.compile(optimizer="sgd", loss="binary_crossentropy", metrics=["accuracy"])
+    h_theirs = theirs.fit(x, y, batch_size=5, epochs=3, shuffle=False, verbose=0)
+    h_ours = ours.fit(x, y, batch_size=5, epochs=3, shuffle=False, verbose=0)
+    for key in ("loss", "accuracy"):
+        assert_close(h_ours.history[key], h_theirs.history[key], RTOL["float64"], key)
+    for a, b in zip(ours.get_weights(), theirs.get_weights()):
+        assert_close(a, b, RTOL["float64"], "weights")
+    assert_close(ours.evaluate(x, y, verbose=0), theirs.evaluate(x, y, verbose=0), RTOL["float64"], "evaluate")
+
+
+def test_the_default_step_on_the_tape_equals_the_fused_fit(float64, rng):
+    """Model.train_step (the tape) and fit's fused loop give the same weights, batch after batch."""
+    x, y = rng.normal(size=(12, 3)), rng.integers(0, 3, size=12)
+
+    def build():
+        init = nnlite.initializers.GlorotUniform(seed=1)
+        hidden = nnlite.layers.Dense(4, activation="relu", kernel_initializer=init, kernel_regularizer="l2")
+        model = nnlite.Sequential([nnlite.Input((3,)), hidden,
+                                   nnlite.layers.Dense(3, activation="softmax", kernel_initializer=init)])
+        model.compile(optimizer="adam", loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+        return model
+
+    fused, stepped = build(), build()
+    fused.fit(x, y, batch_size=4, epochs=2, shuffle=False, verbose=0)
+    stepped.resolve_compiled_metrics(y)
+    for _ in range(2):
+        for start in range(0, 12, 4):
+            logs = stepped.train_step((x[start:start + 4], y[start:start + 4]))
+    for a, b in zip(stepped.get_weights(), fused.get_weights()):
+        assert_close(a, b, 1e-12, "weights")
+    assert set(logs) >= {"loss", "accuracy"}
+
+
+def test_a_training_loop_of_your_own_with_gradient_tape(keras, float64, rng):
+    """The subclassing guide's loop: logits, a from_logits loss, sum(model.losses), apply_gradients."""
+    x, y = rng.normal(size=(16, 3)), rng.integers(0, 2, size=(16, 1)).astype(float)
+
+    def run(lib):
+        model = lib.Sequential([lib.Input((3,)), lib.layers.Dense(4, activation="tanh", kernel_regularizer="l2"),
+                                lib.layers.Dense(1)])
+        model.set_weights([np.full(w.shape, 0.1) + 0.01 * k for k, w in enumerate(model.get_weights())])
+        optimizer = lib.optimizers.SGD(learning_rate=0.1)
+        loss_fn = lib.losses.BinaryCrossentropy(from_logits=True)
+        losses = []
+        for start in range(0, 16, 4):
+            with tape_of(lib)() as tape:
+                logits = model(x[start:start + 4], training=True)
+                loss = loss_fn(y[start:start + 4], logits) + sum(model.losses)
+            grads = tape.gradient(loss, model.trainable_weights)
+            optimizer.apply_gradients(zip(grads, model.trainable_weights))
+            losses.append(float(loss))
+        return losses, model.get_weights()
+
+    (l_theirs, w_theirs), (l_ours, w_ours) = run(keras), run(nnlite)
+    assert_close(l_ours, l_theirs, RTOL["float64"], "losses")
+    for a, b in zip(w_ours, w_theirs):
+        assert_close(a, b, RTOL["float64"], "weights")
+
+
+def test_compile_without_a_loss_trains_on_add_loss_and_says_when_there_is_none(rng):
+    class Penalty(nnlite.layers.Layer):
+        def build(self, input_shape):
+            self.scale = self.add_weight(shape=(input_shape[-1],), initializer="ones")
+
+        def call(self, inputs):
+            out = inputs * self.scale
+            self.add_loss(nnlite.ops.mean(nnlite.ops.square(out - 1.0)))
+            return out
+
+    inputs = nnlite.Input((2,))
+    model = nnlite.Model(inputs, Penalty()(inputs))
+    model.compile(optimizer=nnlite.optimizers.SGD(0.1))
+    x = np.ones((8, 2)) * 2.0
+    history = model.fit(x, epochs=20, verbose=0)
+    assert history.history["loss"][-1] < 1e-6 < history.history["loss"][0]
+    np.testing.assert_allclose(model.get_weights()[0], [0.5, 0.5], rtol=1e-4)
+    plain = nnlite.Sequential([nnlite.Input((2,)), nnlite.layers.Dense(1)])
+    plain.compile(optimizer="sgd")
+    with pytest.raises(ValueError, match="No loss to compute"):
+        plain.fit(x, np.ones((8, 1)), verbose=0)
