@@ -20,8 +20,10 @@ from typing import Any
 
 import numpy as np
 
-from . import config, special
+from . import special
+from .autodiff import GradientTape, value_of
 from .registry import Registry
+from .tensor import HOOKS, as_tensor
 
 SQRT_2_OVER_PI = math.sqrt(2.0 / math.pi)
 SELU_ALPHA = 1.6732632423543772
@@ -36,10 +38,6 @@ def _float32_attribute(value: float) -> float:
     """A constant TensorFlow passes as a float32 op attribute (LeakyRelu's alpha), in any dtype."""
     return float(np.float32(value))
 
-
-def _as_float(x: Any) -> np.ndarray:
-    x = np.asarray(x)
-    return x if np.issubdtype(x.dtype, np.floating) else x.astype(config.floatx())
 
 
 # Branch-free forms of "if z > 0": NumPy's np.where and its maximum against a scalar run
@@ -105,10 +103,11 @@ class Activation:
         for key, value in params.items():
             setattr(self, key, value)
 
-    def __call__(self, x: Any, **params: Any) -> np.ndarray:
-        if params:
-            return type(self)(**{**self.params, **params}).forward(_as_float(x))
-        return self.forward(_as_float(x))
+    def __call__(self, x: Any, **params: Any) -> Any:
+        """a = f(x) as a Tensor (``activations.relu(x)``; keyword arguments set the activation's parameters).
+        It is an op of nnlite.ops: recorded while a GradientTape follows x, its VJP this activation's backward."""
+        fn = type(self)(**{**self.params, **params}) if params else self
+        return HOOKS["activation"](fn, x)
 
     def forward(self, z: np.ndarray) -> np.ndarray:
         raise NotImplementedError
@@ -606,12 +605,8 @@ class LogSoftmax(Activation):
 
 
 class NumericalActivation(Activation):
-    """A user's elementwise callable ``a = f(z)``, differentiated by central differences.
-
-    da/dz ~ (f(z + h) - f(z - h)) / 2h with h = cbrt(eps) * max(1, |z|), computed in
-    float64. Good to about 1e-10 relative in float64; subclass :class:`Activation` and
-    write ``backward`` to get an exact derivative.
-    """
+    """A user's callable ``a = f(z)`` (written with nnlite.ops or arithmetic), differentiated by the tape:
+    grad_z = J_f(z)^T grad_a, from one backward sweep over the ops f ran."""
 
     name = "numerical"
 
@@ -624,11 +619,16 @@ class NumericalActivation(Activation):
         return np.asarray(self.function(z), dtype=z.dtype)
 
     def backward(self, z, a, grad_a):
-        z64 = z.astype(np.float64)
-        h = np.cbrt(np.finfo(np.float64).eps) * np.maximum(1.0, np.abs(z64))
-        f = self.function
-        slope = (np.asarray(f(z64 + h), np.float64) - np.asarray(f(z64 - h), np.float64)) / (2 * h)
-        return (grad_a * slope).astype(z.dtype)
+        with GradientTape() as tape:
+            leaf = as_tensor(np.array(z))
+            tape.watch(leaf)
+            out = self.function(leaf)
+        grad = tape.gradient(out, leaf, output_gradients=grad_a)
+        if grad is None:
+            raise ValueError(f"The activation {self.name!r} does not depend on its input through operations nnlite "
+                             "records: write it with nnlite.ops (or arithmetic on its argument), or subclass "
+                             "nnlite.activations.Activation and write its backward.")
+        return np.asarray(value_of(grad), dtype=z.dtype)
 
     def __eq__(self, other: object) -> bool:
         return type(other) is type(self) and other.function is self.function
