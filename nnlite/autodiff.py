@@ -40,7 +40,8 @@ _local = threading.local()  # this thread's active tapes (a tape records in the 
 
 class Node:
     """One recorded op: its ``inputs`` (tensors, variables) and ``vjp``, which maps the gradients at its
-    outputs (a list, one per output) to one gradient per input (None where none flows)."""
+    outputs (a list, one per output) and which inputs need a gradient (a list of bools) to one gradient per
+    input (None where none flows or none is needed)."""
 
     __slots__ = ("inputs", "vjp", "order", "n_outputs")
 
@@ -287,15 +288,23 @@ def backpropagate(targets: list[Any], seeds: list[Any], sources: list[Any]) -> l
                 stack.append(parent)
     wanted = {(id(s.tape_node), s.tape_index) for s in sources if isinstance(s, Tensor) and s.tape_node is not None}
     inner: dict[tuple[int, int], Any] = {}  # the gradient reaching a source that is itself an op's output
-    for node in sorted(nodes.values(), key=lambda n: n.order, reverse=True):
+    ordered = sorted(nodes.values(), key=lambda n: n.order)
+    # which nodes lead to a source: only their inputs' gradients are computed
+    source_ids = {id(s) for s in sources if not (isinstance(s, Tensor) and s.tape_node is not None)}
+    leads: set[int] = {key[0] for key in wanted}
+    for node in ordered:  # oldest first: a node's inputs are settled before it
+        if any((id(x) in source_ids) or (isinstance(x, Tensor) and id(x.tape_node) in leads) for x in node.inputs):
+            leads.add(id(node))
+    for node in reversed(ordered):
         slots = grads.pop(id(node), None)
-        if slots is None or all(g is None for g in slots):
+        if slots is None or all(g is None for g in slots) or id(node) not in leads:
             continue
         for k, g in enumerate(slots):
             if (id(node), k) in wanted:
                 inner[(id(node), k)] = g
         out_grads = list(slots)
-        input_grads = node.vjp(out_grads)
+        needed = [id(x) in source_ids or (isinstance(x, Tensor) and id(x.tape_node) in leads) for x in node.inputs]
+        input_grads = node.vjp(out_grads, needed)
         for x, g in zip(node.inputs, input_grads):
             if g is None or not isinstance(x, (Tensor, Variable)):
                 continue

@@ -93,9 +93,9 @@ def call_as_node(layer: Any, x: Any, training: bool) -> Any:
     out, saved = (layer.forward_z if at_z else layer.forward)(given, ctx)
     several = isinstance(x, (list, tuple))
 
-    def vjp(grads: list[Any]) -> list[Any]:
+    def vjp(grads: list[Any], needed: list[bool] | None = None) -> list[Any]:
         collect = Context(training=bool(training), collect=True)
-        need = any(autodiff.is_tracked(v) or isinstance(v, Tensor) for v in inputs)
+        need = any(needed[:len(inputs)]) if needed is not None else True
         grad_x = (layer.backward_z if at_z else layer.backward)(saved, grads[0], collect, need)
         grad_inputs = (list(grad_x) if several else [grad_x]) if grad_x is not None else [None] * len(inputs)
         return grad_inputs + [collect.grads.get(id(w)) for w in weights]
@@ -138,8 +138,9 @@ def eager_backward(layer: Any, saved: EagerCall, grad_a: Any, ctx: Context, need
     weights = layer.trainable_weights
     targets = [saved.out, *saved.losses]
     seeds = [grad_a] + [np.asarray(ctx.grad_scale)] * len(saved.losses)
-    grads = autodiff.backpropagate(targets, seeds, saved.xs + weights)
-    for w, g in zip(weights, grads[len(saved.xs):]):
+    xs = saved.xs if need_grad_x else []
+    grads = autodiff.backpropagate(targets, seeds, xs + weights)
+    for w, g in zip(weights, grads[len(xs):]):
         buffer = ctx.grad(w)
         buffer[...] = 0 if g is None else g
     if not need_grad_x:
@@ -173,4 +174,4 @@ def penalty(w: Any) -> Any:
     value = w.regularizer(w.value)
     if not (autodiff.recording() and autodiff.is_tracked(w)):
         return np.asarray(value).view(Tensor)
-    return autodiff.record([np.asarray(value)], [w], lambda g: [g[0] * w.regularizer.grad(w.value)])[0]
+    return autodiff.record([np.asarray(value)], [w], lambda g, needed=None: [g[0] * w.regularizer.grad(w.value)])[0]

@@ -43,13 +43,14 @@ def call_as_node(model: Any, x: Any, training: bool) -> Any:
     outs = list(tape.output) if several else [tape.output]
     penalty = tape.penalty if tape.penalty else None
 
-    def vjp(grads: list[Any]) -> list[Any]:
+    def vjp(grads: list[Any], needed: list[bool] | None = None) -> list[Any]:
         collect = Context(training=bool(training), collect=True)
         g_penalty = grads[len(outs)] if penalty is not None else None
         collect.grad_scale = 0.0 if g_penalty is None else float(np.sum(g_penalty))
         g_out = [np.zeros_like(o) if g is None else g for g, o in zip(grads, outs)]
         tape.ctx = collect
-        grad_x = model.backward_pass(tape, g_out if several else g_out[0], need_grad_x=any(followed))
+        need_x = any(needed[:len(inputs)]) if needed is not None else any(followed)
+        grad_x = model.backward_pass(tape, g_out if several else g_out[0], need_grad_x=need_x)
         grad_inputs = list(grad_x) if isinstance(grad_x, list) else [grad_x] * (grad_x is not None)
         grad_inputs = (grad_inputs + [None] * len(inputs))[:len(inputs)]
         return grad_inputs + [collect.grads.get(id(w)) for w in weights]

@@ -209,7 +209,7 @@ def custom_gradient(f: Callable[..., tuple[Any, Callable[..., Any]]]) -> Callabl
             return y
         positions = [k for k, a in enumerate(args) if autodiff.is_tracked(a)]
 
-        def vjp(grads: list[Any]) -> list[Any]:
+        def vjp(grads: list[Any], needed: list[bool] | None = None) -> list[Any]:
             out = grad_fn(wrap(grads[0]))
             out = list(out) if isinstance(out, (list, tuple)) else [out]
             return [None if out[k] is None else np.asarray(values(out[k])) for k in positions]

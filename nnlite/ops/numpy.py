@@ -160,7 +160,7 @@ def _matmul_vjp(g: Any, a: Any, x1: Any, x2: Any) -> list[Any]:
     if x2.ndim == 1:  # (..., m, k) @ (k,) -> (..., m)
         return [g[..., None] * x2, np.swapaxes(x1, -1, -2) @ g if x1.ndim == 2 else (
             np.swapaxes(x1, -1, -2) @ g[..., None])[..., 0]]
-    return [g @ np.swapaxes(x2, -1, -2), np.swapaxes(x1, -1, -2) @ g]
+    return [lambda: g @ np.swapaxes(x2, -1, -2), lambda: np.swapaxes(x1, -1, -2) @ g]  # each only if needed
 
 
 @op(_matmul_vjp)

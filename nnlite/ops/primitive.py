@@ -6,7 +6,9 @@
 - on arrays computes ``a = forward(*values)`` and returns it as a Tensor;
 - while a GradientTape follows one of its tensor arguments, also records a node whose VJP is
   ``vjp(grad_a, a, *values, **keywords)``: one entry per positional argument (the gradient, a list of
-  gradients for a list argument, or None), each summed back over the axes it was broadcast along.
+  gradients for a list argument, or None), each summed back over the axes it was broadcast along. An
+  expensive gradient may be written as a thunk (``lambda: g @ x2.T``): it is computed only when the
+  sweep needs that input's gradient.
 
 An op with ``vjp=None`` has no gradient (comparisons, rounding, argmax, integer results): its result is
 never recorded, so a gradient through it is None, as TensorFlow's.
@@ -66,16 +68,15 @@ def op(vjp: Callable[..., Any] | None = None, name: str | None = None, graph: bo
 
     def make(forward: Callable[..., Any]) -> Callable[..., Any]:
         op_name = name or forward.__name__.rstrip("_")
-        signature = inspect.signature(forward)
 
         @functools.wraps(forward)
         def apply(*args: Any, **kwargs: Any) -> Any:
             if graph and (any(is_symbolic(a) for a in args) or any(is_symbolic(v) for v in kwargs.values())):
-                bound = signature.bind(*args, **kwargs)
+                bound = inspect.signature(forward).bind(*args, **kwargs)
                 bound.apply_defaults()
                 return symbolic(op_name, *bound.args, **bound.kwargs)
             if kwargs and vjp is not None:  # tensors given by keyword take their place among the positions
-                bound = signature.bind(*args, **kwargs)
+                bound = inspect.signature(forward).bind(*args, **kwargs)
                 args, kwargs = bound.args, bound.kwargs
             raw = [values(a) for a in args]
             raw_kwargs = {k: values(v) for k, v in kwargs.items()}
@@ -88,18 +89,20 @@ def op(vjp: Callable[..., Any] | None = None, name: str | None = None, graph: bo
             several = isinstance(out, (list, tuple))
             outs = list(out) if several else [out]
 
-            def node_vjp(grads: list[Any]) -> list[Any]:
+            def node_vjp(grads: list[Any], needed: list[bool] | None = None) -> list[Any]:
                 if several:
                     g = [np.zeros_like(o) if gk is None else gk for gk, o in zip(grads, outs)]
                 else:
                     g = grads[0]
                 per_arg = vjp(g, out, *raw, **raw_kwargs)
                 result = []
-                for i, j, source in tracked:
+                for k, (i, j, source) in enumerate(tracked):
                     gi = per_arg[i] if i < len(per_arg) else None
                     if gi is not None and j is not None:
                         gi = gi[j]
-                    if gi is None:
+                    if callable(gi):  # a gradient written as a thunk: computed only where it is needed
+                        gi = gi() if needed is None or needed[k] else None
+                    if gi is None or (needed is not None and not needed[k]):
                         result.append(None)
                         continue
                     x = autodiff.value_of(source)
