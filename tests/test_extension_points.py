@@ -226,3 +226,39 @@ def test_a_custom_dense_through_the_tape_equals_the_built_in_dense(float64, rng)
         assert_close(histories[1][key], histories[0][key], 1e-12, key)
     for a, b in zip(written.get_weights(), built_in.get_weights()):
         assert_close(a, b, 1e-12, "weights")
+
+
+def _sliced(lib):
+    class Sliced(lib.Model):
+        """A subclassed model with a weight of its own (build) and its input sliced in call."""
+
+        def __init__(self):
+            super().__init__()
+            self.hidden = lib.layers.Dense(4, activation="tanh")
+            self.out = lib.layers.Dense(1)
+
+        def build(self, input_shape):
+            self.scale = self.add_weight(shape=(1,), initializer="ones", name="scale")
+
+        def call(self, x):
+            return self.out(self.hidden(x[:, 1:])) * self.scale + lib.ops.square(x[:, :1])
+
+    return Sliced()
+
+
+def test_a_subclassed_model_with_a_sliced_input_and_its_own_weight_trains_as_in_keras(keras, float64, rng):
+    x, y = rng.normal(size=(18, 4)), rng.normal(size=(18, 1))
+    theirs, ours = _sliced(keras), _sliced(nnlite)
+    theirs(x[:1])
+    ours(x[:1])
+    assert len(ours.get_weights()) == len(theirs.get_weights()) == 5
+    ours.set_weights(theirs.get_weights())
+    for m in (theirs, ours):
+        m.compile(optimizer="adam", loss="mse", metrics=["mae"])
+    h_theirs = theirs.fit(x, y, batch_size=6, epochs=3, shuffle=False, verbose=0)
+    h_ours = ours.fit(x, y, batch_size=6, epochs=3, shuffle=False, verbose=0)
+    for key in ("loss", "mae"):
+        assert_close(h_ours.history[key], h_theirs.history[key], RTOL["float64"], key)
+    for a, b in zip(ours.get_weights(), theirs.get_weights()):
+        assert_close(a, b, RTOL["float64"], "weights")
+    assert_close(ours.predict(x, verbose=0), theirs.predict(x, verbose=0), RTOL["float64"], "predict")

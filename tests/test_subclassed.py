@@ -134,19 +134,26 @@ def _template(args):
     return out
 
 
-def test_what_a_traced_call_cannot_do_is_said():
+def test_a_call_tracing_cannot_follow_runs_as_written():
+    """A branch on the values cannot be traced into a graph: the model runs its call as written (the tape
+    records whichever branch ran), so it predicts and trains."""
     class Branchy(nnlite.Model):
         def __init__(self):
             super().__init__()
-            self.d = nnlite.layers.Dense(1)
+            self.d = nnlite.layers.Dense(1, kernel_initializer="ones")
 
         def call(self, x):
-            if nnlite.ops.mean(x) > 0:  # a branch on the values: not traceable
+            if nnlite.ops.mean(x) > 0:  # a branch on the values
                 return self.d(x)
             return self.d(-x)
 
-    with pytest.raises(TypeError, match="no values to compare"):
-        Branchy().predict(np.ones((2, 3)), verbose=0)
+    model = Branchy()
+    assert model.predict(np.ones((2, 3)), verbose=0).tolist() == [[3.0], [3.0]]
+    assert model.predict(-np.ones((2, 3)), verbose=0).tolist() == [[3.0], [3.0]]
+    assert model.built_eager
+    model.compile(optimizer="sgd", loss="mse")
+    errors = nnlite.utils.check_gradients(model, -np.ones((4, 3)), np.zeros((4, 1)))
+    assert max(errors.values()) < 1e-6
     with pytest.raises(TypeError, match="Model\\(\\) needs inputs and outputs"):
         nnlite.Model()
 

@@ -115,8 +115,9 @@ class EagerCall:
         self.added_loss = float(np.sum([np.sum(autodiff.value_of(v)) for v in losses])) if losses else 0.0
 
 
-def eager_forward(layer: Any, x: Any, ctx: Context) -> tuple[Any, EagerCall]:
-    """(a, saved): ``call`` run on a tape of its own that follows x and the layer's trainable weights."""
+def eager_forward(layer: Any, x: Any, ctx: Context, several_outputs: bool = False) -> tuple[Any, EagerCall]:
+    """(a, saved): ``call`` run on a tape of its own that follows x and the layer's trainable weights (a list of
+    outputs where ``several_outputs``, for a model)."""
     several = isinstance(x, (list, tuple))
     with autodiff.GradientTape(persistent=True):
         xs = [np.asarray(v).view(Tensor) for v in (x if several else [x])]
@@ -126,6 +127,8 @@ def eager_forward(layer: Any, x: Any, ctx: Context) -> tuple[Any, EagerCall]:
         args = (list(xs),) if several else (xs[0],)
         out = run_call(layer, args, {}, ctx.training)
         losses = layer.added_losses()
+    if isinstance(out, (list, tuple)) and several_outputs:
+        return [np.asarray(autodiff.value_of(o)) for o in out], EagerCall(xs, several, list(out), losses)
     if isinstance(out, (list, tuple)):
         raise ValueError(f"Layer {layer.name!r} returns {len(out)} tensors: inside a Sequential or functional "
                          "model nnlite passes one tensor between layers; return one, or use the layer in a "
@@ -136,8 +139,11 @@ def eager_forward(layer: Any, x: Any, ctx: Context) -> tuple[Any, EagerCall]:
 def eager_backward(layer: Any, saved: EagerCall, grad_a: Any, ctx: Context, need_grad_x: bool = True) -> Any:
     """grad_x (and dL/dw into ctx.grad(w)) from the call's tape, the added losses seeded with ctx.grad_scale."""
     weights = layer.trainable_weights
-    targets = [saved.out, *saved.losses]
-    seeds = [grad_a] + [np.asarray(ctx.grad_scale)] * len(saved.losses)
+    outs = saved.out if isinstance(saved.out, list) else [saved.out]
+    grads_a = grad_a if isinstance(saved.out, list) else [grad_a]
+    kept = [(o, g) for o, g in zip(outs, grads_a) if g is not None]
+    targets = [o for o, _ in kept] + list(saved.losses)
+    seeds = [g for _, g in kept] + [np.asarray(ctx.grad_scale)] * len(saved.losses)
     xs = saved.xs if need_grad_x else []
     grads = autodiff.backpropagate(targets, seeds, xs + weights)
     for w, g in zip(weights, grads[len(xs):]):
@@ -149,14 +155,18 @@ def eager_backward(layer: Any, saved: EagerCall, grad_a: Any, ctx: Context, need
     return grad_x if saved.several else grad_x[0]
 
 
-def output_shape_by_running(layer: Any, input_shape: Any) -> tuple:
+def output_shape_by_running(layer: Any, input_shape: Any) -> Any:
     """The output shape of a layer of your own, from running its call once on zeros of two rows (nothing
-    recorded, inference mode); the batch axis is reported as unknown."""
+    recorded, inference mode; for a model, this builds its layers); the batch axis is reported as unknown."""
     def zeros(shape: Any) -> np.ndarray:
         return np.zeros((2,) + tuple(1 if d is None else d for d in tuple(shape)[1:]), dtype=layer.compute_dtype)
 
-    several = isinstance(input_shape, list) and input_shape and isinstance(input_shape[0], (list, tuple))
-    sample = [zeros(s) for s in input_shape] if several else zeros(input_shape)
+    if isinstance(input_shape, dict):
+        sample: Any = {k: zeros(s) for k, s in input_shape.items()}
+    elif isinstance(input_shape, list) and input_shape and isinstance(input_shape[0], (list, tuple)):
+        sample = [zeros(s) for s in input_shape]
+    else:
+        sample = zeros(input_shape)
     tapes = [t for t in autodiff.active_tapes() if not t.paused]
     for t in tapes:
         t.paused = True
@@ -166,6 +176,8 @@ def output_shape_by_running(layer: Any, input_shape: Any) -> tuple:
         for t in tapes:
             t.paused = False
         layer.clear_losses()
+    if isinstance(out, (list, tuple)):
+        return [(None,) + np.shape(autodiff.value_of(o))[1:] for o in out]
     return (None,) + np.shape(autodiff.value_of(out))[1:]
 
 

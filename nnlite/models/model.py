@@ -19,6 +19,7 @@ import numpy as np
 from .. import autodiff, config, data, interrupts, losses, optimizers, streams, threads
 from .. import callbacks as callbacks_module
 from .. import metrics as metrics_module
+from ..layers import eager
 from ..layers.base import LAYERS, Context, Layer, assign_all
 from ..layers.eager import outer_training
 from ..layers.node import connect, is_symbolic
@@ -98,12 +99,38 @@ class Model(Steps, Layer):
         inputs) into graphs (``Layer.trace_call``)."""
         if input_shape is None:
             raise ValueError("build() needs the input shape, e.g. build((None, 8)).")
-        self.trace_call(input_shape)
+        self.build_structure(input_shape)
+
+    def build_structure(self, input_shape: Any) -> None:
+        """A subclass's call traced into graphs, or, where tracing cannot follow it, run as written."""
+        try:
+            self.trace_call(input_shape)
+        except (TypeError, ValueError, NotImplementedError, AttributeError, IndexError):
+            self._graphs = None
+            self.run_as_written(input_shape)
+
+    built_eager = False  # a subclass whose call runs as written at every step (see run_as_written)
+    eager_shapes: tuple[Any, Any] = (None, None)  # its input and output shapes, from the call that built it
+
+    def run_as_written(self, input_shape: Any) -> None:
+        """A ``call`` that cannot be traced into graphs (weights of its own used through ops, Python on the
+        values, shapes read at run time) runs as written: once now on zeros to build the layers, then at every
+        step, its ops recorded by the tape (``fit`` runs ``train_step``)."""
+        self.built_eager = True
+        self.eager_shapes = (input_shape, eager.output_shape_by_running(self, input_shape))
+        self.built = True
 
     def forward_pass(self, x: Any, ctx: Context, stop_at_z: Any = False) -> Tape:
+        if self.built_eager:  # the call as written: on a tape of its own when a backward pass follows
+            tape = Tape(ctx)
+            tape.output, saved = eager.eager_forward(self, x, ctx, several_outputs=True)
+            tape.saved, tape.penalty = [saved], saved.added_loss
+            return tape
         return self._graph(ctx.training).forward_pass(x, ctx, stop_at_z)
 
     def backward_pass(self, tape: Tape, grad: Any, need_grad_x: bool = False) -> Any:
+        if self.built_eager:
+            return eager.eager_backward(self, tape.saved[0], grad, tape.ctx, need_grad_x)
         return self._graph(tape.ctx.training).backward_pass(tape, grad, need_grad_x)
 
     def several_outputs(self) -> list[str]:
@@ -116,6 +143,8 @@ class Model(Steps, Layer):
 
     @property
     def input_shape(self) -> Any:
+        if self.built_eager:
+            return self.eager_shapes[0]
         return self._graph().input_shape if self._graphs is not None else None
 
     @input_shape.setter
@@ -124,7 +153,7 @@ class Model(Steps, Layer):
 
     @property
     def output_shape(self) -> Any:
-        return self._graph().output_shape
+        return self.eager_shapes[1] if self.built_eager else self._graph().output_shape
 
     def compute_output_shape(self, input_shape: Any) -> Any:
         if self._graphs is None:
@@ -136,12 +165,14 @@ class Model(Steps, Layer):
         """The dtype input arrays are cast to (the first layer's)."""
         if self._graphs is not None:
             return self._graph().input_dtype
-        return self.layers[0].compute_dtype if self.layers else config.floatx()
+        return self.layers[0].compute_dtype if self.layers and not self.built_eager else config.floatx()
 
     @property
     def output_dtype(self) -> str:
         """The dtype of y_pred (the last layer's); y is cast to it."""
-        return self._graph().output_dtype if self._graphs is not None else self.layers[-1].compute_dtype
+        if self._graphs is not None:
+            return self._graph().output_dtype
+        return self.layers[-1].compute_dtype if self.layers and not self.built_eager else config.floatx()
 
     def output_activations(self) -> list[Any]:
         """Per output (several outputs), the activation f of a = f(z) the logits path may stop before."""
@@ -152,7 +183,7 @@ class Model(Steps, Layer):
         """The activation f of an output a = f(z), if the last layer has one (the logits path reads it)."""
         if self._graphs is not None:
             return self._graph(True).output_activation
-        return self.layers[-1].activation if self.layers else None
+        return self.layers[-1].activation if self.layers and not self.built_eager else None
 
     def _require_built(self) -> None:
         if not self.built:
@@ -190,8 +221,12 @@ class Model(Steps, Layer):
             outer = outer_training()
             training = False if outer is None else outer
         traced = type(self).call is not Model.call
-        if traced and self._graphs is None:
+        if traced and self._graphs is None and not self.built_eager:
             self.build(_shapes_of(x))
+            if type(self).build is not Model.build:  # your own build made its weights; now the call
+                self.build_structure(_shapes_of(x))
+        if self.built_eager:  # the call as written (recorded op by op under a tape)
+            return self.call_eagerly((x,), kwargs, bool(training))
         if autodiff.recording():  # inside a GradientTape: the model is one recorded node (see ``taped``)
             recorded = taped.call_as_node(self._graph(bool(training)) if traced else self, x, bool(training))
             if recorded is not None:
@@ -203,17 +238,22 @@ class Model(Steps, Layer):
     # -- weights ------------------------------------------------------------------------------------
     @property
     def weights(self) -> list[Variable]:
-        return [w for layer in self.layers for w in layer.weights]
+        """The model's own weights (a subclass's add_weight) first, then its layers', as Keras lists them."""
+        return [w for w in self._weights if w.trainable] + [w for w in self._weights if not w.trainable] + [
+            w for layer in self.layers for w in layer.weights]
 
     @property
     def trainable_weights(self) -> list[Variable]:
-        return [w for layer in self.layers for w in layer.trainable_weights] if self.trainable else []
+        if not self.trainable:
+            return []
+        return [w for w in self._weights if w.trainable] + [w for layer in self.layers for w in layer.trainable_weights]
 
     @property
     def non_trainable_weights(self) -> list[Variable]:
         if not self.trainable:
             return self.weights
-        return [w for layer in self.layers for w in layer.non_trainable_weights]
+        return [w for w in self._weights if not w.trainable] + [
+            w for layer in self.layers for w in layer.non_trainable_weights]
 
     trainable_variables = trainable_weights
     non_trainable_variables = non_trainable_weights
@@ -349,12 +389,16 @@ class Model(Steps, Layer):
 
     def check_inputs(self, x: Any, name: str = "x") -> np.ndarray:
         traced = type(self).call is not Model.call or self._graphs is not None
-        if not traced and type(self).forward_pass is Model.forward_pass:  # no call at all: steps of your own
+        if self.built_eager or (not traced and type(self).forward_pass is Model.forward_pass):  # as written
             return {k: data.as_array(v, f"{name}[{k!r}]") for k, v in x.items()} if isinstance(x, dict) else (
                 [data.as_array(v, name) for v in x] if isinstance(x, (list, tuple)) else data.as_array(x, name))
-        if traced and type(self).check_inputs is Model.check_inputs:  # a traced call, or a graph of its own
-            if self._graphs is None:
+        if traced and type(self).check_inputs is Model.check_inputs:  # a traced call
+            if self._graphs is None and not self.built_eager:
                 self.build(_shapes_of(x))
+                if type(self).build is not Model.build:
+                    self.build_structure(_shapes_of(x))
+            if self.built_eager:  # the build found the call cannot be traced
+                return self.check_inputs(x, name)
             return self._graph().check_inputs(x, name)
         x = data.as_strings(x, name) if self.input_dtype == "string" else data.as_array(x, name, self.input_dtype)
         if not self.built:

@@ -116,7 +116,7 @@ class Steps:
         cls = type(self)
         own = [cls.compute_loss is not cls.base_compute_loss, cls.compute_metrics is not Steps.compute_metrics,
                (cls.train_step if train else cls.test_step) is not (Steps.train_step if train else Steps.test_step)]
-        return any(own) or self.loss is None
+        return any(own) or self.loss is None or self.built_eager
 
     def run_steps(self, batches: Any, train: bool, callbacks: Any = None, interrupt: Any = None) -> dict[str, Any]:
         """One pass over ``batches`` calling ``train_step`` (or ``test_step``) per batch; returns the last
