@@ -7,6 +7,7 @@ numbers Keras gives.
 from . import (
     activations,
     autodiff,
+    backend,
     callbacks,
     config,
     constraints,
@@ -18,6 +19,7 @@ from . import (
     models,
     ops,
     optimizers,
+    random,
     regularizers,
     utils,
 )
@@ -37,7 +39,7 @@ def __getattr__(name: str):
     raise AttributeError(f"module 'nnlite' has no attribute {name!r}")
 
 __all__ = [
-    "GradientTape", "Input", "Model", "Sequential", "activations", "autodiff", "callbacks", "config", "constraints",
-    "datasets", "initializers", "layers", "losses", "metrics", "models", "ops", "optimizers", "regularizers", "saving",
-    "utils", "__version__",
+    "GradientTape", "Input", "Model", "Sequential", "activations", "autodiff", "backend", "callbacks", "config",
+    "constraints", "datasets", "initializers", "layers", "losses", "metrics", "models", "ops", "optimizers", "random",
+    "regularizers", "saving", "utils", "__version__",
 ]

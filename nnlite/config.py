@@ -52,3 +52,126 @@ def set_rng(seed: int | None) -> None:
     """Seed (or with ``None`` unseed) the generator behind :func:`default_rng`."""
     global _rng
     _rng = None if seed is None else np.random.default_rng(seed)
+
+
+# -- the rest of keras.config's names --------------------------------------------------------------------
+_IMAGE_DATA_FORMAT = "channels_last"
+_MAX_EPOCHS: int | None = None
+_MAX_STEPS_PER_EPOCH: int | None = None
+_FLAGS = {"traceback_filtering": True, "interactive_logging": True}
+_UIDS: dict[str, int] = {}
+
+
+def backend() -> str:
+    """The name of the backend: nnlite computes with NumPy (``"numpy"``, Keras's name for it)."""
+    return "numpy"
+
+
+def set_backend(backend: str) -> None:
+    """Keras switches between TensorFlow, JAX and PyTorch here; nnlite has NumPy alone."""
+    if backend != "numpy":
+        raise ValueError(f"nnlite computes with NumPy; it cannot switch to the {backend!r} backend. Save the model "
+                         "(model.save('model.keras')) and load it with keras.models.load_model in Keras.")
+
+
+def image_data_format() -> str:
+    """Where image channels go: ``"channels_last"`` (Keras's default) or ``"channels_first"``."""
+    return _IMAGE_DATA_FORMAT
+
+
+def set_image_data_format(data_format: str) -> None:
+    """Set :func:`image_data_format`."""
+    global _IMAGE_DATA_FORMAT
+    if data_format not in ("channels_last", "channels_first"):
+        raise ValueError(f"The `data_format` argument must be one of {{'channels_first', 'channels_last'}}. "
+                         f"Received: data_format={data_format}")
+    _IMAGE_DATA_FORMAT = data_format
+
+
+def max_epochs() -> int | None:
+    """The most epochs any ``fit`` runs (None: no limit)."""
+    return _MAX_EPOCHS
+
+
+def set_max_epochs(max_epochs: int | None) -> None:
+    """Cap the epochs of every ``fit`` (for quick test runs of a program), or lift the cap with None."""
+    global _MAX_EPOCHS
+    _MAX_EPOCHS = max_epochs
+
+
+def max_steps_per_epoch() -> int | None:
+    """The most batches any epoch of ``fit`` runs (None: no limit)."""
+    return _MAX_STEPS_PER_EPOCH
+
+
+def set_max_steps_per_epoch(max_steps_per_epoch: int | None) -> None:
+    """Cap the batches of every epoch, or lift the cap with None."""
+    global _MAX_STEPS_PER_EPOCH
+    _MAX_STEPS_PER_EPOCH = max_steps_per_epoch
+
+
+def dtype_policy() -> str:
+    """The default dtype policy's name (floatx: nnlite has no mixed precision)."""
+    return _FLOATX
+
+
+def set_dtype_policy(policy: str) -> None:
+    """Set the dtype policy: a float dtype name sets floatx; mixed policies are refused."""
+    if isinstance(policy, str) and policy.startswith("mixed"):
+        raise ValueError(f"nnlite computes every layer in one float dtype; the mixed policy {policy!r} is not "
+                         "supported (use 'float32' or 'float64').")
+    set_floatx(getattr(policy, "name", policy))
+
+
+def enable_unsafe_deserialization() -> None:
+    """Keras allows Lambda layers' code in files after this; nnlite never runs code from a file, so it
+    changes nothing (a Lambda layer in a file is refused either way)."""
+
+
+def _flag(name: str, value: bool) -> None:
+    _FLAGS[name] = value
+
+
+def enable_traceback_filtering() -> None:
+    """Keras shortens tracebacks of its own code; nnlite's are short already: a flag kept for programs."""
+    _flag("traceback_filtering", True)
+
+
+def disable_traceback_filtering() -> None:
+    """See :func:`enable_traceback_filtering`."""
+    _flag("traceback_filtering", False)
+
+
+def is_traceback_filtering_enabled() -> bool:
+    """Whether traceback filtering is on."""
+    return _FLAGS["traceback_filtering"]
+
+
+def enable_interactive_logging() -> None:
+    """Progress bars and logs on the terminal (the default)."""
+    _flag("interactive_logging", True)
+
+
+def disable_interactive_logging() -> None:
+    """Progress of fit, evaluate and predict goes to Python's logging instead of the terminal."""
+    _flag("interactive_logging", False)
+
+
+def is_interactive_logging_enabled() -> bool:
+    """Whether progress goes to the terminal."""
+    return _FLAGS["interactive_logging"]
+
+
+def get_uid(prefix: str = "") -> int:
+    """1, 2, 3, ... for each call with ``prefix`` (until ``clear_session``)."""
+    _UIDS[prefix] = _UIDS.get(prefix, 0) + 1
+    return _UIDS[prefix]
+
+
+def clear_session(free_memory: bool = True) -> None:
+    """Forget what Keras keeps between models: the name counters of ``get_uid`` (and collect garbage)."""
+    _UIDS.clear()
+    if free_memory:
+        import gc
+
+        gc.collect()

@@ -81,6 +81,60 @@ def set_random_seed(seed: int) -> None:
     config.set_rng(seed)
 
 
+def pad_sequences(sequences: Any, maxlen: int | None = None, dtype: Any = "int32", padding: str = "pre",
+                  truncating: str = "pre", value: Any = 0.0) -> np.ndarray:
+    """Sequences of different lengths as one array (samples, maxlen, ...): each cut to ``maxlen`` (its first
+    entries dropped with ``truncating="pre"``, its last with "post") and filled with ``value`` before it
+    (``padding="pre"``) or after it ("post"), as Keras's pad_sequences does. maxlen: the longest by default."""
+    if not hasattr(sequences, "__len__"):
+        raise ValueError("`sequences` must be iterable.")
+    if padding not in ("pre", "post"):
+        raise ValueError(f'Padding type "{padding}" not understood')
+    if truncating not in ("pre", "post"):
+        raise ValueError(f'Truncating type "{truncating}" not understood')
+    lengths, entry_shape = [], None
+    for sequence in sequences:
+        try:
+            lengths.append(len(sequence))
+        except TypeError:
+            raise ValueError(f"`sequences` must be a list of iterables. Found non-iterable: {sequence!r}") from None
+        if entry_shape is None and len(sequence):
+            entry_shape = np.asarray(sequence).shape[1:]
+    entry_shape = entry_shape or ()
+    longest = int(np.max(lengths)) if lengths else 0
+    maxlen = longest if maxlen is None else int(maxlen)
+    is_text = np.issubdtype(np.dtype(dtype), np.str_) if dtype is not object else True
+    if isinstance(value, str) and not is_text:
+        raise ValueError(f"`dtype` {dtype} is not compatible with `value`'s type: {type(value)}\nYou should set "
+                         "`dtype=object` for variable length strings.")
+    out = np.full((len(lengths), maxlen) + entry_shape, value, dtype=dtype)
+    for row, sequence in enumerate(sequences):
+        if not len(sequence) or maxlen == 0:
+            continue
+        kept = np.asarray(sequence[-maxlen:] if truncating == "pre" else sequence[:maxlen], dtype=dtype)
+        if kept.shape[1:] != entry_shape:
+            raise ValueError(f"Shape of sample {kept.shape[1:]} of sequence at position {row} is different from "
+                             f"expected shape {entry_shape}")
+        if padding == "post":
+            out[row, :len(kept)] = kept
+        else:
+            out[row, maxlen - len(kept):] = kept
+    return out
+
+
+def normalize(x: Any, axis: int = -1, order: int = 2) -> np.ndarray:
+    """x divided by its ``order``-norm along ``axis`` (rows of zeros stay zeros)."""
+    x = np.asarray(x)
+    norm = np.atleast_1d(np.linalg.norm(x, order, axis))
+    norm[norm == 0] = 1
+    return x / np.expand_dims(norm, axis)
+
+
+def clear_session(free_memory: bool = True) -> None:
+    """Forget what Keras keeps between models (``nnlite.config.clear_session``)."""
+    config.clear_session(free_memory)
+
+
 def to_categorical(y: Any, num_classes: int | None = None, dtype: str | None = None) -> np.ndarray:
     """One-hot rows from integer class labels: (n,) -> (n, num_classes)."""
     y = np.asarray(y)

@@ -707,6 +707,8 @@ class Model(Steps, Layer):
         """Train for ``epochs`` passes over (x, y) in batches; returns the History."""
         batch_size = data.check_int(32 if batch_size is None else batch_size, "batch_size", 1)
         epochs = data.check_int(epochs, "epochs", 0)
+        if config.max_epochs() is not None:  # keras.config.set_max_epochs: a cap for quick runs
+            epochs = min(epochs, config.max_epochs())
         initial_epoch = data.check_int(initial_epoch, "initial_epoch", 0)
         verbose = _check_verbose(verbose)
         steps_per_epoch = streams.check_steps(steps_per_epoch, "steps_per_epoch")
@@ -746,7 +748,10 @@ class Model(Steps, Layer):
             logs: dict[str, float] = {}
             for epoch in range(initial_epoch, epochs):
                 cb.on_epoch_begin(epoch, {})
-                logs = self._run_epoch(source.epoch(), train=True, callbacks=cb, interrupt=interrupt)
+                batches = source.epoch()
+                if config.max_steps_per_epoch() is not None:  # keras.config.set_max_steps_per_epoch
+                    batches = itertools.islice(batches, config.max_steps_per_epoch())
+                logs = self._run_epoch(batches, train=True, callbacks=cb, interrupt=interrupt)
                 if not logs:  # a generator with nothing left: there is no epoch to run
                     warn("fit stopped: the data source gave no batches for this epoch (a generator is read once; "
                          "give steps_per_epoch with a generator that repeats, or a dataset that can be read again).",

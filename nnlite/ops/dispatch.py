@@ -114,7 +114,8 @@ def getitem(x: Any, key: Any) -> Any:
         tuple(values(k) for k in key) if isinstance(key, tuple) else key)
     if autodiff.recording() and autodiff.is_tracked(x):
         return np_ops.getitem(x, key)
-    return wrap(np.asarray(values(x))[key])
+    out = np.asarray(values(x))[key]
+    return out if isinstance(out, np.generic) else wrap(out)  # one entry: a NumPy scalar, as NumPy gives
 
 
 def method(name: str, x: Tensor, args: tuple, kwargs: dict[str, Any]) -> Any:

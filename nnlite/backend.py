@@ -1,0 +1,50 @@
+"""``keras.backend``: the names Keras programs call (floatx, epsilon, clear_session, dtype checks, ...)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from .config import (
+    backend,
+    clear_session,
+    epsilon,
+    floatx,
+    get_uid,
+    image_data_format,
+    set_epsilon,
+    set_floatx,
+    set_image_data_format,
+)
+from .layers.node import KerasTensor
+
+
+def is_keras_tensor(x: Any) -> bool:
+    """Whether x is a symbolic tensor (from ``keras.Input`` or a layer called on one)."""
+    return isinstance(x, KerasTensor)
+
+
+def standardize_dtype(dtype: Any = None) -> str:
+    """A dtype's name ("float32", "int64", ...; floatx for None)."""
+    return floatx() if dtype is None else np.dtype(getattr(dtype, "name", dtype)).name
+
+
+def is_float_dtype(dtype: Any) -> bool:
+    """Whether the dtype is a float one."""
+    return np.dtype(standardize_dtype(dtype)).kind == "f"
+
+
+def is_int_dtype(dtype: Any) -> bool:
+    """Whether the dtype is an integer one."""
+    return np.dtype(standardize_dtype(dtype)).kind in "iu"
+
+
+def result_type(*dtypes: Any) -> str:
+    """The dtype an operation on these dtypes gives (NumPy's promotion; floatx when none is given)."""
+    return np.result_type(*[standardize_dtype(d) for d in dtypes]).name if dtypes else floatx()
+
+
+__all__ = ["backend", "clear_session", "epsilon", "floatx", "get_uid", "image_data_format", "is_float_dtype",
+           "is_int_dtype", "is_keras_tensor", "result_type", "set_epsilon", "set_floatx", "set_image_data_format",
+           "standardize_dtype"]

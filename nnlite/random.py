@@ -1,0 +1,162 @@
+"""``keras.random``: random tensors, seeded as Keras 3 seeds them.
+
+A seed is one of three things, as in Keras:
+
+- an int: the draw is a function of the seed alone (the same values at every call);
+- a :class:`SeedGenerator`: its state [seed, counter] seeds the draw and the counter moves on, so each
+  call draws anew and the sequence repeats from the same seed;
+- None: the generator behind every unseeded draw in nnlite (``nnlite.utils.set_random_seed`` seeds it).
+
+The numbers are NumPy's (``np.random.Generator`` from the seed pair), not TensorFlow's: the same seed
+gives the same numbers in nnlite every time, not the numbers Keras draws. ``dropout`` is an op the tape
+differentiates (grad_x = the mask / (1 - rate)).
+"""
+
+from __future__ import annotations
+
+import random as python_random
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+from . import config
+from .tensor import Tensor
+from .variables import Variable
+
+
+class SeedGenerator:
+    """A seed that moves on at every draw: state [seed, counter] (a non-trainable variable), as Keras's.
+
+    Args:
+        seed: the initial seed (an int); a random one when None.
+        name: the generator's name.
+    """
+
+    def __init__(self, seed: int | None = None, name: str | None = None, **kwargs: Any) -> None:
+        if kwargs:
+            raise ValueError(f"Unrecognized keyword arguments: {kwargs}")
+        self.name = name or "seed_generator"
+        self.initial_seed = seed
+        if seed is None:
+            seed = python_random.randint(1, int(1e9))
+        if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)):
+            raise ValueError(f"Argument `seed` must be an integer. Received: seed={seed}")
+        self.state = Variable(np.array([int(seed), 0], dtype=np.int64), "seed_generator_state", trainable=False,
+                              path=f"{self.name}/seed_generator_state")
+
+    def next(self, ordered: bool = True) -> np.ndarray:
+        """The current state (a copy), then the counter moves on."""
+        current = self.state.value.copy()
+        if ordered:
+            self.state.value[1] += 1
+        else:
+            self.state.value[...] = (self.state.value + 1) * 5387 % 933199
+        return current
+
+    def get_config(self) -> dict[str, Any]:
+        return {"seed": self.initial_seed, "name": self.name}
+
+    @classmethod
+    def from_config(cls, config: dict[str, Any]) -> SeedGenerator:
+        return cls(**config)
+
+    def __repr__(self) -> str:
+        return f"<SeedGenerator name={self.name}, state={self.state.value.tolist()}>"
+
+
+def generator(seed: Any) -> np.random.Generator:
+    """The NumPy generator for one draw from ``seed`` (an int, a SeedGenerator or None; see the module)."""
+    if seed is None:
+        return config.default_rng()
+    if isinstance(seed, SeedGenerator):
+        return np.random.default_rng(seed.next().astype(np.uint64))
+    if isinstance(seed, (int, np.integer)) and not isinstance(seed, bool):
+        return np.random.default_rng([int(seed) & 0xFFFFFFFF, 0])
+    raise ValueError(f"Argument `seed` must be either an integer or an instance of `SeedGenerator`. Received: "
+                     f"seed={seed} (of type {type(seed)})")
+
+
+def _shape(shape: Any) -> tuple[int, ...]:
+    return (int(shape),) if isinstance(shape, (int, np.integer)) else tuple(int(d) for d in shape)
+
+
+def _float(dtype: Any) -> np.dtype:
+    return np.dtype(dtype or config.floatx())
+
+
+def normal(shape: Sequence[int], mean: float = 0.0, stddev: float = 1.0, dtype: Any = None, seed: Any = None) -> Tensor:
+    """Draws from N(mean, stddev^2)."""
+    rng = generator(seed)
+    return (rng.standard_normal(_shape(shape)) * stddev + mean).astype(_float(dtype)).view(Tensor)
+
+
+def uniform(shape: Sequence[int], minval: float = 0.0, maxval: float = 1.0, dtype: Any = None,
+            seed: Any = None) -> Tensor:
+    """Draws from U[minval, maxval)."""
+    return generator(seed).uniform(minval, maxval, _shape(shape)).astype(_float(dtype)).view(Tensor)
+
+
+def randint(shape: Sequence[int], minval: int, maxval: int, dtype: Any = "int32", seed: Any = None) -> Tensor:
+    """Integers in [minval, maxval)."""
+    return generator(seed).integers(minval, maxval, _shape(shape)).astype(dtype).view(Tensor)
+
+
+def truncated_normal(shape: Sequence[int], mean: float = 0.0, stddev: float = 1.0, dtype: Any = None,
+                     seed: Any = None) -> Tensor:
+    """Draws from N(mean, stddev^2), each one beyond two standard deviations drawn again."""
+    rng = generator(seed)
+    out = rng.standard_normal(_shape(shape))
+    outside = np.abs(out) > 2
+    while outside.any():
+        out[outside] = rng.standard_normal(int(outside.sum()))
+        outside = np.abs(out) > 2
+    return (out * stddev + mean).astype(_float(dtype)).view(Tensor)
+
+
+def dropout(inputs: Any, rate: float, noise_shape: Sequence[int] | None = None, seed: Any = None) -> Any:
+    """Each entry kept with probability 1 - rate and scaled by 1 / (1 - rate), else 0 (an op: the tape
+    differentiates it; ``noise_shape`` shares the mask along its axes of 1)."""
+    from . import ops
+
+    if not 0 <= rate < 1:
+        raise ValueError(f"Invalid value received for argument `rate`. Expected a float value between 0 and 1. "
+                         f"Received: rate={rate}")
+    shape = np.shape(getattr(inputs, "value", inputs)) if noise_shape is None else tuple(
+        d if d is not None else s for d, s in zip(noise_shape, np.shape(getattr(inputs, "value", inputs))))
+    keep = generator(seed).random(shape) >= rate
+    dtype = np.asarray(getattr(inputs, "value", inputs)).dtype
+    return ops.multiply(inputs, (keep / (1 - rate)).astype(dtype if dtype.kind == "f" else config.floatx()))
+
+
+def shuffle(x: Any, axis: int = 0, seed: Any = None) -> Tensor:
+    """x with its slices along ``axis`` in a random order."""
+    values = np.asarray(getattr(x, "value", x))
+    order = generator(seed).permutation(values.shape[axis])
+    return np.take(values, order, axis=axis).view(Tensor)
+
+
+def categorical(logits: Any, num_samples: int, dtype: Any = "int32", seed: Any = None) -> Tensor:
+    """For each row of logits, ``num_samples`` class indices drawn with probabilities softmax(row)."""
+    z = np.asarray(getattr(logits, "value", logits), dtype=np.float64)
+    p = np.exp(z - z.max(axis=-1, keepdims=True))
+    p /= p.sum(axis=-1, keepdims=True)
+    rng = generator(seed)
+    cumulative = np.cumsum(p, axis=-1)
+    u = rng.random((z.shape[0], num_samples, 1))
+    return np.minimum((u > cumulative[:, None, :]).sum(axis=-1), z.shape[-1] - 1).astype(dtype).view(Tensor)
+
+
+def gamma(shape: Sequence[int], alpha: float, dtype: Any = None, seed: Any = None) -> Tensor:
+    """Draws from Gamma(alpha, 1)."""
+    return generator(seed).gamma(alpha, 1.0, _shape(shape)).astype(_float(dtype)).view(Tensor)
+
+
+def binomial(shape: Sequence[int], counts: Any, probabilities: Any, dtype: Any = None, seed: Any = None) -> Tensor:
+    """Draws from Binomial(counts, probabilities)."""
+    return generator(seed).binomial(counts, probabilities, _shape(shape)).astype(_float(dtype)).view(Tensor)
+
+
+def beta(shape: Sequence[int], alpha: Any, beta: Any, dtype: Any = None, seed: Any = None) -> Tensor:
+    """Draws from Beta(alpha, beta)."""
+    return generator(seed).beta(alpha, beta, _shape(shape)).astype(_float(dtype)).view(Tensor)
