@@ -6,9 +6,10 @@ from .live import LivePlot
 from .monitors import EarlyStopping, ModelCheckpoint, ReduceLROnPlateau
 from .progress import ProgbarLogger, format_logs
 from .simple import CSVLogger, LambdaCallback, LearningRateScheduler, TerminateOnNaN
+from .tensorboard import TensorBoard
 
 __all__ = [
     "BackupAndRestore", "CALLBACKS", "CSVLogger", "Callback", "CallbackList", "EarlyStopping", "History",
     "LambdaCallback", "LearningRateScheduler", "LivePlot", "ModelCheckpoint", "ProgbarLogger", "ReduceLROnPlateau",
-    "TerminateOnNaN", "format_logs",
+    "TensorBoard", "TerminateOnNaN", "format_logs",
 ]

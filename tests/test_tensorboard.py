@@ -1,0 +1,65 @@
+"""The TensorBoard callback's event files, read back with TensorBoard's own reader (EventAccumulator)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import nnlite
+
+
+@pytest.fixture
+def accumulator():
+    try:
+        from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
+    except ImportError as err:
+        import os
+
+        if os.environ.get("CI", "").lower() in ("1", "true", "yes"):
+            pytest.fail(f"tensorboard is needed in CI to read the event files back: {err}")
+        pytest.skip(f"tensorboard not installed ({err})")
+
+    def read(path):
+        events = EventAccumulator(str(path), size_guidance={"scalars": 0, "histograms": 0, "tensors": 0})
+        events.Reload()
+        return events
+
+    return read
+
+
+def test_epoch_batch_validation_scalars_and_histograms_read_back(tmp_path, rng, accumulator):
+    model = nnlite.Sequential([nnlite.Input((3,)), nnlite.layers.Dense(4, activation="relu", name="hidden"),
+                               nnlite.layers.Dense(1, activation="sigmoid", name="out")])
+    model.compile(optimizer=nnlite.optimizers.SGD(0.1), loss="binary_crossentropy", metrics=["accuracy"])
+    x, y = rng.normal(size=(40, 3)), rng.integers(0, 2, size=(40, 1)).astype(float)
+    board = nnlite.callbacks.TensorBoard(log_dir=tmp_path / "logs", histogram_freq=1, update_freq=2,
+                                         write_images=True)
+    history = model.fit(x, y, batch_size=10, epochs=3, validation_split=0.25, verbose=0, callbacks=[board])
+    model.evaluate(x, y, verbose=0, callbacks=[board])
+
+    train = accumulator(tmp_path / "logs" / "train")
+    tags = train.Tags()
+    assert {"epoch_loss", "epoch_accuracy", "epoch_learning_rate", "batch_loss"} <= set(tags["scalars"])
+    losses = train.Scalars("epoch_loss")
+    assert [e.step for e in losses] == [0, 1, 2]
+    np.testing.assert_allclose([e.value for e in losses], history.history["loss"], rtol=1e-6)
+    assert [e.step for e in train.Scalars("batch_loss")] == [2, 4, 6, 8]  # every update_freq=2 of 3 x 3 batches
+    assert [e.value for e in train.Scalars("epoch_learning_rate")] == pytest.approx([0.1] * 3)
+    kernel = train.Histograms("sequential/hidden/kernel/histogram")
+    assert [e.step for e in kernel] == [0, 1, 2] and kernel[-1].histogram_value.num == 12
+    assert "sequential/hidden/kernel/image" in tags["images"] and "keras" in str(tags)
+
+    validation = accumulator(tmp_path / "logs" / "validation")
+    val_losses = validation.Scalars("epoch_loss")
+    np.testing.assert_allclose([e.value for e in val_losses], history.history["val_loss"], rtol=1e-6)
+    evaluated = validation.Scalars("evaluation_loss_vs_iterations")
+    assert evaluated[-1].step == 9  # the optimizer's iterations after 3 epochs of 3 batches
+
+
+def test_what_nnlite_cannot_write_is_refused_at_once(tmp_path):
+    with pytest.raises(ValueError, match="profile_batch"):
+        nnlite.callbacks.TensorBoard(tmp_path, profile_batch=2)
+    with pytest.raises(ValueError, match="embeddings_freq"):
+        nnlite.callbacks.TensorBoard(tmp_path, embeddings_freq=1)
+    with pytest.raises(ValueError, match="update_freq"):
+        nnlite.callbacks.TensorBoard(tmp_path, update_freq="sometimes")
