@@ -262,3 +262,27 @@ def test_a_subclassed_model_with_a_sliced_input_and_its_own_weight_trains_as_in_
     for a, b in zip(ours.get_weights(), theirs.get_weights()):
         assert_close(a, b, RTOL["float64"], "weights")
     assert_close(ours.predict(x, verbose=0), theirs.predict(x, verbose=0), RTOL["float64"], "predict")
+
+
+def test_symbolic_tensors_sliced_and_compared_in_a_functional_graph_as_in_keras(keras, float64, rng, tmp_path):
+    def build(lib):
+        x = lib.Input((5,))
+        gate = lib.ops.where(x[:, :1] > 0.0, 1.0, 0.5)  # a comparison and a slice, in the graph
+        h = lib.layers.Dense(4, activation="tanh", name="h")(x[:, 1:])
+        return lib.Model(x, lib.layers.Dense(1, name="out")(h * gate + abs(x[..., -1:])))
+
+    theirs, ours = build(keras), build(nnlite)
+    for name in ("h", "out"):
+        ours.get_layer(name).set_weights(theirs.get_layer(name).get_weights())
+    x, y = rng.normal(size=(20, 5)), rng.normal(size=(20, 1))
+    for m in (theirs, ours):
+        m.compile(optimizer="sgd", loss="mse")
+    h_theirs = theirs.fit(x, y, batch_size=5, epochs=2, shuffle=False, verbose=0)
+    h_ours = ours.fit(x, y, batch_size=5, epochs=2, shuffle=False, verbose=0)
+    assert_close(h_ours.history["loss"], h_theirs.history["loss"], RTOL["float64"], "loss")
+    assert_close(ours.predict(x, verbose=0), theirs.predict(x, verbose=0), RTOL["float64"], "predict")
+    ours.save(tmp_path / "sliced.keras")  # the index keys travel in nnlite's own file
+    back = nnlite.models.load_model(tmp_path / "sliced.keras")
+    assert_close(back.predict(x, verbose=0), ours.predict(x, verbose=0), 1e-15, "reloaded")
+    with pytest.raises(ValueError, match="index key"):
+        nnlite.Input((3,))[{"a": 1}]

@@ -47,12 +47,6 @@ class KerasTensor:
         raise TypeError(f"{self!r} is symbolic: it has no truth value. A model's call is traced once on symbolic "
                         "inputs, so it cannot branch on values; use ops.where or ops.maximum instead.")
 
-    def _compare(self, other: Any) -> Any:
-        raise TypeError(f"{self!r} is symbolic: it has no values to compare. A model's call is traced once on "
-                        "symbolic inputs, so it cannot branch on values; use ops.where or ops.maximum instead.")
-
-    __lt__ = __le__ = __gt__ = __ge__ = _compare
-
     def __repr__(self) -> str:
         return f"<KerasTensor shape={self.shape}, dtype={self.dtype}, name={self.name}>"
 

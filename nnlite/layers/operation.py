@@ -39,12 +39,48 @@ class _Slot:
 
 
 def _template(arguments: Any) -> Any:
-    """The arguments with each "#k" (the k-th tensor fed in) made a slot."""
+    """The arguments with each "#k" (the k-th tensor fed in) made a slot, and an index key written as
+    {"index": [...]} (slices {"slice": [start, stop, step]}, "..." for Ellipsis, None for a new axis) made
+    the Python key it stands for."""
     if isinstance(arguments, str) and arguments.startswith("#"):
         return _Slot(int(arguments[1:]))
+    if isinstance(arguments, dict) and set(arguments) == {"index"}:
+        return tuple(_key_entry(e) for e in arguments["index"])
     if isinstance(arguments, list):
         return [_template(a) for a in arguments]
     return arguments
+
+
+def _key_entry(entry: Any) -> Any:
+    if entry == "...":
+        return Ellipsis
+    if isinstance(entry, dict) and set(entry) == {"slice"} and isinstance(entry["slice"], list) and len(
+            entry["slice"]) == 3 and all(v is None or (isinstance(v, int) and not isinstance(v, bool))
+                                         for v in entry["slice"]):
+        return slice(*entry["slice"])
+    if entry is None or (isinstance(entry, int) and not isinstance(entry, bool)):
+        return entry
+    if isinstance(entry, list) and all(isinstance(v, int) and not isinstance(v, bool) for v in entry):
+        return entry
+    raise ValueError(f"An index key in a graph may hold ints, slices, '...', None and lists of ints; got {entry!r}.")
+
+
+def describe_key(key: Any) -> dict[str, list[Any]]:
+    """x[key] on a symbolic tensor: the key as an Operation argument a config holds (see ``_template``)."""
+    entries = key if isinstance(key, tuple) else (key,)
+    out: list[Any] = []
+    for e in entries:
+        if isinstance(e, slice):
+            out.append({"slice": [e.start, e.stop, e.step]})
+        elif e is Ellipsis:
+            out.append("...")
+        elif isinstance(e, np.ndarray):
+            out.append(e.tolist())
+        else:
+            out.append(int(e) if isinstance(e, np.integer) else e)
+    described = {"index": out}
+    _template(described)  # refuse now what a file could not hold
+    return described
 
 
 def _fill(template: Any, values: list[Any]) -> Any:
@@ -137,18 +173,27 @@ def symbolic(op: str, *args: Any, **keywords: Any) -> KerasTensor:
 
 def _operator(op: str, swap: bool = False) -> Callable[..., KerasTensor]:
     def apply(self: KerasTensor, other: Any = None) -> KerasTensor:
-        if op == "negative":
+        if op in ("negative", "absolute"):
             return symbolic(op, self)
         return symbolic(op, other, self) if swap else symbolic(op, self, other)
     apply.__name__ = f"__{'r' if swap else ''}{op}__"
     return apply
 
 
-# Python arithmetic on symbolic tensors records Operation nodes (h * 2 + x in a graph or a call)
+def _getitem(self: KerasTensor, key: Any) -> KerasTensor:
+    return symbolic("getitem", self, describe_key(key))
+
+
+KerasTensor.__getitem__ = _getitem  # x[:, 0] in a graph: an Operation node
+
+# Python arithmetic and comparisons on symbolic tensors record Operation nodes (h * 2 + x, h > 0 in a graph)
 for _name, _op, _swap in (("__add__", "add", False), ("__radd__", "add", True), ("__sub__", "subtract", False),
                           ("__rsub__", "subtract", True), ("__mul__", "multiply", False),
                           ("__rmul__", "multiply", True), ("__truediv__", "divide", False),
                           ("__rtruediv__", "divide", True), ("__matmul__", "matmul", False),
                           ("__rmatmul__", "matmul", True), ("__pow__", "power", False),
-                          ("__neg__", "negative", False)):
+                          ("__rpow__", "power", True), ("__neg__", "negative", False), ("__lt__", "less", False),
+                          ("__le__", "less_equal", False), ("__gt__", "greater", False),
+                          ("__ge__", "greater_equal", False), ("__abs__", "absolute", False),
+                          ("__mod__", "mod", False), ("__floordiv__", "floor_divide", False)):
     setattr(KerasTensor, _name, _operator(_op, _swap))
