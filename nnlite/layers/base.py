@@ -227,12 +227,13 @@ class Layer:
         self.built = True
 
     built_eager = False  # a custom layer whose call runs as written inside graphs (see place_in_graph)
+    positional_inputs = False  # a custom layer a graph calls with several tensors by position
 
     def place_in_graph(self, input_shape: Any) -> None:
         """A custom layer called on symbolic tensors: a call made only of layers and ops is traced into graphs
         (``trace_call``); one that uses weights of its own, or that tracing cannot follow (Python on the values,
         shapes known only at run time), runs its call as written at every pass, on a tape of its own."""
-        if not self._weights:
+        if not self._weights and not self.positional_inputs:
             try:
                 self.trace_call(input_shape)
                 return
@@ -281,10 +282,14 @@ class Layer:
         if not args:
             raise TypeError(f"Layer {self.name!r} was called without inputs.")
         x, training = args[0], kwargs.pop("training", None)
-        if is_symbolic(x):  # building a functional graph: record the call, compute nothing
-            if len(args) > 1 or kwargs:
-                raise ValueError(f"Layer {self.name!r}: in a functional graph nnlite calls a layer on one tensor, a "
-                                 "list or a dict of tensors; pass the tensors as one list.")
+        if is_symbolic(x) or any(is_symbolic(a) for a in args[1:]):  # a functional graph: record the call
+            if kwargs or (len(args) > 1 and not self.composite):
+                raise ValueError(f"Layer {self.name!r}: in a functional graph nnlite calls a layer on tensors given "
+                                 "by position (one, a list or a dict of them, or several for a layer of your own); "
+                                 f"got keyword arguments {sorted(kwargs)}.")
+            if len(args) > 1:  # call(self, targets, logits): the tensors are handed over by position
+                self.positional_inputs = True
+                return connect(self, list(args))
             return connect(self, x)
         outer = eager.outer_training()
         training = (outer if outer is not None else False) if training is None else bool(training)

@@ -124,7 +124,7 @@ def eager_forward(layer: Any, x: Any, ctx: Context, several_outputs: bool = Fals
         for t in xs:
             t.watched = True
         layer.clear_losses()
-        args = (list(xs),) if several else (xs[0],)
+        args = (tuple(xs) if layer.positional_inputs else (list(xs),)) if several else (xs[0],)
         out = run_call(layer, args, {}, ctx.training)
         losses = layer.added_losses()
     if isinstance(out, (list, tuple)) and several_outputs:
@@ -171,7 +171,7 @@ def output_shape_by_running(layer: Any, input_shape: Any) -> Any:
     for t in tapes:
         t.paused = True
     try:
-        out = run_call(layer, (sample,), {}, False)
+        out = run_call(layer, tuple(sample) if getattr(layer, "positional_inputs", False) else (sample,), {}, False)
     finally:
         for t in tapes:
             t.paused = False
