@@ -1,42 +1,46 @@
-"""Model: Keras's model API over a structure of layers (Sequential here; see ``tape`` for the step).
+"""Model: Keras's model API over a structure of layers, assembled from the trainer's seams.
 
-A structure provides ``layers``, ``build``, ``input_shape``/``output_shape``,
-``forward_pass(x, ctx, stop_at_z) -> Tape`` and ``backward_pass(tape, grad, need_grad_x)``; this
-class turns them into compile, fit, evaluate, predict and the rest. Every argument is
-checked before any weight changes.
+What a model computes is its structure: ``layers``, ``build``, ``input_shape``/``output_shape``,
+``forward_pass(x, ctx, stop_at_z) -> Tape`` and ``backward_pass(tape, grad, need_grad_x)`` (Sequential,
+Functional, a subclass's traced call, or a call run as written). The rest lives beside it, one concern a
+module, each a mixin of Model:
+
+    compile_state   compile, the losses and metrics per output, compute_loss, metrics, get_metrics_result
+    steps           train_step, test_step, predict_step, compute_metrics (the seams you override), run_steps
+    fused           the fused step fit runs when no seam is overridden, and its epoch loop
+    loops           fit, evaluate, predict, train_on_batch, test_on_batch, predict_on_batch
+
+This module keeps the model as a layer: its structure, its call (a recorded node under a GradientTape),
+its weights, the checks of its inputs, its files and its summary.
 """
 
 from __future__ import annotations
 
-import contextlib
-import itertools
-import math
 from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
 
-from .. import autodiff, config, data, interrupts, losses, optimizers, streams, threads
+from .. import autodiff, config, data, losses, optimizers
 from .. import callbacks as callbacks_module
 from .. import metrics as metrics_module
 from ..layers import eager
 from ..layers.base import LAYERS, Context, Layer, assign_all
 from ..layers.eager import outer_training
 from ..layers.node import connect, is_symbolic
-from ..losses.base import reads_logits
 from ..tensor import as_tensor
 from ..variables import Variable
-from ..warn import warn
 from . import heads as heads_module
 from . import summary as summary_module
 from . import taped
+from .compile_state import CompileState
+from .fused import FusedSteps
+from .loops import Loops
 from .steps import Steps
-from .tape import Tape, add_weight_penalty_grads, weight_penalty
-
-COMPILE_OPTIONS = ("run_eagerly", "jit_compile", "steps_per_execution", "auto_scale_loss")
+from .tape import Tape
 
 
-class Model(Steps, Layer):
+class Model(Loops, FusedSteps, CompileState, Steps, Layer):
     """Keras's model API: compile, fit, evaluate, predict, weights, files, summary."""
 
     def __new__(cls, *args: Any, **kwargs: Any) -> Model:
@@ -283,101 +287,6 @@ class Model(Steps, Layer):
             raise ValueError(f"No such layer: {name}. Existing layers are: {[layer.name for layer in self.layers]}.")
         raise ValueError("Provide either a layer name or layer index at `get_layer`.")
 
-    # -- compile ------------------------------------------------------------------------------------
-    def compile(self, optimizer: Any = "rmsprop", loss: Any = None, loss_weights: Any = None,
-                metrics: Sequence[Any] | None = None, weighted_metrics: Sequence[Any] | None = None,
-                **kwargs: Any) -> None:
-        """Choose the optimizer, the loss, the metrics to report and those weighted by sample_weight."""
-        unknown = set(kwargs) - set(COMPILE_OPTIONS)
-        if unknown:
-            raise TypeError(f"compile() got unexpected keyword arguments {sorted(unknown)}.")
-        names = self.several_outputs() if loss is not None else []
-        if names:
-            self._heads = heads_module.make_heads(names, self.output_activations(), loss, loss_weights, metrics,
-                                                  weighted_metrics, _metric_list)
-            self.optimizer = optimizers.get(optimizer)
-            self.loss, self._loss_id = loss, loss
-            self._metric_ids, self._weighted_metric_ids, self._tracked = [], [], []
-            self._resolved = False
-            self.compiled = True
-            return
-        if isinstance(loss, (list, tuple)) and len(loss) == 1:  # one output: [loss] means loss
-            loss = loss[0]
-        if loss_weights is not None and not (isinstance(loss_weights, (int, float)) and loss_weights == 1):
-            raise ValueError("loss_weights weigh the losses of several outputs; this model has one output.")
-        self._heads = None
-        self.optimizer = optimizers.get(optimizer)
-        self.loss = None if loss is None else losses.get(loss)  # None: the model's own losses (add_loss) alone
-        self._loss_id = loss
-        self._metric_ids = _metric_list(metrics)
-        self._weighted_metric_ids = _metric_list(weighted_metrics)
-        self._tracked = []
-        self._resolved = False
-        self.compiled = True
-
-    def get_compile_config(self) -> dict[str, Any] | None:
-        """Keras's compile_config: the optimizer, loss and metrics, serialized."""
-        if not self.compiled:
-            return None
-        if self._heads is not None:
-            structure = "dict" if isinstance(self._loss_id, dict) else "list"
-            return {"optimizer": optimizers.serialize(self.optimizer),
-                    **heads_module.compile_config(self._heads, structure, _serialize_loss, _serialize_metric),
-                    "run_eagerly": False, "steps_per_execution": 1, "jit_compile": False}
-        return {"optimizer": optimizers.serialize(self.optimizer), "loss": _serialize_loss(self._loss_id),
-                "loss_weights": None, "metrics": [_serialize_metric(m) for m in self._metric_ids] or None,
-                "weighted_metrics": [_serialize_metric(m) for m in self._weighted_metric_ids] or None,
-                "run_eagerly": False, "steps_per_execution": 1, "jit_compile": False}
-
-    def compile_from_config(self, config: dict[str, Any]) -> None:
-        """compile() from a compile_config; names and classes come only from the registries."""
-        if not isinstance(config, dict):
-            raise TypeError(f"compile_config must be a dict, got {type(config).__name__}.")
-        options = {k: v for k, v in config.items() if k not in COMPILE_OPTIONS}
-        self.compile(optimizer=optimizers.get(options.get("optimizer", "rmsprop")),
-                     loss=_map_entries(options.get("loss"), _deserialize_loss),
-                     loss_weights=options.get("loss_weights"),
-                     metrics=_map_entries(options.get("metrics"), _deserialize_metric, deep=True),
-                     weighted_metrics=_map_entries(options.get("weighted_metrics"), _deserialize_metric, deep=True))
-
-    @property
-    def metrics(self) -> list[metrics_module.Metric]:
-        """The loss tracker and the compiled metrics (once fit or evaluate has resolved them)."""
-        if not (self._tracked or self.compiled):
-            return []
-        per_output = [h.tracker for h in self._logged_heads()]
-        return [self._loss_tracker, *per_output] + [m for _, m, _, _ in self._tracked]
-
-    @property
-    def metrics_names(self) -> list[str]:
-        """Keras's: "loss", then "compile_metrics" once metrics have been resolved, then each output's loss."""
-        if not self.compiled:
-            return []
-        given = self._metric_ids or self._weighted_metric_ids or any(
-            h.metric_ids or h.weighted_metric_ids for h in self._heads or [])
-        names = ["loss"] + (["compile_metrics"] if given else [])
-        return names + [h.tracker.name for h in self._logged_heads()]
-
-    def _result_order(self) -> list[str]:
-        """The first names of evaluate's list: the loss, one output's metrics in compile order, each output's loss."""
-        own = [name for name, _, _, k in self._tracked if k is None]
-        return ["loss", *own, *(h.tracker.name for h in self._logged_heads())]
-
-    def _logged_heads(self) -> list[heads_module.Head]:
-        """The outputs whose own loss is logged: all with a loss, when more than one has."""
-        with_loss = [h for h in self._heads or [] if h.loss is not None]
-        return with_loss if len(with_loss) > 1 and self._resolved else []
-
-    def get_metrics_result(self) -> dict[str, float]:
-        """The current result of every metric, by log name (Keras's order: sorted)."""
-        results = {"loss": float(self._loss_tracker.result()),
-                   **{h.tracker.name: float(h.tracker.result()) for h in self._logged_heads()},
-                   **{n: _log_value(m.result()) for n, m, _, _ in self._tracked}}
-        return dict(sorted(results.items()))
-
-    def reset_metrics(self) -> None:
-        for metric in self.metrics:
-            metric.reset_state()
 
     # -- checks -------------------------------------------------------------------------------------
     def check_data(self, x: Any, y: Any = None, sample_weight: Any = None) -> tuple:
@@ -440,448 +349,6 @@ class Model(Steps, Layer):
             raise ValueError(f"{prefix}y does not fit the model output {out}: {err}") from None
         return x, y, sw
 
-    # -- one step ------------------------------------------------------------------------------------
-    def _loss_reads_logits(self) -> bool:
-        return reads_logits(self.loss, self.output_activation)
-
-    def loss_and_gradients(self, x: np.ndarray, y: np.ndarray, sample_weight: np.ndarray | None = None,
-                           need_prediction: bool = True, ctx: Context | None = None) -> tuple[float, np.ndarray | None]:
-        """Forward in training mode, the loss (penalties included), then backward: (L, y_pred).
-
-        Every trainable weight's dL/dw is left on ``variable.grad``. On the logits path
-        the prediction a = f(z) is computed only if ``need_prediction``.
-        """
-        tape = self.training_pass(x, y, sample_weight, ctx)
-        return tape.loss, self._prediction(tape) if need_prediction else None
-
-    def training_pass(self, x: np.ndarray, y: np.ndarray, sample_weight: np.ndarray | None = None,
-                      ctx: Context | None = None) -> Tape:
-        """One forward pass, the loss and one backward pass, on checked arrays; returns the Tape that
-        holds every number of the pass (nnlite's; ``model.trace`` reads it). No weight changes."""
-        return self._train_pass(x, y, sample_weight, ctx or Context(training=True))
-
-    def compute_loss(self, x: Any = None, y: Any = None, y_pred: Any = None, sample_weight: Any = None,
-                     training: bool = True) -> Any:
-        """L = compile's loss (per output, weighted) + ``self.losses`` (add_loss, weight penalties; Keras's
-        compute_loss, recorded on the tape in a training step). Without ``y_pred`` the model runs on x (in
-        ``training`` mode or not), and takes the logits path where Keras would (a float then)."""
-        if y_pred is None:
-            return float(self._test_pass(x, y, sample_weight, need_logits=False, training=training).loss)
-        terms = []
-        if self._heads is not None:
-            predictions = list(y_pred.values()) if isinstance(y_pred, dict) else list(y_pred)
-            labels = [y.get(h.name) for h in self._heads] if isinstance(y, dict) else list(y)
-            terms += [h.loss(yk, pk, sample_weight) * h.weight if h.weight != 1.0 else h.loss(yk, pk, sample_weight)
-                      for h, yk, pk in zip(self._heads, labels, predictions) if h.loss is not None]
-        elif self.loss is not None:
-            terms.append(self.loss(y, y_pred, sample_weight))
-        terms += self.losses
-        if not terms:
-            raise ValueError("No loss to compute. Provide a `loss` argument in `compile()`.")
-        total = terms[0]
-        for term in terms[1:]:
-            total = total + term
-        return total
-
-    base_compute_loss = compute_loss  # what overrides_steps compares an override with
-
-    def stop_on_divergence(self, loss: float) -> None:
-        """Stop fit with a warning: the loss became NaN or inf (before that batch's update, when nnlite's step
-        makes it)."""
-        self._stop_on_divergence(loss, -1)
-
-    def resolve_compiled_metrics(self, y: Any) -> None:
-        """Build compile's metrics for labels like ``y`` ("accuracy" resolved as Keras resolves it)."""
-        self._resolve_metrics(y)
-
-    def update_compiled_metrics(self, y: Any, y_pred: Any, sample_weight: Any = None) -> None:
-        """compile's metrics updated with (y, y_pred); a crossentropy reads the logits y_pred carries."""
-        tracked = self._resolve_metrics(y)
-        for _, metric, weighted, k in tracked:
-            yk = y if k is None else (y[k] if not isinstance(y, dict) else y[self._heads[k].name])
-            pk = y_pred if k is None else (list(y_pred.values())[k] if isinstance(y_pred, dict) else y_pred[k])
-            weights = sample_weight if weighted else None
-            logits = getattr(pk, "keras_logits", None)
-            if logits is not None and metric.takes_logits:
-                metric.update_state_from_logits(np.asarray(autodiff.value_of(yk)), autodiff.value_of(logits), weights)
-            else:
-                metric.update_state(np.asarray(autodiff.value_of(yk)), np.asarray(autodiff.value_of(pk)), weights)
-
-    def _regularized(self) -> tuple[list[Variable], list[Variable]]:
-        """The weights that carry a regularizer R(w): all of them (for L), the trainable ones (for dL/dw)."""
-        every = [w for w in self.weights if getattr(w, "regularizer", None) is not None]
-        trainable = {id(w) for w in self.trainable_weights}
-        return every, [w for w in every if id(w) in trainable]
-
-    def _train_pass(self, x, y, sample_weight, ctx: Context, regularized: tuple | None = None,
-                    from_z: bool | None = None, need_logits: bool = False) -> Tape:
-        """Forward, loss, backward. The pass stops at z of the last layer when the loss reads the logits
-        (then dL/dz comes from the loss) or a metric does (then dL/dz = f'(z)^T dL/da, by the chain rule)."""
-        every, trainable = regularized or self._regularized()
-        if self._heads is not None:
-            return self._heads_pass(x, y, sample_weight, ctx, every, trainable, need_logits)
-        from_z = self._loss_reads_logits() if from_z is None else from_z
-        tape = self.forward_pass(x, ctx, stop_at_z=from_z or need_logits)
-        if from_z:
-            loss, grad = self.loss.value_and_grad_from_logits(y, tape.output, sample_weight)
-        else:
-            loss, grad = self.loss.value_and_grad(y, self._prediction(tape), sample_weight)
-            if tape.from_z:
-                grad = self.output_activation.backward(tape.output, self._prediction(tape), grad)
-        if ctx.grad_scale != 1:
-            grad = grad * ctx.grad_scale
-        self.backward_pass(tape, grad)
-        add_weight_penalty_grads(trainable, ctx)
-        tape.loss = loss + tape.penalty + weight_penalty(every)
-        return tape
-
-    def _heads_pass(self, x, y, sample_weight, ctx: Context, every: list, trainable: list | None,
-                    need_logits: Any = False) -> Tape:
-        """Several outputs: forward (each output stops at z where its loss or a metric reads it), L = sum of
-        w_k L_k (see ``heads``), then backward from every output at once unless ``trainable`` is None."""
-        heads = self._heads
-        stops = [h.from_z or bool(need_logits and need_logits[k]) for k, h in enumerate(heads)]
-        tape = self.forward_pass(x, ctx, stop_at_z=stops)
-        predictions = self._prediction(tape)
-        with_grad = trainable is not None
-        total, tape.head_losses, grads = heads_module.loss_and_grads(heads, tape.output, predictions, y,
-                                                                    sample_weight, with_grad)
-        if with_grad:
-            if ctx.grad_scale != 1:
-                grads = [None if g is None else g * ctx.grad_scale for g in grads]
-            self.backward_pass(tape, grads)
-            add_weight_penalty_grads(trainable, ctx)
-        tape.loss = total + tape.penalty + weight_penalty(every)
-        return tape
-
-    def _prediction(self, tape: Tape) -> Any:
-        """y_pred from a pass: its output, or f(z) where the pass stopped at z (computed once)."""
-        if isinstance(tape.from_z, list):  # several outputs
-            if tape.prediction is None:
-                tape.prediction = [h.activation.forward(out) if z else out
-                                   for h, out, z in zip(self._heads, tape.output, tape.from_z)]
-            return tape.prediction
-        if not tape.from_z:
-            return tape.output
-        if tape.prediction is None:
-            tape.prediction = self.output_activation.forward(tape.output)
-        return tape.prediction
-
-    def _test_pass(self, x, y, sample_weight, need_logits: bool, regularized: tuple | None = None,
-                   from_z: bool | None = None, training: bool = False) -> Tape:
-        """A forward pass (inference unless ``training``) and the loss with its penalties; stops at z
-        if the loss or a metric reads it."""
-        every, _ = regularized or self._regularized()
-        if self._heads is not None:
-            return self._heads_pass(x, y, sample_weight, Context(training=bool(training)), every, None, need_logits)
-        from_z = self._loss_reads_logits() if from_z is None else from_z
-        tape = self.forward_pass(x, Context(training=bool(training)), stop_at_z=from_z or need_logits)
-        if from_z:
-            loss = self.loss.value_from_logits(y, tape.output, sample_weight)
-        else:
-            loss = self.loss(y, self._prediction(tape), sample_weight)
-        tape.loss = loss + tape.penalty + weight_penalty(every)
-        return tape
-
-    def _resolve_metrics(self, y: Any) -> list[tuple[str, metrics_module.Metric, bool, int | None]]:
-        """(log name, metric, weighted?, output index or None) for compile's metrics, then its
-        weighted_metrics (once per compile)."""
-        self._resolved = True
-        if self._tracked:
-            return self._tracked
-        if self._heads is not None:
-            self._tracked = heads_module.resolve_metrics(self._heads, y, self.output_shape)
-            return self._tracked
-        tracked, names = [], {"loss"}
-        for ids, weighted in ((self._metric_ids, False), (self._weighted_metric_ids, True)):
-            for identifier in ids:
-                metric = metrics_module.resolve(identifier, y, self.output_shape)
-                name = heads_module.log_name(metric.name, names, weighted, f"weighted_{metric.name}")
-                tracked.append((name, metric, weighted, None))
-        self._tracked = tracked
-        return tracked
-
-    def _stop_on_divergence(self, loss: float, step: int) -> None:
-        self._diverged = True
-        self.stop_training = True
-        where = f"at batch {step + 1}, before that batch's update" if step >= 0 else "in a training step"
-        warn(
-            f"fit stopped: the loss became {float(loss)} {where}. "
-            "The weights are those after the last finite step; a smaller learning rate usually helps.",
-            RuntimeWarning,
-        )
-
-    def _run_epoch(self, batches, train, callbacks=None, interrupt=None) -> dict[str, float]:
-        """One pass over ``batches`` of checked (x, y, sample_weight): per batch the loss (before the
-        update) and metrics; returns the logs ({} if there was no batch)."""
-        if self.overrides_steps(train):  # your own step (or compute_loss, compute_metrics): called per batch
-            return self.run_steps(batches, train, callbacks, interrupt)
-        batches = iter(batches)
-        first = next(batches, None)
-        if first is None:
-            return {}
-        tracked = self._resolve_metrics(first[1])
-        logged = self._logged_heads()
-        for metric in (self._loss_tracker, *(h.tracker for h in logged), *(m for _, m, _, _ in tracked)):
-            metric.reset_state()
-        activations = self.output_activations() if self._heads is not None else [self.output_activation]
-        on_z = [reads_logits(m, activations[k or 0]) for _, m, _, k in tracked]
-        need_a = not all(on_z)
-        if self._heads is not None:  # per output: whether one of its metrics reads the logits
-            need_logits: Any = [any(z for (_, _, _, k), z in zip(tracked, on_z) if k == j)
-                                for j in range(len(self._heads))]
-            head_totals = [0.0] * len(self._heads)
-        else:
-            need_logits = any(on_z)
-        variables = self.trainable_weights
-        apply_step = self.optimizer.stepper(variables) if train else None  # variables checked once, first
-        # backward leaves lr g (see Context.grad_scale), unless a float16 layer would carry gradients lr times
-        # smaller, down among its subnormal numbers
-        fold = train and self.optimizer.folds_learning_rate() and not _computes_in_float16(self)
-        regularized = self._regularized()
-        from_z = self._loss_reads_logits()
-        hooks = callbacks or callbacks_module.CallbackList([], self, {})
-        begin_hook = "on_train_batch_begin" if train else "on_test_batch_begin"
-        end_hook = "on_train_batch_end" if train else "on_test_batch_end"
-        call_begin, call_end = hooks.wants(begin_hook), hooks.wants(end_hook)
-        ctx = Context(training=True)
-        loss_total, seen = 0.0, 0
-        one_x = not isinstance(first[0], list)  # one input (the usual case)
-        for step, (xb, yb, swb) in enumerate(itertools.chain([first], batches)):
-            if call_begin:
-                getattr(hooks, begin_hook)(step, {})
-            if train:
-                if fold:
-                    ctx.grad_scale = self.optimizer.current_learning_rate()
-                with np.errstate(over="ignore", invalid="ignore", divide="ignore"):  # checked just below
-                    tape = self._train_pass(xb, yb, swb, ctx, regularized, from_z, need_logits)
-                if math.isfinite(tape.loss):
-                    apply_step([v.grad for v in variables], fold)
-                else:  # diverged: keep the weights of the last finite step
-                    self._stop_on_divergence(tape.loss, step)
-            else:
-                tape = self._test_pass(xb, yb, swb, need_logits, regularized, from_z)
-            n = len(xb) if one_x else data.num_rows(xb)
-            loss_total += float(tape.loss) * n  # the epoch loss: batch-size-weighted mean of batch losses
-            seen += n
-            if logged:  # each output's loss: the plain mean of its batch values (Keras 3.15 weighs
-                for k, value in enumerate(tape.head_losses):  # these by batch count, unlike the total loss)
-                    if value is not None:
-                        head_totals[k] += value
-            if tracked:
-                y_pred = self._prediction(tape) if need_a else None
-                for (_, metric, weighted, k), z_path in zip(tracked, on_z):
-                    weights = swb if weighted else None
-                    if k is None:
-                        yk, zk, ak = yb, tape.output, y_pred
-                    else:
-                        yk, zk, ak = yb[k], tape.output[k], None if y_pred is None else y_pred[k]
-                    if z_path:
-                        metric.update_state_from_logits(yk, zk, weights)
-                    else:
-                        metric.update_state(yk, ak, weights)
-            if call_end:
-                self._set_loss_trackers(loss_total, seen, head_totals if logged else None, step + 1)
-                getattr(hooks, end_hook)(step, self.get_metrics_result())
-            if interrupt is not None and interrupt.requested:
-                interrupt.check(f"after batch {step + 1}")
-            if train and (self._diverged or self.stop_training):  # a batch hook may stop training, as in Keras
-                break
-        self._set_loss_trackers(loss_total, seen, head_totals if logged else None, step + 1)
-        return self.get_metrics_result()
-
-    def _set_loss_trackers(self, total: float, seen: int, head_totals: list[float] | None, batches: int) -> None:
-        """The epoch's loss trackers from the running sums kept as floats in the loop."""
-        self._loss_tracker.total.value[...], self._loss_tracker.count.value[...] = total, seen
-        for head in self._logged_heads():
-            k = self._heads.index(head)
-            head.tracker.total.value[...], head.tracker.count.value[...] = head_totals[k], batches
-
-    # -- fit, evaluate, predict --------------------------------------------------------------------
-    def fit(self, x: Any = None, y: Any = None, batch_size: int | None = None, epochs: int = 1,
-            verbose: int | str = "auto", callbacks: Sequence[callbacks_module.Callback] | None = None,
-            validation_split: float = 0.0, validation_data: Any = None, shuffle: bool = True,
-            class_weight: dict[int, float] | None = None, sample_weight: Any = None, initial_epoch: int = 0,
-            steps_per_epoch: int | None = None, validation_steps: int | None = None,
-            validation_batch_size: int | None = None, validation_freq: int = 1) -> callbacks_module.History:
-        """Train for ``epochs`` passes over (x, y) in batches; returns the History."""
-        batch_size = data.check_int(32 if batch_size is None else batch_size, "batch_size", 1)
-        epochs = data.check_int(epochs, "epochs", 0)
-        if config.max_epochs() is not None:  # keras.config.set_max_epochs: a cap for quick runs
-            epochs = min(epochs, config.max_epochs())
-        initial_epoch = data.check_int(initial_epoch, "initial_epoch", 0)
-        verbose = _check_verbose(verbose)
-        steps_per_epoch = streams.check_steps(steps_per_epoch, "steps_per_epoch")
-        validation_steps = streams.check_steps(validation_steps, "validation_steps")
-        if isinstance(validation_freq, bool) or not isinstance(validation_freq, (int, list)) or (
-                isinstance(validation_freq, int) and validation_freq < 1):
-            raise ValueError(f"Expected `validation_freq` to be a list or int. Received: validation_freq="
-                             f"{validation_freq!r} of the type {type(validation_freq)}.")
-        if not self.compiled:
-            raise RuntimeError("You must call `compile()` before using the model for training: "
-                               "call compile(optimizer, loss).")
-        if class_weight is not None and sample_weight is not None:
-            raise ValueError("You cannot use class_weight and sample_weight at the same time.")
-        source = self._source(x, y, sample_weight, batch_size, shuffle, class_weight, steps_per_epoch,
-                              validation_split)
-        val = None
-        if validation_data is not None:
-            val = self._validation_source(validation_data, validation_batch_size or batch_size, validation_steps)
-        elif validation_split:
-            source, val = source.split(validation_split, validation_batch_size or batch_size)
-
-        history = callbacks_module.History()
-        cbs = [*(callbacks or []), history]  # Keras's order: yours, History, then the progress bar
-        if verbose:
-            cbs.append(callbacks_module.ProgbarLogger(verbose))
-        cb = callbacks_module.CallbackList(cbs, self, {"verbose": verbose, "epochs": epochs,
-                                                       "steps": source.num_batches})
-        self.stop_training = False
-        self._diverged = False
-        self.history = history
-        largest = max((w.value.size for w in self.trainable_weights if w.value.ndim == 2), default=0)
-        blas = threads.BlasThreads() if largest * batch_size >= threads.WORTH_IT else contextlib.nullcontext()
-        with interrupts.deferred_interrupt() as interrupt, blas:
-            cb.on_train_begin({})
-            if self.restored_epoch is not None:  # a callback restored a backup (Keras: model._initial_epoch)
-                initial_epoch, self.restored_epoch = self.restored_epoch, None
-            logs: dict[str, float] = {}
-            for epoch in range(initial_epoch, epochs):
-                cb.on_epoch_begin(epoch, {})
-                batches = source.epoch()
-                if config.max_steps_per_epoch() is not None:  # keras.config.set_max_steps_per_epoch
-                    batches = itertools.islice(batches, config.max_steps_per_epoch())
-                logs = self._run_epoch(batches, train=True, callbacks=cb, interrupt=interrupt)
-                if not logs:  # a generator with nothing left: there is no epoch to run
-                    warn("fit stopped: the data source gave no batches for this epoch (a generator is read once; "
-                         "give steps_per_epoch with a generator that repeats, or a dataset that can be read again).",
-                         UserWarning)
-                    break
-                if val is not None and _should_validate(epoch, validation_freq):
-                    cb.on_test_begin({})  # Keras validates through evaluate(callbacks=...): the test hooks run
-                    val_logs = self._run_epoch(val.epoch(), train=False, callbacks=cb)
-                    cb.on_test_end(val_logs)
-                    logs = _sorted({**logs, **{f"val_{k}": v for k, v in val_logs.items()}})
-                cb.on_epoch_end(epoch, logs)
-                interrupt.check(f"at the end of epoch {epoch + 1}")
-                if blas is not None and hasattr(blas, "adjust"):  # BLAS threads for the cores left free
-                    blas.adjust()
-                if self.stop_training:
-                    break
-            if epochs > 0:  # as Keras: with use_ema the weights become their moving averages
-                self.optimizer.finalize_variable_values(self.trainable_weights)
-            cb.on_train_end(logs)
-        return history
-
-    def _source(self, x: Any, y: Any, sample_weight: Any, batch_size: int, shuffle: bool = False,
-                class_weight: Any = None, steps: int | None = None, validation_split: float = 0.0,
-                prefix: str = "") -> Any:
-        """Where an epoch's checked batches come from: arrays (checked once, sliced per batch) or a stream
-        of batches (each checked as it arrives)."""
-        if streams.is_stream(x):
-            for name, value in (("y", y), ("sample_weight", sample_weight)):
-                if value is not None:
-                    raise ValueError(f"`{name}` argument is not supported when using a generator or dataset as "
-                                     f"input: its batches carry (x, y[, sample_weight]).")
-            if validation_split:
-                raise ValueError("`validation_split` is only supported for arrays, not for a generator or "
-                                 "dataset: pass validation_data.")
-            stream = streams.Stream(x, steps, f"{prefix}x", config.default_rng() if shuffle else None)
-            return StreamBatches(stream, lambda xb, yb, swb: self._check_xy(xb, yb, swb, prefix=prefix),
-                                 class_weight, self.output_dtype, prefix)
-        x, y, sw = self._check_xy(x, y, sample_weight, prefix=prefix)
-        return data.ArrayBatches(x, y, sw, batch_size, config.default_rng() if shuffle else None, class_weight,
-                                 self.output_dtype, steps)
-
-    def _validation_source(self, validation_data: Any, batch_size: int, steps: int | None) -> Any:
-        if streams.is_stream(validation_data):
-            return self._source(validation_data, None, None, batch_size, steps=steps, prefix="validation ")
-        if not isinstance(validation_data, (tuple, list)) or len(validation_data) not in (2, 3):
-            raise ValueError("validation_data must be a tuple (x_val, y_val) or (x_val, y_val, sample_weight_val), "
-                             "or a generator or dataset of such batches.")
-        vx, vy, vsw = (*validation_data, None)[:3]
-        return self._source(vx, vy, vsw, batch_size, steps=steps, prefix="validation ")
-
-    def evaluate(self, x: Any = None, y: Any = None, batch_size: int | None = None, verbose: int | str = "auto",
-                 sample_weight: Any = None, steps: int | None = None,
-                 callbacks: Sequence[callbacks_module.Callback] | None = None, return_dict: bool = False,
-                 **kwargs: Any) -> Any:
-        """The loss (and metrics) over (x, y): a float, [loss, *metrics], or a dict."""
-        batch_size = data.check_int(32 if batch_size is None else batch_size, "batch_size", 1)
-        verbose = _check_verbose(verbose)
-        if not self.compiled:
-            raise RuntimeError("You must call `compile()` before using the model for training or evaluation: "
-                               "call compile(optimizer, loss).")
-        source = self._source(x, y, sample_weight, batch_size, steps=streams.check_steps(steps, "steps"))
-        cbs = list(callbacks or []) + ([callbacks_module.ProgbarLogger(verbose)] if verbose else [])
-        cb = callbacks_module.CallbackList(cbs, self, {"verbose": verbose, "epochs": 1, "steps": source.num_batches})
-        cb.on_test_begin({})
-        logs = self._run_epoch(source.epoch(), train=False, callbacks=cb)
-        cb.on_test_end(logs)
-        return _results(logs, self._result_order(), return_dict)
-
-    def predict(self, x: Any, batch_size: int | None = None, verbose: int | str = "auto", steps: int | None = None,
-                callbacks: Sequence[callbacks_module.Callback] | None = None) -> np.ndarray:
-        """y_pred for every row of x, computed batch by batch (nothing on the model changes).
-
-        Callbacks get Keras's predict hooks; ``on_predict_batch_end`` receives {"outputs": batch}.
-        """
-        batch_size = data.check_int(32 if batch_size is None else batch_size, "batch_size", 1)
-        verbose = _check_verbose(verbose)
-        steps = streams.check_steps(steps, "steps")
-        if streams.is_stream(x):
-            stream = streams.Stream(x, steps)
-            inputs = (self.check_inputs(streams.unpack(batch, "predict")[0]) for batch in stream.epoch())
-            count = stream.num_batches
-        else:
-            x = self.check_inputs(x)
-            inputs = (data.take(x, rows) for rows in data.batches(data.num_rows(x), batch_size))
-            count = -(-data.num_rows(x) // batch_size)
-            inputs = itertools.islice(inputs, steps) if steps is not None else inputs
-        ctx = Context(training=False)
-        callbacks = list(callbacks or []) + ([callbacks_module.ProgbarLogger(verbose)] if verbose else [])
-        if not callbacks:
-            return self._join([self.forward_pass(xb, ctx).output for xb in inputs])
-        cb = callbacks_module.CallbackList(callbacks, self, {"verbose": verbose, "steps": count})
-        self.stop_predicting = False
-        outputs = []
-        cb.on_predict_begin({})
-        for step, xb in enumerate(inputs):
-            cb.on_predict_batch_begin(step, {})
-            outputs.append(self.forward_pass(xb, ctx).output)
-            cb.on_predict_batch_end(step, {"outputs": outputs[-1]})
-            if self.stop_predicting:
-                break
-        cb.on_predict_end({})
-        return self._join(outputs)
-
-    def _join(self, batches: list[Any]) -> Any:
-        """predict's answer from the per-batch outputs (per output, for a model with several)."""
-        if not batches:
-            raise ValueError("predict got no batches: the data source was empty.")
-        if isinstance(batches[0], list):
-            return self.pack_outputs([np.concatenate(parts) for parts in zip(*batches)])
-        return np.concatenate(batches)
-
-    def train_on_batch(self, x: Any, y: Any = None, sample_weight: Any = None, class_weight: Any = None,
-                       return_dict: bool = False) -> Any:
-        """One optimizer step on (x, y); returns the loss before the step (and metrics)."""
-        x, y, sw = self._check_xy(x, y, sample_weight)
-        if class_weight is not None:
-            sw = data.class_weights_to_sample_weights(y, class_weight, self.output_dtype)
-        self._diverged = False
-        logs = self._run_epoch([(x, y, sw)], train=True)
-        return _results(logs, self._result_order(), return_dict)
-
-    def test_on_batch(self, x: Any, y: Any = None, sample_weight: Any = None, return_dict: bool = False) -> Any:
-        """The loss (and metrics) on one batch, without training."""
-        x, y, sw = self._check_xy(x, y, sample_weight)
-        logs = self._run_epoch([(x, y, sw)], train=False)
-        return _results(logs, self._result_order(), return_dict)
-
-    def predict_on_batch(self, x: Any) -> np.ndarray:
-        """y_pred for one batch."""
-        return self(x)
 
     # -- files and description ----------------------------------------------------------------------
     def save(self, filepath: Any, overwrite: bool = True, zipped: bool | None = None, **kwargs: Any) -> None:
@@ -932,41 +399,12 @@ class Model(Steps, Layer):
         return trace(self, x, y, sample_weight)
 
 
-class StreamBatches:
-    """An epoch's batches from a stream, each checked (``check``) and class-weighted as it arrives."""
-
-    def __init__(self, stream: streams.Stream, check: Any, class_weight: Any, dtype: str, prefix: str) -> None:
-        self.stream, self.check, self.class_weight, self.dtype, self.prefix = stream, check, class_weight, dtype, prefix
-
-    @property
-    def num_batches(self) -> int | None:
-        return self.stream.num_batches
-
-    def epoch(self) -> Any:
-        for step, batch in enumerate(self.stream.epoch()):
-            x, y, sw = streams.unpack(batch, f"{self.prefix}batch {step + 1}")
-            if y is None:
-                raise ValueError(f"{self.prefix}batch {step + 1} holds no y: training and evaluation need batches "
-                                 "(x, y) or (x, y, sample_weight).")
-            x, y, sw = self.check(x, y, sw)
-            if self.class_weight is not None:
-                if sw is not None:
-                    raise ValueError("You cannot use class_weight and sample_weight at the same time.")
-                sw = data.class_weights_to_sample_weights(y, self.class_weight, self.dtype)
-            yield x, y, sw
-
-
 def _graph_arguments(args: tuple, kwargs: dict[str, Any]) -> tuple[Any, Any] | None:
     """(inputs, outputs) when a Model subclass is made as CustomModel(inputs, outputs), else None."""
     given = list(args[:2]) + [kwargs.pop(k) for k in ("inputs", "outputs") if k in kwargs]
     if len(given) != 2 or kwargs or len(args) > 2:
         return None
     return is_symbolic(given[0]) and is_symbolic(given[1]) and (given[0], given[1]) or None
-
-
-def _computes_in_float16(layer: Layer) -> bool:
-    """Whether the layer, or one inside it, computes in float16."""
-    return layer.dtype == "float16" or any(_computes_in_float16(inner) for inner in layer.sublayers())
 
 
 def _shapes_of(x: Any) -> Any:
@@ -978,81 +416,3 @@ def _shapes_of(x: Any) -> Any:
     return (None,) + np.shape(x)[1:]
 
 
-def _should_validate(epoch: int, validation_freq: int | list[int]) -> bool:
-    """Keras's rule: every ``validation_freq``-th epoch (counted from 1), or the epochs listed."""
-    return (epoch + 1) % validation_freq == 0 if isinstance(validation_freq, int) else epoch + 1 in validation_freq
-
-
-def _log_value(result: Any) -> Any:
-    """A metric's result in the logs: a float, or an array for a metric at several thresholds."""
-    return float(result) if np.ndim(result) == 0 else np.array(result)
-
-
-def _sorted(logs: dict[str, float]) -> dict[str, float]:
-    """Keras hands logs over with their keys sorted (History, progress lines, return_dict)."""
-    return dict(sorted(logs.items()))
-
-
-def _results(logs: dict[str, float], order: list[str], return_dict: bool) -> Any:
-    """evaluate's answer: a dict, the loss alone, or a list: the names in ``order``, then the rest sorted
-    (Keras's order: with one output [loss, *metrics in compile order])."""
-    if return_dict:
-        return logs
-    values = [logs[name] for name in order if name in logs]
-    values += [logs[name] for name in sorted(logs) if name not in order]
-    return values[0] if len(values) == 1 else values
-
-
-def _metric_list(metrics: Any) -> list[Any]:
-    if metrics is None:
-        return []
-    if isinstance(metrics, (str, metrics_module.Metric, dict)) or callable(metrics):
-        metrics = [metrics]
-    for m in metrics:  # names are checked now, resolved against y later
-        if isinstance(m, str) and m not in metrics_module.names():
-            raise ValueError(f"Unknown metric {m!r}. Valid names: {', '.join(metrics_module.names())}.")
-    return list(metrics)
-
-
-def _serialize_loss(identifier: Any) -> Any:
-    if isinstance(identifier, str):
-        return identifier
-    return losses.serialize(losses.get(identifier))
-
-
-def _serialize_metric(identifier: Any) -> Any:
-    if isinstance(identifier, str):
-        return identifier
-    return metrics_module.serialize(metrics_module.get(identifier))
-
-
-def _deserialize_loss(entry: Any) -> Any:
-    return entry if entry is None or isinstance(entry, str) else losses.get(entry)
-
-
-def _map_entries(value: Any, read: Any, deep: bool = False) -> Any:
-    """A compile_config entry read with ``read``: one entry, a list (per output, or a list of metrics), or
-    a dict by output name (a serialized object is a dict too: it has a "class_name")."""
-    if value is None:
-        return None
-    if isinstance(value, dict) and "class_name" not in value:
-        return {k: _map_entries(v, read, deep) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_map_entries(v, read, deep) for v in value]
-    return read(value)
-
-
-def _deserialize_metric(entry: Any) -> Any:
-    if isinstance(entry, str):
-        if entry not in metrics_module.names():
-            raise ValueError(f"Unknown metric {entry!r}. Valid names: {', '.join(metrics_module.names())}.")
-        return entry
-    return metrics_module.deserialize(entry)
-
-
-def _check_verbose(verbose: Any) -> int:
-    if verbose == "auto":
-        return 1
-    if verbose not in (0, 1, 2) or isinstance(verbose, bool):
-        raise ValueError(f"verbose must be 'auto', 0, 1 or 2; got {verbose!r}.")
-    return int(verbose)

@@ -11,7 +11,7 @@ The default steps are Keras's, written on the tape:
 
 ``fit`` and ``evaluate`` run these when a model overrides one of them (or ``compute_loss``,
 ``compute_metrics``), or when compile was given no loss; otherwise they run the same computation fused
-(``model._run_epoch``: the layers' backward passes without a tape, the learning rate folded in), which
+(``fused``: the layers' backward passes without a tape, the learning rate folded in), which
 gives the same numbers.
 """
 

@@ -1,0 +1,233 @@
+"""The compile state of a model: its optimizer, its loss per output (weighted), its metrics per output, and
+how they report (Keras's compile, metrics, metrics_names, get_metrics_result, compute_loss).
+
+    L = sum over outputs k of w_k L_k(y_k, y_pred_k) + model.losses
+
+``compile`` checks every argument before anything changes; the metrics are resolved against the first
+labels they see ("accuracy" becomes binary, categorical or sparse as Keras decides).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+from .. import autodiff, losses, optimizers
+from .. import metrics as metrics_module
+from . import heads as heads_module
+
+COMPILE_OPTIONS = ("run_eagerly", "jit_compile", "steps_per_execution", "auto_scale_loss")
+
+
+class CompileState:
+    """compile() and what it sets up: the losses and metrics per output (a mixin of Model)."""
+
+    # -- compile ------------------------------------------------------------------------------------
+    def compile(self, optimizer: Any = "rmsprop", loss: Any = None, loss_weights: Any = None,
+                metrics: Sequence[Any] | None = None, weighted_metrics: Sequence[Any] | None = None,
+                **kwargs: Any) -> None:
+        """Choose the optimizer, the loss, the metrics to report and those weighted by sample_weight."""
+        unknown = set(kwargs) - set(COMPILE_OPTIONS)
+        if unknown:
+            raise TypeError(f"compile() got unexpected keyword arguments {sorted(unknown)}.")
+        names = self.several_outputs() if loss is not None else []
+        if names:
+            self._heads = heads_module.make_heads(names, self.output_activations(), loss, loss_weights, metrics,
+                                                  weighted_metrics, _metric_list)
+            self.optimizer = optimizers.get(optimizer)
+            self.loss, self._loss_id = loss, loss
+            self._metric_ids, self._weighted_metric_ids, self._tracked = [], [], []
+            self._resolved = False
+            self.compiled = True
+            return
+        if isinstance(loss, (list, tuple)) and len(loss) == 1:  # one output: [loss] means loss
+            loss = loss[0]
+        if loss_weights is not None and not (isinstance(loss_weights, (int, float)) and loss_weights == 1):
+            raise ValueError("loss_weights weigh the losses of several outputs; this model has one output.")
+        self._heads = None
+        self.optimizer = optimizers.get(optimizer)
+        self.loss = None if loss is None else losses.get(loss)  # None: the model's own losses (add_loss) alone
+        self._loss_id = loss
+        self._metric_ids = _metric_list(metrics)
+        self._weighted_metric_ids = _metric_list(weighted_metrics)
+        self._tracked = []
+        self._resolved = False
+        self.compiled = True
+
+    def get_compile_config(self) -> dict[str, Any] | None:
+        """Keras's compile_config: the optimizer, loss and metrics, serialized."""
+        if not self.compiled:
+            return None
+        if self._heads is not None:
+            structure = "dict" if isinstance(self._loss_id, dict) else "list"
+            return {"optimizer": optimizers.serialize(self.optimizer),
+                    **heads_module.compile_config(self._heads, structure, _serialize_loss, _serialize_metric),
+                    "run_eagerly": False, "steps_per_execution": 1, "jit_compile": False}
+        return {"optimizer": optimizers.serialize(self.optimizer), "loss": _serialize_loss(self._loss_id),
+                "loss_weights": None, "metrics": [_serialize_metric(m) for m in self._metric_ids] or None,
+                "weighted_metrics": [_serialize_metric(m) for m in self._weighted_metric_ids] or None,
+                "run_eagerly": False, "steps_per_execution": 1, "jit_compile": False}
+
+    def compile_from_config(self, config: dict[str, Any]) -> None:
+        """compile() from a compile_config; names and classes come only from the registries."""
+        if not isinstance(config, dict):
+            raise TypeError(f"compile_config must be a dict, got {type(config).__name__}.")
+        options = {k: v for k, v in config.items() if k not in COMPILE_OPTIONS}
+        self.compile(optimizer=optimizers.get(options.get("optimizer", "rmsprop")),
+                     loss=_map_entries(options.get("loss"), _deserialize_loss),
+                     loss_weights=options.get("loss_weights"),
+                     metrics=_map_entries(options.get("metrics"), _deserialize_metric, deep=True),
+                     weighted_metrics=_map_entries(options.get("weighted_metrics"), _deserialize_metric, deep=True))
+
+    @property
+    def metrics(self) -> list[metrics_module.Metric]:
+        """The loss tracker and the compiled metrics (once fit or evaluate has resolved them)."""
+        if not (self._tracked or self.compiled):
+            return []
+        per_output = [h.tracker for h in self._logged_heads()]
+        return [self._loss_tracker, *per_output] + [m for _, m, _, _ in self._tracked]
+
+    @property
+    def metrics_names(self) -> list[str]:
+        """Keras's: "loss", then "compile_metrics" once metrics have been resolved, then each output's loss."""
+        if not self.compiled:
+            return []
+        given = self._metric_ids or self._weighted_metric_ids or any(
+            h.metric_ids or h.weighted_metric_ids for h in self._heads or [])
+        names = ["loss"] + (["compile_metrics"] if given else [])
+        return names + [h.tracker.name for h in self._logged_heads()]
+
+    def _result_order(self) -> list[str]:
+        """The first names of evaluate's list: the loss, one output's metrics in compile order, each output's loss."""
+        own = [name for name, _, _, k in self._tracked if k is None]
+        return ["loss", *own, *(h.tracker.name for h in self._logged_heads())]
+
+    def _logged_heads(self) -> list[heads_module.Head]:
+        """The outputs whose own loss is logged: all with a loss, when more than one has."""
+        with_loss = [h for h in self._heads or [] if h.loss is not None]
+        return with_loss if len(with_loss) > 1 and self._resolved else []
+
+    def get_metrics_result(self) -> dict[str, float]:
+        """The current result of every metric, by log name (Keras's order: sorted)."""
+        results = {"loss": float(self._loss_tracker.result()),
+                   **{h.tracker.name: float(h.tracker.result()) for h in self._logged_heads()},
+                   **{n: _log_value(m.result()) for n, m, _, _ in self._tracked}}
+        return dict(sorted(results.items()))
+
+    def reset_metrics(self) -> None:
+        for metric in self.metrics:
+            metric.reset_state()
+
+    def compute_loss(self, x: Any = None, y: Any = None, y_pred: Any = None, sample_weight: Any = None,
+                     training: bool = True) -> Any:
+        """L = compile's loss (per output, weighted) + ``self.losses`` (add_loss, weight penalties; Keras's
+        compute_loss, recorded on the tape in a training step). Without ``y_pred`` the model runs on x (in
+        ``training`` mode or not), and takes the logits path where Keras would (a float then)."""
+        if y_pred is None:
+            return float(self._test_pass(x, y, sample_weight, need_logits=False, training=training).loss)
+        terms = []
+        if self._heads is not None:
+            predictions = list(y_pred.values()) if isinstance(y_pred, dict) else list(y_pred)
+            labels = [y.get(h.name) for h in self._heads] if isinstance(y, dict) else list(y)
+            terms += [h.loss(yk, pk, sample_weight) * h.weight if h.weight != 1.0 else h.loss(yk, pk, sample_weight)
+                      for h, yk, pk in zip(self._heads, labels, predictions) if h.loss is not None]
+        elif self.loss is not None:
+            terms.append(self.loss(y, y_pred, sample_weight))
+        terms += self.losses
+        if not terms:
+            raise ValueError("No loss to compute. Provide a `loss` argument in `compile()`.")
+        total = terms[0]
+        for term in terms[1:]:
+            total = total + term
+        return total
+
+    base_compute_loss = compute_loss  # what overrides_steps compares an override with
+
+    def resolve_compiled_metrics(self, y: Any) -> None:
+        """Build compile's metrics for labels like ``y`` ("accuracy" resolved as Keras resolves it)."""
+        self._resolve_metrics(y)
+
+    def update_compiled_metrics(self, y: Any, y_pred: Any, sample_weight: Any = None) -> None:
+        """compile's metrics updated with (y, y_pred); a crossentropy reads the logits y_pred carries."""
+        tracked = self._resolve_metrics(y)
+        for _, metric, weighted, k in tracked:
+            yk = y if k is None else (y[k] if not isinstance(y, dict) else y[self._heads[k].name])
+            pk = y_pred if k is None else (list(y_pred.values())[k] if isinstance(y_pred, dict) else y_pred[k])
+            weights = sample_weight if weighted else None
+            logits = getattr(pk, "keras_logits", None)
+            if logits is not None and metric.takes_logits:
+                metric.update_state_from_logits(np.asarray(autodiff.value_of(yk)), autodiff.value_of(logits), weights)
+            else:
+                metric.update_state(np.asarray(autodiff.value_of(yk)), np.asarray(autodiff.value_of(pk)), weights)
+
+    def _resolve_metrics(self, y: Any) -> list[tuple[str, metrics_module.Metric, bool, int | None]]:
+        """(log name, metric, weighted?, output index or None) for compile's metrics, then its
+        weighted_metrics (once per compile)."""
+        self._resolved = True
+        if self._tracked:
+            return self._tracked
+        if self._heads is not None:
+            self._tracked = heads_module.resolve_metrics(self._heads, y, self.output_shape)
+            return self._tracked
+        tracked, names = [], {"loss"}
+        for ids, weighted in ((self._metric_ids, False), (self._weighted_metric_ids, True)):
+            for identifier in ids:
+                metric = metrics_module.resolve(identifier, y, self.output_shape)
+                name = heads_module.log_name(metric.name, names, weighted, f"weighted_{metric.name}")
+                tracked.append((name, metric, weighted, None))
+        self._tracked = tracked
+        return tracked
+
+
+def _metric_list(metrics: Any) -> list[Any]:
+    if metrics is None:
+        return []
+    if isinstance(metrics, (str, metrics_module.Metric, dict)) or callable(metrics):
+        metrics = [metrics]
+    for m in metrics:  # names are checked now, resolved against y later
+        if isinstance(m, str) and m not in metrics_module.names():
+            raise ValueError(f"Unknown metric {m!r}. Valid names: {', '.join(metrics_module.names())}.")
+    return list(metrics)
+
+
+def _serialize_loss(identifier: Any) -> Any:
+    if isinstance(identifier, str):
+        return identifier
+    return losses.serialize(losses.get(identifier))
+
+
+def _serialize_metric(identifier: Any) -> Any:
+    if isinstance(identifier, str):
+        return identifier
+    return metrics_module.serialize(metrics_module.get(identifier))
+
+
+def _deserialize_loss(entry: Any) -> Any:
+    return entry if entry is None or isinstance(entry, str) else losses.get(entry)
+
+
+def _map_entries(value: Any, read: Any, deep: bool = False) -> Any:
+    """A compile_config entry read with ``read``: one entry, a list (per output, or a list of metrics), or
+    a dict by output name (a serialized object is a dict too: it has a "class_name")."""
+    if value is None:
+        return None
+    if isinstance(value, dict) and "class_name" not in value:
+        return {k: _map_entries(v, read, deep) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_map_entries(v, read, deep) for v in value]
+    return read(value)
+
+
+def _deserialize_metric(entry: Any) -> Any:
+    if isinstance(entry, str):
+        if entry not in metrics_module.names():
+            raise ValueError(f"Unknown metric {entry!r}. Valid names: {', '.join(metrics_module.names())}.")
+        return entry
+    return metrics_module.deserialize(entry)
+
+
+def _log_value(result: Any) -> Any:
+    """A metric's result in the logs: a float, or an array for a metric at several thresholds."""
+    return float(result) if np.ndim(result) == 0 else np.array(result)

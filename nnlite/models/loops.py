@@ -1,0 +1,261 @@
+"""fit, evaluate and predict: the data in batches, the epochs, the callbacks, validation.
+
+Arguments are checked before any weight changes; data comes as arrays (checked once, sliced per batch) or
+as a stream of batches (each checked as it arrives, ``nnlite.streams``).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import itertools
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+from .. import callbacks as callbacks_module
+from .. import config, data, interrupts, streams, threads
+from ..layers.base import Context
+from ..warn import warn
+
+
+class Loops:
+    """fit, evaluate, predict and their one-batch forms (a mixin of Model)."""
+
+    # -- fit, evaluate, predict --------------------------------------------------------------------
+    def fit(self, x: Any = None, y: Any = None, batch_size: int | None = None, epochs: int = 1,
+            verbose: int | str = "auto", callbacks: Sequence[callbacks_module.Callback] | None = None,
+            validation_split: float = 0.0, validation_data: Any = None, shuffle: bool = True,
+            class_weight: dict[int, float] | None = None, sample_weight: Any = None, initial_epoch: int = 0,
+            steps_per_epoch: int | None = None, validation_steps: int | None = None,
+            validation_batch_size: int | None = None, validation_freq: int = 1) -> callbacks_module.History:
+        """Train for ``epochs`` passes over (x, y) in batches; returns the History."""
+        batch_size = data.check_int(32 if batch_size is None else batch_size, "batch_size", 1)
+        epochs = data.check_int(epochs, "epochs", 0)
+        if config.max_epochs() is not None:  # keras.config.set_max_epochs: a cap for quick runs
+            epochs = min(epochs, config.max_epochs())
+        initial_epoch = data.check_int(initial_epoch, "initial_epoch", 0)
+        verbose = _check_verbose(verbose)
+        steps_per_epoch = streams.check_steps(steps_per_epoch, "steps_per_epoch")
+        validation_steps = streams.check_steps(validation_steps, "validation_steps")
+        if isinstance(validation_freq, bool) or not isinstance(validation_freq, (int, list)) or (
+                isinstance(validation_freq, int) and validation_freq < 1):
+            raise ValueError(f"Expected `validation_freq` to be a list or int. Received: validation_freq="
+                             f"{validation_freq!r} of the type {type(validation_freq)}.")
+        if not self.compiled:
+            raise RuntimeError("You must call `compile()` before using the model for training: "
+                               "call compile(optimizer, loss).")
+        if class_weight is not None and sample_weight is not None:
+            raise ValueError("You cannot use class_weight and sample_weight at the same time.")
+        source = self._source(x, y, sample_weight, batch_size, shuffle, class_weight, steps_per_epoch,
+                              validation_split)
+        val = None
+        if validation_data is not None:
+            val = self._validation_source(validation_data, validation_batch_size or batch_size, validation_steps)
+        elif validation_split:
+            source, val = source.split(validation_split, validation_batch_size or batch_size)
+
+        history = callbacks_module.History()
+        cbs = [*(callbacks or []), history]  # Keras's order: yours, History, then the progress bar
+        if verbose:
+            cbs.append(callbacks_module.ProgbarLogger(verbose))
+        cb = callbacks_module.CallbackList(cbs, self, {"verbose": verbose, "epochs": epochs,
+                                                       "steps": source.num_batches})
+        self.stop_training = False
+        self._diverged = False
+        self.history = history
+        largest = max((w.value.size for w in self.trainable_weights if w.value.ndim == 2), default=0)
+        blas = threads.BlasThreads() if largest * batch_size >= threads.WORTH_IT else contextlib.nullcontext()
+        with interrupts.deferred_interrupt() as interrupt, blas:
+            cb.on_train_begin({})
+            if self.restored_epoch is not None:  # a callback restored a backup (Keras: model._initial_epoch)
+                initial_epoch, self.restored_epoch = self.restored_epoch, None
+            logs: dict[str, float] = {}
+            for epoch in range(initial_epoch, epochs):
+                cb.on_epoch_begin(epoch, {})
+                batches = source.epoch()
+                if config.max_steps_per_epoch() is not None:  # keras.config.set_max_steps_per_epoch
+                    batches = itertools.islice(batches, config.max_steps_per_epoch())
+                logs = self._run_epoch(batches, train=True, callbacks=cb, interrupt=interrupt)
+                if not logs:  # a generator with nothing left: there is no epoch to run
+                    warn("fit stopped: the data source gave no batches for this epoch (a generator is read once; "
+                         "give steps_per_epoch with a generator that repeats, or a dataset that can be read again).",
+                         UserWarning)
+                    break
+                if val is not None and _should_validate(epoch, validation_freq):
+                    cb.on_test_begin({})  # Keras validates through evaluate(callbacks=...): the test hooks run
+                    val_logs = self._run_epoch(val.epoch(), train=False, callbacks=cb)
+                    cb.on_test_end(val_logs)
+                    logs = _sorted({**logs, **{f"val_{k}": v for k, v in val_logs.items()}})
+                cb.on_epoch_end(epoch, logs)
+                interrupt.check(f"at the end of epoch {epoch + 1}")
+                if blas is not None and hasattr(blas, "adjust"):  # BLAS threads for the cores left free
+                    blas.adjust()
+                if self.stop_training:
+                    break
+            if epochs > 0:  # as Keras: with use_ema the weights become their moving averages
+                self.optimizer.finalize_variable_values(self.trainable_weights)
+            cb.on_train_end(logs)
+        return history
+
+    def _source(self, x: Any, y: Any, sample_weight: Any, batch_size: int, shuffle: bool = False,
+                class_weight: Any = None, steps: int | None = None, validation_split: float = 0.0,
+                prefix: str = "") -> Any:
+        """Where an epoch's checked batches come from: arrays (checked once, sliced per batch) or a stream
+        of batches (each checked as it arrives)."""
+        if streams.is_stream(x):
+            for name, value in (("y", y), ("sample_weight", sample_weight)):
+                if value is not None:
+                    raise ValueError(f"`{name}` argument is not supported when using a generator or dataset as "
+                                     f"input: its batches carry (x, y[, sample_weight]).")
+            if validation_split:
+                raise ValueError("`validation_split` is only supported for arrays, not for a generator or "
+                                 "dataset: pass validation_data.")
+            stream = streams.Stream(x, steps, f"{prefix}x", config.default_rng() if shuffle else None)
+            return StreamBatches(stream, lambda xb, yb, swb: self._check_xy(xb, yb, swb, prefix=prefix),
+                                 class_weight, self.output_dtype, prefix)
+        x, y, sw = self._check_xy(x, y, sample_weight, prefix=prefix)
+        return data.ArrayBatches(x, y, sw, batch_size, config.default_rng() if shuffle else None, class_weight,
+                                 self.output_dtype, steps)
+
+    def _validation_source(self, validation_data: Any, batch_size: int, steps: int | None) -> Any:
+        if streams.is_stream(validation_data):
+            return self._source(validation_data, None, None, batch_size, steps=steps, prefix="validation ")
+        if not isinstance(validation_data, (tuple, list)) or len(validation_data) not in (2, 3):
+            raise ValueError("validation_data must be a tuple (x_val, y_val) or (x_val, y_val, sample_weight_val), "
+                             "or a generator or dataset of such batches.")
+        vx, vy, vsw = (*validation_data, None)[:3]
+        return self._source(vx, vy, vsw, batch_size, steps=steps, prefix="validation ")
+
+    def evaluate(self, x: Any = None, y: Any = None, batch_size: int | None = None, verbose: int | str = "auto",
+                 sample_weight: Any = None, steps: int | None = None,
+                 callbacks: Sequence[callbacks_module.Callback] | None = None, return_dict: bool = False,
+                 **kwargs: Any) -> Any:
+        """The loss (and metrics) over (x, y): a float, [loss, *metrics], or a dict."""
+        batch_size = data.check_int(32 if batch_size is None else batch_size, "batch_size", 1)
+        verbose = _check_verbose(verbose)
+        if not self.compiled:
+            raise RuntimeError("You must call `compile()` before using the model for training or evaluation: "
+                               "call compile(optimizer, loss).")
+        source = self._source(x, y, sample_weight, batch_size, steps=streams.check_steps(steps, "steps"))
+        cbs = list(callbacks or []) + ([callbacks_module.ProgbarLogger(verbose)] if verbose else [])
+        cb = callbacks_module.CallbackList(cbs, self, {"verbose": verbose, "epochs": 1, "steps": source.num_batches})
+        cb.on_test_begin({})
+        logs = self._run_epoch(source.epoch(), train=False, callbacks=cb)
+        cb.on_test_end(logs)
+        return _results(logs, self._result_order(), return_dict)
+
+    def predict(self, x: Any, batch_size: int | None = None, verbose: int | str = "auto", steps: int | None = None,
+                callbacks: Sequence[callbacks_module.Callback] | None = None) -> np.ndarray:
+        """y_pred for every row of x, computed batch by batch (nothing on the model changes).
+
+        Callbacks get Keras's predict hooks; ``on_predict_batch_end`` receives {"outputs": batch}.
+        """
+        batch_size = data.check_int(32 if batch_size is None else batch_size, "batch_size", 1)
+        verbose = _check_verbose(verbose)
+        steps = streams.check_steps(steps, "steps")
+        if streams.is_stream(x):
+            stream = streams.Stream(x, steps)
+            inputs = (self.check_inputs(streams.unpack(batch, "predict")[0]) for batch in stream.epoch())
+            count = stream.num_batches
+        else:
+            x = self.check_inputs(x)
+            inputs = (data.take(x, rows) for rows in data.batches(data.num_rows(x), batch_size))
+            count = -(-data.num_rows(x) // batch_size)
+            inputs = itertools.islice(inputs, steps) if steps is not None else inputs
+        ctx = Context(training=False)
+        callbacks = list(callbacks or []) + ([callbacks_module.ProgbarLogger(verbose)] if verbose else [])
+        if not callbacks:
+            return self._join([self.forward_pass(xb, ctx).output for xb in inputs])
+        cb = callbacks_module.CallbackList(callbacks, self, {"verbose": verbose, "steps": count})
+        self.stop_predicting = False
+        outputs = []
+        cb.on_predict_begin({})
+        for step, xb in enumerate(inputs):
+            cb.on_predict_batch_begin(step, {})
+            outputs.append(self.forward_pass(xb, ctx).output)
+            cb.on_predict_batch_end(step, {"outputs": outputs[-1]})
+            if self.stop_predicting:
+                break
+        cb.on_predict_end({})
+        return self._join(outputs)
+
+    def _join(self, batches: list[Any]) -> Any:
+        """predict's answer from the per-batch outputs (per output, for a model with several)."""
+        if not batches:
+            raise ValueError("predict got no batches: the data source was empty.")
+        if isinstance(batches[0], list):
+            return self.pack_outputs([np.concatenate(parts) for parts in zip(*batches)])
+        return np.concatenate(batches)
+
+    def train_on_batch(self, x: Any, y: Any = None, sample_weight: Any = None, class_weight: Any = None,
+                       return_dict: bool = False) -> Any:
+        """One optimizer step on (x, y); returns the loss before the step (and metrics)."""
+        x, y, sw = self._check_xy(x, y, sample_weight)
+        if class_weight is not None:
+            sw = data.class_weights_to_sample_weights(y, class_weight, self.output_dtype)
+        self._diverged = False
+        logs = self._run_epoch([(x, y, sw)], train=True)
+        return _results(logs, self._result_order(), return_dict)
+
+    def test_on_batch(self, x: Any, y: Any = None, sample_weight: Any = None, return_dict: bool = False) -> Any:
+        """The loss (and metrics) on one batch, without training."""
+        x, y, sw = self._check_xy(x, y, sample_weight)
+        logs = self._run_epoch([(x, y, sw)], train=False)
+        return _results(logs, self._result_order(), return_dict)
+
+    def predict_on_batch(self, x: Any) -> np.ndarray:
+        """y_pred for one batch."""
+        return self(x)
+
+
+class StreamBatches:
+    """An epoch's batches from a stream, each checked (``check``) and class-weighted as it arrives."""
+
+    def __init__(self, stream: streams.Stream, check: Any, class_weight: Any, dtype: str, prefix: str) -> None:
+        self.stream, self.check, self.class_weight, self.dtype, self.prefix = stream, check, class_weight, dtype, prefix
+
+    @property
+    def num_batches(self) -> int | None:
+        return self.stream.num_batches
+
+    def epoch(self) -> Any:
+        for step, batch in enumerate(self.stream.epoch()):
+            x, y, sw = streams.unpack(batch, f"{self.prefix}batch {step + 1}")
+            if y is None:
+                raise ValueError(f"{self.prefix}batch {step + 1} holds no y: training and evaluation need batches "
+                                 "(x, y) or (x, y, sample_weight).")
+            x, y, sw = self.check(x, y, sw)
+            if self.class_weight is not None:
+                if sw is not None:
+                    raise ValueError("You cannot use class_weight and sample_weight at the same time.")
+                sw = data.class_weights_to_sample_weights(y, self.class_weight, self.dtype)
+            yield x, y, sw
+
+
+def _should_validate(epoch: int, validation_freq: int | list[int]) -> bool:
+    """Keras's rule: every ``validation_freq``-th epoch (counted from 1), or the epochs listed."""
+    return (epoch + 1) % validation_freq == 0 if isinstance(validation_freq, int) else epoch + 1 in validation_freq
+
+
+def _sorted(logs: dict[str, float]) -> dict[str, float]:
+    """Keras hands logs over with their keys sorted (History, progress lines, return_dict)."""
+    return dict(sorted(logs.items()))
+
+
+def _results(logs: dict[str, float], order: list[str], return_dict: bool) -> Any:
+    """evaluate's answer: a dict, the loss alone, or a list: the names in ``order``, then the rest sorted
+    (Keras's order: with one output [loss, *metrics in compile order])."""
+    if return_dict:
+        return logs
+    values = [logs[name] for name in order if name in logs]
+    values += [logs[name] for name in sorted(logs) if name not in order]
+    return values[0] if len(values) == 1 else values
+
+
+def _check_verbose(verbose: Any) -> int:
+    if verbose == "auto":
+        return 1
+    if verbose not in (0, 1, 2) or isinstance(verbose, bool):
+        raise ValueError(f"verbose must be 'auto', 0, 1 or 2; got {verbose!r}.")
+    return int(verbose)
