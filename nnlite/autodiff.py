@@ -43,9 +43,10 @@ class Node:
     outputs (a list, one per output) and which inputs need a gradient (a list of bools) to one gradient per
     input (None where none flows or none is needed)."""
 
-    __slots__ = ("inputs", "vjp", "order", "n_outputs")
+    __slots__ = ("inputs", "vjp", "order", "n_outputs", "name")
 
-    def __init__(self, inputs: list[Any], vjp: Callable[[list[np.ndarray]], Sequence[Any]], n_outputs: int) -> None:
+    def __init__(self, inputs: list[Any], vjp: Callable[..., Sequence[Any]], n_outputs: int, name: str = "") -> None:
+        self.name = name  # what made it: an op's name, a layer's, a model's, a loss's
         self.inputs = inputs
         self.vjp = vjp
         self.n_outputs = n_outputs
@@ -100,10 +101,10 @@ def value_of(x: Any) -> Any:
     return x
 
 
-def record(outputs: list[np.ndarray], inputs: list[Any], vjp: Callable[[list[np.ndarray]], Sequence[Any]]
+def record(outputs: list[np.ndarray], inputs: list[Any], vjp: Callable[..., Sequence[Any]], name: str = ""
            ) -> list[Tensor]:
     """The ``outputs`` of an op as tensors that carry its node (inputs that are not tracked get no gradient)."""
-    node = Node(inputs, vjp, len(outputs))
+    node = Node(inputs, vjp, len(outputs), name)
     tensors = []
     for k, out in enumerate(outputs):
         t = np.asarray(out).view(Tensor)

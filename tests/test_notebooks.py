@@ -77,3 +77,14 @@ def test_notebooks_stand_alone(name):
     prose = " ".join(c.source for c in nb.cells if c.cell_type == "markdown").lower()
     for outside in ("tutorial", "the original", "slip"):  # nothing the learner cannot see
         assert outside not in prose
+
+
+def test_custom_layers_and_the_tape():
+    nb = _execute("05_custom_layers_and_the_tape.ipynb")
+    text = _text(nb)
+    assert "The tape equals the hand-derived gradients to 1e-12" in text
+    assert "Finite differences agree with the tape to 1e-8" in text
+    for line in text.splitlines():
+        if "training accuracy" in line:
+            assert float(line.rsplit(" ", 1)[1]) > 0.9, line
+    assert text.count("training accuracy") == 2 and "sigmoid   inputs of shapes [(4, 3)]" in text

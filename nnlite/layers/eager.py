@@ -100,7 +100,7 @@ def call_as_node(layer: Any, x: Any, training: bool) -> Any:
         grad_inputs = (list(grad_x) if several else [grad_x]) if grad_x is not None else [None] * len(inputs)
         return grad_inputs + [collect.grads.get(id(w)) for w in weights]
 
-    node_out = autodiff.record([out], inputs + weights, vjp)[0]
+    node_out = autodiff.record([out], inputs + weights, vjp, layer.name)[0]
     return HOOKS["activation"](activation, node_out) if at_z else node_out
 
 
@@ -186,4 +186,5 @@ def penalty(w: Any) -> Any:
     value = w.regularizer(w.value)
     if not (autodiff.recording() and autodiff.is_tracked(w)):
         return np.asarray(value).view(Tensor)
-    return autodiff.record([np.asarray(value)], [w], lambda g, needed=None: [g[0] * w.regularizer.grad(w.value)])[0]
+    return autodiff.record([np.asarray(value)], [w], lambda g, needed=None: [g[0] * w.regularizer.grad(w.value)],
+                           f"{w.path} penalty")[0]

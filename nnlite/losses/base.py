@@ -181,7 +181,7 @@ class Loss:
         else:
             value, grad = self.value_and_grad(y_true, autodiff.value_of(y_pred), sample_weight)
             source = y_pred
-        return autodiff.record([np.asarray(value)], [source], lambda g, needed=None: [g[0] * grad])[0]
+        return autodiff.record([np.asarray(value)], [source], lambda g, needed=None: [g[0] * grad], self.name)[0]
 
     def reduce_recorded(self, y_true: Any, y_pred: Any, sample_weight: Any = None) -> Any:
         """L for a loss with only ``call``: v = call(y_true, y_pred) and its reduction, written with nnlite.ops

@@ -55,7 +55,8 @@ def call_as_node(model: Any, x: Any, training: bool) -> Any:
         grad_inputs = (grad_inputs + [None] * len(inputs))[:len(inputs)]
         return grad_inputs + [collect.grads.get(id(w)) for w in weights]
 
-    recorded = autodiff.record(outs + ([np.asarray(penalty)] if penalty is not None else []), inputs + weights, vjp)
+    recorded = autodiff.record(outs + ([np.asarray(penalty)] if penalty is not None else []), inputs + weights, vjp,
+                               model.name)
     if penalty is not None:  # the pass's added losses, as one output of the node (the layers' own let go)
         model.clear_losses()
         model.add_loss(recorded.pop())

@@ -214,7 +214,7 @@ def custom_gradient(f: Callable[..., tuple[Any, Callable[..., Any]]]) -> Callabl
             out = list(out) if isinstance(out, (list, tuple)) else [out]
             return [None if out[k] is None else np.asarray(values(out[k])) for k in positions]
 
-        return autodiff.record([np.asarray(values(y))], tracked, vjp)[0]
+        return autodiff.record([np.asarray(values(y))], tracked, vjp, getattr(f, "__name__", "custom_gradient"))[0]
 
     return apply
 

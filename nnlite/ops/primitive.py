@@ -111,7 +111,7 @@ def op(vjp: Callable[..., Any] | None = None, name: str | None = None, graph: bo
                     result.append(gi.astype(dtype, copy=False) if dtype.kind in "fc" else gi)
                 return result
 
-            tensors = autodiff.record(outs, [t for _, _, t in tracked], node_vjp)
+            tensors = autodiff.record(outs, [t for _, _, t in tracked], node_vjp, op_name)
             return type(out)(tensors) if several else tensors[0]
 
         apply.forward = forward
