@@ -286,3 +286,31 @@ def test_symbolic_tensors_sliced_and_compared_in_a_functional_graph_as_in_keras(
     assert_close(back.predict(x, verbose=0), ours.predict(x, verbose=0), 1e-15, "reloaded")
     with pytest.raises(ValueError, match="index key"):
         nnlite.Input((3,))[{"a": 1}]
+
+
+def test_the_step_methods_on_a_model_with_two_outputs_equal_the_fused_fit(float64, rng):
+    """Two outputs with their own losses and metrics: fit through train_step (a compute_metrics override
+    makes fit call the steps) logs what the fused fit logs, every output's loss included."""
+    class Stepped(nnlite.Model):
+        def compute_metrics(self, x, y, y_pred, sample_weight=None):
+            return super().compute_metrics(x, y, y_pred, sample_weight)
+
+    def build(cls):
+        init = nnlite.initializers.GlorotUniform(seed=2)
+        x = nnlite.Input((4,))
+        h = nnlite.layers.Dense(5, activation="tanh", kernel_initializer=init)(x)
+        score = nnlite.layers.Dense(1, name="score", kernel_initializer=init)(h)
+        kind = nnlite.layers.Dense(3, activation="softmax", name="kind", kernel_initializer=init)(h)
+        model = cls(x, [score, kind])
+        model.compile(optimizer="adam", loss=["mse", "categorical_crossentropy"], loss_weights=[0.5, 1.0],
+                      metrics=[["mae"], ["accuracy"]])
+        return model
+
+    x = rng.normal(size=(20, 4))
+    y = [rng.normal(size=(20, 1)), np.eye(3)[rng.integers(0, 3, size=20)]]
+    fused = build(nnlite.Model).fit(x, y, batch_size=6, epochs=2, shuffle=False, verbose=0).history
+    stepped_model = build(Stepped)
+    stepped = stepped_model.fit(x, y, batch_size=6, epochs=2, shuffle=False, verbose=0).history
+    assert set(stepped) == set(fused) >= {"loss", "score_loss", "kind_loss", "score_mae", "kind_accuracy"}
+    for key in fused:
+        assert_close(stepped[key], fused[key], 1e-12, key)

@@ -131,8 +131,14 @@ class CompileState:
         if self._heads is not None:
             predictions = list(y_pred.values()) if isinstance(y_pred, dict) else list(y_pred)
             labels = [y.get(h.name) for h in self._heads] if isinstance(y, dict) else list(y)
-            terms += [h.loss(yk, pk, sample_weight) * h.weight if h.weight != 1.0 else h.loss(yk, pk, sample_weight)
-                      for h, yk, pk in zip(self._heads, labels, predictions) if h.loss is not None]
+            logged = self._logged_heads()
+            for head, yk, pk in zip(self._heads, labels, predictions):
+                if head.loss is None:
+                    continue
+                value = head.loss(yk, pk, sample_weight)
+                if head in logged:  # each output's own loss: the plain mean of its batch values (Keras 3.15)
+                    head.tracker.update_state(autodiff.value_of(value))
+                terms.append(value * head.weight if head.weight != 1.0 else value)
         elif self.loss is not None:
             terms.append(self.loss(y, y_pred, sample_weight))
         terms += self.losses
