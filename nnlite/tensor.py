@@ -13,7 +13,8 @@ from typing import Any
 import numpy as np
 
 # How NumPy calls on tensors reach nnlite.ops: "ufunc" (ufunc, method, inputs, kwargs), "function" (func,
-# types, args, kwargs), "getitem" (tensor, key) and "method" (name, tensor, args, kwargs). Filled by nnlite.ops.
+# types, args, kwargs), "getitem" (tensor, key), "method" (name, tensor, args, kwargs), "activation"
+# (activation, x) and "recording" () (whether a tape records). Filled by nnlite.ops.
 HOOKS: dict[str, Any] = {}
 
 

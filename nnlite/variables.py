@@ -55,12 +55,16 @@ class Variable(np.lib.mixins.NDArrayOperatorsMixin):
         return self.value.copy()
 
     def assign(self, value: Any) -> Variable:
-        """Overwrite the value in place (shape and dtype kept)."""
+        """Overwrite the value (shape and dtype kept): in place, except while a GradientTape records, where the
+        variable takes a new array so that the ops already recorded keep the value they read."""
         value = np.asarray(value)
         if value.shape != self.value.shape:
             raise ValueError(f"Cannot assign a value of shape {value.shape} to {self.path} "
                              f"of shape {self.value.shape}.")
-        self.value[...] = value
+        if "recording" in HOOKS and HOOKS["recording"]():
+            self.value = np.array(value, dtype=self.value.dtype)
+        else:
+            self.value[...] = value
         return self
 
     def assign_add(self, delta: Any) -> Variable:

@@ -314,3 +314,34 @@ def test_the_step_methods_on_a_model_with_two_outputs_equal_the_fused_fit(float6
     assert set(stepped) == set(fused) >= {"loss", "score_loss", "kind_loss", "score_mae", "kind_accuracy"}
     for key in fused:
         assert_close(stepped[key], fused[key], 1e-12, key)
+
+
+def test_a_weight_assigned_inside_the_tape_keeps_the_value_its_ops_read(float64):
+    w = nnlite.variables.Variable(np.array([[2.0], [3.0]]), "w")
+    x = nnlite.ops.convert_to_tensor(np.array([[1.0, 1.0]]))
+    with nnlite.GradientTape() as tape:
+        tape.watch(x)
+        y = nnlite.ops.matmul(x, w)
+        w.assign(w.numpy() * 10)  # after the matmul read it
+        loss = nnlite.ops.sum(y)
+    grad_x, grad_w = tape.gradient(loss, [x, w])
+    assert grad_x.tolist() == [[2.0, 3.0]] and grad_w.tolist() == [[1.0], [1.0]]
+    assert w.numpy().tolist() == [[20.0], [30.0]]
+
+
+def test_a_layers_activity_regularizer_joins_its_losses_under_the_tape(keras, float64, rng):
+    x = rng.normal(size=(5, 3))
+
+    def run(lib):
+        layer = lib.layers.Dense(2, activity_regularizer=lib.regularizers.L2(0.1))
+        layer.build((None, 3))
+        layer.set_weights([np.arange(6.0).reshape(3, 2) / 10, np.zeros(2)])
+        with tape_of(lib)() as tape:
+            out = layer(x)
+            loss = lib.ops.sum(out) + sum(layer.losses)
+        return float(loss), [g.numpy() for g in tape.gradient(loss, layer.trainable_weights)]
+
+    (l_theirs, g_theirs), (l_ours, g_ours) = run(keras), run(nnlite)
+    assert_close(l_ours, l_theirs, RTOL["float64"], "loss")
+    for a, b in zip(g_ours, g_theirs):
+        assert_close(a, b, RTOL["float64"], "gradient")

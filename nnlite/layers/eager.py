@@ -101,7 +101,18 @@ def call_as_node(layer: Any, x: Any, training: bool) -> Any:
         return grad_inputs + [collect.grads.get(id(w)) for w in weights]
 
     node_out = autodiff.record([out], inputs + weights, vjp, layer.name)[0]
-    return HOOKS["activation"](activation, node_out) if at_z else node_out
+    a = HOOKS["activation"](activation, node_out) if at_z else node_out
+    if layer.activity_regularizer is not None:  # R(a) / batch joins layer.losses, as Keras adds it on a call
+        layer.add_loss(activity_penalty(layer.activity_regularizer, a))
+    return a
+
+
+def activity_penalty(regularizer: Any, a: Any) -> Any:
+    """R(a) / batch as a recorded node: grad_a = g dR/da / batch."""
+    value = np.asarray(autodiff.value_of(a))
+    n = len(value)
+    return autodiff.record([np.asarray(regularizer(value) / n)], [a],
+                           lambda g, needed=None: [g[0] * regularizer.grad(value) / n], "activity_regularizer")[0]
 
 
 class EagerCall:

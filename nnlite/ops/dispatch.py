@@ -152,4 +152,4 @@ def activation(fn: Any, x: Any) -> Any:
 def install() -> None:
     """Point the tensor and variable hooks here (``nnlite.ops`` does it when imported)."""
     HOOKS.update({"ufunc": ufunc, "function": function, "getitem": getitem, "method": method,
-                  "activation": activation})
+                  "activation": activation, "recording": autodiff.recording})
