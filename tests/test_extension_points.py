@@ -345,3 +345,68 @@ def test_a_layers_activity_regularizer_joins_its_losses_under_the_tape(keras, fl
     assert_close(l_ours, l_theirs, RTOL["float64"], "loss")
     for a, b in zip(g_ours, g_theirs):
         assert_close(a, b, RTOL["float64"], "gradient")
+
+
+def _residual(lib):
+    class ResidualBlock(lib.layers.Layer):
+        """a = x + Dense(relu(LayerNormalization(x))) with a learned scale of its own: layers and a weight in
+        one call, the input used twice (its gradient is summed over both uses)."""
+
+        def __init__(self, **kwargs):
+            super().__init__(**kwargs)
+            self.norm = lib.layers.LayerNormalization()
+            self.inner = None
+
+        def build(self, input_shape):
+            self.inner = lib.layers.Dense(input_shape[-1])
+            self.scale = self.add_weight(shape=(1,), initializer="ones", name="scale")
+
+        def call(self, x):
+            return x + self.scale * self.inner(lib.ops.relu(self.norm(x)))
+
+    return ResidualBlock
+
+
+class _Tally:
+    """A Metric subclass as Keras users write one: state in add_variable, update with ops."""
+
+    @staticmethod
+    def make(lib):
+        class SignAgreement(lib.metrics.Metric):
+            def __init__(self, name="sign_agreement", **kwargs):
+                super().__init__(name=name, **kwargs)
+                self.agree = self.add_variable(shape=(), initializer="zeros", name="agree")
+                self.seen = self.add_variable(shape=(), initializer="zeros", name="seen")
+
+            def update_state(self, y_true, y_pred, sample_weight=None):
+                same = lib.ops.cast(lib.ops.equal(lib.ops.sign(y_true), lib.ops.sign(y_pred)), self.dtype)
+                if sample_weight is not None:
+                    same = same * lib.ops.reshape(lib.ops.cast(sample_weight, self.dtype), (-1, 1))
+                self.agree.assign_add(lib.ops.sum(same))
+                self.seen.assign_add(lib.ops.cast(lib.ops.size(same), self.dtype))
+
+            def result(self):
+                return self.agree / self.seen
+
+        return SignAgreement()
+
+
+def test_a_residual_block_layer_and_a_metric_subclass_train_as_in_keras(keras, float64, rng):
+    def build(lib):
+        inputs = lib.Input((4,))
+        h = _residual(lib)()(inputs)
+        h = _residual(lib)()(h)
+        return lib.Model(inputs, lib.layers.Dense(1)(h))
+
+    theirs, ours = build(keras), build(nnlite)
+    assert [w.shape for w in ours.get_weights()] == [w.shape for w in theirs.get_weights()]
+    ours.set_weights(theirs.get_weights())
+    x, y = rng.normal(size=(24, 4)), rng.normal(size=(24, 1))
+    for lib, m in ((keras, theirs), (nnlite, ours)):
+        m.compile(optimizer="adam", loss="mse", metrics=[_Tally.make(lib)])
+    h_theirs = theirs.fit(x, y, batch_size=8, epochs=3, shuffle=False, verbose=0)
+    h_ours = ours.fit(x, y, batch_size=8, epochs=3, shuffle=False, verbose=0)
+    for key in ("loss", "sign_agreement"):
+        assert_close(h_ours.history[key], h_theirs.history[key], RTOL["float64"], key)
+    for a, b in zip(ours.get_weights(), theirs.get_weights()):
+        assert_close(a, b, RTOL["float64"], "weights")
