@@ -1,0 +1,159 @@
+"""A functional model's Keras config: each layer with the calls (nodes) that feed it, and the graph's ends,
+both ways (``get_config`` writes it, ``from_config`` replays the calls as their inputs become available)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..layers.base import InputLayer, Layer
+from ..layers.node import KerasTensor
+
+
+class FunctionalConfig:
+    """get_config and from_config of a functional model (a mixin of Functional)."""
+
+    # -- config ---------------------------------------------------------------------------------------
+    def _node_numbers(self) -> dict[int, int]:
+        """Node -> its index in a file: counted among its layer's nodes in this model (a nested
+        functional model's first call is number 1, as Keras counts a node of its own first)."""
+        members = {id(n) for n in self._nodes} | {id(t.keras_history[0].inbound_nodes[0]) for t in self.inputs}
+        numbers: dict[int, int] = {}
+        for layer in self._layers:
+            kept = 1 if isinstance(layer, FunctionalConfig) else 0
+            for node in layer.inbound_nodes:
+                if id(node) in members:
+                    numbers[id(node)] = kept
+                    kept += 1
+        return numbers
+
+    def get_config(self) -> dict[str, Any]:
+        """Keras's functional config: each layer with the calls (nodes) that feed it, and the graph's ends."""
+        from .. import layers as layers_module
+
+        numbers = self._node_numbers()
+        own = {id(n) for n in self._nodes}
+
+        def history(t: KerasTensor) -> list[Any]:
+            layer, index, tensor_index = t.keras_history
+            return [layer.name, numbers[id(layer.inbound_nodes[index])], tensor_index]
+
+        def tensor_entry(t: KerasTensor) -> dict[str, Any]:
+            return {"class_name": "__keras_tensor__",
+                    "config": {"shape": list(t.shape), "dtype": t.dtype, "keras_history": history(t)}}
+
+        entries = []
+        for layer in self._layers:
+            entry = layers_module.serialize(layer)
+            entry["name"] = layer.name
+            entry["inbound_nodes"] = [
+                {"args": [[tensor_entry(t) for t in n.inputs] if isinstance(n.args, list) else tensor_entry(n.args)],
+                 "kwargs": {}}
+                for n in layer.inbound_nodes if id(n) in own]
+            entries.append(entry)
+
+        def ends(struct: Any) -> Any:
+            if isinstance(struct, dict):
+                return {k: history(t) for k, t in struct.items()}
+            if isinstance(struct, (list, tuple)):
+                return [history(t) for t in struct]
+            return history(struct)
+
+        return {"name": self.name, "trainable": self.trainable, "layers": entries,
+                "input_layers": ends(self._inputs_struct), "output_layers": ends(self._outputs_struct)}
+
+    @classmethod
+    def from_config(cls, config: dict[str, Any]) -> Any:
+        """Rebuild the graph: create every layer, then replay its calls as their inputs become available."""
+        from .. import layers as layers_module
+
+        entries = config.get("layers")
+        if not isinstance(entries, list) or not entries:
+            raise ValueError("A functional model's config needs a non-empty list of layers.")
+        created: dict[str, Layer] = {}
+        pending: dict[str, list[Any]] = {}
+        order: list[str] = []
+        for entry in entries:
+            if not isinstance(entry, dict):
+                raise ValueError(f"Each layer entry must be a dict, got {type(entry).__name__}.")
+            layer = layers_module.deserialize({k: v for k, v in entry.items() if k not in ("inbound_nodes", "name")})
+            name = entry.get("name", layer.name)
+            if not isinstance(name, str) or name in created:
+                raise ValueError(f"Layer names in a functional config must be unique strings; got {name!r} again.")
+            layer.name, layer.auto_named = name, False
+            if isinstance(layer, InputLayer):
+                layer.output.name = name
+            created[name] = layer
+            nodes = entry.get("inbound_nodes") or []
+            if not isinstance(nodes, list):
+                raise ValueError(f"inbound_nodes of layer {name!r} must be a list.")
+            pending[name] = list(nodes)
+            order.append(name)
+
+        def tensor(ref: Any) -> KerasTensor:
+            if not (isinstance(ref, (list, tuple)) and len(ref) == 3 and isinstance(ref[0], str)
+                    and all(isinstance(i, int) and not isinstance(i, bool) for i in ref[1:])):
+                raise ValueError(f"A tensor reference must be [layer name, node index, tensor index], got {ref!r}.")
+            name, index, tensor_index = ref
+            if name not in created:
+                raise ValueError(f"The config refers to a layer {name!r} it does not define.")
+            layer = created[name]
+            index -= 1 if isinstance(layer, FunctionalConfig) else 0
+            if not 0 <= index < len(layer.inbound_nodes) or tensor_index != 0:
+                raise IndexError(ref)
+            return layer.inbound_nodes[index].outputs[0]
+
+        def argument(value: Any) -> Any:
+            if isinstance(value, dict) and value.get("class_name") == "__keras_tensor__":
+                return tensor((value.get("config") or {}).get("keras_history"))
+            if isinstance(value, list) and value:
+                return [argument(v) for v in value]
+            raise ValueError(f"A node's argument must be a tensor or a list of tensors, got {value!r:.80}.")
+
+        while any(pending.values()):
+            progressed = False
+            for name in order:
+                while pending[name]:
+                    node = pending[name][0]
+                    if isinstance(node, dict):
+                        args = node.get("args")
+                    elif isinstance(node, list):  # the older form: [[name, node, tensor, kwargs], ...]
+                        args = [[{"class_name": "__keras_tensor__", "config": {"keras_history": r[:3]}}
+                                 for r in node]]
+                        args = [args[0][0]] if len(node) == 1 else args
+                    else:
+                        raise ValueError(f"A node of layer {name!r} must be a dict, got {type(node).__name__}.")
+                    if not isinstance(args, list) or len(args) != 1:
+                        raise ValueError(f"A node of layer {name!r} must call it on one argument, got {args!r:.80}.")
+                    try:
+                        inputs = argument(args[0])
+                    except IndexError:
+                        break  # its inputs are not made yet
+                    created[name](inputs)
+                    pending[name].pop(0)
+                    progressed = True
+            if not progressed:
+                stuck = {k: len(v) for k, v in pending.items() if v}
+                raise ValueError(f"Invalid functional model configuration: the graph has loops or nodes whose inputs "
+                                 f"never appear ({stuck}).")
+
+        def ends(refs: Any) -> Any:
+            if isinstance(refs, dict):
+                return {k: tensor(v) for k, v in refs.items()}
+            if isinstance(refs, (list, tuple)) and len(refs) == 3 and isinstance(refs[0], str):
+                return tensor(refs)
+            if isinstance(refs, (list, tuple)):
+                return [tensor(v) for v in refs]
+            raise ValueError(f"input_layers and output_layers must be lists or dicts, got {refs!r:.80}.")
+
+        try:
+            inputs, outputs = ends(config.get("input_layers")), ends(config.get("output_layers"))
+        except IndexError as err:
+            raise ValueError(f"The config's inputs or outputs refer to a layer call that does not exist: {err}.") \
+                from None
+        return cls(inputs, outputs, name=config.get("name"), trainable=config.get("trainable", True))
+
+    def get_build_config(self) -> dict[str, Any] | None:
+        return {"input_shape": None}
+
+    def build_from_config(self, config: dict[str, Any]) -> None:
+        pass
