@@ -410,3 +410,15 @@ def test_a_residual_block_layer_and_a_metric_subclass_train_as_in_keras(keras, f
         assert_close(h_ours.history[key], h_theirs.history[key], RTOL["float64"], key)
     for a, b in zip(ours.get_weights(), theirs.get_weights()):
         assert_close(a, b, RTOL["float64"], "weights")
+
+
+def test_predict_calls_an_overridden_predict_step(rng):
+    class Rounded(nnlite.Model):
+        def predict_step(self, data):
+            (x,) = data
+            return nnlite.ops.round(self(x, training=False) * 10)
+
+    inputs = nnlite.Input((3,))
+    model = Rounded(inputs, nnlite.layers.Dense(2)(inputs))
+    x = rng.normal(size=(7, 3))
+    np.testing.assert_array_equal(model.predict(x, batch_size=3, verbose=0), np.round(model(x).numpy() * 10))

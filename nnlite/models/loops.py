@@ -13,10 +13,11 @@ from typing import Any
 
 import numpy as np
 
+from .. import autodiff, config, data, interrupts, streams, threads
 from .. import callbacks as callbacks_module
-from .. import config, data, interrupts, streams, threads
 from ..layers.base import Context
 from ..warn import warn
+from .steps import Steps
 
 
 class Loops:
@@ -164,16 +165,25 @@ class Loops:
             count = -(-data.num_rows(x) // batch_size)
             inputs = itertools.islice(inputs, steps) if steps is not None else inputs
         ctx = Context(training=False)
+        if type(self).predict_step is not Steps.predict_step:  # your own predict_step, called per batch
+            def one_batch(xb: Any) -> Any:
+                with autodiff.step_scope():
+                    out = self.predict_step((xb,))
+                return ([np.asarray(autodiff.value_of(o)) for o in out] if isinstance(out, (list, tuple))
+                        else np.asarray(autodiff.value_of(out)))
+        else:
+            def one_batch(xb: Any) -> Any:
+                return self.forward_pass(xb, ctx).output
         callbacks = list(callbacks or []) + ([callbacks_module.ProgbarLogger(verbose)] if verbose else [])
         if not callbacks:
-            return self._join([self.forward_pass(xb, ctx).output for xb in inputs])
+            return self._join([one_batch(xb) for xb in inputs])
         cb = callbacks_module.CallbackList(callbacks, self, {"verbose": verbose, "steps": count})
         self.stop_predicting = False
         outputs = []
         cb.on_predict_begin({})
         for step, xb in enumerate(inputs):
             cb.on_predict_batch_begin(step, {})
-            outputs.append(self.forward_pass(xb, ctx).output)
+            outputs.append(one_batch(xb))
             cb.on_predict_batch_end(step, {"outputs": outputs[-1]})
             if self.stop_predicting:
                 break
