@@ -53,11 +53,30 @@ CASES = {
     "celu": ([X], {}), "hard_silu": ([X * 4], {}), "erf": ([X], {}), "rsqrt": ([POS], {}),
     "norm": ([X], {"axis": 1}), "normalize": ([X], {}), "inv": ([SQ], {}), "det": ([SQ], {}),
     "solve": ([SQ, Y[:, :2]], {}), "einsum": ([X, Y], {"subscripts": "ij,kj->ik"}),
+    "concatenate": ([X, Y], {"axis": 1}), "stack": ([X, Y], {"axis": 1}), "where": ([X, Y], {}),
+    "average": ([X], {"axis": 1, "weights": np.array([1.0, 2.0, 0.5, 0.0])}), "hypot": ([X + 0.1, Y], {}),
+    "mod": ([POS * 2.5 + 0.1, POS], {}), "slice": ([X], {"start_indices": (1, 1), "shape": (2, 2)}),
+    "scatter_update": ([X, Y[0, :2]], {"indices": np.array([[0, 1], [2, 3]])}),
+    "segment_sum": ([X], {"segment_ids": np.array([0, 2, 0]), "num_segments": 3}),
+    "binary_crossentropy": ([UNIT * 0.5 + 0.5], {"target": (Y > 0).astype(float)}),
+    "categorical_crossentropy": ([POS], {"target": np.eye(4)[[0, 3, 3]]}),
+    "sparse_categorical_crossentropy": ([X], {"target": np.array([0, 3, 1]), "from_logits": True}),
+    "glu": ([X], {}), "repeat_flat": ([X], {"repeats": 2}),
 }
 PASSED_FIRST = {"einsum"}  # the constant comes first in Keras's signature
 
 
 def _call(module, name, arrays, kwargs):
+    if name == "repeat_flat":  # repeat without an axis: the flattened entries, each twice
+        return module.repeat(arrays[0], kwargs["repeats"])
+    if name in ("concatenate", "stack"):
+        return getattr(module, name)(list(arrays), axis=kwargs["axis"])
+    if name == "where":
+        return module.where(X > 0, arrays[0], arrays[1])
+    if name in ("binary_crossentropy", "categorical_crossentropy", "sparse_categorical_crossentropy"):
+        return getattr(module, name)(kwargs["target"], arrays[0], **{k: v for k, v in kwargs.items() if k != "target"})
+    if name == "scatter_update":
+        return module.scatter_update(arrays[0], kwargs["indices"], arrays[1])
     fn = getattr(module, name)
     if name in PASSED_FIRST:
         return fn(kwargs["subscripts"], *arrays)
@@ -175,3 +194,16 @@ def test_custom_gradient_and_eager_control_flow():
         y = ops.cond(y > 0, lambda: y * 2.0, lambda: y)
         y = ops.fori_loop(0, 3, lambda i, v: v + x[0], y)
     np.testing.assert_allclose(tape.gradient(y, x), [1.0 + 3.0, 1.0])
+
+
+def test_slice_update_hands_each_part_its_own_gradient():
+    """TensorFlow has no gradient for it; by construction: g where each input shows, zero where it was covered."""
+    x = nnlite.variables.Variable(np.arange(12.0).reshape(3, 4), "x")
+    u = nnlite.variables.Variable(np.ones((2, 2)), "u")
+    seed = np.arange(12.0).reshape(3, 4) + 1
+    with nnlite.GradientTape() as tape:
+        out = ops.slice_update(x, (1, 2), u)
+    grad_x, grad_u = tape.gradient(out, [x, u], output_gradients=seed)
+    expected_x = seed.copy()
+    expected_x[1:3, 2:4] = 0
+    assert grad_x.tolist() == expected_x.tolist() and grad_u.tolist() == seed[1:3, 2:4].tolist()
