@@ -20,6 +20,7 @@ import datetime
 import io
 import json
 import os
+import stat
 import tempfile
 import zipfile
 from collections.abc import Callable
@@ -237,7 +238,9 @@ def atomic_file(path: str | os.PathLike):
             yield handle
             handle.flush()
             os.fsync(handle.fileno())
-        os.chmod(temp, 0o666 & ~_umask())  # as a plain open() would have made it (mkstemp makes 0600)
+        # an existing file keeps its mode; a new one gets what a plain open() gives (mkstemp makes 0600)
+        mode = stat.S_IMODE(os.stat(path).st_mode) if os.path.exists(path) else 0o666 & ~_umask()
+        os.chmod(temp, mode)
         os.replace(temp, path)
     except BaseException:
         with contextlib.suppress(OSError):

@@ -66,6 +66,12 @@ class Normalization(Layer):
             raise ValueError("This Normalization layer was given its mean and variance; it cannot be adapted.")
         axes, _, _ = self._kept((None,) + data.shape[1:])
         reduce = tuple(a for a in range(data.ndim) if a not in axes)
+        bad = ~np.isfinite(data)
+        if bad.any():  # a NaN mean would normalise every later batch to NaN, silently
+            where = np.argwhere(bad)[0]
+            raise ValueError(f"Normalization.adapt: the data holds {int(bad.sum())} NaN or inf values, the first at "
+                             f"index {tuple(int(i) for i in where)} (row {int(where[0])}, feature "
+                             f"{tuple(int(i) for i in where[1:])}); drop or fill them before adapting.")
         self.adapt_mean.assign(data.mean(axis=reduce))
         self.adapt_variance.assign(data.var(axis=reduce))
 

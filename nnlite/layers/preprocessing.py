@@ -128,6 +128,10 @@ class Discretization(Layer):
         if num_bins is None and bin_boundaries is None:
             raise ValueError("You need to set either `num_bins` or `bin_boundaries`.")
         self.bin_boundaries = None if bin_boundaries is None else [float(b) for b in bin_boundaries]
+        bins = self.bin_boundaries or []
+        if any(b <= a for a, b in zip(bins, bins[1:])):
+            raise ValueError(f"`bin_boundaries` must be sorted in increasing order (no repeats), as TensorFlow's "
+                             f"bucketize requires; received bin_boundaries={bin_boundaries}.")
         self.num_bins, self.epsilon, self.output_mode, self.sparse = num_bins, float(epsilon), output_mode, False
         self.built = True
 

@@ -52,7 +52,8 @@ def _per_sample(cls: type[Loss], name: str) -> Callable[..., np.ndarray]:
     def fn(*args: Any, **kwargs: Any) -> np.ndarray:
         arguments = signature.bind(*args, **kwargs).arguments
         y_true, y_pred = arguments.pop("y_true"), arguments.pop("y_pred")
-        loss = cls(**arguments)
+        kind = np.asarray(getattr(y_pred, "value", y_pred)).dtype
+        loss = cls(**arguments, dtype=kind.name if kind.kind == "f" else None)  # Keras computes in y_pred's dtype
         return loss.call(*loss.prepare(y_true, y_pred))
 
     fn.__name__ = fn.__qualname__ = name
