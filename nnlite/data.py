@@ -13,6 +13,8 @@ from typing import Any
 
 import numpy as np
 
+from .warn import warn
+
 
 def as_array(value: Any, name: str, dtype: str | None = None) -> np.ndarray:
     """``value`` as a non-empty numeric array with finite values (cast to ``dtype`` if given)."""
@@ -160,7 +162,7 @@ class ArrayBatches:
         self.sample_weight = (sample_weight if class_weight is None
                               else class_weights_to_sample_weights(y, class_weight, dtype))
         self.rows = num_rows(x)
-        self._pending: Iterator[Any] | None = None
+        self._pending: Iterator[Any] | None = None  # the pass the epochs read on from (with steps)
 
     @property
     def num_batches(self) -> int:
@@ -175,14 +177,23 @@ class ArrayBatches:
                    None if sw is None else sw[rows])
 
     def epoch(self) -> Iterator[tuple[Any, Any, Any]]:
+        """One pass over the rows; with ``steps``, that many batches, read on from where the last epoch stopped
+        (Keras's rule). A pass that runs out inside an epoch ends it with Keras's warning; the next epoch starts
+        a new pass (reshuffled), as does one that finds the last pass used up."""
         if self.steps is None:
             yield from self._pass()
             return
-        for _ in range(self.steps):
-            batch = next(self._pending, None) if self._pending is not None else None
-            if batch is None:  # a pass is over: the next one starts (reshuffled)
+        for produced in range(self.steps):
+            batch = None if self._pending is None else next(self._pending, None)
+            if batch is None and produced == 0:  # the last pass ended with the last epoch: a new one
                 self._pending = self._pass()
-                batch = next(self._pending)
+                batch = next(self._pending, None)
+            if batch is None:
+                self._pending = None
+                warn("Your input ran out of data; interrupting training. Make sure that your dataset or generator "
+                     "can generate at least `steps_per_epoch * epochs` batches. You may need to use the `.repeat()` "
+                     "function when building your dataset.", UserWarning)
+                return
             yield batch
 
     def split(self, fraction: Any, batch_size: int) -> tuple[ArrayBatches, ArrayBatches]:

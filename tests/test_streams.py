@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+import warnings
 
 import numpy as np
 import pytest
@@ -187,16 +188,23 @@ def test_bad_batches_are_refused_before_any_weight_changes(rng):
     assert all(np.array_equal(u, v) for u, v in zip(before, model.get_weights()))
 
 
-def test_steps_per_epoch_with_arrays_reads_on_across_epochs(float64, rng):
-    """With arrays, steps_per_epoch batches per epoch, continuing where the last epoch stopped (Keras's
-    rule): 3 epochs of 2 steps over 5 batches read batches 1-2, 3-4, then 5 and a new pass's first."""
-    x, y = _data(rng)
-    a, b = _build(nnlite), _build(nnlite)
-    b.set_weights(a.get_weights())
-    for m in (a, b):
-        m.compile(optimizer="sgd", loss="binary_crossentropy")
-    a.fit(x, y, batch_size=8, steps_per_epoch=2, epochs=3, shuffle=False, verbose=0)
-    batches = [(x[i:i + 8], y[i:i + 8]) for i in range(0, 40, 8)]
-    for xb, yb in batches + batches[:1]:
-        b.train_on_batch(xb, yb)
-    assert_close(a.get_weights()[0], b.get_weights()[0], 1e-12)
+@pytest.mark.parametrize("rows, steps, epochs", [(40, 2, 3), (40, 3, 3), (40, 4, 3), (40, 5, 2), (6, 5, 2)])
+def test_steps_per_epoch_with_arrays_reads_batches_as_keras_does(keras, rows, steps, epochs):
+    """With arrays, steps_per_epoch batches per epoch read on across epochs; a pass that runs out inside an
+    epoch ends it with Keras's warning and the next epoch starts a new pass. Each batch's loss tells which
+    rows it held (the weights do not move: SGD with learning rate 0)."""
+    x = np.arange(float(rows)).reshape(rows, 1)
+
+    def run(lib):
+        seen = []
+        log = lib.callbacks.LambdaCallback(on_train_batch_end=lambda b, logs: seen.append(round(logs["loss"], 6)),
+                                           on_epoch_end=lambda e, logs: seen.append("|"))
+        model = lib.Sequential([lib.Input((1,)), lib.layers.Dense(1, kernel_initializer="zeros", use_bias=False)])
+        model.compile(optimizer=lib.optimizers.SGD(0.0), loss="mse")
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            model.fit(x, x, batch_size=8, steps_per_epoch=steps, epochs=epochs, shuffle=False, verbose=0,
+                      callbacks=[log])
+        return seen, sum("ran out of data" in str(w.message) for w in caught)
+
+    assert run(nnlite) == run(keras)
