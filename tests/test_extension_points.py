@@ -54,6 +54,17 @@ def _same_weights(theirs, ours):
     ours.set_weights(theirs.get_weights())
 
 
+def _fit_and_compare(theirs, ours, x, y, batch_size, epochs):
+    """Fit both models on the same batches in order; every History entry and every weight agree (float64)."""
+    h_theirs = theirs.fit(x, y, batch_size=batch_size, epochs=epochs, shuffle=False, verbose=0)
+    h_ours = ours.fit(x, y, batch_size=batch_size, epochs=epochs, shuffle=False, verbose=0)
+    assert set(h_ours.history) == set(h_theirs.history)
+    for key, values in h_theirs.history.items():
+        assert_close(h_ours.history[key], values, RTOL["float64"], key)
+    for a, b in zip(ours.get_weights(), theirs.get_weights()):
+        assert_close(a, b, RTOL["float64"], "weights")
+
+
 @pytest.mark.parametrize("optimizer", ["sgd", "adam"])
 def test_a_custom_layer_and_a_loss_subclass_train_as_in_keras(keras, float64, rng, optimizer):
     x, y = rng.normal(size=(24, 3)), rng.normal(size=(24, 1))
@@ -61,12 +72,7 @@ def test_a_custom_layer_and_a_loss_subclass_train_as_in_keras(keras, float64, rn
     _same_weights(theirs, ours)
     theirs.compile(optimizer=optimizer, loss=_quartic(keras)(), metrics=["mae"])
     ours.compile(optimizer=optimizer, loss=_quartic(nnlite)(), metrics=["mae"])
-    h_theirs = theirs.fit(x, y, batch_size=6, epochs=3, shuffle=False, verbose=0)
-    h_ours = ours.fit(x, y, batch_size=6, epochs=3, shuffle=False, verbose=0)
-    for key in ("loss", "mae"):
-        assert_close(h_ours.history[key], h_theirs.history[key], RTOL["float64"], key)
-    for a, b in zip(ours.get_weights(), theirs.get_weights()):
-        assert_close(a, b, RTOL["float64"], "weights")
+    _fit_and_compare(theirs, ours, x, y, batch_size=6, epochs=3)
     ours(x[:2])
     assert len(ours.losses) == 1 and len(theirs.losses) == 1  # the add_loss of the last call
 
@@ -115,12 +121,7 @@ def test_a_custom_train_step_with_clipping_on_a_functional_subclass_as_in_keras(
     _same_weights(theirs, ours)
     for m in (theirs, ours):
         m.compile(optimizer="sgd", loss="binary_crossentropy", metrics=["accuracy"])
-    h_theirs = theirs.fit(x, y, batch_size=5, epochs=3, shuffle=False, verbose=0)
-    h_ours = ours.fit(x, y, batch_size=5, epochs=3, shuffle=False, verbose=0)
-    for key in ("loss", "accuracy"):
-        assert_close(h_ours.history[key], h_theirs.history[key], RTOL["float64"], key)
-    for a, b in zip(ours.get_weights(), theirs.get_weights()):
-        assert_close(a, b, RTOL["float64"], "weights")
+    _fit_and_compare(theirs, ours, x, y, batch_size=5, epochs=3)
     assert_close(ours.evaluate(x, y, verbose=0), theirs.evaluate(x, y, verbose=0), RTOL["float64"], "evaluate")
 
 
@@ -255,12 +256,7 @@ def test_a_subclassed_model_with_a_sliced_input_and_its_own_weight_trains_as_in_
     ours.set_weights(theirs.get_weights())
     for m in (theirs, ours):
         m.compile(optimizer="adam", loss="mse", metrics=["mae"])
-    h_theirs = theirs.fit(x, y, batch_size=6, epochs=3, shuffle=False, verbose=0)
-    h_ours = ours.fit(x, y, batch_size=6, epochs=3, shuffle=False, verbose=0)
-    for key in ("loss", "mae"):
-        assert_close(h_ours.history[key], h_theirs.history[key], RTOL["float64"], key)
-    for a, b in zip(ours.get_weights(), theirs.get_weights()):
-        assert_close(a, b, RTOL["float64"], "weights")
+    _fit_and_compare(theirs, ours, x, y, batch_size=6, epochs=3)
     assert_close(ours.predict(x, verbose=0), theirs.predict(x, verbose=0), RTOL["float64"], "predict")
 
 
@@ -277,9 +273,7 @@ def test_symbolic_tensors_sliced_and_compared_in_a_functional_graph_as_in_keras(
     x, y = rng.normal(size=(20, 5)), rng.normal(size=(20, 1))
     for m in (theirs, ours):
         m.compile(optimizer="sgd", loss="mse")
-    h_theirs = theirs.fit(x, y, batch_size=5, epochs=2, shuffle=False, verbose=0)
-    h_ours = ours.fit(x, y, batch_size=5, epochs=2, shuffle=False, verbose=0)
-    assert_close(h_ours.history["loss"], h_theirs.history["loss"], RTOL["float64"], "loss")
+    _fit_and_compare(theirs, ours, x, y, batch_size=5, epochs=2)
     assert_close(ours.predict(x, verbose=0), theirs.predict(x, verbose=0), RTOL["float64"], "predict")
     ours.save(tmp_path / "sliced.keras")  # the index keys travel in nnlite's own file
     back = nnlite.models.load_model(tmp_path / "sliced.keras")
@@ -404,12 +398,7 @@ def test_a_residual_block_layer_and_a_metric_subclass_train_as_in_keras(keras, f
     x, y = rng.normal(size=(24, 4)), rng.normal(size=(24, 1))
     for lib, m in ((keras, theirs), (nnlite, ours)):
         m.compile(optimizer="adam", loss="mse", metrics=[_Tally.make(lib)])
-    h_theirs = theirs.fit(x, y, batch_size=8, epochs=3, shuffle=False, verbose=0)
-    h_ours = ours.fit(x, y, batch_size=8, epochs=3, shuffle=False, verbose=0)
-    for key in ("loss", "sign_agreement"):
-        assert_close(h_ours.history[key], h_theirs.history[key], RTOL["float64"], key)
-    for a, b in zip(ours.get_weights(), theirs.get_weights()):
-        assert_close(a, b, RTOL["float64"], "weights")
+    _fit_and_compare(theirs, ours, x, y, batch_size=8, epochs=3)
 
 
 def test_predict_calls_an_overridden_predict_step(rng):

@@ -154,11 +154,16 @@ def _unslice(g: Any, inputs: Any, start_indices: Any, shape: Any) -> np.ndarray:
     return grad
 
 
-def _slice_update_vjp(g: Any, a: Any, inputs: Any, start_indices: Any, updates: Any) -> list:
-    key = _slice_key(start_indices, np.shape(updates))
+def _replaced_vjp(g: Any, key: Any) -> list:
+    """inputs with the entries at ``key`` replaced by updates: grad_inputs = g with zeros there (what was
+    covered), grad_updates = g there."""
     kept = np.array(g, copy=True)
     kept[key] = 0
     return [kept, None, np.asarray(g)[key]]
+
+
+def _slice_update_vjp(g: Any, a: Any, inputs: Any, start_indices: Any, updates: Any) -> list:
+    return _replaced_vjp(g, _slice_key(start_indices, np.shape(updates)))
 
 
 @op(_slice_update_vjp)
@@ -183,10 +188,7 @@ def scatter(indices: Any, values: Any, shape: Any) -> Any:
 
 
 def _scatter_update_vjp(g: Any, a: Any, inputs: Any, indices: Any, updates: Any) -> list:
-    key = _scatter_key(indices)
-    kept = np.array(g, copy=True)
-    kept[key] = 0
-    return [kept, None, np.asarray(g)[key]]
+    return _replaced_vjp(g, _scatter_key(indices))
 
 
 @op(_scatter_update_vjp)
