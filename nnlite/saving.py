@@ -338,8 +338,10 @@ def _with_vocabularies(config: Any, vocabularies: dict[str, bytes], where: str =
         if text is None or entry.get("class_name") not in ("StringLookup", "IntegerLookup") or \
                 layer_config.get("vocabulary") is not None:
             continue
-        try:
-            tokens = text.decode("utf-8").split("\n")
+        try:  # as Keras reads it: text with universal newlines, split into lines, empty last lines dropped
+            tokens = text.decode("utf-8").replace("\r\n", "\n").replace("\r", "\n").splitlines()
+            while tokens and tokens[-1] == "":
+                tokens.pop()
         except UnicodeDecodeError as err:
             raise LoadError(f"assets/{where}{path}/vocabulary.txt is not UTF-8 text ({err}).") from None
         oov = layer_config.get("oov_token", "[UNK]" if entry["class_name"] == "StringLookup" else -1)

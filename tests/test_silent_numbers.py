@@ -54,3 +54,25 @@ def test_overwriting_a_saved_file_keeps_its_mode(tmp_path):
     os.chmod(weights, 0o600)
     model.save_weights(weights)
     assert os.stat(weights).st_mode & 0o777 == 0o600
+
+
+def test_vocabulary_assets_are_read_as_keras_reads_them(keras, tmp_path):
+    """A Keras file whose vocabulary asset has Windows line ends and a final newline: the ids Keras gives."""
+    import zipfile
+
+    inputs = keras.Input(shape=(1,), dtype="string")
+    lookup = keras.layers.StringLookup()
+    lookup.adapt(np.array([["d"], ["c"], ["c"], ["b"], ["b"], ["b"], ["a"], ["a"], ["a"], ["a"]]))
+    keras.Model(inputs, lookup(inputs)).save(tmp_path / "plain.keras")
+    with zipfile.ZipFile(tmp_path / "plain.keras") as src, zipfile.ZipFile(tmp_path / "crlf.keras", "w") as dst:
+        members = src.namelist()
+        assert any(m.endswith("vocabulary.txt") for m in members)
+        for name in members:
+            data = src.read(name)
+            if name.endswith("vocabulary.txt"):
+                data = data.replace(b"\n", b"\r\n").rstrip(b"\r\n") + b"\r\n"
+            dst.writestr(name, data)
+    tokens = np.array([["a"], ["b"], ["c"], ["d"], ["zzz"]])
+    theirs = keras.ops.convert_to_numpy(keras.models.load_model(tmp_path / "crlf.keras")(tokens))
+    ours = nnlite.models.load_model(tmp_path / "crlf.keras").predict(tokens, verbose=0)
+    assert np.asarray(ours).tolist() == theirs.tolist() == [[1], [2], [3], [4], [0]]
