@@ -76,3 +76,12 @@ def test_vocabulary_assets_are_read_as_keras_reads_them(keras, tmp_path):
     theirs = keras.ops.convert_to_numpy(keras.models.load_model(tmp_path / "crlf.keras")(tokens))
     ours = nnlite.models.load_model(tmp_path / "crlf.keras").predict(tokens, verbose=0)
     assert np.asarray(ours).tolist() == theirs.tolist() == [[1], [2], [3], [4], [0]]
+
+
+def test_a_fit_inside_a_callback_leaves_the_outer_history_on_the_model():
+    model = nnlite.Sequential([nnlite.Input((2,)), nnlite.layers.Dense(1)])
+    model.compile(optimizer="sgd", loss="mse")
+    x, y = np.ones((4, 2)), np.ones((4, 1))
+    inner = nnlite.callbacks.LambdaCallback(on_epoch_end=lambda epoch, logs: model.fit(x, y, verbose=0))
+    history = model.fit(x, y, epochs=2, verbose=0, callbacks=[inner])
+    assert model.history is history and len(history.history["loss"]) == 2

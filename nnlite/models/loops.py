@@ -97,6 +97,7 @@ class Loops:
             if epochs > 0:  # as Keras: with use_ema the weights become their moving averages
                 self.optimizer.finalize_variable_values(self.trainable_weights)
             cb.on_train_end(logs)
+        self.history = history  # this fit's, even if a callback ran another fit meanwhile
         return history
 
     def _source(self, x: Any, y: Any, sample_weight: Any, batch_size: int, shuffle: bool = False,
