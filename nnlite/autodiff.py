@@ -217,8 +217,6 @@ class GradientTape:
         if self.used and not self.persistent:
             raise RuntimeError("A non-persistent GradientTape can only be used to compute one set of gradients "
                                "(or jacobians); use GradientTape(persistent=True) for more.")
-        if self in active_tapes() and not self.persistent:
-            pass  # TensorFlow allows it (with a warning about efficiency); so does nnlite
         self.used = True
         flat_sources = list(sources.values()) if isinstance(sources, dict) else (
             list(sources) if isinstance(sources, (list, tuple)) else [sources])

@@ -57,7 +57,7 @@ FUNCTION_OPS = {
 # what a function reads of an array without computing from its values: fine on any tensor
 METADATA = {np.ndim, np.shape, np.size, np.result_type, np.iscomplexobj, np.isrealobj, np.can_cast,
             np.array_repr, np.array_str, np.array2string, np.may_share_memory, np.shares_memory}
-KEYWORDS = {"a": None, "shape": "newshape", "a_min": "x_min", "a_max": "x_max", "axes": "axes"}
+KEYWORDS = {"shape": "newshape", "a_min": "x_min", "a_max": "x_max"}  # NumPy's keyword -> the op's
 
 
 def _any_tracked(items: Any) -> bool:
@@ -101,9 +101,9 @@ def function(func: Any, types: Any, args: tuple, kwargs: dict[str, Any]) -> Any:
         target = FUNCTION_OPS.get(func)
         if target is None:
             _refuse(f"np.{func.__name__}")
-        renamed = {KEYWORDS.get(k, k): v for k, v in kwargs.items() if k not in ("out", "dtype")}
-        if "a" in kwargs:
-            args, renamed = (kwargs["a"], *args), {k: v for k, v in renamed.items() if k is not None}
+        renamed = {KEYWORDS.get(k, k): v for k, v in kwargs.items() if k not in ("out", "dtype", "a")}
+        if "a" in kwargs:  # NumPy's name for the array: the op's first argument
+            args = (kwargs["a"], *args)
         return target(*args, **renamed)
     return wrap(func(*values(args), **{k: values(v) for k, v in kwargs.items()}))
 
