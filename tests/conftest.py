@@ -24,6 +24,19 @@ def _in_ci() -> bool:
     return os.environ.get("CI", "").lower() in ("1", "true", "yes")
 
 
+def require(module: str):
+    """``module`` imported; a test dependency missing is a skip on a developer's machine and a failure in CI
+    (where ``pytest.importorskip`` would pass silently)."""
+    import importlib
+
+    try:
+        return importlib.import_module(module)
+    except ImportError as err:
+        if _in_ci():
+            pytest.fail(f"{module} is a test dependency and must be installed in CI: {err}")
+        pytest.skip(f"{module} not installed ({err})")
+
+
 @pytest.fixture(scope="session")
 def keras():
     try:

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import pytest
+from .conftest import require
 
 
 def run_cell(source: str) -> list:
     """The outputs a saved notebook would keep for a cell of ``source`` (display updates applied)."""
-    nbformat = pytest.importorskip("nbformat")
-    nbclient = pytest.importorskip("nbclient")
+    nbformat = require("nbformat")
+    nbclient = require("nbclient")
     notebook = nbformat.v4.new_notebook()
     notebook.cells.append(nbformat.v4.new_code_cell(source))
     nbclient.NotebookClient(notebook, timeout=120, kernel_name="python3").execute()

@@ -11,6 +11,7 @@ import pytest
 import nnlite
 from nnlite.callbacks import Callback, ProgbarLogger, format_logs
 
+from .conftest import require
 from .kernel import run_cell
 
 
@@ -79,7 +80,7 @@ def _run_in_terminal(args: list[str], columns: int = 80) -> str:
 
 @pytest.mark.skipif(not hasattr(__import__("os"), "openpty"), reason="needs a POSIX pseudo-terminal")
 def test_terminal_of_80_columns_redraws_in_place_and_never_loses_a_metric():
-    pytest.importorskip("tqdm")
+    require("tqdm")
     text = _run_in_terminal(["-m", "nnlite", "--epochs", "2", "--batch-size", "1", "--hidden", "256"])
     frames = [f for line in text.split("\n") for f in line.split("\r") if f.strip()]
     during = [f for f in frames if "ETA: " in f]
@@ -226,7 +227,7 @@ def test_validation_freq_and_stopping_inside_an_epoch(rng):
 
 
 def test_model_checkpoint_per_batches_with_templates_and_new_folders(tmp_path, rng):
-    pytest.importorskip("h5py")
+    require("h5py")
     model = _fit_model()
     x, y = rng.normal(size=(12, 3)), rng.normal(size=12)
     pattern = tmp_path / "deep" / "er" / "w-{epoch:02d}-{batch}-{loss:.3f}.weights.h5"
@@ -241,7 +242,7 @@ def test_model_checkpoint_per_batches_with_templates_and_new_folders(tmp_path, r
 
 
 def test_backup_and_restore_resumes_where_training_stopped(tmp_path, rng):
-    pytest.importorskip("h5py")
+    require("h5py")
     x, y = rng.normal(size=(12, 3)), rng.normal(size=12)
     straight = _fit_model()
     straight.fit(x, y, epochs=4, batch_size=4, shuffle=False, verbose=0)

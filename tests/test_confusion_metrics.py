@@ -9,6 +9,9 @@ import pytest
 
 import nnlite
 
+from .conftest import RTOL
+from .helpers import assert_close
+
 CASES = {
     "TruePositives": {}, "FalsePositives": {"thresholds": [0.2, 0.5, 0.8]}, "TrueNegatives": {},
     "FalseNegatives": {"thresholds": 0.3},
@@ -69,8 +72,8 @@ def test_confusion_metrics_in_fit_match_keras(keras, float64, rng):
     h2 = twin.fit(x, y, batch_size=8, epochs=2, shuffle=False, verbose=0, validation_split=0.25)
     assert sorted(h1.history) == sorted(h2.history)
     for key in h2.history:
-        np.testing.assert_allclose(np.array(h1.history[key], dtype=float), np.array(h2.history[key], dtype=float),
-                                   rtol=1e-6, err_msg=key)
+        assert_close(np.array(h1.history[key], dtype=float), np.array(h2.history[key], dtype=float),
+                     RTOL["float64"], key)
 
 
 @pytest.mark.parametrize("kwargs", [{"num_classes": 3}, {"num_classes": 4, "ignore_class": 0},

@@ -7,7 +7,6 @@ check them too."""
 from __future__ import annotations
 
 import numpy as np
-import pytest
 
 import nnlite
 from nnlite.activations import ACTIVATIONS, Activation
@@ -15,6 +14,7 @@ from nnlite.layers import LAYERS, Layer
 from nnlite.losses import LOSSES, Loss
 from nnlite.optimizers import OPTIMIZERS, Optimizer
 
+from .conftest import require
 from .helpers import assert_close
 
 
@@ -122,7 +122,7 @@ def test_trace_shows_the_new_layer_and_its_update(float64, rng):
 
 
 def test_new_pieces_travel_through_keras_files(float64, rng, tmp_path):
-    pytest.importorskip("h5py")
+    require("h5py")
     model = _model()
     x, y = rng.normal(size=(8, 3)), rng.normal(size=(8, 2))
     model.fit(x, y, epochs=2, batch_size=4, verbose=0)

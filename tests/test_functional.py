@@ -14,7 +14,7 @@ import pytest
 
 import nnlite
 
-from .conftest import RTOL
+from .conftest import RTOL, require
 from .helpers import assert_close
 
 MERGES = ["Add", "Subtract", "Multiply", "Average", "Maximum", "Minimum", "Concatenate", "Dot"]
@@ -149,7 +149,7 @@ def test_nested_models_as_layers(keras, float64, rng):
 
 
 def test_keras_files_both_ways(keras, float64, rng, tmp_path):
-    pytest.importorskip("h5py")
+    require("h5py")
     x, y = _data(rng)
     ours = two_in_two_out(nnlite)
     ours.compile(optimizer="adam", loss=["binary_crossentropy", "categorical_crossentropy"], loss_weights=[1.0, 0.3],
@@ -301,7 +301,7 @@ def test_trace_of_a_graph_sums_a_shared_layers_gradients(float64, rng):
 
 
 def test_plot_model_draws_the_graph(tmp_path):
-    matplotlib = pytest.importorskip("matplotlib")
+    matplotlib = require("matplotlib")
     matplotlib.use("Agg")
     from nnlite.plotting import layer_diagram
 

@@ -10,6 +10,7 @@ import pytest
 import nnlite
 from nnlite.layers import LAYERS, Context
 
+from .conftest import require
 from .helpers import FD_FLOOR, assert_close
 
 STRUCTURES = ("InputLayer", "Sequential", "Functional")  # not layers a batch passes through on its own
@@ -101,7 +102,7 @@ def test_config_round_trip_gives_the_same_layer(name, rng):
 @pytest.mark.parametrize("dtype", ["float32", "float64"])
 @pytest.mark.parametrize("name", NAMES)
 def test_keras_file_round_trip(name, dtype, rng, tmp_path):
-    pytest.importorskip("h5py")
+    require("h5py")
     model = nnlite.Sequential([nnlite.Input(_sample(name)), _layer(name, dtype)])
     x = _input(name, rng, (4, *_sample(name)), dtype)
     model.save(tmp_path / "m.keras")
@@ -113,7 +114,7 @@ def test_keras_file_round_trip(name, dtype, rng, tmp_path):
 
 @pytest.mark.parametrize("name", NAMES)
 def test_trace_and_plot_network_show_the_layer(name, rng):
-    matplotlib = pytest.importorskip("matplotlib")
+    matplotlib = require("matplotlib")
     matplotlib.use("Agg")
     model = nnlite.Sequential([nnlite.Input(_sample(name)), _layer(name, "float64"),
                                nnlite.layers.Dense(2, dtype="float64")])

@@ -6,9 +6,10 @@ import pytest
 
 import nnlite
 
+from .conftest import require
 from .kernel import run_cell
 
-matplotlib = pytest.importorskip("matplotlib")
+matplotlib = require("matplotlib")
 matplotlib.use("Agg")
 
 

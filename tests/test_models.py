@@ -136,27 +136,31 @@ def test_shuffled_fit_is_reproducible_from_a_seed(rng):
     x, y = _data("regression", rng, 40, 3, 1, "float32")
     weights = None
     results = []
-    for _ in range(2):
-        nnlite.utils.set_random_seed(42)
-        model = dense_model([3, 4, 1], ["relu", None], seed=1)
-        if weights is None:
-            weights = model.get_weights()
-        model.set_weights(weights)
-        model.compile(optimizer="sgd", loss="mse")
-        results.append(model.fit(x, y, epochs=3, batch_size=8, verbose=0).history["loss"])
-    nnlite.utils.set_random_seed(None)
+    try:
+        for _ in range(2):
+            nnlite.utils.set_random_seed(42)
+            model = dense_model([3, 4, 1], ["relu", None], seed=1)
+            if weights is None:
+                weights = model.get_weights()
+            model.set_weights(weights)
+            model.compile(optimizer="sgd", loss="mse")
+            results.append(model.fit(x, y, epochs=3, batch_size=8, verbose=0).history["loss"])
+    finally:
+        nnlite.utils.set_random_seed(None)
     assert results[0] == results[1]
 
 
 def test_shuffling_changes_the_batches(rng):
     x, y = _data("regression", rng, 40, 3, 1, "float64")
     losses = []
-    for shuffle in (False, True):
-        nnlite.utils.set_random_seed(0)
-        model = dense_model([3, 1], [None], seed=1)
-        model.compile(optimizer=nnlite.optimizers.SGD(0.1), loss="mse")
-        losses.append(model.fit(x, y, epochs=2, batch_size=8, shuffle=shuffle, verbose=0).history["loss"][-1])
-    nnlite.utils.set_random_seed(None)
+    try:
+        for shuffle in (False, True):
+            nnlite.utils.set_random_seed(0)
+            model = dense_model([3, 1], [None], seed=1)
+            model.compile(optimizer=nnlite.optimizers.SGD(0.1), loss="mse")
+            losses.append(model.fit(x, y, epochs=2, batch_size=8, shuffle=shuffle, verbose=0).history["loss"][-1])
+    finally:
+        nnlite.utils.set_random_seed(None)
     assert losses[0] != losses[1]
 
 

@@ -8,7 +8,7 @@ import pytest
 
 import nnlite
 
-from .conftest import RTOL
+from .conftest import RTOL, require
 from .helpers import assert_close
 
 
@@ -105,7 +105,7 @@ def test_argument_checks_as_keras(keras):
 def test_layers_outside_the_scope_say_so(keras, tmp_path):
     """Convolutions, image pooling, recurrent and attention layers: a clear refusal that points to Keras,
     when a script asks for one and when a .keras file holds one."""
-    pytest.importorskip("h5py")
+    require("h5py")
     for name in ("Conv2D", "MaxPooling2D", "LSTM", "MultiHeadAttention"):
         assert hasattr(keras.layers, name) and not hasattr(nnlite.layers, name)
         with pytest.raises(AttributeError, match="nnlite builds dense networks"):

@@ -9,7 +9,7 @@ import pytest
 
 import nnlite
 
-from .conftest import RTOL
+from .conftest import RTOL, require
 from .helpers import assert_close
 
 
@@ -101,7 +101,7 @@ def test_gradients_match_tensorflow_at_zero_variance_and_zero_norm(keras, tf, fl
 
 
 def test_batch_normalization_arguments_and_files(keras, tmp_path, rng):
-    pytest.importorskip("h5py")
+    require("h5py")
     with pytest.raises(ValueError, match="renorm"):
         nnlite.layers.BatchNormalization(renorm=True)
     with pytest.raises(TypeError, match="axis"):

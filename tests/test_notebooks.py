@@ -7,6 +7,8 @@ import pathlib
 
 import pytest
 
+from .conftest import require
+
 NOTEBOOKS = pathlib.Path(__file__).resolve().parents[1] / "notebooks"
 
 
@@ -72,7 +74,7 @@ def test_playground():
 
 @pytest.mark.parametrize("name", sorted(p.name for p in NOTEBOOKS.glob("*.ipynb")))
 def test_notebooks_stand_alone(name):
-    nbformat = pytest.importorskip("nbformat")
+    nbformat = require("nbformat")
     nb = nbformat.read(NOTEBOOKS / name, as_version=4)
     prose = " ".join(c.source for c in nb.cells if c.cell_type == "markdown").lower()
     for outside in ("tutorial", "the original", "slip"):  # nothing the learner cannot see

@@ -10,7 +10,9 @@ import pytest
 import nnlite
 from nnlite import layers
 
-matplotlib = pytest.importorskip("matplotlib")
+from .conftest import require
+
+matplotlib = require("matplotlib")
 matplotlib.use("Agg")
 
 

@@ -9,7 +9,7 @@ import pytest
 
 import nnlite
 
-from .conftest import RTOL
+from .conftest import RTOL, require
 from .helpers import assert_close, fit_side_by_side
 
 
@@ -67,7 +67,7 @@ def test_integer_lookup_as_keras(keras, rng):
 def test_a_model_from_raw_ids_trains_as_in_keras(keras, float64, rng, tmp_path):
     """Integer ids through IntegerLookup and CategoryEncoding beside a Discretization of a float column,
     concatenated into Dense layers: fit, predict and .keras files both ways."""
-    pytest.importorskip("h5py")
+    require("h5py")
     codes = rng.choice([10, 20, 30, 40, 1000], size=(40, 1))
     amount = rng.normal(size=(40, 1)) * 2
     y = ((codes[:, 0] > 20) ^ (amount[:, 0] > 0)).astype(float)[:, None]
@@ -96,7 +96,7 @@ def test_a_model_from_raw_ids_trains_as_in_keras(keras, float64, rng, tmp_path):
 
 
 def test_string_lookup_as_keras_and_a_model_from_strings(keras, tf, float64, rng, tmp_path):
-    pytest.importorskip("h5py")
+    require("h5py")
     words = np.array([["b", "a", "a"], ["c", "b", "é"]])  # "a" and "b" tie, "c" and "é" tie
     ours, theirs = nnlite.layers.StringLookup(), keras.layers.StringLookup()
     ours.adapt(words)
@@ -163,7 +163,7 @@ def test_hashing_as_keras(keras, kwargs):
 def test_vocabularies_keras_keeps_in_assets_are_read(keras, tf, tmp_path):
     """Keras writes an adapted lookup's vocabulary to assets/<layer path>/vocabulary.txt, not config.json;
     nnlite reads it from there (as text) before building, so the widths and the predictions match."""
-    pytest.importorskip("h5py")
+    require("h5py")
     text, code = keras.Input((1,), dtype="string"), keras.Input((1,), dtype="int64")
     words = keras.layers.StringLookup(output_mode="one_hot")
     words.adapt(np.array([["x"], ["y"], ["x"], ["é"]], dtype=object))

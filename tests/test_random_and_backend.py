@@ -53,11 +53,13 @@ def test_seeds_are_stateless_ints_moving_generators_or_the_global_source():
     assert not np.array_equal(first, second) and gen.state.numpy().tolist() == [7, 2]
     again = nnlite.random.SeedGenerator(7)
     np.testing.assert_array_equal(nnlite.random.uniform((4,), seed=again), first)
-    nnlite.utils.set_random_seed(3)
-    a = nnlite.random.normal((2, 2))
-    nnlite.utils.set_random_seed(3)
-    np.testing.assert_array_equal(nnlite.random.normal((2, 2)), a)
-    nnlite.config.set_rng(None)
+    try:
+        nnlite.utils.set_random_seed(3)
+        a = nnlite.random.normal((2, 2))
+        nnlite.utils.set_random_seed(3)
+        np.testing.assert_array_equal(nnlite.random.normal((2, 2)), a)
+    finally:
+        nnlite.config.set_rng(None)
     with pytest.raises(ValueError, match="either an integer or an instance of `SeedGenerator`"):
         nnlite.random.normal((2,), seed="seven")
 

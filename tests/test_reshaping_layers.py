@@ -8,7 +8,7 @@ import pytest
 import nnlite
 from nnlite import layers
 
-from .conftest import RTOL
+from .conftest import RTOL, require
 from .helpers import assert_close
 
 
@@ -61,7 +61,7 @@ def test_flatten_and_reshape_in_fit_match_keras(keras, float64, rng):
 
 
 def test_adapted_normalization_in_fit_and_files_both_ways(keras, float64, rng, tmp_path):
-    pytest.importorskip("h5py")
+    require("h5py")
     x, y = rng.normal(loc=5, scale=3, size=(20, 3)), rng.normal(size=(20, 1))
     norm, twin_norm = layers.Normalization(), keras.layers.Normalization()
     norm.adapt(x)
@@ -103,7 +103,7 @@ def test_a_sequential_inside_a_sequential_trains_as_in_keras(keras, float64, rng
 
 
 def test_nested_models_in_keras_files_both_ways(keras, float64, rng, tmp_path):
-    pytest.importorskip("h5py")
+    require("h5py")
     model, twin = _nested_pair(keras, "softmax")
     model.compile(nnlite.optimizers.Adam(0.02), "categorical_crossentropy")
     twin.compile(keras.optimizers.Adam(0.02), "categorical_crossentropy")
@@ -140,7 +140,7 @@ def test_a_size_bomb_inside_a_nested_model_is_refused_before_building(tmp_path):
     import json
     import zipfile
 
-    pytest.importorskip("h5py")
+    require("h5py")
     inner = nnlite.Sequential([nnlite.Input((4,)), layers.Dense(3)])
     nnlite.Sequential([inner, layers.Dense(1)]).save(tmp_path / "m.keras")
     with zipfile.ZipFile(tmp_path / "m.keras") as z:

@@ -9,7 +9,9 @@ import pytest
 import nnlite
 from nnlite import threads
 
-threadpoolctl = pytest.importorskip("threadpoolctl")
+from .conftest import require
+
+threadpoolctl = require("threadpoolctl")
 
 
 def _blas_threads():
