@@ -94,11 +94,15 @@ def normal(shape: Sequence[int], mean: float = 0.0, stddev: float = 1.0, dtype: 
 def uniform(shape: Sequence[int], minval: float = 0.0, maxval: float = 1.0, dtype: Any = None,
             seed: Any = None) -> Tensor:
     """Draws from U[minval, maxval)."""
+    if dtype is not None and np.dtype(dtype).kind != "f":
+        raise ValueError(f"`keras.random.uniform` requires a floating point `dtype`. Received: dtype={dtype} ")
     return generator(seed).uniform(minval, maxval, _shape(shape)).astype(_float(dtype)).view(Tensor)
 
 
 def randint(shape: Sequence[int], minval: int, maxval: int, dtype: Any = "int32", seed: Any = None) -> Tensor:
     """Integers in [minval, maxval)."""
+    if np.dtype(dtype).kind not in "iu":
+        raise ValueError(f"`keras.random.randint` requires an integer `dtype`. Received: dtype={dtype} ")
     return generator(seed).integers(minval, maxval, _shape(shape)).astype(dtype).view(Tensor)
 
 
@@ -119,9 +123,11 @@ def dropout(inputs: Any, rate: float, noise_shape: Sequence[int] | None = None, 
     differentiates it; ``noise_shape`` shares the mask along its axes of 1)."""
     from . import ops
 
-    if not 0 <= rate < 1:
+    if not 0 <= rate <= 1:
         raise ValueError(f"Invalid value received for argument `rate`. Expected a float value between 0 and 1. "
                          f"Received: rate={rate}")
+    if rate == 1:  # everything dropped, as TensorFlow's dropout gives
+        return ops.multiply(inputs, 0.0)
     shape = np.shape(getattr(inputs, "value", inputs)) if noise_shape is None else tuple(
         d if d is not None else s for d, s in zip(noise_shape, np.shape(getattr(inputs, "value", inputs))))
     keep = generator(seed).random(shape) >= rate
@@ -139,6 +145,9 @@ def shuffle(x: Any, axis: int = 0, seed: Any = None) -> Tensor:
 def categorical(logits: Any, num_samples: int, dtype: Any = "int32", seed: Any = None) -> Tensor:
     """For each row of logits, ``num_samples`` class indices drawn with probabilities softmax(row)."""
     z = np.asarray(getattr(logits, "value", logits), dtype=np.float64)
+    if z.ndim != 2:
+        raise ValueError(f"`logits` should be a 2-D tensor with shape [batch_size, num_classes]. Received: "
+                         f"logits={logits}")
     p = np.exp(z - z.max(axis=-1, keepdims=True))
     p /= p.sum(axis=-1, keepdims=True)
     rng = generator(seed)

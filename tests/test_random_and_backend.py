@@ -84,7 +84,27 @@ def test_dropout_is_an_op_the_tape_differentiates():
     np.testing.assert_array_equal(np.asarray(grad), np.where(kept, 2.0, 0.0))
     np.testing.assert_array_equal(np.asarray(y)[kept], 2.0)
     with pytest.raises(ValueError, match="between 0 and 1"):
-        nnlite.random.dropout(x, rate=1.0)
+        nnlite.random.dropout(x, rate=1.5)
+    assert np.all(np.asarray(nnlite.random.dropout(x, rate=1.0)) == 0)
+    assert np.asarray(nnlite.random.dropout(x, rate=0.0, seed=0)).tolist() == x.numpy().tolist()
+    shared = nnlite.random.dropout(np.ones((2, 3, 5, 7)), rate=0.3, noise_shape=[None, 3, 5, None], seed=0)
+    assert shared.shape == (2, 3, 5, 7)
+
+
+def test_random_refuses_what_keras_refuses():
+    with pytest.raises(ValueError, match="`logits` should be a 2-D tensor"):
+        nnlite.random.categorical(np.ones((5,)), 5)
+    with pytest.raises(ValueError, match="`logits` should be a 2-D tensor"):
+        nnlite.random.categorical(np.ones((5, 5, 5)), 5)
+    with pytest.raises(ValueError, match="requires an integer `dtype`"):
+        nnlite.random.randint((3, 4), minval=0, maxval=10, dtype="float64")
+    with pytest.raises(ValueError, match="requires a floating point `dtype`"):
+        nnlite.random.uniform((3, 4), minval=0, maxval=10, dtype="int64")
+    with pytest.raises(ValueError, match="Argument `seed` must be an integer"):
+        nnlite.random.SeedGenerator(seed="invalid_seed")
+    with pytest.raises(ValueError, match="Unrecognized keyword arguments"):
+        nnlite.random.SeedGenerator(invalid_arg="unexpected_value")
+    assert nnlite.random.SeedGenerator(12345).state.numpy()[0] == 12345
 
 
 def test_backend_and_config_names_keras_programs_call(keras):
