@@ -63,3 +63,35 @@ def test_what_nnlite_cannot_write_is_refused_at_once(tmp_path):
         nnlite.callbacks.TensorBoard(tmp_path, embeddings_freq=1)
     with pytest.raises(ValueError, match="update_freq"):
         nnlite.callbacks.TensorBoard(tmp_path, update_freq="sometimes")
+
+
+def _scalar_tags(accumulator, log_dir):
+    tags = set()
+    for which in ("train", "validation"):
+        if (log_dir / which).exists():
+            tags |= {(which, tag) for tag in accumulator(log_dir / which).Tags()["scalars"]}
+    return tags
+
+
+@pytest.mark.parametrize("case", ["basic", "batch", "twice", "schedule", "steps_per_second"])
+def test_the_scalars_keras_writes_in_each_case(tmp_path, accumulator, case):
+    """The tag sets of Keras's own TensorBoard tests, case by case."""
+    model = nnlite.Sequential([nnlite.Input((3,)), nnlite.layers.Dense(1)])
+    lr = nnlite.optimizers.schedules.CosineDecay(0.01, 1) if case in ("schedule", "steps_per_second") else 0.01
+    model.compile(nnlite.optimizers.SGD(lr), "mse")
+    x, y = np.ones((10, 3)), np.ones((10, 1))
+    board = nnlite.callbacks.TensorBoard(tmp_path, update_freq=1 if case in ("batch", "steps_per_second") else "epoch",
+                                         write_steps_per_second=case == "steps_per_second")
+    validation = None if case in ("schedule", "steps_per_second") else (x, y)
+    for _ in range(2 if case == "twice" else 1):
+        model.fit(x, y, batch_size=2, epochs=2, validation_data=validation, callbacks=[board], verbose=0)
+    expected = {("train", "epoch_loss"), ("train", "epoch_learning_rate")}
+    if validation is not None:
+        expected |= {("validation", "epoch_loss"), ("validation", "evaluation_loss_vs_iterations")}
+    if case in ("batch", "steps_per_second"):
+        expected.add(("train", "batch_loss"))
+    if case == "steps_per_second":
+        expected |= {("train", "batch_steps_per_second"), ("train", "epoch_steps_per_second")}
+    assert _scalar_tags(accumulator, tmp_path) == expected
+    event_dirs = {p.parent.name for p in tmp_path.rglob("events.out.*")}
+    assert event_dirs <= {"train", "validation"}  # no event files anywhere else
