@@ -28,13 +28,6 @@ from ..registry import Registry, snake_case
 from ..tensor import as_tensor
 from ..warn import warn
 
-
-class _NamedActivation:
-    """Stands for the sigmoid or softmax whose logits a tensor carries (for ``reads_logits``'s warning)."""
-
-    name = "sigmoid"
-
-
 REDUCTIONS = ("sum_over_batch_size", "sum", None, "none", "mean", "mean_with_sample_weight")
 LOGIT_ACTIVATIONS = ("sigmoid", "softmax")
 
@@ -71,11 +64,16 @@ def reads_logits(fn: Any, activation: Any) -> bool:
         return False
     if not getattr(fn, "takes_logits", False):
         return False
-    if fn.from_logits:
-        warn(f"{fn.name} has from_logits=True but the model output comes from a {activation.name} "
-             "activation and so is not logits; computing from the activation's input, as Keras does.",
-             UserWarning)
+    warn_not_logits(fn, f"a {activation.name}")
     return True
+
+
+def warn_not_logits(fn: Any, source: str) -> None:
+    """Keras's warning when a crossentropy given from_logits=True meets the output of ``source`` (which it
+    reads from its logits all the same)."""
+    if fn.from_logits:
+        warn(f"{fn.name} has from_logits=True but the model output comes from {source} activation and so is not "
+             "logits; computing from the activation's input, as Keras does.", UserWarning)
 
 
 class Loss:
@@ -175,7 +173,7 @@ class Loss:
         the logits a sigmoid or softmax output carries (Keras's ``_keras_logits``): dL/dz = p - y."""
         logits = getattr(y_pred, "keras_logits", None)
         if logits is not None and self.takes_logits:
-            reads_logits(self, _NamedActivation)  # warns as Keras does when from_logits=True
+            warn_not_logits(self, "a sigmoid or softmax")
             value, grad = self.value_and_grad_from_logits(y_true, autodiff.value_of(logits), sample_weight)
             source = logits
         else:

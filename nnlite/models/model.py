@@ -401,10 +401,10 @@ class Model(Loops, FusedSteps, CompileState, Steps, Layer):
 
 def _graph_arguments(args: tuple, kwargs: dict[str, Any]) -> tuple[Any, Any] | None:
     """(inputs, outputs) when a Model subclass is made as CustomModel(inputs, outputs), else None."""
-    given = list(args[:2]) + [kwargs.pop(k) for k in ("inputs", "outputs") if k in kwargs]
-    if len(given) != 2 or kwargs or len(args) > 2:
+    given = list(args) + [kwargs[k] for k in ("inputs", "outputs") if k in kwargs]
+    if len(given) != 2 or set(kwargs) - {"inputs", "outputs"} or not all(is_symbolic(g) for g in given):
         return None
-    return is_symbolic(given[0]) and is_symbolic(given[1]) and (given[0], given[1]) or None
+    return given[0], given[1]
 
 
 def _shapes_of(x: Any) -> Any:
