@@ -98,7 +98,7 @@ class Constant(Initializer):
         return {"value": {"class_name": "__numpy__", "config": {"value": array.tolist(), "dtype": array.dtype.name}}}
 
 
-@INITIALIZERS.register("identity")
+@INITIALIZERS.register("identity", "IdentityInitializer")
 class Identity(Initializer):
     """w = gain * I (2-D shapes only)."""
 
@@ -300,7 +300,7 @@ class LecunNormal(_Preset):
     scaling = (1.0, "fan_in", "truncated_normal")
 
 
-@INITIALIZERS.register("orthogonal")
+@INITIALIZERS.register("orthogonal", "OrthogonalInitializer")
 class Orthogonal(RandomInitializer):
     """w = gain * Q, Q from the QR decomposition of a normal draw (signs fixed by diag R)."""
 

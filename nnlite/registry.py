@@ -16,6 +16,7 @@ looks ``class_name`` up in the registry of the concept it expects, and nothing e
 
 from __future__ import annotations
 
+import difflib
 import inspect
 import math
 import numbers
@@ -35,6 +36,12 @@ def snake_case(name: str) -> str:
     """Keras's default names from class names: Dense -> dense, LeakyReLU -> leaky_re_lu, AdamW -> adam_w."""
     name = re.sub(r"(.)([A-Z][a-z]+)", r"\1_\2", name)
     return re.sub(r"([a-z])([A-Z])", r"\1_\2", name).lower()
+
+
+def did_you_mean(name: Any, names: Any) -> str:
+    """" Did you mean 'x'?" for the closest of ``names`` to a misspelt ``name`` ("" when none is close)."""
+    close = difflib.get_close_matches(str(name), list(names), n=1) if isinstance(name, str) else []
+    return f" Did you mean {close[0]!r}?" if close else ""
 
 
 class Registry:
@@ -109,7 +116,8 @@ class Registry:
         """The class registered as ``name`` (a class name or an alias)."""
         cls = self._classes.get(self._aliases.get(name, name))
         if cls is None:
-            raise ValueError(f"Unknown {self.kind} {name!r}. Valid names: {', '.join(self.names())}.")
+            raise ValueError(f"Unknown {self.kind} {name!r}.{did_you_mean(name, self.names())} Valid names: "
+                             f"{', '.join(self.names())}.")
         return cls
 
     def __contains__(self, name: object) -> bool:

@@ -177,7 +177,8 @@ def _steps(model: Any, x: Any, tape: Any) -> list[tuple[Any, list[tuple[str, Any
         call = calls[id(node.layer)] = calls.get(id(node.layer), -1) + 1
         steps.append((node.layer, [value[id(t)] for t in node.inputs], a, id(node) in at_z,
                       call if id(node.layer) in shared else None))
-        value[id(node.outputs[0])] = (f"output of {node.layer.name}", a)
+        for k, t in enumerate(node.outputs):
+            value[id(t)] = (f"output of {node.layer.name}", a if len(node.outputs) == 1 else a[k])
     return steps
 
 

@@ -55,5 +55,5 @@ def test_constant_kinds():
 
 
 def test_unknown_initializer():
-    with pytest.raises(ValueError, match="Unknown initializer 'glorot'. Valid names: .*glorot_uniform"):
+    with pytest.raises(ValueError, match="Unknown initializer 'glorot'. Did you mean .*Valid names: .*glorot_uniform"):
         initializers.get("glorot")

@@ -122,7 +122,7 @@ def test_extreme_inputs_activations(name):
 @pytest.mark.parametrize("loss", ["binary_crossentropy", "categorical_crossentropy",
                                   "sparse_categorical_crossentropy"])
 def test_extreme_logits_in_the_fused_losses(loss):
-    fused = nnlite.losses.get(loss)
+    fused = nnlite.losses.resolve(loss)
     fused.from_logits = True
     z = np.array([[1e4, -1e4, 0.0], [-1e4, 1e4, 5.0]], dtype=np.float32)
     y = np.array([1, 0]) if loss.startswith("sparse") else np.eye(3, dtype=np.float32)[[1, 0]]
@@ -136,7 +136,7 @@ def test_extreme_logits_in_the_fused_losses(loss):
                                                                       "MeanAbsolutePercentageError"}))
 def test_extreme_predictions_in_every_loss(loss):
     """Predictions near the edges of each loss's domain give finite values and gradients."""
-    fn = nnlite.losses.get(loss)
+    fn = nnlite.losses.resolve(loss)
     p = np.array([[1e-12, 1 - 1e-9, 0.5], [0.999999, 1e-30, 1e-3]], dtype=np.float64)
     y = np.array([0, 1]) if fn.sparse_labels else np.array([[1.0, 0.0, 0.0], [0.0, 1.0, 0.0]])
     if loss in ("mse", "mae", "huber", "log_cosh", "logcosh", "huber_loss", "mean_squared_error",

@@ -125,25 +125,24 @@ class Layer:
     trainable_input = True  # False for preprocessing layers: ids and counts, no gradient flows back
     casts = "fiub"  # the kinds of input array cast to the layer's dtype ("" for layers that read ids as they are)
 
-    def _only_node(self, what: str) -> Node:
+    def _first_node(self, what: str) -> Node:
         if not self.inbound_nodes:
             raise AttributeError(f"Layer {self.name!r} has never been called on a symbolic tensor, so it has no "
                                  f"{what}.")
-        if len(self.inbound_nodes) > 1:
-            raise AttributeError(f"Layer {self.name!r} has been called {len(self.inbound_nodes)} times, so its "
-                                 f"{what} is ambiguous; look at the tensors of each call instead.")
         return self.inbound_nodes[0]
 
     @property
     def input(self) -> Any:
-        """The symbolic tensor(s) the layer was called on in a functional graph (Keras's ``layer.input``)."""
-        node = self._only_node("input")
+        """The symbolic tensor(s) the layer was first called on in a functional graph (Keras's ``layer.input``)."""
+        node = self._first_node("input")
         return node.args if node.args is not None else node.outputs[0]
 
     @property
     def output(self) -> Any:
-        """The symbolic tensor the layer made in a functional graph (Keras's ``layer.output``)."""
-        return self._only_node("output").outputs[0]
+        """The symbolic tensor the layer made when first called in a functional graph (Keras's ``layer.output``;
+        a list for a model with several outputs)."""
+        outputs = self._first_node("output").outputs
+        return outputs[0] if len(outputs) == 1 else list(outputs)
 
     def compute_output_shape(self, input_shape: Shape) -> Shape:
         if self._graphs is not None:  # a custom layer: what its traced call gives

@@ -93,8 +93,9 @@ def shape_of(args: Any) -> Any:
     return [t.shape for t in args] if isinstance(args, (list, tuple)) else args.shape
 
 
-def connect(layer: Any, args: Any) -> KerasTensor:
-    """``layer(args)`` on KerasTensors: build the layer, record the node, return its output tensor."""
+def connect(layer: Any, args: Any) -> Any:
+    """``layer(args)`` on KerasTensors: build the layer, record the node, return its output tensor (tensors, for
+    a model with several outputs)."""
     if isinstance(args, (list, tuple, dict)):
         values = args.values() if isinstance(args, dict) else args
         strangers = [type(t).__name__ for t in values if not isinstance(t, KerasTensor)]
@@ -112,9 +113,24 @@ def connect(layer: Any, args: Any) -> KerasTensor:
         layer.build(shape)
     else:
         layer.check_input_shape(shape)
-    out_shape = tuple(layer.compute_output_shape(shape))
+    out_shape = layer.compute_output_shape(shape)
     index = len(layer.inbound_nodes)
-    out = KerasTensor(out_shape, layer.compute_dtype, name=f"keras_tensor_{layer.name}_{index}",
-                      history=(layer, index, 0))
-    layer.inbound_nodes.append(Node(layer, args, [out]))
-    return out
+    if not several_shapes(out_shape):
+        out = KerasTensor(tuple(out_shape), layer.compute_dtype, name=f"keras_tensor_{layer.name}_{index}",
+                          history=(layer, index, 0))
+        layer.inbound_nodes.append(Node(layer, args, [out]))
+        return out
+    # a model with several outputs, called as a layer: one tensor per output, in the model's structure
+    shapes = list(out_shape.values()) if isinstance(out_shape, dict) else list(out_shape)
+    dtypes = [getattr(t, "dtype", layer.compute_dtype) for t in getattr(layer, "outputs", None) or shapes]
+    outs = [KerasTensor(tuple(s), dtype, name=f"keras_tensor_{layer.name}_{index}_{k}", history=(layer, index, k))
+            for k, (s, dtype) in enumerate(zip(shapes, dtypes))]
+    layer.inbound_nodes.append(Node(layer, args, outs))
+    return dict(zip(out_shape, outs)) if isinstance(out_shape, dict) else type(out_shape)(outs)
+
+
+def several_shapes(shape: Any) -> bool:
+    """Whether an output shape is several shapes (a list, tuple or dict of them), not one."""
+    if isinstance(shape, dict):
+        return True
+    return isinstance(shape, (list, tuple)) and len(shape) > 0 and all(isinstance(s, (list, tuple)) for s in shape)

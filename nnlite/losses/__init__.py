@@ -12,6 +12,7 @@ from typing import Any
 
 import numpy as np
 
+from ..registry import did_you_mean
 from .base import LOGIT_ACTIVATIONS, LOSSES, REDUCTIONS, Crossentropy, Loss, LossFunctionWrapper, reads_logits
 from .margin import CategoricalHinge, Hinge, SquaredHinge
 from .probabilistic import (
@@ -39,7 +40,7 @@ __all__ = [
     "binary_crossentropy", "categorical_crossentropy", "categorical_hinge", "cosine_similarity", "hinge", "huber",
     "kl_divergence", "log_cosh", "mean_absolute_error", "mean_absolute_percentage_error", "mean_squared_error",
     "mean_squared_logarithmic_error", "poisson", "sparse_categorical_crossentropy", "squared_hinge",
-    "get", "serialize", "deserialize", "names",
+    "get", "resolve", "serialize", "deserialize", "names", "FUNCTIONS",
 ]
 
 
@@ -80,21 +81,59 @@ categorical_crossentropy = _per_sample(CategoricalCrossentropy, "categorical_cro
 sparse_categorical_crossentropy = _per_sample(SparseCategoricalCrossentropy, "sparse_categorical_crossentropy")
 
 
+#: the loss functions by name, with Keras's short names for them (``get("bce")`` is ``binary_crossentropy``)
+FUNCTIONS: dict[str, Callable[..., np.ndarray]] = {fn.__name__: fn for fn in (
+    mean_squared_error, mean_absolute_error, mean_absolute_percentage_error, mean_squared_logarithmic_error, huber,
+    log_cosh, cosine_similarity, hinge, squared_hinge, categorical_hinge, kl_divergence, poisson,
+    binary_crossentropy, categorical_crossentropy, sparse_categorical_crossentropy)}
+FUNCTIONS.update({alias: fn for fn, aliases in ((binary_crossentropy, ("bce", "BCE")), (kl_divergence, ("kld", "KLD")),
+                                                 (mean_absolute_error, ("mae", "MAE")),
+                                                 (mean_squared_error, ("mse", "MSE")),
+                                                 (mean_absolute_percentage_error, ("mape", "MAPE")),
+                                                 (mean_squared_logarithmic_error, ("msle", "MSLE")))
+                  for alias in aliases})
+
+
 def names() -> list[str]:
     """Every name :func:`get` accepts."""
-    return LOSSES.names()
+    return sorted({*LOSSES.names(), *FUNCTIONS})
 
 
-def get(identifier: str | dict | Loss | type | Callable) -> Loss:
-    """A :class:`Loss` from a name ("mse", "MeanSquaredError"), a config dict, a Loss or Loss class,
-    one of the functions above, or any callable v(y_true, y_pred)."""
+def get(identifier: str | dict | Loss | type | Callable | None) -> Loss | Callable | None:
+    """Keras's ``losses.get``: a function's name or short name ("mse", "bce") gives the function, a class name
+    ("MeanSquaredError") or a config dict an instance; a Loss, Loss class or callable is returned as it is
+    (a class instantiated); None gives None."""
+    if identifier is None or isinstance(identifier, Loss):
+        return identifier
+    if isinstance(identifier, str):
+        if identifier in FUNCTIONS:
+            return FUNCTIONS[identifier]
+        if identifier in LOSSES:
+            return LOSSES.lookup(identifier)()
+        raise ValueError(f"Could not interpret loss identifier: {identifier}.{did_you_mean(identifier, names())} "
+                         f"Valid names: {', '.join(names())}.")
     if isinstance(identifier, type) and issubclass(identifier, Loss):
         return identifier()
-    if hasattr(identifier, "loss_class"):
-        return identifier.loss_class()
-    if callable(identifier) and not isinstance(identifier, Loss):
-        return LossFunctionWrapper(identifier)
-    return LOSSES.get(identifier)
+    if isinstance(identifier, dict):
+        return LOSSES.deserialize(identifier)
+    if callable(identifier):
+        return identifier
+    raise ValueError(f"Could not interpret loss identifier: {identifier!r}. Expected a name ({', '.join(names())}), "
+                     "a config dict, a Loss or a function of (y_true, y_pred).")
+
+
+def resolve(identifier: str | dict | Loss | type | Callable) -> Loss:
+    """The :class:`Loss` that ``compile(loss=identifier)`` trains with: nnlite's functions give their class (with
+    its hand-written gradient), any other callable v(y_true, y_pred) is wrapped (the tape differentiates it)."""
+    if identifier is None:
+        raise ValueError(f"Could not interpret loss identifier: None. Expected a name ({', '.join(names())}), "
+                         "a config dict, a Loss or a function of (y_true, y_pred).")
+    loss = get(identifier)
+    if isinstance(loss, Loss):
+        return loss
+    if hasattr(loss, "loss_class"):
+        return loss.loss_class()
+    return LossFunctionWrapper(loss)
 
 
 serialize, deserialize = LOSSES.serialize, LOSSES.deserialize

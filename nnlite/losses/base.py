@@ -126,9 +126,11 @@ class Loss:
             s = np.asarray(sample_weight, dtype=v.dtype)
             v_aligned, s = align(v, s)
             try:
-                fits = v_aligned.shape == v.shape and np.broadcast_shapes(v.shape, s.shape) == v.shape
+                fits = np.broadcast_shapes(v_aligned.shape, s.shape) == v_aligned.shape
             except ValueError:
                 fits = False
+            if fits and v_aligned.shape != v.shape:  # v (batch,) met weights (batch, 1): one weight per value
+                s = s.reshape(v.shape)
             if not fits:
                 raise ValueError(f"sample_weight of shape {np.shape(sample_weight)} does not fit the per-sample "
                                  f"loss values of shape {v.shape}: expected one weight per sample.")

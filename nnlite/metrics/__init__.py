@@ -102,14 +102,14 @@ def names() -> list[str]:
     return sorted({*METRICS.names(), *ACCURACY_NAMES})
 
 
-def get(identifier: str | dict | Metric | Callable) -> Metric:
-    """A Metric from a registered name (its log name is that string), a config dict, a Metric, or a
-    function (one of nnlite's gives its metric class; any other is wrapped in MeanMetricWrapper)."""
-    if isinstance(identifier, str):  # logged under the name as written
-        cls = Accuracy if identifier in ACCURACY_NAMES else METRICS.lookup(identifier)
-        return cls(name=identifier)
-    if isinstance(identifier, (Metric, dict)):
-        return METRICS.get(identifier)
+def get(identifier: str | dict | Metric | type | Callable | None) -> Metric | None:
+    """Keras's ``metrics.get``: a Metric from a registered name or alias (with its default name), a config dict,
+    a Metric or Metric class, or a function (one of nnlite's gives its metric class; any other is wrapped in
+    MeanMetricWrapper); None gives None."""
+    if identifier is None or isinstance(identifier, (Metric, dict)):
+        return identifier if not isinstance(identifier, dict) else METRICS.get(identifier)
+    if isinstance(identifier, str):
+        return (Accuracy if identifier in ACCURACY_NAMES else METRICS.lookup(identifier))()
     if isinstance(identifier, type) and issubclass(identifier, Metric):
         return identifier()
     if callable(identifier):
@@ -129,6 +129,8 @@ def resolve(identifier: Any, y_true: np.ndarray, y_pred_shape: Sequence[int]) ->
         sparse = y_true.ndim < len(y_pred_shape) or (y_true.shape[-1] == 1 and y_pred_shape[-1] > 1)
         kind = BinaryAccuracy if binary else SparseCategoricalAccuracy if sparse else CategoricalAccuracy
         return kind(name=identifier)
+    if isinstance(identifier, str):  # compile logs a metric under the name as written
+        return (Accuracy if identifier in ACCURACY_NAMES else METRICS.lookup(identifier))(name=identifier)
     return get(identifier)
 
 

@@ -14,7 +14,7 @@ class _ErrorMetric(MeanMetricWrapper):
     direction = "down"
 
 
-@METRICS.register("mse", "mean_squared_error")
+@METRICS.register("mse", "MSE", "mean_squared_error")
 class MeanSquaredError(_ErrorMetric):
     """mean((y - p)^2)."""
 
@@ -22,7 +22,7 @@ class MeanSquaredError(_ErrorMetric):
         super().__init__(losses.mean_squared_error, name=name, dtype=dtype)
 
 
-@METRICS.register("mae", "mean_absolute_error")
+@METRICS.register("mae", "MAE", "mean_absolute_error")
 class MeanAbsoluteError(_ErrorMetric):
     """mean|y - p|."""
 
@@ -30,7 +30,7 @@ class MeanAbsoluteError(_ErrorMetric):
         super().__init__(losses.mean_absolute_error, name=name, dtype=dtype)
 
 
-@METRICS.register("mape", "mean_absolute_percentage_error")
+@METRICS.register("mape", "MAPE", "mean_absolute_percentage_error")
 class MeanAbsolutePercentageError(_ErrorMetric):
     """100 mean(|y - p| / max(|y|, eps))."""
 
@@ -38,7 +38,7 @@ class MeanAbsolutePercentageError(_ErrorMetric):
         super().__init__(losses.mean_absolute_percentage_error, name=name, dtype=dtype)
 
 
-@METRICS.register("msle", "mean_squared_logarithmic_error")
+@METRICS.register("msle", "MSLE", "mean_squared_logarithmic_error")
 class MeanSquaredLogarithmicError(_ErrorMetric):
     """mean((log(p + 1) - log(y + 1))^2)."""
 
@@ -130,7 +130,7 @@ class RootMeanSquaredError(Mean):
         return np.sqrt(super().result())
 
 
-@METRICS.register("binary_crossentropy")
+@METRICS.register("binary_crossentropy", "bce", "BCE")
 class BinaryCrossentropy(CrossentropyMetric):
     """mean of -(y log p + (1 - y) log(1 - p)); from z on a sigmoid or softmax output in fit."""
 

@@ -16,6 +16,7 @@ import numpy as np
 
 from .. import autodiff, losses, optimizers
 from .. import metrics as metrics_module
+from ..registry import did_you_mean
 from . import heads as heads_module
 
 COMPILE_OPTIONS = ("run_eagerly", "jit_compile", "steps_per_execution", "auto_scale_loss")
@@ -42,13 +43,17 @@ class CompileState:
             self._resolved = False
             self.compiled = True
             return
+        own = self.known_output_names()
+        loss = _for_one_output(loss, own, "loss")
+        metrics = _for_one_output(metrics, own, "metrics")
+        weighted_metrics = _for_one_output(weighted_metrics, own, "weighted_metrics")
         if isinstance(loss, (list, tuple)) and len(loss) == 1:  # one output: [loss] means loss
             loss = loss[0]
         if loss_weights is not None and not (isinstance(loss_weights, (int, float)) and loss_weights == 1):
             raise ValueError("loss_weights weigh the losses of several outputs; this model has one output.")
         self._heads = None
         self.optimizer = optimizers.get(optimizer)
-        self.loss = None if loss is None else losses.get(loss)  # None: the model's own losses (add_loss) alone
+        self.loss = None if loss is None else losses.resolve(loss)  # None: the model's own losses (add_loss) alone
         self._loss_id = loss
         self._metric_ids = _metric_list(metrics)
         self._weighted_metric_ids = _metric_list(weighted_metrics)
@@ -187,6 +192,16 @@ class CompileState:
         return tracked
 
 
+def _for_one_output(value: Any, names: list[str], what: str) -> Any:
+    """A loss or metrics given by output name ({"out": ...}) to a model with one output: that output's entry."""
+    if not isinstance(value, dict) or ("class_name" in value and "config" in value):
+        return value
+    unknown = [k for k in value if k not in names] if names else list(value)[1:]
+    if unknown:
+        raise ValueError(f"Expected keys {names} in {what} dict, but found {what}.keys()={list(value)}")
+    return next(iter(value.values()), None)
+
+
 def _metric_list(metrics: Any) -> list[Any]:
     if metrics is None:
         return []
@@ -194,14 +209,15 @@ def _metric_list(metrics: Any) -> list[Any]:
         metrics = [metrics]
     for m in metrics:  # names are checked now, resolved against y later
         if isinstance(m, str) and m not in metrics_module.names():
-            raise ValueError(f"Unknown metric {m!r}. Valid names: {', '.join(metrics_module.names())}.")
+            raise ValueError(f"Unknown metric {m!r}.{did_you_mean(m, metrics_module.names())} Valid names: "
+                             f"{', '.join(metrics_module.names())}.")
     return list(metrics)
 
 
 def _serialize_loss(identifier: Any) -> Any:
     if isinstance(identifier, str):
         return identifier
-    return losses.serialize(losses.get(identifier))
+    return losses.serialize(losses.resolve(identifier))
 
 
 def _serialize_metric(identifier: Any) -> Any:
@@ -211,7 +227,7 @@ def _serialize_metric(identifier: Any) -> Any:
 
 
 def _deserialize_loss(entry: Any) -> Any:
-    return entry if entry is None or isinstance(entry, str) else losses.get(entry)
+    return entry if entry is None or isinstance(entry, str) else losses.resolve(entry)
 
 
 def _map_entries(value: Any, read: Any, deep: bool = False) -> Any:

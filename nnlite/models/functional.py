@@ -210,7 +210,29 @@ class Functional(FunctionalConfig, Model):
         return shapes[0] if len(shapes) == 1 else shapes
 
     def compute_output_shape(self, input_shape: Any) -> Any:
-        return self.output_shape
+        """The output shapes (in the outputs' structure), the batch axis taken from the inputs'."""
+        first = input_shape
+        while isinstance(first, (list, dict)) or (isinstance(first, tuple) and first and
+                                                 isinstance(first[0], (tuple, list, dict))):
+            first = next(iter(first.values())) if isinstance(first, dict) else first[0]
+        batch = first[0] if isinstance(first, tuple) and first else None
+        shapes = [(batch, *t.shape[1:]) if t.shape and t.shape[0] is None else t.shape for t in self.outputs]
+        if isinstance(self._outputs_struct, dict):
+            return dict(zip(self._outputs_struct, shapes))
+        return shapes[0] if len(shapes) == 1 and not isinstance(self._outputs_struct, (list, tuple)) else shapes
+
+    def known_output_names(self) -> list[str]:
+        return self.output_names
+
+    @property
+    def input(self) -> Any:
+        """The inputs as given to the constructor (a tensor, list or dict), as Keras's ``model.input``."""
+        return self._inputs_struct
+
+    @property
+    def output(self) -> Any:
+        """The outputs as given to the constructor (a tensor, list or dict), as Keras's ``model.output``."""
+        return self._outputs_struct
 
     @property
     def input_dtype(self) -> str:
@@ -279,7 +301,10 @@ class Functional(FunctionalConfig, Model):
                 tape.layer_outputs.append(a)
             if layer.activity_regularizer is not None:
                 tape.add_activity_penalty(i, layer, layer.activation.forward(a) if z_here else a)
-            values[id(node.outputs[0])] = a
+            if len(node.outputs) == 1:
+                values[id(node.outputs[0])] = a
+            else:  # a model with several outputs used as a layer
+                values.update(zip(map(id, node.outputs), a.values() if isinstance(a, dict) else a))
         outs = [values[id(t)] for t in self.outputs]
         tape.output = outs[0] if len(outs) == 1 else outs
         tape.from_z = stops[0] if len(outs) == 1 else [bool(s) for s in stops]
@@ -300,7 +325,11 @@ class Functional(FunctionalConfig, Model):
         for i in range(len(self._nodes) - 1, -1, -1):
             node = self._nodes[i]
             layer = node.layer
-            grad_a = grads.pop(id(node.outputs[0]), None)
+            if len(node.outputs) == 1:
+                grad_a = grads.pop(id(node.outputs[0]), None)
+            else:  # one gradient per output of an inner model (None where the loss does not reach it)
+                grad_a = [grads.pop(id(t), None) for t in node.outputs]
+                grad_a = None if all(g is None for g in grad_a) else grad_a
             if grad_a is None:  # nothing the loss depends on comes from this node
                 continue
             z_here = id(node) in z_of

@@ -98,9 +98,10 @@ class FunctionalConfig:
                 raise ValueError(f"The config refers to a layer {name!r} it does not define.")
             layer = created[name]
             index -= 1 if isinstance(layer, FunctionalConfig) else 0
-            if not 0 <= index < len(layer.inbound_nodes) or tensor_index != 0:
+            if not 0 <= index < len(layer.inbound_nodes) or not 0 <= tensor_index < len(
+                    layer.inbound_nodes[index].outputs):
                 raise IndexError(ref)
-            return layer.inbound_nodes[index].outputs[0]
+            return layer.inbound_nodes[index].outputs[tensor_index]
 
         def argument(value: Any) -> Any:
             if isinstance(value, dict) and value.get("class_name") == "__keras_tensor__":

@@ -26,7 +26,7 @@ class Head:
     def __init__(self, name: str, loss_id: Any, weight: float, activation: Any) -> None:
         self.name = name
         self.loss_id = loss_id
-        self.loss = None if loss_id is None else losses.get(loss_id)
+        self.loss = None if loss_id is None else losses.resolve(loss_id)
         self.weight = float(weight)
         self.activation = activation
         self.from_z = self.loss is not None and reads_logits(self.loss, activation)
@@ -40,10 +40,14 @@ def _per_output(value: Any, names: list[str], what: str, broadcast: bool) -> lis
     ``broadcast``) one value for every output."""
     if isinstance(value, dict) and not ("class_name" in value and "config" in value):
         unknown = [k for k in value if k not in names]
+        if unknown and what in ("metrics", "weighted_metrics"):
+            raise ValueError(f"Invalid `{what}`. `{what}` should contain metrics objects and either be a dict or a "
+                             f"list matching the output names of the functional model {names}; {unknown} are not "
+                             f"among them. Received: {what}={value!r}")
         if unknown:
             raise ValueError(f"Expected keys {names} in {what} dict, but found {what}.keys()={list(value)}")
         return [value.get(name) for name in names]
-    if isinstance(value, (list, tuple)) and not (what == "metrics" and len(value) != len(names)):
+    if isinstance(value, (list, tuple)) and not (what.endswith("metrics") and len(value) != len(names)):
         if len(value) != len(names):
             raise ValueError(f"`{what}` must have one entry per output ({len(names)}: {names}); got {len(value)}.")
         return list(value)
@@ -53,10 +57,20 @@ def _per_output(value: Any, names: list[str], what: str, broadcast: bool) -> lis
                      f"model {names}. Received: {what}={value!r}")
 
 
+def _one_loss(identifier: Any, name: str) -> Any:
+    """One output's loss: ``[loss]`` means loss; several losses for one output are not summed here."""
+    if isinstance(identifier, (list, tuple)):
+        if len(identifier) != 1:
+            raise ValueError(f"Output {name!r} was given {len(identifier)} losses ({list(identifier)}); nnlite trains "
+                             "one loss per output. Pass one loss, or a Loss subclass whose call adds them.")
+        return identifier[0]
+    return identifier
+
+
 def make_heads(names: list[str], activations: list[Any], loss: Any, loss_weights: Any, metrics: Any,
                weighted_metrics: Any, metric_list: Any) -> list[Head]:
     """The heads ``compile`` describes, every argument checked (Keras's rules for several outputs)."""
-    loss_ids = _per_output(loss, names, "loss", broadcast=True)
+    loss_ids = [_one_loss(lo, name) for lo, name in zip(_per_output(loss, names, "loss", broadcast=True), names)]
     if all(lo is None for lo in loss_ids):
         raise ValueError(f"compile() needs a loss for at least one output; valid names: "
                          f"{', '.join(losses.names())}.")
@@ -66,13 +80,14 @@ def make_heads(names: list[str], activations: list[Any], loss: Any, loss_weights
         if w is not None and (isinstance(w, bool) or not isinstance(w, (int, float)) or not np.isfinite(w)):
             raise ValueError(f"loss_weights must be finite numbers, got {loss_weights!r}.")
     heads = [Head(n, lo, 1.0 if w is None else w, act) for n, lo, w, act in zip(names, loss_ids, weights, activations)]
-    for ids, attribute in ((metrics, "metric_ids"), (weighted_metrics, "weighted_metric_ids")):
+    for ids, attribute, what in ((metrics, "metric_ids", "metrics"),
+                                 (weighted_metrics, "weighted_metric_ids", "weighted_metrics")):
         if ids is None:
             continue
         if not isinstance(ids, (list, tuple, dict)):
-            raise ValueError(f"Expected `metrics` argument to be a list, tuple, or dict. Received instead: "
-                             f"metrics={ids} of type {type(ids)}")
-        for head, entry in zip(heads, _per_output(ids, names, "metrics", broadcast=False)):
+            raise ValueError(f"Expected `{what}` argument to be a list, tuple, or dict. Received instead: "
+                             f"{what}={ids} of type {type(ids)}")
+        for head, entry in zip(heads, _per_output(ids, names, what, broadcast=False)):
             setattr(head, attribute, metric_list(entry))
     return heads
 

@@ -141,6 +141,10 @@ class Model(Loops, FusedSteps, CompileState, Steps, Layer):
         """The output names of a model with several outputs; [] for one."""
         return self._graph().several_outputs() if self._graphs is not None else []
 
+    def known_output_names(self) -> list[str]:
+        """The output names, once the model has a graph ([] before)."""
+        return self._graph().output_names if self._graphs is not None else []
+
     def pack_outputs(self, outputs: list[np.ndarray]) -> Any:
         """Per-output arrays laid out as the model's outputs."""
         return self._graph().pack_outputs(outputs) if self._graphs is not None else outputs

@@ -25,6 +25,10 @@ def get(identifier: str | dict | Optimizer) -> Optimizer:
     """An optimizer from a name (``"sgd"``, ``"Adam"``; any case), a config dict, or an Optimizer."""
     if isinstance(identifier, str) and identifier not in OPTIMIZERS:
         identifier = identifier.lower()
+    if isinstance(identifier, dict) and isinstance(identifier.get("class_name"), str):  # {"class_name": "adam"}
+        name = next((n for n in (identifier["class_name"], identifier["class_name"].lower()) if n in OPTIMIZERS), None)
+        if name is not None:
+            identifier = {**identifier, "class_name": OPTIMIZERS.class_name(OPTIMIZERS.lookup(name))}
     return OPTIMIZERS.get(identifier)
 
 

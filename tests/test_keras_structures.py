@@ -1,0 +1,115 @@
+"""Structures, as Keras's own model tests check them: what a model with several outputs gives when called on
+symbolic tensors, ``model.input``/``model.output``, and ``compile`` given losses and metrics as lists and dicts
+(per output or for a single output). Each case runs the same program with Keras and with nnlite."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import nnlite
+
+from .conftest import RTOL
+from .helpers import assert_close
+
+X = np.random.default_rng(0).uniform(size=(8, 3))
+Y1 = np.random.default_rng(1).uniform(size=(8, 1))
+Y2 = np.random.default_rng(2).integers(0, 2, size=(8, 1)).astype("float64")
+
+
+def two_outputs(lib, structure="list"):
+    inputs = lib.Input((3,), name="input_a")
+    hidden = lib.layers.Dense(4, activation="tanh", name="hidden")(inputs)
+    a = lib.layers.Dense(1, name="output_a")(hidden)
+    b = lib.layers.Dense(1, activation="sigmoid", name="output_b")(hidden)
+    outputs = {"output_a": a, "output_b": b} if structure == "dict" else [a, b]
+    return lib.Model(inputs, outputs)
+
+
+def one_output(lib):
+    inputs = lib.Input((3,), name="input_a")
+    return lib.Model(inputs, lib.layers.Dense(1, name="output_a")(inputs))
+
+
+def same_weights(theirs, ours):
+    ours.set_weights(theirs.get_weights())
+    return theirs, ours
+
+
+@pytest.mark.parametrize("structure", ["list", "dict"])
+def test_a_model_with_several_outputs_called_on_symbolic_tensors_gives_its_structure(keras, structure):
+    for lib in (keras, nnlite):
+        model = two_outputs(lib, structure)
+        out = model(lib.Input((3,), batch_size=2))
+        assert isinstance(out, list if structure == "list" else dict), lib.__name__
+        shapes = [t.shape for t in (out if structure == "list" else out.values())]
+        assert [tuple(s) for s in shapes] == [(2, 1), (2, 1)]
+        assert model.output is model.outputs[0] or isinstance(model.output, (list, dict))
+        assert type(model.output) is type(out) and type(model.input).__name__ == "KerasTensor"
+
+
+def test_a_model_with_several_outputs_inside_another_trains_as_in_keras(keras, float64, tmp_path):
+    def build(lib):
+        inner = two_outputs(lib)
+        x = lib.Input((3,))
+        a, b = inner(x)
+        return lib.Model(x, [a, lib.layers.Dense(2, name="after_b")(b)])
+
+    theirs, ours = same_weights(build(keras), build(nnlite))
+    y = [Y1, np.concatenate([Y2, Y1], axis=1)]
+    for model in (theirs, ours):
+        model.compile("sgd", loss=["mse", "mse"])
+    h_theirs = theirs.fit(X, y, batch_size=4, epochs=2, shuffle=False, verbose=0)
+    h_ours = ours.fit(X, y, batch_size=4, epochs=2, shuffle=False, verbose=0)
+    assert_close(h_ours.history["loss"], h_theirs.history["loss"], RTOL["float64"], "loss")
+    for w_ours, w_theirs in zip(ours.get_weights(), theirs.get_weights()):
+        assert_close(w_ours, w_theirs, RTOL["float64"], "weights")
+    ours.save(tmp_path / "m.keras")
+    again = nnlite.saving.load_model(tmp_path / "m.keras")
+    for p, q in zip(again.predict(X, verbose=0), ours.predict(X, verbose=0)):
+        np.testing.assert_array_equal(p, q)
+
+
+@pytest.mark.parametrize("loss", ["mse", ["mse"], {"output_a": "mse"}, {"output_a": ["mse"]}])
+def test_one_output_takes_its_loss_and_metrics_by_name_or_in_a_list(keras, float64, loss):
+    histories = []
+    theirs, ours = same_weights(one_output(keras), one_output(nnlite))
+    for model in (theirs, ours):
+        model.compile("sgd", loss=loss, metrics={"output_a": ["mean_squared_error", "mean_absolute_error"]},
+                      weighted_metrics={"output_a": "mean_squared_error"})
+        histories.append(model.fit(X, Y1, batch_size=2, epochs=1, shuffle=False, verbose=0).history)
+    assert sorted(histories[1]) == sorted(histories[0]) == ["loss", "mean_absolute_error", "mean_squared_error",
+                                                           "weighted_mean_squared_error"]
+    for key, values in histories[0].items():
+        assert_close(histories[1][key], values, RTOL["float64"], key)
+
+
+@pytest.mark.parametrize("structure", ["list", "dict"])
+def test_each_output_takes_a_one_loss_list(keras, float64, structure):
+    loss = ["mse", ["binary_crossentropy"]] if structure == "list" else {"output_a": "mse",
+                                                                         "output_b": ["binary_crossentropy"]}
+    metrics = ["mse", ["mse", "accuracy"]] if structure == "list" else {"output_a": ["mse"],
+                                                                        "output_b": ["mse", "accuracy"]}
+    results = []
+    theirs, ours = same_weights(two_outputs(keras, structure), two_outputs(nnlite, structure))
+    for model in (theirs, ours):
+        model.compile("sgd", loss=loss, metrics=metrics, loss_weights=[0.1, 2] if structure == "list" else None)
+        model.fit(X, [Y1, Y2], batch_size=2, epochs=1, shuffle=False, verbose=0)
+        results.append(model.evaluate(X, [Y1, Y2], verbose=0, return_dict=True))
+    assert sorted(results[1]) == sorted(results[0])
+    for key, value in results[0].items():
+        assert_close(results[1][key], value, RTOL["float64"], key)
+
+
+def test_unknown_output_names_are_refused_at_compile(keras):
+    model = two_outputs(nnlite)
+    with pytest.raises(ValueError, match=r"Expected keys \['output_a', 'output_b'\] in loss dict"):
+        model.compile("sgd", loss={"output_a": "mse", "output_c": "mse"})
+    with pytest.raises(ValueError, match=r"(?s)Invalid `metrics`.*output_c"):
+        model.compile("sgd", loss="mse", metrics={"output_c": ["mse"]})
+    with pytest.raises(ValueError, match=r"Invalid `weighted_metrics`.*output_c"):
+        model.compile("sgd", loss="mse", weighted_metrics={"output_c": ["mse"]})
+    with pytest.raises(ValueError, match=r"Expected keys \['output_a'\] in loss dict"):
+        one_output(nnlite).compile("sgd", loss={"output_b": "mse"})
+    with pytest.raises(ValueError, match="'output_b' was given 2 losses"):
+        model.compile("sgd", loss=["mse", ["mse", "binary_crossentropy"]])
