@@ -618,6 +618,12 @@ class NumericalActivation(Activation):
     def forward(self, z):
         return np.asarray(self.function(z), dtype=z.dtype)
 
+    def __eq__(self, other: object) -> bool:  # get(fn) == fn: the same function
+        return other is self.function or (type(other) is type(self) and other.function is self.function)
+
+    def __hash__(self) -> int:
+        return hash(self.function)
+
     def backward(self, z, a, grad_a):
         with GradientTape() as tape:
             leaf = as_tensor(np.array(z))
@@ -629,12 +635,6 @@ class NumericalActivation(Activation):
                              "records: write it with nnlite.ops (or arithmetic on its argument), or subclass "
                              "nnlite.activations.Activation and write its backward.")
         return np.asarray(value_of(grad), dtype=z.dtype)
-
-    def __eq__(self, other: object) -> bool:
-        return type(other) is type(self) and other.function is self.function
-
-    def __hash__(self) -> int:
-        return hash(self.function)
 
     def __repr__(self) -> str:
         return f"NumericalActivation({self.name})"
@@ -681,7 +681,8 @@ def get(identifier: str | Activation | Callable | None) -> Activation:
     if isinstance(identifier, Activation):
         return identifier
     if isinstance(identifier, str):
-        return ACTIVATIONS.lookup(identifier)()
+        found = ACTIVATIONS.lookup(identifier)
+        return found() if isinstance(found, type) else get(found)  # a custom function made known by name
     if isinstance(identifier, dict):  # Keras's serialized form
         return ACTIVATIONS.deserialize(identifier)
     if callable(identifier):

@@ -21,6 +21,7 @@ import inspect
 import math
 import numbers
 import re
+import threading
 import types
 import typing
 from collections.abc import Callable
@@ -30,6 +31,52 @@ T = TypeVar("T", bound=type)
 
 #: every registry, in the order the concepts were defined (for ``register_keras_serializable``)
 ALL: list[Registry] = []
+
+#: Keras's global custom objects: "package>name" -> the class or function registered under it, and back
+GLOBAL_CUSTOM_OBJECTS: dict[str, Any] = {}
+GLOBAL_CUSTOM_NAMES: dict[Any, str] = {}
+_scopes = threading.local()  # each thread's stack of custom_object_scope dicts
+
+
+def custom_object(name: Any) -> Any:
+    """The class or function a user made known under ``name`` (innermost scope first, then the global
+    registrations), or None. Only what the program itself registered is found: never anything a file names."""
+    if not isinstance(name, str):
+        return None
+    for scope in reversed(getattr(_scopes, "stack", [])):
+        if name in scope:
+            return scope[name]
+    return GLOBAL_CUSTOM_OBJECTS.get(name)
+
+
+class CustomObjectScope:
+    """``with custom_object_scope({"MyLayer": MyLayer, "my_loss": my_loss}):`` makes those names resolvable
+    (by ``get``, ``deserialize`` and ``load_model``) inside the block, in this thread."""
+
+    def __init__(self, *custom_objects: dict[str, Any] | None) -> None:
+        self.custom_objects: dict[str, Any] = {}
+        for objects in custom_objects:
+            if objects is not None and not isinstance(objects, dict):
+                raise TypeError(f"custom_object_scope takes dicts of name -> class or function, got "
+                                f"{type(objects).__name__}.")
+            self.custom_objects.update(objects or {})
+
+    def __enter__(self) -> CustomObjectScope:
+        if not hasattr(_scopes, "stack"):
+            _scopes.stack = []
+        _scopes.stack.append(self.custom_objects)
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        _scopes.stack.pop()
+
+
+custom_object_scope = CustomObjectScope
+
+
+def get_custom_objects() -> dict[str, Any]:
+    """Keras's global dict of custom objects; an entry added to it is found like a registered one."""
+    return GLOBAL_CUSTOM_OBJECTS
 
 
 def snake_case(name: str) -> str:
@@ -103,6 +150,11 @@ class Registry:
             for alias in [a for a, target in table.items() if target in names]:
                 del table[alias]
 
+    def forget(self, registered_name: str) -> None:
+        """Unregister the class registered as ``registered_name`` ("package>name"), if any."""
+        if registered_name in self._custom:
+            self.unregister(self._classes[self._custom[registered_name]])
+
     # -- reading it ------------------------------------------------------------------------
     def names(self) -> list[str]:
         """Every name :meth:`lookup` accepts, sorted."""
@@ -116,12 +168,15 @@ class Registry:
         """The class registered as ``name`` (a class name or an alias)."""
         cls = self._classes.get(self._aliases.get(name, name))
         if cls is None:
+            cls = custom_object(name)
+        if cls is None:
             raise ValueError(f"Unknown {self.kind} {name!r}.{did_you_mean(name, self.names())} Valid names: "
                              f"{', '.join(self.names())}.")
         return cls
 
     def __contains__(self, name: object) -> bool:
-        return isinstance(name, str) and self._aliases.get(name, name) in self._classes
+        return isinstance(name, str) and (self._aliases.get(name, name) in self._classes or
+                                          custom_object(name) is not None)
 
     def class_name(self, obj: Any) -> str:
         """The name ``obj``'s class is registered under (what Keras writes as "class_name")."""
@@ -138,7 +193,8 @@ class Registry:
         if isinstance(identifier, self.base):
             return identifier
         if isinstance(identifier, str):
-            return self.lookup(identifier)()
+            found = self.lookup(identifier)
+            return found() if isinstance(found, type) else found  # a custom function is returned as it is
         if isinstance(identifier, dict):
             return self.deserialize(identifier)
         raise ValueError(f"Could not interpret {self.kind} identifier: {identifier!r}. Expected a name "
@@ -146,7 +202,13 @@ class Registry:
 
     # -- Keras's config dicts --------------------------------------------------------------
     def serialize(self, obj: Any) -> dict[str, Any]:
-        """Keras's form: {"module", "class_name", "config", "registered_name"}."""
+        """Keras's form: {"module", "class_name", "config", "registered_name"}. A subclass nobody registered
+        is written under its own class name and module, as Keras writes it (loading it then needs it passed
+        in ``custom_objects`` or registered)."""
+        if not any(registered is type(obj) for registered in self._classes.values()):
+            cls = type(obj)
+            return {"module": cls.__module__, "class_name": cls.__name__, "config": obj.get_config(),
+                    "registered_name": GLOBAL_CUSTOM_NAMES.get(cls, cls.__name__)}
         class_name = self.class_name(obj)
         custom = next((k for k, v in self._custom.items() if v == class_name), None)
         return {"module": self._modules.get(class_name, self.module), "class_name": class_name,
@@ -160,6 +222,11 @@ class Registry:
         registered = entry.get("registered_name")
         module = entry.get("module")
         key = class_name
+        custom = custom_object(registered) or custom_object(class_name)
+        if custom is not None and not (isinstance(class_name, str) and class_name in self._classes and
+                                       self._classes[class_name] is custom):
+            config = entry.get("config", {})
+            return custom.from_config(config) if isinstance(custom, type) else custom
         if registered is not None and registered != class_name:
             if registered not in self._custom:
                 raise ValueError(f"The registered custom object {registered!r} is not something nnlite loads: "
@@ -223,13 +290,43 @@ def registry_for(cls: type) -> Registry:
 
 
 def register_keras_serializable(package: str = "Custom", name: str | None = None) -> Callable[[T], T]:
-    """Keras's decorator for a custom layer, loss, metric, ...: ``@register_keras_serializable()``.
+    """Keras's decorator for a custom layer, loss, metric, function, ...: ``@register_keras_serializable()``.
 
-    The class is registered in the registry of its concept, so it works by name and in
-    ``.keras`` files, as ``"package>name"`` (Keras's ``registered_name``).
+    The object is known as ``"package>name"`` (Keras's ``registered_name``) to ``get``, ``deserialize`` and
+    ``load_model``; a class of a concept nnlite has (layer, loss, metric, ...) also joins that concept's
+    registry, so that it works by name in ``compile`` and in ``.keras`` files.
     """
+    if "/" in package or ">" in package:
+        raise ValueError(f"package may not contain '/' or '>'; got {package!r}.")
 
-    def add(cls: T) -> T:
-        return registry_for(cls).register(name=name, registered_name=f"{package}>{name or cls.__name__}")(cls)
+    def add(arg: T) -> T:
+        registered = f"{package}>{name or arg.__name__}"
+        if isinstance(arg, type) and not hasattr(arg, "get_config"):
+            raise ValueError("Cannot register a class that does not have a get_config() method.")
+        GLOBAL_CUSTOM_OBJECTS[registered] = arg
+        GLOBAL_CUSTOM_NAMES[arg] = registered
+        if isinstance(arg, type) and any(issubclass(arg, r.base) for r in ALL):
+            registry = registry_for(arg)
+            registry.forget(registered)  # the same name again (a cell run twice): the new class wins
+            registry.register(name=name, registered_name=registered)(arg)
+        return arg
 
     return add
+
+
+def get_registered_name(obj: Any) -> str:
+    """The name ``obj`` is registered under ("package>name"), else its own ``__name__``."""
+    return GLOBAL_CUSTOM_NAMES.get(obj, getattr(obj, "__name__", None) or type(obj).__name__)
+
+
+def get_registered_object(name: str, custom_objects: dict[str, Any] | None = None,
+                          module_objects: dict[str, Any] | None = None) -> Any:
+    """The class or function known as ``name``: in ``custom_objects``, the active scopes, the global
+    registrations, then ``module_objects``; None if none has it."""
+    for table in (custom_objects or {},):
+        if name in table:
+            return table[name]
+    found = custom_object(name)
+    if found is not None:
+        return found
+    return (module_objects or {}).get(name)

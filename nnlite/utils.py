@@ -8,6 +8,16 @@ from typing import Any
 import numpy as np
 
 from . import config
+from .serialization import (  # noqa: F401 (keras.utils exports them too)
+    CustomObjectScope,
+    custom_object_scope,
+    deserialize_keras_object,
+    get_custom_objects,
+    get_registered_name,
+    get_registered_object,
+    register_keras_serializable,
+    serialize_keras_object,
+)
 from .streams import PyDataset as PyDataset  # Keras's keras.utils.PyDataset
 
 

@@ -25,17 +25,16 @@ def save_model(model: Model, filepath: Any, overwrite: bool = True, **kwargs: An
     """Write ``model`` to a Keras 3 ``.keras`` file (see ``nnlite.saving.save_model``)."""
     from .. import saving
 
-    saving.save_model(model, filepath, overwrite=overwrite)
+    saving.save_model(model, filepath, overwrite=overwrite, **kwargs)
 
 
 def model_from_json(json_string: str, custom_objects: dict | None = None) -> Model:
     """A model from ``model.to_json()`` (architecture only, freshly initialised weights)."""
     from .. import layers
+    from ..registry import CustomObjectScope
 
-    if custom_objects:
-        raise ValueError("nnlite takes custom objects through nnlite.saving.register_keras_serializable(), "
-                         "not custom_objects.")
-    return layers.deserialize(json.loads(json_string))
+    with CustomObjectScope(custom_objects):
+        return layers.deserialize(json.loads(json_string))
 
 
 def clone_model(model: Model, **kwargs: Any) -> Model:

@@ -359,19 +359,20 @@ class Model(Loops, FusedSteps, CompileState, Steps, Layer):
         """Write a Keras 3 ``.keras`` file (architecture, weights, compile settings, optimizer state)."""
         from .. import saving
 
-        saving.save_model(self, filepath, overwrite=overwrite)
+        saving.save_model(self, filepath, overwrite=overwrite, zipped=zipped, **kwargs)
 
-    def save_weights(self, filepath: Any, overwrite: bool = True) -> None:
+    def save_weights(self, filepath: Any, overwrite: bool = True, max_shard_size: Any = None,
+                     **kwargs: Any) -> None:
         """Write a Keras ``.weights.h5`` file."""
         from .. import saving
 
-        saving.save_weights(self, filepath, overwrite=overwrite)
+        saving.save_weights(self, filepath, overwrite=overwrite, max_shard_size=max_shard_size, **kwargs)
 
     def load_weights(self, filepath: Any, skip_mismatch: bool = False, **kwargs: Any) -> None:
-        """Read a Keras ``.weights.h5`` file into this (built) model."""
+        """Read a Keras ``.weights.h5`` file (or the weights of a ``.keras`` file) into this (built) model."""
         from .. import saving
 
-        saving.load_weights(self, filepath)
+        saving.load_weights(self, filepath, skip_mismatch=skip_mismatch, **kwargs)
 
     def get_config(self) -> dict[str, Any]:
         """A subclass with its own ``call`` has no config of its own (Keras asks it to define get_config)."""

@@ -1,4 +1,4 @@
-"""Keras 3 files, both ways: ``.keras`` models and ``.weights.h5`` weights.
+"""Keras 3 files, both ways (what ``nnlite.saving`` reads and writes): ``.keras`` models and ``.weights.h5`` weights.
 
 A ``.keras`` file is a zip of ``config.json`` (the architecture and compile settings),
 ``metadata.json`` and ``model.weights.h5`` (layers/<name>/vars/<i>, then the
@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import contextlib
 import copy
-import datetime
 import io
 import json
 import os
@@ -28,10 +27,8 @@ from typing import Any
 
 import numpy as np
 
-from . import layers
-from .registry import register_keras_serializable, snake_case
-
-__all__ = ["LoadError", "load_model", "load_weights", "register_keras_serializable", "save_model", "save_weights"]
+from .. import layers
+from ..registry import snake_case
 
 KERAS_VERSION = "3.15.1"
 MAX_CONFIG_BYTES = 64 * 2**20
@@ -107,12 +104,13 @@ def paths_of(class_names: list[str]) -> list[str]:
     return paths
 
 
-def write_weights(model: Any, target: Any) -> None:
-    """Write model (and optimizer) variables to an HDF5 file or file object in Keras's layout."""
+def write_weights(model: Any, target: Any, include_optimizer: bool = True, skip: Any = ()) -> None:
+    """Write model (and optimizer) variables to an HDF5 file or file object in Keras's layout; the layers in
+    ``skip`` (Keras's objects_to_skip) are left out."""
     h5py = _h5py()
     with h5py.File(target, "w") as f:
-        _write_layers(f, model)
-        if model.optimizer is not None:
+        _write_layers(f, model, {id(layer) for layer in skip})
+        if include_optimizer and model.optimizer is not None:
             group = f.create_group("optimizer").create_group("vars")
             group.attrs["name"] = model.optimizer.name.lower()
             for i, array in enumerate(optimizer_arrays(model.optimizer)):
@@ -125,26 +123,32 @@ def _nested(layer: Any) -> bool:
     return callable(getattr(layer, "compile_from_config", None))
 
 
-def _write_layers(group: Any, model: Any) -> None:
+def _write_layers(group: Any, model: Any, skip: set[int]) -> None:
     for layer, path in zip(model.layers, layer_paths(model)):
         vars_group = group.create_group(path).create_group("vars")
         vars_group.attrs["name"] = layer.name
+        if id(layer) in skip:
+            continue
         if _nested(layer):
-            _write_layers(group[path], layer)
+            _write_layers(group[path], layer, skip)
             continue
         for i, w in enumerate(layer.weights):
             vars_group.create_dataset(str(i), data=w.value)
 
 
-def _read_layers(group: Any, model: Any, where: str = "") -> list[np.ndarray]:
-    """The arrays for every weight of ``model``'s layers, in ``model.weights`` order, checked first."""
+def _read_layers(group: Any, model: Any, where: str = "", skip: set[int] | None = None) -> list[np.ndarray]:
+    """The arrays for every weight of ``model``'s layers, in ``model.weights`` order, checked first (a layer in
+    ``skip`` keeps its own)."""
     arrays = []
     for layer, path in zip(model.layers, layer_paths(model)):
         here = f"{where}{path}"
+        if id(layer) in (skip or ()):
+            arrays += [np.array(w.value) for w in layer.weights]
+            continue
         if _nested(layer):
             if path not in group:
                 raise LoadError(f"The weights file has no group for the model {layer.name!r} ({here}).")
-            arrays += _read_layers(group[path], layer, f"{here}/")
+            arrays += _read_layers(group[path], layer, f"{here}/", skip)
             continue
         if layer.weights and f"{path}/vars" not in group:
             raise LoadError(f"The weights file has no weights for layer {layer.name!r} ({here}/vars).")
@@ -203,14 +207,15 @@ def check_tree(group: Any, where: str = "") -> None:
             raise LoadError(f"{path} is a {type(item).__name__}, not a group or dataset; refused.")
 
 
-def read_weights(model: Any, source: Any, load_optimizer: bool = True) -> None:
-    """Set the model's weights (and optimizer state) from a Keras weights file; all checked first."""
+def read_weights(model: Any, source: Any, load_optimizer: bool = True, skip: Any = ()) -> None:
+    """Set the model's weights (and optimizer state) from a Keras weights file; all checked first. The layers in
+    ``skip`` (Keras's objects_to_skip) keep theirs."""
     h5py = _h5py()
     with h5py.File(source, "r") as f:
         check_tree(f)
         if "layers" not in f:
             raise LoadError("The weights file has no 'layers' group: not a Keras 3 weights file.")
-        weights = _read_layers(f, model)
+        weights = _read_layers(f, model, skip={id(layer) for layer in skip})
         optimizer_state = None
         if load_optimizer and model.optimizer is not None and "optimizer/vars" in f:
             group = f["optimizer/vars"]
@@ -254,7 +259,7 @@ def _umask() -> int:
     return mask
 
 
-def _save_target(model: Any, filepath: str | os.PathLike, ending: str, overwrite: bool) -> str:
+def save_target(model: Any, filepath: str | os.PathLike, ending: str, overwrite: bool) -> str:
     """Check the file name's ending, the overwrite flag and that the model is built."""
     filepath = os.fspath(filepath)
     if not filepath.endswith(ending):
@@ -268,25 +273,7 @@ def _save_target(model: Any, filepath: str | os.PathLike, ending: str, overwrite
     return filepath
 
 
-def save_model(model: Any, filepath: str | os.PathLike, overwrite: bool = True) -> None:
-    """Write ``model`` as a Keras 3 ``.keras`` file that ``keras.models.load_model`` opens."""
-    filepath = _save_target(model, filepath, ".keras", overwrite)
-    spec = layers.serialize(model)
-    compile_config = model.get_compile_config()
-    if compile_config is not None:
-        spec["compile_config"] = compile_config
-    config_json = json.dumps(spec)
-    metadata = json.dumps({"keras_version": KERAS_VERSION,
-                           "date_saved": datetime.datetime.now().strftime("%Y-%m-%d@%H:%M:%S")})
-    weights = io.BytesIO()
-    write_weights(model, weights)
-    with atomic_file(filepath) as handle, zipfile.ZipFile(handle, "w") as archive:
-        archive.writestr("metadata.json", metadata)
-        archive.writestr("config.json", config_json)
-        archive.writestr("model.weights.h5", weights.getvalue())
-
-
-def _read_member(archive: zipfile.ZipFile, name: str, limit: int) -> bytes:
+def read_member(archive: zipfile.ZipFile, name: str, limit: int) -> bytes:
     try:
         info = archive.getinfo(name)
     except KeyError:
@@ -294,27 +281,6 @@ def _read_member(archive: zipfile.ZipFile, name: str, limit: int) -> bytes:
     if info.file_size > limit:
         raise LoadError(f"{name} would unpack to {info.file_size} bytes, over the limit of {limit}.")
     return archive.read(name)
-
-
-def load_model(filepath: str | os.PathLike, compile: bool = True,
-               custom_objects: dict | None = None, safe_mode: bool = True) -> Any:
-    """Open a ``.keras`` file written by Keras 3 or nnlite; compile settings and optimizer state come too."""
-    if custom_objects:
-        raise LoadError(f"nnlite loads only its own layers and objects; custom_objects {sorted(custom_objects)} "
-                        "are not supported.")
-    filepath = os.fspath(filepath)
-    try:
-        with zipfile.ZipFile(filepath) as archive:
-            raw_config = _read_member(archive, "config.json", MAX_CONFIG_BYTES)
-            raw_weights = _read_member(archive, "model.weights.h5", MAX_WEIGHTS_BYTES)
-            vocabularies = {name[len("assets/"):-len("/vocabulary.txt")]: _read_member(archive, name, MAX_CONFIG_BYTES)
-                            for name in archive.namelist()
-                            if name.startswith("assets/") and name.endswith("/vocabulary.txt")}
-    except LoadError as err:
-        raise LoadError(f"Cannot load {filepath}: {err}") from None
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, EOFError, ValueError, NotImplementedError) as err:
-        raise LoadError(f"Cannot load {filepath}: not a readable .keras (zip) file ({err}).") from None
-    return _guarded(filepath, lambda: _build_loaded(raw_config, raw_weights, compile, vocabularies))
 
 
 def _with_vocabularies(config: Any, vocabularies: dict[str, bytes], where: str = "") -> None:
@@ -441,7 +407,7 @@ def _check_entries(config: dict, shape: Any, group: Any, where: str, functional:
     return None if functional else shape
 
 
-def _build_loaded(raw_config: bytes, raw_weights: bytes, compile: bool,
+def build_loaded(raw_config: bytes, raw_weights: bytes, compile: bool,
                   vocabularies: dict[str, bytes] | None = None) -> Any:
     try:
         spec = json.loads(raw_config.decode("utf-8"))
@@ -455,7 +421,7 @@ def _build_loaded(raw_config: bytes, raw_weights: bytes, compile: bool,
     return model
 
 
-def _guarded(filepath: str, action: Callable[[], Any]) -> Any:
+def guarded(filepath: str, action: Callable[[], Any]) -> Any:
     """Run a load step; any failure inside a library becomes one clear LoadError."""
     try:
         return action()
@@ -467,23 +433,3 @@ def _guarded(filepath: str, action: Callable[[], Any]) -> Any:
                         f"({type(err).__name__}: {err}).") from None
 
 
-def save_weights(model: Any, filepath: str | os.PathLike, overwrite: bool = True) -> None:
-    """Write a Keras ``.weights.h5`` file (layer weights and optimizer state)."""
-    filepath = _save_target(model, filepath, ".weights.h5", overwrite)
-    buffer = io.BytesIO()
-    write_weights(model, buffer)
-    with atomic_file(filepath) as handle:
-        handle.write(buffer.getvalue())
-
-
-def load_weights(model: Any, filepath: str | os.PathLike) -> None:
-    """Read a Keras ``.weights.h5`` file into a built model; nothing changes unless all of it fits."""
-    filepath = os.fspath(filepath)
-    if not model.built:
-        raise ValueError("load_weights needs a built model: give it an Input(shape=...) or build it first.")
-    try:
-        with open(filepath, "rb") as handle:
-            raw = handle.read()
-    except OSError as err:
-        raise LoadError(f"Cannot load {filepath}: {err.strerror or err}.") from None
-    _guarded(filepath, lambda: read_weights(model, io.BytesIO(raw)))

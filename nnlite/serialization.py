@@ -1,0 +1,116 @@
+"""Keras's object (de)serialization API: ``serialize_keras_object``, ``deserialize_keras_object`` and the
+custom-object registrations (``register_keras_serializable``, ``custom_object_scope``, ``get_custom_objects``,
+``get_registered_name``, ``get_registered_object``), as ``keras.saving`` and ``keras.utils`` export them.
+
+An object is written as Keras writes it, ``{"module", "class_name", "config", "registered_name"}``; a function
+as ``{"class_name": "function", "config": its name}``. Reading looks a name up among what the program made
+known (its registrations and scopes) and then in nnlite's registries of built-in classes: nothing is imported
+or evaluated, so a config can only name what is already there.
+"""
+
+from __future__ import annotations
+
+import importlib
+import types
+from typing import Any
+
+import numpy as np
+
+from .registry import (
+    ALL,
+    GLOBAL_CUSTOM_NAMES,
+    CustomObjectScope,
+    custom_object,
+    custom_object_scope,
+    get_custom_objects,
+    get_registered_name,
+    get_registered_object,
+    register_keras_serializable,
+    registry_for,
+)
+
+__all__ = ["CustomObjectScope", "custom_object_scope", "deserialize_keras_object", "get_custom_objects",
+           "get_registered_name", "get_registered_object", "register_keras_serializable", "serialize_keras_object"]
+
+#: Keras modules whose functions a config may name, and where nnlite keeps them
+_FUNCTION_MODULES = {"keras.losses": "losses", "keras.metrics": "metrics", "keras.activations": "activations"}
+
+
+def _is_function(obj: Any) -> bool:
+    return isinstance(obj, (types.FunctionType, types.BuiltinFunctionType)) or (
+        callable(obj) and hasattr(obj, "loss_class"))
+
+
+def serialize_keras_object(obj: Any) -> Any:
+    """Keras's config form of ``obj``: plain values as they are, containers entry by entry, a function by its
+    (registered) name, an object by its class name and ``get_config()``."""
+    if obj is None or isinstance(obj, (bool, int, float, str)):
+        return obj
+    if isinstance(obj, np.generic):
+        return obj.item()
+    if isinstance(obj, (list, tuple)):
+        return [serialize_keras_object(v) for v in obj]
+    if isinstance(obj, dict):
+        return {k: serialize_keras_object(v) for k, v in obj.items()}
+    if _is_function(obj):
+        registered = GLOBAL_CUSTOM_NAMES.get(obj)
+        name = registered or obj.__name__
+        module = next((k for k, v in _FUNCTION_MODULES.items() if obj.__module__.startswith(f"nnlite.{v}")), None)
+        return {"module": module or obj.__module__, "class_name": "function", "config": name,
+                "registered_name": registered or name}
+    try:
+        return registry_for(type(obj)).serialize(obj)
+    except (TypeError, ValueError):
+        pass
+    if not hasattr(obj, "get_config"):
+        raise TypeError(f"Cannot serialize {obj!r}: it has no get_config().")
+    return {"module": type(obj).__module__, "class_name": type(obj).__name__, "config": obj.get_config(),
+            "registered_name": GLOBAL_CUSTOM_NAMES.get(type(obj), type(obj).__name__)}
+
+
+def _function(config: dict[str, Any]) -> Any:
+    name, registered = config.get("config"), config.get("registered_name")
+    found = custom_object(registered) or custom_object(name)
+    if found is not None:
+        return found
+    module = config.get("module")
+    # Keras writes its own functions with their module, or as "builtins" (then any of the three may hold it)
+    modules = [_FUNCTION_MODULES[module]] if module in _FUNCTION_MODULES else (
+        ["losses", "metrics", "activations"] if module == "builtins" else [])
+    for where in modules if isinstance(name, str) else []:
+        table = importlib.import_module(f"nnlite.{where}")
+        if where == "losses" and name in table.FUNCTIONS:
+            return table.FUNCTIONS[name]
+        if where == "metrics" and name in table.__all__ and callable(getattr(table, name, None)):
+            return getattr(table, name)
+        if where == "activations" and name in table.ACTIVATIONS:
+            return table.get(name)
+    raise ValueError(f"Could not locate function {name!r}: register it with @register_keras_serializable() or "
+                     f"pass it in custom_objects. Full config: {config}")
+
+
+def deserialize_keras_object(config: Any, custom_objects: dict[str, Any] | None = None, safe_mode: bool = True,
+                             **kwargs: Any) -> Any:
+    """The object a Keras config describes (the inverse of :func:`serialize_keras_object`), looked up among
+    ``custom_objects``, the registrations and nnlite's built-in classes."""
+    with CustomObjectScope(custom_objects, kwargs.get("module_objects")):
+        if isinstance(config, list):
+            return [deserialize_keras_object(v) for v in config]
+        if isinstance(config, str):
+            found = custom_object(config)
+            return found if found is not None else config
+        if not isinstance(config, dict) or "class_name" not in config:
+            return config
+        if config["class_name"] == "function":
+            return _function(config)
+        custom = custom_object(config.get("registered_name")) or custom_object(config["class_name"])
+        if custom is not None:
+            return custom.from_config(config.get("config") or {}) if isinstance(custom, type) else custom
+        module = config.get("module")
+        candidates = [r for r in ALL if config["class_name"] in r.classes() and module in (None, r.module)]
+        candidates = candidates or [r for r in ALL if config["class_name"] in r.classes()]
+        if not candidates:
+            raise TypeError(f"Could not locate class {config['class_name']!r}: register it with "
+                            "@register_keras_serializable() or pass it in custom_objects. "
+                            f"Full config: {config}")
+        return candidates[0].deserialize({**config, "module": None} if module != candidates[0].module else config)

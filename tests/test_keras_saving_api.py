@@ -1,0 +1,183 @@
+"""keras.saving's API as Keras's own saving tests check it: arguments and their errors, unzipped models,
+weights read from a .keras file, objects_to_skip, custom objects (registered, in a scope, or passed to
+load_model) and Keras's serialize/deserialize functions."""
+
+from __future__ import annotations
+
+import threading
+
+import numpy as np
+import pytest
+
+import nnlite
+from nnlite import saving
+from nnlite.saving import LoadError
+
+
+def model(seed=0):
+    nnlite.utils.set_random_seed(seed)
+    m = nnlite.Sequential([nnlite.Input((3,)), nnlite.layers.Dense(4, activation="relu"), nnlite.layers.Dense(1)])
+    m.compile("adam", loss="mse")
+    return m
+
+
+X = np.random.default_rng(0).uniform(size=(6, 3)).astype("float32")
+
+
+def test_save_model_takes_keras_arguments_and_refuses_others(tmp_path):
+    m = model()
+    with pytest.raises(ValueError, match=r"The following argument\(s\) are not supported: \['random_arg'\]"):
+        saving.save_model(m, tmp_path / "m.keras", random_arg=True)
+    with pytest.raises(ValueError, match="The `save_format` argument is deprecated"):
+        saving.save_model(m, tmp_path / "model.txt", save_format=True)
+    with pytest.warns(UserWarning, match="save_format"):
+        saving.save_model(m, tmp_path / "m.keras", save_format="keras")
+    with pytest.raises(ValueError, match="Invalid filepath extension for saving"):
+        m.save(tmp_path / "model.png")
+    with pytest.raises(ValueError, match="legacy HDF5"):
+        m.save(tmp_path / "model.h5")
+    with pytest.raises(ValueError, match="should not end in .keras"):
+        m.save(tmp_path / "m2.keras", zipped=False)
+    assert not (tmp_path / "model.png").exists() and not (tmp_path / "m2.keras").exists()
+
+
+def test_an_unzipped_model_is_a_folder_that_loads(tmp_path):
+    m = model()
+    m.fit(X, X[:, :1], epochs=1, verbose=0)
+    m.save(tmp_path / "folder", zipped=False)
+    assert sorted(p.name for p in (tmp_path / "folder").iterdir()) == ["config.json", "metadata.json",
+                                                                      "model.weights.h5"]
+    again = saving.load_model(tmp_path / "folder")
+    np.testing.assert_array_equal(again.predict(X, verbose=0), m.predict(X, verbose=0))
+    assert again.optimizer.iterations == m.optimizer.iterations
+
+
+def test_an_unzipped_model_with_a_link_is_refused(tmp_path):
+    m = model()
+    m.save(tmp_path / "folder", zipped=False)
+    (tmp_path / "folder" / "model.weights.h5").unlink()
+    (tmp_path / "folder" / "model.weights.h5").symlink_to(tmp_path / "elsewhere.h5")
+    with pytest.raises(LoadError, match="not a plain file"):
+        saving.load_model(tmp_path / "folder")
+
+
+def test_include_optimizer_false_leaves_the_optimizer_out(tmp_path):
+    m = model()
+    m.fit(X, X[:, :1], epochs=1, verbose=0)
+    m.save(tmp_path / "m.keras", include_optimizer=False)
+    again = saving.load_model(tmp_path / "m.keras")
+    np.testing.assert_array_equal(again.predict(X, verbose=0), m.predict(X, verbose=0))
+    assert int(again.optimizer.iterations) == 0
+
+
+def test_load_errors_name_the_problem_as_keras_does(tmp_path):
+    with pytest.raises(LoadError, match="File not found: filepath=.*nothing.keras"):
+        saving.load_model(tmp_path / "nothing.keras")
+    with pytest.raises(LoadError, match="File format not supported"):
+        saving.load_model(tmp_path / "model.pkl")
+    with pytest.raises(ValueError, match="File format not supported"):
+        model().load_weights("invalid_extension.pkl")
+
+
+def test_load_weights_reads_a_keras_file_and_checks_its_arguments(tmp_path):
+    source, target = model(0), model(1)
+    source.save(tmp_path / "m.keras")
+    assert not np.allclose(target.predict(X, verbose=0), source.predict(X, verbose=0))
+    target.load_weights(tmp_path / "m.keras")
+    np.testing.assert_array_equal(target.predict(X, verbose=0), source.predict(X, verbose=0))
+    with pytest.raises(ValueError, match=r"only supports loading '.weights.h5' files"):
+        target.load_weights(tmp_path / "m.keras", objects_to_skip=[])
+    with pytest.raises(ValueError, match=r"only supports loading legacy '.h5' or '.hdf5' files"):
+        target.load_weights(tmp_path / "m.keras", by_name=True)
+    with pytest.raises(ValueError, match="Invalid keyword arguments"):
+        target.load_weights(tmp_path / "m.keras", colour="red")
+    with pytest.raises(ValueError, match=r"must end in `.weights.h5`"):
+        source.save_weights(tmp_path / "w.h5")
+
+
+def test_objects_to_skip_keeps_those_layers_out_of_both_ways(tmp_path):
+    source, target = model(0), model(1)
+    before = [w.copy() for w in target.layers[0].get_weights()]
+    source.save_weights(tmp_path / "w.weights.h5", objects_to_skip=[source.layers[0]])
+    target.load_weights(tmp_path / "w.weights.h5", objects_to_skip=[target.layers[0]])
+    for kept, original in zip(target.layers[0].get_weights(), before):
+        np.testing.assert_array_equal(kept, original)
+    for loaded, saved in zip(target.layers[1].get_weights(), source.layers[1].get_weights()):
+        np.testing.assert_array_equal(loaded, saved)
+
+
+def test_a_custom_layer_saves_and_loads_with_custom_objects(tmp_path):
+    class Twice(nnlite.layers.Layer):
+        def call(self, inputs):
+            return inputs * 2.0
+
+    m = nnlite.Sequential([nnlite.Input((3,)), Twice(), nnlite.layers.Dense(2)])
+    m.save(tmp_path / "m.keras")
+    with pytest.raises(LoadError, match="Twice"):
+        saving.load_model(tmp_path / "m.keras")
+    again = saving.load_model(tmp_path / "m.keras", custom_objects={"Twice": Twice})
+    assert isinstance(again.layers[0], Twice)
+    np.testing.assert_array_equal(again.predict(X, verbose=0), m.predict(X, verbose=0))
+    with saving.custom_object_scope({"Twice": Twice}):
+        assert isinstance(saving.load_model(tmp_path / "m.keras").layers[0], Twice)
+
+
+def test_registration_and_serialization_functions(keras):
+    @saving.register_keras_serializable()
+    def my_fn():
+        return 42
+
+    @saving.register_keras_serializable("TestPackage", "CustomName")
+    class Other:
+        def __init__(self, val):
+            self.val = val
+
+        def get_config(self):
+            return {"val": self.val}
+
+        @classmethod
+        def from_config(cls, config):
+            return cls(**config)
+
+    assert saving.get_registered_name(my_fn) == "Custom>my_fn"
+    assert saving.get_registered_object("Custom>my_fn")() == 42
+    assert saving.deserialize_keras_object(saving.serialize_keras_object(my_fn))() == 42
+    config = saving.serialize_keras_object(Other(5))
+    assert config["class_name"] == "Other" and config["registered_name"] == "TestPackage>CustomName"
+    assert saving.deserialize_keras_object(config).val == 5
+    assert saving.get_registered_object("TestPackage>CustomName") is Other
+    with pytest.raises(ValueError, match="Cannot register a class that does not have a get_config"):
+        saving.register_keras_serializable("TestPackage", "TestClass")(type("NoConfig", (), {}))
+    # built-in objects and functions read back as Keras writes them
+    for obj in (nnlite.layers.Dense(3, activation="relu"), nnlite.optimizers.Adam(0.01), nnlite.losses.Huber()):
+        written = saving.serialize_keras_object(obj)
+        theirs = keras.saving.serialize_keras_object(keras.saving.deserialize_keras_object(written))
+        assert theirs["class_name"] == written["class_name"] and theirs["module"] == written["module"]
+        assert type(saving.deserialize_keras_object(written)) is type(obj)
+    theirs = keras.saving.serialize_keras_object(keras.losses.mean_squared_error)
+    assert saving.deserialize_keras_object(theirs) is nnlite.losses.mean_squared_error
+
+
+def test_a_custom_object_scope_holds_in_its_thread(keras):
+    def custom_fn(x):
+        return x
+
+    class CustomClass:
+        pass
+
+    seen = []
+
+    def in_thread():
+        with saving.custom_object_scope({"CustomClass": CustomClass, "custom_fn": custom_fn}):
+            seen.append(nnlite.activations.get("custom_fn") == custom_fn)
+            seen.append(type(nnlite.regularizers.get("CustomClass")) is CustomClass)
+        seen.append(saving.get_registered_object("custom_fn") is None)
+
+    with saving.custom_object_scope({"custom_fn": custom_fn}):
+        thread = threading.Thread(target=in_thread)
+        thread.start()
+        thread.join()
+        assert saving.get_registered_object("custom_fn") is custom_fn
+    assert seen == [True, True, True]
+    assert saving.get_registered_object("custom_fn") is None
+    assert nnlite.utils.custom_object_scope is saving.custom_object_scope
