@@ -62,6 +62,34 @@ class Metric:
         for v in self._variables:
             v.assign(v.initializer(v.shape, v.dtype))
 
+    # -- Keras's stateless API: the state passed in and returned, the metric's own left as it was --------------
+    def _with_values(self, values: list[Any], action: Any) -> Any:
+        if len(values) != len(self._variables):
+            raise ValueError(f"Argument `metric_variables` must be a list of tensors corresponding 1:1 to "
+                             f"{type(self).__name__}().variables. Received list with length {len(values)}, but "
+                             f"expected {len(self._variables)} variables.")
+        own = [np.array(v.value) for v in self._variables]
+        try:
+            for v, value in zip(self._variables, values):
+                v.assign(value)
+            return action()
+        finally:
+            for v, value in zip(self._variables, own):
+                v.assign(value)
+
+    def stateless_update_state(self, metric_variables: list[Any], *args: Any, **kwargs: Any) -> list[np.ndarray]:
+        """The variables update_state(*args) would leave, starting from ``metric_variables``."""
+        return self._with_values(metric_variables, lambda: (self.update_state(*args, **kwargs),
+                                                             [np.array(v.value) for v in self._variables])[1])
+
+    def stateless_result(self, metric_variables: list[Any]) -> Any:
+        """result() for the state ``metric_variables``."""
+        return self._with_values(metric_variables, lambda: as_tensor(self.result()))
+
+    def stateless_reset_state(self) -> list[np.ndarray]:
+        """The variables' initial values."""
+        return [np.asarray(v.initializer(v.shape, v.dtype)) for v in self._variables]
+
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         """update_state(...) then result() (a Tensor, as in Keras: ``m(y, p).numpy()``)."""
         self.update_state(*args, **kwargs)

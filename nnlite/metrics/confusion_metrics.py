@@ -225,6 +225,11 @@ class _AtConstraint(_ConfusionMetric):
         return {**Metric.get_config(self), "class_id": self.class_id, "num_thresholds": self.num_thresholds,
                 self.argument: self.value}
 
+    def __getattr__(self, name: str) -> Any:  # Keras's attribute for the constraint: m.recall, m.precision, ...
+        if name == type(self).argument:
+            return self.value
+        raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
+
 
 @METRICS.register(example={"recall": 0.6})
 class PrecisionAtRecall(_AtConstraint):

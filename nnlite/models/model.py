@@ -36,11 +36,12 @@ from . import taped
 from .compile_state import CompileState
 from .fused import FusedSteps
 from .loops import Loops
+from .state import StateTree
 from .steps import Steps
 from .tape import Tape
 
 
-class Model(Loops, FusedSteps, CompileState, Steps, Layer):
+class Model(Loops, FusedSteps, CompileState, Steps, StateTree, Layer):
     """Keras's model API: compile, fit, evaluate, predict, weights, files, summary."""
 
     def __new__(cls, *args: Any, **kwargs: Any) -> Model:

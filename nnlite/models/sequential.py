@@ -10,7 +10,7 @@ import numpy as np
 from .. import config
 from ..layers.base import LAYERS, Context, InputLayer, Layer
 from ..layers.eager import EagerCall
-from ..layers.node import KerasTensor
+from ..layers.node import KerasTensor, connect
 from .model import Model
 from .tape import Tape
 
@@ -70,6 +70,29 @@ class Sequential(Model):
         if not self._layers:
             raise TypeError("There are no layers in the model.")
         return self._layers.pop()
+
+    # -- Keras's functional view: the layers called on the Input's tensor -------------------------------
+    @property
+    def inputs(self) -> list[KerasTensor]:
+        """The Input's symbolic tensor, in a list (once the model has an Input)."""
+        return self._symbolic("inputs")[0]
+
+    @property
+    def outputs(self) -> list[KerasTensor]:
+        """The last layer's symbolic output, in a list (the layers called on the Input's tensor)."""
+        return self._symbolic("outputs")[1]
+
+    def _symbolic(self, what: str) -> tuple[list[KerasTensor], list[KerasTensor]]:
+        if self.input_layer is None or not self._layers:
+            raise AttributeError(f"Sequential model '{self.name}' has no defined {what} yet.")
+        key = (id(self.input_layer), *map(id, self._layers))
+        if self.__dict__.get("_symbolic_key") != key:  # called once per set of layers, as Keras builds it
+            x = self.input_layer.output
+            for layer in self._layers:
+                x = connect(layer, x)
+            self._symbolic_view = ([self.input_layer.output], [x])
+            self._symbolic_key = key
+        return self._symbolic_view
 
     @property
     def built(self) -> bool:

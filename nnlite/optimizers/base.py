@@ -412,6 +412,10 @@ class Optimizer:
         raise NotImplementedError
 
     # -- config --------------------------------------------------------------------------------------
+    def scale_loss(self, loss: Any) -> Any:
+        """L * loss_scale_factor (the gradients are divided by it again in apply); L when none is set."""
+        return loss * self.loss_scale_factor if self.loss_scale_factor is not None else loss
+
     def get_config(self) -> dict[str, Any]:
         lr = self._learning_rate
         if isinstance(lr, LearningRateSchedule):

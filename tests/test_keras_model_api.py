@@ -1,0 +1,112 @@
+"""Methods and attributes Keras's own tests use that nnlite lacked: the model's state tree, metrics_variables,
+Sequential's functional view (inputs, outputs), the metrics' stateless API and their constraint attributes,
+Optimizer.scale_loss. Each against Keras run beside it."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import nnlite
+
+X = np.random.default_rng(0).uniform(size=(8, 3))
+Y = np.random.default_rng(1).uniform(size=(8, 1))
+
+
+def fitted(lib):
+    inputs = lib.Input((3,))
+    model = lib.Model(inputs, lib.layers.Dense(1, name="output_a")(lib.layers.Dense(2, name="hidden")(inputs)))
+    model.compile(loss="mse", optimizer="adam", metrics=["mae"])
+    return model
+
+
+def leaves(tree, prefix=""):
+    out = {}
+    for key, value in tree.items():
+        out.update(leaves(value, f"{prefix}{key}/") if isinstance(value, dict) else {f"{prefix}{key}": value})
+    return out
+
+
+def test_the_state_tree_has_keras_paths_and_values(keras, float64):
+    theirs, ours = fitted(keras), fitted(nnlite)
+    ours.set_weights(theirs.get_weights())
+    for model in (theirs, ours):
+        model.fit(X, Y, batch_size=4, epochs=1, shuffle=False, verbose=0)
+    tree_theirs = leaves(theirs.get_state_tree(value_format="numpy_array"))
+    tree_ours = leaves(ours.get_state_tree(value_format="numpy_array"))
+    keras_names = {k for k in tree_theirs if not k.startswith("metrics_variables/")}
+    assert {k for k in tree_ours if not k.startswith("metrics_variables/")} == keras_names
+    for path in keras_names:
+        np.testing.assert_allclose(tree_ours[path], tree_theirs[path], rtol=1e-9, err_msg=path)
+    assert {"metrics_variables/loss/total", "metrics_variables/loss/count"} <= set(tree_ours)
+    assert [v.path for v in ours.metrics_variables][:2] == ["loss/total", "loss/count"]
+    with pytest.raises(ValueError, match="Invalid `value_format`"):
+        ours.get_state_tree(value_format="list")
+
+
+def test_set_state_tree_assigns_what_it_is_given_and_refuses_the_unknown(keras):
+    model = fitted(nnlite)
+    model.fit(X, Y, epochs=1, verbose=0)
+    tree = model.get_state_tree()
+    kernel = np.full((2, 1), 0.25)
+    model.set_state_tree({"trainable_variables": {"output_a": {"kernel": kernel}}})
+    np.testing.assert_array_equal(model.get_layer("output_a").kernel.numpy(), kernel)
+    before = model.get_weights()
+    with pytest.raises(ValueError, match="'output_b/kernel', which the model does not have"):
+        model.set_state_tree({"trainable_variables": {"hidden": {"kernel": np.zeros((3, 2))},
+                                                      "output_b": {"kernel": kernel}}})
+    with pytest.raises(ValueError, match=r"has shape \(3, 3\); the variable has shape \(3, 2\)"):
+        model.set_state_tree({"trainable_variables": {"hidden": {"kernel": np.zeros((3, 3))}}})
+    with pytest.raises(ValueError, match="Unknown variable name: weights"):
+        model.set_state_tree({"weights": {}})
+    for now, then in zip(model.get_weights(), before):  # nothing changed by a refused tree
+        np.testing.assert_array_equal(now, then)
+    model.set_state_tree(tree)
+    assert int(model.optimizer.iterations) == int(tree["optimizer_variables"]["adam"]["iteration"])
+
+
+def test_a_sequential_has_keras_functional_view(keras):
+    for lib in (keras, nnlite):
+        model = lib.Sequential(name="seq")
+        assert not hasattr(model, "inputs") and not hasattr(model, "outputs")
+        inputs = lib.Input(shape=(2,))
+        model.add(inputs)
+        model.add(lib.layers.Dense(4))
+        assert model.inputs == [inputs]
+        assert model.outputs == [model.layers[-1].output] and tuple(model.outputs[0].shape) == (None, 4)
+        assert model.input_shape == (None, 2) and model.output_shape == (None, 4)
+        grown = lib.Model(model.inputs, lib.layers.Dense(1)(model.outputs[0]))
+        assert tuple(grown.output_shape) == (None, 1)
+
+
+def test_the_stateless_metric_api_leaves_the_metric_as_it_was(keras):
+    y, p = np.array([[0.0], [1.0], [1.0]]), np.array([[0.2], [0.7], [0.4]])
+    for lib in (keras, nnlite):
+        metric = lib.metrics.MeanSquaredError()
+        metric.update_state([[1.0]], [[0.0]])
+        own = [np.array(v) for v in metric.variables]
+        state = metric.stateless_reset_state()
+        state = metric.stateless_update_state(state, y, p)
+        value = float(metric.stateless_result(state))
+        np.testing.assert_allclose(value, np.mean((y - p) ** 2), rtol=1e-6)
+        for v, o in zip(metric.variables, own):
+            np.testing.assert_array_equal(np.array(v), o)
+        with pytest.raises(ValueError, match="corresponding 1:1"):
+            metric.stateless_result(state[:1])
+
+
+@pytest.mark.parametrize("name, attribute", [("PrecisionAtRecall", "recall"), ("RecallAtPrecision", "precision"),
+                                             ("SensitivityAtSpecificity", "specificity"),
+                                             ("SpecificityAtSensitivity", "sensitivity")])
+def test_constraint_metrics_expose_their_constraint(keras, name, attribute):
+    theirs, ours = getattr(keras.metrics, name)(0.7), getattr(nnlite.metrics, name)(0.7)
+    assert getattr(ours, attribute) == getattr(theirs, attribute) == 0.7
+    with pytest.raises(AttributeError):
+        ours.no_such_attribute  # noqa: B018
+
+
+def test_scale_loss_as_keras(keras):
+    for factor in (None, 4.0):
+        ours = nnlite.optimizers.SGD(loss_scale_factor=factor).scale_loss(3.0)
+        theirs = keras.optimizers.SGD(loss_scale_factor=factor).scale_loss(3.0)
+        assert float(ours) == float(theirs)
