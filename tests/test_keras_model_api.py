@@ -16,7 +16,8 @@ Y = np.random.default_rng(1).uniform(size=(8, 1))
 def fitted(lib):
     inputs = lib.Input((3,))
     model = lib.Model(inputs, lib.layers.Dense(1, name="output_a")(lib.layers.Dense(2, name="hidden")(inputs)))
-    model.compile(loss="mse", optimizer="adam", metrics=["mae"])
+    # named: Keras numbers default optimizer names per session (adam_1, ...), and the paths hold the name
+    model.compile(loss="mse", optimizer=lib.optimizers.Adam(name="adam"), metrics=["mae"])
     return model
 
 
