@@ -146,6 +146,28 @@ def _indexed(dataset: PyDataset, rng: np.random.Generator | None) -> Iterator[An
         index += 1
 
 
+def adapt_batches(data: Any, steps: int | None = None, what: str = "adapt") -> Iterator[Any]:
+    """The x of each batch a preprocessing layer's ``adapt`` reads: an array or list is one batch; a generator,
+    iterable, PyDataset or tf.data.Dataset gives its batches (the x of (x, y) pairs), at most ``steps``; so does a
+    list of arrays of different lengths (arrays of one shape are the rows of one batch)."""
+    if (isinstance(data, (list, tuple)) and data and all(isinstance(b, np.ndarray) for b in data)
+            and len({b.shape for b in data}) > 1):
+        data = iter(data)
+    if not is_stream(data):
+        yield data
+        return
+    for batch in Stream(data, check_steps(steps, "steps")).epoch():
+        yield unpack(batch, what)[0]
+
+
+def adapt_array(data: Any, steps: int | None = None, dtype: Any = None) -> np.ndarray:
+    """All of ``adapt``'s batches as one array, rows after rows (a batch of rank 1 is one row per value)."""
+    batches = [np.asarray(b, dtype=dtype) for b in adapt_batches(data, steps)]
+    if not batches:
+        raise ValueError("adapt() got no data: the generator or dataset gave no batches.")
+    return batches[0] if len(batches) == 1 else np.concatenate(batches, axis=0)
+
+
 def unpack(batch: Any, where: str) -> tuple[Any, Any, Any]:
     """(x, y, sample_weight) from one batch, as Keras reads it: a tuple (or list, as a torch DataLoader
     gives) of 1 to 3 entries, or x alone."""

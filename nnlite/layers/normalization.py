@@ -9,6 +9,7 @@ from typing import Any
 import numpy as np
 
 from .. import config, constraints, initializers, regularizers
+from ..streams import adapt_array
 from .base import LAYERS, Context, Layer
 
 
@@ -30,8 +31,24 @@ class Normalization(Layer):
                              f"Received: mean={mean} and variance={variance}")
         self.input_mean, self.input_variance = mean, variance
         self.invert = bool(invert)
-        self.mean: np.ndarray | None = None
-        self.variance: np.ndarray | None = None
+
+    @property
+    def mean(self) -> np.ndarray | None:
+        """The mean in use, in the shape that broadcasts against a batch (Keras's ``layer.mean``; None before
+        the layer is built)."""
+        return self._given_or_adapted(0)
+
+    @property
+    def variance(self) -> np.ndarray | None:
+        """The variance in use, shaped like :attr:`mean`."""
+        return self._given_or_adapted(1)
+
+    def _given_or_adapted(self, which: int) -> np.ndarray | None:
+        if not self.built:
+            return None
+        given = (self.input_mean, self.input_variance)[which]
+        value = given if given is not None else (self.adapt_mean, self.adapt_variance)[which].value
+        return np.array(value, dtype=self.compute_dtype).reshape(self._broadcast)
 
     def _kept(self, input_shape) -> tuple[list[int], tuple[int, ...], tuple[int, ...]]:
         """(feature axes, shape of the statistics, their shape broadcast against a batch)."""
@@ -59,7 +76,7 @@ class Normalization(Layer):
 
     def adapt(self, data: Any, batch_size: int | None = None, steps: int | None = None) -> None:
         """mean and variance of ``data`` over every axis but the feature axes."""
-        data = np.asarray(data, dtype=np.float64)
+        data = adapt_array(data, steps, dtype=np.float64)
         if not self.built:
             self.build((None,) + data.shape[1:])
         if self.input_mean is not None:

@@ -21,6 +21,7 @@ from typing import Any
 import numpy as np
 
 from ..data import text
+from ..streams import adapt_batches
 from .base import LAYERS, Context, Layer
 
 MODES = ("int", "one_hot", "multi_hot", "count")
@@ -141,10 +142,7 @@ class Discretization(Layer):
             raise ValueError("Cannot adapt a Discretization layer that has been initialized with `bin_boundaries`, "
                              "use `num_bins` instead.")
         summary = np.array([[], []], dtype="float32")
-        batches = [data] if isinstance(data, np.ndarray) or not hasattr(data, "__iter__") else data
-        for i, batch in enumerate(batches):
-            if steps is not None and i >= steps:
-                break
+        for batch in adapt_batches(data, steps):
             summary = _merge(_summarize(np.asarray(batch, dtype="float32"), self.epsilon), summary, self.epsilon)
         self.bin_boundaries = _compress(summary, 1.0 / self.num_bins)[0, :-1].tolist()
 
@@ -292,8 +290,8 @@ class IntegerLookup(Layer):
 
     def adapt(self, data: Any, steps: int | None = None) -> None:
         """The vocabulary of ``data``: its distinct values by falling count (ties: larger value first)."""
-        self.vocabulary = [int(v) for v in adapted_vocabulary(np.asarray(data).astype(np.int64), self.oov_token,
-                                                             self.max_tokens)]
+        values = np.concatenate([np.asarray(b).astype(np.int64).ravel() for b in adapt_batches(data, steps)])
+        self.vocabulary = [int(v) for v in adapted_vocabulary(values, self.oov_token, self.max_tokens)]
 
     compute_output_shape = _lookup_output_shape
 
@@ -350,7 +348,8 @@ class StringLookup(Layer):
 
     def adapt(self, data: Any, steps: int | None = None) -> None:
         """The vocabulary of ``data``: its distinct strings by falling count (ties: the later string first)."""
-        self.vocabulary = adapted_vocabulary(_strings(data), self.oov_token, self.max_tokens)
+        values = np.concatenate([_strings(b).ravel() for b in adapt_batches(data, steps)])
+        self.vocabulary = adapted_vocabulary(values, self.oov_token, self.max_tokens)
 
     compute_output_shape = _lookup_output_shape
 
