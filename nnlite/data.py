@@ -16,6 +16,17 @@ import numpy as np
 from .warn import warn
 
 
+def standardize_rank(x: np.ndarray, input_shape: tuple) -> np.ndarray:
+    """Keras's rank standardisation of a model input: an extra trailing axis of size 1 is squeezed, and a
+    missing one added when the input declares a last axis of 1 ((n,) for Input((1,)) becomes (n, 1))."""
+    rank = len(input_shape)
+    if x.ndim == rank + 1 and x.shape[-1:] == (1,):
+        return x[..., 0]
+    if x.ndim == rank - 1 and tuple(input_shape[-1:]) == (1,):
+        return x[..., None]
+    return x
+
+
 def as_array(value: Any, name: str, dtype: str | None = None) -> np.ndarray:
     """``value`` as a non-empty numeric array with finite values (cast to ``dtype`` if given)."""
     if value is None:

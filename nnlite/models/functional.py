@@ -377,7 +377,11 @@ class Functional(FunctionalConfig, Model):
         if len(self.inputs) == 1 and isinstance(x, dict) and set(x) == set(self.input_names):
             x = next(iter(x.values()))
         if len(self.inputs) == 1:
-            return self._check_one(x, self.inputs[0], name)
+            if isinstance(x, (list, tuple)) and len(x) > 1 and all(isinstance(v, np.ndarray) and v.ndim == len(
+                    self.inputs[0].shape) for v in x):
+                raise ValueError(f"The model {self.name!r} expects 1 input(s), but it received {len(x)} input "
+                                 f"arrays in {name}.")
+            return self._check_one(x, self.inputs[0], name, "")
         if isinstance(x, dict):
             missing = [k for k in self.input_names if k not in x]
             if missing:
@@ -388,21 +392,30 @@ class Functional(FunctionalConfig, Model):
             x = [x[k] for k in self.input_names]
         if not isinstance(x, (list, tuple)) or len(x) != len(self.inputs):
             got = f"a list of {len(x)}" if isinstance(x, (list, tuple)) else type(x).__name__
-            raise ValueError(f"This model has {len(self.inputs)} inputs {self.input_names}: pass {name} as a list of "
-                             f"{len(self.inputs)} arrays or a dict by name; got {got}.")
-        arrays = [self._check_one(v, t, f"{name}[{k!r}]") for v, t, k in zip(x, self.inputs, self.input_names)]
+            kind = (f"named input(s) with keys {self.input_names}" if isinstance(self._inputs_struct, dict)
+                    else f"{len(self.inputs)} input(s) {self.input_names}")
+            raise ValueError(f"The model {self.name!r} expects {kind}: pass {name} as a list of {len(self.inputs)} "
+                             f"arrays or a dict by name; got {got}.")
+        paths = list(self._inputs_struct) if isinstance(self._inputs_struct, dict) else range(len(self.inputs))
+        arrays = [self._check_one(v, t, f"{name}[{k!r}]", str(p))
+                  for v, t, k, p in zip(x, self.inputs, self.input_names, paths)]
         data.check_rows({f"{name}[{k!r}]": a for k, a in zip(self.input_names, arrays)})
         return arrays
 
-    def _check_one(self, x: Any, tensor: KerasTensor, name: str) -> np.ndarray:
+    def _check_one(self, x: Any, tensor: KerasTensor, name: str, path: str) -> np.ndarray:
+        """One input array, its rank standardised as Keras does, checked against the Input's shape."""
         if tensor.dtype == "string":
             x = data.as_strings(x, name)
         else:
             x = data.as_array(x, name, tensor.dtype if np.dtype(tensor.dtype).kind in "fiu" else config.floatx())
+        x = data.standardize_rank(x, tensor.shape)
         expected = tensor.shape[1:]
-        if x.ndim != len(expected) + 1 or any(e is not None and e != d for e, d in zip(expected, x.shape[1:])):
+        if x.ndim != len(expected) + 1:
+            raise ValueError(f"Invalid input shape for input {name} with name '{tensor.name}' and path '{path}'. "
+                             f"Expected shape {tensor.shape}, but input has incompatible shape {x.shape}.")
+        if any(e is not None and e != d for e, d in zip(expected, x.shape[1:])):
             raise ValueError(f"{name} has shape {x.shape}, but the input {tensor.name!r} expects samples of shape "
-                             f"{expected} (input shape {tensor.shape}).")
+                             f"{expected}: expected shape={tensor.shape}, found shape={x.shape}.")
         return x
 
 

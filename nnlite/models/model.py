@@ -318,6 +318,7 @@ class Model(Loops, FusedSteps, CompileState, Steps, StateTree, Layer):
         if not self.built:
             self.build((None,) + x.shape[1:])
         expected = self.input_shape[1:]
+        x = data.standardize_rank(x, self.input_shape)
         if x.ndim != len(expected) + 1:
             axes = "(samples, features)" if len(expected) == 1 else f"(samples, *{expected})"
             raise ValueError(f"{name} must be {len(expected) + 1}-D {axes}; got shape {x.shape}.")

@@ -1,0 +1,55 @@
+"""A model's inputs as Keras's functional tests check them: rank standardisation (an extra trailing axis of 1
+squeezed, a missing one added), and the errors for a wrong shape, a wrong rank or a wrong number of inputs,
+with Keras's words where its tests match them."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import nnlite
+
+
+def one_input(lib, shape, name=None):
+    inputs = lib.Input(shape=shape, name=name)
+    return lib.Model(inputs, lib.layers.Dense(3)(inputs))
+
+
+@pytest.mark.parametrize("declared, given", [((3,), (2, 3, 1)), ((3, 1), (2, 3)), ((1,), (4,))])
+def test_inputs_are_rank_standardised_as_keras_does(keras, declared, given):
+    x = np.random.default_rng(0).uniform(size=given)
+    theirs, ours = one_input(keras, declared), one_input(nnlite, declared)
+    ours.set_weights(theirs.get_weights())
+    out_theirs, out_ours = np.asarray(theirs(x)), np.asarray(ours(x))
+    assert out_ours.shape == out_theirs.shape
+    np.testing.assert_allclose(out_ours, out_theirs, rtol=1e-5)
+    np.testing.assert_allclose(ours.predict(x, verbose=0), out_theirs, rtol=1e-5)
+
+
+def test_a_sequential_is_rank_standardised_too(keras):
+    x = np.random.default_rng(0).uniform(size=(4,))
+    for lib in (keras, nnlite):
+        model = lib.Sequential([lib.Input((1,)), lib.layers.Dense(2)])
+        assert tuple(np.asarray(model(x)).shape) == (4, 2)
+
+
+def test_wrong_inputs_are_named_as_keras_names_them():
+    model = one_input(nnlite, (3,), name="foo")
+    with pytest.raises(ValueError, match="name 'foo' .* path ''"):
+        model(np.zeros((2, 3, 4)))
+    model = one_input(nnlite, (4,))
+    with pytest.raises(ValueError, match=r"expected shape=\(None, 4\), found shape=\(2, 3\)"):
+        model(np.zeros((2, 3)))
+    with pytest.raises(ValueError, match=r"expects 1 .*input"):
+        model([np.zeros((2, 4)), np.zeros((2, 4))])
+    a, b = nnlite.Input((4,), name="a"), nnlite.Input((4,), name="b")
+    out = nnlite.layers.Dense(2)(nnlite.layers.Add()([a, b]))
+    listed, named = nnlite.Model([a, b], out), nnlite.Model({"a": a, "b": b}, out)
+    with pytest.raises(ValueError, match=r"expects 2 .*input"):
+        listed(np.zeros((2, 3)))
+    with pytest.raises(ValueError, match=r"expected shape=\(None, 4\), found shape=\(2, 3\)"):
+        listed([np.zeros((2, 3)), np.zeros((2, 4))])
+    with pytest.raises(ValueError, match=r"named input\(s\) with keys"):
+        named(np.zeros((2, 3)))
+    with pytest.raises(ValueError, match=r"path 'b'"):
+        named({"a": np.zeros((2, 4)), "b": np.zeros((2, 4, 3))})
