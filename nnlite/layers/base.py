@@ -25,6 +25,7 @@ from .. import autodiff, config, constraints, initializers, regularizers
 from ..registry import Registry, snake_case
 from ..tensor import as_tensor
 from ..variables import Variable
+from ..warn import warn
 from . import eager
 from .context import Context as Context  # re-exported: one pass through the layers
 from .node import KerasTensor, Node, connect, is_symbolic
@@ -67,6 +68,9 @@ class Layer:
         input_dim = kwargs.pop("input_dim", None)
         input_shape = kwargs.pop("input_shape", None) if input_dim is None else (input_dim,)
         kwargs.pop("batch_input_shape", None)
+        if input_shape is not None:  # Keras 3 accepts it, with this warning
+            warn("Do not pass an `input_shape`/`input_dim` argument to a layer. When using Sequential models, "
+                 "prefer using an `Input(shape)` object as the first layer in the model instead.", UserWarning)
         if kwargs:
             raise ValueError(f"Unrecognized keyword arguments passed to {type(self).__name__}: {kwargs}")
         if name is not None and (not isinstance(name, str) or not name or "/" in name):

@@ -273,6 +273,9 @@ class IntegerLookup(Layer):
             raise ValueError("nnlite's IntegerLookup has no sparse output, tf_idf weights or padding.")
         if invert and output_mode != "int":
             raise ValueError("`output_mode` must be 'int' when `invert` is true.")
+        if max_tokens is not None and max_tokens <= 1:
+            raise ValueError(f"If `max_tokens` is set for `IntegerLookup`, it must be greater than 1. Received: "
+                             f"max_tokens={max_tokens}")
         self.max_tokens, self.num_oov_indices, self.mask_token = max_tokens, 1, None
         self.oov_token, self.vocabulary_dtype, self.invert, self.output_mode = oov_token, vocabulary_dtype, invert, \
             output_mode
@@ -331,6 +334,8 @@ class StringLookup(Layer):
             raise ValueError("nnlite's StringLookup has no sparse output, tf_idf weights or padding.")
         if invert and output_mode != "int":
             raise ValueError("`output_mode` must be 'int' when `invert` is true.")
+        if max_tokens is not None and max_tokens <= 1:
+            raise ValueError(f"If set, `max_tokens` must be greater than 1. Received: max_tokens={max_tokens}")
         self.max_tokens, self.num_oov_indices, self.mask_token, self.oov_token = max_tokens, 1, None, oov_token
         self.invert, self.output_mode, self.encoding = invert, output_mode, encoding
         self.sparse, self.pad_to_max_tokens, self.idf_weights = False, False, None

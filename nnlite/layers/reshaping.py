@@ -68,6 +68,11 @@ class Reshape(Layer):
 
     def compute_output_shape(self, input_shape):
         rest = input_shape[1:]
+        known = math.prod(d for d in self.target_shape if d != -1)
+        if all(d is not None for d in rest) and (math.prod(rest) % known if -1 in self.target_shape
+                                                 else math.prod(rest) != known):
+            raise ValueError(f"The total size of the tensor must be unchanged. Received: input_shape="
+                             f"{tuple(rest)}, target_shape={self.target_shape}")
         if -1 not in self.target_shape:
             return (input_shape[0],) + self.target_shape
         if any(d is None for d in rest):
