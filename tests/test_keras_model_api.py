@@ -85,13 +85,13 @@ def test_the_stateless_metric_api_leaves_the_metric_as_it_was(keras):
     for lib in (keras, nnlite):
         metric = lib.metrics.MeanSquaredError()
         metric.update_state([[1.0]], [[0.0]])
-        own = [np.array(v) for v in metric.variables]
+        own = [np.array(v.numpy()) for v in metric.variables]
         state = metric.stateless_reset_state()
         state = metric.stateless_update_state(state, y, p)
         value = float(metric.stateless_result(state))
         np.testing.assert_allclose(value, np.mean((y - p) ** 2), rtol=1e-6)
         for v, o in zip(metric.variables, own):
-            np.testing.assert_array_equal(np.array(v), o)
+            np.testing.assert_array_equal(np.array(v.numpy()), o)
         with pytest.raises(ValueError, match="corresponding 1:1"):
             metric.stateless_result(state[:1])
 

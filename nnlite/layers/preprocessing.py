@@ -29,7 +29,8 @@ MODES = ("int", "one_hot", "multi_hot", "count")
 
 def encode(ids: np.ndarray, mode: str, depth: int, dtype: str) -> np.ndarray:
     """ids (batch, ..., tokens) as Keras encodes them: one_hot adds an axis of ``depth`` (replacing a last
-    axis of 1), multi_hot and count give (batch, ..., depth) with a 1 or the count of each id."""
+    axis of 1), multi_hot and count give (batch, ..., depth) with a 1 or the count of each id (a 1-D input is
+    one sample: (depth,))."""
     if mode == "int":
         return ids.astype(np.int64)
     if ids.ndim == 0:
@@ -39,13 +40,13 @@ def encode(ids: np.ndarray, mode: str, depth: int, dtype: str) -> np.ndarray:
     if mode == "one_hot":
         base = ids[..., 0] if ids.ndim > 1 and ids.shape[-1] == 1 else ids
         return (base[..., None] == np.arange(depth)).astype(dtype)
-    rows = ids[:, None] if ids.ndim == 1 else ids
+    rows = ids[None] if ids.ndim == 1 else ids  # as in Keras, a 1-D input is one sample's tokens
     flat = rows.reshape(-1, rows.shape[-1])
     counts = np.zeros((len(flat), depth), dtype=dtype)
     np.add.at(counts, (np.repeat(np.arange(len(flat)), flat.shape[1]), flat.ravel()), 1)
     if mode == "multi_hot":
         counts = np.minimum(counts, 1)
-    return counts.reshape(rows.shape[:-1] + (depth,))
+    return counts.reshape(ids.shape[:-1] + (depth,))
 
 
 def _encoded_shape(input_shape: Any, mode: str, depth: int) -> tuple:
@@ -123,7 +124,7 @@ class Discretization(Layer):
         _check_mode(output_mode)
         if num_bins is not None and num_bins < 0:
             raise ValueError(f"`num_bins` must be greater than or equal to 0. Received: `num_bins={num_bins}`")
-        if num_bins is not None and bin_boundaries is not None:
+        if num_bins is not None and bin_boundaries is not None and len(bin_boundaries) != num_bins - 1:
             raise ValueError(f"Both `num_bins` and `bin_boundaries` should not be set. Received: "
                              f"`num_bins={num_bins}` and `bin_boundaries={bin_boundaries}`")
         if num_bins is None and bin_boundaries is None:
