@@ -46,8 +46,20 @@ def shape_tuple(shape: Any, what: str) -> tuple[int, ...]:
     return tuple(None if d is None else int(d) for d in shape)
 
 
+def foreign_dtype(dtype: Any) -> Any:
+    """Another library's dtype object by its name (tf.float32 -> "float32", torch.int64 -> "int64")."""
+    if isinstance(dtype, (str, np.dtype, type, dict)) or dtype is None:
+        return dtype
+    name = getattr(dtype, "name", None)
+    if isinstance(name, str):
+        return name
+    text = str(dtype)
+    return text.split(".", 1)[1] if text.startswith("torch.") else dtype
+
+
 def dtype_name(dtype: Any) -> str:
-    """A float dtype name from a name, a NumPy dtype or Keras's DTypePolicy config."""
+    """A float dtype name from a name, a NumPy dtype (or another library's), or Keras's DTypePolicy config."""
+    dtype = foreign_dtype(dtype)
     if isinstance(dtype, dict):  # {"class_name": "DTypePolicy", "config": {"name": "float32"}}
         dtype = dtype.get("config", {}).get("name")
     if dtype is None:
@@ -315,7 +327,12 @@ class Layer:
             x = x.astype(self.compute_dtype, copy=False)
         if not self.built:
             self.build((None,) + x.shape[1:])
-        return as_tensor(self.call(x, training=training))
+        a = as_tensor(self.call(x, training=training))
+        if self.activity_regularizer is not None:  # R(a) / batch joins layer.losses, as Keras adds it on a call
+            if eager.outer_training() is None:
+                self.clear_losses()
+            self.add_loss(as_tensor(np.asarray(self.activity_regularizer(np.asarray(a)) / max(len(a), 1))))
+        return a
 
     def call_eagerly(self, args: tuple, kwargs: dict[str, Any], training: bool) -> Any:
         """A custom layer's call on values: built first for the shape of its first input (its own build), the
@@ -450,6 +467,7 @@ def assign_all(variables: list[Variable], weights: Sequence[Any], owner: str) ->
 def _input_dtype(dtype: Any) -> str:
     """"float" for a float dtype (or None: floatx), "string" for text (StringLookup reads it), else the name
     of an integer or bool dtype."""
+    dtype = foreign_dtype(dtype)
     if dtype is None or isinstance(dtype, dict):
         return "float"
     if dtype in ("string", str, "str", object, "object"):

@@ -49,11 +49,11 @@ class Embedding(Layer):
             self.build(None)
             self.set_weights(weights if isinstance(weights, (list, tuple)) else [weights])
 
-    def build(self, input_shape):
+    def build(self, input_shape=None):
         self.embeddings = self.add_weight((self.input_dim, self.output_dim), self.embeddings_initializer,
                                           regularizer=self.embeddings_regularizer,
                                           constraint=self.embeddings_constraint, name="embeddings")
-        super().build(input_shape)
+        super().build((None, None) if input_shape is None else input_shape)  # Keras builds it without a shape
 
     def weight_shapes(self, input_shape):
         return [(self.input_dim, self.output_dim)]
