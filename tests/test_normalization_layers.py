@@ -29,10 +29,12 @@ CASES = {
     "batch no scale": lambda lib: lib.layers.BatchNormalization(scale=False, epsilon=1e-2),
     "layer": lambda lib: lib.layers.LayerNormalization(),
     "layer no center": lambda lib: lib.layers.LayerNormalization(center=False, epsilon=1e-5),
+    "layer rms scaling": lambda lib: lib.layers.LayerNormalization(rms_scaling=True),
     "unit": lambda lib: lib.layers.UnitNormalization(),
 }
 
 
+@pytest.mark.filterwarnings("ignore:You passed `rms_scaling=True`")
 @pytest.mark.parametrize("case", list(CASES))
 def test_fit_matches_keras(keras, floatx, rng, case):
     theirs, ours = _stack(keras, CASES[case](keras)), _stack(nnlite, CASES[case](nnlite))
@@ -74,13 +76,17 @@ def test_batch_normalization_on_a_middle_axis_and_layer_normalization_over_two_a
             assert_close(w_ours.numpy(), w_theirs.numpy(), RTOL["float64"], w_theirs.path)
 
 
-@pytest.mark.parametrize("name", ["BatchNormalization", "LayerNormalization", "UnitNormalization"])
+@pytest.mark.filterwarnings("ignore:You passed `rms_scaling=True`")
+@pytest.mark.parametrize("name", ["BatchNormalization", "LayerNormalization", "UnitNormalization",
+                                  "LayerNormalization rms_scaling"])
 def test_gradients_match_tensorflow_at_zero_variance_and_zero_norm(keras, tf, float64, rng, name):
     x = rng.normal(size=(5, 4))
     x[:, 2] = 1.5  # a constant feature: zero batch variance
     x[3] = 0.0  # a zero sample: zero norm and zero variance of that row
-    ours = getattr(nnlite.layers, name)()
-    theirs = getattr(keras.layers, name)()
+    x[4] = 2.0  # a constant sample: zero variance, nonzero values (rms_scaling divides them by sqrt(epsilon))
+    cls, *options = name.split()
+    ours = getattr(nnlite.layers, cls)(**{option: True for option in options})
+    theirs = getattr(keras.layers, cls)(**{option: True for option in options})
     ours.build((None, 4))
     theirs.build((None, 4))
     if ours.weights:
@@ -116,3 +122,16 @@ def test_batch_normalization_arguments_and_files(keras, tmp_path, rng):
     theirs = keras.models.load_model(tmp_path / "bn.keras")
     assert_close(theirs.predict(x, verbose=0), model.predict(x, verbose=0), RTOL["float32"], "Keras reads it")
     assert [w.name for w in theirs.weights] == [w.name for w in model.weights]
+
+
+def test_rms_scaling_warns_as_keras_and_round_trips(keras):
+    for lib in (keras, nnlite):
+        with pytest.warns(UserWarning, match="rms_scaling=True`, which is deprecated"):
+            layer = lib.layers.LayerNormalization(rms_scaling=True, center=True)
+        layer.build((None, 3))
+        assert [w.name for w in layer.weights] == ["gamma"]
+    config = layer.get_config()
+    assert config["rms_scaling"] is True and config["center"] is True
+    with pytest.warns(UserWarning):
+        again = nnlite.layers.LayerNormalization.from_config(config)
+    assert again.rms_scaling and again.beta is None

@@ -10,6 +10,7 @@ import numpy as np
 
 from .. import config, constraints, initializers, regularizers
 from ..streams import adapt_array
+from ..warn import warn
 from .base import LAYERS, Context, Layer
 
 
@@ -292,15 +293,15 @@ class LayerNormalization(Layer):
 
     Backward: gamma.grad = sum over the batch of grad_a * x_hat, beta.grad = sum of grad_a, and with
     g = grad_a * gamma:  grad_x = (g - mean(g) - x_hat * mean(g * x_hat)) / sqrt(var + epsilon).
+
+    With ``rms_scaling`` (Keras's: x is not centred, there is no beta): y = x r with r = 1 / sqrt(var + epsilon),
+    a = gamma * y; gamma.grad = sum of grad_a * y and grad_x = r (g - x_hat * mean(g * y)).
     """
 
     def __init__(self, axis: int | Sequence[int] = -1, epsilon: float = 1e-3, center: bool = True,
-                 scale: bool = True, beta_initializer: Any = "zeros", gamma_initializer: Any = "ones",
-                 beta_regularizer: Any = None, gamma_regularizer: Any = None, beta_constraint: Any = None,
-                 gamma_constraint: Any = None, **kwargs: Any) -> None:
-        if kwargs.pop("rms_scaling", False):
-            raise ValueError("rms_scaling=True is deprecated in Keras (it scales by the variance); nnlite does not "
-                             "offer it.")
+                 scale: bool = True, rms_scaling: bool = False, beta_initializer: Any = "zeros",
+                 gamma_initializer: Any = "ones", beta_regularizer: Any = None, gamma_regularizer: Any = None,
+                 beta_constraint: Any = None, gamma_constraint: Any = None, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         if isinstance(axis, (list, tuple)):
             if not all(isinstance(a, int) and not isinstance(a, bool) for a in axis):
@@ -311,9 +312,13 @@ class LayerNormalization(Layer):
             raise TypeError(f"Expected an int or a list/tuple of ints for the argument 'axis', but received: {axis}")
         self.axis = axis
         self.epsilon = float(epsilon)
-        self.affine = Affine(center, scale, beta_initializer, gamma_initializer, beta_regularizer, gamma_regularizer,
-                             beta_constraint, gamma_constraint)
-        self.rms_scaling = False
+        self.rms_scaling = bool(rms_scaling)
+        if self.rms_scaling:  # Keras 3 keeps it, deprecated, with this warning
+            warn("You passed `rms_scaling=True`, which is deprecated. This argument incorrectly scales the input by "
+                 "the variance, not the root mean square.", UserWarning)
+        self.center, self.scale = bool(center), bool(scale)
+        self.affine = Affine(self.center and not self.rms_scaling, self.scale or self.rms_scaling, beta_initializer,
+                             gamma_initializer, beta_regularizer, gamma_regularizer, beta_constraint, gamma_constraint)
 
     def _shape(self, input_shape: Any) -> tuple[tuple[int, ...], tuple[int, ...]]:
         """(the normalized axes, the shape gamma broadcasts to)."""
@@ -339,16 +344,22 @@ class LayerNormalization(Layer):
     def forward(self, x, ctx: Context):
         axes, shape = self._shape(x.shape)
         x_hat, r = standardize(x, axes, self.epsilon)
-        return self.affine.forward(x_hat, (1,) + shape[1:]), (x_hat, r, axes, shape)
+        y = x * r if self.rms_scaling else x_hat  # rms_scaling: x scaled, not centred
+        return self.affine.forward(y, (1,) + shape[1:]), (x_hat, y, r, axes, shape)
 
     def backward(self, saved, grad_a, ctx, need_grad_x=True):
-        x_hat, r, axes, shape = saved
-        g = self.affine.backward(grad_a, x_hat, (1,) + shape[1:], ctx)
-        return standardize_backward(g, x_hat, r, axes) if need_grad_x else None
+        x_hat, y, r, axes, shape = saved
+        g = self.affine.backward(grad_a, y, (1,) + shape[1:], ctx)
+        if not need_grad_x:
+            return None
+        if self.rms_scaling:
+            return r * (g - x_hat * np.mean(g * y, axis=axes, keepdims=True))
+        return standardize_backward(g, x_hat, r, axes)
 
     def get_config(self):
-        return {**super().get_config(), "axis": self.axis, "epsilon": self.epsilon, **self.affine.config(),
-                "rms_scaling": self.rms_scaling}
+        config = {**super().get_config(), "axis": self.axis, "epsilon": self.epsilon, **self.affine.config(),
+                  "rms_scaling": self.rms_scaling}
+        return {**config, "center": self.center, "scale": self.scale}
 
 
 @LAYERS.register()
