@@ -53,3 +53,23 @@ def test_wrong_inputs_are_named_as_keras_names_them():
         named(np.zeros((2, 3)))
     with pytest.raises(ValueError, match=r"path 'b'"):
         named({"a": np.zeros((2, 4)), "b": np.zeros((2, 4, 3))})
+
+
+def test_inputs_of_another_structure_warn_as_keras_and_are_used(keras):
+    a = nnlite.Input((3,), name="a")
+    model = nnlite.Model({"a": a}, nnlite.layers.Dense(2)(a))
+    with pytest.warns(UserWarning, match="The structure of `inputs` doesn't match the expected structure"):
+        out = model({"a": np.ones((2, 3)), "b": np.ones((2, 1))})
+    np.testing.assert_array_equal(np.asarray(out), np.asarray(model(np.ones((2, 3)))))
+    i1, i2 = nnlite.Input((2,), name="i1"), nnlite.Input((2,), name="i2")
+    named = nnlite.Model({"i1": i1, "i2": i2}, nnlite.layers.Subtract()([i1, i2]))
+    with pytest.warns(UserWarning, match="The structure of `inputs` doesn't match the expected structure"):
+        out = named.predict([np.ones((2, 2)), np.zeros((2, 2))], verbose=0)
+    np.testing.assert_array_equal(out, np.ones((2, 2)))
+
+
+def test_dict_keys_that_differ_from_the_input_names_warn_as_keras(keras):
+    for lib in (keras, nnlite):
+        x = lib.Input((2,), name="first")
+        with pytest.warns(UserWarning, match="all keys in the dict must match the names of the corresponding"):
+            lib.Model({"other": x}, lib.layers.Dense(1)(x))

@@ -22,6 +22,7 @@ from .. import config, data
 from ..layers.base import LAYERS, Context, InputLayer, Layer
 from ..layers.eager import EagerCall
 from ..layers.node import KerasTensor, Node
+from ..warn import warn
 from .functional_config import FunctionalConfig
 from .model import Model
 from .tape import Tape
@@ -117,6 +118,11 @@ class Functional(FunctionalConfig, Model):
                                      f"including invalid value {t!r} of type {type(t).__name__}")
             if not _flatten(structure):
                 raise ValueError(f"A model needs at least one tensor in `{what}`.")
+        for key, t in (inputs.items() if isinstance(inputs, dict) else ()):
+            if isinstance(t, KerasTensor) and t.name != key:
+                warn(f"When providing `inputs` as a dict, all keys in the dict must match the names of the "
+                     f"corresponding tensors. Received key '{key}' mapping to value {t} which has name '{t.name}'. "
+                     f"Change the tensor name to '{key}' (via `Input(..., name='{key}')`)", UserWarning)
         for t in _flatten(inputs):
             if not isinstance(t.keras_history[0], InputLayer):
                 raise ValueError(f"Model inputs must come from keras.Input(...); {t} is the output of layer "
@@ -374,6 +380,16 @@ class Functional(FunctionalConfig, Model):
     # -- data ------------------------------------------------------------------------------------------
     def check_inputs(self, x: Any, name: str = "x") -> Any:
         """The input arrays in ``self.inputs`` order (one array for a one-input model), each checked."""
+        if isinstance(x, dict) and set(self.input_names) < set(x):  # extra entries: Keras warns and drops them
+            warn(f"The structure of `inputs` doesn't match the expected structure.\nExpected: {self.input_names}\n"
+                 f"Received: inputs with keys {sorted(x)}; the extra ones are not used.", UserWarning)
+            x = {k: x[k] for k in self.input_names}
+        elif (isinstance(self._inputs_struct, dict) and isinstance(x, (list, tuple)) and len(x) == len(self.inputs)
+              and len(self.inputs) > 1):  # a list for named inputs: Keras warns and takes them in order
+            warn(f"The structure of `inputs` doesn't match the expected structure.\nExpected: named inputs "
+                 f"{self.input_names}\nReceived: inputs as a {type(x).__name__} of {len(x)}; taken in that order.",
+                 UserWarning)
+            x = dict(zip(self.input_names, x))
         if len(self.inputs) == 1 and isinstance(x, dict) and set(x) == set(self.input_names):
             x = next(iter(x.values()))
         if len(self.inputs) == 1:
