@@ -97,6 +97,10 @@ SCHEDULES = [
     ("CosineDecay", (0.1, 15), {}),
     ("CosineDecay", (0.1, 15), {"alpha": 0.1}),
     ("CosineDecay", (0.0, 10), {"warmup_target": 0.1, "warmup_steps": 5}),
+    ("CosineDecayRestarts", (0.1, 3), {}),
+    ("CosineDecayRestarts", (0.1, 4), {"t_mul": 1.0, "alpha": 0.1}),
+    ("CosineDecayRestarts", (0.1, 3), {"t_mul": 1.5, "m_mul": 0.7, "alpha": 0.1}),
+    ("CosineDecayRestarts", (0.1, 2), {"t_mul": 3.0, "m_mul": 0.5}),
 ]
 
 

@@ -180,4 +180,38 @@ class CosineDecay(LearningRateSchedule):
         return float(self._decay(s - warm, target))
 
 
+@SCHEDULES.register(example={"initial_learning_rate": 0.1, "first_decay_steps": 10})
+class CosineDecayRestarts(LearningRateSchedule):
+    """Cosine decay with warm restarts (SGDR): the k-th period lasts first_decay_steps t_mul^k steps and starts
+    at lr0 m_mul^k; within a period at fraction f, lr = lr0 m_mul^k ((1 - alpha) (1 + cos(pi f)) / 2 + alpha).
+
+    With c = step / first_decay_steps: k = floor(c) and f = c - k when t_mul = 1, else
+    k = floor(log(1 - c (1 - t_mul)) / log(t_mul)) and f = (c - (1 - t_mul^k) / (1 - t_mul)) / t_mul^k.
+    """
+
+    def __init__(self, initial_learning_rate: float, first_decay_steps: int, t_mul: float = 2.0,
+                 m_mul: float = 1.0, alpha: float = 0.0, name: str = "SGDRDecay") -> None:
+        if first_decay_steps <= 0:
+            raise ValueError(f"Argument `first_decay_steps` must be > 0. Received: first_decay_steps="
+                             f"{first_decay_steps}")
+        self.initial_learning_rate = initial_learning_rate
+        self.first_decay_steps = first_decay_steps
+        self.t_mul, self.m_mul, self.alpha = t_mul, m_mul, alpha
+        self.name = name
+
+    def __call__(self, step):
+        c = _over(step, self.first_decay_steps)
+        t_mul = f32(self.t_mul)
+        if t_mul == f32(1):
+            k = f32(math.floor(c))
+            f = f32(c - k)
+        else:
+            k = f32(math.floor(_over(f32(math.log(f32(f32(1) - c * (f32(1) - t_mul)))), f32(math.log(t_mul)))))
+            restarts = _over(f32(f32(1) - _pow(t_mul, k)), f32(1) - t_mul)
+            f = f32(f32(c - restarts) / _pow(t_mul, k))
+        cosine = f32(0.5) * _pow(f32(self.m_mul), k) * (f32(1) + _cos(f32(math.pi) * f))
+        decayed = (f32(1) - f32(self.alpha)) * cosine + f32(self.alpha)
+        return float(f32(self.initial_learning_rate) * decayed)
+
+
 serialize, deserialize = SCHEDULES.serialize, SCHEDULES.deserialize
