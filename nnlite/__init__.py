@@ -26,6 +26,7 @@ from . import (
 from .autodiff import GradientTape
 from .layers import Input
 from .models import Model, Sequential
+from .variables import Variable
 
 __version__ = "0.1.0"
 
@@ -39,7 +40,7 @@ def __getattr__(name: str):
     raise AttributeError(f"module 'nnlite' has no attribute {name!r}")
 
 __all__ = [
-    "GradientTape", "Input", "Model", "Sequential", "activations", "autodiff", "backend", "callbacks", "config",
-    "constraints", "datasets", "initializers", "layers", "losses", "metrics", "models", "ops", "optimizers", "random",
-    "regularizers", "saving", "utils", "__version__",
+    "GradientTape", "Input", "Model", "Sequential", "Variable", "activations", "autodiff", "backend", "callbacks",
+    "config", "constraints", "datasets", "initializers", "layers", "losses", "metrics", "models", "ops", "optimizers",
+    "random", "regularizers", "saving", "utils", "__version__",
 ]

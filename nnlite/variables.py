@@ -6,6 +6,7 @@ from typing import Any
 
 import numpy as np
 
+from . import config, initializers
 from .tensor import HOOKS
 
 
@@ -22,9 +23,33 @@ class Variable(np.lib.mixins.NDArrayOperatorsMixin):
     step w <- w - lr g is one subtraction (see ``layers.Context.grad_scale``; not in a float16 model).
     """
 
-    def __init__(self, value: Any, name: str, trainable: bool = True, path: str | None = None,
-                 constraint: Any = None) -> None:
-        self.value = np.asarray(value)
+    def __init__(self, initializer: Any, shape: Any = None, dtype: Any = None, trainable: bool = True,
+                 autocast: bool = True, aggregation: str = "none", synchronization: str = "auto",
+                 name: str | None = None, path: str | None = None, constraint: Any = None) -> None:
+        """Keras's ``keras.Variable(initializer, shape=None, dtype=None, trainable=True, ..., name=None)``: an
+        array (its dtype kept unless ``dtype`` is given), or an initializer (a name or a callable) with
+        ``shape``. nnlite's short form ``Variable(value, "name")`` takes a string in ``shape``'s place as the
+        name."""
+        if isinstance(shape, str) and name is None:  # Variable(value, "name")
+            shape, name = None, shape
+        if isinstance(initializer, str) or (callable(initializer) and not isinstance(initializer, np.ndarray)):
+            if shape is None:
+                raise ValueError(f"When creating a Variable from an initializer, the `shape` argument should be "
+                                 f"specified. Received: initializer={initializer} and shape={shape}")
+            value = initializers.get(initializer)(tuple(shape), str(np.dtype(dtype or config.floatx())))
+        elif dtype is None and not isinstance(initializer, (np.ndarray, np.generic)):  # Python numbers, as Keras
+            value = np.asarray(initializer)
+            if value.dtype.kind in "iuf":
+                value = value.astype("int32" if value.dtype.kind in "iu" else config.floatx())
+        else:
+            value = np.asarray(initializer) if dtype is None else np.asarray(initializer, dtype=np.dtype(dtype))
+        if not isinstance(initializer, str) and not callable(initializer):
+            if shape is not None and tuple(value.shape) != tuple(shape):
+                raise ValueError(f"Initial value has shape {value.shape}, but the variable's shape is "
+                                 f"{tuple(shape)}.")
+        if name is None:
+            name = "variable" if (uid := config.get_uid("variable")) == 1 else f"variable_{uid - 1}"
+        self.value = value
         self.grad: np.ndarray | None = None
         # for an embedding matrix: (sum of g^2, sum of |g|) over token occurrences per row, this step (RowGrad)
         self.grad_rows: tuple[np.ndarray, np.ndarray] | None = None

@@ -37,3 +37,21 @@ def test_an_embedding_builds_without_a_shape(keras):
         layer.build()
         assert layer.built and tuple(layer.embeddings.shape) == (5, 2)
         assert tuple(np.asarray(layer(np.array([[1, 2, 3]]))).shape) == (1, 3, 2)
+
+
+@pytest.mark.parametrize("args, kwargs", [((np.ones(2),), {}), ((np.ones(2, dtype="int32"),), {}), (([1, 2],), {}),
+                                          ((3.0,), {}), ((True,), {}), (("zeros",), {"shape": (2, 3)}),
+                                          (("ones",), {"shape": (2,), "dtype": "float64"}),
+                                          ((np.ones(3),), {"trainable": False, "name": "w"})])
+def test_a_variable_is_made_as_keras_makes_it(keras, args, kwargs):
+    theirs, ours = keras.Variable(*args, **kwargs), nnlite.Variable(*args, **kwargs)
+    assert str(np.dtype(ours.dtype)) == str(theirs.dtype) and tuple(ours.shape) == tuple(theirs.shape)
+    assert ours.trainable == theirs.trainable
+    np.testing.assert_array_equal(ours.numpy(), np.asarray(theirs))
+    if "name" in kwargs:
+        assert ours.name == theirs.name == kwargs["name"]
+
+
+def test_a_variable_from_an_initializer_needs_a_shape():
+    with pytest.raises(ValueError, match="the `shape` argument should be specified"):
+        nnlite.Variable("zeros")
