@@ -113,3 +113,28 @@ def test_unknown_output_names_are_refused_at_compile(keras):
         one_output(nnlite).compile("sgd", loss={"output_b": "mse"})
     with pytest.raises(ValueError, match="'output_b' was given 2 losses"):
         model.compile("sgd", loss=["mse", ["mse", "binary_crossentropy"]])
+
+
+def test_a_subclassed_model_compiled_before_it_is_built_takes_a_loss_per_output(keras, float64):
+    def build(lib):
+        class TwoHeads(lib.Model):
+            def __init__(self):
+                super().__init__()
+                self.a, self.b = lib.layers.Dense(1, name="a"), lib.layers.Dense(2, name="b")
+
+            def call(self, x):
+                return [self.a(x), self.b(x)]
+
+        return TwoHeads()
+
+    y = [Y1, np.concatenate([Y1, Y2], axis=1)]
+    results = []
+    for model in (build(keras), build(nnlite)):
+        model.compile("sgd", loss=["mse", "mae"])  # before the model knows its outputs
+        model.fit(X[:2], [y[0][:2], y[1][:2]], epochs=1, verbose=0)  # builds it
+        results.append(model)
+    results[1].set_weights(results[0].get_weights())
+    out = [m.evaluate(X, y, verbose=0, return_dict=True) for m in results]
+    # Keras names each output's loss after the loss (mse_loss, mae_loss); nnlite after the output's layer
+    assert_close([out[1]["loss"], out[1]["a_loss"], out[1]["b_loss"]],
+                 [out[0]["loss"], out[0]["mse_loss"], out[0]["mae_loss"]], RTOL["float64"])

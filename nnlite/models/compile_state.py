@@ -34,6 +34,16 @@ class CompileState:
         if unknown:
             raise TypeError(f"compile() got unexpected keyword arguments {sorted(unknown)}.")
         names = self.several_outputs() if loss is not None else []
+        if isinstance(loss, (list, tuple)) and len(loss) > 1 and not names and not self.built:
+            # a subclassed model not built yet: its outputs are known at the first batch, as in Keras
+            self.optimizer = optimizers.get(optimizer)
+            self._deferred_compile = {"optimizer": self.optimizer, "loss": loss, "loss_weights": loss_weights,
+                                      "metrics": metrics, "weighted_metrics": weighted_metrics, **kwargs}
+            self._heads, self.loss, self._loss_id = None, None, loss
+            self._metric_ids, self._weighted_metric_ids, self._tracked = [], [], []
+            self._resolved = False
+            self.compiled = True
+            return
         if names:
             self._heads = heads_module.make_heads(names, self.output_activations(), loss, loss_weights, metrics,
                                                   weighted_metrics, _metric_list)

@@ -78,6 +78,7 @@ class Model(Loops, FusedSteps, CompileState, Steps, StateTree, Layer):
         self._heads: list[heads_module.Head] | None = None  # per output, for a model with several
         self._resolved = False  # whether a pass has set up the metrics (Keras lists them from then on)
         self._diverged = False
+        self._deferred_compile: dict[str, Any] | None = None  # losses per output of a model not yet built
 
     # -- the structure ------------------------------------------------------------------------------
     # Sequential and Functional define these. A subclass of Model with its own ``call`` gets them from
@@ -336,6 +337,9 @@ class Model(Loops, FusedSteps, CompileState, Steps, StateTree, Layer):
             raise RuntimeError("You must call `compile()` before using the model for training or evaluation: "
                                "call compile(optimizer, loss).")
         x = self.check_inputs(x, f"{prefix}x")
+        if self._deferred_compile is not None:  # built now: its outputs are known, so compile as asked
+            deferred, self._deferred_compile = self._deferred_compile, None
+            self.compile(**deferred)
         out_dtype = self.output_dtype
         if self._heads is not None:
             rows = data.num_rows(x)
