@@ -42,9 +42,9 @@ from .accuracy_metrics import (
     sparse_top_k_categorical_accuracy,
     top_k_categorical_accuracy,
 )
+from .auc import AUC
 from .base import METRICS, CrossentropyMetric, Mean, MeanMetricWrapper, Metric, Sum, reduce_to_samplewise_values
 from .confusion_metrics import (
-    AUC,
     FalseNegatives,
     FalsePositives,
     MeanIoU,
