@@ -80,7 +80,8 @@ def test_fit_before_compile():
 
 def test_set_weights_checks_count_and_shapes(model):
     before = model.get_weights()
-    with pytest.raises(ValueError, match=r"expects 4 arrays \(sequential/dense/kernel \(3, 4\), sequential/dense/bias"):
+    name = model.name  # sequential, sequential_1, ... (Keras's automatic model names)
+    with pytest.raises(ValueError, match=rf"expects 4 arrays \({name}/dense/kernel \(3, 4\), {name}/dense/bias"):
         model.set_weights(before[:3])
     wrong = [before[0], before[1], np.zeros((4, 3)), before[3]]
     with pytest.raises(ValueError, match=r"kernel needs shape \(4, 2\), got an array of shape \(4, 3\)"):

@@ -106,7 +106,7 @@ def test_new_pieces_work_by_name_in_fit_and_the_gradient_check(float64, rng):
     history = model.fit(x, y, epochs=3, batch_size=4, verbose=0)
     assert len(history.history["loss"]) == 3 and np.all(np.isfinite(history.history["loss"]))
     slots = [v.name for v in model.optimizer.variables]
-    assert "sequential_scale_scale_velocity" in slots  # Keras's naming of the declared slot
+    assert f"{model.name}_scale_scale_velocity" in slots  # Keras's naming of the declared slot
 
 
 def test_trace_shows_the_new_layer_and_its_update(float64, rng):

@@ -55,3 +55,22 @@ def test_a_variable_is_made_as_keras_makes_it(keras, args, kwargs):
 def test_a_variable_from_an_initializer_needs_a_shape():
     with pytest.raises(ValueError, match="the `shape` argument should be specified"):
         nnlite.Variable("zeros")
+
+
+def test_default_model_names_are_numbered_per_session_as_keras_numbers_them(keras):
+    names = []
+    for lib in (keras, nnlite):
+        lib.utils.clear_session()
+
+        class MyModel(lib.Model):
+            def call(self, x):
+                return x
+
+        inputs = lib.Input((2,))
+        made = [lib.Sequential(), lib.Sequential(name="mine"), lib.Sequential(), lib.Model(inputs, inputs),
+                lib.Model(inputs, inputs), MyModel(), MyModel()]
+        names.append([m.name for m in made])
+        lib.utils.clear_session()
+        names[-1].append(lib.Sequential().name)
+    assert names[1] == names[0] == ["sequential", "mine", "sequential_1", "functional", "functional_1", "my_model",
+                                    "my_model_1", "sequential"]

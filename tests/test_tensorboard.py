@@ -45,9 +45,9 @@ def test_epoch_batch_validation_scalars_and_histograms_read_back(tmp_path, rng, 
     np.testing.assert_allclose([e.value for e in losses], history.history["loss"], rtol=1e-6)
     assert [e.step for e in train.Scalars("batch_loss")] == [2, 4, 6, 8]  # every update_freq=2 of 3 x 3 batches
     assert [e.value for e in train.Scalars("epoch_learning_rate")] == pytest.approx([0.1] * 3)
-    kernel = train.Histograms("sequential/hidden/kernel/histogram")
+    kernel = train.Histograms(f"{model.name}/hidden/kernel/histogram")
     assert [e.step for e in kernel] == [0, 1, 2] and kernel[-1].histogram_value.num == 12
-    assert "sequential/hidden/kernel/image" in tags["images"] and "keras" in str(tags)
+    assert f"{model.name}/hidden/kernel/image" in tags["images"] and "keras" in str(tags)
 
     validation = accumulator(tmp_path / "logs" / "validation")
     val_losses = validation.Scalars("epoch_loss")

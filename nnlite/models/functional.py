@@ -108,7 +108,7 @@ class Functional(FunctionalConfig, Model):
 
     def __init__(self, inputs: Any, outputs: Any, name: str | None = None, trainable: bool = True,
                  **kwargs: Any) -> None:
-        super().__init__(name=name or "functional", trainable=trainable, dtype=kwargs.pop("dtype", None))
+        super().__init__(name=name, trainable=trainable, dtype=kwargs.pop("dtype", None))
         if kwargs:
             raise TypeError(f"Model() got unexpected keyword arguments {sorted(kwargs)}.")
         for what, structure in (("inputs", inputs), ("outputs", outputs)):

@@ -28,6 +28,7 @@ from ..layers import eager
 from ..layers.base import LAYERS, Context, Layer, assign_all
 from ..layers.eager import outer_training
 from ..layers.node import connect, is_symbolic
+from ..registry import snake_case
 from ..tensor import as_tensor
 from ..variables import Variable
 from . import heads as heads_module
@@ -58,7 +59,13 @@ class Model(Loops, FusedSteps, CompileState, Steps, StateTree, Layer):
         graph_args = _graph_arguments(args, kwargs)
         if (args or kwargs) and graph_args is None:
             raise TypeError(f"{type(self).__name__} got unexpected arguments {args or ''} {kwargs or ''}.")
+        default = name is None
+        if default:  # Keras's automatic names: sequential, sequential_1, ... (until clear_session)
+            base = snake_case(type(self).__name__)
+            uid = config.get_uid(base)
+            name = base if uid == 1 else f"{base}_{uid - 1}"
         super().__init__(name=name, trainable=trainable, dtype=dtype)
+        self.auto_named = default
         if graph_args is not None:  # CustomModel(inputs, outputs): your subclass over a functional graph (Keras's)
             graph = LAYERS.lookup("Functional")(*graph_args, name=name)
             self._graphs = (graph, graph)

@@ -21,7 +21,7 @@ class Sequential(Model):
 
     def __init__(self, layers: Sequence[Layer] | None = None, trainable: bool = True, name: str | None = None,
                  **kwargs: Any) -> None:
-        super().__init__(name=name or "sequential", trainable=trainable, dtype=kwargs.pop("dtype", None))
+        super().__init__(name=name, trainable=trainable, dtype=kwargs.pop("dtype", None))
         if kwargs:
             raise ValueError(f"Unrecognized keyword arguments passed to Sequential: {kwargs}")
         self._layers: list[Layer] = []
