@@ -30,6 +30,16 @@ def test_ci_runs_the_readme_test_command():
     assert any(b.strip().endswith("python -m nnlite") and b.startswith("pip install") for b in blocks)
 
 
+README_BLOCKS = re.findall(r"```python\n(.*?)```", (ROOT / "README.md").read_text(), re.S)
+
+
+@pytest.mark.parametrize("block", README_BLOCKS, ids=[f"block{k}" for k in range(len(README_BLOCKS))])
+def test_every_readme_code_block_runs_as_written(block, tmp_path, keras):
+    done = subprocess.run([sys.executable, "-c", block], cwd=tmp_path, capture_output=True, text=True,
+                          timeout=600, env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"})
+    assert done.returncode == 0, done.stderr[-2000:]
+
+
 def test_ruff_is_clean():
     if importlib.util.find_spec("ruff") is None:
         if os.environ.get("CI", "").lower() == "true":
