@@ -115,17 +115,15 @@ def connect(layer: Any, args: Any) -> Any:
         layer.check_input_shape(shape)
     out_shape = layer.compute_output_shape(shape)
     index = len(layer.inbound_nodes)
-    if not several_shapes(out_shape):
-        out = KerasTensor(tuple(out_shape), layer.compute_dtype, name=f"keras_tensor_{layer.name}_{index}",
-                          history=(layer, index, 0))
-        layer.inbound_nodes.append(Node(layer, args, [out]))
-        return out
-    # a model with several outputs, called as a layer: one tensor per output, in the model's structure
-    shapes = list(out_shape.values()) if isinstance(out_shape, dict) else list(out_shape)
-    dtypes = [getattr(t, "dtype", layer.compute_dtype) for t in getattr(layer, "outputs", None) or shapes]
-    outs = [KerasTensor(tuple(s), dtype, name=f"keras_tensor_{layer.name}_{index}_{k}", history=(layer, index, k))
-            for k, (s, dtype) in enumerate(zip(shapes, dtypes))]
+    several = several_shapes(out_shape)  # a model with several outputs, called as a layer: a tensor for each
+    shapes = (list(out_shape.values()) if isinstance(out_shape, dict) else list(out_shape)) if several else [out_shape]
+    outputs = getattr(layer, "outputs", None) if several else None  # a model's outputs carry their dtypes
+    dtypes = [t.dtype for t in outputs] if outputs else [layer.compute_dtype] * len(shapes)
+    outs = [KerasTensor(tuple(s), dtype, name=f"keras_tensor_{layer.name}_{index}" + (f"_{k}" if several else ""),
+                        history=(layer, index, k)) for k, (s, dtype) in enumerate(zip(shapes, dtypes))]
     layer.inbound_nodes.append(Node(layer, args, outs))
+    if not several:
+        return outs[0]
     return dict(zip(out_shape, outs)) if isinstance(out_shape, dict) else type(out_shape)(outs)
 
 

@@ -36,22 +36,14 @@ class CompileState:
         names = self.several_outputs() if loss is not None else []
         if isinstance(loss, (list, tuple)) and len(loss) > 1 and not names and not self.built:
             # a subclassed model not built yet: its outputs are known at the first batch, as in Keras
-            self.optimizer = optimizers.get(optimizer)
+            self._set_compiled(optimizer, None, loss)
             self._deferred_compile = {"optimizer": self.optimizer, "loss": loss, "loss_weights": loss_weights,
                                       "metrics": metrics, "weighted_metrics": weighted_metrics, **kwargs}
-            self._heads, self.loss, self._loss_id = None, None, loss
-            self._metric_ids, self._weighted_metric_ids, self._tracked = [], [], []
-            self._resolved = False
-            self.compiled = True
             return
         if names:
-            self._heads = heads_module.make_heads(names, self.output_activations(), loss, loss_weights, metrics,
-                                                  weighted_metrics, _metric_list)
-            self.optimizer = optimizers.get(optimizer)
-            self.loss, self._loss_id = loss, loss
-            self._metric_ids, self._weighted_metric_ids, self._tracked = [], [], []
-            self._resolved = False
-            self.compiled = True
+            heads = heads_module.make_heads(names, self.output_activations(), loss, loss_weights, metrics,
+                                            weighted_metrics, _metric_list)
+            self._set_compiled(optimizer, loss, loss, heads)
             return
         own = self.known_output_names()
         loss = _for_one_output(loss, own, "loss")
@@ -61,12 +53,17 @@ class CompileState:
             loss = loss[0]
         if loss_weights is not None and not (isinstance(loss_weights, (int, float)) and loss_weights == 1):
             raise ValueError("loss_weights weigh the losses of several outputs; this model has one output.")
-        self._heads = None
+        metric_ids, weighted_ids = _metric_list(metrics), _metric_list(weighted_metrics)
+        # loss None: the model's own losses (add_loss) alone
+        self._set_compiled(optimizer, None if loss is None else losses.resolve(loss), loss, None, metric_ids,
+                           weighted_ids)
+
+    def _set_compiled(self, optimizer: Any, loss: Any, loss_id: Any, heads: Any = None,
+                      metric_ids: list[Any] | None = None, weighted_metric_ids: list[Any] | None = None) -> None:
+        """The state compile leaves: its optimizer, loss (per output in ``heads``), metrics not yet resolved."""
         self.optimizer = optimizers.get(optimizer)
-        self.loss = None if loss is None else losses.resolve(loss)  # None: the model's own losses (add_loss) alone
-        self._loss_id = loss
-        self._metric_ids = _metric_list(metrics)
-        self._weighted_metric_ids = _metric_list(weighted_metrics)
+        self._heads, self.loss, self._loss_id = heads, loss, loss_id
+        self._metric_ids, self._weighted_metric_ids = metric_ids or [], weighted_metric_ids or []
         self._tracked = []
         self._resolved = False
         self.compiled = True

@@ -28,6 +28,15 @@ from .model import Model
 from .tape import Tape
 
 
+def _batch_axis(shape: Any) -> Any:
+    """The batch size of the first input shape in a shape, a list or a dict of them (None if unknown)."""
+    if isinstance(shape, dict):
+        return _batch_axis(next(iter(shape.values()), ()))
+    if isinstance(shape, (list, tuple)) and shape and isinstance(shape[0], (list, tuple, dict)):
+        return _batch_axis(shape[0])
+    return shape[0] if shape else None
+
+
 def _flatten(structure: Any) -> list[Any]:
     if isinstance(structure, dict):
         return list(structure.values())
@@ -217,11 +226,7 @@ class Functional(FunctionalConfig, Model):
 
     def compute_output_shape(self, input_shape: Any) -> Any:
         """The output shapes (in the outputs' structure), the batch axis taken from the inputs'."""
-        first = input_shape
-        while isinstance(first, (list, dict)) or (isinstance(first, tuple) and first and
-                                                 isinstance(first[0], (tuple, list, dict))):
-            first = next(iter(first.values())) if isinstance(first, dict) else first[0]
-        batch = first[0] if isinstance(first, tuple) and first else None
+        batch = _batch_axis(input_shape)
         shapes = [(batch, *t.shape[1:]) if t.shape and t.shape[0] is None else t.shape for t in self.outputs]
         if isinstance(self._outputs_struct, dict):
             return dict(zip(self._outputs_struct, shapes))
@@ -247,9 +252,6 @@ class Functional(FunctionalConfig, Model):
     @property
     def output_dtype(self) -> str:
         return self.outputs[0].dtype
-
-    def several_outputs(self) -> list[str]:
-        return self.output_names if len(self.outputs) > 1 else []
 
     def output_activations(self) -> list[Any]:
         """Per output, f of a = f(z) if nothing else in the graph reads a (the logits path stops at z)."""

@@ -148,7 +148,8 @@ class Model(Loops, FusedSteps, CompileState, Steps, StateTree, Layer):
 
     def several_outputs(self) -> list[str]:
         """The output names of a model with several outputs; [] for one."""
-        return self._graph().several_outputs() if self._graphs is not None else []
+        names = self.known_output_names()
+        return names if len(names) > 1 else []
 
     def known_output_names(self) -> list[str]:
         """The output names, once the model has a graph ([] before)."""

@@ -26,6 +26,7 @@ class Sequential(Model):
             raise ValueError(f"Unrecognized keyword arguments passed to Sequential: {kwargs}")
         self._layers: list[Layer] = []
         self.input_layer: InputLayer | None = None
+        self._symbolic_key: tuple | None = None  # the layers the functional view (inputs, outputs) was made for
         for layer in layers or []:
             self.add(layer)
 
@@ -86,7 +87,7 @@ class Sequential(Model):
         if self.input_layer is None or not self._layers:
             raise AttributeError(f"Sequential model '{self.name}' has no defined {what} yet.")
         key = (id(self.input_layer), *map(id, self._layers))
-        if self.__dict__.get("_symbolic_key") != key:  # called once per set of layers, as Keras builds it
+        if self._symbolic_key != key:  # called once per set of layers, as Keras builds it
             x = self.input_layer.output
             for layer in self._layers:
                 x = connect(layer, x)
