@@ -187,7 +187,7 @@ def test_object_arrays_of_numbers_are_cast_and_others_named():
 
 
 def test_a_small_file_declaring_huge_layers_is_refused_before_building(tmp_path, monkeypatch):
-    """Dense(12000) on 12000 inputs in a 11 kB file: refused from the shapes, before any layer is built."""
+    """Dense(12000) on 12000 inputs in a 11 kB file: refused as it asks for its kernel, before the array is made."""
     import json
 
     _small().save(tmp_path / "m.keras")
@@ -200,8 +200,10 @@ def test_a_small_file_declaring_huge_layers_is_refused_before_building(tmp_path,
     with zipfile.ZipFile(tmp_path / "bomb.keras", "w") as z:
         for name, data in parts.items():
             z.writestr(name, data)
-    built = []
-    monkeypatch.setattr(nnlite.layers.Dense, "build", lambda layer, shape: built.append(shape))
-    with pytest.raises(LoadError, match=r"needs weights of shapes \[\(12000, 12000\), \(12000,\)\].*refused before"):
+    made = []
+    original = nnlite.initializers.GlorotUniform.__call__
+    monkeypatch.setattr(nnlite.initializers.GlorotUniform, "__call__",
+                        lambda init, shape, dtype=None: made.append(shape) or original(init, shape, dtype))
+    with pytest.raises(LoadError, match=r"weight 'dense/kernel' of shape \(12000, 12000\).*refused before allocating"):
         nnlite.models.load_model(tmp_path / "bomb.keras")
-    assert built == []  # nothing was built, so nothing of 12000 x 12000 was allocated
+    assert made == []  # no kernel was made, so nothing of 12000 x 12000 was allocated

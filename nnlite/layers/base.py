@@ -21,7 +21,7 @@ from typing import Any
 
 import numpy as np
 
-from .. import autodiff, config, constraints, initializers, regularizers
+from .. import autodiff, config, constraints, initializers, limits, regularizers
 from ..registry import Registry, snake_case
 from ..tensor import as_tensor
 from ..variables import Variable
@@ -61,7 +61,10 @@ def dtype_name(dtype: Any) -> str:
     """A float dtype name from a name, a NumPy dtype (or another library's), or Keras's DTypePolicy config."""
     dtype = foreign_dtype(dtype)
     if isinstance(dtype, dict):  # {"class_name": "DTypePolicy", "config": {"name": "float32"}}
-        dtype = dtype.get("config", {}).get("name")
+        inner = dtype.get("config")
+        if not isinstance(inner, dict):
+            raise ValueError(f"A dtype policy's config must be a dict holding its name; got dtype={dtype!r:.200}.")
+        dtype = inner.get("name")
     if dtype is None:
         return config.floatx()
     name = str(np.dtype(dtype)) if not isinstance(dtype, str) or dtype in ("float16", "float32", "float64") else dtype
@@ -130,6 +133,7 @@ class Layer:
             dtype = self.dtype
         elif isinstance(dtype, dict) or np.dtype(dtype).kind == "f":
             dtype = dtype_name(dtype)
+        limits.charge(shape, f"{self.name}/{name}")  # while a file loads: paid for by the data it holds
         value = init(tuple(shape), np.dtype(dtype).name)  # a float of the layer's kind, or a counter's int
         variable = Variable(value, name, trainable=trainable, path=f"{self.path_prefix}{self.name}/{name}",
                             constraint=constraints.get(constraint))

@@ -24,6 +24,7 @@ import numpy as np
 from .. import autodiff
 from ..tensor import Tensor
 from ..variables import Variable
+from . import op_shapes
 from .base import LAYERS, Context, Layer
 from .node import KerasTensor, connect
 
@@ -83,6 +84,13 @@ def describe_key(key: Any) -> dict[str, list[Any]]:
     return described
 
 
+def _slots(template: Any) -> int:
+    """How many tensor slots a template holds."""
+    if isinstance(template, _Slot):
+        return 1
+    return sum(_slots(t) for t in template) if isinstance(template, list) else 0
+
+
 def _fill(template: Any, values: list[Any]) -> Any:
     if isinstance(template, _Slot):
         return values[template.index]
@@ -107,6 +115,9 @@ class Operation(Layer):
         except TypeError as err:
             raise ValueError(f"Operation {op!r} cannot take the arguments {arguments!r} and keywords "
                              f"{keywords!r}: {err}.") from None
+        if not _slots(_template(list(arguments))):
+            raise ValueError(f"Operation {op!r} must take at least one tensor (an argument \"#0\"); its arguments "
+                             f"are {arguments!r:.200}.")
         name = kwargs.pop("name", None)
         super().__init__(name=name, **kwargs)
         if name is None:  # named after its function, numbered in a model as layers are (add, add_1, ...)
@@ -120,12 +131,17 @@ class Operation(Layer):
         self.built = True
 
     def compute_output_shape(self, input_shape):
-        """The shape of op on zeros of the input shapes (an unknown batch size standing as 1)."""
+        """The op's output shape by its shape rule, never by running it on data of these shapes (``op_shapes``)."""
         shapes = input_shape if isinstance(input_shape[0], (list, tuple)) else [input_shape]
-        zeros = [np.zeros(tuple(1 if d is None else d for d in s)) for s in shapes]
-        out = np.shape(autodiff.OPS[self.op](*_fill(self.template, zeros), **self.keywords))
-        batch_unknown = all(s and s[0] is None for s in shapes)
-        return ((None,) + out[1:]) if batch_unknown and out and out[0] == 1 else out
+        return op_shapes.output_shape(
+            self.op, lambda values: autodiff.OPS[self.op](*_fill(self.template, values), **self.keywords),
+            self._bind, [tuple(s) for s in shapes])
+
+    def _bind(self, values: list[Any]) -> inspect.BoundArguments:
+        """The op's arguments with ``values`` in the tensors' places, defaults applied."""
+        bound = inspect.signature(autodiff.OPS[self.op]).bind(*_fill(self.template, values), **self.keywords)
+        bound.apply_defaults()
+        return bound
 
     def forward(self, xs, ctx: Context):
         """a = op(arguments), on a tape that follows the tensors fed in (its backward's record)."""

@@ -54,24 +54,31 @@ def graph_order(inputs: list[KerasTensor], outputs: list[KerasTensor]) -> tuple[
     first_seen: dict[int, int] = {}
     layers_by_id: dict[int, Layer] = {}
 
-    def visit(tensor: KerasTensor) -> None:
+    def node_of(tensor: KerasTensor) -> Node:
         layer, node_index, _ = tensor.keras_history
-        node = layer.inbound_nodes[node_index]
-        if id(node) in finished:
-            return
-        if id(node) in in_progress:
-            raise ValueError(f"Tensor {tensor} from layer '{layer.name}' is part of a cycle.")
-        first_seen.setdefault(id(layer), len(first_seen))
-        layers_by_id[id(layer)] = layer
-        in_progress.add(id(node))
-        for parent in node.inputs:
-            visit(parent)
-        in_progress.discard(id(node))
-        finished.add(id(node))
-        ordered.append(node)
+        return layer.inbound_nodes[node_index]
 
-    for output in outputs:
-        visit(output)
+    for output in outputs:  # a depth-first walk from each output, without recursion (graphs can be deep)
+        stack: list[tuple[Node, int]] = [(node_of(output), 0)]
+        while stack:
+            node, next_parent = stack.pop()
+            if next_parent == 0:
+                if id(node) in finished:
+                    continue
+                if id(node) in in_progress:
+                    raise ValueError(f"Tensor {node.outputs[0]} from layer '{node.layer.name}' is part of a cycle.")
+                first_seen.setdefault(id(node.layer), len(first_seen))
+                layers_by_id[id(node.layer)] = node.layer
+                in_progress.add(id(node))
+            if next_parent < len(node.inputs):
+                stack.append((node, next_parent + 1))
+                parent = node_of(node.inputs[next_parent])
+                if id(parent) not in finished:
+                    stack.append((parent, 0))
+                continue
+            in_progress.discard(id(node))
+            finished.add(id(node))
+            ordered.append(node)
     # depth: how many layer calls lie between a node and an output
     depth: dict[int, int] = {}
     layer_depth: dict[int, int] = {}
@@ -151,8 +158,10 @@ class Functional(FunctionalConfig, Model):
                 readers[id(t)] = readers.get(id(t), 0) + 1
         self._read_inside = readers  # tensor -> how many nodes read it
         self._output_node_list = [t.keras_history[0].inbound_nodes[t.keras_history[1]] for t in self.outputs]
-        self._shared = {id(la) for la in self._layers
-                        if sum(n.layer is la for n in self._nodes) > 1}
+        calls: dict[int, int] = {}
+        for node in self._nodes:
+            calls[id(node.layer)] = calls.get(id(node.layer), 0) + 1
+        self._shared = {layer_id for layer_id, count in calls.items() if count > 1}
         for layer in self._layers:
             if not layer.path_prefix:
                 layer.path_prefix = f"{self.name}/"

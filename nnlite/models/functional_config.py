@@ -3,10 +3,19 @@ both ways (``get_config`` writes it, ``from_config`` replays the calls as their 
 
 from __future__ import annotations
 
+from collections import deque
 from typing import Any
 
 from ..layers.base import InputLayer, Layer
 from ..layers.node import KerasTensor
+
+
+class _NotYet(IndexError):
+    """A tensor reference to a layer call not replayed yet (``layer`` names the layer)."""
+
+    def __init__(self, layer: str, ref: Any) -> None:
+        super().__init__(ref)
+        self.layer = layer
 
 
 class FunctionalConfig:
@@ -100,7 +109,7 @@ class FunctionalConfig:
             index -= 1 if isinstance(layer, FunctionalConfig) else 0
             if not 0 <= index < len(layer.inbound_nodes) or not 0 <= tensor_index < len(
                     layer.inbound_nodes[index].outputs):
-                raise IndexError(ref)
+                raise _NotYet(name, ref)
             return layer.inbound_nodes[index].outputs[tensor_index]
 
         def argument(value: Any) -> Any:
@@ -110,32 +119,40 @@ class FunctionalConfig:
                 return [argument(v) for v in value]
             raise ValueError(f"A node's argument must be a tensor or a list of tensors, got {value!r:.80}.")
 
-        while any(pending.values()):
-            progressed = False
-            for name in order:
-                while pending[name]:
-                    node = pending[name][0]
-                    if isinstance(node, dict):
-                        args = node.get("args")
-                    elif isinstance(node, list):  # the older form: [[name, node, tensor, kwargs], ...]
-                        args = [[{"class_name": "__keras_tensor__", "config": {"keras_history": r[:3]}}
-                                 for r in node]]
-                        args = [args[0][0]] if len(node) == 1 else args
-                    else:
-                        raise ValueError(f"A node of layer {name!r} must be a dict, got {type(node).__name__}.")
-                    if not isinstance(args, list) or len(args) != 1:
-                        raise ValueError(f"A node of layer {name!r} must call it on one argument, got {args!r:.80}.")
-                    try:
-                        inputs = argument(args[0])
-                    except IndexError:
-                        break  # its inputs are not made yet
-                    created[name](inputs)
-                    pending[name].pop(0)
-                    progressed = True
-            if not progressed:
-                stuck = {k: len(v) for k, v in pending.items() if v}
-                raise ValueError(f"Invalid functional model configuration: the graph has loops or nodes whose inputs "
-                                 f"never appear ({stuck}).")
+        # Replay the calls as their inputs appear: a layer whose next call waits for another layer's
+        # call is woken when that layer is called, so each call is tried O(1 + its inputs) times.
+        ready, queued = deque(order), set(order)
+        waiting: dict[str, list[str]] = {}  # layer name -> the layers whose next call waits for it
+        while ready:
+            name = ready.popleft()
+            queued.discard(name)
+            while pending[name]:
+                node = pending[name][0]
+                if isinstance(node, dict):
+                    args = node.get("args")
+                elif isinstance(node, list):  # the older form: [[name, node, tensor, kwargs], ...]
+                    args = [[{"class_name": "__keras_tensor__", "config": {"keras_history": r[:3]}}
+                             for r in node]]
+                    args = [args[0][0]] if len(node) == 1 else args
+                else:
+                    raise ValueError(f"A node of layer {name!r} must be a dict, got {type(node).__name__}.")
+                if not isinstance(args, list) or len(args) != 1:
+                    raise ValueError(f"A node of layer {name!r} must call it on one argument, got {args!r:.80}.")
+                try:
+                    inputs = argument(args[0])
+                except _NotYet as missing:  # its inputs are not made yet
+                    waiting.setdefault(missing.layer, []).append(name)
+                    break
+                created[name](inputs)
+                pending[name].pop(0)
+                for woken in waiting.pop(name, []):
+                    if woken not in queued:
+                        ready.append(woken)
+                        queued.add(woken)
+        if any(pending.values()):
+            stuck = {k: len(v) for k, v in pending.items() if v}
+            raise ValueError(f"Invalid functional model configuration: the graph has loops or nodes whose inputs "
+                             f"never appear ({stuck}).")
 
         def ends(refs: Any) -> Any:
             if isinstance(refs, dict):

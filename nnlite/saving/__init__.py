@@ -6,12 +6,14 @@ and writes the files (every loaded byte treated as data, see there).
 
 from __future__ import annotations
 
+import contextlib
 import datetime
 import io
 import json
 import os
 import warnings
 import zipfile
+from collections.abc import Iterator
 from typing import Any
 
 from .. import layers
@@ -113,9 +115,16 @@ def load_model(filepath: str | os.PathLike, custom_objects: dict | None = None, 
         if os.path.isdir(path) and os.path.isfile(os.path.join(path, "config.json")):
             raw_config, raw_weights = (_read_in_folder(path, name, limit) for name, limit in
                                        (("config.json", MAX_CONFIG_BYTES), ("model.weights.h5", MAX_WEIGHTS_BYTES)))
-            return guarded(path, lambda: build_loaded(raw_config, raw_weights, compile, {}))
-        raw_config, raw_weights, vocabularies = _read_archive(path)
-        return guarded(path, lambda: build_loaded(raw_config, raw_weights, compile, vocabularies))
+            return guarded(path, lambda: build_loaded(raw_config, raw_weights, compile))
+        with _open_archive(path) as archive:
+            raw_config, raw_weights = (_member(path, archive, name, limit) for name, limit in
+                                       (("config.json", MAX_CONFIG_BYTES), ("model.weights.h5", MAX_WEIGHTS_BYTES)))
+
+            def vocabulary(layer_path: str) -> bytes | None:
+                name = f"assets/{layer_path}/vocabulary.txt"
+                return _member(path, archive, name, MAX_CONFIG_BYTES) if name in archive.NameToInfo else None
+
+            return guarded(path, lambda: build_loaded(raw_config, raw_weights, compile, vocabulary))
 
 
 def _read_in_folder(folder: str, name: str, limit: int) -> bytes:
@@ -129,8 +138,9 @@ def _read_in_folder(folder: str, name: str, limit: int) -> bytes:
         return handle.read(limit + 1)
 
 
-def _read_archive(path: str) -> tuple[bytes, bytes, dict[str, bytes]]:
-    """config.json, model.weights.h5 and the vocabulary assets of a .keras zip."""
+@contextlib.contextmanager
+def _open_archive(path: str) -> Iterator[zipfile.ZipFile]:
+    """A .keras zip opened for reading; its members are read on demand with :func:`_member`."""
     if not path.endswith(".keras"):
         raise LoadError(f"Cannot load {path}: File format not supported: filepath={path}. nnlite reads Keras 3 "
                         "`.keras` files (legacy `.h5` models and TensorFlow SavedModels are not supported).")
@@ -138,17 +148,21 @@ def _read_archive(path: str) -> tuple[bytes, bytes, dict[str, bytes]]:
         raise LoadError(f"Cannot load {path}: File not found: filepath={path}. Please ensure the file is an "
                         "accessible `.keras` zip file.")
     try:
-        with zipfile.ZipFile(path) as archive:
-            raw_config = read_member(archive, "config.json", MAX_CONFIG_BYTES)
-            raw_weights = read_member(archive, "model.weights.h5", MAX_WEIGHTS_BYTES)
-            vocabularies = {name[len("assets/"):-len("/vocabulary.txt")]: read_member(archive, name, MAX_CONFIG_BYTES)
-                            for name in archive.namelist()
-                            if name.startswith("assets/") and name.endswith("/vocabulary.txt")}
+        archive = zipfile.ZipFile(path)
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, EOFError, ValueError) as err:
+        raise LoadError(f"Cannot load {path}: not a readable .keras (zip) file ({err}).") from None
+    with archive:
+        yield archive
+
+
+def _member(path: str, archive: zipfile.ZipFile, name: str, limit: int) -> bytes:
+    """One member's bytes, within ``limit`` and the inflation limit, its checksum verified."""
+    try:
+        return read_member(archive, name, limit)
     except LoadError as err:
         raise LoadError(f"Cannot load {path}: {err}") from None
     except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, EOFError, ValueError, NotImplementedError) as err:
         raise LoadError(f"Cannot load {path}: not a readable .keras (zip) file ({err}).") from None
-    return raw_config, raw_weights, vocabularies
 
 
 def save_weights(model: Any, filepath: str | os.PathLike, overwrite: bool = True, max_shard_size: Any = None,
@@ -193,7 +207,8 @@ def load_weights(model: Any, filepath: str | os.PathLike, skip_mismatch: bool = 
     if not model.built:
         raise ValueError("load_weights needs a built model: give it an Input(shape=...) or build it first.")
     if path.endswith(".keras"):
-        raw = _read_archive(path)[1]
+        with _open_archive(path) as archive:
+            raw = _member(path, archive, "model.weights.h5", MAX_WEIGHTS_BYTES)
     else:
         try:
             with open(path, "rb") as handle:

@@ -28,15 +28,11 @@ from typing import Any
 import numpy as np
 
 from .. import layers
+from ..limits import MAX_CONFIG_BYTES, MAX_INFLATION, MAX_WEIGHTS_BYTES, LoadError, inflation_checked, weight_budget
 from ..registry import snake_case
 
 KERAS_VERSION = "3.15.1"
-MAX_CONFIG_BYTES = 64 * 2**20
-MAX_WEIGHTS_BYTES = 8 * 2**30
-
-
-class LoadError(ValueError):
-    """A file that nnlite cannot or will not load; the message says what and why."""
+__all__ = ["MAX_CONFIG_BYTES", "MAX_INFLATION", "MAX_WEIGHTS_BYTES", "LoadError"]  # re-exported from limits
 
 
 def _h5py():
@@ -186,9 +182,18 @@ def _numeric_datasets(group: Any, where: str, shapes: list[tuple[int, ...]],
     return arrays
 
 
-def check_tree(group: Any, where: str = "") -> None:
+def check_tree(group: Any, where: str = "") -> int:
     """Every entry of an HDF5 file is data held in the file itself: no soft or external links, no
-    dataset stored in outside files (external storage) or assembled from them (virtual datasets)."""
+    dataset stored in outside files (external storage) or assembled from them (virtual datasets), and the
+    datasets' declared bytes within ``MAX_INFLATION`` of the bytes they store. Returns the number of
+    elements the datasets under ``layers/`` hold (what the file can pay for, see ``nnlite.limits``)."""
+    declared, stored, elements = _walk(group, where, [0, 0, 0])
+    inflation_checked(declared, stored, f"The weights file's datasets ({where or '/'})")
+    return elements
+
+
+def _walk(group: Any, where: str, totals: list[int]) -> list[int]:
+    """[declared bytes, stored bytes, elements under layers/] of the datasets below ``group``, checked."""
     h5py = _h5py()
     for key in group:
         path = f"{where}/{key}"
@@ -197,14 +202,18 @@ def check_tree(group: Any, where: str = "") -> None:
             raise LoadError(f"{path} is a link to elsewhere ({type(link).__name__}); refused.")
         item = group[key]
         if isinstance(item, h5py.Group):
-            check_tree(item, path)
+            _walk(item, path, totals)
         elif isinstance(item, h5py.Dataset):
             if item.external:
                 raise LoadError(f"{path} keeps its data in outside files {[e[0] for e in item.external]}; refused.")
             if item.is_virtual:
                 raise LoadError(f"{path} is a virtual dataset assembled from other files; refused.")
+            totals[0] += item.size * item.dtype.itemsize
+            totals[1] += item.id.get_storage_size()
+            totals[2] += item.size if path.startswith("/layers/") else 0
         else:
             raise LoadError(f"{path} is a {type(item).__name__}, not a group or dataset; refused.")
+    return totals
 
 
 def read_weights(model: Any, source: Any, load_optimizer: bool = True, skip: Any = ()) -> None:
@@ -280,15 +289,16 @@ def read_member(archive: zipfile.ZipFile, name: str, limit: int) -> bytes:
         raise LoadError(f"The file has no {name}: not a Keras 3 .keras file.") from None
     if info.file_size > limit:
         raise LoadError(f"{name} would unpack to {info.file_size} bytes, over the limit of {limit}.")
+    inflation_checked(info.file_size, info.compress_size, name)
     return archive.read(name)
 
 
-def _with_vocabularies(config: Any, vocabularies: dict[str, bytes], where: str = "") -> None:
+def _with_vocabularies(config: Any, vocabulary: Callable[[str], bytes | None], where: str = "") -> None:
     """Lookup layers adapted in Keras keep their vocabulary in the file's assets (one entry per line, the OOV
     token first), not in config.json: put it, read as text, into the config of each lookup that has none
     (before anything is built: the vocabulary sets the lookup's output width)."""
     entries = config.get("layers") if isinstance(config, dict) else None
-    if not isinstance(entries, list) or not vocabularies:
+    if not isinstance(entries, list):
         return
     if config.get("input_layers") is None:  # a Sequential: its InputLayer has no path of its own
         entries = [e for e in entries if not (isinstance(e, dict) and e.get("class_name") == "InputLayer")]
@@ -297,12 +307,14 @@ def _with_vocabularies(config: Any, vocabularies: dict[str, bytes], where: str =
         if not isinstance(entry, dict) or not isinstance(entry.get("config"), dict):
             continue
         if entry.get("class_name") in ("Sequential", "Functional"):
-            _with_vocabularies(entry["config"], vocabularies, f"{where}{path}/")
+            _with_vocabularies(entry["config"], vocabulary, f"{where}{path}/")
             continue
-        text = vocabularies.get(f"{where}{path}")
         layer_config = entry["config"]
-        if text is None or entry.get("class_name") not in ("StringLookup", "IntegerLookup") or \
+        if entry.get("class_name") not in ("StringLookup", "IntegerLookup") or \
                 layer_config.get("vocabulary") is not None:
+            continue
+        text = vocabulary(f"{where}{path}")  # only the assets a lookup uses are read
+        if text is None:
             continue
         try:  # as Keras reads it: text with universal newlines, split into lines, empty last lines dropped
             tokens = text.decode("utf-8").replace("\r\n", "\n").replace("\r", "\n").splitlines()
@@ -325,9 +337,11 @@ def model_from_spec(spec: Any, compile: bool = True) -> Any:
     """A model from the dict in config.json: every class is looked up in nnlite's registries, never imported."""
     if not isinstance(spec, dict):
         raise LoadError(f"config.json must hold a JSON object, got {type(spec).__name__}.")
-    try:
+    try:  # the constructors' own checks refuse bad values with ValueError/TypeError
         model = layers.deserialize(spec)
-    except (ValueError, TypeError, KeyError, AttributeError, IndexError, RecursionError) as err:
+    except LoadError:
+        raise
+    except (ValueError, TypeError, RecursionError) as err:
         raise LoadError(f"config.json: {err}") from None
     if not callable(getattr(model, "compile_from_config", None)):
         raise LoadError(f"config.json describes a {type(model).__name__} layer, not a model.")
@@ -337,99 +351,48 @@ def model_from_spec(spec: Any, compile: bool = True) -> Any:
     if compile and compile_config:
         try:
             model.compile_from_config(compile_config)
-        except (ValueError, TypeError, KeyError, AttributeError, IndexError, RecursionError) as err:
+        except (ValueError, TypeError, RecursionError) as err:
             raise LoadError(f"config.json compile_config: {err}") from None
     return model
 
 
-def check_sizes(spec: Any, source: Any) -> None:
-    """Before anything is built: the weight shapes a Sequential config asks for (nested models too)
-    against those the weights file holds, so a small file cannot make nnlite allocate huge layers."""
-    config = spec.get("config") if isinstance(spec, dict) else None
-    if not isinstance(config, dict) or not isinstance(config.get("layers"), list):
-        return
-    h5py = _h5py()
-    with h5py.File(source, "r") as f:
-        check_tree(f)
-        _check_entries(config, None, f, "", functional=spec.get("class_name") == "Functional")
-
-
-def _check_entries(config: dict, shape: Any, group: Any, where: str, functional: bool = False) -> Any:
-    """Walk a model config's layers: a Sequential's with the shape flowing through them, a functional
-    model's each with the input shape its build_config names; returns the output shape (Sequential)."""
-    parts = []
-    for entry in config.get("layers") or []:
-        nested = isinstance(entry, dict) and entry.get("class_name") in ("Sequential", "Functional")
-        if nested and isinstance(entry.get("config"), dict):
-            parts.append(entry)  # a nested model: checked from its own config, never built here
-            continue
-        try:  # configs only: nothing is built
-            body = {k: v for k, v in entry.items() if k not in ("inbound_nodes", "name")} if functional else entry
-            parts.append((layers.deserialize(body), (entry.get("build_config") or {}).get("input_shape")))
-        except (ValueError, TypeError, KeyError, AttributeError, IndexError, RecursionError) as err:
-            raise LoadError(f"config.json: {err}") from None
-    names = [part["class_name"] if isinstance(part, dict) else type(part[0]).__name__ for part in parts]
-    paths = paths_of(names)
-    if not functional:
-        inputs = [p[0] for p in parts if not isinstance(p, dict) and isinstance(p[0], layers.InputLayer)]
-        paths = paths_of([n for p, n in zip(parts, names) if isinstance(p, dict) or not isinstance(p[0],
-                                                                                            layers.InputLayer)])
-        parts = [p for p in parts if isinstance(p, dict) or not isinstance(p[0], layers.InputLayer)]
-        shape = inputs[0].shape if inputs else (shape if shape is not None else config.get("build_input_shape"))
-        if not isinstance(shape, (list, tuple)) or not shape:
-            return None
-        shape = tuple(shape)
-    for part, path in zip(parts, paths):
-        if isinstance(part, dict):
-            sub = group.get(path)
-            inner = _check_entries(part["config"], shape if not functional else None,
-                                   sub if sub is not None else {}, f"{where}{path}/",
-                                   functional=part.get("class_name") == "Functional")
-            if not functional:
-                if inner is None:
-                    return None
-                shape = inner
-            continue
-        layer, declared = part
-        if functional:
-            if not isinstance(declared, (list, tuple)) or not declared:
-                continue  # no build config: the layer is built from its inputs, checked when read
-            shape = tuple(tuple(s) if isinstance(s, (list, tuple)) else s for s in declared)
-        expected = layer.weight_shapes(shape)
-        if expected is not None:
-            found = group.get(f"{path}/vars") if hasattr(group, "get") else None
-            stored = [tuple(found[str(i)].shape) for i in range(len(found))] if found is not None else []
-            if [tuple(e) for e in expected] != stored:
-                raise LoadError(f"layer {layer.name!r} ({type(layer).__name__}) needs weights of shapes "
-                                f"{[tuple(e) for e in expected]}, the file holds {stored}; refused before building it.")
-        if not functional:
-            shape = tuple(layer.compute_output_shape(shape))
-    return None if functional else shape
-
-
 def build_loaded(raw_config: bytes, raw_weights: bytes, compile: bool,
-                  vocabularies: dict[str, bytes] | None = None) -> Any:
+                 vocabulary: Callable[[str], bytes | None] = lambda path: None) -> Any:
+    """The model a file's config.json and model.weights.h5 describe; its layers may create no more weight
+    elements than the weights file holds (``nnlite.limits``). ``vocabulary(path)`` reads a lookup's asset."""
     try:
         spec = json.loads(raw_config.decode("utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError) as err:
         raise LoadError(f"config.json is not valid JSON ({err}).") from None
     if isinstance(spec, dict):
-        _with_vocabularies(spec.get("config"), vocabularies or {})
-    check_sizes(spec, io.BytesIO(raw_weights))
-    model = model_from_spec(spec, compile=compile)
+        _with_vocabularies(spec.get("config"), vocabulary)
+    with _h5py().File(io.BytesIO(raw_weights), "r") as f:
+        elements = check_tree(f)
+    with weight_budget(elements):
+        model = model_from_spec(spec, compile=compile)
     read_weights(model, io.BytesIO(raw_weights), load_optimizer=compile)
     return model
 
 
 def guarded(filepath: str, action: Callable[[], Any]) -> Any:
-    """Run a load step; any failure inside a library becomes one clear LoadError."""
+    """Run a load step, naming the file in a LoadError. An error raised inside h5py while it reads the file
+    (a corrupted HDF5 structure) is one too; any other error is an error in nnlite and reaches the caller
+    as it is."""
     try:
         return action()
     except LoadError as err:
         raise LoadError(f"Cannot load {filepath}: {err}") from None
-    except (OSError, KeyError, ValueError, TypeError, AttributeError, IndexError, RuntimeError,
-            OverflowError, RecursionError, MemoryError) as err:
-        raise LoadError(f"Cannot load {filepath}: the file is corrupted or unsupported "
+    except Exception as err:
+        if not _raised_in_h5py(err):
+            raise
+        raise LoadError(f"Cannot load {filepath}: the weights file is corrupted or unsupported "
                         f"({type(err).__name__}: {err}).") from None
 
 
+def _raised_in_h5py(err: BaseException) -> bool:
+    """Whether the innermost frame of ``err``'s traceback is h5py's code (or its compiled part)."""
+    tb = err.__traceback__
+    while tb is not None and tb.tb_next is not None:
+        tb = tb.tb_next
+    parts = os.path.normpath(tb.tb_frame.f_code.co_filename).split(os.sep) if tb is not None else []
+    return "h5py" in parts

@@ -1,0 +1,64 @@
+"""What a file being loaded may make nnlite allocate: no more than the file itself justifies.
+
+A ``.keras`` file declares shapes (an ``Input((8000, 8000))``, a ``Dense(8000)``) in a few bytes of JSON; the
+arrays it may ask for must be paid for by data it actually holds. While a file is loaded, every weight a
+layer creates is charged against the weight elements its ``model.weights.h5`` holds,
+
+    sum over weights w built so far of size(w)  <=  B = sum over the file's datasets d of size(d),
+
+and a weight that would go over ``B`` is refused before its array is made. ``B`` itself is bounded by the
+bytes stored: the datasets' declared size may exceed their stored size by at most ``MAX_INFLATION`` (an HDF5
+dataset can be compressed, or never written and read as its fill value), and a zip member's unpacked size
+its packed size likewise (``keras_file.read_member``). Outside a load nothing is charged.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import contextvars
+import math
+from collections.abc import Iterator
+from typing import Any
+
+MAX_CONFIG_BYTES = 64 * 2**20  # config.json and each vocabulary asset
+MAX_WEIGHTS_BYTES = 8 * 2**30  # model.weights.h5 unpacked
+MAX_INFLATION = 100  # unpacked (or declared) size / stored size, above FREE_BYTES
+FREE_BYTES = 16 * 2**20  # a member or a weights file this small may inflate freely
+MAX_PROBE_ELEMENTS = 2**24  # an op whose output shape needs running it, on stand-ins of at most this size
+
+
+class LoadError(ValueError):
+    """A file that nnlite cannot or will not load; the message says what and why."""
+
+
+_budget: contextvars.ContextVar[list[int] | None] = contextvars.ContextVar("nnlite_weight_budget", default=None)
+
+
+def inflation_checked(declared: int, stored: int, what: str) -> int:
+    """``declared`` bytes, refused when they exceed ``max(MAX_INFLATION * stored, FREE_BYTES)``."""
+    if declared > max(MAX_INFLATION * stored, FREE_BYTES):
+        raise LoadError(f"{what} declares {declared} bytes but stores {stored}: over the limit of {MAX_INFLATION}x "
+                        f"(above {FREE_BYTES} bytes); refused before reading it.")
+    return declared
+
+
+@contextlib.contextmanager
+def weight_budget(elements: int) -> Iterator[None]:
+    """Within the block, the weights layers create may hold ``elements`` numbers in all (see the module)."""
+    token = _budget.set([int(elements)])
+    try:
+        yield
+    finally:
+        _budget.reset(token)
+
+
+def charge(shape: Any, name: str) -> None:
+    """Pay for a weight of ``shape`` from the current load's budget; refuse it (LoadError) when too large."""
+    left = _budget.get()
+    if left is None:
+        return
+    size = math.prod(int(d) for d in shape)
+    if size > left[0]:
+        raise LoadError(f"the config asks for a weight {name!r} of shape {tuple(shape)} ({size} numbers), but the "
+                        f"weights file holds only {left[0]} numbers not yet used; refused before allocating it.")
+    left[0] -= size
