@@ -52,6 +52,11 @@ def weight_budget(elements: int) -> Iterator[None]:
         _budget.reset(token)
 
 
+def loading() -> bool:
+    """Whether a file is being loaded in this context (a weight budget is in force)."""
+    return _budget.get() is not None
+
+
 def charge(shape: Any, name: str) -> None:
     """Pay for a weight of ``shape`` from the current load's budget; refuse it (LoadError) when too large."""
     left = _budget.get()

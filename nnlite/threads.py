@@ -16,11 +16,16 @@ threads and 1.7x with 1.
 The choice is yours to override: ``NNLITE_THREADS=<n>`` fixes the count, ``NNLITE_THREADS=off`` (or
 setting OPENBLAS_NUM_THREADS, OMP_NUM_THREADS or MKL_NUM_THREADS yourself) leaves the BLAS alone.
 It needs threadpoolctl (``pip install nnlite-keras[speed]``); without it nothing changes.
+
+The count is the process's, not a fit's: when fits run at once in several threads, the BLAS gets the
+smallest count any of them wants, and the count from before the first of them began comes back when
+the last one ends, whatever order they end in.
 """
 
 from __future__ import annotations
 
 import os
+import threading
 import time
 from typing import Any
 
@@ -58,6 +63,35 @@ def _clock() -> tuple[float | None, float, float]:
 WORTH_IT = 1_000_000
 
 
+class _Process:
+    """The BLAS settings every running fit shares: what each wants, and the limiter holding the original."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.wanted: dict[int, int] = {}  # id(BlasThreads) -> the count it wants
+        self.original: Any = None  # threadpoolctl's limiter made by the first fit; it restores the original
+
+    def want(self, fit: BlasThreads, count: int) -> None:
+        with self.lock:
+            self.wanted[id(fit)] = count
+            limiter = fit.controller.limit(limits=min(self.wanted.values()), user_api="blas")
+            if self.original is None:
+                self.original = limiter
+
+    def release(self, fit: BlasThreads) -> None:
+        with self.lock:
+            if self.wanted.pop(id(fit), None) is None:
+                return
+            if self.wanted:
+                fit.controller.limit(limits=min(self.wanted.values()), user_api="blas")
+            elif self.original is not None:
+                self.original.restore_original_limits()
+                self.original = None
+
+
+_PROCESS = _Process()
+
+
 class BlasThreads:
     """The BLAS thread count during one fit: chosen at the start, revisited after each epoch, restored at
     the end. A no-op when the user fixed the count, or threadpoolctl is not installed."""
@@ -67,8 +101,7 @@ class BlasThreads:
         self.fixed: int | None = None
         self.active = False
         self.threads = 0
-        self._limits: Any = None
-        self._controller: Any = None
+        self.controller: Any = None
         setting = os.environ.get("NNLITE_THREADS", "auto").strip().lower()
         if setting in ("off", "none", "") or any(os.environ.get(k) for k in USER_SETTINGS):
             return
@@ -80,8 +113,8 @@ class BlasThreads:
             from threadpoolctl import ThreadpoolController
         except ImportError:
             return
-        self._controller = ThreadpoolController()
-        self.active = any(p["user_api"] == "blas" for p in self._controller.info())
+        self.controller = ThreadpoolController()
+        self.active = any(p["user_api"] == "blas" for p in self.controller.info())
 
     def __enter__(self) -> BlasThreads:
         if self.active:
@@ -109,12 +142,10 @@ class BlasThreads:
 
     def _set(self, wanted: int) -> None:
         if wanted != self.threads:
-            if self._limits is not None:
-                self._limits.restore_original_limits()
-            self._limits = self._controller.limit(limits=wanted, user_api="blas")
+            _PROCESS.want(self, wanted)
             self.threads = wanted
 
     def __exit__(self, *exc: Any) -> None:
-        if self._limits is not None:
-            self._limits.restore_original_limits()
-            self._limits = None
+        if self.threads:
+            _PROCESS.release(self)
+            self.threads = 0

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import os
 import re
 
 import numpy as np
@@ -262,6 +263,72 @@ def test_backup_and_restore_resumes_where_training_stopped(tmp_path, rng):
     for a, b in zip(resumed.get_weights(), straight.get_weights()):
         np.testing.assert_allclose(a, b, rtol=1e-6)
     assert not (tmp_path / "backup").exists()  # removed after a normal end
+
+
+class _Killed(BaseException):
+    """A kill at a chosen moment (BaseException: nothing on the way may catch it as an error)."""
+
+
+@pytest.mark.parametrize("kill_at", ["weights rename", "metadata rename", "metadata write"])
+@pytest.mark.parametrize("double_checkpoint", [False, True])
+def test_a_backup_killed_at_any_moment_resumes_exactly(tmp_path, rng, monkeypatch, kill_at, double_checkpoint):
+    """A kill while the epoch-2 backup is written (before the weights file is renamed into place, after it but
+    before the JSON is, or while the JSON is written) resumes to the numbers of the run never stopped, with plain
+    SGD (float64, exact): the backup is one atomic step. Before, a kill after the weights were saved trained that
+    epoch again, and a half-written JSON made every later resume fail."""
+    require("h5py")
+    x, y = rng.normal(size=(12, 3)), rng.normal(size=12)
+
+    def sgd_model(seed=0):
+        init = nnlite.initializers.GlorotUniform(seed=seed)
+        model = nnlite.Sequential([nnlite.Input((3,)), nnlite.layers.Dense(4, activation="tanh",
+                                   kernel_initializer=init, dtype="float64"),
+                                   nnlite.layers.Dense(1, kernel_initializer=init, dtype="float64")])
+        model.compile(optimizer=nnlite.optimizers.SGD(0.1), loss="mse")
+        return model
+
+    straight = sgd_model()
+    straight.fit(x, y, epochs=4, batch_size=4, shuffle=False, verbose=0)
+    saves = []
+    real_replace = os.replace
+
+    def replace(source, target):
+        saves.append(target)
+        if len([t for t in saves if t.endswith("latest.weights.h5")]) == 2:  # the second backup (after epoch 2)
+            if kill_at == "weights rename" and target.endswith("latest.weights.h5"):
+                raise _Killed
+            if kill_at == "metadata write" and target.endswith(".json"):
+                with open(target, "w") as half:  # a JSON cut short where the file is
+                    half.write('{"epoch": ')
+                raise _Killed
+        real_replace(source, target)
+        if kill_at == "metadata rename" and target.endswith("latest.weights.h5") and len(
+                [t for t in saves if t.endswith("latest.weights.h5")]) == 2:
+            raise _Killed
+
+    backup = nnlite.callbacks.BackupAndRestore(str(tmp_path / "backup"), double_checkpoint=double_checkpoint)
+    monkeypatch.setattr(os, "replace", replace)
+    with pytest.raises(_Killed):
+        sgd_model().fit(x, y, epochs=4, batch_size=4, shuffle=False, verbose=0, callbacks=[backup])
+    monkeypatch.setattr(os, "replace", real_replace)
+    resumed = sgd_model(seed=9)  # other starting weights: the backup must replace them
+    history = resumed.fit(x, y, epochs=4, batch_size=4, shuffle=False, verbose=0, callbacks=[backup])
+    assert history.epoch == ([1, 2, 3] if kill_at == "weights rename" else [2, 3])
+    for a, b in zip(resumed.get_weights(), straight.get_weights()):
+        np.testing.assert_allclose(a, b, rtol=1e-12)
+
+
+def test_a_backup_keras_wrote_is_resumed_from_its_json(tmp_path, rng):
+    """Keras keeps the epoch only in training_metadata.json: nnlite resumes such a backup from it."""
+    require("h5py")
+    x, y = rng.normal(size=(12, 3)), rng.normal(size=12)
+    model = _fit_model()
+    (tmp_path / "backup").mkdir()
+    model.save_weights(tmp_path / "backup" / "latest.weights.h5")
+    (tmp_path / "backup" / "training_metadata.json").write_text('{"epoch": 3, "batch": 0}')
+    history = _fit_model(seed=4).fit(x, y, epochs=5, verbose=0,
+                                     callbacks=[nnlite.callbacks.BackupAndRestore(str(tmp_path / "backup"))])
+    assert history.epoch == [3, 4]
 
 
 def test_evaluate_and_predict_print_keras_progress_lines(rng, capsys):

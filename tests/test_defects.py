@@ -207,3 +207,26 @@ def test_a_small_file_declaring_huge_layers_is_refused_before_building(tmp_path,
     with pytest.raises(LoadError, match=r"weight 'dense/kernel' of shape \(12000, 12000\).*refused before allocating"):
         nnlite.models.load_model(tmp_path / "bomb.keras")
     assert made == []  # no kernel was made, so nothing of 12000 x 12000 was allocated
+
+
+@pytest.mark.parametrize("batch_shape", [[None, "abc"], [None, -5], [None, 1.5], [None, {}], ["x", 3], [True, 3],
+                                         [0, 3], [-2, 3]])
+def test_batch_shapes_that_cannot_run_are_refused_in_code_and_in_files(tmp_path, batch_shape):
+    """Each entry of a batch shape must be a positive integer or None, the batch size included; a file
+    holding such an Input is refused with a LoadError that names the shape."""
+    with pytest.raises(ValueError, match="positive integer"):
+        nnlite.Input(batch_shape=batch_shape)
+    require("h5py")
+    import json
+
+    _small().save(tmp_path / "m.keras")
+    with zipfile.ZipFile(tmp_path / "m.keras") as z:
+        parts = {n: z.read(n) for n in z.namelist()}
+    spec = json.loads(parts["config.json"])
+    spec["config"]["layers"][0]["config"]["batch_shape"] = batch_shape
+    parts["config.json"] = json.dumps(spec).encode()
+    with zipfile.ZipFile(tmp_path / "bad.keras", "w") as z:
+        for name, data in parts.items():
+            z.writestr(name, data)
+    with pytest.raises(LoadError, match="positive integer"):
+        nnlite.models.load_model(tmp_path / "bad.keras")

@@ -254,3 +254,26 @@ def test_a_reduction_over_the_batch_and_an_operation_without_tensors():
         ops.mean(x, axis=3)
     with pytest.raises(ValueError, match="must take at least one tensor"):
         Operation("zeros", [[100000, 100000]])
+
+
+def test_a_custom_layer_in_a_file_is_not_run_on_a_huge_declared_input(tmp_path):
+    """A registered layer of your own whose shape nnlite finds by running its call: a file declaring a huge
+    input is refused instead of running it on 128 million zeros; the same layer loads at its real size."""
+    require("h5py")
+
+    @nnlite.saving.register_keras_serializable(package="limits_test")
+    class Double(layers.Layer):  # a weight of its own: its call runs as written, not traced
+        def build(self, input_shape):
+            self.scale = self.add_weight(shape=(), initializer="ones", name="scale")
+
+        def call(self, x):
+            return nnlite.ops.concatenate([x, self.scale * x], axis=-1)
+
+    x = nnlite.Input((2, 3), name="x")
+    parts = _parts(nnlite.Model(x, Double(name="double")(x)), tmp_path)
+    assert nnlite.models.load_model(tmp_path / "saved.keras").output_shape == (None, 2, 6)
+    spec = json.loads(parts["config.json"])
+    spec["config"]["layers"][0]["config"]["batch_shape"] = [None, 8000, 8000]
+    parts["config.json"] = json.dumps(spec).encode()
+    with pytest.raises(LoadError, match=r"running its call on zeros of shape \(2, 8000, 8000\).*compute_output_shape"):
+        nnlite.models.load_model(_write(tmp_path / "custom.keras", parts))

@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 import nnlite
+from nnlite import layers
 
 from .conftest import RTOL, require
 from .helpers import assert_close
@@ -135,3 +136,26 @@ def test_rms_scaling_warns_as_keras_and_round_trips(keras):
     with pytest.warns(UserWarning):
         again = nnlite.layers.LayerNormalization.from_config(config)
     assert again.rms_scaling and again.beta is None
+
+
+@pytest.mark.parametrize(("mean", "variance", "message"), [
+    ([1.0, 2.0, 3.0], [1.0, 1.0, 1.0], r"shape \(3,\) do not fit inputs of shape \(None, 2\)"),
+    (1.0, 4.0, None),
+    ([1.0, 2.0], [1.0, 4.0], None),
+    ([1.0, 2.0], [1.0, 1.0, 1.0], "must have the same shape"),
+    ([[1.0, 2.0]], [[1.0, 1.0]], r"The rank of `mean` must be less than or equal to the number of axes \(1\)"),
+])
+def test_a_given_mean_that_cannot_fit_is_refused_when_the_graph_is_built(keras, tf, mean, variance, message):
+    """Keras refuses a 3-value mean on 2 features when the layer is called on the Input, not at predict (and
+    means of other shapes or ranks when made); a scalar broadcasts as in Keras (outputs equal to Keras's)."""
+    x = np.array([[1.0, 4.0], [3.0, 0.0]])
+    if message is None:
+        ours = nnlite.Sequential([nnlite.Input((2,)), layers.Normalization(mean=mean, variance=variance)])
+        theirs = keras.Sequential([keras.Input((2,)), keras.layers.Normalization(mean=mean, variance=variance)])
+        np.testing.assert_allclose(ours.predict(x, verbose=0), theirs.predict(x, verbose=0), rtol=1e-6)
+        np.testing.assert_allclose(ours.layers[0].mean, np.asarray(theirs.layers[0].mean), rtol=1e-6)
+        return
+    with pytest.raises((ValueError, tf.errors.InvalidArgumentError)):  # Keras too refuses when the graph is built
+        keras.layers.Normalization(mean=mean, variance=variance)(keras.Input((2,)))
+    with pytest.raises(ValueError, match=message):
+        layers.Normalization(mean=mean, variance=variance)(nnlite.Input((2,)))

@@ -81,3 +81,61 @@ def test_small_networks_are_left_alone(monkeypatch, rng):
     model.compile(optimizer="sgd", loss="mse")
     seen = _seen_during_fit(model, rng.normal(size=(64, 4)), np.zeros((64, 3)))
     assert seen == [before, before]
+
+
+class _FakeBlas:
+    """threadpoolctl's contract on one process-wide count: limit() sets it and returns a limiter that
+    restores the count it found (real BLAS libraries differ in how a count set in one thread shows in another)."""
+
+    count = 8
+
+    def info(self):
+        return [{"user_api": "blas", "num_threads": _FakeBlas.count}]
+
+    def limit(self, limits, user_api):
+        found = _FakeBlas.count
+        _FakeBlas.count = limits
+
+        class Limiter:
+            def restore_original_limits(self):
+                _FakeBlas.count = found
+        return Limiter()
+
+
+@pytest.mark.parametrize(("a_wants", "b_wants", "after_a"), [(1, 1, 1), (1, 3, 3), (3, 1, 1)])
+def test_fits_in_several_threads_restore_the_original_whatever_order_they_end_in(monkeypatch, a_wants, b_wants,
+                                                                                 after_a):
+    """Fit A starts in one thread, fit B in another, A ends, then B: while both run the BLAS has the smaller
+    count, after A the count B wants, and after both the original (before, B took A's count for the original
+    and left the process at it for good)."""
+    import threading
+
+    monkeypatch.setattr(threadpoolctl, "ThreadpoolController", _FakeBlas)
+    monkeypatch.setattr(_FakeBlas, "count", 8)
+    for name in threads.USER_SETTINGS:
+        monkeypatch.delenv(name, raising=False)
+    steps = [threading.Event() for _ in range(4)]
+    seen = {}
+
+    def fit(name, wants, enter_after, entered, leave_after, left):
+        monkeypatch.setenv("NNLITE_THREADS", str(wants))
+        blas = threads.BlasThreads()
+        if enter_after is not None:
+            enter_after.wait(10)
+        with blas:
+            entered.set()
+            leave_after.wait(10)
+            seen[name] = _FakeBlas.count
+        left.set()
+
+    a = threading.Thread(target=fit, args=("a", a_wants, None, steps[0], steps[1], steps[2]))
+    a.start()
+    steps[0].wait(10)
+    b = threading.Thread(target=fit, args=("b", b_wants, steps[0], steps[1], steps[3], threading.Event()))
+    b.start()
+    steps[2].wait(10)  # A has ended; B still runs
+    assert seen["a"] == min(a_wants, b_wants) and _FakeBlas.count == after_a
+    steps[3].set()
+    b.join(10)
+    a.join(10)
+    assert _FakeBlas.count == 8

@@ -1,12 +1,23 @@
-"""BackupAndRestore: keep the model's latest state in a folder, and resume from it after a crash."""
+"""BackupAndRestore: keep the model's latest state in a folder, and resume from it after a crash.
+
+A backup is one atomic step: the weights, the optimizer state and the epoch reached go into one file,
+``latest.weights.h5`` (the epoch and batch as its ``training_metadata`` attribute), written beside the old
+one and renamed over it. Whatever moment a run is killed at, the folder holds either the previous backup
+or the new one, never a mix. ``training_metadata.json`` is written after it (also by rename) for Keras,
+which reads the epoch from there; nnlite reads it only from a backup Keras wrote.
+"""
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import shutil
+from typing import Any
 
 from .base import CALLBACKS, Callback
+
+METADATA = "training_metadata"
 
 
 @CALLBACKS.register()
@@ -38,16 +49,34 @@ class BackupAndRestore(Callback):
             raise ValueError("To use the BackupAndRestore callback, you model must be built before you call `fit()`. "
                              f"Model {self.model} is unbuilt. You can build it beforehand by calling it on a batch "
                              "of data.")
-        if not os.path.exists(self._weights_path) and os.path.exists(self._weights_path + ".bkp"):
-            shutil.copyfile(self._weights_path + ".bkp", self._weights_path)  # the save before the last one
-            if os.path.exists(self._metadata_path + ".bkp"):
-                shutil.copyfile(self._metadata_path + ".bkp", self._metadata_path)
-        if os.path.exists(self._weights_path):
-            self.model.load_weights(self._weights_path)
-        if os.path.exists(self._metadata_path):
-            with open(self._metadata_path) as f:
-                epoch = json.load(f)["epoch"]
-            self.model.restored_epoch = self._current_epoch = int(epoch)
+        from ..saving import LoadError
+
+        candidates = [self._weights_path] + ([self._weights_path + ".bkp"] if self.double_checkpoint else [])
+        for path in [p for p in candidates if os.path.exists(p)]:
+            try:
+                self.model.load_weights(path)
+            except LoadError:
+                if path == candidates[-1]:
+                    raise
+                continue  # the latest backup is damaged: the one before it
+            epoch = self._saved_epoch(path)
+            if epoch is not None:
+                self.model.restored_epoch = self._current_epoch = epoch
+            return
+
+    def _saved_epoch(self, weights_path: str) -> int | None:
+        """The epoch a backup reached: the weights file's own record, or (a backup Keras wrote) the JSON beside it."""
+        import h5py
+
+        with h5py.File(weights_path, "r") as f:
+            record = f.attrs.get(METADATA)
+        if record is None:
+            metadata = self._metadata_path + weights_path[len(self._weights_path):]
+            if not os.path.exists(metadata):
+                return None
+            with open(metadata) as f:
+                record = f.read()
+        return int(json.loads(record)["epoch"])
 
     def on_epoch_end(self, epoch, logs=None):
         self._current_epoch = epoch + 1
@@ -66,15 +95,32 @@ class BackupAndRestore(Callback):
             self._save()
 
     def _save(self) -> None:
+        """Write the backup as one file and rename it into place (see the module); then the JSON for Keras."""
+        import h5py
+
+        from ..saving.keras_file import atomic_file, write_weights
+
         os.makedirs(self.backup_dir, exist_ok=True)
         if self.double_checkpoint:
             for path in (self._weights_path, self._metadata_path):
                 if os.path.exists(path):
-                    shutil.copyfile(path, path + ".bkp")
-        self.model.save_weights(self._weights_path, overwrite=True)
-        with open(self._metadata_path, "w") as f:
-            json.dump({"epoch": self._current_epoch, "batch": self._last_batch_seen}, f)
+                    _copy(path, path + ".bkp", atomic_file)
+        record = json.dumps({"epoch": self._current_epoch, "batch": self._last_batch_seen})
+        buffer = io.BytesIO()
+        write_weights(self.model, buffer)
+        with h5py.File(buffer, "r+") as f:
+            f.attrs[METADATA] = record
+        with atomic_file(self._weights_path) as handle:  # the commit point
+            handle.write(buffer.getvalue())
+        with atomic_file(self._metadata_path) as handle:
+            handle.write(record.encode())
 
     def on_train_end(self, logs=None):
         if self.delete_checkpoint and os.path.exists(self.backup_dir):
             shutil.rmtree(self.backup_dir)
+
+
+def _copy(source: str, target: str, atomic_file: Any) -> None:
+    """Copy a file so that ``target`` is always whole (written beside it, then renamed)."""
+    with open(source, "rb") as src, atomic_file(target) as handle:
+        shutil.copyfileobj(src, handle)

@@ -511,8 +511,11 @@ class InputLayer(Layer):
         super().__init__(dtype=None if input_dtype != "float" else dtype, name=name, **kwargs)
         if input_dtype != "float":  # token ids or flags: the layers after it take them as they are
             self.dtype = input_dtype
-        self.batch_size = batch_size
-        self.shape = (batch_size,) + shape_tuple(shape, "Input shape")
+        if batch_size is not None and not (isinstance(batch_size, numbers.Integral) and not isinstance(
+                batch_size, bool) and batch_size > 0):
+            raise ValueError(f"The batch size must be a positive integer or None (unknown), got {batch_size!r}.")
+        self.batch_size = None if batch_size is None else int(batch_size)
+        self.shape = (self.batch_size,) + shape_tuple(shape, "Input shape")
         self.declared_input_shape = self.shape[1:]
         self.optional = optional
         self.built = True

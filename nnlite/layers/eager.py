@@ -21,12 +21,13 @@ where the losses the call added (``add_loss``) enter with the pass's gradient sc
 from __future__ import annotations
 
 import inspect
+import math
 import threading
 from typing import Any
 
 import numpy as np
 
-from .. import autodiff
+from .. import autodiff, limits
 from ..tensor import HOOKS, Tensor
 from .context import Context
 
@@ -170,7 +171,13 @@ def output_shape_by_running(layer: Any, input_shape: Any) -> Any:
     """The output shape of a layer of your own, from running its call once on zeros of two rows (nothing
     recorded, inference mode; for a model, this builds its layers); the batch axis is reported as unknown."""
     def zeros(shape: Any) -> np.ndarray:
-        return np.zeros((2,) + tuple(1 if d is None else d for d in tuple(shape)[1:]), dtype=layer.compute_dtype)
+        sample = (2,) + tuple(1 if d is None else d for d in tuple(shape)[1:])
+        if limits.loading() and math.prod(sample) > limits.MAX_PROBE_ELEMENTS:  # a file's shapes buy no memory
+            raise limits.LoadError(f"layer {layer.name!r} ({type(layer).__name__}) gets its output shape by running "
+                                   f"its call on zeros of shape {sample}, over the limit of "
+                                   f"{limits.MAX_PROBE_ELEMENTS} numbers while a file loads; give the class a "
+                                   "compute_output_shape.")
+        return np.zeros(sample, dtype=layer.compute_dtype)
 
     if isinstance(input_shape, dict):
         sample: Any = {k: zeros(s) for k, s in input_shape.items()}

@@ -30,6 +30,12 @@ class Normalization(Layer):
         if (mean is None) != (variance is None):
             raise ValueError(f"When setting values directly, both `mean` and `variance` must be set. "
                              f"Received: mean={mean} and variance={variance}")
+        if mean is not None and np.shape(mean) != np.shape(variance):
+            raise ValueError(f"When setting values directly, `mean` and `variance` must have the same shape. "
+                             f"Received: mean shape {np.shape(mean)} and variance shape {np.shape(variance)}")
+        if mean is not None and np.ndim(mean) > len(self.axis):
+            raise ValueError(f"The rank of `mean` must be less than or equal to the number of axes ({len(self.axis)}). "
+                             f"Received: mean shape {np.shape(mean)} for axis {self.axis}")
         self.input_mean, self.input_variance = mean, variance
         self.invert = bool(invert)
 
@@ -47,8 +53,9 @@ class Normalization(Layer):
     def _given_or_adapted(self, which: int) -> np.ndarray | None:
         if not self.built:
             return None
-        given = (self.input_mean, self.input_variance)[which]
-        value = given if given is not None else (self.adapt_mean, self.adapt_variance)[which].value
+        if self.input_mean is not None:
+            return np.array(self._given[which], dtype=self.compute_dtype)
+        value = (self.adapt_mean, self.adapt_variance)[which].value
         return np.array(value, dtype=self.compute_dtype).reshape(self._broadcast)
 
     def _kept(self, input_shape) -> tuple[list[int], tuple[int, ...], tuple[int, ...]]:
@@ -63,13 +70,33 @@ class Normalization(Layer):
         return axes, kept, broadcast
 
     def build(self, input_shape):
-        _, kept, broadcast = self._kept(input_shape)
+        axes, kept, broadcast = self._kept(input_shape)
         self._broadcast = broadcast
-        if self.input_mean is None:
+        if self.input_mean is not None:  # given: aligned to the kept axes from the right, then broadcast
+            self._given = tuple(self._aligned(v, axes, broadcast, input_shape)
+                                for v in (self.input_mean, self.input_variance))
+        else:
             self.adapt_mean = self.add_weight(kept, "zeros", trainable=False, name="mean")
             self.adapt_variance = self.add_weight(kept, "ones", trainable=False, name="variance")
             self.count = self.add_weight((), "zeros", dtype="int64", trainable=False, name="count")
         super().build(input_shape)
+
+    def _aligned(self, value: Any, axes: list[int], broadcast: tuple[int, ...], input_shape: Any) -> np.ndarray:
+        """A given mean or variance as Keras places it: its axes matched to the kept axes from the right,
+        broadcast to the batch's shape; one that cannot be is refused here, not at the first call."""
+        value = np.asarray(value, dtype=np.float64)
+        expanded = [1] * len(broadcast)
+        if value.ndim > len(axes):
+            raise ValueError(f"Normalization {self.name!r}: mean and variance of shape {value.shape} have more axes "
+                             f"than the kept axes {axes} of inputs {tuple(input_shape)} (axis={self.axis}).")
+        for i in range(1, value.ndim + 1):
+            expanded[axes[-i]] = value.shape[-i]
+        try:
+            return np.broadcast_to(value.reshape(expanded), broadcast)
+        except ValueError:
+            raise ValueError(f"Normalization {self.name!r}: mean and variance of shape {value.shape} do not fit "
+                             f"inputs of shape {tuple(input_shape)}, whose kept axes {axes} have sizes "
+                             f"{[input_shape[a] for a in axes]} (axis={self.axis}).") from None
 
     def weight_shapes(self, input_shape):
         _, kept, _ = self._kept(input_shape)
@@ -94,10 +121,8 @@ class Normalization(Layer):
         self.adapt_variance.assign(data.var(axis=reduce))
 
     def _statistics(self, dtype: np.dtype) -> tuple[np.ndarray, np.ndarray]:
-        if self.input_mean is not None:
-            mean, variance = np.asarray(self.input_mean, dtype), np.asarray(self.input_variance, dtype)
-        else:
-            mean, variance = self.adapt_mean.value, self.adapt_variance.value
+        mean, variance = self._given if self.input_mean is not None else (self.adapt_mean.value,
+                                                                            self.adapt_variance.value)
         shape = self._broadcast
         scale = np.maximum(np.sqrt(variance.reshape(shape)), config.epsilon())
         return mean.reshape(shape).astype(dtype, copy=False), scale.astype(dtype, copy=False)

@@ -201,19 +201,24 @@ def lookup(layer: Any, values: np.ndarray) -> np.ndarray:
     encoded as its output_mode says; with ``invert`` the vocabulary entry at each index."""
     if layer.vocabulary is None:
         raise ValueError(f"{type(layer).__name__} needs a vocabulary: pass `vocabulary` or call adapt(data) first.")
-    vocab = np.asarray(layer.get_vocabulary())
+    table = getattr(layer, "vocabulary_table", None)
+    if table is None or table[0] is not layer.vocabulary or table[1] != len(layer.vocabulary):
+        vocab = np.asarray(layer.get_vocabulary())  # built once per vocabulary, not per batch
+        order = np.argsort(vocab[1:], kind="stable")  # the terms sorted: term sorted[k] has id order[k] + 1
+        layer.vocabulary_table = table = (layer.vocabulary, len(layer.vocabulary), vocab, order, vocab[1:][order])
+    vocab, order, ordered = table[2:]
     if layer.invert:
         ids = _whole(values, layer.name)
         if ids.size and (ids.min() < 0 or ids.max() >= len(vocab)):
             raise ValueError(f"{type(layer).__name__} (invert) takes ids in [0, {len(vocab)}); got {ids.min()} to "
                              f"{ids.max()}.")
         return vocab[ids]
-    known = vocab[1:]
     index = np.zeros(np.shape(values), dtype=np.int64)
-    if len(known):
-        order = np.argsort(known)
-        at = np.minimum(np.searchsorted(known, values, sorter=order), len(known) - 1)
-        hit = known[order[at]] == values
+    if ordered.dtype.kind == "U" and np.asarray(values).dtype == object:
+        values = np.asarray(values).astype(str)  # text against text: an object query would convert the table
+    if len(ordered):
+        at = np.minimum(np.searchsorted(ordered, values), len(ordered) - 1)
+        hit = ordered[at] == values
         index[hit] = order[at][hit] + 1
     return encode(index, layer.output_mode, len(vocab), layer.dtype)
 

@@ -117,7 +117,7 @@ def check_y(heads: list[Head], y: Any, rows: int, shapes: list[tuple], dtype: st
             raise ValueError(f"Row counts differ: x has {rows}, {name} has {len(yk)}; expected one row per sample.")
         if head.loss is not None:
             try:
-                head.loss.prepare(yk, np.zeros((rows,) + tuple(shape[1:]), dtype=dtype))
+                head.loss.prepare(yk, np.broadcast_to(np.zeros((), dtype), (rows,) + tuple(shape[1:])))
             except ValueError as err:
                 raise ValueError(f"{name} does not fit the output {head.name!r} {(rows,) + tuple(shape[1:])}: "
                                  f"{err}") from None

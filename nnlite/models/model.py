@@ -362,7 +362,7 @@ class Model(Loops, FusedSteps, CompileState, Steps, StateTree, Layer):
         sw = data.as_sample_weight(sample_weight, rows, f"{prefix}sample_weight")
         out = (rows,) + tuple(self.output_shape[1:])
         try:
-            self.loss.prepare(y, np.zeros(out, dtype=out_dtype))
+            self.loss.prepare(y, np.broadcast_to(np.zeros((), out_dtype), out))  # shapes only: no memory
         except ValueError as err:
             raise ValueError(f"{prefix}y does not fit the model output {out}: {err}") from None
         return x, y, sw
