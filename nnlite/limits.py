@@ -9,7 +9,9 @@ layer creates is charged against the weight elements its ``model.weights.h5`` ho
 and a weight that would go over ``B`` is refused before its array is made. ``B`` itself is bounded by the
 bytes stored: the datasets' declared size may exceed their stored size by at most ``MAX_INFLATION`` (an HDF5
 dataset can be compressed, or never written and read as its fill value), and a zip member's unpacked size
-its packed size likewise (``keras_file.read_member``). Outside a load nothing is charged.
+its packed size likewise (``keras_file.read_member``). State the file does not hold (a metric's confusion
+counts at ``num_thresholds`` thresholds, say) is limited to ``MAX_UNPAID_ELEMENTS`` numbers in all. Outside a
+load nothing is charged.
 """
 
 from __future__ import annotations
@@ -25,12 +27,14 @@ MAX_WEIGHTS_BYTES = 8 * 2**30  # model.weights.h5 unpacked
 MAX_INFLATION = 100  # unpacked (or declared) size / stored size, above FREE_BYTES
 FREE_BYTES = 16 * 2**20  # a member or a weights file this small may inflate freely
 MAX_PROBE_ELEMENTS = 2**24  # an op whose output shape needs running it, on stand-ins of at most this size
+MAX_UNPAID_ELEMENTS = 2**24  # numbers a file may make nnlite allocate that it does not hold (metric state)
 
 
 class LoadError(ValueError):
     """A file that nnlite cannot or will not load; the message says what and why."""
 
 
+# [weight numbers the file still pays for, unpaid numbers still allowed], while a file loads
 _budget: contextvars.ContextVar[list[int] | None] = contextvars.ContextVar("nnlite_weight_budget", default=None)
 
 
@@ -45,7 +49,7 @@ def inflation_checked(declared: int, stored: int, what: str) -> int:
 @contextlib.contextmanager
 def weight_budget(elements: int) -> Iterator[None]:
     """Within the block, the weights layers create may hold ``elements`` numbers in all (see the module)."""
-    token = _budget.set([int(elements)])
+    token = _budget.set([int(elements), MAX_UNPAID_ELEMENTS])
     try:
         yield
     finally:
@@ -67,3 +71,15 @@ def charge(shape: Any, name: str) -> None:
         raise LoadError(f"the config asks for a weight {name!r} of shape {tuple(shape)} ({size} numbers), but the "
                         f"weights file holds only {left[0]} numbers not yet used; refused before allocating it.")
     left[0] -= size
+
+
+def charge_unpaid(size: int, what: str) -> None:
+    """Allow ``size`` numbers of state the file does not hold (see the module); refuse them while loading
+    once ``MAX_UNPAID_ELEMENTS`` are spent."""
+    left = _budget.get()
+    if left is None:
+        return
+    if size > left[1]:
+        raise LoadError(f"{what} would hold {size} numbers the file does not contain, over the limit of "
+                        f"{MAX_UNPAID_ELEMENTS} in all while a file loads; refused before allocating them.")
+    left[1] -= size

@@ -277,3 +277,41 @@ def test_a_custom_layer_in_a_file_is_not_run_on_a_huge_declared_input(tmp_path):
     parts["config.json"] = json.dumps(spec).encode()
     with pytest.raises(LoadError, match=r"running its call on zeros of shape \(2, 8000, 8000\).*compute_output_shape"):
         nnlite.models.load_model(_write(tmp_path / "custom.keras", parts))
+
+
+@pytest.mark.parametrize("metric", [{"class_name": "AUC", "config": {"num_thresholds": 10**9}},
+                                    {"class_name": "MeanIoU", "config": {"num_classes": 10**5}},
+                                    {"class_name": "PrecisionAtRecall", "config": {"recall": 0.5,
+                                                                                   "num_thresholds": 10**9}}])
+def test_metric_state_a_file_declares_is_limited(tmp_path, metric):
+    """A compile_config whose metric would hold a billion thresholds (or a 10^5 x 10^5 confusion matrix) that
+    the file does not contain: refused before the state exists; the same metric in code is not limited."""
+    require("h5py")
+    parts = _parts(_small_functional(), tmp_path)
+    spec = json.loads(parts["config.json"])
+    spec["compile_config"] = {"optimizer": "sgd", "loss": "mse", "metrics": [metric]}
+    parts["config.json"] = json.dumps(spec).encode()
+    grown, outcome = _load_in_child(_write(tmp_path / "metric.keras", parts))
+    assert outcome.startswith("LoadError") and "numbers the file does not contain" in outcome, outcome
+    assert grown < 40 * MB, grown
+    assert nnlite.metrics.AUC(num_thresholds=3 * 10**6).num_thresholds == 3 * 10**6
+
+
+@pytest.mark.parametrize(("op", "arguments", "keywords", "message"), [
+    ("add", ["#0", 1.0], {"where": False}, "unexpected keyword argument 'where'"),
+    ("add", ["#0", 1.7], {"casting": "unsafe", "dtype": "int8"}, "unexpected keyword argument 'casting'"),
+    ("cast", ["#0", "object"], {}, "dtype must be one of"),
+    ("cast", ["#0", {"a": 1}], {}, "dtype must be one of"),
+    ("sum", ["#0"], {"axis": "abc"}, "axis must be an int"),
+    ("sum", ["#0"], {"axis": [1, True]}, "axis must be an int"),
+    ("zeros", [[100000, 100000]], {}, "at least one tensor"),
+])
+def test_an_operation_takes_only_what_its_keras_op_takes(op, arguments, keywords, message):
+    """An Operation node's arguments are checked against the op's signature (names) and what keras.ops means by
+    a dtype or an axis (types), in code and in files alike (a file's node is made by this constructor)."""
+    from nnlite.layers.operation import Operation
+
+    with pytest.raises(ValueError, match=message):
+        Operation(op, arguments, keywords)
+    x = nnlite.Input((3,))
+    assert nnlite.ops.cast(x, np.float32).shape == (None, 3)  # a NumPy type in code is taken by its name

@@ -84,6 +84,28 @@ def describe_key(key: Any) -> dict[str, list[Any]]:
     return described
 
 
+# the dtypes an op may be asked for, as keras.ops names them
+DTYPES = frozenset({"bool", "int8", "int16", "int32", "int64", "uint8", "uint16", "uint32", "uint64", "float16",
+                    "bfloat16", "float32", "float64"})
+
+
+def _check_kinds(op: str, arguments: dict[str, Any]) -> None:
+    """The arguments keras.ops gives a meaning by name: a ``dtype`` is one of its dtype names, an ``axis``
+    an int, a list of ints or None."""
+    dtype = arguments.get("dtype")
+    if dtype is not None and not isinstance(dtype, str):  # a NumPy type given in code: by its name
+        try:
+            dtype = np.dtype(dtype).name
+        except TypeError:
+            pass
+    if dtype is not None and (not isinstance(dtype, str) or dtype not in DTYPES):
+        raise ValueError(f"Operation {op!r}: dtype must be one of {sorted(DTYPES)} or None, got {dtype!r}.")
+    axis = arguments.get("axis")
+    axes = axis if isinstance(axis, (list, tuple)) else [axis]
+    if axis is not None and not all(isinstance(a, int) and not isinstance(a, bool) for a in axes):
+        raise ValueError(f"Operation {op!r}: axis must be an int, a list of ints or None, got {axis!r}.")
+
+
 def _slots(template: Any) -> int:
     """How many tensor slots a template holds."""
     if isinstance(template, _Slot):
@@ -111,10 +133,11 @@ class Operation(Layer):
         if op not in autodiff.OPS:
             raise ValueError(f"Unknown operation {op!r}; nnlite's ops are {', '.join(sorted(autodiff.OPS))}.")
         try:  # the arguments must be ones the op takes (a file may not hand NumPy keywords of its own)
-            inspect.signature(autodiff.OPS[op]).bind(*arguments, **dict(keywords or {}))
+            bound = inspect.signature(autodiff.OPS[op]).bind(*arguments, **dict(keywords or {}))
         except TypeError as err:
             raise ValueError(f"Operation {op!r} cannot take the arguments {arguments!r} and keywords "
                              f"{keywords!r}: {err}.") from None
+        _check_kinds(op, bound.arguments)
         if not _slots(_template(list(arguments))):
             raise ValueError(f"Operation {op!r} must take at least one tensor (an argument \"#0\"); its arguments "
                              f"are {arguments!r:.200}.")

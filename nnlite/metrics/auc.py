@@ -8,7 +8,7 @@ from typing import Any
 
 import numpy as np
 
-from .. import activations, config
+from .. import activations, config, limits
 from ..tensor import as_tensor
 from .base import METRICS, Metric
 from .confusion_metrics import confusion_counts, divide_no_nan, threshold_list
@@ -53,6 +53,7 @@ class AUC(Metric):
                 raise ValueError(f"Argument `num_thresholds` must be an integer > 1. "
                                  f"Received: num_thresholds={num_thresholds}")
             self.num_thresholds = num_thresholds
+            limits.charge_unpaid(num_thresholds, f"AUC {name!r} thresholds")
             inner = [(i + 1) * 1.0 / (num_thresholds - 1) for i in range(num_thresholds - 2)]
             self._evenly = True
         eps = config.epsilon()

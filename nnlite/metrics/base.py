@@ -10,12 +10,13 @@ values with more axes than the weights are averaged over the extra ones.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 
-from .. import config, initializers
+from .. import config, initializers, limits
 from ..losses.base import align
 from ..registry import Registry, snake_case
 from ..tensor import as_tensor
@@ -36,6 +37,7 @@ class Metric:
     def add_variable(self, shape: tuple[int, ...] = (), initializer: Any = "zeros", dtype: str | None = None,
                      aggregation: str = "sum", name: str | None = None) -> Variable:
         """A state variable of this metric (zeros unless ``initializer`` says otherwise)."""
+        limits.charge_unpaid(math.prod(int(d) for d in shape), f"metric {self.name!r} variable {name!r}")
         value = initializers.get(initializer)(tuple(shape), dtype or self.dtype)
         variable = Variable(value, name or "variable", trainable=False, path=f"{self.name}/{name or 'variable'}")
         variable.initializer = initializers.get(initializer)

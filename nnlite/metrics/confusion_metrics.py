@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from .. import config
+from .. import config, limits
 from ..losses.base import align
 from ..tensor import as_tensor
 from ..warn import warn
@@ -199,6 +199,7 @@ class _AtConstraint(_ConfusionMetric):
         if isinstance(num_thresholds, bool) or not isinstance(num_thresholds, int) or num_thresholds <= 0:
             raise ValueError(f"Argument `num_thresholds` must be an integer > 0. Received: "
                              f"num_thresholds={num_thresholds}")
+        limits.charge_unpaid(num_thresholds, f"{type(self).__name__} thresholds")
         thresholds = [0.5] if num_thresholds == 1 else (
             [0.0] + [(i + 1) / (num_thresholds - 1) for i in range(num_thresholds - 2)] + [1.0])
         Metric.__init__(self, dtype=dtype, name=name)
