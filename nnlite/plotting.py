@@ -18,7 +18,8 @@ def _pyplot():
     try:
         import matplotlib.pyplot as plt
     except ImportError:
-        raise ImportError("Plotting needs matplotlib: pip install matplotlib (or nnlite[plot]).") from None
+        raise ImportError("Plotting needs matplotlib: pip install matplotlib "
+                          '(or pip install "nnlite-keras[plot]").') from None
     return plt
 
 
@@ -162,6 +163,17 @@ def _boxes(model: Any, expand_nested: bool) -> list[tuple[Any, int]]:
     return rows
 
 
+def _layer_shapes(layer: Any) -> tuple[Any, Any]:
+    """(input shape, output shape) of a layer: from its first call in a graph (the tensors it read and made),
+    else from the shape it was built for; a list where there are several."""
+    nodes = getattr(layer, "inbound_nodes", None)
+    if nodes:
+        ins, outs = [t.shape for t in nodes[0].inputs], [t.shape for t in nodes[0].outputs]
+        return (ins[0] if len(ins) == 1 else ins), (outs[0] if len(outs) == 1 else outs)
+    shape = layer.input_shape
+    return shape, (layer.compute_output_shape(shape) if shape is not None else None)
+
+
 def _box_text(layer: Any, show_shapes: bool, show_dtype: bool, show_layer_names: bool,
               show_layer_activations: bool, show_trainable: bool) -> str:
     """A box's lines as Keras's diagram has them: 'name (Class)', then the asked-for details."""
@@ -171,9 +183,9 @@ def _box_text(layer: Any, show_shapes: bool, show_dtype: bool, show_layer_names:
         if kind == "InputLayer":
             lines.append(f"Output shape: {tuple(layer.shape)}")
         else:
-            shape = layer.input_shape
+            shape, out = _layer_shapes(layer)
             lines.append(f"Input shape: {shape}")
-            lines.append(f"Output shape: {layer.compute_output_shape(shape) if shape is not None else '?'}")
+            lines.append(f"Output shape: {out if out is not None else '?'}")
     if show_dtype:
         lines.append(f"dtype: {layer.dtype}")
     activation = getattr(getattr(layer, "activation", None), "name", None)

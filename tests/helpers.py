@@ -90,3 +90,36 @@ def fit_side_by_side(theirs, ours, x, y, rtol, batch_size=8, epochs=3, **compile
     for key, values in h_theirs.history.items():
         assert_close(h_ours.history[key], values, rtol, key)
     return h_theirs, h_ours
+
+
+def run_in_terminal(args: list[str], columns: int = 80) -> str:
+    """Output of ``python args`` on a pseudo-terminal of 24 rows x ``columns`` ($COLUMNS and $LINES unset, so the
+    program asks the terminal); it must exit with status 0."""
+    import fcntl
+    import os
+    import pty
+    import struct
+    import subprocess
+    import sys
+    import termios
+
+    main, child = pty.openpty()
+    fcntl.ioctl(child, termios.TIOCSWINSZ, struct.pack("HHHH", 24, columns, 0, 0))
+    env = {k: v for k, v in os.environ.items() if k not in ("COLUMNS", "LINES")}
+    done = subprocess.Popen([sys.executable, *args], stdout=child, stderr=child, stdin=child, env=env,
+                            close_fds=True)
+    os.close(child)
+    chunks = []
+    while True:
+        try:
+            chunk = os.read(main, 65536)
+        except OSError:  # the child closed its end
+            break
+        if not chunk:
+            break
+        chunks.append(chunk)
+    done.wait(timeout=120)
+    os.close(main)
+    text = b"".join(chunks).decode()
+    assert done.returncode == 0, text[-2000:]
+    return text

@@ -13,6 +13,7 @@ import nnlite
 from nnlite.callbacks import Callback, ProgbarLogger, format_logs
 
 from .conftest import require
+from .helpers import run_in_terminal
 from .kernel import run_cell
 
 
@@ -51,38 +52,10 @@ def test_verbose_1_bar_updates_in_place(rng):
     assert len(final) < 120  # the line does not grow with the number of batches
 
 
-def _run_in_terminal(args: list[str], columns: int = 80) -> str:
-    """Output of ``python args`` on a pseudo-terminal of 24 rows x ``columns``."""
-    import fcntl
-    import os
-    import pty
-    import struct
-    import subprocess
-    import sys
-    import termios
-
-    main, child = pty.openpty()
-    fcntl.ioctl(child, termios.TIOCSWINSZ, struct.pack("HHHH", 24, columns, 0, 0))
-    done = subprocess.Popen([sys.executable, *args], stdout=child, stderr=child, close_fds=True)
-    os.close(child)
-    chunks = []
-    while True:
-        try:
-            chunk = os.read(main, 65536)
-        except OSError:  # the child closed its end
-            break
-        if not chunk:
-            break
-        chunks.append(chunk)
-    done.wait(timeout=120)
-    os.close(main)
-    return b"".join(chunks).decode()
-
-
 @pytest.mark.skipif(not hasattr(__import__("os"), "openpty"), reason="needs a POSIX pseudo-terminal")
 def test_terminal_of_80_columns_redraws_in_place_and_never_loses_a_metric():
     require("tqdm")
-    text = _run_in_terminal(["-m", "nnlite", "--epochs", "2", "--batch-size", "1", "--hidden", "256"])
+    text = run_in_terminal(["-m", "nnlite", "--epochs", "2", "--batch-size", "1", "--hidden", "256"])
     frames = [f for line in text.split("\n") for f in line.split("\r") if f.strip()]
     during = [f for f in frames if "ETA: " in f]
     assert during, "no in-progress frame was drawn"

@@ -98,7 +98,7 @@ def test_csv_without_header_numeric_labels(tmp_path):
     ("a,b\n", -1, "a header and no data rows"),
     ("a,b\n1,2\n3\n", -1, "line 3 of"),
     ("a,b\n1,x\n2,y\n", "b", None),  # string labels are fine
-    ("a,b\nx,1\n", "b", "every column but the label must be numeric"),
+    ("a,b\nx,1\n", "b", "column 'a' of"),
     ("a,b\nnan,1\n", "b", "line 2 of"),
     ("a,b\n1,2\n", "c", "no column named 'c'"),
     ("1,2\n3,4\n", "c", "give the label as an index"),

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+import nnlite
 from nnlite import losses
 
 from .conftest import RTOL
@@ -224,3 +225,22 @@ def test_a_loss_function_of_any_shape_trains_as_in_keras(keras, float64, rng, sh
     np.testing.assert_allclose(h1.history["loss"], h2.history["loss"], rtol=1e-7)
     for a, b in zip(model.get_weights(), twin.get_weights()):
         np.testing.assert_allclose(a, b, rtol=1e-7, atol=1e-9)  # finite differences: ~1e-9 relative
+
+
+def test_binary_crossentropy_warns_once_about_labels_outside_0_1(recwarn):
+    """Labels 0, 1, 2 train as Keras computes them, with one warning per fit naming the range and the fix;
+    probabilities in [0, 1] and labels 0/1 give none."""
+    import warnings
+
+    model = nnlite.Sequential([nnlite.Input((2,)), nnlite.layers.Dense(1, activation="sigmoid")])
+    model.compile("sgd", "binary_crossentropy")
+    x = np.ones((8, 2))
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        model.fit(x, np.array([0, 1, 2, 1, 0, 1, 2, 0]), batch_size=2, epochs=2, verbose=0)
+        outside = [str(w.message) for w in caught if "outside [0, 1]" in str(w.message)]
+        assert len(outside) == 1 and "from 0 to 2" in outside[0] and "sparse_categorical_crossentropy" in outside[0]
+        assert caught[0].filename == __file__
+        caught.clear()
+        model.fit(x, np.array([0, 1, 0.5, 1, 0, 1, 0.25, 0]), batch_size=2, epochs=2, verbose=0)
+        assert not [w for w in caught if "outside [0, 1]" in str(w.message)]

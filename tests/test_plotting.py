@@ -106,6 +106,31 @@ def test_plot_model_boxes_say_what_was_asked(tmp_path, monkeypatch):
     assert "Activation" not in boxes[2] and boxes[3].splitlines()[4] == "Activation: softmax"
 
 
+def test_plot_model_shapes_of_a_graph_come_from_its_tensors(tmp_path, monkeypatch):
+    """Dropout, Activation and StringLookup build no weights, so they were drawn "Input shape: None / Output
+    shape: ?" in a functional model; each box now shows the shapes of the tensors it reads and makes, as in
+    Keras's diagram (the texts drawn in the saved figure are read back)."""
+    from nnlite import plotting
+
+    drawn = {}
+    original = plotting.layer_diagram
+    monkeypatch.setattr(plotting, "layer_diagram", lambda *a, **k: drawn.setdefault("fig", original(*a, **k)))
+    words = nnlite.Input((1,), dtype="string", name="words")
+    ids = layers.StringLookup(vocabulary=["a", "b"], output_mode="one_hot", name="lookup")(words)
+    x = nnlite.Input((4,), name="x")
+    h = layers.Activation("relu", name="act")(layers.Dropout(0.2, name="drop")(x))
+    model = nnlite.Model([words, x], layers.Dense(1, name="out")(layers.Concatenate(name="join")([ids, h])))
+    nnlite.utils.plot_model(model, to_file=str(tmp_path / "graph.png"), dpi=30, show_shapes=True,
+                            show_layer_names=True)
+    boxes = {t.get_text().splitlines()[0]: t.get_text().splitlines()[1:] for t in drawn["fig"].axes[0].texts
+             if t.get_text()}
+    assert boxes["drop (Dropout)"] == ["Input shape: (None, 4)", "Output shape: (None, 4)"]
+    assert boxes["act (Activation)"] == ["Input shape: (None, 4)", "Output shape: (None, 4)"]
+    assert boxes["lookup (StringLookup)"] == ["Input shape: (None, 1)", "Output shape: (None, 3)"]
+    assert boxes["join (Concatenate)"] == ["Input shape: [(None, 3), (None, 4)]", "Output shape: (None, 7)"]
+    assert not any("?" in line or "None" == line.split(": ")[-1] for lines in boxes.values() for line in lines)
+
+
 def test_plot_model_nested_boxes_only_when_expanded(tmp_path, monkeypatch):
     from nnlite import plotting
 

@@ -7,6 +7,8 @@ from importlib import resources
 
 import numpy as np
 
+from .csv_table import load_csv as load_csv  # re-exported: nnlite.datasets.load_csv
+
 
 def load_digits() -> tuple[np.ndarray, np.ndarray]:
     """The 8x8 handwritten digits: x (1797, 64) pixel counts 0..16, y (1797,) digits 0..9.
@@ -114,64 +116,6 @@ def _stratified_rows(labels: np.ndarray, n_train: int, n_test: int,
         test.append(rows[: test_counts[k]])
         train.append(rows[test_counts[k]: test_counts[k] + train_counts[k]])
     return rng.permutation(np.concatenate(train)), rng.permutation(np.concatenate(test))
-
-
-def load_csv(path: str, label: str | int = -1) -> tuple[np.ndarray, np.ndarray, list[str]]:
-    """A table of numeric features and one label column: x (n, d) float64, y (n,) class indices 0..k-1.
-
-    The first row is a header when any of its cells is not a number. ``label`` is the label column's
-    header name or its 0-based index (negative counts from the end). Labels may be words or numbers;
-    the returned class names, sorted, say which index is which: ``names[y[i]]``.
-    """
-    import csv
-
-    with open(path, newline="") as handle:
-        rows = [row for row in csv.reader(handle) if any(cell.strip() for cell in row)]
-    if not rows:
-        raise ValueError(f"load_csv: {path} holds no rows.")
-
-    def is_number(cell: str) -> bool:
-        try:
-            float(cell)
-        except ValueError:
-            return False
-        return True
-
-    header = None if all(is_number(cell) for cell in rows[0]) else [cell.strip() for cell in rows[0]]
-    body = rows[1:] if header else rows
-    width = len(rows[0])
-    for number, row in enumerate(body, start=2 if header else 1):
-        if len(row) != width:
-            raise ValueError(f"load_csv: line {number} of {path} has {len(row)} cells; the first row has {width}.")
-    if not body:
-        raise ValueError(f"load_csv: {path} has a header and no data rows.")
-    if isinstance(label, str) and not label.lstrip("-").isdigit():
-        if header is None or label not in header:
-            raise ValueError(f"load_csv: no column named {label!r} in {path}; the columns are "
-                             f"{header if header else 'unnamed (give the label as an index)'}.")
-        column = header.index(label)
-    else:
-        column = int(label)
-        if not -width <= column < width:
-            raise ValueError(f"load_csv: label column {column} is outside the {width} columns of {path}.")
-        column %= width
-    features = [[row[j] for j in range(width) if j != column] for row in body]
-    try:
-        x = np.array(features, dtype=np.float64)
-    except ValueError as error:
-        raise ValueError(f"load_csv: every column but the label must be numeric in {path}: {error}") from None
-    if not np.all(np.isfinite(x)):
-        line = int(np.flatnonzero(~np.all(np.isfinite(x), axis=1))[0]) + (2 if header else 1)
-        raise ValueError(f"load_csv: line {line} of {path} holds a NaN or infinite feature.")
-    raw = [row[column].strip() for row in body]
-    if all(is_number(cell) for cell in raw):
-        values = np.array(raw, dtype=np.float64)
-        names, y = np.unique(values, return_inverse=True)
-        names = [f"{v:g}" for v in names]
-    else:
-        names, y = np.unique(np.array(raw), return_inverse=True)
-        names = [str(v) for v in names]
-    return x, y.reshape(-1).astype(np.int64), names
 
 
 TOY_2D = ("circles", "moons", "xor", "spirals")

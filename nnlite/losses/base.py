@@ -112,6 +112,10 @@ class Loss:
         check_same_shape(y_true, y_pred)
         return y_true, y_pred
 
+    def check_labels(self, y_true: np.ndarray) -> None:
+        """Warn about labels this loss computes with but that are almost surely a mistake (once per fit:
+        ``fit`` and ``evaluate`` call it on all the labels); nothing by default."""
+
     def mask(self, y_true: np.ndarray, v: np.ndarray) -> np.ndarray | None:
         """Which per-sample values count (None: all); sparse crossentropy's ignore_class uses it."""
         return None

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from .. import activations, config
+from ..warn import warn
 from .base import LOSSES, Crossentropy, Loss
 
 _sigmoid = activations.sigmoid.forward  # 1 / (1 + e^-z), without overflow
@@ -49,6 +50,14 @@ class BinaryCrossentropy(Crossentropy):
         self.from_logits = bool(from_logits)
         self.label_smoothing = float(label_smoothing)
         self.axis = axis
+
+    def check_labels(self, y_true: np.ndarray) -> None:
+        """Labels outside [0, 1] are computed as Keras does, but are almost surely a mistake: a warning."""
+        y = np.asarray(y_true)
+        if y.size and y.dtype.kind in "iuf" and (y.min() < 0 or y.max() > 1):
+            warn(f"{type(self).__name__}: the labels hold values outside [0, 1] (from {y.min():g} to {y.max():g}); "
+                 "binary crossentropy expects labels 0 and 1 (or probabilities). For classes 0..k-1 use "
+                 "sparse_categorical_crossentropy; for labels -1 and +1, hinge.", UserWarning)
 
     def prepare(self, y_true, y_pred):
         y, p = super().prepare(y_true, y_pred)

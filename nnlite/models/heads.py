@@ -118,6 +118,7 @@ def check_y(heads: list[Head], y: Any, rows: int, shapes: list[tuple], dtype: st
         if head.loss is not None:
             try:
                 head.loss.prepare(yk, np.broadcast_to(np.zeros((), dtype), (rows,) + tuple(shape[1:])))
+                head.loss.check_labels(yk)
             except ValueError as err:
                 raise ValueError(f"{name} does not fit the output {head.name!r} {(rows,) + tuple(shape[1:])}: "
                                  f"{err}") from None

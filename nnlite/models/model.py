@@ -363,6 +363,7 @@ class Model(Loops, FusedSteps, CompileState, Steps, StateTree, Layer):
         out = (rows,) + tuple(self.output_shape[1:])
         try:
             self.loss.prepare(y, np.broadcast_to(np.zeros((), out_dtype), out))  # shapes only: no memory
+            self.loss.check_labels(y)
         except ValueError as err:
             raise ValueError(f"{prefix}y does not fit the model output {out}: {err}") from None
         return x, y, sw

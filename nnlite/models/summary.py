@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import html as html_module
+import os
+import sys
+import textwrap
 from typing import Any
 
 
@@ -49,27 +52,63 @@ def totals(model: Any) -> list[str]:
             f"Non-trainable params: {count - n_train:,} ({_size(size_other)})"]
 
 
+def available_width() -> int | None:
+    """The columns the table may take: $COLUMNS, else the terminal's, else 100 in Jupyter (its output area
+    wraps long lines), else None (a pipe or a file: lines are kept whole)."""
+    columns = os.environ.get("COLUMNS", "")
+    if columns.isdigit() and int(columns) > 0:
+        return int(columns)
+    try:
+        if sys.stdout.isatty():
+            return os.get_terminal_size(sys.stdout.fileno()).columns
+    except (OSError, ValueError, AttributeError):
+        pass
+    return 100 if "ipykernel" in sys.modules else None
+
+
+def _fit(widths: list[int], target: int, minimum: list[int]) -> list[int]:
+    """Narrow the widest columns first, one character at a time, until the row fits ``target`` (separators
+    included) or every column is at its minimum."""
+    widths = list(widths)
+    while sum(widths) + len(widths) - 1 > target:
+        wide = [i for i in range(len(widths)) if widths[i] > minimum[i]]
+        if not wide:
+            break
+        widest = max(wide, key=lambda i: widths[i] - minimum[i])
+        widths[widest] -= 1
+    return widths
+
+
 def text(model: Any, line_length: int | None = None, show_trainable: bool = False,
          expand_nested: bool = False) -> str:
-    """The table in plain text, columns fitted to their contents (or spread over ``line_length``)."""
+    """The table in plain text, columns fitted to their contents; narrowed to ``line_length`` (or the
+    terminal's width) by wrapping the cells that do not fit, or spread over a wider ``line_length``."""
     header = ("Layer (type)", "Output Shape", "Param #", "Trainable", "Connected to")
     table = [header, *rows(model, expand_nested)]
     graph = callable(getattr(model, "connections", None))
-    columns = 4 if show_trainable else 3
-    widths = [max(len(r[i]) for r in table) + 2 for i in range(columns)]
-    if graph:
-        widths.append(max(len(r[4]) for r in table) + 2)
-    if line_length is not None and line_length > sum(widths) + columns - 1:
-        widths[0] += line_length - (sum(widths) + columns - 1)
+    keep = [0, 1, 2] + ([3] if show_trainable else []) + ([4] if graph else [])
+    table = [[r[i] for i in keep] for r in table]
+    widths = [max(len(r[j]) for r in table) + 2 for j in range(len(keep))]
+    target = line_length if line_length is not None else available_width()
+    if target is not None and target > sum(widths) + len(widths) - 1 and line_length is not None:
+        widths[0] += target - (sum(widths) + len(widths) - 1)
+    elif target is not None:  # first keep names and sources readable, then give way down to the headers' words
+        hard = [max(8, max(len(word) for word in cell.split()) + 2) for cell in table[0]]
+        soft = [max(h, min(w, (22, 14, 99, 99, 18)[keep[j]])) for j, (h, w) in enumerate(zip(hard, widths))]
+        widths = _fit(_fit(widths, target, soft), target, hard)
     line = "+".join("-" * w for w in widths)
     out = [f'Model: "{model.name}"', line]
+    right = {keep.index(2)}
+    center = {keep.index(3)} if show_trainable else set()
     for i, r in enumerate(table):
-        cells = [f" {r[0]:<{widths[0] - 1}}", f" {r[1]:<{widths[1] - 1}}", f"{r[2]:>{widths[2] - 1}} "]
-        if show_trainable:
-            cells.append(f"{r[3]:^{widths[3]}}")
-        if graph:
-            cells.append(f" {r[4]:<{widths[-1] - 1}}")
-        out.append("|".join(cells))
+        wrapped = [textwrap.wrap(cell, w - 2, break_on_hyphens=False) or [""] for cell, w in zip(r, widths)]
+        for k in range(max(len(c) for c in wrapped)):
+            cells = []
+            for j, (parts, w) in enumerate(zip(wrapped, widths)):
+                piece = parts[k] if k < len(parts) else ""
+                cells.append(f"{piece:>{w - 1}} " if j in right else f"{piece:^{w}}" if j in center
+                             else f" {piece:<{w - 1}}")
+            out.append("|".join(cells))
         if i == 0:
             out.append(line.replace("-", "="))
     out.append(line)

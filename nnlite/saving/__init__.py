@@ -43,7 +43,8 @@ from .keras_file import (
 )
 
 __all__ = ["CustomObjectScope", "LoadError", "custom_object_scope", "deserialize_keras_object", "get_custom_objects",
-           "get_registered_name", "get_registered_object", "load_model", "load_weights", "model_from_spec",
+           "add_metadata", "get_registered_name", "get_registered_object", "load_model", "load_weights",
+           "model_from_spec", "read_metadata",
            "read_weights", "register_keras_serializable", "save_model", "save_weights", "serialize_keras_object"]
 
 _MEMBERS = ("metadata.json", "config.json", "model.weights.h5")
@@ -163,6 +164,35 @@ def _member(path: str, archive: zipfile.ZipFile, name: str, limit: int) -> bytes
         raise LoadError(f"Cannot load {path}: {err}") from None
     except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, EOFError, ValueError, NotImplementedError) as err:
         raise LoadError(f"Cannot load {path}: not a readable .keras (zip) file ({err}).") from None
+
+
+def add_metadata(filepath: str | os.PathLike, **entries: Any) -> None:
+    """Add JSON-serialisable ``entries`` (say ``class_names=[...]``) to a saved ``.keras`` file's
+    ``metadata.json``; Keras does not read that member when it loads, so the file stays a Keras file."""
+    path = os.fspath(filepath)
+    metadata = read_metadata(path)
+    metadata.update(entries)
+    encoded = json.dumps(metadata).encode()
+    with _open_archive(path) as archive:
+        members = {name: archive.read(name) for name in archive.namelist() if name != "metadata.json"}
+    with atomic_file(path) as handle, zipfile.ZipFile(handle, "w") as out:
+        out.writestr("metadata.json", encoded)
+        for name, data in members.items():
+            out.writestr(name, data)
+
+
+def read_metadata(filepath: str | os.PathLike) -> dict[str, Any]:
+    """The ``metadata.json`` of a ``.keras`` file (Keras's version and date, and what :func:`add_metadata` put)."""
+    path = os.fspath(filepath)
+    with _open_archive(path) as archive:
+        raw = _member(path, archive, "metadata.json", MAX_CONFIG_BYTES)
+    try:
+        metadata = json.loads(raw.decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as err:
+        raise LoadError(f"Cannot load {path}: metadata.json is not valid JSON ({err}).") from None
+    if not isinstance(metadata, dict):
+        raise LoadError(f"Cannot load {path}: metadata.json must hold a JSON object.")
+    return metadata
 
 
 def save_weights(model: Any, filepath: str | os.PathLike, overwrite: bool = True, max_shard_size: Any = None,

@@ -9,7 +9,7 @@ an allow-list of Keras classes nnlite implements; anything else (a Lambda layer,
 custom object, an unknown module) is refused by name. Nothing is unpickled, imported
 or evaluated, and HDF5 links that point outside the file are refused. Saving writes a
 temporary file beside the target and renames it, so an interrupted save leaves the
-previous file whole. h5py is needed for both (``pip install "nnlite[keras-files]"``).
+previous file whole. h5py is needed for both (``pip install "nnlite-keras[keras-files]"``).
 """
 
 from __future__ import annotations
@@ -39,9 +39,8 @@ def _h5py():
     try:
         import h5py
     except ImportError:
-        raise ImportError(
-            "Saving and loading Keras files needs h5py: pip install h5py (or nnlite[keras-files])."
-        ) from None
+        raise ImportError("Saving and loading Keras files needs h5py: pip install h5py "
+                          '(or pip install "nnlite-keras[keras-files]").') from None
     return h5py
 
 
