@@ -289,6 +289,9 @@ def plot_history(history: Any, metrics: list[str] | None = None, ax: Any = None)
     return fig
 
 
+MAX_NEURONS = 16  # hidden-neuron panels plot_decision draws
+
+
 def plot_decision(model: Any, x: np.ndarray, y: np.ndarray, resolution: int = 80, title: str = "") -> Any:
     """A two-input classifier seen in the plane: the probability of class 1 over a grid with the
     points on top (the decision boundary is where it crosses 0.5), and beside it the output of
@@ -304,25 +307,38 @@ def plot_decision(model: Any, x: np.ndarray, y: np.ndarray, resolution: int = 80
     p1 = p[:, -1] if p.shape[-1] <= 2 else p.argmax(axis=1)  # P(class 1), or the class for softmax
     hidden = model.layers[0] if len(model.layers) > 1 else None
     neurons = np.asarray(hidden(grid)) if hidden is not None else np.zeros((len(grid), 0))
-    k = neurons.shape[1]
-    cols = min(k, 4)
-    rows = -(-k // 4) if k else 0
-    width_in = 4 + 1.6 * cols  # inches: the main panel, then a column per neuron (four at most)
-    fig = plt.figure(FigureClass=_figure_class(), figsize=(width_in, max(3.6, 1.7 * rows)))
-    main = fig.add_axes((0.03, 0.06, 3.4 / width_in, 0.86))
-    main.contourf(u, v, p1.reshape(u.shape), levels=np.linspace(0, 1, 11), cmap="RdBu_r", alpha=0.7)
+    shown = min(neurons.shape[1], MAX_NEURONS)
+    cols = min(shown, 4)
+    rows = -(-shown // 4) if shown else 0
+    panel = 1.9  # inches per neuron panel (square, like the plane it shows)
+    width_in = 4.9 + panel * cols  # the main panel and its colour bar, then a column per neuron (four at most)
+    height_in = max(4.4, panel * rows + 0.95)
+    fig = plt.figure(FigureClass=_figure_class(), figsize=(width_in, height_in))
+    side = 3.6  # inches: the main panel is square
+    main = fig.add_axes((0.25 / width_in, (height_in - side - 0.45) / height_in, side / width_in, side / height_in))
+    filled = main.contourf(u, v, p1.reshape(u.shape), levels=np.linspace(0, 1, 11), cmap="RdBu_r", alpha=0.7)
     main.contour(u, v, p1.reshape(u.shape), levels=[0.5], colors="black", linewidths=1)
     main.scatter(x[:, 0], x[:, 1], c=y, cmap="RdBu_r", edgecolors="white", linewidths=0.5, s=18)
     main.set_xticks([]), main.set_yticks([])
-    main.set_title(title or "P(class 1) and the points", fontsize=9)
-    left = 0.03 + 3.7 / width_in
-    width = (1 - left - 0.02) / max(cols, 1)
-    height = 0.84 / max(rows, 1)
-    for j in range(k):
-        r, c = divmod(j, 4)
-        ax = fig.add_axes((left + c * width, 0.92 - (r + 1) * height, width * 0.9, height * 0.85))
-        ax.imshow(neurons[:, j].reshape(u.shape), origin="lower", extent=(x0, x1, y0, y1), cmap="PuOr_r",
-                  aspect="auto")
-        ax.set_xticks([]), ax.set_yticks([])
-        ax.set_title(f"{hidden.name}[{j}]", fontsize=7)
+    main.set_aspect("equal", adjustable="box")
+    main.set_title(title or "P(class 1) and the points", fontsize=11)
+    bar = fig.add_axes(((side + 0.35) / width_in, (height_in - side - 0.45) / height_in, 0.15 / width_in,
+                        side / height_in))
+    fig.colorbar(filled, cax=bar).set_label("P(class 1)", fontsize=9)
+    if shown:
+        low, high = float(neurons[:, :shown].min()), float(neurons[:, :shown].max())
+        left = 4.9 / width_in
+        image = None
+        for j in range(shown):
+            r, c = divmod(j, 4)
+            ax = fig.add_axes(((4.9 + c * panel) / width_in, (height_in - 0.45 - (r + 1) * panel + 0.3) / height_in,
+                               (panel - 0.25) / width_in, (panel - 0.45) / height_in))
+            image = ax.imshow(neurons[:, j].reshape(u.shape), origin="lower", extent=(x0, x1, y0, y1),
+                              cmap="PuOr_r", vmin=low, vmax=high, aspect="equal")
+            ax.set_xticks([]), ax.set_yticks([])
+            ax.set_title(f"{hidden.name}[{j}]", fontsize=9)
+        legend = fig.add_axes((left, 0.5 / height_in, min(4, cols) * panel * 0.8 / width_in, 0.12 / height_in))
+        fig.colorbar(image, cax=legend, orientation="horizontal").set_label(
+            f"hidden neuron output ({hidden.activation.name})"
+            + (f"; the first {shown} of {neurons.shape[1]} shown" if shown < neurons.shape[1] else ""), fontsize=9)
     return fig

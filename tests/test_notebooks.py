@@ -45,6 +45,9 @@ def test_backprop_by_hand(keras):  # needs Keras: its checks must run, not be sk
     assert "w_1 = -0.6000, w_2 = 0.6000, y_hat = -0.3600" in text
     assert "w_1 = 1.0009536, b_1 = 1.0009536, w_2 = 2.0040000, b_2 = 2.0045414" in text  # float64: 1.00095363
     assert "Keras weights:" in text and "skipped" not in text
+    assert "by hand, in nnlite and in Keras." in text  # the conclusion is printed from what was compared
+    prose = " ".join(c.source for c in nb.cells if c.cell_type == "markdown")
+    assert "agree to float32 precision" not in prose
     stderr = [o for c in nb.cells for o in c.get("outputs", []) if o.get("name") == "stderr"]
     assert not stderr, [o["text"][:200] for o in stderr]  # no TensorFlow start-up log in the learner's page
     assert "CI" not in "".join(c.source for c in nb.cells if c.cell_type == "markdown")
@@ -67,9 +70,32 @@ def test_digits():
 
 
 def test_playground():
+    """The pictures are drawn at 100 dpi with colour bars; the sliders' cell builds its widgets (up to 32 hidden
+    neurons) and prints nothing of what watch() returns."""
     nb = _execute("04_playground.ipynb")
     assert _images(nb) >= 10  # the four data sets, 4 circles frames, 4 xor frames, the live spirals frame
-    assert "spirals, 8 tanh neurons, 200 epochs: accuracy" in _text(nb)
+    text = _text(nb)
+    assert "spirals, 8 tanh neurons, 200 epochs: accuracy" in text
+    sliders = nb.cells[-1]
+    assert "IntSlider(6, 1, 32)" in sliders.source and "Sliders need ipywidgets" not in text
+    assert any("application/vnd.jupyter.widget-view+json" in o.get("data", {}) for o in sliders.outputs)
+    assert "<Sequential" not in text and "History" not in text
+
+
+def test_interact_calls_watch_without_showing_its_result():
+    """What interact_manual does when the button is pressed: play() runs watch() and returns None, so
+    Jupyter prints no (model, history) under the picture."""
+    widgets = require("ipywidgets")
+    nbformat = require("nbformat")
+    nb = nbformat.read(NOTEBOOKS / "04_playground.ipynb", as_version=4)
+    calls = []
+    scope = {"watch": lambda **kw: calls.append(kw) or ("model", "history")}
+    source = nb.cells[-1].source
+    exec("def play" + source.split("def play", 1)[1].split("if widgets is not None:")[0], scope)
+    shown = widgets.interactive(scope["play"], {"manual": True}, data=["circles", "xor"],
+                                hidden=widgets.IntSlider(6, 1, 32))
+    shown.update()
+    assert calls == [{"data": "circles", "hidden": 6}] and shown.result is None
 
 
 @pytest.mark.parametrize("name", sorted(p.name for p in NOTEBOOKS.glob("*.ipynb")))

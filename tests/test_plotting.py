@@ -205,13 +205,21 @@ def test_plot_decision_draws_the_boundary_and_each_hidden_neuron():
     model = nnlite.Sequential([nnlite.Input((2,)), layers.Dense(5, activation="tanh"),
                                layers.Dense(1, activation="sigmoid")])
     fig = plot_decision(model, x, y, resolution=20, title="start")
-    assert len(fig.axes) == 1 + 5 and fig.axes[0].get_title() == "start"
-    assert [ax.get_title() for ax in fig.axes[1:]] == [f"{model.layers[0].name}[{j}]" for j in range(5)]
-    hidden = fig.axes[1].images[0].get_array()  # the first neuron over the grid, as the layer computes it
+    # the plane, its colour bar, a panel per neuron, and the neurons' shared colour bar
+    assert len(fig.axes) == 2 + 5 + 1 and fig.axes[0].get_title() == "start"
+    assert fig.axes[1].get_ylabel() == "P(class 1)" and "hidden neuron output (tanh)" in fig.axes[-1].get_xlabel()
+    panels = fig.axes[2:-1]
+    assert [ax.get_title() for ax in panels] == [f"{model.layers[0].name}[{j}]" for j in range(5)]
+    assert fig.axes[0].get_aspect() == 1.0 and all(ax.get_aspect() == 1.0 for ax in panels)  # not stretched
+    assert min(ax.title.get_fontsize() for ax in fig.axes[:1] + panels) >= 9
+    hidden = panels[0].images[0].get_array()  # the first neuron over the grid, as the layer computes it
     u = np.linspace(x[:, 0].min() - 0.3, x[:, 0].max() + 0.3, 20)
     v = np.linspace(x[:, 1].min() - 0.3, x[:, 1].max() + 0.3, 20)
     W, b = model.layers[0].get_weights()
     np.testing.assert_allclose(hidden[3, 7], np.tanh(u[7] * W[0, 0] + v[3] * W[1, 0] + b[0]), rtol=1e-5)
+    wide = nnlite.Sequential([nnlite.Input((2,)), layers.Dense(20, activation="relu"), layers.Dense(1)])
+    fig = plot_decision(wide, x, y, resolution=10)
+    assert len(fig.axes) == 2 + 16 + 1 and "the first 16 of 20 shown" in fig.axes[-1].get_xlabel()
     three = nnlite.Sequential([nnlite.Input((3,)), layers.Dense(1)])
     with pytest.raises(ValueError, match="plot_decision draws models of 2 inputs; this one takes 3"):
         plot_decision(three, np.zeros((2, 3)), np.zeros(2))
