@@ -27,8 +27,8 @@ def main() -> None:
                                nnlite.layers.Dense(1, activation="sigmoid")])
     model.compile(nnlite.optimizers.Adam(0.03), "binary_crossentropy", metrics=["accuracy"])
     history = model.fit(x, y, epochs=100, batch_size=16, verbose=0)
-    plot_decision(model, x, y, title="circles after 100 epochs").savefig(HERE / "playground.png", dpi=70)
-    history.plot().savefig(HERE / "history.png", dpi=70)
+    plot_decision(model, x, y, title="circles after 100 epochs").savefig(HERE / "playground.png", dpi=100)
+    history.plot().savefig(HERE / "history.png", dpi=100)
 
 
 if __name__ == "__main__":

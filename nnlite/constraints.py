@@ -105,4 +105,5 @@ def get(identifier: str | dict | Constraint | None) -> Constraint | None:
 
 
 def serialize(constraint: Constraint | None) -> dict[str, Any] | None:
+    """A constraint as Keras's config dict ({"module", "class_name", "config", ...}); None stays None."""
     return None if constraint is None else CONSTRAINTS.serialize(constraint)

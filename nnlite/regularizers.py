@@ -107,6 +107,7 @@ def get(identifier: str | dict | Regularizer | None) -> Regularizer | None:
 
 
 def serialize(regularizer: Regularizer | None) -> dict[str, Any] | None:
+    """A regularizer as Keras's config dict ({"module", "class_name", "config", ...}); None stays None."""
     return None if regularizer is None else REGULARIZERS.serialize(regularizer)
 
 

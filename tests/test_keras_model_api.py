@@ -111,3 +111,11 @@ def test_scale_loss_as_keras(keras):
         ours = nnlite.optimizers.SGD(loss_scale_factor=factor).scale_loss(3.0)
         theirs = keras.optimizers.SGD(loss_scale_factor=factor).scale_loss(3.0)
         assert float(ours) == float(theirs)
+
+
+def test_evaluate_refuses_arguments_it_does_not_know():
+    """Keras's words for an unknown keyword (nnlite took and ignored it, so a misspelt sample_weight was lost)."""
+    model = nnlite.Sequential([nnlite.Input((2,)), nnlite.layers.Dense(1)])
+    model.compile(optimizer="sgd", loss="mse")
+    with pytest.raises(ValueError, match="Arguments not recognized: {'sample_weights'"):
+        model.evaluate(np.ones((2, 2)), np.ones((2, 1)), sample_weights=np.ones(2), verbose=0)

@@ -75,6 +75,24 @@ class EarlyStopping(_Monitor):
     With ``restore_best_weights`` the weights of the best epoch are put back at the end
     (if training stopped early or not, as Keras does). Epochs before ``start_from_epoch``
     are not watched; a ``baseline`` must be beaten for the patience to restart.
+
+    Args:
+        monitor: the logged quantity to watch ("val_loss", "val_accuracy", ...).
+        min_delta: the least change that counts as an improvement.
+        patience: epochs without improvement before training stops.
+        verbose: 1 prints when it stops and when it restores weights.
+        mode: "min", "max", or "auto" (from the quantity's name).
+        baseline: a value the quantity must beat.
+        restore_best_weights: put back the weights of the best epoch at the end.
+        start_from_epoch: epochs to wait before watching.
+
+    Example:
+        >>> import numpy as np, nnlite
+        >>> model = nnlite.Sequential([nnlite.Input((1,)), nnlite.layers.Dense(1)])
+        >>> model.compile(optimizer="sgd", loss="mse")
+        >>> stop = nnlite.callbacks.EarlyStopping(monitor="loss", patience=0, min_delta=10.0)
+        >>> len(model.fit(np.ones((4, 1)), np.ones((4, 1)), epochs=50, callbacks=[stop], verbose=0).epoch)
+        2
     """
 
     def __init__(self, monitor: str = "val_loss", min_delta: float = 0, patience: int = 0, verbose: int = 0,

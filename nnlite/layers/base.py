@@ -218,7 +218,7 @@ class Layer:
 
     @property
     def composite(self) -> bool:
-        """Whether this layer is made of layers: it defines ``call`` and no forward pass of its own."""
+        """Whether this layer is made of other layers and ops (it defines ``call`` and no forward pass of its own)."""
         return type(self).forward is Layer.forward and type(self).call is not Layer.call
 
     def trace_call(self, input_shape: Any) -> None:
@@ -545,6 +545,27 @@ def Input(shape: Any = None, batch_size: int | None = None, dtype: Any = None, s
           batch_shape: Any = None, name: str | None = None, tensor: Any = None,
           optional: bool = False) -> KerasTensor:
     """A symbolic input ``x`` of shape (batch, *shape): the start of a functional graph
-    (``Dense(8)(x)``), or the first entry of a Sequential."""
+    (``Dense(8)(x)``), or the first entry of a Sequential.
+
+    Args:
+        shape: the shape of one sample, without the batch axis (``(4,)`` for 4 features).
+        batch_size: a fixed batch size (default None: any).
+        dtype: "float32" (default ``config.floatx()``), "float64", an integer or bool dtype, or "string" for
+            lookup layers.
+        sparse: Keras's sparse inputs; not supported (must be None or False).
+        batch_shape: the shape with the batch axis, instead of ``shape`` and ``batch_size``.
+        name: the input's name (how a dict of arrays finds it).
+        tensor: Keras's ``input_tensor``; not supported.
+        optional: whether None may be passed for it.
+
+    Returns:
+        A ``KerasTensor`` to call layers on.
+
+    Example:
+        >>> import nnlite
+        >>> x = nnlite.Input((3,), name="features")
+        >>> x.shape, nnlite.layers.Dense(8)(x).shape
+        ((None, 3), (None, 8))
+    """
     return InputLayer(shape=shape, batch_size=batch_size, dtype=dtype, sparse=sparse, batch_shape=batch_shape,
                       name=name, optional=optional).output

@@ -22,6 +22,31 @@ class Dense(Layer):
         kernel.grad = x.T @ grad_z                     # (in, units)
         bias.grad = sum over the batch of grad_z       # (units,)
         grad_x = grad_z @ kernel.T                     # (batch, in)
+
+    Args:
+        units: the number of neurons, the last axis of the output.
+        activation: the activation f, by name ("relu", "softmax", ...) or a function; None is linear.
+        use_bias: whether the layer has a bias b.
+        kernel_initializer: how the kernel starts (default "glorot_uniform", as Keras).
+        bias_initializer: how the bias starts (default "zeros").
+        kernel_regularizer: a penalty on the kernel added to the loss (e.g. ``regularizers.L2(0.01)``).
+        bias_regularizer: a penalty on the bias added to the loss.
+        activity_regularizer: a penalty on the output a, divided by the batch size, added to the loss.
+        kernel_constraint: a projection applied to the kernel after each optimizer step.
+        bias_constraint: a projection applied to the bias after each optimizer step.
+        lora_rank: Keras's low-rank adaptation; not supported (must be None).
+        lora_alpha: with ``lora_rank``; must be None.
+        quantization_config: Keras's quantization; not supported (must be None).
+        **kwargs: ``name``, ``dtype`` ("float32" by default, "float64" for exact checks), ``trainable``,
+            and Keras's deprecated ``input_shape``/``input_dim``.
+
+    Example:
+        >>> import numpy as np, nnlite
+        >>> layer = nnlite.layers.Dense(2, activation="relu", kernel_initializer="ones")
+        >>> layer(np.array([[1.0, -3.0]])).tolist()  # relu(1 - 3) for both neurons
+        [[0.0, 0.0]]
+        >>> [w.shape for w in layer.weights]
+        [(2, 2), (2,)]
     """
 
     def __init__(self, units: int, activation: Any = None, use_bias: bool = True,

@@ -29,7 +29,27 @@ class CompileState:
     def compile(self, optimizer: Any = "rmsprop", loss: Any = None, loss_weights: Any = None,
                 metrics: Sequence[Any] | None = None, weighted_metrics: Sequence[Any] | None = None,
                 **kwargs: Any) -> None:
-        """Choose the optimizer, the loss, the metrics to report and those weighted by sample_weight."""
+        """Choose the optimizer, the loss, the metrics to report and those weighted by sample_weight.
+
+        Args:
+            optimizer: an optimizer name ("adam", "sgd", ...) or ``Optimizer`` object (default "rmsprop",
+                as Keras).
+            loss: a loss name ("mse", "sparse_categorical_crossentropy", ...), a ``Loss`` object or a function
+                ``loss(y_true, y_pred)``; for several outputs a list or a dict by output name.
+            loss_weights: a weight per output's loss (list or dict), the total being their weighted sum.
+            metrics: names ("accuracy", "mae", ...), ``Metric`` objects or functions; for several outputs a
+                list or dict per output.
+            weighted_metrics: metrics computed with ``sample_weight`` (and ``class_weight``).
+            **kwargs: Keras's ``run_eagerly``, ``steps_per_execution``, ``jit_compile`` and ``auto_scale_loss``
+                are taken (nnlite always runs as written).
+
+        Example:
+            >>> import nnlite
+            >>> model = nnlite.Sequential([nnlite.Input((4,)), nnlite.layers.Dense(3, activation="softmax")])
+            >>> model.compile(optimizer="adam", loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+            >>> model.optimizer.name, type(model.loss).__name__
+            ('adam', 'SparseCategoricalCrossentropy')
+        """
         unknown = set(kwargs) - set(COMPILE_OPTIONS)
         if unknown:
             raise TypeError(f"compile() got unexpected keyword arguments {sorted(unknown)}.")

@@ -30,7 +30,39 @@ class Loops:
             class_weight: dict[int, float] | None = None, sample_weight: Any = None, initial_epoch: int = 0,
             steps_per_epoch: int | None = None, validation_steps: int | None = None,
             validation_batch_size: int | None = None, validation_freq: int = 1) -> callbacks_module.History:
-        """Train for ``epochs`` passes over (x, y) in batches; returns the History."""
+        """Train for ``epochs`` passes over (x, y): for each batch, loss -> gradients -> one optimizer step.
+
+        Args:
+            x: the inputs: an array (n, ...), a list or dict of arrays for a model with several inputs, a
+                DataFrame, a generator or ``PyDataset`` yielding (x, y[, sample_weight]) batches.
+            y: the targets, as many rows as ``x`` (None when ``x`` yields them).
+            batch_size: rows per gradient step (default 32; not for generators, which batch themselves).
+            epochs: the epoch to stop at (with ``initial_epoch``, the number of passes is the difference).
+            verbose: "auto" or 1 a progress bar per epoch, 2 one line per epoch, 0 silent.
+            callbacks: ``Callback`` objects called at each epoch and batch (History is always added).
+            validation_split: the fraction of the rows (the last ones, before shuffling) held out and
+                evaluated after each epoch as ``val_*``.
+            validation_data: (x_val, y_val) or (x_val, y_val, sample_weight_val) evaluated after each epoch.
+            shuffle: shuffle the rows before each epoch.
+            class_weight: {class index: weight}, multiplying each sample's loss by its class's weight.
+            sample_weight: one weight per row (or per output element), multiplying its loss.
+            initial_epoch: the epoch to start from (to resume a run).
+            steps_per_epoch: batches per epoch (default: all the data once).
+            validation_steps: batches of the validation data to evaluate (default: all).
+            validation_batch_size: batch size for validation (default ``batch_size``).
+            validation_freq: evaluate the validation data every this many epochs.
+
+        Returns:
+            The ``History``: ``history.history["loss"]`` and each metric, one value per epoch.
+
+        Example:
+            >>> import numpy as np, nnlite
+            >>> model = nnlite.Sequential([nnlite.Input((2,)), nnlite.layers.Dense(1)])
+            >>> model.compile(optimizer="sgd", loss="mse")
+            >>> history = model.fit(np.ones((8, 2)), np.ones((8, 1)), epochs=3, verbose=0)
+            >>> len(history.history["loss"])
+            3
+        """
         batch_size = data.check_int(32 if batch_size is None else batch_size, "batch_size", 1)
         epochs = data.check_int(epochs, "epochs", 0)
         if config.max_epochs() is not None:  # keras.config.set_max_epochs: a cap for quick runs
@@ -133,7 +165,32 @@ class Loops:
                  sample_weight: Any = None, steps: int | None = None,
                  callbacks: Sequence[callbacks_module.Callback] | None = None, return_dict: bool = False,
                  **kwargs: Any) -> Any:
-        """The loss (and metrics) over (x, y): a float, [loss, *metrics], or a dict."""
+        """The loss (and metrics) over (x, y), batch by batch, the weights unchanged.
+
+        Args:
+            x: the inputs, as for ``fit``.
+            y: the targets, as for ``fit``.
+            batch_size: rows per batch (default 32).
+            verbose: "auto" or 1 a progress bar, 2 one line, 0 silent.
+            sample_weight: one weight per row, as for ``fit``.
+            steps: batches to evaluate (default: all the data).
+            callbacks: ``Callback`` objects given Keras's test hooks.
+            return_dict: return {name: value} instead of a list.
+            **kwargs: Keras's internal ``_use_cached_eval_dataset`` is taken; any other name is refused.
+
+        Returns:
+            The loss as a float when there are no metrics, else [loss, *metrics] (or a dict).
+
+        Example:
+            >>> import numpy as np, nnlite
+            >>> model = nnlite.Sequential([nnlite.Input((2,)), nnlite.layers.Dense(1, kernel_initializer="zeros")])
+            >>> model.compile(optimizer="sgd", loss="mse", metrics=["mae"])
+            >>> model.evaluate(np.ones((4, 2)), np.full((4, 1), 2.0), verbose=0, return_dict=True)
+            {'loss': 4.0, 'mae': 2.0}
+        """
+        kwargs.pop("_use_cached_eval_dataset", None)
+        if kwargs:
+            raise ValueError(f"Arguments not recognized: {kwargs}")
         batch_size = data.check_int(32 if batch_size is None else batch_size, "batch_size", 1)
         verbose = _check_verbose(verbose)
         if not self.compiled:
@@ -151,7 +208,22 @@ class Loops:
                 callbacks: Sequence[callbacks_module.Callback] | None = None) -> np.ndarray:
         """y_pred for every row of x, computed batch by batch (nothing on the model changes).
 
-        Callbacks get Keras's predict hooks; ``on_predict_batch_end`` receives {"outputs": batch}.
+        Args:
+            x: the inputs, as for ``fit`` (a generator yields batches of inputs).
+            batch_size: rows per batch (default 32).
+            verbose: "auto" or 1 a progress bar, 2 one line, 0 silent.
+            steps: batches to predict (default: all the data).
+            callbacks: ``Callback`` objects given Keras's predict hooks; ``on_predict_batch_end`` receives
+                {"outputs": batch}.
+
+        Returns:
+            An array (n, ...) of outputs; a list or dict of them for a model with several outputs.
+
+        Example:
+            >>> import numpy as np, nnlite
+            >>> model = nnlite.Sequential([nnlite.Input((2,)), nnlite.layers.Dense(1, kernel_initializer="ones")])
+            >>> model.predict(np.array([[1.0, 2.0]]), verbose=0)
+            array([[3.]], dtype=float32)
         """
         batch_size = data.check_int(32 if batch_size is None else batch_size, "batch_size", 1)
         verbose = _check_verbose(verbose)

@@ -371,7 +371,15 @@ class Model(Loops, FusedSteps, CompileState, Steps, StateTree, Layer):
 
     # -- files and description ----------------------------------------------------------------------
     def save(self, filepath: Any, overwrite: bool = True, zipped: bool | None = None, **kwargs: Any) -> None:
-        """Write a Keras 3 ``.keras`` file (architecture, weights, compile settings, optimizer state)."""
+        """Write a Keras 3 ``.keras`` file (architecture, weights, compile settings, optimizer state) that
+        ``keras.models.load_model`` and ``nnlite.models.load_model`` open.
+
+        Args:
+            filepath: the file, ending in ``.keras`` (with ``zipped=False``, a folder).
+            overwrite: replace an existing file (else ``FileExistsError``).
+            zipped: False writes the same members into a folder instead of a zip.
+            **kwargs: ``include_optimizer=False`` leaves the optimizer state out.
+        """
         from .. import saving
 
         saving.save_model(self, filepath, overwrite=overwrite, zipped=zipped, **kwargs)

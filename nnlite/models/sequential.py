@@ -17,7 +17,21 @@ from .tape import Tape
 
 @LAYERS.register(module="keras")
 class Sequential(Model):
-    """A linear stack of layers with Keras's model API."""
+    """A linear stack of layers with Keras's model API: a = layer_L(... layer_2(layer_1(x))).
+
+    Args:
+        layers: the layers in order, an ``Input`` first to build it at once (or ``add`` them later).
+        trainable: whether ``fit`` trains its weights.
+        name: the model's name (default "sequential", numbered as Keras numbers them).
+        **kwargs: ``dtype``.
+
+    Example:
+        >>> import nnlite
+        >>> model = nnlite.Sequential([nnlite.Input((4,)), nnlite.layers.Dense(8, activation="relu"),
+        ...                            nnlite.layers.Dense(1)])
+        >>> model.output_shape, model.count_params()
+        ((None, 1), 49)
+    """
 
     def __init__(self, layers: Sequence[Layer] | None = None, trainable: bool = True, name: str | None = None,
                  **kwargs: Any) -> None:

@@ -660,8 +660,18 @@ def copy(x: Any) -> Any:
     return np.array(x, copy=True)
 
 
-real = op(lambda g, a, x: [g], name="real")(lambda x: np.real(x))
-conj = op(lambda g, a, x: [g], name="conj")(lambda x: np.conj(x))
+@op(lambda g, a, x: [g], name="real")
+def real(x: Any) -> Any:
+    """a = the real part of x (x itself for real numbers);  grad_x = g."""
+    return np.real(x)
+
+
+@op(lambda g, a, x: [g], name="conj")
+def conj(x: Any) -> Any:
+    """a = the complex conjugate of x (x itself for real numbers);  grad_x = g."""
+    return np.conj(x)
+
+
 conjugate = conj
 
 

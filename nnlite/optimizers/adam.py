@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .base import OPTIMIZERS, Optimizer, as_cast_constant, check_rate, magnitude, squared, squared_into
+from .base import OPTIMIZERS, Optimizer, as_cast_constant, check_rate, document_common, magnitude, squared, squared_into
 
 
 def _moments(optimizer: Optimizer, beta_1: float, beta_2: float, epsilon: float) -> None:
@@ -15,12 +15,29 @@ def _moments(optimizer: Optimizer, beta_1: float, beta_2: float, epsilon: float)
 
 
 @OPTIMIZERS.register("adam")
+@document_common
 class Adam(Optimizer):
     """m <- m + (g - m)(1 - b1);  v <- v + (g^2 - v)(1 - b2);  w <- w - a m / (sqrt(v) + eps).
 
     a = lr sqrt(1 - b2^t) / (1 - b1^t) at step t = iterations + 1 (eps is added to the
     uncorrected sqrt(v)). amsgrad: v_hat <- max(v_hat, v) replaces v in the update.
     The powers b^t use b as Keras casts it (float32); (1 - b) is exact.
+
+    Args:
+        learning_rate: lr, a float or a ``LearningRateSchedule`` (default 0.001).
+        beta_1: b1, the decay of the mean m.
+        beta_2: b2, the decay of the second moment v.
+        epsilon: eps, added to sqrt(v).
+        amsgrad: use the maximum of past v (AMSGrad).
+        {common arguments}
+
+    Example:
+        >>> import numpy as np, nnlite
+        >>> w = nnlite.Variable(np.array([1.0, 2.0]))
+        >>> opt = nnlite.optimizers.Adam(learning_rate=0.1)
+        >>> opt.apply([np.array([0.5, -0.5])], [w])
+        >>> np.round(w.numpy(), 4)  # the first step moves each weight by lr, against the gradient's sign
+        array([0.9, 2.1])
     """
 
     def __init__(self, learning_rate=0.001, beta_1: float = 0.9, beta_2: float = 0.999, epsilon: float = 1e-7,

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from .base import OPTIMIZERS, Optimizer, as_cast_constant
+from .base import OPTIMIZERS, Optimizer, as_cast_constant, document_common
 
 
+@document_common
 @OPTIMIZERS.register("sgd")
 class SGD(Optimizer):
     """w <- w - lr g.
@@ -14,6 +15,19 @@ class SGD(Optimizer):
     With momentum mu: m <- mu m - lr g, then w <- w + m;
     Nesterov: w <- w + mu m - lr g with the new m. (mu as Keras casts it: float32.)
     Only lr g enters, so ``fit`` folds lr into the gradient (``update`` then gets lr = 1).
+
+    Args:
+        learning_rate: lr, a float or a ``LearningRateSchedule`` (default 0.01).
+        momentum: mu, 0 for plain gradient descent.
+        nesterov: use Nesterov momentum.
+        {common arguments}
+
+    Example:
+        >>> import numpy as np, nnlite
+        >>> w = nnlite.Variable(np.array([1.0, 2.0]))
+        >>> nnlite.optimizers.SGD(learning_rate=0.1).apply([np.array([0.5, -0.5])], [w])
+        >>> w.numpy()
+        array([0.95, 2.05])
     """
 
     def __init__(self, learning_rate=0.01, momentum: float = 0.0, nesterov: bool = False, weight_decay=None,

@@ -109,8 +109,18 @@ def _members(model: Any, include_optimizer: bool) -> dict[str, bytes]:
 def load_model(filepath: str | os.PathLike, custom_objects: dict | None = None, compile: bool = True,
                safe_mode: bool = True) -> Any:
     """Open a ``.keras`` file (or the folder ``save_model(..., zipped=False)`` wrote) from Keras 3 or nnlite;
-    compile settings and optimizer state come too. ``custom_objects`` names your own classes and functions the
-    file refers to."""
+    compile settings and optimizer state come too. The file is read as data (see the README's "Loading treats
+    a file as data"); a file nnlite cannot or will not load raises ``LoadError`` saying why.
+
+    Args:
+        filepath: the ``.keras`` file.
+        custom_objects: {name: class or function} for your own objects the file refers to.
+        compile: also restore the compile settings and the optimizer state.
+        safe_mode: Keras's guard against code in files; nnlite never runs code from a file, so it is always on.
+
+    Returns:
+        The model, built, with its weights.
+    """
     path = os.fspath(filepath)
     with CustomObjectScope(custom_objects):
         if os.path.isdir(path) and os.path.isfile(os.path.join(path, "config.json")):
