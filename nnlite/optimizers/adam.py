@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from .base import OPTIMIZERS, Optimizer, as_cast_constant, check_rate, document_common, magnitude, squared, squared_into
+from .base import OPTIMIZERS, Optimizer, as_cast_constant, check_rate, magnitude, squared, squared_into
+from .common_arguments import document_common
 
 
 def _moments(optimizer: Optimizer, beta_1: float, beta_2: float, epsilon: float) -> None:

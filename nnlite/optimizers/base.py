@@ -483,25 +483,3 @@ def magnitude(g: np.ndarray) -> np.ndarray:
     magnitudes = getattr(g, "magnitudes", None)
     return np.abs(np.asarray(g)) if magnitudes is None else magnitudes
 
-
-COMMON_ARGUMENTS = """        weight_decay: decoupled weight decay, w <- w - lr wd w before the step (None: off).
-        clipnorm: clip each gradient to this norm.
-        clipvalue: clip each gradient element to [-clipvalue, clipvalue].
-        global_clipnorm: clip the gradients together to this global norm.
-        use_ema: keep an exponential moving average of the weights (Keras's EMA), with
-            ``ema_momentum`` and ``ema_overwrite_frequency``.
-        ema_momentum: the EMA's momentum.
-        ema_overwrite_frequency: every how many steps the EMA replaces the weights (None: at the end only).
-        loss_scale_factor: multiply the loss by this, divide the gradients by it (float16 training).
-        gradient_accumulation_steps: sum the gradients of this many batches before each step.
-        name: the optimizer's name (its lower-case class name by default).
-        **kwargs: as Keras, ``lr`` is refused (use ``learning_rate``), ``decay`` is ignored with a warning,
-            any other name is refused.
-"""
-
-
-def document_common(cls: type) -> type:
-    """Class decorator: the docstring's ``{common arguments}`` line becomes the arguments every optimizer takes
-    (written once, here, and shown by help() on each optimizer)."""
-    cls.__doc__ = (cls.__doc__ or "").replace("        {common arguments}\n", COMMON_ARGUMENTS)
-    return cls

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from .base import OPTIMIZERS, Optimizer, as_cast_constant, document_common
+from .base import OPTIMIZERS, Optimizer, as_cast_constant
+from .common_arguments import document_common
 
 
 @document_common
