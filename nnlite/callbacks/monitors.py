@@ -146,6 +146,17 @@ class ReduceLROnPlateau(_Monitor):
     """lr <- max(lr * factor, min_lr) after ``patience`` epochs without improvement, then wait ``cooldown``.
 
     Adds "learning_rate" to the epoch logs (and so to History).
+
+    Args:
+        monitor: the logged quantity to watch ("val_loss", ...).
+        factor: multiplies the learning rate at a plateau, in (0, 1).
+        patience: epochs without improvement before the rate is reduced.
+        verbose: 1 prints each reduction.
+        mode: "min", "max", or "auto" (from the quantity's name).
+        min_delta: the least change that counts as an improvement.
+        cooldown: epochs to wait after a reduction before watching again.
+        min_lr: the rate never goes below this.
+        **kwargs: taken and ignored, as Keras does.
     """
 
     def __init__(self, monitor: str = "val_loss", factor: float = 0.1, patience: int = 10, verbose: int = 0,
@@ -199,6 +210,16 @@ class ModelCheckpoint(_Monitor):
     "ckpt/model-{epoch:02d}-{val_loss:.2f}.keras" (epoch and batch counted from 1); missing
     folders are created. With ``save_best_only`` only an improvement of ``monitor`` is saved;
     when the monitor is not in the logs, Keras saves anyway (with a warning), and so does nnlite.
+
+    Args:
+        filepath: where to save: a ``.keras`` file, or ``.weights.h5`` with ``save_weights_only``.
+        monitor: the logged quantity ``save_best_only`` compares.
+        verbose: 1 prints each save.
+        save_best_only: save only when ``monitor`` improves on the best so far.
+        save_weights_only: save only the weights (``model.save_weights``).
+        mode: "min", "max", or "auto" (from the quantity's name).
+        save_freq: "epoch", or a number of batches between saves.
+        initial_value_threshold: the value ``monitor`` must beat for the first save.
     """
 
     def __init__(self, filepath: str, monitor: str = "val_loss", verbose: int = 0, save_best_only: bool = False,

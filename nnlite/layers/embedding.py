@@ -19,6 +19,25 @@ class Embedding(Layer):
 
     Backward: embeddings.grad[i] = sum of grad_a[b, t] over the positions where x[b, t] = i (ids are not
     differentiable: no grad_x).
+
+    Args:
+        input_dim: the vocabulary size: ids run from 0 to input_dim - 1.
+        output_dim: the length of each token's vector.
+        embeddings_initializer: how the matrix starts (default "uniform" in [-0.05, 0.05], as Keras).
+        embeddings_regularizer: a penalty on the matrix added to the loss.
+        embeddings_constraint: a projection applied to the matrix after each step.
+        mask_zero: whether id 0 is padding (Keras's masking; nnlite refuses True for now).
+        weights: a starting matrix (input_dim, output_dim) instead of the initializer.
+        lora_rank: Keras's low-rank adaptation; not supported (must be None).
+        lora_alpha: with ``lora_rank``; must be None.
+        quantization_config: Keras's quantization; not supported (must be None).
+        **kwargs: ``name``, ``dtype``, ``trainable``.
+
+    Example:
+        >>> import numpy as np, nnlite
+        >>> table = nnlite.layers.Embedding(3, 2, weights=np.arange(6.0).reshape(3, 2))
+        >>> table(np.array([[2, 0]])).tolist()
+        [[[4.0, 5.0], [0.0, 1.0]]]
     """
 
     casts = ""  # token ids are read as they come (a float32 cast would change ids above 2^24)

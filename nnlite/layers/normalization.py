@@ -21,6 +21,21 @@ class Normalization(Layer):
     grad_x = grad_a / max(sqrt(variance), eps) (times it, inverted). ``mean`` and ``variance`` are
     given, or learnt by ``adapt(data)``: over every axis but ``axis`` (the feature axis, -1 by default),
     the population variance, as Keras computes them. They are not trained.
+
+    Args:
+        axis: the feature axis (or axes) kept: one mean and variance per entry along it; None for one
+            mean and variance over everything.
+        mean: the mean to use, instead of ``adapt`` (a scalar or one value per feature).
+        variance: the variance to use with ``mean``.
+        invert: map normalised values back (a = mean + x sqrt(variance)).
+        **kwargs: ``name``, ``dtype``, ``trainable``.
+
+    Example:
+        >>> import numpy as np, nnlite
+        >>> norm = nnlite.layers.Normalization()
+        >>> norm.adapt(np.array([[1.0], [3.0]]))  # mean 2, variance 1
+        >>> norm(np.array([[1.0], [3.0]])).tolist()
+        [[-1.0], [1.0]]
     """
 
     def __init__(self, axis: int | Sequence[int] | None = -1, mean: Any = None, variance: Any = None,
@@ -228,6 +243,26 @@ class BatchNormalization(Layer):
     Backward: gamma.grad = sum of grad_a * x_hat, beta.grad = sum of grad_a, and with g = grad_a * gamma,
         training:  grad_x = (g - mean(g) - x_hat * mean(g * x_hat)) / sqrt(var_B + epsilon)
         inference: grad_x = g / sqrt(moving_variance + epsilon).
+
+    Args:
+        axis: the feature axis: one gamma, beta and pair of moving statistics per entry along it.
+        momentum: the moving statistics' momentum.
+        epsilon: added to the variance.
+        center: whether the layer has beta.
+        scale: whether the layer has gamma.
+        beta_initializer: how beta starts.
+        gamma_initializer: how gamma starts.
+        moving_mean_initializer: how the moving mean starts.
+        moving_variance_initializer: how the moving variance starts.
+        beta_regularizer: a penalty on beta added to the loss.
+        gamma_regularizer: a penalty on gamma added to the loss.
+        beta_constraint: a projection applied to beta after each step.
+        gamma_constraint: a projection applied to gamma after each step.
+        renorm: Keras's batch renormalization; not supported (must be False).
+        renorm_clipping: with ``renorm``.
+        renorm_momentum: with ``renorm``.
+        synchronized: Keras's cross-device statistics; one device here, so it changes nothing.
+        **kwargs: ``name``, ``dtype``, ``trainable``.
     """
 
     def __init__(self, axis: int = -1, momentum: float = 0.99, epsilon: float = 1e-3, center: bool = True,

@@ -21,6 +21,20 @@ class Dropout(Layer):
     grad_x = grad_a * m / (1 - rate). The mask has ``noise_shape`` (None entries take the
     input's size) and is drawn from ``seed`` (an int or a Generator; successive calls give
     new masks, reproducibly) or, without one, from ``nnlite.config.default_rng()``.
+
+    Args:
+        rate: the fraction of inputs set to 0 while training, in [0, 1).
+        noise_shape: the mask's shape, e.g. ``(None, 1, features)`` to drop whole features at every step.
+        seed: an int or a NumPy Generator for reproducible masks.
+        **kwargs: ``name``, ``dtype``, ``trainable``.
+
+    Example:
+        >>> import numpy as np, nnlite
+        >>> drop = nnlite.layers.Dropout(0.5, seed=0)
+        >>> drop(np.ones((1, 4)), training=False).tolist()  # inference passes x through
+        [[1.0, 1.0, 1.0, 1.0]]
+        >>> sorted(set(np.asarray(drop(np.ones((1, 1000)), training=True)).ravel().tolist()))  # kept ones scaled
+        [0.0, 2.0]
     """
 
     def __init__(self, rate: float, noise_shape: Any = None, seed: int | np.random.Generator | None = None,

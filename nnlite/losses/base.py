@@ -24,6 +24,7 @@ from typing import Any
 import numpy as np
 
 from .. import autodiff, config, ops
+from ..docstrings import with_arguments
 from ..registry import Registry, snake_case
 from ..tensor import as_tensor
 from ..warn import warn
@@ -313,3 +314,11 @@ class LossFunctionWrapper(Loss):
     def get_config(self):
         raise ValueError(f"The loss {self.name!r} wraps a Python function, which a Keras config cannot hold; "
                          "subclass nnlite.losses.Loss and register it to save it.")
+
+
+COMMON_ARGUMENTS = """        reduction: how per-sample values become the loss: "sum_over_batch_size" (their mean, the
+            default), "sum", "mean", "mean_with_sample_weight", or None / "none" (one value per sample).
+        name: the loss's name in logs and files.
+        dtype: the dtype it computes in (default ``config.floatx()``, as Keras).
+"""
+document_common = with_arguments(COMMON_ARGUMENTS)

@@ -6,7 +6,7 @@ import numpy as np
 
 from .. import activations, config
 from ..warn import warn
-from .base import LOSSES, Crossentropy, Loss
+from .base import LOSSES, Crossentropy, Loss, document_common
 
 _sigmoid = activations.sigmoid.forward  # 1 / (1 + e^-z), without overflow
 _log_softmax = activations.log_softmax.forward  # over the last axis, max-subtracted
@@ -36,12 +36,24 @@ def _class_axis_last(fn):
     return wrapper
 
 
+@document_common
 @LOSSES.register("binary_crossentropy")
 class BinaryCrossentropy(Crossentropy):
     """v = -mean(y log p + (1 - y) log(1 - p)), p clipped to [eps, 1 - eps], mean over ``axis``.
 
     With labels smoothed y <- y (1 - ls) + ls / 2. From logits z (p = sigmoid z):
     v = mean(max(z, 0) - z y + log(1 + e^-|z|)) and dv/dz = (sigmoid(z) - y) / k.
+
+    Args:
+        from_logits: y_pred holds logits z (no sigmoid applied), the exact and stable way.
+        label_smoothing: ls in [0, 1], pulling the labels towards 1/2.
+        axis: the axis the mean runs over.
+        {common arguments}
+
+    Example:
+        >>> import numpy as np, nnlite
+        >>> round(float(nnlite.losses.BinaryCrossentropy()(np.array([[1.0]]), np.array([[0.5]]))), 6)  # log 2
+        0.693147
     """
 
     def __init__(self, from_logits: bool = False, label_smoothing: float = 0.0, axis: int = -1,
@@ -82,6 +94,7 @@ class BinaryCrossentropy(Crossentropy):
                 "axis": self.axis}
 
 
+@document_common
 @LOSSES.register("categorical_crossentropy")
 class CategoricalCrossentropy(Crossentropy):
     """v = -sum(y log q), q = p / sum(p) clipped to [eps, 1 - eps], over the class ``axis``.
@@ -90,6 +103,12 @@ class CategoricalCrossentropy(Crossentropy):
     v = -sum(y log_softmax(z)) and dv/dz = softmax(z) - y, as TensorFlow's fused kernel
     gives it: the true derivative is softmax(z) sum(y) - y, the same whenever each label
     row sums to 1 (one-hot or smoothed labels); for other labels nnlite follows Keras.
+
+    Args:
+        from_logits: y_pred holds logits z (no softmax applied), the exact and stable way.
+        label_smoothing: ls in [0, 1], pulling the one-hot labels towards 1/C.
+        axis: the class axis.
+        {common arguments}
     """
 
     def __init__(self, from_logits: bool = False, label_smoothing: float = 0.0, axis: int = -1,
@@ -124,12 +143,25 @@ class CategoricalCrossentropy(Crossentropy):
                 "axis": self.axis}
 
 
+@document_common
 @LOSSES.register("sparse_categorical_crossentropy")
 class SparseCategoricalCrossentropy(Crossentropy):
     """v = -log p_y + log sum_j p_j with p clipped to [eps, 1 - eps] and y a class index.
 
     From logits z: v = logsumexp(z) - z_y and dv/dz = softmax(z) - onehot(y). Labels equal
     to ``ignore_class`` give v = 0 and are left out of the mean (Keras's mask).
+
+    Args:
+        from_logits: y_pred holds logits z (no softmax applied), the exact and stable way.
+        ignore_class: a label value to leave out (padding), or None.
+        axis: the class axis of y_pred.
+        {common arguments}
+
+    Example:
+        >>> import numpy as np, nnlite
+        >>> loss = nnlite.losses.SparseCategoricalCrossentropy()
+        >>> round(float(loss(np.array([1]), np.array([[0.25, 0.75]]))), 6)  # -log 0.75
+        0.287682
     """
 
     sparse_labels = True

@@ -5,14 +5,24 @@ from __future__ import annotations
 import numpy as np
 
 from .. import config
-from .base import LOSSES, Loss
+from .base import LOSSES, Loss, document_common
 
 LOG_2_FLOAT32 = float(np.float32(np.log(2.0)))  # Keras takes log 2 from a float32 op
 
 
+@document_common
 @LOSSES.register("mse", "mean_squared_error")
 class MeanSquaredError(Loss):
-    """v = mean((y - p)^2);  dv/dp = 2 (p - y) / k over the k outputs."""
+    """v = mean((y - p)^2);  dv/dp = 2 (p - y) / k over the k outputs.
+
+    Args:
+        {common arguments}
+
+    Example:
+        >>> import numpy as np, nnlite
+        >>> float(nnlite.losses.MeanSquaredError()(np.array([[0.0, 2.0]]), np.array([[1.0, 0.0]])))  # (1 + 4) / 2
+        2.5
+    """
 
     def __init__(self, reduction="sum_over_batch_size", name="mean_squared_error", dtype=None):
         super().__init__(name, reduction, dtype)

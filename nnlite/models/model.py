@@ -43,7 +43,26 @@ from .tape import Tape
 
 
 class Model(Loops, FusedSteps, CompileState, Steps, StateTree, Layer):
-    """Keras's model API: compile, fit, evaluate, predict, weights, files, summary."""
+    """Keras's model API: compile, fit, evaluate, predict, weights, files, summary.
+
+    ``Model(inputs, outputs)`` makes a functional model: the layers called from ``inputs`` to ``outputs``
+    (tensors, or lists or dicts of them). Subclass it, create layers in ``__init__`` and write ``call`` to
+    make a model of your own, as in Keras.
+
+    Args:
+        *args: ``inputs`` and ``outputs`` for a functional model.
+        name: the model's name.
+        trainable: whether ``fit`` trains its weights.
+        dtype: the dtype of a subclassed model's own computations.
+        **kwargs: ``inputs=`` and ``outputs=`` by name.
+
+    Example:
+        >>> import nnlite
+        >>> x = nnlite.Input((3,), name="x")
+        >>> model = nnlite.Model(x, nnlite.layers.Dense(2, activation="softmax")(nnlite.layers.Dense(4)(x)))
+        >>> [layer.name for layer in model.layers], model.output_shape
+        (['x', 'dense', 'dense_1'], (None, 2))
+    """
 
     def __new__(cls, *args: Any, **kwargs: Any) -> Model:
         """``Model(inputs, outputs)`` makes a functional model (``models.functional``), as in Keras."""

@@ -5,14 +5,24 @@ from __future__ import annotations
 import numpy as np
 
 from .base import OPTIMIZERS, Optimizer, as_cast_constant, check_rate, squared, squared_into
+from .common_arguments import document_common
 
 
+@document_common
 @OPTIMIZERS.register("rmsprop")
 class RMSprop(Optimizer):
     """v <- rho v + (1 - rho) g^2;  w <- w - lr g / sqrt(v + eps).
 
     centered: also a <- rho a + (1 - rho) g and the denominator is sqrt(v - a^2 + eps).
     momentum mu: m <- mu m + lr g / sqrt(...), then w <- w - m.
+
+    Args:
+        learning_rate: lr, a float or a ``LearningRateSchedule`` (default 0.001).
+        rho: the decay of the mean square v.
+        momentum: mu, 0 for none.
+        epsilon: eps, inside the square root.
+        centered: divide by the estimated variance (v - a^2) instead of v.
+        {common arguments}
     """
 
     def __init__(self, learning_rate=0.001, rho: float = 0.9, momentum: float = 0.0, epsilon: float = 1e-7,

@@ -3,6 +3,8 @@ docstring where it says ``{common arguments}``, so help() on Adam or SGD shows t
 
 from __future__ import annotations
 
+from ..docstrings import with_arguments
+
 COMMON_ARGUMENTS = """        weight_decay: decoupled weight decay, w <- w - lr wd w before the step (None: off).
         clipnorm: clip each gradient to this norm.
         clipvalue: clip each gradient element to [-clipvalue, clipvalue].
@@ -19,8 +21,4 @@ COMMON_ARGUMENTS = """        weight_decay: decoupled weight decay, w <- w - lr 
 """
 
 
-def document_common(cls: type) -> type:
-    """Class decorator: the docstring's ``{common arguments}`` line becomes the arguments every optimizer takes
-    (written once, here, and shown by help() on each optimizer)."""
-    cls.__doc__ = (cls.__doc__ or "").replace("        {common arguments}\n", COMMON_ARGUMENTS)
-    return cls
+document_common = with_arguments(COMMON_ARGUMENTS)
