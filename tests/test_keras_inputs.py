@@ -73,3 +73,11 @@ def test_dict_keys_that_differ_from_the_input_names_warn_as_keras(keras):
         x = lib.Input((2,), name="first")
         with pytest.warns(UserWarning, match="all keys in the dict must match the names of the corresponding"):
             lib.Model({"other": x}, lib.layers.Dense(1)(x))
+
+
+def test_an_input_around_an_existing_tensor_is_refused_not_ignored():
+    """Input(tensor=...) was taken and ignored; a non-tensor gets Keras's words, a KerasTensor a clear refusal."""
+    with pytest.raises(ValueError, match="Argument `input_tensor` must be a KerasTensor"):
+        nnlite.Input((3,), tensor=[1, 2])
+    with pytest.raises(ValueError, match="does not wrap an Input around an existing tensor"):
+        nnlite.Input((3,), tensor=nnlite.Input((3,)))

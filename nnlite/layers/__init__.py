@@ -8,9 +8,10 @@ forward/backward contract every layer keeps).
 from typing import Any
 
 from .activation import ELU, Activation, LeakyReLU, ReLU, Softmax
-from .base import LAYERS, Context, Input, InputLayer, Layer
+from .base import LAYERS, Context, Layer
 from .core import Dense
 from .embedding import Embedding, GlobalAveragePooling1D
+from .input_layer import Input, InputLayer
 from .merging import (
     Add,
     Average,

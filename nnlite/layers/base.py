@@ -231,11 +231,11 @@ class Layer:
         graphs = []
         for training in (True, False):
             if isinstance(input_shape, dict):
-                inputs: Any = {k: Input(tuple(v)[1:], name=k) for k, v in input_shape.items()}
+                inputs: Any = {k: _symbolic_input(v, name=k) for k, v in input_shape.items()}
             elif isinstance(input_shape, list) and input_shape and isinstance(input_shape[0], (list, tuple)):
-                inputs = [Input(tuple(v)[1:]) for v in input_shape]
+                inputs = [_symbolic_input(v) for v in input_shape]
             else:
-                inputs = Input(tuple(input_shape)[1:])
+                inputs = _symbolic_input(input_shape)
             outputs = self.call(inputs, training=training) if takes_training else self.call(inputs)
             graphs.append(functional(inputs, list(outputs) if isinstance(outputs, tuple) else outputs,
                                      name=self.name))
@@ -468,104 +468,6 @@ def assign_all(variables: list[Variable], weights: Sequence[Any], owner: str) ->
         w.value[...] = a
 
 
-def _input_dtype(dtype: Any) -> str:
-    """"float" for a float dtype (or None: floatx), "string" for text (StringLookup reads it), else the name
-    of an integer or bool dtype."""
-    dtype = foreign_dtype(dtype)
-    if dtype is None or isinstance(dtype, dict):
-        return "float"
-    if dtype in ("string", str, "str", object, "object"):
-        return "string"
-    try:
-        kind = np.dtype(dtype).kind
-    except TypeError:
-        raise ValueError(f"Input dtype {dtype!r} is not a NumPy dtype.") from None
-    if kind == "f":
-        return "float"
-    if kind in "iub":
-        return np.dtype(dtype).name
-    raise ValueError(f"Input dtype {dtype!r} is not one nnlite reads: a float, integer or bool dtype, or 'string'.")
-
-
-@LAYERS.register(example={"shape": (4,)})
-class InputLayer(Layer):
-    """Declares the input: ``shape`` excludes the batch axis (``batch_shape`` includes it)."""
-
-    def __init__(self, shape: Any = None, batch_size: int | None = None, dtype: Any = None, sparse: bool | None = None,
-                 batch_shape: Any = None, input_tensor: Any = None, optional: bool = False, name: str | None = None,
-                 **kwargs: Any) -> None:
-        shape = kwargs.pop("input_shape", shape)
-        kwargs.pop("ragged", None)
-        if shape is not None and batch_shape is not None:
-            raise ValueError("You cannot pass both `shape` and `batch_shape` at the same time.")
-        if batch_shape is not None:
-            batch_shape = tuple(batch_shape)
-            if not batch_shape:
-                raise ValueError("batch_shape must include the batch axis, got ().")
-            batch_size, shape = batch_shape[0], batch_shape[1:]
-        if shape is None:
-            raise ValueError("You must pass a `shape` argument, e.g. Input(shape=(784,)).")
-        if sparse:
-            raise ValueError("nnlite has no sparse tensors: Input(sparse=True) is not supported.")
-        input_dtype = _input_dtype(dtype)
-        super().__init__(dtype=None if input_dtype != "float" else dtype, name=name, **kwargs)
-        if input_dtype != "float":  # token ids or flags: the layers after it take them as they are
-            self.dtype = input_dtype
-        if batch_size is not None and not (isinstance(batch_size, numbers.Integral) and not isinstance(
-                batch_size, bool) and batch_size > 0):
-            raise ValueError(f"The batch size must be a positive integer or None (unknown), got {batch_size!r}.")
-        self.batch_size = None if batch_size is None else int(batch_size)
-        self.shape = (self.batch_size,) + shape_tuple(shape, "Input shape")
-        self.declared_input_shape = self.shape[1:]
-        self.optional = optional
-        self.built = True
-        tensor = KerasTensor(self.shape, self.dtype, name=self.name, history=(self, 0, 0))
-        self.inbound_nodes.append(Node(self, None, [tensor]))  # ``output`` is this tensor
-
-    @property
-    def batch_shape(self) -> Shape:
-        return self.shape
-
-    def call(self, x: Any = None, training: bool = False) -> Any:
-        """Keras's InputLayer.call takes nothing and returns nothing; given a batch, it passes it on."""
-        return x
-
-    def forward(self, x, ctx):
-        return x, None
-
-    def backward(self, saved, grad_a, ctx, need_grad_x=True):
-        return grad_a
-
-    def get_config(self):
-        return {"batch_shape": list(self.shape), "dtype": self.dtype, "sparse": False, "ragged": False,
-                "name": self.name, "optional": self.optional}
-
-
-def Input(shape: Any = None, batch_size: int | None = None, dtype: Any = None, sparse: bool | None = None,
-          batch_shape: Any = None, name: str | None = None, tensor: Any = None,
-          optional: bool = False) -> KerasTensor:
-    """A symbolic input ``x`` of shape (batch, *shape): the start of a functional graph
-    (``Dense(8)(x)``), or the first entry of a Sequential.
-
-    Args:
-        shape: the shape of one sample, without the batch axis (``(4,)`` for 4 features).
-        batch_size: a fixed batch size (default None: any).
-        dtype: "float32" (default ``config.floatx()``), "float64", an integer or bool dtype, or "string" for
-            lookup layers.
-        sparse: Keras's sparse inputs; not supported (must be None or False).
-        batch_shape: the shape with the batch axis, instead of ``shape`` and ``batch_size``.
-        name: the input's name (how a dict of arrays finds it).
-        tensor: Keras's ``input_tensor``; not supported.
-        optional: whether None may be passed for it.
-
-    Returns:
-        A ``KerasTensor`` to call layers on.
-
-    Example:
-        >>> import nnlite
-        >>> x = nnlite.Input((3,), name="features")
-        >>> x.shape, nnlite.layers.Dense(8)(x).shape
-        ((None, 3), (None, 8))
-    """
-    return InputLayer(shape=shape, batch_size=batch_size, dtype=dtype, sparse=sparse, batch_shape=batch_shape,
-                      name=name, optional=optional).output
+def _symbolic_input(batch_shape: Any, name: str | None = None) -> KerasTensor:
+    """keras.Input(batch_shape[1:]): the tensor of a new InputLayer (looked up by name: it lives in ``input_layer``)."""
+    return LAYERS.lookup("InputLayer")(shape=tuple(batch_shape)[1:], name=name).output

@@ -19,8 +19,9 @@ from typing import Any
 import numpy as np
 
 from .. import config, data
-from ..layers.base import LAYERS, Context, InputLayer, Layer
+from ..layers.base import LAYERS, Context, Layer
 from ..layers.eager import EagerCall
+from ..layers.input_layer import InputLayer
 from ..layers.node import KerasTensor, Node
 from ..warn import warn
 from .functional_config import FunctionalConfig

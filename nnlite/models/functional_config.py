@@ -6,7 +6,8 @@ from __future__ import annotations
 from collections import deque
 from typing import Any
 
-from ..layers.base import InputLayer, Layer
+from ..layers.base import Layer
+from ..layers.input_layer import InputLayer
 from ..layers.node import KerasTensor
 
 

@@ -8,8 +8,9 @@ from typing import Any
 import numpy as np
 
 from .. import config
-from ..layers.base import LAYERS, Context, InputLayer, Layer
+from ..layers.base import LAYERS, Context, Layer
 from ..layers.eager import EagerCall
+from ..layers.input_layer import InputLayer
 from ..layers.node import KerasTensor, connect
 from .model import Model
 from .tape import Tape

@@ -1,0 +1,120 @@
+"""The start of a graph: ``InputLayer``, and ``Input``, the symbolic tensor it makes (Keras's ``keras.Input``)."""
+
+from __future__ import annotations
+
+import numbers
+from typing import Any
+
+import numpy as np
+
+from .base import LAYERS, Layer, Shape, foreign_dtype, shape_tuple
+from .node import KerasTensor, Node
+
+
+def _input_dtype(dtype: Any) -> str:
+    """"float" for a float dtype (or None: floatx), "string" for text (StringLookup reads it), else the name
+    of an integer or bool dtype."""
+    dtype = foreign_dtype(dtype)
+    if dtype is None or isinstance(dtype, dict):
+        return "float"
+    if dtype in ("string", str, "str", object, "object"):
+        return "string"
+    try:
+        kind = np.dtype(dtype).kind
+    except TypeError:
+        raise ValueError(f"Input dtype {dtype!r} is not a NumPy dtype.") from None
+    if kind == "f":
+        return "float"
+    if kind in "iub":
+        return np.dtype(dtype).name
+    raise ValueError(f"Input dtype {dtype!r} is not one nnlite reads: a float, integer or bool dtype, or 'string'.")
+
+
+@LAYERS.register(example={"shape": (4,)})
+class InputLayer(Layer):
+    """Declares the input: ``shape`` excludes the batch axis (``batch_shape`` includes it)."""
+
+    def __init__(self, shape: Any = None, batch_size: int | None = None, dtype: Any = None, sparse: bool | None = None,
+                 batch_shape: Any = None, input_tensor: Any = None, optional: bool = False, name: str | None = None,
+                 **kwargs: Any) -> None:
+        shape = kwargs.pop("input_shape", shape)
+        if input_tensor is not None:
+            if not isinstance(input_tensor, KerasTensor):
+                raise ValueError(f"Argument `input_tensor` must be a KerasTensor. Received invalid type: "
+                                 f"input_tensor={input_tensor!r} (of type {type(input_tensor)})")
+            raise ValueError("nnlite does not wrap an Input around an existing tensor (input_tensor=...): make a new "
+                             "Input(shape=...) and call the layers on it.")
+        kwargs.pop("ragged", None)
+        if shape is not None and batch_shape is not None:
+            raise ValueError("You cannot pass both `shape` and `batch_shape` at the same time.")
+        if batch_shape is not None:
+            batch_shape = tuple(batch_shape)
+            if not batch_shape:
+                raise ValueError("batch_shape must include the batch axis, got ().")
+            batch_size, shape = batch_shape[0], batch_shape[1:]
+        if shape is None:
+            raise ValueError("You must pass a `shape` argument, e.g. Input(shape=(784,)).")
+        if sparse:
+            raise ValueError("nnlite has no sparse tensors: Input(sparse=True) is not supported.")
+        input_dtype = _input_dtype(dtype)
+        super().__init__(dtype=None if input_dtype != "float" else dtype, name=name, **kwargs)
+        if input_dtype != "float":  # token ids or flags: the layers after it take them as they are
+            self.dtype = input_dtype
+        if batch_size is not None and not (isinstance(batch_size, numbers.Integral) and not isinstance(
+                batch_size, bool) and batch_size > 0):
+            raise ValueError(f"The batch size must be a positive integer or None (unknown), got {batch_size!r}.")
+        self.batch_size = None if batch_size is None else int(batch_size)
+        self.shape = (self.batch_size,) + shape_tuple(shape, "Input shape")
+        self.declared_input_shape = self.shape[1:]
+        self.optional = optional
+        self.built = True
+        tensor = KerasTensor(self.shape, self.dtype, name=self.name, history=(self, 0, 0))
+        self.inbound_nodes.append(Node(self, None, [tensor]))  # ``output`` is this tensor
+
+    @property
+    def batch_shape(self) -> Shape:
+        return self.shape
+
+    def call(self, x: Any = None, training: bool = False) -> Any:
+        """Keras's InputLayer.call takes nothing and returns nothing; given a batch, it passes it on."""
+        return x
+
+    def forward(self, x, ctx):
+        return x, None
+
+    def backward(self, saved, grad_a, ctx, need_grad_x=True):
+        return grad_a
+
+    def get_config(self):
+        return {"batch_shape": list(self.shape), "dtype": self.dtype, "sparse": False, "ragged": False,
+                "name": self.name, "optional": self.optional}
+
+
+def Input(shape: Any = None, batch_size: int | None = None, dtype: Any = None, sparse: bool | None = None,
+          batch_shape: Any = None, name: str | None = None, tensor: Any = None,
+          optional: bool = False) -> KerasTensor:
+    """A symbolic input ``x`` of shape (batch, *shape): the start of a functional graph
+    (``Dense(8)(x)``), or the first entry of a Sequential.
+
+    Args:
+        shape: the shape of one sample, without the batch axis (``(4,)`` for 4 features).
+        batch_size: a fixed batch size (default None: any).
+        dtype: "float32" (default ``config.floatx()``), "float64", an integer or bool dtype, or "string" for
+            lookup layers.
+        sparse: Keras's sparse inputs; not supported (must be None or False).
+        batch_shape: the shape with the batch axis, instead of ``shape`` and ``batch_size``.
+        name: the input's name (how a dict of arrays finds it).
+        tensor: Keras's ``input_tensor`` (wrapping an existing tensor); refused with a ValueError.
+        optional: whether None may be passed for it.
+
+    Returns:
+        A ``KerasTensor`` to call layers on.
+
+    Example:
+        >>> import nnlite
+        >>> x = nnlite.Input((3,), name="features")
+        >>> x.shape, nnlite.layers.Dense(8)(x).shape
+        ((None, 3), (None, 8))
+    """
+    return InputLayer(shape=shape, batch_size=batch_size, dtype=dtype, sparse=sparse, batch_shape=batch_shape,
+                      input_tensor=tensor, name=name, optional=optional).output
