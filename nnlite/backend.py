@@ -21,27 +21,55 @@ from .layers.node import KerasTensor
 
 
 def is_keras_tensor(x: Any) -> bool:
-    """Whether x is a symbolic tensor (from ``keras.Input`` or a layer called on one)."""
+    """Whether x is a symbolic tensor (from ``keras.Input`` or a layer called on one).
+
+    Args:
+        x: any object.
+    """
     return isinstance(x, KerasTensor)
 
 
 def standardize_dtype(dtype: Any = None) -> str:
-    """A dtype's name ("float32", "int64", ...; floatx for None)."""
+    """A dtype's name ("float32", "int64", ...; floatx for None).
+
+    Args:
+        dtype: a dtype, its name, another library's dtype object, or None.
+
+    Returns:
+        The dtype's name.
+    """
     return floatx() if dtype is None else np.dtype(getattr(dtype, "name", dtype)).name
 
 
 def is_float_dtype(dtype: Any) -> bool:
-    """Whether the dtype is a float one."""
+    """Whether the dtype is a float one.
+
+    Args:
+        dtype: a dtype, its name, or an array's dtype.
+    """
     return np.dtype(standardize_dtype(dtype)).kind == "f"
 
 
 def is_int_dtype(dtype: Any) -> bool:
-    """Whether the dtype is an integer one."""
+    """Whether the dtype is an integer one.
+
+    Args:
+        dtype: a dtype, its name, or an array's dtype.
+    """
     return np.dtype(standardize_dtype(dtype)).kind in "iu"
 
 
 def result_type(*dtypes: Any) -> str:
-    """The dtype an operation on these dtypes gives (NumPy's promotion; floatx when none is given)."""
+    """The dtype an operation on these dtypes gives (NumPy's promotion; floatx when none is given).
+
+    Args:
+        *dtypes: dtypes or their names.
+
+    Example:
+        >>> import nnlite
+        >>> nnlite.backend.result_type("int32", "float32")
+        'float64'
+    """
     return np.result_type(*[standardize_dtype(d) for d in dtypes]).name if dtypes else floatx()
 
 

@@ -21,7 +21,11 @@ def floatx() -> str:
 
 
 def set_floatx(value: str) -> None:
-    """Set the default float type (``"float16"``, ``"float32"`` or ``"float64"``)."""
+    """Set the default float type (``"float16"``, ``"float32"`` or ``"float64"``).
+
+    Args:
+        value: "float16", "float32" or "float64".
+    """
     global _FLOATX
     value = str(np.dtype(value).name) if value in _VALID_FLOATX else value
     if value not in _VALID_FLOATX:
@@ -35,7 +39,11 @@ def epsilon() -> float:
 
 
 def set_epsilon(value: float) -> None:
-    """Set the fuzz factor returned by :func:`epsilon`."""
+    """Set the fuzz factor returned by :func:`epsilon`.
+
+    Args:
+        value: the new epsilon (default 1e-7, as Keras).
+    """
     global _EPSILON
     value = float(value)
     if not (value > 0 and np.isfinite(value)):
@@ -49,7 +57,11 @@ def default_rng() -> np.random.Generator:
 
 
 def set_rng(seed: int | None) -> None:
-    """Seed (or with ``None`` unseed) the generator behind :func:`default_rng`."""
+    """Seed (or with ``None`` unseed) the generator behind :func:`default_rng`.
+
+    Args:
+        seed: an int seed, or None for fresh entropy.
+    """
     global _rng
     _rng = None if seed is None else np.random.default_rng(seed)
 
@@ -68,7 +80,11 @@ def backend() -> str:
 
 
 def set_backend(backend: str) -> None:
-    """Keras switches between TensorFlow, JAX and PyTorch here; nnlite has NumPy alone."""
+    """Keras switches between TensorFlow, JAX and PyTorch here; nnlite has NumPy alone.
+
+    Args:
+        backend: "numpy" (nnlite's only backend); any other name is refused.
+    """
     if backend != "numpy":
         raise ValueError(f"nnlite computes with NumPy; it cannot switch to the {backend!r} backend. Save the model "
                          "(model.save('model.keras')) and load it with keras.models.load_model in Keras.")
@@ -80,7 +96,11 @@ def image_data_format() -> str:
 
 
 def set_image_data_format(data_format: str) -> None:
-    """Set :func:`image_data_format`."""
+    """Set :func:`image_data_format`.
+
+    Args:
+        data_format: "channels_last" or "channels_first".
+    """
     global _IMAGE_DATA_FORMAT
     if data_format not in ("channels_last", "channels_first"):
         raise ValueError(f"The `data_format` argument must be one of {{'channels_first', 'channels_last'}}. "
@@ -94,7 +114,11 @@ def max_epochs() -> int | None:
 
 
 def set_max_epochs(max_epochs: int | None) -> None:
-    """Cap the epochs of every ``fit`` (for quick test runs of a program), or lift the cap with None."""
+    """Cap the epochs of every ``fit`` (for quick test runs of a program), or lift the cap with None.
+
+    Args:
+        max_epochs: the most epochs any ``fit`` runs, or None for no cap.
+    """
     global _MAX_EPOCHS
     _MAX_EPOCHS = max_epochs
 
@@ -105,7 +129,11 @@ def max_steps_per_epoch() -> int | None:
 
 
 def set_max_steps_per_epoch(max_steps_per_epoch: int | None) -> None:
-    """Cap the batches of every epoch, or lift the cap with None."""
+    """Cap the batches of every epoch, or lift the cap with None.
+
+    Args:
+        max_steps_per_epoch: the most batches any epoch runs, or None for no cap.
+    """
     global _MAX_STEPS_PER_EPOCH
     _MAX_STEPS_PER_EPOCH = max_steps_per_epoch
 
@@ -116,7 +144,11 @@ def dtype_policy() -> str:
 
 
 def set_dtype_policy(policy: str) -> None:
-    """Set the dtype policy: a float dtype name sets floatx; mixed policies are refused."""
+    """Set the dtype policy: a float dtype name sets floatx; mixed policies are refused.
+
+    Args:
+        policy: "float32", "float64" or "float16" (or a policy object with that name).
+    """
     if isinstance(policy, str) and policy.startswith("mixed"):
         raise ValueError(f"nnlite computes every layer in one float dtype; the mixed policy {policy!r} is not "
                          "supported (use 'float32' or 'float64').")
@@ -163,13 +195,24 @@ def is_interactive_logging_enabled() -> bool:
 
 
 def get_uid(prefix: str = "") -> int:
-    """1, 2, 3, ... for each call with ``prefix`` (until ``clear_session``)."""
+    """1, 2, 3, ... for each call with ``prefix`` (until ``clear_session``).
+
+    Args:
+        prefix: the counter to advance (each prefix counts on its own).
+
+    Returns:
+        The next number for ``prefix``.
+    """
     _UIDS[prefix] = _UIDS.get(prefix, 0) + 1
     return _UIDS[prefix]
 
 
 def clear_session(free_memory: bool = True) -> None:
-    """Forget what Keras keeps between models: the name counters of ``get_uid`` (and collect garbage)."""
+    """Forget what Keras keeps between models: the name counters of ``get_uid`` (and collect garbage).
+
+    Args:
+        free_memory: also run the garbage collector.
+    """
     _UIDS.clear()
     if free_memory:
         import gc

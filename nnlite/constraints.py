@@ -13,6 +13,9 @@ import numpy as np
 from . import config
 from .registry import Registry
 
+__all__ = ["Constraint", "MaxNorm", "MinMaxNorm", "NonNeg", "UnitNorm", "get", "max_norm", "min_max_norm",
+           "non_neg", "serialize", "unit_norm"]
+
 
 class Constraint:
     """w <- c(w); the base class leaves w as it is."""
@@ -40,7 +43,12 @@ def _norms(w: np.ndarray, axis: Any) -> np.ndarray:
 
 @CONSTRAINTS.register("max_norm")
 class MaxNorm(Constraint):
-    """w <- w min(||w||, max_value) / (eps + ||w||)."""
+    """w <- w min(||w||, max_value) / (eps + ||w||).
+
+    Args:
+        max_value: the largest norm allowed.
+        axis: the axis the norms are taken along (0: per unit of a Dense kernel).
+    """
 
     def __init__(self, max_value: float = 2.0, axis: int = 0) -> None:
         self.max_value, self.axis = max_value, axis
@@ -64,7 +72,11 @@ class NonNeg(Constraint):
 
 @CONSTRAINTS.register("unit_norm")
 class UnitNorm(Constraint):
-    """w <- w / (eps + ||w||)."""
+    """w <- w / (eps + ||w||).
+
+    Args:
+        axis: the axis the norms are taken along.
+    """
 
     def __init__(self, axis: int = 0) -> None:
         self.axis = axis
@@ -79,7 +91,14 @@ class UnitNorm(Constraint):
 
 @CONSTRAINTS.register("min_max_norm")
 class MinMaxNorm(Constraint):
-    """w <- w d / (eps + ||w||), d = rate clip(||w||, min_value, max_value) + (1 - rate) ||w||."""
+    """w <- w d / (eps + ||w||), d = rate clip(||w||, min_value, max_value) + (1 - rate) ||w||.
+
+    Args:
+        min_value: the smallest norm allowed.
+        max_value: the largest norm allowed.
+        rate: how far towards the clipped norm each step goes (1: all the way).
+        axis: the axis the norms are taken along.
+    """
 
     def __init__(self, min_value: float = 0.0, max_value: float = 1.0, rate: float = 1.0, axis: int = 0) -> None:
         self.min_value, self.max_value, self.rate, self.axis = min_value, max_value, rate, axis
@@ -98,12 +117,23 @@ max_norm, non_neg, unit_norm, min_max_norm = MaxNorm, NonNeg, UnitNorm, MinMaxNo
 
 
 def get(identifier: str | dict | Constraint | None) -> Constraint | None:
-    """A constraint from a name ("max_norm", "NonNeg"), a config dict, an instance, or None."""
+    """A constraint from a name ("max_norm", "NonNeg"), a config dict, an instance, or None.
+
+    Args:
+        identifier: a name, a config dict, a ``Constraint``, or None.
+
+    Returns:
+        A ``Constraint``, or None for None.
+    """
     if identifier is None or (callable(identifier) and not isinstance(identifier, (str, dict))):
         return identifier  # a Constraint, or any function w -> w'
     return CONSTRAINTS.get(identifier)
 
 
 def serialize(constraint: Constraint | None) -> dict[str, Any] | None:
-    """A constraint as Keras's config dict ({"module", "class_name", "config", ...}); None stays None."""
+    """A constraint as Keras's config dict ({"module", "class_name", "config", ...}); None stays None.
+
+    Args:
+        constraint: a ``Constraint``, or None.
+    """
     return None if constraint is None else CONSTRAINTS.serialize(constraint)

@@ -14,6 +14,8 @@ import numpy as np
 
 from .registry import Registry
 
+__all__ = ["L1", "L1L2", "L2", "Regularizer", "deserialize", "get", "l1", "l1_l2", "l2", "serialize"]
+
 
 def _factor(name: str, value: Any) -> float:
     """A penalty factor: a finite float >= 0 (Keras's check and message)."""
@@ -66,7 +68,12 @@ REGULARIZERS = Registry(Regularizer, "keras.regularizers")
 
 @REGULARIZERS.register("l1_l2")
 class L1L2(Regularizer):
-    """R(w) = l1 sum|w| + l2 sum w^2 (both 0 by default)."""
+    """R(w) = l1 sum|w| + l2 sum w^2 (both 0 by default).
+
+    Args:
+        l1: the factor of sum|w|.
+        l2: the factor of sum w^2.
+    """
 
     def __init__(self, l1: float = 0.0, l2: float = 0.0) -> None:
         self.l1 = _factor("l1", 0.0 if l1 is None else l1)
@@ -78,7 +85,11 @@ class L1L2(Regularizer):
 
 @REGULARIZERS.register("l1")
 class L1(Regularizer):
-    """R(w) = l1 sum|w|."""
+    """R(w) = l1 sum|w|.
+
+    Args:
+        l1: the factor l1.
+    """
 
     def __init__(self, l1: float = 0.01) -> None:
         self.l1 = _factor("l1", 0.01 if l1 is None else l1)
@@ -89,7 +100,11 @@ class L1(Regularizer):
 
 @REGULARIZERS.register("l2")
 class L2(Regularizer):
-    """R(w) = l2 sum w^2 (no 1/2: dR/dw = 2 l2 w)."""
+    """R(w) = l2 sum w^2 (no 1/2: dR/dw = 2 l2 w).
+
+    Args:
+        l2: the factor l2.
+    """
 
     def __init__(self, l2: float = 0.01) -> None:
         self.l2 = _factor("l2", 0.01 if l2 is None else l2)
@@ -102,12 +117,23 @@ l1, l2, l1_l2 = L1, L2, L1L2
 
 
 def get(identifier: str | dict | Regularizer | None) -> Regularizer | None:
-    """A regularizer from a name ("l1", "l2", "L1L2"), a config dict, an instance, or None."""
+    """A regularizer from a name ("l1", "l2", "L1L2"), a config dict, an instance, or None.
+
+    Args:
+        identifier: a name, a config dict, a ``Regularizer``, or None.
+
+    Returns:
+        A ``Regularizer``, or None for None.
+    """
     return None if identifier is None else REGULARIZERS.get(identifier)
 
 
 def serialize(regularizer: Regularizer | None) -> dict[str, Any] | None:
-    """A regularizer as Keras's config dict ({"module", "class_name", "config", ...}); None stays None."""
+    """A regularizer as Keras's config dict ({"module", "class_name", "config", ...}); None stays None.
+
+    Args:
+        regularizer: a ``Regularizer``, or None.
+    """
     return None if regularizer is None else REGULARIZERS.serialize(regularizer)
 
 

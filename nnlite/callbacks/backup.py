@@ -24,7 +24,14 @@ METADATA = "training_metadata"
 class BackupAndRestore(Callback):
     """Save weights, optimizer state and the epoch reached to ``backup_dir`` (every epoch, or every
     ``save_freq`` batches); a later ``fit`` with the same callback starts from there. The folder is
-    removed when training ends normally (unless ``delete_checkpoint=False``)."""
+    removed when training ends normally (unless ``delete_checkpoint=False``).
+
+    Args:
+        backup_dir: the folder for the backup (created; removed at a normal end).
+        save_freq: "epoch", or a number of batches between backups.
+        double_checkpoint: keep the previous backup too, used when the latest cannot be read.
+        delete_checkpoint: remove the folder when training ends normally.
+    """
 
     def __init__(self, backup_dir: str, save_freq: str | int = "epoch", double_checkpoint: bool = False,
                  delete_checkpoint: bool = True) -> None:

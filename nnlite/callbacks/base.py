@@ -80,7 +80,13 @@ class History(Callback):
 
 
 class CallbackList:
-    """Calls each hook on every callback, in order."""
+    """Calls each hook on every callback, in order.
+
+    Args:
+        callbacks: the callbacks, called in this order.
+        model: the model they watch (each gets ``set_model``).
+        params: what fit tells them (``verbose``, ``epochs``, ``steps``).
+    """
 
     def __init__(self, callbacks: list[Callback], model: Any, params: dict[str, Any]) -> None:
         self.callbacks = callbacks

@@ -28,6 +28,12 @@ class LivePlot(Callback):
     seconds, and always after the last epoch: drawing costs tens of milliseconds, so a fast fit
     is not slowed by it. ``metrics`` picks the panels (default: every logged name not starting
     with val_). Needs matplotlib.
+
+    Args:
+        metrics: the logged names to draw (default: the loss and every metric).
+        min_interval: the least seconds between redraws.
+        to_file: also save the last picture to this file.
+        dpi: the picture's resolution.
     """
 
     def __init__(self, metrics: list[str] | None = None, min_interval: float = 1.0, to_file: str | None = None,

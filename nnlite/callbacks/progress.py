@@ -43,7 +43,14 @@ def _eta(seconds: float) -> str:
 
 
 def format_logs(logs: dict[str, float]) -> str:
-    """' - loss: 0.1234 - val_loss: 5.0000e-04' (%.4f, or %.4e below 1e-3)."""
+    """' - loss: 0.1234 - val_loss: 5.0000e-04' (%.4f, or %.4e below 1e-3).
+
+    Args:
+        logs: {name: value}.
+
+    Returns:
+        The text Keras's progress lines end with.
+    """
     parts = []
     for key, value in logs.items():
         if np.ndim(value):  # a metric at several thresholds
@@ -70,6 +77,10 @@ class ProgbarLogger(Callback):
     loss: ...", written whole (it wraps rather than losing a metric); into a pipe or a file only
     the final line. verbose=2: "41/41 - 0s - 2ms/step - loss: 0.1234 - val_loss: 0.2345". During
     fit's validation nothing more is printed (the epoch line shows the val_ values).
+
+    Args:
+        verbose: 1 a bar per epoch, 2 one line per epoch.
+        stream: where to write (default ``sys.stdout``).
     """
 
     def __init__(self, verbose: int = 1, stream: Any = None) -> None:

@@ -14,7 +14,12 @@ from .base import CALLBACKS, Callback
 
 @CALLBACKS.register()
 class LearningRateScheduler(Callback):
-    """Before each epoch: lr <- schedule(epoch, lr) (or schedule(epoch)); logs "learning_rate"."""
+    """Before each epoch: lr <- schedule(epoch, lr) (or schedule(epoch)); logs "learning_rate".
+
+    Args:
+        schedule: ``f(epoch, lr) -> lr`` (or ``f(epoch) -> lr``), epochs counted from 0.
+        verbose: 1 prints each new rate.
+    """
 
     def __init__(self, schedule: Callable[..., float], verbose: int = 0) -> None:
         super().__init__()
@@ -40,7 +45,11 @@ class LearningRateScheduler(Callback):
 
 @CALLBACKS.register()
 class TerminateOnNaN(Callback):
-    """Stop training (or raise, with ``raise_error``) after a batch whose loss is NaN or inf."""
+    """Stop training (or raise, with ``raise_error``) after a batch whose loss is NaN or inf.
+
+    Args:
+        raise_error: raise a RuntimeError instead of stopping quietly.
+    """
 
     def __init__(self, raise_error: bool = False) -> None:
         super().__init__()
@@ -57,7 +66,13 @@ class TerminateOnNaN(Callback):
 
 @CALLBACKS.register()
 class CSVLogger(Callback):
-    """One CSV row per epoch: "epoch" then the logged values, keys sorted (Keras's layout)."""
+    """One CSV row per epoch: "epoch" then the logged values, keys sorted (Keras's layout).
+
+    Args:
+        filename: the CSV file.
+        separator: the delimiter between values.
+        append: add to an existing file instead of replacing it.
+    """
 
     def __init__(self, filename: str, separator: str = ",", append: bool = False) -> None:
         super().__init__()
@@ -102,7 +117,27 @@ class CSVLogger(Callback):
 
 @CALLBACKS.register()
 class LambdaCallback(Callback):
-    """A callback from plain functions: ``LambdaCallback(on_epoch_end=lambda epoch, logs: ...)``."""
+    """A callback from plain functions: ``LambdaCallback(on_epoch_end=lambda epoch, logs: ...)``.
+
+    Args:
+        on_epoch_begin: ``f(epoch, logs)``.
+        on_epoch_end: ``f(epoch, logs)``.
+        on_train_begin: ``f(logs)``.
+        on_train_end: ``f(logs)``.
+        on_train_batch_begin: ``f(batch, logs)``.
+        on_train_batch_end: ``f(batch, logs)``.
+        **kwargs: any other hook by its name (``on_test_end=...``, ``on_predict_batch_end=...``).
+
+    Example:
+        >>> import numpy as np, nnlite
+        >>> seen = []
+        >>> log = nnlite.callbacks.LambdaCallback(on_epoch_end=lambda epoch, logs: seen.append(epoch))
+        >>> model = nnlite.Sequential([nnlite.Input((1,)), nnlite.layers.Dense(1)])
+        >>> model.compile(optimizer="sgd", loss="mse")
+        >>> _ = model.fit(np.ones((2, 1)), np.ones((2, 1)), epochs=3, verbose=0, callbacks=[log])
+        >>> seen
+        [0, 1, 2]
+    """
 
     def __init__(self, on_epoch_begin=None, on_epoch_end=None, on_train_begin=None, on_train_end=None,
                  on_train_batch_begin=None, on_train_batch_end=None, **kwargs: Any) -> None:

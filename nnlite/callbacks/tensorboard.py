@@ -44,7 +44,8 @@ class TensorBoard(Callback):
         write_steps_per_second: also log the training steps per second.
         update_freq: "epoch", "batch" or an int: batch_<metric> every that many batches.
         profile_batch: TensorFlow's profiler; nnlite has none (0 only).
-        embeddings_freq, embeddings_metadata: the embedding projector; not written by nnlite (0 only).
+        embeddings_freq: the embedding projector's frequency; nnlite does not write it (0 only).
+        embeddings_metadata: with ``embeddings_freq``; taken and unused.
     """
 
     def __init__(self, log_dir: Any = "logs", histogram_freq: int = 0, write_graph: bool = True,

@@ -32,6 +32,24 @@ def train_test_split(*arrays: np.ndarray, test_size: float | int | None = None,
     an integer ``random_state`` picks the same rows as scikit-learn's ``ShuffleSplit``. ``stratify``
     (labels, one per row) keeps each class's share in both parts; its rows are drawn per class
     from the same generator and need not be the ones scikit-learn draws.
+
+    Args:
+        *arrays: arrays with the same number of rows.
+        test_size: the test part: a fraction of the rows or a row count (default 0.25 when neither is given).
+        train_size: the train part likewise (default: the rest).
+        random_state: the seed of the shuffle.
+        shuffle: shuffle the rows before splitting.
+        stratify: one label per row, whose classes keep their shares in both parts.
+
+    Returns:
+        ``[a_train, a_test, b_train, b_test, ...]``.
+
+    Example:
+        >>> import numpy as np
+        >>> from nnlite.datasets import train_test_split
+        >>> x_train, x_test = train_test_split(np.arange(10), test_size=0.2, random_state=0)
+        >>> len(x_train), len(x_test)
+        (8, 2)
     """
     if not arrays:
         raise ValueError("train_test_split: expected at least one array, received none.")
@@ -127,6 +145,21 @@ def make_2d(name: str, n: int = 200, noise: float = 0.1, seed: int = 0) -> tuple
     circles: a ring of radius 1 (class 0) around a ring of radius 0.5 (class 1); moons: two interleaved
     half circles; xor: uniform in [-1, 1]^2, class 1 where x1 * x2 > 0; spirals: two arms winding
     one and a half turns. ``noise`` is the standard deviation of Gaussian noise added to every point.
+
+    Args:
+        name: one of "circles", "moons", "xor", "spirals".
+        n: the number of points.
+        noise: the standard deviation of the Gaussian noise added to each coordinate.
+        seed: the seed of the points and the noise.
+
+    Returns:
+        (x, y): points (n, 2) float64 and labels (n,) int64.
+
+    Example:
+        >>> from nnlite.datasets import make_2d
+        >>> x, y = make_2d("circles", n=4, noise=0.0)
+        >>> x.shape, y.tolist()
+        ((4, 2), [0, 1, 0, 1])
     """
     if name not in TOY_2D:
         raise ValueError(f"make_2d: unknown data set {name!r}; choose one of {list(TOY_2D)}.")

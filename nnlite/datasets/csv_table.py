@@ -63,6 +63,13 @@ def load_csv(path: str, label: str | int = -1) -> tuple[np.ndarray, np.ndarray, 
     header name or its 0-based index (negative counts from the end). Labels may be words or numbers;
     the returned class names, sorted, say which index is which: ``names[y[i]]``. See the module for how
     the file is read.
+
+    Args:
+        path: the CSV file.
+        label: the label column: its header name, or its 0-based index (negative from the end).
+
+    Returns:
+        (x, y, names): the features (n, d) float64, the class index of each row (n,) int64, and the class names.
     """
     rows, delimiter = _rows(path)
     if not rows:

@@ -15,21 +15,40 @@ __all__ = ["Functional", "Model", "Sequential", "load_model", "save_model", "mod
 
 def load_model(filepath: Any, custom_objects: dict | None = None, compile: bool = True,
                safe_mode: bool = True) -> Model:
-    """Open a Keras 3 ``.keras`` file (see ``nnlite.saving.load_model``)."""
+    """Open a Keras 3 ``.keras`` file (see ``nnlite.saving.load_model``).
+
+    Args:
+        filepath: the ``.keras`` file.
+        custom_objects: {name: class or function} for your own objects the file refers to.
+        compile: also restore the compile settings and the optimizer state.
+        safe_mode: Keras's guard against code in files; nnlite never runs code from a file.
+    """
     from .. import saving
 
     return saving.load_model(filepath, custom_objects=custom_objects, compile=compile, safe_mode=safe_mode)
 
 
 def save_model(model: Model, filepath: Any, overwrite: bool = True, **kwargs: Any) -> None:
-    """Write ``model`` to a Keras 3 ``.keras`` file (see ``nnlite.saving.save_model``)."""
+    """Write ``model`` to a Keras 3 ``.keras`` file (see ``nnlite.saving.save_model``).
+
+    Args:
+        model: the model to write.
+        filepath: the file, ending in ``.keras``.
+        overwrite: replace an existing file.
+        **kwargs: ``zipped``, ``include_optimizer`` (see ``nnlite.saving.save_model``).
+    """
     from .. import saving
 
     saving.save_model(model, filepath, overwrite=overwrite, **kwargs)
 
 
 def model_from_json(json_string: str, custom_objects: dict | None = None) -> Model:
-    """A model from ``model.to_json()`` (architecture only, freshly initialised weights)."""
+    """A model from ``model.to_json()`` (architecture only, freshly initialised weights).
+
+    Args:
+        json_string: the text ``model.to_json()`` made.
+        custom_objects: {name: class or function} for your own objects it refers to.
+    """
     from .. import layers
     from ..registry import CustomObjectScope
 
@@ -38,7 +57,12 @@ def model_from_json(json_string: str, custom_objects: dict | None = None) -> Mod
 
 
 def clone_model(model: Model, **kwargs: Any) -> Model:
-    """A new model with the same architecture and freshly initialised weights."""
+    """A new model with the same architecture and freshly initialised weights.
+
+    Args:
+        model: the model whose architecture is copied.
+        **kwargs: Keras's ``input_tensors``, ``clone_function`` and ``call_function``; not supported (refused).
+    """
     if kwargs:
         raise ValueError(f"clone_model's {sorted(kwargs)} arguments are not supported by nnlite.")
     return type(model).from_config(model.get_config())

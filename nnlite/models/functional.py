@@ -121,7 +121,15 @@ def _example() -> dict[str, Any]:
 
 @LAYERS.register(module="keras.src.models.functional", registered_name="Functional", example=_example)
 class Functional(FunctionalConfig, Model):
-    """``Model(inputs, outputs)``: layers wired by calling them on ``Input`` tensors (see the module)."""
+    """``Model(inputs, outputs)``: layers wired by calling them on ``Input`` tensors (see the module).
+
+    Args:
+        inputs: the ``Input`` tensors: one, a list, or a dict by name.
+        outputs: the tensors the graph ends in: one, a list, or a dict by name.
+        name: the model's name.
+        trainable: whether ``fit`` trains its weights.
+        **kwargs: ``dtype``.
+    """
 
     def __init__(self, inputs: Any, outputs: Any, name: str | None = None, trainable: bool = True,
                  **kwargs: Any) -> None:

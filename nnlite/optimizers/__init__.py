@@ -17,12 +17,28 @@ __all__ = ["SGD", "RMSprop", "Adagrad", "Adadelta", "Adam", "AdamW", "Adamax", "
 
 
 def names() -> list[str]:
-    """Every name :func:`get` accepts."""
+    """Every name :func:`get` accepts.
+
+    Returns:
+        The names, sorted: class names and their lower-case forms.
+    """
     return OPTIMIZERS.names()
 
 
 def get(identifier: str | dict | Optimizer) -> Optimizer:
-    """An optimizer from a name (``"sgd"``, ``"Adam"``; any case), a config dict, or an Optimizer."""
+    """An optimizer from a name (``"sgd"``, ``"Adam"``; any case), a config dict, or an Optimizer.
+
+    Args:
+        identifier: a name, a config dict ({"class_name": "Adam", "config": {...}}) or an ``Optimizer``.
+
+    Returns:
+        A new ``Optimizer`` (the same object when one is given).
+
+    Example:
+        >>> import nnlite
+        >>> nnlite.optimizers.get("Adam").name, nnlite.optimizers.get({"class_name": "sgd"}).learning_rate.numpy()
+        ('adam', array(0.01, dtype=float32))
+    """
     if isinstance(identifier, str) and identifier not in OPTIMIZERS:
         identifier = identifier.lower()
     if isinstance(identifier, dict) and isinstance(identifier.get("class_name"), str):  # {"class_name": "adam"}

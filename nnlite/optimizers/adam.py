@@ -4,9 +4,17 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..docstrings import with_arguments
 from .base import OPTIMIZERS, Optimizer, as_cast_constant, check_rate, magnitude, squared, squared_into
 from .common_arguments import document_common
 
+ADAM_ARGUMENTS = """        learning_rate: lr, a float or a ``LearningRateSchedule`` (default 0.001).
+        beta_1: b1, the decay of the mean m.
+        beta_2: b2, the decay of the second moment v.
+        epsilon: eps, added to sqrt(v).
+        amsgrad: use the maximum of past v (AMSGrad).
+        {common arguments}
+"""  # Adam's and AdamW's own arguments, then the common ones
 
 def _moments(optimizer: Optimizer, beta_1: float, beta_2: float, epsilon: float) -> None:
     """The decay rates of the first and second moments, and eps, checked."""
@@ -17,6 +25,7 @@ def _moments(optimizer: Optimizer, beta_1: float, beta_2: float, epsilon: float)
 
 @OPTIMIZERS.register("adam")
 @document_common
+@with_arguments(ADAM_ARGUMENTS, "adam arguments")
 class Adam(Optimizer):
     """m <- m + (g - m)(1 - b1);  v <- v + (g^2 - v)(1 - b2);  w <- w - a m / (sqrt(v) + eps).
 
@@ -25,12 +34,7 @@ class Adam(Optimizer):
     The powers b^t use b as Keras casts it (float32); (1 - b) is exact.
 
     Args:
-        learning_rate: lr, a float or a ``LearningRateSchedule`` (default 0.001).
-        beta_1: b1, the decay of the mean m.
-        beta_2: b2, the decay of the second moment v.
-        epsilon: eps, added to sqrt(v).
-        amsgrad: use the maximum of past v (AMSGrad).
-        {common arguments}
+        {adam arguments}
 
     Example:
         >>> import numpy as np, nnlite
@@ -81,9 +85,15 @@ class Adam(Optimizer):
                 "amsgrad": self.amsgrad}
 
 
+@document_common
 @OPTIMIZERS.register("adamw")
+@with_arguments(ADAM_ARGUMENTS, "adam arguments")
 class AdamW(Adam):
-    """Adam with decoupled weight decay w <- w - w * weight_decay * lr before each update (default 0.004)."""
+    """Adam with decoupled weight decay w <- w - w * weight_decay * lr before each update (default 0.004).
+
+    Args:
+        {adam arguments}
+    """
 
     def __init__(self, learning_rate=0.001, weight_decay: float = 0.004, beta_1: float = 0.9,
                  beta_2: float = 0.999, epsilon: float = 1e-7, amsgrad: bool = False, clipnorm=None, clipvalue=None,
@@ -96,11 +106,19 @@ class AdamW(Adam):
                          gradient_accumulation_steps, name, **kwargs)
 
 
+@document_common
 @OPTIMIZERS.register("adamax")
 class Adamax(Optimizer):
     """m <- m + (g - m)(1 - b1);  u <- max(b2 u, |g|);  w <- w - lr m / ((1 - b1^t)(u + eps)).
 
     (m, u: Keras's momentum and norm.)
+
+    Args:
+        learning_rate: lr, a float or a ``LearningRateSchedule`` (default 0.001).
+        beta_1: b1, the decay of the mean m.
+        beta_2: b2, the decay of the infinity norm u.
+        epsilon: eps, added to u.
+        {common arguments}
     """
 
     def __init__(self, learning_rate=0.001, beta_1: float = 0.9, beta_2: float = 0.999, epsilon: float = 1e-7,
@@ -125,6 +143,7 @@ class Adamax(Optimizer):
         return {**super().get_config(), "beta_1": self.beta_1, "beta_2": self.beta_2, "epsilon": self.epsilon}
 
 
+@document_common
 @OPTIMIZERS.register("nadam")
 class Nadam(Optimizer):
     """Adam with Nesterov momentum and Dozat's momentum schedule.
@@ -132,6 +151,13 @@ class Nadam(Optimizer):
     u_t = b1 (1 - 0.5 * 0.96^t);  P <- P u_t (once per step, before the updates);
     m, v as Adam;  m_hat = u_{t+1} m / (1 - P u_{t+1}) + (1 - u_t) g / (1 - P);
     v_hat = v / (1 - b2^t);  w <- w - lr m_hat / (sqrt(v_hat) + eps).
+
+    Args:
+        learning_rate: lr, a float or a ``LearningRateSchedule`` (default 0.001).
+        beta_1: b1, the decay of the mean m (and the base of the momentum schedule).
+        beta_2: b2, the decay of the second moment v.
+        epsilon: eps, added to sqrt(v).
+        {common arguments}
     """
 
     def __init__(self, learning_rate=0.001, beta_1: float = 0.9, beta_2: float = 0.999, epsilon: float = 1e-7,

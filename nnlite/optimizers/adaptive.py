@@ -73,9 +73,17 @@ class RMSprop(Optimizer):
                 "centered": self.centered}
 
 
+@document_common
 @OPTIMIZERS.register("adagrad")
 class Adagrad(Optimizer):
-    """acc <- acc + g^2;  w <- w - lr g / sqrt(acc + eps).  acc starts at initial_accumulator_value."""
+    """acc <- acc + g^2;  w <- w - lr g / sqrt(acc + eps).  acc starts at initial_accumulator_value.
+
+    Args:
+        learning_rate: lr, a float or a ``LearningRateSchedule`` (default 0.001).
+        initial_accumulator_value: where acc starts.
+        epsilon: eps, inside the square root.
+        {common arguments}
+    """
 
     def __init__(self, learning_rate=0.001, initial_accumulator_value: float = 0.1, epsilon: float = 1e-7,
                  weight_decay=None, clipnorm=None, clipvalue=None, global_clipnorm=None, use_ema=False,
@@ -107,10 +115,18 @@ class Adagrad(Optimizer):
                 "epsilon": self.epsilon}
 
 
+@document_common
 @OPTIMIZERS.register("adadelta")
 class Adadelta(Optimizer):
     """A <- rho A + (1 - rho) g^2;  d = -sqrt(D + eps) g / sqrt(A + eps);
-    D <- rho D + (1 - rho) d^2;  w <- w + lr d.  (A, D: Keras's accumulated_grad, accumulated_delta_var.)"""
+    D <- rho D + (1 - rho) d^2;  w <- w + lr d.  (A, D: Keras's accumulated_grad, accumulated_delta_var.)
+
+    Args:
+        learning_rate: lr, a float or a ``LearningRateSchedule`` (default 0.001, as Keras).
+        rho: the decay of the running averages A and D.
+        epsilon: eps, inside the square roots.
+        {common arguments}
+    """
 
     def __init__(self, learning_rate=0.001, rho: float = 0.95, epsilon: float = 1e-7, weight_decay=None,
                  clipnorm=None, clipvalue=None, global_clipnorm=None, use_ema=False, ema_momentum=0.99,

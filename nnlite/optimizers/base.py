@@ -29,6 +29,7 @@ from .. import config
 from ..registry import Registry, snake_case
 from ..variables import Variable
 from ..warn import warn
+from .common_arguments import document_common
 from .schedules import SCHEDULES, LearningRateSchedule
 
 
@@ -50,8 +51,14 @@ def check_rate(name: str, value: Any, maximum: float | None = None) -> float:
     return value
 
 
+@document_common
 class Optimizer:
-    """Base class: learning rate (float, schedule or callable), clipping, weight decay, EMA, iterations."""
+    """Base class: learning rate (float, schedule or callable), clipping, weight decay, EMA, iterations.
+
+    Args:
+        learning_rate: lr, a float, a ``LearningRateSchedule`` or a function of the step.
+        {common arguments}
+    """
 
     def __init__(self, learning_rate: float | LearningRateSchedule | Callable[[int], float] = 0.001,
                  weight_decay: float | None = None, clipnorm: float | None = None,

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from ..docstrings import with_arguments
 
-COMMON_ARGUMENTS = """        weight_decay: decoupled weight decay, w <- w - lr wd w before the step (None: off).
+COMMON_ARGUMENTS = """        weight_decay: decoupled weight decay, w <- w - lr wd w before each step (None: off; AdamW:
+            0.004).
         clipnorm: clip each gradient to this norm.
         clipvalue: clip each gradient element to [-clipvalue, clipvalue].
         global_clipnorm: clip the gradients together to this global norm.
