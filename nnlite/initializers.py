@@ -23,8 +23,16 @@ from typing import Any
 import numpy as np
 
 from . import config
+from .docstrings import with_arguments
 from .registry import Registry
 from .warn import warn
+
+__all__ = ["Constant", "GlorotNormal", "GlorotUniform", "HeNormal", "HeUniform", "Identity", "Initializer",
+           "LecunNormal", "LecunUniform", "Ones", "Orthogonal", "RandomInitializer", "RandomNormal", "RandomUniform",
+           "TruncatedNormal", "VarianceScaling", "Zeros", "compute_fans", "constant", "deserialize", "get",
+           "glorot_normal", "glorot_uniform", "he_normal", "he_uniform", "identity", "lecun_normal", "lecun_uniform",
+           "ones", "orthogonal", "random_normal", "random_uniform", "serialize", "truncated_normal",
+           "variance_scaling", "zeros"]
 
 TRUNCATED_STDDEV_CORRECTION = 0.87962566103423978
 
@@ -77,6 +85,9 @@ class Constant(Initializer):
     """w = value (a scalar or an array that broadcasts to the shape).
 
     A Python float passes through float32 first, as Keras casts it.
+
+    Args:
+        value: a number, or an array that broadcasts to the shape asked for.
     """
 
     def __init__(self, value: Any = 0.0) -> None:
@@ -100,7 +111,11 @@ class Constant(Initializer):
 
 @INITIALIZERS.register("identity", "IdentityInitializer")
 class Identity(Initializer):
-    """w = gain * I (2-D shapes only)."""
+    """w = gain * I (2-D shapes only).
+
+    Args:
+        gain: the factor of the identity matrix.
+    """
 
     def __init__(self, gain: float = 1.0) -> None:
         self.gain = gain
@@ -116,7 +131,12 @@ class Identity(Initializer):
 
 class RandomInitializer(Initializer):
     """Draws from ``generator()``: a fresh Generator from the seed at every call (same values),
-    or the Generator given as ``seed`` (new values each call)."""
+    or the Generator given as ``seed`` (new values each call).
+
+    Args:
+        seed: an int (the same values at every call, as Keras 3), a NumPy Generator (new values at each
+            call), or None (a seed drawn once from ``nnlite.config.default_rng()``).
+    """
 
     def __init__(self, seed: int | np.random.Generator | None = None) -> None:
         if seed is not None and not isinstance(seed, (numbers.Integral, np.random.Generator)) or isinstance(seed, bool):
@@ -141,7 +161,14 @@ class RandomInitializer(Initializer):
 
 @INITIALIZERS.register("random_normal")
 class RandomNormal(RandomInitializer):
-    """w ~ Normal(mean, stddev)."""
+    """w ~ Normal(mean, stddev).
+
+    Args:
+        mean: the mean of the normal distribution.
+        stddev: its standard deviation.
+        seed: an int (the same values at every call, as Keras 3), a NumPy Generator (new values at each
+            call), or None (a seed drawn once from ``nnlite.config.default_rng()``).
+    """
 
     def __init__(self, mean: float = 0.0, stddev: float = 0.05, seed=None) -> None:
         super().__init__(seed)
@@ -156,7 +183,14 @@ class RandomNormal(RandomInitializer):
 
 @INITIALIZERS.register("truncated_normal")
 class TruncatedNormal(RandomInitializer):
-    """w ~ Normal(mean, stddev), redrawn until within two standard deviations of the mean."""
+    """w ~ Normal(mean, stddev), redrawn until within two standard deviations of the mean.
+
+    Args:
+        mean: the mean of the normal distribution before truncation.
+        stddev: its standard deviation before truncation.
+        seed: an int (the same values at every call, as Keras 3), a NumPy Generator (new values at each
+            call), or None (a seed drawn once from ``nnlite.config.default_rng()``).
+    """
 
     def __init__(self, mean: float = 0.0, stddev: float = 0.05, seed=None) -> None:
         super().__init__(seed)
@@ -171,7 +205,14 @@ class TruncatedNormal(RandomInitializer):
 
 @INITIALIZERS.register("random_uniform", "uniform")
 class RandomUniform(RandomInitializer):
-    """w ~ Uniform(minval, maxval)."""
+    """w ~ Uniform(minval, maxval).
+
+    Args:
+        minval: the lower bound.
+        maxval: the upper bound.
+        seed: an int (the same values at every call, as Keras 3), a NumPy Generator (new values at each
+            call), or None (a seed drawn once from ``nnlite.config.default_rng()``).
+    """
 
     def __init__(self, minval: float = -0.05, maxval: float = 0.05, seed=None) -> None:
         super().__init__(seed)
@@ -196,7 +237,21 @@ def _truncated_normal(rng: np.random.Generator, shape, stddev: float) -> np.ndar
 
 def compute_fans(shape: tuple[int, ...], input_axes: Sequence[int] | None = None,
                  output_axes: Sequence[int] | None = None) -> tuple[int, int]:
-    """(fan_in, fan_out): a kernel (in, out) gives (in, out); more axes multiply in the receptive field."""
+    """(fan_in, fan_out): a kernel (in, out) gives (in, out); more axes multiply in the receptive field.
+
+    Args:
+        shape: the weight's shape.
+        input_axes: the axes whose sizes multiply into fan_in (with ``output_axes``; default: Keras's rule).
+        output_axes: the axes whose sizes multiply into fan_out.
+
+    Returns:
+        (fan_in, fan_out).
+
+    Example:
+        >>> import nnlite
+        >>> nnlite.initializers.compute_fans((3, 4))
+        (3, 4)
+    """
     if input_axes is not None and output_axes is not None:
         return math.prod(shape[a] for a in input_axes), math.prod(shape[a] for a in output_axes)
     if len(shape) == 0:
@@ -207,9 +262,25 @@ def compute_fans(shape: tuple[int, ...], input_axes: Sequence[int] | None = None
     return shape[-2] * receptive, shape[-1] * receptive
 
 
+FAN_ARGUMENTS = """        seed: an int (the same values at every call, as Keras 3), a NumPy Generator (new values at
+            each call), or None (a seed drawn once from ``nnlite.config.default_rng()``).
+        input_axes: the axes whose sizes multiply into fan_in (with ``output_axes``; default: Keras's rule,
+            ``compute_fans``).
+        output_axes: the axes whose sizes multiply into fan_out.
+"""  # the variance-scaling initializers' arguments after their own
+
+
 @INITIALIZERS.register("variance_scaling")
+@with_arguments(FAN_ARGUMENTS, "fan arguments")
 class VarianceScaling(RandomInitializer):
-    """Var(w) = scale / n with n = fan_in, fan_out or their mean; uniform, truncated or plain normal."""
+    """Var(w) = scale / n with n = fan_in, fan_out or their mean; uniform, truncated or plain normal.
+
+    Args:
+        scale: the variance's numerator.
+        mode: "fan_in", "fan_out" or "fan_avg": which n divides it.
+        distribution: "truncated_normal", "untruncated_normal" or "uniform".
+        {fan arguments}
+    """
 
     def __init__(self, scale: float = 1.0, mode: str = "fan_in", distribution: str = "truncated_normal",
                  seed=None, input_axes: Sequence[int] | None = None,
@@ -259,50 +330,86 @@ class _Preset(VarianceScaling):
 
 
 @INITIALIZERS.register("glorot_uniform")
+@with_arguments(FAN_ARGUMENTS, "fan arguments")
 class GlorotUniform(_Preset):
-    """w ~ Uniform(-l, l), l = sqrt(6 / (fan_in + fan_out))."""
+    """w ~ Uniform(-l, l), l = sqrt(6 / (fan_in + fan_out)).
+
+    Args:
+        {fan arguments}
+    """
 
     scaling = (1.0, "fan_avg", "uniform")
 
 
 @INITIALIZERS.register("glorot_normal")
+@with_arguments(FAN_ARGUMENTS, "fan arguments")
 class GlorotNormal(_Preset):
-    """w ~ TruncatedNormal(0, sqrt(2 / (fan_in + fan_out)))."""
+    """w ~ TruncatedNormal(0, sqrt(2 / (fan_in + fan_out))).
+
+    Args:
+        {fan arguments}
+    """
 
     scaling = (1.0, "fan_avg", "truncated_normal")
 
 
 @INITIALIZERS.register("he_uniform")
+@with_arguments(FAN_ARGUMENTS, "fan arguments")
 class HeUniform(_Preset):
-    """w ~ Uniform(-l, l), l = sqrt(6 / fan_in)."""
+    """w ~ Uniform(-l, l), l = sqrt(6 / fan_in).
+
+    Args:
+        {fan arguments}
+    """
 
     scaling = (2.0, "fan_in", "uniform")
 
 
 @INITIALIZERS.register("he_normal")
+@with_arguments(FAN_ARGUMENTS, "fan arguments")
 class HeNormal(_Preset):
-    """w ~ TruncatedNormal(0, sqrt(2 / fan_in))."""
+    """w ~ TruncatedNormal(0, sqrt(2 / fan_in)).
+
+    Args:
+        {fan arguments}
+    """
 
     scaling = (2.0, "fan_in", "truncated_normal")
 
 
 @INITIALIZERS.register("lecun_uniform")
+@with_arguments(FAN_ARGUMENTS, "fan arguments")
 class LecunUniform(_Preset):
-    """w ~ Uniform(-l, l), l = sqrt(3 / fan_in)."""
+    """w ~ Uniform(-l, l), l = sqrt(3 / fan_in).
+
+    Args:
+        {fan arguments}
+    """
 
     scaling = (1.0, "fan_in", "uniform")
 
 
 @INITIALIZERS.register("lecun_normal")
+@with_arguments(FAN_ARGUMENTS, "fan arguments")
 class LecunNormal(_Preset):
-    """w ~ TruncatedNormal(0, sqrt(1 / fan_in))."""
+    """w ~ TruncatedNormal(0, sqrt(1 / fan_in)).
+
+    Args:
+        {fan arguments}
+    """
 
     scaling = (1.0, "fan_in", "truncated_normal")
 
 
 @INITIALIZERS.register("orthogonal", "OrthogonalInitializer")
 class Orthogonal(RandomInitializer):
-    """w = gain * Q, Q from the QR decomposition of a normal draw (signs fixed by diag R)."""
+    """w = gain * Q, Q from the QR decomposition of a normal draw (signs fixed by diag R).
+
+    Args:
+        gain: the factor of Q.
+        seed: an int (the same values at every call, as Keras 3), a NumPy Generator (new values at each
+            call), or None (a seed drawn once from ``nnlite.config.default_rng()``).
+    """
 
     def __init__(self, gain: float = 1.0, seed=None) -> None:
         super().__init__(seed)
@@ -323,7 +430,14 @@ class Orthogonal(RandomInitializer):
 
 
 def get(identifier: str | dict | Initializer | None) -> Initializer | None:
-    """An initializer from a name (``"glorot_uniform"``, ``"GlorotUniform"``), a config dict, an instance, or None."""
+    """An initializer from a name (``"glorot_uniform"``, ``"GlorotUniform"``), a config dict, an instance, or None.
+
+    Args:
+        identifier: a name, a config dict, an ``Initializer``, or None.
+
+    Returns:
+        An ``Initializer``, or None for None.
+    """
     return None if identifier is None else INITIALIZERS.get(identifier)
 
 
