@@ -25,6 +25,15 @@ from .autodiff import GradientTape, value_of
 from .registry import Registry
 from .tensor import HOOKS, as_tensor
 
+__all__ = ["Activation", "CELU", "ELU", "Exponential", "GELU", "HardShrink", "HardSiLU", "HardSigmoid", "HardTanh",
+           "LeakyReLU", "Linear", "LogSigmoid", "LogSoftmax", "Mish", "NumericalActivation", "ReLU", "ReLU6", "SELU",
+           "SiLU", "Sigmoid", "SoftShrink", "Softmax", "Softplus", "Softsign", "SparsePlus", "SparseSigmoid",
+           "Squareplus", "Tanh", "TanhShrink", "celu", "elu", "exponential", "gelu", "get", "hard_shrink",
+           "hard_sigmoid", "hard_silu", "hard_swish", "hard_tanh", "leaky_relu", "linear", "log_sigmoid",
+           "log_softmax", "mish", "names", "relu", "relu6", "selu", "serialize", "sigmoid", "silu", "soft_shrink",
+           "softmax", "softplus", "softsign", "sparse_plus", "sparse_sigmoid", "squareplus", "swish", "tanh",
+           "tanh_shrink"]
+
 SQRT_2_OVER_PI = math.sqrt(2.0 / math.pi)
 SELU_ALPHA = 1.6732632423543772
 SELU_SCALE = 1.0507009873554805
@@ -94,6 +103,9 @@ class Activation:
 
     Subclasses set ``name``, take their parameters as keyword arguments and
     implement ``forward`` and ``backward``.
+
+    Args:
+        **params: the activation's settings (a subclass with settings names them in its own signature).
     """
 
     name = "activation"
@@ -197,6 +209,11 @@ class ReLU(Activation):
     bounds too (TensorFlow's clip is inclusive), except that without a threshold and with
     max_value 6 Keras uses relu6, whose derivative is 0 at 0 and at 6; the negative part adds
     negative_slope where z < threshold. With only a slope it is TensorFlow's leaky relu.
+
+    Args:
+        negative_slope: the slope below the threshold (0: plain ReLU).
+        max_value: the largest output (None: no cap).
+        threshold: the input below which the output is 0 (or follows the negative slope).
     """
 
     name = "relu"
@@ -248,7 +265,11 @@ class ReLU(Activation):
 
 @ACTIVATIONS.register()
 class LeakyReLU(Activation):
-    """a = z if z > 0 else negative_slope * z;  da/dz = 1 or negative_slope."""
+    """a = z if z > 0 else negative_slope * z;  da/dz = 1 or negative_slope.
+
+    Args:
+        negative_slope: the slope for z <= 0.
+    """
 
     name = "leaky_relu"
 
@@ -280,6 +301,9 @@ class ELU(Activation):
     """a = z if z > 0 else alpha (e^z - 1);  da/dz = 1 or a + alpha.
 
     e^z - 1 is computed as TensorFlow's kernel computes it (exp, then minus one), not with expm1.
+
+    Args:
+        alpha: the value the output tends to for large negative z (times -1).
     """
 
     name = "elu"
@@ -324,6 +348,9 @@ class CELU(Activation):
 
     At z = 0 both max and min pass the gradient (TensorFlow's choice at a tie), so Keras's celu
     has slope 2 there; nnlite follows.
+
+    Args:
+        alpha: the scale of the negative part.
     """
 
     name = "celu"
@@ -399,6 +426,9 @@ class GELU(Activation):
     Exact: da/dz = 0.5 erfc(-c z) + c z e^(-c^2 z^2) / sqrt(pi). Approximate:
     0.5 (1 + t) + 0.5 z (1 - t^2) u' with u' = sqrt(2/pi) (1 + 3 * 0.044715 z^2).
     c is 1/sqrt 2 rounded to float32, as TensorFlow has it (see GELU_C).
+
+    Args:
+        approximate: use the tanh approximation instead of the exact erf form.
     """
 
     name = "gelu"
@@ -504,7 +534,11 @@ class SparseSigmoid(Activation):
 
 @ACTIVATIONS.register()
 class Squareplus(Activation):
-    """a = (z + sqrt(z^2 + b)) / 2;  da/dz = (1 + z / sqrt(z^2 + b)) / 2."""
+    """a = (z + sqrt(z^2 + b)) / 2;  da/dz = (1 + z / sqrt(z^2 + b)) / 2.
+
+    Args:
+        b: the smoothness at 0 (b = 0 is ReLU).
+    """
 
     name = "squareplus"
 
@@ -533,7 +567,11 @@ class TanhShrink(Activation):
 
 @ACTIVATIONS.register()
 class SoftShrink(Activation):
-    """a = z - threshold if z > threshold, z + threshold if z < -threshold, else 0;  da/dz = [|z| > threshold]."""
+    """a = z - threshold if z > threshold, z + threshold if z < -threshold, else 0;  da/dz = [|z| > threshold].
+
+    Args:
+        threshold: the half-width of the band mapped to 0.
+    """
 
     name = "soft_shrink"
 
@@ -549,7 +587,11 @@ class SoftShrink(Activation):
 
 @ACTIVATIONS.register()
 class HardShrink(Activation):
-    """a = z if |z| > threshold else 0;  da/dz = [|z| > threshold]."""
+    """a = z if |z| > threshold else 0;  da/dz = [|z| > threshold].
+
+    Args:
+        threshold: the half-width of the band mapped to 0.
+    """
 
     name = "hard_shrink"
 
@@ -568,6 +610,9 @@ class Softmax(Activation):
     """a_i = e^(z_i - max z) / sum_j e^(z_j - max z) over ``axis``.
 
     The Jacobian is diag(a) - a a^T, so grad_z = a * (grad_a - sum_j grad_a_j a_j).
+
+    Args:
+        axis: the axis the probabilities sum to 1 along.
     """
 
     name = "softmax"
@@ -589,6 +634,9 @@ class LogSoftmax(Activation):
 
     The Jacobian is I - 1 softmax(z)^T, so grad_z = grad_a - softmax(z) sum_j grad_a_j,
     with softmax(z) = e^a.
+
+    Args:
+        axis: the axis the softmax is taken along.
     """
 
     name = "log_softmax"
@@ -606,7 +654,11 @@ class LogSoftmax(Activation):
 
 class NumericalActivation(Activation):
     """A user's callable ``a = f(z)`` (written with nnlite.ops or arithmetic), differentiated by the tape:
-    grad_z = J_f(z)^T grad_a, from one backward sweep over the ops f ran."""
+    grad_z = J_f(z)^T grad_a, from one backward sweep over the ops f ran.
+
+    Args:
+        function: ``f(z)`` written with ``nnlite.ops`` or arithmetic, returning an array of z's shape.
+    """
 
     name = "numerical"
 
@@ -674,8 +726,39 @@ def names() -> list[str]:
     return ACTIVATIONS.names()
 
 
+
+NO_SETTINGS = """
+
+    Args:
+        **params: none are used: this activation has no settings.
+    """
+
+
+def _say_no_settings(base: type) -> None:
+    """The activations without settings of their own say so under Args, so help() describes every argument."""
+    for cls in base.__subclasses__():
+        if cls.__init__ is Activation.__init__ and "Args:" not in (cls.__doc__ or ""):
+            cls.__doc__ = (cls.__doc__ or "").rstrip() + NO_SETTINGS
+        _say_no_settings(cls)
+
+
+_say_no_settings(Activation)
+
 def get(identifier: str | Activation | Callable | None) -> Activation:
-    """An :class:`Activation` from a name, an Activation, a plain callable, or None (linear)."""
+    """An :class:`Activation` from a name, an Activation, a plain callable, or None (linear).
+
+    Args:
+        identifier: a name ("relu", "softmax", ...), an ``Activation``, a plain function, or None (linear).
+
+    Returns:
+        An ``Activation`` (a function becomes a ``NumericalActivation``, differentiated by the tape).
+
+    Example:
+        >>> import numpy as np, nnlite
+        >>> relu = nnlite.activations.get("relu")
+        >>> relu(np.array([-1.0, 2.0])).tolist()
+        [0.0, 2.0]
+    """
     if identifier is None:
         return linear
     if isinstance(identifier, Activation):
@@ -699,6 +782,12 @@ def serialize(activation: Activation) -> str:
     A Keras config names an activation function without arguments, so only an
     activation at its default parameters can be written; ``relu(max_value=6)`` belongs
     in a ``ReLU`` layer.
+
+    Args:
+        activation: an ``Activation`` at its default settings.
+
+    Returns:
+        The name Keras writes; an activation with other settings raises ValueError.
     """
     cls = ACTIVATIONS.lookup(activation.name) if activation.name in ACTIVATIONS else None
     if cls is None or type(activation) is not cls or activation.params != cls().params:
