@@ -291,6 +291,39 @@ def test_a_backup_killed_at_any_moment_resumes_exactly(tmp_path, rng, monkeypatc
         np.testing.assert_allclose(a, b, rtol=1e-12)
 
 
+def test_a_corrupted_latest_backup_resumes_from_the_one_before(tmp_path, rng):
+    """Keras's test_backup_corrupted: with double_checkpoint, a latest backup that cannot be read is passed over
+    for the previous one, and training goes on from that epoch to the numbers of the uninterrupted run."""
+    require("h5py")
+    x, y = rng.normal(size=(12, 3)), rng.normal(size=12)
+
+    def sgd_model(seed=0):
+        init = nnlite.initializers.GlorotUniform(seed=seed)
+        model = nnlite.Sequential([nnlite.Input((3,)), nnlite.layers.Dense(1, kernel_initializer=init,
+                                                                            dtype="float64")])
+        model.compile(optimizer=nnlite.optimizers.SGD(0.1), loss="mse")
+        return model
+
+    straight = sgd_model()
+    straight.fit(x, y, epochs=5, batch_size=4, shuffle=False, verbose=0)
+
+    class Crash(nnlite.callbacks.Callback):
+        def on_epoch_end(self, epoch, logs=None):
+            if epoch == 2:
+                raise RuntimeError("the machine went away")
+
+    backup = nnlite.callbacks.BackupAndRestore(str(tmp_path / "backup"), double_checkpoint=True)
+    with pytest.raises(RuntimeError, match="went away"):
+        sgd_model().fit(x, y, epochs=5, batch_size=4, shuffle=False, verbose=0, callbacks=[backup, Crash()])
+    assert (tmp_path / "backup" / "latest.weights.h5.bkp").exists()
+    (tmp_path / "backup" / "latest.weights.h5").write_text("0")  # the latest backup (after epoch 3) is damaged
+    resumed = sgd_model(seed=9)
+    history = resumed.fit(x, y, epochs=5, batch_size=4, shuffle=False, verbose=0, callbacks=[backup])
+    assert history.epoch == [2, 3, 4]  # from the backup before it (after epoch 2)
+    for a, b in zip(resumed.get_weights(), straight.get_weights()):
+        np.testing.assert_allclose(a, b, rtol=1e-12)
+
+
 def test_a_backup_keras_wrote_is_resumed_from_its_json(tmp_path, rng):
     """Keras keeps the epoch only in training_metadata.json: nnlite resumes such a backup from it."""
     require("h5py")

@@ -75,9 +75,28 @@ def test_dict_keys_that_differ_from_the_input_names_warn_as_keras(keras):
             lib.Model({"other": x}, lib.layers.Dense(1)(x))
 
 
-def test_an_input_around_an_existing_tensor_is_refused_not_ignored():
-    """Input(tensor=...) was taken and ignored; a non-tensor gets Keras's words, a KerasTensor a clear refusal."""
+
+@pytest.mark.parametrize("kwargs", [{"shape": (2, 4)}, {"batch_shape": (2, 4)}, {"batch_size": 5},
+                                    {"dtype": "float16"}, {"sparse": True}, {}])
+def test_an_input_around_an_existing_tensor_as_keras(keras, kwargs):
+    """InputLayer(input_tensor=t) / Input(tensor=t) as Keras's input_layer_test checks it (it was ignored): the
+    tensor is the layer's output, its shape and dtype rule, and disagreeing arguments give Keras's error."""
+    from nnlite.layers.node import KerasTensor
+
+    theirs, ours = keras.KerasTensor(shape=(2, 3), dtype="float32"), KerasTensor((2, 3), "float32")
+    if kwargs:
+        with pytest.raises(ValueError) as keras_error:
+            keras.layers.InputLayer(input_tensor=theirs, **kwargs)
+        with pytest.raises(ValueError) as our_error:
+            nnlite.layers.InputLayer(input_tensor=ours, **kwargs)
+        assert str(our_error.value) == str(keras_error.value)
+        return
+    layer = nnlite.layers.InputLayer(input_tensor=ours)
+    assert layer.output is ours and layer.batch_shape == (2, 3) and layer.dtype == "float32" and layer.trainable
+    nnlite.layers.InputLayer(shape=(3,), batch_size=2, sparse=False, dtype="float32", input_tensor=KerasTensor(
+        (2, 3), "float32"))  # agreeing arguments are fine
+    x = nnlite.Input(tensor=KerasTensor((None, 3), "float32"))
+    model = nnlite.Model(x, nnlite.layers.Dense(2)(x))
+    assert model.predict(np.ones((4, 3)), verbose=0).shape == (4, 2)
     with pytest.raises(ValueError, match="Argument `input_tensor` must be a KerasTensor"):
-        nnlite.Input((3,), tensor=[1, 2])
-    with pytest.raises(ValueError, match="does not wrap an Input around an existing tensor"):
-        nnlite.Input((3,), tensor=nnlite.Input((3,)))
+        nnlite.Input((3,), tensor=np.zeros((2, 3)))

@@ -57,11 +57,12 @@ class BackupAndRestore(Callback):
                              f"Model {self.model} is unbuilt. You can build it beforehand by calling it on a batch "
                              "of data.")
         from ..saving import LoadError
+        from ..saving.keras_file import guarded, read_weights
 
         candidates = [self._weights_path] + ([self._weights_path + ".bkp"] if self.double_checkpoint else [])
         for path in [p for p in candidates if os.path.exists(p)]:
             try:
-                self.model.load_weights(path)
+                guarded(path, lambda path=path: read_weights(self.model, path))  # .bkp: not a .weights.h5 name
             except LoadError:
                 if path == candidates[-1]:
                     raise

@@ -30,6 +30,25 @@ def _input_dtype(dtype: Any) -> str:
     raise ValueError(f"Input dtype {dtype!r} is not one nnlite reads: a float, integer or bool dtype, or 'string'.")
 
 
+def _from_tensor(tensor: Any, shape: Any, batch_size: Any, batch_shape: Any, dtype: Any,
+                 sparse: Any) -> tuple[tuple, str]:
+    """(batch_shape, dtype) of an ``input_tensor``, the other arguments checked against it as Keras does."""
+    if not isinstance(tensor, KerasTensor):
+        raise ValueError(f"Argument `input_tensor` must be a KerasTensor. Received invalid type: "
+                         f"input_tensor={tensor} (of type {type(tensor)})")
+    given = tuple(tensor.shape)
+    clashes = {"batch_size": batch_size is not None and (not given or given[0] != batch_size),
+               "shape": shape is not None and tuple(shape) != given[1:],
+               "batch_shape": batch_shape is not None and tuple(batch_shape) != given,
+               "dtype": dtype is not None and tensor.dtype != dtype,
+               "sparse": bool(sparse)}
+    for argument, clash in clashes.items():
+        if clash:
+            raise ValueError(f"When providing the `input_tensor` argument, you cannot provide an incompatible "
+                             f"`{argument}` argument.")
+    return given, tensor.dtype
+
+
 @LAYERS.register(example={"shape": (4,)})
 class InputLayer(Layer):
     """Declares the input: ``shape`` excludes the batch axis (``batch_shape`` includes it)."""
@@ -38,12 +57,9 @@ class InputLayer(Layer):
                  batch_shape: Any = None, input_tensor: Any = None, optional: bool = False, name: str | None = None,
                  **kwargs: Any) -> None:
         shape = kwargs.pop("input_shape", shape)
-        if input_tensor is not None:
-            if not isinstance(input_tensor, KerasTensor):
-                raise ValueError(f"Argument `input_tensor` must be a KerasTensor. Received invalid type: "
-                                 f"input_tensor={input_tensor!r} (of type {type(input_tensor)})")
-            raise ValueError("nnlite does not wrap an Input around an existing tensor (input_tensor=...): make a new "
-                             "Input(shape=...) and call the layers on it.")
+        if input_tensor is not None:  # the tensor becomes this layer's output; its shape and dtype rule
+            batch_shape, dtype = _from_tensor(input_tensor, shape, batch_size, batch_shape, dtype, sparse)
+            shape = batch_size = None
         kwargs.pop("ragged", None)
         if shape is not None and batch_shape is not None:
             raise ValueError("You cannot pass both `shape` and `batch_shape` at the same time.")
@@ -68,7 +84,9 @@ class InputLayer(Layer):
         self.declared_input_shape = self.shape[1:]
         self.optional = optional
         self.built = True
-        tensor = KerasTensor(self.shape, self.dtype, name=self.name, history=(self, 0, 0))
+        tensor = KerasTensor(self.shape, self.dtype, name=self.name) if input_tensor is None else input_tensor
+        tensor.keras_history = (self, 0, 0)
+        tensor.name = tensor.name or self.name
         self.inbound_nodes.append(Node(self, None, [tensor]))  # ``output`` is this tensor
 
     @property
@@ -104,7 +122,8 @@ def Input(shape: Any = None, batch_size: int | None = None, dtype: Any = None, s
         sparse: Keras's sparse inputs; not supported (must be None or False).
         batch_shape: the shape with the batch axis, instead of ``shape`` and ``batch_size``.
         name: the input's name (how a dict of arrays finds it).
-        tensor: Keras's ``input_tensor`` (wrapping an existing tensor); refused with a ValueError.
+        tensor: an existing ``KerasTensor`` to use as this input (its shape and dtype; the other arguments
+            must agree with them).
         optional: whether None may be passed for it.
 
     Returns:
