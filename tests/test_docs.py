@@ -9,6 +9,7 @@ import inspect
 import pathlib
 import pkgutil
 import re
+import runpy
 import subprocess
 import sys
 import types
@@ -20,8 +21,8 @@ import nnlite
 from .conftest import require
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
-MODULES = ["layers", "models", "activations", "losses", "metrics", "optimizers", "initializers", "regularizers",
-           "constraints", "callbacks", "ops", "autodiff", "saving", "utils", "datasets", "random", "backend", "config"]
+MANUAL = runpy.run_path(str(ROOT / "docs" / "conf.py"))  # the manual's own module list and public-name rule
+MODULES = MANUAL["MODULES"]
 CORE = [nnlite.Input, nnlite.Model, nnlite.layers.Dense, nnlite.Sequential, nnlite.Model.compile, nnlite.Model.fit,
         nnlite.Model.evaluate, nnlite.Model.predict, nnlite.Model.save, nnlite.saving.load_model,
         nnlite.optimizers.Adam, nnlite.optimizers.SGD, nnlite.optimizers.RMSprop, nnlite.callbacks.EarlyStopping,
@@ -37,10 +38,8 @@ WITHOUT_EXAMPLE = [nnlite.Model.save, nnlite.optimizers.RMSprop, nnlite.callback
 
 
 def _public(module: types.ModuleType) -> list[tuple[str, object]]:
-    names = getattr(module, "__all__", None) or [n for n in dir(module) if not n.startswith("_")]
-    objects = [(n, getattr(module, n, None)) for n in names]
-    return [(n, o) for n, o in objects if (inspect.isclass(o) or inspect.isfunction(o))
-            and str(getattr(o, "__module__", "")).startswith("nnlite")]
+    """(name, object) for each class and function the manual documents for ``module``."""
+    return [(name, getattr(module, name)) for name in MANUAL["public_names"](module)]
 
 
 def test_every_public_class_and_function_has_a_docstring():
