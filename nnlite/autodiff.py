@@ -41,7 +41,14 @@ _local = threading.local()  # this thread's active tapes (a tape records in the 
 class Node:
     """One recorded op: its ``inputs`` (tensors, variables) and ``vjp``, which maps the gradients at its
     outputs (a list, one per output) and which inputs need a gradient (a list of bools) to one gradient per
-    input (None where none flows or none is needed)."""
+    input (None where none flows or none is needed).
+
+    Args:
+        inputs: the op's arguments the tape follows (tensors and variables).
+        vjp: ``vjp(grads, needed)``, as above.
+        n_outputs: how many outputs the op has.
+        name: what made it (an op's, layer's, model's or loss's name), shown in errors and traces.
+    """
 
     __slots__ = ("inputs", "vjp", "order", "n_outputs", "name")
 
@@ -84,7 +91,11 @@ class step_scope:  # noqa: N801 (used as a context: ``with step_scope():``)
 
 def is_tracked(value: Any) -> bool:
     """Whether a recording tape follows ``value``: the output of a recorded op, a tensor a tape watches, or a
-    variable one watches (every trainable variable, unless the tape was told otherwise)."""
+    variable one watches (every trainable variable, unless the tape was told otherwise).
+
+    Args:
+        value: any argument of an op.
+    """
     if isinstance(value, Tensor):
         return value.tape_node is not None or value.watched
     if isinstance(value, Variable):
@@ -93,7 +104,11 @@ def is_tracked(value: Any) -> bool:
 
 
 def value_of(x: Any) -> Any:
-    """The plain array behind a tensor or variable (Python numbers stay numbers)."""
+    """The plain array behind a tensor or variable (Python numbers stay numbers).
+
+    Args:
+        x: a tensor, a variable, an array or a Python number.
+    """
     if isinstance(x, Tensor):
         return x.view(np.ndarray)
     if isinstance(x, Variable):
@@ -103,7 +118,14 @@ def value_of(x: Any) -> Any:
 
 def record(outputs: list[np.ndarray], inputs: list[Any], vjp: Callable[..., Sequence[Any]], name: str = ""
            ) -> list[Tensor]:
-    """The ``outputs`` of an op as tensors that carry its node (inputs that are not tracked get no gradient)."""
+    """The ``outputs`` of an op as tensors that carry its node (inputs that are not tracked get no gradient).
+
+    Args:
+        outputs: the op's results, arrays.
+        inputs: its arguments the tape follows.
+        vjp: its vector-Jacobian product, ``vjp(grads, needed)`` (see :class:`Node`).
+        name: the op's name.
+    """
     node = Node(inputs, vjp, len(outputs), name)
     tensors = []
     for k, out in enumerate(outputs):
@@ -114,7 +136,12 @@ def record(outputs: list[np.ndarray], inputs: list[Any], vjp: Callable[..., Sequ
 
 
 def unbroadcast(grad: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
-    """grad summed over the axes an input of ``shape`` was broadcast along, so it has the input's shape."""
+    """grad summed over the axes an input of ``shape`` was broadcast along, so it has the input's shape.
+
+    Args:
+        grad: the gradient at the broadcast result.
+        shape: the input's shape before broadcasting.
+    """
     grad = np.asarray(grad)
     if grad.shape == tuple(shape):
         return grad
@@ -254,7 +281,13 @@ def _float_dtype(x: Any) -> np.dtype:
 
 def backpropagate(targets: list[Any], seeds: list[Any], sources: list[Any]) -> list[np.ndarray | None]:
     """The sweep: grad = seed at each target, then grad_x += VJP(grad_a) from the newest node to the oldest;
-    returns the gradient reaching each source (None if none does)."""
+    returns the gradient reaching each source (None if none does).
+
+    Args:
+        targets: the tensors to differentiate (outputs of recorded ops).
+        seeds: the gradient to start from at each target (ones for a loss).
+        sources: the variables and tensors whose gradients are wanted.
+    """
     grads: dict[int, list[Any]] = {}  # id(node) -> gradients at its outputs
     leaves: dict[int, Any] = {}  # id(variable or watched tensor) -> its gradient
     nodes: dict[int, Node] = {}

@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import TypeVar
+
+T = TypeVar("T")
 
 
-def with_arguments(text: str, placeholder: str = "common arguments") -> Callable[[type], type]:
-    """A class decorator: the docstring's ``{<placeholder>}`` line becomes ``text`` (Args entries indented as the
-    class's own)."""
+def with_arguments(text: str, placeholder: str = "common arguments") -> Callable[[T], T]:
+    """A class (or function) decorator: the docstring's ``{<placeholder>}`` line becomes ``text`` (Args entries
+    indented as the class's own)."""
     line = f"        {{{placeholder}}}\n"
 
-    def document(cls: type) -> type:
+    def document(cls: T) -> T:
         if line not in (cls.__doc__ or ""):
-            raise ValueError(f"{cls.__name__}'s docstring has no {line.strip()} line to fill.")
+            raise ValueError(f"{getattr(cls, '__name__', cls)}'s docstring has no {line.strip()} line to fill.")
         cls.__doc__ = cls.__doc__.replace(line, text)
         return cls
     return document

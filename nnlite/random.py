@@ -20,9 +20,18 @@ from typing import Any
 
 import numpy as np
 
-from . import config
+from . import config, docstrings
 from .tensor import Tensor
 from .variables import Variable
+
+SEED = """\
+        seed: an int (the same draw every call), a :class:`SeedGenerator` (a new draw every call, reproducible)
+            or None (nnlite's generator, seeded by ``utils.set_random_seed``).
+"""
+DRAW = """\
+        shape: the shape of the result, a tuple of ints (or one int).
+        dtype: the dtype of the result; ``None`` for ``config.floatx()`` where floats are drawn.
+""" + SEED
 
 
 class SeedGenerator:
@@ -31,6 +40,7 @@ class SeedGenerator:
     Args:
         seed: the initial seed (an int); a random one when None.
         name: the generator's name.
+        **kwargs: none is accepted (Keras's ``backend`` has no meaning here): any is refused with Keras's error.
     """
 
     def __init__(self, seed: int | None = None, name: str | None = None, **kwargs: Any) -> None:
@@ -66,7 +76,11 @@ class SeedGenerator:
 
 
 def generator(seed: Any) -> np.random.Generator:
-    """The NumPy generator for one draw from ``seed`` (an int, a SeedGenerator or None; see the module)."""
+    """The NumPy generator for one draw from ``seed`` (an int, a SeedGenerator or None; see the module).
+
+    Args:
+        seed: an int, a :class:`SeedGenerator` or None (see the module).
+    """
     if seed is None:
         return config.default_rng()
     if isinstance(seed, SeedGenerator):
@@ -85,30 +99,58 @@ def _float(dtype: Any) -> np.dtype:
     return np.dtype(dtype or config.floatx())
 
 
+@docstrings.with_arguments(DRAW, "draw arguments")
 def normal(shape: Sequence[int], mean: float = 0.0, stddev: float = 1.0, dtype: Any = None, seed: Any = None) -> Tensor:
-    """Draws from N(mean, stddev^2)."""
+    """Draws from N(mean, stddev^2).
+
+    Args:
+        mean: the mean of the distribution.
+        stddev: its standard deviation.
+        {draw arguments}
+    """
     rng = generator(seed)
     return (rng.standard_normal(_shape(shape)) * stddev + mean).astype(_float(dtype)).view(Tensor)
 
 
+@docstrings.with_arguments(DRAW, "draw arguments")
 def uniform(shape: Sequence[int], minval: float = 0.0, maxval: float = 1.0, dtype: Any = None,
             seed: Any = None) -> Tensor:
-    """Draws from U[minval, maxval)."""
+    """Draws from U[minval, maxval).
+
+    Args:
+        minval: the lower bound (included).
+        maxval: the upper bound (excluded).
+        {draw arguments}
+    """
     if dtype is not None and np.dtype(dtype).kind != "f":
         raise ValueError(f"`keras.random.uniform` requires a floating point `dtype`. Received: dtype={dtype} ")
     return generator(seed).uniform(minval, maxval, _shape(shape)).astype(_float(dtype)).view(Tensor)
 
 
+@docstrings.with_arguments(DRAW, "draw arguments")
 def randint(shape: Sequence[int], minval: int, maxval: int, dtype: Any = "int32", seed: Any = None) -> Tensor:
-    """Integers in [minval, maxval)."""
+    """Integers in [minval, maxval).
+
+    Args:
+        minval: the lowest integer drawn.
+        maxval: the upper bound (excluded).
+        {draw arguments}
+    """
     if np.dtype(dtype).kind not in "iu":
         raise ValueError(f"`keras.random.randint` requires an integer `dtype`. Received: dtype={dtype} ")
     return generator(seed).integers(minval, maxval, _shape(shape)).astype(dtype).view(Tensor)
 
 
+@docstrings.with_arguments(DRAW, "draw arguments")
 def truncated_normal(shape: Sequence[int], mean: float = 0.0, stddev: float = 1.0, dtype: Any = None,
                      seed: Any = None) -> Tensor:
-    """Draws from N(mean, stddev^2), each one beyond two standard deviations drawn again."""
+    """Draws from N(mean, stddev^2), each one beyond two standard deviations drawn again.
+
+    Args:
+        mean: the mean of the distribution before truncation.
+        stddev: its standard deviation before truncation.
+        {draw arguments}
+    """
     rng = generator(seed)
     out = rng.standard_normal(_shape(shape))
     outside = np.abs(out) > 2
@@ -118,9 +160,18 @@ def truncated_normal(shape: Sequence[int], mean: float = 0.0, stddev: float = 1.
     return (out * stddev + mean).astype(_float(dtype)).view(Tensor)
 
 
+@docstrings.with_arguments(SEED, "seed")
 def dropout(inputs: Any, rate: float, noise_shape: Sequence[int] | None = None, seed: Any = None) -> Any:
     """Each entry kept with probability 1 - rate and scaled by 1 / (1 - rate), else 0 (an op: the tape
-    differentiates it; ``noise_shape`` shares the mask along its axes of 1)."""
+    differentiates it; ``noise_shape`` shares the mask along its axes of 1).
+
+    Args:
+        inputs: the tensor to drop entries from.
+        rate: the probability of dropping an entry, in [0, 1].
+        noise_shape: the mask's shape, with 1 (or None: x's size) on the axes where entries share a mask; ``None`` for
+            x's shape.
+        {seed}
+    """
     from . import ops
 
     if not 0 <= rate <= 1:
@@ -135,15 +186,30 @@ def dropout(inputs: Any, rate: float, noise_shape: Sequence[int] | None = None, 
     return ops.multiply(inputs, (keep / (1 - rate)).astype(dtype if dtype.kind == "f" else config.floatx()))
 
 
+@docstrings.with_arguments(SEED, "seed")
 def shuffle(x: Any, axis: int = 0, seed: Any = None) -> Tensor:
-    """x with its slices along ``axis`` in a random order."""
+    """x with its slices along ``axis`` in a random order.
+
+    Args:
+        x: the tensor to shuffle.
+        axis: the axis whose slices are reordered.
+        {seed}
+    """
     values = np.asarray(getattr(x, "value", x))
     order = generator(seed).permutation(values.shape[axis])
     return np.take(values, order, axis=axis).view(Tensor)
 
 
+@docstrings.with_arguments(SEED, "seed")
 def categorical(logits: Any, num_samples: int, dtype: Any = "int32", seed: Any = None) -> Tensor:
-    """For each row of logits, ``num_samples`` class indices drawn with probabilities softmax(row)."""
+    """For each row of logits, ``num_samples`` class indices drawn with probabilities softmax(row).
+
+    Args:
+        logits: a (batch, classes) tensor of unnormalised log-probabilities.
+        num_samples: how many draws per row.
+        dtype: the integer dtype of the indices.
+        {seed}
+    """
     z = np.asarray(getattr(logits, "value", logits), dtype=np.float64)
     if z.ndim != 2:
         raise ValueError(f"`logits` should be a 2-D tensor with shape [batch_size, num_classes]. Received: "
@@ -156,16 +222,36 @@ def categorical(logits: Any, num_samples: int, dtype: Any = "int32", seed: Any =
     return np.minimum((u > cumulative[:, None, :]).sum(axis=-1), z.shape[-1] - 1).astype(dtype).view(Tensor)
 
 
+@docstrings.with_arguments(DRAW, "draw arguments")
 def gamma(shape: Sequence[int], alpha: float, dtype: Any = None, seed: Any = None) -> Tensor:
-    """Draws from Gamma(alpha, 1)."""
+    """Draws from Gamma(alpha, 1).
+
+    Args:
+        alpha: the shape parameter alpha > 0 (the scale is 1).
+        {draw arguments}
+    """
     return generator(seed).gamma(alpha, 1.0, _shape(shape)).astype(_float(dtype)).view(Tensor)
 
 
+@docstrings.with_arguments(DRAW, "draw arguments")
 def binomial(shape: Sequence[int], counts: Any, probabilities: Any, dtype: Any = None, seed: Any = None) -> Tensor:
-    """Draws from Binomial(counts, probabilities)."""
+    """Draws from Binomial(counts, probabilities).
+
+    Args:
+        counts: the number of trials (a number or an array that broadcasts against ``shape``).
+        probabilities: the success probability of each trial (likewise).
+        {draw arguments}
+    """
     return generator(seed).binomial(counts, probabilities, _shape(shape)).astype(_float(dtype)).view(Tensor)
 
 
+@docstrings.with_arguments(DRAW, "draw arguments")
 def beta(shape: Sequence[int], alpha: Any, beta: Any, dtype: Any = None, seed: Any = None) -> Tensor:
-    """Draws from Beta(alpha, beta)."""
+    """Draws from Beta(alpha, beta).
+
+    Args:
+        alpha: the first shape parameter, alpha > 0.
+        beta: the second shape parameter, beta > 0.
+        {draw arguments}
+    """
     return generator(seed).beta(alpha, beta, _shape(shape)).astype(_float(dtype)).view(Tensor)

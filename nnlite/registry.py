@@ -51,7 +51,12 @@ def custom_object(name: Any) -> Any:
 
 class CustomObjectScope:
     """``with custom_object_scope({"MyLayer": MyLayer, "my_loss": my_loss}):`` makes those names resolvable
-    (by ``get``, ``deserialize`` and ``load_model``) inside the block, in this thread."""
+    (by ``get``, ``deserialize`` and ``load_model``) inside the block, in this thread.
+
+    Args:
+        *custom_objects: dicts of name -> class or function (None entries are skipped), merged in order.
+        *custom_objects: dicts of name -> class or function (None entries are skipped), merged in order.
+    """
 
     def __init__(self, *custom_objects: dict[str, Any] | None) -> None:
         self.custom_objects: dict[str, Any] = {}
@@ -295,6 +300,10 @@ def register_keras_serializable(package: str = "Custom", name: str | None = None
     The object is known as ``"package>name"`` (Keras's ``registered_name``) to ``get``, ``deserialize`` and
     ``load_model``; a class of a concept nnlite has (layer, loss, metric, ...) also joins that concept's
     registry, so that it works by name in ``compile`` and in ``.keras`` files.
+
+    Args:
+        package: the prefix of the registered name.
+        name: the name after the prefix; ``None`` for the class's or function's ``__name__``.
     """
     if "/" in package or ">" in package:
         raise ValueError(f"package may not contain '/' or '>'; got {package!r}.")
@@ -315,14 +324,24 @@ def register_keras_serializable(package: str = "Custom", name: str | None = None
 
 
 def get_registered_name(obj: Any) -> str:
-    """The name ``obj`` is registered under ("package>name"), else its own ``__name__``."""
+    """The name ``obj`` is registered under ("package>name"), else its own ``__name__``.
+
+    Args:
+        obj: a class or function.
+    """
     return GLOBAL_CUSTOM_NAMES.get(obj, getattr(obj, "__name__", None) or type(obj).__name__)
 
 
 def get_registered_object(name: str, custom_objects: dict[str, Any] | None = None,
                           module_objects: dict[str, Any] | None = None) -> Any:
     """The class or function known as ``name``: in ``custom_objects``, the active scopes, the global
-    registrations, then ``module_objects``; None if none has it."""
+    registrations, then ``module_objects``; None if none has it.
+
+    Args:
+        name: the registered name (``"package>name"``) or class name.
+        custom_objects: name -> object mapping searched first.
+        module_objects: name -> object mapping searched last.
+    """
     for table in (custom_objects or {},):
         if name in table:
             return table[name]

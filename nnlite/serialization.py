@@ -43,7 +43,11 @@ def _is_function(obj: Any) -> bool:
 
 def serialize_keras_object(obj: Any) -> Any:
     """Keras's config form of ``obj``: plain values as they are, containers entry by entry, a function by its
-    (registered) name, an object by its class name and ``get_config()``."""
+    (registered) name, an object by its class name and ``get_config()``.
+
+    Args:
+        obj: the object: a layer, loss, metric, optimizer, function or plain value.
+    """
     if obj is None or isinstance(obj, (bool, int, float, str)):
         return obj
     if isinstance(obj, np.generic):
@@ -92,7 +96,16 @@ def _function(config: dict[str, Any]) -> Any:
 def deserialize_keras_object(config: Any, custom_objects: dict[str, Any] | None = None, safe_mode: bool = True,
                              **kwargs: Any) -> Any:
     """The object a Keras config describes (the inverse of :func:`serialize_keras_object`), looked up among
-    ``custom_objects``, the registrations and nnlite's built-in classes."""
+    ``custom_objects``, the registrations and nnlite's built-in classes.
+
+    Args:
+        config: what :func:`serialize_keras_object` returns: a dict with class_name and config, a name, or a plain
+            value.
+        custom_objects: extra name -> class or function to look names up in first.
+        safe_mode: refuse configs that would run code (a lambda's bytecode); nnlite never runs such code, whatever the
+            value.
+        **kwargs: ``module_objects``, a further name -> object mapping searched last, as Keras's.
+    """
     with CustomObjectScope(custom_objects, kwargs.get("module_objects")):
         if isinstance(config, list):
             return [deserialize_keras_object(v) for v in config]

@@ -22,7 +22,13 @@ class PyDataset:
     """Keras's ``utils.PyDataset``: batches by index. Subclasses define ``__getitem__(index)`` (a batch
     ``(x, y)``, ``(x, y, sample_weight)`` or ``x``) and ``__len__`` (batches per epoch), and may define
     ``on_epoch_begin``/``on_epoch_end``. nnlite reads the batches in order in its own process: ``workers``,
-    ``use_multiprocessing`` and ``max_queue_size`` are kept for Keras code and have no effect."""
+    ``use_multiprocessing`` and ``max_queue_size`` are kept for Keras code and have no effect.
+
+    Args:
+        workers: kept for Keras code; no effect.
+        use_multiprocessing: kept for Keras code; no effect.
+        max_queue_size: kept for Keras code; no effect.
+    """
 
     def __init__(self, workers: int = 1, use_multiprocessing: bool = False, max_queue_size: int = 10) -> None:
         self.workers = workers

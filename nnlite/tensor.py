@@ -24,6 +24,16 @@ class Tensor(np.ndarray):
     ``tape_node``/``tape_index``: the recorded op that made it and which of its outputs it is (None when
     nothing recorded it); ``watched``: a tape was told to follow it; ``keras_logits``: for the output of a
     sigmoid or softmax activation, its input z (Keras's ``_keras_logits``, which the crossentropies read).
+
+    Tensors come from the ops (or ``ops.convert_to_tensor``); the constructor is NumPy's ``ndarray``'s.
+
+    Args:
+        shape: Shape of the new tensor, a tuple of ints.
+        dtype: Its dtype. Default: ``None`` (float64, NumPy's).
+        buffer: An object exposing memory to view instead of allocating. Default: ``None``.
+        offset: Where in ``buffer`` the data starts, in bytes. Default: ``0``.
+        strides: Bytes between entries along each axis. Default: ``None`` (contiguous).
+        order: ``"C"`` (row-major) or ``"F"`` (column-major). Default: ``None`` (``"C"``).
     """
 
     tape_node: Any = None

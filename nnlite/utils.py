@@ -31,6 +31,20 @@ def plot_model(model: Any, to_file: str = "model.png", show_shapes: bool = False
     straight whatever ``splines`` says. Returns an ``IPython.display.Image`` of the file (shown once
     in Jupyter) when IPython is installed and the file is not a PDF, else None, as Keras does. For
     the neurons-and-weights picture of a small network see ``plot_network``.
+
+    Args:
+        model: a built model.
+        to_file: the file to write.
+        show_shapes: write each layer's input and output shapes in its box.
+        show_dtype: write each layer's dtype.
+        show_layer_names: write each layer's name beside its class.
+        rankdir: "TB" (top to bottom) or "LR" (left to right).
+        expand_nested: draw the layers inside nested models.
+        dpi: the image's resolution.
+        show_layer_activations: write each layer's activation.
+        show_trainable: write whether each layer trains.
+        splines: accepted for Keras's signature (arrows are straight).
+        **kwargs: Keras's removed ``layer_range`` is refused with Keras's error; anything else likewise.
     """
     import os
 
@@ -73,21 +87,37 @@ def plot_model(model: Any, to_file: str = "model.png", show_shapes: bool = False
 
 def plot_network(model: Any, show_weights: bool | None = None, ax: Any = None) -> Any:
     """The network drawn as neurons and connections, w and b on the lines of small networks
-    (see ``nnlite.plotting.plot_network``). Returns the matplotlib Figure."""
+    (see ``nnlite.plotting.plot_network``). Returns the matplotlib Figure.
+
+    Args:
+        model: a built model.
+        show_weights: write w and b on the lines; ``None`` does so for small networks.
+        ax: a matplotlib Axes to draw on; ``None`` makes a figure.
+    """
     from .plotting import plot_network as draw
 
     return draw(model, show_weights, ax)
 
 
 def plot_history(history: Any, metrics: list[str] | None = None, ax: Any = None) -> Any:
-    """Training curves, validation dashed (see ``nnlite.plotting.plot_history``)."""
+    """Training curves, validation dashed (see ``nnlite.plotting.plot_history``).
+
+    Args:
+        history: the ``History`` that ``fit`` returned (or its ``history`` dict's owner).
+        metrics: the names to plot, one panel each; ``None`` for every name without ``val_``.
+        ax: a matplotlib Axes to draw every curve on; ``None`` makes a figure.
+    """
     from .plotting import plot_history as draw
 
     return draw(history, metrics, ax)
 
 
 def set_random_seed(seed: int) -> None:
-    """Make unseeded initialisers and fit's shuffling reproducible (kept in ``nnlite.config``)."""
+    """Make unseeded initialisers and fit's shuffling reproducible (kept in ``nnlite.config``).
+
+    Args:
+        seed: an int.
+    """
     config.set_rng(seed)
 
 
@@ -95,7 +125,16 @@ def pad_sequences(sequences: Any, maxlen: int | None = None, dtype: Any = "int32
                   truncating: str = "pre", value: Any = 0.0) -> np.ndarray:
     """Sequences of different lengths as one array (samples, maxlen, ...): each cut to ``maxlen`` (its first
     entries dropped with ``truncating="pre"``, its last with "post") and filled with ``value`` before it
-    (``padding="pre"``) or after it ("post"), as Keras's pad_sequences does. maxlen: the longest by default."""
+    (``padding="pre"``) or after it ("post"), as Keras's pad_sequences does. maxlen: the longest by default.
+
+    Args:
+        sequences: a list of sequences (lists or arrays, each of any length).
+        maxlen: the length of the result; ``None`` for the longest sequence's.
+        dtype: the dtype of the result (a string dtype for text tokens).
+        padding: "pre" or "post": where the padding goes.
+        truncating: "pre" or "post": which end of a longer sequence is cut.
+        value: the padding value.
+    """
     if not hasattr(sequences, "__len__"):
         raise ValueError("`sequences` must be iterable.")
     if padding not in ("pre", "post"):
@@ -133,7 +172,13 @@ def pad_sequences(sequences: Any, maxlen: int | None = None, dtype: Any = "int32
 
 
 def normalize(x: Any, axis: int = -1, order: int = 2) -> np.ndarray:
-    """x divided by its ``order``-norm along ``axis`` (rows of zeros stay zeros)."""
+    """x divided by its ``order``-norm along ``axis`` (rows of zeros stay zeros).
+
+    Args:
+        x: the array to normalise.
+        axis: the axis along which each vector is normalised.
+        order: the norm's order (2: Euclidean).
+    """
     x = np.asarray(x)
     norm = np.atleast_1d(np.linalg.norm(x, order, axis))
     norm[norm == 0] = 1
@@ -141,12 +186,22 @@ def normalize(x: Any, axis: int = -1, order: int = 2) -> np.ndarray:
 
 
 def clear_session(free_memory: bool = True) -> None:
-    """Forget what Keras keeps between models (``nnlite.config.clear_session``)."""
+    """Forget what Keras keeps between models (``nnlite.config.clear_session``).
+
+    Args:
+        free_memory: accepted as Keras's (there is no device memory to free here).
+    """
     config.clear_session(free_memory)
 
 
 def to_categorical(y: Any, num_classes: int | None = None, dtype: str | None = None) -> np.ndarray:
-    """One-hot rows from integer class labels: (n,) -> (n, num_classes)."""
+    """One-hot rows from integer class labels: (n,) -> (n, num_classes).
+
+    Args:
+        y: integer class labels (a trailing axis of 1 is dropped).
+        num_classes: the number of classes; ``None`` for the largest label + 1.
+        dtype: the dtype of the result; ``None`` for ``config.floatx()``.
+    """
     y = np.asarray(y)
     if y.ndim > 1 and y.shape[-1] == 1:
         y = y[..., 0]
@@ -169,6 +224,13 @@ def check_gradients(model: Any, x: Any, y: Any, sample_weight: Any = None,
     Returns the relative error ||g - g_num|| / (||g|| + ||g_num||) per weight array, keyed
     "layer/weight". The model's weights are restored before returning. Errors below
     ~1e-6 mean backprop is right; a wrong derivative gives errors near 1.
+
+    Args:
+        model: a compiled model (its loss is differentiated).
+        x: the inputs of one batch.
+        y: its labels.
+        sample_weight: a weight per sample, or None.
+        epsilon: the relative step h of the central differences.
     """
     from .layers import Context
 

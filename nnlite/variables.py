@@ -21,6 +21,21 @@ class Variable(np.lib.mixins.NDArrayOperatorsMixin):
     ``grad`` is dL/dvalue after ``model.loss_and_gradients`` (and in ``model.trace``). Inside ``fit``
     with plain SGD it holds lr dL/dvalue: fit folds the learning rate into the backward pass, so the
     step w <- w - lr g is one subtraction (see ``layers.Context.grad_scale``; not in a float16 model).
+
+    Args:
+        initializer: the initial value (an array or number), or an initializer (a name such as ``"glorot_uniform"`` or
+            a callable ``f(shape, dtype)``) used with ``shape``.
+        shape: the shape, needed with an initializer; with a value, checked against it.
+        dtype: the dtype; ``None`` keeps a value's dtype (Python ints become int32 and floats floatx, as Keras) or
+            gives an initializer ``config.floatx()``.
+        trainable: whether optimizers update it and tapes watch it.
+        autocast: accepted for Keras's signature (casting to a mixed-precision compute dtype; nnlite computes in
+            one dtype, so nothing is cast).
+        aggregation: accepted for Keras's signature (how replicas combine updates; one replica here).
+        synchronization: accepted for Keras's signature (one replica here).
+        name: its name; ``None`` numbers ``variable``, ``variable_1``... in the session.
+        path: its path in a model (``dense/kernel``); ``None`` for its name.
+        constraint: a function applied to the value after each optimizer step (a ``constraints`` object), or None.
     """
 
     def __init__(self, initializer: Any, shape: Any = None, dtype: Any = None, trainable: bool = True,

@@ -62,6 +62,10 @@ CASES = {
     "categorical_crossentropy": ([POS], {"target": np.eye(4)[[0, 3, 3]]}),
     "sparse_categorical_crossentropy": ([X], {"target": np.array([0, 3, 1]), "from_logits": True}),
     "glu": ([X], {}), "repeat_flat": ([X], {"repeats": 2}),
+    # an activation's settings by position, as Keras's signatures take them: ops.softmax(x, 0)
+    "softmax_positional": ([X], {"settings": (0,)}), "leaky_relu_positional": ([X], {"settings": (0.05,)}),
+    "elu_positional": ([X], {"settings": (0.5,)}), "gelu_positional": ([X], {"settings": (False,)}),
+    "celu_positional": ([X], {"settings": (2.0,)}), "squareplus_positional": ([X], {"settings": (1.0,)}),
 }
 PASSED_FIRST = {"einsum"}  # the constant comes first in Keras's signature
 
@@ -69,6 +73,8 @@ PASSED_FIRST = {"einsum"}  # the constant comes first in Keras's signature
 def _call(module, name, arrays, kwargs):
     if name == "repeat_flat":  # repeat without an axis: the flattened entries, each twice
         return module.repeat(arrays[0], kwargs["repeats"])
+    if name.endswith("_positional"):
+        return getattr(module, name.removesuffix("_positional"))(arrays[0], *kwargs["settings"])
     if name in ("concatenate", "stack"):
         return getattr(module, name)(list(arrays), axis=kwargs["axis"])
     if name == "where":

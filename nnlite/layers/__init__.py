@@ -48,7 +48,11 @@ __all__ = [
 
 
 def serialize(layer: Layer) -> dict[str, Any]:
-    """Keras's config entry for ``layer`` (with its build config, once built)."""
+    """Keras's config entry for ``layer`` (with its build config, once built).
+
+    Args:
+        layer: the layer.
+    """
     entry = LAYERS.serialize(layer)
     build = layer.get_build_config()
     if build is not None:
@@ -57,7 +61,11 @@ def serialize(layer: Layer) -> dict[str, Any]:
 
 
 def deserialize(config: dict[str, Any]) -> Layer:
-    """A layer from Keras's config entry; only registered layer classes."""
+    """A layer from Keras's config entry; only registered layer classes.
+
+    Args:
+        config: a layer's config entry: class_name and config (and build_config).
+    """
     return LAYERS.deserialize(config)
 
 

@@ -7,7 +7,7 @@ from typing import Any
 
 from .. import activations
 from ..warn import warn
-from .base import LAYERS, Context, Layer
+from .base import LAYERS, Context, Layer, document_keywords
 
 
 def _check(layer: str, name: str, value: Any, allow_none: bool = False) -> Any:
@@ -20,12 +20,17 @@ def _check(layer: str, name: str, value: Any, allow_none: bool = False) -> Any:
     return value
 
 
+@document_keywords
 @LAYERS.register(example={"activation": "tanh"})
 class Activation(Layer):
     """a = f(x);  grad_x = f.backward(x, a, grad_a).
 
     As the last layer, a sigmoid or softmax Activation hands the crossentropies their
     logits x, as Keras does (its z is its input).
+
+    Args:
+        activation: the activation, by name ("relu", "softmax", ...) or a function.
+        {layer keywords}
     """
 
     def __init__(self, activation: Any, **kwargs: Any) -> None:
@@ -51,9 +56,17 @@ class Activation(Layer):
         return {**super().get_config(), "activation": activations.serialize(self.activation)}
 
 
+@document_keywords
 @LAYERS.register()
 class ReLU(Activation):
-    """a = relu(x, negative_slope, max_value, threshold) as a layer (all three >= 0)."""
+    """a = relu(x, negative_slope, max_value, threshold) as a layer (all three >= 0).
+
+    Args:
+        max_value: the largest output (``None``: no cap).
+        negative_slope: the slope below the threshold.
+        threshold: the value below which the output is ``negative_slope (x - threshold)``.
+        {layer keywords}
+    """
 
     def __init__(self, max_value: float | None = None, negative_slope: float = 0.0, threshold: float = 0.0,
                  **kwargs: Any) -> None:
@@ -70,9 +83,15 @@ class ReLU(Activation):
                 "threshold": self.threshold}
 
 
+@document_keywords
 @LAYERS.register()
 class LeakyReLU(Activation):
-    """a = x if x > 0 else negative_slope * x; the layer's default slope is 0.3 (the function's is 0.2)."""
+    """a = x if x > 0 else negative_slope * x; the layer's default slope is 0.3 (the function's is 0.2).
+
+    Args:
+        negative_slope: the slope for x < 0 (>= 0).
+        {layer keywords}
+    """
 
     def __init__(self, negative_slope: float = 0.3, **kwargs: Any) -> None:
         if "alpha" in kwargs:
@@ -86,9 +105,15 @@ class LeakyReLU(Activation):
         return {**Layer.get_config(self), "negative_slope": self.negative_slope}
 
 
+@document_keywords
 @LAYERS.register()
 class ELU(Activation):
-    """a = x if x > 0 else alpha (e^x - 1)."""
+    """a = x if x > 0 else alpha (e^x - 1).
+
+    Args:
+        alpha: the scale of the negative part.
+        {layer keywords}
+    """
 
     def __init__(self, alpha: float = 1.0, **kwargs: Any) -> None:
         super().__init__(activations.ELU(alpha=alpha), **kwargs)
@@ -98,9 +123,15 @@ class ELU(Activation):
         return {**Layer.get_config(self), "alpha": self.alpha}
 
 
+@document_keywords
 @LAYERS.register()
 class Softmax(Activation):
-    """a = softmax(x) over ``axis``."""
+    """a = softmax(x) over ``axis``.
+
+    Args:
+        axis: the axis (or axes) whose entries sum to 1.
+        {layer keywords}
+    """
 
     def __init__(self, axis: int = -1, **kwargs: Any) -> None:
         super().__init__(activations.Softmax(axis=axis) if axis != -1 else activations.softmax, **kwargs)

@@ -22,6 +22,7 @@ from typing import Any
 import numpy as np
 
 from .. import autodiff, config, constraints, initializers, limits, regularizers
+from ..docstrings import with_arguments
 from ..registry import Registry, snake_case
 from ..tensor import as_tensor
 from ..variables import Variable
@@ -73,8 +74,30 @@ def dtype_name(dtype: Any) -> str:
     return name
 
 
+BASE_ARGUMENTS = """\
+        activity_regularizer: a penalty on the layer's output, divided by the batch size, added to the loss.
+        trainable: whether its weights are trained (``False`` freezes them).
+        dtype: the float dtype it computes and keeps its weights in; ``None`` for ``config.floatx()``.
+        autocast: accepted for Keras's signature (nnlite computes in one dtype, so nothing is cast).
+        name: its name; ``None`` for the class name in snake case (numbered to stay unique in a model).
+        **kwargs: Keras's deprecated ``input_shape``/``input_dim`` (accepted with Keras's warning); any other is
+            refused.
+"""
+KEYWORDS = """\
+        **kwargs: the base layer's keywords: ``name``, ``dtype``, ``trainable``, ``activity_regularizer`` (see
+            :class:`Layer`).
+"""
+document_base = with_arguments(BASE_ARGUMENTS, "base arguments")
+document_keywords = with_arguments(KEYWORDS, "layer keywords")
+
+
+@document_base
 class Layer:
-    """Base class: name, dtype, weights in creation order, build on first call, Keras's config."""
+    """Base class: name, dtype, weights in creation order, build on first call, Keras's config.
+
+    Args:
+        {base arguments}
+    """
 
     activation: Any = None  # set by layers whose output is activation(z): the model's logits path reads it
 

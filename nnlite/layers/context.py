@@ -24,6 +24,11 @@ class Context:
     ``grad_scale`` c multiplies every gradient that enters the backward pass (dL/dy_pred,
     dR/da, dR/dw), so backward leaves c dL/dw: ``fit`` sets c = lr for plain SGD, whose step
     then needs no pass of its own to form lr g (the learning rate folded into the gradient).
+
+    Args:
+        training: whether this pass trains (Dropout drops, BatchNormalization uses the batch's statistics).
+        peek: draw from copies of the generators and keep gradients in ``grads`` (``model.trace``).
+        collect: give each gradient its own buffer in ``grads`` (a layer's backward inside a GradientTape).
     """
 
     __slots__ = ("training", "peek", "collect", "_copies", "grads", "grad_scale")

@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 
 from .. import constraints, initializers, regularizers
-from .base import LAYERS, Context, Layer
+from .base import LAYERS, Context, Layer, document_keywords
 
 
 @LAYERS.register(example={"input_dim": 10, "output_dim": 3})
@@ -115,10 +115,18 @@ class Embedding(Layer):
                 "mask_zero": self.mask_zero, "quantization_config": None}
 
 
+@document_keywords
 @LAYERS.register()
 class GlobalAveragePooling1D(Layer):
     """a[b, c] = mean over the steps t of x[b, t, c] (channels_last; x[b, c, t] with channels_first).
-    grad_x = grad_a / steps, copied to every step."""
+    grad_x = grad_a / steps, copied to every step.
+
+    Args:
+        data_format: "channels_last" (batch, steps, channels) or "channels_first" (batch, channels, steps); ``None`` for
+            "channels_last".
+        keepdims: keep the steps axis, of length 1.
+        {layer keywords}
+    """
 
     def __init__(self, data_format: str | None = None, keepdims: bool = False, **kwargs: Any) -> None:
         super().__init__(**kwargs)

@@ -7,6 +7,7 @@ from typing import Any
 
 import numpy as np
 
+from .. import docstrings
 from .base import LAYERS, Layer, Shape, foreign_dtype, shape_tuple
 from .node import KerasTensor, Node
 
@@ -49,9 +50,30 @@ def _from_tensor(tensor: Any, shape: Any, batch_size: Any, batch_shape: Any, dty
     return given, tensor.dtype
 
 
+INPUT_ARGUMENTS = """\
+        shape: the shape of one sample, without the batch axis (``(4,)`` for 4 features).
+        batch_size: a fixed batch size (default None: any).
+        dtype: "float32" (default ``config.floatx()``), "float64", an integer or bool dtype, or "string" for
+            lookup layers.
+        sparse: Keras's sparse inputs; not supported (must be None or False).
+        batch_shape: the shape with the batch axis, instead of ``shape`` and ``batch_size``.
+        name: the input's name (how a dict of arrays finds it).
+        optional: whether None may be passed for it.
+"""
+
+
+@docstrings.with_arguments(INPUT_ARGUMENTS, "input arguments")
 @LAYERS.register(example={"shape": (4,)})
 class InputLayer(Layer):
-    """Declares the input: ``shape`` excludes the batch axis (``batch_shape`` includes it)."""
+    """Declares the input: ``shape`` excludes the batch axis (``batch_shape`` includes it).
+
+    Args:
+        {input arguments}
+        input_tensor: an existing ``KerasTensor`` to use as this input (its shape and dtype; the other arguments
+            must agree with them).
+        **kwargs: Keras's older ``input_shape`` (for ``shape``) and ``ragged`` (ignored), and the base layer's
+            keywords.
+    """
 
     def __init__(self, shape: Any = None, batch_size: int | None = None, dtype: Any = None, sparse: bool | None = None,
                  batch_shape: Any = None, input_tensor: Any = None, optional: bool = False, name: str | None = None,
@@ -108,6 +130,7 @@ class InputLayer(Layer):
                 "name": self.name, "optional": self.optional}
 
 
+@docstrings.with_arguments(INPUT_ARGUMENTS, "input arguments")
 def Input(shape: Any = None, batch_size: int | None = None, dtype: Any = None, sparse: bool | None = None,
           batch_shape: Any = None, name: str | None = None, tensor: Any = None,
           optional: bool = False) -> KerasTensor:
@@ -115,16 +138,9 @@ def Input(shape: Any = None, batch_size: int | None = None, dtype: Any = None, s
     (``Dense(8)(x)``), or the first entry of a Sequential.
 
     Args:
-        shape: the shape of one sample, without the batch axis (``(4,)`` for 4 features).
-        batch_size: a fixed batch size (default None: any).
-        dtype: "float32" (default ``config.floatx()``), "float64", an integer or bool dtype, or "string" for
-            lookup layers.
-        sparse: Keras's sparse inputs; not supported (must be None or False).
-        batch_shape: the shape with the batch axis, instead of ``shape`` and ``batch_size``.
-        name: the input's name (how a dict of arrays finds it).
+        {input arguments}
         tensor: an existing ``KerasTensor`` to use as this input (its shape and dtype; the other arguments
             must agree with them).
-        optional: whether None may be passed for it.
 
     Returns:
         A ``KerasTensor`` to call layers on.

@@ -15,7 +15,7 @@ import numpy as np
 
 from .. import config
 from ..autodiff import unbroadcast
-from .base import LAYERS, Context, Layer
+from .base import LAYERS, Context, Layer, document_base, document_keywords
 
 Shapes = list[tuple[int | None, ...]]
 
@@ -85,9 +85,14 @@ def _grads(saved: list[tuple[int, ...]], grads: list[np.ndarray], need: bool) ->
     return [unbroadcast(g, shape) for g, shape in zip(grads, saved)] if need else None
 
 
+@document_base
 @LAYERS.register()
 class Add(Layer):
-    """a = x_1 + x_2 + ... + x_n;   grad_x_i = grad_a."""
+    """a = x_1 + x_2 + ... + x_n;   grad_x_i = grad_a.
+
+    Args:
+        {base arguments}
+    """
 
     takes_list = True
 
@@ -105,9 +110,14 @@ class Add(Layer):
         return _grads(saved, [grad_a] * len(saved), need_grad_x)
 
 
+@document_base
 @LAYERS.register()
 class Subtract(Layer):
-    """a = x_1 - x_2;   grad_x_1 = grad_a,  grad_x_2 = -grad_a."""
+    """a = x_1 - x_2;   grad_x_1 = grad_a,  grad_x_2 = -grad_a.
+
+    Args:
+        {base arguments}
+    """
 
     takes_list = True
 
@@ -126,9 +136,14 @@ class Subtract(Layer):
         return _grads(saved, [grad_a, -grad_a], need_grad_x)
 
 
+@document_base
 @LAYERS.register()
 class Multiply(Layer):
-    """a = x_1 * x_2 * ... * x_n;   grad_x_i = grad_a * (product of the other inputs)."""
+    """a = x_1 * x_2 * ... * x_n;   grad_x_i = grad_a * (product of the other inputs).
+
+    Args:
+        {base arguments}
+    """
 
     takes_list = True
 
@@ -155,9 +170,14 @@ class Multiply(Layer):
         return _grads([x.shape for x in saved], grads, True)
 
 
+@document_base
 @LAYERS.register()
 class Average(Layer):
-    """a = (x_1 + ... + x_n) / n;   grad_x_i = grad_a / n."""
+    """a = (x_1 + ... + x_n) / n;   grad_x_i = grad_a / n.
+
+    Args:
+        {base arguments}
+    """
 
     takes_list = True
 
@@ -194,9 +214,14 @@ def _route(self: Layer, saved: Any, grad_a: np.ndarray, ctx: Context,
     return [unbroadcast(np.where(winner == i, grad_a, 0), shape) for i, shape in enumerate(shapes)]
 
 
+@document_base
 @LAYERS.register()
 class Maximum(Layer):
-    """a = max_i x_i per element;   grad_x_i = grad_a where x_i is the (first) maximum, else 0."""
+    """a = max_i x_i per element;   grad_x_i = grad_a where x_i is the (first) maximum, else 0.
+
+    Args:
+        {base arguments}
+    """
 
     takes_list = True
 
@@ -208,9 +233,14 @@ class Maximum(Layer):
     backward = _route
 
 
+@document_base
 @LAYERS.register()
 class Minimum(Layer):
-    """a = min_i x_i per element;   grad_x_i = grad_a where x_i is the (first) minimum, else 0."""
+    """a = min_i x_i per element;   grad_x_i = grad_a where x_i is the (first) minimum, else 0.
+
+    Args:
+        {base arguments}
+    """
 
     takes_list = True
 
@@ -222,9 +252,15 @@ class Minimum(Layer):
     backward = _route
 
 
+@document_keywords
 @LAYERS.register()
 class Concatenate(Layer):
-    """a = [x_1, x_2, ..., x_n] joined along ``axis``;   grad_x_i = grad_a's slice where x_i sits."""
+    """a = [x_1, x_2, ..., x_n] joined along ``axis``;   grad_x_i = grad_a's slice where x_i sits.
+
+    Args:
+        axis: the axis to join along.
+        {layer keywords}
+    """
 
     takes_list = True
 
@@ -280,6 +316,7 @@ def _l2_normalize_backward(x_hat: np.ndarray, r: np.ndarray, grad: np.ndarray, a
     return r * np.where(clipped, grad, projected)
 
 
+@document_keywords
 @LAYERS.register(example={"axes": -1})
 class Dot(Layer):
     """a_b = sum over k of x1[b, ..., k, ...] * x2[b, ..., k, ...] (k on ``axes``), per sample b;
@@ -287,6 +324,12 @@ class Dot(Layer):
 
     Backward (einsum with the output's indices): grad_x1 = grad_a . x2, grad_x2 = grad_a . x1,
     through the normalization when there is one.
+
+    Args:
+        axes: the axis of each input to sum over: one int for both, or a pair.
+        normalize: scale both inputs to unit L2 norm along those axes first (the result is then the cosine
+            similarity).
+        {layer keywords}
     """
 
     takes_list = True
@@ -376,40 +419,83 @@ class Dot(Layer):
 
 
 def add(inputs: list[Any], **kwargs: Any) -> Any:
-    """``Add(**kwargs)(inputs)``."""
+    """``Add(**kwargs)(inputs)``.
+
+    Args:
+        inputs: the tensors to combine, a list (symbolic tensors build a graph node; arrays are computed now).
+        **kwargs: the layer's keywords (``name``, ...).
+    """
     return Add(**kwargs)(inputs)
 
 
 def subtract(inputs: list[Any], **kwargs: Any) -> Any:
-    """``Subtract(**kwargs)(inputs)``."""
+    """``Subtract(**kwargs)(inputs)``.
+
+    Args:
+        inputs: the tensors to combine, a list (symbolic tensors build a graph node; arrays are computed now).
+        **kwargs: the layer's keywords (``name``, ...).
+    """
     return Subtract(**kwargs)(inputs)
 
 
 def multiply(inputs: list[Any], **kwargs: Any) -> Any:
-    """``Multiply(**kwargs)(inputs)``."""
+    """``Multiply(**kwargs)(inputs)``.
+
+    Args:
+        inputs: the tensors to combine, a list (symbolic tensors build a graph node; arrays are computed now).
+        **kwargs: the layer's keywords (``name``, ...).
+    """
     return Multiply(**kwargs)(inputs)
 
 
 def average(inputs: list[Any], **kwargs: Any) -> Any:
-    """``Average(**kwargs)(inputs)``."""
+    """``Average(**kwargs)(inputs)``.
+
+    Args:
+        inputs: the tensors to combine, a list (symbolic tensors build a graph node; arrays are computed now).
+        **kwargs: the layer's keywords (``name``, ...).
+    """
     return Average(**kwargs)(inputs)
 
 
 def maximum(inputs: list[Any], **kwargs: Any) -> Any:
-    """``Maximum(**kwargs)(inputs)``."""
+    """``Maximum(**kwargs)(inputs)``.
+
+    Args:
+        inputs: the tensors to combine, a list (symbolic tensors build a graph node; arrays are computed now).
+        **kwargs: the layer's keywords (``name``, ...).
+    """
     return Maximum(**kwargs)(inputs)
 
 
 def minimum(inputs: list[Any], **kwargs: Any) -> Any:
-    """``Minimum(**kwargs)(inputs)``."""
+    """``Minimum(**kwargs)(inputs)``.
+
+    Args:
+        inputs: the tensors to combine, a list (symbolic tensors build a graph node; arrays are computed now).
+        **kwargs: the layer's keywords (``name``, ...).
+    """
     return Minimum(**kwargs)(inputs)
 
 
 def concatenate(inputs: list[Any], axis: int = -1, **kwargs: Any) -> Any:
-    """``Concatenate(axis, **kwargs)(inputs)``."""
+    """``Concatenate(axis, **kwargs)(inputs)``.
+
+    Args:
+        inputs: the tensors to combine, a list (symbolic tensors build a graph node; arrays are computed now).
+        axis: the axis to join along.
+        **kwargs: the layer's keywords (``name``, ...).
+    """
     return Concatenate(axis=axis, **kwargs)(inputs)
 
 
 def dot(inputs: list[Any], axes: int | Sequence[int] = -1, normalize: bool = False, **kwargs: Any) -> Any:
-    """``Dot(axes, normalize, **kwargs)(inputs)``."""
+    """``Dot(axes, normalize, **kwargs)(inputs)``.
+
+    Args:
+        inputs: the two tensors, a list.
+        axes: the axis of each input to sum over: one int for both, or a pair.
+        normalize: scale both to unit L2 norm along those axes first.
+        **kwargs: the layer's keywords (``name``, ...).
+    """
     return Dot(axes=axes, normalize=normalize, **kwargs)(inputs)

@@ -11,7 +11,7 @@ import numpy as np
 from .. import config, constraints, initializers, regularizers
 from ..streams import adapt_array
 from ..warn import warn
-from .base import LAYERS, Context, Layer
+from .base import LAYERS, Context, Layer, document_keywords
 
 
 @LAYERS.register()
@@ -346,6 +346,7 @@ class BatchNormalization(Layer):
                 "renorm_momentum": self.renorm_momentum}
 
 
+@document_keywords
 @LAYERS.register()
 class LayerNormalization(Layer):
     """x_hat = (x - mu) / sqrt(var + epsilon) with each sample's own mean and variance over ``axis``,
@@ -356,6 +357,20 @@ class LayerNormalization(Layer):
 
     With ``rms_scaling`` (Keras's: x is not centred, there is no beta): y = x r with r = 1 / sqrt(var + epsilon),
     a = gamma * y; gamma.grad = sum of grad_a * y and grad_x = r (g - x_hat * mean(g * y)).
+
+    Args:
+        axis: the axis (or axes) each sample is normalised over.
+        epsilon: added to the variance, to keep the division away from zero.
+        center: whether the layer has a bias beta.
+        scale: whether the layer has a scale gamma.
+        rms_scaling: scale by the root mean square only (no centring, no beta).
+        beta_initializer: how beta starts.
+        gamma_initializer: how gamma starts.
+        beta_regularizer: a penalty on beta added to the loss.
+        gamma_regularizer: a penalty on gamma added to the loss.
+        beta_constraint: a projection applied to beta after each optimizer step.
+        gamma_constraint: a projection applied to gamma after each optimizer step.
+        {layer keywords}
     """
 
     def __init__(self, axis: int | Sequence[int] = -1, epsilon: float = 1e-3, center: bool = True,
@@ -422,11 +437,16 @@ class LayerNormalization(Layer):
         return {**config, "center": self.center, "scale": self.scale}
 
 
+@document_keywords
 @LAYERS.register()
 class UnitNormalization(Layer):
     """a = x * r with r = min(1 / ||x||, 1e12) along ``axis`` (each sample scaled to unit L2 norm).
 
     grad_x = r * (grad_a - a * sum(a * grad_a)) where ||x|| > 1e-12; r * grad_a where r is clipped.
+
+    Args:
+        axis: the axis (or axes) along which each sample is scaled to unit norm.
+        {layer keywords}
     """
 
     def __init__(self, axis: int | Sequence[int] = -1, **kwargs: Any) -> None:

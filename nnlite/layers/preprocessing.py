@@ -21,8 +21,9 @@ from typing import Any
 import numpy as np
 
 from ..data import text
+from ..docstrings import with_arguments
 from ..streams import adapt_batches
-from .base import LAYERS, Context, Layer
+from .base import LAYERS, Context, Layer, document_keywords
 
 MODES = ("int", "one_hot", "multi_hot", "count")
 
@@ -69,9 +70,17 @@ def _no_backward(self: Layer, saved: Any, grad_a: np.ndarray, ctx: Context, need
     return None
 
 
+@document_keywords
 @LAYERS.register(example={"num_tokens": 4})
 class CategoryEncoding(Layer):
-    """Token ids to vectors of ``num_tokens``: multi_hot (1 where an id occurs), one_hot, or count."""
+    """Token ids to vectors of ``num_tokens``: multi_hot (1 where an id occurs), one_hot, or count.
+
+    Args:
+        num_tokens: the number of ids, the length of each output vector (ids are 0 .. num_tokens - 1).
+        output_mode: "multi_hot" (Keras's older "binary"), "one_hot" or "count".
+        sparse: Keras's sparse output; nnlite's tensors are dense (must be False).
+        {layer keywords}
+    """
 
     def __init__(self, num_tokens: int | None = None, output_mode: str = "multi_hot", sparse: bool = False,
                  **kwargs: Any) -> None:
@@ -110,10 +119,22 @@ def _whole(x: np.ndarray, name: str) -> np.ndarray:
     return x.astype(np.int64)
 
 
+@document_keywords
 @LAYERS.register(example={"bin_boundaries": [-1.0, 0.0, 1.5]})
 class Discretization(Layer):
     """id = number of ``bin_boundaries`` b with b <= x (the bin x falls in, 0 .. len(bins)); ``adapt`` with
-    ``num_bins`` places the boundaries at the data's quantiles, by Keras's approximate summary (``epsilon``)."""
+    ``num_bins`` places the boundaries at the data's quantiles, by Keras's approximate summary (``epsilon``).
+
+    Args:
+        bin_boundaries: the sorted boundaries; ``None`` to ``adapt`` them with ``num_bins``.
+        num_bins: the number of bins ``adapt`` makes (with ``bin_boundaries``, it must be their count + 1).
+        epsilon: the error bound of ``adapt``'s approximate quantiles.
+        output_mode: "int" (the bin), "one_hot", "multi_hot" or "count".
+        sparse: Keras's sparse output; nnlite's tensors are dense (must be False).
+        dtype: the dtype of the output in the vector modes; ``None`` for ``config.floatx()``.
+        name: the layer's name.
+        {layer keywords}
+    """
 
     def __init__(self, bin_boundaries: Sequence[float] | None = None, num_bins: int | None = None,
                  epsilon: float = 0.01, output_mode: str = "int", sparse: bool = False, dtype: Any = None,
@@ -257,10 +278,35 @@ def adapted_vocabulary(data: Any, oov_token: Any, max_tokens: int | None) -> lis
     return values[order].tolist()
 
 
+LOOKUP_ARGUMENTS = """\
+        max_tokens: the largest vocabulary ``adapt`` keeps, the OOV index included; ``None`` for no limit.
+        num_oov_indices: the number of out-of-vocabulary indices; nnlite has one (must be 1).
+        mask_token: Keras's mask token; not supported (must be None).
+        vocabulary: the vocabulary, a list (or array) of its entries, or ``None`` to ``adapt`` one.
+        idf_weights: Keras's TF-IDF weights; not supported (must be None).
+        invert: map ids back to the entries instead.
+        output_mode: "int" (the id), "one_hot", "multi_hot" or "count" (vectors as long as the vocabulary).
+        sparse: Keras's sparse output; nnlite's tensors are dense (must be False).
+        pad_to_max_tokens: Keras's padding of vectors to ``max_tokens``; not supported (must be False).
+        name: the layer's name.
+        oov_method: how Keras spreads values over several OOV indices; one index here (must be "floormod").
+        salt: the salt of Keras's OOV hashing; not supported (must be None).
+"""
+
+
+@with_arguments(LOOKUP_ARGUMENTS, "lookup arguments")
+@document_keywords
 @LAYERS.register(example={"vocabulary": [3, 7, 11]})
 class IntegerLookup(Layer):
     """id = index of x in [OOV, *vocabulary] (0 for a value not in the vocabulary), or with ``invert`` the
-    value at an id. ``adapt`` makes the vocabulary: the values by falling count, ties by falling value."""
+    value at an id. ``adapt`` makes the vocabulary: the values by falling count, ties by falling value.
+
+    Args:
+        {lookup arguments}
+        oov_token: the value ``invert`` gives for the OOV id.
+        vocabulary_dtype: the integer dtype of the vocabulary (Keras's config).
+        {layer keywords}
+    """
 
     def __init__(self, max_tokens: int | None = None, num_oov_indices: int = 1, mask_token: int | None = None,
                  oov_token: int = -1, vocabulary: Any = None, vocabulary_dtype: str = "int64",
@@ -319,10 +365,19 @@ class IntegerLookup(Layer):
                 "vocabulary_size": self.vocabulary_size(), "oov_method": "floormod", "salt": None}
 
 
+@with_arguments(LOOKUP_ARGUMENTS, "lookup arguments")
+@document_keywords
 @LAYERS.register(example={"vocabulary": ["cat", "dog"]})
 class StringLookup(Layer):
     """id = index of the string in ["[UNK]", *vocabulary] (0 for one not in it), or with ``invert`` the
-    string at an id. ``adapt`` makes the vocabulary: the strings by falling count, ties by falling string."""
+    string at an id. ``adapt`` makes the vocabulary: the strings by falling count, ties by falling string.
+
+    Args:
+        {lookup arguments}
+        oov_token: the string ``invert`` gives for the OOV id.
+        encoding: the encoding of byte-string inputs, kept in the config (nnlite decodes bytes as UTF-8).
+        {layer keywords}
+    """
 
     def __init__(self, max_tokens: int | None = None, num_oov_indices: int = 1, mask_token: str | None = None,
                  oov_token: str = "[UNK]", vocabulary: Any = None, idf_weights: Any = None, invert: bool = False,
@@ -385,11 +440,21 @@ def _strings(x: Any) -> np.ndarray:
     return np.vectorize(text, otypes=[object])(array) if array.size else array.astype(str)
 
 
+@document_keywords
 @LAYERS.register(example={"num_bins": 5})
 class Hashing(Layer):
     """bin = Fingerprint64(the value as UTF-8 text) mod num_bins (FarmHash, as Keras on TensorFlow), so values
     no vocabulary lists still get a stable id. Integers are hashed as their decimal text, floats after
-    truncation to integers; with ``mask_value`` that value gets bin 0 and the others 1 + hash mod (num_bins - 1)."""
+    truncation to integers; with ``mask_value`` that value gets bin 0 and the others 1 + hash mod (num_bins - 1).
+
+    Args:
+        num_bins: the number of bins, including the mask's bin when ``mask_value`` is given.
+        mask_value: a value that always gets bin 0; ``None`` for none.
+        salt: Keras's salted SipHash; not supported (must be None).
+        output_mode: "int" (the bin), "one_hot", "multi_hot" or "count" (vectors of num_bins).
+        sparse: Keras's sparse output; nnlite's tensors are dense (must be False).
+        {layer keywords}
+    """
 
     def __init__(self, num_bins: int, mask_value: Any = None, salt: Any = None, output_mode: str = "int",
                  sparse: bool = False, **kwargs: Any) -> None:

@@ -11,7 +11,7 @@ import numpy as np
 
 from .. import regularizers
 from ..activations import SELU_ALPHA, SELU_SCALE
-from .base import LAYERS, Context, Layer
+from .base import LAYERS, Context, Layer, document_keywords
 
 
 @LAYERS.register(example={"rate": 0.25, "seed": 3})
@@ -109,9 +109,16 @@ def check_noise_shape(noise_shape: Any) -> tuple | None:
     return noise_shape
 
 
+@document_keywords
 @LAYERS.register(example={"stddev": 0.3, "seed": 1})
 class GaussianNoise(Layer):
-    """Training: a = x + n with n ~ N(0, stddev^2) per element; inference: a = x.  grad_x = grad_a."""
+    """Training: a = x + n with n ~ N(0, stddev^2) per element; inference: a = x.  grad_x = grad_a.
+
+    Args:
+        stddev: the noise's standard deviation.
+        seed: an int or a NumPy Generator for reproducible draws; ``None`` for nnlite's generator.
+        {layer keywords}
+    """
 
     def __init__(self, stddev: float, seed: int | np.random.Generator | None = None, **kwargs: Any) -> None:
         stddev = check_rate(stddev, "stddev")
@@ -131,9 +138,16 @@ class GaussianNoise(Layer):
         return {**super().get_config(), "stddev": self.stddev, "seed": seed_config(self.seed)}
 
 
+@document_keywords
 @LAYERS.register(example={"rate": 0.2, "seed": 1})
 class GaussianDropout(Layer):
-    """Training: a = x * m with m ~ N(1, rate / (1 - rate)) per element; inference: a = x.  grad_x = grad_a * m."""
+    """Training: a = x * m with m ~ N(1, rate / (1 - rate)) per element; inference: a = x.  grad_x = grad_a * m.
+
+    Args:
+        rate: the drop probability the noise's variance rate / (1 - rate) matches, in [0, 1).
+        seed: an int or a NumPy Generator for reproducible draws; ``None`` for nnlite's generator.
+        {layer keywords}
+    """
 
     def __init__(self, rate: float, seed: int | np.random.Generator | None = None, **kwargs: Any) -> None:
         rate = check_rate(rate)
@@ -154,11 +168,19 @@ class GaussianDropout(Layer):
         return {**super().get_config(), "rate": self.rate, "seed": seed_config(self.seed)}
 
 
+@document_keywords
 @LAYERS.register(example={"rate": 0.2, "seed": 1})
 class AlphaDropout(Layer):
     """Training, with keep mask k_i ~ Bernoulli(1 - rate) and alpha_p = -alpha * scale of SELU:
         a = A * (x * k + alpha_p * (1 - k)) + B,   A = ((1 - rate) (1 + rate alpha_p^2))^(-1/2),  B = -A alpha_p rate,
-    which keeps SELU's mean 0 and variance 1; inference: a = x.   grad_x = A * k * grad_a."""
+    which keeps SELU's mean 0 and variance 1; inference: a = x.   grad_x = A * k * grad_a.
+
+    Args:
+        rate: the fraction of inputs dropped while training, in [0, 1).
+        noise_shape: the mask's shape; None entries take the input's size.
+        seed: an int or a NumPy Generator for reproducible draws; ``None`` for nnlite's generator.
+        {layer keywords}
+    """
 
     def __init__(self, rate: float, noise_shape: Any = None, seed: int | np.random.Generator | None = None,
                  **kwargs: Any) -> None:
@@ -185,9 +207,16 @@ class AlphaDropout(Layer):
                 "noise_shape": None if self.noise_shape is None else list(self.noise_shape)}
 
 
+@document_keywords
 @LAYERS.register(example={"l1": 0.01, "l2": 0.02})
 class ActivityRegularization(Layer):
-    """a = x, and l1 * sum|a| + l2 * sum a^2 (divided by the batch size, as Keras) joins the loss."""
+    """a = x, and l1 * sum|a| + l2 * sum a^2 (divided by the batch size, as Keras) joins the loss.
+
+    Args:
+        l1: the L1 factor.
+        l2: the L2 factor.
+        {layer keywords}
+    """
 
     def __init__(self, l1: float = 0.0, l2: float = 0.0, **kwargs: Any) -> None:
         kwargs.pop("activity_regularizer", None)

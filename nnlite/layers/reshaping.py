@@ -7,14 +7,19 @@ from typing import Any
 
 import numpy as np
 
-from .base import LAYERS, Context, Layer
+from .base import LAYERS, Context, Layer, document_keywords
 
 
+@document_keywords
 @LAYERS.register()
 class Flatten(Layer):
     """a = x reshaped to (batch, everything else); grad_x = grad_a reshaped back.
 
     With data_format "channels_first" the channel axis moves last before flattening, as in Keras.
+
+    Args:
+        data_format: "channels_last" or "channels_first"; ``None`` for "channels_last".
+        {layer keywords}
     """
 
     def __init__(self, data_format: str | None = None, **kwargs: Any) -> None:
@@ -46,9 +51,15 @@ class Flatten(Layer):
         return {**super().get_config(), "data_format": self.data_format}
 
 
+@document_keywords
 @LAYERS.register(example={"target_shape": (5, 1)})
 class Reshape(Layer):
-    """a = x reshaped to (batch, *target_shape) (one entry may be -1); grad_x = grad_a reshaped back."""
+    """a = x reshaped to (batch, *target_shape) (one entry may be -1); grad_x = grad_a reshaped back.
+
+    Args:
+        target_shape: the shape of one sample of the output, without the batch axis (one entry may be -1).
+        {layer keywords}
+    """
 
     def __init__(self, target_shape: Any, **kwargs: Any) -> None:
         super().__init__(**kwargs)
@@ -84,10 +95,16 @@ class Reshape(Layer):
         return {**super().get_config(), "target_shape": list(self.target_shape)}
 
 
+@document_keywords
 @LAYERS.register(example={"dims": (1,)})
 class Permute(Layer):
     """a = x with its non-batch axes reordered: axis i of a is axis dims[i] of x (counted from 1).
-    grad_x = grad_a with the inverse order."""
+    grad_x = grad_a with the inverse order.
+
+    Args:
+        dims: the new order of the non-batch axes, a permutation of 1 .. rank.
+        {layer keywords}
+    """
 
     def __init__(self, dims: Any, **kwargs: Any) -> None:
         super().__init__(**kwargs)
@@ -118,10 +135,16 @@ class Permute(Layer):
         return {**super().get_config(), "dims": list(self.dims)}
 
 
+@document_keywords
 @LAYERS.register(example={"n": 3})
 class RepeatVector(Layer):
     """a[b, k, :] = x[b, :] for k = 1..n: (batch, features) -> (batch, n, features).
-    grad_x = grad_a summed over the n copies."""
+    grad_x = grad_a summed over the n copies.
+
+    Args:
+        n: how many copies.
+        {layer keywords}
+    """
 
     def __init__(self, n: int, **kwargs: Any) -> None:
         super().__init__(**kwargs)
@@ -149,9 +172,14 @@ class RepeatVector(Layer):
         return {**super().get_config(), "n": self.n}
 
 
+@document_keywords
 @LAYERS.register()
 class Identity(Layer):
-    """a = x;  grad_x = grad_a."""
+    """a = x;  grad_x = grad_a.
+
+    Args:
+        {layer keywords}
+    """
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)

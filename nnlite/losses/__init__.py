@@ -7,6 +7,8 @@ registered where it is defined; :func:`get` reads names from that registry.
 from __future__ import annotations
 
 import inspect
+import re
+import textwrap
 from collections.abc import Callable
 from typing import Any
 
@@ -44,6 +46,14 @@ __all__ = [
 ]
 
 
+def _entry(cls: type[Loss], name: str) -> str:
+    """The Args entry ``name`` of the loss class's docstring (with its continuation lines), re-indented."""
+    found = re.search(rf"^( +){name}: .*?\n(?=\1\S|\s*$|\n)", inspect.getdoc(cls) + "\n", re.M | re.S)
+    if found is None:
+        raise ValueError(f"{cls.__name__}'s docstring describes no argument {name!r}.")
+    return textwrap.indent(textwrap.dedent(found.group(0)), "    ")
+
+
 def _per_sample(cls: type[Loss], name: str) -> Callable[..., np.ndarray]:
     """The function form of a loss class: fn(y_true, y_pred, its arguments...) -> per-sample values."""
     params = [p for p in inspect.signature(cls).parameters.values() if p.name not in ("reduction", "name", "dtype")]
@@ -58,7 +68,10 @@ def _per_sample(cls: type[Loss], name: str) -> Callable[..., np.ndarray]:
         return loss.call(*loss.prepare(y_true, y_pred))
 
     fn.__name__ = fn.__qualname__ = name
-    fn.__doc__ = f"Per-sample values of {cls.__name__}: {(cls.__doc__ or '').splitlines()[0]}"
+    fn.__doc__ = (f"Per-sample values of {cls.__name__}: {(cls.__doc__ or '').splitlines()[0]}\n\nArgs:\n"
+                  "    y_true: the true values (labels), a (batch, ...) array or tensor.\n"
+                  "    y_pred: the predictions, shaped as y_true (class scores where y_true holds indices).\n"
+                  + "".join(_entry(cls, p.name) for p in params) + "\nReturns:\n    v, one value per sample.\n")
     fn.__signature__ = signature
     fn.loss_class = cls  # get(fn) gives the class
     return fn
@@ -102,7 +115,11 @@ def names() -> list[str]:
 def get(identifier: str | dict | Loss | type | Callable | None) -> Loss | Callable | None:
     """Keras's ``losses.get``: a function's name or short name ("mse", "bce") gives the function, a class name
     ("MeanSquaredError") or a config dict an instance; a Loss, Loss class or callable is returned as it is
-    (a class instantiated); None gives None."""
+    (a class instantiated); None gives None.
+
+    Args:
+        identifier: a name, a config dict, a Loss (instance or class), a function, or None.
+    """
     if identifier is None or isinstance(identifier, Loss):
         return identifier
     if isinstance(identifier, str):
@@ -124,7 +141,12 @@ def get(identifier: str | dict | Loss | type | Callable | None) -> Loss | Callab
 
 def resolve(identifier: str | dict | Loss | type | Callable) -> Loss:
     """The :class:`Loss` that ``compile(loss=identifier)`` trains with: nnlite's functions give their class (with
-    its hand-written gradient), any other callable v(y_true, y_pred) is wrapped (the tape differentiates it)."""
+    its hand-written gradient), any other callable v(y_true, y_pred) is wrapped (the tape differentiates it).
+
+    Args:
+        identifier: what ``compile(loss=...)`` was given: a name, a config dict, a Loss, or a function of (y_true,
+            y_pred).
+    """
     if identifier is None:
         raise ValueError(f"Could not interpret loss identifier: None. Expected a name ({', '.join(names())}), "
                          "a config dict, a Loss or a function of (y_true, y_pred).")

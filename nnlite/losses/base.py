@@ -60,7 +60,12 @@ def check_same_shape(y_true: np.ndarray, y_pred: np.ndarray) -> None:
 
 
 def reads_logits(fn: Any, activation: Any) -> bool:
-    """Keras's logits path: does the crossentropy ``fn`` (loss or metric) read z of an output a = activation(z)?"""
+    """Keras's logits path: does the crossentropy ``fn`` (loss or metric) read z of an output a = activation(z)?
+
+    Args:
+        fn: the loss or metric (or its function).
+        activation: the activation of the model output it reads, or None.
+    """
     if activation is None or getattr(activation, "name", None) not in LOGIT_ACTIVATIONS:
         return False
     if not getattr(fn, "takes_logits", False):
@@ -78,7 +83,14 @@ def warn_not_logits(fn: Any, source: str) -> None:
 
 
 class Loss:
-    """L = reduce(s * v(y_true, y_pred)); subclasses give ``call`` (v) and ``grad`` (dv/dy_pred)."""
+    """L = reduce(s * v(y_true, y_pred)); subclasses give ``call`` (v) and ``grad`` (dv/dy_pred).
+
+    Args:
+        name: the loss's name in logs and files; ``None`` takes the class name in snake case.
+        reduction: how per-sample values become the loss: "sum_over_batch_size" (their mean, the default), "sum",
+            "mean", "mean_with_sample_weight", or None / "none" (one value per sample).
+        dtype: the dtype it computes in; ``None`` for ``config.floatx()``, as Keras.
+    """
 
     sparse_labels = False  # True where y_true holds class indices
     takes_logits = False  # True for the crossentropies (Keras's logits path)
@@ -271,6 +283,11 @@ class Crossentropy(Loss):
 
     Subclasses give ``values_and_grads(y, p, from_logits)``; the logits path calls it with
     ``from_logits=True`` on z, whatever the loss was built with.
+
+    Args:
+        name: the loss's name in logs and files; ``None`` takes the class name in snake case.
+        reduction: how per-sample values become the loss, as :class:`Loss`'s.
+        dtype: the dtype it computes in; ``None`` for ``config.floatx()``.
     """
 
     takes_logits = True
@@ -301,7 +318,15 @@ class Crossentropy(Loss):
 
 class LossFunctionWrapper(Loss):
     """A user's function v(y_true, y_pred) of any shape (Keras's contract), reduced as Keras reduces it.
-    Written with nnlite.ops (or arithmetic on its arguments), it is differentiated exactly by the tape."""
+    Written with nnlite.ops (or arithmetic on its arguments), it is differentiated exactly by the tape.
+
+    Args:
+        fn: the function ``v(y_true, y_pred, **kwargs)`` giving per-sample (or per-entry) values.
+        reduction: how its values become the loss, as :class:`Loss`'s.
+        name: the loss's name; ``None`` takes the function's name.
+        dtype: the dtype it computes in; ``None`` for ``config.floatx()``.
+        **kwargs: further keyword arguments passed to ``fn`` on every call.
+    """
 
     def __init__(self, fn: Callable, reduction="sum_over_batch_size", name=None, dtype=None, **kwargs: Any):
         super().__init__(name or getattr(fn, "__name__", "loss"), reduction, dtype)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .base import LOSSES, Loss
+from .base import LOSSES, Loss, document_common
 
 
 def hinge_labels(y: np.ndarray) -> np.ndarray:
@@ -12,10 +12,15 @@ def hinge_labels(y: np.ndarray) -> np.ndarray:
     return 2 * y - 1 if np.all((y == 0) | (y == 1)) else y
 
 
+@document_common
 @LOSSES.register("hinge")
 class Hinge(Loss):
     """v = mean(max(1 - y p, 0)) with y in {-1, 1};  dv/dp = -y [1 - y p >= 0] / k (on the margin too, as
-    TensorFlow's maximum passes a tie's gradient to its first argument)."""
+    TensorFlow's maximum passes a tie's gradient to its first argument).
+
+    Args:
+        {common arguments}
+    """
 
     def __init__(self, reduction="sum_over_batch_size", name="hinge", dtype=None):
         super().__init__(name, reduction, dtype)
@@ -31,9 +36,14 @@ class Hinge(Loss):
         return -y * (1 - y * p >= 0) / p.shape[-1]
 
 
+@document_common
 @LOSSES.register("squared_hinge")
 class SquaredHinge(Loss):
-    """v = mean(max(1 - y p, 0)^2) with y in {-1, 1};  dv/dp = -2 y max(1 - y p, 0) / k."""
+    """v = mean(max(1 - y p, 0)^2) with y in {-1, 1};  dv/dp = -2 y max(1 - y p, 0) / k.
+
+    Args:
+        {common arguments}
+    """
 
     def __init__(self, reduction="sum_over_batch_size", name="squared_hinge", dtype=None):
         super().__init__(name, reduction, dtype)
@@ -49,12 +59,16 @@ class SquaredHinge(Loss):
         return -2 * y * np.maximum(1 - y * p, 0) / p.shape[-1]
 
 
+@document_common
 @LOSSES.register("categorical_hinge")
 class CategoricalHinge(Loss):
     """v = max(neg - pos + 1, 0), pos = sum(y p), neg = max((1 - y) p).
 
     Where active (neg - pos + 1 >= 0): dv/dp = (1 - y) m - y, with m the indicator of the largest
     (1 - y) p shared equally among ties (TensorFlow's gradient of reduce_max).
+
+    Args:
+        {common arguments}
     """
 
     def __init__(self, reduction="sum_over_batch_size", name="categorical_hinge", dtype=None):

@@ -228,9 +228,14 @@ class SparseCategoricalCrossentropy(Crossentropy):
                 "axis": self.axis}
 
 
+@document_common
 @LOSSES.register("kl_divergence", "kld", "kullback_leibler_divergence")
 class KLDivergence(Loss):
-    """v = sum(y log(y / p)) with y and p clipped to [eps, 1];  dv/dp = -y / p inside the clip."""
+    """v = sum(y log(y / p)) with y and p clipped to [eps, 1];  dv/dp = -y / p inside the clip.
+
+    Args:
+        {common arguments}
+    """
 
     def __init__(self, reduction="sum_over_batch_size", name="kl_divergence", dtype=None):
         super().__init__(name, reduction, dtype)
@@ -246,9 +251,14 @@ class KLDivergence(Loss):
         return -np.clip(y, eps, 1) / np.clip(p, eps, 1) * inside
 
 
+@document_common
 @LOSSES.register("poisson")
 class Poisson(Loss):
-    """v = mean(p - y log(p + eps));  dv/dp = (1 - y / (p + eps)) / k."""
+    """v = mean(p - y log(p + eps));  dv/dp = (1 - y / (p + eps)) / k.
+
+    Args:
+        {common arguments}
+    """
 
     def __init__(self, reduction="sum_over_batch_size", name="poisson", dtype=None):
         super().__init__(name, reduction, dtype)

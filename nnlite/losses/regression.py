@@ -34,9 +34,14 @@ class MeanSquaredError(Loss):
         return 2 * (p - y) / p.shape[-1]
 
 
+@document_common
 @LOSSES.register("mae", "mean_absolute_error")
 class MeanAbsoluteError(Loss):
-    """v = mean|y - p|;  dv/dp = sign(p - y) / k."""
+    """v = mean|y - p|;  dv/dp = sign(p - y) / k.
+
+    Args:
+        {common arguments}
+    """
 
     def __init__(self, reduction="sum_over_batch_size", name="mean_absolute_error", dtype=None):
         super().__init__(name, reduction, dtype)
@@ -48,9 +53,14 @@ class MeanAbsoluteError(Loss):
         return np.sign(p - y) / p.shape[-1]
 
 
+@document_common
 @LOSSES.register("mape", "mean_absolute_percentage_error")
 class MeanAbsolutePercentageError(Loss):
-    """v = 100 mean(|y - p| / max(|y|, eps));  dv/dp = 100 sign(p - y) / (k max(|y|, eps))."""
+    """v = 100 mean(|y - p| / max(|y|, eps));  dv/dp = 100 sign(p - y) / (k max(|y|, eps)).
+
+    Args:
+        {common arguments}
+    """
 
     def __init__(self, reduction="sum_over_batch_size", name="mean_absolute_percentage_error", dtype=None):
         super().__init__(name, reduction, dtype)
@@ -62,12 +72,16 @@ class MeanAbsolutePercentageError(Loss):
         return 100 * np.sign(p - y) / np.maximum(np.abs(y), config.epsilon()) / p.shape[-1]
 
 
+@document_common
 @LOSSES.register("msle", "mean_squared_logarithmic_error")
 class MeanSquaredLogarithmicError(Loss):
     """v = mean((log(max(p, eps) + 1) - log(max(y, eps) + 1))^2).
 
     dv/dp = 2 (log(max(p, eps) + 1) - log(max(y, eps) + 1)) / (max(p, eps) + 1) / k where p >= eps.
     eps is Keras's float32 1e-7.
+
+    Args:
+        {common arguments}
     """
 
     def __init__(self, reduction="sum_over_batch_size", name="mean_squared_logarithmic_error", dtype=None):
@@ -86,11 +100,16 @@ class MeanSquaredLogarithmicError(Loss):
         return 2 * (first - second) / (np.maximum(p, eps) + 1) * (p >= eps) / p.shape[-1]
 
 
+@document_common
 @LOSSES.register("huber", "huber_loss")
 class Huber(Loss):
     """e = p - y;  v = mean(e^2 / 2 if |e| <= delta else delta |e| - delta^2 / 2).
 
     dv/dp = clip(e, -delta, delta) / k.
+
+    Args:
+        delta: where the loss turns from quadratic to linear, a positive number.
+        {common arguments}
     """
 
     def __init__(self, delta: float = 1.0, reduction="sum_over_batch_size", name="huber_loss", dtype=None):
@@ -108,9 +127,14 @@ class Huber(Loss):
         return {**super().get_config(), "delta": self.delta}
 
 
+@document_common
 @LOSSES.register("log_cosh", "logcosh")
 class LogCosh(Loss):
-    """e = p - y;  v = mean(log cosh e) = mean(e + softplus(-2e) - log 2);  dv/dp = tanh(e) / k."""
+    """e = p - y;  v = mean(log cosh e) = mean(e + softplus(-2e) - log 2);  dv/dp = tanh(e) / k.
+
+    Args:
+        {common arguments}
+    """
 
     def __init__(self, reduction="sum_over_batch_size", name="log_cosh", dtype=None):
         super().__init__(name, reduction, dtype)
@@ -123,12 +147,17 @@ class LogCosh(Loss):
         return np.tanh(p - y) / p.shape[-1]
 
 
+@document_common
 @LOSSES.register("cosine_similarity")
 class CosineSimilarity(Loss):
     """v = -sum(y_hat p_hat) with x_hat = x min(1 / ||x||, 1 / eps).
 
     dv/dp = -(y_hat - p_hat (p_hat . y_hat)) / ||p||; where ||p|| < eps the factor 1 / eps is a
     constant and dv/dp = -y_hat / eps.
+
+    Args:
+        axis: the axis along which the vectors whose cosine is taken lie.
+        {common arguments}
     """
 
     def __init__(self, axis: int = -1, reduction="sum_over_batch_size", name="cosine_similarity", dtype=None):

@@ -105,7 +105,11 @@ def names() -> list[str]:
 def get(identifier: str | dict | Metric | type | Callable | None) -> Metric | None:
     """Keras's ``metrics.get``: a Metric from a registered name or alias (with its default name), a config dict,
     a Metric or Metric class, or a function (one of nnlite's gives its metric class; any other is wrapped in
-    MeanMetricWrapper); None gives None."""
+    MeanMetricWrapper); None gives None.
+
+    Args:
+        identifier: a name or alias, a config dict, a Metric (instance or class), a function, or None.
+    """
     if identifier is None or isinstance(identifier, (Metric, dict)):
         return identifier if not isinstance(identifier, dict) else METRICS.get(identifier)
     if isinstance(identifier, str):
@@ -123,7 +127,13 @@ def get(identifier: str | dict | Metric | type | Callable | None) -> Metric | No
 
 
 def resolve(identifier: Any, y_true: np.ndarray, y_pred_shape: Sequence[int]) -> Metric:
-    """The Metric ``compile(metrics=[identifier])`` means, given the labels and the output shape."""
+    """The Metric ``compile(metrics=[identifier])`` means, given the labels and the output shape.
+
+    Args:
+        identifier: what ``compile(metrics=[...])`` was given.
+        y_true: the labels, which decide what "accuracy" means (binary, categorical or sparse).
+        y_pred_shape: the shape of the model output the metric reads.
+    """
     if isinstance(identifier, str) and identifier in ACCURACY_NAMES:
         binary = y_pred_shape[-1] == 1
         sparse = y_true.ndim < len(y_pred_shape) or (y_true.shape[-1] == 1 and y_pred_shape[-1] > 1)

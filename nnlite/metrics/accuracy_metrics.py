@@ -8,18 +8,29 @@ import numpy as np
 
 from .. import config
 from ..losses.base import align
-from .base import METRICS, MeanMetricWrapper
+from .base import METRICS, MeanMetricWrapper, document_common
 
 
 def accuracy(y_true: Any, y_pred: Any) -> np.ndarray:
-    """m = [y == p], elementwise."""
+    """m = [y == p], elementwise.
+
+    Args:
+        y_true: the true values (labels), a (batch, ...) array or tensor.
+        y_pred: the predictions, shaped as y_true (class scores where y_true holds indices).
+    """
     y_pred = np.asarray(y_pred)
     y_true, y_pred = align(np.asarray(y_true, dtype=y_pred.dtype), y_pred)
     return (y_true == y_pred).astype(config.floatx())
 
 
 def binary_accuracy(y_true: Any, y_pred: Any, threshold: float = 0.5) -> np.ndarray:
-    """m = [y == (p > threshold)], elementwise."""
+    """m = [y == (p > threshold)], elementwise.
+
+    Args:
+        y_true: the true values (labels), a (batch, ...) array or tensor.
+        y_pred: the predictions, shaped as y_true (class scores where y_true holds indices).
+        threshold: p > threshold is read as a prediction of 1.
+    """
     y_true, y_pred = align(np.asarray(y_true), np.asarray(y_pred))
     return (y_true == (y_pred > threshold)).astype(config.floatx())
 
@@ -32,12 +43,22 @@ def _squeezed_labels(y_true: np.ndarray, y_pred: np.ndarray) -> np.ndarray:
 
 
 def categorical_accuracy(y_true: Any, y_pred: Any) -> np.ndarray:
-    """m = [argmax y == argmax p]."""
+    """m = [argmax y == argmax p].
+
+    Args:
+        y_true: the true values (labels), a (batch, ...) array or tensor.
+        y_pred: the predictions, shaped as y_true (class scores where y_true holds indices).
+    """
     return (np.argmax(y_true, axis=-1) == np.argmax(y_pred, axis=-1)).astype(config.floatx())
 
 
 def sparse_categorical_accuracy(y_true: Any, y_pred: Any) -> np.ndarray:
-    """m = [y == argmax p] for integer labels y."""
+    """m = [y == argmax p] for integer labels y.
+
+    Args:
+        y_true: the true values (labels), a (batch, ...) array or tensor.
+        y_pred: the predictions, shaped as y_true (class scores where y_true holds indices).
+    """
     y_pred = np.asarray(y_pred)
     labels = _squeezed_labels(np.asarray(y_true), y_pred)
     return (labels == np.argmax(y_pred, axis=-1)).astype(config.floatx())
@@ -48,6 +69,12 @@ def sparse_top_k_categorical_accuracy(y_true: Any, y_pred: Any, k: int = 5,
     """m = [p_y is among the k largest p]; ties at the boundary count as in (TensorFlow's in_top_k).
 
     With ``from_sorted_ids``, y_pred holds class ids sorted by score (best first): m = [y in y_pred[:k]].
+
+    Args:
+        y_true: the true values (labels), a (batch, ...) array or tensor.
+        y_pred: the predictions, shaped as y_true (class scores where y_true holds indices).
+        k: how many of the largest predictions count as a hit.
+        from_sorted_ids: y_pred holds class ids sorted best first rather than scores.
     """
     y_pred = np.asarray(y_pred)
     labels = _squeezed_labels(np.asarray(y_true), y_pred).astype(np.int64)
@@ -58,7 +85,13 @@ def sparse_top_k_categorical_accuracy(y_true: Any, y_pred: Any, k: int = 5,
 
 
 def top_k_categorical_accuracy(y_true: Any, y_pred: Any, k: int = 5) -> np.ndarray:
-    """m = [p at argmax y is among the k largest p]."""
+    """m = [p at argmax y is among the k largest p].
+
+    Args:
+        y_true: the true values (labels), a (batch, ...) array or tensor.
+        y_pred: the predictions, shaped as y_true (class scores where y_true holds indices).
+        k: how many of the largest predictions count as a hit.
+    """
     return sparse_top_k_categorical_accuracy(np.argmax(y_true, axis=-1), y_pred, k)
 
 
@@ -66,17 +99,28 @@ class _AccuracyMetric(MeanMetricWrapper):
     direction = "up"
 
 
+@document_common
 @METRICS.register()
 class Accuracy(_AccuracyMetric):
-    """How often predictions equal labels."""
+    """How often predictions equal labels.
+
+    Args:
+        {common arguments}
+    """
 
     def __init__(self, name: str = "accuracy", dtype: str | None = None) -> None:
         super().__init__(accuracy, name=name, dtype=dtype)
 
 
+@document_common
 @METRICS.register("binary_accuracy")
 class BinaryAccuracy(_AccuracyMetric):
-    """How often (p > threshold) equals a 0/1 label."""
+    """How often (p > threshold) equals a 0/1 label.
+
+    Args:
+        threshold: p > threshold is read as a prediction of 1.
+        {common arguments}
+    """
 
     def __init__(self, name: str = "binary_accuracy", dtype: str | None = None, threshold: float = 0.5) -> None:
         super().__init__(binary_accuracy, name=name, dtype=dtype, threshold=threshold)
@@ -86,25 +130,41 @@ class BinaryAccuracy(_AccuracyMetric):
         return {**super().get_config(), "threshold": self.threshold}
 
 
+@document_common
 @METRICS.register("categorical_accuracy")
 class CategoricalAccuracy(_AccuracyMetric):
-    """How often argmax p equals argmax of a one-hot label."""
+    """How often argmax p equals argmax of a one-hot label.
+
+    Args:
+        {common arguments}
+    """
 
     def __init__(self, name: str = "categorical_accuracy", dtype: str | None = None) -> None:
         super().__init__(categorical_accuracy, name=name, dtype=dtype)
 
 
+@document_common
 @METRICS.register("sparse_categorical_accuracy")
 class SparseCategoricalAccuracy(_AccuracyMetric):
-    """How often argmax p equals an integer label."""
+    """How often argmax p equals an integer label.
+
+    Args:
+        {common arguments}
+    """
 
     def __init__(self, name: str = "sparse_categorical_accuracy", dtype: str | None = None) -> None:
         super().__init__(sparse_categorical_accuracy, name=name, dtype=dtype)
 
 
+@document_common
 @METRICS.register("top_k_categorical_accuracy")
 class TopKCategoricalAccuracy(_AccuracyMetric):
-    """How often the one-hot label's class is among the k largest p."""
+    """How often the one-hot label's class is among the k largest p.
+
+    Args:
+        k: how many of the largest predictions count as a hit.
+        {common arguments}
+    """
 
     def __init__(self, k: int = 5, name: str = "top_k_categorical_accuracy", dtype: str | None = None) -> None:
         super().__init__(top_k_categorical_accuracy, name=name, dtype=dtype, k=k)
@@ -114,9 +174,17 @@ class TopKCategoricalAccuracy(_AccuracyMetric):
         return {**super().get_config(), "k": self.k}
 
 
+@document_common
 @METRICS.register("sparse_top_k_categorical_accuracy")
 class SparseTopKCategoricalAccuracy(_AccuracyMetric):
-    """How often the integer label is among the k largest p (or the first k sorted ids)."""
+    """How often the integer label is among the k largest p (or the first k sorted ids).
+
+    Args:
+        k: how many of the largest predictions count as a hit.
+        from_sorted_ids: y_pred holds class ids sorted best first rather than scores: a hit is the label among its
+            first k.
+        {common arguments}
+    """
 
     def __init__(self, k: int = 5, name: str = "sparse_top_k_categorical_accuracy", dtype: str | None = None,
                  from_sorted_ids: bool = False) -> None:

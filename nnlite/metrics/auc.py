@@ -10,10 +10,11 @@ import numpy as np
 
 from .. import activations, config, limits
 from ..tensor import as_tensor
-from .base import METRICS, Metric
+from .base import METRICS, Metric, document_common
 from .confusion_metrics import confusion_counts, divide_no_nan, threshold_list
 
 
+@document_common
 @METRICS.register("auc")
 class AUC(Metric):
     """Area under the ROC curve (false positive rate, recall) or the PR curve (recall, precision),
@@ -22,7 +23,22 @@ class AUC(Metric):
 
     The labels are flattened into one curve (each weighted by ``label_weights`` if given); with
     ``multi_label`` each label (column) has its own curve and the result is the mean of their areas
-    (weighted by ``label_weights``)."""
+    (weighted by ``label_weights``).
+
+    Args:
+        num_thresholds: how many thresholds, evenly spaced over [0, 1], the curve is sampled at (more: a closer area).
+        curve: "ROC" or "PR".
+        summation_method: "interpolation", "minoring" or "majoring" (see above).
+        thresholds: thresholds in [0, 1] to use instead of ``num_thresholds`` evenly spaced ones (one just below 0 and
+            one just above 1 are added).
+        multi_label: give each label (column) its own curve and return the mean of their areas; ``False`` puts every
+            entry on one curve.
+        num_labels: the number of labels for ``multi_label``, when known before the first batch (else read from it).
+        label_weights: a weight per label: of its curve in the mean (``multi_label``), or of its entries on the one
+            curve.
+        from_logits: y_pred holds logits; a sigmoid is applied first.
+        {common arguments}
+    """
 
     direction = "up"
 

@@ -17,14 +17,25 @@ from typing import Any
 import numpy as np
 
 from .. import config, initializers, limits
+from ..docstrings import with_arguments
 from ..losses.base import align
 from ..registry import Registry, snake_case
 from ..tensor import as_tensor
 from ..variables import Variable
 
+COMMON_ARGUMENTS = """        name: the metric's name, its key in the logs and in ``History``.
+        dtype: the dtype of its state and result; ``None`` for ``config.floatx()``.
+"""
+document_common = with_arguments(COMMON_ARGUMENTS)
+
 
 class Metric:
-    """Base class: a name, a dtype (floatx by default), variables, and Keras's update/result/reset protocol."""
+    """Base class: a name, a dtype (floatx by default), variables, and Keras's update/result/reset protocol.
+
+    Args:
+        dtype: the dtype of its state and result; ``None`` for ``config.floatx()``.
+        name: the metric's name, its key in the logs; ``None`` takes the class name in snake case.
+    """
 
     direction: str | None = None  # "up" when larger is better, "down" when smaller is (callbacks' mode "auto")
     takes_logits = False  # True for the crossentropies (Keras's logits path)
@@ -113,7 +124,14 @@ METRICS = Registry(Metric, "keras.metrics")
 
 def reduce_to_samplewise_values(values: Any, sample_weight: Any, reduce_fn: Callable,
                                 dtype: str) -> tuple[np.ndarray, np.ndarray | None]:
-    """One value per sample, weighted, and the weights per sample (Keras's rule)."""
+    """One value per sample, weighted, and the weights per sample (Keras's rule).
+
+    Args:
+        values: the metric's values, (batch, ...).
+        sample_weight: a weight per sample (or per leading entries of values), or None.
+        reduce_fn: how the trailing axes are reduced (``np.mean``, ``np.sum``).
+        dtype: the dtype to compute in.
+    """
     values = np.asarray(values, dtype=dtype)
     if sample_weight is not None:
         sample_weight = np.asarray(sample_weight, dtype=dtype)
@@ -134,9 +152,14 @@ def reduce_to_samplewise_values(values: Any, sample_weight: Any, reduce_fn: Call
     return values, sample_weight
 
 
+@document_common
 @METRICS.register()
 class Sum(Metric):
-    """total = sum_i s_i m_i."""
+    """total = sum_i s_i m_i.
+
+    Args:
+        {common arguments}
+    """
 
     def __init__(self, name: str = "sum", dtype: str | None = None) -> None:
         super().__init__(dtype=dtype, name=name)
@@ -150,9 +173,14 @@ class Sum(Metric):
         return as_tensor(self.total.value[()])
 
 
+@document_common
 @METRICS.register()
 class Mean(Metric):
-    """total / count with total = sum_i s_i m_i and count = sum_i s_i (or the number of samples)."""
+    """total / count with total = sum_i s_i m_i and count = sum_i s_i (or the number of samples).
+
+    Args:
+        {common arguments}
+    """
 
     def __init__(self, name: str = "mean", dtype: str | None = None) -> None:
         super().__init__(dtype=dtype, name=name)
@@ -173,7 +201,14 @@ class Mean(Metric):
 
 
 class MeanMetricWrapper(Mean):
-    """The mean of a per-sample function ``fn(y_true, y_pred, **kwargs)`` over the samples seen."""
+    """The mean of a per-sample function ``fn(y_true, y_pred, **kwargs)`` over the samples seen.
+
+    Args:
+        fn: the function ``m(y_true, y_pred, **kwargs)`` giving one value per sample (or per entry).
+        name: the metric's name; ``None`` takes the function's name.
+        dtype: the dtype of its state and result; ``None`` for ``config.floatx()``.
+        **kwargs: further keyword arguments passed to ``fn`` on every update.
+    """
 
     def __init__(self, fn: Callable[..., Any], name: str | None = None, dtype: str | None = None,
                  **kwargs: Any) -> None:
@@ -193,7 +228,14 @@ class MeanMetricWrapper(Mean):
 
 class CrossentropyMetric(MeanMetricWrapper):
     """A crossentropy metric; on a sigmoid or softmax output ``fit`` and ``evaluate`` hand it the logits z
-    (Keras's logits path, see ``nnlite.losses.base``) through :meth:`update_state_from_logits`."""
+    (Keras's logits path, see ``nnlite.losses.base``) through :meth:`update_state_from_logits`.
+
+    Args:
+        fn: the crossentropy function ``m(y_true, y_pred, from_logits=..., **kwargs)``.
+        name: the metric's name; ``None`` takes the function's name.
+        dtype: the dtype of its state and result; ``None`` for ``config.floatx()``.
+        **kwargs: its settings (``from_logits``, ``label_smoothing``, ``axis``...), passed to ``fn``.
+    """
 
     takes_logits = True
     direction = "down"

@@ -15,11 +15,26 @@ from typing import Any
 import numpy as np
 
 from .. import config, limits
+from ..docstrings import with_arguments
 from ..losses.base import align
 from ..tensor import as_tensor
 from ..warn import warn
-from .base import METRICS, Metric
+from .base import METRICS, Metric, document_common
 
+COUNT_THRESHOLDS = """\
+        thresholds: a float in [0, 1] or a list of them: p > threshold counts as a positive prediction, and a list
+            gives one result per threshold. ``None``: 0.5.
+"""
+CLASS_ID = """\
+        class_id: the one class (column) to compute it for; ``None`` takes every column, flattened.
+"""
+TOP_K = """\
+        top_k: count only the k largest predictions of each row as positive (then ``thresholds`` defaults to
+            none); ``None`` for no such limit.
+""" + CLASS_ID
+EVEN_THRESHOLDS = """\
+        num_thresholds: how many thresholds, evenly spaced over [0, 1], are tried (1: 0.5 alone).
+""" + CLASS_ID
 NEG_INF = -1e10  # Keras's stand-in for "below every threshold" (top_k, the default threshold with top_k)
 
 
@@ -119,30 +134,58 @@ class _Count(_ConfusionMetric):
         return {**Metric.get_config(self), "thresholds": self.init_thresholds}
 
 
+@with_arguments(COUNT_THRESHOLDS, "thresholds")
+@document_common
 @METRICS.register("true_positives")
 class TruePositives(_Count):
-    """TP: the weights of positive labels predicted positive."""
+    """TP: the weights of positive labels predicted positive.
+
+    Args:
+        {thresholds}
+        {common arguments}
+    """
 
     counts = ("true_positives",)
 
 
+@with_arguments(COUNT_THRESHOLDS, "thresholds")
+@document_common
 @METRICS.register("false_positives")
 class FalsePositives(_Count):
-    """FP: the weights of negative labels predicted positive."""
+    """FP: the weights of negative labels predicted positive.
+
+    Args:
+        {thresholds}
+        {common arguments}
+    """
 
     counts = ("false_positives",)
 
 
+@with_arguments(COUNT_THRESHOLDS, "thresholds")
+@document_common
 @METRICS.register("true_negatives")
 class TrueNegatives(_Count):
-    """TN: the weights of negative labels predicted negative."""
+    """TN: the weights of negative labels predicted negative.
+
+    Args:
+        {thresholds}
+        {common arguments}
+    """
 
     counts = ("true_negatives",)
 
 
+@with_arguments(COUNT_THRESHOLDS, "thresholds")
+@document_common
 @METRICS.register("false_negatives")
 class FalseNegatives(_Count):
-    """FN: the weights of positive labels predicted negative."""
+    """FN: the weights of positive labels predicted negative.
+
+    Args:
+        {thresholds}
+        {common arguments}
+    """
 
     counts = ("false_negatives",)
 
@@ -152,9 +195,16 @@ def divide_no_nan(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     return np.divide(a, b, out=np.zeros_like(a), where=b != 0)
 
 
+@with_arguments(COUNT_THRESHOLDS + TOP_K, "thresholds")
+@document_common
 @METRICS.register("precision")
 class Precision(_ConfusionMetric):
-    """TP / (TP + FP) at each threshold."""
+    """TP / (TP + FP) at each threshold.
+
+    Args:
+        {thresholds}
+        {common arguments}
+    """
 
     direction = "up"
     counts = ("true_positives", "false_positives")
@@ -168,9 +218,16 @@ class Precision(_ConfusionMetric):
         return self._one(divide_no_nan(tp, tp + fp))
 
 
+@with_arguments(COUNT_THRESHOLDS + TOP_K, "thresholds")
+@document_common
 @METRICS.register("recall")
 class Recall(_ConfusionMetric):
-    """TP / (TP + FN) at each threshold."""
+    """TP / (TP + FN) at each threshold.
+
+    Args:
+        {thresholds}
+        {common arguments}
+    """
 
     direction = "up"
     counts = ("true_positives", "false_negatives")
@@ -233,9 +290,17 @@ class _AtConstraint(_ConfusionMetric):
         raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
 
 
+@with_arguments(EVEN_THRESHOLDS, "thresholds")
+@document_common
 @METRICS.register(example={"recall": 0.6})
 class PrecisionAtRecall(_AtConstraint):
-    """The best precision among the thresholds whose recall is at least ``recall``."""
+    """The best precision among the thresholds whose recall is at least ``recall``.
+
+    Args:
+        recall: the recall, in [0, 1], a threshold must reach to be considered.
+        {thresholds}
+        {common arguments}
+    """
 
     argument = "recall"
 
@@ -248,9 +313,17 @@ class PrecisionAtRecall(_AtConstraint):
         return self._best(rates["recall"], rates["precision"])
 
 
+@with_arguments(EVEN_THRESHOLDS, "thresholds")
+@document_common
 @METRICS.register(example={"precision": 0.6})
 class RecallAtPrecision(_AtConstraint):
-    """The best recall among the thresholds whose precision is at least ``precision``."""
+    """The best recall among the thresholds whose precision is at least ``precision``.
+
+    Args:
+        precision: the precision, in [0, 1], a threshold must reach to be considered.
+        {thresholds}
+        {common arguments}
+    """
 
     argument = "precision"
 
@@ -263,9 +336,17 @@ class RecallAtPrecision(_AtConstraint):
         return self._best(rates["precision"], rates["recall"])
 
 
+@with_arguments(EVEN_THRESHOLDS, "thresholds")
+@document_common
 @METRICS.register(example={"specificity": 0.6})
 class SensitivityAtSpecificity(_AtConstraint):
-    """The best sensitivity (recall) among the thresholds whose specificity is at least ``specificity``."""
+    """The best sensitivity (recall) among the thresholds whose specificity is at least ``specificity``.
+
+    Args:
+        specificity: the specificity, in [0, 1], a threshold must reach to be considered.
+        {thresholds}
+        {common arguments}
+    """
 
     argument = "specificity"
 
@@ -278,9 +359,17 @@ class SensitivityAtSpecificity(_AtConstraint):
         return self._best(rates["specificity"], rates["recall"])
 
 
+@with_arguments(EVEN_THRESHOLDS, "thresholds")
+@document_common
 @METRICS.register(example={"sensitivity": 0.6})
 class SpecificityAtSensitivity(_AtConstraint):
-    """The best specificity among the thresholds whose sensitivity (recall) is at least ``sensitivity``."""
+    """The best specificity among the thresholds whose sensitivity (recall) is at least ``sensitivity``.
+
+    Args:
+        sensitivity: the sensitivity, in [0, 1], a threshold must reach to be considered.
+        {thresholds}
+        {common arguments}
+    """
 
     argument = "sensitivity"
 
@@ -300,6 +389,15 @@ class MeanIoU(Metric):
     Labels and predictions are class ids (or, with ``sparse_y_true``/``sparse_y_pred`` False, scores
     whose argmax is taken); ids outside [0, num_classes) and ``ignore_class`` are left out. The
     matrix is kept in ``dtype`` (int64 by default, as Keras: float weights are truncated).
+
+    Args:
+        num_classes: the number of classes (the confusion matrix is num_classes x num_classes).
+        name: the metric's name, its key in the logs; ``None``: "mean_io_u".
+        dtype: the dtype of the confusion matrix; ``None``: int64, as Keras.
+        ignore_class: a class id left out of the matrix (a padding label), or None.
+        sparse_y_true: labels are class ids; ``False``: one-hot rows or scores, whose argmax is taken.
+        sparse_y_pred: predictions are class ids; ``False``: scores, whose argmax is taken.
+        axis: the class axis where an argmax is taken.
     """
 
     direction = "up"

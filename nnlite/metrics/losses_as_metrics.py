@@ -7,101 +7,163 @@ from typing import Any
 import numpy as np
 
 from .. import losses
-from .base import METRICS, CrossentropyMetric, Mean, MeanMetricWrapper
+from .base import METRICS, CrossentropyMetric, Mean, MeanMetricWrapper, document_common
 
 
 class _ErrorMetric(MeanMetricWrapper):
     direction = "down"
 
 
+@document_common
 @METRICS.register("mse", "MSE", "mean_squared_error")
 class MeanSquaredError(_ErrorMetric):
-    """mean((y - p)^2)."""
+    """mean((y - p)^2).
+
+    Args:
+        {common arguments}
+    """
 
     def __init__(self, name: str = "mean_squared_error", dtype: str | None = None) -> None:
         super().__init__(losses.mean_squared_error, name=name, dtype=dtype)
 
 
+@document_common
 @METRICS.register("mae", "MAE", "mean_absolute_error")
 class MeanAbsoluteError(_ErrorMetric):
-    """mean|y - p|."""
+    """mean|y - p|.
+
+    Args:
+        {common arguments}
+    """
 
     def __init__(self, name: str = "mean_absolute_error", dtype: str | None = None) -> None:
         super().__init__(losses.mean_absolute_error, name=name, dtype=dtype)
 
 
+@document_common
 @METRICS.register("mape", "MAPE", "mean_absolute_percentage_error")
 class MeanAbsolutePercentageError(_ErrorMetric):
-    """100 mean(|y - p| / max(|y|, eps))."""
+    """100 mean(|y - p| / max(|y|, eps)).
+
+    Args:
+        {common arguments}
+    """
 
     def __init__(self, name: str = "mean_absolute_percentage_error", dtype: str | None = None) -> None:
         super().__init__(losses.mean_absolute_percentage_error, name=name, dtype=dtype)
 
 
+@document_common
 @METRICS.register("msle", "MSLE", "mean_squared_logarithmic_error")
 class MeanSquaredLogarithmicError(_ErrorMetric):
-    """mean((log(p + 1) - log(y + 1))^2)."""
+    """mean((log(p + 1) - log(y + 1))^2).
+
+    Args:
+        {common arguments}
+    """
 
     def __init__(self, name: str = "mean_squared_logarithmic_error", dtype: str | None = None) -> None:
         super().__init__(losses.mean_squared_logarithmic_error, name=name, dtype=dtype)
 
 
+@document_common
 @METRICS.register("logcosh", "log_cosh")
 class LogCoshError(_ErrorMetric):
-    """mean(log cosh(p - y))."""
+    """mean(log cosh(p - y)).
+
+    Args:
+        {common arguments}
+    """
 
     def __init__(self, name: str = "logcosh", dtype: str | None = None) -> None:
         super().__init__(losses.log_cosh, name=name, dtype=dtype)
 
 
+@document_common
 @METRICS.register("poisson")
 class Poisson(_ErrorMetric):
-    """mean(p - y log(p + eps))."""
+    """mean(p - y log(p + eps)).
+
+    Args:
+        {common arguments}
+    """
 
     def __init__(self, name: str = "poisson", dtype: str | None = None) -> None:
         super().__init__(losses.poisson, name=name, dtype=dtype)
 
 
+@document_common
 @METRICS.register("kl_divergence", "kld")
 class KLDivergence(_ErrorMetric):
-    """sum(y log(y / p)) with y and p clipped to [eps, 1]."""
+    """sum(y log(y / p)) with y and p clipped to [eps, 1].
+
+    Args:
+        {common arguments}
+    """
 
     def __init__(self, name: str = "kl_divergence", dtype: str | None = None) -> None:
         super().__init__(losses.kl_divergence, name=name, dtype=dtype)
 
 
+@document_common
 @METRICS.register("hinge")
 class Hinge(_ErrorMetric):
-    """mean(max(1 - y p, 0)), labels in {-1, 1} (0/1 converted)."""
+    """mean(max(1 - y p, 0)), labels in {-1, 1} (0/1 converted).
+
+    Args:
+        {common arguments}
+    """
 
     def __init__(self, name: str = "hinge", dtype: str | None = None) -> None:
         super().__init__(losses.hinge, name=name, dtype=dtype)
 
 
+@document_common
 @METRICS.register("squared_hinge")
 class SquaredHinge(_ErrorMetric):
-    """mean(max(1 - y p, 0)^2), labels in {-1, 1} (0/1 converted)."""
+    """mean(max(1 - y p, 0)^2), labels in {-1, 1} (0/1 converted).
+
+    Args:
+        {common arguments}
+    """
 
     def __init__(self, name: str = "squared_hinge", dtype: str | None = None) -> None:
         super().__init__(losses.squared_hinge, name=name, dtype=dtype)
 
 
+@document_common
 @METRICS.register("categorical_hinge")
 class CategoricalHinge(_ErrorMetric):
-    """max(max((1 - y) p) - sum(y p) + 1, 0)."""
+    """max(max((1 - y) p) - sum(y p) + 1, 0).
+
+    Args:
+        {common arguments}
+    """
 
     def __init__(self, name: str = "categorical_hinge", dtype: str | None = None) -> None:
         super().__init__(losses.categorical_hinge, name=name, dtype=dtype)
 
 
 def cosine_similarity(y_true: Any, y_pred: Any, axis: int = -1) -> np.ndarray:
-    """m = sum(y_hat p_hat): +1 for the same direction (the loss is its negative)."""
+    """m = sum(y_hat p_hat): +1 for the same direction (the loss is its negative).
+
+    Args:
+        y_true: the true values (labels), a (batch, ...) array or tensor.
+        y_pred: the predictions, shaped as y_true (class scores where y_true holds indices).
+        axis: the axis the vectors lie along.
+    """
     return -losses.cosine_similarity(y_true, y_pred, axis=axis)
 
 
+@document_common
 @METRICS.register("cosine_similarity")
 class CosineSimilarity(MeanMetricWrapper):
-    """mean over samples of sum(y_hat p_hat)."""
+    """mean over samples of sum(y_hat p_hat).
+
+    Args:
+        axis: the axis the vectors lie along.
+        {common arguments}
+    """
 
     direction = "up"
 
@@ -113,9 +175,14 @@ class CosineSimilarity(MeanMetricWrapper):
         return {**super().get_config(), "axis": self.axis}
 
 
+@document_common
 @METRICS.register()
 class RootMeanSquaredError(Mean):
-    """sqrt(sum_i s_i (y_i - p_i)^2 / sum_i s_i), over every element."""
+    """sqrt(sum_i s_i (y_i - p_i)^2 / sum_i s_i), over every element.
+
+    Args:
+        {common arguments}
+    """
 
     direction = "down"
 
@@ -130,9 +197,16 @@ class RootMeanSquaredError(Mean):
         return np.sqrt(super().result())
 
 
+@document_common
 @METRICS.register("binary_crossentropy", "bce", "BCE")
 class BinaryCrossentropy(CrossentropyMetric):
-    """mean of -(y log p + (1 - y) log(1 - p)); from z on a sigmoid or softmax output in fit."""
+    """mean of -(y log p + (1 - y) log(1 - p)); from z on a sigmoid or softmax output in fit.
+
+    Args:
+        from_logits: y_pred holds logits z (no sigmoid or softmax applied), the exact and stable way.
+        label_smoothing: ls in [0, 1], pulling the labels towards 1/2.
+        {common arguments}
+    """
 
     def __init__(self, name: str = "binary_crossentropy", dtype: str | None = None, from_logits: bool = False,
                  label_smoothing: float = 0) -> None:
@@ -144,9 +218,17 @@ class BinaryCrossentropy(CrossentropyMetric):
         return {**super().get_config(), "from_logits": self.from_logits, "label_smoothing": self.label_smoothing}
 
 
+@document_common
 @METRICS.register("categorical_crossentropy")
 class CategoricalCrossentropy(CrossentropyMetric):
-    """mean of -sum(y log p); from z on a sigmoid or softmax output in fit."""
+    """mean of -sum(y log p); from z on a sigmoid or softmax output in fit.
+
+    Args:
+        from_logits: y_pred holds logits z (no sigmoid or softmax applied), the exact and stable way.
+        label_smoothing: ls in [0, 1], pulling the one-hot labels towards 1/C.
+        axis: the class axis.
+        {common arguments}
+    """
 
     def __init__(self, name: str = "categorical_crossentropy", dtype: str | None = None, from_logits: bool = False,
                  label_smoothing: float = 0, axis: int = -1) -> None:
@@ -159,9 +241,17 @@ class CategoricalCrossentropy(CrossentropyMetric):
                 "axis": self.axis}
 
 
+@document_common
 @METRICS.register("sparse_categorical_crossentropy")
 class SparseCategoricalCrossentropy(CrossentropyMetric):
-    """mean of -log p_y for integer labels y; from z on a sigmoid or softmax output in fit."""
+    """mean of -log p_y for integer labels y; from z on a sigmoid or softmax output in fit.
+
+    Args:
+        from_logits: y_pred holds logits z (no sigmoid or softmax applied), the exact and stable way.
+        ignore_class: a label value to leave out (padding), or None.
+        axis: the class axis of y_pred.
+        {common arguments}
+    """
 
     def __init__(self, name: str = "sparse_categorical_crossentropy", dtype: str | None = None,
                  from_logits: bool = False, ignore_class: int | None = None, axis: int = -1) -> None:

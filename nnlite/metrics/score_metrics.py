@@ -10,9 +10,10 @@ from .. import config
 from ..losses.base import align
 from ..tensor import as_tensor
 from ..warn import warn
-from .base import METRICS, Metric
+from .base import METRICS, Metric, document_common
 
 
+@document_common
 @METRICS.register("fbeta_score")
 class FBetaScore(Metric):
     """F_beta = (1 + b^2) P R / (b^2 P + R) per class, from TP, FP and FN summed over the epoch.
@@ -20,6 +21,12 @@ class FBetaScore(Metric):
     A prediction counts as positive when p > threshold, or, without a threshold, when it is its
     row's largest (and not 0). ``average``: None (one score per class), "micro" (counts pooled),
     "macro" (mean of the classes) or "weighted" (mean weighted by each class's positives).
+
+    Args:
+        average: ``None`` (one score per class), "micro", "macro" or "weighted" (see above).
+        beta: b > 0, how much more recall weighs than precision.
+        threshold: p > threshold counts as a positive prediction; ``None``: each row's largest (if not 0).
+        {common arguments}
     """
 
     direction = "up"
@@ -84,9 +91,16 @@ class FBetaScore(Metric):
         return {**super().get_config(), "average": self.average, "beta": self.beta, "threshold": self.threshold}
 
 
+@document_common
 @METRICS.register("f1_score")
 class F1Score(FBetaScore):
-    """F_1 = 2 P R / (P + R): FBetaScore with beta 1."""
+    """F_1 = 2 P R / (P + R): FBetaScore with beta 1.
+
+    Args:
+        average: ``None`` (one score per class), "micro", "macro" or "weighted" (see above).
+        threshold: p > threshold counts as a positive prediction; ``None``: each row's largest (if not 0).
+        {common arguments}
+    """
 
     def __init__(self, average: str | None = None, threshold: float | None = None, name: str = "f1_score",
                  dtype: str | None = None) -> None:
@@ -98,10 +112,18 @@ class F1Score(FBetaScore):
         return config
 
 
+@document_common
 @METRICS.register("r2_score")
 class R2Score(Metric):
     """R^2 = 1 - sum s (y - p)^2 / sum s (y - mean y)^2 per output, over the epoch; averaged uniformly
-    or by variance, and adjusted for ``num_regressors`` when given."""
+    or by variance, and adjusted for ``num_regressors`` when given.
+
+    Args:
+        class_aggregation: "uniform_average" (the mean of the outputs' scores), "variance_weighted_average" (weighted
+            by each output's variance), or None (one score per output).
+        num_regressors: the number of independent variables, for the adjusted R^2 (0 leaves it unadjusted).
+        {common arguments}
+    """
 
     direction = "up"
 

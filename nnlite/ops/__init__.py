@@ -8,7 +8,7 @@ submodules are Keras's: ``ops.numpy``, ``ops.nn``, ``ops.math``, ``ops.linalg``,
 
 from .. import autodiff
 from ..tensor import Tensor as Tensor  # re-exported: keras.ops returns these
-from . import core, dispatch, linalg, math, nn, numpy
+from . import arguments, core, dispatch, linalg, math, nn, numpy
 from .core import (
     array,
     cast,
@@ -214,3 +214,7 @@ from .numpy import (  # noqa: A004 (Keras's names shadow builtins here, as in ke
 dispatch.install()
 for _name, _op in numpy.OPS_ALIASES.items():
     autodiff.OPS.setdefault(_name, _op)
+
+for _function in [f for n, f in list(globals().items()) if not n.startswith("_") and callable(f)
+                  and type(f).__name__ == "function"]:
+    arguments.describe(_function)

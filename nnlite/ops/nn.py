@@ -8,6 +8,7 @@ Keras's ops keep their own defaults: ``gelu`` is the tanh form (``approximate=Tr
 
 from __future__ import annotations
 
+import inspect
 from typing import Any
 
 import numpy as np
@@ -18,18 +19,26 @@ from .primitive import float_array, op
 
 
 def _activation(name: str, doc: str, **defaults: Any) -> Any:
-    """The op a = f(x) of the activation ``name`` (its parameters as keyword arguments, Keras's defaults)."""
+    """The op a = f(x, *settings) of the activation ``name``: its settings (Keras's defaults) come after x, by
+    position or by keyword, as in Keras's signature."""
     make = activations.ACTIVATIONS.lookup(name)
+    names = list(defaults)
 
-    def vjp(g: Any, a: Any, x: Any, **params: Any) -> list:
-        return [make(**params).backward(np.asarray(x), a, g)]
+    def settings(given: tuple, params: dict) -> dict:
+        return {**defaults, **dict(zip(names, given)), **params}
 
-    def forward(x: Any, **params: Any) -> Any:
-        return make(**{**defaults, **params}).forward(float_array(x))
+    def vjp(g: Any, a: Any, x: Any, *given: Any, **params: Any) -> list:
+        return [make(**settings(given, params)).backward(np.asarray(x), a, g)]
+
+    def forward(x: Any, *given: Any, **params: Any) -> Any:
+        return make(**settings(given, params)).forward(float_array(x))
 
     forward.__name__ = forward.__qualname__ = name
     forward.__doc__ = doc
-    return op(lambda g, a, x, **params: vjp(g, a, x, **{**defaults, **params}), name=name)(forward)
+    forward.__signature__ = inspect.Signature(
+        [inspect.Parameter("x", inspect.Parameter.POSITIONAL_OR_KEYWORD)]
+        + [inspect.Parameter(k, inspect.Parameter.POSITIONAL_OR_KEYWORD, default=v) for k, v in defaults.items()])
+    return op(vjp, name=name)(forward)
 
 
 relu = _activation("relu", "a = max(x, 0);  grad_x = g where x > 0.")

@@ -53,7 +53,16 @@ _MEMBERS = ("metadata.json", "config.json", "model.weights.h5")
 def save_model(model: Any, filepath: str | os.PathLike, overwrite: bool = True, zipped: bool | None = None,
                **kwargs: Any) -> None:
     """Write ``model`` as a Keras 3 ``.keras`` file that ``keras.models.load_model`` opens (``zipped=False``: the
-    same members in a folder). ``include_optimizer=False`` leaves the optimizer state out."""
+    same members in a folder). ``include_optimizer=False`` leaves the optimizer state out.
+
+    Args:
+        model: the model to save.
+        filepath: the path, ending in ``.keras``.
+        overwrite: replace an existing file (False: refuse, as Keras asks).
+        zipped: ``None``/``True`` writes the zip file, ``False`` a folder of the same members.
+        **kwargs: ``include_optimizer`` (default True); Keras's deprecated ``save_format`` is warned about or refused
+            as Keras does.
+    """
     include_optimizer = kwargs.pop("include_optimizer", True)
     save_format = kwargs.pop("save_format", False)
     path = os.fspath(filepath)
@@ -178,7 +187,12 @@ def _member(path: str, archive: zipfile.ZipFile, name: str, limit: int) -> bytes
 
 def add_metadata(filepath: str | os.PathLike, **entries: Any) -> None:
     """Add JSON-serialisable ``entries`` (say ``class_names=[...]``) to a saved ``.keras`` file's
-    ``metadata.json``; Keras does not read that member when it loads, so the file stays a Keras file."""
+    ``metadata.json``; Keras does not read that member when it loads, so the file stays a Keras file.
+
+    Args:
+        filepath: the ``.keras`` file to change (rewritten in place).
+        **entries: the names and JSON-serialisable values to store.
+    """
     path = os.fspath(filepath)
     metadata = read_metadata(path)
     metadata.update(entries)
@@ -192,7 +206,11 @@ def add_metadata(filepath: str | os.PathLike, **entries: Any) -> None:
 
 
 def read_metadata(filepath: str | os.PathLike) -> dict[str, Any]:
-    """The ``metadata.json`` of a ``.keras`` file (Keras's version and date, and what :func:`add_metadata` put)."""
+    """The ``metadata.json`` of a ``.keras`` file (Keras's version and date, and what :func:`add_metadata` put).
+
+    Args:
+        filepath: the ``.keras`` file.
+    """
     path = os.fspath(filepath)
     with _open_archive(path) as archive:
         raw = _member(path, archive, "metadata.json", MAX_CONFIG_BYTES)
@@ -208,7 +226,15 @@ def read_metadata(filepath: str | os.PathLike) -> dict[str, Any]:
 def save_weights(model: Any, filepath: str | os.PathLike, overwrite: bool = True, max_shard_size: Any = None,
                  **kwargs: Any) -> None:
     """Write a Keras ``.weights.h5`` file (layer weights and optimizer state); ``objects_to_skip`` leaves those
-    layers out."""
+    layers out.
+
+    Args:
+        model: the model whose weights are written.
+        filepath: the path, ending in ``.weights.h5``.
+        overwrite: replace an existing file.
+        max_shard_size: must stay None: nnlite writes one file (sharding is refused).
+        **kwargs: ``objects_to_skip``, layers left out of the file.
+    """
     skip = kwargs.pop("objects_to_skip", None) or ()
     if kwargs:
         raise ValueError(f"Invalid keyword arguments: {kwargs}")
@@ -227,7 +253,15 @@ def save_weights(model: Any, filepath: str | os.PathLike, overwrite: bool = True
 
 def load_weights(model: Any, filepath: str | os.PathLike, skip_mismatch: bool = False, **kwargs: Any) -> None:
     """Read a Keras ``.weights.h5`` file (or the weights in a ``.keras`` file) into a built model; nothing changes
-    unless all of it fits. ``objects_to_skip`` keeps those layers' own weights."""
+    unless all of it fits. ``objects_to_skip`` keeps those layers' own weights.
+
+    Args:
+        model: the built model to set the weights of.
+        filepath: a ``.weights.h5`` or ``.keras`` file.
+        skip_mismatch: must stay False: nnlite loads only when every shape fits (True is refused).
+        **kwargs: ``objects_to_skip``, layers whose weights are left as they are (``.weights.h5`` only); Keras's
+            ``by_name`` is refused, as it is for these formats.
+    """
     path = os.fspath(filepath)
     skip = kwargs.pop("objects_to_skip", None)
     by_name = kwargs.pop("by_name", None)

@@ -217,7 +217,14 @@ def _walk(group: Any, where: str, totals: list[int]) -> list[int]:
 
 def read_weights(model: Any, source: Any, load_optimizer: bool = True, skip: Any = ()) -> None:
     """Set the model's weights (and optimizer state) from a Keras weights file; all checked first. The layers in
-    ``skip`` (Keras's objects_to_skip) keep theirs."""
+    ``skip`` (Keras's objects_to_skip) keep theirs.
+
+    Args:
+        model: the built model.
+        source: an open h5py file or group in Keras's weights layout.
+        load_optimizer: also set the optimizer's state when the file holds it.
+        skip: layers that keep their own weights.
+    """
     h5py = _h5py()
     with h5py.File(source, "r") as f:
         check_tree(f)
@@ -333,7 +340,12 @@ def _with_vocabularies(config: Any, vocabulary: Callable[[str], bytes | None], w
 
 
 def model_from_spec(spec: Any, compile: bool = True) -> Any:
-    """A model from the dict in config.json: every class is looked up in nnlite's registries, never imported."""
+    """A model from the dict in config.json: every class is looked up in nnlite's registries, never imported.
+
+    Args:
+        spec: the parsed config.json of a ``.keras`` file.
+        compile: compile the model as its ``compile_config`` says.
+    """
     if not isinstance(spec, dict):
         raise LoadError(f"config.json must hold a JSON object, got {type(spec).__name__}.")
     try:  # the constructors' own checks refuse bad values with ValueError/TypeError
