@@ -106,6 +106,19 @@ class Activation:
 
     Args:
         **params: the activation's settings (a subclass with settings names them in its own signature).
+
+    Example:
+        >>> import numpy as np, nnlite
+        >>> class Cube(nnlite.activations.Activation):
+        ...     name = "cube"
+        ...     def forward(self, z):
+        ...         return z ** 3
+        ...     def backward(self, z, a, grad_a):  # grad_z = 3 z^2 grad_a
+        ...         return 3 * z ** 2 * grad_a
+        >>> cube = Cube()
+        >>> z = np.array([1.0, 2.0])
+        >>> cube.forward(z), cube.backward(z, cube.forward(z), np.ones(2))
+        (array([1., 8.]), array([ 3., 12.]))
     """
 
     name = "activation"
@@ -150,7 +163,16 @@ ACTIVATIONS = Registry(Activation, "keras.activations", name_of=lambda cls: cls.
 
 @ACTIVATIONS.register()
 class Linear(Activation):
-    """a = z."""
+    """a = z.
+
+    Example:
+        >>> import numpy as np, nnlite
+        >>> f = nnlite.activations.Linear()
+        >>> z = np.array([-2.0, 0.0, 2.0])
+        >>> a = f.forward(z)
+        >>> a.round(4), f.backward(z, a, np.ones_like(z)).round(4)  # a = f(z) and f'(z)
+        (array([-2.,  0.,  2.]), array([1., 1., 1.]))
+    """
 
     name = "linear"
 
@@ -163,7 +185,16 @@ class Linear(Activation):
 
 @ACTIVATIONS.register()
 class Sigmoid(Activation):
-    """a = 1 / (1 + e^-z);  da/dz = a (1 - a)."""
+    """a = 1 / (1 + e^-z);  da/dz = a (1 - a).
+
+    Example:
+        >>> import numpy as np, nnlite
+        >>> f = nnlite.activations.Sigmoid()
+        >>> z = np.array([-2.0, 0.0, 2.0])
+        >>> a = f.forward(z)
+        >>> a.round(4), f.backward(z, a, np.ones_like(z)).round(4)  # a = f(z) and f'(z)
+        (array([0.1192, 0.5   , 0.8808]), array([0.105, 0.25 , 0.105]))
+    """
 
     name = "sigmoid"
 
@@ -176,7 +207,16 @@ class Sigmoid(Activation):
 
 @ACTIVATIONS.register()
 class Tanh(Activation):
-    """a = tanh z;  da/dz = 1 - a^2."""
+    """a = tanh z;  da/dz = 1 - a^2.
+
+    Example:
+        >>> import numpy as np, nnlite
+        >>> f = nnlite.activations.Tanh()
+        >>> z = np.array([-2.0, 0.0, 2.0])
+        >>> a = f.forward(z)
+        >>> a.round(4), f.backward(z, a, np.ones_like(z)).round(4)  # a = f(z) and f'(z)
+        (array([-0.964,  0.   ,  0.964]), array([0.0707, 1.    , 0.0707]))
+    """
 
     name = "tanh"
 
@@ -189,7 +229,16 @@ class Tanh(Activation):
 
 @ACTIVATIONS.register()
 class Exponential(Activation):
-    """a = e^z;  da/dz = a."""
+    """a = e^z;  da/dz = a.
+
+    Example:
+        >>> import numpy as np, nnlite
+        >>> f = nnlite.activations.Exponential()
+        >>> z = np.array([-2.0, 0.0, 2.0])
+        >>> a = f.forward(z)
+        >>> a.round(4), f.backward(z, a, np.ones_like(z)).round(4)  # a = f(z) and f'(z)
+        (array([0.1353, 1.    , 7.3891]), array([0.1353, 1.    , 7.3891]))
+    """
 
     name = "exponential"
 
@@ -214,6 +263,14 @@ class ReLU(Activation):
         negative_slope: the slope below the threshold (0: plain ReLU).
         max_value: the largest output (None: no cap).
         threshold: the input below which the output is 0 (or follows the negative slope).
+
+    Example:
+        >>> import numpy as np, nnlite
+        >>> f = nnlite.activations.ReLU(max_value=1.0)
+        >>> z = np.array([-2.0, 0.5, 2.0])
+        >>> a = f.forward(z)
+        >>> a.round(4), f.backward(z, a, np.ones_like(z)).round(4)  # a = f(z) and f'(z)
+        (array([0. , 0.5, 1. ]), array([0., 1., 0.]))
     """
 
     name = "relu"
@@ -269,6 +326,14 @@ class LeakyReLU(Activation):
 
     Args:
         negative_slope: the slope for z <= 0.
+
+    Example:
+        >>> import numpy as np, nnlite
+        >>> f = nnlite.activations.LeakyReLU(negative_slope=0.2)
+        >>> z = np.array([-2.0, 0.0, 2.0])
+        >>> a = f.forward(z)
+        >>> a.round(4), f.backward(z, a, np.ones_like(z)).round(4)  # a = f(z) and f'(z)
+        (array([-0.4,  0. ,  2. ]), array([0.2, 0.2, 1. ]))
     """
 
     name = "leaky_relu"
@@ -285,7 +350,16 @@ class LeakyReLU(Activation):
 
 @ACTIVATIONS.register()
 class ReLU6(Activation):
-    """a = min(max(z, 0), 6);  da/dz = 1 on (0, 6), else 0."""
+    """a = min(max(z, 0), 6);  da/dz = 1 on (0, 6), else 0.
+
+    Example:
+        >>> import numpy as np, nnlite
+        >>> f = nnlite.activations.ReLU6()
+        >>> z = np.array([-8.0, 0.0, 8.0])
+        >>> a = f.forward(z)
+        >>> a.round(4), f.backward(z, a, np.ones_like(z)).round(4)  # a = f(z) and f'(z)
+        (array([0., 0., 6.]), array([0., 0., 0.]))
+    """
 
     name = "relu6"
 
@@ -304,6 +378,14 @@ class ELU(Activation):
 
     Args:
         alpha: the value the output tends to for large negative z (times -1).
+
+    Example:
+        >>> import numpy as np, nnlite
+        >>> f = nnlite.activations.ELU(alpha=1.0)
+        >>> z = np.array([-2.0, 0.0, 2.0])
+        >>> a = f.forward(z)
+        >>> a.round(4), f.backward(z, a, np.ones_like(z)).round(4)  # a = f(z) and f'(z)
+        (array([-0.8647,  0.    ,  2.    ]), array([0.1353, 1.    , 1.    ]))
     """
 
     name = "elu"
@@ -331,6 +413,14 @@ class SELU(Activation):
     da/dz = scale where a >= 0, else a + scale * alpha. As in TensorFlow's kernel, e^z - 1 is
     computed as exp then minus one, and the branch is chosen by the sign of a (so a tiny negative
     z whose e^z rounds to 1 counts as z = 0).
+
+    Example:
+        >>> import numpy as np, nnlite
+        >>> f = nnlite.activations.SELU()
+        >>> z = np.array([-2.0, 0.0, 2.0])
+        >>> a = f.forward(z)
+        >>> a.round(4), f.backward(z, a, np.ones_like(z)).round(4)  # a = f(z) and f'(z)
+        (array([-1.5202,  0.    ,  2.1014]), array([0.2379, 1.0507, 1.0507]))
     """
 
     name = "selu"
@@ -351,6 +441,14 @@ class CELU(Activation):
 
     Args:
         alpha: the scale of the negative part.
+
+    Example:
+        >>> import numpy as np, nnlite
+        >>> f = nnlite.activations.CELU(alpha=1.0)
+        >>> z = np.array([-2.0, 1.0, 2.0])
+        >>> a = f.forward(z)
+        >>> a.round(4), f.backward(z, a, np.ones_like(z)).round(4)  # a = f(z) and f'(z)
+        (array([-0.8647,  1.    ,  2.    ]), array([0.1353, 1.    , 1.    ]))
     """
 
     name = "celu"
@@ -367,7 +465,16 @@ class CELU(Activation):
 
 @ACTIVATIONS.register()
 class Softplus(Activation):
-    """a = log(1 + e^z);  da/dz = sigmoid(z)."""
+    """a = log(1 + e^z);  da/dz = sigmoid(z).
+
+    Example:
+        >>> import numpy as np, nnlite
+        >>> f = nnlite.activations.Softplus()
+        >>> z = np.array([-2.0, 0.0, 2.0])
+        >>> a = f.forward(z)
+        >>> a.round(4), f.backward(z, a, np.ones_like(z)).round(4)  # a = f(z) and f'(z)
+        (array([0.1269, 0.6931, 2.1269]), array([0.1192, 0.5   , 0.8808]))
+    """
 
     name = "softplus"
 
@@ -380,7 +487,16 @@ class Softplus(Activation):
 
 @ACTIVATIONS.register()
 class Softsign(Activation):
-    """a = z / (1 + |z|);  da/dz = 1 / (1 + |z|)^2."""
+    """a = z / (1 + |z|);  da/dz = 1 / (1 + |z|)^2.
+
+    Example:
+        >>> import numpy as np, nnlite
+        >>> f = nnlite.activations.Softsign()
+        >>> z = np.array([-2.0, 0.0, 2.0])
+        >>> a = f.forward(z)
+        >>> a.round(4), f.backward(z, a, np.ones_like(z)).round(4)  # a = f(z) and f'(z)
+        (array([-0.6667,  0.    ,  0.6667]), array([0.1111, 1.    , 0.1111]))
+    """
 
     name = "softsign"
 
@@ -393,7 +509,16 @@ class Softsign(Activation):
 
 @ACTIVATIONS.register("swish")
 class SiLU(Activation):
-    """a = z sigmoid(z) (swish);  da/dz = s (1 + z (1 - s)) with s = sigmoid(z)."""
+    """a = z sigmoid(z) (swish);  da/dz = s (1 + z (1 - s)) with s = sigmoid(z).
+
+    Example:
+        >>> import numpy as np, nnlite
+        >>> f = nnlite.activations.SiLU()
+        >>> z = np.array([-2.0, 0.0, 2.0])
+        >>> a = f.forward(z)
+        >>> a.round(4), f.backward(z, a, np.ones_like(z)).round(4)  # a = f(z) and f'(z)
+        (array([-0.2384,  0.    ,  1.7616]), array([-0.0908,  0.5   ,  1.0908]))
+    """
 
     name = "silu"
 
@@ -407,7 +532,16 @@ class SiLU(Activation):
 
 @ACTIVATIONS.register()
 class Mish(Activation):
-    """a = z tanh(softplus(z));  da/dz = t + z (1 - t^2) sigmoid(z) with t = tanh(softplus(z))."""
+    """a = z tanh(softplus(z));  da/dz = t + z (1 - t^2) sigmoid(z) with t = tanh(softplus(z)).
+
+    Example:
+        >>> import numpy as np, nnlite
+        >>> f = nnlite.activations.Mish()
+        >>> z = np.array([-2.0, 0.0, 2.0])
+        >>> a = f.forward(z)
+        >>> a.round(4), f.backward(z, a, np.ones_like(z)).round(4)  # a = f(z) and f'(z)
+        (array([-0.2525,  0.    ,  1.944 ]), array([-0.1084,  0.6   ,  1.0693]))
+    """
 
     name = "mish"
 
@@ -429,6 +563,14 @@ class GELU(Activation):
 
     Args:
         approximate: use the tanh approximation instead of the exact erf form.
+
+    Example:
+        >>> import numpy as np, nnlite
+        >>> f = nnlite.activations.GELU()
+        >>> z = np.array([-2.0, 0.0, 2.0])
+        >>> a = f.forward(z)
+        >>> a.round(4), f.backward(z, a, np.ones_like(z)).round(4)  # a = f(z) and f'(z)
+        (array([-0.0455,  0.    ,  1.9545]), array([-0.0852,  0.5   ,  1.0852]))
     """
 
     name = "gelu"
@@ -456,7 +598,16 @@ class GELU(Activation):
 
 @ACTIVATIONS.register()
 class HardSigmoid(Activation):
-    """a = clip(z / 6 + 1/2, 0, 1);  da/dz = 1/6 on (-3, 3), else 0."""
+    """a = clip(z / 6 + 1/2, 0, 1);  da/dz = 1/6 on (-3, 3), else 0.
+
+    Example:
+        >>> import numpy as np, nnlite
+        >>> f = nnlite.activations.HardSigmoid()
+        >>> z = np.array([-2.0, 0.0, 2.0])
+        >>> a = f.forward(z)
+        >>> a.round(4), f.backward(z, a, np.ones_like(z)).round(4)  # a = f(z) and f'(z)
+        (array([0.1667, 0.5   , 0.8333]), array([0.1667, 0.1667, 0.1667]))
+    """
 
     name = "hard_sigmoid"
 
@@ -469,7 +620,16 @@ class HardSigmoid(Activation):
 
 @ACTIVATIONS.register("hard_swish")
 class HardSiLU(Activation):
-    """a = z hard_sigmoid(z);  da/dz = hard_sigmoid(z) + z / 6 on (-3, 3)."""
+    """a = z hard_sigmoid(z);  da/dz = hard_sigmoid(z) + z / 6 on (-3, 3).
+
+    Example:
+        >>> import numpy as np, nnlite
+        >>> f = nnlite.activations.HardSiLU()
+        >>> z = np.array([-2.0, 0.0, 2.0])
+        >>> a = f.forward(z)
+        >>> a.round(4), f.backward(z, a, np.ones_like(z)).round(4)  # a = f(z) and f'(z)
+        (array([-0.3333,  0.    ,  1.6667]), array([-0.1667,  0.5   ,  1.1667]))
+    """
 
     name = "hard_silu"
 
@@ -482,7 +642,16 @@ class HardSiLU(Activation):
 
 @ACTIVATIONS.register()
 class HardTanh(Activation):
-    """a = clip(z, -1, 1);  da/dz = 1 on [-1, 1] (TensorFlow's clip passes it on the bounds), else 0."""
+    """a = clip(z, -1, 1);  da/dz = 1 on [-1, 1] (TensorFlow's clip passes it on the bounds), else 0.
+
+    Example:
+        >>> import numpy as np, nnlite
+        >>> f = nnlite.activations.HardTanh()
+        >>> z = np.array([-2.0, 0.0, 2.0])
+        >>> a = f.forward(z)
+        >>> a.round(4), f.backward(z, a, np.ones_like(z)).round(4)  # a = f(z) and f'(z)
+        (array([-1.,  0.,  1.]), array([0., 1., 0.]))
+    """
 
     name = "hard_tanh"
 
@@ -495,7 +664,16 @@ class HardTanh(Activation):
 
 @ACTIVATIONS.register()
 class LogSigmoid(Activation):
-    """a = log sigmoid(z) = -softplus(-z);  da/dz = sigmoid(-z)."""
+    """a = log sigmoid(z) = -softplus(-z);  da/dz = sigmoid(-z).
+
+    Example:
+        >>> import numpy as np, nnlite
+        >>> f = nnlite.activations.LogSigmoid()
+        >>> z = np.array([-2.0, 0.0, 2.0])
+        >>> a = f.forward(z)
+        >>> a.round(4), f.backward(z, a, np.ones_like(z)).round(4)  # a = f(z) and f'(z)
+        (array([-2.1269, -0.6931, -0.1269]), array([0.8808, 0.5   , 0.1192]))
+    """
 
     name = "log_sigmoid"
 
@@ -508,7 +686,16 @@ class LogSigmoid(Activation):
 
 @ACTIVATIONS.register()
 class SparsePlus(Activation):
-    """a = 0 for z <= -1, (z + 1)^2 / 4 for -1 < z < 1, z for z >= 1;  da/dz = 0, (z + 1)/2, 1."""
+    """a = 0 for z <= -1, (z + 1)^2 / 4 for -1 < z < 1, z for z >= 1;  da/dz = 0, (z + 1)/2, 1.
+
+    Example:
+        >>> import numpy as np, nnlite
+        >>> f = nnlite.activations.SparsePlus()
+        >>> z = np.array([-2.0, 0.0, 2.0])
+        >>> a = f.forward(z)
+        >>> a.round(4), f.backward(z, a, np.ones_like(z)).round(4)  # a = f(z) and f'(z)
+        (array([0.  , 0.25, 2.  ]), array([0. , 0.5, 1. ]))
+    """
 
     name = "sparse_plus"
 
@@ -521,7 +708,16 @@ class SparsePlus(Activation):
 
 @ACTIVATIONS.register()
 class SparseSigmoid(Activation):
-    """a = 0 for z <= -1, (z + 1) / 2 for -1 < z < 1, 1 for z >= 1;  da/dz = 1/2 on (-1, 1)."""
+    """a = 0 for z <= -1, (z + 1) / 2 for -1 < z < 1, 1 for z >= 1;  da/dz = 1/2 on (-1, 1).
+
+    Example:
+        >>> import numpy as np, nnlite
+        >>> f = nnlite.activations.SparseSigmoid()
+        >>> z = np.array([-2.0, 0.0, 2.0])
+        >>> a = f.forward(z)
+        >>> a.round(4), f.backward(z, a, np.ones_like(z)).round(4)  # a = f(z) and f'(z)
+        (array([0. , 0.5, 1. ]), array([0. , 0.5, 0. ]))
+    """
 
     name = "sparse_sigmoid"
 
@@ -538,6 +734,14 @@ class Squareplus(Activation):
 
     Args:
         b: the smoothness at 0 (b = 0 is ReLU).
+
+    Example:
+        >>> import numpy as np, nnlite
+        >>> f = nnlite.activations.Squareplus(b=4.0)
+        >>> z = np.array([-2.0, 0.0, 2.0])
+        >>> a = f.forward(z)
+        >>> a.round(4), f.backward(z, a, np.ones_like(z)).round(4)  # a = f(z) and f'(z)
+        (array([0.4142, 1.    , 2.4142]), array([0.1464, 0.5   , 0.8536]))
     """
 
     name = "squareplus"
@@ -554,7 +758,16 @@ class Squareplus(Activation):
 
 @ACTIVATIONS.register()
 class TanhShrink(Activation):
-    """a = z - tanh z;  da/dz = tanh^2 z."""
+    """a = z - tanh z;  da/dz = tanh^2 z.
+
+    Example:
+        >>> import numpy as np, nnlite
+        >>> f = nnlite.activations.TanhShrink()
+        >>> z = np.array([-2.0, 0.0, 2.0])
+        >>> a = f.forward(z)
+        >>> a.round(4), f.backward(z, a, np.ones_like(z)).round(4)  # a = f(z) and f'(z)
+        (array([-1.036,  0.   ,  1.036]), array([0.9293, 0.    , 0.9293]))
+    """
 
     name = "tanh_shrink"
 
@@ -571,6 +784,14 @@ class SoftShrink(Activation):
 
     Args:
         threshold: the half-width of the band mapped to 0.
+
+    Example:
+        >>> import numpy as np, nnlite
+        >>> f = nnlite.activations.SoftShrink(threshold=0.5)
+        >>> z = np.array([-2.0, 0.5, 2.0])
+        >>> a = f.forward(z)
+        >>> a.round(4), f.backward(z, a, np.ones_like(z)).round(4)  # a = f(z) and f'(z)
+        (array([-1.5,  0. ,  1.5]), array([1., 0., 1.]))
     """
 
     name = "soft_shrink"
@@ -591,6 +812,14 @@ class HardShrink(Activation):
 
     Args:
         threshold: the half-width of the band mapped to 0.
+
+    Example:
+        >>> import numpy as np, nnlite
+        >>> f = nnlite.activations.HardShrink(threshold=0.5)
+        >>> z = np.array([-2.0, 0.5, 2.0])
+        >>> a = f.forward(z)
+        >>> a.round(4), f.backward(z, a, np.ones_like(z)).round(4)  # a = f(z) and f'(z)
+        (array([-2.,  0.,  2.]), array([1., 0., 1.]))
     """
 
     name = "hard_shrink"
@@ -613,6 +842,16 @@ class Softmax(Activation):
 
     Args:
         axis: the axis the probabilities sum to 1 along.
+
+    Example:
+        >>> import numpy as np, nnlite
+        >>> f = nnlite.activations.Softmax(axis=-1)
+        >>> f([[1.0, 1.0], [0.0, 2.0]]).round(4)
+        array([[0.5   , 0.5   ],
+               [0.1192, 0.8808]])
+        >>> z = np.array([[0.0, 0.0]])
+        >>> f.backward(z, f.forward(z), np.array([[1.0, 0.0]]))  # a (g - sum g a)
+        array([[ 0.25, -0.25]])
     """
 
     name = "softmax"
@@ -637,6 +876,12 @@ class LogSoftmax(Activation):
 
     Args:
         axis: the axis the softmax is taken along.
+
+    Example:
+        >>> import numpy as np, nnlite
+        >>> f = nnlite.activations.LogSoftmax(axis=-1)
+        >>> f([[0.0, 0.0]]).round(4)  # log(1/2) twice
+        array([[-0.6931, -0.6931]])
     """
 
     name = "log_softmax"
@@ -658,6 +903,13 @@ class NumericalActivation(Activation):
 
     Args:
         function: ``f(z)`` written with ``nnlite.ops`` or arithmetic, returning an array of z's shape.
+
+    Example:
+        >>> import numpy as np, nnlite
+        >>> cube = nnlite.activations.NumericalActivation(lambda z: z * z * z)
+        >>> z = np.array([1.0, 2.0])
+        >>> cube.backward(z, cube.forward(z), np.ones(2))  # 3 z^2, by the tape
+        array([ 3., 12.])
     """
 
     name = "numerical"
@@ -722,7 +974,13 @@ log_softmax = LogSoftmax()
 
 
 def names() -> list[str]:
-    """Every name :func:`get` accepts."""
+    """Every name :func:`get` accepts.
+
+    Example:
+        >>> import numpy as np, nnlite
+        >>> 'relu' in nnlite.activations.names(), len(nnlite.activations.names()) > 20
+        (True, True)
+    """
     return ACTIVATIONS.names()
 
 
@@ -788,6 +1046,11 @@ def serialize(activation: Activation) -> str:
 
     Returns:
         The name Keras writes; an activation with other settings raises ValueError.
+
+    Example:
+        >>> import numpy as np, nnlite
+        >>> nnlite.activations.serialize(nnlite.activations.relu)
+        'relu'
     """
     cls = ACTIVATIONS.lookup(activation.name) if activation.name in ACTIVATIONS else None
     if cls is None or type(activation) is not cls or activation.params != cls().params:

@@ -48,6 +48,14 @@ class Node:
         vjp: ``vjp(grads, needed)``, as above.
         n_outputs: how many outputs the op has.
         name: what made it (an op's, layer's, model's or loss's name), shown in errors and traces.
+
+    Example:
+        >>> import numpy as np, nnlite
+        >>> w = nnlite.Variable(np.array([3.0]))
+        >>> with nnlite.GradientTape() as tape:
+        ...     a = nnlite.ops.square(w)
+        >>> a.tape_node.name, a.tape_node.n_outputs
+        ('square', 1)
     """
 
     __slots__ = ("inputs", "vjp", "order", "n_outputs", "name")
@@ -61,7 +69,16 @@ class Node:
 
 
 def active_tapes() -> list[GradientTape]:
-    """The tapes recording in this thread, innermost last."""
+    """The tapes recording in this thread, innermost last.
+
+    Example:
+        >>> import numpy as np, nnlite
+        >>> with nnlite.GradientTape() as tape:
+        ...     print(len(nnlite.autodiff.active_tapes()))
+        1
+        >>> len(nnlite.autodiff.active_tapes())
+        0
+    """
     tapes = getattr(_local, "tapes", None)
     if tapes is None:
         tapes = _local.tapes = []
@@ -69,18 +86,43 @@ def active_tapes() -> list[GradientTape]:
 
 
 def recording() -> bool:
-    """Whether an op run now would be recorded (some tape is open and not paused)."""
+    """Whether an op run now would be recorded (some tape is open and not paused).
+
+    Example:
+        >>> import numpy as np, nnlite
+        >>> nnlite.autodiff.recording()
+        False
+        >>> with nnlite.GradientTape():
+        ...     print(nnlite.autodiff.recording())
+        True
+    """
     return any(not tape.paused for tape in active_tapes())
 
 
 def in_step() -> bool:
     """Whether a training or test step is running (or a tape records): there, as inside Keras's compiled
-    steps, a sigmoid's or softmax's output carries its logits for the crossentropies."""
+    steps, a sigmoid's or softmax's output carries its logits for the crossentropies.
+
+    Example:
+        >>> import numpy as np, nnlite
+        >>> nnlite.autodiff.in_step()
+        False
+        >>> with nnlite.autodiff.step_scope():
+        ...     print(nnlite.autodiff.in_step())
+        True
+    """
     return recording() or getattr(_local, "steps", 0) > 0
 
 
 class step_scope:  # noqa: N801 (used as a context: ``with step_scope():``)
-    """Marks a training or test step (see :func:`in_step`)."""
+    """Marks a training or test step (see :func:`in_step`).
+
+    Example:
+        >>> import numpy as np, nnlite
+        >>> with nnlite.autodiff.step_scope():
+        ...     print(nnlite.autodiff.in_step())
+        True
+    """
 
     def __enter__(self) -> None:
         _local.steps = getattr(_local, "steps", 0) + 1
@@ -95,6 +137,15 @@ def is_tracked(value: Any) -> bool:
 
     Args:
         value: any argument of an op.
+
+    Example:
+        >>> import numpy as np, nnlite
+        >>> w = nnlite.Variable(np.array([1.0]))
+        >>> nnlite.autodiff.is_tracked(w)
+        False
+        >>> with nnlite.GradientTape():
+        ...     print(nnlite.autodiff.is_tracked(w))
+        True
     """
     if isinstance(value, Tensor):
         return value.tape_node is not None or value.watched
@@ -108,6 +159,11 @@ def value_of(x: Any) -> Any:
 
     Args:
         x: a tensor, a variable, an array or a Python number.
+
+    Example:
+        >>> import numpy as np, nnlite
+        >>> type(nnlite.autodiff.value_of(nnlite.Variable(np.zeros(2)))).__name__
+        'ndarray'
     """
     if isinstance(x, Tensor):
         return x.view(np.ndarray)
@@ -125,6 +181,14 @@ def record(outputs: list[np.ndarray], inputs: list[Any], vjp: Callable[..., Sequ
         inputs: its arguments the tape follows.
         vjp: its vector-Jacobian product, ``vjp(grads, needed)`` (see :class:`Node`).
         name: the op's name.
+
+    Example:
+        >>> import numpy as np, nnlite
+        >>> x = nnlite.Variable(np.array([2.0]))
+        >>> with nnlite.GradientTape() as tape:
+        ...     [a] = nnlite.autodiff.record([np.array([8.0])], [x], lambda g, needed=None: [g[0] * 12.0], "cube")
+        >>> tape.gradient(a, x)  # the VJP given: 3 x^2 g
+        Tensor([12.])
     """
     node = Node(inputs, vjp, len(outputs), name)
     tensors = []
@@ -141,6 +205,11 @@ def unbroadcast(grad: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
     Args:
         grad: the gradient at the broadcast result.
         shape: the input's shape before broadcasting.
+
+    Example:
+        >>> import numpy as np, nnlite
+        >>> nnlite.autodiff.unbroadcast(np.ones((3, 2)), (2,))  # summed over the broadcast rows
+        array([3., 3.])
     """
     grad = np.asarray(grad)
     if grad.shape == tuple(shape):
@@ -168,6 +237,14 @@ class GradientTape:
             loss = loss_fn(y, model(x, training=True))
         grads = tape.gradient(loss, model.trainable_weights)
         optimizer.apply_gradients(zip(grads, model.trainable_weights))
+
+    Example:
+        >>> import numpy as np, nnlite
+        >>> w = nnlite.Variable(np.array([1.0, 2.0]))
+        >>> with nnlite.GradientTape() as tape:
+        ...     loss = nnlite.ops.sum(w * w)
+        >>> tape.gradient(loss, w)  # 2 w
+        Tensor([2., 4.])
     """
 
     def __init__(self, persistent: bool = False, watch_accessed_variables: bool = True) -> None:
@@ -287,6 +364,14 @@ def backpropagate(targets: list[Any], seeds: list[Any], sources: list[Any]) -> l
         targets: the tensors to differentiate (outputs of recorded ops).
         seeds: the gradient to start from at each target (ones for a loss).
         sources: the variables and tensors whose gradients are wanted.
+
+    Example:
+        >>> import numpy as np, nnlite
+        >>> w = nnlite.Variable(np.array([1.0, 2.0]))
+        >>> with nnlite.GradientTape() as tape:
+        ...     a = nnlite.ops.sum(w * 3.0)
+        >>> nnlite.autodiff.backpropagate([a], [np.array(1.0)], [w])
+        [array([3., 3.])]
     """
     grads: dict[int, list[Any]] = {}  # id(node) -> gradients at its outputs
     leaves: dict[int, Any] = {}  # id(variable or watched tensor) -> its gradient

@@ -25,6 +25,11 @@ def is_keras_tensor(x: Any) -> bool:
 
     Args:
         x: any object.
+
+    Example:
+        >>> import numpy as np, nnlite
+        >>> nnlite.backend.is_keras_tensor(nnlite.Input((2,))), nnlite.backend.is_keras_tensor(np.ones(2))
+        (True, False)
     """
     return isinstance(x, KerasTensor)
 
@@ -37,6 +42,11 @@ def standardize_dtype(dtype: Any = None) -> str:
 
     Returns:
         The dtype's name.
+
+    Example:
+        >>> import numpy as np, nnlite
+        >>> nnlite.backend.standardize_dtype(np.float64), nnlite.backend.standardize_dtype(None)
+        ('float64', 'float32')
     """
     return floatx() if dtype is None else np.dtype(getattr(dtype, "name", dtype)).name
 
@@ -46,6 +56,11 @@ def is_float_dtype(dtype: Any) -> bool:
 
     Args:
         dtype: a dtype, its name, or an array's dtype.
+
+    Example:
+        >>> import numpy as np, nnlite
+        >>> nnlite.backend.is_float_dtype("float16"), nnlite.backend.is_float_dtype("int32")
+        (True, False)
     """
     return np.dtype(standardize_dtype(dtype)).kind == "f"
 
@@ -55,6 +70,11 @@ def is_int_dtype(dtype: Any) -> bool:
 
     Args:
         dtype: a dtype, its name, or an array's dtype.
+
+    Example:
+        >>> import numpy as np, nnlite
+        >>> nnlite.backend.is_int_dtype("int64"), nnlite.backend.is_int_dtype("float32")
+        (True, False)
     """
     return np.dtype(standardize_dtype(dtype)).kind in "iu"
 

@@ -16,7 +16,13 @@ _rng: np.random.Generator | None = None
 
 
 def floatx() -> str:
-    """The default float type of weights, inputs and outputs: ``"float32"`` unless set."""
+    """The default float type of weights, inputs and outputs: ``"float32"`` unless set.
+
+    Example:
+        >>> import numpy as np, nnlite
+        >>> nnlite.config.floatx()
+        'float32'
+    """
     return _FLOATX
 
 
@@ -25,6 +31,13 @@ def set_floatx(value: str) -> None:
 
     Args:
         value: "float16", "float32" or "float64".
+
+    Example:
+        >>> import numpy as np, nnlite
+        >>> nnlite.config.set_floatx("float64")
+        >>> nnlite.layers.Dense(2).dtype
+        'float64'
+        >>> nnlite.config.set_floatx("float32")
     """
     global _FLOATX
     value = str(np.dtype(value).name) if value in _VALID_FLOATX else value
@@ -34,7 +47,13 @@ def set_floatx(value: str) -> None:
 
 
 def epsilon() -> float:
-    """The fuzz factor used to keep logarithms and divisions finite (1e-7 by default)."""
+    """The fuzz factor used to keep logarithms and divisions finite (1e-7 by default).
+
+    Example:
+        >>> import numpy as np, nnlite
+        >>> nnlite.config.epsilon()
+        1e-07
+    """
     return _EPSILON
 
 
@@ -43,6 +62,13 @@ def set_epsilon(value: float) -> None:
 
     Args:
         value: the new epsilon (default 1e-7, as Keras).
+
+    Example:
+        >>> import numpy as np, nnlite
+        >>> nnlite.config.set_epsilon(1e-5)
+        >>> nnlite.config.epsilon()
+        1e-05
+        >>> nnlite.config.set_epsilon(1e-7)
     """
     global _EPSILON
     value = float(value)
@@ -52,7 +78,17 @@ def set_epsilon(value: float) -> None:
 
 
 def default_rng() -> np.random.Generator:
-    """The generator used when no seed is given: seeded by ``set_random_seed``, else fresh."""
+    """The generator used when no seed is given: seeded by ``set_random_seed``, else fresh.
+
+    Example:
+        >>> import numpy as np, nnlite
+        >>> nnlite.config.set_rng(7)
+        >>> a = nnlite.config.default_rng().random()
+        >>> nnlite.config.set_rng(7)
+        >>> a == nnlite.config.default_rng().random()
+        True
+        >>> nnlite.config.set_rng(None)
+    """
     return _rng if _rng is not None else np.random.default_rng()
 
 
@@ -61,6 +97,15 @@ def set_rng(seed: int | None) -> None:
 
     Args:
         seed: an int seed, or None for fresh entropy.
+
+    Example:
+        >>> import numpy as np, nnlite
+        >>> nnlite.config.set_rng(0)
+        >>> first = nnlite.initializers.GlorotUniform()((2,))
+        >>> nnlite.config.set_rng(0)
+        >>> bool((first == nnlite.initializers.GlorotUniform()((2,))).all())
+        True
+        >>> nnlite.config.set_rng(None)
     """
     global _rng
     _rng = None if seed is None else np.random.default_rng(seed)
@@ -75,7 +120,13 @@ _UIDS: dict[str, int] = {}
 
 
 def backend() -> str:
-    """The name of the backend: nnlite computes with NumPy (``"numpy"``, Keras's name for it)."""
+    """The name of the backend: nnlite computes with NumPy (``"numpy"``, Keras's name for it).
+
+    Example:
+        >>> import numpy as np, nnlite
+        >>> nnlite.config.backend()
+        'numpy'
+    """
     return "numpy"
 
 
@@ -84,6 +135,12 @@ def set_backend(backend: str) -> None:
 
     Args:
         backend: "numpy" (nnlite's only backend); any other name is refused.
+
+    Example:
+        >>> import numpy as np, nnlite
+        >>> nnlite.config.set_backend("numpy")  # the one backend there is
+        >>> nnlite.config.backend()
+        'numpy'
     """
     if backend != "numpy":
         raise ValueError(f"nnlite computes with NumPy; it cannot switch to the {backend!r} backend. Save the model "
@@ -91,7 +148,13 @@ def set_backend(backend: str) -> None:
 
 
 def image_data_format() -> str:
-    """Where image channels go: ``"channels_last"`` (Keras's default) or ``"channels_first"``."""
+    """Where image channels go: ``"channels_last"`` (Keras's default) or ``"channels_first"``.
+
+    Example:
+        >>> import numpy as np, nnlite
+        >>> nnlite.config.image_data_format()
+        'channels_last'
+    """
     return _IMAGE_DATA_FORMAT
 
 
@@ -100,6 +163,13 @@ def set_image_data_format(data_format: str) -> None:
 
     Args:
         data_format: "channels_last" or "channels_first".
+
+    Example:
+        >>> import numpy as np, nnlite
+        >>> nnlite.config.set_image_data_format("channels_first")
+        >>> nnlite.config.image_data_format()
+        'channels_first'
+        >>> nnlite.config.set_image_data_format("channels_last")
     """
     global _IMAGE_DATA_FORMAT
     if data_format not in ("channels_last", "channels_first"):
@@ -109,7 +179,13 @@ def set_image_data_format(data_format: str) -> None:
 
 
 def max_epochs() -> int | None:
-    """The most epochs any ``fit`` runs (None: no limit)."""
+    """The most epochs any ``fit`` runs (None: no limit).
+
+    Example:
+        >>> import numpy as np, nnlite
+        >>> nnlite.config.max_epochs() is None  # no cap unless set
+        True
+    """
     return _MAX_EPOCHS
 
 
@@ -118,13 +194,28 @@ def set_max_epochs(max_epochs: int | None) -> None:
 
     Args:
         max_epochs: the most epochs any ``fit`` runs, or None for no cap.
+
+    Example:
+        >>> import numpy as np, nnlite
+        >>> nnlite.config.set_max_epochs(2)
+        >>> model = nnlite.Sequential([nnlite.Input((1,)), nnlite.layers.Dense(1)])
+        >>> model.compile("sgd", "mse")
+        >>> len(model.fit(np.ones((4, 1)), np.ones((4, 1)), epochs=50, verbose=0).history["loss"])
+        2
+        >>> nnlite.config.set_max_epochs(None)
     """
     global _MAX_EPOCHS
     _MAX_EPOCHS = max_epochs
 
 
 def max_steps_per_epoch() -> int | None:
-    """The most batches any epoch of ``fit`` runs (None: no limit)."""
+    """The most batches any epoch of ``fit`` runs (None: no limit).
+
+    Example:
+        >>> import numpy as np, nnlite
+        >>> nnlite.config.max_steps_per_epoch() is None
+        True
+    """
     return _MAX_STEPS_PER_EPOCH
 
 
@@ -133,13 +224,26 @@ def set_max_steps_per_epoch(max_steps_per_epoch: int | None) -> None:
 
     Args:
         max_steps_per_epoch: the most batches any epoch runs, or None for no cap.
+
+    Example:
+        >>> import numpy as np, nnlite
+        >>> nnlite.config.set_max_steps_per_epoch(1)
+        >>> nnlite.config.max_steps_per_epoch()
+        1
+        >>> nnlite.config.set_max_steps_per_epoch(None)
     """
     global _MAX_STEPS_PER_EPOCH
     _MAX_STEPS_PER_EPOCH = max_steps_per_epoch
 
 
 def dtype_policy() -> str:
-    """The default dtype policy's name (floatx: nnlite has no mixed precision)."""
+    """The default dtype policy's name (floatx: nnlite has no mixed precision).
+
+    Example:
+        >>> import numpy as np, nnlite
+        >>> nnlite.config.dtype_policy()
+        'float32'
+    """
     return _FLOATX
 
 
@@ -148,6 +252,13 @@ def set_dtype_policy(policy: str) -> None:
 
     Args:
         policy: "float32", "float64" or "float16" (or a policy object with that name).
+
+    Example:
+        >>> import numpy as np, nnlite
+        >>> nnlite.config.set_dtype_policy("float64")
+        >>> nnlite.config.floatx()
+        'float64'
+        >>> nnlite.config.set_dtype_policy("float32")
     """
     if isinstance(policy, str) and policy.startswith("mixed"):
         raise ValueError(f"nnlite computes every layer in one float dtype; the mixed policy {policy!r} is not "
@@ -157,7 +268,12 @@ def set_dtype_policy(policy: str) -> None:
 
 def enable_unsafe_deserialization() -> None:
     """Keras allows Lambda layers' code in files after this; nnlite never runs code from a file, so it
-    changes nothing (a Lambda layer in a file is refused either way)."""
+    changes nothing (a Lambda layer in a file is refused either way).
+
+    Example:
+        >>> import numpy as np, nnlite
+        >>> nnlite.config.enable_unsafe_deserialization()  # accepted; nothing changes
+    """
 
 
 def _flag(name: str, value: bool) -> None:
@@ -165,32 +281,74 @@ def _flag(name: str, value: bool) -> None:
 
 
 def enable_traceback_filtering() -> None:
-    """Keras shortens tracebacks of its own code; nnlite's are short already: a flag kept for programs."""
+    """Keras shortens tracebacks of its own code; nnlite's are short already: a flag kept for programs.
+
+    Example:
+        >>> import numpy as np, nnlite
+        >>> nnlite.config.enable_traceback_filtering()
+        >>> nnlite.config.is_traceback_filtering_enabled()
+        True
+    """
     _flag("traceback_filtering", True)
 
 
 def disable_traceback_filtering() -> None:
-    """See :func:`enable_traceback_filtering`."""
+    """See :func:`enable_traceback_filtering`.
+
+    Example:
+        >>> import numpy as np, nnlite
+        >>> nnlite.config.disable_traceback_filtering()
+        >>> nnlite.config.is_traceback_filtering_enabled()
+        False
+        >>> nnlite.config.enable_traceback_filtering()
+    """
     _flag("traceback_filtering", False)
 
 
 def is_traceback_filtering_enabled() -> bool:
-    """Whether traceback filtering is on."""
+    """Whether traceback filtering is on.
+
+    Example:
+        >>> import numpy as np, nnlite
+        >>> nnlite.config.is_traceback_filtering_enabled()
+        True
+    """
     return _FLAGS["traceback_filtering"]
 
 
 def enable_interactive_logging() -> None:
-    """Progress bars and logs on the terminal (the default)."""
+    """Progress bars and logs on the terminal (the default).
+
+    Example:
+        >>> import numpy as np, nnlite
+        >>> nnlite.config.enable_interactive_logging()
+        >>> nnlite.config.is_interactive_logging_enabled()
+        True
+    """
     _flag("interactive_logging", True)
 
 
 def disable_interactive_logging() -> None:
-    """Progress of fit, evaluate and predict goes to Python's logging instead of the terminal."""
+    """Progress of fit, evaluate and predict goes to Python's logging instead of the terminal.
+
+    Example:
+        >>> import numpy as np, nnlite
+        >>> nnlite.config.disable_interactive_logging()
+        >>> nnlite.config.is_interactive_logging_enabled()
+        False
+        >>> nnlite.config.enable_interactive_logging()
+    """
     _flag("interactive_logging", False)
 
 
 def is_interactive_logging_enabled() -> bool:
-    """Whether progress goes to the terminal."""
+    """Whether progress goes to the terminal.
+
+    Example:
+        >>> import numpy as np, nnlite
+        >>> nnlite.config.is_interactive_logging_enabled()
+        True
+    """
     return _FLAGS["interactive_logging"]
 
 
@@ -202,6 +360,12 @@ def get_uid(prefix: str = "") -> int:
 
     Returns:
         The next number for ``prefix``.
+
+    Example:
+        >>> import numpy as np, nnlite
+        >>> nnlite.config.clear_session()
+        >>> nnlite.config.get_uid("dense"), nnlite.config.get_uid("dense")
+        (1, 2)
     """
     _UIDS[prefix] = _UIDS.get(prefix, 0) + 1
     return _UIDS[prefix]
@@ -212,6 +376,14 @@ def clear_session(free_memory: bool = True) -> None:
 
     Args:
         free_memory: also run the garbage collector.
+
+    Example:
+        >>> import numpy as np, nnlite
+        >>> nnlite.config.get_uid("demo"), nnlite.config.get_uid("demo")
+        (1, 2)
+        >>> nnlite.config.clear_session()
+        >>> nnlite.config.get_uid("demo")  # the counters start again
+        1
     """
     _UIDS.clear()
     if free_memory:

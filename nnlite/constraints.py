@@ -18,7 +18,18 @@ __all__ = ["Constraint", "MaxNorm", "MinMaxNorm", "NonNeg", "UnitNorm", "get", "
 
 
 class Constraint:
-    """w <- c(w); the base class leaves w as it is."""
+    """w <- c(w); the base class leaves w as it is.
+
+    A subclass gives ``__call__(w)``, applied after each optimizer step; a plain function serves as well.
+
+    Example:
+        >>> import numpy as np, nnlite
+        >>> class Clip(nnlite.constraints.Constraint):
+        ...     def __call__(self, w):
+        ...         return np.clip(w, -1.0, 1.0)
+        >>> Clip()(np.array([-3.0, 0.5]))
+        array([-1. ,  0.5])
+    """
 
     def __call__(self, w: Any) -> np.ndarray:
         return np.asarray(w)
@@ -48,6 +59,13 @@ class MaxNorm(Constraint):
     Args:
         max_value: the largest norm allowed.
         axis: the axis the norms are taken along (0: per unit of a Dense kernel).
+
+    Example:
+        >>> import numpy as np, nnlite
+        >>> w = np.array([[3.0, 0.1], [4.0, 0.1]])
+        >>> nnlite.constraints.MaxNorm(max_value=1.0)(w).round(3)  # columns over norm 1 scaled back
+        array([[0.6, 0.1],
+               [0.8, 0.1]])
     """
 
     def __init__(self, max_value: float = 2.0, axis: int = 0) -> None:
@@ -64,7 +82,13 @@ class MaxNorm(Constraint):
 
 @CONSTRAINTS.register("non_neg")
 class NonNeg(Constraint):
-    """w <- max(w, 0)."""
+    """w <- max(w, 0).
+
+    Example:
+        >>> import numpy as np, nnlite
+        >>> nnlite.constraints.NonNeg()(np.array([-1.0, 2.0]))
+        array([0., 2.])
+    """
 
     def __call__(self, w):
         return np.maximum(np.asarray(w), 0)
@@ -76,6 +100,12 @@ class UnitNorm(Constraint):
 
     Args:
         axis: the axis the norms are taken along.
+
+    Example:
+        >>> import numpy as np, nnlite
+        >>> nnlite.constraints.UnitNorm(axis=0)(np.array([[3.0], [4.0]])).round(4)
+        array([[0.6],
+               [0.8]])
     """
 
     def __init__(self, axis: int = 0) -> None:
@@ -98,6 +128,13 @@ class MinMaxNorm(Constraint):
         max_value: the largest norm allowed.
         rate: how far towards the clipped norm each step goes (1: all the way).
         axis: the axis the norms are taken along.
+
+    Example:
+        >>> import numpy as np, nnlite
+        >>> w = np.array([[3.0, 0.1], [4.0, 0.0]])
+        >>> nnlite.constraints.MinMaxNorm(min_value=0.5, max_value=1.0)(w).round(3)
+        array([[0.6, 0.5],
+               [0.8, 0. ]])
     """
 
     def __init__(self, min_value: float = 0.0, max_value: float = 1.0, rate: float = 1.0, axis: int = 0) -> None:
@@ -124,6 +161,11 @@ def get(identifier: str | dict | Constraint | None) -> Constraint | None:
 
     Returns:
         A ``Constraint``, or None for None.
+
+    Example:
+        >>> import numpy as np, nnlite
+        >>> type(nnlite.constraints.get("non_neg")).__name__
+        'NonNeg'
     """
     if identifier is None or (callable(identifier) and not isinstance(identifier, (str, dict))):
         return identifier  # a Constraint, or any function w -> w'
@@ -135,5 +177,14 @@ def serialize(constraint: Constraint | None) -> dict[str, Any] | None:
 
     Args:
         constraint: a ``Constraint``, or None.
+
+    Example:
+        >>> import numpy as np, nnlite
+        >>> nnlite.constraints.serialize(nnlite.constraints.MaxNorm(3.0))["config"]
+        {'max_value': 3.0, 'axis': 0}
     """
+    if constraint is not None and not isinstance(constraint, Constraint):
+        from .serialization import serialize_keras_object
+
+        return serialize_keras_object(constraint)  # a function: by its (registered) name, as Keras writes it
     return None if constraint is None else CONSTRAINTS.serialize(constraint)

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import math
 import numbers
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
@@ -38,7 +38,20 @@ TRUNCATED_STDDEV_CORRECTION = 0.87962566103423978
 
 
 class Initializer:
-    """w = sample(shape), cast to ``dtype`` (floatx by default)."""
+    """w = sample(shape), cast to ``dtype`` (floatx by default).
+
+    A subclass gives ``sample(shape)`` (or, as in Keras, ``__call__(shape, dtype=None)``); a plain function
+    ``f(shape, dtype=None)`` serves as well.
+
+    Example:
+        >>> import numpy as np, nnlite
+        >>> class Halves(nnlite.initializers.Initializer):
+        ...     def sample(self, shape):
+        ...         return np.full(shape, 0.5)
+        >>> Halves()((2, 2))
+        array([[0.5, 0.5],
+               [0.5, 0.5]], dtype=float32)
+    """
 
     def __call__(self, shape: Sequence[int], dtype: str | None = None) -> np.ndarray:
         return np.asarray(self.sample(tuple(shape)), dtype=dtype or config.floatx())
@@ -66,7 +79,13 @@ INITIALIZERS = Registry(Initializer, "keras.initializers")
 
 @INITIALIZERS.register("zeros")
 class Zeros(Initializer):
-    """w = 0."""
+    """w = 0.
+
+    Example:
+        >>> import numpy as np, nnlite
+        >>> nnlite.initializers.Zeros()((2,))
+        array([0., 0.], dtype=float32)
+    """
 
     def sample(self, shape):
         return np.zeros(shape)
@@ -74,7 +93,13 @@ class Zeros(Initializer):
 
 @INITIALIZERS.register("ones")
 class Ones(Initializer):
-    """w = 1."""
+    """w = 1.
+
+    Example:
+        >>> import numpy as np, nnlite
+        >>> nnlite.initializers.Ones()((2,))
+        array([1., 1.], dtype=float32)
+    """
 
     def sample(self, shape):
         return np.ones(shape)
@@ -88,6 +113,12 @@ class Constant(Initializer):
 
     Args:
         value: a number, or an array that broadcasts to the shape asked for.
+
+    Example:
+        >>> import numpy as np, nnlite
+        >>> nnlite.initializers.Constant(0.5)((2, 2))
+        array([[0.5, 0.5],
+               [0.5, 0.5]], dtype=float32)
     """
 
     def __init__(self, value: Any = 0.0) -> None:
@@ -115,6 +146,12 @@ class Identity(Initializer):
 
     Args:
         gain: the factor of the identity matrix.
+
+    Example:
+        >>> import numpy as np, nnlite
+        >>> nnlite.initializers.Identity(gain=2.0)((2, 3))
+        array([[2., 0., 0.],
+               [0., 2., 0.]], dtype=float32)
     """
 
     def __init__(self, gain: float = 1.0) -> None:
@@ -136,6 +173,11 @@ class RandomInitializer(Initializer):
     Args:
         seed: an int (the same values at every call, as Keras 3), a NumPy Generator (new values at each
             call), or None (a seed drawn once from ``nnlite.config.default_rng()``).
+
+    Example:
+        >>> import numpy as np, nnlite
+        >>> isinstance(nnlite.initializers.GlorotUniform(), nnlite.initializers.RandomInitializer)
+        True
     """
 
     def __init__(self, seed: int | np.random.Generator | None = None) -> None:
@@ -168,6 +210,15 @@ class RandomNormal(RandomInitializer):
         stddev: its standard deviation.
         seed: an int (the same values at every call, as Keras 3), a NumPy Generator (new values at each
             call), or None (a seed drawn once from ``nnlite.config.default_rng()``).
+
+    Example:
+        >>> import numpy as np, nnlite
+        >>> init = nnlite.initializers.RandomNormal(mean=0.0, stddev=0.05, seed=0)
+        >>> w = init((400, 300), dtype="float64")
+        >>> w.shape
+        (400, 300)
+        >>> round(float(w.std()), 3)  # stddev
+        0.05
     """
 
     def __init__(self, mean: float = 0.0, stddev: float = 0.05, seed=None) -> None:
@@ -190,6 +241,15 @@ class TruncatedNormal(RandomInitializer):
         stddev: its standard deviation before truncation.
         seed: an int (the same values at every call, as Keras 3), a NumPy Generator (new values at each
             call), or None (a seed drawn once from ``nnlite.config.default_rng()``).
+
+    Example:
+        >>> import numpy as np, nnlite
+        >>> init = nnlite.initializers.TruncatedNormal(mean=0.0, stddev=0.05, seed=0)
+        >>> w = init((400, 300), dtype="float64")
+        >>> w.shape
+        (400, 300)
+        >>> bool(abs(w).max() <= 0.1)  # nothing beyond 2 stddev
+        True
     """
 
     def __init__(self, mean: float = 0.0, stddev: float = 0.05, seed=None) -> None:
@@ -212,6 +272,15 @@ class RandomUniform(RandomInitializer):
         maxval: the upper bound.
         seed: an int (the same values at every call, as Keras 3), a NumPy Generator (new values at each
             call), or None (a seed drawn once from ``nnlite.config.default_rng()``).
+
+    Example:
+        >>> import numpy as np, nnlite
+        >>> init = nnlite.initializers.RandomUniform(minval=-0.05, maxval=0.05, seed=0)
+        >>> w = init((400, 300), dtype="float64")
+        >>> w.shape
+        (400, 300)
+        >>> round(float(abs(w).max()), 3)  # within the bounds
+        0.05
     """
 
     def __init__(self, minval: float = -0.05, maxval: float = 0.05, seed=None) -> None:
@@ -280,6 +349,15 @@ class VarianceScaling(RandomInitializer):
         mode: "fan_in", "fan_out" or "fan_avg": which n divides it.
         distribution: "truncated_normal", "untruncated_normal" or "uniform".
         {fan arguments}
+
+    Example:
+        >>> import numpy as np, nnlite
+        >>> init = nnlite.initializers.VarianceScaling(2.0, "fan_in", "untruncated_normal", seed=0)
+        >>> w = init((400, 300), dtype="float64")
+        >>> w.shape
+        (400, 300)
+        >>> round(float(w.std()), 3)  # sqrt(scale / fan_in) = 0.071
+        0.071
     """
 
     def __init__(self, scale: float = 1.0, mode: str = "fan_in", distribution: str = "truncated_normal",
@@ -336,6 +414,15 @@ class GlorotUniform(_Preset):
 
     Args:
         {fan arguments}
+
+    Example:
+        >>> import numpy as np, nnlite
+        >>> init = nnlite.initializers.GlorotUniform(seed=0)
+        >>> w = init((400, 300), dtype="float64")
+        >>> w.shape
+        (400, 300)
+        >>> round(float(abs(w).max()), 3)  # limit sqrt(6 / (fan_in + fan_out)) = 0.093
+        0.093
     """
 
     scaling = (1.0, "fan_avg", "uniform")
@@ -348,6 +435,15 @@ class GlorotNormal(_Preset):
 
     Args:
         {fan arguments}
+
+    Example:
+        >>> import numpy as np, nnlite
+        >>> init = nnlite.initializers.GlorotNormal(seed=0)
+        >>> w = init((400, 300), dtype="float64")
+        >>> w.shape
+        (400, 300)
+        >>> round(float(w.std()), 3)  # sqrt(2 / (fan_in + fan_out)) = 0.053
+        0.053
     """
 
     scaling = (1.0, "fan_avg", "truncated_normal")
@@ -360,6 +456,15 @@ class HeUniform(_Preset):
 
     Args:
         {fan arguments}
+
+    Example:
+        >>> import numpy as np, nnlite
+        >>> init = nnlite.initializers.HeUniform(seed=0)
+        >>> w = init((400, 300), dtype="float64")
+        >>> w.shape
+        (400, 300)
+        >>> round(float(abs(w).max()), 3)  # limit sqrt(6 / fan_in) = 0.122
+        0.122
     """
 
     scaling = (2.0, "fan_in", "uniform")
@@ -372,6 +477,15 @@ class HeNormal(_Preset):
 
     Args:
         {fan arguments}
+
+    Example:
+        >>> import numpy as np, nnlite
+        >>> init = nnlite.initializers.HeNormal(seed=0)
+        >>> w = init((400, 300), dtype="float64")
+        >>> w.shape
+        (400, 300)
+        >>> round(float(w.std()), 3)  # sqrt(2 / fan_in) = 0.071
+        0.071
     """
 
     scaling = (2.0, "fan_in", "truncated_normal")
@@ -384,6 +498,15 @@ class LecunUniform(_Preset):
 
     Args:
         {fan arguments}
+
+    Example:
+        >>> import numpy as np, nnlite
+        >>> init = nnlite.initializers.LecunUniform(seed=0)
+        >>> w = init((400, 300), dtype="float64")
+        >>> w.shape
+        (400, 300)
+        >>> round(float(abs(w).max()), 3)  # limit sqrt(3 / fan_in) = 0.087
+        0.087
     """
 
     scaling = (1.0, "fan_in", "uniform")
@@ -396,6 +519,15 @@ class LecunNormal(_Preset):
 
     Args:
         {fan arguments}
+
+    Example:
+        >>> import numpy as np, nnlite
+        >>> init = nnlite.initializers.LecunNormal(seed=0)
+        >>> w = init((400, 300), dtype="float64")
+        >>> w.shape
+        (400, 300)
+        >>> round(float(w.std()), 3)  # sqrt(1 / fan_in) = 0.05
+        0.05
     """
 
     scaling = (1.0, "fan_in", "truncated_normal")
@@ -409,6 +541,12 @@ class Orthogonal(RandomInitializer):
         gain: the factor of Q.
         seed: an int (the same values at every call, as Keras 3), a NumPy Generator (new values at each
             call), or None (a seed drawn once from ``nnlite.config.default_rng()``).
+
+    Example:
+        >>> import numpy as np, nnlite
+        >>> w = nnlite.initializers.Orthogonal(seed=0)((3, 3), dtype="float64")
+        >>> np.allclose(w.T @ w, np.eye(3))  # orthonormal columns
+        True
     """
 
     def __init__(self, gain: float = 1.0, seed=None) -> None:
@@ -429,19 +567,50 @@ class Orthogonal(RandomInitializer):
         return {**super().get_config(), "gain": self.gain}
 
 
-def get(identifier: str | dict | Initializer | None) -> Initializer | None:
-    """An initializer from a name (``"glorot_uniform"``, ``"GlorotUniform"``), a config dict, an instance, or None.
+def get(identifier: str | dict | Initializer | Callable | None) -> Initializer | Callable | None:
+    """An initializer from a name (``"glorot_uniform"``, ``"GlorotUniform"``), a config dict, an instance, a
+    function ``f(shape, dtype=None)`` (returned as it is, as Keras does), or None.
 
     Args:
-        identifier: a name, a config dict, an ``Initializer``, or None.
+        identifier: a name, a config dict, an ``Initializer`` (instance or class), a function, or None.
 
     Returns:
-        An ``Initializer``, or None for None.
+        An ``Initializer`` or the function, or None for None.
+
+    Example:
+        >>> import numpy as np, nnlite
+        >>> type(nnlite.initializers.get("he_normal")).__name__
+        'HeNormal'
+        >>> nnlite.initializers.get(None) is None
+        True
     """
+    if isinstance(identifier, type) and issubclass(identifier, Initializer):
+        return identifier()
+    if callable(identifier) and not isinstance(identifier, Initializer):
+        return identifier
     return None if identifier is None else INITIALIZERS.get(identifier)
 
 
-serialize, deserialize = INITIALIZERS.serialize, INITIALIZERS.deserialize
+def serialize(initializer: Initializer | Callable) -> dict[str, Any]:
+    """An initializer as Keras's config dict ({"module", "class_name", "config", ...}); a function by its
+    (registered) name, as Keras writes it.
+
+    Args:
+        initializer: an ``Initializer`` or a function.
+
+    Example:
+        >>> import nnlite
+        >>> nnlite.initializers.serialize(nnlite.initializers.Constant(0.5))["config"]
+        {'value': 0.5}
+    """
+    if not isinstance(initializer, Initializer):
+        from .serialization import serialize_keras_object
+
+        return serialize_keras_object(initializer)
+    return INITIALIZERS.serialize(initializer)
+
+
+deserialize = INITIALIZERS.deserialize
 
 
 zeros, ones, constant, identity = Zeros, Ones, Constant, Identity

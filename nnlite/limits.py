@@ -31,7 +31,19 @@ MAX_UNPAID_ELEMENTS = 2**24  # numbers a file may make nnlite allocate that it d
 
 
 class LoadError(ValueError):
-    """A file that nnlite cannot or will not load; the message says what and why."""
+    """A file that nnlite cannot or will not load; the message says what and why.
+
+    Example:
+        >>> import numpy as np, nnlite, os, tempfile
+        >>> folder = tempfile.mkdtemp()
+        >>> path = os.path.join(folder, "bad.keras")
+        >>> _ = open(path, "wb").write(b"not a zip")
+        >>> try:
+        ...     nnlite.saving.load_model(path)
+        ... except nnlite.saving.LoadError as error:
+        ...     print(type(error).__name__)
+        LoadError
+    """
 
 
 # [weight numbers the file still pays for, unpaid numbers still allowed], while a file loads

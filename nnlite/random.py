@@ -41,6 +41,14 @@ class SeedGenerator:
         seed: the initial seed (an int); a random one when None.
         name: the generator's name.
         **kwargs: none is accepted (Keras's ``backend`` has no meaning here): any is refused with Keras's error.
+
+    Example:
+        >>> import numpy as np, nnlite
+        >>> seed = nnlite.random.SeedGenerator(42)
+        >>> a = nnlite.random.uniform((2,), seed=seed)
+        >>> b = nnlite.random.uniform((2,), seed=seed)
+        >>> bool((a == b).all())  # the generator moved on
+        False
     """
 
     def __init__(self, seed: int | None = None, name: str | None = None, **kwargs: Any) -> None:
@@ -80,6 +88,12 @@ def generator(seed: Any) -> np.random.Generator:
 
     Args:
         seed: an int, a :class:`SeedGenerator` or None (see the module).
+
+    Example:
+        >>> import numpy as np, nnlite
+        >>> g = nnlite.random.generator(7)
+        >>> float(g.random()) == float(nnlite.random.generator(7).random())
+        True
     """
     if seed is None:
         return config.default_rng()
@@ -107,6 +121,12 @@ def normal(shape: Sequence[int], mean: float = 0.0, stddev: float = 1.0, dtype: 
         mean: the mean of the distribution.
         stddev: its standard deviation.
         {draw arguments}
+
+    Example:
+        >>> import numpy as np, nnlite
+        >>> x = nnlite.random.normal((3000,), mean=5.0, stddev=2.0, seed=0)
+        >>> round(float(x.mean())), round(float(x.std()))
+        (5, 2)
     """
     rng = generator(seed)
     return (rng.standard_normal(_shape(shape)) * stddev + mean).astype(_float(dtype)).view(Tensor)
@@ -121,6 +141,12 @@ def uniform(shape: Sequence[int], minval: float = 0.0, maxval: float = 1.0, dtyp
         minval: the lower bound (included).
         maxval: the upper bound (excluded).
         {draw arguments}
+
+    Example:
+        >>> import numpy as np, nnlite
+        >>> x = nnlite.random.uniform((1000,), minval=-1.0, maxval=1.0, seed=0)
+        >>> bool(-1 <= x.min() and x.max() < 1), x.dtype.name
+        (True, 'float32')
     """
     if dtype is not None and np.dtype(dtype).kind != "f":
         raise ValueError(f"`keras.random.uniform` requires a floating point `dtype`. Received: dtype={dtype} ")
@@ -135,6 +161,12 @@ def randint(shape: Sequence[int], minval: int, maxval: int, dtype: Any = "int32"
         minval: the lowest integer drawn.
         maxval: the upper bound (excluded).
         {draw arguments}
+
+    Example:
+        >>> import numpy as np, nnlite
+        >>> x = nnlite.random.randint((1000,), minval=0, maxval=3, seed=0)
+        >>> sorted(set(x.tolist())), x.dtype.name
+        ([0, 1, 2], 'int32')
     """
     if np.dtype(dtype).kind not in "iu":
         raise ValueError(f"`keras.random.randint` requires an integer `dtype`. Received: dtype={dtype} ")
@@ -150,6 +182,12 @@ def truncated_normal(shape: Sequence[int], mean: float = 0.0, stddev: float = 1.
         mean: the mean of the distribution before truncation.
         stddev: its standard deviation before truncation.
         {draw arguments}
+
+    Example:
+        >>> import numpy as np, nnlite
+        >>> x = nnlite.random.truncated_normal((1000,), stddev=1.0, seed=0)
+        >>> bool(abs(x).max() <= 2.0)
+        True
     """
     rng = generator(seed)
     out = rng.standard_normal(_shape(shape))
@@ -171,6 +209,11 @@ def dropout(inputs: Any, rate: float, noise_shape: Sequence[int] | None = None, 
         noise_shape: the mask's shape, with 1 (or None: x's size) on the axes where entries share a mask; ``None`` for
             x's shape.
         {seed}
+
+    Example:
+        >>> import numpy as np, nnlite
+        >>> nnlite.random.dropout(np.ones((1, 6)), rate=0.5, seed=1)  # kept entries scaled by 1 / (1 - rate)
+        Tensor([[2., 2., 0., 2., 0., 0.]])
     """
     from . import ops
 
@@ -194,6 +237,12 @@ def shuffle(x: Any, axis: int = 0, seed: Any = None) -> Tensor:
         x: the tensor to shuffle.
         axis: the axis whose slices are reordered.
         {seed}
+
+    Example:
+        >>> import numpy as np, nnlite
+        >>> x = nnlite.random.shuffle(np.arange(6), seed=0)
+        >>> sorted(x.tolist())  # the same entries, reordered
+        [0, 1, 2, 3, 4, 5]
     """
     values = np.asarray(getattr(x, "value", x))
     order = generator(seed).permutation(values.shape[axis])
@@ -209,6 +258,12 @@ def categorical(logits: Any, num_samples: int, dtype: Any = "int32", seed: Any =
         num_samples: how many draws per row.
         dtype: the integer dtype of the indices.
         {seed}
+
+    Example:
+        >>> import numpy as np, nnlite
+        >>> nnlite.random.categorical(np.array([[0.0, 50.0], [50.0, 0.0]]), num_samples=3, seed=0)
+        Tensor([[1, 1, 1],
+                [0, 0, 0]], dtype=int32)
     """
     z = np.asarray(getattr(logits, "value", logits), dtype=np.float64)
     if z.ndim != 2:
@@ -229,6 +284,12 @@ def gamma(shape: Sequence[int], alpha: float, dtype: Any = None, seed: Any = Non
     Args:
         alpha: the shape parameter alpha > 0 (the scale is 1).
         {draw arguments}
+
+    Example:
+        >>> import numpy as np, nnlite
+        >>> x = nnlite.random.gamma((2000,), alpha=3.0, seed=0)
+        >>> x.shape, round(float(x.mean()))  # its mean is alpha
+        ((2000,), 3)
     """
     return generator(seed).gamma(alpha, 1.0, _shape(shape)).astype(_float(dtype)).view(Tensor)
 
@@ -241,6 +302,12 @@ def binomial(shape: Sequence[int], counts: Any, probabilities: Any, dtype: Any =
         counts: the number of trials (a number or an array that broadcasts against ``shape``).
         probabilities: the success probability of each trial (likewise).
         {draw arguments}
+
+    Example:
+        >>> import numpy as np, nnlite
+        >>> x = nnlite.random.binomial((1000,), counts=10, probabilities=0.5, seed=0)
+        >>> x.shape, 4.5 < float(x.mean()) < 5.5
+        ((1000,), True)
     """
     return generator(seed).binomial(counts, probabilities, _shape(shape)).astype(_float(dtype)).view(Tensor)
 
@@ -253,5 +320,11 @@ def beta(shape: Sequence[int], alpha: Any, beta: Any, dtype: Any = None, seed: A
         alpha: the first shape parameter, alpha > 0.
         beta: the second shape parameter, beta > 0.
         {draw arguments}
+
+    Example:
+        >>> import numpy as np, nnlite
+        >>> x = nnlite.random.beta((1000,), alpha=2.0, beta=2.0, seed=0)
+        >>> x.shape, bool(0 <= x.min() and x.max() <= 1)
+        ((1000,), True)
     """
     return generator(seed).beta(alpha, beta, _shape(shape)).astype(_float(dtype)).view(Tensor)

@@ -56,6 +56,16 @@ class CustomObjectScope:
     Args:
         *custom_objects: dicts of name -> class or function (None entries are skipped), merged in order.
         *custom_objects: dicts of name -> class or function (None entries are skipped), merged in order.
+
+    Example:
+        >>> import numpy as np, nnlite
+        >>> def twice(x):
+        ...     return 2 * x
+        >>> with nnlite.saving.CustomObjectScope({"twice": twice}):
+        ...     print(nnlite.saving.get_registered_object("twice") is twice)
+        True
+        >>> nnlite.saving.get_registered_object("twice") is None  # outside the block
+        True
     """
 
     def __init__(self, *custom_objects: dict[str, Any] | None) -> None:
@@ -80,7 +90,15 @@ custom_object_scope = CustomObjectScope
 
 
 def get_custom_objects() -> dict[str, Any]:
-    """Keras's global dict of custom objects; an entry added to it is found like a registered one."""
+    """Keras's global dict of custom objects; an entry added to it is found like a registered one.
+
+    Example:
+        >>> import numpy as np, nnlite
+        >>> nnlite.saving.get_custom_objects()["double"] = lambda x: 2 * x
+        >>> nnlite.saving.get_registered_object("double")(4)
+        8
+        >>> del nnlite.saving.get_custom_objects()["double"]
+    """
     return GLOBAL_CUSTOM_OBJECTS
 
 
@@ -304,6 +322,17 @@ def register_keras_serializable(package: str = "Custom", name: str | None = None
     Args:
         package: the prefix of the registered name.
         name: the name after the prefix; ``None`` for the class's or function's ``__name__``.
+
+    Example:
+        >>> import numpy as np, nnlite
+        >>> @nnlite.saving.register_keras_serializable(package="demo")
+        ... class DocDoubler(nnlite.layers.Layer):
+        ...     def call(self, x):
+        ...         return 2 * x
+        >>> nnlite.saving.get_registered_name(DocDoubler)
+        'demo>DocDoubler'
+        >>> type(nnlite.layers.deserialize({"class_name": "demo>DocDoubler", "config": {}})).__name__
+        'DocDoubler'
     """
     if "/" in package or ">" in package:
         raise ValueError(f"package may not contain '/' or '>'; got {package!r}.")
@@ -328,6 +357,14 @@ def get_registered_name(obj: Any) -> str:
 
     Args:
         obj: a class or function.
+
+    Example:
+        >>> import numpy as np, nnlite
+        >>> @nnlite.saving.register_keras_serializable(package="demo")
+        ... def halve(x):
+        ...     return x / 2
+        >>> nnlite.saving.get_registered_name(halve)
+        'demo>halve'
     """
     return GLOBAL_CUSTOM_NAMES.get(obj, getattr(obj, "__name__", None) or type(obj).__name__)
 
@@ -341,6 +378,14 @@ def get_registered_object(name: str, custom_objects: dict[str, Any] | None = Non
         name: the registered name (``"package>name"``) or class name.
         custom_objects: name -> object mapping searched first.
         module_objects: name -> object mapping searched last.
+
+    Example:
+        >>> import numpy as np, nnlite
+        >>> @nnlite.saving.register_keras_serializable(package="demo")
+        ... def third(x):
+        ...     return x / 3
+        >>> nnlite.saving.get_registered_object("demo>third") is third
+        True
     """
     for table in (custom_objects or {},):
         if name in table:

@@ -8,11 +8,13 @@ through a float32 cast, so nnlite applies them as float32 numbers too.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 
 from .registry import Registry
+from .warn import warn
 
 __all__ = ["L1", "L1L2", "L2", "Regularizer", "deserialize", "get", "l1", "l1_l2", "l2", "serialize"]
 
@@ -30,7 +32,20 @@ def _f32(value: float) -> float:
 
 
 class Regularizer:
-    """R(w) = l1 sum|w| + l2 sum w^2;  dR/dw = l1 sign(w) + 2 l2 w (either factor may be 0)."""
+    """R(w) = l1 sum|w| + l2 sum w^2;  dR/dw = l1 sign(w) + 2 l2 w (either factor may be 0).
+
+    A subclass may write its own ``__call__`` with ``nnlite.ops`` instead (as in Keras): the tape then gives
+    dR/dw. A plain function ``R(w)`` serves as well.
+
+    Example:
+        >>> import numpy as np, nnlite
+        >>> class Quartic(nnlite.regularizers.Regularizer):
+        ...     def __call__(self, w):
+        ...         return 0.1 * nnlite.ops.sum(w ** 4)
+        >>> w = np.array([1.0, -2.0])
+        >>> round(float(Quartic()(w)), 6), Quartic().grad(w)  # 0.1 (1 + 16) and 0.4 w^3
+        (1.7, array([ 0.4, -3.2]))
+    """
 
     l1 = 0.0
     l2 = 0.0
@@ -44,6 +59,10 @@ class Regularizer:
         return value
 
     def grad(self, w: np.ndarray) -> np.ndarray:
+        """dR/dw = l1 sign(w) + 2 l2 w; a subclass that writes its own ``__call__`` (with ``nnlite.ops``) and no
+        ``grad`` gets the tape's gradient of it."""
+        if type(self).__call__ is not Regularizer.__call__:
+            return tape_gradient(self, w)
         g = np.zeros_like(w)
         if self.l1:
             g += _f32(self.l1) * np.sign(w)
@@ -73,6 +92,12 @@ class L1L2(Regularizer):
     Args:
         l1: the factor of sum|w|.
         l2: the factor of sum w^2.
+
+    Example:
+        >>> import numpy as np, nnlite
+        >>> w = nnlite.Variable(np.array([[1.0, -2.0]]))
+        >>> round(float(nnlite.regularizers.L1L2(l1=0.1, l2=0.1)(w)), 6)  # 0.3 + 0.5
+        0.8
     """
 
     def __init__(self, l1: float = 0.0, l2: float = 0.0) -> None:
@@ -89,6 +114,12 @@ class L1(Regularizer):
 
     Args:
         l1: the factor l1.
+
+    Example:
+        >>> import numpy as np, nnlite
+        >>> w = nnlite.Variable(np.array([[1.0, -2.0]]))
+        >>> round(float(nnlite.regularizers.L1(0.1)(w)), 6)  # 0.1 (|1| + |-2|)
+        0.3
     """
 
     def __init__(self, l1: float = 0.01) -> None:
@@ -104,6 +135,12 @@ class L2(Regularizer):
 
     Args:
         l2: the factor l2.
+
+    Example:
+        >>> import numpy as np, nnlite
+        >>> w = nnlite.Variable(np.array([[1.0, -2.0]]))
+        >>> round(float(nnlite.regularizers.L2(0.1)(w)), 6)  # 0.1 (1 + 4)
+        0.5
     """
 
     def __init__(self, l2: float = 0.01) -> None:
@@ -116,24 +153,65 @@ class L2(Regularizer):
 l1, l2, l1_l2 = L1, L2, L1L2
 
 
-def get(identifier: str | dict | Regularizer | None) -> Regularizer | None:
-    """A regularizer from a name ("l1", "l2", "L1L2"), a config dict, an instance, or None.
+def tape_gradient(regularizer: Callable[[Any], Any], w: np.ndarray) -> np.ndarray:
+    """dR/dw of a penalty the user wrote (a function or a ``__call__``), from one GradientTape sweep over the ops
+    it ran; zeros, with a warning, when it ran none (NumPy calls the tape cannot follow)."""
+    from .autodiff import GradientTape
+    from .variables import Variable
+
+    v = Variable(np.array(w), name="regularized")
+    with GradientTape() as tape:
+        penalty = regularizer(v)
+    g = tape.gradient(penalty, v)
+    if g is None:
+        warn(f"The regularizer {regularizer!r} gave no gradient: write it with nnlite.ops (or arithmetic on its "
+             "argument), which the tape differentiates; it adds to the loss but does not train the weights.")
+        return np.zeros_like(w)
+    return np.asarray(g, dtype=np.asarray(w).dtype)
+
+
+def gradient(regularizer: Callable[[Any], Any], w: np.ndarray) -> np.ndarray:
+    """dR/dw for any regularizer: a Regularizer's own ``grad``, or the tape's for a plain function."""
+    return regularizer.grad(w) if isinstance(regularizer, Regularizer) else tape_gradient(regularizer, w)
+
+
+def get(identifier: str | dict | Regularizer | Callable | None) -> Regularizer | Callable | None:
+    """A regularizer from a name ("l1", "l2", "L1L2"), a config dict, an instance, a function ``R(w)``
+    (returned as it is, as Keras does; the tape differentiates it), or None.
 
     Args:
-        identifier: a name, a config dict, a ``Regularizer``, or None.
+        identifier: a name, a config dict, a ``Regularizer`` (instance or class), a function, or None.
 
     Returns:
-        A ``Regularizer``, or None for None.
+        A ``Regularizer`` or the function, or None for None.
+
+    Example:
+        >>> import numpy as np, nnlite
+        >>> nnlite.regularizers.get("l2").get_config()
+        {'l2': 0.01}
     """
+    if isinstance(identifier, type) and issubclass(identifier, Regularizer):
+        return identifier()
+    if callable(identifier) and not isinstance(identifier, Regularizer):
+        return identifier
     return None if identifier is None else REGULARIZERS.get(identifier)
 
 
-def serialize(regularizer: Regularizer | None) -> dict[str, Any] | None:
+def serialize(regularizer: Regularizer | Callable | None) -> dict[str, Any] | str | None:
     """A regularizer as Keras's config dict ({"module", "class_name", "config", ...}); None stays None.
 
     Args:
         regularizer: a ``Regularizer``, or None.
+
+    Example:
+        >>> import numpy as np, nnlite
+        >>> nnlite.regularizers.serialize(nnlite.regularizers.L1(0.5))
+        {'module': 'keras.regularizers', 'class_name': 'L1', 'config': {'l1': 0.5}, 'registered_name': None}
     """
+    if regularizer is not None and not isinstance(regularizer, Regularizer):
+        from .serialization import serialize_keras_object
+
+        return serialize_keras_object(regularizer)  # a function: by its (registered) name, as Keras writes it
     return None if regularizer is None else REGULARIZERS.serialize(regularizer)
 
 

@@ -47,6 +47,12 @@ def serialize_keras_object(obj: Any) -> Any:
 
     Args:
         obj: the object: a layer, loss, metric, optimizer, function or plain value.
+
+    Example:
+        >>> import numpy as np, nnlite
+        >>> config = nnlite.saving.serialize_keras_object(nnlite.optimizers.SGD(0.5))
+        >>> config["class_name"], config["config"]["learning_rate"]
+        ('SGD', 0.5)
     """
     if obj is None or isinstance(obj, (bool, int, float, str)):
         return obj
@@ -105,6 +111,13 @@ def deserialize_keras_object(config: Any, custom_objects: dict[str, Any] | None 
         safe_mode: refuse configs that would run code (a lambda's bytecode); nnlite never runs such code, whatever the
             value.
         **kwargs: ``module_objects``, a further name -> object mapping searched last, as Keras's.
+
+    Example:
+        >>> import numpy as np, nnlite
+        >>> config = nnlite.saving.serialize_keras_object(nnlite.layers.Dense(3))
+        >>> layer = nnlite.saving.deserialize_keras_object(config)
+        >>> type(layer).__name__, layer.units
+        ('Dense', 3)
     """
     with CustomObjectScope(custom_objects, kwargs.get("module_objects")):
         if isinstance(config, list):

@@ -28,6 +28,18 @@ class PyDataset:
         workers: kept for Keras code; no effect.
         use_multiprocessing: kept for Keras code; no effect.
         max_queue_size: kept for Keras code; no effect.
+
+    Example:
+        >>> import numpy as np, nnlite
+        >>> class Batches(nnlite.utils.PyDataset):
+        ...     def __len__(self):
+        ...         return 2
+        ...     def __getitem__(self, index):
+        ...         return np.full((4, 2), index), np.ones((4, 1))
+        >>> model = nnlite.Sequential([nnlite.Input((2,)), nnlite.layers.Dense(1)])
+        >>> model.compile("sgd", "mse")
+        >>> len(model.fit(Batches(), epochs=2, verbose=0).history["loss"])
+        2
     """
 
     def __init__(self, workers: int = 1, use_multiprocessing: bool = False, max_queue_size: int = 10) -> None:

@@ -34,6 +34,12 @@ class Tensor(np.ndarray):
         offset: Where in ``buffer`` the data starts, in bytes. Default: ``0``.
         strides: Bytes between entries along each axis. Default: ``None`` (contiguous).
         order: ``"C"`` (row-major) or ``"F"`` (column-major). Default: ``None`` (``"C"``).
+
+    Example:
+        >>> import numpy as np, nnlite
+        >>> t = nnlite.ops.convert_to_tensor([1.0, 2.0])
+        >>> t.numpy(), t.shape
+        (array([1., 2.]), (2,))
     """
 
     tape_node: Any = None

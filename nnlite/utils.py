@@ -45,6 +45,14 @@ def plot_model(model: Any, to_file: str = "model.png", show_shapes: bool = False
         show_trainable: write whether each layer trains.
         splines: accepted for Keras's signature (arrows are straight).
         **kwargs: Keras's removed ``layer_range`` is refused with Keras's error; anything else likewise.
+
+    Example:
+        >>> import numpy as np, nnlite, os, tempfile
+        >>> model = nnlite.Sequential([nnlite.Input((2,)), nnlite.layers.Dense(1, kernel_initializer="ones")])
+        >>> folder = tempfile.mkdtemp()
+        >>> _ = nnlite.utils.plot_model(model, to_file=os.path.join(folder, "model.png"), show_shapes=True)
+        >>> os.path.exists(os.path.join(folder, "model.png"))
+        True
     """
     import os
 
@@ -93,6 +101,13 @@ def plot_network(model: Any, show_weights: bool | None = None, ax: Any = None) -
         model: a built model.
         show_weights: write w and b on the lines; ``None`` does so for small networks.
         ax: a matplotlib Axes to draw on; ``None`` makes a figure.
+
+    Example:
+        >>> import numpy as np, nnlite
+        >>> model = nnlite.Sequential([nnlite.Input((2,)), nnlite.layers.Dense(1, kernel_initializer="ones")])
+        >>> figure = nnlite.utils.plot_network(model)  # a matplotlib Figure
+        >>> figure.get_size_inches().round(1).tolist()
+        [5.2, 2.6]
     """
     from .plotting import plot_network as draw
 
@@ -106,6 +121,15 @@ def plot_history(history: Any, metrics: list[str] | None = None, ax: Any = None)
         history: the ``History`` that ``fit`` returned (or its ``history`` dict's owner).
         metrics: the names to plot, one panel each; ``None`` for every name without ``val_``.
         ax: a matplotlib Axes to draw every curve on; ``None`` makes a figure.
+
+    Example:
+        >>> import numpy as np, nnlite
+        >>> model = nnlite.Sequential([nnlite.Input((2,)), nnlite.layers.Dense(1, kernel_initializer="ones")])
+        >>> model.compile("sgd", "mse")
+        >>> history = model.fit(np.ones((4, 2)), np.ones((4, 1)), epochs=3, verbose=0)
+        >>> figure = nnlite.utils.plot_history(history)  # a matplotlib Figure
+        >>> len(figure.axes)
+        1
     """
     from .plotting import plot_history as draw
 
@@ -117,6 +141,18 @@ def set_random_seed(seed: int) -> None:
 
     Args:
         seed: an int.
+
+    Example:
+        >>> import numpy as np, nnlite
+        >>> nnlite.utils.set_random_seed(1)
+        >>> a = nnlite.layers.Dense(2)
+        >>> a.build((None, 2))
+        >>> nnlite.utils.set_random_seed(1)
+        >>> b = nnlite.layers.Dense(2)
+        >>> b.build((None, 2))
+        >>> bool((a.kernel.numpy() == b.kernel.numpy()).all())
+        True
+        >>> nnlite.config.set_rng(None)
     """
     config.set_rng(seed)
 
@@ -134,6 +170,12 @@ def pad_sequences(sequences: Any, maxlen: int | None = None, dtype: Any = "int32
         padding: "pre" or "post": where the padding goes.
         truncating: "pre" or "post": which end of a longer sequence is cut.
         value: the padding value.
+
+    Example:
+        >>> import numpy as np, nnlite
+        >>> nnlite.utils.pad_sequences([[1, 2, 3], [4]], maxlen=2)
+        array([[2, 3],
+               [0, 4]], dtype=int32)
     """
     if not hasattr(sequences, "__len__"):
         raise ValueError("`sequences` must be iterable.")
@@ -178,6 +220,12 @@ def normalize(x: Any, axis: int = -1, order: int = 2) -> np.ndarray:
         x: the array to normalise.
         axis: the axis along which each vector is normalised.
         order: the norm's order (2: Euclidean).
+
+    Example:
+        >>> import numpy as np, nnlite
+        >>> nnlite.utils.normalize(np.array([[3.0, 4.0], [0.0, 0.0]]))
+        array([[0.6, 0.8],
+               [0. , 0. ]])
     """
     x = np.asarray(x)
     norm = np.atleast_1d(np.linalg.norm(x, order, axis))
@@ -190,6 +238,12 @@ def clear_session(free_memory: bool = True) -> None:
 
     Args:
         free_memory: accepted as Keras's (there is no device memory to free here).
+
+    Example:
+        >>> import numpy as np, nnlite
+        >>> nnlite.utils.clear_session()
+        >>> nnlite.Sequential().name, nnlite.Sequential().name
+        ('sequential', 'sequential_1')
     """
     config.clear_session(free_memory)
 
@@ -201,6 +255,13 @@ def to_categorical(y: Any, num_classes: int | None = None, dtype: str | None = N
         y: integer class labels (a trailing axis of 1 is dropped).
         num_classes: the number of classes; ``None`` for the largest label + 1.
         dtype: the dtype of the result; ``None`` for ``config.floatx()``.
+
+    Example:
+        >>> import numpy as np, nnlite
+        >>> nnlite.utils.to_categorical([0, 2, 1], num_classes=3)
+        array([[1., 0., 0.],
+               [0., 0., 1.],
+               [0., 1., 0.]], dtype=float32)
     """
     y = np.asarray(y)
     if y.ndim > 1 and y.shape[-1] == 1:
@@ -231,6 +292,15 @@ def check_gradients(model: Any, x: Any, y: Any, sample_weight: Any = None,
         y: its labels.
         sample_weight: a weight per sample, or None.
         epsilon: the relative step h of the central differences.
+
+    Example:
+        >>> import numpy as np, nnlite
+        >>> layers = [nnlite.Input((2,)), nnlite.layers.Dense(3, activation="tanh"), nnlite.layers.Dense(1)]
+        >>> model = nnlite.Sequential(layers)
+        >>> model.compile("sgd", "mse")
+        >>> errors = nnlite.utils.check_gradients(model, np.ones((4, 2)), np.zeros((4, 1)))
+        >>> max(errors.values()) < 1e-6
+        True
     """
     from .layers import Context
 

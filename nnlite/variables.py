@@ -36,6 +36,16 @@ class Variable(np.lib.mixins.NDArrayOperatorsMixin):
         name: its name; ``None`` numbers ``variable``, ``variable_1``... in the session.
         path: its path in a model (``dense/kernel``); ``None`` for its name.
         constraint: a function applied to the value after each optimizer step (a ``constraints`` object), or None.
+
+    Example:
+        >>> import numpy as np, nnlite
+        >>> w = nnlite.Variable(np.zeros(2), name="w")
+        >>> w.assign_add(np.array([1.0, 2.0]))
+        <Variable path=w, shape=(2,), dtype=float64>
+        >>> w.numpy(), w.name
+        (array([1., 2.]), 'w')
+        >>> nnlite.Variable("ones", shape=(2,)).numpy()  # from an initializer
+        array([1., 1.], dtype=float32)
     """
 
     def __init__(self, initializer: Any, shape: Any = None, dtype: Any = None, trainable: bool = True,

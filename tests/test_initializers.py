@@ -7,7 +7,10 @@ import math
 import numpy as np
 import pytest
 
+import nnlite
 from nnlite import initializers
+
+from .helpers import assert_close
 
 
 @pytest.mark.parametrize(("name", "limit"), [
@@ -57,3 +60,26 @@ def test_constant_kinds():
 def test_unknown_initializer():
     with pytest.raises(ValueError, match="Unknown initializer 'glorot'. Did you mean .*Valid names: .*glorot_uniform"):
         initializers.get("glorot")
+
+
+def test_functions_serve_as_initializers_and_constraints_as_in_keras(keras, float64):
+    """kernel_initializer=f(shape, dtype) and kernel_constraint=c(w), plain functions, as Keras takes them:
+    the same kernel at the start and after a constrained SGD step (functions were refused as initializers)."""
+    def init(shape, dtype=None):
+        return np.arange(np.prod(shape), dtype="float64").reshape(shape) / 10
+
+    def build(module, clip):
+        layer = module.layers.Dense(3, kernel_initializer=init, kernel_constraint=lambda w: clip(w, -0.25, 0.25))
+        model = module.Sequential([module.Input((2,)), layer])
+        model.compile(optimizer=module.optimizers.SGD(0.1), loss="mse")
+        return model, layer
+
+    (ours, layer), (theirs, their_layer) = build(nnlite, nnlite.ops.clip), build(keras, keras.ops.clip)
+    assert_close(layer.kernel.numpy(), keras.ops.convert_to_numpy(their_layer.kernel), 1e-12, "initial kernel")
+    x, y = np.ones((4, 2)), np.zeros((4, 3))
+    ours.fit(x, y, epochs=1, batch_size=4, verbose=0)
+    theirs.fit(x, y, epochs=1, batch_size=4, verbose=0)
+    assert_close(layer.kernel.numpy(), keras.ops.convert_to_numpy(their_layer.kernel), 1e-12, "kernel after a step")
+    assert float(np.max(layer.kernel.numpy())) == 0.25  # the constraint clipped it
+    with pytest.raises(ValueError, match=r"returned an array of shape \(2,\); the weight's shape is \(2, 3\)"):
+        nnlite.layers.Dense(3, kernel_initializer=lambda shape, dtype=None: np.zeros(2)).build((None, 2))

@@ -143,3 +143,49 @@ def test_keras_default_names(keras):
                                layers.Dropout(0.1), layers.Dense(1), layers.Activation("sigmoid")])
     assert [layer.name for layer in model.layers] == [
         "dense", "leaky_re_lu", "re_lu", "dropout", "dense_1", "activation"]
+
+
+@pytest.mark.parametrize("kind", ["function", "subclass", "activity-function"])
+def test_regularizers_the_user_writes_train_as_in_keras(keras, float64, rng, kind):
+    """A penalty written as a function or a Regularizer subclass with ops (Keras's own way to write one) is
+    differentiated by the tape: the weights after a fit equal Keras's (before, only the built-in L1/L2 factors
+    had a gradient and these penalties trained nothing)."""
+    def penalty(ops):
+        return lambda w: 0.05 * ops.sum(ops.abs(w) ** 3) + 0.01 * ops.sum(ops.cos(w))
+
+    def regularizer(module, ops):
+        if kind == "subclass":
+            class Cubic(module.regularizers.Regularizer):
+                def __call__(self, w):
+                    return penalty(ops)(w)
+            return Cubic()
+        return penalty(ops)
+
+    def build(module, ops):
+        key = "activity_regularizer" if kind == "activity-function" else "kernel_regularizer"
+        return module.Sequential([module.Input((3,)), module.layers.Dense(
+            4, activation="tanh", kernel_initializer=module.initializers.GlorotUniform(seed=3),
+            **{key: regularizer(module, ops)}), module.layers.Dense(1)])
+
+    ours, theirs = build(nnlite, nnlite.ops), build(keras, keras.ops)
+    theirs.set_weights(ours.get_weights())
+    x, y = rng.normal(size=(16, 3)), rng.normal(size=(16, 1))
+    start = ours.get_weights()[0]
+    for model, module in ((ours, nnlite), (theirs, keras)):
+        model.compile(optimizer=module.optimizers.SGD(0.1), loss="mse")
+    h1 = ours.fit(x, y, epochs=3, batch_size=8, shuffle=False, verbose=0)
+    h2 = theirs.fit(x, y, epochs=3, batch_size=8, shuffle=False, verbose=0)
+    assert_close(h1.history["loss"], h2.history["loss"], RTOL["float64"], "loss")
+    for a, b in zip(ours.get_weights(), theirs.get_weights()):
+        assert_close(a, b, RTOL["float64"], "weights")
+    assert not np.allclose(ours.get_weights()[0], start)  # it trained
+
+
+def test_a_regularizer_the_tape_cannot_follow_warns_and_adds_its_value():
+    layer = layers.Dense(2, kernel_initializer="ones", kernel_regularizer=lambda w: 0.1 * np.sum(np.asarray(w)))
+    model = nnlite.Sequential([nnlite.Input((2,)), layer])
+    model.compile(optimizer="sgd", loss="mse")
+    with pytest.warns(UserWarning, match="gave no gradient: write it with nnlite.ops"):
+        history = model.fit(np.zeros((2, 2)), np.zeros((2, 2)), verbose=0)
+    assert history.history["loss"][0] == pytest.approx(0.4)  # the penalty's value counts: 0.1 * 4 ones
+    assert regularizers.get(abs) is abs and isinstance(regularizers.get(regularizers.L2), regularizers.L2)

@@ -31,6 +31,15 @@ class BackupAndRestore(Callback):
         save_freq: "epoch", or a number of batches between backups.
         double_checkpoint: keep the previous backup too, used when the latest cannot be read.
         delete_checkpoint: remove the folder when training ends normally.
+
+    Example:
+        >>> import numpy as np, nnlite, os, tempfile
+        >>> model = nnlite.Sequential([nnlite.Input((2,)), nnlite.layers.Dense(1, kernel_initializer="ones")])
+        >>> model.compile("sgd", "mse")
+        >>> x, y = np.ones((8, 2)), np.ones((8, 1))
+        >>> folder = tempfile.mkdtemp()
+        >>> backup = nnlite.callbacks.BackupAndRestore(os.path.join(folder, "backup"))
+        >>> _ = model.fit(x, y, epochs=2, callbacks=[backup], verbose=0)  # a rerun resumes from the backup
     """
 
     def __init__(self, backup_dir: str, save_freq: str | int = "epoch", double_checkpoint: bool = False,

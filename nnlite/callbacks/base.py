@@ -14,7 +14,21 @@ from ..registry import Registry
 
 
 class Callback:
-    """Base class: override the hooks you need. ``self.model`` is the model being fitted."""
+    """Base class: override the hooks you need. ``self.model`` is the model being fitted.
+
+    Example:
+        >>> import numpy as np, nnlite
+        >>> model = nnlite.Sequential([nnlite.Input((2,)), nnlite.layers.Dense(1, kernel_initializer="ones")])
+        >>> model.compile("sgd", "mse")
+        >>> x, y = np.ones((8, 2)), np.ones((8, 1))
+        >>> ends = []
+        >>> class Count(nnlite.callbacks.Callback):
+        ...     def on_epoch_end(self, epoch, logs=None):
+        ...         ends.append((epoch, round(logs["loss"], 4)))
+        >>> _ = model.fit(x, y, epochs=2, callbacks=[Count()], verbose=0)
+        >>> ends
+        [(0, 1.0), (1, 0.8836)]
+    """
 
     def __init__(self) -> None:
         self.model: Any = None
@@ -54,7 +68,17 @@ CALLBACKS = Registry(Callback, "keras.callbacks")
 
 @CALLBACKS.register()
 class History(Callback):
-    """``history[name]`` lists one float per epoch; ``epoch`` lists the epoch indices."""
+    """``history[name]`` lists one float per epoch; ``epoch`` lists the epoch indices.
+
+    Example:
+        >>> import numpy as np, nnlite
+        >>> model = nnlite.Sequential([nnlite.Input((2,)), nnlite.layers.Dense(1, kernel_initializer="ones")])
+        >>> model.compile("sgd", "mse")
+        >>> x, y = np.ones((8, 2)), np.ones((8, 1))
+        >>> history = model.fit(x, y, epochs=3, verbose=0)
+        >>> history.epoch, sorted(history.history)
+        ([0, 1, 2], ['loss'])
+    """
 
     def __init__(self) -> None:
         super().__init__()
@@ -86,6 +110,12 @@ class CallbackList:
         callbacks: the callbacks, called in this order.
         model: the model they watch (each gets ``set_model``).
         params: what fit tells them (``verbose``, ``epochs``, ``steps``).
+
+    Example:
+        >>> import numpy as np, nnlite
+        >>> calls = nnlite.callbacks.CallbackList([nnlite.callbacks.History()], model=None, params={})
+        >>> len(calls.callbacks)
+        1
     """
 
     def __init__(self, callbacks: list[Callback], model: Any, params: dict[str, Any]) -> None:

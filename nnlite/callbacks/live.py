@@ -34,6 +34,12 @@ class LivePlot(Callback):
         min_interval: the least seconds between redraws.
         to_file: also save the last picture to this file.
         dpi: the picture's resolution.
+
+    Example:
+        >>> import numpy as np, nnlite
+        >>> plot = nnlite.callbacks.LivePlot(metrics=["loss"], min_interval=1.0)  # pass it to fit in a notebook
+        >>> plot.metrics
+        ['loss']
     """
 
     def __init__(self, metrics: list[str] | None = None, min_interval: float = 1.0, to_file: str | None = None,

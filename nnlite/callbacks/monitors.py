@@ -157,6 +157,16 @@ class ReduceLROnPlateau(_Monitor):
         cooldown: epochs to wait after a reduction before watching again.
         min_lr: the rate never goes below this.
         **kwargs: taken and ignored, as Keras does.
+
+    Example:
+        >>> import numpy as np, nnlite
+        >>> model = nnlite.Sequential([nnlite.Input((2,)), nnlite.layers.Dense(1, kernel_initializer="ones")])
+        >>> model.compile("sgd", "mse")
+        >>> x, y = np.ones((8, 2)), np.ones((8, 1))
+        >>> reduce = nnlite.callbacks.ReduceLROnPlateau(monitor="loss", factor=0.5, patience=0, min_delta=10.0)
+        >>> history = model.fit(x, y, epochs=3, callbacks=[reduce], verbose=0)  # no epoch improves by 10
+        >>> [round(lr, 6) for lr in history.history["learning_rate"]]
+        [0.01, 0.01, 0.005]
     """
 
     def __init__(self, monitor: str = "val_loss", factor: float = 0.1, patience: int = 10, verbose: int = 0,
@@ -220,6 +230,18 @@ class ModelCheckpoint(_Monitor):
         mode: "min", "max", or "auto" (from the quantity's name).
         save_freq: "epoch", or a number of batches between saves.
         initial_value_threshold: the value ``monitor`` must beat for the first save.
+
+    Example:
+        >>> import numpy as np, nnlite, os, tempfile
+        >>> model = nnlite.Sequential([nnlite.Input((2,)), nnlite.layers.Dense(1, kernel_initializer="ones")])
+        >>> model.compile("sgd", "mse")
+        >>> x, y = np.ones((8, 2)), np.ones((8, 1))
+        >>> folder = tempfile.mkdtemp()
+        >>> path = os.path.join(folder, "best.keras")
+        >>> check = nnlite.callbacks.ModelCheckpoint(path, monitor="loss", save_best_only=True)
+        >>> _ = model.fit(x, y, epochs=2, callbacks=[check], verbose=0)
+        >>> os.path.exists(path)
+        True
     """
 
     def __init__(self, filepath: str, monitor: str = "val_loss", verbose: int = 0, save_best_only: bool = False,

@@ -50,6 +50,11 @@ def format_logs(logs: dict[str, float]) -> str:
 
     Returns:
         The text Keras's progress lines end with.
+
+    Example:
+        >>> import numpy as np, nnlite
+        >>> nnlite.callbacks.format_logs({"loss": 0.12345, "val_loss": 0.0005})
+        ' - loss: 0.1235 - val_loss: 5.0000e-04'
     """
     parts = []
     for key, value in logs.items():
@@ -81,6 +86,14 @@ class ProgbarLogger(Callback):
     Args:
         verbose: 1 a bar per epoch, 2 one line per epoch.
         stream: where to write (default ``sys.stdout``).
+
+    Example:
+        >>> import numpy as np, nnlite
+        >>> model = nnlite.Sequential([nnlite.Input((2,)), nnlite.layers.Dense(1, kernel_initializer="ones")])
+        >>> model.compile("sgd", "mse")
+        >>> x, y = np.ones((8, 2)), np.ones((8, 1))
+        >>> _ = model.fit(x, y, epochs=1, batch_size=8, verbose=2)  # fit adds a ProgbarLogger
+        1/1 - ...s - ...s/step - loss: 1.0000
     """
 
     def __init__(self, verbose: int = 1, stream: Any = None) -> None:

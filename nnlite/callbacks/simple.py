@@ -19,6 +19,16 @@ class LearningRateScheduler(Callback):
     Args:
         schedule: ``f(epoch, lr) -> lr`` (or ``f(epoch) -> lr``), epochs counted from 0.
         verbose: 1 prints each new rate.
+
+    Example:
+        >>> import numpy as np, nnlite
+        >>> model = nnlite.Sequential([nnlite.Input((2,)), nnlite.layers.Dense(1, kernel_initializer="ones")])
+        >>> model.compile("sgd", "mse")
+        >>> x, y = np.ones((8, 2)), np.ones((8, 1))
+        >>> schedule = nnlite.callbacks.LearningRateScheduler(lambda epoch, lr: lr / 2)
+        >>> history = model.fit(x, y, epochs=3, callbacks=[schedule], verbose=0)
+        >>> [round(lr, 6) for lr in history.history["learning_rate"]]
+        [0.005, 0.0025, 0.00125]
     """
 
     def __init__(self, schedule: Callable[..., float], verbose: int = 0) -> None:
@@ -49,6 +59,16 @@ class TerminateOnNaN(Callback):
 
     Args:
         raise_error: raise a RuntimeError instead of stopping quietly.
+
+    Example:
+        >>> import nnlite
+        >>> model = nnlite.Sequential([nnlite.Input((1,)), nnlite.layers.Dense(1)])
+        >>> stop = nnlite.callbacks.TerminateOnNaN()  # fit(..., callbacks=[stop]) calls it after each batch
+        >>> stop.set_model(model)
+        >>> stop.on_batch_end(0, {"loss": float("nan")})
+        Batch 0: Invalid loss, terminating training
+        >>> model.stop_training
+        True
     """
 
     def __init__(self, raise_error: bool = False) -> None:
@@ -72,6 +92,17 @@ class CSVLogger(Callback):
         filename: the CSV file.
         separator: the delimiter between values.
         append: add to an existing file instead of replacing it.
+
+    Example:
+        >>> import numpy as np, nnlite, os, tempfile
+        >>> model = nnlite.Sequential([nnlite.Input((2,)), nnlite.layers.Dense(1, kernel_initializer="ones")])
+        >>> model.compile("sgd", "mse")
+        >>> x, y = np.ones((8, 2)), np.ones((8, 1))
+        >>> folder = tempfile.mkdtemp()
+        >>> path = os.path.join(folder, "log.csv")
+        >>> _ = model.fit(x, y, epochs=2, callbacks=[nnlite.callbacks.CSVLogger(path)], verbose=0)
+        >>> open(path).readline().strip()
+        'epoch,loss,val_loss'
     """
 
     def __init__(self, filename: str, separator: str = ",", append: bool = False) -> None:

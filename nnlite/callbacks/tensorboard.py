@@ -46,6 +46,12 @@ class TensorBoard(Callback):
         profile_batch: TensorFlow's profiler; nnlite has none (0 only).
         embeddings_freq: the embedding projector's frequency; nnlite does not write it (0 only).
         embeddings_metadata: with ``embeddings_freq``; taken and unused.
+
+    Example:
+        >>> import numpy as np, nnlite
+        >>> board = nnlite.callbacks.TensorBoard(log_dir="logs")  # pass it to fit; needs tensorboardX
+        >>> board.log_dir
+        'logs'
     """
 
     def __init__(self, log_dir: Any = "logs", histogram_freq: int = 0, write_graph: bool = True,

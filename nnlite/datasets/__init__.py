@@ -15,6 +15,12 @@ def load_digits() -> tuple[np.ndarray, np.ndarray]:
 
     Optical Recognition of Handwritten Digits, E. Alpaydin and C. Kaynak (UCI, CC BY 4.0);
     see DIGITS-LICENSE.txt beside the data file.
+
+    Example:
+        >>> import numpy as np, nnlite
+        >>> x, y = nnlite.datasets.load_digits()
+        >>> x.shape, y.shape, int(x.max())
+        ((1797, 64), (1797,), 16)
     """
     with resources.files(__name__).joinpath("digits.csv.gz").open("rb") as raw:
         table = np.loadtxt(gzip.open(raw, "rt"), delimiter=",", dtype=np.int64)

@@ -70,6 +70,15 @@ def load_csv(path: str, label: str | int = -1) -> tuple[np.ndarray, np.ndarray, 
 
     Returns:
         (x, y, names): the features (n, d) float64, the class index of each row (n,) int64, and the class names.
+
+    Example:
+        >>> import numpy as np, nnlite, os, tempfile
+        >>> folder = tempfile.mkdtemp()
+        >>> path = os.path.join(folder, "t.csv")
+        >>> _ = open(path, "w").write("height;kind\\n1,5;small\\n7,0;big\\n")  # semicolons, decimal commas
+        >>> x, y, classes = nnlite.datasets.load_csv(path, label="kind")
+        >>> x.ravel().tolist(), y.tolist(), classes
+        ([1.5, 7.0], [1, 0], ['big', 'small'])
     """
     rows, delimiter = _rows(path)
     if not rows:

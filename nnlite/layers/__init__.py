@@ -52,6 +52,12 @@ def serialize(layer: Layer) -> dict[str, Any]:
 
     Args:
         layer: the layer.
+
+    Example:
+        >>> import numpy as np, nnlite
+        >>> entry = nnlite.layers.serialize(nnlite.layers.Dense(3, name="out"))
+        >>> entry["class_name"], entry["config"]["units"]
+        ('Dense', 3)
     """
     entry = LAYERS.serialize(layer)
     build = layer.get_build_config()
@@ -65,6 +71,12 @@ def deserialize(config: dict[str, Any]) -> Layer:
 
     Args:
         config: a layer's config entry: class_name and config (and build_config).
+
+    Example:
+        >>> import numpy as np, nnlite
+        >>> layer = nnlite.layers.deserialize({"class_name": "Dense", "config": {"units": 3}})
+        >>> type(layer).__name__, layer.units
+        ('Dense', 3)
     """
     return LAYERS.deserialize(config)
 

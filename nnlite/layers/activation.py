@@ -31,6 +31,12 @@ class Activation(Layer):
     Args:
         activation: the activation, by name ("relu", "softmax", ...) or a function.
         {layer keywords}
+
+    Example:
+        >>> import numpy as np, nnlite
+        >>> x = np.array([[-1.0, 2.0]])
+        >>> nnlite.layers.Activation("relu")(x)
+        Tensor([[0., 2.]], dtype=float32)
     """
 
     def __init__(self, activation: Any, **kwargs: Any) -> None:
@@ -66,6 +72,11 @@ class ReLU(Activation):
         negative_slope: the slope below the threshold.
         threshold: the value below which the output is ``negative_slope (x - threshold)``.
         {layer keywords}
+
+    Example:
+        >>> import numpy as np, nnlite
+        >>> nnlite.layers.ReLU(max_value=1.0)(np.array([[-1.0, 0.5, 2.0]]))
+        Tensor([[0. , 0.5, 1. ]], dtype=float32)
     """
 
     def __init__(self, max_value: float | None = None, negative_slope: float = 0.0, threshold: float = 0.0,
@@ -91,6 +102,11 @@ class LeakyReLU(Activation):
     Args:
         negative_slope: the slope for x < 0 (>= 0).
         {layer keywords}
+
+    Example:
+        >>> import numpy as np, nnlite
+        >>> nnlite.layers.LeakyReLU(negative_slope=0.3)(np.array([[-1.0, 2.0]])).round(4)
+        array([[-0.3,  2. ]], dtype=float32)
     """
 
     def __init__(self, negative_slope: float = 0.3, **kwargs: Any) -> None:
@@ -113,6 +129,11 @@ class ELU(Activation):
     Args:
         alpha: the scale of the negative part.
         {layer keywords}
+
+    Example:
+        >>> import numpy as np, nnlite
+        >>> nnlite.layers.ELU(alpha=1.0)(np.array([[-1.0, 2.0]])).round(4)
+        array([[-0.6321,  2.    ]], dtype=float32)
     """
 
     def __init__(self, alpha: float = 1.0, **kwargs: Any) -> None:
@@ -131,6 +152,11 @@ class Softmax(Activation):
     Args:
         axis: the axis (or axes) whose entries sum to 1.
         {layer keywords}
+
+    Example:
+        >>> import numpy as np, nnlite
+        >>> nnlite.layers.Softmax()(np.array([[0.0, 0.0]]))
+        Tensor([[0.5, 0.5]], dtype=float32)
     """
 
     def __init__(self, axis: int = -1, **kwargs: Any) -> None:

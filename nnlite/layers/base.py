@@ -97,6 +97,22 @@ class Layer:
 
     Args:
         {base arguments}
+
+    A custom layer creates its weights in ``build`` and computes in ``call`` with ``nnlite.ops`` (or arithmetic);
+    the tape differentiates it:
+
+    Example:
+        >>> import numpy as np, nnlite
+        >>> class Scale(nnlite.layers.Layer):
+        ...     def build(self, input_shape):
+        ...         self.w = self.add_weight(shape=(input_shape[-1],), initializer="ones", name="w")
+        ...     def call(self, x):
+        ...         return x * self.w
+        >>> layer = Scale()
+        >>> layer(np.array([[1.0, 2.0]])).tolist()
+        [[1.0, 2.0]]
+        >>> [w.shape for w in layer.weights]
+        [(2,)]
     """
 
     activation: Any = None  # set by layers whose output is activation(z): the model's logits path reads it
@@ -157,7 +173,10 @@ class Layer:
         elif isinstance(dtype, dict) or np.dtype(dtype).kind == "f":
             dtype = dtype_name(dtype)
         limits.charge(shape, f"{self.name}/{name}")  # while a file loads: paid for by the data it holds
-        value = init(tuple(shape), np.dtype(dtype).name)  # a float of the layer's kind, or a counter's int
+        value = np.asarray(init(tuple(shape), np.dtype(dtype).name), dtype=np.dtype(dtype))  # a user's function too
+        if value.shape != tuple(shape):
+            raise ValueError(f"The initializer of {self.name}/{name} returned an array of shape {value.shape}; "
+                             f"the weight's shape is {tuple(shape)}.")
         variable = Variable(value, name, trainable=trainable, path=f"{self.path_prefix}{self.name}/{name}",
                             constraint=constraints.get(constraint))
         variable.regularizer = regularizers.get(regularizer)

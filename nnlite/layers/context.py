@@ -29,6 +29,12 @@ class Context:
         training: whether this pass trains (Dropout drops, BatchNormalization uses the batch's statistics).
         peek: draw from copies of the generators and keep gradients in ``grads`` (``model.trace``).
         collect: give each gradient its own buffer in ``grads`` (a layer's backward inside a GradientTape).
+
+    Example:
+        >>> import numpy as np, nnlite
+        >>> ctx = nnlite.layers.Context(training=True)
+        >>> ctx.training
+        True
     """
 
     __slots__ = ("training", "peek", "collect", "_copies", "grads", "grad_scale")

@@ -27,7 +27,7 @@ from typing import Any
 
 import numpy as np
 
-from .. import autodiff, limits
+from .. import autodiff, limits, regularizers
 from ..tensor import HOOKS, Tensor
 from .context import Context
 
@@ -204,5 +204,6 @@ def penalty(w: Any) -> Any:
     value = w.regularizer(w.value)
     if not (autodiff.recording() and autodiff.is_tracked(w)):
         return np.asarray(value).view(Tensor)
-    return autodiff.record([np.asarray(value)], [w], lambda g, needed=None: [g[0] * w.regularizer.grad(w.value)],
+    return autodiff.record([np.asarray(value)], [w],
+                           lambda g, needed=None: [g[0] * regularizers.gradient(w.regularizer, w.value)],
                            f"{w.path} penalty")[0]

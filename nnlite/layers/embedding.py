@@ -126,6 +126,11 @@ class GlobalAveragePooling1D(Layer):
             "channels_last".
         keepdims: keep the steps axis, of length 1.
         {layer keywords}
+
+    Example:
+        >>> import numpy as np, nnlite
+        >>> nnlite.layers.GlobalAveragePooling1D()(np.array([[[1.0, 10.0], [3.0, 30.0]]]))  # mean over steps
+        Tensor([[ 2., 20.]], dtype=float32)
     """
 
     def __init__(self, data_format: str | None = None, keepdims: bool = False, **kwargs: Any) -> None:

@@ -73,6 +73,12 @@ class InputLayer(Layer):
             must agree with them).
         **kwargs: Keras's older ``input_shape`` (for ``shape``) and ``ragged`` (ignored), and the base layer's
             keywords.
+
+    Example:
+        >>> import numpy as np, nnlite
+        >>> layer = nnlite.layers.InputLayer(shape=(3,))
+        >>> layer.output.shape
+        (None, 3)
     """
 
     def __init__(self, shape: Any = None, batch_size: int | None = None, dtype: Any = None, sparse: bool | None = None,

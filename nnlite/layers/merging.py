@@ -92,6 +92,11 @@ class Add(Layer):
 
     Args:
         {base arguments}
+
+    Example:
+        >>> import numpy as np, nnlite
+        >>> nnlite.layers.Add()([np.array([[1.0, 2.0]]), np.array([[10.0, 20.0]])])
+        Tensor([[11., 22.]], dtype=float32)
     """
 
     takes_list = True
@@ -117,6 +122,11 @@ class Subtract(Layer):
 
     Args:
         {base arguments}
+
+    Example:
+        >>> import numpy as np, nnlite
+        >>> nnlite.layers.Subtract()([np.array([[1.0, 2.0]]), np.array([[10.0, 20.0]])])
+        Tensor([[ -9., -18.]], dtype=float32)
     """
 
     takes_list = True
@@ -143,6 +153,11 @@ class Multiply(Layer):
 
     Args:
         {base arguments}
+
+    Example:
+        >>> import numpy as np, nnlite
+        >>> nnlite.layers.Multiply()([np.array([[1.0, 2.0]]), np.array([[10.0, 20.0]])])
+        Tensor([[10., 40.]], dtype=float32)
     """
 
     takes_list = True
@@ -177,6 +192,11 @@ class Average(Layer):
 
     Args:
         {base arguments}
+
+    Example:
+        >>> import numpy as np, nnlite
+        >>> nnlite.layers.Average()([np.array([[1.0, 2.0]]), np.array([[10.0, 20.0]])])
+        Tensor([[ 5.5, 11. ]], dtype=float32)
     """
 
     takes_list = True
@@ -221,6 +241,11 @@ class Maximum(Layer):
 
     Args:
         {base arguments}
+
+    Example:
+        >>> import numpy as np, nnlite
+        >>> nnlite.layers.Maximum()([np.array([[1.0, 20.0]]), np.array([[10.0, 2.0]])])
+        Tensor([[10., 20.]], dtype=float32)
     """
 
     takes_list = True
@@ -240,6 +265,11 @@ class Minimum(Layer):
 
     Args:
         {base arguments}
+
+    Example:
+        >>> import numpy as np, nnlite
+        >>> nnlite.layers.Minimum()([np.array([[1.0, 20.0]]), np.array([[10.0, 2.0]])])
+        Tensor([[1., 2.]], dtype=float32)
     """
 
     takes_list = True
@@ -260,6 +290,11 @@ class Concatenate(Layer):
     Args:
         axis: the axis to join along.
         {layer keywords}
+
+    Example:
+        >>> import numpy as np, nnlite
+        >>> nnlite.layers.Concatenate(axis=-1)([np.zeros((1, 2)), np.ones((1, 1))])
+        Tensor([[0., 0., 1.]], dtype=float32)
     """
 
     takes_list = True
@@ -330,6 +365,11 @@ class Dot(Layer):
         normalize: scale both inputs to unit L2 norm along those axes first (the result is then the cosine
             similarity).
         {layer keywords}
+
+    Example:
+        >>> import numpy as np, nnlite
+        >>> nnlite.layers.Dot(axes=1)([np.array([[1.0, 2.0]]), np.array([[3.0, 4.0]])])
+        Tensor([[11.]], dtype=float32)
     """
 
     takes_list = True
@@ -424,6 +464,14 @@ def add(inputs: list[Any], **kwargs: Any) -> Any:
     Args:
         inputs: the tensors to combine, a list (symbolic tensors build a graph node; arrays are computed now).
         **kwargs: the layer's keywords (``name``, ...).
+
+    Example:
+        >>> import numpy as np, nnlite
+        >>> a, b = nnlite.Input((2,)), nnlite.Input((2,))
+        >>> nnlite.layers.add([a, b]).shape  # a graph node
+        (None, 2)
+        >>> nnlite.layers.add([np.ones((1, 2)), np.ones((1, 2))])  # computed now
+        Tensor([[2., 2.]], dtype=float32)
     """
     return Add(**kwargs)(inputs)
 
@@ -434,6 +482,11 @@ def subtract(inputs: list[Any], **kwargs: Any) -> Any:
     Args:
         inputs: the tensors to combine, a list (symbolic tensors build a graph node; arrays are computed now).
         **kwargs: the layer's keywords (``name``, ...).
+
+    Example:
+        >>> import numpy as np, nnlite
+        >>> nnlite.layers.subtract([np.array([[5.0]]), np.array([[2.0]])])
+        Tensor([[3.]], dtype=float32)
     """
     return Subtract(**kwargs)(inputs)
 
@@ -444,6 +497,11 @@ def multiply(inputs: list[Any], **kwargs: Any) -> Any:
     Args:
         inputs: the tensors to combine, a list (symbolic tensors build a graph node; arrays are computed now).
         **kwargs: the layer's keywords (``name``, ...).
+
+    Example:
+        >>> import numpy as np, nnlite
+        >>> nnlite.layers.multiply([np.array([[5.0]]), np.array([[2.0]])])
+        Tensor([[10.]], dtype=float32)
     """
     return Multiply(**kwargs)(inputs)
 
@@ -454,6 +512,11 @@ def average(inputs: list[Any], **kwargs: Any) -> Any:
     Args:
         inputs: the tensors to combine, a list (symbolic tensors build a graph node; arrays are computed now).
         **kwargs: the layer's keywords (``name``, ...).
+
+    Example:
+        >>> import numpy as np, nnlite
+        >>> nnlite.layers.average([np.array([[5.0]]), np.array([[2.0]])])
+        Tensor([[3.5]], dtype=float32)
     """
     return Average(**kwargs)(inputs)
 
@@ -464,6 +527,11 @@ def maximum(inputs: list[Any], **kwargs: Any) -> Any:
     Args:
         inputs: the tensors to combine, a list (symbolic tensors build a graph node; arrays are computed now).
         **kwargs: the layer's keywords (``name``, ...).
+
+    Example:
+        >>> import numpy as np, nnlite
+        >>> nnlite.layers.maximum([np.array([[5.0]]), np.array([[2.0]])])
+        Tensor([[5.]], dtype=float32)
     """
     return Maximum(**kwargs)(inputs)
 
@@ -474,6 +542,11 @@ def minimum(inputs: list[Any], **kwargs: Any) -> Any:
     Args:
         inputs: the tensors to combine, a list (symbolic tensors build a graph node; arrays are computed now).
         **kwargs: the layer's keywords (``name``, ...).
+
+    Example:
+        >>> import numpy as np, nnlite
+        >>> nnlite.layers.minimum([np.array([[5.0]]), np.array([[2.0]])])
+        Tensor([[2.]], dtype=float32)
     """
     return Minimum(**kwargs)(inputs)
 
@@ -485,6 +558,11 @@ def concatenate(inputs: list[Any], axis: int = -1, **kwargs: Any) -> Any:
         inputs: the tensors to combine, a list (symbolic tensors build a graph node; arrays are computed now).
         axis: the axis to join along.
         **kwargs: the layer's keywords (``name``, ...).
+
+    Example:
+        >>> import numpy as np, nnlite
+        >>> nnlite.layers.concatenate([np.zeros((1, 2)), np.ones((1, 1))], axis=-1)
+        Tensor([[0., 0., 1.]], dtype=float32)
     """
     return Concatenate(axis=axis, **kwargs)(inputs)
 
@@ -497,5 +575,10 @@ def dot(inputs: list[Any], axes: int | Sequence[int] = -1, normalize: bool = Fal
         axes: the axis of each input to sum over: one int for both, or a pair.
         normalize: scale both to unit L2 norm along those axes first.
         **kwargs: the layer's keywords (``name``, ...).
+
+    Example:
+        >>> import numpy as np, nnlite
+        >>> nnlite.layers.dot([np.array([[1.0, 2.0]]), np.array([[3.0, 4.0]])], axes=1)
+        Tensor([[11.]], dtype=float32)
     """
     return Dot(axes=axes, normalize=normalize, **kwargs)(inputs)

@@ -263,6 +263,17 @@ class BatchNormalization(Layer):
         renorm_momentum: with ``renorm``.
         synchronized: Keras's cross-device statistics; one device here, so it changes nothing.
         **kwargs: ``name``, ``dtype``, ``trainable``.
+
+    Example:
+        >>> import numpy as np, nnlite
+        >>> bn = nnlite.layers.BatchNormalization(momentum=0.99)
+        >>> bn(np.array([[1.0, 2.0], [3.0, 6.0]]), training=True).round(3)  # the batch's statistics
+        array([[-1., -1.],
+               [ 1.,  1.]], dtype=float32)
+        >>> bn.moving_mean.numpy().round(3)  # 0.99 * 0 + 0.01 * the batch mean
+        array([0.02, 0.04], dtype=float32)
+        >>> bn(np.array([[1.0, 2.0]]), training=False).round(3)  # inference: the moving statistics
+        array([[0.98, 1.93]], dtype=float32)
     """
 
     def __init__(self, axis: int = -1, momentum: float = 0.99, epsilon: float = 1e-3, center: bool = True,
@@ -371,6 +382,13 @@ class LayerNormalization(Layer):
         beta_constraint: a projection applied to beta after each optimizer step.
         gamma_constraint: a projection applied to gamma after each optimizer step.
         {layer keywords}
+
+    Example:
+        >>> import numpy as np, nnlite
+        >>> norm = nnlite.layers.LayerNormalization(epsilon=0.0)
+        >>> norm(np.array([[1.0, 3.0], [10.0, 20.0]]))  # each row to mean 0, variance 1
+        Tensor([[-1.,  1.],
+                [-1.,  1.]], dtype=float32)
     """
 
     def __init__(self, axis: int | Sequence[int] = -1, epsilon: float = 1e-3, center: bool = True,
@@ -447,6 +465,11 @@ class UnitNormalization(Layer):
     Args:
         axis: the axis (or axes) along which each sample is scaled to unit norm.
         {layer keywords}
+
+    Example:
+        >>> import numpy as np, nnlite
+        >>> nnlite.layers.UnitNormalization()(np.array([[3.0, 4.0]]))
+        Tensor([[0.6, 0.8]], dtype=float32)
     """
 
     def __init__(self, axis: int | Sequence[int] = -1, **kwargs: Any) -> None:

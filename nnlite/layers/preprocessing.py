@@ -80,6 +80,12 @@ class CategoryEncoding(Layer):
         output_mode: "multi_hot" (Keras's older "binary"), "one_hot" or "count".
         sparse: Keras's sparse output; nnlite's tensors are dense (must be False).
         {layer keywords}
+
+    Example:
+        >>> import numpy as np, nnlite
+        >>> nnlite.layers.CategoryEncoding(num_tokens=4, output_mode="multi_hot")([[0, 1], [3, 3]])
+        Tensor([[1., 1., 0., 0.],
+                [0., 0., 0., 1.]], dtype=float32)
     """
 
     def __init__(self, num_tokens: int | None = None, output_mode: str = "multi_hot", sparse: bool = False,
@@ -134,6 +140,11 @@ class Discretization(Layer):
         dtype: the dtype of the output in the vector modes; ``None`` for ``config.floatx()``.
         name: the layer's name.
         {layer keywords}
+
+    Example:
+        >>> import numpy as np, nnlite
+        >>> nnlite.layers.Discretization(bin_boundaries=[0.0, 1.0])([[-0.5, 0.5, 1.5]])
+        Tensor([[0, 1, 2]])
     """
 
     def __init__(self, bin_boundaries: Sequence[float] | None = None, num_bins: int | None = None,
@@ -306,6 +317,12 @@ class IntegerLookup(Layer):
         oov_token: the value ``invert`` gives for the OOV id.
         vocabulary_dtype: the integer dtype of the vocabulary (Keras's config).
         {layer keywords}
+
+    Example:
+        >>> import numpy as np, nnlite
+        >>> lookup = nnlite.layers.IntegerLookup(vocabulary=[12, 36, 7])
+        >>> lookup([[12, 7, 99]])  # 99 is out of the vocabulary: 0
+        Tensor([[1, 3, 0]])
     """
 
     def __init__(self, max_tokens: int | None = None, num_oov_indices: int = 1, mask_token: int | None = None,
@@ -377,6 +394,14 @@ class StringLookup(Layer):
         oov_token: the string ``invert`` gives for the OOV id.
         encoding: the encoding of byte-string inputs, kept in the config (nnlite decodes bytes as UTF-8).
         {layer keywords}
+
+    Example:
+        >>> import numpy as np, nnlite
+        >>> lookup = nnlite.layers.StringLookup(vocabulary=["a", "b"])
+        >>> lookup([["b", "z", "a"]])
+        Tensor([[2, 0, 1]])
+        >>> lookup.get_vocabulary()
+        ['[UNK]', 'a', 'b']
     """
 
     def __init__(self, max_tokens: int | None = None, num_oov_indices: int = 1, mask_token: str | None = None,
@@ -454,6 +479,11 @@ class Hashing(Layer):
         output_mode: "int" (the bin), "one_hot", "multi_hot" or "count" (vectors of num_bins).
         sparse: Keras's sparse output; nnlite's tensors are dense (must be False).
         {layer keywords}
+
+    Example:
+        >>> import numpy as np, nnlite
+        >>> nnlite.layers.Hashing(num_bins=10)([["cat"], ["dog"], ["cat"]]).ravel().tolist()  # same value, same bin
+        [6, 2, 6]
     """
 
     def __init__(self, num_bins: int, mask_value: Any = None, salt: Any = None, output_mode: str = "int",

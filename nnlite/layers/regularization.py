@@ -118,6 +118,14 @@ class GaussianNoise(Layer):
         stddev: the noise's standard deviation.
         seed: an int or a NumPy Generator for reproducible draws; ``None`` for nnlite's generator.
         {layer keywords}
+
+    Example:
+        >>> import numpy as np, nnlite
+        >>> noise = nnlite.layers.GaussianNoise(0.1, seed=0)
+        >>> noise(np.ones((1, 3)), training=False)  # inference passes x through
+        Tensor([[1., 1., 1.]], dtype=float32)
+        >>> round(float(noise(np.zeros((1, 1000)), training=True).std()), 1)
+        0.1
     """
 
     def __init__(self, stddev: float, seed: int | np.random.Generator | None = None, **kwargs: Any) -> None:
@@ -147,6 +155,14 @@ class GaussianDropout(Layer):
         rate: the drop probability the noise's variance rate / (1 - rate) matches, in [0, 1).
         seed: an int or a NumPy Generator for reproducible draws; ``None`` for nnlite's generator.
         {layer keywords}
+
+    Example:
+        >>> import numpy as np, nnlite
+        >>> drop = nnlite.layers.GaussianDropout(0.5, seed=0)
+        >>> drop(np.ones((1, 3)), training=False)  # inference passes x through
+        Tensor([[1., 1., 1.]], dtype=float32)
+        >>> round(float(drop(np.ones((1, 1000)), training=True).std()), 1)  # m ~ N(1, rate / (1 - rate))
+        1.0
     """
 
     def __init__(self, rate: float, seed: int | np.random.Generator | None = None, **kwargs: Any) -> None:
@@ -180,6 +196,12 @@ class AlphaDropout(Layer):
         noise_shape: the mask's shape; None entries take the input's size.
         seed: an int or a NumPy Generator for reproducible draws; ``None`` for nnlite's generator.
         {layer keywords}
+
+    Example:
+        >>> import numpy as np, nnlite
+        >>> drop = nnlite.layers.AlphaDropout(0.2, seed=0)
+        >>> drop(np.ones((1, 3)), training=False)  # inference passes x through
+        Tensor([[1., 1., 1.]], dtype=float32)
     """
 
     def __init__(self, rate: float, noise_shape: Any = None, seed: int | np.random.Generator | None = None,
@@ -216,6 +238,14 @@ class ActivityRegularization(Layer):
         l1: the L1 factor.
         l2: the L2 factor.
         {layer keywords}
+
+    Example:
+        >>> import numpy as np, nnlite
+        >>> layer = nnlite.layers.ActivityRegularization(l1=0.1)
+        >>> layer(np.array([[-1.0, 2.0]]))  # the output is the input
+        Tensor([[-1.,  2.]], dtype=float32)
+        >>> [round(float(v), 6) for v in layer.losses]  # 0.1 (|-1| + |2|) / batch
+        [0.3]
     """
 
     def __init__(self, l1: float = 0.0, l2: float = 0.0, **kwargs: Any) -> None:

@@ -20,6 +20,11 @@ class Flatten(Layer):
     Args:
         data_format: "channels_last" or "channels_first"; ``None`` for "channels_last".
         {layer keywords}
+
+    Example:
+        >>> import numpy as np, nnlite
+        >>> nnlite.layers.Flatten()(np.zeros((2, 3, 4))).shape
+        (2, 12)
     """
 
     def __init__(self, data_format: str | None = None, **kwargs: Any) -> None:
@@ -59,6 +64,11 @@ class Reshape(Layer):
     Args:
         target_shape: the shape of one sample of the output, without the batch axis (one entry may be -1).
         {layer keywords}
+
+    Example:
+        >>> import numpy as np, nnlite
+        >>> nnlite.layers.Reshape((2, -1))(np.zeros((5, 6))).shape
+        (5, 2, 3)
     """
 
     def __init__(self, target_shape: Any, **kwargs: Any) -> None:
@@ -104,6 +114,11 @@ class Permute(Layer):
     Args:
         dims: the new order of the non-batch axes, a permutation of 1 .. rank.
         {layer keywords}
+
+    Example:
+        >>> import numpy as np, nnlite
+        >>> nnlite.layers.Permute((2, 1))(np.zeros((5, 3, 4))).shape
+        (5, 4, 3)
     """
 
     def __init__(self, dims: Any, **kwargs: Any) -> None:
@@ -144,6 +159,11 @@ class RepeatVector(Layer):
     Args:
         n: how many copies.
         {layer keywords}
+
+    Example:
+        >>> import numpy as np, nnlite
+        >>> nnlite.layers.RepeatVector(3)(np.array([[1.0, 2.0]])).shape
+        (1, 3, 2)
     """
 
     def __init__(self, n: int, **kwargs: Any) -> None:
@@ -179,6 +199,11 @@ class Identity(Layer):
 
     Args:
         {layer keywords}
+
+    Example:
+        >>> import numpy as np, nnlite
+        >>> nnlite.layers.Identity()(np.array([[1.0, 2.0]]))
+        Tensor([[1., 2.]], dtype=float32)
     """
 
     def __init__(self, **kwargs: Any) -> None:

@@ -54,8 +54,9 @@ def _entry(cls: type[Loss], name: str) -> str:
     return textwrap.indent(textwrap.dedent(found.group(0)), "    ")
 
 
-def _per_sample(cls: type[Loss], name: str) -> Callable[..., np.ndarray]:
-    """The function form of a loss class: fn(y_true, y_pred, its arguments...) -> per-sample values."""
+def _per_sample(cls: type[Loss], name: str, example: str, result: str) -> Callable[..., np.ndarray]:
+    """The function form of a loss class: fn(y_true, y_pred, its arguments...) -> per-sample values; ``example``
+    the arguments of a call in its docstring and ``result`` that call's values rounded to 6 decimals."""
     params = [p for p in inspect.signature(cls).parameters.values() if p.name not in ("reduction", "name", "dtype")]
     head = [inspect.Parameter(n, inspect.Parameter.POSITIONAL_OR_KEYWORD) for n in ("y_true", "y_pred")]
     signature = inspect.Signature(head + params)
@@ -71,27 +72,44 @@ def _per_sample(cls: type[Loss], name: str) -> Callable[..., np.ndarray]:
     fn.__doc__ = (f"Per-sample values of {cls.__name__}: {(cls.__doc__ or '').splitlines()[0]}\n\nArgs:\n"
                   "    y_true: the true values (labels), a (batch, ...) array or tensor.\n"
                   "    y_pred: the predictions, shaped as y_true (class scores where y_true holds indices).\n"
-                  + "".join(_entry(cls, p.name) for p in params) + "\nReturns:\n    v, one value per sample.\n")
+                  + "".join(_entry(cls, p.name) for p in params)
+                  + "\nReturns:\n    v, one value per sample.\n\nExample:\n    >>> import nnlite\n"
+                  f"    >>> nnlite.losses.{name}{example}.round(6).tolist()\n    {result}\n")
     fn.__signature__ = signature
     fn.loss_class = cls  # get(fn) gives the class
     return fn
 
 
-mean_squared_error = mse = _per_sample(MeanSquaredError, "mean_squared_error")
-mean_absolute_error = mae = _per_sample(MeanAbsoluteError, "mean_absolute_error")
-mean_absolute_percentage_error = mape = _per_sample(MeanAbsolutePercentageError, "mean_absolute_percentage_error")
-mean_squared_logarithmic_error = msle = _per_sample(MeanSquaredLogarithmicError, "mean_squared_logarithmic_error")
-huber = _per_sample(Huber, "huber")
-log_cosh = logcosh = _per_sample(LogCosh, "log_cosh")
-cosine_similarity = _per_sample(CosineSimilarity, "cosine_similarity")
-hinge = _per_sample(Hinge, "hinge")
-squared_hinge = _per_sample(SquaredHinge, "squared_hinge")
-categorical_hinge = _per_sample(CategoricalHinge, "categorical_hinge")
-kl_divergence = kld = _per_sample(KLDivergence, "kl_divergence")
-poisson = _per_sample(Poisson, "poisson")
-binary_crossentropy = _per_sample(BinaryCrossentropy, "binary_crossentropy")
-categorical_crossentropy = _per_sample(CategoricalCrossentropy, "categorical_crossentropy")
-sparse_categorical_crossentropy = _per_sample(SparseCategoricalCrossentropy, "sparse_categorical_crossentropy")
+mean_squared_error = mse = _per_sample(MeanSquaredError, "mean_squared_error",
+    "([[0.0, 1.0]], [[0.5, 2.0]])", "[0.625]")
+mean_absolute_error = mae = _per_sample(MeanAbsoluteError, "mean_absolute_error",
+    "([[0.0, 1.0]], [[0.5, 2.0]])", "[0.75]")
+mean_absolute_percentage_error = mape = _per_sample(MeanAbsolutePercentageError, "mean_absolute_percentage_error",
+    "([[1.0, 2.0]], [[1.5, 2.0]])", "[25.0]")
+mean_squared_logarithmic_error = msle = _per_sample(MeanSquaredLogarithmicError, "mean_squared_logarithmic_error",
+    "([[0.0, 1.0]], [[0.5, 2.0]])", "[0.164402]")
+huber = _per_sample(Huber, "huber",
+    "([[0.0, 1.0]], [[0.5, 2.0]], delta=1.0)", "[0.3125]")
+log_cosh = logcosh = _per_sample(LogCosh, "log_cosh",
+    "([[0.0, 1.0]], [[0.5, 2.0]])", "[0.276948]")
+cosine_similarity = _per_sample(CosineSimilarity, "cosine_similarity",
+    "([[1.0, 0.0]], [[1.0, 1.0]])", "[-0.707107]")
+hinge = _per_sample(Hinge, "hinge",
+    "([[1.0, 0.0]], [[0.5, -2.0]])", "[0.25]")
+squared_hinge = _per_sample(SquaredHinge, "squared_hinge",
+    "([[1.0, 0.0]], [[0.5, -2.0]])", "[0.125]")
+categorical_hinge = _per_sample(CategoricalHinge, "categorical_hinge",
+    "([[0.0, 1.0]], [[0.3, 0.6]])", "[0.7]")
+kl_divergence = kld = _per_sample(KLDivergence, "kl_divergence",
+    "([[0.5, 0.5]], [[0.25, 0.75]])", "[0.143841]")
+poisson = _per_sample(Poisson, "poisson",
+    "([[0.0, 1.0]], [[0.5, 2.0]])", "[0.903426]")
+binary_crossentropy = _per_sample(BinaryCrossentropy, "binary_crossentropy",
+    "([[1.0], [0.0]], [[0.5], [0.1]])", "[0.693147, 0.105361]")
+categorical_crossentropy = _per_sample(CategoricalCrossentropy, "categorical_crossentropy",
+    "([[0.0, 1.0]], [[0.5, 0.5]])", "[0.693147]")
+sparse_categorical_crossentropy = _per_sample(SparseCategoricalCrossentropy, "sparse_categorical_crossentropy",
+    "([1, 0], [[0.5, 0.5], [0.9, 0.1]])", "[0.693147, 0.105361]")
 
 
 #: the loss functions by name, with Keras's short names for them (``get("bce")`` is ``binary_crossentropy``)
@@ -108,7 +126,13 @@ FUNCTIONS.update({alias: fn for fn, aliases in ((binary_crossentropy, ("bce", "B
 
 
 def names() -> list[str]:
-    """Every name :func:`get` accepts."""
+    """Every name :func:`get` accepts.
+
+    Example:
+        >>> import numpy as np, nnlite
+        >>> "mse" in nnlite.losses.names()
+        True
+    """
     return sorted({*LOSSES.names(), *FUNCTIONS})
 
 
@@ -119,6 +143,13 @@ def get(identifier: str | dict | Loss | type | Callable | None) -> Loss | Callab
 
     Args:
         identifier: a name, a config dict, a Loss (instance or class), a function, or None.
+
+    Example:
+        >>> import numpy as np, nnlite
+        >>> nnlite.losses.get("mse") is nnlite.losses.mean_squared_error
+        True
+        >>> type(nnlite.losses.get("BinaryCrossentropy")).__name__
+        'BinaryCrossentropy'
     """
     if identifier is None or isinstance(identifier, Loss):
         return identifier
@@ -146,6 +177,11 @@ def resolve(identifier: str | dict | Loss | type | Callable) -> Loss:
     Args:
         identifier: what ``compile(loss=...)`` was given: a name, a config dict, a Loss, or a function of (y_true,
             y_pred).
+
+    Example:
+        >>> import numpy as np, nnlite
+        >>> nnlite.losses.resolve("mse")
+        MeanSquaredError({'name': 'mean_squared_error', 'reduction': 'sum_over_batch_size'})
     """
     if identifier is None:
         raise ValueError(f"Could not interpret loss identifier: None. Expected a name ({', '.join(names())}), "

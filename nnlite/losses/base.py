@@ -65,6 +65,11 @@ def reads_logits(fn: Any, activation: Any) -> bool:
     Args:
         fn: the loss or metric (or its function).
         activation: the activation of the model output it reads, or None.
+
+    Example:
+        >>> import numpy as np, nnlite
+        >>> nnlite.losses.reads_logits(nnlite.losses.BinaryCrossentropy(), nnlite.activations.get("sigmoid"))
+        True
     """
     if activation is None or getattr(activation, "name", None) not in LOGIT_ACTIVATIONS:
         return False
@@ -90,6 +95,16 @@ class Loss:
         reduction: how per-sample values become the loss: "sum_over_batch_size" (their mean, the default), "sum",
             "mean", "mean_with_sample_weight", or None / "none" (one value per sample).
         dtype: the dtype it computes in; ``None`` for ``config.floatx()``, as Keras.
+
+    A subclass that gives only ``call``, written with ``nnlite.ops``, is differentiated by the tape:
+
+    Example:
+        >>> import numpy as np, nnlite
+        >>> class Squared(nnlite.losses.Loss):
+        ...     def call(self, y_true, y_pred):  # one value per sample
+        ...         return nnlite.ops.mean((y_true - y_pred) ** 2, axis=-1)
+        >>> float(Squared()(np.array([[1.0], [3.0]]), np.array([[0.0], [0.0]])))  # (1 + 9) / 2
+        5.0
     """
 
     sparse_labels = False  # True where y_true holds class indices
@@ -288,6 +303,13 @@ class Crossentropy(Loss):
         name: the loss's name in logs and files; ``None`` takes the class name in snake case.
         reduction: how per-sample values become the loss, as :class:`Loss`'s.
         dtype: the dtype it computes in; ``None`` for ``config.floatx()``.
+
+    Example:
+        >>> import numpy as np, nnlite
+        >>> isinstance(nnlite.losses.BinaryCrossentropy(), nnlite.losses.Crossentropy)
+        True
+        >>> nnlite.losses.Crossentropy.takes_logits  # a sigmoid or softmax output hands it its logits
+        True
     """
 
     takes_logits = True
@@ -326,6 +348,12 @@ class LossFunctionWrapper(Loss):
         name: the loss's name; ``None`` takes the function's name.
         dtype: the dtype it computes in; ``None`` for ``config.floatx()``.
         **kwargs: further keyword arguments passed to ``fn`` on every call.
+
+    Example:
+        >>> import numpy as np, nnlite
+        >>> loss = nnlite.losses.LossFunctionWrapper(lambda y, p: (y - p) ** 2, name="squared")
+        >>> float(loss(np.array([[1.0], [3.0]]), np.array([[0.0], [0.0]])))  # (1 + 9) / 2
+        5.0
     """
 
     def __init__(self, fn: Callable, reduction="sum_over_batch_size", name=None, dtype=None, **kwargs: Any):

@@ -20,6 +20,13 @@ class Hinge(Loss):
 
     Args:
         {common arguments}
+
+    Example:
+        >>> import numpy as np, nnlite
+        >>> y_true, y_pred = np.array([[1.0, 0.0]]), np.array([[0.5, -2.0]])  # 0/1 labels become -1/1
+        >>> loss = nnlite.losses.Hinge()
+        >>> round(float(loss(y_true, y_pred)), 6)
+        0.25
     """
 
     def __init__(self, reduction="sum_over_batch_size", name="hinge", dtype=None):
@@ -43,6 +50,13 @@ class SquaredHinge(Loss):
 
     Args:
         {common arguments}
+
+    Example:
+        >>> import numpy as np, nnlite
+        >>> y_true, y_pred = np.array([[1.0, 0.0]]), np.array([[0.5, -2.0]])
+        >>> loss = nnlite.losses.SquaredHinge()
+        >>> round(float(loss(y_true, y_pred)), 6)
+        0.125
     """
 
     def __init__(self, reduction="sum_over_batch_size", name="squared_hinge", dtype=None):
@@ -69,6 +83,13 @@ class CategoricalHinge(Loss):
 
     Args:
         {common arguments}
+
+    Example:
+        >>> import numpy as np, nnlite
+        >>> y_true, y_pred = np.array([[0.0, 1.0]]), np.array([[0.3, 0.6]])
+        >>> loss = nnlite.losses.CategoricalHinge()
+        >>> round(float(loss(y_true, y_pred)), 6)
+        0.7
     """
 
     def __init__(self, reduction="sum_over_batch_size", name="categorical_hinge", dtype=None):

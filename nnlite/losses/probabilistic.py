@@ -109,6 +109,13 @@ class CategoricalCrossentropy(Crossentropy):
         label_smoothing: ls in [0, 1], pulling the one-hot labels towards 1/C.
         axis: the class axis.
         {common arguments}
+
+    Example:
+        >>> import numpy as np, nnlite
+        >>> y_true, y_pred = np.array([[0.0, 1.0]]), np.array([[0.5, 0.5]])
+        >>> loss = nnlite.losses.CategoricalCrossentropy()
+        >>> round(float(loss(y_true, y_pred)), 6)
+        0.693147
     """
 
     def __init__(self, from_logits: bool = False, label_smoothing: float = 0.0, axis: int = -1,
@@ -235,6 +242,13 @@ class KLDivergence(Loss):
 
     Args:
         {common arguments}
+
+    Example:
+        >>> import numpy as np, nnlite
+        >>> y_true, y_pred = np.array([[0.5, 0.5]]), np.array([[0.25, 0.75]])
+        >>> loss = nnlite.losses.KLDivergence()
+        >>> round(float(loss(y_true, y_pred)), 6)
+        0.143841
     """
 
     def __init__(self, reduction="sum_over_batch_size", name="kl_divergence", dtype=None):
@@ -258,6 +272,13 @@ class Poisson(Loss):
 
     Args:
         {common arguments}
+
+    Example:
+        >>> import numpy as np, nnlite
+        >>> y_true, y_pred = np.array([[0.0, 1.0]]), np.array([[0.5, 2.0]])
+        >>> loss = nnlite.losses.Poisson()
+        >>> round(float(loss(y_true, y_pred)), 6)
+        0.903426
     """
 
     def __init__(self, reduction="sum_over_batch_size", name="poisson", dtype=None):

@@ -41,6 +41,13 @@ class MeanAbsoluteError(Loss):
 
     Args:
         {common arguments}
+
+    Example:
+        >>> import numpy as np, nnlite
+        >>> y_true, y_pred = np.array([[0.0, 1.0]]), np.array([[0.5, 2.0]])
+        >>> loss = nnlite.losses.MeanAbsoluteError()
+        >>> round(float(loss(y_true, y_pred)), 6)
+        0.75
     """
 
     def __init__(self, reduction="sum_over_batch_size", name="mean_absolute_error", dtype=None):
@@ -60,6 +67,13 @@ class MeanAbsolutePercentageError(Loss):
 
     Args:
         {common arguments}
+
+    Example:
+        >>> import numpy as np, nnlite
+        >>> y_true, y_pred = np.array([[1.0, 2.0]]), np.array([[1.5, 2.0]])
+        >>> loss = nnlite.losses.MeanAbsolutePercentageError()
+        >>> round(float(loss(y_true, y_pred)), 6)
+        25.0
     """
 
     def __init__(self, reduction="sum_over_batch_size", name="mean_absolute_percentage_error", dtype=None):
@@ -82,6 +96,13 @@ class MeanSquaredLogarithmicError(Loss):
 
     Args:
         {common arguments}
+
+    Example:
+        >>> import numpy as np, nnlite
+        >>> y_true, y_pred = np.array([[0.0, 1.0]]), np.array([[0.5, 2.0]])
+        >>> loss = nnlite.losses.MeanSquaredLogarithmicError()
+        >>> round(float(loss(y_true, y_pred)), 6)
+        0.164402
     """
 
     def __init__(self, reduction="sum_over_batch_size", name="mean_squared_logarithmic_error", dtype=None):
@@ -110,6 +131,13 @@ class Huber(Loss):
     Args:
         delta: where the loss turns from quadratic to linear, a positive number.
         {common arguments}
+
+    Example:
+        >>> import numpy as np, nnlite
+        >>> y_true, y_pred = np.array([[0.0, 1.0]]), np.array([[0.5, 2.0]])
+        >>> loss = nnlite.losses.Huber(delta=1.0)
+        >>> round(float(loss(y_true, y_pred)), 6)
+        0.3125
     """
 
     def __init__(self, delta: float = 1.0, reduction="sum_over_batch_size", name="huber_loss", dtype=None):
@@ -134,6 +162,13 @@ class LogCosh(Loss):
 
     Args:
         {common arguments}
+
+    Example:
+        >>> import numpy as np, nnlite
+        >>> y_true, y_pred = np.array([[0.0, 1.0]]), np.array([[0.5, 2.0]])
+        >>> loss = nnlite.losses.LogCosh()
+        >>> round(float(loss(y_true, y_pred)), 6)
+        0.276948
     """
 
     def __init__(self, reduction="sum_over_batch_size", name="log_cosh", dtype=None):
@@ -158,6 +193,13 @@ class CosineSimilarity(Loss):
     Args:
         axis: the axis along which the vectors whose cosine is taken lie.
         {common arguments}
+
+    Example:
+        >>> import numpy as np, nnlite
+        >>> y_true, y_pred = np.array([[1.0, 0.0]]), np.array([[1.0, 1.0]])
+        >>> loss = nnlite.losses.CosineSimilarity(axis=-1)
+        >>> round(float(loss(y_true, y_pred)), 6)
+        -0.707107
     """
 
     def __init__(self, axis: int = -1, reduction="sum_over_batch_size", name="cosine_similarity", dtype=None):

@@ -98,7 +98,13 @@ ACCURACY_NAMES = ("accuracy", "acc")
 
 
 def names() -> list[str]:
-    """Every metric name ``compile`` accepts, "accuracy" and "acc" included."""
+    """Every metric name ``compile`` accepts, "accuracy" and "acc" included.
+
+    Example:
+        >>> import numpy as np, nnlite
+        >>> "auc" in nnlite.metrics.names()
+        True
+    """
     return sorted({*METRICS.names(), *ACCURACY_NAMES})
 
 
@@ -109,6 +115,11 @@ def get(identifier: str | dict | Metric | type | Callable | None) -> Metric | No
 
     Args:
         identifier: a name or alias, a config dict, a Metric (instance or class), a function, or None.
+
+    Example:
+        >>> import numpy as np, nnlite
+        >>> type(nnlite.metrics.get("auc")).__name__, nnlite.metrics.get("mae").name
+        ('AUC', 'mean_absolute_error')
     """
     if identifier is None or isinstance(identifier, (Metric, dict)):
         return identifier if not isinstance(identifier, dict) else METRICS.get(identifier)
@@ -133,6 +144,11 @@ def resolve(identifier: Any, y_true: np.ndarray, y_pred_shape: Sequence[int]) ->
         identifier: what ``compile(metrics=[...])`` was given.
         y_true: the labels, which decide what "accuracy" means (binary, categorical or sparse).
         y_pred_shape: the shape of the model output the metric reads.
+
+    Example:
+        >>> import numpy as np, nnlite
+        >>> type(nnlite.metrics.resolve("accuracy", np.array([0, 2]), (2, 3))).__name__  # integer labels, 3 classes
+        'SparseCategoricalAccuracy'
     """
     if isinstance(identifier, str) and identifier in ACCURACY_NAMES:
         binary = y_pred_shape[-1] == 1

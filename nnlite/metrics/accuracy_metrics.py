@@ -17,6 +17,12 @@ def accuracy(y_true: Any, y_pred: Any) -> np.ndarray:
     Args:
         y_true: the true values (labels), a (batch, ...) array or tensor.
         y_pred: the predictions, shaped as y_true (class scores where y_true holds indices).
+
+    Example:
+        >>> import numpy as np, nnlite
+        >>> nnlite.metrics.accuracy([[1], [2]], [[1], [0]])
+        array([[1.],
+               [0.]], dtype=float32)
     """
     y_pred = np.asarray(y_pred)
     y_true, y_pred = align(np.asarray(y_true, dtype=y_pred.dtype), y_pred)
@@ -30,6 +36,12 @@ def binary_accuracy(y_true: Any, y_pred: Any, threshold: float = 0.5) -> np.ndar
         y_true: the true values (labels), a (batch, ...) array or tensor.
         y_pred: the predictions, shaped as y_true (class scores where y_true holds indices).
         threshold: p > threshold is read as a prediction of 1.
+
+    Example:
+        >>> import numpy as np, nnlite
+        >>> nnlite.metrics.binary_accuracy([[1.0], [0.0]], [[0.7], [0.6]], threshold=0.5)
+        array([[1.],
+               [0.]], dtype=float32)
     """
     y_true, y_pred = align(np.asarray(y_true), np.asarray(y_pred))
     return (y_true == (y_pred > threshold)).astype(config.floatx())
@@ -48,6 +60,11 @@ def categorical_accuracy(y_true: Any, y_pred: Any) -> np.ndarray:
     Args:
         y_true: the true values (labels), a (batch, ...) array or tensor.
         y_pred: the predictions, shaped as y_true (class scores where y_true holds indices).
+
+    Example:
+        >>> import numpy as np, nnlite
+        >>> nnlite.metrics.categorical_accuracy([[0, 1], [1, 0]], [[0.2, 0.8], [0.3, 0.7]])
+        array([1., 0.], dtype=float32)
     """
     return (np.argmax(y_true, axis=-1) == np.argmax(y_pred, axis=-1)).astype(config.floatx())
 
@@ -58,6 +75,11 @@ def sparse_categorical_accuracy(y_true: Any, y_pred: Any) -> np.ndarray:
     Args:
         y_true: the true values (labels), a (batch, ...) array or tensor.
         y_pred: the predictions, shaped as y_true (class scores where y_true holds indices).
+
+    Example:
+        >>> import numpy as np, nnlite
+        >>> nnlite.metrics.sparse_categorical_accuracy([1, 0], [[0.2, 0.8], [0.3, 0.7]])
+        array([1., 0.], dtype=float32)
     """
     y_pred = np.asarray(y_pred)
     labels = _squeezed_labels(np.asarray(y_true), y_pred)
@@ -75,6 +97,11 @@ def sparse_top_k_categorical_accuracy(y_true: Any, y_pred: Any, k: int = 5,
         y_pred: the predictions, shaped as y_true (class scores where y_true holds indices).
         k: how many of the largest predictions count as a hit.
         from_sorted_ids: y_pred holds class ids sorted best first rather than scores.
+
+    Example:
+        >>> import numpy as np, nnlite
+        >>> nnlite.metrics.sparse_top_k_categorical_accuracy([2], [[0.5, 0.2, 0.3]], k=2)
+        array([1.], dtype=float32)
     """
     y_pred = np.asarray(y_pred)
     labels = _squeezed_labels(np.asarray(y_true), y_pred).astype(np.int64)
@@ -91,6 +118,11 @@ def top_k_categorical_accuracy(y_true: Any, y_pred: Any, k: int = 5) -> np.ndarr
         y_true: the true values (labels), a (batch, ...) array or tensor.
         y_pred: the predictions, shaped as y_true (class scores where y_true holds indices).
         k: how many of the largest predictions count as a hit.
+
+    Example:
+        >>> import numpy as np, nnlite
+        >>> nnlite.metrics.top_k_categorical_accuracy([[0, 0, 1]], [[0.5, 0.2, 0.3]], k=2)
+        array([1.], dtype=float32)
     """
     return sparse_top_k_categorical_accuracy(np.argmax(y_true, axis=-1), y_pred, k)
 
@@ -106,6 +138,13 @@ class Accuracy(_AccuracyMetric):
 
     Args:
         {common arguments}
+
+    Example:
+        >>> import numpy as np, nnlite
+        >>> m = nnlite.metrics.Accuracy()
+        >>> m.update_state([[1], [2], [3]], [[1], [2], [0]])
+        >>> round(float(m.result()), 4)
+        0.6667
     """
 
     def __init__(self, name: str = "accuracy", dtype: str | None = None) -> None:
@@ -120,6 +159,13 @@ class BinaryAccuracy(_AccuracyMetric):
     Args:
         threshold: p > threshold is read as a prediction of 1.
         {common arguments}
+
+    Example:
+        >>> import numpy as np, nnlite
+        >>> m = nnlite.metrics.BinaryAccuracy(threshold=0.5)
+        >>> m.update_state([[1.0], [0.0], [1.0], [0.0]], [[0.9], [0.6], [0.4], [0.2]])
+        >>> round(float(m.result()), 4)
+        0.5
     """
 
     def __init__(self, name: str = "binary_accuracy", dtype: str | None = None, threshold: float = 0.5) -> None:
@@ -137,6 +183,13 @@ class CategoricalAccuracy(_AccuracyMetric):
 
     Args:
         {common arguments}
+
+    Example:
+        >>> import numpy as np, nnlite
+        >>> m = nnlite.metrics.CategoricalAccuracy()
+        >>> m.update_state([[0, 1], [1, 0]], [[0.2, 0.8], [0.3, 0.7]])
+        >>> round(float(m.result()), 4)
+        0.5
     """
 
     def __init__(self, name: str = "categorical_accuracy", dtype: str | None = None) -> None:
@@ -150,6 +203,13 @@ class SparseCategoricalAccuracy(_AccuracyMetric):
 
     Args:
         {common arguments}
+
+    Example:
+        >>> import numpy as np, nnlite
+        >>> m = nnlite.metrics.SparseCategoricalAccuracy()
+        >>> m.update_state([1, 0], [[0.2, 0.8], [0.3, 0.7]])
+        >>> round(float(m.result()), 4)
+        0.5
     """
 
     def __init__(self, name: str = "sparse_categorical_accuracy", dtype: str | None = None) -> None:
@@ -164,6 +224,13 @@ class TopKCategoricalAccuracy(_AccuracyMetric):
     Args:
         k: how many of the largest predictions count as a hit.
         {common arguments}
+
+    Example:
+        >>> import numpy as np, nnlite
+        >>> m = nnlite.metrics.TopKCategoricalAccuracy(k=2)
+        >>> m.update_state([[0, 0, 1], [0, 1, 0]], [[0.5, 0.3, 0.2], [0.1, 0.7, 0.2]])
+        >>> round(float(m.result()), 4)
+        0.5
     """
 
     def __init__(self, k: int = 5, name: str = "top_k_categorical_accuracy", dtype: str | None = None) -> None:
@@ -184,6 +251,13 @@ class SparseTopKCategoricalAccuracy(_AccuracyMetric):
         from_sorted_ids: y_pred holds class ids sorted best first rather than scores: a hit is the label among its
             first k.
         {common arguments}
+
+    Example:
+        >>> import numpy as np, nnlite
+        >>> m = nnlite.metrics.SparseTopKCategoricalAccuracy(k=2)
+        >>> m.update_state([2, 1], [[0.5, 0.3, 0.2], [0.1, 0.7, 0.2]])
+        >>> round(float(m.result()), 4)
+        0.5
     """
 
     def __init__(self, k: int = 5, name: str = "sparse_top_k_categorical_accuracy", dtype: str | None = None,

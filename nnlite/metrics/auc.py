@@ -38,6 +38,13 @@ class AUC(Metric):
             curve.
         from_logits: y_pred holds logits; a sigmoid is applied first.
         {common arguments}
+
+    Example:
+        >>> import numpy as np, nnlite
+        >>> m = nnlite.metrics.AUC(num_thresholds=3)
+        >>> m.update_state([0, 0, 1, 1], [0.0, 0.5, 0.3, 0.9])
+        >>> round(float(m.result()), 4)
+        0.75
     """
 
     direction = "up"

@@ -35,6 +35,25 @@ class Metric:
     Args:
         dtype: the dtype of its state and result; ``None`` for ``config.floatx()``.
         name: the metric's name, its key in the logs; ``None`` takes the class name in snake case.
+
+    Example:
+        >>> import numpy as np, nnlite
+        >>> class Largest(nnlite.metrics.Metric):  # the largest prediction seen
+        ...     def __init__(self, name="largest", dtype=None):
+        ...         super().__init__(dtype=dtype, name=name)
+        ...         self.top = self.add_variable((), initializer="zeros", name="top")
+        ...     def update_state(self, y_true, y_pred, sample_weight=None):
+        ...         self.top.assign(max(float(self.top.numpy()), float(np.max(y_pred))))
+        ...     def result(self):
+        ...         return self.top.numpy()
+        >>> m = Largest()
+        >>> m.update_state(None, [0.2, 0.7])
+        >>> m.update_state(None, [0.5])
+        >>> round(float(m.result()), 4)  # kept in float32, floatx
+        0.7
+        >>> m.reset_state()
+        >>> float(m.result())
+        0.0
     """
 
     direction: str | None = None  # "up" when larger is better, "down" when smaller is (callbacks' mode "auto")
@@ -131,6 +150,11 @@ def reduce_to_samplewise_values(values: Any, sample_weight: Any, reduce_fn: Call
         sample_weight: a weight per sample (or per leading entries of values), or None.
         reduce_fn: how the trailing axes are reduced (``np.mean``, ``np.sum``).
         dtype: the dtype to compute in.
+
+    Example:
+        >>> import numpy as np, nnlite
+        >>> nnlite.metrics.reduce_to_samplewise_values([[1.0, 3.0], [5.0, 7.0]], None, np.mean, "float64")
+        (array([2., 6.]), None)
     """
     values = np.asarray(values, dtype=dtype)
     if sample_weight is not None:
@@ -159,6 +183,13 @@ class Sum(Metric):
 
     Args:
         {common arguments}
+
+    Example:
+        >>> import numpy as np, nnlite
+        >>> m = nnlite.metrics.Sum()
+        >>> m.update_state([1.0, 2.0, 6.0])
+        >>> float(m.result())
+        9.0
     """
 
     def __init__(self, name: str = "sum", dtype: str | None = None) -> None:
@@ -180,6 +211,16 @@ class Mean(Metric):
 
     Args:
         {common arguments}
+
+    Example:
+        >>> import numpy as np, nnlite
+        >>> m = nnlite.metrics.Mean()
+        >>> m.update_state([1.0, 2.0, 6.0])
+        >>> float(m.result())
+        3.0
+        >>> m.update_state([10.0], sample_weight=[3.0])
+        >>> float(m.result())  # (9 + 30) / (3 + 3)
+        6.5
     """
 
     def __init__(self, name: str = "mean", dtype: str | None = None) -> None:
@@ -208,6 +249,13 @@ class MeanMetricWrapper(Mean):
         name: the metric's name; ``None`` takes the function's name.
         dtype: the dtype of its state and result; ``None`` for ``config.floatx()``.
         **kwargs: further keyword arguments passed to ``fn`` on every update.
+
+    Example:
+        >>> import numpy as np, nnlite
+        >>> m = nnlite.metrics.MeanMetricWrapper(lambda y, p: abs(y - p), name="gap")
+        >>> m.update_state(np.array([1.0, 2.0]), np.array([1.5, 3.0]))
+        >>> float(m.result())
+        0.75
     """
 
     def __init__(self, fn: Callable[..., Any], name: str | None = None, dtype: str | None = None,
@@ -235,6 +283,11 @@ class CrossentropyMetric(MeanMetricWrapper):
         name: the metric's name; ``None`` takes the function's name.
         dtype: the dtype of its state and result; ``None`` for ``config.floatx()``.
         **kwargs: its settings (``from_logits``, ``label_smoothing``, ``axis``...), passed to ``fn``.
+
+    Example:
+        >>> import numpy as np, nnlite
+        >>> isinstance(nnlite.metrics.BinaryCrossentropy(), nnlite.metrics.CrossentropyMetric)
+        True
     """
 
     takes_logits = True

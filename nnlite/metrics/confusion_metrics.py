@@ -143,6 +143,13 @@ class TruePositives(_Count):
     Args:
         {thresholds}
         {common arguments}
+
+    Example:
+        >>> import numpy as np, nnlite
+        >>> m = nnlite.metrics.TruePositives()
+        >>> m.update_state([[1.0], [0.0], [1.0], [0.0]], [[0.9], [0.6], [0.4], [0.2]])
+        >>> float(m.result())
+        1.0
     """
 
     counts = ("true_positives",)
@@ -157,6 +164,13 @@ class FalsePositives(_Count):
     Args:
         {thresholds}
         {common arguments}
+
+    Example:
+        >>> import numpy as np, nnlite
+        >>> m = nnlite.metrics.FalsePositives()
+        >>> m.update_state([[1.0], [0.0], [1.0], [0.0]], [[0.9], [0.6], [0.4], [0.2]])
+        >>> float(m.result())
+        1.0
     """
 
     counts = ("false_positives",)
@@ -171,6 +185,13 @@ class TrueNegatives(_Count):
     Args:
         {thresholds}
         {common arguments}
+
+    Example:
+        >>> import numpy as np, nnlite
+        >>> m = nnlite.metrics.TrueNegatives()
+        >>> m.update_state([[1.0], [0.0], [1.0], [0.0]], [[0.9], [0.6], [0.4], [0.2]])
+        >>> float(m.result())
+        1.0
     """
 
     counts = ("true_negatives",)
@@ -185,6 +206,13 @@ class FalseNegatives(_Count):
     Args:
         {thresholds}
         {common arguments}
+
+    Example:
+        >>> import numpy as np, nnlite
+        >>> m = nnlite.metrics.FalseNegatives()
+        >>> m.update_state([[1.0], [0.0], [1.0], [0.0]], [[0.9], [0.6], [0.4], [0.2]])
+        >>> float(m.result())
+        1.0
     """
 
     counts = ("false_negatives",)
@@ -204,6 +232,13 @@ class Precision(_ConfusionMetric):
     Args:
         {thresholds}
         {common arguments}
+
+    Example:
+        >>> import numpy as np, nnlite
+        >>> m = nnlite.metrics.Precision()
+        >>> m.update_state([[1.0], [0.0], [1.0], [0.0]], [[0.9], [0.6], [0.4], [0.2]])
+        >>> round(float(m.result()), 4)
+        0.5
     """
 
     direction = "up"
@@ -227,6 +262,13 @@ class Recall(_ConfusionMetric):
     Args:
         {thresholds}
         {common arguments}
+
+    Example:
+        >>> import numpy as np, nnlite
+        >>> m = nnlite.metrics.Recall()
+        >>> m.update_state([[1.0], [0.0], [1.0], [0.0]], [[0.9], [0.6], [0.4], [0.2]])
+        >>> round(float(m.result()), 4)
+        0.5
     """
 
     direction = "up"
@@ -300,6 +342,13 @@ class PrecisionAtRecall(_AtConstraint):
         recall: the recall, in [0, 1], a threshold must reach to be considered.
         {thresholds}
         {common arguments}
+
+    Example:
+        >>> import numpy as np, nnlite
+        >>> m = nnlite.metrics.PrecisionAtRecall(recall=0.5, num_thresholds=11)
+        >>> m.update_state([[1.0], [0.0], [1.0], [0.0]], [[0.9], [0.6], [0.4], [0.2]])
+        >>> round(float(m.result()), 4)
+        1.0
     """
 
     argument = "recall"
@@ -323,6 +372,13 @@ class RecallAtPrecision(_AtConstraint):
         precision: the precision, in [0, 1], a threshold must reach to be considered.
         {thresholds}
         {common arguments}
+
+    Example:
+        >>> import numpy as np, nnlite
+        >>> m = nnlite.metrics.RecallAtPrecision(precision=1.0, num_thresholds=11)
+        >>> m.update_state([[1.0], [0.0], [1.0], [0.0]], [[0.9], [0.6], [0.4], [0.2]])
+        >>> round(float(m.result()), 4)
+        0.5
     """
 
     argument = "precision"
@@ -346,6 +402,13 @@ class SensitivityAtSpecificity(_AtConstraint):
         specificity: the specificity, in [0, 1], a threshold must reach to be considered.
         {thresholds}
         {common arguments}
+
+    Example:
+        >>> import numpy as np, nnlite
+        >>> m = nnlite.metrics.SensitivityAtSpecificity(specificity=0.5, num_thresholds=11)
+        >>> m.update_state([[1.0], [0.0], [1.0], [0.0]], [[0.9], [0.6], [0.4], [0.2]])
+        >>> round(float(m.result()), 4)
+        1.0
     """
 
     argument = "specificity"
@@ -369,6 +432,13 @@ class SpecificityAtSensitivity(_AtConstraint):
         sensitivity: the sensitivity, in [0, 1], a threshold must reach to be considered.
         {thresholds}
         {common arguments}
+
+    Example:
+        >>> import numpy as np, nnlite
+        >>> m = nnlite.metrics.SpecificityAtSensitivity(sensitivity=1.0, num_thresholds=11)
+        >>> m.update_state([[1.0], [0.0], [1.0], [0.0]], [[0.9], [0.6], [0.4], [0.2]])
+        >>> round(float(m.result()), 4)
+        0.5
     """
 
     argument = "sensitivity"
@@ -398,6 +468,13 @@ class MeanIoU(Metric):
         sparse_y_true: labels are class ids; ``False``: one-hot rows or scores, whose argmax is taken.
         sparse_y_pred: predictions are class ids; ``False``: scores, whose argmax is taken.
         axis: the class axis where an argmax is taken.
+
+    Example:
+        >>> import numpy as np, nnlite
+        >>> m = nnlite.metrics.MeanIoU(num_classes=2)
+        >>> m.update_state([0, 0, 1, 1], [0, 1, 0, 1])
+        >>> round(float(m.result()), 4)
+        0.3333
     """
 
     direction = "up"

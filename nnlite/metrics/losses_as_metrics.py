@@ -21,6 +21,13 @@ class MeanSquaredError(_ErrorMetric):
 
     Args:
         {common arguments}
+
+    Example:
+        >>> import numpy as np, nnlite
+        >>> m = nnlite.metrics.MeanSquaredError()
+        >>> m.update_state([[0.0, 1.0]], [[0.5, 2.0]])
+        >>> round(float(m.result()), 4)
+        0.625
     """
 
     def __init__(self, name: str = "mean_squared_error", dtype: str | None = None) -> None:
@@ -34,6 +41,13 @@ class MeanAbsoluteError(_ErrorMetric):
 
     Args:
         {common arguments}
+
+    Example:
+        >>> import numpy as np, nnlite
+        >>> m = nnlite.metrics.MeanAbsoluteError()
+        >>> m.update_state([[0.0, 1.0]], [[0.5, 2.0]])
+        >>> round(float(m.result()), 4)
+        0.75
     """
 
     def __init__(self, name: str = "mean_absolute_error", dtype: str | None = None) -> None:
@@ -47,6 +61,13 @@ class MeanAbsolutePercentageError(_ErrorMetric):
 
     Args:
         {common arguments}
+
+    Example:
+        >>> import numpy as np, nnlite
+        >>> m = nnlite.metrics.MeanAbsolutePercentageError()
+        >>> m.update_state([[1.0, 2.0]], [[1.5, 2.0]])
+        >>> round(float(m.result()), 4)
+        25.0
     """
 
     def __init__(self, name: str = "mean_absolute_percentage_error", dtype: str | None = None) -> None:
@@ -60,6 +81,13 @@ class MeanSquaredLogarithmicError(_ErrorMetric):
 
     Args:
         {common arguments}
+
+    Example:
+        >>> import numpy as np, nnlite
+        >>> m = nnlite.metrics.MeanSquaredLogarithmicError()
+        >>> m.update_state([[0.0, 1.0]], [[0.5, 2.0]])
+        >>> round(float(m.result()), 4)
+        0.1644
     """
 
     def __init__(self, name: str = "mean_squared_logarithmic_error", dtype: str | None = None) -> None:
@@ -73,6 +101,13 @@ class LogCoshError(_ErrorMetric):
 
     Args:
         {common arguments}
+
+    Example:
+        >>> import numpy as np, nnlite
+        >>> m = nnlite.metrics.LogCoshError()
+        >>> m.update_state([[0.0, 1.0]], [[0.5, 2.0]])
+        >>> round(float(m.result()), 4)
+        0.2769
     """
 
     def __init__(self, name: str = "logcosh", dtype: str | None = None) -> None:
@@ -86,6 +121,13 @@ class Poisson(_ErrorMetric):
 
     Args:
         {common arguments}
+
+    Example:
+        >>> import numpy as np, nnlite
+        >>> m = nnlite.metrics.Poisson()
+        >>> m.update_state([[0.0, 1.0]], [[0.5, 2.0]])
+        >>> round(float(m.result()), 4)
+        0.9034
     """
 
     def __init__(self, name: str = "poisson", dtype: str | None = None) -> None:
@@ -99,6 +141,13 @@ class KLDivergence(_ErrorMetric):
 
     Args:
         {common arguments}
+
+    Example:
+        >>> import numpy as np, nnlite
+        >>> m = nnlite.metrics.KLDivergence()
+        >>> m.update_state([[0.5, 0.5]], [[0.25, 0.75]])
+        >>> round(float(m.result()), 4)
+        0.1438
     """
 
     def __init__(self, name: str = "kl_divergence", dtype: str | None = None) -> None:
@@ -112,6 +161,13 @@ class Hinge(_ErrorMetric):
 
     Args:
         {common arguments}
+
+    Example:
+        >>> import numpy as np, nnlite
+        >>> m = nnlite.metrics.Hinge()
+        >>> m.update_state([[1.0, 0.0]], [[0.5, -2.0]])
+        >>> round(float(m.result()), 4)
+        0.25
     """
 
     def __init__(self, name: str = "hinge", dtype: str | None = None) -> None:
@@ -125,6 +181,13 @@ class SquaredHinge(_ErrorMetric):
 
     Args:
         {common arguments}
+
+    Example:
+        >>> import numpy as np, nnlite
+        >>> m = nnlite.metrics.SquaredHinge()
+        >>> m.update_state([[1.0, 0.0]], [[0.5, -2.0]])
+        >>> round(float(m.result()), 4)
+        0.125
     """
 
     def __init__(self, name: str = "squared_hinge", dtype: str | None = None) -> None:
@@ -138,6 +201,13 @@ class CategoricalHinge(_ErrorMetric):
 
     Args:
         {common arguments}
+
+    Example:
+        >>> import numpy as np, nnlite
+        >>> m = nnlite.metrics.CategoricalHinge()
+        >>> m.update_state([[0.0, 1.0]], [[0.3, 0.6]])
+        >>> round(float(m.result()), 4)
+        0.7
     """
 
     def __init__(self, name: str = "categorical_hinge", dtype: str | None = None) -> None:
@@ -151,6 +221,11 @@ def cosine_similarity(y_true: Any, y_pred: Any, axis: int = -1) -> np.ndarray:
         y_true: the true values (labels), a (batch, ...) array or tensor.
         y_pred: the predictions, shaped as y_true (class scores where y_true holds indices).
         axis: the axis the vectors lie along.
+
+    Example:
+        >>> import numpy as np, nnlite
+        >>> nnlite.metrics.cosine_similarity([[1.0, 0.0]], [[1.0, 1.0]]).round(4)
+        array([0.7071])
     """
     return -losses.cosine_similarity(y_true, y_pred, axis=axis)
 
@@ -163,6 +238,13 @@ class CosineSimilarity(MeanMetricWrapper):
     Args:
         axis: the axis the vectors lie along.
         {common arguments}
+
+    Example:
+        >>> import numpy as np, nnlite
+        >>> m = nnlite.metrics.CosineSimilarity(axis=-1)
+        >>> m.update_state([[1.0, 0.0]], [[1.0, 1.0]])
+        >>> round(float(m.result()), 4)
+        0.7071
     """
 
     direction = "up"
@@ -182,6 +264,13 @@ class RootMeanSquaredError(Mean):
 
     Args:
         {common arguments}
+
+    Example:
+        >>> import numpy as np, nnlite
+        >>> m = nnlite.metrics.RootMeanSquaredError()
+        >>> m.update_state([[0.0], [0.0]], [[3.0], [4.0]])
+        >>> round(float(m.result()), 4)
+        3.5355
     """
 
     direction = "down"
@@ -206,6 +295,13 @@ class BinaryCrossentropy(CrossentropyMetric):
         from_logits: y_pred holds logits z (no sigmoid or softmax applied), the exact and stable way.
         label_smoothing: ls in [0, 1], pulling the labels towards 1/2.
         {common arguments}
+
+    Example:
+        >>> import numpy as np, nnlite
+        >>> m = nnlite.metrics.BinaryCrossentropy()
+        >>> m.update_state([[1.0], [0.0]], [[0.5], [0.1]])
+        >>> round(float(m.result()), 4)
+        0.3993
     """
 
     def __init__(self, name: str = "binary_crossentropy", dtype: str | None = None, from_logits: bool = False,
@@ -228,6 +324,13 @@ class CategoricalCrossentropy(CrossentropyMetric):
         label_smoothing: ls in [0, 1], pulling the one-hot labels towards 1/C.
         axis: the class axis.
         {common arguments}
+
+    Example:
+        >>> import numpy as np, nnlite
+        >>> m = nnlite.metrics.CategoricalCrossentropy()
+        >>> m.update_state([[0.0, 1.0]], [[0.5, 0.5]])
+        >>> round(float(m.result()), 4)
+        0.6931
     """
 
     def __init__(self, name: str = "categorical_crossentropy", dtype: str | None = None, from_logits: bool = False,
@@ -251,6 +354,13 @@ class SparseCategoricalCrossentropy(CrossentropyMetric):
         ignore_class: a label value to leave out (padding), or None.
         axis: the class axis of y_pred.
         {common arguments}
+
+    Example:
+        >>> import numpy as np, nnlite
+        >>> m = nnlite.metrics.SparseCategoricalCrossentropy()
+        >>> m.update_state([1, 0], [[0.5, 0.5], [0.9, 0.1]])
+        >>> round(float(m.result()), 4)
+        0.3993
     """
 
     def __init__(self, name: str = "sparse_categorical_crossentropy", dtype: str | None = None,

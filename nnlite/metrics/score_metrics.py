@@ -27,6 +27,13 @@ class FBetaScore(Metric):
         beta: b > 0, how much more recall weighs than precision.
         threshold: p > threshold counts as a positive prediction; ``None``: each row's largest (if not 0).
         {common arguments}
+
+    Example:
+        >>> import numpy as np, nnlite
+        >>> m = nnlite.metrics.FBetaScore(average=None, beta=2.0, threshold=0.5)
+        >>> m.update_state([[1, 0], [0, 1], [1, 0]], [[0.9, 0.2], [0.7, 0.6], [0.1, 0.3]])
+        >>> m.result().round(4)
+        array([0.5, 1. ], dtype=float32)
     """
 
     direction = "up"
@@ -100,6 +107,13 @@ class F1Score(FBetaScore):
         average: ``None`` (one score per class), "micro", "macro" or "weighted" (see above).
         threshold: p > threshold counts as a positive prediction; ``None``: each row's largest (if not 0).
         {common arguments}
+
+    Example:
+        >>> import numpy as np, nnlite
+        >>> m = nnlite.metrics.F1Score(average="micro", threshold=0.5)
+        >>> m.update_state([[1, 0], [0, 1], [1, 0]], [[0.9, 0.2], [0.7, 0.6], [0.1, 0.3]])
+        >>> round(float(m.result()), 4)
+        0.6667
     """
 
     def __init__(self, average: str | None = None, threshold: float | None = None, name: str = "f1_score",
@@ -123,6 +137,13 @@ class R2Score(Metric):
             by each output's variance), or None (one score per output).
         num_regressors: the number of independent variables, for the adjusted R^2 (0 leaves it unadjusted).
         {common arguments}
+
+    Example:
+        >>> import numpy as np, nnlite
+        >>> m = nnlite.metrics.R2Score()
+        >>> m.update_state([[1.0], [2.0], [3.0]], [[1.0], [2.5], [2.5]])
+        >>> round(float(m.result()), 4)
+        0.75
     """
 
     direction = "up"

@@ -22,6 +22,14 @@ def load_model(filepath: Any, custom_objects: dict | None = None, compile: bool 
         custom_objects: {name: class or function} for your own objects the file refers to.
         compile: also restore the compile settings and the optimizer state.
         safe_mode: Keras's guard against code in files; nnlite never runs code from a file.
+
+    Example:
+        >>> import numpy as np, nnlite, os, tempfile
+        >>> model = nnlite.Sequential([nnlite.Input((2,)), nnlite.layers.Dense(1, kernel_initializer="ones")])
+        >>> folder = tempfile.mkdtemp()
+        >>> model.save(os.path.join(folder, "m.keras"))
+        >>> nnlite.models.load_model(os.path.join(folder, "m.keras")).output_shape
+        (None, 1)
     """
     from .. import saving
 
@@ -36,6 +44,14 @@ def save_model(model: Model, filepath: Any, overwrite: bool = True, **kwargs: An
         filepath: the file, ending in ``.keras``.
         overwrite: replace an existing file.
         **kwargs: ``zipped``, ``include_optimizer`` (see ``nnlite.saving.save_model``).
+
+    Example:
+        >>> import numpy as np, nnlite, os, tempfile
+        >>> model = nnlite.Sequential([nnlite.Input((2,)), nnlite.layers.Dense(1, kernel_initializer="ones")])
+        >>> folder = tempfile.mkdtemp()
+        >>> nnlite.models.save_model(model, os.path.join(folder, "m.keras"))
+        >>> sorted(os.listdir(folder))
+        ['m.keras']
     """
     from .. import saving
 
@@ -48,6 +64,13 @@ def model_from_json(json_string: str, custom_objects: dict | None = None) -> Mod
     Args:
         json_string: the text ``model.to_json()`` made.
         custom_objects: {name: class or function} for your own objects it refers to.
+
+    Example:
+        >>> import numpy as np, nnlite
+        >>> model = nnlite.Sequential([nnlite.Input((2,)), nnlite.layers.Dense(1, kernel_initializer="ones")])
+        >>> clone = nnlite.models.model_from_json(model.to_json())
+        >>> clone.output_shape
+        (None, 1)
     """
     from .. import layers
     from ..registry import CustomObjectScope
@@ -62,6 +85,13 @@ def clone_model(model: Model, **kwargs: Any) -> Model:
     Args:
         model: the model whose architecture is copied.
         **kwargs: Keras's ``input_tensors``, ``clone_function`` and ``call_function``; not supported (refused).
+
+    Example:
+        >>> import numpy as np, nnlite
+        >>> model = nnlite.Sequential([nnlite.Input((2,)), nnlite.layers.Dense(1, kernel_initializer="ones")])
+        >>> clone = nnlite.models.clone_model(model)
+        >>> clone.output_shape, clone is model
+        ((None, 1), False)
     """
     if kwargs:
         raise ValueError(f"clone_model's {sorted(kwargs)} arguments are not supported by nnlite.")

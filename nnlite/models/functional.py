@@ -129,6 +129,14 @@ class Functional(FunctionalConfig, Model):
         name: the model's name.
         trainable: whether ``fit`` trains its weights.
         **kwargs: ``dtype``.
+
+    Example:
+        >>> import numpy as np, nnlite
+        >>> x = nnlite.Input((3,))
+        >>> y = nnlite.layers.Dense(2)(x)
+        >>> model = nnlite.models.Functional(x, y)
+        >>> type(model).__name__, model.output_shape
+        ('Functional', (None, 2))
     """
 
     def __init__(self, inputs: Any, outputs: Any, name: str | None = None, trainable: bool = True,

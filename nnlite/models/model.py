@@ -398,6 +398,14 @@ class Model(Loops, FusedSteps, CompileState, Steps, StateTree, Layer):
             overwrite: replace an existing file (else ``FileExistsError``).
             zipped: False writes the same members into a folder instead of a zip.
             **kwargs: ``include_optimizer=False`` leaves the optimizer state out.
+
+        Example:
+            >>> import os, tempfile, nnlite
+            >>> model = nnlite.Sequential([nnlite.Input((2,)), nnlite.layers.Dense(1)])
+            >>> path = os.path.join(tempfile.mkdtemp(), "model.keras")
+            >>> model.save(path)
+            >>> nnlite.models.load_model(path).output_shape
+            (None, 1)
         """
         from .. import saving
 

@@ -17,6 +17,8 @@ from typing import Any
 
 import numpy as np
 
+from .. import regularizers
+
 
 class Tape:
     """One forward pass through a model: what backward needs, and what the loss adds."""
@@ -47,7 +49,7 @@ class Tape:
         """dR(a)/da / batch for the layer's output a from this pass (times the pass's grad_scale)."""
         a = self.outputs[index]
         scale = self.ctx.grad_scale
-        grad = layer.activity_regularizer.grad(a) / len(a)
+        grad = regularizers.gradient(layer.activity_regularizer, a) / len(a)
         return grad if scale == 1 else grad * scale
 
 
@@ -59,5 +61,5 @@ def weight_penalty(regularized: list[Any]) -> float:
 def add_weight_penalty_grads(regularized: list[Any], ctx: Any) -> None:
     """dL/dw += dR/dw for weights that carry a regularizer (times the pass's grad_scale)."""
     for v in regularized:
-        r = v.regularizer.grad(v.value)
+        r = regularizers.gradient(v.regularizer, v.value)
         ctx.grad(v)[...] += r if ctx.grad_scale == 1 else r * ctx.grad_scale

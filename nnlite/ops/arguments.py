@@ -12,6 +12,8 @@ import inspect
 from collections.abc import Callable
 from typing import Any
 
+from .examples import EXAMPLES
+
 WIDTH = 100  # help() lines
 TENSOR = "an array, a Tensor, a Variable or a symbolic tensor"
 
@@ -216,7 +218,8 @@ MEANINGS: dict[str, str] = {
 
 def describe(fn: Callable[..., Any], name: str | None = None) -> None:
     """Add an ``Args:`` entry to ``fn``'s docstring for each parameter of its signature the docstring does not
-    describe yet, from :data:`MEANINGS` (``"<name>.<parameter>"`` first), with its default."""
+    describe yet, from :data:`MEANINGS` (``"<name>.<parameter>"`` first), with its default; and its example
+    from :data:`~nnlite.ops.examples.EXAMPLES`."""
     name = name or fn.__name__
     doc = fn.__doc__ or ""
     try:
@@ -234,13 +237,15 @@ def describe(fn: Callable[..., Any], name: str | None = None) -> None:
             continue
         default = "" if parameter.default is parameter.empty else f" Default: ``{parameter.default!r}``."
         entries.append(_wrapped(f"{key}: {meaning}{default}", f"{pad}    "))
-    if not entries:
-        return
-    if f"\n{pad}Args:\n" in doc:
+    if entries and f"\n{pad}Args:\n" in doc:
         head, tail = doc.split(f"\n{pad}Args:\n", 1)
-        fn.__doc__ = f"{head}\n{pad}Args:\n" + "\n".join(entries) + "\n" + tail
-    else:
-        fn.__doc__ = doc.rstrip() + f"\n\n{pad}Args:\n" + "\n".join(entries) + f"\n{pad}"
+        doc = f"{head}\n{pad}Args:\n" + "\n".join(entries) + "\n" + tail
+    elif entries:
+        doc = doc.rstrip() + f"\n\n{pad}Args:\n" + "\n".join(entries) + f"\n{pad}"
+    if name in EXAMPLES and ">>>" not in doc:
+        lines = ["Example:", "    >>> from nnlite import ops", *("    " + line for line in EXAMPLES[name].split("\n"))]
+        doc = doc.rstrip() + "\n\n" + "\n".join(pad + line for line in lines) + f"\n{pad}"
+    fn.__doc__ = doc
 
 
 def _wrapped(text: str, indent: str) -> str:

@@ -201,7 +201,21 @@ def scatter_update(inputs: Any, indices: Any, updates: Any) -> Any:
 
 def custom_gradient(f: Callable[..., tuple[Any, Callable[..., Any]]]) -> Callable[..., Any]:
     """A function with its own gradient: ``f(*args)`` returns ``(y, grad_fn)`` and ``grad_fn(upstream)`` the
-    gradient for each argument (Keras's decorator; the tape uses grad_fn as the VJP)."""
+    gradient for each argument (Keras's decorator; the tape uses grad_fn as the VJP).
+
+    Example:
+        >>> import numpy as np, nnlite
+        >>> @nnlite.ops.custom_gradient
+        ... def clipped_identity(x):
+        ...     def grad(upstream):
+        ...         return nnlite.ops.clip(upstream, -1.0, 1.0)
+        ...     return x, grad
+        >>> w = nnlite.Variable(np.array([3.0]))
+        >>> with nnlite.GradientTape() as tape:
+        ...     y = 10.0 * clipped_identity(w)
+        >>> tape.gradient(y, w)  # the upstream 10 clipped to 1
+        Tensor([1.])
+    """
 
     def apply(*args: Any) -> Any:
         tracked = [a for a in args if autodiff.is_tracked(a)]

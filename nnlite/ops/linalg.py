@@ -20,6 +20,8 @@ from .primitive import op
 def norm(x: Any, ord: Any = None, axis: Any = None, keepdims: bool = False) -> Any:  # noqa: A002 (Keras's name)
     """The vector norm (``ord`` None or 2: Euclidean; inf, -inf, 0, p) over one axis, or the Frobenius norm
     over two."""
+    if isinstance(x, (list, tuple)):
+        x = np.asarray(x)
     ndim = np.ndim(getattr(x, "value", x))
     axes = tuple(range(ndim)) if axis is None else ((axis,) if isinstance(axis, int) else tuple(axis))
     if len(axes) == 2 and ord in (None, "fro"):

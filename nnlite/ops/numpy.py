@@ -110,7 +110,7 @@ logical_xor = binary(np.logical_xor, None, "logical_xor", "x1 xor x2.")
                           np.where(np.asarray(x2) == 0, 0, -g * a / np.where(np.asarray(x2) == 0, 1, x2))])
 def divide_no_nan(x1: Any, x2: Any) -> Any:
     """a = x1 / x2, and 0 where x2 = 0 (its gradients too)."""
-    x2 = np.asarray(x2)
+    x1, x2 = np.asarray(x1), np.asarray(x2)
     safe = np.where(x2 == 0, 1, x2)
     return np.where(x2 == 0, 0, np.true_divide(x1, safe)).astype(np.result_type(x1, x2, np.float32))
 
@@ -482,7 +482,7 @@ def append(x1: Any, x2: Any, axis: Any = None) -> Any:
 @op(lambda g, a, x, indices_or_sections, axis=0: [np.concatenate(g, axis=axis), None])
 def split(x: Any, indices_or_sections: Any, axis: int = 0) -> Any:
     """The pieces of x cut along ``axis``;  grad_x = the pieces' gradients joined."""
-    return list(np.split(x, indices_or_sections, axis=axis))
+    return list(np.split(np.asarray(x), indices_or_sections, axis=axis))
 
 
 def _tile_vjp(g: Any, a: Any, x: Any, repeats: Any) -> list:
@@ -578,7 +578,7 @@ def _take_along_axis_vjp(g: Any, a: Any, x: Any, indices: Any, axis: Any = None)
 @op(_take_along_axis_vjp)
 def take_along_axis(x: Any, indices: Any, axis: Any = None) -> Any:
     """a = x picked at ``indices`` along ``axis``;  grad_x = g added back where it was picked."""
-    return np.take_along_axis(x, np.asarray(indices).astype(np.int64), axis=axis)
+    return np.take_along_axis(np.asarray(x), np.asarray(indices).astype(np.int64), axis=axis)
 
 
 def getitem_vjp(g: Any, a: Any, x: Any, key: Any) -> list:

@@ -21,6 +21,11 @@ def names() -> list[str]:
 
     Returns:
         The names, sorted: class names and their lower-case forms.
+
+    Example:
+        >>> import numpy as np, nnlite
+        >>> "adam" in nnlite.optimizers.names()
+        True
     """
     return OPTIMIZERS.names()
 

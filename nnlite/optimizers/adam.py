@@ -93,6 +93,14 @@ class AdamW(Adam):
 
     Args:
         {adam arguments}
+
+    Example:
+        >>> import numpy as np, nnlite
+        >>> w = nnlite.Variable(np.array([1.0, -1.0]))
+        >>> opt = nnlite.optimizers.AdamW(learning_rate=0.1, weight_decay=0.1)
+        >>> opt.apply_gradients([(np.array([0.5, -0.5]), w)])
+        >>> w.numpy().round(4)  # w (1 - lr wd) - lr sign(g), Adam's first step
+        array([ 0.89, -0.89])
     """
 
     def __init__(self, learning_rate=0.001, weight_decay: float = 0.004, beta_1: float = 0.9,
@@ -119,6 +127,14 @@ class Adamax(Optimizer):
         beta_2: b2, the decay of the infinity norm u.
         epsilon: eps, added to u.
         {common arguments}
+
+    Example:
+        >>> import numpy as np, nnlite
+        >>> w = nnlite.Variable(np.array([1.0, -1.0]))
+        >>> opt = nnlite.optimizers.Adamax(learning_rate=0.1)
+        >>> opt.apply_gradients([(np.array([0.5, -0.5]), w)])
+        >>> w.numpy().round(4)  # w - lr sign(g) on the first step
+        array([ 0.9, -0.9])
     """
 
     def __init__(self, learning_rate=0.001, beta_1: float = 0.9, beta_2: float = 0.999, epsilon: float = 1e-7,
@@ -158,6 +174,14 @@ class Nadam(Optimizer):
         beta_2: b2, the decay of the second moment v.
         epsilon: eps, added to sqrt(v).
         {common arguments}
+
+    Example:
+        >>> import numpy as np, nnlite
+        >>> w = nnlite.Variable(np.array([1.0, -1.0]))
+        >>> opt = nnlite.optimizers.Nadam(learning_rate=0.1)
+        >>> opt.apply_gradients([(np.array([0.5, -0.5]), w)])
+        >>> w.numpy().round(4)  # Adam with Nesterov momentum
+        array([ 0.8937, -0.8937])
     """
 
     def __init__(self, learning_rate=0.001, beta_1: float = 0.9, beta_2: float = 0.999, epsilon: float = 1e-7,

@@ -23,6 +23,14 @@ class RMSprop(Optimizer):
         epsilon: eps, inside the square root.
         centered: divide by the estimated variance (v - a^2) instead of v.
         {common arguments}
+
+    Example:
+        >>> import numpy as np, nnlite
+        >>> w = nnlite.Variable(np.array([1.0, -1.0]))
+        >>> opt = nnlite.optimizers.RMSprop(learning_rate=0.1)
+        >>> opt.apply_gradients([(np.array([0.5, -0.5]), w)])
+        >>> w.numpy().round(4)  # v = 0.1 g^2; w - lr g / sqrt(v)
+        array([ 0.6838, -0.6838])
     """
 
     def __init__(self, learning_rate=0.001, rho: float = 0.9, momentum: float = 0.0, epsilon: float = 1e-7,
@@ -83,6 +91,14 @@ class Adagrad(Optimizer):
         initial_accumulator_value: where acc starts.
         epsilon: eps, inside the square root.
         {common arguments}
+
+    Example:
+        >>> import numpy as np, nnlite
+        >>> w = nnlite.Variable(np.array([1.0, -1.0]))
+        >>> opt = nnlite.optimizers.Adagrad(learning_rate=0.1)
+        >>> opt.apply_gradients([(np.array([0.5, -0.5]), w)])
+        >>> w.numpy().round(4)  # s = 0.1 + g^2; w - lr g / sqrt(s)
+        array([ 0.9155, -0.9155])
     """
 
     def __init__(self, learning_rate=0.001, initial_accumulator_value: float = 0.1, epsilon: float = 1e-7,
@@ -126,6 +142,14 @@ class Adadelta(Optimizer):
         rho: the decay of the running averages A and D.
         epsilon: eps, inside the square roots.
         {common arguments}
+
+    Example:
+        >>> import numpy as np, nnlite
+        >>> w = nnlite.Variable(np.array([1.0, -1.0]))
+        >>> opt = nnlite.optimizers.Adadelta(learning_rate=1.0)
+        >>> opt.apply_gradients([(np.array([0.5, -0.5]), w)])
+        >>> w.numpy().round(4)  # a small first step: sqrt(eps) / sqrt(0.05 g^2)
+        array([ 0.9986, -0.9986])
     """
 
     def __init__(self, learning_rate=0.001, rho: float = 0.95, epsilon: float = 1e-7, weight_decay=None,

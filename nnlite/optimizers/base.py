@@ -58,6 +58,18 @@ class Optimizer:
     Args:
         learning_rate: lr, a float, a ``LearningRateSchedule`` or a function of the step.
         {common arguments}
+
+    A subclass names its per-weight state in ``slot_layout`` and changes w in place in ``update``:
+
+    Example:
+        >>> import numpy as np, nnlite
+        >>> class SignSGD(nnlite.optimizers.Optimizer):  # w <- w - lr sign(g)
+        ...     def update(self, w, g, lr, state):
+        ...         w -= lr * np.sign(g)
+        >>> w = nnlite.Variable(np.array([1.0, -1.0]))
+        >>> SignSGD(learning_rate=0.1).apply_gradients([(np.array([3.0, -0.5]), w)])
+        >>> w.numpy()
+        array([ 0.9, -0.9])
     """
 
     def __init__(self, learning_rate: float | LearningRateSchedule | Callable[[int], float] = 0.001,

@@ -62,6 +62,15 @@ def save_model(model: Any, filepath: str | os.PathLike, overwrite: bool = True, 
         zipped: ``None``/``True`` writes the zip file, ``False`` a folder of the same members.
         **kwargs: ``include_optimizer`` (default True); Keras's deprecated ``save_format`` is warned about or refused
             as Keras does.
+
+    Example:
+        >>> import numpy as np, nnlite, os, tempfile
+        >>> model = nnlite.Sequential([nnlite.Input((2,)), nnlite.layers.Dense(1, kernel_initializer="ones")])
+        >>> folder = tempfile.mkdtemp()
+        >>> path = os.path.join(folder, "m.keras")
+        >>> nnlite.saving.save_model(model, path)
+        >>> nnlite.saving.load_model(path).get_weights()[0].ravel().tolist()
+        [1.0, 1.0]
     """
     include_optimizer = kwargs.pop("include_optimizer", True)
     save_format = kwargs.pop("save_format", False)
@@ -129,6 +138,16 @@ def load_model(filepath: str | os.PathLike, custom_objects: dict | None = None, 
 
     Returns:
         The model, built, with its weights.
+
+    Example:
+        >>> import numpy as np, nnlite, os, tempfile
+        >>> model = nnlite.Sequential([nnlite.Input((2,)), nnlite.layers.Dense(1, kernel_initializer="ones")])
+        >>> model.compile("adam", "mse")
+        >>> folder = tempfile.mkdtemp()
+        >>> model.save(os.path.join(folder, "m.keras"))
+        >>> loaded = nnlite.saving.load_model(os.path.join(folder, "m.keras"))
+        >>> loaded.get_weights()[0].ravel().tolist(), type(loaded.optimizer).__name__
+        ([1.0, 1.0], 'Adam')
     """
     path = os.fspath(filepath)
     with CustomObjectScope(custom_objects):
@@ -192,6 +211,16 @@ def add_metadata(filepath: str | os.PathLike, **entries: Any) -> None:
     Args:
         filepath: the ``.keras`` file to change (rewritten in place).
         **entries: the names and JSON-serialisable values to store.
+
+    Example:
+        >>> import numpy as np, nnlite, os, tempfile
+        >>> model = nnlite.Sequential([nnlite.Input((2,)), nnlite.layers.Dense(1, kernel_initializer="ones")])
+        >>> folder = tempfile.mkdtemp()
+        >>> path = os.path.join(folder, "m.keras")
+        >>> model.save(path)
+        >>> nnlite.saving.add_metadata(path, class_names=["no", "yes"])
+        >>> nnlite.saving.read_metadata(path)["class_names"]
+        ['no', 'yes']
     """
     path = os.fspath(filepath)
     metadata = read_metadata(path)
@@ -210,6 +239,15 @@ def read_metadata(filepath: str | os.PathLike) -> dict[str, Any]:
 
     Args:
         filepath: the ``.keras`` file.
+
+    Example:
+        >>> import numpy as np, nnlite, os, tempfile
+        >>> model = nnlite.Sequential([nnlite.Input((2,)), nnlite.layers.Dense(1, kernel_initializer="ones")])
+        >>> folder = tempfile.mkdtemp()
+        >>> path = os.path.join(folder, "m.keras")
+        >>> model.save(path)
+        >>> sorted(nnlite.saving.read_metadata(path))
+        ['date_saved', 'keras_version']
     """
     path = os.fspath(filepath)
     with _open_archive(path) as archive:
@@ -234,6 +272,15 @@ def save_weights(model: Any, filepath: str | os.PathLike, overwrite: bool = True
         overwrite: replace an existing file.
         max_shard_size: must stay None: nnlite writes one file (sharding is refused).
         **kwargs: ``objects_to_skip``, layers left out of the file.
+
+    Example:
+        >>> import numpy as np, nnlite, os, tempfile
+        >>> model = nnlite.Sequential([nnlite.Input((2,)), nnlite.layers.Dense(1, kernel_initializer="ones")])
+        >>> folder = tempfile.mkdtemp()
+        >>> path = os.path.join(folder, "m.weights.h5")
+        >>> nnlite.saving.save_weights(model, path)
+        >>> os.path.exists(path)
+        True
     """
     skip = kwargs.pop("objects_to_skip", None) or ()
     if kwargs:
@@ -261,6 +308,17 @@ def load_weights(model: Any, filepath: str | os.PathLike, skip_mismatch: bool = 
         skip_mismatch: must stay False: nnlite loads only when every shape fits (True is refused).
         **kwargs: ``objects_to_skip``, layers whose weights are left as they are (``.weights.h5`` only); Keras's
             ``by_name`` is refused, as it is for these formats.
+
+    Example:
+        >>> import numpy as np, nnlite, os, tempfile
+        >>> model = nnlite.Sequential([nnlite.Input((2,)), nnlite.layers.Dense(1, kernel_initializer="ones")])
+        >>> folder = tempfile.mkdtemp()
+        >>> path = os.path.join(folder, "m.weights.h5")
+        >>> model.save_weights(path)
+        >>> other = nnlite.Sequential([nnlite.Input((2,)), nnlite.layers.Dense(1)])
+        >>> nnlite.saving.load_weights(other, path)
+        >>> other.get_weights()[0].ravel().tolist()
+        [1.0, 1.0]
     """
     path = os.fspath(filepath)
     skip = kwargs.pop("objects_to_skip", None)

@@ -221,9 +221,20 @@ def read_weights(model: Any, source: Any, load_optimizer: bool = True, skip: Any
 
     Args:
         model: the built model.
-        source: an open h5py file or group in Keras's weights layout.
+        source: the ``.weights.h5`` file: its path, or a binary file object (a member of a ``.keras`` zip).
         load_optimizer: also set the optimizer's state when the file holds it.
         skip: layers that keep their own weights.
+
+    Example:
+        >>> import numpy as np, nnlite, os, tempfile
+        >>> model = nnlite.Sequential([nnlite.Input((2,)), nnlite.layers.Dense(1, kernel_initializer="ones")])
+        >>> folder = tempfile.mkdtemp()
+        >>> path = os.path.join(folder, "m.weights.h5")
+        >>> model.save_weights(path)
+        >>> other = nnlite.Sequential([nnlite.Input((2,)), nnlite.layers.Dense(1)])
+        >>> nnlite.saving.read_weights(other, path)
+        >>> other.get_weights()[0].ravel().tolist()
+        [1.0, 1.0]
     """
     h5py = _h5py()
     with h5py.File(source, "r") as f:
@@ -345,6 +356,14 @@ def model_from_spec(spec: Any, compile: bool = True) -> Any:
     Args:
         spec: the parsed config.json of a ``.keras`` file.
         compile: compile the model as its ``compile_config`` says.
+
+    Example:
+        >>> import numpy as np, nnlite
+        >>> spec = {"class_name": "Sequential", "config": {"layers": [
+        ...     {"class_name": "InputLayer", "config": {"batch_shape": [None, 2]}},
+        ...     {"class_name": "Dense", "config": {"units": 1}}]}}
+        >>> nnlite.saving.model_from_spec(spec).output_shape
+        (None, 1)
     """
     if not isinstance(spec, dict):
         raise LoadError(f"config.json must hold a JSON object, got {type(spec).__name__}.")
