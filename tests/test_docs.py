@@ -134,3 +134,17 @@ def test_the_manual_builds_without_a_warning(tmp_path):
     assert "nnlite.layers.Dense" in dense and "kernel_initializer" in dense and "grad_z" in dense
     assert (tmp_path / "html" / "notebooks" / "04_playground.html").exists()
 
+
+
+BASES = [nnlite.Model, nnlite.Sequential, nnlite.layers.Layer, nnlite.metrics.Metric, nnlite.optimizers.Optimizer,
+         nnlite.callbacks.Callback, nnlite.losses.Loss]
+
+
+@pytest.mark.parametrize("cls", BASES, ids=lambda c: c.__name__)
+def test_the_methods_users_call_and_override_describe_their_arguments(cls):
+    """help(Model.train_on_batch), help(Layer.add_weight), help(Callback.on_epoch_end): every public method of the
+    classes users subclass has a docstring that lists each argument."""
+    gaps = {name: _undocumented_arguments(fn) or "no docstring"
+            for name, fn in inspect.getmembers(cls, inspect.isfunction)
+            if not name.startswith("_") and (not fn.__doc__ or _undocumented_arguments(fn))}
+    assert not gaps, gaps

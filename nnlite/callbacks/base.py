@@ -35,32 +35,146 @@ class Callback:
         self.params: dict[str, Any] = {}
 
     def set_model(self, model: Any) -> None:
+        """Keep the model being fitted as ``self.model``.
+
+        Args:
+            model: the model.
+        """
         self.model = model
 
     def set_params(self, params: dict[str, Any]) -> None:
+        """Keep fit's settings as ``self.params`` (``epochs``, ``steps``, ``verbose``).
+
+        Args:
+            params: the settings by name.
+        """
         self.params = params
 
-    def on_train_begin(self, logs=None): ...
-    def on_train_end(self, logs=None): ...
-    def on_epoch_begin(self, epoch, logs=None): ...
-    def on_epoch_end(self, epoch, logs=None): ...
-    def on_batch_begin(self, batch, logs=None): ...
-    def on_batch_end(self, batch, logs=None): ...
+    # The hooks: each is called by fit, evaluate or predict at the moment its name says, with ``logs`` the results so
+    # far by name (the loss and metrics; at an epoch's end the validation results too). The base does nothing.
+    def on_train_begin(self, logs=None):
+        """Called when fit starts.
+
+        Args:
+            logs: results so far by name, or None.
+        """
+
+    def on_train_end(self, logs=None):
+        """Called when fit ends.
+
+        Args:
+            logs: the last epoch's results by name, or None.
+        """
+
+    def on_epoch_begin(self, epoch, logs=None):
+        """Called at the start of each epoch of fit.
+
+        Args:
+            epoch: the epoch's index, from 0.
+            logs: None or an empty dict.
+        """
+
+    def on_epoch_end(self, epoch, logs=None):
+        """Called at the end of each epoch of fit.
+
+        Args:
+            epoch: the epoch's index, from 0.
+            logs: the epoch's results by name, the validation ones (``val_...``) included.
+        """
+
+    def on_batch_begin(self, batch, logs=None):
+        """Keras's older name for :meth:`on_train_batch_begin` (which calls it).
+
+        Args:
+            batch: the batch's index in the epoch.
+            logs: None or an empty dict.
+        """
+
+    def on_batch_end(self, batch, logs=None):
+        """Keras's older name for :meth:`on_train_batch_end` (which calls it).
+
+        Args:
+            batch: the batch's index in the epoch.
+            logs: the results so far in the epoch by name.
+        """
 
     def on_train_batch_begin(self, batch, logs=None):
+        """Called before each training batch.
+
+        Args:
+            batch: the batch's index in the epoch.
+            logs: None or an empty dict.
+        """
         self.on_batch_begin(batch, logs)
 
     def on_train_batch_end(self, batch, logs=None):
+        """Called after each training batch.
+
+        Args:
+            batch: the batch's index in the epoch.
+            logs: the results so far in the epoch by name (the loss and metrics).
+        """
         self.on_batch_end(batch, logs)
 
-    def on_test_begin(self, logs=None): ...
-    def on_test_end(self, logs=None): ...
-    def on_test_batch_begin(self, batch, logs=None): ...
-    def on_test_batch_end(self, batch, logs=None): ...
-    def on_predict_begin(self, logs=None): ...
-    def on_predict_end(self, logs=None): ...
-    def on_predict_batch_begin(self, batch, logs=None): ...
-    def on_predict_batch_end(self, batch, logs=None): ...
+    def on_test_begin(self, logs=None):
+        """Called when evaluate (or fit's validation pass) starts.
+
+        Args:
+            logs: None or an empty dict.
+        """
+
+    def on_test_end(self, logs=None):
+        """Called when evaluate (or fit's validation pass) ends.
+
+        Args:
+            logs: its results by name.
+        """
+
+    def on_test_batch_begin(self, batch, logs=None):
+        """Called before each batch of evaluate (and of a validation pass).
+
+        Args:
+            batch: the batch's index.
+            logs: None or an empty dict.
+        """
+
+    def on_test_batch_end(self, batch, logs=None):
+        """Called after each batch of evaluate (and of a validation pass).
+
+        Args:
+            batch: the batch's index.
+            logs: the results so far by name.
+        """
+
+    def on_predict_begin(self, logs=None):
+        """Called when predict starts.
+
+        Args:
+            logs: None or an empty dict.
+        """
+
+    def on_predict_end(self, logs=None):
+        """Called when predict ends.
+
+        Args:
+            logs: None or an empty dict.
+        """
+
+    def on_predict_batch_begin(self, batch, logs=None):
+        """Called before each batch of predict.
+
+        Args:
+            batch: the batch's index.
+            logs: None or an empty dict.
+        """
+
+    def on_predict_batch_end(self, batch, logs=None):
+        """Called after each batch of predict.
+
+        Args:
+            batch: the batch's index.
+            logs: ``{"outputs": ...}``, the batch's predictions.
+        """
 
 
 CALLBACKS = Registry(Callback, "keras.callbacks")

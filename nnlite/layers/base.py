@@ -158,14 +158,32 @@ class Layer:
 
     # -- building ------------------------------------------------------------------------------
     def build(self, input_shape: Shape) -> None:
-        """Create the weights for inputs of ``input_shape`` (batch axis first); the base has none."""
+        """Create the weights for inputs of ``input_shape`` (batch axis first); the base has none.
+
+        Args:
+            input_shape: the input shape, batch axis first (None for the batch).
+        """
         self.input_shape = tuple(input_shape)
         self.built = True
 
     def add_weight(self, shape: Sequence[int] = (), initializer: Any = None, dtype: Any = None,
                    trainable: bool = True, regularizer: Any = None, constraint: Any = None,
                    name: str | None = None) -> Variable:
-        """A new weight of this layer: Keras's add_weight (glorot_uniform for floats unless told)."""
+        """A new weight of this layer: Keras's add_weight (glorot_uniform for floats unless told).
+
+        Args:
+            shape: the weight's shape.
+            initializer: how it starts: a name, an initializer or a function; ``None`` for glorot_uniform (floats) or
+                zeros.
+            dtype: its dtype; ``None`` for the layer's.
+            trainable: whether optimizers update it.
+            regularizer: a penalty R(w) added to the loss, or None.
+            constraint: a projection applied after each optimizer step, or None.
+            name: its name within the layer.
+
+        Returns:
+            The new :class:`~nnlite.Variable`, also in ``layer.weights``.
+        """
         init = initializers.get(initializer if initializer is not None else "glorot_uniform")
         name = name or f"variable_{len(self._weights)}"
         if dtype is None:
@@ -207,6 +225,11 @@ class Layer:
         return outputs[0] if len(outputs) == 1 else list(outputs)
 
     def compute_output_shape(self, input_shape: Shape) -> Shape:
+        """The output shape for inputs of ``input_shape`` (batch axis first), without computing.
+
+        Args:
+            input_shape: the input shape, batch axis first (None for the batch).
+        """
         if self._graphs is not None:  # a custom layer: what its traced call gives
             return self._graphs[1].output_shape
         if self.composite:  # a custom layer run as its call says: what one call on zeros gives
@@ -214,7 +237,11 @@ class Layer:
         return tuple(input_shape)
 
     def check_input_shape(self, input_shape: Any) -> None:
-        """For a built layer called again (a shared layer): the weights it has must fit ``input_shape``."""
+        """For a built layer called again (a shared layer): the weights it has must fit ``input_shape``.
+
+        Args:
+            input_shape: the input shape, batch axis first (None for the batch).
+        """
         expected = self.weight_shapes(input_shape) if self._weights else None
         if expected is not None and [tuple(s) for s in expected] != [w.shape for w in self._weights]:
             raise ValueError(f"Layer {self.name!r} was built for inputs {self.input_shape} (weights "
@@ -223,10 +250,16 @@ class Layer:
     def weight_shapes(self, input_shape: Shape) -> list[tuple[int, ...]] | None:
         """The shapes of the weights ``build(input_shape)`` would create, without creating them (the
         loader compares them with a file before building): none for a layer that builds nothing,
-        None (unknown) for one that does not say."""
+        None (unknown) for one that does not say.
+
+        Args:
+            input_shape: the input shape, batch axis first (None for the batch).
+        """
         return [] if type(self).build is Layer.build else None
 
     def get_build_config(self) -> dict[str, Any] | None:
+        """What :meth:`build_from_config` needs to build the layer again (Keras's ``{"input_shape": ...}``); None
+        before it is built."""
         if self.input_shape is None:
             return None
         shape = self.input_shape
@@ -234,13 +267,23 @@ class Layer:
                 else list(shape)}
 
     def build_from_config(self, config: dict[str, Any]) -> None:
+        """Build the layer from the ``build_config`` a file holds (Keras's ``{"input_shape": ...}``).
+
+        Args:
+            config: the dict :meth:`get_build_config` returned.
+        """
         if config and config.get("input_shape") is not None:
             self.build(tuple(config["input_shape"]))
 
     # -- the passes -------------------------------------------------------------------------------
     def forward(self, x: np.ndarray, ctx: Context) -> tuple[np.ndarray, Any]:
         """(a, saved): the output, and what :meth:`backward` needs. A layer that defines only ``call``, out
-        of other layers and nnlite.ops (Keras's custom layer), runs the graph its call was traced into."""
+        of other layers and nnlite.ops (Keras's custom layer), runs the graph its call was traced into.
+
+        Args:
+            x: the batch, an array.
+            ctx: the pass's :class:`~nnlite.layers.Context` (training or not, where each weight's gradient goes).
+        """
         if self._graphs is None:  # a layer of your own: its call, run on a tape of its own (see ``eager``)
             if not self.composite:
                 raise NotImplementedError(f"{type(self).__name__} defines neither forward/backward nor call.")
@@ -249,7 +292,17 @@ class Layer:
         return tape.output, tape
 
     def backward(self, saved: Any, grad_a: np.ndarray, ctx: Context, need_grad_x: bool = True) -> np.ndarray | None:
-        """grad_x = dL/dx from grad_a = dL/da; writes dL/dw into ``ctx.grad(w)`` for each weight."""
+        """grad_x = dL/dx from grad_a = dL/da; writes dL/dw into ``ctx.grad(w)`` for each weight.
+
+        Args:
+            saved: what :meth:`forward` kept for the backward pass.
+            grad_a: dL/da, the gradient at the layer's output.
+            ctx: the pass's :class:`~nnlite.layers.Context` (training or not, where each weight's gradient goes).
+            need_grad_x: whether the caller needs grad_x (False for the first layer: the product is skipped).
+
+        Returns:
+            grad_x = dL/dx (None when ``need_grad_x`` is False).
+        """
         if isinstance(saved, eager.EagerCall):
             return eager.eager_backward(self, saved, grad_a, ctx, need_grad_x)
         if self._graphs is None:
@@ -265,7 +318,11 @@ class Layer:
 
     def trace_call(self, input_shape: Any) -> None:
         """Trace ``call`` on Inputs of ``input_shape`` (a shape, a list or a dict of shapes) into a training
-        and an inference graph that share the layers."""
+        and an inference graph that share the layers.
+
+        Args:
+            input_shape: a shape, a list or a dict of shapes, batch axis first.
+        """
         import inspect
 
         functional = LAYERS.lookup("Functional")
@@ -293,7 +350,11 @@ class Layer:
     def place_in_graph(self, input_shape: Any) -> None:
         """A custom layer called on symbolic tensors: a call made only of layers and ops is traced into graphs
         (``trace_call``); one that uses weights of its own, or that tracing cannot follow (Python on the values,
-        shapes known only at run time), runs its call as written at every pass, on a tape of its own."""
+        shapes known only at run time), runs its call as written at every pass, on a tape of its own.
+
+        Args:
+            input_shape: the input shape, batch axis first (None for the batch).
+        """
         if not self._weights and not self.positional_inputs:
             try:
                 self.trace_call(input_shape)
@@ -315,25 +376,50 @@ class Layer:
 
 
     def forward_z(self, x: np.ndarray, ctx: Context) -> tuple[np.ndarray, Any]:
-        """(z, saved) for a layer with an output ``activation``: the forward pass up to a = f(z)."""
+        """(z, saved) for a layer with an output ``activation``: the forward pass up to a = f(z).
+
+        Args:
+            x: the batch, an array.
+            ctx: the pass's :class:`~nnlite.layers.Context` (training or not, where each weight's gradient goes).
+        """
         if self._graphs is None:
             raise NotImplementedError(f"{type(self).__name__} has no output activation.")
         tape = self._graphs[0 if ctx.training else 1].forward_pass(x, ctx, stop_at_z=True)
         return tape.output, tape
 
     def backward_z(self, saved: Any, grad_z: np.ndarray, ctx: Context, need_grad_x: bool = True) -> np.ndarray | None:
-        """grad_x from grad_z = dL/dz (the loss handed it over on the logits path)."""
+        """grad_x from grad_z = dL/dz (the loss handed it over on the logits path).
+
+        Args:
+            saved: what :meth:`forward_z` kept.
+            grad_z: dL/dz, the gradient before the output activation.
+            ctx: the pass's :class:`~nnlite.layers.Context` (training or not, where each weight's gradient goes).
+            need_grad_x: whether the caller needs grad_x (False for the first layer: the product is skipped).
+
+        Returns:
+            grad_x = dL/dx (None when ``need_grad_x`` is False).
+        """
         return self.backward(saved, grad_z, ctx, need_grad_x)
 
     grad_equations: dict[str, str] = {}  # weight name -> how backward computes its gradient (for trace)
 
     def explain(self, saved: Any, grad_a: np.ndarray | None = None) -> list[tuple[str, str, Any]]:
         """This layer's own quantities in a pass, as (symbol, equation, value) rows for ``model.trace``:
-        forward ones without ``grad_a``, backward ones with it. The base has none."""
+        forward ones without ``grad_a``, backward ones with it. The base has none.
+
+        Args:
+            saved: what :meth:`forward` kept for the backward pass.
+            grad_a: dL/da, or None for the forward rows.
+        """
         return []
 
     def call(self, x: Any, training: bool = False) -> np.ndarray:
-        """a for a batch x (Keras's ``call``); nothing is kept."""
+        """a for a batch x (Keras's ``call``); nothing is kept.
+
+        Args:
+            x: the batch.
+            training: whether the pass trains (Dropout drops, BatchNormalization uses the batch's statistics).
+        """
         return self.forward(x, Context(training=bool(training)))[0]
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
@@ -382,7 +468,13 @@ class Layer:
 
     def call_eagerly(self, args: tuple, kwargs: dict[str, Any], training: bool) -> Any:
         """A custom layer's call on values: built first for the shape of its first input (its own build), the
-        losses of the last call cleared when this is the outermost call."""
+        losses of the last call cleared when this is the outermost call.
+
+        Args:
+            args: the positional arguments of the call.
+            kwargs: its keyword arguments.
+            training: whether the pass trains.
+        """
         if not self.built:
             first = args[0]
             shape = ([(None,) + np.shape(autodiff.value_of(v))[1:] for v in first]
@@ -397,7 +489,11 @@ class Layer:
     # -- losses added by calls ------------------------------------------------------------------------
     def add_loss(self, loss: Any) -> None:
         """Add a scalar loss (computed with nnlite.ops in ``call``): ``fit`` adds it to the loss it minimises,
-        and the tape differentiates it (Keras's add_loss)."""
+        and the tape differentiates it (Keras's add_loss).
+
+        Args:
+            loss: a scalar tensor (computed with ``nnlite.ops`` from the layer's inputs or weights).
+        """
         for value in loss if isinstance(loss, (list, tuple)) else [loss]:
             if not isinstance(value, (np.ndarray, np.generic, float, int)) or isinstance(value, bool):
                 raise ValueError("`add_loss()` can only be called from inside `build()` or `call()`, on a tensor "
@@ -458,13 +554,19 @@ class Layer:
         return self.weights
 
     def get_weights(self) -> list[np.ndarray]:
+        """Every weight's value as a NumPy array (a copy), in :attr:`weights` order."""
         return [w.numpy() for w in self.weights]
 
     def set_weights(self, weights: Sequence[Any]) -> None:
-        """Set every weight, in :attr:`weights` order; all are checked before any changes."""
+        """Set every weight, in :attr:`weights` order; all are checked before any changes.
+
+        Args:
+            weights: one array per weight, shaped as the weight.
+        """
         assign_all(self.weights, weights, f"Layer {self.name!r}")
 
     def count_params(self) -> int:
+        """The number of numbers in the layer's weights (trainable or not)."""
         if not self.built:
             raise ValueError(f"You tried to call `count_params` on layer '{self.name}', but the layer isn't built. "
                              "You can build it manually via: `layer.build(input_shape)`.")
@@ -479,6 +581,7 @@ class Layer:
 
     # -- config ------------------------------------------------------------------------------------------
     def get_config(self) -> dict[str, Any]:
+        """The layer's constructor arguments as Keras's config dict (``from_config`` rebuilds it)."""
         config = {"name": self.name, "trainable": self.trainable, "dtype": self.dtype_policy}
         if self.activity_regularizer is not None:
             config["activity_regularizer"] = regularizers.serialize(self.activity_regularizer)

@@ -121,17 +121,40 @@ class Loss:
 
     # -- per sample --------------------------------------------------------------------------
     def call(self, y_true: np.ndarray, y_pred: np.ndarray) -> np.ndarray:
+        """v, one value per sample (Keras's ``call``); a subclass defines it, with ``nnlite.ops`` when it gives no
+        ``grad``.
+
+        Args:
+            y_true: the labels, prepared (cast and aligned).
+            y_pred: the predictions, prepared.
+        """
         raise NotImplementedError
 
     def grad(self, y_true: np.ndarray, y_pred: np.ndarray) -> np.ndarray:
+        """dv/dy_pred, the gradient of each sample's value; a built-in loss writes it by hand.
+
+        Args:
+            y_true: the labels, prepared (cast and aligned).
+            y_pred: the predictions, prepared.
+        """
         raise NotImplementedError
 
     def call_and_grad(self, y_true: np.ndarray, y_pred: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """(v, dv/dy_pred) together; losses that share work between the two override this."""
+        """(v, dv/dy_pred) together; losses that share work between the two override this.
+
+        Args:
+            y_true: the labels, prepared (cast and aligned).
+            y_pred: the predictions, prepared.
+        """
         return self.call(y_true, y_pred), self.grad(y_true, y_pred)
 
     def prepare(self, y_true: Any, y_pred: Any) -> tuple[np.ndarray, np.ndarray]:
-        """Cast to the loss dtype and align shapes as Keras does."""
+        """Cast to the loss dtype and align shapes as Keras does.
+
+        Args:
+            y_true: the labels as given.
+            y_pred: the predictions as given.
+        """
         dtype = self.dtype or config.floatx()
         if type(y_true) is np.ndarray and type(y_pred) is np.ndarray and y_true.shape == y_pred.shape \
                 and y_true.dtype == y_pred.dtype == dtype:  # fit's batches: nothing to cast or align
@@ -142,10 +165,19 @@ class Loss:
 
     def check_labels(self, y_true: np.ndarray) -> None:
         """Warn about labels this loss computes with but that are almost surely a mistake (once per fit:
-        ``fit`` and ``evaluate`` call it on all the labels); nothing by default."""
+        ``fit`` and ``evaluate`` call it on all the labels); nothing by default.
+
+        Args:
+            y_true: the labels of a fit.
+        """
 
     def mask(self, y_true: np.ndarray, v: np.ndarray) -> np.ndarray | None:
-        """Which per-sample values count (None: all); sparse crossentropy's ignore_class uses it."""
+        """Which per-sample values count (None: all); sparse crossentropy's ignore_class uses it.
+
+        Args:
+            y_true: the labels, prepared (cast and aligned).
+            v: the per-sample values.
+        """
         return None
 
     # -- reduced --------------------------------------------------------------------------------
@@ -204,7 +236,13 @@ class Loss:
 
     def recorded(self, y_true: Any, y_pred: Any, sample_weight: Any = None) -> Any:
         """L on a y_pred the tape follows: one node whose VJP is the loss's own gradient. A crossentropy reads
-        the logits a sigmoid or softmax output carries (Keras's ``_keras_logits``): dL/dz = p - y."""
+        the logits a sigmoid or softmax output carries (Keras's ``_keras_logits``): dL/dz = p - y.
+
+        Args:
+            y_true: the labels.
+            y_pred: the predictions, followed by the tape.
+            sample_weight: a weight per sample, or None.
+        """
         logits = getattr(y_pred, "keras_logits", None)
         if logits is not None and self.takes_logits:
             warn_not_logits(self, "a sigmoid or softmax")
@@ -217,7 +255,13 @@ class Loss:
 
     def reduce_recorded(self, y_true: Any, y_pred: Any, sample_weight: Any = None) -> Any:
         """L for a loss with only ``call``: v = call(y_true, y_pred) and its reduction, written with nnlite.ops
-        so that the tape differentiates them (Keras's Loss.__call__)."""
+        so that the tape differentiates them (Keras's Loss.__call__).
+
+        Args:
+            y_true: the labels.
+            y_pred: the predictions, followed by the tape.
+            sample_weight: a weight per sample, or None.
+        """
         dtype = self.dtype or config.floatx()
         y_true = np.asarray(autodiff.value_of(y_true))
         y_true = y_true if self.sparse_labels else y_true.astype(dtype)
@@ -236,7 +280,13 @@ class Loss:
         return ops.sum(v) / d if d else ops.sum(v) * 0.0
 
     def value_and_grad(self, y_true: Any, y_pred: Any, sample_weight: Any = None) -> tuple[float, np.ndarray]:
-        """(L, dL/dy_pred) for a scalar reduction; dL/dy_pred has y_pred's shape."""
+        """(L, dL/dy_pred) for a scalar reduction; dL/dy_pred has y_pred's shape.
+
+        Args:
+            y_true: the labels.
+            y_pred: the predictions.
+            sample_weight: a weight per sample, or None.
+        """
         if not self.has_grad:
             return self.value_and_grad_by_tape(y_true, y_pred, sample_weight)
         shape = np.shape(y_pred)
@@ -245,7 +295,13 @@ class Loss:
 
     def value_and_grad_by_tape(self, y_true: Any, y_pred: Any, sample_weight: Any = None
                                ) -> tuple[float, np.ndarray]:
-        """(L, dL/dy_pred) of a loss with only ``call``, from the tape over the ops its call uses."""
+        """(L, dL/dy_pred) of a loss with only ``call``, from the tape over the ops its call uses.
+
+        Args:
+            y_true: the labels.
+            y_pred: the predictions.
+            sample_weight: a weight per sample, or None.
+        """
         if self.reduction in ("none", None):
             raise ValueError("value_and_grad needs a scalar reduction, got reduction=None.")
         with autodiff.GradientTape() as tape:
@@ -264,6 +320,13 @@ class Loss:
         """L = reduce(s v) and dL/dy_pred = s dv/dy_pred / divisor, reshaped to ``shape``.
 
         ``v`` (batch,) and ``grad_v`` (batch, outputs) are fresh arrays, scaled in place.
+
+        Args:
+            y_true: the labels, prepared (cast and aligned).
+            v: the per-sample values.
+            grad_v: dv/dy_pred.
+            sample_weight: a weight per sample, or None.
+            shape: y_pred's shape as given.
         """
         if self.reduction in ("none", None):
             raise ValueError("value_and_grad needs a scalar reduction, got reduction=None.")
@@ -280,6 +343,7 @@ class Loss:
 
     # -- config ------------------------------------------------------------------------------------
     def get_config(self) -> dict[str, Any]:
+        """The loss's constructor arguments as Keras's config dict (``name``, ``reduction`` and its own)."""
         return {"name": self.name, "reduction": self.reduction}
 
     @classmethod

@@ -66,7 +66,15 @@ class Metric:
 
     def add_variable(self, shape: tuple[int, ...] = (), initializer: Any = "zeros", dtype: str | None = None,
                      aggregation: str = "sum", name: str | None = None) -> Variable:
-        """A state variable of this metric (zeros unless ``initializer`` says otherwise)."""
+        """A state variable of this metric (zeros unless ``initializer`` says otherwise).
+
+        Args:
+            shape: its shape.
+            initializer: how it starts (a name or an initializer).
+            dtype: its dtype; ``None`` for the metric's.
+            aggregation: how replicas combine it (Keras's; one replica here).
+            name: its name.
+        """
         limits.charge_unpaid(math.prod(int(d) for d in shape), f"metric {self.name!r} variable {name!r}")
         value = initializers.get(initializer)(tuple(shape), dtype or self.dtype)
         variable = Variable(value, name or "variable", trainable=False, path=f"{self.name}/{name or 'variable'}")
@@ -76,7 +84,14 @@ class Metric:
 
     def add_weight(self, shape: tuple[int, ...] = (), initializer: Any = None, dtype: str | None = None,
                    name: str | None = None) -> Variable:
-        """Keras's older name for :meth:`add_variable`."""
+        """Keras's older name for :meth:`add_variable`.
+
+        Args:
+            shape: its shape.
+            initializer: how it starts; ``None`` for zeros.
+            dtype: its dtype; ``None`` for the metric's.
+            name: its name.
+        """
         return self.add_variable(shape, "zeros" if initializer is None else initializer, dtype, name=name)
 
     @property
@@ -84,9 +99,16 @@ class Metric:
         return list(self._variables)
 
     def update_state(self, *args: Any, **kwargs: Any) -> None:
+        """Accumulate a batch into the metric's state; a subclass defines it.
+
+        Args:
+            *args: y_true and y_pred for most metrics (values alone for Mean and Sum).
+            **kwargs: ``sample_weight``, a weight per sample.
+        """
         raise NotImplementedError
 
     def result(self) -> Any:
+        """The metric's value from its state (a Tensor); a subclass computes it."""
         raise NotImplementedError
 
     def reset_state(self) -> None:
@@ -110,12 +132,22 @@ class Metric:
                 v.assign(value)
 
     def stateless_update_state(self, metric_variables: list[Any], *args: Any, **kwargs: Any) -> list[np.ndarray]:
-        """The variables update_state(*args) would leave, starting from ``metric_variables``."""
+        """The variables update_state(*args) would leave, starting from ``metric_variables``.
+
+        Args:
+            metric_variables: values for the metric's variables, in their order.
+            *args: what :meth:`update_state` takes (y_true, y_pred).
+            **kwargs: likewise (``sample_weight``).
+        """
         return self._with_values(metric_variables, lambda: (self.update_state(*args, **kwargs),
                                                              [np.array(v.value) for v in self._variables])[1])
 
     def stateless_result(self, metric_variables: list[Any]) -> Any:
-        """result() for the state ``metric_variables``."""
+        """result() for the state ``metric_variables``.
+
+        Args:
+            metric_variables: values for the metric's variables, in their order.
+        """
         return self._with_values(metric_variables, lambda: as_tensor(self.result()))
 
     def stateless_reset_state(self) -> list[np.ndarray]:
@@ -128,6 +160,7 @@ class Metric:
         return as_tensor(self.result())
 
     def get_config(self) -> dict[str, Any]:
+        """The metric's constructor arguments as Keras's config dict (``name``, ``dtype`` and its own)."""
         return {"name": self.name, "dtype": self.dtype}
 
     @classmethod
@@ -197,6 +230,12 @@ class Sum(Metric):
         self.total = self.add_variable(name="total")
 
     def update_state(self, values: Any, sample_weight: Any = None) -> None:
+        """Add a batch of values.
+
+        Args:
+            values: the values, one per sample (trailing axes are reduced first).
+            sample_weight: a weight per sample, or None.
+        """
         values, _ = reduce_to_samplewise_values(values, sample_weight, np.sum, self.dtype)
         self.total.value += np.sum(values)
 
@@ -229,6 +268,12 @@ class Mean(Metric):
         self.count = self.add_variable(name="count")
 
     def update_state(self, values: Any, sample_weight: Any = None) -> None:
+        """Add a batch of values.
+
+        Args:
+            values: the values, one per sample (trailing axes are reduced first).
+            sample_weight: a weight per sample, or None.
+        """
         values, sample_weight = reduce_to_samplewise_values(values, sample_weight, np.mean, self.dtype)
         self.total.value += np.sum(values)
         if sample_weight is not None:
@@ -265,6 +310,13 @@ class MeanMetricWrapper(Mean):
         self.fn_kwargs = kwargs
 
     def update_state(self, y_true: Any, y_pred: Any, sample_weight: Any = None) -> None:
+        """Add fn(y_true, y_pred) of a batch.
+
+        Args:
+            y_true: the labels.
+            y_pred: the predictions.
+            sample_weight: a weight per sample, or None.
+        """
         super().update_state(self.fn(y_true, y_pred, **self.fn_kwargs), sample_weight)
 
     def get_config(self):

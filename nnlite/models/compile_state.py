@@ -103,7 +103,11 @@ class CompileState:
                 "run_eagerly": False, "steps_per_execution": 1, "jit_compile": False}
 
     def compile_from_config(self, config: dict[str, Any]) -> None:
-        """compile() from a compile_config; names and classes come only from the registries."""
+        """compile() from a compile_config; names and classes come only from the registries.
+
+        Args:
+            config: the dict ``get_compile_config`` returned (or a file's ``compile_config``).
+        """
         if not isinstance(config, dict):
             raise TypeError(f"compile_config must be a dict, got {type(config).__name__}.")
         options = {k: v for k, v in config.items() if k not in COMPILE_OPTIONS}
@@ -149,6 +153,7 @@ class CompileState:
         return dict(sorted(results.items()))
 
     def reset_metrics(self) -> None:
+        """Reset every metric's state (the loss tracker's and compile's metrics'), as at the start of an epoch."""
         for metric in self.metrics:
             metric.reset_state()
 
@@ -156,7 +161,15 @@ class CompileState:
                      training: bool = True) -> Any:
         """L = compile's loss (per output, weighted) + ``self.losses`` (add_loss, weight penalties; Keras's
         compute_loss, recorded on the tape in a training step). Without ``y_pred`` the model runs on x (in
-        ``training`` mode or not), and takes the logits path where Keras would (a float then)."""
+        ``training`` mode or not), and takes the logits path where Keras would (a float then).
+
+        Args:
+            x: the inputs of the batch: an array, or a list or dict of arrays for several inputs.
+            y: the labels.
+            y_pred: the model's output for x.
+            sample_weight: a weight per sample, or None.
+            training: whether it is a training step (add_loss terms computed in training count).
+        """
         if y_pred is None:
             return float(self._test_pass(x, y, sample_weight, need_logits=False, training=training).loss)
         terms = []
@@ -184,11 +197,21 @@ class CompileState:
     base_compute_loss = compute_loss  # what overrides_steps compares an override with
 
     def resolve_compiled_metrics(self, y: Any) -> None:
-        """Build compile's metrics for labels like ``y`` ("accuracy" resolved as Keras resolves it)."""
+        """Build compile's metrics for labels like ``y`` ("accuracy" resolved as Keras resolves it).
+
+        Args:
+            y: labels of the data fit or evaluate will see.
+        """
         self._resolve_metrics(y)
 
     def update_compiled_metrics(self, y: Any, y_pred: Any, sample_weight: Any = None) -> None:
-        """compile's metrics updated with (y, y_pred); a crossentropy reads the logits y_pred carries."""
+        """compile's metrics updated with (y, y_pred); a crossentropy reads the logits y_pred carries.
+
+        Args:
+            y: the labels.
+            y_pred: the model's output.
+            sample_weight: a weight per sample, or None.
+        """
         tracked = self._resolve_metrics(y)
         for _, metric, weighted, k in tracked:
             yk = y if k is None else (y[k] if not isinstance(y, dict) else y[self._heads[k].name])

@@ -39,6 +39,13 @@ class FusedSteps:
 
         Every trainable weight's dL/dw is left on ``variable.grad``. On the logits path
         the prediction a = f(z) is computed only if ``need_prediction``.
+
+        Args:
+            x: the inputs of the batch: an array, or a list or dict of arrays for several inputs.
+            y: the labels.
+            sample_weight: a weight per sample, or None.
+            need_prediction: also return y_pred.
+            ctx: the pass's context; ``None`` for a training pass.
         """
         tape = self.training_pass(x, y, sample_weight, ctx)
         return tape.loss, self._prediction(tape) if need_prediction else None
@@ -46,12 +53,23 @@ class FusedSteps:
     def training_pass(self, x: np.ndarray, y: np.ndarray, sample_weight: np.ndarray | None = None,
                       ctx: Context | None = None) -> Tape:
         """One forward pass, the loss and one backward pass, on checked arrays; returns the Tape that
-        holds every number of the pass (nnlite's; ``model.trace`` reads it). No weight changes."""
+        holds every number of the pass (nnlite's; ``model.trace`` reads it). No weight changes.
+
+        Args:
+            x: the inputs of the batch: an array, or a list or dict of arrays for several inputs.
+            y: the labels.
+            sample_weight: a weight per sample, or None.
+            ctx: the pass's context; ``None`` for a training pass.
+        """
         return self._train_pass(x, y, sample_weight, ctx or Context(training=True))
 
     def stop_on_divergence(self, loss: float) -> None:
         """Stop fit with a warning: the loss became NaN or inf (before that batch's update, when nnlite's step
-        makes it)."""
+        makes it).
+
+        Args:
+            loss: the batch's loss, NaN or inf.
+        """
         self._stop_on_divergence(loss, -1)
 
     def _regularized(self) -> tuple[list[Variable], list[Variable]]:

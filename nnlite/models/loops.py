@@ -273,7 +273,15 @@ class Loops:
 
     def train_on_batch(self, x: Any, y: Any = None, sample_weight: Any = None, class_weight: Any = None,
                        return_dict: bool = False) -> Any:
-        """One optimizer step on (x, y); returns the loss before the step (and metrics)."""
+        """One optimizer step on (x, y); returns the loss before the step (and metrics).
+
+        Args:
+            x: the inputs of the batch: an array, or a list or dict of arrays for several inputs.
+            y: the labels (targets) of the batch, or None for a model trained only by ``add_loss``.
+            sample_weight: a weight per sample, or None.
+            class_weight: a weight per class, as in ``fit``.
+            return_dict: return the results by name.
+        """
         x, y, sw = self._check_xy(x, y, sample_weight)
         if class_weight is not None:
             sw = data.class_weights_to_sample_weights(y, class_weight, self.output_dtype)
@@ -282,13 +290,24 @@ class Loops:
         return _results(logs, self._result_order(), return_dict)
 
     def test_on_batch(self, x: Any, y: Any = None, sample_weight: Any = None, return_dict: bool = False) -> Any:
-        """The loss (and metrics) on one batch, without training."""
+        """The loss (and metrics) on one batch, without training.
+
+        Args:
+            x: the inputs of the batch: an array, or a list or dict of arrays for several inputs.
+            y: the labels (targets) of the batch, or None for a model trained only by ``add_loss``.
+            sample_weight: a weight per sample, or None.
+            return_dict: return the results by name.
+        """
         x, y, sw = self._check_xy(x, y, sample_weight)
         logs = self._run_epoch([(x, y, sw)], train=False)
         return _results(logs, self._result_order(), return_dict)
 
     def predict_on_batch(self, x: Any) -> np.ndarray:
-        """y_pred for one batch."""
+        """y_pred for one batch.
+
+        Args:
+            x: the inputs of the batch: an array, or a list or dict of arrays for several inputs.
+        """
         return self(x)
 
 

@@ -128,13 +128,21 @@ class Model(Loops, FusedSteps, CompileState, Steps, StateTree, Layer):
 
     def build(self, input_shape: Any = None) -> None:
         """Trace ``call`` on Inputs of ``input_shape`` (batch first; a list, or a dict by name, for several
-        inputs) into graphs (``Layer.trace_call``)."""
+        inputs) into graphs (``Layer.trace_call``).
+
+        Args:
+            input_shape: the input shape, batch first; a list, or a dict by input name, for several inputs.
+        """
         if input_shape is None:
             raise ValueError("build() needs the input shape, e.g. build((None, 8)).")
         self.build_structure(input_shape)
 
     def build_structure(self, input_shape: Any) -> None:
-        """A subclass's call traced into graphs, or, where tracing cannot follow it, run as written."""
+        """A subclass's call traced into graphs, or, where tracing cannot follow it, run as written.
+
+        Args:
+            input_shape: the input shape, batch axis first (None for the batch).
+        """
         try:
             self.trace_call(input_shape)
         except (TypeError, ValueError, NotImplementedError, AttributeError, IndexError):
@@ -147,12 +155,26 @@ class Model(Loops, FusedSteps, CompileState, Steps, StateTree, Layer):
     def run_as_written(self, input_shape: Any) -> None:
         """A ``call`` that cannot be traced into graphs (weights of its own used through ops, Python on the
         values, shapes read at run time) runs as written: once now on zeros to build the layers, then at every
-        step, its ops recorded by the tape (``fit`` runs ``train_step``)."""
+        step, its ops recorded by the tape (``fit`` runs ``train_step``).
+
+        Args:
+            input_shape: the input shape, batch axis first (None for the batch).
+        """
         self.built_eager = True
         self.eager_shapes = (input_shape, eager.output_shape_by_running(self, input_shape))
         self.built = True
 
     def forward_pass(self, x: Any, ctx: Context, stop_at_z: Any = False) -> Tape:
+        """One forward pass through the layers, recording what the backward pass needs.
+
+        Args:
+            x: the inputs of the batch: an array, or a list or dict of arrays for several inputs.
+            ctx: the pass's :class:`~nnlite.layers.Context` (training or not, where each weight's gradient goes).
+            stop_at_z: stop before the last layer's activation (the logits path).
+
+        Returns:
+            The recorded pass (its output is ``tape.output``).
+        """
         if self.built_eager:  # the call as written: on a tape of its own when a backward pass follows
             tape = Tape(ctx)
             tape.output, saved = eager.eager_forward(self, x, ctx, several_outputs=True)
@@ -161,6 +183,17 @@ class Model(Loops, FusedSteps, CompileState, Steps, StateTree, Layer):
         return self._graph(ctx.training).forward_pass(x, ctx, stop_at_z)
 
     def backward_pass(self, tape: Tape, grad: Any, need_grad_x: bool = False) -> Any:
+        """The backward pass of a forward pass: grad = dL/da at the output, then each layer's backward, last to first;
+        the weights' gradients land where the pass's context says.
+
+        Args:
+            tape: what :meth:`forward_pass` recorded.
+            grad: dL/da (or dL/dz on the logits path) at the output.
+            need_grad_x: whether dL/dx of the model's input is wanted.
+
+        Returns:
+            dL/dx when asked for, else None.
+        """
         if self.built_eager:
             return eager.eager_backward(self, tape.saved[0], grad, tape.ctx, need_grad_x)
         return self._graph(tape.ctx.training).backward_pass(tape, grad, need_grad_x)
@@ -175,7 +208,11 @@ class Model(Loops, FusedSteps, CompileState, Steps, StateTree, Layer):
         return self._graph().output_names if self._graphs is not None else []
 
     def pack_outputs(self, outputs: list[np.ndarray]) -> Any:
-        """Per-output arrays laid out as the model's outputs."""
+        """Per-output arrays laid out as the model's outputs.
+
+        Args:
+            outputs: one array per output, in graph order.
+        """
         return self._graph().pack_outputs(outputs) if self._graphs is not None else outputs
 
     @property
@@ -193,6 +230,11 @@ class Model(Loops, FusedSteps, CompileState, Steps, StateTree, Layer):
         return self.eager_shapes[1] if self.built_eager else self._graph().output_shape
 
     def compute_output_shape(self, input_shape: Any) -> Any:
+        """The output shape(s) for inputs of ``input_shape``, from the graph (or by tracing).
+
+        Args:
+            input_shape: the input shape, batch first (a list or dict for several inputs).
+        """
         if self._graphs is None:
             self.build(input_shape)
         return self.output_shape
@@ -234,20 +276,54 @@ class Model(Loops, FusedSteps, CompileState, Steps, StateTree, Layer):
         return self.output_activation
 
     def forward(self, x, ctx):
+        """(a, saved): the model's output and what :meth:`backward` needs (a model used as a layer).
+
+        Args:
+            x: the batch.
+            ctx: the pass's :class:`~nnlite.layers.Context` (training or not, where each weight's gradient goes).
+        """
         tape = self.forward_pass(x, ctx)
         return tape.output, tape
 
     def backward(self, saved, grad_a, ctx, need_grad_x=True):
+        """grad_x from grad_a through every layer, last to first (a model used as a layer).
+
+        Args:
+            saved: what :meth:`forward` kept for the backward pass.
+            grad_a: dL/da at the model's output.
+            ctx: the pass's :class:`~nnlite.layers.Context` (training or not, where each weight's gradient goes).
+            need_grad_x: whether the caller needs grad_x (False for the first layer: the product is skipped).
+        """
         return self.backward_pass(saved, grad_a, need_grad_x)
 
     def forward_z(self, x, ctx):
+        """(z, saved): the output before the last layer's activation, and what :meth:`backward_z` needs.
+
+        Args:
+            x: the batch.
+            ctx: the pass's :class:`~nnlite.layers.Context` (training or not, where each weight's gradient goes).
+        """
         tape = self.forward_pass(x, ctx, stop_at_z=True)
         return tape.output, tape
 
     def backward_z(self, saved, grad_z, ctx, need_grad_x=True):
+        """grad_x from dL/dz of the last layer (the logits path), through every layer.
+
+        Args:
+            saved: what :meth:`forward` kept for the backward pass.
+            grad_z: dL/dz before the output activation.
+            ctx: the pass's :class:`~nnlite.layers.Context` (training or not, where each weight's gradient goes).
+            need_grad_x: whether the caller needs grad_x (False for the first layer: the product is skipped).
+        """
         return self.backward_pass(saved, grad_z, need_grad_x)
 
     def call(self, x: Any, training: bool = False) -> np.ndarray:
+        """The model's output for a batch x (Keras's ``call``); a subclass writes its own.
+
+        Args:
+            x: the inputs of the batch: an array, or a list or dict of arrays for several inputs.
+            training: whether the pass trains (Dropout drops, BatchNormalization uses the batch's statistics).
+        """
         out = self.forward_pass(self.check_inputs(x), Context(training=bool(training))).output
         return self.pack_outputs([as_tensor(o) for o in out]) if isinstance(out, list) else as_tensor(out)
 
@@ -296,16 +372,26 @@ class Model(Loops, FusedSteps, CompileState, Steps, StateTree, Layer):
     non_trainable_variables = non_trainable_weights
 
     def set_weights(self, weights: Sequence[Any]) -> None:
-        """Set all weights at once, in :meth:`get_weights` order; nothing changes on error."""
+        """Set all weights at once, in :meth:`get_weights` order; nothing changes on error.
+
+        Args:
+            weights: one array per weight, shaped as the weight, in :meth:`get_weights` order.
+        """
         self._require_built()
         assign_all(self.weights, weights, f"Model {self.name!r}")
 
     def count_params(self) -> int:
+        """The number of numbers in all the model's weights."""
         self._require_built()
         return sum(layer.count_params() for layer in self.layers)
 
     def get_layer(self, name: str | None = None, index: int | None = None) -> Layer:
-        """A layer by name or by index (Keras's get_layer)."""
+        """A layer by name or by index (Keras's get_layer).
+
+        Args:
+            name: the layer's name.
+            index: its position in ``model.layers``.
+        """
         if index is not None and name is not None:
             raise ValueError(f"Provide only a layer name or a layer index. Received: index={index}, name={name}.")
         if index is not None:
@@ -324,12 +410,24 @@ class Model(Loops, FusedSteps, CompileState, Steps, StateTree, Layer):
     # -- checks -------------------------------------------------------------------------------------
     def check_data(self, x: Any, y: Any = None, sample_weight: Any = None) -> tuple:
         """(x, y, sample_weight) checked against each other and the model and cast as fit casts them
-        (nnlite's; ``trace`` and ``check_gradients`` use it). Without y: x alone."""
+        (nnlite's; ``trace`` and ``check_gradients`` use it). Without y: x alone.
+
+        Args:
+            x: the inputs of the batch: an array, or a list or dict of arrays for several inputs.
+            y: the labels, or None.
+            sample_weight: a weight per sample, or None.
+        """
         if y is None:
             return self.check_inputs(x)
         return self._check_xy(x, y, sample_weight)
 
     def check_inputs(self, x: Any, name: str = "x") -> np.ndarray:
+        """x checked against the model's inputs (shapes, dtypes, NaN) and cast as the layers compute.
+
+        Args:
+            x: the inputs of the batch: an array, or a list or dict of arrays for several inputs.
+            name: the argument's name in error messages.
+        """
         traced = type(self).call is not Model.call or self._graphs is not None
         if self.built_eager or (not traced and type(self).forward_pass is Model.forward_pass):  # as written
             return {k: data.as_array(v, f"{name}[{k!r}]") for k, v in x.items()} if isinstance(x, dict) else (
@@ -413,13 +511,26 @@ class Model(Loops, FusedSteps, CompileState, Steps, StateTree, Layer):
 
     def save_weights(self, filepath: Any, overwrite: bool = True, max_shard_size: Any = None,
                      **kwargs: Any) -> None:
-        """Write a Keras ``.weights.h5`` file."""
+        """Write a Keras ``.weights.h5`` file.
+
+        Args:
+            filepath: the path, ending in ``.weights.h5``.
+            overwrite: replace an existing file.
+            max_shard_size: must stay None: nnlite writes one file.
+            **kwargs: ``objects_to_skip``, layers left out of the file.
+        """
         from .. import saving
 
         saving.save_weights(self, filepath, overwrite=overwrite, max_shard_size=max_shard_size, **kwargs)
 
     def load_weights(self, filepath: Any, skip_mismatch: bool = False, **kwargs: Any) -> None:
-        """Read a Keras ``.weights.h5`` file (or the weights of a ``.keras`` file) into this (built) model."""
+        """Read a Keras ``.weights.h5`` file (or the weights of a ``.keras`` file) into this (built) model.
+
+        Args:
+            filepath: a ``.weights.h5`` or ``.keras`` file.
+            skip_mismatch: must stay False: nnlite loads only when every shape fits.
+            **kwargs: ``objects_to_skip``, layers whose weights are left as they are.
+        """
         from .. import saving
 
         saving.load_weights(self, filepath, skip_mismatch=skip_mismatch, **kwargs)
@@ -431,7 +542,11 @@ class Model(Loops, FusedSteps, CompileState, Steps, StateTree, Layer):
                                   "in code, or define get_config/from_config, or build it with the functional API.")
 
     def to_json(self, **kwargs: Any) -> str:
-        """The model's architecture as Keras's JSON (``models.model_from_json`` reads it)."""
+        """The model's architecture as Keras's JSON (``models.model_from_json`` reads it).
+
+        Args:
+            **kwargs: passed to ``json.dumps`` (``indent=2``, ...).
+        """
         import json
 
         from .. import layers as layers_module
@@ -440,7 +555,16 @@ class Model(Loops, FusedSteps, CompileState, Steps, StateTree, Layer):
 
     def summary(self, line_length: int | None = None, positions: Any = None, print_fn: Any = None,
                 expand_nested: bool = False, show_trainable: bool = False, layer_range: Any = None) -> None:
-        """Print the layer table: name (type), output shape, parameter count; then the totals."""
+        """Print the layer table: name (type), output shape, parameter count; then the totals.
+
+        Args:
+            line_length: the table's width; ``None`` fits the terminal (100 columns in Jupyter).
+            positions: accepted for Keras's signature; the columns are placed by the width.
+            print_fn: where each line goes; ``None`` for ``print``.
+            expand_nested: show the layers of nested models.
+            show_trainable: add a column saying whether each layer trains.
+            layer_range: accepted for Keras's signature; every layer is listed.
+        """
         (print_fn or print)(summary_module.text(self, line_length=line_length, show_trainable=show_trainable,
                                                 expand_nested=expand_nested))
 
@@ -448,7 +572,13 @@ class Model(Loops, FusedSteps, CompileState, Steps, StateTree, Layer):
         return summary_module.html(self)
 
     def trace(self, x: Any, y: Any, sample_weight: Any = None) -> Any:
-        """One training step laid open (see ``nnlite.trace``); the model is not changed."""
+        """One training step laid open (see ``nnlite.trace``); the model is not changed.
+
+        Args:
+            x: the inputs of the batch: an array, or a list or dict of arrays for several inputs.
+            y: the labels.
+            sample_weight: a weight per sample, or None.
+        """
         from ..trace import trace
 
         return trace(self, x, y, sample_weight)

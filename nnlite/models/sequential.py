@@ -52,7 +52,12 @@ class Sequential(Model):
 
     # -- structure --------------------------------------------------------------------------------
     def add(self, layer: Layer, rebuild: bool = True) -> None:
-        """Append a layer (an ``Input`` is accepted only first); names must be unique."""
+        """Append a layer (an ``Input`` is accepted only first); names must be unique.
+
+        Args:
+            layer: the layer (or an ``Input``, first).
+            rebuild: build the model again when it can (Keras's).
+        """
         if isinstance(layer, KerasTensor) and isinstance(layer.keras_history[0], InputLayer):
             layer = layer.keras_history[0]  # Input(...) gives the InputLayer's tensor
         if isinstance(layer, InputLayer):
@@ -82,7 +87,11 @@ class Sequential(Model):
             self.build()
 
     def pop(self, rebuild: bool = True) -> Layer:
-        """Remove and return the last layer."""
+        """Remove and return the last layer.
+
+        Args:
+            rebuild: accepted for Keras's signature (the remaining layers keep their weights, nothing is rebuilt).
+        """
         if not self._layers:
             raise TypeError("There are no layers in the model.")
         return self._layers.pop()
@@ -119,7 +128,11 @@ class Sequential(Model):
         pass
 
     def build(self, input_shape: Sequence[int | None] | None = None) -> None:
-        """Create every layer's weights for inputs of ``input_shape`` = (batch, features...)."""
+        """Create every layer's weights for inputs of ``input_shape`` = (batch, features...).
+
+        Args:
+            input_shape: the input shape, batch first (None for the batch); ``None`` takes the Input's.
+        """
         if input_shape is None:
             if self.input_layer is None:
                 raise ValueError("You must provide an `input_shape` argument, or give the model an Input first.")
@@ -164,6 +177,11 @@ class Sequential(Model):
         pass
 
     def compute_output_shape(self, input_shape: Sequence[int | None]) -> tuple[int | None, ...]:
+        """The output shape for inputs of ``input_shape``: each layer's output shape in turn.
+
+        Args:
+            input_shape: the input shape, batch first.
+        """
         shape = tuple(input_shape)
         for layer in self._layers:
             shape = layer.compute_output_shape(shape)
@@ -176,7 +194,13 @@ class Sequential(Model):
 
     # -- the passes ---------------------------------------------------------------------------------
     def forward_pass(self, x: np.ndarray, ctx: Context, stop_at_z: bool = False) -> Tape:
-        """a_l = layer_l(a_{l-1}) from a_0 = x; with ``stop_at_z`` the last layer stops at z."""
+        """a_l = layer_l(a_{l-1}) from a_0 = x; with ``stop_at_z`` the last layer stops at z.
+
+        Args:
+            x: the batch.
+            ctx: the pass's :class:`~nnlite.layers.Context`.
+            stop_at_z: stop the last layer before its activation (the logits path).
+        """
         tape = Tape(ctx)
         a = x
         last = len(self._layers) - 1
@@ -199,7 +223,13 @@ class Sequential(Model):
         return tape
 
     def backward_pass(self, tape: Tape, grad: np.ndarray, need_grad_x: bool = False) -> np.ndarray | None:
-        """grad_a_{l-1} = layer_l.backward(grad_a_l), from the last layer down (from dL/dz on the logits path)."""
+        """grad_a_{l-1} = layer_l.backward(grad_a_l), from the last layer down (from dL/dz on the logits path).
+
+        Args:
+            tape: what :meth:`forward_pass` recorded.
+            grad: dL/da at the output (dL/dz on the logits path).
+            need_grad_x: whether dL/dx of the model's input is wanted.
+        """
         last = len(self._layers) - 1
         for i in range(last, -1, -1):
             layer, saved = self._layers[i], tape.saved[i]
@@ -243,6 +273,7 @@ class Sequential(Model):
         return model
 
     def get_build_config(self) -> dict[str, Any] | None:
+        """``{"input_shape": ...}`` once built, for Keras's ``build_from_config``; None before."""
         return {"input_shape": list(self.input_shape)} if self.input_shape is not None else None
 
     def __repr__(self) -> str:

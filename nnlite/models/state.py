@@ -62,11 +62,19 @@ class StateTree:
         return list(getattr(self, kind))
 
     def get_state_tree(self, value_format: str = "backend_tensor") -> dict[str, Any]:
-        """Every variable's value (a copy), nested by path under its kind (see the module)."""
+        """Every variable's value (a copy), nested by path under its kind (see the module).
+
+        Args:
+            value_format: "backend_tensor" (Tensors) or "numpy_array" (plain arrays).
+        """
         return {kind: nest(self._variables_of(kind), value_format) for kind in KINDS}
 
     def set_state_tree(self, state_tree: dict[str, Any]) -> None:
-        """Assign the values a (possibly partial) state tree holds; all paths and shapes are checked first."""
+        """Assign the values a (possibly partial) state tree holds; all paths and shapes are checked first.
+
+        Args:
+            state_tree: a dict shaped as :meth:`get_state_tree`'s (any part of it).
+        """
         if not isinstance(state_tree, dict):
             raise TypeError(f"state_tree must be a dict like get_state_tree()'s, got {type(state_tree).__name__}.")
         plan = []

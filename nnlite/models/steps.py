@@ -68,7 +68,11 @@ class Steps:
 
     def train_step(self, data: Any) -> dict[str, Any]:
         """One training step on a batch ``data`` = (x, y, sample_weight): forward, loss, gradients by the tape,
-        the optimizer's update; returns the metrics' results by name."""
+        the optimizer's update; returns the metrics' results by name.
+
+        Args:
+            data: the batch: (x, y) or (x, y, sample_weight).
+        """
         x, y, sample_weight = unpack_x_y_sample_weight(data)
         with autodiff.GradientTape() as tape:
             y_pred = self(x, training=True)
@@ -85,7 +89,11 @@ class Steps:
         return self.compute_metrics(x, y, y_pred, sample_weight=sample_weight)
 
     def test_step(self, data: Any) -> dict[str, Any]:
-        """The loss and metrics on a batch, without training; returns the metrics' results by name."""
+        """The loss and metrics on a batch, without training; returns the metrics' results by name.
+
+        Args:
+            data: the batch: (x, y) or (x, y, sample_weight).
+        """
         x, y, sample_weight = unpack_x_y_sample_weight(data)
         y_pred = self(x, training=False)
         loss = self.compute_loss_for_step(x, y, y_pred, sample_weight, training=False)
@@ -93,26 +101,52 @@ class Steps:
         return self.compute_metrics(x, y, y_pred, sample_weight=sample_weight)
 
     def predict_step(self, data: Any) -> Any:
-        """The model's output on a batch."""
+        """The model's output on a batch.
+
+        Args:
+            data: the batch: x, or a tuple whose first entry is x.
+        """
         x, _, _ = unpack_x_y_sample_weight(data)
         return self(x, training=False)
 
     def compute_loss_for_step(self, x: Any, y: Any, y_pred: Any, sample_weight: Any, training: bool) -> Any:
-        """``compute_loss``, also when an override of it takes no ``training`` (Keras's older signature)."""
+        """``compute_loss``, also when an override of it takes no ``training`` (Keras's older signature).
+
+        Args:
+            x: the inputs of the batch: an array, or a list or dict of arrays for several inputs.
+            y: the labels.
+            y_pred: the model's output.
+            sample_weight: a weight per sample, or None.
+            training: whether it is a training step.
+        """
         if "training" in inspect.signature(self.compute_loss).parameters:
             return self.compute_loss(x=x, y=y, y_pred=y_pred, sample_weight=sample_weight, training=training)
         return self.compute_loss(x=x, y=y, y_pred=y_pred, sample_weight=sample_weight)
 
     def compute_metrics(self, x: Any, y: Any, y_pred: Any, sample_weight: Any = None) -> dict[str, Any]:
         """Update compile's metrics with (y, y_pred) (from the logits a sigmoid or softmax output carries, for the
-        crossentropies); returns every metric's result by name (``get_metrics_result``)."""
+        crossentropies); returns every metric's result by name (``get_metrics_result``).
+
+        Args:
+            x: the inputs of the batch: an array, or a list or dict of arrays for several inputs.
+            y: the labels.
+            y_pred: the model's output.
+            sample_weight: a weight per sample, or None.
+
+        Returns:
+            The metrics' results by name, the loss first.
+        """
         if self.compiled and y is not None:
             self.update_compiled_metrics(y, y_pred, sample_weight)
         return self.get_metrics_result()
 
     def overrides_steps(self, train: bool) -> bool:
         """Whether fit (``train``) or evaluate must call the step methods: one of the seams is overridden, or
-        compile was given no loss (the model's own losses are all there is)."""
+        compile was given no loss (the model's own losses are all there is).
+
+        Args:
+            train: True for fit, False for evaluate.
+        """
         cls = type(self)
         own = [cls.compute_loss is not cls.base_compute_loss, cls.compute_metrics is not Steps.compute_metrics,
                (cls.train_step if train else cls.test_step) is not (Steps.train_step if train else Steps.test_step)]
@@ -120,7 +154,14 @@ class Steps:
 
     def run_steps(self, batches: Any, train: bool, callbacks: Any = None, interrupt: Any = None) -> dict[str, Any]:
         """One pass over ``batches`` calling ``train_step`` (or ``test_step``) per batch; returns the last
-        step's logs ({} if there was no batch)."""
+        step's logs ({} if there was no batch).
+
+        Args:
+            batches: the epoch's batches.
+            train: call ``train_step`` (True) or ``test_step`` (False).
+            callbacks: the CallbackList whose batch hooks run, or None.
+            interrupt: what Ctrl-C sets, to stop between batches.
+        """
         batches = iter(batches)
         first = next(batches, None)
         if first is None:

@@ -185,11 +185,20 @@ class Optimizer:
         return ()
 
     def initial_slot(self, name: str, w: np.ndarray) -> np.ndarray:
-        """The starting value of slot ``name`` for weights ``w``: zeros, unless a subclass says otherwise."""
+        """The starting value of slot ``name`` for weights ``w``: zeros, unless a subclass says otherwise.
+
+        Args:
+            name: the slot's name.
+            w: the weight the slot belongs to.
+        """
         return np.zeros_like(w)
 
     def build(self, variables: Sequence[Variable]) -> None:
-        """Create the state for ``variables``, in Keras's order (averages, accumulators, then the slots)."""
+        """Create the state for ``variables``, in Keras's order (averages, accumulators, then the slots).
+
+        Args:
+            variables: the variables it will update.
+        """
         variables = list(variables)
         self._trainable_variables = variables
         self._index = {v: i for i, v in enumerate(variables)}
@@ -218,10 +227,15 @@ class Optimizer:
         return head + self._slot_variables + list(self._scalars.values())
 
     def get_weights(self) -> list[np.ndarray]:
+        """The optimizer's variables as NumPy arrays, in Keras's order (the iteration count and learning rate first)."""
         return [v.numpy() for v in self.variables]
 
     def set_weights(self, weights: Sequence[Any]) -> None:
-        """Set every optimizer variable (in :attr:`variables` order); the optimizer must be built."""
+        """Set every optimizer variable (in :attr:`variables` order); the optimizer must be built.
+
+        Args:
+            weights: one array per optimizer variable, in :meth:`get_weights` order.
+        """
         if not self.built:
             raise ValueError("You are calling `set_weights()` on an optimizer that has not yet been built. Please "
                              "call `optimizer.build(trainable_variables)` to create the optimizer weights before "
@@ -239,7 +253,12 @@ class Optimizer:
 
     def exclude_from_weight_decay(self, var_list: Iterable[Variable] | None = None,
                                   var_names: Iterable[str] | None = None) -> None:
-        """Leave these variables (or any whose name contains one of ``var_names``) out of weight decay."""
+        """Leave these variables (or any whose name contains one of ``var_names``) out of weight decay.
+
+        Args:
+            var_list: variables to exclude.
+            var_names: name fragments; a variable whose name contains one is excluded.
+        """
         if self.built:
             raise ValueError("`exclude_from_weight_decay()` can only be configured before the optimizer is built.")
         self._excluded = set(var_list or [])
@@ -253,7 +272,12 @@ class Optimizer:
 
     # -- the step -------------------------------------------------------------------------------
     def apply(self, grads: Sequence[np.ndarray], trainable_variables: Sequence[Variable] | None = None) -> None:
-        """One step: every check first, then clip, decay, update in place, average, constrain, count."""
+        """One step: every check first, then clip, decay, update in place, average, constrain, count.
+
+        Args:
+            grads: one gradient per variable.
+            trainable_variables: the variables, in the same order; ``None`` for those the optimizer was built with.
+        """
         grads = list(grads)
         if not grads:
             return
@@ -292,7 +316,11 @@ class Optimizer:
 
     def stepper(self, variables: Sequence[Variable]) -> Callable[[list[np.ndarray]], None]:
         """``apply`` for a fixed list of variables, checked once here (building the optimizer if needed):
-        the returned function takes one gradient per variable and does only the step. ``fit`` uses it."""
+        the returned function takes one gradient per variable and does only the step. ``fit`` uses it.
+
+        Args:
+            variables: the variables every step will update.
+        """
         variables = list(variables)
         if not self.built:
             self.build(variables)
@@ -383,14 +411,25 @@ class Optimizer:
                 v.value[...] = average
 
     def finalize_variable_values(self, variables: Sequence[Variable]) -> None:
-        """At the end of fit: with ``use_ema``, the weights take their moving averages (as Keras does)."""
+        """At the end of fit: with ``use_ema``, the weights take their moving averages (as Keras does).
+
+        Args:
+            variables: the trained variables.
+        """
         if self.use_ema and self.built:
             for v in variables:
                 if v in self._index:
                     v.value[...] = self._state[self._index[v]]["average"]
 
     def clip(self, grads: list[np.ndarray]) -> list[np.ndarray]:
-        """Apply clipnorm, global_clipnorm or clipvalue (each off at 0 or None)."""
+        """Apply clipnorm, global_clipnorm or clipvalue (each off at 0 or None).
+
+        Args:
+            grads: the gradients of one step.
+
+        Returns:
+            The clipped gradients.
+        """
         if self.clipnorm:
             c = self.clipnorm
             return [g * (c / max(float(np.sqrt(np.sum(g * g))), c)) for g in grads]
@@ -403,7 +442,11 @@ class Optimizer:
         return grads
 
     def apply_gradients(self, grads_and_vars: Iterable[tuple[np.ndarray, Variable]]) -> None:
-        """Keras's spelling: ``apply_gradients(zip(grads, variables))``."""
+        """Keras's spelling: ``apply_gradients(zip(grads, variables))``.
+
+        Args:
+            grads_and_vars: (gradient, variable) pairs.
+        """
         pairs = list(grads_and_vars)
         self.apply([g for g, _ in pairs], [v for _, v in pairs])
 
@@ -412,7 +455,13 @@ class Optimizer:
         update writes its intermediate values there with ``out=`` instead of into new arrays. The variables
         share one buffer per key (their updates run one after another), as large as the largest variable;
         each keeps its view in ``state`` (beside, never in place of, its slots). Not a Keras variable, never
-        saved."""
+        saved.
+
+        Args:
+            state: the variable's slots.
+            key: the buffer's name.
+            like: an array of the wanted shape and dtype.
+        """
         view = state.get(f"scratch {key}")
         if view is not None and view.shape == like.shape and view.dtype == like.dtype:
             return view
@@ -427,15 +476,27 @@ class Optimizer:
         """Optimizer-wide work once per step, after clipping and decay (Nadam's momentum product)."""
 
     def update(self, w: np.ndarray, g: np.ndarray, lr: np.floating, state: dict[str, np.ndarray]) -> None:
-        """Change ``w`` in place from its gradient ``g``; ``state`` holds this variable's slots."""
+        """Change ``w`` in place from its gradient ``g``; ``state`` holds this variable's slots.
+
+        Args:
+            w: the weight's value, changed in place.
+            g: its gradient.
+            lr: the learning rate of this step.
+            state: the variable's slots by name (see :meth:`slot_layout`).
+        """
         raise NotImplementedError
 
     # -- config --------------------------------------------------------------------------------------
     def scale_loss(self, loss: Any) -> Any:
-        """L * loss_scale_factor (the gradients are divided by it again in apply); L when none is set."""
+        """L * loss_scale_factor (the gradients are divided by it again in apply); L when none is set.
+
+        Args:
+            loss: the loss L.
+        """
         return loss * self.loss_scale_factor if self.loss_scale_factor is not None else loss
 
     def get_config(self) -> dict[str, Any]:
+        """The optimizer's constructor arguments as Keras's config dict (``from_config`` rebuilds it)."""
         lr = self._learning_rate
         if isinstance(lr, LearningRateSchedule):
             lr = SCHEDULES.serialize(lr)
