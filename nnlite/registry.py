@@ -16,7 +16,6 @@ looks ``class_name`` up in the registry of the concept it expects, and nothing e
 
 from __future__ import annotations
 
-import difflib
 import inspect
 import math
 import numbers
@@ -110,6 +109,8 @@ def snake_case(name: str) -> str:
 
 def did_you_mean(name: Any, names: Any) -> str:
     """" Did you mean 'x'?" for the closest of ``names`` to a misspelt ``name`` ("" when none is close)."""
+    import difflib  # only an error message needs it
+
     close = difflib.get_close_matches(str(name), list(names), n=1) if isinstance(name, str) else []
     return f" Did you mean {close[0]!r}?" if close else ""
 

@@ -22,6 +22,17 @@ def test_import_needs_numpy_only():
     assert done.stdout.strip() == "[]"
 
 
+def test_import_leaves_file_and_message_machinery_until_it_is_used():
+    """``import nnlite`` does not load what only saving, reading the digits, CSV logs, TensorBoard, Jupyter tables
+    or a misspelt name need (they load on first use); their first use still works."""
+    lazy = ("json", "csv", "shutil", "gzip", "difflib", "html", "importlib.resources", "h5py", "zipfile")
+    code = (f"import sys, nnlite; print(sorted(m for m in {lazy!r} if m in sys.modules)); "
+            "nnlite.datasets.load_digits(); nnlite.callbacks.CSVLogger; nnlite.activations.get('relu'); "
+            "print(sorted(m for m in ('gzip', 'importlib.resources') if m in sys.modules))")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.split("\n")[:2] == ["[]", "['gzip', 'importlib.resources']"], done.stdout
+
+
 def test_ci_runs_the_readme_test_command():
     readme = (ROOT / "README.md").read_text()
     blocks = re.findall(r"```\n(.*?)\n```", readme, re.S)

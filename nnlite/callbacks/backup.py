@@ -10,9 +10,7 @@ which reads the epoch from there; nnlite reads it only from a backup Keras wrote
 from __future__ import annotations
 
 import io
-import json
 import os
-import shutil
 from typing import Any
 
 from .base import CALLBACKS, Callback
@@ -83,6 +81,8 @@ class BackupAndRestore(Callback):
 
     def _saved_epoch(self, weights_path: str) -> int | None:
         """The epoch a backup reached: the weights file's own record, or (a backup Keras wrote) the JSON beside it."""
+        import json  # (file modules are imported where they are used: import nnlite stays light)
+
         import h5py
 
         with h5py.File(weights_path, "r") as f:
@@ -113,6 +113,8 @@ class BackupAndRestore(Callback):
 
     def _save(self) -> None:
         """Write the backup as one file and rename it into place (see the module); then the JSON for Keras."""
+        import json
+
         import h5py
 
         from ..saving.keras_file import atomic_file, write_weights
@@ -134,10 +136,14 @@ class BackupAndRestore(Callback):
 
     def on_train_end(self, logs=None):
         if self.delete_checkpoint and os.path.exists(self.backup_dir):
+            import shutil
+
             shutil.rmtree(self.backup_dir)
 
 
 def _copy(source: str, target: str, atomic_file: Any) -> None:
     """Copy a file so that ``target`` is always whole (written beside it, then renamed)."""
+    import shutil
+
     with open(source, "rb") as src, atomic_file(target) as handle:
         shutil.copyfileobj(src, handle)

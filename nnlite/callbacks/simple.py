@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import math
 from collections.abc import Callable
 from typing import Any
@@ -128,6 +127,8 @@ class CSVLogger(Callback):
         self.keys = None
 
     def on_epoch_end(self, epoch, logs=None):
+        import csv
+
         logs = logs or {}
         if self.keys is None:
             self.keys = sorted(logs)

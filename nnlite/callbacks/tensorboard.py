@@ -11,7 +11,6 @@ The files are written by tensorboardX (``pip install "nnlite-keras[tensorboard]"
 
 from __future__ import annotations
 
-import json
 import os
 import time
 from typing import Any
@@ -89,6 +88,8 @@ class TensorBoard(Callback):
 
     def write_model_config(self) -> None:
         """The model's config as the text summary "keras" (a subclassed model has none: its code is it)."""
+        import json
+
         try:
             config = self.model.to_json()
         except (NotImplementedError, ValueError, TypeError):

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import gzip
-from importlib import resources
-
 import numpy as np
 
 from .csv_table import load_csv as load_csv  # re-exported: nnlite.datasets.load_csv
@@ -22,6 +19,9 @@ def load_digits() -> tuple[np.ndarray, np.ndarray]:
         >>> x.shape, y.shape, int(x.max())
         ((1797, 64), (1797,), 16)
     """
+    import gzip  # here rather than at the top: import nnlite loads no file machinery
+    from importlib import resources
+
     with resources.files(__name__).joinpath("digits.csv.gz").open("rb") as raw:
         table = np.loadtxt(gzip.open(raw, "rt"), delimiter=",", dtype=np.int64)
     return table[:, :64].astype(np.float64), table[:, 64]

@@ -7,8 +7,6 @@ read as a decimal point. A cell that is not a number is reported by its line and
 
 from __future__ import annotations
 
-import csv
-
 import numpy as np
 
 MISSING = frozenset({"", "na", "n/a", "nan", "null", "none", "?", "-"})  # spellings of an empty cell
@@ -24,6 +22,8 @@ def _is_number(cell: str) -> bool:
 
 def _rows(path: str) -> tuple[list[list[str]], str]:
     """The non-empty rows of the file and its delimiter."""
+    import csv  # read files only: import nnlite does not load it
+
     with open(path, newline="", encoding="utf-8-sig") as handle:
         text = handle.read()
     try:

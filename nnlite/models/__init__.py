@@ -3,7 +3,6 @@ layers) and Functional (a graph of layers, made by ``Model(inputs, outputs)``)."
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from .functional import Functional
@@ -72,6 +71,8 @@ def model_from_json(json_string: str, custom_objects: dict | None = None) -> Mod
         >>> clone.output_shape
         (None, 1)
     """
+    import json
+
     from .. import layers
     from ..registry import CustomObjectScope
 

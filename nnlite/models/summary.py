@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import html as html_module
 import os
 import sys
 import textwrap
@@ -118,6 +117,8 @@ def text(model: Any, line_length: int | None = None, show_trainable: bool = Fals
 
 def html(model: Any) -> str:
     """The same table as HTML, for Jupyter."""
+    import html as html_module  # only Jupyter needs it
+
     graph = callable(getattr(model, "connections", None))
     body = "".join(f"<tr><td>{html_module.escape(r[0])}</td><td>{html_module.escape(r[1])}</td>"
                    f"<td style='text-align:right'>{r[2]}</td>"
