@@ -97,3 +97,45 @@ def test_mean_iou_matches_keras(keras, rng, kwargs, weights):
         np.testing.assert_allclose(ours.result(), np.asarray(theirs.result()), rtol=1e-6)
     unnamed = {k: v for k, v in theirs.get_config().items() if k != "name"}  # Keras numbers names per session
     assert {k: v for k, v in ours.get_config().items() if k != "name"} == unnamed
+
+
+IOU_CASES = [
+    ("IoU", {"num_classes": 3, "target_class_ids": [0, 2]}, "ids"),
+    ("IoU", {"num_classes": 4, "target_class_ids": [1], "ignore_class": 0}, "ids"),
+    ("IoU", {"num_classes": 3, "target_class_ids": [0, 1, 2], "sparse_y_true": False}, "onehot-true"),
+    ("IoU", {"num_classes": 5, "target_class_ids": [3, 4]}, "absent"),  # class 4 never occurs: left out, not 0 or 1
+    ("BinaryIoU", {}, "binary"),
+    ("BinaryIoU", {"target_class_ids": [1], "threshold": 0.3}, "binary"),
+    ("OneHotIoU", {"num_classes": 3, "target_class_ids": [0, 2]}, "onehot"),
+    ("OneHotIoU", {"num_classes": 3, "target_class_ids": [1], "sparse_y_pred": True}, "onehot-true"),
+    ("OneHotMeanIoU", {"num_classes": 3}, "onehot"),
+    ("OneHotMeanIoU", {"num_classes": 4, "ignore_class": 2}, "onehot"),
+]
+
+
+@pytest.mark.parametrize(("name", "kwargs", "data"), IOU_CASES)
+@pytest.mark.parametrize("weights", [None, "int"])
+def test_the_iou_family_matches_keras(keras, rng, name, kwargs, data, weights):
+    """IoU, BinaryIoU, OneHotIoU and OneHotMeanIoU (MeanIoU's siblings, missing before) give Keras's result after
+    each of three batches, with ignored and out-of-range ids, a class that never occurs and integer weights; their
+    configs are Keras's."""
+    ours, theirs = getattr(nnlite.metrics, name)(**kwargs), getattr(keras.metrics, name)(**kwargs)
+    k = kwargs.get("num_classes", 2)
+    for _ in range(3):
+        ids_true, ids_pred = rng.integers(0, min(k, 4), 24), rng.integers(0, min(k, 4), 24)
+        y_true, y_pred = {
+            "ids": (rng.integers(-1, k + 1, 24), rng.integers(0, k, 24)),
+            "absent": (ids_true, ids_pred),
+            "onehot-true": (np.eye(k)[ids_true], ids_pred),
+            "onehot": (np.eye(k)[ids_true], rng.random((24, k)).astype("float32")),
+            "binary": (rng.integers(0, 2, 24), rng.random(24).astype("float32")),
+        }[data]
+        if name == "OneHotIoU" and kwargs.get("sparse_y_pred"):
+            y_pred = ids_pred
+        sw = None if weights is None else rng.integers(0, 3, 24)
+        ours.update_state(y_true, y_pred, sample_weight=sw)
+        theirs.update_state(y_true, y_pred, sample_weight=sw)
+        np.testing.assert_allclose(ours.result(), np.asarray(theirs.result()), rtol=1e-6)
+    unnamed = {k: v for k, v in theirs.get_config().items() if k not in ("name", "dtype")}
+    assert {k: v for k, v in ours.get_config().items() if k not in ("name", "dtype")} == unnamed
+    assert type(nnlite.metrics.get({"class_name": name, "config": ours.get_config()})) is type(ours)

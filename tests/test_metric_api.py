@@ -102,3 +102,42 @@ def test_epoch_scores_match_keras(keras, rng, name, kwargs, weighted):
         np.testing.assert_allclose(ours.result(), np.asarray(theirs.result()), rtol=2e-5, atol=1e-6, err_msg=name)
     unnamed = {k: v for k, v in theirs.get_config().items() if k != "name"}
     assert {k: v for k, v in ours.get_config().items() if k != "name"} == unnamed
+
+
+@pytest.mark.parametrize("name", ["PearsonCorrelation", "ConcordanceCorrelation"])
+@pytest.mark.parametrize("case", ["rows", "axis0", "weighted", "ties"])
+def test_correlation_metrics_match_keras(keras, rng, name, case):
+    """PearsonCorrelation and ConcordanceCorrelation (missing before) equal Keras's after each of three batches,
+    along either axis, with sample weights, and on rows with repeated values; configs are Keras's."""
+    axis = 0 if case == "axis0" else -1
+    ours, theirs = getattr(nnlite.metrics, name)(axis=axis), getattr(keras.metrics, name)(axis=axis)
+    for _ in range(3):
+        y_true = rng.normal(size=(6, 5)).astype("float32")
+        y_pred = (y_true * rng.uniform(-1, 2) + rng.normal(size=(6, 5))).astype("float32")
+        if case == "ties":
+            y_true[:, :3] = 1.0  # repeated values, one distinct
+        sw = rng.uniform(0, 2, 6 if axis == -1 else 5).astype("float32") if case == "weighted" else None
+        ours.update_state(y_true, y_pred, sample_weight=sw)
+        theirs.update_state(y_true, y_pred, sample_weight=sw)
+        np.testing.assert_allclose(float(ours.result()), float(np.asarray(theirs.result())), rtol=1e-5, atol=1e-7)
+    assert ours.get_config() | {"name": None} == theirs.get_config() | {"name": None}
+    function = getattr(nnlite.metrics, name.replace("Correlation", "_correlation").lower())
+    their_function = getattr(keras.metrics, name.replace("Correlation", "_correlation").lower())
+    theirs_per_sample = np.asarray(their_function(y_true, y_pred, axis=axis))
+    np.testing.assert_allclose(function(y_true, y_pred, axis=axis), theirs_per_sample, rtol=1e-5, atol=1e-7)
+
+
+def test_correlation_metrics_by_name_in_a_fit_match_keras(keras, rng):
+    model = nnlite.Sequential([nnlite.Input((3,)), nnlite.layers.Dense(4)])
+    twin = keras.Sequential([keras.Input((3,)), keras.layers.Dense(4)])
+    twin.set_weights(model.get_weights())
+    x, y = rng.normal(size=(16, 3)), rng.normal(size=(16, 4))
+    for m, module in ((model, nnlite), (twin, keras)):
+        m.compile(optimizer=module.optimizers.SGD(0.01), loss="mse",
+                  metrics=[module.metrics.PearsonCorrelation(), module.metrics.concordance_correlation])
+    h1 = model.fit(x, y, batch_size=8, epochs=2, shuffle=False, verbose=0).history
+    h2 = twin.fit(x, y, batch_size=8, epochs=2, shuffle=False, verbose=0).history
+    assert sorted(h1) == sorted(h2)
+    for key in h2:
+        assert np.all(np.isfinite(h1[key]))
+        np.testing.assert_allclose(h1[key], h2[key], rtol=1e-5, err_msg=key)

@@ -55,17 +55,20 @@ CASES = [("SGD", c) for c in SGD_CASES] + [
     ("Adamax", {"learning_rate": 0.02, "beta_1": 0.7, "weight_decay": 0.01}),
     ("Nadam", {}),
     ("Nadam", {"learning_rate": 0.01, "beta_1": 0.85, "beta_2": 0.98}),
+    ("Lion", {}),
+    ("Lion", {"learning_rate": 0.01, "beta_1": 0.8, "beta_2": 0.95}),
+    ("Lion", {"learning_rate": 0.01, "beta_1": 1.0}),
 ]
 # every optimizer with every base option: the three clipping kinds and weight decay
 BASE_OPTIONS = [{"clipnorm": 0.7}, {"clipvalue": 0.3}, {"global_clipnorm": 1.1}, {"weight_decay": 0.02}]
 CASES += [(name, {"learning_rate": 0.05, **option})
-          for name in ("RMSprop", "Adam", "AdamW", "Adagrad", "Adadelta", "Adamax", "Nadam")
+          for name in ("RMSprop", "Adam", "AdamW", "Adagrad", "Adadelta", "Adamax", "Nadam", "Lion")
           for option in BASE_OPTIONS]
 # the options every optimizer takes beyond clipping: moving averages, loss scaling, gradient accumulation
 MORE_OPTIONS = [{"use_ema": True, "ema_momentum": 0.9, "ema_overwrite_frequency": 2}, {"loss_scale_factor": 8.0},
                 {"gradient_accumulation_steps": 2}, {"gradient_accumulation_steps": 3, "clipnorm": 0.5},
                 {"use_ema": True, "gradient_accumulation_steps": 2, "ema_overwrite_frequency": 1}]
-CASES += [(name, {"learning_rate": 0.05, **option}) for name in ("SGD", "Adam", "Nadam", "RMSprop")
+CASES += [(name, {"learning_rate": 0.05, **option}) for name in ("SGD", "Adam", "Nadam", "RMSprop", "Lion")
           for option in MORE_OPTIONS]
 
 

@@ -25,6 +25,7 @@ OPTIMIZERS = [
     ("Adadelta", {"learning_rate": 1.0}),
     ("Adamax", {"learning_rate": 0.01}),
     ("Nadam", {"learning_rate": 0.01, "clipnorm": 1.0}),
+    ("Lion", {"learning_rate": 0.001, "beta_2": 0.95}),
 ]
 
 

@@ -127,7 +127,7 @@ def test_optimizer_variables_as_keras_lists_them(keras):
     k_model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(2), keras.layers.Dense(1)])
     for name, kwargs in [("Adam", {"amsgrad": True}), ("RMSprop", {"momentum": 0.5, "centered": True}),
                          ("Nadam", {}), ("Adadelta", {}), ("Adamax", {}), ("Adagrad", {}), ("SGD", {"momentum": 0.9}),
-                         ("AdamW", {})]:
+                         ("AdamW", {}), ("Lion", {})]:
         nn_opt = getattr(nnlite.optimizers, name)(**kwargs)
         k_opt = getattr(keras.optimizers, name)(**kwargs)
         nn_opt.build(nn_model.trainable_weights)

@@ -47,7 +47,6 @@ from .base import METRICS, CrossentropyMetric, Mean, MeanMetricWrapper, Metric, 
 from .confusion_metrics import (
     FalseNegatives,
     FalsePositives,
-    MeanIoU,
     Precision,
     PrecisionAtRecall,
     Recall,
@@ -57,6 +56,13 @@ from .confusion_metrics import (
     TrueNegatives,
     TruePositives,
 )
+from .correlation_metrics import (
+    ConcordanceCorrelation,
+    PearsonCorrelation,
+    concordance_correlation,
+    pearson_correlation,
+)
+from .iou_metrics import BinaryIoU, IoU, MeanIoU, OneHotIoU, OneHotMeanIoU
 from .losses_as_metrics import (
     BinaryCrossentropy,
     CategoricalCrossentropy,
@@ -85,7 +91,8 @@ __all__ = [
     "KLDivergence", "Hinge", "SquaredHinge", "CategoricalHinge", "BinaryCrossentropy", "CategoricalCrossentropy",
     "SparseCategoricalCrossentropy", "AUC", "Precision", "Recall", "TruePositives", "FalsePositives",
     "TrueNegatives", "FalseNegatives", "F1Score", "FBetaScore", "R2Score", "PrecisionAtRecall", "RecallAtPrecision",
-    "SensitivityAtSpecificity", "SpecificityAtSensitivity", "MeanIoU",
+    "SensitivityAtSpecificity", "SpecificityAtSensitivity", "MeanIoU", "IoU", "BinaryIoU", "OneHotIoU", "OneHotMeanIoU",
+    "PearsonCorrelation", "ConcordanceCorrelation", "pearson_correlation", "concordance_correlation",
     "accuracy", "binary_accuracy", "categorical_accuracy", "sparse_categorical_accuracy",
     "top_k_categorical_accuracy", "sparse_top_k_categorical_accuracy", "mean_squared_error", "mean_absolute_error",
     "mean_absolute_percentage_error", "mean_squared_logarithmic_error", "log_cosh", "cosine_similarity", "poisson",

@@ -14,11 +14,10 @@ from typing import Any
 
 import numpy as np
 
-from .. import config, limits
+from .. import limits
 from ..docstrings import with_arguments
 from ..losses.base import align
 from ..tensor import as_tensor
-from ..warn import warn
 from .base import METRICS, Metric, document_common
 
 COUNT_THRESHOLDS = """\
@@ -450,71 +449,3 @@ class SpecificityAtSensitivity(_AtConstraint):
     def result(self):
         rates = self._rates()
         return self._best(rates["recall"], rates["specificity"])
-
-
-@METRICS.register("mean_iou", example={"num_classes": 3})
-class MeanIoU(Metric):
-    """mean over the classes present of IoU = TP / (TP + FP + FN), from a confusion matrix of class ids.
-
-    Labels and predictions are class ids (or, with ``sparse_y_true``/``sparse_y_pred`` False, scores
-    whose argmax is taken); ids outside [0, num_classes) and ``ignore_class`` are left out. The
-    matrix is kept in ``dtype`` (int64 by default, as Keras: float weights are truncated).
-
-    Args:
-        num_classes: the number of classes (the confusion matrix is num_classes x num_classes).
-        name: the metric's name, its key in the logs; ``None``: "mean_io_u".
-        dtype: the dtype of the confusion matrix; ``None``: int64, as Keras.
-        ignore_class: a class id left out of the matrix (a padding label), or None.
-        sparse_y_true: labels are class ids; ``False``: one-hot rows or scores, whose argmax is taken.
-        sparse_y_pred: predictions are class ids; ``False``: scores, whose argmax is taken.
-        axis: the class axis where an argmax is taken.
-
-    Example:
-        >>> import numpy as np, nnlite
-        >>> m = nnlite.metrics.MeanIoU(num_classes=2)
-        >>> m.update_state([0, 0, 1, 1], [0, 1, 0, 1])
-        >>> round(float(m.result()), 4)
-        0.3333
-    """
-
-    direction = "up"
-
-    def __init__(self, num_classes: int, name: str | None = None, dtype: str | None = None,
-                 ignore_class: int | None = None, sparse_y_true: bool = True, sparse_y_pred: bool = True,
-                 axis: int = -1) -> None:
-        super().__init__(dtype=dtype or "int64", name=name or "mean_io_u")
-        self.num_classes, self.ignore_class, self.axis = num_classes, ignore_class, axis
-        self.sparse_y_true, self.sparse_y_pred = sparse_y_true, sparse_y_pred
-        self.total_cm = self.add_variable((num_classes, num_classes), name="total_confusion_matrix")
-
-    def update_state(self, y_true: Any, y_pred: Any, sample_weight: Any = None) -> None:
-        y_true, y_pred = np.asarray(y_true), np.asarray(y_pred)
-        if not self.sparse_y_true:
-            y_true = np.argmax(y_true, axis=self.axis)
-        if not self.sparse_y_pred:
-            y_pred = np.argmax(y_pred, axis=self.axis)
-        y_true, y_pred = y_true.astype(self.dtype).ravel(), y_pred.astype(self.dtype).ravel()
-        float_weights = sample_weight is not None and np.asarray(sample_weight).dtype.kind == "f"
-        if float_weights and np.dtype(self.dtype).kind in "iu":
-            warn("You are passing weight as `float`, but dtype is `int`. This may result in an incorrect "
-                 "weight due to type casting. Consider using integer weights.", UserWarning)
-        w = np.broadcast_to(np.asarray(1 if sample_weight is None else sample_weight).astype(self.dtype).ravel(),
-                            y_true.shape)
-        valid = (y_true >= 0) & (y_true < self.num_classes) & (y_pred >= 0) & (y_pred < self.num_classes)
-        if self.ignore_class is not None:
-            valid &= y_true != self.ignore_class
-        cm = np.zeros((self.num_classes, self.num_classes), dtype=self.dtype)
-        np.add.at(cm, (y_true[valid].astype(np.int64), y_pred[valid].astype(np.int64)), w[valid])
-        self.total_cm.value[...] += cm
-
-    def result(self):
-        cm = self.total_cm.value.astype(np.float32)
-        true_positives = np.diag(cm)
-        denominator = cm.sum(axis=0) + cm.sum(axis=1) - true_positives
-        valid = denominator > 1e-9
-        iou = np.where(valid, true_positives / (denominator + np.float32(config.epsilon())), 0.0)
-        return as_tensor(np.float32(np.sum(iou) / (np.sum(valid) + np.float32(config.epsilon()))))
-
-    def get_config(self):
-        return {**super().get_config(), "num_classes": self.num_classes, "ignore_class": self.ignore_class,
-                "sparse_y_true": self.sparse_y_true, "sparse_y_pred": self.sparse_y_pred, "axis": self.axis}

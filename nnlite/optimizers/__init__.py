@@ -1,7 +1,7 @@
 """Optimizers: turn gradients into weight updates, step by step as Keras 3 does (see ``base``).
 
 Listed in order of increasing complexity: SGD; RMSprop, Adagrad, Adadelta; Adam, AdamW,
-Adamax, Nadam. ``schedules`` holds the learning-rate schedules.
+Adamax, Nadam; Lion. ``schedules`` holds the learning-rate schedules.
 """
 
 from __future__ import annotations
@@ -10,9 +10,10 @@ from . import schedules
 from .adam import Adam, Adamax, AdamW, Nadam
 from .adaptive import Adadelta, Adagrad, RMSprop
 from .base import OPTIMIZERS, Optimizer
+from .lion import Lion
 from .sgd import SGD
 
-__all__ = ["SGD", "RMSprop", "Adagrad", "Adadelta", "Adam", "AdamW", "Adamax", "Nadam", "Optimizer",
+__all__ = ["SGD", "RMSprop", "Adagrad", "Adadelta", "Adam", "AdamW", "Adamax", "Nadam", "Lion", "Optimizer",
            "schedules", "get", "serialize", "deserialize", "names", "OPTIMIZERS"]
 
 
