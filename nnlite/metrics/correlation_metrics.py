@@ -67,9 +67,23 @@ def concordance_correlation(y_true: Any, y_pred: Any, axis: int = -1) -> np.ndar
     return np.mean(2 * covar / (norm + config.epsilon()), axis=axis)
 
 
+class _Correlation(MeanMetricWrapper):
+    """The mean over the samples of ``fn(y_true, y_pred, axis)``; the config is Keras's (name, dtype, axis)."""
+
+    direction = "up"
+    fn = staticmethod(pearson_correlation)
+
+    def __init__(self, name: str, dtype: str | None = None, axis: int = -1) -> None:
+        super().__init__(type(self).fn, name=name, dtype=dtype, axis=axis)
+        self.axis = axis
+
+    def get_config(self):
+        return {"name": self.name, "dtype": self.dtype, "axis": self.axis}
+
+
 @document_common
 @METRICS.register("pearson_correlation")
-class PearsonCorrelation(MeanMetricWrapper):
+class PearsonCorrelation(_Correlation):
     """mean over the samples of Pearson's r between each sample's labels and predictions (see
     :func:`pearson_correlation`).
 
@@ -85,19 +99,15 @@ class PearsonCorrelation(MeanMetricWrapper):
         0.0
     """
 
-    direction = "up"
+    fn = staticmethod(pearson_correlation)
 
     def __init__(self, name: str = "pearson_correlation", dtype: str | None = None, axis: int = -1) -> None:
-        super().__init__(pearson_correlation, name=name, dtype=dtype, axis=axis)
-        self.axis = axis
-
-    def get_config(self):
-        return {"name": self.name, "dtype": self.dtype, "axis": self.axis}
+        super().__init__(name, dtype, axis)
 
 
 @document_common
 @METRICS.register("concordance_correlation")
-class ConcordanceCorrelation(MeanMetricWrapper):
+class ConcordanceCorrelation(_Correlation):
     """mean over the samples of the concordance correlation between each sample's labels and predictions (see
     :func:`concordance_correlation`).
 
@@ -113,11 +123,7 @@ class ConcordanceCorrelation(MeanMetricWrapper):
         0.9816
     """
 
-    direction = "up"
+    fn = staticmethod(concordance_correlation)
 
     def __init__(self, name: str = "concordance_correlation", dtype: str | None = None, axis: int = -1) -> None:
-        super().__init__(concordance_correlation, name=name, dtype=dtype, axis=axis)
-        self.axis = axis
-
-    def get_config(self):
-        return {"name": self.name, "dtype": self.dtype, "axis": self.axis}
+        super().__init__(name, dtype, axis)
