@@ -20,9 +20,13 @@ NAMES = [name for name, cls in LAYERS.classes().items()
          if name not in STRUCTURES and not cls.takes_list and cls.trainable_input]
 
 
+IMAGES = ("Conv2D", "MaxPooling2D", "AveragePooling2D")
+
+
 def _sample(name):
-    """The shape of one sample the layer takes: (steps, channels) for a 1-D pooling, 5 features otherwise."""
-    return (5, 3) if name == "GlobalAveragePooling1D" else (5,)
+    """The shape of one sample the layer takes: (steps, channels) for a 1-D pooling, (rows, columns, channels) for
+    the image layers, 5 features otherwise."""
+    return (5, 3) if name == "GlobalAveragePooling1D" else (5, 4, 2) if name in IMAGES else (5,)
 
 
 def _input(name, rng, shape, dtype="float64"):

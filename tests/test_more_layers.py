@@ -106,14 +106,14 @@ def test_layers_outside_the_scope_say_so(keras, tmp_path):
     """Convolutions, image pooling, recurrent and attention layers: a clear refusal that points to Keras,
     when a script asks for one and when a .keras file holds one."""
     require("h5py")
-    for name in ("Conv2D", "MaxPooling2D", "LSTM", "MultiHeadAttention"):
+    for name in ("Conv3D", "MaxPooling3D", "LSTM", "MultiHeadAttention"):
         assert hasattr(keras.layers, name) and not hasattr(nnlite.layers, name)
         with pytest.raises(AttributeError, match="nnlite builds dense networks"):
             getattr(nnlite.layers, name)
-    theirs = keras.Sequential([keras.Input((8, 8, 1)), keras.layers.Conv2D(2, 3), keras.layers.Flatten(),
+    theirs = keras.Sequential([keras.Input((4, 4, 4, 1)), keras.layers.Conv3D(2, 3), keras.layers.Flatten(),
                                keras.layers.Dense(1)])
     theirs.save(tmp_path / "cnn.keras")
-    with pytest.raises(nnlite.saving.LoadError, match="Conv2D is a convolution layer"):
+    with pytest.raises(nnlite.saving.LoadError, match="Conv3D is a convolution layer"):
         nnlite.models.load_model(tmp_path / "cnn.keras")
     with pytest.raises(AttributeError, match="no attribute 'Dense2'"):
         nnlite.layers.Dense2  # noqa: B018

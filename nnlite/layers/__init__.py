@@ -9,6 +9,7 @@ from typing import Any
 
 from .activation import ELU, Activation, LeakyReLU, ReLU, Softmax
 from .base import LAYERS, Context, Layer
+from .convolutional import Conv2D
 from .core import Dense
 from .embedding import Embedding, GlobalAveragePooling1D
 from .input_layer import Input, InputLayer
@@ -32,12 +33,16 @@ from .merging import (
 )
 from .normalization import BatchNormalization, LayerNormalization, Normalization, UnitNormalization
 from .operation import Operation as Operation  # the node of a keras.ops call in a graph
+from .pooling import AveragePooling2D, MaxPooling2D
 from .preprocessing import CategoryEncoding, Discretization, Hashing, IntegerLookup, StringLookup
 from .regularization import ActivityRegularization, AlphaDropout, Dropout, GaussianDropout, GaussianNoise
 from .reshaping import Flatten, Identity, Permute, RepeatVector, Reshape
 
+MaxPool2D, AvgPool2D = MaxPooling2D, AveragePooling2D  # Keras's short names
+
 __all__ = [
-    "Activation", "ActivityRegularization", "Add", "add", "AlphaDropout", "Average", "average",
+    "Activation", "ActivityRegularization", "Add", "add", "AlphaDropout", "Average", "average", "AveragePooling2D",
+    "AvgPool2D", "Conv2D", "MaxPool2D", "MaxPooling2D",
     "BatchNormalization", "CategoryEncoding", "Concatenate", "concatenate", "Context", "Dense", "deserialize",
     "Discretization", "Dot", "dot", "Dropout", "ELU", "Embedding", "Flatten", "GaussianDropout",
     "GaussianNoise", "GlobalAveragePooling1D", "Hashing", "Identity", "Input", "InputLayer", "IntegerLookup",
@@ -83,11 +88,11 @@ def deserialize(config: dict[str, Any]) -> Layer:
 
 # Keras layers outside nnlite's scope (dense networks), and what they are
 OUT_OF_SCOPE = {
-    **dict.fromkeys(["Conv1D", "Conv2D", "Conv3D", "Conv1DTranspose", "Conv2DTranspose", "Conv3DTranspose",
+    **dict.fromkeys(["Conv1D", "Conv3D", "Conv1DTranspose", "Conv2DTranspose", "Conv3DTranspose",
                      "SeparableConv1D", "SeparableConv2D", "DepthwiseConv1D", "DepthwiseConv2D"], "convolution"),
-    **dict.fromkeys(["MaxPooling1D", "MaxPooling2D", "MaxPooling3D", "AveragePooling1D", "AveragePooling2D",
+    **dict.fromkeys(["MaxPooling1D", "MaxPooling3D", "AveragePooling1D",
                      "AveragePooling3D", "GlobalMaxPooling1D", "GlobalMaxPooling2D", "GlobalMaxPooling3D",
-                     "GlobalAveragePooling2D", "GlobalAveragePooling3D", "MaxPool2D", "AvgPool2D"],
+                     "GlobalAveragePooling2D", "GlobalAveragePooling3D"],
                     "pooling over images"),
     **dict.fromkeys(["LSTM", "GRU", "SimpleRNN", "RNN", "Bidirectional", "TimeDistributed", "ConvLSTM1D",
                      "ConvLSTM2D", "ConvLSTM3D", "LSTMCell", "GRUCell", "SimpleRNNCell"], "recurrent"),

@@ -1,4 +1,5 @@
-"""Dense: the fully connected layer, a = activation(x @ kernel + bias)."""
+"""Dense: the fully connected layer, a = activation(x @ kernel + bias); and what it shares with the other layers
+that hold a kernel and a bias (their settings and config)."""
 
 from __future__ import annotations
 
@@ -11,8 +12,47 @@ from .. import activations, constraints, initializers, regularizers
 from .base import LAYERS, Context, Layer
 
 
+class KernelLayer(Layer):
+    """A layer with a kernel, an optional bias and an output activation (Dense, Conv2D): their settings, held and
+    written to the config as Keras holds and writes them."""
+
+    def set_kernel_settings(self, activation: Any, use_bias: bool, kernel_initializer: Any, bias_initializer: Any,
+                            kernel_regularizer: Any, bias_regularizer: Any, kernel_constraint: Any,
+                            bias_constraint: Any) -> None:
+        """Resolve each setting (names, config dicts or objects) as Keras's ``get`` functions do.
+
+        Args:
+            activation: the output activation.
+            use_bias: whether there is a bias.
+            kernel_initializer: how the kernel starts.
+            bias_initializer: how the bias starts.
+            kernel_regularizer: a penalty on the kernel.
+            bias_regularizer: a penalty on the bias.
+            kernel_constraint: a projection of the kernel after each step.
+            bias_constraint: a projection of the bias after each step.
+        """
+        self.activation = activations.get(activation)
+        self.use_bias = bool(use_bias)
+        self.kernel_initializer = initializers.get(kernel_initializer)
+        self.bias_initializer = initializers.get(bias_initializer)
+        self.kernel_regularizer = regularizers.get(kernel_regularizer)
+        self.bias_regularizer = regularizers.get(bias_regularizer)
+        self.kernel_constraint = constraints.get(kernel_constraint)
+        self.bias_constraint = constraints.get(bias_constraint)
+
+    def kernel_config(self) -> dict[str, Any]:
+        """The settings as Keras's config entries."""
+        return {"activation": activations.serialize(self.activation), "use_bias": self.use_bias,
+                "kernel_initializer": initializers.serialize(self.kernel_initializer),
+                "bias_initializer": initializers.serialize(self.bias_initializer),
+                "kernel_regularizer": regularizers.serialize(self.kernel_regularizer),
+                "bias_regularizer": regularizers.serialize(self.bias_regularizer),
+                "kernel_constraint": constraints.serialize(self.kernel_constraint),
+                "bias_constraint": constraints.serialize(self.bias_constraint)}
+
+
 @LAYERS.register(example={"units": 3, "activation": "relu"})
-class Dense(Layer):
+class Dense(KernelLayer):
     """a = activation(z),  z = x @ kernel + bias.
 
     Shapes: x (batch, in), kernel (in, units), bias (units,), z and a (batch, units);
@@ -63,14 +103,8 @@ class Dense(Layer):
                                  "quantization (save the model as .keras and load it there).")
         super().__init__(activity_regularizer=activity_regularizer, **kwargs)
         self.units = int(units)
-        self.activation = activations.get(activation)
-        self.use_bias = bool(use_bias)
-        self.kernel_initializer = initializers.get(kernel_initializer)
-        self.bias_initializer = initializers.get(bias_initializer)
-        self.kernel_regularizer = regularizers.get(kernel_regularizer)
-        self.bias_regularizer = regularizers.get(bias_regularizer)
-        self.kernel_constraint = constraints.get(kernel_constraint)
-        self.bias_constraint = constraints.get(bias_constraint)
+        self.set_kernel_settings(activation, use_bias, kernel_initializer, bias_initializer, kernel_regularizer,
+                                 bias_regularizer, kernel_constraint, bias_constraint)
         self.lora_rank, self.lora_alpha = lora_rank, lora_alpha
         self.kernel = None
         self.bias = None
@@ -136,15 +170,7 @@ class Dense(Layer):
         return [("grad_z", f"delta = grad_a * {self.activation.name}'(z)", self.activation.backward(z, a, grad_a))]
 
     def get_config(self):
-        return {**super().get_config(), "units": self.units, "activation": activations.serialize(self.activation),
-                "use_bias": self.use_bias,
-                "kernel_initializer": initializers.serialize(self.kernel_initializer),
-                "bias_initializer": initializers.serialize(self.bias_initializer),
-                "kernel_regularizer": regularizers.serialize(self.kernel_regularizer),
-                "bias_regularizer": regularizers.serialize(self.bias_regularizer),
-                "kernel_constraint": constraints.serialize(self.kernel_constraint),
-                "bias_constraint": constraints.serialize(self.bias_constraint),
-                "quantization_config": None}
+        return {**super().get_config(), "units": self.units, **self.kernel_config(), "quantization_config": None}
 
     def __repr__(self):
         return f"<Dense name={self.name}, units={self.units}, activation={self.activation.name}>"

@@ -1,0 +1,105 @@
+"""Sliding windows over an image batch as matrices (im2col) and back (col2im), shared by convolution and pooling.
+
+For x of shape (N, H, W, C) (channels last) and a window of (kh, kw) taps with strides (sh, sw) and
+dilation (dh, dw), output position (i, j) reads the taps
+
+    x_pad[n, i sh + a dh, j sw + b dw, c]        a < kh, b < kw
+
+of x padded by (top, bottom) rows and (left, right) columns. ``windows`` gives them all at once as an
+array (N, oh, ow, kh, kw, C) that shares x_pad's memory; ``im2col`` lays them out as the matrix
+(N oh ow, kh kw C) whose product with a (kh kw C, F) kernel is a convolution. ``col2im`` is the
+transpose: it adds each window's gradient back where the window read, so a tap two windows share
+gets the sum of both.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .. import config
+
+Pair = tuple[int, int]
+
+
+def output_length(size: int, k: int, stride: int, dilation: int, padding: str) -> int:
+    """Windows along one axis: ceil(size / stride) with "same" padding, floor((size - span) / stride) + 1 with
+    "valid", where span = (k - 1) dilation + 1 is the window's reach."""
+    if padding == "same":
+        return -(-size // stride)
+    return (size - ((k - 1) * dilation + 1)) // stride + 1
+
+
+def padding_amounts(size: int, k: int, stride: int, dilation: int, padding: str) -> Pair:
+    """(before, after) along one axis: TensorFlow's "same" rule puts the odd one after; "valid" pads nothing."""
+    if padding != "same":
+        return 0, 0
+    total = max((output_length(size, k, stride, dilation, padding) - 1) * stride + (k - 1) * dilation + 1 - size, 0)
+    return total // 2, total - total // 2
+
+
+def windows(x: np.ndarray, kernel: Pair, strides: Pair, dilation: Pair, pads: tuple[Pair, Pair],
+            fill: float = 0.0) -> np.ndarray:
+    """Every window of x (N, H, W, C), padded with ``fill``: a read-only view (N, oh, ow, kh, kw, C)."""
+    if any(pads[0]) or any(pads[1]):
+        x = np.pad(x, ((0, 0), pads[0], pads[1], (0, 0)), constant_values=fill)
+    n, h, w, c = x.shape
+    (kh, kw), (sh, sw), (dh, dw) = kernel, strides, dilation
+    oh, ow = (h - (kh - 1) * dh - 1) // sh + 1, (w - (kw - 1) * dw - 1) // sw + 1
+    s_n, s_h, s_w, s_c = x.strides
+    return np.lib.stride_tricks.as_strided(x, (n, oh, ow, kh, kw, c),
+                                           (s_n, s_h * sh, s_w * sw, s_h * dh, s_w * dw, s_c), writeable=False)
+
+
+def im2col(x: np.ndarray, kernel: Pair, strides: Pair, dilation: Pair, pads: tuple[Pair, Pair]) -> np.ndarray:
+    """The windows as rows: (N oh ow, kh kw C), a copy in C order (the taps of one window are one row)."""
+    patches = windows(x, kernel, strides, dilation, pads)
+    n, oh, ow, kh, kw, c = patches.shape
+    return patches.reshape(n * oh * ow, kh * kw * c)
+
+
+def col2im(grad_windows: np.ndarray, shape: tuple[int, ...], strides: Pair, dilation: Pair,
+           pads: tuple[Pair, Pair]) -> np.ndarray:
+    """grad_x (N, H, W, C) from the gradient at every window tap (N, oh, ow, kh, kw, C): each tap's gradient added
+    where it read, the padding dropped. One strided addition per kernel offset (a, b)."""
+    n, h, w, c = shape
+    _, oh, ow, kh, kw, _ = grad_windows.shape
+    (sh, sw), (dh, dw), (top, bottom), (left, right) = strides, dilation, pads[0], pads[1]
+    grad = np.zeros((n, h + top + bottom, w + left + right, c), dtype=grad_windows.dtype)
+    for a in range(kh):
+        for b in range(kw):
+            grad[:, a * dh:a * dh + sh * (oh - 1) + 1:sh, b * dw:b * dw + sw * (ow - 1) + 1:sw, :] += \
+                grad_windows[:, :, :, a, b, :]
+    return grad[:, top:top + h, left:left + w, :]
+
+
+def pair(value: int | tuple[int, ...] | list[int], name: str, allow_zero: bool = False) -> Pair:
+    """A window argument as (rows, columns): one int for both, or two (Keras's standardize_tuple and its errors)."""
+    values = (value, value) if isinstance(value, (int, np.integer)) and not isinstance(value, bool) else value
+    try:
+        values = tuple(values)
+    except TypeError:
+        values = ()
+    low = 0 if allow_zero else 1
+    if len(values) != 2 or any(isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < low
+                               for v in values):
+        raise ValueError(f"The `{name}` argument must be a tuple of 2 integers"
+                         f"{'' if allow_zero else ' greater than 0'}. Received {name}={value!r}")
+    return int(values[0]), int(values[1])
+
+
+def padding_name(padding: str) -> str:
+    """"valid" or "same" (any case), as Keras accepts them."""
+    name = str(padding).lower()
+    if name not in ("valid", "same"):
+        raise ValueError(f"The `padding` argument must be a list/tuple or one of ['valid', 'same']. "
+                         f"Received: {padding!r}")
+    return name
+
+
+def data_format_name(data_format: str | None) -> str:
+    """"channels_last" or "channels_first"; None for ``config.image_data_format()``."""
+    name = config.image_data_format() if data_format is None else str(data_format).lower()
+    if name not in ("channels_last", "channels_first"):
+        raise ValueError(f"The `data_format` argument must be one of {{'channels_first', 'channels_last'}}. "
+                         f"Received: data_format={data_format!r}")
+    return name

@@ -1,0 +1,163 @@
+"""Conv2D, MaxPooling2D and AveragePooling2D against Keras (TensorFlow): outputs, every gradient (kernel, bias,
+input) and whole fits, over strides, padding, dilation and both data formats; max pooling's ties; the
+keras.io MNIST convnet trained on the digits nnlite ships."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import nnlite
+
+from .conftest import RTOL
+from .helpers import assert_close
+
+CONV_CASES = [
+    {"filters": 4, "kernel_size": 3},
+    {"filters": 3, "kernel_size": (2, 3), "strides": 2},
+    {"filters": 2, "kernel_size": 3, "padding": "same"},
+    {"filters": 2, "kernel_size": (3, 2), "strides": (2, 1), "padding": "same"},
+    {"filters": 3, "kernel_size": 2, "dilation_rate": 2},
+    {"filters": 2, "kernel_size": 3, "dilation_rate": (2, 1), "padding": "same", "activation": "tanh"},
+    {"filters": 3, "kernel_size": 2, "data_format": "channels_first", "activation": "relu"},
+    {"filters": 2, "kernel_size": 3, "strides": 2, "padding": "same", "data_format": "channels_first",
+     "use_bias": False},
+    {"filters": 2, "kernel_size": 1, "activation": "softmax"},  # the softmax runs over the channels, as Keras's
+]
+
+
+def _grads(keras, tf, layer, x, seed, first):
+    """Keras's output and its gradients (input, then weights) for dL/da = seed. TensorFlow convolves and pools only
+    channels-last on a CPU, so a channels-first case runs Keras channels-last on the transposed batch (the same
+    numbers) and transposes the results back."""
+    if first:
+        x, seed = np.moveaxis(x, 1, -1), np.moveaxis(seed, 1, -1)
+    xt = tf.constant(x)
+    with tf.GradientTape() as tape:
+        tape.watch(xt)
+        a = layer(xt)
+    grads = [np.asarray(g) for g in tape.gradient(a, [xt, *layer.trainable_weights],
+                                                  output_gradients=tf.constant(seed))]
+    if first:
+        return np.moveaxis(np.asarray(a), -1, 1), [np.moveaxis(grads[0], -1, 1), *grads[1:]]
+    return np.asarray(a), grads
+
+
+def _keras_layer(keras, name, kwargs):
+    return getattr(keras.layers, name)(**{**kwargs, "data_format": "channels_last"})
+
+
+@pytest.mark.parametrize("kwargs", CONV_CASES, ids=lambda c: "-".join(f"{k}={v}" for k, v in c.items()))
+def test_conv2d_output_and_gradients_match_tensorflow(keras, tf, float64, rng, kwargs):
+    first = kwargs.get("data_format") == "channels_first"
+    x = rng.normal(size=(2, 3, 7, 6) if first else (2, 7, 6, 3))
+    ours = nnlite.layers.Conv2D(**kwargs, bias_initializer="random_normal")
+    theirs = _keras_layer(keras, "Conv2D", kwargs)
+    ours.build(x.shape)
+    theirs.build(np.moveaxis(x, 1, -1).shape if first else x.shape)
+    theirs.set_weights(ours.get_weights())
+    a = ours(x)
+    assert a.shape == ours.compute_output_shape(x.shape)
+    seed = rng.normal(size=a.shape)
+    expected, expected_grads = _grads(keras, tf, theirs, x, seed, first)
+    assert_close(a, expected, RTOL["float64"], "output")
+    with nnlite.GradientTape() as tape:
+        xv = nnlite.Variable(x, name="x")
+        out = ours(xv)
+    grads = tape.gradient(out, [xv, *ours.trainable_weights], output_gradients=seed)
+    for name, g, e in zip(["x", "kernel", "bias"], grads, expected_grads):
+        assert_close(g, e, RTOL["float64"], f"grad {name}")
+    plain = {k: v for k, v in nnlite.layers.Conv2D(**kwargs).get_config().items() if k != "name"}
+    assert plain == {k: v for k, v in keras.layers.Conv2D(**kwargs).get_config().items() if k != "name"}
+
+
+POOL_CASES = [
+    ("MaxPooling2D", {"pool_size": 2}),
+    ("MaxPooling2D", {"pool_size": 3, "strides": 1}),  # overlapping windows: a tap collects several gradients
+    ("MaxPooling2D", {"pool_size": (2, 3), "strides": 2, "padding": "same"}),
+    ("MaxPooling2D", {"pool_size": 2, "data_format": "channels_first"}),
+    ("AveragePooling2D", {"pool_size": 2}),
+    ("AveragePooling2D", {"pool_size": 3, "strides": 2, "padding": "same"}),  # padded taps not counted
+    ("AveragePooling2D", {"pool_size": (2, 2), "strides": 1, "data_format": "channels_first"}),
+]
+
+
+@pytest.mark.parametrize(("name", "kwargs"), POOL_CASES, ids=lambda c: str(c))
+@pytest.mark.parametrize("ties", [False, True])
+def test_pooling_output_and_gradient_match_tensorflow(keras, tf, float64, rng, name, kwargs, ties):
+    first = kwargs.get("data_format") == "channels_first"
+    shape = (2, 2, 7, 6) if first else (2, 7, 6, 2)
+    x = rng.integers(0, 3, size=shape).astype(float) if ties else rng.normal(size=shape)  # ties: repeated maxima
+    ours, theirs = getattr(nnlite.layers, name)(**kwargs), _keras_layer(keras, name, kwargs)
+    a = ours(x)
+    assert a.shape == ours.compute_output_shape(x.shape)
+    seed = rng.normal(size=a.shape)
+    expected, (expected_grad,) = _grads(keras, tf, theirs, x, seed, first)
+    assert_close(a, expected, RTOL["float64"], "output")
+    with nnlite.GradientTape() as tape:
+        xv = nnlite.Variable(x, name="x")
+        out = ours(xv)
+    assert_close(tape.gradient(out, xv, output_gradients=seed), expected_grad, RTOL["float64"], "grad x")
+    plain = {k: v for k, v in getattr(keras.layers, name)(**kwargs).get_config().items() if k != "name"}
+    assert {k: v for k, v in ours.get_config().items() if k != "name"} == plain
+
+
+def _convnet(module, seed=0):
+    """The keras.io "Simple MNIST convnet", sized for the 8x8 digits (3x3 kernels, one 2x2 pooling)."""
+    init = module.initializers.GlorotUniform(seed=seed)
+    return module.Sequential([
+        module.Input((8, 8, 1)),
+        module.layers.Conv2D(8, kernel_size=(3, 3), activation="relu", kernel_initializer=init),
+        module.layers.MaxPooling2D(pool_size=(2, 2)),
+        module.layers.Conv2D(16, kernel_size=(2, 2), padding="same", activation="relu", kernel_initializer=init),
+        module.layers.AveragePooling2D(pool_size=(2, 2), padding="same"),
+        module.layers.Flatten(),
+        module.layers.Dense(10, activation="softmax", kernel_initializer=init),
+    ])
+
+
+def test_the_mnist_convnet_fits_as_keras_fits_it(keras, float64):
+    """Weights, losses and accuracies of a whole fit equal Keras's (the logits path through softmax included)."""
+    x, y = nnlite.datasets.load_digits()
+    x, y = (x[:96] / 16.0).reshape(-1, 8, 8, 1), y[:96]
+    ours, theirs = _convnet(nnlite), _convnet(keras)
+    theirs.set_weights(ours.get_weights())
+    for model, module in ((ours, nnlite), (theirs, keras)):
+        model.compile(optimizer=module.optimizers.Adam(0.01), loss="sparse_categorical_crossentropy",
+                      metrics=["accuracy"])
+    h1 = ours.fit(x, y, batch_size=32, epochs=3, shuffle=False, verbose=0, validation_split=0.25).history
+    h2 = theirs.fit(x, y, batch_size=32, epochs=3, shuffle=False, verbose=0, validation_split=0.25).history
+    for key in h2:
+        assert_close(np.array(h1[key]), np.array(h2[key]), 1e-7, key)
+    for a, b in zip(ours.get_weights(), theirs.get_weights()):
+        assert_close(a, b, 1e-7, "weights")
+    assert h1["loss"][-1] < h1["loss"][0]
+
+
+def test_convolution_arguments_are_checked_as_keras_checks_them():
+    with pytest.raises(ValueError, match="`strides > 1` not supported in conjunction with `dilation_rate > 1`"):
+        nnlite.layers.Conv2D(2, 3, strides=2, dilation_rate=2)
+    with pytest.raises(ValueError, match="Expected a strictly positive value"):
+        nnlite.layers.Conv2D(0, 3)
+    with pytest.raises(ValueError, match="must be a tuple of 2 integers"):
+        nnlite.layers.Conv2D(2, (3, 0))
+    with pytest.raises(ValueError, match="one of \\['valid', 'same'\\]"):
+        nnlite.layers.MaxPooling2D(padding="full")
+    with pytest.raises(ValueError, match="no grouped convolution yet"):
+        nnlite.layers.Conv2D(4, 3, groups=2)
+    with pytest.raises(ValueError, match="does not fit inputs"):
+        nnlite.layers.Conv2D(2, 5)(np.zeros((1, 3, 3, 1)))
+
+
+def test_convnet_files_load_both_ways(keras, tmp_path, rng):
+    """A Keras .keras file holding Conv2D and pooling layers loads in nnlite (they were refused) and predicts as
+    Keras does; nnlite's file loads in Keras."""
+    x = rng.random((4, 8, 8, 1)).astype("float32")
+    theirs = _convnet(keras)
+    theirs.save(tmp_path / "keras.keras")
+    ours = nnlite.saving.load_model(tmp_path / "keras.keras")
+    np.testing.assert_allclose(ours.predict(x, verbose=0), theirs.predict(x, verbose=0), rtol=1e-5, atol=1e-7)
+    mine = _convnet(nnlite, seed=3)
+    mine.save(tmp_path / "nnlite.keras")
+    back = keras.saving.load_model(tmp_path / "nnlite.keras")
+    np.testing.assert_allclose(back.predict(x, verbose=0), mine.predict(x, verbose=0), rtol=1e-5, atol=1e-7)
