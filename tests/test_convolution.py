@@ -161,3 +161,38 @@ def test_convnet_files_load_both_ways(keras, tmp_path, rng):
     mine.save(tmp_path / "nnlite.keras")
     back = keras.saving.load_model(tmp_path / "nnlite.keras")
     np.testing.assert_allclose(back.predict(x, verbose=0), mine.predict(x, verbose=0), rtol=1e-5, atol=1e-7)
+
+
+SPATIAL_CASES = [
+    ("ZeroPadding2D", {"padding": 1}),
+    ("ZeroPadding2D", {"padding": ((1, 0), (2, 3)), "data_format": "channels_first"}),
+    ("Cropping2D", {"cropping": (2, 1)}),
+    ("Cropping2D", {"cropping": ((2, 0), (1, 1)), "data_format": "channels_first"}),
+    ("UpSampling2D", {"size": (2, 3)}),
+    ("UpSampling2D", {"size": 2, "data_format": "channels_first"}),
+    ("GlobalMaxPooling2D", {}),
+    ("GlobalMaxPooling2D", {"keepdims": True, "data_format": "channels_first"}),
+    ("GlobalAveragePooling2D", {}),
+    ("GlobalAveragePooling2D", {"keepdims": True, "data_format": "channels_first"}),
+]
+
+
+@pytest.mark.parametrize(("name", "kwargs"), SPATIAL_CASES, ids=lambda c: str(c))
+@pytest.mark.parametrize("ties", [False, True])
+def test_image_shape_layers_match_tensorflow(keras, tf, float64, rng, name, kwargs, ties):
+    """ZeroPadding2D, Cropping2D, UpSampling2D and the global 2-D poolings: outputs, gradients (a tie in a global
+    max shares the gradient, TensorFlow's reduce_max rule) and configs equal Keras's."""
+    shape = (2, 3, 5, 4) if kwargs.get("data_format") == "channels_first" else (2, 5, 4, 3)
+    x = rng.integers(0, 2, size=shape).astype(float) if ties else rng.normal(size=shape)
+    ours, theirs = getattr(nnlite.layers, name)(**kwargs), getattr(keras.layers, name)(**kwargs)
+    a = ours(x)
+    assert a.shape == ours.compute_output_shape(x.shape) == tuple(theirs.compute_output_shape(x.shape))
+    seed = rng.normal(size=a.shape)
+    expected, (expected_grad,) = _grads(keras, tf, theirs, x, seed, first=False)
+    assert_close(a, expected, RTOL["float64"], "output")
+    with nnlite.GradientTape() as tape:
+        xv = nnlite.Variable(x, name="x")
+        out = ours(xv)
+    assert_close(tape.gradient(out, xv, output_gradients=seed), expected_grad, RTOL["float64"], "grad x")
+    plain = {k: v for k, v in theirs.get_config().items() if k != "name"}
+    assert {k: v for k, v in ours.get_config().items() if k != "name"} == plain

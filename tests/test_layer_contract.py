@@ -20,7 +20,8 @@ NAMES = [name for name, cls in LAYERS.classes().items()
          if name not in STRUCTURES and not cls.takes_list and cls.trainable_input]
 
 
-IMAGES = ("Conv2D", "MaxPooling2D", "AveragePooling2D")
+IMAGES = ("Conv2D", "MaxPooling2D", "AveragePooling2D", "ZeroPadding2D", "Cropping2D", "UpSampling2D",
+          "GlobalMaxPooling2D", "GlobalAveragePooling2D")
 
 
 def _sample(name):

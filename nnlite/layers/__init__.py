@@ -37,12 +37,14 @@ from .pooling import AveragePooling2D, MaxPooling2D
 from .preprocessing import CategoryEncoding, Discretization, Hashing, IntegerLookup, StringLookup
 from .regularization import ActivityRegularization, AlphaDropout, Dropout, GaussianDropout, GaussianNoise
 from .reshaping import Flatten, Identity, Permute, RepeatVector, Reshape
+from .spatial import Cropping2D, GlobalAveragePooling2D, GlobalMaxPooling2D, UpSampling2D, ZeroPadding2D
 
 MaxPool2D, AvgPool2D = MaxPooling2D, AveragePooling2D  # Keras's short names
 
 __all__ = [
     "Activation", "ActivityRegularization", "Add", "add", "AlphaDropout", "Average", "average", "AveragePooling2D",
-    "AvgPool2D", "Conv2D", "MaxPool2D", "MaxPooling2D",
+    "AvgPool2D", "Conv2D", "Cropping2D", "GlobalAveragePooling2D", "GlobalMaxPooling2D", "MaxPool2D", "MaxPooling2D",
+    "UpSampling2D", "ZeroPadding2D",
     "BatchNormalization", "CategoryEncoding", "Concatenate", "concatenate", "Context", "Dense", "deserialize",
     "Discretization", "Dot", "dot", "Dropout", "ELU", "Embedding", "Flatten", "GaussianDropout",
     "GaussianNoise", "GlobalAveragePooling1D", "Hashing", "Identity", "Input", "InputLayer", "IntegerLookup",
@@ -91,8 +93,8 @@ OUT_OF_SCOPE = {
     **dict.fromkeys(["Conv1D", "Conv3D", "Conv1DTranspose", "Conv2DTranspose", "Conv3DTranspose",
                      "SeparableConv1D", "SeparableConv2D", "DepthwiseConv1D", "DepthwiseConv2D"], "convolution"),
     **dict.fromkeys(["MaxPooling1D", "MaxPooling3D", "AveragePooling1D",
-                     "AveragePooling3D", "GlobalMaxPooling1D", "GlobalMaxPooling2D", "GlobalMaxPooling3D",
-                     "GlobalAveragePooling2D", "GlobalAveragePooling3D"],
+                     "AveragePooling3D", "GlobalMaxPooling1D", "GlobalMaxPooling3D",
+                     "GlobalAveragePooling3D"],
                     "pooling over images"),
     **dict.fromkeys(["LSTM", "GRU", "SimpleRNN", "RNN", "Bidirectional", "TimeDistributed", "ConvLSTM1D",
                      "ConvLSTM2D", "ConvLSTM3D", "LSTMCell", "GRUCell", "SimpleRNNCell"], "recurrent"),

@@ -1,0 +1,286 @@
+"""Layers that change an image's size without weights: ZeroPadding2D, Cropping2D, UpSampling2D, and the global
+poolings GlobalMaxPooling2D and GlobalAveragePooling2D. Each backward pass is the transpose of its forward map."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from ..docstrings import with_arguments
+from .base import LAYERS, Context, Layer, document_keywords
+from .patches import data_format_name, pair
+
+Margins = tuple[tuple[int, int], tuple[int, int]]
+
+
+def margins(value: Any, name: str) -> Margins:
+    """((top, bottom), (left, right)) from an int, a pair (symmetric rows, columns) or a pair of pairs (Keras's)."""
+    if isinstance(value, (int, np.integer)) and not isinstance(value, bool):
+        if value < 0:
+            raise ValueError(f"`{name}` cannot be negative. Received: {name}={value!r}.")
+        return (int(value), int(value)), (int(value), int(value))
+    if hasattr(value, "__len__") and len(value) == 2:
+        return (pair(value[0], f"1st entry of {name}", allow_zero=True),
+                pair(value[1], f"2nd entry of {name}", allow_zero=True))
+    raise ValueError(f"`{name}` should be either an int, a tuple of 2 ints (symmetric_height, symmetric_width), or a "
+                     f"tuple of 2 tuples of 2 ints ((top, bottom), (left, right)). Received: {name}={value!r}.")
+
+
+class Spatial2D(Layer):
+    """An image layer without weights: the data format and the (rows, columns) axes of its inputs."""
+
+    def __init__(self, data_format: str | None = None, **kwargs: Any) -> None:
+        data_format = data_format_name(data_format)
+        super().__init__(**kwargs)
+        self.data_format = data_format
+
+    @property
+    def spatial_axes(self) -> tuple[int, int]:
+        return (2, 3) if self.data_format == "channels_first" else (1, 2)
+
+    def check_rank(self, input_shape: Any) -> None:
+        if len(input_shape) != 4:
+            raise ValueError(f"{type(self).__name__} {self.name!r} takes inputs of rank 4; got input shape "
+                             f"{tuple(input_shape)}.")
+
+    def get_config(self):
+        return {**super().get_config(), "data_format": self.data_format}
+
+
+@document_keywords
+@LAYERS.register(example={"padding": 1})
+class ZeroPadding2D(Spatial2D):
+    """a = x with rows of zeros above and below and columns of zeros left and right;  grad_x = grad_a without them.
+
+    Args:
+        padding: an int for every side, (rows, columns) for symmetric padding, or ((top, bottom), (left, right)).
+        data_format: "channels_last" or "channels_first"; ``None`` for ``config.image_data_format()``.
+        {layer keywords}
+
+    Example:
+        >>> import numpy as np, nnlite
+        >>> nnlite.layers.ZeroPadding2D(((1, 0), (0, 1)))(np.ones((1, 1, 1, 1)))[0, :, :, 0].tolist()
+        [[0.0, 0.0], [1.0, 0.0]]
+    """
+
+    def __init__(self, padding: Any = (1, 1), data_format: str | None = None, **kwargs: Any) -> None:
+        padding = margins(padding, "padding")
+        super().__init__(data_format, **kwargs)
+        self.padding = padding
+
+    def compute_output_shape(self, input_shape):
+        self.check_rank(input_shape)
+        shape = list(input_shape)
+        for axis, (before, after) in zip(self.spatial_axes, self.padding):
+            shape[axis] = None if shape[axis] is None else shape[axis] + before + after
+        return tuple(shape)
+
+    def _widths(self) -> list[tuple[int, int]]:
+        widths = [(0, 0)] * 4
+        for axis, margin in zip(self.spatial_axes, self.padding):
+            widths[axis] = margin
+        return widths
+
+    def forward(self, x, ctx: Context):
+        return np.pad(np.asarray(x), self._widths()), np.shape(x)
+
+    def backward(self, saved, grad_a, ctx, need_grad_x=True):
+        index = tuple(slice(before, before + size) for (before, _), size in zip(self._widths(), saved))
+        return grad_a[index] if need_grad_x else None
+
+    def get_config(self):
+        return {**super().get_config(), "padding": self.padding}
+
+
+@document_keywords
+@LAYERS.register(example={"cropping": 1})
+class Cropping2D(Spatial2D):
+    """a = x without ``cropping`` rows above and below and columns left and right;  grad_x = grad_a padded back with
+    zeros.
+
+    Args:
+        cropping: an int for every side, (rows, columns) for symmetric cropping, or ((top, bottom), (left, right)).
+        data_format: "channels_last" or "channels_first"; ``None`` for ``config.image_data_format()``.
+        {layer keywords}
+
+    Example:
+        >>> import numpy as np, nnlite
+        >>> x = np.arange(9.0).reshape(1, 3, 3, 1)
+        >>> nnlite.layers.Cropping2D(((1, 0), (0, 1)))(x)[0, :, :, 0].tolist()
+        [[3.0, 4.0], [6.0, 7.0]]
+    """
+
+    def __init__(self, cropping: Any = ((0, 0), (0, 0)), data_format: str | None = None, **kwargs: Any) -> None:
+        cropping = margins(cropping, "cropping")
+        super().__init__(data_format, **kwargs)
+        self.cropping = cropping
+
+    def compute_output_shape(self, input_shape):
+        self.check_rank(input_shape)
+        shape = list(input_shape)
+        for axis, (before, after) in zip(self.spatial_axes, self.cropping):
+            if shape[axis] is not None and before + after >= shape[axis]:
+                raise ValueError("Values in `cropping` argument should be smaller than the corresponding spatial "
+                                 f"dimension of the input. Received: input_shape={tuple(input_shape)}, "
+                                 f"cropping={self.cropping}")
+            shape[axis] = None if shape[axis] is None else shape[axis] - before - after
+        return tuple(shape)
+
+    def _index(self, shape: tuple[int, ...]) -> tuple[slice, ...]:
+        index = [slice(None)] * 4
+        for axis, (before, after) in zip(self.spatial_axes, self.cropping):
+            index[axis] = slice(before, shape[axis] - after)
+        return tuple(index)
+
+    def forward(self, x, ctx: Context):
+        x = np.asarray(x)
+        self.compute_output_shape(x.shape)
+        return x[self._index(x.shape)], x.shape
+
+    def backward(self, saved, grad_a, ctx, need_grad_x=True):
+        if not need_grad_x:
+            return None
+        grad = np.zeros(saved, dtype=grad_a.dtype)
+        grad[self._index(saved)] = grad_a
+        return grad
+
+    def get_config(self):
+        return {**super().get_config(), "cropping": self.cropping}
+
+
+@document_keywords
+@LAYERS.register(example={"size": 2})
+class UpSampling2D(Spatial2D):
+    """a = x with each row repeated size[0] times and each column size[1] times (nearest neighbour);
+    grad_x = grad_a summed over each size[0] x size[1] block.
+
+    Args:
+        size: (rows, columns) factors, or one int for both.
+        data_format: "channels_last" or "channels_first"; ``None`` for ``config.image_data_format()``.
+        interpolation: "nearest"; Keras's other interpolations are not supported yet.
+        {layer keywords}
+
+    Example:
+        >>> import numpy as np, nnlite
+        >>> nnlite.layers.UpSampling2D(2)(np.array([1.0, 2.0]).reshape(1, 1, 2, 1))[0, :, :, 0].tolist()
+        [[1.0, 1.0, 2.0, 2.0], [1.0, 1.0, 2.0, 2.0]]
+    """
+
+    def __init__(self, size: Any = (2, 2), data_format: str | None = None, interpolation: str = "nearest",
+                 **kwargs: Any) -> None:
+        size = pair(size, "size")
+        if str(interpolation).lower() != "nearest":
+            raise ValueError(f"nnlite's UpSampling2D repeats pixels (interpolation='nearest'); got "
+                             f"interpolation={interpolation!r}, which is not supported yet.")
+        super().__init__(data_format, **kwargs)
+        self.size, self.interpolation = size, "nearest"
+
+    def compute_output_shape(self, input_shape):
+        self.check_rank(input_shape)
+        shape = list(input_shape)
+        for axis, factor in zip(self.spatial_axes, self.size):
+            shape[axis] = None if shape[axis] is None else shape[axis] * factor
+        return tuple(shape)
+
+    def forward(self, x, ctx: Context):
+        (rows, columns), (fr, fc) = self.spatial_axes, self.size
+        return np.repeat(np.repeat(np.asarray(x), fr, axis=rows), fc, axis=columns), None
+
+    def backward(self, saved, grad_a, ctx, need_grad_x=True):
+        if not need_grad_x:
+            return None
+        (rows, columns), (fr, fc) = self.spatial_axes, self.size
+        shape = list(grad_a.shape)
+        blocks = shape[:rows] + [shape[rows] // fr, fr] + shape[rows + 1:]  # split rows into (row, repeat)
+        g = grad_a.reshape(blocks).sum(axis=rows + 1)
+        shape = list(g.shape)
+        blocks = shape[:columns] + [shape[columns] // fc, fc] + shape[columns + 1:]
+        return g.reshape(blocks).sum(axis=columns + 1)
+
+    def get_config(self):
+        return {**super().get_config(), "size": self.size, "interpolation": self.interpolation}
+
+
+class GlobalPooling2D(Spatial2D):
+    """Reduces the rows and columns of each channel to one number."""
+
+    def __init__(self, data_format: str | None = None, keepdims: bool = False, **kwargs: Any) -> None:
+        super().__init__(data_format, **kwargs)
+        self.keepdims = bool(keepdims)
+
+    def compute_output_shape(self, input_shape):
+        self.check_rank(input_shape)
+        if self.keepdims:
+            return tuple(1 if i in self.spatial_axes else d for i, d in enumerate(input_shape))
+        return tuple(d for i, d in enumerate(input_shape) if i not in self.spatial_axes)
+
+    def get_config(self):
+        return {**super().get_config(), "keepdims": self.keepdims}
+
+
+GLOBAL_ARGUMENTS = """\
+        data_format: "channels_last" (N, H, W, C) or "channels_first" (N, C, H, W); ``None`` for
+            ``config.image_data_format()``.
+        keepdims: keep the rows and columns as axes of length 1.
+"""
+
+
+@with_arguments(GLOBAL_ARGUMENTS, "global arguments")
+@document_keywords
+@LAYERS.register()
+class GlobalMaxPooling2D(GlobalPooling2D):
+    """a[n, c] = max over the rows and columns of x[n, :, :, c];  grad_x = grad_a shared equally among the entries
+    equal to the max (TensorFlow's reduce_max rule).
+
+    Args:
+        {global arguments}
+        {layer keywords}
+
+    Example:
+        >>> import numpy as np, nnlite
+        >>> nnlite.layers.GlobalMaxPooling2D()(np.arange(8.0).reshape(1, 2, 2, 2)).tolist()
+        [[6.0, 7.0]]
+    """
+
+    def forward(self, x, ctx: Context):
+        x = np.asarray(x)
+        a = np.max(x, axis=self.spatial_axes, keepdims=True)
+        return (a if self.keepdims else np.squeeze(a, self.spatial_axes)), (x, a)
+
+    def backward(self, saved, grad_a, ctx, need_grad_x=True):
+        if not need_grad_x:
+            return None
+        x, a = saved
+        hits = (x == a).astype(grad_a.dtype)
+        g = grad_a if self.keepdims else np.expand_dims(grad_a, self.spatial_axes)
+        return g * hits / np.sum(hits, axis=self.spatial_axes, keepdims=True)
+
+
+@with_arguments(GLOBAL_ARGUMENTS, "global arguments")
+@document_keywords
+@LAYERS.register()
+class GlobalAveragePooling2D(GlobalPooling2D):
+    """a[n, c] = mean over the rows and columns of x[n, :, :, c];  grad_x = grad_a / (H W) at every entry.
+
+    Args:
+        {global arguments}
+        {layer keywords}
+
+    Example:
+        >>> import numpy as np, nnlite
+        >>> nnlite.layers.GlobalAveragePooling2D()(np.arange(8.0).reshape(1, 2, 2, 2)).tolist()
+        [[3.0, 4.0]]
+    """
+
+    def forward(self, x, ctx: Context):
+        x = np.asarray(x)
+        a = np.mean(x, axis=self.spatial_axes, keepdims=self.keepdims)
+        return a, x.shape
+
+    def backward(self, saved, grad_a, ctx, need_grad_x=True):
+        if not need_grad_x:
+            return None
+        g = grad_a if self.keepdims else np.expand_dims(grad_a, self.spatial_axes)
+        count = saved[self.spatial_axes[0]] * saved[self.spatial_axes[1]]
+        return np.broadcast_to(g / count, saved).copy()
