@@ -47,15 +47,15 @@ def _keras_layer(keras, name, kwargs):
     return getattr(keras.layers, name)(**{**kwargs, "data_format": "channels_last"})
 
 
-@pytest.mark.parametrize("kwargs", CONV_CASES, ids=lambda c: "-".join(f"{k}={v}" for k, v in c.items()))
-def test_conv2d_output_and_gradients_match_tensorflow(keras, tf, float64, rng, kwargs):
+def _check_convolution(keras, tf, rng, name, kwargs, x):
+    """Output, the input's, kernel's and bias's gradients and the config of nnlite's layer ``name`` against
+    Keras's, from the same weights."""
     first = kwargs.get("data_format") == "channels_first"
-    x = rng.normal(size=(2, 3, 7, 6) if first else (2, 7, 6, 3))
-    ours = nnlite.layers.Conv2D(**kwargs, bias_initializer="random_normal")
-    theirs = _keras_layer(keras, "Conv2D", kwargs)
+    ours = getattr(nnlite.layers, name)(**kwargs, bias_initializer="random_normal")
+    theirs = _keras_layer(keras, name, kwargs)
     ours.build(x.shape)
     theirs.build(np.moveaxis(x, 1, -1).shape if first else x.shape)
-    theirs.set_weights(ours.get_weights())
+    theirs.set_weights(ours.get_weights())  # the kernel is (window..., C, F), as Keras's
     a = ours(x)
     assert a.shape == ours.compute_output_shape(x.shape)
     seed = rng.normal(size=a.shape)
@@ -65,10 +65,34 @@ def test_conv2d_output_and_gradients_match_tensorflow(keras, tf, float64, rng, k
         xv = nnlite.Variable(x, name="x")
         out = ours(xv)
     grads = tape.gradient(out, [xv, *ours.trainable_weights], output_gradients=seed)
-    for name, g, e in zip(["x", "kernel", "bias"], grads, expected_grads):
-        assert_close(g, e, RTOL["float64"], f"grad {name}")
-    plain = {k: v for k, v in nnlite.layers.Conv2D(**kwargs).get_config().items() if k != "name"}
-    assert plain == {k: v for k, v in keras.layers.Conv2D(**kwargs).get_config().items() if k != "name"}
+    for what, g, e in zip(["x", "kernel", "bias"], grads, expected_grads):
+        assert_close(g, e, RTOL["float64"], f"grad {what}")
+    plain = {k: v for k, v in getattr(nnlite.layers, name)(**kwargs).get_config().items() if k != "name"}
+    assert plain == {k: v for k, v in getattr(keras.layers, name)(**kwargs).get_config().items() if k != "name"}
+
+
+@pytest.mark.parametrize("kwargs", CONV_CASES, ids=lambda c: "-".join(f"{k}={v}" for k, v in c.items()))
+def test_conv2d_output_and_gradients_match_tensorflow(keras, tf, float64, rng, kwargs):
+    first = kwargs.get("data_format") == "channels_first"
+    _check_convolution(keras, tf, rng, "Conv2D", kwargs, rng.normal(size=(2, 3, 7, 6) if first else (2, 7, 6, 3)))
+
+
+def _check_weightless(keras, tf, rng, name, kwargs, x, transposed):
+    """Output, the input's gradient and the config of nnlite's layer ``name`` against Keras's (``transposed``: Keras
+    runs channels-last on the transposed batch, see ``_grads``)."""
+    ours = getattr(nnlite.layers, name)(**kwargs)
+    theirs = _keras_layer(keras, name, kwargs) if transposed else getattr(keras.layers, name)(**kwargs)
+    a = ours(x)
+    assert a.shape == ours.compute_output_shape(x.shape)
+    seed = rng.normal(size=a.shape)
+    expected, (expected_grad,) = _grads(keras, tf, theirs, x, seed, transposed)
+    assert_close(a, expected, RTOL["float64"], "output")
+    with nnlite.GradientTape() as tape:
+        xv = nnlite.Variable(x, name="x")
+        out = ours(xv)
+    assert_close(tape.gradient(out, xv, output_gradients=seed), expected_grad, RTOL["float64"], "grad x")
+    plain = {k: v for k, v in getattr(keras.layers, name)(**kwargs).get_config().items() if k != "name"}
+    assert {k: v for k, v in ours.get_config().items() if k != "name"} == plain
 
 
 POOL_CASES = [
@@ -88,18 +112,7 @@ def test_pooling_output_and_gradient_match_tensorflow(keras, tf, float64, rng, n
     first = kwargs.get("data_format") == "channels_first"
     shape = (2, 2, 7, 6) if first else (2, 7, 6, 2)
     x = rng.integers(0, 3, size=shape).astype(float) if ties else rng.normal(size=shape)  # ties: repeated maxima
-    ours, theirs = getattr(nnlite.layers, name)(**kwargs), _keras_layer(keras, name, kwargs)
-    a = ours(x)
-    assert a.shape == ours.compute_output_shape(x.shape)
-    seed = rng.normal(size=a.shape)
-    expected, (expected_grad,) = _grads(keras, tf, theirs, x, seed, first)
-    assert_close(a, expected, RTOL["float64"], "output")
-    with nnlite.GradientTape() as tape:
-        xv = nnlite.Variable(x, name="x")
-        out = ours(xv)
-    assert_close(tape.gradient(out, xv, output_gradients=seed), expected_grad, RTOL["float64"], "grad x")
-    plain = {k: v for k, v in getattr(keras.layers, name)(**kwargs).get_config().items() if k != "name"}
-    assert {k: v for k, v in ours.get_config().items() if k != "name"} == plain
+    _check_weightless(keras, tf, rng, name, kwargs, x, transposed=first)
 
 
 def _convnet(module, seed=0):
@@ -184,15 +197,64 @@ def test_image_shape_layers_match_tensorflow(keras, tf, float64, rng, name, kwar
     max shares the gradient, TensorFlow's reduce_max rule) and configs equal Keras's."""
     shape = (2, 3, 5, 4) if kwargs.get("data_format") == "channels_first" else (2, 5, 4, 3)
     x = rng.integers(0, 2, size=shape).astype(float) if ties else rng.normal(size=shape)
-    ours, theirs = getattr(nnlite.layers, name)(**kwargs), getattr(keras.layers, name)(**kwargs)
-    a = ours(x)
-    assert a.shape == ours.compute_output_shape(x.shape) == tuple(theirs.compute_output_shape(x.shape))
-    seed = rng.normal(size=a.shape)
-    expected, (expected_grad,) = _grads(keras, tf, theirs, x, seed, first=False)
-    assert_close(a, expected, RTOL["float64"], "output")
-    with nnlite.GradientTape() as tape:
-        xv = nnlite.Variable(x, name="x")
-        out = ours(xv)
-    assert_close(tape.gradient(out, xv, output_gradients=seed), expected_grad, RTOL["float64"], "grad x")
-    plain = {k: v for k, v in theirs.get_config().items() if k != "name"}
-    assert {k: v for k, v in ours.get_config().items() if k != "name"} == plain
+    assert getattr(nnlite.layers, name)(**kwargs).compute_output_shape(x.shape) == tuple(
+        getattr(keras.layers, name)(**kwargs).compute_output_shape(x.shape))
+    _check_weightless(keras, tf, rng, name, kwargs, x, transposed=False)
+
+
+CONV1D_CASES = [
+    {"filters": 4, "kernel_size": 3},
+    {"filters": 3, "kernel_size": 2, "strides": 2, "padding": "same"},
+    {"filters": 2, "kernel_size": 3, "padding": "causal", "dilation_rate": 2, "activation": "relu"},
+    {"filters": 2, "kernel_size": (2,), "padding": "causal"},
+    {"filters": 3, "kernel_size": 2, "data_format": "channels_first", "activation": "tanh"},
+]
+
+
+@pytest.mark.parametrize("kwargs", CONV1D_CASES, ids=lambda c: "-".join(f"{k}={v}" for k, v in c.items()))
+def test_conv1d_output_and_gradients_match_tensorflow(keras, tf, float64, rng, kwargs):
+    first = kwargs.get("data_format") == "channels_first"
+    _check_convolution(keras, tf, rng, "Conv1D", kwargs, rng.normal(size=(2, 3, 9) if first else (2, 9, 3)))
+
+
+SEQUENCE_POOL_CASES = [
+    ("MaxPooling1D", {"pool_size": 2}),
+    ("MaxPooling1D", {"pool_size": 3, "strides": 1, "padding": "same"}),
+    ("AveragePooling1D", {"pool_size": 2}),
+    ("AveragePooling1D", {"pool_size": 3, "strides": 2, "padding": "same", "data_format": "channels_first"}),
+    ("GlobalMaxPooling1D", {}),
+    ("GlobalMaxPooling1D", {"keepdims": True, "data_format": "channels_first"}),
+]
+
+
+@pytest.mark.parametrize(("name", "kwargs"), SEQUENCE_POOL_CASES, ids=lambda c: str(c))
+@pytest.mark.parametrize("ties", [False, True])
+def test_sequence_pooling_matches_tensorflow(keras, tf, float64, rng, name, kwargs, ties):
+    first = kwargs.get("data_format") == "channels_first"
+    shape = (2, 3, 7) if first else (2, 7, 3)
+    x = rng.integers(0, 2, size=shape).astype(float) if ties else rng.normal(size=shape)
+    # a global pooling is a reduction, which TensorFlow runs in either layout
+    _check_weightless(keras, tf, rng, name, kwargs, x, transposed=first and not name.startswith("Global"))
+
+
+def test_a_text_convnet_fits_as_keras_fits_it(keras, float64, rng):
+    """Keras's classic text classifier: Embedding, Conv1D, MaxPooling1D, Conv1D, GlobalMaxPooling1D, Dense."""
+    def model(module):
+        init = module.initializers.GlorotUniform(seed=2)
+        return module.Sequential([
+            module.Input((12,), dtype="int32"), module.layers.Embedding(20, 6),
+            module.layers.Conv1D(8, 3, activation="relu", kernel_initializer=init),
+            module.layers.MaxPooling1D(2), module.layers.Conv1D(8, 2, padding="causal", activation="relu"),
+            module.layers.GlobalMaxPooling1D(), module.layers.Dense(1, activation="sigmoid", kernel_initializer=init)])
+
+    x, y = rng.integers(0, 20, size=(48, 12)), rng.integers(0, 2, size=(48, 1)).astype(float)
+    ours, theirs = model(nnlite), model(keras)
+    theirs.set_weights(ours.get_weights())
+    for m, module in ((ours, nnlite), (theirs, keras)):
+        m.compile(optimizer=module.optimizers.Adam(0.01), loss="binary_crossentropy", metrics=["accuracy"])
+    h1 = ours.fit(x, y, batch_size=16, epochs=3, shuffle=False, verbose=0).history
+    h2 = theirs.fit(x, y, batch_size=16, epochs=3, shuffle=False, verbose=0).history
+    for key in h2:
+        assert_close(np.array(h1[key]), np.array(h2[key]), 1e-7, key)
+    for a, b in zip(ours.get_weights(), theirs.get_weights()):
+        assert_close(a, b, 1e-7, "weights")

@@ -20,6 +20,7 @@ NAMES = [name for name, cls in LAYERS.classes().items()
          if name not in STRUCTURES and not cls.takes_list and cls.trainable_input]
 
 
+SEQUENCES = ("Conv1D", "MaxPooling1D", "AveragePooling1D", "GlobalMaxPooling1D", "GlobalAveragePooling1D")
 IMAGES = ("Conv2D", "MaxPooling2D", "AveragePooling2D", "ZeroPadding2D", "Cropping2D", "UpSampling2D",
           "GlobalMaxPooling2D", "GlobalAveragePooling2D")
 
@@ -27,7 +28,7 @@ IMAGES = ("Conv2D", "MaxPooling2D", "AveragePooling2D", "ZeroPadding2D", "Croppi
 def _sample(name):
     """The shape of one sample the layer takes: (steps, channels) for a 1-D pooling, (rows, columns, channels) for
     the image layers, 5 features otherwise."""
-    return (5, 3) if name == "GlobalAveragePooling1D" else (5, 4, 2) if name in IMAGES else (5,)
+    return (5, 3) if name in SEQUENCES else (5, 4, 2) if name in IMAGES else (5,)
 
 
 def _input(name, rng, shape, dtype="float64"):

@@ -9,7 +9,7 @@ from typing import Any
 
 from .activation import ELU, Activation, LeakyReLU, ReLU, Softmax
 from .base import LAYERS, Context, Layer
-from .convolutional import Conv2D
+from .convolutional import Conv1D, Conv2D
 from .core import Dense
 from .embedding import Embedding, GlobalAveragePooling1D
 from .input_layer import Input, InputLayer
@@ -33,17 +33,26 @@ from .merging import (
 )
 from .normalization import BatchNormalization, LayerNormalization, Normalization, UnitNormalization
 from .operation import Operation as Operation  # the node of a keras.ops call in a graph
-from .pooling import AveragePooling2D, MaxPooling2D
+from .pooling import AveragePooling1D, AveragePooling2D, MaxPooling1D, MaxPooling2D
 from .preprocessing import CategoryEncoding, Discretization, Hashing, IntegerLookup, StringLookup
 from .regularization import ActivityRegularization, AlphaDropout, Dropout, GaussianDropout, GaussianNoise
 from .reshaping import Flatten, Identity, Permute, RepeatVector, Reshape
-from .spatial import Cropping2D, GlobalAveragePooling2D, GlobalMaxPooling2D, UpSampling2D, ZeroPadding2D
+from .spatial import (
+    Cropping2D,
+    GlobalAveragePooling2D,
+    GlobalMaxPooling1D,
+    GlobalMaxPooling2D,
+    UpSampling2D,
+    ZeroPadding2D,
+)
 
-MaxPool2D, AvgPool2D = MaxPooling2D, AveragePooling2D  # Keras's short names
+# Keras's short names
+MaxPool2D, AvgPool2D, MaxPool1D, AvgPool1D = MaxPooling2D, AveragePooling2D, MaxPooling1D, AveragePooling1D
 
 __all__ = [
     "Activation", "ActivityRegularization", "Add", "add", "AlphaDropout", "Average", "average", "AveragePooling2D",
-    "AvgPool2D", "Conv2D", "Cropping2D", "GlobalAveragePooling2D", "GlobalMaxPooling2D", "MaxPool2D", "MaxPooling2D",
+    "AvgPool2D", "Conv2D", "Conv1D", "MaxPooling1D", "AveragePooling1D", "MaxPool1D", "AvgPool1D",
+    "GlobalMaxPooling1D", "Cropping2D", "GlobalAveragePooling2D", "GlobalMaxPooling2D", "MaxPool2D", "MaxPooling2D",
     "UpSampling2D", "ZeroPadding2D",
     "BatchNormalization", "CategoryEncoding", "Concatenate", "concatenate", "Context", "Dense", "deserialize",
     "Discretization", "Dot", "dot", "Dropout", "ELU", "Embedding", "Flatten", "GaussianDropout",
@@ -90,10 +99,9 @@ def deserialize(config: dict[str, Any]) -> Layer:
 
 # Keras layers outside nnlite's scope (dense networks), and what they are
 OUT_OF_SCOPE = {
-    **dict.fromkeys(["Conv1D", "Conv3D", "Conv1DTranspose", "Conv2DTranspose", "Conv3DTranspose",
+    **dict.fromkeys(["Conv3D", "Conv1DTranspose", "Conv2DTranspose", "Conv3DTranspose",
                      "SeparableConv1D", "SeparableConv2D", "DepthwiseConv1D", "DepthwiseConv2D"], "convolution"),
-    **dict.fromkeys(["MaxPooling1D", "MaxPooling3D", "AveragePooling1D",
-                     "AveragePooling3D", "GlobalMaxPooling1D", "GlobalMaxPooling3D",
+    **dict.fromkeys(["MaxPooling3D", "AveragePooling3D", "GlobalMaxPooling3D",
                      "GlobalAveragePooling3D"],
                     "pooling over images"),
     **dict.fromkeys(["LSTM", "GRU", "SimpleRNN", "RNN", "Bidirectional", "TimeDistributed", "ConvLSTM1D",

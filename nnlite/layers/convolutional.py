@@ -1,4 +1,6 @@
-"""Conv2D: a 2-D convolution as one matrix product over the image's patches (im2col, see ``patches``)."""
+"""Conv1D and Conv2D: a convolution as one matrix product over the input's patches (im2col, see ``patches``).
+
+A 1-D input (N, L, C) is the image (N, 1, L, C): one code path, the kernel (k, C, F) read as (1, k, C, F)."""
 
 from __future__ import annotations
 
@@ -8,58 +10,20 @@ from typing import Any
 import numpy as np
 
 from .. import regularizers
+from ..docstrings import with_arguments
 from .base import LAYERS, Context, document_keywords
 from .core import KernelLayer
-from .patches import col2im, data_format_name, im2col, padding_amounts, padding_name, pair
+from .patches import col2im, data_format_name, im2col, padding_amounts, padding_name, window_tuple
 
 
-@document_keywords
-@LAYERS.register(example={"filters": 3, "kernel_size": 2, "activation": "relu"})
-class Conv2D(KernelLayer):
-    """a = activation(z),  z[n, i, j, f] = sum over a, b, c of x_pad[n, i s + a d, j s + b d, c] kernel[a, b, c, f]
-    + bias[f].
+class Conv(KernelLayer):
+    """The convolution both Conv1D and Conv2D compute (see the module); ``rank`` is 1 or 2."""
 
-    As matrices (channels last): the patches P = im2col(x) are (N oh ow, kh kw C), one row per output
-    position; K is the kernel reshaped to (kh kw C, F); then z = P @ K + bias, reshaped to (N, oh, ow, F).
-    Backward, from grad_a = dL/da, with G = grad_z as rows (N oh ow, F):
-        grad_z = activation.backward(z, a, grad_a)
-        kernel.grad = P.T @ G                 # (kh kw C, F), reshaped to the kernel's shape
-        bias.grad = sum of G's rows           # (F,)
-        grad_x = col2im(G @ K.T)              # each patch's gradient added back where it read
+    rank = 2
 
-    Args:
-        filters: F, the number of output channels.
-        kernel_size: (kh, kw), or one int for both.
-        strides: (sh, sw), the step between windows, or one int.
-        padding: "valid" (windows inside the image) or "same" (zeros around it so that oh = ceil(H / sh),
-            split as TensorFlow splits it).
-        data_format: "channels_last" (N, H, W, C) or "channels_first" (N, C, H, W); ``None`` for
-            ``config.image_data_format()``.
-        dilation_rate: (dh, dw), the step between a window's taps, or one int (not with strides > 1).
-        groups: Keras's grouped convolution; only 1 here (a larger value is refused).
-        activation: the activation f, by name or a function; None is linear.
-        use_bias: whether the layer has a bias.
-        kernel_initializer: how the kernel (kh, kw, C, F) starts.
-        bias_initializer: how the bias starts.
-        kernel_regularizer: a penalty on the kernel added to the loss.
-        bias_regularizer: a penalty on the bias added to the loss.
-        activity_regularizer: a penalty on the output, divided by the batch size, added to the loss.
-        kernel_constraint: a projection applied to the kernel after each optimizer step.
-        bias_constraint: a projection applied to the bias after each optimizer step.
-        lora_rank: Keras's low-rank adaptation; not supported (must be None).
-        lora_alpha: with ``lora_rank``; must be None.
-        {layer keywords}
 
-    Example:
-        >>> import numpy as np, nnlite
-        >>> conv = nnlite.layers.Conv2D(1, 2, kernel_initializer="ones")  # sums of 2 x 2 patches
-        >>> x = np.arange(9.0).reshape(1, 3, 3, 1)
-        >>> conv(x)[0, :, :, 0].tolist()
-        [[8.0, 12.0], [20.0, 24.0]]
-    """
-
-    def __init__(self, filters: int, kernel_size: Any, strides: Any = (1, 1), padding: str = "valid",
-                 data_format: str | None = None, dilation_rate: Any = (1, 1), groups: int = 1, activation: Any = None,
+    def __init__(self, filters: int, kernel_size: Any, strides: Any = 1, padding: str = "valid",
+                 data_format: str | None = None, dilation_rate: Any = 1, groups: int = 1, activation: Any = None,
                  use_bias: bool = True, kernel_initializer: Any = "glorot_uniform", bias_initializer: Any = "zeros",
                  kernel_regularizer: Any = None, bias_regularizer: Any = None, activity_regularizer: Any = None,
                  kernel_constraint: Any = None, bias_constraint: Any = None, lora_rank: int | None = None,
@@ -70,19 +34,24 @@ class Conv2D(KernelLayer):
         if isinstance(groups, bool) or not isinstance(groups, numbers.Integral) or groups <= 0:
             raise ValueError(f"The number of groups must be a positive integer. Received: groups={groups!r}.")
         if groups != 1:
-            raise ValueError(f"nnlite's Conv2D has no grouped convolution yet; got groups={groups}. Use groups=1, "
+            raise ValueError(f"nnlite's {type(self).__name__} has no grouped convolution yet; got groups={groups}. "
+                             "Use groups=1, "
                              "or Keras for grouped convolutions.")
         if lora_rank is not None:
-            raise ValueError(f"nnlite's Conv2D has no lora_rank; got lora_rank={lora_rank!r}.")
-        kernel_size, strides = pair(kernel_size, "kernel_size"), pair(strides, "strides")
-        dilation_rate = pair(dilation_rate, "dilation_rate")
+            raise ValueError(f"nnlite's {type(self).__name__} has no lora_rank; got lora_rank={lora_rank!r}.")
+        kernel_size, strides = self._tuple(kernel_size, "kernel_size"), self._tuple(strides, "strides")
+        dilation_rate = self._tuple(dilation_rate, "dilation_rate")
         if max(strides) > 1 and max(dilation_rate) > 1:
             raise ValueError(f"`strides > 1` not supported in conjunction with `dilation_rate > 1`. Received: "
                              f"strides={strides} and dilation_rate={dilation_rate}")
-        padding, data_format = padding_name(padding), data_format_name(data_format)
+        causal = self.rank == 1 and str(padding).lower() == "causal"
+        padding, data_format = "causal" if causal else padding_name(padding), data_format_name(data_format)
         super().__init__(activity_regularizer=activity_regularizer, **kwargs)
         self.filters, self.kernel_size, self.strides, self.padding = int(filters), kernel_size, strides, padding
         self.data_format, self.dilation_rate, self.groups = data_format, dilation_rate, 1
+        # the window as an image's: a 1-D kernel k is (1, k)
+        self.window, self.step, self.spread = ((1,) * (2 - self.rank) + kernel_size, (1,) * (2 - self.rank) + strides,
+                                               (1,) * (2 - self.rank) + dilation_rate)
         self.set_kernel_settings(activation, use_bias, kernel_initializer, bias_initializer, kernel_regularizer,
                                  bias_regularizer, kernel_constraint, bias_constraint)
         self.lora_rank, self.lora_alpha = None, lora_alpha
@@ -90,21 +59,28 @@ class Conv2D(KernelLayer):
         self.bias = None
 
     # -- shapes -------------------------------------------------------------------------------------------------
+    def _tuple(self, value: Any, name: str) -> tuple[int, ...]:
+        return window_tuple(value, name, self.rank)
+
     def _image_shape(self, input_shape: Any) -> tuple[Any, Any, Any]:
-        """(H, W, C) of inputs of ``input_shape`` (batch first), whatever the data format."""
-        if len(input_shape) != 4:
-            raise ValueError(f"Conv2D {self.name!r} takes inputs of rank 4 (batch, rows, columns, channels); got "
-                             f"input shape {tuple(input_shape)}.")
-        if self.data_format == "channels_first":
-            return input_shape[2], input_shape[3], input_shape[1]
-        return input_shape[1], input_shape[2], input_shape[3]
+        """(H, W, C) of inputs of ``input_shape`` (batch first) seen as images, whatever the data format."""
+        if len(input_shape) != self.rank + 2:
+            axes = "steps, channels" if self.rank == 1 else "rows, columns, channels"
+            raise ValueError(f"{type(self).__name__} {self.name!r} takes inputs of rank {self.rank + 2} "
+                             f"(batch, {axes}); got input shape {tuple(input_shape)}.")
+        first = self.data_format == "channels_first"
+        spatial = tuple(input_shape[2:]) if first else tuple(input_shape[1:-1])
+        return (*((1,) * (2 - self.rank) + spatial), input_shape[1] if first else input_shape[-1])
 
     def _geometry(self, h: int, w: int) -> tuple[tuple[int, int], tuple[tuple[int, int], tuple[int, int]]]:
-        """(oh, ow) and the padding ((top, bottom), (left, right)) for an H x W image."""
-        pads = tuple(padding_amounts(size, k, s, d, self.padding)
-                     for size, k, s, d in zip((h, w), self.kernel_size, self.strides, self.dilation_rate))
+        """(oh, ow) and the padding ((top, bottom), (left, right)) for an H x W image ("causal": all on the left)."""
+        if self.padding == "causal":
+            pads = ((0, 0), ((self.window[1] - 1) * self.spread[1], 0))
+        else:
+            pads = tuple(padding_amounts(size, k, s, d, self.padding)
+                         for size, k, s, d in zip((h, w), self.window, self.step, self.spread))
         out = tuple((size + sum(p) - (k - 1) * d - 1) // s + 1
-                    for size, p, k, s, d in zip((h, w), pads, self.kernel_size, self.strides, self.dilation_rate))
+                    for size, p, k, s, d in zip((h, w), pads, self.window, self.step, self.spread))
         return out, pads
 
     def build(self, input_shape):
@@ -122,19 +98,16 @@ class Conv2D(KernelLayer):
 
     def compute_output_shape(self, input_shape):
         h, w, _ = self._image_shape(input_shape)
-        if h is None or w is None:
-            oh = ow = None
-            if h is not None or w is not None:
-                (oh, ow), _ = self._geometry(h or 1, w or 1)
-                oh, ow = (oh if h is not None else None), (ow if w is not None else None)
-        else:
-            (oh, ow), _ = self._geometry(h, w)
+        (oh, ow), _ = self._geometry(h if h is not None else 1, w if w is not None else 1)
+        oh, ow = (oh if h is not None else None), (ow if w is not None else None)
         if (oh is not None and oh <= 0) or (ow is not None and ow <= 0):
-            raise ValueError(f"Conv2D {self.name!r}: the kernel {self.kernel_size} (dilation {self.dilation_rate}) "
-                             f"does not fit inputs of shape {tuple(input_shape)} with padding {self.padding!r}.")
+            raise ValueError(f"{type(self).__name__} {self.name!r}: the kernel {self.kernel_size} (dilation "
+                             f"{self.dilation_rate}) does not fit inputs of shape {tuple(input_shape)} with padding "
+                             f"{self.padding!r}.")
+        spatial = (ow,) if self.rank == 1 else (oh, ow)
         if self.data_format == "channels_first":
-            return (input_shape[0], self.filters, oh, ow)
-        return (input_shape[0], oh, ow, self.filters)
+            return (input_shape[0], self.filters, *spatial)
+        return (input_shape[0], *spatial, self.filters)
 
     def weight_shapes(self, input_shape):
         c = self._image_shape(input_shape)[2]
@@ -142,9 +115,13 @@ class Conv2D(KernelLayer):
 
     # -- the passes ---------------------------------------------------------------------------------------------
     def _channels_last(self, x: np.ndarray) -> np.ndarray:
-        return np.moveaxis(x, 1, -1) if self.data_format == "channels_first" else x
+        """x (or a gradient at the output) as an image (N, H, W, C)."""
+        x = np.moveaxis(x, 1, -1) if self.data_format == "channels_first" else x
+        return x[:, None] if self.rank == 1 else x
 
     def _as_output(self, z: np.ndarray) -> np.ndarray:
+        """An image (N, H, W, C) in the layer's own layout."""
+        z = z[:, 0] if self.rank == 1 else z
         return np.moveaxis(z, -1, 1) if self.data_format == "channels_first" else z
 
     def affine(self, x: np.ndarray) -> tuple[np.ndarray, np.ndarray, Any]:
@@ -152,7 +129,7 @@ class Conv2D(KernelLayer):
         x = self._channels_last(np.asarray(x))
         n, h, w, c = x.shape
         (oh, ow), pads = self._geometry(h, w)
-        patches = im2col(x, self.kernel_size, self.strides, self.dilation_rate, pads)  # (N oh ow, kh kw C)
+        patches = im2col(x, self.window, self.step, self.spread, pads)  # (N oh ow, kh kw C)
         z = patches @ self.kernel.value.reshape(-1, self.filters)  # (N oh ow, F)
         if self.use_bias:
             z += self.bias.value
@@ -182,8 +159,8 @@ class Conv2D(KernelLayer):
             return None
         n, h, w, c = shape
         (oh, ow), _ = self._geometry(h, w)
-        grad_patches = (g @ kernel.T).reshape(n, oh, ow, *self.kernel_size, c)  # G @ K.T, one row per patch
-        return self._as_output(col2im(grad_patches, shape, self.strides, self.dilation_rate, pads))
+        grad_patches = (g @ kernel.T).reshape(n, oh, ow, *self.window, c)  # G @ K.T, one row per patch
+        return self._as_output(col2im(grad_patches, shape, self.step, self.spread, pads))
 
     grad_equations = {"kernel": "patches.T @ grad_z", "bias": "grad_z summed over every position"}
 
@@ -192,3 +169,83 @@ class Conv2D(KernelLayer):
                 "strides": self.strides, "padding": self.padding, "data_format": self.data_format,
                 "dilation_rate": self.dilation_rate, "groups": self.groups, **self.kernel_config(),
                 "activity_regularizer": regularizers.serialize(self.activity_regularizer)}
+
+
+CONV_ARGUMENTS = """\
+        strides: the step between windows: one int, or one per spatial axis.
+        padding: "valid" (windows inside the input) or "same" (zeros around it so that each output length is
+            ceil(length / stride), split as TensorFlow splits it); Conv1D also takes "causal" (zeros on the left
+            only: step t sees no later step).
+        data_format: "channels_last" (batch, ..., channels) or "channels_first" (batch, channels, ...); ``None``
+            for ``config.image_data_format()``.
+        dilation_rate: the step between a window's taps: one int, or one per spatial axis (not with strides > 1).
+        groups: Keras's grouped convolution; only 1 here (a larger value is refused).
+        activation: the activation f, by name or a function; None is linear.
+        use_bias: whether the layer has a bias.
+        kernel_initializer: how the kernel (window..., C, F) starts.
+        bias_initializer: how the bias starts.
+        kernel_regularizer: a penalty on the kernel added to the loss.
+        bias_regularizer: a penalty on the bias added to the loss.
+        activity_regularizer: a penalty on the output, divided by the batch size, added to the loss.
+        kernel_constraint: a projection applied to the kernel after each optimizer step.
+        bias_constraint: a projection applied to the bias after each optimizer step.
+        lora_rank: Keras's low-rank adaptation; not supported (must be None).
+        lora_alpha: with ``lora_rank``; must be None.
+"""
+
+
+@with_arguments(CONV_ARGUMENTS, "conv arguments")
+@document_keywords
+@LAYERS.register(example={"filters": 3, "kernel_size": 2, "activation": "relu"})
+class Conv2D(Conv):
+    """a = activation(z),  z[n, i, j, f] = sum over a, b, c of x_pad[n, i s + a d, j s + b d, c] kernel[a, b, c, f]
+    + bias[f].
+
+    As matrices (channels last): the patches P = im2col(x) are (N oh ow, kh kw C), one row per output
+    position; K is the kernel reshaped to (kh kw C, F); then z = P @ K + bias, reshaped to (N, oh, ow, F).
+    Backward, from grad_a = dL/da, with G = grad_z as rows (N oh ow, F):
+        grad_z = activation.backward(z, a, grad_a)
+        kernel.grad = P.T @ G                 # (kh kw C, F), reshaped to the kernel's shape
+        bias.grad = sum of G's rows           # (F,)
+        grad_x = col2im(G @ K.T)              # each patch's gradient added back where it read
+
+    Args:
+        filters: F, the number of output channels.
+        kernel_size: (kh, kw), or one int for both.
+        {conv arguments}
+        {layer keywords}
+
+    Example:
+        >>> import numpy as np, nnlite
+        >>> conv = nnlite.layers.Conv2D(1, 2, kernel_initializer="ones")  # sums of 2 x 2 patches
+        >>> x = np.arange(9.0).reshape(1, 3, 3, 1)
+        >>> conv(x)[0, :, :, 0].tolist()
+        [[8.0, 12.0], [20.0, 24.0]]
+    """
+
+    rank = 2
+
+
+@with_arguments(CONV_ARGUMENTS, "conv arguments")
+@document_keywords
+@LAYERS.register(example={"filters": 3, "kernel_size": 2, "activation": "relu"})
+class Conv1D(Conv):
+    """a = activation(z),  z[n, t, f] = sum over a, c of x_pad[n, t s + a d, c] kernel[a, c, f] + bias[f].
+
+    The sequence (N, L, C) is the image (N, 1, L, C) and the kernel (k, C, F) the (1, k, C, F) one, so the
+    matrices are Conv2D's: z = im2col(x) @ K + bias, kernel.grad = P.T @ G, grad_x = col2im(G @ K.T).
+
+    Args:
+        filters: F, the number of output channels.
+        kernel_size: k, the window's length (an int or a tuple of one).
+        {conv arguments}
+        {layer keywords}
+
+    Example:
+        >>> import numpy as np, nnlite
+        >>> conv = nnlite.layers.Conv1D(1, 2, padding="causal", kernel_initializer="ones")  # x_(t-1) + x_t
+        >>> conv(np.array([1.0, 2.0, 3.0]).reshape(1, 3, 1))[0, :, 0].tolist()
+        [1.0, 3.0, 5.0]
+    """
+
+    rank = 1

@@ -14,6 +14,8 @@ gets the sum of both.
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
 from .. import config
@@ -85,6 +87,18 @@ def pair(value: int | tuple[int, ...] | list[int], name: str, allow_zero: bool =
         raise ValueError(f"The `{name}` argument must be a tuple of 2 integers"
                          f"{'' if allow_zero else ' greater than 0'}. Received {name}={value!r}")
     return int(values[0]), int(values[1])
+
+
+def window_tuple(value: Any, name: str, rank: int) -> tuple[int, ...]:
+    """A window argument with one entry per spatial axis (one int for all): ``pair`` for images, a 1-tuple for
+    sequences."""
+    if rank == 2:
+        return pair(value, name)
+    values = (value,) if isinstance(value, (int, np.integer)) and not isinstance(value, bool) else tuple(value)
+    if len(values) != 1 or isinstance(values[0], bool) or not isinstance(values[0], (int, np.integer)) or values[0] < 1:
+        raise ValueError(f"The `{name}` argument must be a tuple of 1 integers greater than 0. "
+                         f"Received {name}={value!r}")
+    return (int(values[0]),)
 
 
 def padding_name(padding: str) -> str:

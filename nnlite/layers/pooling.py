@@ -1,4 +1,5 @@
-"""MaxPooling2D and AveragePooling2D: each window of the image reduced to one number (see ``patches``)."""
+"""MaxPooling1D/2D and AveragePooling1D/2D: each window reduced to one number (see ``patches``); a sequence
+(N, L, C) is pooled as the image (N, 1, L, C)."""
 
 from __future__ import annotations
 
@@ -8,62 +9,73 @@ import numpy as np
 
 from ..docstrings import with_arguments
 from .base import LAYERS, Context, Layer, document_keywords
-from .patches import col2im, data_format_name, padding_amounts, padding_name, pair, windows
+from .patches import col2im, data_format_name, padding_amounts, padding_name, window_tuple, windows
 
 POOL_ARGUMENTS = """\
-        pool_size: (ph, pw), the window, or one int for both.
-        strides: (sh, sw), the step between windows, or one int; ``None`` for ``pool_size``.
-        padding: "valid" (windows inside the image) or "same" (the image padded so that oh = ceil(H / sh), the
-            padding taking no part in a window's result).
-        data_format: "channels_last" (N, H, W, C) or "channels_first" (N, C, H, W); ``None`` for
-            ``config.image_data_format()``.
+        pool_size: the window: one int, or one per spatial axis.
+        strides: the step between windows: one int, or one per spatial axis; ``None`` for ``pool_size``.
+        padding: "valid" (windows inside the input) or "same" (the input padded so that each output length is
+            ceil(length / stride), the padding taking no part in a window's result).
+        data_format: "channels_last" (batch, ..., channels) or "channels_first" (batch, channels, ...); ``None``
+            for ``config.image_data_format()``.
         name: the layer's name.
 """
 
 
-class Pooling2D(Layer):
-    """The windows' geometry, shapes and config shared by the 2-D poolings; subclasses reduce each window."""
+class Pooling(Layer):
+    """The windows' geometry, shapes and config shared by the poolings (``rank`` 1 or 2); subclasses reduce each
+    window."""
 
-    def __init__(self, pool_size: Any = (2, 2), strides: Any = None, padding: str = "valid",
+    rank = 2
+
+    def __init__(self, pool_size: Any = 2, strides: Any = None, padding: str = "valid",
                  data_format: str | None = None, name: str | None = None, **kwargs: Any) -> None:
-        pool_size = pair(pool_size, "pool_size")
-        strides = pool_size if strides is None else pair(strides, "strides")
+        pool_size = self._tuple(pool_size, "pool_size")
+        strides = pool_size if strides is None else self._tuple(strides, "strides")
         padding, data_format = padding_name(padding), data_format_name(data_format)
         super().__init__(name=name, **kwargs)
         self.pool_size, self.strides, self.padding, self.data_format = pool_size, strides, padding, data_format
+        self.window, self.step = (1,) * (2 - self.rank) + pool_size, (1,) * (2 - self.rank) + strides
+
+    def _tuple(self, value: Any, name: str) -> tuple[int, ...]:
+        return window_tuple(value, name, self.rank)
 
     def _geometry(self, h: int, w: int) -> tuple[tuple[int, int], tuple[tuple[int, int], tuple[int, int]]]:
-        pads = tuple(padding_amounts(size, k, s, 1, self.padding)
-                     for size, k, s in zip((h, w), self.pool_size, self.strides))
-        out = tuple((size + sum(p) - k) // s + 1 for size, p, k, s in zip((h, w), pads, self.pool_size, self.strides))
+        pads = tuple(padding_amounts(size, k, s, 1, self.padding) for size, k, s in zip((h, w), self.window, self.step))
+        out = tuple((size + sum(p) - k) // s + 1 for size, p, k, s in zip((h, w), pads, self.window, self.step))
         return out, pads
 
     def compute_output_shape(self, input_shape):
-        if len(input_shape) != 4:
-            raise ValueError(f"{type(self).__name__} {self.name!r} takes inputs of rank 4; got input shape "
-                             f"{tuple(input_shape)}.")
+        if len(input_shape) != self.rank + 2:
+            raise ValueError(f"{type(self).__name__} {self.name!r} takes inputs of rank {self.rank + 2}; got input "
+                             f"shape {tuple(input_shape)}.")
         first = self.data_format == "channels_first"
-        h, w = (input_shape[2], input_shape[3]) if first else (input_shape[1], input_shape[2])
-        out = [None if size is None else self._geometry(size if i == 0 else 1, size if i == 1 else 1)[0][i]
-               for i, size in enumerate((h, w))]
+        spatial = tuple(input_shape[2:]) if first else tuple(input_shape[1:-1])
+        image = (1,) * (2 - self.rank) + spatial
+        geometry = self._geometry(*(1 if d is None else d for d in image))[0]
+        out = tuple(None if d is None else o for d, o in zip(image, geometry))[2 - self.rank:]
         if any(o is not None and o <= 0 for o in out):
             raise ValueError(f"{type(self).__name__} {self.name!r}: the window {self.pool_size} does not fit inputs "
                              f"of shape {tuple(input_shape)} with padding {self.padding!r}.")
         if first:
             return (input_shape[0], input_shape[1], *out)
-        return (input_shape[0], *out, input_shape[3])
+        return (input_shape[0], *out, input_shape[-1])
 
     def _windows(self, x: np.ndarray, fill: float) -> tuple[np.ndarray, Any]:
-        """The windows (N, oh, ow, ph, pw, C) of x in channels-last order, and the geometry for col2im."""
-        x = np.moveaxis(x, 1, -1) if self.data_format == "channels_first" else x
+        """The windows (N, oh, ow, ph, pw, C) of x seen as a channels-last image, and the geometry for col2im."""
+        x = self._channels_last(x)
         (_, pads) = self._geometry(x.shape[1], x.shape[2])
-        return windows(x, self.pool_size, self.strides, (1, 1), pads, fill), (x.shape, pads)
+        return windows(x, self.window, self.step, (1, 1), pads, fill), (x.shape, pads)
 
     def _as_output(self, a: np.ndarray) -> np.ndarray:
+        """An image (N, H, W, C) in the layer's own layout."""
+        a = a[:, 0] if self.rank == 1 else a
         return np.moveaxis(a, -1, 1) if self.data_format == "channels_first" else a
 
     def _channels_last(self, g: np.ndarray) -> np.ndarray:
-        return np.moveaxis(g, 1, -1) if self.data_format == "channels_first" else g
+        """An input (or a gradient at the output) as an image (N, H, W, C)."""
+        g = np.moveaxis(g, 1, -1) if self.data_format == "channels_first" else g
+        return g[:, None] if self.rank == 1 else g
 
     def get_config(self):
         return {**super().get_config(), "pool_size": self.pool_size, "padding": self.padding,
@@ -73,7 +85,7 @@ class Pooling2D(Layer):
 @with_arguments(POOL_ARGUMENTS, "pool arguments")
 @document_keywords
 @LAYERS.register("MaxPool2D", example={"pool_size": 2})
-class MaxPooling2D(Pooling2D):
+class MaxPooling2D(Pooling):
     """a[n, i, j, c] = max of the window (i, j) of x[n, :, :, c]  (padding never wins: it is -inf).
 
     Backward: the window's gradient goes to its largest entry; on a tie, to the first of them in row-major
@@ -105,16 +117,16 @@ class MaxPooling2D(Pooling2D):
         first, (shape, pads) = saved
         g = self._channels_last(grad_a)  # (N, oh, ow, C)
         n, oh, ow, c = g.shape
-        ph, pw = self.pool_size
+        ph, pw = self.window
         taps = np.zeros((n, oh, ow, ph * pw, c), dtype=g.dtype)
         np.put_along_axis(taps, first[:, :, :, None, :], g[:, :, :, None, :], axis=3)
-        return self._as_output(col2im(taps.reshape(n, oh, ow, ph, pw, c), shape, self.strides, (1, 1), pads))
+        return self._as_output(col2im(taps.reshape(n, oh, ow, ph, pw, c), shape, self.step, (1, 1), pads))
 
 
 @with_arguments(POOL_ARGUMENTS, "pool arguments")
 @document_keywords
 @LAYERS.register("AvgPool2D", example={"pool_size": 2})
-class AveragePooling2D(Pooling2D):
+class AveragePooling2D(Pooling):
     """a[n, i, j, c] = mean of the window (i, j) of x[n, :, :, c] over the taps inside the image (padding is not
     counted, as in TensorFlow).
 
@@ -135,7 +147,7 @@ class AveragePooling2D(Pooling2D):
     def _counts(self, shape: tuple[int, ...], dtype: Any) -> np.ndarray:
         """How many taps of each window lie inside the image (channels-last ``shape``), (1, oh, ow, 1)."""
         _, pads = self._geometry(shape[1], shape[2])
-        ones = windows(np.ones((1, shape[1], shape[2], 1), dtype=dtype), self.pool_size, self.strides, (1, 1), pads)
+        ones = windows(np.ones((1, shape[1], shape[2], 1), dtype=dtype), self.window, self.step, (1, 1), pads)
         return ones.sum(axis=(3, 4))
 
     def forward(self, x, ctx: Context):
@@ -151,5 +163,46 @@ class AveragePooling2D(Pooling2D):
         count, (shape, pads) = saved
         g = self._channels_last(grad_a) / count  # (N, oh, ow, C)
         n, oh, ow, c = g.shape
-        taps = np.broadcast_to(g[:, :, :, None, None, :], (n, oh, ow, *self.pool_size, c))
-        return self._as_output(col2im(taps, shape, self.strides, (1, 1), pads))
+        taps = np.broadcast_to(g[:, :, :, None, None, :], (n, oh, ow, *self.window, c))
+        return self._as_output(col2im(taps, shape, self.step, (1, 1), pads))
+
+
+@with_arguments(POOL_ARGUMENTS, "pool arguments")
+@document_keywords
+@LAYERS.register("MaxPool1D", example={"pool_size": 2})
+class MaxPooling1D(MaxPooling2D):
+    """a[n, t, c] = max of the window t of x[n, :, c]; the gradient goes to the window's first largest entry
+    (MaxPooling2D on the sequence seen as a one-row image).
+
+    Args:
+        {pool arguments}
+        {layer keywords}
+
+    Example:
+        >>> import numpy as np, nnlite
+        >>> nnlite.layers.MaxPooling1D(pool_size=2)(np.array([1.0, 3.0, 2.0, 0.0]).reshape(1, 4, 1))[0, :, 0].tolist()
+        [3.0, 2.0]
+    """
+
+    rank = 1
+
+
+@with_arguments(POOL_ARGUMENTS, "pool arguments")
+@document_keywords
+@LAYERS.register("AvgPool1D", example={"pool_size": 2})
+class AveragePooling1D(AveragePooling2D):
+    """a[n, t, c] = mean of the window t of x[n, :, c] over the steps inside the sequence (AveragePooling2D on the
+    sequence seen as a one-row image).
+
+    Args:
+        {pool arguments}
+        {layer keywords}
+
+    Example:
+        >>> import numpy as np, nnlite
+        >>> x = np.array([1.0, 3.0, 2.0, 0.0]).reshape(1, 4, 1)
+        >>> nnlite.layers.AveragePooling1D(pool_size=2)(x)[0, :, 0].tolist()
+        [2.0, 1.0]
+    """
+
+    rank = 1

@@ -1,5 +1,5 @@
 """Layers that change an image's size without weights: ZeroPadding2D, Cropping2D, UpSampling2D, and the global
-poolings GlobalMaxPooling2D and GlobalAveragePooling2D. Each backward pass is the transpose of its forward map."""
+poolings GlobalMaxPooling1D/2D and GlobalAveragePooling2D. Each backward pass is the transpose of its forward map."""
 
 from __future__ import annotations
 
@@ -35,14 +35,17 @@ class Spatial2D(Layer):
         super().__init__(**kwargs)
         self.data_format = data_format
 
+    rank = 2  # spatial axes: 1 for sequences (batch, steps, channels)
+
     @property
-    def spatial_axes(self) -> tuple[int, int]:
-        return (2, 3) if self.data_format == "channels_first" else (1, 2)
+    def spatial_axes(self) -> tuple[int, ...]:
+        first = 2 if self.data_format == "channels_first" else 1
+        return tuple(range(first, first + self.rank))
 
     def check_rank(self, input_shape: Any) -> None:
-        if len(input_shape) != 4:
-            raise ValueError(f"{type(self).__name__} {self.name!r} takes inputs of rank 4; got input shape "
-                             f"{tuple(input_shape)}.")
+        if len(input_shape) != self.rank + 2:
+            raise ValueError(f"{type(self).__name__} {self.name!r} takes inputs of rank {self.rank + 2}; got input "
+                             f"shape {tuple(input_shape)}.")
 
     def get_config(self):
         return {**super().get_config(), "data_format": self.data_format}
@@ -282,5 +285,25 @@ class GlobalAveragePooling2D(GlobalPooling2D):
         if not need_grad_x:
             return None
         g = grad_a if self.keepdims else np.expand_dims(grad_a, self.spatial_axes)
-        count = saved[self.spatial_axes[0]] * saved[self.spatial_axes[1]]
+        count = int(np.prod([saved[axis] for axis in self.spatial_axes]))
         return np.broadcast_to(g / count, saved).copy()
+
+
+@with_arguments(GLOBAL_ARGUMENTS.replace("rows and columns", "steps").replace("(N, H, W, C)", "(N, L, C)").replace(
+    "(N, C, H, W)", "(N, C, L)"), "global arguments")
+@document_keywords
+@LAYERS.register()
+class GlobalMaxPooling1D(GlobalMaxPooling2D):
+    """a[n, c] = max over the steps of x[n, :, c];  grad_x = grad_a shared equally among the steps equal to the max.
+
+    Args:
+        {global arguments}
+        {layer keywords}
+
+    Example:
+        >>> import numpy as np, nnlite
+        >>> nnlite.layers.GlobalMaxPooling1D()(np.array([[[1.0, 5.0], [3.0, 2.0]]])).tolist()
+        [[3.0, 5.0]]
+    """
+
+    rank = 1
