@@ -116,3 +116,17 @@ def test_custom_layers_and_the_tape():
         if "training accuracy" in line:
             assert float(line.rsplit(" ", 1)[1]) > 0.9, line
     assert text.count("training accuracy") == 2 and "sigmoid   inputs of shapes [(4, 3)]" in text
+
+
+def test_convolution(keras):  # needs Keras: its comparison must run, not be skipped
+    nb = _execute("06_convolution.ipynb")
+    text = _text(nb)
+    for line in ("loops and matrix product agree: True", "nnlite's Conv2D equals the loops: True",
+                 "Keras's Conv2D equals nnlite's: True", "The hand-derived matrices equal the tape's gradients: True",
+                 "Finite differences agree with P^T G: True"):
+        assert line in text, line
+    accuracy = next(line for line in text.splitlines() if line.startswith("test accuracy"))
+    assert float(accuracy.split()[2]) > 0.8, accuracy
+    assert _images(nb) == 1
+    stderr = [o for c in nb.cells for o in c.get("outputs", []) if o.get("name") == "stderr"]
+    assert not stderr, [o["text"][:200] for o in stderr]
