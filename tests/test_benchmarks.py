@@ -26,3 +26,12 @@ def test_same_starting_weights_and_data_for_every_framework():
     a, b = problem([8, 4, 3], 10), problem([8, 4, 3], 10)
     assert all((u == v).all() for u, v in zip(a[3], b[3])) and (a[0] == b[0]).all()
     assert a[0].dtype.name == "float32" and a[1].sum(axis=1).tolist() == [1.0] * 10
+
+
+def test_the_convnet_row_runs_at_toy_size():
+    for framework in ("floor", "nnlite"):
+        done = subprocess.run([sys.executable, "-m", "benchmarks.convnet", "--framework", framework, "--rows", "256",
+                               "--epochs", "1"], cwd=ROOT, capture_output=True, text=True, timeout=120)
+        assert done.returncode == 0, done.stderr
+        result = json.loads(done.stdout.strip().splitlines()[-1])
+        assert result["framework"] == framework and len(result["seconds"]) == 1 and result["seconds"][0] > 0

@@ -65,13 +65,20 @@ def col2im(grad_windows: np.ndarray, shape: tuple[int, ...], strides: Pair, dila
     where it read, the padding dropped. One strided addition per kernel offset (a, b)."""
     n, h, w, c = shape
     _, oh, ow, kh, kw, _ = grad_windows.shape
-    (sh, sw), (dh, dw), (top, bottom), (left, right) = strides, dilation, pads[0], pads[1]
+    (top, bottom), (left, right) = pads
     grad = np.zeros((n, h + top + bottom, w + left + right, c), dtype=grad_windows.dtype)
-    for a in range(kh):
-        for b in range(kw):
-            grad[:, a * dh:a * dh + sh * (oh - 1) + 1:sh, b * dw:b * dw + sw * (ow - 1) + 1:sw, :] += \
-                grad_windows[:, :, :, a, b, :]
+    for a, b, where in taps((kh, kw), strides, dilation, (oh, ow)):
+        grad[where] += grad_windows[:, :, :, a, b, :]
     return grad[:, top:top + h, left:left + w, :]
+
+
+def taps(kernel: Pair, strides: Pair, dilation: Pair, out: Pair) -> list[tuple[int, int, tuple[slice, ...]]]:
+    """(a, b, index) for each kernel offset in row-major order: x_pad[index] is the (N, oh, ow, C) array of the
+    entries tap (a, b) reads in every window."""
+    (kh, kw), (sh, sw), (dh, dw), (oh, ow) = kernel, strides, dilation, out
+    return [(a, b, (slice(None), slice(a * dh, a * dh + sh * (oh - 1) + 1, sh),
+                    slice(b * dw, b * dw + sw * (ow - 1) + 1, sw), slice(None)))
+            for a in range(kh) for b in range(kw)]
 
 
 def pair(value: int | tuple[int, ...] | list[int], name: str, allow_zero: bool = False) -> Pair:

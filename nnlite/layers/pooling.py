@@ -9,7 +9,7 @@ import numpy as np
 
 from ..docstrings import with_arguments
 from .base import LAYERS, Context, Layer, document_keywords
-from .patches import col2im, data_format_name, padding_amounts, padding_name, window_tuple, windows
+from .patches import col2im, data_format_name, padding_amounts, padding_name, taps, window_tuple, windows
 
 POOL_ARGUMENTS = """\
         pool_size: the window: one int, or one per spatial axis.
@@ -104,23 +104,32 @@ class MaxPooling2D(Pooling):
     """
 
     def forward(self, x, ctx: Context):
-        patches, geometry = self._windows(np.asarray(x), -np.inf)
-        n, oh, ow, ph, pw, c = patches.shape
-        flat = patches.reshape(n, oh, ow, ph * pw, c)  # (a copy) the taps of a window along one axis
-        first = np.argmax(flat, axis=3)  # the first largest tap, (N, oh, ow, C)
-        a = np.take_along_axis(flat, first[:, :, :, None, :], axis=3)[:, :, :, 0, :]
-        return self._as_output(a), (first, geometry)
+        x = self._channels_last(np.asarray(x))
+        (oh, ow), pads = self._geometry(x.shape[1], x.shape[2])
+        padded = np.pad(x, ((0, 0), *pads, (0, 0)), constant_values=-np.inf) if any(sum(pads, ())) else x
+        reads = [padded[where] for _, _, where in taps(self.window, self.step, (1, 1), (oh, ow))]  # views
+        a = reads[0].copy()
+        for read in reads[1:]:
+            np.maximum(a, read, out=a)  # a = the max over the window's taps, one tap at a time
+        return self._as_output(a), (padded, a, x.shape, pads)
 
     def backward(self, saved, grad_a, ctx, need_grad_x=True):
         if not need_grad_x:
             return None
-        first, (shape, pads) = saved
+        padded, a, shape, pads = saved
         g = self._channels_last(grad_a)  # (N, oh, ow, C)
-        n, oh, ow, c = g.shape
-        ph, pw = self.window
-        taps = np.zeros((n, oh, ow, ph * pw, c), dtype=g.dtype)
-        np.put_along_axis(taps, first[:, :, :, None, :], g[:, :, :, None, :], axis=3)
-        return self._as_output(col2im(taps.reshape(n, oh, ow, ph, pw, c), shape, self.step, (1, 1), pads))
+        grad = np.zeros(padded.shape, dtype=g.dtype)
+        unclaimed = None  # windows whose max has not been found yet (all, before the first tap)
+        for _, _, where in taps(self.window, self.step, (1, 1), a.shape[1:3]):  # row-major: the first max wins
+            hit = padded[where] == a
+            if unclaimed is None:
+                unclaimed = ~hit
+            else:
+                hit &= unclaimed
+                unclaimed &= ~hit
+            grad[where] += g * hit
+        (top, _), (left, _) = pads
+        return self._as_output(grad[:, top:top + shape[1], left:left + shape[2], :])
 
 
 @with_arguments(POOL_ARGUMENTS, "pool arguments")
