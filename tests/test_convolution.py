@@ -258,3 +258,35 @@ def test_a_text_convnet_fits_as_keras_fits_it(keras, float64, rng):
         assert_close(np.array(h1[key]), np.array(h2[key]), 1e-7, key)
     for a, b in zip(ours.get_weights(), theirs.get_weights()):
         assert_close(a, b, 1e-7, "weights")
+
+
+@pytest.mark.parametrize(("name", "kwargs"), [
+    ("ZeroPadding1D", {"padding": 2}), ("ZeroPadding1D", {"padding": (0, 3), "data_format": "channels_first"}),
+    ("Cropping1D", {"cropping": (2, 1)}), ("UpSampling1D", {"size": 3}),
+], ids=lambda c: str(c))
+def test_sequence_shape_layers_match_tensorflow(keras, tf, float64, rng, name, kwargs):
+    x = rng.normal(size=(2, 3, 6) if kwargs.get("data_format") == "channels_first" else (2, 6, 3))
+    _check_weightless(keras, tf, rng, name, kwargs, x, transposed=False)
+
+
+@pytest.mark.parametrize(("name", "kwargs", "shape", "shared"), [
+    ("SpatialDropout1D", {"rate": 0.5, "seed": 1}, (64, 5, 8), (1,)),
+    ("SpatialDropout2D", {"rate": 0.5, "seed": 1}, (64, 4, 3, 8), (1, 2)),
+    ("SpatialDropout2D", {"rate": 0.5, "seed": 1, "data_format": "channels_first"}, (64, 8, 4, 3), (2, 3)),
+])
+def test_spatial_dropout_drops_whole_channels(keras, float64, rng, name, kwargs, shape, shared):
+    """A channel is kept or dropped whole (the same mask over its steps or pixels), kept ones scaled by 1 / (1 - rate),
+    the gradient is the same mask; inference passes x through; the config is Keras's."""
+    layer = getattr(nnlite.layers, name)(**kwargs)
+    x = rng.normal(size=shape) + 3.0  # no zeros in x: a zero in the output is a dropped entry
+    xv = nnlite.Variable(x, name="x")
+    with nnlite.GradientTape() as tape:
+        a = layer(xv, training=True)
+    ratio = np.asarray(a) / x
+    assert set(np.unique(ratio.round(12))) <= {0.0, 2.0} and 0.2 < np.mean(ratio == 0) < 0.8
+    assert np.allclose(ratio, np.take(ratio, [0], axis=shared[0]))  # every step (or pixel) of a channel alike
+    assert np.allclose(tape.gradient(a, xv, output_gradients=np.ones(shape)), ratio)
+    assert np.array_equal(np.asarray(layer(x, training=False)), x)
+    theirs = getattr(keras.layers, name)(**kwargs).get_config()
+    ours = layer.get_config()
+    assert {k: ours[k] for k in theirs if k != "name"} == {k: v for k, v in theirs.items() if k != "name"}

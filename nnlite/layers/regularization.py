@@ -12,6 +12,7 @@ import numpy as np
 from .. import regularizers
 from ..activations import SELU_ALPHA, SELU_SCALE
 from .base import LAYERS, Context, Layer, document_keywords
+from .patches import data_format_name
 
 
 @LAYERS.register(example={"rate": 0.25, "seed": 3})
@@ -264,3 +265,60 @@ class ActivityRegularization(Layer):
         config = super().get_config()
         config.pop("activity_regularizer", None)
         return {**config, "l1": self.l1, "l2": self.l2}
+
+
+@LAYERS.register(example={"rate": 0.25, "seed": 3})
+class SpatialDropout1D(Dropout):
+    """Dropout of whole channels: a[n, t, c] = x[n, t, c] m[n, c] / (1 - rate), one mask entry per sample and
+    channel, shared by every step (noise_shape (batch, 1, channels));  grad_x = grad_a m / (1 - rate).
+
+    Args:
+        rate: the fraction of channels set to 0 while training, in [0, 1).
+        seed: an int or a NumPy Generator for reproducible masks.
+        name: the layer's name.
+        dtype: the float dtype it computes in.
+
+    Example:
+        >>> import numpy as np, nnlite
+        >>> a = nnlite.layers.SpatialDropout1D(0.5, seed=1)(np.ones((1, 3, 4)), training=True)
+        >>> bool((a == a[:, :1]).all())  # every step dropped alike
+        True
+    """
+
+    def __init__(self, rate: float, seed: int | np.random.Generator | None = None, name: str | None = None,
+                 dtype: Any = None) -> None:
+        super().__init__(rate, noise_shape=(None, 1, None), seed=seed, name=name, dtype=dtype)
+
+    def get_config(self):
+        return {"rate": self.rate, "seed": seed_config(self.seed), "name": self.name, "dtype": self.dtype}
+
+
+@LAYERS.register(example={"rate": 0.25, "seed": 3})
+class SpatialDropout2D(Dropout):
+    """Dropout of whole feature maps: a[n, i, j, c] = x[n, i, j, c] m[n, c] / (1 - rate), one mask entry per sample
+    and channel, shared by every row and column;  grad_x = grad_a m / (1 - rate).
+
+    Args:
+        rate: the fraction of feature maps set to 0 while training, in [0, 1).
+        data_format: "channels_last" or "channels_first"; ``None`` for ``config.image_data_format()``.
+        seed: an int or a NumPy Generator for reproducible masks.
+        name: the layer's name.
+        dtype: the float dtype it computes in.
+
+    Example:
+        >>> import numpy as np, nnlite
+        >>> a = nnlite.layers.SpatialDropout2D(0.5, seed=1)(np.ones((1, 2, 2, 4)), training=True)
+        >>> bool((a == a[:, :1, :1]).all())  # every pixel of a map dropped alike
+        True
+    """
+
+    def __init__(self, rate: float, data_format: str | None = None, seed: int | np.random.Generator | None = None,
+                 name: str | None = None, dtype: Any = None) -> None:
+        data_format = data_format_name(data_format)
+        shape = (None, None, 1, 1) if data_format == "channels_first" else (None, 1, 1, None)
+        super().__init__(rate, noise_shape=shape, seed=seed, name=name, dtype=dtype)
+        self.data_format = data_format
+
+    def get_config(self):
+        return {"rate": self.rate, "seed": seed_config(self.seed), "name": self.name, "dtype": self.dtype,
+                "data_format": self.data_format}

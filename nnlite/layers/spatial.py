@@ -70,18 +70,18 @@ class ZeroPadding2D(Spatial2D):
     def __init__(self, padding: Any = (1, 1), data_format: str | None = None, **kwargs: Any) -> None:
         padding = margins(padding, "padding")
         super().__init__(data_format, **kwargs)
-        self.padding = padding
+        self.padding = self.margins = padding  # (before, after) for each spatial axis
 
     def compute_output_shape(self, input_shape):
         self.check_rank(input_shape)
         shape = list(input_shape)
-        for axis, (before, after) in zip(self.spatial_axes, self.padding):
+        for axis, (before, after) in zip(self.spatial_axes, self.margins):
             shape[axis] = None if shape[axis] is None else shape[axis] + before + after
         return tuple(shape)
 
     def _widths(self) -> list[tuple[int, int]]:
-        widths = [(0, 0)] * 4
-        for axis, margin in zip(self.spatial_axes, self.padding):
+        widths = [(0, 0)] * (self.rank + 2)
+        for axis, margin in zip(self.spatial_axes, self.margins):
             widths[axis] = margin
         return widths
 
@@ -117,12 +117,12 @@ class Cropping2D(Spatial2D):
     def __init__(self, cropping: Any = ((0, 0), (0, 0)), data_format: str | None = None, **kwargs: Any) -> None:
         cropping = margins(cropping, "cropping")
         super().__init__(data_format, **kwargs)
-        self.cropping = cropping
+        self.cropping = self.margins = cropping  # (before, after) for each spatial axis
 
     def compute_output_shape(self, input_shape):
         self.check_rank(input_shape)
         shape = list(input_shape)
-        for axis, (before, after) in zip(self.spatial_axes, self.cropping):
+        for axis, (before, after) in zip(self.spatial_axes, self.margins):
             if shape[axis] is not None and before + after >= shape[axis]:
                 raise ValueError("Values in `cropping` argument should be smaller than the corresponding spatial "
                                  f"dimension of the input. Received: input_shape={tuple(input_shape)}, "
@@ -131,8 +131,8 @@ class Cropping2D(Spatial2D):
         return tuple(shape)
 
     def _index(self, shape: tuple[int, ...]) -> tuple[slice, ...]:
-        index = [slice(None)] * 4
-        for axis, (before, after) in zip(self.spatial_axes, self.cropping):
+        index = [slice(None)] * (self.rank + 2)
+        for axis, (before, after) in zip(self.spatial_axes, self.margins):
             index[axis] = slice(before, shape[axis] - after)
         return tuple(index)
 
@@ -177,29 +177,29 @@ class UpSampling2D(Spatial2D):
             raise ValueError(f"nnlite's UpSampling2D repeats pixels (interpolation='nearest'); got "
                              f"interpolation={interpolation!r}, which is not supported yet.")
         super().__init__(data_format, **kwargs)
-        self.size, self.interpolation = size, "nearest"
+        self.size, self.interpolation, self.factors = size, "nearest", size
 
     def compute_output_shape(self, input_shape):
         self.check_rank(input_shape)
         shape = list(input_shape)
-        for axis, factor in zip(self.spatial_axes, self.size):
+        for axis, factor in zip(self.spatial_axes, self.factors):
             shape[axis] = None if shape[axis] is None else shape[axis] * factor
         return tuple(shape)
 
     def forward(self, x, ctx: Context):
-        (rows, columns), (fr, fc) = self.spatial_axes, self.size
-        return np.repeat(np.repeat(np.asarray(x), fr, axis=rows), fc, axis=columns), None
+        a = np.asarray(x)
+        for axis, factor in zip(self.spatial_axes, self.factors):
+            a = np.repeat(a, factor, axis=axis)
+        return a, None
 
     def backward(self, saved, grad_a, ctx, need_grad_x=True):
         if not need_grad_x:
             return None
-        (rows, columns), (fr, fc) = self.spatial_axes, self.size
-        shape = list(grad_a.shape)
-        blocks = shape[:rows] + [shape[rows] // fr, fr] + shape[rows + 1:]  # split rows into (row, repeat)
-        g = grad_a.reshape(blocks).sum(axis=rows + 1)
-        shape = list(g.shape)
-        blocks = shape[:columns] + [shape[columns] // fc, fc] + shape[columns + 1:]
-        return g.reshape(blocks).sum(axis=columns + 1)
+        g = grad_a
+        for axis, factor in zip(self.spatial_axes, self.factors):
+            shape = list(g.shape)
+            g = g.reshape(shape[:axis] + [shape[axis] // factor, factor] + shape[axis + 1:]).sum(axis=axis + 1)
+        return g  # each block of copies summed back into the entry it repeats
 
     def get_config(self):
         return {**super().get_config(), "size": self.size, "interpolation": self.interpolation}
@@ -307,3 +307,87 @@ class GlobalMaxPooling1D(GlobalMaxPooling2D):
     """
 
     rank = 1
+
+
+@document_keywords
+@LAYERS.register(example={"padding": 1})
+class ZeroPadding1D(ZeroPadding2D):
+    """a = x with ``padding`` steps of zeros before and after;  grad_x = grad_a without them.
+
+    Args:
+        padding: an int for both ends, or (before, after).
+        data_format: "channels_last" (batch, steps, channels) or "channels_first"; ``None`` for
+            ``config.image_data_format()``.
+        {layer keywords}
+
+    Example:
+        >>> import numpy as np, nnlite
+        >>> nnlite.layers.ZeroPadding1D((1, 2))(np.ones((1, 2, 1)))[0, :, 0].tolist()
+        [0.0, 1.0, 1.0, 0.0, 0.0]
+    """
+
+    rank = 1
+
+    def __init__(self, padding: Any = 1, data_format: str | None = None, **kwargs: Any) -> None:
+        padding = pair(padding, "padding", allow_zero=True)
+        Spatial2D.__init__(self, data_format, **kwargs)
+        self.padding, self.margins = padding, (padding,)
+
+
+@document_keywords
+@LAYERS.register(example={"cropping": 1})
+class Cropping1D(Cropping2D):
+    """a = x without ``cropping`` steps at each end;  grad_x = grad_a padded back with zeros.
+
+    Args:
+        cropping: an int for both ends, or (before, after).
+        {layer keywords}
+
+    Example:
+        >>> import numpy as np, nnlite
+        >>> nnlite.layers.Cropping1D((1, 0))(np.arange(3.0).reshape(1, 3, 1))[0, :, 0].tolist()
+        [1.0, 2.0]
+    """
+
+    rank = 1
+
+    def __init__(self, cropping: Any = (1, 1), **kwargs: Any) -> None:
+        cropping = pair(cropping, "cropping", allow_zero=True)
+        Spatial2D.__init__(self, "channels_last", **kwargs)
+        self.cropping, self.margins = cropping, (cropping,)
+
+    def get_config(self):
+        config = super().get_config()
+        del config["data_format"]
+        return config
+
+
+@document_keywords
+@LAYERS.register(example={"size": 2})
+class UpSampling1D(UpSampling2D):
+    """a = x with each step repeated ``size`` times;  grad_x = grad_a summed over each step's copies.
+
+    Args:
+        size: how many times each step is repeated.
+        {layer keywords}
+
+    Example:
+        >>> import numpy as np, nnlite
+        >>> nnlite.layers.UpSampling1D(2)(np.array([1.0, 2.0]).reshape(1, 2, 1))[0, :, 0].tolist()
+        [1.0, 1.0, 2.0, 2.0]
+    """
+
+    rank = 1
+
+    def __init__(self, size: int = 2, **kwargs: Any) -> None:
+        if isinstance(size, bool) or not isinstance(size, int):
+            raise TypeError(f"Expected an integer value for `size`, got {type(size)}.")
+        if size <= 0:
+            raise ValueError(f"Argument `size` should be a positive integer. Received: size={size}")
+        Spatial2D.__init__(self, "channels_last", **kwargs)
+        self.size, self.factors, self.interpolation = size, (size,), "nearest"
+
+    def get_config(self):
+        config = {**Spatial2D.get_config(self), "size": self.size}
+        del config["data_format"]
+        return config
