@@ -290,3 +290,61 @@ def test_spatial_dropout_drops_whole_channels(keras, float64, rng, name, kwargs,
     theirs = getattr(keras.layers, name)(**kwargs).get_config()
     ours = layer.get_config()
     assert {k: ours[k] for k in theirs if k != "name"} == {k: v for k, v in theirs.items() if k != "name"}
+
+
+TRANSPOSE_CASES = [
+    {"filters": 3, "kernel_size": 3},
+    {"filters": 2, "kernel_size": 2, "strides": 2},
+    {"filters": 2, "kernel_size": 3, "strides": 2, "padding": "same"},
+    {"filters": 2, "kernel_size": (3, 3), "strides": (2, 1), "padding": "same", "output_padding": (1, 0)},
+    {"filters": 2, "kernel_size": 1, "strides": 3},  # kernel smaller than stride: rows no window reaches
+    {"filters": 2, "kernel_size": 3, "strides": 2, "output_padding": 1, "activation": "relu"},
+    {"filters": 3, "kernel_size": 2, "strides": 2, "data_format": "channels_first"},
+]
+
+
+@pytest.mark.parametrize("kwargs", TRANSPOSE_CASES, ids=lambda c: "-".join(f"{k}={v}" for k, v in c.items()))
+def test_conv2d_transpose_matches_tensorflow(keras, tf, float64, rng, kwargs):
+    """Conv2DTranspose (the Functional API guide's autoencoder needs it): output shape, output and every gradient
+    equal TensorFlow's, with strides, both paddings, output_padding and both data formats; the config is Keras's."""
+    first = kwargs.get("data_format") == "channels_first"
+    x = rng.normal(size=(2, 3, 4, 5) if first else (2, 4, 5, 3))
+    assert nnlite.layers.Conv2DTranspose(**kwargs).compute_output_shape(x.shape) == tuple(
+        keras.layers.Conv2DTranspose(**kwargs).compute_output_shape(x.shape))
+    _check_convolution(keras, tf, rng, "Conv2DTranspose", kwargs, x)
+
+
+def test_a_convolutional_autoencoder_fits_as_keras_fits_it(keras, float64):
+    """The Functional API guide's autoencoder, sized for the digits: Conv2D, MaxPooling2D, GlobalMaxPooling2D,
+    Reshape, Conv2DTranspose, UpSampling2D."""
+    def model(module):
+        init = module.initializers.GlorotUniform(seed=4)
+        image = module.Input((8, 8, 1))
+        h = module.layers.Conv2D(4, 3, activation="relu", kernel_initializer=init)(image)
+        h = module.layers.MaxPooling2D(2)(h)
+        code = module.layers.GlobalMaxPooling2D()(h)
+        h = module.layers.Reshape((2, 2, 1))(code)
+        h = module.layers.Conv2DTranspose(4, 2, strides=2, activation="relu", kernel_initializer=init)(h)
+        h = module.layers.UpSampling2D(2)(h)
+        out = module.layers.Conv2DTranspose(1, 3, padding="same", kernel_initializer=init)(h)
+        return module.Model(image, out)
+
+    x, _ = nnlite.datasets.load_digits()
+    x = (x[:64] / 16.0).reshape(-1, 8, 8, 1)
+    ours, theirs = model(nnlite), model(keras)
+    theirs.set_weights(ours.get_weights())
+    for m, module in ((ours, nnlite), (theirs, keras)):
+        m.compile(optimizer=module.optimizers.Adam(0.01), loss="mse")
+    h1 = ours.fit(x, x, batch_size=16, epochs=3, shuffle=False, verbose=0).history
+    h2 = theirs.fit(x, x, batch_size=16, epochs=3, shuffle=False, verbose=0).history
+    assert_close(np.array(h1["loss"]), np.array(h2["loss"]), 1e-7, "loss")
+    for a, b in zip(ours.get_weights(), theirs.get_weights()):
+        assert_close(a, b, 1e-7, "weights")
+
+
+def test_a_transpose_no_convolution_maps_back_is_refused_clearly():
+    layer = nnlite.layers.Conv2DTranspose(2, (3, 2), strides=(2, 1), padding="same", output_padding=(1, 0))
+    with pytest.raises(ValueError, match=r"is not what a convolution maps back to \(4, 5\)"):
+        layer(np.zeros((1, 4, 5, 3)))
+    with pytest.raises(ValueError, match="`output_padding` must be strictly less than `strides`"):
+        nnlite.layers.Conv2DTranspose(2, 3, strides=2, output_padding=2)

@@ -22,8 +22,8 @@ NAMES = [name for name, cls in LAYERS.classes().items()
 
 SEQUENCES = ("Conv1D", "MaxPooling1D", "AveragePooling1D", "GlobalMaxPooling1D", "GlobalAveragePooling1D",
              "ZeroPadding1D", "Cropping1D", "UpSampling1D", "SpatialDropout1D")
-IMAGES = ("Conv2D", "MaxPooling2D", "AveragePooling2D", "ZeroPadding2D", "Cropping2D", "UpSampling2D",
-          "GlobalMaxPooling2D", "GlobalAveragePooling2D", "SpatialDropout2D")
+IMAGES = ("Conv2D", "Conv2DTranspose", "MaxPooling2D", "AveragePooling2D", "ZeroPadding2D", "Cropping2D",
+          "UpSampling2D", "GlobalMaxPooling2D", "GlobalAveragePooling2D", "SpatialDropout2D")
 
 
 def _sample(name):

@@ -9,7 +9,7 @@ from typing import Any
 
 from .activation import ELU, Activation, LeakyReLU, ReLU, Softmax
 from .base import LAYERS, Context, Layer
-from .convolutional import Conv1D, Conv2D
+from .convolutional import Conv1D, Conv2D, Conv2DTranspose
 from .core import Dense
 from .embedding import Embedding, GlobalAveragePooling1D
 from .input_layer import Input, InputLayer
@@ -62,7 +62,7 @@ MaxPool2D, AvgPool2D, MaxPool1D, AvgPool1D = MaxPooling2D, AveragePooling2D, Max
 
 __all__ = [
     "Activation", "ActivityRegularization", "Add", "add", "AlphaDropout", "Average", "average", "AveragePooling2D",
-    "AvgPool2D", "Conv2D", "Conv1D", "MaxPooling1D", "AveragePooling1D", "MaxPool1D", "AvgPool1D",
+    "AvgPool2D", "Conv2D", "Conv1D", "Conv2DTranspose", "MaxPooling1D", "AveragePooling1D", "MaxPool1D", "AvgPool1D",
     "GlobalMaxPooling1D", "SpatialDropout1D", "SpatialDropout2D", "ZeroPadding1D", "Cropping1D", "UpSampling1D",
     "Cropping2D", "GlobalAveragePooling2D", "GlobalMaxPooling2D", "MaxPool2D", "MaxPooling2D",
     "UpSampling2D", "ZeroPadding2D",
@@ -111,7 +111,7 @@ def deserialize(config: dict[str, Any]) -> Layer:
 
 # Keras layers outside nnlite's scope (dense networks), and what they are
 OUT_OF_SCOPE = {
-    **dict.fromkeys(["Conv3D", "Conv1DTranspose", "Conv2DTranspose", "Conv3DTranspose",
+    **dict.fromkeys(["Conv3D", "Conv1DTranspose", "Conv3DTranspose",
                      "SeparableConv1D", "SeparableConv2D", "DepthwiseConv1D", "DepthwiseConv2D"], "convolution"),
     **dict.fromkeys(["MaxPooling3D", "AveragePooling3D", "GlobalMaxPooling3D",
                      "GlobalAveragePooling3D"],

@@ -13,7 +13,7 @@ from .. import regularizers
 from ..docstrings import with_arguments
 from .base import LAYERS, Context, document_keywords
 from .core import KernelLayer
-from .patches import col2im, data_format_name, im2col, padding_amounts, padding_name, window_tuple
+from .patches import col2im, data_format_name, im2col, padding_amounts, padding_name, pair, window_tuple
 
 
 class Conv(KernelLayer):
@@ -89,11 +89,7 @@ class Conv(KernelLayer):
             raise ValueError(f"Conv2D {self.name!r} needs a known number of input channels; got input shape "
                              f"{tuple(input_shape)}.")
         self.compute_output_shape(input_shape)
-        self.kernel = self.add_weight(self.kernel_size + (c, self.filters), self.kernel_initializer, name="kernel",
-                                      regularizer=self.kernel_regularizer, constraint=self.kernel_constraint)
-        if self.use_bias:
-            self.bias = self.add_weight((self.filters,), self.bias_initializer, name="bias",
-                                        regularizer=self.bias_regularizer, constraint=self.bias_constraint)
+        self.add_kernel_and_bias(self.kernel_size + (c, self.filters), (self.filters,))
         super().build(input_shape)
 
     def compute_output_shape(self, input_shape):
@@ -249,3 +245,177 @@ class Conv1D(Conv):
     """
 
     rank = 1
+
+
+def _entries(text: str, drop: tuple[str, ...], replace: dict[str, str]) -> str:
+    """An Args block without the entries named in ``drop`` and with those in ``replace`` rewritten."""
+    kept, skipping = [], False
+    for line in text.splitlines(keepends=True):
+        if not line.startswith(" " * 12):  # an entry's first line: its name decides for its continuation lines
+            name = line.strip().split(":", 1)[0]
+            skipping = name in drop or name in replace
+            if name in replace:
+                kept.append(f"        {name}: {replace[name]}\n")
+        if not skipping:
+            kept.append(line)
+    return "".join(kept)
+
+
+TRANSPOSE_ARGUMENTS = _entries(CONV_ARGUMENTS, ("groups", "lora_rank", "lora_alpha"), {
+    "padding": '"valid" or "same": the padding of the convolution this layer is the transpose of.',
+    "dilation_rate": "(dh, dw); only (1, 1) here (a dilated transpose is refused).",
+    "kernel_initializer": "how the kernel (kh, kw, F, C) starts."})
+
+
+@with_arguments(TRANSPOSE_ARGUMENTS, "conv arguments")
+@document_keywords
+@LAYERS.register(example={"filters": 2, "kernel_size": 2, "strides": 2})
+class Conv2DTranspose(KernelLayer):
+    """The transpose of a convolution (a "deconvolution"): y = col2im(X K^T) + bias, a = activation(y).
+
+    Each input pixel x[n, i, j, :] (C values) spreads over the output window that a convolution with this kernel,
+    strides and padding would have read to make it: with X the input as rows (N H W, C) and K the kernel
+    (kh, kw, F, C) as a (kh kw F, C) matrix, y = col2im(X @ K.T), so the output grows by the stride.
+    Backward, with G = grad_y (grad_a through the activation) as an image:
+        grad_x = im2col(G) @ K               # the forward convolution of G, (N H W, C)
+        kernel.grad = im2col(G).T @ X        # (kh kw F, C), reshaped to the kernel's shape
+        bias.grad = G summed over every position
+
+    Args:
+        filters: F, the number of output channels.
+        kernel_size: (kh, kw), or one int for both.
+        {conv arguments}
+        output_padding: extra rows and columns at the end of the output, each smaller than its stride; ``None``
+            lets the output size follow from the input (H s for "same", H s + max(kh - s, 0) for "valid").
+        {layer keywords}
+
+    Example:
+        >>> import numpy as np, nnlite
+        >>> up = nnlite.layers.Conv2DTranspose(1, 2, strides=2, kernel_initializer="ones", use_bias=False)
+        >>> up(np.array([[1.0, 2.0]]).reshape(1, 1, 2, 1))[0, :, :, 0].tolist()  # each pixel to a 2 x 2 block
+        [[1.0, 1.0, 2.0, 2.0], [1.0, 1.0, 2.0, 2.0]]
+    """
+
+    def __init__(self, filters: int, kernel_size: Any, strides: Any = (1, 1), padding: str = "valid",
+                 output_padding: Any = None, data_format: str | None = None, dilation_rate: Any = (1, 1),
+                 activation: Any = None, use_bias: bool = True, kernel_initializer: Any = "glorot_uniform",
+                 bias_initializer: Any = "zeros", kernel_regularizer: Any = None, bias_regularizer: Any = None,
+                 activity_regularizer: Any = None, kernel_constraint: Any = None, bias_constraint: Any = None,
+                 **kwargs: Any) -> None:
+        if isinstance(filters, bool) or not isinstance(filters, numbers.Integral) or filters <= 0:
+            raise ValueError(f"Invalid value for argument `filters`. Expected a strictly positive value. "
+                             f"Received filters={filters!r}.")
+        kernel_size, strides = pair(kernel_size, "kernel_size"), pair(strides, "strides")
+        dilation_rate = pair(dilation_rate, "dilation_rate")
+        if dilation_rate != (1, 1):
+            raise ValueError(f"nnlite's Conv2DTranspose has no dilation yet; got dilation_rate={dilation_rate}.")
+        if output_padding is not None:
+            output_padding = pair(output_padding, "output_padding", allow_zero=True)
+            for p, s in zip(output_padding, strides):
+                if p >= s:
+                    raise ValueError(f"`output_padding` must be strictly less than `strides`. Received: "
+                                     f"output_padding={output_padding}, strides={strides}")
+        padding, data_format = padding_name(padding), data_format_name(data_format)
+        super().__init__(activity_regularizer=activity_regularizer, **kwargs)
+        self.filters, self.kernel_size, self.strides, self.padding = int(filters), kernel_size, strides, padding
+        self.output_padding, self.data_format, self.dilation_rate = output_padding, data_format, dilation_rate
+        self.set_kernel_settings(activation, use_bias, kernel_initializer, bias_initializer, kernel_regularizer,
+                                 bias_regularizer, kernel_constraint, bias_constraint)
+        self.kernel = None
+        self.bias = None
+
+    def _image_shape(self, input_shape: Any) -> tuple[Any, Any, Any]:
+        if len(input_shape) != 4:
+            raise ValueError(f"Conv2DTranspose {self.name!r} takes inputs of rank 4 (batch, rows, columns, "
+                             f"channels); got input shape {tuple(input_shape)}.")
+        if self.data_format == "channels_first":
+            return input_shape[2], input_shape[3], input_shape[1]
+        return input_shape[1], input_shape[2], input_shape[3]
+
+    def _output_size(self, size: int | None, axis: int) -> int | None:
+        """Keras's output length along one axis (see ``output_padding``)."""
+        if size is None:
+            return None
+        k, s = self.kernel_size[axis], self.strides[axis]
+        if self.output_padding is None:
+            return size * s + (max(k - s, 0) if self.padding == "valid" else 0)
+        pad = k // 2 if self.padding == "same" else 0
+        return (size - 1) * s + k - 2 * pad + self.output_padding[axis]
+
+    def build(self, input_shape):
+        c = self._image_shape(input_shape)[2]
+        self.add_kernel_and_bias(self.kernel_size + (self.filters, c), (self.filters,))
+        super().build(input_shape)
+
+    def compute_output_shape(self, input_shape):
+        h, w, _ = self._image_shape(input_shape)
+        oh, ow = self._output_size(h, 0), self._output_size(w, 1)
+        if self.data_format == "channels_first":
+            return (input_shape[0], self.filters, oh, ow)
+        return (input_shape[0], oh, ow, self.filters)
+
+    def weight_shapes(self, input_shape):
+        c = self._image_shape(input_shape)[2]
+        return [self.kernel_size + (self.filters, c)] + ([(self.filters,)] if self.use_bias else [])
+
+    def _pads(self, oh: int, ow: int) -> tuple[tuple[int, int], tuple[int, int]]:
+        """The padding of the convolution this layer is the transpose of, for an output of oh x ow."""
+        return tuple(padding_amounts(size, k, s, 1, self.padding)
+                     for size, k, s in zip((oh, ow), self.kernel_size, self.strides))
+
+    def _channels_last(self, x: np.ndarray) -> np.ndarray:
+        return np.moveaxis(x, 1, -1) if self.data_format == "channels_first" else x
+
+    def _as_output(self, y: np.ndarray) -> np.ndarray:
+        return np.moveaxis(y, -1, 1) if self.data_format == "channels_first" else y
+
+    def affine(self, x: np.ndarray) -> tuple[np.ndarray, Any]:
+        """y = col2im(X @ K.T) + bias in the layer's data format, and what the backward pass needs."""
+        x = self._channels_last(np.asarray(x))
+        n, h, w, c = x.shape
+        oh, ow = self._output_size(h, 0), self._output_size(w, 1)
+        pads = self._pads(oh, ow)
+        back = tuple((size + sum(p) - k) // st + 1 for size, p, k, st in zip((oh, ow), pads, self.kernel_size,
+                                                                             self.strides))
+        if back != (h, w):
+            raise ValueError(f"Conv2DTranspose {self.name!r}: an output of {(oh, ow)} (kernel {self.kernel_size}, "
+                             f"strides {self.strides}, padding {self.padding!r}, output_padding "
+                             f"{self.output_padding}) is not what a convolution maps back to {(h, w)}; choose "
+                             "another output_padding.")
+        rows = x.reshape(-1, c)  # X, (N H W, C)
+        spread = (rows @ self.kernel.value.reshape(-1, c).T).reshape(n, h, w, *self.kernel_size, self.filters)
+        y = col2im(spread, (n, oh, ow, self.filters), self.strides, (1, 1), pads)
+        if self.use_bias:
+            y += self.bias.value
+        return self._as_output(y), (rows, x.shape, pads)
+
+    def forward(self, x, ctx: Context):
+        y, saved = self.affine(x)
+        a = self.activation.forward(y)
+        return a, (saved, y, a)
+
+    def forward_z(self, x, ctx: Context):
+        y, saved = self.affine(x)
+        return y, (saved, y, None)
+
+    def backward(self, saved, grad_a, ctx, need_grad_x=True):
+        _, y, a = saved
+        return self.backward_z(saved, self.activation.backward(y, a, grad_a), ctx, need_grad_x)
+
+    def backward_z(self, saved, grad_z, ctx, need_grad_x=True):
+        (rows, shape, pads), _, _ = saved
+        g = self._channels_last(grad_z)  # G, (N, oh, ow, F)
+        patches = im2col(g, self.kernel_size, self.strides, (1, 1), pads)  # im2col(G), (N H W, kh kw F)
+        kernel = self.kernel.value.reshape(-1, shape[-1])  # K, (kh kw F, C)
+        ctx.grad(self.kernel)[...] = (patches.T @ rows).reshape(self.kernel.shape)  # kernel.grad = im2col(G).T @ X
+        if self.use_bias:
+            np.add.reduce(g.reshape(-1, self.filters), axis=0, out=ctx.grad(self.bias))
+        if not need_grad_x:
+            return None
+        return self._as_output((patches @ kernel).reshape(shape))  # grad_x = im2col(G) @ K
+
+    def get_config(self):
+        return {**super().get_config(), "filters": self.filters, "kernel_size": self.kernel_size,
+                "strides": self.strides, "padding": self.padding, "output_padding": self.output_padding,
+                "data_format": self.data_format, "dilation_rate": self.dilation_rate, **self.kernel_config(),
+                "activity_regularizer": regularizers.serialize(self.activity_regularizer)}

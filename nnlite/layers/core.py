@@ -40,6 +40,20 @@ class KernelLayer(Layer):
         self.kernel_constraint = constraints.get(kernel_constraint)
         self.bias_constraint = constraints.get(bias_constraint)
 
+    def add_kernel_and_bias(self, kernel_shape: tuple[int, ...], bias_shape: tuple[int, ...]) -> None:
+        """Create ``kernel`` (and ``bias`` when ``use_bias``) with the layer's initializers, regularizers and
+        constraints.
+
+        Args:
+            kernel_shape: the kernel's shape.
+            bias_shape: the bias's shape.
+        """
+        self.kernel = self.add_weight(kernel_shape, self.kernel_initializer, name="kernel",
+                                      regularizer=self.kernel_regularizer, constraint=self.kernel_constraint)
+        if self.use_bias:
+            self.bias = self.add_weight(bias_shape, self.bias_initializer, name="bias",
+                                        regularizer=self.bias_regularizer, constraint=self.bias_constraint)
+
     def kernel_config(self) -> dict[str, Any]:
         """The settings as Keras's config entries."""
         return {"activation": activations.serialize(self.activation), "use_bias": self.use_bias,
@@ -113,11 +127,7 @@ class Dense(KernelLayer):
         if len(input_shape) < 2 or input_shape[-1] is None:
             raise ValueError(f"Dense {self.name!r} needs inputs (batch, ..., features) with a known number of "
                              f"features; got input shape {tuple(input_shape)}.")
-        self.kernel = self.add_weight((input_shape[-1], self.units), self.kernel_initializer, name="kernel",
-                                      regularizer=self.kernel_regularizer, constraint=self.kernel_constraint)
-        if self.use_bias:
-            self.bias = self.add_weight((self.units,), self.bias_initializer, name="bias",
-                                        regularizer=self.bias_regularizer, constraint=self.bias_constraint)
+        self.add_kernel_and_bias((input_shape[-1], self.units), (self.units,))
         super().build(input_shape)
 
     def compute_output_shape(self, input_shape):
