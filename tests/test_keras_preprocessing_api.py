@@ -50,3 +50,29 @@ def test_an_adapted_discretization_round_trips_its_config(keras):
         np.testing.assert_array_equal(np.asarray(again(data)), np.asarray(layer(data)))
     with pytest.raises(ValueError, match="Both `num_bins` and `bin_boundaries` should not be set"):
         nnlite.layers.Discretization(num_bins=3, bin_boundaries=[1.0])
+
+
+def test_symbolic_and_eager_output_dtypes_are_kerass(keras):
+    """Ids out of Hashing, the lookups and Discretization carry Keras's integer dtypes in a graph (they were
+    float32 there) and Discretization's ids are int32 eagerly too (they were int64)."""
+    cases = [
+        ("Hashing", {"num_bins": 3}, "string"), ("Hashing", {"num_bins": 3, "dtype": "int32"}, "string"),
+        ("Hashing", {"num_bins": 3, "output_mode": "one_hot"}, "string"),
+        ("StringLookup", {"vocabulary": ["a", "b"]}, "string"),
+        ("StringLookup", {"vocabulary": ["a", "b"], "output_mode": "multi_hot"}, "string"),
+        ("IntegerLookup", {"vocabulary": [3, 7]}, "int64"),
+        ("IntegerLookup", {"vocabulary": [3, 7], "invert": True}, "int64"),
+        ("Discretization", {"bin_boundaries": [0.0, 1.0]}, "float32"),
+        ("Discretization", {"bin_boundaries": [0.0, 1.0], "output_mode": "count"}, "float32"),
+        ("CategoryEncoding", {"num_tokens": 4}, "int64"),
+    ]  # (ids 2 and 1: ids for the inverted lookup, and values for the forward one, 1 out of its vocabulary)
+    samples = {"string": np.array([["a"], ["c"]]), "int64": np.array([[2], [1]]), "float32": np.array([[0.5], [2.0]])}
+    for name, kwargs, input_dtype in cases:
+        ours = getattr(nnlite.layers, name)(**kwargs)(nnlite.Input((1,), dtype=input_dtype)).dtype
+        theirs = getattr(keras.layers, name)(**kwargs)(keras.Input((1,), dtype=input_dtype)).dtype
+        assert ours == theirs, (name, kwargs, ours, theirs)
+        if not ours.startswith("int"):
+            continue  # (Keras's eager multi_hot from a StringLookup is int64 against its own float32 graph dtype)
+        eager = np.asarray(getattr(nnlite.layers, name)(**kwargs)(samples[input_dtype]))
+        their_eager = keras.ops.convert_to_numpy(getattr(keras.layers, name)(**kwargs)(samples[input_dtype]))
+        assert eager.dtype == their_eager.dtype, (name, kwargs, eager.dtype, their_eager.dtype)

@@ -148,6 +148,12 @@ class Layer:
         return self.dtype
 
     @property
+    def symbolic_dtype(self) -> str:
+        """The dtype of the tensor a call on symbolic tensors makes: the compute dtype (ids for Hashing, the
+        lookups and Discretization in "int" mode)."""
+        return self.compute_dtype
+
+    @property
     def variable_dtype(self) -> str:
         return self.dtype
 

@@ -144,7 +144,7 @@ class Discretization(Layer):
     Example:
         >>> import numpy as np, nnlite
         >>> nnlite.layers.Discretization(bin_boundaries=[0.0, 1.0])([[-0.5, 0.5, 1.5]])
-        Tensor([[0, 1, 2]])
+        Tensor([[0, 1, 2]], dtype=int32)
     """
 
     def __init__(self, bin_boundaries: Sequence[float] | None = None, num_bins: int | None = None,
@@ -190,7 +190,12 @@ class Discretization(Layer):
             raise ValueError("You need to either pass the `bin_boundaries` argument at construction time or call "
                              "`adapt(dataset)` before you can start using the `Discretization` layer.")
         ids = np.digitize(np.asarray(x), self.bin_boundaries)
-        return encode(ids, self.output_mode, self._depth(), self.dtype), None
+        out = encode(ids, self.output_mode, self._depth(), self.dtype)
+        return (out.astype(np.int32) if self.output_mode == "int" else out), None  # Keras's bins are int32
+
+    @property
+    def symbolic_dtype(self) -> str:
+        return "int32" if self.output_mode == "int" else self.compute_dtype
 
     backward = _no_backward
     trainable_input = False
@@ -367,6 +372,10 @@ class IntegerLookup(Layer):
 
     compute_output_shape = _lookup_output_shape
 
+    @property
+    def symbolic_dtype(self) -> str:
+        return "int64" if self.output_mode == "int" else self.compute_dtype
+
     def forward(self, x, ctx: Context):
         return lookup(self, _whole(x, self.name)), None
 
@@ -444,6 +453,12 @@ class StringLookup(Layer):
 
     compute_output_shape = _lookup_output_shape
 
+    @property
+    def symbolic_dtype(self) -> str:
+        if self.invert:
+            return "string"
+        return "int64" if self.output_mode == "int" else self.compute_dtype
+
     def forward(self, x, ctx: Context):
         return lookup(self, x if self.invert else _strings(x)), None
 
@@ -508,6 +523,10 @@ class Hashing(Layer):
 
     def compute_output_shape(self, input_shape):
         return _encoded_shape(input_shape, self.output_mode, self.num_bins)
+
+    @property
+    def symbolic_dtype(self) -> str:
+        return self.output_dtype if self.output_mode == "int" else self.compute_dtype
 
     def forward(self, x, ctx: Context):
         from .. import farmhash
