@@ -12,6 +12,7 @@ import numpy as np
 
 from . import config
 from .registry import Registry
+from .serialization import serialize_in
 
 __all__ = ["Constraint", "MaxNorm", "MinMaxNorm", "NonNeg", "UnitNorm", "get", "max_norm", "min_max_norm",
            "non_neg", "serialize", "unit_norm"]
@@ -183,8 +184,4 @@ def serialize(constraint: Constraint | None) -> dict[str, Any] | None:
         >>> nnlite.constraints.serialize(nnlite.constraints.MaxNorm(3.0))["config"]
         {'max_value': 3.0, 'axis': 0}
     """
-    if constraint is not None and not isinstance(constraint, Constraint):
-        from .serialization import serialize_keras_object
-
-        return serialize_keras_object(constraint)  # a function: by its (registered) name, as Keras writes it
-    return None if constraint is None else CONSTRAINTS.serialize(constraint)
+    return serialize_in(CONSTRAINTS, constraint)  # a function: by its (registered) name, as Keras writes it

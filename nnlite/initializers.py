@@ -25,6 +25,7 @@ import numpy as np
 from . import config
 from .docstrings import with_arguments
 from .registry import Registry
+from .serialization import serialize_in
 from .warn import warn
 
 __all__ = ["Constant", "GlorotNormal", "GlorotUniform", "HeNormal", "HeUniform", "Identity", "Initializer",
@@ -603,11 +604,7 @@ def serialize(initializer: Initializer | Callable) -> dict[str, Any]:
         >>> nnlite.initializers.serialize(nnlite.initializers.Constant(0.5))["config"]
         {'value': 0.5}
     """
-    if not isinstance(initializer, Initializer):
-        from .serialization import serialize_keras_object
-
-        return serialize_keras_object(initializer)
-    return INITIALIZERS.serialize(initializer)
+    return serialize_in(INITIALIZERS, initializer)
 
 
 deserialize = INITIALIZERS.deserialize

@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 
 from .registry import Registry
+from .serialization import serialize_in
 from .warn import warn
 
 __all__ = ["L1", "L1L2", "L2", "Regularizer", "deserialize", "get", "l1", "l1_l2", "l2", "serialize"]
@@ -208,11 +209,7 @@ def serialize(regularizer: Regularizer | Callable | None) -> dict[str, Any] | st
         >>> nnlite.regularizers.serialize(nnlite.regularizers.L1(0.5))
         {'module': 'keras.regularizers', 'class_name': 'L1', 'config': {'l1': 0.5}, 'registered_name': None}
     """
-    if regularizer is not None and not isinstance(regularizer, Regularizer):
-        from .serialization import serialize_keras_object
-
-        return serialize_keras_object(regularizer)  # a function: by its (registered) name, as Keras writes it
-    return None if regularizer is None else REGULARIZERS.serialize(regularizer)
+    return serialize_in(REGULARIZERS, regularizer)  # a function: by its (registered) name, as Keras writes it
 
 
 deserialize = REGULARIZERS.deserialize

@@ -78,6 +78,19 @@ def serialize_keras_object(obj: Any) -> Any:
             "registered_name": GLOBAL_CUSTOM_NAMES.get(type(obj), type(obj).__name__)}
 
 
+def serialize_in(registry: Any, obj: Any) -> Any:
+    """``obj`` as a config entry of ``registry``'s concept: an instance of its base by the registry, anything else
+    (a user's function) as :func:`serialize_keras_object` writes it; None stays None.
+
+    Args:
+        registry: the concept's registry (initializers, regularizers, constraints).
+        obj: the object to write.
+    """
+    if obj is None or not isinstance(obj, registry.base):
+        return serialize_keras_object(obj)
+    return registry.serialize(obj)
+
+
 def _function(config: dict[str, Any]) -> Any:
     name, registered = config.get("config"), config.get("registered_name")
     found = custom_object(registered) or custom_object(name)

@@ -27,8 +27,9 @@ def margins(value: Any, name: str) -> Margins:
                      f"tuple of 2 tuples of 2 ints ((top, bottom), (left, right)). Received: {name}={value!r}.")
 
 
-class Spatial2D(Layer):
-    """An image layer without weights: the data format and the (rows, columns) axes of its inputs."""
+class Spatial(Layer):
+    """A sequence or image layer without weights: the data format and the spatial axes of its inputs (``rank`` of
+    them: steps, or rows and columns)."""
 
     def __init__(self, data_format: str | None = None, **kwargs: Any) -> None:
         data_format = data_format_name(data_format)
@@ -53,7 +54,7 @@ class Spatial2D(Layer):
 
 @document_keywords
 @LAYERS.register(example={"padding": 1})
-class ZeroPadding2D(Spatial2D):
+class ZeroPadding2D(Spatial):
     """a = x with rows of zeros above and below and columns of zeros left and right;  grad_x = grad_a without them.
 
     Args:
@@ -98,7 +99,7 @@ class ZeroPadding2D(Spatial2D):
 
 @document_keywords
 @LAYERS.register(example={"cropping": 1})
-class Cropping2D(Spatial2D):
+class Cropping2D(Spatial):
     """a = x without ``cropping`` rows above and below and columns left and right;  grad_x = grad_a padded back with
     zeros.
 
@@ -154,7 +155,7 @@ class Cropping2D(Spatial2D):
 
 @document_keywords
 @LAYERS.register(example={"size": 2})
-class UpSampling2D(Spatial2D):
+class UpSampling2D(Spatial):
     """a = x with each row repeated size[0] times and each column size[1] times (nearest neighbour);
     grad_x = grad_a summed over each size[0] x size[1] block.
 
@@ -205,7 +206,7 @@ class UpSampling2D(Spatial2D):
         return {**super().get_config(), "size": self.size, "interpolation": self.interpolation}
 
 
-class GlobalPooling2D(Spatial2D):
+class GlobalPooling(Spatial):
     """Reduces the rows and columns of each channel to one number."""
 
     def __init__(self, data_format: str | None = None, keepdims: bool = False, **kwargs: Any) -> None:
@@ -232,7 +233,7 @@ GLOBAL_ARGUMENTS = """\
 @with_arguments(GLOBAL_ARGUMENTS, "global arguments")
 @document_keywords
 @LAYERS.register()
-class GlobalMaxPooling2D(GlobalPooling2D):
+class GlobalMaxPooling2D(GlobalPooling):
     """a[n, c] = max over the rows and columns of x[n, :, :, c];  grad_x = grad_a shared equally among the entries
     equal to the max (TensorFlow's reduce_max rule).
 
@@ -263,7 +264,7 @@ class GlobalMaxPooling2D(GlobalPooling2D):
 @with_arguments(GLOBAL_ARGUMENTS, "global arguments")
 @document_keywords
 @LAYERS.register()
-class GlobalAveragePooling2D(GlobalPooling2D):
+class GlobalAveragePooling2D(GlobalPooling):
     """a[n, c] = mean over the rows and columns of x[n, :, :, c];  grad_x = grad_a / (H W) at every entry.
 
     Args:
@@ -330,7 +331,7 @@ class ZeroPadding1D(ZeroPadding2D):
 
     def __init__(self, padding: Any = 1, data_format: str | None = None, **kwargs: Any) -> None:
         padding = pair(padding, "padding", allow_zero=True)
-        Spatial2D.__init__(self, data_format, **kwargs)
+        Spatial.__init__(self, data_format, **kwargs)
         self.padding, self.margins = padding, (padding,)
 
 
@@ -353,7 +354,7 @@ class Cropping1D(Cropping2D):
 
     def __init__(self, cropping: Any = (1, 1), **kwargs: Any) -> None:
         cropping = pair(cropping, "cropping", allow_zero=True)
-        Spatial2D.__init__(self, "channels_last", **kwargs)
+        Spatial.__init__(self, "channels_last", **kwargs)
         self.cropping, self.margins = cropping, (cropping,)
 
     def get_config(self):
@@ -384,10 +385,10 @@ class UpSampling1D(UpSampling2D):
             raise TypeError(f"Expected an integer value for `size`, got {type(size)}.")
         if size <= 0:
             raise ValueError(f"Argument `size` should be a positive integer. Received: size={size}")
-        Spatial2D.__init__(self, "channels_last", **kwargs)
+        Spatial.__init__(self, "channels_last", **kwargs)
         self.size, self.factors, self.interpolation = size, (size,), "nearest"
 
     def get_config(self):
-        config = {**Spatial2D.get_config(self), "size": self.size}
+        config = {**Spatial.get_config(self), "size": self.size}
         del config["data_format"]
         return config

@@ -68,10 +68,11 @@ def concordance_correlation(y_true: Any, y_pred: Any, axis: int = -1) -> np.ndar
 
 
 class _Correlation(MeanMetricWrapper):
-    """The mean over the samples of ``fn(y_true, y_pred, axis)``; the config is Keras's (name, dtype, axis)."""
+    """The mean over the samples of ``fn(y_true, y_pred, axis)`` (each subclass names its ``fn``); the config is
+    Keras's (name, dtype, axis)."""
 
     direction = "up"
-    fn = staticmethod(pearson_correlation)
+    fn: Any
 
     def __init__(self, name: str, dtype: str | None = None, axis: int = -1) -> None:
         super().__init__(type(self).fn, name=name, dtype=dtype, axis=axis)
