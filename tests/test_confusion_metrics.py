@@ -139,3 +139,18 @@ def test_the_iou_family_matches_keras(keras, rng, name, kwargs, data, weights):
     unnamed = {k: v for k, v in theirs.get_config().items() if k not in ("name", "dtype")}
     assert {k: v for k, v in ours.get_config().items() if k not in ("name", "dtype")} == unnamed
     assert type(nnlite.metrics.get({"class_name": name, "config": ours.get_config()})) is type(ours)
+
+
+def test_iou_with_nothing_seen_and_in_a_compiled_model_as_keras(keras):
+    """Keras's iou_metrics_test.py: a result of 0 before any update, one class seen, and MeanIoU with ignore_class
+    as a compiled metric of a fit (the logged value equal to Keras's)."""
+    for module in (nnlite, keras):
+        assert float(np.asarray(module.metrics.IoU(num_classes=2, target_class_ids=[0, 1]).result())) == 0.0
+        m = module.metrics.IoU(num_classes=2, target_class_ids=[0, 1])
+        assert abs(float(np.asarray(m(np.array([1]), np.array([1.0], dtype="float32")))) - 1.0) < 1e-3
+    logged = []
+    for module in (nnlite, keras):
+        model = module.Sequential([module.layers.Dense(2, activation="softmax", kernel_initializer="ones")])
+        model.compile(optimizer="rmsprop", loss="mse", metrics=[module.metrics.MeanIoU(num_classes=2, ignore_class=0)])
+        logged.append(model.fit(np.array([[1.0, 1.0]]), np.array([[1.0, 0.0]]), verbose=0).history["mean_io_u"])
+    np.testing.assert_allclose(logged[0], logged[1], rtol=1e-6)

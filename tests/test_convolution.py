@@ -348,3 +348,23 @@ def test_a_transpose_no_convolution_maps_back_is_refused_clearly():
         layer(np.zeros((1, 4, 5, 3)))
     with pytest.raises(ValueError, match="`output_padding` must be strictly less than `strides`"):
         nnlite.layers.Conv2DTranspose(2, 3, strides=2, output_padding=2)
+
+
+@pytest.mark.parametrize(("name", "kwargs"), [
+    ("Conv1D", {"filters": 0, "kernel_size": 1}),
+    ("Conv2D", {"filters": 2, "kernel_size": (1, 0)}),
+    ("Conv2D", {"filters": 2, "kernel_size": (2, 2), "strides": (1, 0)}),
+    ("Conv1D", {"filters": 2, "kernel_size": 2, "strides": 0}),
+    ("Conv2D", {"filters": 2, "kernel_size": (2, 2, 2)}),
+    ("Conv2D", {"filters": 2, "kernel_size": (2, 2), "strides": 2, "dilation_rate": (2, 1)}),
+    ("Conv2D", {"filters": 5, "kernel_size": (2, 2), "groups": 0}),
+    ("Conv2D", {"filters": 5, "kernel_size": (2, 2), "groups": 2}),
+    ("MaxPooling2D", {"pool_size": (2, 0)}),
+], ids=lambda c: str(c))
+def test_bad_window_arguments_get_kerass_errors(keras, name, kwargs):
+    """Keras's conv_test.py test_bad_init_args cases (and the poolings'): the same error and message."""
+    with pytest.raises(ValueError) as theirs:
+        getattr(keras.layers, name)(**kwargs)
+    with pytest.raises(ValueError) as ours:
+        getattr(nnlite.layers, name)(**kwargs)
+    assert str(ours.value) == str(theirs.value)

@@ -173,3 +173,13 @@ def test_learning_rate_schedule_callable_is_called_with_the_step_count():
 def test_gradient_count_must_match():
     with pytest.raises(ValueError, match="Got 1 gradients for 2 variables"):
         nnlite.optimizers.SGD().apply([np.ones(1)], [Variable(np.ones(1), "a"), Variable(np.ones(1), "b")])
+
+
+@pytest.mark.parametrize("beta_1", [-0.1, 0.0, 1.1])
+def test_lion_refuses_a_beta_1_outside_its_range_as_keras_does(keras, beta_1):
+    """Keras's lion_test.py test_invalid_beta_1: the same error and message."""
+    with pytest.raises(ValueError) as theirs:
+        keras.optimizers.Lion(beta_1=beta_1)
+    with pytest.raises(ValueError) as ours:
+        nnlite.optimizers.Lion(beta_1=beta_1)
+    assert str(ours.value) == str(theirs.value)

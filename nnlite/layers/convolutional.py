@@ -33,6 +33,9 @@ class Conv(KernelLayer):
                              f"Received filters={filters!r}.")
         if isinstance(groups, bool) or not isinstance(groups, numbers.Integral) or groups <= 0:
             raise ValueError(f"The number of groups must be a positive integer. Received: groups={groups!r}.")
+        if filters % groups:
+            raise ValueError(f"The number of filters must be evenly divisible by the number of groups. Received: "
+                             f"groups={groups}, filters={filters}.")
         if groups != 1:
             raise ValueError(f"nnlite's {type(self).__name__} has no grouped convolution yet; got groups={groups}. "
                              "Use groups=1, "

@@ -81,31 +81,33 @@ def taps(kernel: Pair, strides: Pair, dilation: Pair, out: Pair) -> list[tuple[i
             for a in range(kh) for b in range(kw)]
 
 
-def pair(value: int | tuple[int, ...] | list[int], name: str, allow_zero: bool = False) -> Pair:
-    """A window argument as (rows, columns): one int for both, or two (Keras's standardize_tuple and its errors)."""
-    values = (value, value) if isinstance(value, (int, np.integer)) and not isinstance(value, bool) else value
-    try:
-        values = tuple(values)
-    except TypeError:
-        values = ()
-    low = 0 if allow_zero else 1
-    if len(values) != 2 or any(isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < low
-                               for v in values):
-        raise ValueError(f"The `{name}` argument must be a tuple of 2 integers"
-                         f"{'' if allow_zero else ' greater than 0'}. Received {name}={value!r}")
-    return int(values[0]), int(values[1])
+def window_tuple(value: Any, name: str, rank: int, allow_zero: bool = False) -> tuple[int, ...]:
+    """A window argument with one entry per spatial axis (one int for all), checked as Keras's standardize_tuple
+    checks it, with its messages."""
+    message = f"The `{name}` argument must be a tuple of {rank} integers. Received {name}={value}"
+    if isinstance(value, (int, np.integer)) and not isinstance(value, bool):
+        values = (int(value),) * rank
+    else:
+        try:
+            values = tuple(value)
+        except TypeError:
+            raise ValueError(message) from None
+        if len(values) != rank:
+            raise ValueError(message)
+        for v in values:
+            if isinstance(v, bool) or not isinstance(v, (int, np.integer)):
+                raise ValueError(f"{message}including element {v} of type {type(v)}")
+        values = tuple(int(v) for v in values)
+    bad = {v for v in values if (v < 0 if allow_zero else v <= 0)}
+    if bad:
+        requirement = ">= 0" if allow_zero else "> 0"
+        raise ValueError(f"{message}, including values {bad} that do not satisfy `value {requirement}`")
+    return values
 
 
-def window_tuple(value: Any, name: str, rank: int) -> tuple[int, ...]:
-    """A window argument with one entry per spatial axis (one int for all): ``pair`` for images, a 1-tuple for
-    sequences."""
-    if rank == 2:
-        return pair(value, name)
-    values = (value,) if isinstance(value, (int, np.integer)) and not isinstance(value, bool) else tuple(value)
-    if len(values) != 1 or isinstance(values[0], bool) or not isinstance(values[0], (int, np.integer)) or values[0] < 1:
-        raise ValueError(f"The `{name}` argument must be a tuple of 1 integers greater than 0. "
-                         f"Received {name}={value!r}")
-    return (int(values[0]),)
+def pair(value: Any, name: str, allow_zero: bool = False) -> Pair:
+    """A window argument as (rows, columns): one int for both, or two."""
+    return window_tuple(value, name, 2, allow_zero)
 
 
 def padding_name(padding: str) -> str:
