@@ -13,19 +13,13 @@ im2col convolution must multiply.
 
 from __future__ import annotations
 
-import argparse
-import json
 import os
-import statistics
-import subprocess
-import sys
-import time
-from pathlib import Path
 
 import numpy as np
 
+from .epochs import frameworks, main, timed_fit, torch_sgd_epoch
+
 ROWS, BATCH, LEARNING_RATE = 6400, 128, 0.01
-RESULTS = Path(__file__).resolve().parent / "results"
 
 
 def data(rows: int = ROWS) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -47,28 +41,7 @@ def _fit(module, rows):
     x, y, _ = data(rows)
     model = _convnet(module)
     model.compile(optimizer=module.optimizers.SGD(LEARNING_RATE), loss="categorical_crossentropy")
-    marks: list[float] = []
-    clock = module.callbacks.LambdaCallback(on_epoch_begin=lambda *_: marks.append(time.perf_counter()),
-                                            on_epoch_end=lambda *_: marks.append(time.perf_counter()))
-
-    def run(epochs):
-        marks.clear()
-        model.fit(x, y, batch_size=BATCH, epochs=epochs, shuffle=False, verbose=0, callbacks=[clock])
-        return [end - start for start, end in zip(marks[0::2], marks[1::2])]
-    return run
-
-
-def nnlite_fit(rows):
-    import nnlite
-
-    return _fit(nnlite, rows)
-
-
-def keras_fit(rows):
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
-    import keras
-
-    return _fit(keras, rows)
+    return timed_fit(model, module, x, y, BATCH)
 
 
 def torch_eager(rows):
@@ -80,17 +53,8 @@ def torch_eager(rows):
         torch.nn.Conv2d(1, 32, 3), torch.nn.ReLU(), torch.nn.MaxPool2d(2),
         torch.nn.Conv2d(32, 64, 3), torch.nn.ReLU(), torch.nn.MaxPool2d(2),
         torch.nn.Flatten(), torch.nn.Linear(64 * 5 * 5, 10))
-    opt = torch.optim.SGD(net.parameters(), lr=LEARNING_RATE)
-    loss_fn = torch.nn.CrossEntropyLoss()
     xt, yt = torch.from_numpy(np.moveaxis(x, -1, 1).copy()), torch.from_numpy(labels)
-
-    def epoch():
-        for start in range(0, rows, BATCH):
-            opt.zero_grad()
-            loss = loss_fn(net(xt[start:start + BATCH]), yt[start:start + BATCH])
-            loss.backward()
-            opt.step()
-    return epoch
+    return torch_sgd_epoch(torch, net, torch.nn.CrossEntropyLoss(), xt, yt, rows, BATCH, LEARNING_RATE)
 
 
 def floor(rows):
@@ -115,52 +79,10 @@ def floor(rows):
     return epoch
 
 
-FRAMEWORKS = {"floor": floor, "nnlite": nnlite_fit, "pytorch": torch_eager, "keras": keras_fit}
+FRAMEWORKS = frameworks(_fit, floor, torch_eager)
 
-
-def measure(framework: str, epochs: int = 3, rows: int = ROWS) -> dict:
-    try:
-        epoch = FRAMEWORKS[framework](rows)
-    except ImportError as err:
-        return {"framework": framework, "missing": str(err)}
-    if framework in ("nnlite", "keras"):  # epochs timed inside one fit; the first is the warm-up
-        seconds = epoch(epochs + 1)[1:]
-    else:
-        epoch()
-        seconds = []
-        for _ in range(epochs):
-            start = time.perf_counter()
-            epoch()
-            seconds.append(time.perf_counter() - start)
-    return {"framework": framework, "seconds": seconds}
-
-
-def main() -> None:
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--framework", choices=sorted(FRAMEWORKS))
-    parser.add_argument("--rows", type=int, default=ROWS)
-    parser.add_argument("--epochs", type=int, default=3)
-    args = parser.parse_args()
-    if args.framework:
-        print(json.dumps(measure(args.framework, args.epochs, args.rows)))
-        return
-    rows = {}
-    for name in FRAMEWORKS:  # each in its own process, one after another
-        done = subprocess.run([sys.executable, "-m", "benchmarks.convnet", "--framework", name],
-                              capture_output=True, text=True, check=True)
-        rows[name] = json.loads(done.stdout.strip().splitlines()[-1])
-    median = {k: statistics.median(v["seconds"]) for k, v in rows.items() if "seconds" in v}
-    lines = ["# Convnet epoch (keras.io MNIST convnet, batch 128, 6,400 rows, float32)", "",
-             f"{os.cpu_count()} cores. Seconds per epoch, median of 3 after a warm-up; ratios to nnlite.", "",
-             "| framework | seconds | nnlite / it |", "|---|---|---|"]
-    for name, seconds in median.items():
-        lines.append(f"| {name} | {seconds:.3f} | {median['nnlite'] / seconds:.2f} |")
-    lines += [f"| {name} | missing: {row['missing']} | |" for name, row in rows.items() if "missing" in row]
-    RESULTS.mkdir(exist_ok=True)
-    (RESULTS / "convnet.md").write_text("\n".join(lines) + "\n")
-    (RESULTS / "convnet.json").write_text(json.dumps({"cores": os.cpu_count(), "rows": rows}, indent=1) + "\n")
-    print("\n".join(lines))
 
 
 if __name__ == "__main__":
-    main()
+    main("benchmarks.convnet", FRAMEWORKS, ROWS,
+         "Convnet epoch (keras.io MNIST convnet, batch 128, 6,400 rows, float32)")

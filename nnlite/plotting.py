@@ -65,12 +65,14 @@ def _columns(model: Any) -> list[dict[str, Any]]:
         shape = layer.compute_output_shape(shape)
         kernel, bias = getattr(layer, "kernel", None), getattr(layer, "bias", None)
         activation = getattr(layer.activation, "name", None)
+        # a kernel joins the neurons of two columns only where it is (width before, width after): Dense's
+        neuron_to_neuron = kernel is not None and kernel.value.shape == (columns[-1]["width"], shape[-1])
         columns.append({
             "width": shape[-1], "layer": layer, "short": activation,
             "title": f"{layer.name}\n{type(layer).__name__}({shape[-1]})" if kernel is not None
             else f"{layer.name}\n{type(layer).__name__}",
-            "kernel": kernel.value if kernel is not None and kernel.value.ndim == 2 else None,
-            "bias": bias.value if bias is not None else None})
+            "kernel": kernel.value if neuron_to_neuron else None,
+            "bias": bias.value if bias is not None and bias.value.shape == (shape[-1],) else None})
     return columns
 
 

@@ -7,6 +7,8 @@ import pathlib
 import subprocess
 import sys
 
+import pytest
+
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 
 
@@ -28,9 +30,10 @@ def test_same_starting_weights_and_data_for_every_framework():
     assert a[0].dtype.name == "float32" and a[1].sum(axis=1).tolist() == [1.0] * 10
 
 
-def test_the_convnet_row_runs_at_toy_size():
+@pytest.mark.parametrize("row", ["convnet", "lstm"])
+def test_the_convnet_and_lstm_rows_run_at_toy_size(row):
     for framework in ("floor", "nnlite"):
-        done = subprocess.run([sys.executable, "-m", "benchmarks.convnet", "--framework", framework, "--rows", "256",
+        done = subprocess.run([sys.executable, "-m", f"benchmarks.{row}", "--framework", framework, "--rows", "128",
                                "--epochs", "1"], cwd=ROOT, capture_output=True, text=True, timeout=120)
         assert done.returncode == 0, done.stderr
         result = json.loads(done.stdout.strip().splitlines()[-1])

@@ -13,6 +13,7 @@ from .convolutional import Conv1D, Conv2D, Conv2DTranspose
 from .core import Dense
 from .embedding import Embedding, GlobalAveragePooling1D
 from .input_layer import Input, InputLayer
+from .masking import Masking
 from .merging import (
     Add,
     Average,
@@ -35,6 +36,7 @@ from .normalization import BatchNormalization, LayerNormalization, Normalization
 from .operation import Operation as Operation  # the node of a keras.ops call in a graph
 from .pooling import AveragePooling1D, AveragePooling2D, MaxPooling1D, MaxPooling2D
 from .preprocessing import CategoryEncoding, Discretization, Hashing, IntegerLookup, StringLookup
+from .recurrent import GRU, LSTM, SimpleRNN
 from .regularization import (
     ActivityRegularization,
     AlphaDropout,
@@ -56,6 +58,7 @@ from .spatial import (
     ZeroPadding1D,
     ZeroPadding2D,
 )
+from .wrappers import Bidirectional, TimeDistributed
 
 # Keras's short names
 MaxPool2D, AvgPool2D, MaxPool1D, AvgPool1D = MaxPooling2D, AveragePooling2D, MaxPooling1D, AveragePooling1D
@@ -65,7 +68,7 @@ __all__ = [
     "AvgPool2D", "Conv2D", "Conv1D", "Conv2DTranspose", "MaxPooling1D", "AveragePooling1D", "MaxPool1D", "AvgPool1D",
     "GlobalMaxPooling1D", "SpatialDropout1D", "SpatialDropout2D", "ZeroPadding1D", "Cropping1D", "UpSampling1D",
     "Cropping2D", "GlobalAveragePooling2D", "GlobalMaxPooling2D", "MaxPool2D", "MaxPooling2D",
-    "UpSampling2D", "ZeroPadding2D",
+    "UpSampling2D", "ZeroPadding2D", "GRU", "LSTM", "SimpleRNN", "Masking", "Bidirectional", "TimeDistributed",
     "BatchNormalization", "CategoryEncoding", "Concatenate", "concatenate", "Context", "Dense", "deserialize",
     "Discretization", "Dot", "dot", "Dropout", "ELU", "Embedding", "Flatten", "GaussianDropout",
     "GaussianNoise", "GlobalAveragePooling1D", "Hashing", "Identity", "Input", "InputLayer", "IntegerLookup",
@@ -116,7 +119,7 @@ OUT_OF_SCOPE = {
     **dict.fromkeys(["MaxPooling3D", "AveragePooling3D", "GlobalMaxPooling3D",
                      "GlobalAveragePooling3D"],
                     "pooling over images"),
-    **dict.fromkeys(["LSTM", "GRU", "SimpleRNN", "RNN", "Bidirectional", "TimeDistributed", "ConvLSTM1D",
+    **dict.fromkeys(["RNN", "ConvLSTM1D",
                      "ConvLSTM2D", "ConvLSTM3D", "LSTMCell", "GRUCell", "SimpleRNNCell"], "recurrent"),
     **dict.fromkeys(["MultiHeadAttention", "Attention", "AdditiveAttention", "GroupQueryAttention"], "attention"),
 }
@@ -127,8 +130,8 @@ def out_of_scope(name: str) -> str | None:
     kind = OUT_OF_SCOPE.get(name)
     if kind is None:
         return None
-    return (f"{name} is a {kind} layer: nnlite builds dense networks and has none. Build this model in Keras "
-            "(`import keras`); nnlite reads and writes the .keras files of the dense parts.")
+    return (f"{name} is a {kind} layer nnlite does not have yet. Build this model in Keras (`import keras`); "
+            "nnlite reads and writes the .keras files of the layers it has.")
 
 
 LAYERS.out_of_scope = out_of_scope

@@ -39,6 +39,8 @@ class Activation(Layer):
         Tensor([[0., 2.]], dtype=float32)
     """
 
+    supports_masking = True  # a mask on the input passes on (Keras)
+
     def __init__(self, activation: Any, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.activation = activations.get(activation)

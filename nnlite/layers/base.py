@@ -116,6 +116,8 @@ class Layer:
     """
 
     activation: Any = None  # set by layers whose output is activation(z): the model's logits path reads it
+    activation_is_output = True  # False where ``activation`` acts inside the layer (a recurrent cell's)
+    supports_masking = False  # whether a mask on the input passes on to the output (Keras's supports_masking)
 
     def __init__(self, activity_regularizer: Any = None, trainable: bool = True, dtype: Any = None,
                  autocast: bool = True, name: str | None = None, **kwargs: Any) -> None:
@@ -208,6 +210,7 @@ class Layer:
         return variable
 
     takes_list = False  # True for layers called on a list of tensors (the merge layers)
+    state_inputs = False  # True where a list call is [x, *initial states] (a recurrent layer's initial_state)
     trainable_input = True  # False for preprocessing layers: ids and counts, no gradient flows back
     casts = "fiub"  # the kinds of input array cast to the layer's dtype ("" for layers that read ids as they are)
 
@@ -407,6 +410,28 @@ class Layer:
         """
         return self.backward(saved, grad_z, ctx, need_grad_x)
 
+    def forward_masked(self, x: Any, mask: Any, ctx: Context) -> tuple[Any, Any]:
+        """(a, saved) when the input carries a mask (True where a step counts): a layer that reads masks
+        (the recurrent layers, GlobalAveragePooling1D) uses it; the base passes x to :meth:`forward`.
+
+        Args:
+            x: the batch.
+            mask: the input's mask (a list of them for a layer called on a list), or None.
+            ctx: the pass's :class:`~nnlite.layers.Context`.
+        """
+        return self.forward(x, ctx)
+
+    def compute_mask(self, inputs: Any, mask: Any = None) -> Any:
+        """The output's mask from the input and its mask, for a layer that ``supports_masking``: the input's mask
+        unchanged here (Keras's default); Embedding(mask_zero=True) and Masking make one, a recurrent layer
+        without return_sequences ends it.
+
+        Args:
+            inputs: the layer's input (values).
+            mask: the input's mask, or None.
+        """
+        return mask
+
     grad_equations: dict[str, str] = {}  # weight name -> how backward computes its gradient (for trace)
 
     def explain(self, saved: Any, grad_a: np.ndarray | None = None) -> list[tuple[str, str, Any]]:
@@ -558,6 +583,11 @@ class Layer:
     @property
     def variables(self) -> list[Variable]:
         return self.weights
+
+    def weight_groups(self) -> list[tuple[str, list[Variable]]]:
+        """Where a .keras file keeps the layer's weights: (sub-path, weights) pairs under layers/<layer>/; the
+        layer's own "vars" for most layers, "cell/vars" for a recurrent one, one group per wrapped layer."""
+        return [("", self.weights)]
 
     def get_weights(self) -> list[np.ndarray]:
         """Every weight's value as a NumPy array (a copy), in :attr:`weights` order."""

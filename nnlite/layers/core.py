@@ -103,6 +103,8 @@ class Dense(KernelLayer):
         [(2, 2), (2,)]
     """
 
+    supports_masking = True  # a mask on the input passes on (Keras)
+
     def __init__(self, units: int, activation: Any = None, use_bias: bool = True,
                  kernel_initializer: Any = "glorot_uniform", bias_initializer: Any = "zeros",
                  kernel_regularizer: Any = None, bias_regularizer: Any = None, activity_regularizer: Any = None,

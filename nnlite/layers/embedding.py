@@ -26,7 +26,8 @@ class Embedding(Layer):
         embeddings_initializer: how the matrix starts (default "uniform" in [-0.05, 0.05], as Keras).
         embeddings_regularizer: a penalty on the matrix added to the loss.
         embeddings_constraint: a projection applied to the matrix after each step.
-        mask_zero: whether id 0 is padding (Keras's masking; nnlite refuses True for now).
+        mask_zero: whether id 0 is padding: the output then carries the mask x != 0, which the recurrent layers,
+            GlobalAveragePooling1D and the loss read (masked steps skipped).
         weights: a starting matrix (input_dim, output_dim) instead of the initializer.
         lora_rank: Keras's low-rank adaptation; not supported (must be None).
         lora_alpha: with ``lora_rank``; must be None.
@@ -41,6 +42,7 @@ class Embedding(Layer):
     """
 
     casts = ""  # token ids are read as they come (a float32 cast would change ids above 2^24)
+    supports_masking = True  # it makes the mask (with mask_zero)
 
     def __init__(self, input_dim: int, output_dim: int, embeddings_initializer: Any = "uniform",
                  embeddings_regularizer: Any = None, embeddings_constraint: Any = None, mask_zero: bool = False,
@@ -53,15 +55,12 @@ class Embedding(Layer):
         for key, value in (("lora_rank", lora_rank), ("quantization_config", quantization_config)):
             if value is not None:
                 raise ValueError(f"nnlite's Embedding has no {key}; got {key}={value!r}.")
-        if mask_zero:
-            raise ValueError("nnlite does not propagate masks: Embedding(mask_zero=True) would change what later "
-                             "layers average. Use mask_zero=False (id 0 is then an ordinary token), or Keras.")
         super().__init__(**kwargs)
         self.input_dim, self.output_dim = int(input_dim), int(output_dim)
         self.embeddings_initializer = initializers.get(embeddings_initializer)
         self.embeddings_regularizer = regularizers.get(embeddings_regularizer)
         self.embeddings_constraint = constraints.get(embeddings_constraint)
-        self.mask_zero = False
+        self.mask_zero = bool(mask_zero)
         self.lora_rank, self.lora_alpha = lora_rank, lora_alpha
         self.embeddings = None
         if weights is not None:
@@ -79,6 +78,15 @@ class Embedding(Layer):
 
     def compute_output_shape(self, input_shape):
         return tuple(input_shape) + (self.output_dim,)
+
+    def compute_mask(self, inputs, mask=None):
+        """m = x != 0 with mask_zero (the padding id), else None.
+
+        Args:
+            inputs: the token ids.
+            mask: ignored: an Embedding makes its own.
+        """
+        return np.asarray(inputs) != 0 if self.mask_zero else None
 
     def forward(self, x, ctx: Context):
         ids = np.asarray(x)
@@ -161,9 +169,35 @@ class GlobalAveragePooling1D(Layer):
         self.compute_output_shape(x.shape)
         return x.mean(axis=self._steps_axis, keepdims=self.keepdims), x.shape
 
+    def forward_masked(self, x, mask, ctx: Context):
+        """With a mask m (batch, steps): a = sum_t m_t x_t / sum_t m_t (Keras's; 0/0 where every step is masked).
+
+        Args:
+            x: the batch.
+            mask: True for the steps that count, or None.
+            ctx: the pass's :class:`~nnlite.layers.Context`.
+        """
+        if mask is None:
+            return self.forward(x, ctx)
+        self.compute_output_shape(x.shape)
+        axis = self._steps_axis
+        m = np.expand_dims(np.asarray(mask, x.dtype), 2 if axis == 1 else 1)  # (N, T, 1) or (N, 1, T)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            count = m.sum(axis=axis, keepdims=True)
+            a = (x * m).sum(axis=axis, keepdims=True) / count
+        return (a if self.keepdims else a.squeeze(axis)), (x.shape, m / count)
+
+    def compute_mask(self, inputs, mask=None):
+        return None  # the steps are averaged away
+
+    supports_masking = True
+
     def backward(self, saved, grad_a, ctx, need_grad_x=True):
         axis = self._steps_axis
         g = grad_a if self.keepdims else np.expand_dims(grad_a, axis)
+        if isinstance(saved, tuple) and isinstance(saved[1], np.ndarray):  # masked: grad_x_t = grad_a m_t / sum m
+            shape, weights = saved
+            return np.broadcast_to(g * weights, shape).copy()
         return np.broadcast_to(g / saved[axis], saved).copy()
 
     def get_config(self):

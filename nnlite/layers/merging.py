@@ -85,6 +85,18 @@ def _grads(saved: list[tuple[int, ...]], grads: list[np.ndarray], need: bool) ->
     return [unbroadcast(g, shape) for g, shape in zip(grads, saved)] if need else None
 
 
+def _either_mask(self: Layer, inputs: Any, mask: Any = None) -> Any:
+    """The output's mask of an elementwise merge: m = m_1 or m_2 or ... (None when an input has none), as Keras's.
+
+    Args:
+        inputs: the merged batches.
+        mask: their masks, a list (None entries for unmasked inputs), or None.
+    """
+    if mask is None or any(m is None for m in mask):
+        return None
+    return np.logical_or.reduce([np.asarray(m, bool) for m in mask])
+
+
 @document_base
 @LAYERS.register()
 class Add(Layer):
@@ -98,6 +110,9 @@ class Add(Layer):
         >>> nnlite.layers.Add()([np.array([[1.0, 2.0]]), np.array([[10.0, 20.0]])])
         Tensor([[11., 22.]], dtype=float32)
     """
+
+    supports_masking = True
+    compute_mask = _either_mask
 
     takes_list = True
 
@@ -129,6 +144,9 @@ class Subtract(Layer):
         Tensor([[ -9., -18.]], dtype=float32)
     """
 
+    supports_masking = True
+    compute_mask = _either_mask
+
     takes_list = True
 
     def build(self, input_shape):
@@ -159,6 +177,9 @@ class Multiply(Layer):
         >>> nnlite.layers.Multiply()([np.array([[1.0, 2.0]]), np.array([[10.0, 20.0]])])
         Tensor([[10., 40.]], dtype=float32)
     """
+
+    supports_masking = True
+    compute_mask = _either_mask
 
     takes_list = True
 
@@ -198,6 +219,9 @@ class Average(Layer):
         >>> nnlite.layers.Average()([np.array([[1.0, 2.0]]), np.array([[10.0, 20.0]])])
         Tensor([[ 5.5, 11. ]], dtype=float32)
     """
+
+    supports_masking = True
+    compute_mask = _either_mask
 
     takes_list = True
 
@@ -248,6 +272,9 @@ class Maximum(Layer):
         Tensor([[10., 20.]], dtype=float32)
     """
 
+    supports_masking = True
+    compute_mask = _either_mask
+
     takes_list = True
 
     build = _build_elementwise
@@ -271,6 +298,9 @@ class Minimum(Layer):
         >>> nnlite.layers.Minimum()([np.array([[1.0, 20.0]]), np.array([[10.0, 2.0]])])
         Tensor([[1., 2.]], dtype=float32)
     """
+
+    supports_masking = True
+    compute_mask = _either_mask
 
     takes_list = True
 
@@ -296,6 +326,18 @@ class Concatenate(Layer):
         >>> nnlite.layers.Concatenate(axis=-1)([np.zeros((1, 2)), np.ones((1, 1))])
         Tensor([[0., 0., 1.]], dtype=float32)
     """
+
+    supports_masking = True
+
+    def compute_mask(self, inputs, mask=None):
+        """Keras's rule: each input's mask (all True for an unmasked one) broadcast to the input, joined along
+        ``axis``, then any() over the last axis."""
+        if mask is None or all(m is None for m in mask):
+            return None
+        full = [np.ones(np.shape(x), bool) if m is None else
+                (np.asarray(m, bool)[..., None] | np.zeros(np.shape(x), bool) if np.ndim(m) < np.ndim(x) else m)
+                for x, m in zip(inputs, mask)]
+        return np.concatenate(full, axis=self.axis).any(axis=-1)
 
     takes_list = True
 
@@ -371,6 +413,11 @@ class Dot(Layer):
         >>> nnlite.layers.Dot(axes=1)([np.array([[1.0, 2.0]]), np.array([[3.0, 4.0]])])
         Tensor([[11.]], dtype=float32)
     """
+
+    supports_masking = True
+
+    def compute_mask(self, inputs, mask=None):
+        return None  # a product over the steps ends their mask
 
     takes_list = True
 

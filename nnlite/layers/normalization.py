@@ -38,6 +38,8 @@ class Normalization(Layer):
         [[-1.0], [1.0]]
     """
 
+    supports_masking = True  # a mask on the input passes on (Keras)
+
     def __init__(self, axis: int | Sequence[int] | None = -1, mean: Any = None, variance: Any = None,
                  invert: bool = False, **kwargs: Any) -> None:
         super().__init__(**kwargs)
@@ -276,6 +278,8 @@ class BatchNormalization(Layer):
         array([[0.98, 1.93]], dtype=float32)
     """
 
+    supports_masking = True  # a mask on the input passes on (Keras)
+
     def __init__(self, axis: int = -1, momentum: float = 0.99, epsilon: float = 1e-3, center: bool = True,
                  scale: bool = True, beta_initializer: Any = "zeros", gamma_initializer: Any = "ones",
                  moving_mean_initializer: Any = "zeros", moving_variance_initializer: Any = "ones",
@@ -391,6 +395,8 @@ class LayerNormalization(Layer):
                 [-1.,  1.]], dtype=float32)
     """
 
+    supports_masking = True  # a mask on the input passes on (Keras)
+
     def __init__(self, axis: int | Sequence[int] = -1, epsilon: float = 1e-3, center: bool = True,
                  scale: bool = True, rms_scaling: bool = False, beta_initializer: Any = "zeros",
                  gamma_initializer: Any = "ones", beta_regularizer: Any = None, gamma_regularizer: Any = None,
@@ -471,6 +477,8 @@ class UnitNormalization(Layer):
         >>> nnlite.layers.UnitNormalization()(np.array([[3.0, 4.0]]))
         Tensor([[0.6, 0.8]], dtype=float32)
     """
+
+    supports_masking = True  # a mask on the input passes on (Keras)
 
     def __init__(self, axis: int | Sequence[int] = -1, **kwargs: Any) -> None:
         super().__init__(**kwargs)

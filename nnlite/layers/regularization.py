@@ -38,6 +38,8 @@ class Dropout(Layer):
         [0.0, 2.0]
     """
 
+    supports_masking = True  # a mask on the input passes on (Keras)
+
     def __init__(self, rate: float, noise_shape: Any = None, seed: int | np.random.Generator | None = None,
                  **kwargs: Any) -> None:
         rate = check_rate(rate)
@@ -129,6 +131,8 @@ class GaussianNoise(Layer):
         0.1
     """
 
+    supports_masking = True  # a mask on the input passes on (Keras)
+
     def __init__(self, stddev: float, seed: int | np.random.Generator | None = None, **kwargs: Any) -> None:
         stddev = check_rate(stddev, "stddev")
         super().__init__(**kwargs)
@@ -165,6 +169,8 @@ class GaussianDropout(Layer):
         >>> round(float(drop(np.ones((1, 1000)), training=True).std()), 1)  # m ~ N(1, rate / (1 - rate))
         1.0
     """
+
+    supports_masking = True  # a mask on the input passes on (Keras)
 
     def __init__(self, rate: float, seed: int | np.random.Generator | None = None, **kwargs: Any) -> None:
         rate = check_rate(rate)
@@ -204,6 +210,8 @@ class AlphaDropout(Layer):
         >>> drop(np.ones((1, 3)), training=False)  # inference passes x through
         Tensor([[1., 1., 1.]], dtype=float32)
     """
+
+    supports_masking = True  # a mask on the input passes on (Keras)
 
     def __init__(self, rate: float, noise_shape: Any = None, seed: int | np.random.Generator | None = None,
                  **kwargs: Any) -> None:
@@ -248,6 +256,8 @@ class ActivityRegularization(Layer):
         >>> [round(float(v), 6) for v in layer.losses]  # 0.1 (|-1| + |2|) / batch
         [0.3]
     """
+
+    supports_masking = True  # a mask on the input passes on (Keras)
 
     def __init__(self, l1: float = 0.0, l2: float = 0.0, **kwargs: Any) -> None:
         kwargs.pop("activity_regularizer", None)

@@ -206,6 +206,8 @@ class Identity(Layer):
         Tensor([[1., 2.]], dtype=float32)
     """
 
+    supports_masking = True  # a mask on the input passes on (Keras)
+
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.built = True

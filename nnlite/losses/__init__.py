@@ -15,7 +15,16 @@ from typing import Any
 import numpy as np
 
 from ..registry import did_you_mean
-from .base import LOGIT_ACTIVATIONS, LOSSES, REDUCTIONS, Crossentropy, Loss, LossFunctionWrapper, reads_logits
+from .base import (
+    LOGIT_ACTIVATIONS,
+    LOSSES,
+    REDUCTIONS,
+    Crossentropy,
+    Loss,
+    LossFunctionWrapper,
+    apply_mask,
+    reads_logits,
+)
 from .margin import CategoricalHinge, Hinge, SquaredHinge
 from .probabilistic import (
     BinaryCrossentropy,
@@ -36,6 +45,7 @@ from .regression import (
 
 __all__ = [
     "LOSSES", "LOGIT_ACTIVATIONS", "REDUCTIONS", "Crossentropy", "Loss", "LossFunctionWrapper", "reads_logits",
+    "apply_mask",
     "BinaryCrossentropy", "CategoricalCrossentropy", "CategoricalHinge", "CosineSimilarity", "Hinge", "Huber",
     "KLDivergence", "LogCosh", "MeanAbsoluteError", "MeanAbsolutePercentageError", "MeanSquaredError",
     "MeanSquaredLogarithmicError", "Poisson", "SparseCategoricalCrossentropy", "SquaredHinge",

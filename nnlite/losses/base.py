@@ -79,6 +79,37 @@ def reads_logits(fn: Any, activation: Any) -> bool:
     return True
 
 
+def apply_mask(sample_weight: Any, mask: Any, reduction: str | None = "sum_over_batch_size") -> Any:
+    """The sample weights a loss or metric uses on a prediction that carries a mask m (Keras's apply_mask):
+    s = w m (total / valid) for a mean ("sum_over_batch_size", "mean": the mean over the valid entries only),
+    s = w m otherwise; w is 1 without sample weights, and a mask of None leaves them as they are.
+
+    Args:
+        sample_weight: the sample weights, or None.
+        mask: True where an entry counts (e.g. (batch, steps) from Embedding(mask_zero=True)), or None.
+        reduction: the loss's reduction ("sum" for a metric).
+
+    Example:
+        >>> import numpy as np, nnlite
+        >>> nnlite.losses.apply_mask(None, np.array([[True, False], [True, True]])).tolist()  # 4 entries, 3 valid
+        [[1.3333333333333333, 0.0], [1.3333333333333333, 1.3333333333333333]]
+    """
+    if mask is None:
+        return sample_weight
+    m = np.asarray(mask, bool)
+    if reduction in ("mean", "sum_over_batch_size"):
+        valid = int(m.sum())
+        weights = np.where(m, m.size / valid if valid else 0.0, 0.0)
+    else:
+        weights = m.astype(np.float64)
+    if sample_weight is None:
+        return weights
+    s = np.asarray(sample_weight, np.float64)
+    if s.ndim == weights.ndim - 1 and s.shape == weights.shape[:s.ndim]:  # one weight per sample: every step's
+        s = s[..., None]
+    return s * weights
+
+
 def warn_not_logits(fn: Any, source: str) -> None:
     """Keras's warning when a crossentropy given from_logits=True meets the output of ``source`` (which it
     reads from its logits all the same)."""

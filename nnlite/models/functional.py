@@ -284,7 +284,8 @@ class Functional(FunctionalConfig, Model):
         out = []
         for t in self.outputs:
             layer = t.keras_history[0]
-            out.append(None if self._read_inside.get(id(t)) or isinstance(layer, InputLayer) else layer.activation)
+            out.append(None if self._read_inside.get(id(t)) or isinstance(layer, InputLayer)
+                       or not layer.activation_is_output else layer.activation)
         return out
 
     @property
@@ -315,6 +316,7 @@ class Functional(FunctionalConfig, Model):
         tape = Tape(ctx)
         xs = [x[k] for k in self.input_names] if isinstance(x, dict) else (x if isinstance(x, list) else [x])
         values: dict[int, np.ndarray] = {id(t): v for t, v in zip(self.inputs, xs)}
+        masks: dict[int, np.ndarray] = {}  # tensor -> the mask it carries (Embedding(mask_zero=True), Masking)
         stops = stop_at_z if isinstance(stop_at_z, list) else [stop_at_z] + [False] * (len(self.outputs) - 1)
         at_z = {id(n) for n, stop in zip(self._output_nodes(), stops) if stop}
         for i, node in enumerate(self._nodes):
@@ -327,7 +329,17 @@ class Functional(FunctionalConfig, Model):
             else:
                 given = args if isinstance(node.args, list) else args[0]
             z_here = id(node) in at_z
-            a, saved = (layer.forward_z if z_here else layer.forward)(given, ctx)
+            mask = [masks.get(id(t)) for t in node.inputs]
+            mask = None if all(m is None for m in mask) else (mask if isinstance(node.args, list) else mask[0])
+            if mask is not None and not z_here:
+                a, saved = layer.forward_masked(given, mask, ctx)
+            else:
+                a, saved = (layer.forward_z if z_here else layer.forward)(given, ctx)
+            if layer.supports_masking:
+                out_mask = layer.compute_mask(given, mask)
+                for t, m in zip(node.outputs, out_mask if len(node.outputs) > 1 else [out_mask]):
+                    if m is not None:
+                        masks[id(t)] = m
             tape.saved.append(saved)
             if isinstance(saved, EagerCall):  # a custom layer's add_loss joins the loss
                 tape.penalty += saved.added_loss
@@ -341,6 +353,9 @@ class Functional(FunctionalConfig, Model):
                 values.update(zip(map(id, node.outputs), a.values() if isinstance(a, dict) else a))
         outs = [values[id(t)] for t in self.outputs]
         tape.output = outs[0] if len(outs) == 1 else outs
+        out_masks = [masks.get(id(t)) for t in self.outputs]
+        tape.output_mask = out_masks[0] if len(outs) == 1 else (None if all(m is None for m in out_masks)
+                                                                 else out_masks)
         tape.from_z = stops[0] if len(outs) == 1 else [bool(s) for s in stops]
         return tape
 

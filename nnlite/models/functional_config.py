@@ -55,10 +55,16 @@ class FunctionalConfig:
         for layer in self._layers:
             entry = layers_module.serialize(layer)
             entry["name"] = layer.name
-            entry["inbound_nodes"] = [
-                {"args": [[tensor_entry(t) for t in n.inputs] if isinstance(n.args, list) else tensor_entry(n.args)],
-                 "kwargs": {}}
-                for n in layer.inbound_nodes if id(n) in own]
+            entry["inbound_nodes"] = []
+            for n in layer.inbound_nodes:
+                if id(n) not in own:
+                    continue
+                if isinstance(n.args, list) and layer.state_inputs:  # [x, *states]: Keras's initial_state keyword
+                    entry["inbound_nodes"].append({"args": [tensor_entry(n.inputs[0])], "kwargs": {
+                        "initial_state": [tensor_entry(t) for t in n.inputs[1:]]}})
+                    continue
+                entry["inbound_nodes"].append({"args": [[tensor_entry(t) for t in n.inputs] if isinstance(n.args, list)
+                                                        else tensor_entry(n.args)], "kwargs": {}})
             entries.append(entry)
 
         def ends(struct: Any) -> Any:
@@ -82,9 +88,12 @@ class FunctionalConfig:
         created: dict[str, Layer] = {}
         pending: dict[str, list[Any]] = {}
         order: list[str] = []
+        only_masks = _mask_only_ops(entries, config.get("output_layers"))
         for entry in entries:
             if not isinstance(entry, dict):
                 raise ValueError(f"Each layer entry must be a dict, got {type(entry).__name__}.")
+            if entry.get("name") in only_masks:  # Keras's symbolic mask computation: masks are made as nnlite runs
+                continue
             layer = layers_module.deserialize({k: v for k, v in entry.items() if k not in ("inbound_nodes", "name")})
             name = entry.get("name", layer.name)
             if not isinstance(name, str) or name in created:
@@ -139,8 +148,11 @@ class FunctionalConfig:
                     raise ValueError(f"A node of layer {name!r} must be a dict, got {type(node).__name__}.")
                 if not isinstance(args, list) or len(args) != 1:
                     raise ValueError(f"A node of layer {name!r} must call it on one argument, got {args!r:.80}.")
+                states = _keywords(node).get("initial_state") if isinstance(node, dict) else None
                 try:
                     inputs = argument(args[0])
+                    if states is not None:  # a recurrent layer started from given states: called on [x, *states]
+                        inputs = [inputs, *argument(states if isinstance(states, list) else [states])]
                 except _NotYet as missing:  # its inputs are not made yet
                     waiting.setdefault(missing.layer, []).append(name)
                     break
@@ -176,3 +188,46 @@ class FunctionalConfig:
 
     def build_from_config(self, config: dict[str, Any]) -> None:
         pass
+
+
+def _references(value: Any) -> list[str]:
+    """The layer names a node argument refers to (its __keras_tensor__ entries, at any depth)."""
+    if isinstance(value, dict):
+        if value.get("class_name") == "__keras_tensor__":
+            history = (value.get("config") or {}).get("keras_history")
+            return [history[0]] if isinstance(history, (list, tuple)) and history and isinstance(history[0], str) \
+                else []
+        return [name for v in value.values() for name in _references(v)]
+    if isinstance(value, (list, tuple)):
+        if len(value) >= 3 and isinstance(value[0], str) and all(isinstance(i, int) for i in value[1:3]):
+            return [value[0]]  # an output reference [name, node, tensor]
+        return [name for v in value for name in _references(v)]
+    return []
+
+
+def _keywords(node: dict[str, Any]) -> dict[str, Any]:
+    kwargs = node.get("kwargs")
+    return kwargs if isinstance(kwargs, dict) else {}
+
+
+def _mask_only_ops(entries: Any, outputs: Any) -> set[str]:
+    """The keras.ops entries the outputs do not depend on but through ``mask=`` keywords: Keras writes the ops that
+    compute a mask (NotEqual, Any, ...) into the graph; nnlite propagates masks itself and leaves them out."""
+    if not isinstance(entries, list):
+        return set()
+    needs: dict[str, list[str]] = {}
+    for entry in entries:
+        if isinstance(entry, dict) and isinstance(entry.get("name"), str):
+            nodes = entry.get("inbound_nodes") if isinstance(entry.get("inbound_nodes"), list) else []
+            needs[entry["name"]] = [name for node in nodes if isinstance(node, dict)
+                                    for name in _references([node.get("args"), {
+                                        k: v for k, v in _keywords(node).items() if k != "mask"}])]
+    reached, stack = set(), _references(outputs)
+    while stack:
+        name = stack.pop()
+        if name not in reached:
+            reached.add(name)
+            stack.extend(needs.get(name, []))
+    return {entry["name"] for entry in entries if isinstance(entry, dict) and entry.get("name") not in reached
+            and str(entry.get("module", "")).startswith("keras.src.ops")}
+

@@ -19,7 +19,8 @@ import numpy as np
 from .. import callbacks as callbacks_module
 from .. import data
 from ..layers.base import Context, Layer
-from ..losses.base import reads_logits
+from ..losses.base import apply_mask, reads_logits
+from ..metrics.base import MeanMetricWrapper
 from ..variables import Variable
 from ..warn import warn
 from . import heads as heads_module
@@ -87,6 +88,7 @@ class FusedSteps:
             return self._heads_pass(x, y, sample_weight, ctx, every, trainable, need_logits)
         from_z = self._loss_reads_logits() if from_z is None else from_z
         tape = self.forward_pass(x, ctx, stop_at_z=from_z or need_logits)
+        sample_weight = apply_mask(sample_weight, tape.output_mask, self.loss.reduction)
         if from_z:
             loss, grad = self.loss.value_and_grad_from_logits(y, tape.output, sample_weight)
         else:
@@ -110,7 +112,7 @@ class FusedSteps:
         predictions = self._prediction(tape)
         with_grad = trainable is not None
         total, tape.head_losses, grads = heads_module.loss_and_grads(heads, tape.output, predictions, y,
-                                                                    sample_weight, with_grad)
+                                                                    sample_weight, with_grad, tape.output_mask)
         if with_grad:
             if ctx.grad_scale != 1:
                 grads = [None if g is None else g * ctx.grad_scale for g in grads]
@@ -141,6 +143,7 @@ class FusedSteps:
             return self._heads_pass(x, y, sample_weight, Context(training=bool(training)), every, None, need_logits)
         from_z = self._loss_reads_logits() if from_z is None else from_z
         tape = self.forward_pass(x, Context(training=bool(training)), stop_at_z=from_z or need_logits)
+        sample_weight = apply_mask(sample_weight, tape.output_mask, self.loss.reduction)
         if from_z:
             loss = self.loss.value_from_logits(y, tape.output, sample_weight)
         else:
@@ -220,9 +223,12 @@ class FusedSteps:
                 for (_, metric, weighted, k), z_path in zip(tracked, on_z):
                     weights = swb if weighted else None
                     if k is None:
-                        yk, zk, ak = yb, tape.output, y_pred
+                        yk, zk, ak, mask = yb, tape.output, y_pred, tape.output_mask
                     else:
                         yk, zk, ak = yb[k], tape.output[k], None if y_pred is None else y_pred[k]
+                        mask = None if tape.output_mask is None else tape.output_mask[k]
+                    if mask is not None and isinstance(metric, MeanMetricWrapper):  # Keras masks these
+                        weights = apply_mask(weights, mask, "sum")
                     if z_path:
                         metric.update_state_from_logits(yk, zk, weights)
                     else:

@@ -17,7 +17,7 @@ import numpy as np
 
 from .. import data, losses
 from .. import metrics as metrics_module
-from ..losses.base import reads_logits
+from ..losses.base import apply_mask, reads_logits
 
 
 class Head:
@@ -151,25 +151,29 @@ def resolve_metrics(heads: list[Head], y: list[Any], shapes: list[tuple]) -> lis
 
 
 def loss_and_grads(heads: list[Head], outputs: list[np.ndarray], predictions: list[Any], y: list[Any],
-                   sample_weight: Any, with_grad: bool) -> tuple[float, list[float | None], list[Any]]:
-    """L = sum_k w_k L_k, each L_k, and dL/d(output_k) (from z on the logits path, scaled by w_k)."""
+                   sample_weight: Any, with_grad: bool, masks: Any = None
+                   ) -> tuple[float, list[float | None], list[Any]]:
+    """L = sum_k w_k L_k, each L_k, and dL/d(output_k) (from z on the logits path, scaled by w_k); an output
+    that carries a mask leaves its masked entries out of its L_k."""
     total, each, grads = 0.0, [], []
-    for head, out, a, yk in zip(heads, outputs, predictions, y):
+    for k, (head, out, a, yk) in enumerate(zip(heads, outputs, predictions, y)):
         if head.loss is None:
             each.append(None)
             grads.append(None)
             continue
+        sample_weight_k = sample_weight if masks is None else apply_mask(sample_weight, masks[k],
+                                                                         head.loss.reduction)
         if with_grad:
             if head.from_z:
-                value, grad = head.loss.value_and_grad_from_logits(yk, out, sample_weight)
+                value, grad = head.loss.value_and_grad_from_logits(yk, out, sample_weight_k)
             else:
-                value, grad = head.loss.value_and_grad(yk, a, sample_weight)
+                value, grad = head.loss.value_and_grad(yk, a, sample_weight_k)
                 if a is not out:  # the pass stopped at z for a metric: dL/dz = f'(z)^T dL/da
                     grad = head.activation.backward(out, a, grad)
             grads.append(grad * head.weight if head.weight != 1.0 else grad)
         else:
-            value = (head.loss.value_from_logits(yk, out, sample_weight) if head.from_z
-                     else head.loss(yk, a, sample_weight))
+            value = (head.loss.value_from_logits(yk, out, sample_weight_k) if head.from_z
+                     else head.loss(yk, a, sample_weight_k))
             grads.append(None)
         each.append(float(value))
         total += head.weight * float(value)

@@ -262,7 +262,8 @@ class Model(Loops, FusedSteps, CompileState, Steps, StateTree, Layer):
         """The activation f of an output a = f(z), if the last layer has one (the logits path reads it)."""
         if self._graphs is not None:
             return self._graph(True).output_activation
-        return self.layers[-1].activation if self.layers and not self.built_eager else None
+        last = self.layers[-1] if self.layers and not self.built_eager else None
+        return last.activation if last is not None and last.activation_is_output else None
 
     def _require_built(self) -> None:
         if not self.built:

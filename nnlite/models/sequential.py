@@ -137,7 +137,7 @@ class Sequential(Model):
             if self.input_layer is None:
                 raise ValueError("You must provide an `input_shape` argument, or give the model an Input first.")
             input_shape = self.input_layer.shape
-        shape = (None,) + tuple(input_shape)[1:]
+        shape = tuple(input_shape)  # a fixed batch size stays (a stateful recurrent layer needs it)
         if self.input_layer is None:
             self.input_layer = InputLayer(shape=shape[1:])
         for layer in self._layers:
@@ -202,16 +202,20 @@ class Sequential(Model):
             stop_at_z: stop the last layer before its activation (the logits path).
         """
         tape = Tape(ctx)
-        a = x
+        a, mask = x, None  # mask: which steps of a count (Embedding(mask_zero=True), Masking), passed on
         last = len(self._layers) - 1
         for i, layer in enumerate(self._layers):
             if a.dtype != layer.dtype and a.dtype.kind in layer.casts:  # Keras casts each layer's input to its dtype
                 a = a.astype(layer.dtype)
+            a_in = a
             if i == last and stop_at_z:
                 a, saved = layer.forward_z(a, ctx)
                 tape.from_z = True
+            elif mask is not None:
+                a, saved = layer.forward_masked(a, mask, ctx)
             else:
                 a, saved = layer.forward(a, ctx)
+            mask = layer.compute_mask(a_in, mask) if layer.supports_masking else None
             tape.saved.append(saved)
             if isinstance(saved, EagerCall):  # a custom layer's add_loss joins the loss
                 tape.penalty += saved.added_loss
@@ -219,7 +223,7 @@ class Sequential(Model):
                 tape.layer_outputs.append(a)
             if layer.activity_regularizer is not None:
                 tape.add_activity_penalty(i, layer, layer.activation.forward(a) if tape.from_z else a)
-        tape.output = a
+        tape.output, tape.output_mask = a, mask
         return tape
 
     def backward_pass(self, tape: Tape, grad: np.ndarray, need_grad_x: bool = False) -> np.ndarray | None:

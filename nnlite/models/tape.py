@@ -24,13 +24,14 @@ class Tape:
     """One forward pass through a model: what backward needs, and what the loss adds."""
 
     __slots__ = ("ctx", "saved", "output", "from_z", "prediction", "penalty", "loss", "outputs", "layer_outputs",
-                 "arriving", "head_losses")
+                 "arriving", "head_losses", "output_mask")
 
     def __init__(self, ctx: Any) -> None:
         self.ctx = ctx  # the pass's Context: training or not, random source, where gradients go
         self.saved: list[Any] = []  # per layer: what its backward needs
         self.output: np.ndarray | None = None  # y_pred, or z of the last layer on the logits path
         self.from_z = False  # whether ``output`` is z
+        self.output_mask: Any = None  # the mask the output carries (a list with several outputs), for the loss
         self.prediction: np.ndarray | None = None  # a = f(z), once computed, where ``output`` is z
         self.penalty = 0.0  # sum over layers of R(a) / batch
         self.loss = 0.0  # L with every penalty, once the model has computed it

@@ -127,8 +127,10 @@ def _write_layers(group: Any, model: Any, skip: set[int]) -> None:
         if _nested(layer):
             _write_layers(group[path], layer, skip)
             continue
-        for i, w in enumerate(layer.weights):
-            vars_group.create_dataset(str(i), data=w.value)
+        for where, weights in layer.weight_groups():
+            here = vars_group if not where else group[path].create_group(f"{where}/vars")
+            for i, w in enumerate(weights):
+                here.create_dataset(str(i), data=w.value)
 
 
 def _read_layers(group: Any, model: Any, where: str = "", skip: set[int] | None = None) -> list[np.ndarray]:
@@ -145,11 +147,13 @@ def _read_layers(group: Any, model: Any, where: str = "", skip: set[int] | None 
                 raise LoadError(f"The weights file has no group for the model {layer.name!r} ({here}).")
             arrays += _read_layers(group[path], layer, f"{here}/", skip)
             continue
-        if layer.weights and f"{path}/vars" not in group:
-            raise LoadError(f"The weights file has no weights for layer {layer.name!r} ({here}/vars).")
-        if f"{path}/vars" in group:
-            arrays += _numeric_datasets(group[f"{path}/vars"], f"{here}/vars", [w.shape for w in layer.weights],
-                                        [w.name for w in layer.weights])
+        for sub, weights in layer.weight_groups():
+            vars_path = f"{path}/{sub}/vars" if sub else f"{path}/vars"
+            if weights and vars_path not in group:
+                raise LoadError(f"The weights file has no weights for layer {layer.name!r} ({where}{vars_path}).")
+            if vars_path in group:
+                arrays += _numeric_datasets(group[vars_path], f"{where}{vars_path}", [w.shape for w in weights],
+                                            [w.name for w in weights])
     return arrays
 
 
