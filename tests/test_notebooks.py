@@ -130,3 +130,19 @@ def test_convolution(keras):  # needs Keras: its comparison must run, not be ski
     assert _images(nb) == 1
     stderr = [o for c in nb.cells for o in c.get("outputs", []) if o.get("name") == "stderr"]
     assert not stderr, [o["text"][:200] for o in stderr]
+
+
+def test_recurrent(keras):  # needs Keras: its comparisons must run, not be skipped
+    nb = _execute("07_recurrent.ipynb")
+    text = _text(nb)
+    for line in ("nnlite's SimpleRNN equals the loop: True", "Keras's SimpleRNN equals nnlite's: True",
+                 "BPTT by hand equals nnlite's backward: True", "Finite differences agree with dU: True",
+                 "nnlite's LSTM equals the four gates by hand: True", "Keras's LSTM equals nnlite's: True"):
+        assert line in text, line
+    lines = text.splitlines()
+    baseline = float(next(line for line in lines if line.startswith("guessing the mean")).split()[-1])
+    mse = float(next(line for line in lines if line.startswith("test mse")).split()[-1])
+    assert mse < baseline / 20, (mse, baseline)  # the LSTM remembers the marked values through the padding
+    assert _images(nb) == 1
+    stderr = [o for c in nb.cells for o in c.get("outputs", []) if o.get("name") == "stderr"]
+    assert not stderr, [o["text"][:200] for o in stderr]

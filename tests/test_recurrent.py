@@ -363,3 +363,33 @@ def test_wrapper_configs_and_errors_match_keras(keras):
         nnlite.layers.TimeDistributed("dense")
     with pytest.raises(ValueError, match="at least 3 dimensions"):
         nnlite.Sequential([nnlite.Input((4,)), nnlite.layers.TimeDistributed(nnlite.layers.Dense(2))])
+
+
+def test_batch_normalization_after_a_masked_layer_uses_the_unmasked_steps_as_keras(keras, float64, rng):
+    """Keras's masked moments: BatchNormalization after LSTM(return_sequences) on padded sequences takes its batch
+    statistics (and so its moving ones) from the unmasked steps alone."""
+    def model(lib):
+        layers = lib.layers
+        inputs = lib.Input((6,))
+        h = layers.LSTM(3, return_sequences=True)(layers.Embedding(15, 4, mask_zero=True)(inputs))
+        return lib.Model(inputs, layers.Dense(2)(layers.BatchNormalization(momentum=0.5)(h)))
+    lengths = rng.integers(1, 7, size=32)
+    x = rng.integers(1, 15, size=(32, 6)).astype(float)
+    x[np.arange(6)[None, :] >= lengths[:, None]] = 0
+    _fit_both(keras, model(keras), model(nnlite), x, rng.normal(size=(32, 6, 2)), ("Adam", 0.01), "mse", 8)
+    with pytest.raises(ValueError, match="one dimension less than the inputs"):
+        nnlite.layers.BatchNormalization().forward_masked(np.ones((2, 3, 4)), np.ones((2, 3, 4), bool),
+                                                          Context(training=True))
+
+
+def test_embedding_gradients_sum_repeated_ids_in_rows():
+    """row_sums against a loop, with repeated ids, an id never seen, and an empty batch."""
+    from nnlite.variables import row_sums
+
+    ids = np.array([3, 0, 3, 3, 1])
+    slices = np.arange(10.0).reshape(5, 2)
+    expected = np.zeros((5, 2))
+    for i, s in zip(ids, slices):
+        expected[i] += s
+    assert np.array_equal(row_sums(ids, slices, 5), expected)
+    assert not row_sums(np.array([], int), np.zeros((0, 2)), 5).any()

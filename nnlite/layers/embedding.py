@@ -9,6 +9,7 @@ from typing import Any
 import numpy as np
 
 from .. import constraints, initializers, regularizers
+from ..variables import Occurrences, row_sums
 from .base import LAYERS, Context, Layer, document_keywords
 
 
@@ -102,14 +103,9 @@ class Embedding(Layer):
 
     def backward(self, saved, grad_a, ctx, need_grad_x=True):
         ids, slices = saved.ravel(), grad_a.reshape(-1, self.output_dim)  # one slice per token occurrence
-        g = ctx.grad(self.embeddings)
-        g[...] = 0
-        np.add.at(g, ids, slices)  # rows hit by several ids add up
+        ctx.grad(self.embeddings)[...] = row_sums(ids, slices, self.input_dim)  # rows hit by several ids add up
         if not ctx.peek:  # what Keras's optimizers square (see optimizers.base.RowGrad)
-            squares, magnitudes = np.zeros_like(g), np.zeros_like(g)
-            np.add.at(squares, ids, slices * slices)
-            np.add.at(magnitudes, ids, np.abs(slices))
-            self.embeddings.grad_rows = (squares, magnitudes)
+            self.embeddings.grad_rows = Occurrences(ids, slices, self.input_dim)
         return None
 
     grad_equations = {"embeddings": "grad_a added into the rows of the ids that picked them"}

@@ -176,6 +176,26 @@ def standardize_backward(g: np.ndarray, x_hat: np.ndarray, r: np.ndarray, axes: 
     return r * (g - g.mean(axis=axes, keepdims=True) - x_hat * np.mean(g * x_hat, axis=axes, keepdims=True))
 
 
+def weighted_standardize(x: np.ndarray, w: np.ndarray, axes: tuple[int, ...], epsilon: float
+                         ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """x_hat = (x - mu) * r with the weighted statistics mu = sum(w x), var = sum(w (x - mu)^2) over ``axes``
+    (a masked batch: w = m / (sum(m) + 1e-7), Keras's masked moments); returns (x_hat, r, mu, var)."""
+    mu = np.sum(w * x, axis=axes, keepdims=True)
+    centred = x - mu
+    var = np.sum(w * centred * centred, axis=axes, keepdims=True)
+    r = 1.0 / np.sqrt(var + epsilon)
+    return centred * r, r, mu, var
+
+
+def weighted_standardize_backward(g: np.ndarray, x_hat: np.ndarray, r: np.ndarray, w: np.ndarray,
+                                  axes: tuple[int, ...]) -> np.ndarray:
+    """grad_x from g = dL/dx_hat under the weighted statistics: with c = sum(w (x - mu)) (0 when the weights sum
+    to 1), grad_x = r * (g - w sum(g) - w (x_hat - c r) sum(g x_hat))."""
+    c_r = np.sum(w * x_hat, axis=axes, keepdims=True)  # c r
+    return r * (g - w * np.sum(g, axis=axes, keepdims=True)
+                - w * (x_hat - c_r) * np.sum(g * x_hat, axis=axes, keepdims=True))
+
+
 class Affine:
     """gamma * x_hat + beta, the learnt scale and shift of BatchNormalization and LayerNormalization:
     their settings, weights (gamma then beta, as Keras orders them), gradients and config."""
@@ -345,11 +365,40 @@ class BatchNormalization(Layer):
             batch_statistics = False
         return self.affine.forward(x_hat, shape), (x_hat, r, shape, reduce, batch_statistics)
 
+    def forward_masked(self, x, mask, ctx: Context):
+        """Training with a mask m (one axis fewer than x): the statistics of the unmasked entries alone,
+        mu = sum(m x) / (sum(m) + 1e-7) and var likewise (Keras's masked moments); inference ignores the mask.
+
+        Args:
+            x: the batch.
+            mask: True for the entries that count, or None.
+            ctx: the pass's :class:`~nnlite.layers.Context`.
+        """
+        if mask is None or not (ctx.training and self.trainable):
+            return self.forward(x, ctx)
+        mask = np.asarray(mask)
+        if mask.ndim != x.ndim - 1:
+            raise ValueError(f"The mask provided should be one dimension less than the inputs. Received: "
+                             f"mask.shape={mask.shape}, inputs.shape={x.shape}")
+        axis, shape = self._shape(x.shape)
+        reduce = tuple(i for i in range(x.ndim) if i != axis)
+        m = np.broadcast_to(mask[..., None], x.shape).astype(x.dtype)
+        w = m / (m.sum(axis=reduce, keepdims=True) + x.dtype.type(1e-7))  # Keras's backend epsilon
+        x_hat, r, mu, var = weighted_standardize(x, w, reduce, self.epsilon)
+        if not ctx.peek:
+            momentum = self.momentum
+            self.moving_mean.value[...] = self.moving_mean.value * momentum + mu.reshape(-1) * (1.0 - momentum)
+            self.moving_variance.value[...] = (self.moving_variance.value * momentum
+                                               + var.reshape(-1) * (1.0 - momentum))
+        return self.affine.forward(x_hat, shape), (x_hat, r, shape, reduce, w)
+
     def backward(self, saved, grad_a, ctx, need_grad_x=True):
         x_hat, r, shape, reduce, batch_statistics = saved
         g = self.affine.backward(grad_a, x_hat, shape, ctx)
         if not need_grad_x:
             return None
+        if isinstance(batch_statistics, np.ndarray):  # a masked batch: its weights
+            return weighted_standardize_backward(g, x_hat, r, batch_statistics, reduce)
         return standardize_backward(g, x_hat, r, reduce) if batch_statistics else g * r
 
     def get_config(self):

@@ -533,14 +533,23 @@ class RowGrad(np.ndarray):
     into rows, so the second moments of Adam, RMSprop, Adagrad, Adadelta, Nadam and Adamax see
     sum over occurrences of g_i^2 (or |g_i|), not (sum of g_i)^2: ``squared`` and ``magnitude`` give that."""
 
-    squares: np.ndarray | None = None
-    magnitudes: np.ndarray | None = None
+    occurrences: Any = None  # the variable's Occurrences this step
 
     @classmethod
-    def of(cls, g: np.ndarray, rows: tuple[np.ndarray, np.ndarray]) -> RowGrad:
+    def of(cls, g: np.ndarray, occurrences: Any) -> RowGrad:
         out = g.view(cls)
-        out.squares, out.magnitudes = (r.astype(g.dtype, copy=False) for r in rows)
+        out.occurrences = occurrences
         return out
+
+    @property
+    def squares(self) -> np.ndarray | None:
+        """sum of g_k^2 over the token occurrences k of each row (None for an array computed from this one)."""
+        return None if self.occurrences is None else self.occurrences.squares.astype(self.dtype, copy=False)
+
+    @property
+    def magnitudes(self) -> np.ndarray | None:
+        """sum of |g_k| over the token occurrences k of each row (None for an array computed from this one)."""
+        return None if self.occurrences is None else self.occurrences.magnitudes.astype(self.dtype, copy=False)
 
 
 def squared(g: np.ndarray) -> np.ndarray:
