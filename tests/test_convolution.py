@@ -65,7 +65,9 @@ def _check_convolution(keras, tf, rng, name, kwargs, x):
         xv = nnlite.Variable(x, name="x")
         out = ours(xv)
     grads = tape.gradient(out, [xv, *ours.trainable_weights], output_gradients=seed)
-    for what, g, e in zip(["x", "kernel", "bias"], grads, expected_grads):
+    names = ["x", *[w.name for w in ours.trainable_weights]]
+    assert len(grads) == len(expected_grads) == len(names)
+    for what, g, e in zip(names, grads, expected_grads):
         assert_close(g, e, RTOL["float64"], f"grad {what}")
     plain = {k: v for k, v in getattr(nnlite.layers, name)(**kwargs).get_config().items() if k != "name"}
     assert plain == {k: v for k, v in getattr(keras.layers, name)(**kwargs).get_config().items() if k != "name"}
@@ -156,8 +158,8 @@ def test_convolution_arguments_are_checked_as_keras_checks_them():
         nnlite.layers.Conv2D(2, (3, 0))
     with pytest.raises(ValueError, match="one of \\['valid', 'same'\\]"):
         nnlite.layers.MaxPooling2D(padding="full")
-    with pytest.raises(ValueError, match="no grouped convolution yet"):
-        nnlite.layers.Conv2D(4, 3, groups=2)
+    with pytest.raises(ValueError, match="evenly divisible by the number of groups"):
+        nnlite.layers.Conv2D(5, 3, groups=2)
     with pytest.raises(ValueError, match="does not fit inputs"):
         nnlite.layers.Conv2D(2, 5)(np.zeros((1, 3, 3, 1)))
 
@@ -368,3 +370,59 @@ def test_bad_window_arguments_get_kerass_errors(keras, name, kwargs):
     with pytest.raises(ValueError) as ours:
         getattr(nnlite.layers, name)(**kwargs)
     assert str(ours.value) == str(theirs.value)
+
+
+GROUPED_CASES = [
+    ("Conv2D", {"filters": 6, "kernel_size": 3, "groups": 2}, (2, 6, 5, 4)),
+    ("Conv2D", {"filters": 6, "kernel_size": 2, "groups": 3, "strides": 2, "padding": "same"}, (2, 6, 5, 6)),
+    ("Conv2D", {"filters": 4, "kernel_size": 2, "groups": 2, "data_format": "channels_first"}, (2, 4, 5, 6)),
+    ("Conv1D", {"filters": 8, "kernel_size": 3, "groups": 4, "dilation_rate": 2}, (2, 7, 4)),
+    ("DepthwiseConv2D", {"kernel_size": 3, "depth_multiplier": 2}, (2, 6, 5, 3)),
+    ("DepthwiseConv2D", {"kernel_size": 2, "strides": 2, "padding": "same", "activation": "relu"}, (2, 6, 5, 3)),
+    ("DepthwiseConv2D", {"kernel_size": 2, "data_format": "channels_first"}, (2, 3, 5, 6)),
+    ("DepthwiseConv1D", {"kernel_size": 3, "dilation_rate": 2, "depth_multiplier": 3}, (2, 7, 4)),
+    ("SeparableConv2D", {"filters": 4, "kernel_size": 3, "depth_multiplier": 2}, (2, 6, 5, 3)),
+    ("SeparableConv2D", {"filters": 4, "kernel_size": 2, "strides": 2, "padding": "same"}, (2, 6, 5, 3)),
+    ("SeparableConv1D", {"filters": 5, "kernel_size": 3, "dilation_rate": 2, "activation": "tanh"}, (2, 7, 4)),
+]
+
+
+@pytest.mark.parametrize(("name", "kwargs", "shape"), GROUPED_CASES, ids=lambda c: str(c))
+def test_grouped_depthwise_and_separable_convolutions_match_tensorflow(keras, tf, float64, rng, name, kwargs,
+                                                                         shape):
+    """Each channel group convolved by its own filters (groups; depthwise: a group per channel; separable: then a
+    1 x 1 convolution): outputs, every weight's and the input's gradient, and the config, against Keras."""
+    _check_convolution(keras, tf, rng, name, kwargs, rng.normal(size=shape))
+
+
+def test_a_depthwise_separable_convnet_fits_as_keras_fits_it(keras, float64, rng, tmp_path):
+    def model(lib):
+        layers = lib.layers
+        return lib.Sequential([lib.Input((8, 8, 2)), layers.SeparableConv2D(4, 3, activation="relu"),
+                               layers.DepthwiseConv2D(3, depth_multiplier=2), layers.Conv2D(4, 1, groups=2),
+                               layers.GlobalAveragePooling2D(), layers.Dense(3, activation="softmax")])
+    theirs, ours = model(keras), model(nnlite)
+    ours.set_weights(theirs.get_weights())
+    x, y = rng.normal(size=(24, 8, 8, 2)), rng.integers(0, 3, size=24)
+    for m, lib in ((theirs, keras), (ours, nnlite)):
+        m.compile(lib.optimizers.Adam(0.01), "sparse_categorical_crossentropy")
+    expected = theirs.fit(x, y, batch_size=8, epochs=2, verbose=0, shuffle=False).history["loss"]
+    assert_close(ours.fit(x, y, batch_size=8, epochs=2, verbose=0, shuffle=False).history["loss"], expected,
+                 RTOL["float64"], "loss")
+    for w, e in zip(ours.get_weights(), theirs.get_weights()):
+        assert_close(w, e, 1e-7, "weights after the fit")
+    theirs.save(tmp_path / "theirs.keras")
+    ours.save(tmp_path / "ours.keras")
+    assert_close(nnlite.saving.load_model(tmp_path / "theirs.keras").predict(x, verbose=0),
+                 theirs.predict(x, verbose=0), 1e-12, "nnlite loads Keras's file")
+    assert_close(keras.saving.load_model(tmp_path / "ours.keras").predict(x, verbose=0), ours.predict(x, verbose=0),
+                 1e-12, "Keras loads nnlite's file")
+
+
+def test_group_and_depth_arguments_are_checked_as_keras_checks_them(keras):
+    for lib in (keras, nnlite):
+        with pytest.raises(ValueError, match="evenly divisible by the number of groups"):
+            lib.Sequential([lib.Input((5, 5, 3)), lib.layers.Conv2D(4, 2, groups=2)])
+        with pytest.raises(ValueError, match="depth_multiplier"):
+            lib.layers.DepthwiseConv2D(2, depth_multiplier=0)
+

@@ -11,6 +11,7 @@ from .activation import ELU, Activation, LeakyReLU, ReLU, Softmax
 from .base import LAYERS, Context, Layer
 from .convolutional import Conv1D, Conv2D, Conv2DTranspose
 from .core import Dense
+from .depthwise import DepthwiseConv1D, DepthwiseConv2D, SeparableConv1D, SeparableConv2D
 from .embedding import Embedding, GlobalAveragePooling1D
 from .input_layer import Input, InputLayer
 from .masking import Masking
@@ -61,6 +62,7 @@ from .spatial import (
 from .wrappers import Bidirectional, TimeDistributed
 
 # Keras's short names
+SeparableConvolution1D, SeparableConvolution2D = SeparableConv1D, SeparableConv2D
 MaxPool2D, AvgPool2D, MaxPool1D, AvgPool1D = MaxPooling2D, AveragePooling2D, MaxPooling1D, AveragePooling1D
 
 __all__ = [
@@ -69,6 +71,7 @@ __all__ = [
     "GlobalMaxPooling1D", "SpatialDropout1D", "SpatialDropout2D", "ZeroPadding1D", "Cropping1D", "UpSampling1D",
     "Cropping2D", "GlobalAveragePooling2D", "GlobalMaxPooling2D", "MaxPool2D", "MaxPooling2D",
     "UpSampling2D", "ZeroPadding2D", "GRU", "LSTM", "SimpleRNN", "Masking", "Bidirectional", "TimeDistributed",
+    "DepthwiseConv1D", "DepthwiseConv2D", "SeparableConv1D", "SeparableConv2D",
     "BatchNormalization", "CategoryEncoding", "Concatenate", "concatenate", "Context", "Dense", "deserialize",
     "Discretization", "Dot", "dot", "Dropout", "ELU", "Embedding", "Flatten", "GaussianDropout",
     "GaussianNoise", "GlobalAveragePooling1D", "Hashing", "Identity", "Input", "InputLayer", "IntegerLookup",
@@ -114,8 +117,7 @@ def deserialize(config: dict[str, Any]) -> Layer:
 
 # Keras layers outside nnlite's scope (dense networks), and what they are
 OUT_OF_SCOPE = {
-    **dict.fromkeys(["Conv3D", "Conv1DTranspose", "Conv3DTranspose",
-                     "SeparableConv1D", "SeparableConv2D", "DepthwiseConv1D", "DepthwiseConv2D"], "convolution"),
+    **dict.fromkeys(["Conv3D", "Conv1DTranspose", "Conv3DTranspose"], "convolution"),
     **dict.fromkeys(["MaxPooling3D", "AveragePooling3D", "GlobalMaxPooling3D",
                      "GlobalAveragePooling3D"],
                     "pooling over images"),

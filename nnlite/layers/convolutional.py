@@ -36,10 +36,6 @@ class Conv(KernelLayer):
         if filters % groups:
             raise ValueError(f"The number of filters must be evenly divisible by the number of groups. Received: "
                              f"groups={groups}, filters={filters}.")
-        if groups != 1:
-            raise ValueError(f"nnlite's {type(self).__name__} has no grouped convolution yet; got groups={groups}. "
-                             "Use groups=1, "
-                             "or Keras for grouped convolutions.")
         if lora_rank is not None:
             raise ValueError(f"nnlite's {type(self).__name__} has no lora_rank; got lora_rank={lora_rank!r}.")
         kernel_size, strides = self._tuple(kernel_size, "kernel_size"), self._tuple(strides, "strides")
@@ -51,7 +47,7 @@ class Conv(KernelLayer):
         padding, data_format = "causal" if causal else padding_name(padding), data_format_name(data_format)
         super().__init__(activity_regularizer=activity_regularizer, **kwargs)
         self.filters, self.kernel_size, self.strides, self.padding = int(filters), kernel_size, strides, padding
-        self.data_format, self.dilation_rate, self.groups = data_format, dilation_rate, 1
+        self.data_format, self.dilation_rate, self.groups = data_format, dilation_rate, int(groups)
         # the window as an image's: a 1-D kernel k is (1, k)
         self.window, self.step, self.spread = ((1,) * (2 - self.rank) + kernel_size, (1,) * (2 - self.rank) + strides,
                                                (1,) * (2 - self.rank) + dilation_rate)
@@ -91,8 +87,12 @@ class Conv(KernelLayer):
         if c is None:
             raise ValueError(f"Conv2D {self.name!r} needs a known number of input channels; got input shape "
                              f"{tuple(input_shape)}.")
+        if c % self.groups:
+            raise ValueError(f"The number of input channels must be evenly divisible by the number of groups. "
+                             f"Received groups={self.groups}, but the input has {c} channels (full input shape is "
+                             f"{tuple(input_shape)}).")
         self.compute_output_shape(input_shape)
-        self.add_kernel_and_bias(self.kernel_size + (c, self.filters), (self.filters,))
+        self.add_kernel_and_bias(self.kernel_size + (c // self.groups, self.filters), (self.filters,))
         super().build(input_shape)
 
     def compute_output_shape(self, input_shape):
@@ -110,7 +110,7 @@ class Conv(KernelLayer):
 
     def weight_shapes(self, input_shape):
         c = self._image_shape(input_shape)[2]
-        return [self.kernel_size + (c, self.filters)] + ([(self.filters,)] if self.use_bias else [])
+        return [self.kernel_size + (c // self.groups, self.filters)] + ([(self.filters,)] if self.use_bias else [])
 
     # -- the passes ---------------------------------------------------------------------------------------------
     def _channels_last(self, x: np.ndarray) -> np.ndarray:
@@ -129,7 +129,9 @@ class Conv(KernelLayer):
         n, h, w, c = x.shape
         (oh, ow), pads = self._geometry(h, w)
         patches = im2col(x, self.window, self.step, self.spread, pads)  # (N oh ow, kh kw C)
-        z = patches @ self.kernel.value.reshape(-1, self.filters)  # (N oh ow, F)
+        if self.groups > 1:  # each group's patches, (G, N oh ow, kh kw C/G)
+            patches = by_group(patches, self.window[0] * self.window[1], self.groups)
+        z = grouped_product(patches, self.group_kernel())  # (N oh ow, F)
         if self.use_bias:
             z += self.bias.value
         return self._as_output(z.reshape(n, oh, ow, self.filters)), patches, (x.shape, pads)
@@ -150,16 +152,22 @@ class Conv(KernelLayer):
     def backward_z(self, saved, grad_z, ctx, need_grad_x=True):
         patches, (shape, pads), _, _ = saved
         g = self._channels_last(grad_z).reshape(-1, self.filters)  # G, (N oh ow, F)
-        kernel = self.kernel.value.reshape(-1, self.filters)  # K, (kh kw C, F)
-        ctx.grad(self.kernel)[...] = (patches.T @ g).reshape(self.kernel.shape)  # kernel.grad = P.T @ G
+        kernel = self.group_kernel()  # K, (kh kw C, F), or per group (G, kh kw C/G, F/G)
+        grad_kernel, grad_patches = grouped_product_backward(patches, kernel, g, need_grad_x,
+                                                             self.window[0] * self.window[1])
+        ctx.grad(self.kernel)[...] = grad_kernel.reshape(self.kernel.shape)  # kernel.grad = P.T @ G
         if self.use_bias:
             np.add.reduce(g, axis=0, out=ctx.grad(self.bias))  # bias.grad = sum of G's rows
         if not need_grad_x:
             return None
         n, h, w, c = shape
         (oh, ow), _ = self._geometry(h, w)
-        grad_patches = (g @ kernel.T).reshape(n, oh, ow, *self.window, c)  # G @ K.T, one row per patch
+        grad_patches = grad_patches.reshape(n, oh, ow, *self.window, c)  # G @ K.T, one row per patch
         return self._as_output(col2im(grad_patches, shape, self.step, self.spread, pads))
+
+    def group_kernel(self) -> np.ndarray:
+        """K as the product reads it: (kh kw C, F), or with groups one (kh kw C/G, F/G) block per group."""
+        return grouped_kernel(self.kernel.value, self.groups, self.filters // self.groups)
 
     grad_equations = {"kernel": "patches.T @ grad_z", "bias": "grad_z summed over every position"}
 
@@ -170,6 +178,45 @@ class Conv(KernelLayer):
                 "activity_regularizer": regularizers.serialize(self.activity_regularizer)}
 
 
+def by_group(patches: np.ndarray, taps: int, groups: int) -> np.ndarray:
+    """The patches (M, taps C) of a grouped convolution as one matrix per group: (G, M, taps C/G), group g
+    reading the channels g C/G ... (g + 1) C/G - 1 of every tap."""
+    m = patches.shape[0]
+    return patches.reshape(m, taps, groups, -1).transpose(2, 0, 1, 3).reshape(groups, m, -1)
+
+
+def grouped_kernel(kernel: np.ndarray, groups: int, per_group: int) -> np.ndarray:
+    """A kernel (window..., C/G, F) as the product reads it: (taps C/G, F), or with groups (G, taps C/G, F/G),
+    ``per_group`` = F/G filters each (a depthwise kernel (window..., C, m) is already the one of G = C groups of m
+    filters, in the order it is stored)."""
+    if groups == 1:
+        return kernel.reshape(-1, per_group)
+    return kernel.reshape(-1, groups, per_group).transpose(1, 0, 2)
+
+
+def grouped_product(patches: np.ndarray, kernel: np.ndarray) -> np.ndarray:
+    """Z = P K (M, F); with groups (P (G, M, k), K (G, k, F/G)) each group's Z_g = P_g K_g, side by side."""
+    if patches.ndim == 2:
+        return patches @ kernel
+    z = patches @ kernel  # (G, M, F/G)
+    return z.transpose(1, 0, 2).reshape(z.shape[1], -1)
+
+
+def grouped_product_backward(patches: np.ndarray, kernel: np.ndarray, g: np.ndarray, need_patches: bool,
+                             taps: int = 1) -> tuple[np.ndarray, np.ndarray | None]:
+    """(dL/dK, dL/dP) of Z = P K from G = dL/dZ (M, F): P^T G and G K^T, group by group with groups (dL/dK as the
+    kernel's (taps C/G, G, F/G) entries, dL/dP back to (M, taps C) with ``taps`` taps per patch)."""
+    if patches.ndim == 2:
+        return patches.T @ g, (g @ kernel.T if need_patches else None)
+    groups, m = patches.shape[:2]
+    g_groups = g.reshape(m, groups, -1).transpose(1, 0, 2)  # (G, M, F/G)
+    grad_kernel = (patches.transpose(0, 2, 1) @ g_groups).transpose(1, 0, 2)  # (taps C/G, G, F/G)
+    if not need_patches:
+        return grad_kernel, None
+    grad_patches = (g_groups @ kernel.transpose(0, 2, 1)).reshape(groups, m, taps, -1)  # (G, M, taps, C/G)
+    return grad_kernel, grad_patches.transpose(1, 2, 0, 3).reshape(m, -1)  # (M, taps C)
+
+
 CONV_ARGUMENTS = """\
         strides: the step between windows: one int, or one per spatial axis.
         padding: "valid" (windows inside the input) or "same" (zeros around it so that each output length is
@@ -178,7 +225,8 @@ CONV_ARGUMENTS = """\
         data_format: "channels_last" (batch, ..., channels) or "channels_first" (batch, channels, ...); ``None``
             for ``config.image_data_format()``.
         dilation_rate: the step between a window's taps: one int, or one per spatial axis (not with strides > 1).
-        groups: Keras's grouped convolution; only 1 here (a larger value is refused).
+        groups: G, the number of groups: the channels split into G groups, each convolved by its own F/G filters
+            (the kernel is (window..., C/G, F)).
         activation: the activation f, by name or a function; None is linear.
         use_bias: whether the layer has a bias.
         kernel_initializer: how the kernel (window..., C, F) starts.
