@@ -8,6 +8,7 @@ forward/backward contract every layer keeps).
 from typing import Any
 
 from .activation import ELU, Activation, LeakyReLU, ReLU, Softmax
+from .attention import MultiHeadAttention
 from .base import LAYERS, Context, Layer
 from .convolutional import Conv1D, Conv2D, Conv2DTranspose
 from .core import Dense
@@ -71,7 +72,7 @@ __all__ = [
     "GlobalMaxPooling1D", "SpatialDropout1D", "SpatialDropout2D", "ZeroPadding1D", "Cropping1D", "UpSampling1D",
     "Cropping2D", "GlobalAveragePooling2D", "GlobalMaxPooling2D", "MaxPool2D", "MaxPooling2D",
     "UpSampling2D", "ZeroPadding2D", "GRU", "LSTM", "SimpleRNN", "Masking", "Bidirectional", "TimeDistributed",
-    "DepthwiseConv1D", "DepthwiseConv2D", "SeparableConv1D", "SeparableConv2D",
+    "DepthwiseConv1D", "DepthwiseConv2D", "SeparableConv1D", "SeparableConv2D", "MultiHeadAttention",
     "BatchNormalization", "CategoryEncoding", "Concatenate", "concatenate", "Context", "Dense", "deserialize",
     "Discretization", "Dot", "dot", "Dropout", "ELU", "Embedding", "Flatten", "GaussianDropout",
     "GaussianNoise", "GlobalAveragePooling1D", "Hashing", "Identity", "Input", "InputLayer", "IntegerLookup",
@@ -123,7 +124,7 @@ OUT_OF_SCOPE = {
                     "pooling over images"),
     **dict.fromkeys(["RNN", "ConvLSTM1D",
                      "ConvLSTM2D", "ConvLSTM3D", "LSTMCell", "GRUCell", "SimpleRNNCell"], "recurrent"),
-    **dict.fromkeys(["MultiHeadAttention", "Attention", "AdditiveAttention", "GroupQueryAttention"], "attention"),
+    **dict.fromkeys(["Attention", "AdditiveAttention", "GroupQueryAttention"], "attention"),
 }
 
 

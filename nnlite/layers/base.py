@@ -211,6 +211,18 @@ class Layer:
 
     takes_list = False  # True for layers called on a list of tensors (the merge layers)
     state_inputs = False  # True where a list call is [x, *initial states] (a recurrent layer's initial_state)
+    file_keywords: tuple[str, ...] = ()  # the keywords of a call a .keras file's node may hold (see file_call)
+
+    def file_call(self, inputs: list[Any]) -> tuple[list[Any], dict[str, Any]]:
+        """(args, kwargs) a .keras file writes for a call of this layer on the node's ``inputs``, for a layer with
+        ``file_keywords`` (the recurrent layers' initial_state, MultiHeadAttention's key and options).
+
+        Args:
+            inputs: the node's input tensors, in the order the layer's forward pass reads them.
+        """
+        if self.state_inputs and len(inputs) > 1:  # [x, *states]: Keras's initial_state keyword
+            return [inputs[0]], {"initial_state": list(inputs[1:])}
+        return [inputs[0]], {}
     trainable_input = True  # False for preprocessing layers: ids and counts, no gradient flows back
     casts = "fiub"  # the kinds of input array cast to the layer's dtype ("" for layers that read ids as they are)
 

@@ -200,6 +200,7 @@ class Recurrent(Layer):
 
     takes_list = True  # sequences, or [sequences, *initial states]
     state_inputs = True
+    file_keywords = ("initial_state",)
 
     def get_build_config(self):
         shape = self.input_shape

@@ -49,6 +49,7 @@ class Bidirectional(Layer):
     supports_masking = True
     takes_list = True  # sequences, or [sequences, *initial states] (half forward, half backward)
     state_inputs = True
+    file_keywords = ("initial_state",)
     activation_is_output = False
 
     def __init__(self, layer: Any, merge_mode: str | None = "concat", weights: Any = None,

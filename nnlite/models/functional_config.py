@@ -59,9 +59,11 @@ class FunctionalConfig:
             for n in layer.inbound_nodes:
                 if id(n) not in own:
                     continue
-                if isinstance(n.args, list) and layer.state_inputs:  # [x, *states]: Keras's initial_state keyword
-                    entry["inbound_nodes"].append({"args": [tensor_entry(n.inputs[0])], "kwargs": {
-                        "initial_state": [tensor_entry(t) for t in n.inputs[1:]]}})
+                if layer.file_keywords:  # a call with keywords: initial_state, MultiHeadAttention's key, mask...
+                    args, kwargs = layer.file_call(n.inputs)
+                    entry["inbound_nodes"].append({"args": [tensor_entry(t) for t in args], "kwargs": {
+                        k: [tensor_entry(t) for t in v] if isinstance(v, list) else
+                        tensor_entry(v) if isinstance(v, KerasTensor) else v for k, v in kwargs.items()}})
                     continue
                 entry["inbound_nodes"].append({"args": [[tensor_entry(t) for t in n.inputs] if isinstance(n.args, list)
                                                         else tensor_entry(n.args)], "kwargs": {}})
@@ -146,17 +148,19 @@ class FunctionalConfig:
                     args = [args[0][0]] if len(node) == 1 else args
                 else:
                     raise ValueError(f"A node of layer {name!r} must be a dict, got {type(node).__name__}.")
-                if not isinstance(args, list) or len(args) != 1:
+                layer = created[name]
+                positional = 2 if layer.file_keywords else 1  # MultiHeadAttention's query and value
+                if not isinstance(args, list) or not 1 <= len(args) <= positional:
                     raise ValueError(f"A node of layer {name!r} must call it on one argument, got {args!r:.80}.")
-                states = _keywords(node).get("initial_state") if isinstance(node, dict) else None
+                keywords = {k: v for k, v in (_keywords(node) if isinstance(node, dict) else {}).items()
+                            if k in layer.file_keywords}  # a "mask" keyword is left out: masks are made as it runs
                 try:
-                    inputs = argument(args[0])
-                    if states is not None:  # a recurrent layer started from given states: called on [x, *states]
-                        inputs = [inputs, *argument(states if isinstance(states, list) else [states])]
+                    inputs = [argument(a) for a in args]
+                    keywords = {k: argument(v) if isinstance(v, (dict, list)) else v for k, v in keywords.items()}
                 except _NotYet as missing:  # its inputs are not made yet
                     waiting.setdefault(missing.layer, []).append(name)
                     break
-                created[name](inputs)
+                layer(*inputs, **keywords)
                 pending[name].pop(0)
                 for woken in waiting.pop(name, []):
                     if woken not in queued:

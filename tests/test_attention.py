@@ -1,0 +1,161 @@
+"""MultiHeadAttention against Keras (TensorFlow): outputs, attention scores and every gradient (query, value, key
+and the eight weights) over key/value dims, output_shape, attention masks, causal and sliding-window masks and the
+inputs' own masks (a row with nothing to attend included); a small Transformer block on padded token ids fitted as
+Keras fits it; .keras files both ways; Keras's errors."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import nnlite
+from nnlite.layers import Context
+
+from .conftest import RTOL
+from .helpers import assert_close
+
+CASES = [
+    ({"num_heads": 2, "key_dim": 3}, {}, {}),
+    ({"num_heads": 2, "key_dim": 3, "value_dim": 4, "output_shape": 5}, {}, {"key": True}),
+    ({"num_heads": 3, "key_dim": 2}, {"return_attention_scores": True}, {"attention_mask": True}),
+    ({"num_heads": 2, "key_dim": 3}, {"use_causal_mask": True}, {"value_mask": True}),
+    ({"num_heads": 2, "key_dim": 3, "use_bias": False, "sliding_window": 2},
+     {"use_causal_mask": True, "return_attention_scores": True}, {"attention_mask": True}),
+    ({"num_heads": 2, "key_dim": 3}, {}, {"attention_mask": True}),  # a fully masked row: attends to all alike
+]
+
+
+@pytest.mark.parametrize(("settings", "options", "given"), CASES, ids=lambda c: ",".join(map(str, c)) or "plain")
+def test_outputs_scores_and_every_gradient_match_tensorflow(keras, tf, float64, rng, settings, options, given):
+    query, value = rng.normal(size=(2, 4, 6)), rng.normal(size=(2, 5, 3))
+    key = rng.normal(size=(2, 5, 7)) if given.get("key") else None
+    mask = None
+    if given.get("attention_mask"):
+        mask = rng.random((2, 4, 5)) > 0.3
+        mask[0, 0, 0] = False  # with a causal mask: query step 0 has nothing left to attend
+    value_mask = np.array([[1, 1, 0, 1, 1], [1, 1, 1, 0, 0]], bool) if given.get("value_mask") else None
+    ours = nnlite.layers.MultiHeadAttention(**settings, bias_initializer="random_normal", seed=1)
+    theirs = keras.layers.MultiHeadAttention(**settings)
+    ours(query, value, key=key, attention_mask=mask, **options)
+    theirs(query, value, key=key, attention_mask=mask, **options)
+    theirs.set_weights(ours.get_weights())
+    tensors = [tf.constant(t) for t in (query, value, key) if t is not None]
+    with tf.GradientTape() as tape:
+        tape.watch(tensors)
+        out = theirs(tensors[0], tensors[1], key=tensors[2] if key is not None else None,
+                     attention_mask=None if mask is None else tf.constant(mask),
+                     value_mask=None if value_mask is None else tf.constant(value_mask), **options)
+        outs = list(out) if isinstance(out, (list, tuple)) else [out]
+        seeds = [rng.normal(size=o.shape) for o in outs]
+        loss = sum(tf.reduce_sum(o * s) for o, s in zip(outs, seeds))
+    expected = tape.gradient(loss, [*tensors, *theirs.trainable_weights])
+    inputs = [query, value] + ([key] if key is not None else []) + ([mask] if mask is not None else [])
+    ctx = Context(training=True)
+    a, saved = ours.forward_masked(inputs, None if value_mask is None else [None, value_mask, None], ctx)
+    for k, (o, e) in enumerate(zip(a if isinstance(a, list) else [a], outs)):
+        assert_close(o, np.asarray(e), RTOL["float64"], f"output {k}")
+    grads = ours.backward(saved, seeds if len(seeds) > 1 else seeds[0], ctx)[:len(tensors)]
+    grads += [ctx.grad(w) for w in ours.trainable_weights]
+    assert len(grads) == len(expected)
+    names = ["query", "value", "key"][:len(tensors)] + [w.name for w in ours.trainable_weights]
+    for what, g, e in zip(names, grads, expected):
+        if what == "key_bias":  # q . b_k shifts a whole row of scores: the softmax ignores it, dL/db_k = 0
+            assert np.abs(g).max() < 1e-14 and np.abs(np.asarray(e)).max() < 1e-14
+            continue
+        assert_close(g, np.asarray(e), RTOL["float64"], f"grad {what}")
+
+
+def _transformer(lib, causal):
+    """A Transformer encoder block on token ids (the keras.io text-classification shape, without positions)."""
+    layers = lib.layers
+    ids = lib.Input((8,))
+    x = layers.Embedding(30, 8, mask_zero=True)(ids)
+    attended = layers.MultiHeadAttention(num_heads=2, key_dim=4)(x, x, use_causal_mask=causal)
+    x = layers.LayerNormalization(epsilon=1e-6)(layers.Add()([x, attended]))
+    x = layers.LayerNormalization(epsilon=1e-6)(layers.Add()([x, layers.Dense(8)(layers.Dense(16, activation="relu")(
+        x))]))
+    return lib.Model(ids, layers.Dense(2, activation="softmax")(layers.GlobalAveragePooling1D()(x)))
+
+
+@pytest.mark.parametrize("causal", [False, True], ids=["encoder", "causal"])
+def test_a_transformer_block_on_padded_ids_fits_as_keras_fits_it(keras, float64, rng, tmp_path, causal):
+    """The padding's mask reaches the attention (as query and value masks), the residual Add, and the average."""
+    lengths = rng.integers(2, 9, size=32)
+    x = rng.integers(1, 30, size=(32, 8)).astype(float)
+    x[np.arange(8)[None, :] >= lengths[:, None]] = 0
+    y = rng.integers(0, 2, size=32)
+    theirs, ours = _transformer(keras, causal), _transformer(nnlite, causal)
+    ours.set_weights(theirs.get_weights())
+    theirs.compile(keras.optimizers.Adam(0.01), "sparse_categorical_crossentropy", metrics=["accuracy"])
+    ours.compile(nnlite.optimizers.Adam(0.01), "sparse_categorical_crossentropy", metrics=["accuracy"])
+    expected = theirs.fit(x, y, batch_size=8, epochs=2, verbose=0, shuffle=False).history
+    history = ours.fit(x, y, batch_size=8, epochs=2, verbose=0, shuffle=False).history
+    for key in expected:
+        assert_close(history[key], expected[key], RTOL["float64"], key)
+    for w, e in zip(ours.get_weights(), theirs.get_weights()):
+        if np.abs(e).max() < 1e-12:  # the key bias: a zero gradient (see above) leaves it at 0 but for rounding
+            assert np.abs(w).max() < 1e-12
+            continue
+        assert_close(w, e, 1e-7, "weights after the fit")
+    theirs.save(tmp_path / "theirs.keras")
+    ours.save(tmp_path / "ours.keras")
+    assert_close(nnlite.saving.load_model(tmp_path / "theirs.keras").predict(x, verbose=0),
+                 theirs.predict(x, verbose=0), 1e-12, "nnlite loads Keras's file")
+    assert_close(keras.saving.load_model(tmp_path / "ours.keras").predict(x, verbose=0), ours.predict(x, verbose=0),
+                 1e-12, "Keras loads nnlite's file")
+
+
+def test_attention_scores_come_out_of_a_graph(keras, float64, rng):
+    def model(lib):
+        query, value = lib.Input((4, 6)), lib.Input((5, 3))
+        out, scores = lib.layers.MultiHeadAttention(2, 3)(query, value, return_attention_scores=True)
+        return lib.Model([query, value], [out, scores])
+    theirs, ours = model(keras), model(nnlite)
+    ours.set_weights(theirs.get_weights())
+    x = [rng.normal(size=(3, 4, 6)), rng.normal(size=(3, 5, 3))]
+    for o, e in zip(ours.predict(x, verbose=0), theirs.predict(x, verbose=0)):
+        assert_close(o, e, RTOL["float64"], "output and scores")
+
+
+def test_keras_errors_and_config(keras):
+    for lib in (keras, nnlite):
+        with pytest.raises(ValueError, match="invalid value for argument `num_heads`"):
+            lib.layers.MultiHeadAttention(0, 2)
+        with pytest.raises(ValueError, match="invalid value for argument `key_dim`"):
+            lib.layers.MultiHeadAttention(2, -1)
+        with pytest.raises(ValueError, match="`sliding_window` must be `None` or a positive integer"):
+            lib.layers.MultiHeadAttention(2, 2, sliding_window=0)
+    settings = {"num_heads": 2, "key_dim": 3, "value_dim": 4, "dropout": 0.1, "output_shape": (5,), "seed": 3}
+    ours, theirs = nnlite.layers.MultiHeadAttention(**settings), keras.layers.MultiHeadAttention(**settings)
+    config, expected = ours.get_config(), theirs.get_config()
+    assert sorted(config) == sorted(expected)
+    for key in ("num_heads", "key_dim", "value_dim", "dropout", "use_bias", "output_shape", "sliding_window",
+                "use_gate", "seed"):
+        assert config[key] == expected[key], key
+    assert nnlite.layers.MultiHeadAttention.from_config(config).get_config() == config
+    with pytest.raises(ValueError, match="one set of options"):
+        x = nnlite.Input((4, 6))
+        layer = nnlite.layers.MultiHeadAttention(2, 3)
+        layer(x, x)
+        layer(x, x, use_causal_mask=True)
+
+
+def test_dropout_on_the_attention_probabilities_has_an_exact_gradient(rng):
+    layer = nnlite.layers.MultiHeadAttention(2, 3, dropout=0.3, seed=0, dtype="float64")
+    query, value = rng.normal(size=(2, 3, 4)), rng.normal(size=(2, 5, 4))
+    layer(query, value)
+    seed = rng.normal(size=(2, 3, 4))
+
+    def loss(q):
+        return float(np.sum(seed * layer.forward([q, value], Context(training=True, peek=True))[0]))
+    ctx = Context(training=True, peek=True)
+    _, saved = layer.forward([query, value], ctx)
+    grad = layer.backward(saved, seed, ctx)[0]
+    numeric = np.zeros_like(query)
+    for index in np.ndindex(query.shape):
+        up, down = query.copy(), query.copy()
+        up[index] += 1e-6
+        down[index] -= 1e-6
+        numeric[index] = (loss(up) - loss(down)) / 2e-6
+    assert_close(grad, numeric, 1e-6, "grad query", floor=1e-8)
+    assert np.array_equal(layer(query, value), layer(query, value))  # inference drops nothing
