@@ -20,7 +20,7 @@ import numpy as np
 
 from .. import constraints, initializers, regularizers
 from ..variables import Variable
-from .base import LAYERS, Context, Layer, document_keywords
+from .base import LAYERS, Context, Layer, MaskReader, document_keywords
 from .node import is_symbolic
 from .regularization import check_rate, generator, seed_config
 
@@ -46,7 +46,7 @@ def _einsum(equation: str, *operands: np.ndarray) -> np.ndarray:
 
 @document_keywords
 @LAYERS.register(example={"num_heads": 2, "key_dim": 3})
-class MultiHeadAttention(Layer):
+class MultiHeadAttention(MaskReader, Layer):
     """output = concat over heads of softmax(Q_h K_h^T / sqrt(key_dim)) V_h, projected back (see the module).
 
     Called as ``mha(query, value)`` (self-attention: ``mha(x, x)``), with ``key`` (default: value),
@@ -273,12 +273,6 @@ class MultiHeadAttention(Layer):
             steps = np.arange(t)[:, None] - np.arange(s)[None, :]
             join((np.abs(steps) < self.sliding_window)[None])
         return None if allowed is None else np.broadcast_to(allowed, (query.shape[0], t, s))
-
-    def call(self, x: Any, training: bool = False) -> Any:
-        return self.forward(x, Context(training=bool(training)))[0]
-
-    def forward(self, x, ctx: Context):
-        return self.forward_masked(x, None, ctx)
 
     def forward_masked(self, x: Any, mask: Any, ctx: Context) -> tuple[Any, Any]:
         """The equations of the module, from [query, value, (key), (attention_mask)] and the inputs' masks.

@@ -646,6 +646,29 @@ class Layer:
 LAYERS = Registry(Layer, "keras.layers")
 
 
+class MaskReader:
+    """A mixin for the layers whose pass reads the input's mask (the recurrent layers, Bidirectional,
+    MultiHeadAttention): they write ``forward_masked``; ``forward`` is it without a mask."""
+
+    def call(self, x: Any, training: bool = False) -> Any:
+        """a for a batch x, every step counting.
+
+        Args:
+            x: the batch (or the list the layer is called on).
+            training: whether the pass trains (dropout drops).
+        """
+        return self.forward(x, Context(training=bool(training)))[0]
+
+    def forward(self, x: Any, ctx: Context) -> tuple[Any, Any]:
+        """(a, saved) with every step counting: ``forward_masked`` without a mask.
+
+        Args:
+            x: the batch (or the list the layer is called on).
+            ctx: the pass's :class:`~nnlite.layers.Context`.
+        """
+        return self.forward_masked(x, None, ctx)
+
+
 def assign_all(variables: list[Variable], weights: Sequence[Any], owner: str) -> None:
     """Copy ``weights`` into ``variables`` after checking every one: count, shapes, finite values."""
     if len(weights) != len(variables):

@@ -26,7 +26,7 @@ import numpy as np
 from .. import activations, constraints, initializers, regularizers
 from ..docstrings import with_arguments
 from ..variables import Variable
-from .base import LAYERS, Context, Layer, document_keywords
+from .base import LAYERS, Context, Layer, MaskReader, document_keywords
 from .regularization import check_rate, generator, seed_config
 
 
@@ -49,7 +49,7 @@ class Run:
         self.steps: list[Step] = []
 
 
-class Recurrent(Layer):
+class Recurrent(MaskReader, Layer):
     """The loop every recurrent layer shares (see the module): shapes, initial and carried states, masks,
     dropout masks and the returned sequences and states. A subclass sets ``gates`` (G) and ``state_names`` and
     writes its cell: ``cell_forward`` and ``cell_backward``."""
@@ -226,12 +226,6 @@ class Recurrent(Layer):
             self.build([(None,) + v.shape[1:] for v in xs] if isinstance(xs, list) else (None,) + xs.shape[1:])
         out = self.forward_masked(xs, mask, Context(training=training))[0]
         return list(out) if isinstance(out, list) else out
-
-    def call(self, x: Any, training: bool = False) -> Any:
-        return self.forward(x, Context(training=bool(training)))[0]
-
-    def forward(self, x, ctx: Context):
-        return self.forward_masked(x, None, ctx)
 
     def forward_masked(self, x: Any, mask: np.ndarray | None, ctx: Context) -> tuple[Any, Run]:
         """The loop of the module over x (N, T, D), from the initial states given after x in a list, the

@@ -8,7 +8,7 @@ from typing import Any
 
 import numpy as np
 
-from .base import LAYERS, Context, Layer, document_keywords
+from .base import LAYERS, Context, Layer, MaskReader, document_keywords
 from .recurrent import Recurrent
 
 MERGE_MODES = ("sum", "mul", "ave", "concat", None)
@@ -22,7 +22,7 @@ def _copy_of(layer: Layer, **changes: Any) -> Layer:
 
 @document_keywords
 @LAYERS.register(example={"layer": {"class_name": "SimpleRNN", "config": {"units": 2}}})
-class Bidirectional(Layer):
+class Bidirectional(MaskReader, Layer):
     """y = merge(y_f, flip(y_b)): the sequence read forwards by one recurrent layer and backwards by another.
 
     The backward layer reads x from the last step to the first (go_backwards); with return_sequences its outputs
@@ -153,12 +153,6 @@ class Bidirectional(Layer):
         if initial_state is not None:
             args = ([args[0], *initial_state], *args[1:])
         return super().__call__(*args, **kwargs)
-
-    def call(self, x: Any, training: bool = False) -> Any:
-        return self.forward(x, Context(training=bool(training)))[0]
-
-    def forward(self, x, ctx: Context):
-        return self.forward_masked(x, None, ctx)
 
     def forward_masked(self, x: Any, mask: Any, ctx: Context) -> tuple[Any, Any]:
         """y = merge(y_f, flip(y_b)), each direction's layer run on x (and its half of the initial states).
