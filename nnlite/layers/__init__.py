@@ -60,6 +60,7 @@ from .spatial import (
     ZeroPadding1D,
     ZeroPadding2D,
 )
+from .text import TextVectorization
 from .wrappers import Bidirectional, TimeDistributed
 
 # Keras's short names
@@ -73,6 +74,7 @@ __all__ = [
     "Cropping2D", "GlobalAveragePooling2D", "GlobalMaxPooling2D", "MaxPool2D", "MaxPooling2D",
     "UpSampling2D", "ZeroPadding2D", "GRU", "LSTM", "SimpleRNN", "Masking", "Bidirectional", "TimeDistributed",
     "DepthwiseConv1D", "DepthwiseConv2D", "SeparableConv1D", "SeparableConv2D", "MultiHeadAttention",
+    "TextVectorization",
     "BatchNormalization", "CategoryEncoding", "Concatenate", "concatenate", "Context", "Dense", "deserialize",
     "Discretization", "Dot", "dot", "Dropout", "ELU", "Embedding", "Flatten", "GaussianDropout",
     "GaussianNoise", "GlobalAveragePooling1D", "Hashing", "Identity", "Input", "InputLayer", "IntegerLookup",

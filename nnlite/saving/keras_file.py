@@ -331,7 +331,7 @@ def _with_vocabularies(config: Any, vocabulary: Callable[[str], bytes | None], w
             _with_vocabularies(entry["config"], vocabulary, f"{where}{path}/")
             continue
         layer_config = entry["config"]
-        if entry.get("class_name") not in ("StringLookup", "IntegerLookup") or \
+        if entry.get("class_name") not in ("StringLookup", "IntegerLookup", "TextVectorization") or \
                 layer_config.get("vocabulary") is not None:
             continue
         text = vocabulary(f"{where}{path}")  # only the assets a lookup uses are read
@@ -343,7 +343,9 @@ def _with_vocabularies(config: Any, vocabulary: Callable[[str], bytes | None], w
                 tokens.pop()
         except UnicodeDecodeError as err:
             raise LoadError(f"assets/{where}{path}/vocabulary.txt is not UTF-8 text ({err}).") from None
-        oov = layer_config.get("oov_token", "[UNK]" if entry["class_name"] == "StringLookup" else -1)
+        oov = layer_config.get("oov_token", -1 if entry["class_name"] == "IntegerLookup" else "[UNK]")
+        if entry["class_name"] == "TextVectorization" and tokens and tokens[0] == "":  # its padding token first
+            tokens = tokens[1:]
         if tokens and tokens[0] == str(oov):
             tokens = tokens[1:]
         if entry["class_name"] == "IntegerLookup":
