@@ -43,6 +43,15 @@ class Occurrences:
         self._squares: np.ndarray | None = None
         self._magnitudes: np.ndarray | None = None
 
+    def joined(self, other: Occurrences) -> Occurrences:
+        """The occurrences of two calls of a shared embedding, as one gradient's (these first).
+
+        Args:
+            other: the other call's occurrences.
+        """
+        return Occurrences(np.concatenate([self.ids, other.ids]), np.concatenate([self.slices, other.slices]),
+                           self.rows)
+
     @property
     def squares(self) -> np.ndarray:
         """sum of g_k * g_k over the occurrences k of each row."""

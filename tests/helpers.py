@@ -123,3 +123,28 @@ def run_in_terminal(args: list[str], columns: int = 80) -> str:
     text = b"".join(chunks).decode()
     assert done.returncode == 0, text[-2000:]
     return text
+
+
+def files_load_both_ways(keras, theirs, ours, x, folder):
+    """Keras's .keras file of ``theirs`` loads in nnlite and nnlite's of ``ours`` in Keras, each predicting as the
+    model that wrote it (to 1e-12)."""
+    theirs.save(folder / "theirs.keras")
+    ours.save(folder / "ours.keras")
+    assert_close(nnlite.saving.load_model(folder / "theirs.keras").predict(x, verbose=0),
+                 theirs.predict(x, verbose=0), 1e-12, "nnlite loads Keras's file")
+    assert_close(keras.saving.load_model(folder / "ours.keras").predict(x, verbose=0), ours.predict(x, verbose=0),
+                 1e-12, "Keras loads nnlite's file")
+
+
+def fit_both(keras, theirs, ours, x, y, optimizer, loss, batch_size, metrics=None):
+    """The same fit (2 epochs, no shuffling) in Keras and nnlite from the same weights: the logs agree to float64's
+    contract and the weights after it to 1e-7."""
+    ours.set_weights(theirs.get_weights())
+    theirs.compile(getattr(keras.optimizers, optimizer[0])(optimizer[1]), loss, metrics=metrics)
+    ours.compile(getattr(nnlite.optimizers, optimizer[0])(optimizer[1]), loss, metrics=metrics)
+    expected = theirs.fit(x, y, batch_size=batch_size, epochs=2, verbose=0, shuffle=False).history
+    history = ours.fit(x, y, batch_size=batch_size, epochs=2, verbose=0, shuffle=False).history
+    for key in expected:
+        assert_close(history[key], expected[key], 1e-9, key)
+    for w, e in zip(ours.get_weights(), theirs.get_weights()):
+        assert_close(w, e, 1e-7, "weights after the fit")

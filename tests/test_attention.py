@@ -12,7 +12,7 @@ import nnlite
 from nnlite.layers import Context
 
 from .conftest import RTOL
-from .helpers import assert_close
+from .helpers import assert_close, files_load_both_ways, fit_both
 
 CASES = [
     ({"num_heads": 2, "key_dim": 3}, {}, {}),
@@ -97,12 +97,7 @@ def test_a_transformer_block_on_padded_ids_fits_as_keras_fits_it(keras, float64,
             assert np.abs(w).max() < 1e-12
             continue
         assert_close(w, e, 1e-7, "weights after the fit")
-    theirs.save(tmp_path / "theirs.keras")
-    ours.save(tmp_path / "ours.keras")
-    assert_close(nnlite.saving.load_model(tmp_path / "theirs.keras").predict(x, verbose=0),
-                 theirs.predict(x, verbose=0), 1e-12, "nnlite loads Keras's file")
-    assert_close(keras.saving.load_model(tmp_path / "ours.keras").predict(x, verbose=0), ours.predict(x, verbose=0),
-                 1e-12, "Keras loads nnlite's file")
+    files_load_both_ways(keras, theirs, ours, x, tmp_path)
 
 
 def test_attention_scores_come_out_of_a_graph(keras, float64, rng):
@@ -159,3 +154,94 @@ def test_dropout_on_the_attention_probabilities_has_an_exact_gradient(rng):
         numeric[index] = (loss(up) - loss(down)) / 2e-6
     assert_close(grad, numeric, 1e-6, "grad query", floor=1e-8)
     assert np.array_equal(layer(query, value), layer(query, value))  # inference drops nothing
+
+
+DOT_CASES = [
+    ("Attention", {}, {}, False, False),
+    ("Attention", {"use_scale": True}, {"return_attention_scores": True}, True, True),
+    ("Attention", {"score_mode": "concat"}, {"use_causal_mask": True}, False, False),
+    ("Attention", {"score_mode": "concat", "use_scale": True}, {}, True, True),
+    ("AdditiveAttention", {}, {}, False, True),
+    ("AdditiveAttention", {"use_scale": False}, {"use_causal_mask": True, "return_attention_scores": True}, True,
+     False),
+]
+
+
+@pytest.mark.parametrize(("name", "settings", "options", "key", "masked"), DOT_CASES, ids=lambda c: str(c))
+def test_dot_and_additive_attention_match_tensorflow(keras, tf, float64, rng, name, settings, options, key, masked):
+    """Attention (dot and concat scores, learnt scale) and AdditiveAttention: outputs, scores and every gradient
+    (query, value, key, the scale and score weights), with value masks (masked value steps) and query masks (zero
+    rows), against Keras."""
+    inputs = [rng.normal(size=(2, 4, 3)), rng.normal(size=(2, 5, 3))] + ([rng.normal(size=(2, 5, 3))] if key else [])
+    ours, theirs = getattr(nnlite.layers, name)(**settings), getattr(keras.layers, name)(**settings)
+    ours(inputs, **options)
+    theirs(inputs, **options)
+    weights = [rng.normal(size=w.shape) for w in theirs.get_weights()]
+    ours.set_weights(weights)
+    theirs.set_weights(weights)
+    masks = [np.array([[1, 1, 0, 1], [1, 1, 1, 1]], bool), np.array([[1, 1, 0, 1, 1], [1, 1, 1, 0, 0]], bool)]
+    tensors = [tf.constant(t) for t in inputs]
+    with tf.GradientTape() as tape:
+        tape.watch(tensors)
+        out = theirs(tensors, mask=[tf.constant(m) for m in masks] if masked else None, **options)
+        outs = list(out) if isinstance(out, (list, tuple)) else [out]
+        seeds = [rng.normal(size=o.shape) for o in outs]
+        loss = sum(tf.reduce_sum(o * s) for o, s in zip(outs, seeds))
+    expected = tape.gradient(loss, [*tensors, *theirs.trainable_weights])
+    ctx = Context(training=True)
+    a, saved = ours.forward_masked(inputs, masks if masked else None, ctx)
+    for k, (o, e) in enumerate(zip(a if isinstance(a, list) else [a], outs)):
+        assert_close(o, np.asarray(e), RTOL["float64"], f"output {k}")
+    grads = ours.backward(saved, seeds if len(seeds) > 1 else seeds[0], ctx) + [ctx.grad(w) for w in
+                                                                                ours.trainable_weights]
+    assert len(grads) == len(expected)
+    for k, (g, e) in enumerate(zip(grads, expected)):
+        assert_close(g, np.asarray(e), RTOL["float64"], f"grad {k}")
+
+
+def _query_value_model(lib, name):
+    """keras.io's Attention example: token embeddings of a query and a value, a shared Conv1D, attention, pooled."""
+    layers = lib.layers
+    query_ids, value_ids = lib.Input((6,)), lib.Input((7,))
+    embed = layers.Embedding(20, 4)
+    conv = layers.Conv1D(5, 3, padding="same")
+    query, value = conv(embed(query_ids)), conv(embed(value_ids))
+    attended = getattr(layers, name)()([query, value])
+    pooled = layers.Concatenate()([layers.GlobalAveragePooling1D()(query), layers.GlobalAveragePooling1D()(attended)])
+    return lib.Model([query_ids, value_ids], layers.Dense(1, activation="sigmoid")(pooled))
+
+
+@pytest.mark.parametrize("name", ["Attention", "AdditiveAttention"])
+def test_the_keras_io_attention_example_fits_as_keras_and_its_files_load(keras, float64, rng, tmp_path, name):
+    """The Embedding and Conv1D are shared by the query and the value: Adam squares the embedding's gradient per
+    token occurrence of both calls, as Keras does (it took the last call's alone, and diverged)."""
+    x = [rng.integers(0, 20, size=(24, 6)).astype(float), rng.integers(0, 20, size=(24, 7)).astype(float)]
+    y = rng.integers(0, 2, size=(24, 1)).astype(float)
+    theirs, ours = _query_value_model(keras, name), _query_value_model(nnlite, name)
+    fit_both(keras, theirs, ours, x, y, ("Adam", 0.01), "binary_crossentropy", 8)
+    files_load_both_ways(keras, theirs, ours, x, tmp_path)
+
+
+def test_dot_attention_configs_and_errors_match_keras(keras):
+    for name, settings in (("Attention", {"use_scale": True, "score_mode": "concat", "dropout": 0.2}),
+                           ("AdditiveAttention", {"use_scale": False, "dropout": 0.1})):
+        ours, theirs = getattr(nnlite.layers, name)(**settings), getattr(keras.layers, name)(**settings)
+        config, expected = ours.get_config(), theirs.get_config()
+        assert sorted(config) == sorted(expected)
+        assert all(config[k] == expected[k] for k in expected if k not in ("name", "dtype"))
+    for lib in (keras, nnlite):
+        with pytest.raises(ValueError, match="Invalid value for argument score_mode"):
+            lib.layers.Attention(score_mode="add")
+        with pytest.raises(ValueError, match="must be called on a list of inputs"):
+            lib.layers.Attention()(np.ones((1, 2, 3)))
+
+
+def test_bad_inputs_are_named():
+    mha = nnlite.layers.MultiHeadAttention(2, 2)
+    with pytest.raises(ValueError, match="one batch size"):
+        mha(np.ones((2, 3, 4)), np.ones((3, 3, 4)))
+    mha(np.ones((2, 3, 4)), np.ones((2, 3, 4)))
+    with pytest.raises(ValueError, match=r"built for query inputs of 4 features; got shape \(2, 3, 5\)"):
+        mha(np.ones((2, 3, 5)), np.ones((2, 3, 4)))
+    with pytest.raises(ValueError, match="the query's and key's features equal"):
+        nnlite.layers.Attention()([np.ones((1, 2, 3)), np.ones((1, 4, 5))])

@@ -10,7 +10,7 @@ import pytest
 import nnlite
 
 from .conftest import RTOL
-from .helpers import assert_close
+from .helpers import assert_close, files_load_both_ways, fit_both
 
 CONV_CASES = [
     {"filters": 4, "kernel_size": 3},
@@ -402,21 +402,9 @@ def test_a_depthwise_separable_convnet_fits_as_keras_fits_it(keras, float64, rng
                                layers.DepthwiseConv2D(3, depth_multiplier=2), layers.Conv2D(4, 1, groups=2),
                                layers.GlobalAveragePooling2D(), layers.Dense(3, activation="softmax")])
     theirs, ours = model(keras), model(nnlite)
-    ours.set_weights(theirs.get_weights())
     x, y = rng.normal(size=(24, 8, 8, 2)), rng.integers(0, 3, size=24)
-    for m, lib in ((theirs, keras), (ours, nnlite)):
-        m.compile(lib.optimizers.Adam(0.01), "sparse_categorical_crossentropy")
-    expected = theirs.fit(x, y, batch_size=8, epochs=2, verbose=0, shuffle=False).history["loss"]
-    assert_close(ours.fit(x, y, batch_size=8, epochs=2, verbose=0, shuffle=False).history["loss"], expected,
-                 RTOL["float64"], "loss")
-    for w, e in zip(ours.get_weights(), theirs.get_weights()):
-        assert_close(w, e, 1e-7, "weights after the fit")
-    theirs.save(tmp_path / "theirs.keras")
-    ours.save(tmp_path / "ours.keras")
-    assert_close(nnlite.saving.load_model(tmp_path / "theirs.keras").predict(x, verbose=0),
-                 theirs.predict(x, verbose=0), 1e-12, "nnlite loads Keras's file")
-    assert_close(keras.saving.load_model(tmp_path / "ours.keras").predict(x, verbose=0), ours.predict(x, verbose=0),
-                 1e-12, "Keras loads nnlite's file")
+    fit_both(keras, theirs, ours, x, y, ("Adam", 0.01), "sparse_categorical_crossentropy", 8)
+    files_load_both_ways(keras, theirs, ours, x, tmp_path)
 
 
 def test_group_and_depth_arguments_are_checked_as_keras_checks_them(keras):

@@ -13,22 +13,7 @@ import nnlite
 from nnlite.layers import Context
 
 from .conftest import RTOL
-from .helpers import assert_close
-
-
-def _fit_both(keras, theirs, ours, x, y, optimizer, loss, batch_size, metrics=None):
-    """The same fit (2 epochs, no shuffling) in Keras and nnlite from the same weights: the logs agree to float64's
-    contract and the weights after it to 1e-7."""
-    ours.set_weights(theirs.get_weights())
-    theirs.compile(getattr(keras.optimizers, optimizer[0])(optimizer[1]), loss, metrics=metrics)
-    ours.compile(getattr(nnlite.optimizers, optimizer[0])(optimizer[1]), loss, metrics=metrics)
-    expected = theirs.fit(x, y, batch_size=batch_size, epochs=2, verbose=0, shuffle=False).history
-    history = ours.fit(x, y, batch_size=batch_size, epochs=2, verbose=0, shuffle=False).history
-    for key in expected:
-        assert_close(history[key], expected[key], RTOL["float64"], key)
-    for w, e in zip(ours.get_weights(), theirs.get_weights()):
-        assert_close(w, e, 1e-7, "weights after the fit")
-
+from .helpers import assert_close, files_load_both_ways, fit_both
 
 MASK = np.array([[1, 1, 1, 1, 1], [1, 1, 0, 1, 0], [0, 0, 1, 1, 1]], bool)  # a gap, a masked end, a masked start
 CASES = [
@@ -129,7 +114,7 @@ def test_masked_fits_equal_keras(keras, float64, rng, kind, sequences, masking):
     y = rng.normal(size=(48, 7, 2)) if sequences else rng.integers(0, 2, size=(48, 1)).astype(float)
     theirs, ours = _text_model(keras, kind, sequences, masking), _text_model(nnlite, kind, sequences, masking)
     loss, metrics = ("mse", ["mae"]) if sequences else ("binary_crossentropy", ["accuracy"])
-    _fit_both(keras, theirs, ours, x, y, ("Adam", 0.01), loss, 16, metrics)
+    fit_both(keras, theirs, ours, x, y, ("Adam", 0.01), loss, 16, metrics)
     assert_close(ours.evaluate(x, y, verbose=0), theirs.evaluate(x, y, verbose=0), 1e-7, "evaluate")
     assert_close(ours.predict(x, verbose=0), theirs.predict(x, verbose=0), 1e-7, "predict")
 
@@ -160,13 +145,8 @@ def test_an_encoder_decoder_started_from_the_encoders_states_trains_as_keras(ker
     x = [rng.normal(size=(32, 6, 3)), rng.normal(size=(32, 4, 2))]
     y = rng.integers(0, 5, size=(32, 4))
     theirs, ours = _seq2seq(keras), _seq2seq(nnlite)
-    _fit_both(keras, theirs, ours, x, y, ("RMSprop", 0.01), "sparse_categorical_crossentropy", 8, ["accuracy"])
-    ours.save(tmp_path / "ours.keras")
-    theirs.save(tmp_path / "theirs.keras")
-    assert_close(keras.saving.load_model(tmp_path / "ours.keras").predict(x, verbose=0), ours.predict(x, verbose=0),
-                 1e-12, "Keras loads nnlite's file")
-    assert_close(nnlite.saving.load_model(tmp_path / "theirs.keras").predict(x, verbose=0),
-                 theirs.predict(x, verbose=0), 1e-12, "nnlite loads Keras's file")
+    fit_both(keras, theirs, ours, x, y, ("RMSprop", 0.01), "sparse_categorical_crossentropy", 8, ["accuracy"])
+    files_load_both_ways(keras, theirs, ours, x, tmp_path)
 
 
 @pytest.mark.parametrize("kind", ["SimpleRNN", "LSTM", "GRU"])
@@ -301,13 +281,8 @@ def test_bidirectional_fits_on_padded_sequences_equal_keras(keras, float64, rng,
     y = rng.normal(size=(32, 6, 2)) if sequences else rng.integers(0, 2, size=(32, 1)).astype(float)
     theirs, ours = _bidirectional_model(keras, kind, merge, sequences), _bidirectional_model(nnlite, kind, merge,
                                                                                              sequences)
-    _fit_both(keras, theirs, ours, x, y, ("Adam", 0.01), "mse" if sequences else "binary_crossentropy", 8)
-    theirs.save(tmp_path / "theirs.keras")
-    assert_close(nnlite.saving.load_model(tmp_path / "theirs.keras").predict(x, verbose=0),
-                 theirs.predict(x, verbose=0), 1e-12, "nnlite loads Keras's file")
-    ours.save(tmp_path / "ours.keras")
-    assert_close(keras.saving.load_model(tmp_path / "ours.keras").predict(x, verbose=0), ours.predict(x, verbose=0),
-                 1e-12, "Keras loads nnlite's file")
+    fit_both(keras, theirs, ours, x, y, ("Adam", 0.01), "mse" if sequences else "binary_crossentropy", 8)
+    files_load_both_ways(keras, theirs, ours, x, tmp_path)
 
 
 def _states_model(lib):
@@ -321,7 +296,7 @@ def test_bidirectional_states_in_and_out_train_as_keras(keras, float64, rng):
     """return_state gives [output, h_f, c_f, h_b, c_b]; initial_state gives the forward layer the first half."""
     x = [rng.normal(size=(16, 5, 3)), rng.normal(size=(16, 4))]
     y = rng.normal(size=(16, 2))
-    _fit_both(keras, _states_model(keras), _states_model(nnlite), x, y, ("SGD", 0.1), "mse", 4)
+    fit_both(keras, _states_model(keras), _states_model(nnlite), x, y, ("SGD", 0.1), "mse", 4)
 
 
 def test_time_distributed_applies_a_layer_at_every_step_as_keras(keras, float64, rng):
@@ -333,7 +308,7 @@ def test_time_distributed_applies_a_layer_at_every_step_as_keras(keras, float64,
                                layers.TimeDistributed(layers.Conv2D(2, 3)),
                                layers.TimeDistributed(layers.Flatten()), layers.LSTM(3), layers.Dense(1)])
     x, y = rng.normal(size=(12, 3, 5, 5, 2)), rng.normal(size=(12, 1))
-    _fit_both(keras, clip_model(keras), clip_model(nnlite), x, y, ("Adam", 0.01), "mse", 4)
+    fit_both(keras, clip_model(keras), clip_model(nnlite), x, y, ("Adam", 0.01), "mse", 4)
 
 
 def test_wrapper_configs_and_errors_match_keras(keras):
@@ -376,7 +351,7 @@ def test_batch_normalization_after_a_masked_layer_uses_the_unmasked_steps_as_ker
     lengths = rng.integers(1, 7, size=32)
     x = rng.integers(1, 15, size=(32, 6)).astype(float)
     x[np.arange(6)[None, :] >= lengths[:, None]] = 0
-    _fit_both(keras, model(keras), model(nnlite), x, rng.normal(size=(32, 6, 2)), ("Adam", 0.01), "mse", 8)
+    fit_both(keras, model(keras), model(nnlite), x, rng.normal(size=(32, 6, 2)), ("Adam", 0.01), "mse", 8)
     with pytest.raises(ValueError, match="one dimension less than the inputs"):
         nnlite.layers.BatchNormalization().forward_masked(np.ones((2, 3, 4)), np.ones((2, 3, 4), bool),
                                                           Context(training=True))
@@ -393,3 +368,16 @@ def test_embedding_gradients_sum_repeated_ids_in_rows():
         expected[i] += s
     assert np.array_equal(row_sums(ids, slices, 5), expected)
     assert not row_sums(np.array([], int), np.zeros((0, 2)), 5).any()
+
+
+def test_bad_inputs_are_named_before_any_state_changes():
+    layer = nnlite.layers.LSTM(3)
+    layer(np.ones((2, 3, 4)))
+    with pytest.raises(ValueError, match=r"was built for sequences \(batch, timesteps, 4\); got shape \(2, 3, 5\)"):
+        layer(np.ones((2, 3, 5)))
+    with pytest.raises(ValueError, match=r"the mask must have shape \(batch, timesteps\) = \(2, 3\); got \(2, 4\)"):
+        layer(np.ones((2, 3, 4)), mask=np.ones((2, 4), bool))
+    assert np.shape(nnlite.layers.GRU(3, return_sequences=True)(np.ones((2, 0, 4)))) == (2, 0, 3)  # no steps
+    assert np.shape(layer(np.ones((0, 3, 4)))) == (0, 3)  # an empty batch
+    with pytest.raises(ValueError, match="wraps SimpleRNN, LSTM or GRU; got Dense"):
+        nnlite.layers.Bidirectional(nnlite.layers.Dense(2))

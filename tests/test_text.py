@@ -10,7 +10,7 @@ import pytest
 import nnlite
 
 from .conftest import RTOL
-from .helpers import assert_close
+from .helpers import assert_close, files_load_both_ways
 
 TEXTS = ["The cat sat on the mat.", "The dog ate my homework!", "cat cat dog", "Éclair au café, s'il vous plaît",
          "  spaces\tand\nnew lines  ", ""]
@@ -89,12 +89,7 @@ def test_a_classifier_on_raw_strings_trains_as_keras(keras, float64, tmp_path):
     history = ours.fit(texts, y, batch_size=8, epochs=3, verbose=0, shuffle=False).history
     for key in expected:
         assert_close(history[key], expected[key], RTOL["float64"], key)
-    theirs.save(tmp_path / "theirs.keras")
-    ours.save(tmp_path / "ours.keras")
-    assert_close(nnlite.saving.load_model(tmp_path / "theirs.keras").predict(texts, verbose=0),
-                 theirs.predict(texts, verbose=0), 1e-12, "nnlite loads Keras's file")
-    assert_close(keras.saving.load_model(tmp_path / "ours.keras").predict(texts, verbose=0),
-                 ours.predict(texts, verbose=0), 1e-12, "Keras loads nnlite's file")
+    files_load_both_ways(keras, theirs, ours, texts, tmp_path)
 
 
 def test_keras_errors(keras):
@@ -109,3 +104,11 @@ def test_keras_errors(keras):
         nnlite.layers.TextVectorization(vocabulary=["a", "a"])
     with pytest.raises(ValueError, match="`split` must be one of"):
         nnlite.layers.TextVectorization(split="comma")
+
+
+def test_bad_inputs_are_named():
+    layer = nnlite.layers.TextVectorization(vocabulary=["a"])
+    with pytest.raises(ValueError, match=r"shape \(batch,\) or \(batch, 1\); got shape \(1, 2\)"):
+        layer(np.array([["a", "b"]]))
+    with pytest.raises(TypeError, match="takes strings"):
+        layer(np.array([[1], [2]]))

@@ -13,6 +13,7 @@ from .base import LAYERS, Context, Layer
 from .convolutional import Conv1D, Conv2D, Conv2DTranspose
 from .core import Dense
 from .depthwise import DepthwiseConv1D, DepthwiseConv2D, SeparableConv1D, SeparableConv2D
+from .dot_attention import AdditiveAttention, Attention
 from .embedding import Embedding, GlobalAveragePooling1D
 from .input_layer import Input, InputLayer
 from .masking import Masking
@@ -74,7 +75,7 @@ __all__ = [
     "Cropping2D", "GlobalAveragePooling2D", "GlobalMaxPooling2D", "MaxPool2D", "MaxPooling2D",
     "UpSampling2D", "ZeroPadding2D", "GRU", "LSTM", "SimpleRNN", "Masking", "Bidirectional", "TimeDistributed",
     "DepthwiseConv1D", "DepthwiseConv2D", "SeparableConv1D", "SeparableConv2D", "MultiHeadAttention",
-    "TextVectorization",
+    "TextVectorization", "Attention", "AdditiveAttention",
     "BatchNormalization", "CategoryEncoding", "Concatenate", "concatenate", "Context", "Dense", "deserialize",
     "Discretization", "Dot", "dot", "Dropout", "ELU", "Embedding", "Flatten", "GaussianDropout",
     "GaussianNoise", "GlobalAveragePooling1D", "Hashing", "Identity", "Input", "InputLayer", "IntegerLookup",
@@ -126,7 +127,7 @@ OUT_OF_SCOPE = {
                     "pooling over images"),
     **dict.fromkeys(["RNN", "ConvLSTM1D",
                      "ConvLSTM2D", "ConvLSTM3D", "LSTMCell", "GRUCell", "SimpleRNNCell"], "recurrent"),
-    **dict.fromkeys(["Attention", "AdditiveAttention", "GroupQueryAttention"], "attention"),
+    **dict.fromkeys(["GroupQueryAttention"], "attention"),
 }
 
 

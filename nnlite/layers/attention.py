@@ -21,6 +21,7 @@ import numpy as np
 from .. import constraints, initializers, regularizers
 from ..variables import Variable
 from .base import LAYERS, Context, Layer, MaskReader, document_keywords
+from .dot_attention import check_attention_shapes
 from .node import is_symbolic
 from .regularization import check_rate, generator, seed_config
 
@@ -283,6 +284,12 @@ class MultiHeadAttention(MaskReader, Layer):
             ctx: the pass's :class:`~nnlite.layers.Context`.
         """
         query, value, key, attention_mask = self._parts(list(x))
+        check_attention_shapes(self, query, value, key, same_width=False)
+        for name, given in (("query", query), ("key", key), ("value", value)):
+            features = self.projections[name][0].shape[0]
+            if given.shape[-1] != features:
+                raise ValueError(f"MultiHeadAttention {self.name!r} was built for {name} inputs of {features} "
+                                 f"features; got shape {given.shape}.")
         q = self._project("query", query) * query.dtype.type(inverse_sqrt(self.key_dim))  # Q / sqrt(k), (B, T, N, k)
         k = self._project("key", key)  # (B, S, N, k)
         v = self._project("value", value)  # (B, S, N, v)

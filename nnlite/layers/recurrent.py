@@ -238,6 +238,9 @@ class Recurrent(MaskReader, Layer):
         """
         listed = isinstance(x, (list, tuple))
         seq = np.asarray(x[0] if listed else x)
+        if seq.ndim != 3 or seq.shape[2] != self.kernel.shape[0]:
+            raise ValueError(f"{type(self).__name__} {self.name!r} was built for sequences (batch, timesteps, "
+                             f"{self.kernel.shape[0]}); got shape {seq.shape}.")
         n, t_len, _ = seq.shape
         if listed:
             states = [np.asarray(s, seq.dtype) for s in x[1:]]
@@ -279,7 +282,10 @@ class Recurrent(MaskReader, Layer):
         if self.stateful and not ctx.peek:
             for v, s in zip(self.states, states):
                 v.assign(s)
-        out = np.stack(outputs, axis=1) if self.return_sequences else o  # (N, T, H) in the order computed, or (N, H)
+        if self.return_sequences:  # (N, T, H) in the order computed
+            out = np.stack(outputs, axis=1) if outputs else np.zeros((n, 0, self.units), seq.dtype)
+        else:  # (N, H)
+            out = o
         run.n_out = t_len
         return ([out, *states] if self.return_state else out), run
 

@@ -276,5 +276,12 @@ def _texts(x: Any) -> np.ndarray:
         values = values[:, 0]
     if values.ndim == 0:
         values = values.reshape(1)
+    if values.ndim != 1:
+        raise ValueError(f"TextVectorization takes a batch of strings, shape (batch,) or (batch, 1); got shape "
+                         f"{np.shape(x)}.")
+    strangers = [v for v in values if not isinstance(v, (str, bytes, np.str_, np.bytes_))]
+    if strangers:
+        raise TypeError(f"TextVectorization takes strings; got {type(strangers[0]).__name__} values such as "
+                        f"{strangers[0]!r}.")
     return values
 

@@ -391,12 +391,14 @@ class Functional(FunctionalConfig, Model):
             need = need_grad_x or any(id(t) not in input_ids for t in node.inputs)
             earlier = None
             if id(layer) in self._shared and id(layer) in reached:  # keep the other calls' dL/dW
-                earlier = [ctx.grad(w).copy() for w in layer.trainable_weights]
+                earlier = [(ctx.grad(w).copy(), w.grad_rows) for w in layer.trainable_weights]
             step = layer.backward_z if z_here else layer.backward
             grad_in = step(tape.saved[i], grad_a, ctx, need)
             if earlier is not None:
-                for w, g in zip(layer.trainable_weights, earlier):
+                for w, (g, rows) in zip(layer.trainable_weights, earlier):
                     ctx.grad(w)[...] += g
+                    if rows is not None and w.grad_rows is not None:  # an embedding's token occurrences: all calls'
+                        w.grad_rows = rows.joined(w.grad_rows)
             reached.add(id(layer))
             if grad_in is None:
                 continue

@@ -61,7 +61,8 @@ class FunctionalConfig:
                     continue
                 if layer.file_keywords:  # a call with keywords: initial_state, MultiHeadAttention's key, mask...
                     args, kwargs = layer.file_call(n.inputs)
-                    entry["inbound_nodes"].append({"args": [tensor_entry(t) for t in args], "kwargs": {
+                    entry["inbound_nodes"].append({"args": [[tensor_entry(u) for u in t] if isinstance(t, list)
+                                                            else tensor_entry(t) for t in args], "kwargs": {
                         k: [tensor_entry(t) for t in v] if isinstance(v, list) else
                         tensor_entry(v) if isinstance(v, KerasTensor) else v for k, v in kwargs.items()}})
                     continue
