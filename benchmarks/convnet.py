@@ -17,7 +17,7 @@ import os
 
 import numpy as np
 
-from .epochs import frameworks, main, timed_fit, torch_sgd_epoch
+from .epochs import frameworks, jax_sgd_epoch, main, timed_fit, torch_sgd_epoch
 
 ROWS, BATCH, LEARNING_RATE = 6400, 128, 0.01
 
@@ -79,7 +79,29 @@ def floor(rows):
     return epoch
 
 
-FRAMEWORKS = frameworks(_fit, floor, torch_eager)
+def jax_jit(rows):
+    """The same convnet in JAX: lax convolutions and max pooling, one jitted SGD step per batch."""
+    import jax
+    import jax.numpy as jnp
+
+    x, y, _ = data(rows)
+    rng = np.random.default_rng(0)
+    params = [jnp.asarray(rng.standard_normal(shape, dtype=np.float32) * 0.1) for shape in
+              ((3, 3, 1, 32), (32,), (3, 3, 32, 64), (64,), (1600, 10), (10,))]
+    dims = ("NHWC", "HWIO", "NHWC")
+
+    def loss(params, xb, yb):
+        a = xb
+        for k in (0, 2):
+            a = jax.nn.relu(jax.lax.conv_general_dilated(a, params[k], (1, 1), "VALID", dimension_numbers=dims)
+                            + params[k + 1])
+            a = jax.lax.reduce_window(a, -jnp.inf, jax.lax.max, (1, 2, 2, 1), (1, 2, 2, 1), "VALID")
+        z = a.reshape(len(a), -1) @ params[4] + params[5]
+        return -jnp.mean(jnp.sum(yb * jax.nn.log_softmax(z), axis=1))
+    return jax_sgd_epoch(loss, params, jnp.asarray(x), jnp.asarray(y), rows, BATCH, LEARNING_RATE)
+
+
+FRAMEWORKS = frameworks(_fit, floor, torch_eager, jax_jit)
 
 
 

@@ -25,10 +25,31 @@ def keras_like(name: str) -> Any:
     return importlib.import_module(name)
 
 
-def frameworks(fit: Callable, floor: Callable, torch_epoch: Callable) -> dict[str, Callable]:
+def frameworks(fit: Callable, floor: Callable, torch_epoch: Callable, jax_epoch: Callable) -> dict[str, Callable]:
     """A row's frameworks: name -> (rows -> the epoch to time), nnlite and Keras through the same ``fit``."""
     return {"floor": floor, "nnlite": lambda rows: fit(keras_like("nnlite"), rows), "pytorch": torch_epoch,
-            "keras": lambda rows: fit(keras_like("keras"), rows)}
+            "jax": jax_epoch, "keras": lambda rows: fit(keras_like("keras"), rows)}
+
+
+def jax_sgd_epoch(loss: Callable, params: Any, x: Any, y: Any, rows: int, batch: int, rate: float
+                  ) -> Callable[[], None]:
+    """One epoch of a jitted JAX step: params - rate * grad(loss), per batch in order, on the CPU."""
+    import jax
+
+    @jax.jit
+    def step(params: Any, xb: Any, yb: Any) -> Any:
+        grads = jax.grad(loss)(params, xb, yb)
+        return jax.tree_util.tree_map(lambda p, g: p - rate * g, params, grads)
+
+    state = {"params": params}
+
+    def epoch() -> None:
+        p = state["params"]
+        for start in range(0, rows, batch):
+            p = step(p, x[start:start + batch], y[start:start + batch])
+        jax.block_until_ready(p)
+        state["params"] = p
+    return epoch
 
 
 def torch_sgd_epoch(torch: Any, net: Any, loss_fn: Any, x: Any, y: Any, rows: int, batch: int, rate: float
@@ -60,6 +81,7 @@ def timed_fit(model: Any, module: Any, x: Any, y: Any, batch: int) -> Callable[[
 
 def measure(frameworks: dict[str, Callable], framework: str, epochs: int, rows: int) -> dict:
     """Seconds of ``epochs`` epochs after a warm-up one; a framework that is not installed says so."""
+    os.environ.setdefault("JAX_PLATFORMS", "cpu")  # JAX on the CPU, as every other framework here
     try:
         epoch = frameworks[framework](rows)
     except ImportError as err:

@@ -16,7 +16,7 @@ import os
 
 import numpy as np
 
-from .epochs import frameworks, main, timed_fit, torch_sgd_epoch
+from .epochs import frameworks, jax_sgd_epoch, main, timed_fit, torch_sgd_epoch
 
 ROWS, BATCH, STEPS, VOCABULARY, WIDTH, UNITS, LEARNING_RATE = 2048, 64, 200, 20000, 128, 64, 0.01
 
@@ -79,7 +79,34 @@ def floor(rows):
     return epoch
 
 
-FRAMEWORKS = frameworks(_fit, floor, torch_eager)
+def jax_jit(rows):
+    """The same classifier in JAX: the LSTM's steps as a lax.scan, one jitted SGD step per batch."""
+    import jax
+    import jax.numpy as jnp
+
+    x, y = data(rows)
+    rng = np.random.default_rng(0)
+    params = [jnp.asarray(rng.standard_normal(shape, dtype=np.float32) * 0.05) for shape in
+              ((VOCABULARY, WIDTH), (WIDTH, 4 * UNITS), (UNITS, 4 * UNITS), (4 * UNITS,), (UNITS, 1), (1,))]
+
+    def loss(params, ids, yb):
+        table, w, u, b, dense, bias = params
+        xw = jnp.take(table, ids, axis=0) @ w + b  # (N, T, 4 units)
+
+        def step(carry, xw_t):
+            h, c = carry
+            i, f, g, o = jnp.split(xw_t + h @ u, 4, axis=-1)
+            c = jax.nn.sigmoid(f) * c + jax.nn.sigmoid(i) * jnp.tanh(g)
+            h = jax.nn.sigmoid(o) * jnp.tanh(c)
+            return (h, c), None
+        zeros = jnp.zeros((ids.shape[0], UNITS), jnp.float32)
+        (h, _), _ = jax.lax.scan(step, (zeros, zeros), jnp.swapaxes(xw, 0, 1))
+        z = h @ dense + bias
+        return jnp.mean(jnp.maximum(z, 0) - z * yb + jnp.log1p(jnp.exp(-jnp.abs(z))))  # crossentropy on logits
+    return jax_sgd_epoch(loss, params, jnp.asarray(x), jnp.asarray(y), rows, BATCH, LEARNING_RATE)
+
+
+FRAMEWORKS = frameworks(_fit, floor, torch_eager, jax_jit)
 
 
 
