@@ -65,6 +65,8 @@ def serialize_keras_object(obj: Any) -> Any:
     if _is_function(obj):
         registered = GLOBAL_CUSTOM_NAMES.get(obj)
         name = registered or obj.__name__
+        if obj.__module__.startswith("nnlite.ops.") and registered is None:  # an op: as Keras writes keras.ops'
+            return {"module": "builtins", "class_name": "function", "config": name, "registered_name": "function"}
         module = next((k for k, v in _FUNCTION_MODULES.items() if obj.__module__.startswith(f"nnlite.{v}")), None)
         return {"module": module or obj.__module__, "class_name": "function", "config": name,
                 "registered_name": registered or name}
@@ -100,6 +102,13 @@ def _function(config: dict[str, Any]) -> Any:
     # Keras writes its own functions with their module, or as "builtins" (then any of the three may hold it)
     modules = [_FUNCTION_MODULES[module]] if module in _FUNCTION_MODULES else (
         ["losses", "metrics", "activations"] if module == "builtins" else [])
+    op_modules = ("keras.src.ops.", "keras.ops.", "nnlite.ops.")
+    if isinstance(module, str) and f"{module}.".startswith(op_modules) and isinstance(name, str):  # an op (a Lambda's)
+        op = getattr(importlib.import_module("nnlite.ops"), name, None) if not name.startswith("_") else None
+        if isinstance(op, types.FunctionType):  # a public op, not a module or class of nnlite.ops
+            return op
+    if module == "builtins" and isinstance(name, str):  # Keras writes its ops' functions as "builtins" too
+        modules.append("ops")
     for where in modules if isinstance(name, str) else []:
         table = importlib.import_module(f"nnlite.{where}")
         if where == "losses" and name in table.FUNCTIONS:
@@ -108,6 +117,8 @@ def _function(config: dict[str, Any]) -> Any:
             return getattr(table, name)
         if where == "activations" and name in table.ACTIVATIONS:
             return table.get(name)
+        if where == "ops" and not name.startswith("_") and isinstance(getattr(table, name, None), types.FunctionType):
+            return getattr(table, name)
     raise ValueError(f"Could not locate function {name!r}: register it with @register_keras_serializable() or "
                      f"pass it in custom_objects. Full config: {config}")
 

@@ -84,6 +84,9 @@ def test_keras_reads_the_config(keras, reg, name):
     assert set(config) - set(theirs) <= extra.get(name, set())
     for key, value in theirs.items():
         mine = config[key]
+        if name == "Lambda" and key == "function":  # Keras reads the "builtins" tanh back as keras.activations.tanh:
+            assert float(twin.function(np.array(0.5))) == pytest.approx(np.tanh(0.5))  # the same function
+            continue
         if isinstance(value, float) and isinstance(mine, float):
             assert value == pytest.approx(mine, rel=1e-7), key  # Keras keeps some factors as float32
         elif key != "name" or reg.kind != "optimizer":  # Keras numbers optimizer names (sgd_1) per session

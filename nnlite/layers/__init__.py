@@ -16,6 +16,7 @@ from .depthwise import DepthwiseConv1D, DepthwiseConv2D, SeparableConv1D, Separa
 from .dot_attention import AdditiveAttention, Attention
 from .embedding import Embedding, GlobalAveragePooling1D
 from .input_layer import Input, InputLayer
+from .lambda_layer import Lambda
 from .masking import Masking
 from .merging import (
     Add,
@@ -75,7 +76,7 @@ __all__ = [
     "Cropping2D", "GlobalAveragePooling2D", "GlobalMaxPooling2D", "MaxPool2D", "MaxPooling2D",
     "UpSampling2D", "ZeroPadding2D", "GRU", "LSTM", "SimpleRNN", "Masking", "Bidirectional", "TimeDistributed",
     "DepthwiseConv1D", "DepthwiseConv2D", "SeparableConv1D", "SeparableConv2D", "MultiHeadAttention",
-    "TextVectorization", "Attention", "AdditiveAttention",
+    "TextVectorization", "Attention", "AdditiveAttention", "Lambda",
     "BatchNormalization", "CategoryEncoding", "Concatenate", "concatenate", "Context", "Dense", "deserialize",
     "Discretization", "Dot", "dot", "Dropout", "ELU", "Embedding", "Flatten", "GaussianDropout",
     "GaussianNoise", "GlobalAveragePooling1D", "Hashing", "Identity", "Input", "InputLayer", "IntegerLookup",

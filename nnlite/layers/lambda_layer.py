@@ -1,0 +1,104 @@
+"""Lambda: a function of the batch as a layer, differentiated by the tape like any layer of your own."""
+
+from __future__ import annotations
+
+import base64
+import inspect
+import marshal
+from typing import Any
+
+from .. import serialization
+from .base import LAYERS, Layer, document_keywords
+
+
+def _written(function: Any) -> Any:
+    """A function as Keras's config writes it: a Python lambda as its bytecode (which Keras loads only with
+    safe_mode=False, and nnlite never), any other function by its (registered) name."""
+    if getattr(function, "__name__", None) == "<lambda>":
+        code = base64.b64encode(marshal.dumps(function.__code__)).decode("ascii")
+        return {"class_name": "__lambda__", "config": {"code": code, "defaults": function.__defaults__,
+                                                        "closure": None}}
+    return serialization.serialize_keras_object(function)
+
+
+def _read(config: Any, what: str) -> Any:
+    """A function from a config: by name only (registered, an op, a Keras function); bytecode is refused."""
+    if isinstance(config, dict) and config.get("class_name") == "__lambda__":
+        raise ValueError(f"This Lambda's {what} is a Python lambda stored as bytecode: nnlite never runs code from a "
+                         "file. Define the function in your program, register it with "
+                         "@keras.saving.register_keras_serializable() and save the model again, or rebuild the "
+                         "Lambda in code.")
+    return serialization.deserialize_keras_object(config)
+
+
+@document_keywords
+@LAYERS.register(example={"function": {"module": "builtins", "class_name": "function", "config": "tanh",
+                                       "registered_name": "function"}})
+class Lambda(Layer):
+    """a = function(x, **arguments): any computation written with nnlite.ops (or arithmetic on its input).
+
+    It is a layer of your own in one line: its backward pass is the tape's, over the ops the function used.
+
+    Args:
+        function: the function of the batch (and of ``mask`` or ``training``, if it takes them).
+        output_shape: the output shape without the batch axis, or a function of the input shape; ``None`` to find
+            it by running the function on a symbolic input.
+        mask: the output's mask: a value, or a function ``mask(inputs, previous_mask)``; ``None`` for none.
+        arguments: further keyword arguments passed to the function.
+        {layer keywords}
+
+    Example:
+        >>> import numpy as np, nnlite
+        >>> double = nnlite.layers.Lambda(lambda x: 2 * x)
+        >>> double(np.array([[1.0, 2.0]])).tolist()
+        [[2.0, 4.0]]
+    """
+
+    def __init__(self, function: Any, output_shape: Any = None, mask: Any = None, arguments: dict | None = None,
+                 **kwargs: Any) -> None:
+        if isinstance(function, dict):
+            function = _read(function, "function")
+        if not callable(function):
+            raise TypeError(f"Lambda takes a function; got {function!r}.")
+        if isinstance(output_shape, dict):
+            output_shape = _read(output_shape, "output_shape")
+        if isinstance(mask, dict):
+            mask = _read(mask, "mask")
+        super().__init__(**kwargs)
+        self.function, self.arguments = function, dict(serialization.deserialize_keras_object(arguments) or {})
+        self.mask, self.output_shape_setting = mask, output_shape
+        self.supports_masking = mask is not None
+        try:
+            names = inspect.signature(function).parameters
+        except (TypeError, ValueError):
+            names = {}
+        self.takes_mask, self.takes_training = "mask" in names, "training" in names
+
+    def call(self, inputs: Any, mask: Any = None, training: bool | None = None) -> Any:
+        """function(inputs, **arguments), with ``mask`` and ``training`` handed over when it takes them.
+
+        Args:
+            inputs: the batch.
+            mask: the input's mask, or None.
+            training: whether the pass trains.
+        """
+        kwargs = dict(self.arguments)
+        if self.takes_mask:
+            kwargs["mask"] = mask
+        if self.takes_training:
+            kwargs["training"] = training
+        return self.function(inputs, **kwargs)
+
+    def compute_mask(self, inputs, mask=None):
+        return self.mask(inputs, mask) if callable(self.mask) else self.mask
+
+    def get_config(self):
+        config = {**super().get_config(), "function": _written(self.function)}
+        if self.output_shape_setting is not None:
+            shape = self.output_shape_setting
+            config["output_shape"] = _written(shape) if callable(shape) else list(shape)
+        if self.mask is not None:
+            config["mask"] = _written(self.mask) if callable(self.mask) else serialization.serialize_keras_object(
+                self.mask)
+        config["arguments"] = serialization.serialize_keras_object(self.arguments)
+        return config

@@ -1,0 +1,63 @@
+"""Lambda against Keras: a function of ops (a Python lambda and a named op) trained as Keras trains it, the
+config, Keras's file of an op loaded here, a Python lambda's bytecode refused (nnlite never runs code from a file),
+a registered function round-tripped, masks and the training flag handed over."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import nnlite
+
+from .helpers import fit_both
+
+
+def _model(lib, function):
+    inputs = lib.Input((4,))
+    h = lib.layers.Lambda(function)(lib.layers.Dense(5)(inputs))
+    return lib.Model(inputs, lib.layers.Dense(1)(h))
+
+
+@pytest.mark.parametrize("kind", ["python lambda", "an op"])
+def test_a_lambda_trains_as_keras_trains_it(keras, float64, rng, kind):
+    if kind == "python lambda":
+        theirs = _model(keras, lambda t: keras.ops.tanh(t) * 2.0)
+        ours = _model(nnlite, lambda t: nnlite.ops.tanh(t) * 2.0)
+    else:
+        theirs, ours = _model(keras, keras.ops.square), _model(nnlite, nnlite.ops.square)
+    fit_both(keras, theirs, ours, rng.normal(size=(32, 4)), rng.normal(size=(32, 1)), ("Adam", 0.01), "mse", 8)
+
+
+def test_files_keep_functions_by_name_and_refuse_bytecode(keras, rng, tmp_path):
+    x = rng.normal(size=(6, 4)).astype("float32")
+    theirs = _model(keras, keras.ops.square)
+    theirs.save(tmp_path / "op.keras")
+    loaded = nnlite.saving.load_model(tmp_path / "op.keras")
+    np.testing.assert_allclose(loaded.predict(x, verbose=0), theirs.predict(x, verbose=0), rtol=1e-5)
+    _model(keras, lambda t: t * 2.0).save(tmp_path / "lambda.keras")
+    with pytest.raises(nnlite.saving.LoadError, match="never runs code from a file"):
+        nnlite.saving.load_model(tmp_path / "lambda.keras")
+
+    @nnlite.saving.register_keras_serializable(package="tests")
+    def halve(t):
+        return t * 0.5
+    ours = _model(nnlite, halve)
+    ours.save(tmp_path / "registered.keras")
+    again = nnlite.saving.load_model(tmp_path / "registered.keras")
+    np.testing.assert_allclose(again.predict(x, verbose=0), ours.predict(x, verbose=0), rtol=1e-6)
+    assert again.layers[2].function is halve
+
+
+def test_config_mask_and_training_as_keras(keras):
+    ours = nnlite.layers.Lambda(nnlite.ops.square, output_shape=(3,), arguments={})
+    theirs = keras.layers.Lambda(keras.ops.square, output_shape=(3,), arguments={})
+    assert sorted(ours.get_config()) == sorted(theirs.get_config())
+    assert ours.get_config()["function"] == theirs.get_config()["function"]
+    masked = nnlite.layers.Lambda(lambda t: t, mask=lambda inputs, mask: np.asarray(inputs)[:, :, 0] > 0)
+    assert masked.supports_masking
+    assert masked.compute_mask(np.array([[[1.0], [-1.0]]])).tolist() == [[True, False]]
+    scaled = nnlite.layers.Lambda(lambda t, training=None: t * (3.0 if training else 1.0))
+    assert np.asarray(scaled(np.ones((1, 2)), training=True)).tolist() == [[3.0, 3.0]]
+    assert np.asarray(scaled(np.ones((1, 2)))).tolist() == [[1.0, 1.0]]
+    with pytest.raises(TypeError, match="Lambda takes a function"):
+        nnlite.layers.Lambda(3)
