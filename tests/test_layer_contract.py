@@ -17,7 +17,8 @@ STRUCTURES = ("InputLayer", "Sequential", "Functional")  # not layers a batch pa
 # merge layers take a list of batches: their contract is in test_functional
 # ... and preprocessing layers map ids forward only: theirs is in test_preprocessing
 NAMES = [name for name, cls in LAYERS.classes().items()
-         if name not in STRUCTURES and (not cls.takes_list or cls.state_inputs) and cls.trainable_input]
+         if name not in STRUCTURES and (not cls.takes_list or "initial_state" in cls.file_keywords)
+         and cls.trainable_input]
 
 
 SEQUENCES = ("Conv1D", "MaxPooling1D", "AveragePooling1D", "GlobalMaxPooling1D", "GlobalAveragePooling1D",

@@ -21,9 +21,9 @@ import numpy as np
 from .. import constraints, initializers, regularizers
 from ..variables import Variable
 from .base import LAYERS, Context, Layer, MaskReader, document_keywords
-from .dot_attention import check_attention_shapes
+from .dot_attention import SOFTMAX, check_attention_shapes, take_call_options
 from .node import is_symbolic
-from .regularization import check_rate, generator, seed_config
+from .regularization import check_rate, dropout_mask, generator, seed_config
 
 LARGE_NEGATIVE = -1e9  # what a masked score becomes before the softmax (Keras's, for float32 and float64)
 
@@ -165,14 +165,10 @@ class MultiHeadAttention(MaskReader, Layer):
                    "use_causal_mask": bool(use_causal_mask), "return_attention_scores": bool(return_attention_scores)}
         inputs = [query, value] + ([key] if key is not None else []) + (
             [attention_mask] if attention_mask is not None else [])
-        if any(is_symbolic(t) for t in inputs):
-            if self.inbound_nodes and options != self.call_options:
-                raise ValueError(f"MultiHeadAttention {self.name!r} is already called in a graph with "
-                                 f"{self.call_options}; nnlite calls one layer with one set of options (make "
-                                 "another layer for other options).")
-            self.call_options = options
+        symbolic = any(is_symbolic(t) for t in inputs)
+        take_call_options(self, options, symbolic)
+        if symbolic:
             return super().__call__(inputs)
-        self.call_options = options
         values = [np.asarray(t) for t in inputs]
         floats = [v.astype(self.compute_dtype, copy=False) for v in values[:2 + options["key"]]]
         values = floats + values[len(floats):]
@@ -297,17 +293,12 @@ class MultiHeadAttention(MaskReader, Layer):
         allowed = self._allowed(query, value, attention_mask, mask)
         if allowed is not None:
             scores = np.where(allowed[:, None], scores, query.dtype.type(LARGE_NEGATIVE))
-        scores = scores - scores.max(axis=-1, keepdims=True)
-        p = np.exp(scores)
-        p /= p.sum(axis=-1, keepdims=True)  # P = softmax over the value steps
+        p = SOFTMAX.forward(scores)  # P = softmax over the value steps
         zeroed = None  # Keras's masked softmax zeroes the masked entries where it forms P itself: with dropout or
         if allowed is not None and (self.dropout > 0 or self.call_options["return_attention_scores"]):  # scores
             zeroed = allowed[:, None]  # a step with nothing to attend then attends nothing (else: all alike)
             p = np.where(zeroed, p, 0.0)
-        drop = None
-        if ctx.training and self.dropout > 0:
-            keep = ctx.generator(self.rng).random(p.shape) >= self.dropout
-            drop = keep.astype(p.dtype) / p.dtype.type(1 - self.dropout)
+        drop = dropout_mask(ctx, self.rng, self.dropout, p.shape, p.dtype)
         o = _einsum("bhts,bshv->bthv", p if drop is None else p * drop, v)  # O = P V, (B, T, N, v)
         kernel, bias = self.projections["attention_output"]
         out = _einsum("bthv,hvo->bto", o, kernel.value)  # O W_o
@@ -336,7 +327,7 @@ class MultiHeadAttention(MaskReader, Layer):
             g_p = g_p + g_p_returned
         if zeroed is not None:
             g_p = np.where(zeroed, g_p, 0.0)
-        g_scores = p * (g_p - np.sum(g_p * p, axis=-1, keepdims=True))  # through the softmax
+        g_scores = SOFTMAX.backward(None, p, g_p)  # through the softmax: P (dP - sum(dP P))
         scale = q.dtype.type(inverse_sqrt(self.key_dim))
         g_q = _einsum("bhts,bshk->bthk", g_scores, k) * scale  # dQ = dScores K / sqrt(k)
         g_k = _einsum("bhts,bthk->bshk", g_scores, q)  # dK = dScores^T (Q / sqrt(k))

@@ -210,8 +210,12 @@ class Layer:
         return variable
 
     takes_list = False  # True for layers called on a list of tensors (the merge layers)
-    state_inputs = False  # True where a list call is [x, *initial states] (a recurrent layer's initial_state)
     file_keywords: tuple[str, ...] = ()  # the keywords of a call a .keras file's node may hold (see file_call)
+
+    @property
+    def state_inputs(self) -> bool:
+        """Whether a list call is [x, *initial states] (a layer that takes Keras's initial_state keyword)."""
+        return "initial_state" in self.file_keywords
 
     def file_call(self, inputs: list[Any]) -> tuple[list[Any], dict[str, Any]]:
         """(args, kwargs) a .keras file writes for a call of this layer on the node's ``inputs``, for a layer with

@@ -15,12 +15,23 @@ from typing import Any
 
 import numpy as np
 
-from .. import initializers
+from .. import activations, initializers
 from .base import LAYERS, Context, Layer, MaskReader, document_keywords
 from .node import is_symbolic
-from .regularization import check_rate, generator, seed_config
+from .regularization import check_rate, dropout_mask, generator, seed_config
 
 MASKED = 1e9  # what a masked value step's score loses (Keras's)
+SOFTMAX = activations.Softmax(axis=-1)  # over the value steps
+
+
+def take_call_options(layer: Layer, options: dict[str, bool], symbolic: bool) -> None:
+    """Keep a call's options (use_causal_mask, return_attention_scores) on an attention layer: its forward pass
+    reads them there, so a graph calls one layer with one set of them."""
+    if symbolic and layer.inbound_nodes and options != layer.call_options:
+        raise ValueError(f"{type(layer).__name__} {layer.name!r} is already called in a graph with "
+                         f"{layer.call_options}; nnlite calls one layer with one set of options (make another layer "
+                         "for other options).")
+    layer.call_options = options
 
 
 def check_attention_shapes(layer: Layer, query: np.ndarray, value: np.ndarray, key: np.ndarray,
@@ -82,13 +93,10 @@ class Attention(MaskReader, Layer):
             raise ValueError(f"{type(self).__name__} layer must be called on a list of inputs, namely [query, value] "
                              f"or [query, value, key]. Received: inputs={inputs}.")
         options = {"use_causal_mask": bool(use_causal_mask), "return_attention_scores": bool(return_attention_scores)}
-        if is_symbolic(list(inputs)):
-            if self.inbound_nodes and options != self.call_options:
-                raise ValueError(f"{type(self).__name__} {self.name!r} is already called in a graph with "
-                                 f"{self.call_options}; nnlite calls one layer with one set of options.")
-            self.call_options = options
+        symbolic = is_symbolic(list(inputs))
+        take_call_options(self, options, symbolic)
+        if symbolic:
             return super().__call__(list(inputs))
-        self.call_options = options
         values = [np.asarray(t).astype(self.compute_dtype, copy=False) for t in inputs]
         if not self.built:
             self.build([(None,) + v.shape[1:] for v in values])
@@ -168,12 +176,8 @@ class Attention(MaskReader, Layer):
             allowed = causal if allowed is None else allowed & causal
         if allowed is not None:
             s = np.where(allowed, s, s - s.dtype.type(MASKED))
-        p = np.exp(s - s.max(axis=-1, keepdims=True))
-        p /= p.sum(axis=-1, keepdims=True)  # P = softmax over the value steps
-        drop = None
-        if ctx.training and self.dropout > 0:
-            keep = ctx.generator(self.rng).random(p.shape) >= self.dropout
-            drop = keep.astype(p.dtype) / p.dtype.type(1 - self.dropout)
+        p = SOFTMAX.forward(s)  # P = softmax over the value steps
+        drop = dropout_mask(ctx, self.rng, self.dropout, p.shape, p.dtype)
         out = (p if drop is None else p * drop) @ v  # P V
         keep_q = None if q_mask is None else np.asarray(q_mask, bool)[..., None]
         if keep_q is not None:
@@ -194,7 +198,7 @@ class Attention(MaskReader, Layer):
             g_p = g_p * drop
         if len(grads) > 1 and grads[1] is not None:
             g_p = g_p + grads[1]
-        g_s = p * (g_p - np.sum(g_p * p, axis=-1, keepdims=True))  # through the softmax
+        g_s = SOFTMAX.backward(None, p, g_p)  # through the softmax: P (dP - sum(dP P))
         g_q, g_k = self.scores_backward(cache, g_s, q, k, ctx)
         if not need_grad_x:
             return None

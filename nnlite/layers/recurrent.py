@@ -27,7 +27,7 @@ from .. import activations, constraints, initializers, regularizers
 from ..docstrings import with_arguments
 from ..variables import Variable
 from .base import LAYERS, Context, Layer, MaskReader, document_keywords
-from .regularization import check_rate, generator, seed_config
+from .regularization import check_rate, dropout_mask, generator, seed_config
 
 
 class Step:
@@ -42,7 +42,7 @@ class Step:
 class Run:
     """A forward pass's record: the inputs as the cell saw them, the dropout masks and every step."""
 
-    __slots__ = ("x", "drop_x", "drop_h", "steps", "order", "listed", "n_out")
+    __slots__ = ("x", "drop_x", "drop_h", "steps", "order", "listed")
 
     def __init__(self, x: np.ndarray, drop_x: Any, drop_h: Any, order: range, listed: bool) -> None:
         self.x, self.drop_x, self.drop_h, self.order, self.listed = x, drop_x, drop_h, order, listed
@@ -199,7 +199,6 @@ class Recurrent(MaskReader, Layer):
         return super().__call__(*args, **kwargs)
 
     takes_list = True  # sequences, or [sequences, *initial states]
-    state_inputs = True
     file_keywords = ("initial_state",)
 
     def get_build_config(self):
@@ -259,8 +258,8 @@ class Recurrent(MaskReader, Layer):
         if mask is not None and mask.shape != (n, t_len):
             raise ValueError(f"{type(self).__name__} {self.name!r}: the mask must have shape (batch, timesteps) = "
                              f"{(n, t_len)}; got {mask.shape}.")
-        drop_x = self._dropout_mask(ctx, self.dropout, (n, seq.shape[2]), seq.dtype)
-        drop_h = self._dropout_mask(ctx, self.recurrent_dropout, (n, self.units), seq.dtype)
+        drop_x = dropout_mask(ctx, self.rng, self.dropout, (n, seq.shape[2]), seq.dtype)
+        drop_h = dropout_mask(ctx, self.rng, self.recurrent_dropout, (n, self.units), seq.dtype)
         seen = seq * drop_x[:, None, :] if drop_x is not None else seq
         xw = seen @ self.kernel.value  # XW, (N, T, G H)
         if self.use_bias:
@@ -286,16 +285,7 @@ class Recurrent(MaskReader, Layer):
             out = np.stack(outputs, axis=1) if outputs else np.zeros((n, 0, self.units), seq.dtype)
         else:  # (N, H)
             out = o
-        run.n_out = t_len
         return ([out, *states] if self.return_state else out), run
-
-    def _dropout_mask(self, ctx: Context, rate: float, shape: tuple[int, int], dtype: Any) -> np.ndarray | None:
-        if not ctx.training or rate == 0:
-            return None
-        if rate == 1:
-            return np.zeros(shape, dtype)
-        keep = ctx.generator(self.rng).random(shape) >= rate
-        return keep.astype(dtype) / dtype.type(1 - rate)
 
     def input_bias(self) -> np.ndarray:
         """The bias added to X W (GRU with reset_after keeps a second one for the recurrent side)."""

@@ -52,12 +52,7 @@ class Dropout(Layer):
     def forward(self, x, ctx: Context):
         if not ctx.training or self.rate == 0:
             return x, None
-        shape = noise_shape_for(x, self.noise_shape)
-        if self.rate == 1:
-            mask = np.zeros(shape, dtype=x.dtype)
-        else:
-            keep = ctx.generator(self.rng).random(shape) >= self.rate
-            mask = keep.astype(x.dtype) / x.dtype.type(1 - self.rate)  # broadcasts over noise_shape
+        mask = dropout_mask(ctx, self.rng, self.rate, noise_shape_for(x, self.noise_shape), x.dtype)  # broadcasts
         return x * mask, mask
 
     def backward(self, saved, grad_a, ctx, need_grad_x=True):
@@ -66,6 +61,27 @@ class Dropout(Layer):
     def get_config(self):
         return {**super().get_config(), "rate": self.rate, "seed": seed_config(self.seed),
                 "noise_shape": None if self.noise_shape is None else list(self.noise_shape)}
+
+
+def dropout_mask(ctx: Context, rng: np.random.Generator | None, rate: float, shape: tuple[int, ...], dtype: Any
+                 ) -> np.ndarray | None:
+    """m = k / (1 - rate) with k ~ Bernoulli(1 - rate) of ``shape`` while training (zeros when rate = 1); None when
+    nothing is dropped (inference, or rate 0). Dropout's, and the recurrent and attention layers' masks.
+
+    Args:
+        ctx: the pass's Context (training or not; where the draws come from).
+        rng: the layer's own generator, or None for the global one.
+        rate: the fraction dropped.
+        shape: the mask's shape.
+        dtype: its dtype.
+    """
+    if not ctx.training or rate == 0:
+        return None
+    dtype = np.dtype(dtype)
+    if rate == 1:
+        return np.zeros(shape, dtype)
+    keep = ctx.generator(rng).random(shape) >= rate
+    return keep.astype(dtype) / dtype.type(1 - rate)
 
 
 def check_rate(value: Any, name: str = "rate") -> float:

@@ -203,8 +203,7 @@ class TextVectorization(Layer):
             steps: with an iterable, how many batches to read (None: all).
         """
         documents = [doc for batch in adapt_batches(data, steps) for doc in self._tokens_of(_texts(batch))]
-        every = np.array([t for doc in documents for t in doc] or [""], dtype=object).astype(str)
-        every = every if any(documents) else every[:0]
+        every = np.array([t for doc in documents for t in doc], dtype=object).astype(str)
         limit = None if self.max_tokens is None else self.max_tokens - len(self._reserved) + 1
         terms = [t for t in adapted_vocabulary(every, OOV, limit) if t != PAD]
         weights = None

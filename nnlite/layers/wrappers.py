@@ -48,7 +48,6 @@ class Bidirectional(MaskReader, Layer):
 
     supports_masking = True
     takes_list = True  # sequences, or [sequences, *initial states] (half forward, half backward)
-    state_inputs = True
     file_keywords = ("initial_state",)
     activation_is_output = False
 
