@@ -243,5 +243,7 @@ def test_bad_inputs_are_named():
     mha(np.ones((2, 3, 4)), np.ones((2, 3, 4)))
     with pytest.raises(ValueError, match=r"built for query inputs of 4 features; got shape \(2, 3, 5\)"):
         mha(np.ones((2, 3, 5)), np.ones((2, 3, 4)))
+    with pytest.raises(ValueError, match="All dimensions of `value` and `key`, except the last one, must be equal"):
+        nnlite.layers.MultiHeadAttention(4, 2)(np.ones((2, 4, 8)), np.ones((2, 2, 8)), key=np.ones((2, 1, 7)))
     with pytest.raises(ValueError, match="the query's and key's features equal"):
         nnlite.layers.Attention()([np.ones((1, 2, 3)), np.ones((1, 4, 5))])

@@ -39,6 +39,9 @@ def check_attention_shapes(layer: Layer, query: np.ndarray, value: np.ndarray, k
     """Query, value and key as an attention layer reads them: (batch, steps, features), one batch size, as many
     key steps as value steps (and, for scores read off q + k or q k^T, the query's and key's widths equal)."""
     shapes = {"query": np.shape(query), "value": np.shape(value), "key": np.shape(key)}
+    if shapes["value"][1:-1] != shapes["key"][1:-1]:  # Keras's check and words
+        raise ValueError(f"All dimensions of `value` and `key`, except the last one, must be equal. Received: "
+                         f"value_shape={shapes['value']} and key_shape={shapes['key']}")
     if any(len(s) != 3 for s in shapes.values()) or len({s[0] for s in shapes.values()}) != 1 or \
             shapes["key"][1] != shapes["value"][1] or (same_width and shapes["query"][2] != shapes["key"][2]):
         width = " and the query's and key's features equal" if same_width else ""
