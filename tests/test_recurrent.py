@@ -370,6 +370,24 @@ def test_embedding_gradients_sum_repeated_ids_in_rows():
     assert not row_sums(np.array([], int), np.zeros((0, 2)), 5).any()
 
 
+def test_row_sums_of_frequent_rows_past_the_passes_equal_a_loop():
+    """Rows seen more often than the fancy-index passes (padding, common words) add the rest with reduceat; whole
+    numbers make every order of addition exact, so the sums must equal a plain loop's; ``out`` is zeroed first."""
+    from nnlite.variables import PASSES, row_sums
+
+    rng = np.random.default_rng(3)
+    ids = np.concatenate([np.zeros(3 * PASSES + 1, int), np.full(PASSES, 4), np.full(PASSES + 1, 6),
+                          rng.integers(0, 50, 200)])
+    rng.shuffle(ids)
+    slices = rng.integers(-9, 10, size=(len(ids), 3)).astype(np.float64)
+    expected = np.zeros((50, 3))
+    for i, s in zip(ids, slices):
+        expected[i] += s
+    out = np.full((50, 3), np.nan)
+    assert row_sums(ids, slices, 50, out=out) is out
+    assert np.array_equal(out, expected)
+
+
 def test_bad_inputs_are_named_before_any_state_changes():
     layer = nnlite.layers.LSTM(3)
     layer(np.ones((2, 3, 4)))

@@ -13,7 +13,7 @@ from .. import regularizers
 from ..docstrings import with_arguments
 from .base import LAYERS, Context, document_keywords
 from .core import KernelLayer
-from .patches import col2im, data_format_name, im2col, padding_amounts, padding_name, pair, window_tuple
+from .patches import col2im, col2im_product, data_format_name, im2col, padding_amounts, padding_name, pair, window_tuple
 
 
 class Conv(KernelLayer):
@@ -153,13 +153,16 @@ class Conv(KernelLayer):
         patches, (shape, pads), _, _ = saved
         g = self._channels_last(grad_z).reshape(-1, self.filters)  # G, (N oh ow, F)
         kernel = self.group_kernel()  # K, (kh kw C, F), or per group (G, kh kw C/G, F/G)
-        grad_kernel, grad_patches = grouped_product_backward(patches, kernel, g, need_grad_x,
+        plain = self.groups == 1  # grad_x tap by tap, without the matrix G @ K.T
+        grad_kernel, grad_patches = grouped_product_backward(patches, kernel, g, need_grad_x and not plain,
                                                              self.window[0] * self.window[1])
         ctx.grad(self.kernel)[...] = grad_kernel.reshape(self.kernel.shape)  # kernel.grad = P.T @ G
         if self.use_bias:
             np.add.reduce(g, axis=0, out=ctx.grad(self.bias))  # bias.grad = sum of G's rows
         if not need_grad_x:
             return None
+        if plain:  # grad_x = col2im(G @ K.T)
+            return self._as_output(col2im_product(g, kernel, shape, self.window, self.step, self.spread, pads))
         n, h, w, c = shape
         (oh, ow), _ = self._geometry(h, w)
         grad_patches = grad_patches.reshape(n, oh, ow, *self.window, c)  # G @ K.T, one row per patch
@@ -434,8 +437,8 @@ class Conv2DTranspose(KernelLayer):
                              f"{self.output_padding}) is not what a convolution maps back to {(h, w)}; choose "
                              "another output_padding.")
         rows = x.reshape(-1, c)  # X, (N H W, C)
-        spread = (rows @ self.kernel.value.reshape(-1, c).T).reshape(n, h, w, *self.kernel_size, self.filters)
-        y = col2im(spread, (n, oh, ow, self.filters), self.strides, (1, 1), pads)
+        y = col2im_product(rows, self.kernel.value.reshape(-1, c), (n, oh, ow, self.filters), self.kernel_size,
+                           self.strides, (1, 1), pads)  # col2im(X @ K.T), tap by tap
         if self.use_bias:
             y += self.bias.value
         return self._as_output(y), (rows, x.shape, pads)

@@ -103,7 +103,7 @@ class Embedding(Layer):
 
     def backward(self, saved, grad_a, ctx, need_grad_x=True):
         ids, slices = saved.ravel(), grad_a.reshape(-1, self.output_dim)  # one slice per token occurrence
-        ctx.grad(self.embeddings)[...] = row_sums(ids, slices, self.input_dim)  # rows hit by several ids add up
+        row_sums(ids, slices, self.input_dim, out=ctx.grad(self.embeddings))  # rows hit by several ids add up
         if not ctx.peek:  # what Keras's optimizers square (see optimizers.base.RowGrad)
             self.embeddings.grad_rows = Occurrences(ids, slices, self.input_dim)
         return None

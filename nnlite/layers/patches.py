@@ -72,6 +72,28 @@ def col2im(grad_windows: np.ndarray, shape: tuple[int, ...], strides: Pair, dila
     return grad[:, top:top + h, left:left + w, :]
 
 
+def col2im_product(g: np.ndarray, kernel: np.ndarray, shape: tuple[int, ...], window: Pair, strides: Pair,
+                   dilation: Pair, pads: tuple[Pair, Pair]) -> np.ndarray:
+    """col2im(G K^T) without the (M, kh kw C) matrix G K^T: for each tap (a, b), the block G K_ab^T (M, C), with
+    K_ab the kernel's C rows of that tap, added where the tap read. The same sums, each entry the same dot
+    product; about twice as fast, as no large matrix is written and read back strided.
+
+    Args:
+        g: G, the gradient at the windows, (M, F) with M = N oh ow.
+        kernel: K, (kh kw C, F), rows in tap-major order as im2col lays out a window.
+        shape: the image's (N, H, W, C).
+        window, strides, dilation, pads: the windows' geometry.
+    """
+    n, h, w, c = shape
+    (top, bottom), (left, right) = pads
+    (kh, kw), (sh, sw), (dh, dw) = window, strides, dilation
+    oh, ow = (h + top + bottom - (kh - 1) * dh - 1) // sh + 1, (w + left + right - (kw - 1) * dw - 1) // sw + 1
+    grad = np.zeros((n, h + top + bottom, w + left + right, c), dtype=g.dtype)
+    for (_, _, where), k_ab in zip(taps(window, strides, dilation, (oh, ow)), kernel.reshape(kh * kw, c, -1)):
+        grad[where] += (g @ k_ab.T).reshape(n, oh, ow, c)  # tap (a, b)'s share of every window's gradient
+    return grad[:, top:top + h, left:left + w, :]
+
+
 def taps(kernel: Pair, strides: Pair, dilation: Pair, out: Pair) -> list[tuple[int, int, tuple[slice, ...]]]:
     """(a, b, index) for each kernel offset in row-major order: x_pad[index] is the (N, oh, ow, C) array of the
     entries tap (a, b) reads in every window."""

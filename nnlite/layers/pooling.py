@@ -118,6 +118,7 @@ class MaxPooling2D(Pooling):
             return None
         padded, a, shape, pads = saved
         g = self._channels_last(grad_a)  # (N, oh, ow, C)
+        apart = all(k <= s for k, s in zip(self.window, self.step))  # no tap in two windows: written, not added
         grad = np.zeros(padded.shape, dtype=g.dtype)
         unclaimed = None  # windows whose max has not been found yet (all, before the first tap)
         for _, _, where in taps(self.window, self.step, (1, 1), a.shape[1:3]):  # row-major: the first max wins
@@ -126,8 +127,11 @@ class MaxPooling2D(Pooling):
                 unclaimed = ~hit
             else:
                 hit &= unclaimed
-                unclaimed &= ~hit
-            grad[where] += g * hit
+                unclaimed ^= hit  # hit lies within unclaimed: this removes it
+            if apart:
+                np.multiply(g, hit, out=grad[where])
+            else:
+                grad[where] += g * hit
         (top, _), (left, _) = pads
         return self._as_output(grad[:, top:top + shape[1], left:left + shape[2], :])
 
