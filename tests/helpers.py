@@ -148,3 +148,44 @@ def fit_both(keras, theirs, ours, x, y, optimizer, loss, batch_size, metrics=Non
         assert_close(history[key], expected[key], 1e-9, key)
     for w, e in zip(ours.get_weights(), theirs.get_weights()):
         assert_close(w, e, 1e-7, "weights after the fit")
+
+
+def compare_sequence_layer(tf, ours, theirs, x, states, call_states, mask, rng, what, rtol):
+    """A sequence layer and Keras's twin (same weights): L = sum of seed * output over every output (states
+    flattened); the outputs and dL/d(x, initial states, trainable weights) agree to ``rtol``.
+
+    Args:
+        tf: TensorFlow.
+        ours, theirs: nnlite's layer and Keras's.
+        x: the sequences.
+        states: the initial states as nnlite takes them (flat), or [].
+        call_states: the initial states as Keras's call takes them (tensors), or None.
+        mask: which steps count, or None.
+        rng: where the seeds come from.
+        what: the case, for messages.
+        rtol: the tolerance.
+    """
+    xt, st = tf.constant(x), [tf.constant(s) for s in states]
+    with tf.GradientTape() as tape:
+        tape.watch([xt, *st])
+        call = {}
+        if states:
+            call["initial_state"] = call_states(st)
+        if mask is not None:
+            call["mask"] = tf.constant(mask)
+        out = theirs(xt, **call)
+        outs = [o for item in out for o in (item if isinstance(item, (list, tuple)) else [item])] \
+            if isinstance(out, (list, tuple)) else [out]
+        seeds = [rng.normal(size=o.shape) for o in outs]
+        loss = sum(tf.reduce_sum(o * s) for o, s in zip(outs, seeds))
+    expected = tape.gradient(loss, [xt, *st, *theirs.trainable_weights])
+    ctx = nnlite.layers.Context(training=True)
+    a, saved = ours.forward_masked([x, *states] if states else x, mask, ctx)
+    for k, (o, e) in enumerate(zip(a if isinstance(a, list) else [a], outs)):
+        assert_close(o, np.asarray(e), rtol, f"{what} output {k}")
+    grads = ours.backward(saved, seeds if len(seeds) > 1 else seeds[0], ctx)
+    grads = (grads if isinstance(grads, list) else [grads]) + [ctx.grad(w) for w in ours.trainable_weights]
+    names = ["x", *[f"state {k}" for k in range(len(states))], *[w.name for w in ours.trainable_weights]]
+    assert len(grads) == len(expected)
+    for name, g, e in zip(names, grads, expected):
+        assert_close(g, np.asarray(e), rtol, f"{what} grad {name}")

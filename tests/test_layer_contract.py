@@ -14,16 +14,18 @@ from .conftest import require
 from .helpers import FD_FLOOR, assert_close
 
 STRUCTURES = ("InputLayer", "Sequential", "Functional")  # not layers a batch passes through on its own
+# ... nor are the recurrent cells (one step on (inputs, states)): theirs is in test_rnn_cells, inside RNN
+CELLS = ("SimpleRNNCell", "LSTMCell", "GRUCell", "StackedRNNCells")
 # merge layers take a list of batches: their contract is in test_functional
 # ... and preprocessing layers map ids forward only: theirs is in test_preprocessing
 NAMES = [name for name, cls in LAYERS.classes().items()
-         if name not in STRUCTURES and (not cls.takes_list or "initial_state" in cls.file_keywords)
+         if name not in STRUCTURES + CELLS and (not cls.takes_list or "initial_state" in cls.file_keywords)
          and cls.trainable_input]
 
 
 SEQUENCES = ("Conv1D", "MaxPooling1D", "AveragePooling1D", "GlobalMaxPooling1D", "GlobalAveragePooling1D",
-             "ZeroPadding1D", "Cropping1D", "UpSampling1D", "SpatialDropout1D", "SimpleRNN", "LSTM", "GRU", "Masking",
-             "Bidirectional", "TimeDistributed", "DepthwiseConv1D", "SeparableConv1D")
+             "ZeroPadding1D", "Cropping1D", "UpSampling1D", "SpatialDropout1D", "SimpleRNN", "LSTM", "GRU", "RNN",
+             "Masking", "Bidirectional", "TimeDistributed", "DepthwiseConv1D", "SeparableConv1D")
 IMAGES = ("Conv2D", "Conv2DTranspose", "MaxPooling2D", "AveragePooling2D", "ZeroPadding2D", "Cropping2D",
           "UpSampling2D", "GlobalMaxPooling2D", "GlobalAveragePooling2D", "SpatialDropout2D", "DepthwiseConv2D",
           "SeparableConv2D")
@@ -44,8 +46,9 @@ def _input(name, rng, shape, dtype="float64"):
 
 def _layer(name, dtype):
     example = dict(LAYERS.examples[name])
-    if isinstance(example.get("layer"), dict):  # a wrapper: its layer computes in the dtype (Keras's wrappers too)
-        example["layer"] = {**example["layer"], "config": {**example["layer"]["config"], "dtype": dtype}}
+    for key in ("layer", "cell"):  # a wrapper (an RNN): its layer (cell) computes in the dtype, as in Keras
+        if isinstance(example.get(key), dict):
+            example[key] = {**example[key], "config": {**example[key]["config"], "dtype": dtype}}
     return LAYERS.classes()[name](**example, dtype=dtype)
 
 

@@ -13,7 +13,7 @@ import nnlite
 from nnlite.layers import Context
 
 from .conftest import RTOL
-from .helpers import assert_close, files_load_both_ways, fit_both
+from .helpers import assert_close, compare_sequence_layer, files_load_both_ways, fit_both
 
 MASK = np.array([[1, 1, 1, 1, 1], [1, 1, 0, 1, 0], [0, 0, 1, 1, 1]], bool)  # a gap, a masked end, a masked start
 CASES = [
@@ -45,26 +45,8 @@ def _compare(keras, tf, rng, name, case, **extra):
     weights = [rng.normal(size=w.shape) * 0.5 for w in theirs.get_weights()]
     ours.set_weights(weights)
     theirs.set_weights(weights)
-    xt, st = tf.constant(x), [tf.constant(s) for s in states]
-    with tf.GradientTape() as tape:
-        tape.watch([xt, *st])
-        call = {"initial_state": st} if initial else {}
-        if masked:
-            call["mask"] = tf.constant(MASK)
-        out = theirs(xt, **call)
-        outs = list(out) if isinstance(out, (list, tuple)) else [out]
-        seeds = [rng.normal(size=o.shape) for o in outs]
-        loss = sum(tf.reduce_sum(o * s) for o, s in zip(outs, seeds))
-    expected = tape.gradient(loss, [xt, *st, *theirs.trainable_weights])
-    ctx = Context(training=True)
-    a, saved = ours.forward_masked([x, *states] if initial else x, MASK if masked else None, ctx)
-    for k, (o, e) in enumerate(zip(a if isinstance(a, list) else [a], outs)):
-        assert_close(o, np.asarray(e), RTOL["float64"], f"{name} {case} output {k}")
-    grads = ours.backward(saved, seeds if len(seeds) > 1 else seeds[0], ctx)
-    grads = (grads if isinstance(grads, list) else [grads]) + [ctx.grad(w) for w in ours.trainable_weights]
-    names = ["x", *[f"state {k}" for k in range(len(states))], *[w.name for w in ours.trainable_weights]]
-    for what, g, e in zip(names, grads, expected):
-        assert_close(g, np.asarray(e), RTOL["float64"], f"{name} {case} grad {what}")
+    compare_sequence_layer(tf, ours, theirs, x, states, lambda st: st, MASK if masked else None, rng,
+                           f"{name} {case}", RTOL["float64"])
 
 
 @pytest.mark.parametrize("case", CASES, ids=lambda c: ",".join(c) or "plain")
@@ -397,5 +379,5 @@ def test_bad_inputs_are_named_before_any_state_changes():
         layer(np.ones((2, 3, 4)), mask=np.ones((2, 4), bool))
     assert np.shape(nnlite.layers.GRU(3, return_sequences=True)(np.ones((2, 0, 4)))) == (2, 0, 3)  # no steps
     assert np.shape(layer(np.ones((0, 3, 4)))) == (0, 3)  # an empty batch
-    with pytest.raises(ValueError, match="wraps SimpleRNN, LSTM or GRU; got Dense"):
+    with pytest.raises(ValueError, match="wraps SimpleRNN, LSTM, GRU or RNN; got Dense"):
         nnlite.layers.Bidirectional(nnlite.layers.Dense(2))

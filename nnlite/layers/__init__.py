@@ -10,6 +10,7 @@ from typing import Any
 from .activation import ELU, Activation, LeakyReLU, ReLU, Softmax
 from .attention import MultiHeadAttention
 from .base import LAYERS, Context, Layer
+from .cells import GRUCell, LSTMCell, SimpleRNNCell, StackedRNNCells
 from .convolutional import Conv1D, Conv2D, Conv2DTranspose
 from .core import Dense
 from .depthwise import DepthwiseConv1D, DepthwiseConv2D, SeparableConv1D, SeparableConv2D
@@ -51,6 +52,7 @@ from .regularization import (
     SpatialDropout2D,
 )
 from .reshaping import Flatten, Identity, Permute, RepeatVector, Reshape
+from .rnn import RNN
 from .spatial import (
     Cropping1D,
     Cropping2D,
@@ -74,7 +76,8 @@ __all__ = [
     "AvgPool2D", "Conv2D", "Conv1D", "Conv2DTranspose", "MaxPooling1D", "AveragePooling1D", "MaxPool1D", "AvgPool1D",
     "GlobalMaxPooling1D", "SpatialDropout1D", "SpatialDropout2D", "ZeroPadding1D", "Cropping1D", "UpSampling1D",
     "Cropping2D", "GlobalAveragePooling2D", "GlobalMaxPooling2D", "MaxPool2D", "MaxPooling2D",
-    "UpSampling2D", "ZeroPadding2D", "GRU", "LSTM", "SimpleRNN", "Masking", "Bidirectional", "TimeDistributed",
+    "UpSampling2D", "ZeroPadding2D", "GRU", "LSTM", "SimpleRNN", "RNN", "SimpleRNNCell", "LSTMCell", "GRUCell",
+    "StackedRNNCells", "Masking", "Bidirectional", "TimeDistributed",
     "DepthwiseConv1D", "DepthwiseConv2D", "SeparableConv1D", "SeparableConv2D", "MultiHeadAttention",
     "TextVectorization", "Attention", "AdditiveAttention", "Lambda",
     "BatchNormalization", "CategoryEncoding", "Concatenate", "concatenate", "Context", "Dense", "deserialize",
@@ -126,8 +129,7 @@ OUT_OF_SCOPE = {
     **dict.fromkeys(["MaxPooling3D", "AveragePooling3D", "GlobalMaxPooling3D",
                      "GlobalAveragePooling3D"],
                     "pooling over images"),
-    **dict.fromkeys(["RNN", "ConvLSTM1D",
-                     "ConvLSTM2D", "ConvLSTM3D", "LSTMCell", "GRUCell", "SimpleRNNCell"], "recurrent"),
+    **dict.fromkeys(["ConvLSTM1D", "ConvLSTM2D", "ConvLSTM3D"], "recurrent"),
     **dict.fromkeys(["GroupQueryAttention"], "attention"),
 }
 

@@ -127,18 +127,34 @@ class EagerCall:
         self.added_loss = float(np.sum([np.sum(autodiff.value_of(v)) for v in losses])) if losses else 0.0
 
 
+def run_taped(layer: Any, x: Any, fn: Any) -> tuple[list[Tensor], Any, list[Any]]:
+    """(xs, fn(xs), losses added): ``fn`` run on a tape of its own that follows xs, the inputs x (one array or a
+    list) as watched tensors, and the layer's weights; the losses its calls added, collected.
+
+    Args:
+        layer: the layer whose pass it is.
+        x: the input, or a list of inputs.
+        fn: the pass, a function of the list of input tensors.
+    """
+    with autodiff.GradientTape(persistent=True):
+        xs = [np.asarray(v).view(Tensor) for v in (x if isinstance(x, (list, tuple)) else [x])]
+        for t in xs:
+            t.watched = True
+        layer.clear_losses()
+        out = fn(xs)
+        losses = layer.added_losses()
+    return xs, out, losses
+
+
 def eager_forward(layer: Any, x: Any, ctx: Context, several_outputs: bool = False) -> tuple[Any, EagerCall]:
     """(a, saved): ``call`` run on a tape of its own that follows x and the layer's trainable weights (a list of
     outputs where ``several_outputs``, for a model)."""
     several = isinstance(x, (list, tuple))
-    with autodiff.GradientTape(persistent=True):
-        xs = [np.asarray(v).view(Tensor) for v in (x if several else [x])]
-        for t in xs:
-            t.watched = True
-        layer.clear_losses()
+
+    def call(xs: list[Tensor]) -> Any:
         args = (tuple(xs) if layer.positional_inputs else (list(xs),)) if several else (xs[0],)
-        out = run_call(layer, args, {}, ctx.training)
-        losses = layer.added_losses()
+        return run_call(layer, args, {}, ctx.training)
+    xs, out, losses = run_taped(layer, x, call)
     if isinstance(out, (list, tuple)) and several_outputs:
         return [np.asarray(autodiff.value_of(o)) for o in out], EagerCall(xs, several, list(out), losses)
     if isinstance(out, (list, tuple)):

@@ -49,15 +49,110 @@ class Run:
         self.steps: list[Step] = []
 
 
-class Recurrent(MaskReader, Layer):
+def flat_states(states: Any) -> list[Any]:
+    """States (or state sizes) nested per cell, as one flat list.
+
+    Args:
+        states: an entry, or a list of entries and lists.
+    """
+    if isinstance(states, (list, tuple)):
+        return [s for item in states for s in flat_states(item)]
+    return [states]
+
+
+def nested_like(flat: list[Any], like: Any) -> Any:
+    """``flat`` in the nesting of ``like``: the inverse of :func:`flat_states`.
+
+    Args:
+        flat: the entries in order.
+        like: the nesting to give them.
+    """
+    items = iter(flat)
+
+    def rebuild(template: Any) -> Any:
+        if isinstance(template, (list, tuple)):
+            return [rebuild(t) for t in template]
+        return next(items)
+    return rebuild(like)
+
+
+class SequenceLayer(MaskReader):
+    """What every layer that runs over sequences shares (the recurrent layers and RNN): sequences or
+    [sequences, *initial states] in, ``initial_state=`` and ``mask=`` on eager calls, Keras's build config for
+    build(sequences, initial_state), and carried states reset to zeros."""
+
+    supports_masking = True
+    activation_is_output = False  # the cell's activation, not an output one the logits path could read
+    states: list[Variable] | None = None  # a stateful layer's carried states
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        """The layer on sequences; ``initial_state=[...]`` starts it from given states and ``mask=`` (eager
+        calls) skips the masked steps."""
+        initial_state, mask = kwargs.pop("initial_state", None), kwargs.pop("mask", None)
+        if initial_state is not None:
+            states = list(initial_state) if isinstance(initial_state, (list, tuple)) else [initial_state]
+            args = ([args[0], *states], *args[1:])
+        if mask is not None:
+            training = kwargs.pop("training", False)
+            return self._masked_call(args[0], np.asarray(mask, dtype=bool), bool(training))
+        return super().__call__(*args, **kwargs)
+
+    takes_list = True  # sequences, or [sequences, *initial states]
+    file_keywords = ("initial_state",)
+
+    def get_build_config(self):
+        shape = self.input_shape
+        if shape is None:
+            return None
+        if shape and isinstance(shape[0], (list, tuple)):  # Keras's form for build(sequences, initial_state)
+            return {"shapes_dict": {"sequences_shape": list(shape[0]),
+                                    "initial_state_shape": [list(s) for s in shape[1:]]}}
+        return {"input_shape": list(shape)}
+
+    def build_from_config(self, config):
+        shapes = (config or {}).get("shapes_dict")
+        if isinstance(shapes, dict) and "sequences_shape" in shapes:
+            states = shapes.get("initial_state_shape")
+            self.build([tuple(shapes["sequences_shape"]), *[tuple(s) for s in states]] if states
+                       else tuple(shapes["sequences_shape"]))
+            return
+        super().build_from_config(config)
+
+    def _masked_call(self, x: Any, mask: np.ndarray, training: bool) -> Any:
+        xs = [np.asarray(v, self.dtype) for v in x] if isinstance(x, (list, tuple)) else np.asarray(x, self.dtype)
+        if not self.built:
+            self.build([(None,) + v.shape[1:] for v in xs] if isinstance(xs, list) else (None,) + xs.shape[1:])
+        out = self.forward_masked(xs, mask, Context(training=training))[0]
+        return list(out) if isinstance(out, list) else out
+
+    def compute_mask(self, inputs: Any, mask: Any = None) -> Any:
+        """The output's mask: the input's with return_sequences, else None (and None for each state).
+
+        Args:
+            inputs: the layer's inputs.
+            mask: the mask of the sequences, (batch, timesteps), or None.
+        """
+        mask = mask[0] if isinstance(mask, (list, tuple)) else mask
+        out = mask if self.return_sequences else None
+        return [out] + [None] * len(flat_states(self.state_size)) if self.return_state else out
+
+    def reset_state(self) -> None:
+        """A stateful layer's carried states back to zeros."""
+        for v in self.states or []:
+            v.assign(np.zeros_like(v.value))
+
+    def reset_states(self) -> None:
+        """Keras's older name for :meth:`reset_state`."""
+        self.reset_state()
+
+
+class Recurrent(SequenceLayer, Layer):
     """The loop every recurrent layer shares (see the module): shapes, initial and carried states, masks,
     dropout masks and the returned sequences and states. A subclass sets ``gates`` (G) and ``state_names`` and
     writes its cell: ``cell_forward`` and ``cell_backward``."""
 
     gates = 1
     state_names: tuple[str, ...] = ("h",)
-    supports_masking = True
-    activation_is_output = False  # the cell's activation, not an output one the logits path could read
 
     def __init__(self, units: int, activation: Any, use_bias: bool, kernel_initializer: Any,
                  recurrent_initializer: Any, bias_initializer: Any, kernel_regularizer: Any,
@@ -152,17 +247,6 @@ class Recurrent(MaskReader, Layer):
             return [out] + [(n, size) for size in self.state_size]
         return out
 
-    def compute_mask(self, inputs: Any, mask: Any = None) -> Any:
-        """The output's mask: the input's with return_sequences, else None (and None for each state).
-
-        Args:
-            inputs: the layer's inputs.
-            mask: the mask of the sequences, (batch, timesteps), or None.
-        """
-        mask = mask[0] if isinstance(mask, (list, tuple)) else mask
-        out = mask if self.return_sequences else None
-        return [out] + [None] * len(self.state_names) if self.return_state else out
-
     def weight_groups(self) -> list[tuple[str, list[Variable]]]:
         """Keras keeps a recurrent layer's weights in its cell: layers/<layer>/cell/vars."""
         return [("cell", self.weights)]
@@ -176,56 +260,7 @@ class Recurrent(MaskReader, Layer):
         """
         return [np.zeros((batch_size, self.units), self.dtype) for _ in self.state_names]
 
-    def reset_state(self) -> None:
-        """A stateful layer's carried states back to zeros."""
-        for v in self.states or []:
-            v.assign(np.zeros_like(v.value))
-
-    def reset_states(self) -> None:
-        """Keras's older name for :meth:`reset_state`."""
-        self.reset_state()
-
     # -- the passes ---------------------------------------------------------------------------------------------
-    def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        """The layer on sequences; ``initial_state=[...]`` starts it from given states and ``mask=`` (eager
-        calls) skips the masked steps."""
-        initial_state, mask = kwargs.pop("initial_state", None), kwargs.pop("mask", None)
-        if initial_state is not None:
-            states = list(initial_state) if isinstance(initial_state, (list, tuple)) else [initial_state]
-            args = ([args[0], *states], *args[1:])
-        if mask is not None:
-            training = kwargs.pop("training", False)
-            return self._masked_call(args[0], np.asarray(mask, dtype=bool), bool(training))
-        return super().__call__(*args, **kwargs)
-
-    takes_list = True  # sequences, or [sequences, *initial states]
-    file_keywords = ("initial_state",)
-
-    def get_build_config(self):
-        shape = self.input_shape
-        if shape is None:
-            return None
-        if shape and isinstance(shape[0], (list, tuple)):  # Keras's form for build(sequences, initial_state)
-            return {"shapes_dict": {"sequences_shape": list(shape[0]),
-                                    "initial_state_shape": [list(s) for s in shape[1:]]}}
-        return {"input_shape": list(shape)}
-
-    def build_from_config(self, config):
-        shapes = (config or {}).get("shapes_dict")
-        if isinstance(shapes, dict) and "sequences_shape" in shapes:
-            states = shapes.get("initial_state_shape")
-            self.build([tuple(shapes["sequences_shape"]), *[tuple(s) for s in states]] if states
-                       else tuple(shapes["sequences_shape"]))
-            return
-        super().build_from_config(config)
-
-    def _masked_call(self, x: Any, mask: np.ndarray, training: bool) -> Any:
-        xs = [np.asarray(v, self.dtype) for v in x] if isinstance(x, (list, tuple)) else np.asarray(x, self.dtype)
-        if not self.built:
-            self.build([(None,) + v.shape[1:] for v in xs] if isinstance(xs, list) else (None,) + xs.shape[1:])
-        out = self.forward_masked(xs, mask, Context(training=training))[0]
-        return list(out) if isinstance(out, list) else out
-
     def forward_masked(self, x: Any, mask: np.ndarray | None, ctx: Context) -> tuple[Any, Run]:
         """The loop of the module over x (N, T, D), from the initial states given after x in a list, the
         stateful layer's states or zeros; ``mask`` (N, T) True where a step counts.
@@ -414,7 +449,7 @@ def check_use_cudnn(use_cudnn: Any) -> None:
                          f"Received: use_cudnn={use_cudnn}")
 
 
-RECURRENT_ARGUMENTS = """\
+CELL_ARGUMENTS = """\
         units: the size of the state h (and of each output step).
         use_bias: whether the layer has a bias.
         kernel_initializer: how the input kernel W (features, G units) starts.
@@ -423,13 +458,16 @@ RECURRENT_ARGUMENTS = """\
         kernel_regularizer: a penalty on W added to the loss.
         recurrent_regularizer: a penalty on U added to the loss.
         bias_regularizer: a penalty on the bias added to the loss.
-        activity_regularizer: a penalty on the output, divided by the batch size, added to the loss.
         kernel_constraint: a projection applied to W after each optimizer step.
         recurrent_constraint: a projection applied to U after each optimizer step.
         bias_constraint: a projection applied to the bias after each optimizer step.
         dropout: the fraction of the input features dropped while training (one mask per call, at every step).
         recurrent_dropout: the fraction of h dropped in the recurrent product while training (one mask per call).
         seed: an int or a NumPy Generator for reproducible dropout masks.
+"""
+
+RECURRENT_ARGUMENTS = CELL_ARGUMENTS + """\
+        activity_regularizer: a penalty on the output, divided by the batch size, added to the loss.
         return_sequences: return every step's output (batch, timesteps, units), not only the last (batch, units).
         return_state: also return the final states (a list: output, then each state).
         go_backwards: read the sequences from the last step to the first (the outputs come in that order).

@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 
 from .base import LAYERS, Context, Layer, MaskReader, document_keywords
-from .recurrent import Recurrent
+from .recurrent import SequenceLayer
 
 MERGE_MODES = ("sum", "mul", "ave", "concat", None)
 
@@ -67,8 +67,8 @@ class Bidirectional(MaskReader, Layer):
             raise ValueError(f"Invalid merge mode. Received: {merge_mode}. Merge mode should be one of "
                              '{"sum", "mul", "ave", "concat", None}')
         for which in (layer, backward_layer):
-            if which is not None and not isinstance(which, Recurrent):
-                raise ValueError(f"nnlite's Bidirectional wraps SimpleRNN, LSTM or GRU; got "
+            if which is not None and not isinstance(which, SequenceLayer):
+                raise ValueError(f"nnlite's Bidirectional wraps SimpleRNN, LSTM, GRU or RNN; got "
                                  f"{type(which).__name__}.")
         super().__init__(**kwargs)
         self.forward_layer = _copy_of(layer, name=f"forward_{layer.name.removeprefix('forward_')}")
@@ -212,8 +212,8 @@ class Bidirectional(MaskReader, Layer):
         half = len(g_states) // 2
         grad_f = [g_f, *g_states[:half]] if self.return_state else g_f
         grad_b = [g_b, *g_states[half:]] if self.return_state else g_b
-        in_f = self._backward_of(self.forward_layer, saved_f, grad_f, ctx, need_grad_x)
-        in_b = self._backward_of(self.backward_layer, saved_b, grad_b, ctx, need_grad_x)
+        in_f = self._backward_of(self.forward_layer, saved_f, grad_f, ctx, need_grad_x, y_f)
+        in_b = self._backward_of(self.backward_layer, saved_b, grad_b, ctx, need_grad_x, y_b)
         if not need_grad_x:
             return None
         if not listed:
@@ -221,12 +221,11 @@ class Bidirectional(MaskReader, Layer):
         return [in_f[0] + in_b[0], *in_f[1:], *in_b[1:]]  # dL/dx from both, then each layer's state gradients
 
     @staticmethod
-    def _backward_of(inner: Recurrent, saved: Any, grad: Any, ctx: Context, need_grad_x: bool) -> Any:
+    def _backward_of(inner: SequenceLayer, saved: Any, grad: Any, ctx: Context, need_grad_x: bool,
+                     y: np.ndarray) -> Any:
         empty = grad is None or (isinstance(grad, list) and all(g is None for g in grad))
-        if empty:  # the loss does not reach this direction: zero gradients
-            grad = np.zeros((saved.x.shape[0], inner.units), saved.x.dtype)
-            if inner.return_sequences:
-                grad = np.zeros((saved.x.shape[0], saved.x.shape[1], inner.units), saved.x.dtype)
+        if empty:  # the loss does not reach this direction: zero gradients at its output y
+            grad = [np.zeros_like(y), *grad[1:]] if isinstance(grad, list) else np.zeros_like(y)
         return inner.backward(saved, grad, ctx, need_grad_x)
 
     # -- config ---------------------------------------------------------------------------------------------------
