@@ -38,6 +38,16 @@ CASES = [
     (losses.Hinge, "Hinge", {}, "signed_margin"),
     (losses.CategoricalHinge, "CategoricalHinge", {}, "logits"),
     (losses.KLDivergence, "KLDivergence", {}, "distributions"),
+    (losses.BinaryFocalCrossentropy, "BinaryFocalCrossentropy", {}, "binary"),
+    (losses.BinaryFocalCrossentropy, "BinaryFocalCrossentropy",
+     {"apply_class_balancing": True, "alpha": 0.4, "gamma": 1.5, "label_smoothing": 0.1}, "binary"),
+    (losses.BinaryFocalCrossentropy, "BinaryFocalCrossentropy", {"from_logits": True, "apply_class_balancing": True},
+     "logits"),
+    (losses.BinaryFocalCrossentropy, "BinaryFocalCrossentropy", {"from_logits": True, "gamma": 0.0}, "logits"),
+    (losses.CategoricalFocalCrossentropy, "CategoricalFocalCrossentropy", {}, "categorical"),
+    (losses.CategoricalFocalCrossentropy, "CategoricalFocalCrossentropy",
+     {"alpha": [0.1, 0.2, 0.3, 0.4], "gamma": 3.0, "label_smoothing": 0.1}, "categorical"),
+    (losses.CategoricalFocalCrossentropy, "CategoricalFocalCrossentropy", {"from_logits": True}, "logits"),
 ]
 IDS = [f"{cls.__name__}-{kw}" for cls, _, kw, _ in CASES]
 REDUCTIONS = ["sum_over_batch_size", "sum", "mean_with_sample_weight"]
@@ -119,7 +129,8 @@ FUNCTION_KINDS = {
     "sparse_categorical_crossentropy": "sparse", "log_cosh": "regression",
     "mean_absolute_percentage_error": "regression", "mean_squared_logarithmic_error": "positive",
     "poisson": "positive", "cosine_similarity": "regression", "hinge": "margin", "squared_hinge": "margin",
-    "categorical_hinge": "logits", "kl_divergence": "distributions",
+    "categorical_hinge": "logits", "kl_divergence": "distributions", "binary_focal_crossentropy": "binary",
+    "categorical_focal_crossentropy": "categorical", "dice": "binary", "tversky": "binary",
 }
 
 
@@ -244,3 +255,99 @@ def test_binary_crossentropy_warns_once_about_labels_outside_0_1(recwarn):
         caught.clear()
         model.fit(x, np.array([0, 1, 0.5, 1, 0, 1, 0.25, 0]), batch_size=2, epochs=2, verbose=0)
         assert not [w for w in caught if "outside [0, 1]" in str(w.message)]
+
+
+@pytest.mark.parametrize("name", ["BinaryFocalCrossentropy", "CategoricalFocalCrossentropy"])
+def test_focal_losses_at_the_edges_match_keras(keras, tf, float64, name):
+    """Probabilities exactly 0 and 1 (p_t = 1: the focal factor and its derivative vanish), inside and outside the
+    clip, a row of ties, and the class axis first: value and gradient as Keras's."""
+    y = np.array([[1.0, 0.0, 0.0], [0.0, 1.0, 0.0], [0.0, 0.0, 1.0], [1.0, 0.0, 0.0]])
+    p = np.array([[1.0, 0.0, 0.0], [0.2, 1e-9, 0.8], [1 / 3, 1 / 3, 1 / 3], [0.5, 0.5, 1e-12]])
+    for kwargs in ({}, {"gamma": 0.0}, {"axis": 0}, {"gamma": 1.0, "label_smoothing": 0.3}):
+        if name == "BinaryFocalCrossentropy" and kwargs.get("axis") == 0:
+            kwargs = {**kwargs, "apply_class_balancing": True}
+        expected = keras_value_and_grad(keras, tf, name, kwargs, y, p, None, "sum_over_batch_size")
+        value, grad = getattr(losses, name)(**kwargs).value_and_grad(y, p)
+        assert_close(value, expected[0], RTOL["float64"], f"{name} {kwargs} value")
+        if name == "BinaryFocalCrossentropy" and kwargs == {"gamma": 0.0}:
+            # Keras's gradient is NaN where p_t = 1 (0 * 0^-1 from its power's derivative); with gamma = 0 the loss
+            # is the binary crossentropy, and nnlite gives its gradient there
+            assert np.isnan(expected[1]).any()
+            expected = losses.BinaryCrossentropy().value_and_grad(y, p)
+        assert_close(grad, expected[1], RTOL["float64"], f"{name} {kwargs} gradient")
+
+
+@pytest.mark.parametrize("loss", ["binary_focal_crossentropy", "categorical_focal_crossentropy"])
+def test_focal_losses_train_as_keras(keras, float64, rng, loss):
+    """Whole fits: BinaryFocalCrossentropy after a sigmoid output takes Keras's logits path (the crossentropy from
+    the logits, the focal factor from the probabilities); the categorical one reads the softmax's probabilities."""
+    from .helpers import fit_both
+
+    classes = 1 if loss.startswith("binary") else 3
+    x = rng.normal(size=(40, 5))
+    y = ((x[:, :1] > 0).astype(float) if classes == 1 else np.eye(3)[rng.integers(0, 3, 40)])
+
+    def model(lib):
+        return lib.Sequential([lib.Input((5,)), lib.layers.Dense(4, activation="tanh"),
+                               lib.layers.Dense(classes, activation="sigmoid" if classes == 1 else "softmax")])
+    theirs, ours = model(keras), model(nnlite)
+    fit_both(keras, theirs, ours, x, y, ("Adam", 0.05), loss, 8)
+
+
+def test_focal_configs_and_errors_match_keras(keras):
+    for name, kwargs in [("BinaryFocalCrossentropy", {"apply_class_balancing": True, "alpha": 0.3, "gamma": 1.0}),
+                         ("CategoricalFocalCrossentropy", {"alpha": [0.2, 0.8], "from_logits": True})]:
+        assert getattr(losses, name)(**kwargs).get_config() == getattr(keras.losses, name)(**kwargs).get_config()
+        again = getattr(losses, name).from_config(getattr(losses, name)(**kwargs).get_config())
+        assert again.get_config() == getattr(losses, name)(**kwargs).get_config()
+    with pytest.raises(ValueError, match="`axis` must be of type `int`"):
+        losses.CategoricalFocalCrossentropy(axis=True)
+    with pytest.warns(SyntaxWarning, match="num_classes > 1"):
+        losses.CategoricalFocalCrossentropy()(np.ones((2, 1)), np.full((2, 1), 0.5))
+    assert isinstance(losses.get("BinaryFocalCrossentropy"), losses.BinaryFocalCrossentropy)
+
+
+@pytest.mark.parametrize("reduction", REDUCTIONS)
+@pytest.mark.parametrize(("name", "kwargs"), [("Dice", {}), ("Dice", {"axis": (1, 2, 3)}),
+                                              ("Tversky", {"alpha": 0.3, "beta": 0.7}),
+                                              ("Tversky", {"axis": (1, 2, 3)})], ids=str)
+def test_overlap_losses_match_keras(keras, tf, floatx, rng, name, kwargs, reduction):
+    """Dice and Tversky on masks (batch, rows, columns, channels): one value for the batch (axis None) or one per
+    sample, weighted or not: the value and the gradient the tape gives equal Keras's; an empty mask and an empty
+    prediction (the epsilon's case) included."""
+    y = (rng.random((5, 4, 4, 2)) > 0.6).astype(floatx)
+    p = rng.random((5, 4, 4, 2)).astype(floatx)
+    y[0], p[1] = 0.0, 0.0
+    for sw in (None, rng.uniform(0, 2, 5).astype(floatx)):
+        expected = keras_value_and_grad(keras, tf, name, kwargs, y, p, sw, reduction)
+        value, grad = getattr(losses, name)(reduction=reduction, **kwargs).value_and_grad(y, p, sw)
+        assert_close(value, expected[0], RTOL[floatx], f"{name} value")
+        assert_close(grad, expected[1], RTOL[floatx], f"{name} gradient")
+
+
+def test_a_segmentation_net_trains_with_dice_as_keras(keras, float64, rng):
+    """A small convolutional segmenter with a sigmoid output per pixel, trained on Dice (per image) with an
+    accuracy metric: logs and weights equal Keras's."""
+    x = rng.normal(size=(16, 6, 6, 1))
+    y = (x > 0.3).astype(float)
+
+    def model(lib):
+        return lib.Sequential([lib.Input((6, 6, 1)), lib.layers.Conv2D(3, 3, padding="same", activation="relu"),
+                               lib.layers.Conv2D(1, 1, activation="sigmoid")])
+    theirs, ours = model(keras), model(nnlite)
+    ours.set_weights(theirs.get_weights())
+    theirs.compile(keras.optimizers.Adam(0.05), keras.losses.Dice(axis=(1, 2, 3)), metrics=["binary_accuracy"])
+    ours.compile(nnlite.optimizers.Adam(0.05), nnlite.losses.Dice(axis=(1, 2, 3)), metrics=["binary_accuracy"])
+    expected = theirs.fit(x, y, batch_size=4, epochs=2, verbose=0, shuffle=False).history
+    history = ours.fit(x, y, batch_size=4, epochs=2, verbose=0, shuffle=False).history
+    for key in expected:
+        assert_close(history[key], expected[key], 1e-9, key)
+    for w, e in zip(ours.get_weights(), theirs.get_weights()):
+        assert_close(w, e, 1e-7, "weights after the fit")
+
+
+def test_overlap_configs_match_keras(keras):
+    for name, kwargs in [("Dice", {"axis": [1, 2]}), ("Tversky", {"alpha": 0.2, "beta": 0.8})]:
+        ours, theirs = getattr(losses, name)(**kwargs), getattr(keras.losses, name)(**kwargs)
+        assert ours.get_config() == theirs.get_config()
+        assert type(losses.get({"class_name": name, "config": ours.get_config()})) is type(ours)

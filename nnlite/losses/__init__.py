@@ -25,7 +25,9 @@ from .base import (
     apply_mask,
     reads_logits,
 )
+from .focal import BinaryFocalCrossentropy, CategoricalFocalCrossentropy
 from .margin import CategoricalHinge, Hinge, SquaredHinge
+from .overlap import Dice, Tversky
 from .probabilistic import (
     BinaryCrossentropy,
     CategoricalCrossentropy,
@@ -46,10 +48,12 @@ from .regression import (
 __all__ = [
     "LOSSES", "LOGIT_ACTIVATIONS", "REDUCTIONS", "Crossentropy", "Loss", "LossFunctionWrapper", "reads_logits",
     "apply_mask",
-    "BinaryCrossentropy", "CategoricalCrossentropy", "CategoricalHinge", "CosineSimilarity", "Hinge", "Huber",
+    "BinaryCrossentropy", "BinaryFocalCrossentropy", "CategoricalCrossentropy", "CategoricalFocalCrossentropy",
+    "CategoricalHinge", "Dice", "Tversky", "dice", "tversky", "CosineSimilarity", "Hinge", "Huber",
     "KLDivergence", "LogCosh", "MeanAbsoluteError", "MeanAbsolutePercentageError", "MeanSquaredError",
     "MeanSquaredLogarithmicError", "Poisson", "SparseCategoricalCrossentropy", "SquaredHinge",
-    "binary_crossentropy", "categorical_crossentropy", "categorical_hinge", "cosine_similarity", "hinge", "huber",
+    "binary_crossentropy", "binary_focal_crossentropy", "categorical_crossentropy", "categorical_focal_crossentropy",
+    "categorical_hinge", "cosine_similarity", "hinge", "huber",
     "kl_divergence", "log_cosh", "mean_absolute_error", "mean_absolute_percentage_error", "mean_squared_error",
     "mean_squared_logarithmic_error", "poisson", "sparse_categorical_crossentropy", "squared_hinge",
     "get", "resolve", "serialize", "deserialize", "names", "FUNCTIONS",
@@ -120,13 +124,21 @@ categorical_crossentropy = _per_sample(CategoricalCrossentropy, "categorical_cro
     "([[0.0, 1.0]], [[0.5, 0.5]])", "[0.693147]")
 sparse_categorical_crossentropy = _per_sample(SparseCategoricalCrossentropy, "sparse_categorical_crossentropy",
     "([1, 0], [[0.5, 0.5], [0.9, 0.1]])", "[0.693147, 0.105361]")
+binary_focal_crossentropy = _per_sample(BinaryFocalCrossentropy, "binary_focal_crossentropy",
+    "([[0.0, 1.0], [0.0, 0.0]], [[0.6, 0.4], [0.4, 0.6]], gamma=2.0)", "[0.329865, 0.205798]")
+categorical_focal_crossentropy = _per_sample(CategoricalFocalCrossentropy, "categorical_focal_crossentropy",
+    "([[0.0, 1.0, 0.0]], [[0.1, 0.8, 0.1]])", "[0.002231]")
+dice = _per_sample(Dice, "dice", "([[1.0, 1.0, 0.0]], [[0.5, 1.0, 0.5]], axis=1)", "[0.25]")
+tversky = _per_sample(Tversky, "tversky", "([[1.0, 1.0, 0.0]], [[0.5, 1.0, 0.5]], alpha=0.7, beta=0.3, axis=1)",
+                      "[0.25]")
 
 
 #: the loss functions by name, with Keras's short names for them (``get("bce")`` is ``binary_crossentropy``)
 FUNCTIONS: dict[str, Callable[..., np.ndarray]] = {fn.__name__: fn for fn in (
     mean_squared_error, mean_absolute_error, mean_absolute_percentage_error, mean_squared_logarithmic_error, huber,
     log_cosh, cosine_similarity, hinge, squared_hinge, categorical_hinge, kl_divergence, poisson,
-    binary_crossentropy, categorical_crossentropy, sparse_categorical_crossentropy)}
+    binary_crossentropy, categorical_crossentropy, sparse_categorical_crossentropy, binary_focal_crossentropy,
+    categorical_focal_crossentropy, dice, tversky)}
 FUNCTIONS.update({alias: fn for fn, aliases in ((binary_crossentropy, ("bce", "BCE")), (kl_divergence, ("kld", "KLD")),
                                                  (mean_absolute_error, ("mae", "MAE")),
                                                  (mean_squared_error, ("mse", "MSE")),

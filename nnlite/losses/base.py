@@ -388,7 +388,39 @@ class Loss:
 LOSSES = Registry(Loss, "keras.losses")
 
 
-class Crossentropy(Loss):
+class FromValuesAndGrads(Loss):
+    """A loss whose values and gradient come together from ``values_and_grads(y, p, from_logits)`` (the
+    crossentropies and the focal losses), with the loss's own ``from_logits``.
+
+    Example:
+        >>> import numpy as np, nnlite
+        >>> issubclass(nnlite.losses.CategoricalFocalCrossentropy, nnlite.losses.base.FromValuesAndGrads)
+        True
+    """
+
+    from_logits = False
+
+    def values_and_grads(self, y: np.ndarray, p: np.ndarray, from_logits: bool) -> tuple[np.ndarray, np.ndarray]:
+        """(v, dv/dp) per sample, p read as logits when ``from_logits``.
+
+        Args:
+            y: the labels, prepared.
+            p: the predictions (or logits), prepared.
+            from_logits: whether p holds logits.
+        """
+        raise NotImplementedError
+
+    def call(self, y, p):
+        return self.values_and_grads(y, p, self.from_logits)[0]
+
+    def grad(self, y, p):
+        return self.values_and_grads(y, p, self.from_logits)[1]
+
+    def call_and_grad(self, y, p):
+        return self.values_and_grads(y, p, self.from_logits)
+
+
+class Crossentropy(FromValuesAndGrads):
     """A loss on probabilities that also has a form on logits (``from_logits``).
 
     Subclasses give ``values_and_grads(y, p, from_logits)``; the logits path calls it with
@@ -408,19 +440,6 @@ class Crossentropy(Loss):
     """
 
     takes_logits = True
-    from_logits = False
-
-    def values_and_grads(self, y: np.ndarray, p: np.ndarray, from_logits: bool) -> tuple[np.ndarray, np.ndarray]:
-        raise NotImplementedError
-
-    def call(self, y, p):
-        return self.values_and_grads(y, p, self.from_logits)[0]
-
-    def grad(self, y, p):
-        return self.values_and_grads(y, p, self.from_logits)[1]
-
-    def call_and_grad(self, y, p):
-        return self.values_and_grads(y, p, self.from_logits)
 
     def value_and_grad_from_logits(self, y_true: Any, z: Any, sample_weight: Any = None) -> tuple[float, np.ndarray]:
         """(L, dL/dz) with the loss computed from the logits z of the output (Keras's logits path)."""
