@@ -58,18 +58,24 @@ CASES = [("SGD", c) for c in SGD_CASES] + [
     ("Lion", {}),
     ("Lion", {"learning_rate": 0.01, "beta_1": 0.8, "beta_2": 0.95}),
     ("Lion", {"learning_rate": 0.01, "beta_1": 1.0}),
+    ("Lamb", {}),
+    ("Lamb", {"learning_rate": 0.01, "beta_1": 0.8, "beta_2": 0.99, "epsilon": 1e-4}),
+    ("Ftrl", {}),
+    ("Ftrl", {"learning_rate": 0.1, "l1_regularization_strength": 0.3, "l2_regularization_strength": 0.1,
+              "l2_shrinkage_regularization_strength": 0.05, "beta": 0.2, "learning_rate_power": -0.3}),
+    ("Ftrl", {"learning_rate": 0.2, "initial_accumulator_value": 0.0, "learning_rate_power": 0.0}),
 ]
 # every optimizer with every base option: the three clipping kinds and weight decay
 BASE_OPTIONS = [{"clipnorm": 0.7}, {"clipvalue": 0.3}, {"global_clipnorm": 1.1}, {"weight_decay": 0.02}]
 CASES += [(name, {"learning_rate": 0.05, **option})
-          for name in ("RMSprop", "Adam", "AdamW", "Adagrad", "Adadelta", "Adamax", "Nadam", "Lion")
+          for name in ("RMSprop", "Adam", "AdamW", "Adagrad", "Adadelta", "Adamax", "Nadam", "Lion", "Lamb", "Ftrl")
           for option in BASE_OPTIONS]
 # the options every optimizer takes beyond clipping: moving averages, loss scaling, gradient accumulation
 MORE_OPTIONS = [{"use_ema": True, "ema_momentum": 0.9, "ema_overwrite_frequency": 2}, {"loss_scale_factor": 8.0},
                 {"gradient_accumulation_steps": 2}, {"gradient_accumulation_steps": 3, "clipnorm": 0.5},
                 {"use_ema": True, "gradient_accumulation_steps": 2, "ema_overwrite_frequency": 1}]
-CASES += [(name, {"learning_rate": 0.05, **option}) for name in ("SGD", "Adam", "Nadam", "RMSprop", "Lion")
-          for option in MORE_OPTIONS]
+CASES += [(name, {"learning_rate": 0.05, **option})
+          for name in ("SGD", "Adam", "Nadam", "RMSprop", "Lion", "Lamb", "Ftrl") for option in MORE_OPTIONS]
 
 
 @pytest.mark.parametrize(("name", "kwargs"), CASES, ids=[f"{n}-{c}" for n, c in CASES])
@@ -183,3 +189,32 @@ def test_lion_refuses_a_beta_1_outside_its_range_as_keras_does(keras, beta_1):
     with pytest.raises(ValueError) as ours:
         nnlite.optimizers.Lion(beta_1=beta_1)
     assert str(ours.value) == str(theirs.value)
+
+
+def test_lamb_keeps_a_zero_weight_and_a_zero_step_at_trust_ratio_one(keras, float64):
+    """A variable of zeros (||w|| = 0) and one whose gradient is 0 (||u|| = 0): the trust ratio is 1 in both, as
+    Keras's; the zero variable still moves by lr u."""
+    mine, theirs, _, _ = run_steps(keras, "Lamb", {"learning_rate": 0.1}, [(3,), (2, 2)],
+                                   [[np.array([1.0, -2.0, 0.5]), np.zeros((2, 2))]] * 3, "float64")
+    for a, b in zip(mine, theirs):
+        assert_close(a, b, RTOL["float64"], "Lamb at the zero norms")
+
+
+@pytest.mark.parametrize("kwargs", [{"initial_accumulator_value": -0.1}, {"learning_rate_power": 0.5},
+                                    {"l1_regularization_strength": -1.0}, {"l2_regularization_strength": -1.0},
+                                    {"l2_shrinkage_regularization_strength": -0.5}])
+def test_ftrl_refuses_what_keras_refuses(keras, kwargs):
+    with pytest.raises(ValueError) as theirs:
+        keras.optimizers.Ftrl(**kwargs)
+    with pytest.raises(ValueError) as ours:
+        nnlite.optimizers.Ftrl(**kwargs)
+    assert str(ours.value) == str(theirs.value)
+
+
+def test_ftrl_l1_sets_weights_to_exactly_zero():
+    """Where |z| <= l1 the closed form gives w = 0 exactly: the sparsity FTRL is used for."""
+    w = Variable(np.array([0.3, -0.2, 0.1]), "w")
+    opt = nnlite.optimizers.Ftrl(learning_rate=0.1, l1_regularization_strength=1.0)
+    for _ in range(3):
+        opt.apply([np.array([0.01, -0.02, 5.0])], [w])
+    assert w.numpy()[0] == 0.0 and w.numpy()[1] == 0.0 and w.numpy()[2] != 0.0

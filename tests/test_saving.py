@@ -26,6 +26,8 @@ OPTIMIZERS = [
     ("Adamax", {"learning_rate": 0.01}),
     ("Nadam", {"learning_rate": 0.01, "clipnorm": 1.0}),
     ("Lion", {"learning_rate": 0.001, "beta_2": 0.95}),
+    ("Lamb", {"learning_rate": 0.01}),
+    ("Ftrl", {"learning_rate": 0.05, "l1_regularization_strength": 0.01}),
 ]
 
 

@@ -23,6 +23,27 @@ def _moments(optimizer: Optimizer, beta_1: float, beta_2: float, epsilon: float)
     optimizer.epsilon = check_rate("epsilon", epsilon)
 
 
+@document_common
+@with_arguments(ADAM_ARGUMENTS.replace("        amsgrad: use the maximum of past v (AMSGrad).\n", ""), "adam arguments")
+class Moments(Optimizer):
+    """An optimizer with Adam's hyperparameters b1, b2 and eps (Adamax, Nadam, Lamb): their constructor and config.
+
+    Args:
+        {adam arguments}
+    """
+
+    def __init__(self, learning_rate=0.001, beta_1: float = 0.9, beta_2: float = 0.999, epsilon: float = 1e-7,
+                 weight_decay=None, clipnorm=None, clipvalue=None, global_clipnorm=None, use_ema=False,
+                 ema_momentum=0.99, ema_overwrite_frequency=None, loss_scale_factor=None,
+                 gradient_accumulation_steps=None, name=None, **kwargs):
+        super().__init__(learning_rate, weight_decay, clipnorm, clipvalue, global_clipnorm, use_ema, ema_momentum,
+                         ema_overwrite_frequency, loss_scale_factor, gradient_accumulation_steps, name, **kwargs)
+        _moments(self, beta_1, beta_2, epsilon)
+
+    def get_config(self):
+        return {**super().get_config(), "beta_1": self.beta_1, "beta_2": self.beta_2, "epsilon": self.epsilon}
+
+
 @OPTIMIZERS.register("adam")
 @document_common
 @with_arguments(ADAM_ARGUMENTS, "adam arguments")
@@ -116,7 +137,7 @@ class AdamW(Adam):
 
 @document_common
 @OPTIMIZERS.register("adamax")
-class Adamax(Optimizer):
+class Adamax(Moments):
     """m <- m + (g - m)(1 - b1);  u <- max(b2 u, |g|);  w <- w - lr m / ((1 - b1^t)(u + eps)).
 
     (m, u: Keras's momentum and norm.)
@@ -137,14 +158,6 @@ class Adamax(Optimizer):
         array([ 0.9, -0.9])
     """
 
-    def __init__(self, learning_rate=0.001, beta_1: float = 0.9, beta_2: float = 0.999, epsilon: float = 1e-7,
-                 weight_decay=None, clipnorm=None, clipvalue=None, global_clipnorm=None, use_ema=False,
-                 ema_momentum=0.99, ema_overwrite_frequency=None, loss_scale_factor=None,
-                 gradient_accumulation_steps=None, name=None, **kwargs):
-        super().__init__(learning_rate, weight_decay, clipnorm, clipvalue, global_clipnorm, use_ema, ema_momentum,
-                         ema_overwrite_frequency, loss_scale_factor, gradient_accumulation_steps, name, **kwargs)
-        _moments(self, beta_1, beta_2, epsilon)
-
     def slot_layout(self):
         return [("momentum", "norm")]
 
@@ -155,13 +168,11 @@ class Adamax(Optimizer):
         np.maximum(self.beta_2 * u, magnitude(g), out=u)
         w -= lr * m / (w.dtype.type(1 - b1_t) * (u + self.epsilon))
 
-    def get_config(self):
-        return {**super().get_config(), "beta_1": self.beta_1, "beta_2": self.beta_2, "epsilon": self.epsilon}
 
 
 @document_common
 @OPTIMIZERS.register("nadam")
-class Nadam(Optimizer):
+class Nadam(Moments):
     """Adam with Nesterov momentum and Dozat's momentum schedule.
 
     u_t = b1 (1 - 0.5 * 0.96^t);  P <- P u_t (once per step, before the updates);
@@ -183,14 +194,6 @@ class Nadam(Optimizer):
         >>> w.numpy().round(4)  # Adam with Nesterov momentum
         array([ 0.8937, -0.8937])
     """
-
-    def __init__(self, learning_rate=0.001, beta_1: float = 0.9, beta_2: float = 0.999, epsilon: float = 1e-7,
-                 weight_decay=None, clipnorm=None, clipvalue=None, global_clipnorm=None, use_ema=False,
-                 ema_momentum=0.99, ema_overwrite_frequency=None, loss_scale_factor=None,
-                 gradient_accumulation_steps=None, name=None, **kwargs):
-        super().__init__(learning_rate, weight_decay, clipnorm, clipvalue, global_clipnorm, use_ema, ema_momentum,
-                         ema_overwrite_frequency, loss_scale_factor, gradient_accumulation_steps, name, **kwargs)
-        _moments(self, beta_1, beta_2, epsilon)
 
     def slot_layout(self):
         return [("momentum", "velocity")]
@@ -218,5 +221,44 @@ class Nadam(Optimizer):
         v_hat = v / (1 - b2 ** dtype(t))
         w -= m_hat * lr / (np.sqrt(v_hat) + self.epsilon)
 
-    def get_config(self):
-        return {**super().get_config(), "beta_1": self.beta_1, "beta_2": self.beta_2, "epsilon": self.epsilon}
+
+
+@OPTIMIZERS.register("lamb")
+@document_common
+class Lamb(Moments):
+    """Adam's step rescaled per weight matrix by a trust ratio (layer-wise adaptive moments):
+    m <- m + (g - m)(1 - b1);  v <- v + (g^2 - v)(1 - b2);  u = (m / (1 - b1^t)) / (sqrt(v / (1 - b2^t)) + eps);
+    w <- w - r lr u,  r = ||w|| / ||u|| (1 where either norm is 0).
+
+    Each matrix moves by lr times its own norm in the direction Adam gives, whatever the scale of its gradients
+    (the norms are over the whole variable). The powers b^t use b as Keras casts it (float32).
+
+    Args:
+        learning_rate: lr, a float or a ``LearningRateSchedule`` (default 0.001).
+        beta_1: b1, the decay of the mean m.
+        beta_2: b2, the decay of the second moment v.
+        epsilon: eps, added to the corrected sqrt(v).
+        {common arguments}
+
+    Example:
+        >>> import numpy as np, nnlite
+        >>> w = nnlite.Variable(np.array([3.0, 4.0]))
+        >>> nnlite.optimizers.Lamb(learning_rate=0.1).apply([np.array([1.0, 0.0])], [w])
+        >>> np.round(w.numpy(), 4)  # u = (1, 0), ||w|| = 5: the first weight moves by lr * 5
+        array([2.5, 4. ])
+    """
+
+    def slot_layout(self):
+        return [("momentum", "velocity")]
+
+    def update(self, w, g, lr, state):
+        t = self.t
+        m, v = state["momentum"], state["velocity"]
+        m += (g - m) * (1 - self.beta_1)
+        v += (squared(g) - v) * (1 - self.beta_2)
+        u = (m / (1 - as_cast_constant(self.beta_1) ** t)) / (
+            np.sqrt(v / (1 - as_cast_constant(self.beta_2) ** t)) + self.epsilon)
+        w_norm, u_norm = np.sqrt(np.sum(w * w)), np.sqrt(np.sum(u * u))
+        ratio = w_norm / u_norm if w_norm > 0 and u_norm > 0 else w.dtype.type(1)
+        w -= ratio * lr * u
+
