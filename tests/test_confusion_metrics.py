@@ -20,6 +20,8 @@ CASES = {
     "AUC": {}, "AUC-PR": {"curve": "PR"}, "AUC-few": {"num_thresholds": 7},
     "AUC-minoring": {"summation_method": "minoring"},
     "AUC-PR-majoring": {"curve": "PR", "summation_method": "majoring"},
+    "AUC-PRGAIN": {"curve": "PRGAIN"}, "AUC-PRGAIN-minoring": {"curve": "PRGAIN", "summation_method": "minoring"},
+    "AUC-prgain-majoring": {"curve": "prgain", "summation_method": "majoring", "num_thresholds": 9},
     "AUC-thresholds": {"thresholds": [0.1, 0.35, 0.6, 0.9]}, "AUC-logits": {"from_logits": True},
     "PrecisionAtRecall": {"recall": 0.6}, "RecallAtPrecision": {"precision": 0.7, "num_thresholds": 9},
     "SensitivityAtSpecificity": {"specificity": 0.5}, "SpecificityAtSensitivity": {"sensitivity": 0.8},

@@ -15,7 +15,7 @@ Y_PRED[:5] = 0.5  # ties at one threshold
 WEIGHTS = RNG.uniform(0.2, 2.0, size=(40,)).astype("float32")
 
 
-@pytest.mark.parametrize("curve", ["ROC", "PR"])
+@pytest.mark.parametrize("curve", ["ROC", "PR", "PRGAIN"])
 @pytest.mark.parametrize("summation", ["interpolation", "minoring", "majoring"])
 @pytest.mark.parametrize("options", [{"multi_label": True}, {"multi_label": True, "label_weights": [0.5, 2.0, 0.0]},
                                      {"multi_label": True, "num_labels": 3}, {"label_weights": [0.5, 2.0, 1.0]},
@@ -56,3 +56,11 @@ def test_a_model_compiled_with_a_multi_label_auc_logs_keras_value(keras):
         model.compile("sgd", loss="binary_crossentropy", metrics=[lib.metrics.AUC(multi_label=True, name="auc")])
         results.append(model.evaluate(x, Y_TRUE, verbose=0, return_dict=True)["auc"])
     np.testing.assert_allclose(results[1], results[0], rtol=1e-5)
+
+
+def test_an_unknown_curve_is_refused_with_keras_message(keras):
+    with pytest.raises(ValueError) as theirs:
+        keras.metrics.AUC(curve="Invalid")
+    with pytest.raises(ValueError) as ours:
+        nnlite.metrics.AUC(curve="Invalid")
+    assert str(ours.value) == str(theirs.value)

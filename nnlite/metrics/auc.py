@@ -27,7 +27,7 @@ class AUC(Metric):
 
     Args:
         num_thresholds: how many thresholds, evenly spaced over [0, 1], the curve is sampled at (more: a closer area).
-        curve: "ROC" or "PR".
+        curve: "ROC", "PR" or "PRGAIN" (precision gain against recall gain, Flach & Kull 2015).
         summation_method: "interpolation", "minoring" or "majoring" (see above).
         thresholds: thresholds in [0, 1] to use instead of ``num_thresholds`` evenly spaced ones (one just below 0 and
             one just above 1 are added).
@@ -53,8 +53,8 @@ class AUC(Metric):
                  name: str | None = None, dtype: str | None = None, thresholds: Sequence[float] | None = None,
                  multi_label: bool = False, num_labels: int | None = None, label_weights: Any = None,
                  from_logits: bool = False) -> None:
-        if str(curve).upper() not in ("ROC", "PR"):
-            raise ValueError(f'Invalid AUC curve value: "{curve}". Expected values are ["PR", "ROC"]')
+        if curve not in ("ROC", "roc", "PR", "pr", "PRGAIN", "prgain"):
+            raise ValueError(f'Invalid AUC curve value: "{curve}". Expected values are ["PR", "ROC", "PRGAIN"]')
         if str(summation_method).lower() not in ("interpolation", "minoring", "majoring"):
             raise ValueError(f'Invalid AUC summation method value: "{summation_method}". Expected values are '
                              '["interpolation", "majoring", "minoring"]')
@@ -133,10 +133,25 @@ class AUC(Metric):
         if self.curve == "PR" and self.summation_method == "interpolation":
             return self._interpolated_pr_auc(tp, fp, fn)
         recall = divide_no_nan(tp, tp + fn)
-        x, y = (divide_no_nan(fp, fp + tn), recall) if self.curve == "ROC" else (recall, divide_no_nan(tp, tp + fp))
+        if self.curve == "ROC":
+            x, y = divide_no_nan(fp, fp + tn), recall
+        elif self.curve == "PR":
+            x, y = recall, divide_no_nan(tp, tp + fp)
+        else:  # PRGAIN: recall and precision gains, 1 - (P / N) fn / tp and 1 - (P / N) fp / tp
+            x, y = self._gains(tp, fp, tn, fn)
         pairs = {"interpolation": (y[:-1] + y[1:]) / 2, "minoring": np.minimum(y[:-1], y[1:]),
                  "majoring": np.maximum(y[:-1], y[1:])}
         return self._average((x[:-1] - x[1:]) * pairs[self.summation_method])
+
+    @staticmethod
+    def _gains(tp, fp, tn, fn):
+        """(recall gain, precision gain) at each threshold, with s = P / N = (tp + fn) / (tn + fp):
+        1 - s fn / tp and 1 - s fp / tp; where tp = 0 the recall gain is 0 and the precision gain 1, and a negative
+        recall gain (recall below the positives' share) is 0, as Keras sets them."""
+        s = divide_no_nan(tp + fn, tn + fp)
+        recall_gain = np.where(tp == 0, 0.0, 1.0 - s * divide_no_nan(fn, tp))
+        precision_gain = np.where(tp == 0, 1.0, 1.0 - s * divide_no_nan(fp, tp))
+        return np.maximum(recall_gain, 0.0).astype(tp.dtype), precision_gain.astype(tp.dtype)
 
     def _interpolated_pr_auc(self, tp, fp, fn):
         """Davis & Goadrich (2006): precision interpolated between thresholds along true positives."""
