@@ -8,6 +8,8 @@ import pytest
 
 import nnlite
 
+from .helpers import assert_close
+
 
 def _both(keras, name, **kwargs):
     return getattr(nnlite.metrics, name)(**kwargs), getattr(keras.metrics, name)(**kwargs)
@@ -141,3 +143,47 @@ def test_correlation_metrics_by_name_in_a_fit_match_keras(keras, rng):
     for key in h2:
         assert np.all(np.isfinite(h1[key]))
         np.testing.assert_allclose(h1[key], h2[key], rtol=1e-5, err_msg=key)
+
+
+def _holder(lib):
+    """A metric of one's own holding a variable, a Mean and a list of two Sums (Keras tracks all three)."""
+    class Holder(lib.metrics.Metric):
+        def __init__(self, **kwargs):
+            super().__init__(**kwargs)
+            self.total = self.add_variable(shape=(), initializer="zeros", name="total")
+            self.inner = lib.metrics.Mean(name="inner")
+            self.parts = [lib.metrics.Sum(name="first"), lib.metrics.Sum(name="second")]
+
+        def update_state(self, y_true, y_pred, sample_weight=None):
+            self.total.assign(self.total + lib.ops.sum(y_pred))
+            self.inner.update_state(y_pred)
+            self.parts[0].update_state(y_true)
+            self.parts[1].update_state(y_pred * 2)
+
+        def result(self):
+            return self.total + self.inner.result() + self.parts[0].result() + self.parts[1].result()
+    return Holder(name="holder")
+
+
+def test_a_metric_tracks_the_metrics_it_holds_as_keras(keras, rng):
+    """variables lists the metric's own, then its held metrics' (attributes and lists), in Keras's order;
+    reset_state and the stateless API cover them; a model's metrics_variables counts them."""
+    ours, theirs = _holder(nnlite), _holder(keras)
+    y, p = rng.normal(size=4).astype("float32"), rng.normal(size=4).astype("float32")
+    ours.update_state(y, p)
+    theirs.update_state(y, p)
+    assert [v.path for v in ours.variables] == [v.path for v in theirs.variables]
+    assert_close(np.asarray(ours.result()), np.asarray(theirs.result()), 1e-6, "result")
+    start = [np.float32(k) for k in range(5)]
+    after = ours.stateless_update_state(start, y, p)
+    expected = theirs.stateless_update_state([keras.ops.convert_to_tensor(v) for v in start], y, p)
+    assert_close(np.array(after, float), np.array([np.asarray(v) for v in expected], float), 1e-6, "stateless")
+    ours.reset_state()
+    assert all(float(np.asarray(v.value)) == 0 for v in ours.variables)
+    models = []
+    for lib, metric in ((nnlite, _holder(nnlite)), (keras, _holder(keras))):
+        model = lib.Sequential([lib.Input((2,)), lib.layers.Dense(1)])
+        model.compile(loss="mse", metrics=[metric])
+        model.fit(np.ones((4, 2)), np.ones((4, 1)), verbose=0)
+        models.append(model)
+    assert len(models[0].metrics_variables) == len(models[1].metrics_variables)

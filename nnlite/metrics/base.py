@@ -96,7 +96,21 @@ class Metric:
 
     @property
     def variables(self) -> list[Variable]:
-        return list(self._variables)
+        """The metric's own variables, then those of the metrics it holds as attributes (or in lists of them), as
+        Keras tracks them: resetting or passing state statelessly covers them all."""
+        out = list(self._variables)
+        for metric in self.submetrics():
+            out.extend(v for v in metric.variables if all(v is not o for o in out))
+        return out
+
+    def submetrics(self) -> list[Metric]:
+        """The metrics held as attributes (or in lists of them), in the order they were set."""
+        found: list[Metric] = []
+        for value in vars(self).values():
+            for item in value if isinstance(value, (list, tuple)) else [value]:
+                if isinstance(item, Metric) and item is not self and all(item is not f for f in found):
+                    found.append(item)
+        return found
 
     def update_state(self, *args: Any, **kwargs: Any) -> None:
         """Accumulate a batch into the metric's state; a subclass defines it.
@@ -113,22 +127,23 @@ class Metric:
 
     def reset_state(self) -> None:
         """Every variable back to its initial value."""
-        for v in self._variables:
+        for v in self.variables:
             v.assign(v.initializer(v.shape, v.dtype))
 
     # -- Keras's stateless API: the state passed in and returned, the metric's own left as it was --------------
     def _with_values(self, values: list[Any], action: Any) -> Any:
-        if len(values) != len(self._variables):
+        variables = self.variables
+        if len(values) != len(variables):
             raise ValueError(f"Argument `metric_variables` must be a list of tensors corresponding 1:1 to "
                              f"{type(self).__name__}().variables. Received list with length {len(values)}, but "
-                             f"expected {len(self._variables)} variables.")
-        own = [np.array(v.value) for v in self._variables]
+                             f"expected {len(variables)} variables.")
+        own = [np.array(v.value) for v in variables]
         try:
-            for v, value in zip(self._variables, values):
+            for v, value in zip(variables, values):
                 v.assign(value)
             return action()
         finally:
-            for v, value in zip(self._variables, own):
+            for v, value in zip(variables, own):
                 v.assign(value)
 
     def stateless_update_state(self, metric_variables: list[Any], *args: Any, **kwargs: Any) -> list[np.ndarray]:
@@ -140,7 +155,7 @@ class Metric:
             **kwargs: likewise (``sample_weight``).
         """
         return self._with_values(metric_variables, lambda: (self.update_state(*args, **kwargs),
-                                                             [np.array(v.value) for v in self._variables])[1])
+                                                             [np.array(v.value) for v in self.variables])[1])
 
     def stateless_result(self, metric_variables: list[Any]) -> Any:
         """result() for the state ``metric_variables``.
@@ -152,7 +167,7 @@ class Metric:
 
     def stateless_reset_state(self) -> list[np.ndarray]:
         """The variables' initial values."""
-        return [np.asarray(v.initializer(v.shape, v.dtype)) for v in self._variables]
+        return [np.asarray(v.initializer(v.shape, v.dtype)) for v in self.variables]
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         """update_state(...) then result() (a Tensor, as in Keras: ``m(y, p).numpy()``)."""
