@@ -4,11 +4,14 @@ the edges (a constant feature: zero variance; an all-zero sample: zero norm)."""
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pytest
 
 import nnlite
 from nnlite import layers
+from nnlite.layers import Context
 
 from .conftest import RTOL, require
 from .helpers import assert_close
@@ -109,8 +112,6 @@ def test_gradients_match_tensorflow_at_zero_variance_and_zero_norm(keras, tf, fl
 
 def test_batch_normalization_arguments_and_files(keras, tmp_path, rng):
     require("h5py")
-    with pytest.raises(ValueError, match="renorm"):
-        nnlite.layers.BatchNormalization(renorm=True)
     with pytest.raises(TypeError, match="axis"):
         nnlite.layers.LayerNormalization(axis="last")
     with pytest.raises(ValueError, match="out of bounds"):
@@ -159,3 +160,66 @@ def test_a_given_mean_that_cannot_fit_is_refused_when_the_graph_is_built(keras, 
         keras.layers.Normalization(mean=mean, variance=variance)(keras.Input((2,)))
     with pytest.raises(ValueError, match=message):
         layers.Normalization(mean=mean, variance=variance)(nnlite.Input((2,)))
+
+
+RENORM = [{}, {"renorm_clipping": {"rmax": 1.5, "rmin": 0.8, "dmax": 0.3}, "momentum": 0.5, "renorm_momentum": 0.6},
+          {"scale": False, "center": False, "renorm_clipping": {"rmax": 1.2}}]
+
+
+@pytest.mark.parametrize("masked", [False, True], ids=["plain", "masked"])
+@pytest.mark.parametrize("kwargs", RENORM, ids=str)
+def test_batch_renormalization_matches_tensorflow_batch_after_batch(keras, tf, float64, rng, kwargs, masked):
+    """renorm=True: over three training batches the output, dL/dx, dL/dgamma and dL/dbeta (r and d held
+    constant) and all seven variables (moving_stddev, renorm_mean, renorm_stddev, the moving variance derived
+    from the stddev) equal TensorFlow's, clipped or not, with a mask or not; inference uses the moving statistics."""
+    ours = nnlite.layers.BatchNormalization(renorm=True, **kwargs)
+    theirs = keras.layers.BatchNormalization(renorm=True, **kwargs)
+    ours.build((None, 4, 3))
+    theirs.build((None, 4, 3))
+    assert [w.name for w in ours.weights] == [w.name for w in theirs.weights]
+    start = [rng.uniform(0.5, 2, w.shape) if "stddev" in w.name or "variance" in w.name else rng.normal(size=w.shape)
+             for w in theirs.weights]
+    ours.set_weights(start)
+    theirs.set_weights(start)
+    for step in range(3):
+        x, g = rng.normal(size=(5, 4, 3)) * 3 + 1, rng.normal(size=(5, 4, 3))
+        mask = rng.random((5, 4)) > 0.3 if masked else None
+        xt = tf.constant(x)
+        with tf.GradientTape() as tape:
+            tape.watch(xt)
+            out = theirs(xt, training=True, mask=None if mask is None else tf.constant(mask))
+            loss = tf.reduce_sum(out * g)
+        expected = tape.gradient(loss, [xt, *theirs.trainable_weights])
+        ctx = Context(training=True)
+        a, saved = ours.forward_masked(x, mask, ctx)
+        grads = [ours.backward(saved, g, ctx)] + [ctx.grad(w) for w in ours.trainable_weights]
+        assert_close(a, out.numpy(), RTOL["float64"], f"output {step}")
+        for got, want in zip(grads, expected):
+            assert_close(got, want.numpy(), RTOL["float64"], f"gradient {step}")
+        for w, k in zip(ours.weights, theirs.weights):
+            assert_close(w.numpy(), k.numpy(), RTOL["float64"], f"{w.name} after batch {step}")
+    x = rng.normal(size=(2, 4, 3))
+    assert_close(ours(x), theirs(x, training=False).numpy(), RTOL["float64"], "inference")
+
+
+def test_batch_renormalization_trains_saves_and_refuses_as_keras(keras, float64, rng, tmp_path):
+    """A fit with renorm equals Keras's; files go both ways with the three renorm variables; Keras's errors for
+    the clipping dictionary."""
+    from .helpers import files_load_both_ways, fit_both
+
+    def model(lib):
+        return lib.Sequential([lib.Input((4,)), lib.layers.Dense(5, use_bias=False),  # BN cancels a bias
+                               lib.layers.BatchNormalization(renorm=True, renorm_clipping={"rmax": 2.0, "dmax": 1.0},
+                                                             momentum=0.8),
+                               lib.layers.Dense(1)])
+    x, y = rng.normal(size=(24, 4)), rng.normal(size=(24, 1))
+    theirs, ours = model(keras), model(nnlite)
+    fit_both(keras, theirs, ours, x, y, ("SGD", 0.05), "mse", 8)
+    files_load_both_ways(keras, theirs, ours, x, tmp_path)
+    assert ours.layers[1].get_config() == {**theirs.layers[1].get_config(), "name": ours.layers[1].name}
+    for bad in ({"rmax": 1.0, "other": 2.0}, {"rmax": 0.5, "rmin": 1.0}, {"dmax": -1.0}):
+        with pytest.raises(ValueError) as error:
+            keras.layers.BatchNormalization(renorm=True, renorm_clipping=bad)
+        words = str(error.value).split(" Received")[0]
+        with pytest.raises(ValueError, match=re.escape(words)):
+            nnlite.layers.BatchNormalization(renorm=True, renorm_clipping=bad)

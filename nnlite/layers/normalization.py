@@ -280,9 +280,11 @@ class BatchNormalization(Layer):
         gamma_regularizer: a penalty on gamma added to the loss.
         beta_constraint: a projection applied to beta after each step.
         gamma_constraint: a projection applied to gamma after each step.
-        renorm: Keras's batch renormalization; not supported (must be False).
-        renorm_clipping: with ``renorm``.
-        renorm_momentum: with ``renorm``.
+        renorm: batch renormalization (Ioffe, 2017): training normalises x_hat r_c + d_c with the corrections of
+            ``renorm_correction`` (no gradient through them), and the moving variance follows a moving stddev.
+        renorm_clipping: with ``renorm``, bounds for the corrections: {"rmin", "rmax", "dmax"} (r_c to [rmin, rmax],
+            d_c to [-dmax, dmax]; each optional).
+        renorm_momentum: with ``renorm``, the momentum of the renorm averages the corrections are taken against.
         synchronized: Keras's cross-device statistics; one device here, so it changes nothing.
         **kwargs: ``name``, ``dtype``, ``trainable``.
 
@@ -310,15 +312,25 @@ class BatchNormalization(Layer):
         if isinstance(axis, bool) or not isinstance(axis, int):
             raise TypeError(f"BatchNormalization's axis must be an int, got {axis!r}.")
         if renorm:
-            raise ValueError("nnlite's BatchNormalization has no batch renormalization (renorm=True); use Keras "
-                             "for it (save the model as .keras and load it there).")
+            renorm_clipping = renorm_clipping or {}
+            keys = ["rmax", "rmin", "dmax"]
+            if set(renorm_clipping) - set(keys):
+                raise ValueError(f"Received invalid keys for `renorm_clipping` argument: {renorm_clipping}. "
+                                 f"Supported values: {keys}.")
+            rmax, rmin, dmax = (renorm_clipping.get(k) for k in ("rmax", "rmin", "dmax"))
+            if rmax is not None and rmin is not None and rmax < rmin:
+                raise ValueError(f"rmax should be greater than rmin in the `renorm_clipping` argument. Received: "
+                                 f"rmax={rmax}, rmin={rmin}.")
+            if dmax is not None and dmax < 0:
+                raise ValueError(f"dmax should be non-negative in the `renorm_clipping` argument. Received: "
+                                 f"dmax={dmax}.")
         self.axis = int(axis)
         self.momentum, self.epsilon = float(momentum), float(epsilon)
         self.affine = Affine(center, scale, beta_initializer, gamma_initializer, beta_regularizer, gamma_regularizer,
                              beta_constraint, gamma_constraint)
         self.moving_mean_initializer = initializers.get(moving_mean_initializer)
         self.moving_variance_initializer = initializers.get(moving_variance_initializer)
-        self.renorm, self.renorm_clipping, self.renorm_momentum = False, renorm_clipping, float(renorm_momentum)
+        self.renorm, self.renorm_clipping, self.renorm_momentum = bool(renorm), renorm_clipping, float(renorm_momentum)
         self.synchronized = bool(synchronized)
 
     def _shape(self, input_shape: Any) -> tuple[int, tuple[int, ...]]:
@@ -337,12 +349,20 @@ class BatchNormalization(Layer):
                                            name="moving_mean")
         self.moving_variance = self.add_weight(features, self.moving_variance_initializer, trainable=False,
                                                name="moving_variance")
+        if self.renorm:  # the moving stddev (inference's variance derives from it) and renorm's own averages
+
+            def stddev_start(shape, dtype=None):  # sqrt of how the moving variance starts
+                return np.sqrt(self.moving_variance_initializer(shape, dtype))
+            self.moving_stddev = self.add_weight(features, stddev_start, trainable=False, name="moving_stddev")
+            self.renorm_mean = self.add_weight(features, self.moving_mean_initializer, trainable=False,
+                                               name="renorm_mean")
+            self.renorm_stddev = self.add_weight(features, stddev_start, trainable=False, name="renorm_stddev")
         super().build(input_shape)
 
     def weight_shapes(self, input_shape):
         axis, _ = self._shape(input_shape)
         n = (input_shape[axis],)
-        return [n] * (int(self.affine.scale) + int(self.affine.center) + 2)
+        return [n] * (int(self.affine.scale) + int(self.affine.center) + 2 + 3 * int(self.renorm))
 
     gamma = property(lambda self: self.affine.gamma, doc="The scale weight (None without ``scale``).")
     beta = property(lambda self: self.affine.beta, doc="The shift weight (None without ``center``).")
@@ -350,20 +370,72 @@ class BatchNormalization(Layer):
     def forward(self, x, ctx: Context):
         axis, shape = self._shape(x.shape)
         reduce = tuple(i for i in range(x.ndim) if i != axis)
-        if ctx.training and self.trainable:
-            x_hat, r = standardize(x, reduce, self.epsilon)
-            if not ctx.peek:  # the moving statistics follow the batch (a peeking pass changes nothing)
-                mu = x.mean(axis=reduce)
-                var = np.mean((x - mu.reshape(shape)) ** 2, axis=reduce)
-                m = self.momentum
-                self.moving_mean.value[...] = self.moving_mean.value * m + mu * (1.0 - m)
-                self.moving_variance.value[...] = self.moving_variance.value * m + var * (1.0 - m)
-            batch_statistics = True
-        else:
+        if not (ctx.training and self.trainable):
             r = 1.0 / np.sqrt(self.moving_variance.value.reshape(shape).astype(x.dtype) + x.dtype.type(self.epsilon))
             x_hat = (x - self.moving_mean.value.reshape(shape).astype(x.dtype)) * r
-            batch_statistics = False
-        return self.affine.forward(x_hat, shape), (x_hat, r, shape, reduce, batch_statistics)
+            return self.affine.forward(x_hat, shape), (x_hat, r, shape, reduce, False, None)
+        x_hat, r = standardize(x, reduce, self.epsilon)
+        mu = x.mean(axis=reduce)
+        var = np.mean((x - mu.reshape(shape)) ** 2, axis=reduce)
+        return self._train_output(x_hat, r, mu, var, shape, reduce, True, ctx)
+
+    def _train_output(self, x_hat, r, mu, var, shape, reduce, statistics, ctx):
+        """a from the batch's x_hat (corrected by renorm's r and d), the moving statistics moved; what backward
+        needs."""
+        correction = self.renorm_correction(mu, var, shape) if self.renorm else None
+        if not ctx.peek:  # the moving statistics follow the batch (a peeking pass changes nothing)
+            self.follow(mu, var)
+        if correction is not None:  # x_hat r_c + d_c, r_c and d_c held constant (no gradient)
+            correction = (*correction, x_hat)
+            x_hat = x_hat * correction[0] + correction[1]
+        return self.affine.forward(x_hat, shape), (x_hat, r, shape, reduce, statistics, correction)
+
+    def renorm_correction(self, mu: np.ndarray, var: np.ndarray, shape: tuple[int, ...]
+                          ) -> tuple[np.ndarray, np.ndarray]:
+        """Batch renormalization's (r_c, d_c): with s = sqrt(var + eps) and s_r = max(renorm_stddev, sqrt(eps)),
+        r_c = s / s_r clipped to [rmin, rmax] and d_c = (mu - renorm_mean) / s_r clipped to [-dmax, dmax], so that
+        x_hat r_c + d_c is x normalised by the renorm averages while the gradient sees the batch's statistics.
+
+        Args:
+            mu: the batch's mean per feature.
+            var: its variance per feature.
+            shape: the shape they broadcast to.
+        """
+        dtype = mu.dtype
+        stddev = np.sqrt(var + dtype.type(self.epsilon))
+        scale = np.maximum(self.renorm_stddev.value.astype(dtype), np.sqrt(dtype.type(self.epsilon)))
+        r_c, d_c = stddev / scale, (mu - self.renorm_mean.value.astype(dtype)) / scale
+        clip = self.renorm_clipping
+        if clip.get("rmin") is not None:
+            r_c = np.maximum(r_c, clip["rmin"])
+        if clip.get("rmax") is not None:
+            r_c = np.minimum(r_c, clip["rmax"])
+        if clip.get("dmax") is not None:
+            d_c = np.clip(d_c, -clip["dmax"], clip["dmax"])
+        return r_c.astype(dtype).reshape(shape), d_c.astype(dtype).reshape(shape)
+
+    def follow(self, mu: np.ndarray, var: np.ndarray) -> None:
+        """The moving statistics after a batch: moving_mean <- m moving_mean + (1 - m) mu and the variance
+        likewise; with renorm, the renorm averages (momentum renorm_momentum) and moving_stddev move instead,
+        and moving_variance = max(moving_stddev^2 - eps, 0).
+
+        Args:
+            mu: the batch's mean per feature.
+            var: its variance per feature.
+        """
+        m = self.momentum
+        if not self.renorm:
+            self.moving_mean.value[...] = self.moving_mean.value * m + mu * (1.0 - m)
+            self.moving_variance.value[...] = self.moving_variance.value * m + var * (1.0 - m)
+            return
+        stddev = np.sqrt(var + mu.dtype.type(self.epsilon))
+        k = self.renorm_momentum
+        self.renorm_mean.value[...] = self.renorm_mean.value * k + mu * (1.0 - k)
+        self.renorm_stddev.value[...] = self.renorm_stddev.value * k + stddev * (1.0 - k)
+        self.moving_mean.value[...] = self.moving_mean.value * m + mu * (1.0 - m)
+        self.moving_stddev.value[...] = self.moving_stddev.value * m + stddev * (1.0 - m)
+        s = self.moving_stddev.value
+        self.moving_variance.value[...] = np.maximum(s * s - self.epsilon, 0)
 
     def forward_masked(self, x, mask, ctx: Context):
         """Training with a mask m (one axis fewer than x): the statistics of the unmasked entries alone,
@@ -385,21 +457,18 @@ class BatchNormalization(Layer):
         m = np.broadcast_to(mask[..., None], x.shape).astype(x.dtype)
         w = m / (m.sum(axis=reduce, keepdims=True) + x.dtype.type(1e-7))  # Keras's backend epsilon
         x_hat, r, mu, var = weighted_standardize(x, w, reduce, self.epsilon)
-        if not ctx.peek:
-            momentum = self.momentum
-            self.moving_mean.value[...] = self.moving_mean.value * momentum + mu.reshape(-1) * (1.0 - momentum)
-            self.moving_variance.value[...] = (self.moving_variance.value * momentum
-                                               + var.reshape(-1) * (1.0 - momentum))
-        return self.affine.forward(x_hat, shape), (x_hat, r, shape, reduce, w)
+        return self._train_output(x_hat, r, mu.reshape(-1), var.reshape(-1), shape, reduce, w, ctx)
 
     def backward(self, saved, grad_a, ctx, need_grad_x=True):
-        x_hat, r, shape, reduce, batch_statistics = saved
-        g = self.affine.backward(grad_a, x_hat, shape, ctx)
+        x_hat, r, shape, reduce, statistics, correction = saved
+        g = self.affine.backward(grad_a, x_hat, shape, ctx)  # dL/d(the normalised value)
         if not need_grad_x:
             return None
-        if isinstance(batch_statistics, np.ndarray):  # a masked batch: its weights
-            return weighted_standardize_backward(g, x_hat, r, batch_statistics, reduce)
-        return standardize_backward(g, x_hat, r, reduce) if batch_statistics else g * r
+        if correction is not None:  # through x_hat r_c + d_c, back to the batch's x_hat
+            g, x_hat = g * correction[0], correction[2]
+        if isinstance(statistics, np.ndarray):  # a masked batch: its weights
+            return weighted_standardize_backward(g, x_hat, r, statistics, reduce)
+        return standardize_backward(g, x_hat, r, reduce) if statistics else g * r
 
     def get_config(self):
         return {**super().get_config(), "axis": self.axis, "momentum": self.momentum, "epsilon": self.epsilon,
