@@ -25,17 +25,45 @@ CASES = [
 ]
 
 
+CASES += [
+    ({"num_heads": 2, "key_dim": 3, "value_dim": 4, "use_gate": True}, {}, {"key": True}),
+    ({"num_heads": 2, "key_dim": 3, "use_gate": True}, {"return_attention_scores": True}, {"attention_mask": True}),
+]
+GQA_CASES = [  # grouped-query attention: the query and the value of one width
+    ({"head_dim": 3, "num_query_heads": 4, "num_key_value_heads": 2}, {}, {}),
+    ({"head_dim": 2, "num_query_heads": 6, "num_key_value_heads": 3}, {"return_attention_scores": True},
+     {"key": True, "attention_mask": True}),
+    ({"head_dim": 3, "num_query_heads": 4, "num_key_value_heads": 1, "use_gate": True}, {"use_causal_mask": True},
+     {"value_mask": True}),  # one key/value head: multi-query attention
+    ({"head_dim": 3, "num_query_heads": 2, "num_key_value_heads": 2, "sliding_window": 2, "use_bias": False},
+     {"use_causal_mask": True}, {}),
+]
+
+
 @pytest.mark.parametrize(("settings", "options", "given"), CASES, ids=lambda c: ",".join(map(str, c)) or "plain")
 def test_outputs_scores_and_every_gradient_match_tensorflow(keras, tf, float64, rng, settings, options, given):
-    query, value = rng.normal(size=(2, 4, 6)), rng.normal(size=(2, 5, 3))
+    _compare(keras, tf, rng, "MultiHeadAttention", settings, options, given)
+
+
+@pytest.mark.parametrize(("settings", "options", "given"), GQA_CASES, ids=lambda c: ",".join(map(str, c)) or "plain")
+def test_grouped_query_attention_matches_tensorflow(keras, tf, float64, rng, settings, options, given):
+    """The key and value heads repeated for the query heads, their gradients summed back; the gate; Keras's
+    fused dot-product path (no dropout, no scores) and its explicit one agree with nnlite's single path."""
+    _compare(keras, tf, rng, "GroupQueryAttention", settings, options, given)
+
+
+def _compare(keras, tf, rng, name, settings, options, given):
+    """nnlite's layer and Keras's from the same weights: outputs (and scores) and every gradient."""
+    query = rng.normal(size=(2, 4, 6))
+    value = rng.normal(size=(2, 5, 6 if name == "GroupQueryAttention" else 3))
     key = rng.normal(size=(2, 5, 7)) if given.get("key") else None
     mask = None
     if given.get("attention_mask"):
         mask = rng.random((2, 4, 5)) > 0.3
         mask[0, 0, 0] = False  # with a causal mask: query step 0 has nothing left to attend
     value_mask = np.array([[1, 1, 0, 1, 1], [1, 1, 1, 0, 0]], bool) if given.get("value_mask") else None
-    ours = nnlite.layers.MultiHeadAttention(**settings, bias_initializer="random_normal", seed=1)
-    theirs = keras.layers.MultiHeadAttention(**settings)
+    ours = getattr(nnlite.layers, name)(**settings, bias_initializer="random_normal", seed=1)
+    theirs = getattr(keras.layers, name)(**settings)
     ours(query, value, key=key, attention_mask=mask, **options)
     theirs(query, value, key=key, attention_mask=mask, **options)
     theirs.set_weights(ours.get_weights())
@@ -247,3 +275,35 @@ def test_bad_inputs_are_named():
         nnlite.layers.MultiHeadAttention(4, 2)(np.ones((2, 4, 8)), np.ones((2, 2, 8)), key=np.ones((2, 1, 7)))
     with pytest.raises(ValueError, match="the query's and key's features equal"):
         nnlite.layers.Attention()([np.ones((1, 2, 3)), np.ones((1, 4, 5))])
+
+
+def test_grouped_query_attention_config_errors_and_files(keras, float64, rng, tmp_path):
+    """Keras's config keys and values, its errors, both class names, and a gated Transformer block with
+    grouped-query attention trained as Keras trains it, its files read both ways."""
+    settings = {"head_dim": 2, "num_query_heads": 4, "num_key_value_heads": 2, "dropout": 0.1, "use_gate": True,
+                "sliding_window": 3, "seed": 5}
+    ours, theirs = nnlite.layers.GroupQueryAttention(**settings), keras.layers.GroupQueryAttention(**settings)
+    config, expected = ours.get_config(), theirs.get_config()
+    assert sorted(config) == sorted(expected)
+    for key in expected:
+        if key not in ("name", "dtype", "kernel_initializer", "bias_initializer"):
+            assert config[key] == expected[key], key
+    assert nnlite.layers.GroupedQueryAttention is nnlite.layers.GroupQueryAttention
+    assert nnlite.layers.deserialize({"class_name": "GroupQueryAttention", "config": config}).get_config() == config
+    for lib in (keras, nnlite):
+        with pytest.raises(ValueError, match="`num_query_heads` must be divisible by `num_key_value_heads`"):
+            lib.layers.GroupQueryAttention(2, 3, 2)
+        with pytest.raises(ValueError, match="`sliding_window` must be `None` or a positive integer"):
+            lib.layers.GroupQueryAttention(2, 4, 2, sliding_window=0)
+
+    def block(lib):
+        x = lib.Input((5, 8))
+        h = lib.layers.GroupQueryAttention(head_dim=2, num_query_heads=4, num_key_value_heads=2, use_gate=True,
+                                           use_bias=False)(  # a key bias has a zero gradient: noise after a fit
+            x, x, use_causal_mask=True)
+        h = lib.layers.LayerNormalization()(lib.layers.Add()([x, h]))
+        return lib.Model(x, lib.layers.Dense(1)(lib.layers.GlobalAveragePooling1D()(h)))
+    x, y = rng.normal(size=(16, 5, 8)), rng.normal(size=(16, 1))
+    theirs, ours = block(keras), block(nnlite)
+    fit_both(keras, theirs, ours, x, y, ("Adam", 0.01), "mse", 4)
+    files_load_both_ways(keras, theirs, ours, x, tmp_path)

@@ -8,7 +8,7 @@ forward/backward contract every layer keeps).
 from typing import Any
 
 from .activation import ELU, Activation, LeakyReLU, ReLU, Softmax
-from .attention import MultiHeadAttention
+from .attention import GroupedQueryAttention, MultiHeadAttention
 from .base import LAYERS, Context, Layer
 from .cells import GRUCell, LSTMCell, SimpleRNNCell, StackedRNNCells
 from .convolutional import Conv1D, Conv2D, Conv2DTranspose
@@ -70,6 +70,7 @@ from .wrappers import Bidirectional, TimeDistributed
 # Keras's short names
 SeparableConvolution1D, SeparableConvolution2D = SeparableConv1D, SeparableConv2D
 MaxPool2D, AvgPool2D, MaxPool1D, AvgPool1D = MaxPooling2D, AveragePooling2D, MaxPooling1D, AveragePooling1D
+GroupQueryAttention = GroupedQueryAttention  # Keras's public name for the class
 
 __all__ = [
     "Activation", "ActivityRegularization", "Add", "add", "AlphaDropout", "Average", "average", "AveragePooling2D",
@@ -79,6 +80,7 @@ __all__ = [
     "UpSampling2D", "ZeroPadding2D", "GRU", "LSTM", "SimpleRNN", "RNN", "SimpleRNNCell", "LSTMCell", "GRUCell",
     "StackedRNNCells", "Masking", "Bidirectional", "TimeDistributed",
     "DepthwiseConv1D", "DepthwiseConv2D", "SeparableConv1D", "SeparableConv2D", "MultiHeadAttention",
+    "GroupedQueryAttention", "GroupQueryAttention",
     "TextVectorization", "Attention", "AdditiveAttention", "Lambda",
     "BatchNormalization", "CategoryEncoding", "Concatenate", "concatenate", "Context", "Dense", "deserialize",
     "Discretization", "Dot", "dot", "Dropout", "ELU", "Embedding", "Flatten", "GaussianDropout",
@@ -130,7 +132,6 @@ OUT_OF_SCOPE = {
                      "GlobalAveragePooling3D"],
                     "pooling over images"),
     **dict.fromkeys(["ConvLSTM1D", "ConvLSTM2D", "ConvLSTM3D"], "recurrent"),
-    **dict.fromkeys(["GroupQueryAttention"], "attention"),
 }
 
 

@@ -8,6 +8,9 @@ For each head h (Keras's shapes: B batch, T query steps, S value steps, N heads)
 
 and the backward pass is the same products transposed: dP = dO V^T, dV = P^T dO, dScores = P (dP - sum(dP P)),
 dQ = dScores K / sqrt(k), dK = dScores^T Q / sqrt(k), then each projection's dW = x^T dQ (K, V) and dx = dQ W^T.
+
+With ``use_gate`` the heads' outputs are gated before the output projection, O * s(query W_g + b_g). Grouped-query
+attention projects K and V to fewer heads and repeats each for its group of query heads (see the class).
 """
 
 from __future__ import annotations
@@ -18,13 +21,14 @@ from typing import Any
 
 import numpy as np
 
-from .. import constraints, initializers, regularizers
+from .. import activations, constraints, initializers, regularizers
 from ..variables import Variable
 from .base import LAYERS, Context, Layer, MaskReader, document_keywords
 from .dot_attention import SOFTMAX, check_attention_shapes, take_call_options
 from .node import is_symbolic
 from .regularization import check_rate, dropout_mask, generator, seed_config
 
+SIGMOID = activations.get("sigmoid")  # the gate's activation
 LARGE_NEGATIVE = -1e9  # what a masked score becomes before the softmax (Keras's, for float32 and float64)
 
 
@@ -73,7 +77,8 @@ class MultiHeadAttention(MaskReader, Layer):
         activity_regularizer: a penalty on the output, divided by the batch size, added to the loss.
         kernel_constraint: a projection applied to each kernel after each optimizer step.
         bias_constraint: a projection applied to each bias after each optimizer step.
-        use_gate: Keras's gated attention; not supported (must be False).
+        use_gate: gate the heads' outputs by s(query W_g + b_g) (sigmoid, per head and size) before the output
+            projection; the gate's gradient flows back to its kernel and the query.
         seed: an int or a NumPy Generator for reproducible dropout.
         {layer keywords}
 
@@ -128,8 +133,6 @@ class MultiHeadAttention(MaskReader, Layer):
                 sliding_window, numbers.Integral) or sliding_window <= 0):
             raise ValueError(f"`sliding_window` must be `None` or a positive integer. Received: "
                              f"sliding_window={sliding_window}")
-        if use_gate:
-            raise ValueError("nnlite's MultiHeadAttention has no gate (use_gate=True); use Keras for it.")
         dropout = check_rate(dropout, "dropout")
         if flash_attention and dropout > 0.0:
             raise ValueError("Dropout is not supported when flash attention is enabled. Please set dropout to 0.0 "
@@ -147,7 +150,8 @@ class MultiHeadAttention(MaskReader, Layer):
         self.bias_regularizer = regularizers.get(bias_regularizer)
         self.kernel_constraint = constraints.get(kernel_constraint)
         self.bias_constraint = constraints.get(bias_constraint)
-        self.use_gate, self.seed, self.rng = False, seed, generator(seed)
+        self.use_gate, self.seed, self.rng = bool(use_gate), seed, generator(seed)
+        self.kv_heads = self.num_heads  # the heads of the keys and values (fewer in GroupedQueryAttention)
         self.projections: dict[str, tuple[Variable, Variable | None]] = {}
         # what the list a graph calls the layer on holds, and the call's settings (one per layer in a graph)
         self.call_options = {"key": False, "attention_mask": False, "use_causal_mask": False,
@@ -159,7 +163,7 @@ class MultiHeadAttention(MaskReader, Layer):
                  training: bool | None = None, use_causal_mask: bool = False) -> Any:
         """The attention of ``query`` (B, T, dim) over ``value`` (B, S, dim) (see the class)."""
         if value is None:
-            raise ValueError(f"MultiHeadAttention {self.name!r} needs a query and a value (mha(x, x) for "
+            raise ValueError(f"{type(self).__name__} {self.name!r} needs a query and a value (mha(x, x) for "
                              "self-attention).")
         options = {"key": key is not None, "attention_mask": attention_mask is not None,
                    "use_causal_mask": bool(use_causal_mask), "return_attention_scores": bool(return_attention_scores)}
@@ -191,13 +195,14 @@ class MultiHeadAttention(MaskReader, Layer):
         query_shape, value_shape, key_shape, _ = self._parts(list(input_shape))
         for shape in (query_shape, value_shape, key_shape):
             if len(shape) != 3 or shape[-1] is None:
-                raise ValueError(f"MultiHeadAttention {self.name!r} takes (batch, steps, features) inputs with a "
+                raise ValueError(f"{type(self).__name__} {self.name!r} takes (batch, steps, features) inputs with a "
                                  f"known number of features; got shapes {list(input_shape)}.")
-        n, k, v = self.num_heads, self.key_dim, self.value_dim
+        n, k, v, kv = self.num_heads, self.key_dim, self.value_dim, self.kv_heads
         out = self.output_shape_setting[0] if self.output_shape_setting else query_shape[-1]
+        gate = [("gate", (query_shape[-1], n, v), (n, v))] if self.use_gate else []
         for name, kernel_shape, bias_shape in (("query", (query_shape[-1], n, k), (n, k)),
-                                               ("key", (key_shape[-1], n, k), (n, k)),
-                                               ("value", (value_shape[-1], n, v), (n, v)),
+                                               ("key", (key_shape[-1], kv, k), (kv, k)), *gate,
+                                               ("value", (value_shape[-1], kv, v), (kv, v)),
                                                ("attention_output", (n, v, out), (out,))):
             kernel = self.add_weight(kernel_shape, _fresh(self.kernel_initializer), name=f"{name}_kernel",
                                      regularizer=self.kernel_regularizer, constraint=self.kernel_constraint)
@@ -219,10 +224,9 @@ class MultiHeadAttention(MaskReader, Layer):
         return [query_mask, None] if self.call_options["return_attention_scores"] else query_mask
 
     def weight_groups(self):
-        return [(f"{name}_dense", [w for w in pair if w is not None])
-                for name, pair in (("query", self.projections["query"]), ("key", self.projections["key"]),
-                                   ("value", self.projections["value"]),
-                                   ("output", self.projections["attention_output"]))]
+        files = {"attention_output": "output"}  # Keras's attribute is _output_dense
+        return [(f"{files.get(name, name)}_dense", [w for w in pair if w is not None])
+                for name, pair in self.projections.items()]
 
     def get_build_config(self):
         if self.input_shape is None:
@@ -284,11 +288,11 @@ class MultiHeadAttention(MaskReader, Layer):
         for name, given in (("query", query), ("key", key), ("value", value)):
             features = self.projections[name][0].shape[0]
             if given.shape[-1] != features:
-                raise ValueError(f"MultiHeadAttention {self.name!r} was built for {name} inputs of {features} "
+                raise ValueError(f"{type(self).__name__} {self.name!r} was built for {name} inputs of {features} "
                                  f"features; got shape {given.shape}.")
         q = self._project("query", query) * query.dtype.type(inverse_sqrt(self.key_dim))  # Q / sqrt(k), (B, T, N, k)
-        k = self._project("key", key)  # (B, S, N, k)
-        v = self._project("value", value)  # (B, S, N, v)
+        k = self.repeat_heads(self._project("key", key))  # (B, S, N, k)
+        v = self.repeat_heads(self._project("value", value))  # (B, S, N, v)
         scores = _einsum("bshk,bthk->bhts", k, q)  # (B, N, T, S)
         allowed = self._allowed(query, value, attention_mask, mask)
         if allowed is not None:
@@ -300,24 +304,28 @@ class MultiHeadAttention(MaskReader, Layer):
             p = np.where(zeroed, p, 0.0)
         drop = dropout_mask(ctx, self.rng, self.dropout, p.shape, p.dtype)
         o = _einsum("bhts,bshv->bthv", p if drop is None else p * drop, v)  # O = P V, (B, T, N, v)
+        gate = SIGMOID.forward(self._project("gate", query)) if self.use_gate else None  # s(query W_g + b_g)
         kernel, bias = self.projections["attention_output"]
-        out = _einsum("bthv,hvo->bto", o, kernel.value)  # O W_o
+        out = _einsum("bthv,hvo->bto", o if gate is None else o * gate, kernel.value)  # O W_o (O * gate W_o)
         if bias is not None:
             out = out + bias.value
-        saved = (query, value, key, q, k, v, p, drop, o, attention_mask, zeroed)
+        saved = (query, value, key, q, k, v, p, drop, o, attention_mask, zeroed, gate)
         return ([out, p] if self.call_options["return_attention_scores"] else out), saved
 
     def backward(self, saved, grad_a, ctx, need_grad_x=True):
-        query, value, key, q, k, v, p, drop, o, attention_mask, zeroed = saved
+        query, value, key, q, k, v, p, drop, o, attention_mask, zeroed, gate = saved
         grads = grad_a if isinstance(grad_a, list) else [grad_a, None]
         g_out, g_p_returned = grads[0], grads[1] if len(grads) > 1 else None
         if g_out is None:
             g_out = np.zeros(o.shape[:2] + self.projections["attention_output"][0].shape[-1:], o.dtype)
         kernel, bias = self.projections["attention_output"]
-        ctx.grad(kernel)[...] = _einsum("bthv,bto->hvo", o, g_out)  # dW_o = O^T G
+        ctx.grad(kernel)[...] = _einsum("bthv,bto->hvo", o if gate is None else o * gate, g_out)  # dW_o = O^T G
         if bias is not None:
             ctx.grad(bias)[...] = g_out.sum(axis=(0, 1))
         g_o = _einsum("bto,hvo->bthv", g_out, kernel.value)  # dO = G W_o^T
+        if gate is not None:  # through O * gate: dgate = dO O, then dZ_g = s'(Z_g) dgate; dO = dO gate
+            g_gate = SIGMOID.backward(None, gate, g_o * o)
+            g_o = g_o * gate
         p_used = p if drop is None else p * drop
         g_v = _einsum("bhts,bthv->bshv", p_used, g_o)  # dV = P^T dO
         g_p = _einsum("bthv,bshv->bhts", g_o, v)  # dP = dO V^T
@@ -331,8 +339,10 @@ class MultiHeadAttention(MaskReader, Layer):
         scale = q.dtype.type(inverse_sqrt(self.key_dim))
         g_q = _einsum("bhts,bshk->bthk", g_scores, k) * scale  # dQ = dScores K / sqrt(k)
         g_k = _einsum("bhts,bthk->bshk", g_scores, q)  # dK = dScores^T (Q / sqrt(k))
+        g_k, g_v = self.fold_heads(g_k), self.fold_heads(g_v)  # back to the key/value heads
         g_x = {}
-        for name, x, g in (("query", query, g_q), ("key", key, g_k), ("value", value, g_v)):
+        gated = [("gate", query, g_gate)] if gate is not None else []
+        for name, x, g in (("query", query, g_q), ("key", key, g_k), *gated, ("value", value, g_v)):
             w, b = self.projections[name]
             ctx.grad(w)[...] = _einsum("btd,bthk->dhk", x, g)  # dW = x^T dY
             if b is not None:
@@ -340,6 +350,8 @@ class MultiHeadAttention(MaskReader, Layer):
             g_x[name] = _einsum("bthk,dhk->btd", g, w.value) if need_grad_x else None  # dx = dY W^T
         if not need_grad_x:
             return None
+        if gate is not None:  # the query feeds the gate too
+            g_x["query"] = g_x["query"] + g_x["gate"]
         if self.call_options["key"]:
             out = [g_x["query"], g_x["value"], g_x["key"]]
         else:  # the value is the key too: both paths reach it
@@ -347,6 +359,14 @@ class MultiHeadAttention(MaskReader, Layer):
         if self.call_options["attention_mask"]:  # a mask is not differentiated: zeros
             out.append(np.zeros(np.shape(attention_mask), query.dtype))
         return out
+
+    def repeat_heads(self, y: np.ndarray) -> np.ndarray:
+        """The key or value projection (B, S, heads, size) as the N query heads read it: itself here."""
+        return y
+
+    def fold_heads(self, g: np.ndarray) -> np.ndarray:
+        """The gradient at the N heads (B, S, N, size) back at the projection's heads: itself here."""
+        return g
 
     grad_equations = {"attention_output_kernel": "O^T G", "query_kernel": "query^T dQ",
                       "key_kernel": "key^T dK", "value_kernel": "value^T (P^T dO)"}
@@ -356,7 +376,7 @@ class MultiHeadAttention(MaskReader, Layer):
         return {**super().get_config(), "num_heads": self.num_heads, "key_dim": self.key_dim,
                 "value_dim": self.value_dim, "dropout": self.dropout, "use_bias": self.use_bias,
                 "output_shape": self.output_shape_setting, "attention_axes": self.attention_axes,
-                "sliding_window": self.sliding_window, "use_gate": False,
+                "sliding_window": self.sliding_window, "use_gate": self.use_gate,
                 "kernel_initializer": initializers.serialize(self.kernel_initializer),
                 "bias_initializer": initializers.serialize(self.bias_initializer),
                 "kernel_regularizer": regularizers.serialize(self.kernel_regularizer),
@@ -364,3 +384,76 @@ class MultiHeadAttention(MaskReader, Layer):
                 "activity_regularizer": regularizers.serialize(self.activity_regularizer),
                 "kernel_constraint": constraints.serialize(self.kernel_constraint),
                 "bias_constraint": constraints.serialize(self.bias_constraint), "seed": seed_config(self.seed)}
+
+
+@document_keywords
+@LAYERS.register("GroupedQueryAttention", name="GroupQueryAttention",
+                 example={"head_dim": 2, "num_query_heads": 4, "num_key_value_heads": 2})
+class GroupedQueryAttention(MultiHeadAttention):
+    """MultiHeadAttention whose num_query_heads query heads share num_key_value_heads key and value heads: query
+    head u reads key/value head u // r, r = num_query_heads / num_key_value_heads (r = 1: multi-head attention;
+    one key/value head: multi-query attention).
+
+    K and V are projected to the fewer heads and repeated r times along the heads before the scores; backward sums
+    each repeated head's dK and dV back onto the head it was copied from. The output has the query's width.
+
+    Args:
+        head_dim: the size of each head (queries, keys and values alike).
+        num_query_heads: the query heads.
+        num_key_value_heads: the key/value heads; must divide num_query_heads.
+        dropout: the fraction of attention probabilities dropped while training.
+        use_bias: whether the projections have biases.
+        sliding_window: attend only value steps within this distance of the query step (None: all).
+        flash_attention: Keras's choice of a fused kernel; only None or False here.
+        kernel_initializer: how the projection kernels start (each its own copy).
+        bias_initializer: how the biases start.
+        kernel_regularizer: a penalty on each kernel added to the loss.
+        bias_regularizer: a penalty on each bias added to the loss.
+        activity_regularizer: a penalty on the output added to the loss.
+        kernel_constraint: a projection applied to each kernel after each optimizer step.
+        bias_constraint: a projection applied to each bias after each optimizer step.
+        use_gate: gate the heads' outputs by s(query W_g + b_g) before the output projection.
+        seed: an int or a NumPy Generator for reproducible dropout.
+        {layer keywords}
+
+    Example:
+        >>> import numpy as np, nnlite
+        >>> gqa = nnlite.layers.GroupQueryAttention(head_dim=2, num_query_heads=4, num_key_value_heads=2)
+        >>> x = np.ones((1, 3, 8))
+        >>> gqa(x, x).shape, [w.shape for w in gqa.weights][:3:2]  # query kernel: 4 heads; key kernel: 2
+        ((1, 3, 8), [(8, 4, 2), (8, 2, 2)])
+    """
+
+    def __init__(self, head_dim: int, num_query_heads: int, num_key_value_heads: int, dropout: float = 0.0,
+                 use_bias: bool = True, sliding_window: int | None = None, flash_attention: bool | None = None,
+                 kernel_initializer: Any = "glorot_uniform", bias_initializer: Any = "zeros",
+                 kernel_regularizer: Any = None, bias_regularizer: Any = None, activity_regularizer: Any = None,
+                 kernel_constraint: Any = None, bias_constraint: Any = None, use_gate: bool = False, seed: Any = None,
+                 **kwargs: Any) -> None:
+        if num_query_heads % num_key_value_heads != 0:
+            raise ValueError("`num_query_heads` must be divisible by `num_key_value_heads`.")
+        if flash_attention:
+            raise ValueError("Flash attention is not supported in tensorflow backend.")
+        super().__init__(num_query_heads, head_dim, head_dim, dropout, use_bias, None, None, sliding_window,
+                         flash_attention, kernel_initializer, bias_initializer, kernel_regularizer, bias_regularizer,
+                         activity_regularizer, kernel_constraint, bias_constraint, use_gate, seed, **kwargs)
+        self.head_dim, self.num_query_heads = int(head_dim), int(num_query_heads)
+        self.num_key_value_heads = self.kv_heads = int(num_key_value_heads)
+        self.num_repeats = self.num_query_heads // self.num_key_value_heads
+
+    def repeat_heads(self, y):
+        return np.repeat(y, self.num_repeats, axis=2)  # (B, S, kv heads, h) -> (B, S, query heads, h)
+
+    def weight_groups(self):
+        return [(f"_{where}", weights) for where, weights in super().weight_groups()]  # Keras's _query_dense, ...
+
+    def fold_heads(self, g):
+        b, s, _, h = g.shape
+        return g.reshape(b, s, self.num_key_value_heads, self.num_repeats, h).sum(axis=3)  # each copy's share
+
+    def get_config(self):
+        config = super().get_config()
+        for key in ("num_heads", "key_dim", "value_dim", "output_shape", "attention_axes"):
+            config.pop(key)
+        return {**config, "head_dim": self.head_dim, "num_query_heads": self.num_query_heads,
+                "num_key_value_heads": self.num_key_value_heads, "seed": self.seed}
