@@ -37,6 +37,12 @@ def require(module: str):
         pytest.skip(f"{module} not installed ({err})")
 
 
+@pytest.fixture(autouse=True)
+def _fresh_names():
+    """Each test starts a fresh session, as Keras's own tests do: automatic names count from dense, dense_1, ..."""
+    nnlite.config.clear_session(free_memory=False)
+
+
 @pytest.fixture(scope="session")
 def keras():
     try:

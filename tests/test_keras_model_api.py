@@ -119,3 +119,22 @@ def test_evaluate_refuses_arguments_it_does_not_know():
     model.compile(optimizer="sgd", loss="mse")
     with pytest.raises(ValueError, match="Arguments not recognized: {'sample_weights'"):
         model.evaluate(np.ones((2, 2)), np.ones((2, 1)), sample_weights=np.ones(2), verbose=0)
+
+
+def test_automatic_layer_names_count_over_the_session_as_keras(keras):
+    """Default names are numbered across the session (dense, dense_1, ... until clear_session), so two models'
+    layers and a two-output model's log names are Keras's."""
+    def names(lib):
+        if lib is keras:
+            keras.backend.clear_session()
+        else:
+            nnlite.config.clear_session()
+        first = lib.Sequential([lib.Input((3,)), lib.layers.Dense(4), lib.layers.Dense(2)])
+        x = lib.Input((3,))
+        second = lib.Model(x, [lib.layers.Dense(2)(x), lib.layers.Dense(1)(x)])
+        second.compile(optimizer="sgd", loss=["mse", "mse"])
+        logs = second.fit(np.ones((4, 3)), [np.ones((4, 2)), np.ones((4, 1))], verbose=0).history
+        return [layer.name for layer in first.layers], [layer.name for layer in second.layers], sorted(logs)
+    assert names(nnlite) == names(keras)
+    nnlite.config.clear_session()
+    assert nnlite.layers.Dense(1).name == "dense"

@@ -106,7 +106,7 @@ def test_layers_outside_the_scope_say_so(keras, tmp_path):
     """Convolutions, image pooling, recurrent and attention layers: a clear refusal that points to Keras,
     when a script asks for one and when a .keras file holds one."""
     require("h5py")
-    for name in ("Conv3D", "MaxPooling3D", "ConvLSTM2D", "GroupQueryAttention"):
+    for name in ("Conv3D", "MaxPooling3D", "ConvLSTM2D"):
         assert hasattr(keras.layers, name) and not hasattr(nnlite.layers, name)
         with pytest.raises(AttributeError, match="layer nnlite does not have yet"):
             getattr(nnlite.layers, name)

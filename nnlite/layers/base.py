@@ -132,7 +132,11 @@ class Layer:
         if name is not None and (not isinstance(name, str) or not name or "/" in name):
             raise ValueError(f"A layer name must be a non-empty string without '/', got {name!r}.")
         self.auto_named = name is None  # a default name, which a model may number to keep names unique
-        self.name = name or snake_case(type(self).__name__)
+        if name is None:  # Keras's automatic names: dense, dense_1, ... (counted until clear_session)
+            base = snake_case(type(self).__name__)
+            uid = config.get_uid(base)
+            name = base if uid == 1 else f"{base}_{uid - 1}"
+        self.name = name
         self.dtype = dtype_name(dtype)  # fixed at construction, as in Keras
         self.trainable = bool(trainable)
         self.autocast = autocast

@@ -58,8 +58,10 @@ class Model(Loops, FusedSteps, CompileState, Steps, StateTree, Layer):
 
     Example:
         >>> import nnlite
+        >>> nnlite.config.clear_session()  # automatic names count from here: dense, dense_1, ...
         >>> x = nnlite.Input((3,), name="x")
-        >>> model = nnlite.Model(x, nnlite.layers.Dense(2, activation="softmax")(nnlite.layers.Dense(4)(x)))
+        >>> hidden = nnlite.layers.Dense(4)(x)
+        >>> model = nnlite.Model(x, nnlite.layers.Dense(2, activation="softmax")(hidden))
         >>> [layer.name for layer in model.layers], model.output_shape
         (['x', 'dense', 'dense_1'], (None, 2))
     """
