@@ -64,18 +64,23 @@ CASES = [("SGD", c) for c in SGD_CASES] + [
     ("Ftrl", {"learning_rate": 0.1, "l1_regularization_strength": 0.3, "l2_regularization_strength": 0.1,
               "l2_shrinkage_regularization_strength": 0.05, "beta": 0.2, "learning_rate_power": -0.3}),
     ("Ftrl", {"learning_rate": 0.2, "initial_accumulator_value": 0.0, "learning_rate_power": 0.0}),
+    ("Adafactor", {}),
+    ("Adafactor", {"learning_rate": 0.1, "beta_2_decay": -0.5, "clip_threshold": 0.5, "epsilon_2": 1e-2}),
+    ("Adafactor", {"learning_rate": 0.5, "relative_step": False}),
 ]
 # every optimizer with every base option: the three clipping kinds and weight decay
 BASE_OPTIONS = [{"clipnorm": 0.7}, {"clipvalue": 0.3}, {"global_clipnorm": 1.1}, {"weight_decay": 0.02}]
 CASES += [(name, {"learning_rate": 0.05, **option})
-          for name in ("RMSprop", "Adam", "AdamW", "Adagrad", "Adadelta", "Adamax", "Nadam", "Lion", "Lamb", "Ftrl")
+          for name in ("RMSprop", "Adam", "AdamW", "Adagrad", "Adadelta", "Adamax", "Nadam", "Lion", "Lamb", "Ftrl",
+                       "Adafactor")
           for option in BASE_OPTIONS]
 # the options every optimizer takes beyond clipping: moving averages, loss scaling, gradient accumulation
 MORE_OPTIONS = [{"use_ema": True, "ema_momentum": 0.9, "ema_overwrite_frequency": 2}, {"loss_scale_factor": 8.0},
                 {"gradient_accumulation_steps": 2}, {"gradient_accumulation_steps": 3, "clipnorm": 0.5},
                 {"use_ema": True, "gradient_accumulation_steps": 2, "ema_overwrite_frequency": 1}]
 CASES += [(name, {"learning_rate": 0.05, **option})
-          for name in ("SGD", "Adam", "Nadam", "RMSprop", "Lion", "Lamb", "Ftrl") for option in MORE_OPTIONS]
+          for name in ("SGD", "Adam", "Nadam", "RMSprop", "Lion", "Lamb", "Ftrl", "Adafactor")
+          for option in MORE_OPTIONS]
 
 
 @pytest.mark.parametrize(("name", "kwargs"), CASES, ids=[f"{n}-{c}" for n, c in CASES])
@@ -218,3 +223,24 @@ def test_ftrl_l1_sets_weights_to_exactly_zero():
     for _ in range(3):
         opt.apply([np.array([0.01, -0.02, 5.0])], [w])
     assert w.numpy()[0] == 0.0 and w.numpy()[1] == 0.0 and w.numpy()[2] != 0.0
+
+
+def test_adafactor_keeps_a_matrix_second_moment_as_row_and_column_means(keras, float64):
+    """A rank-3 kernel, a vector and a schedule (which relative_step leaves uncapped): the steps and the factored
+    state (R of shape[:-1], C of shape[:-2] + shape[-1:], scalars for a vector) are Keras's."""
+    schedule = {"learning_rate": (0.1, 3, 0.5)}
+    rng = np.random.default_rng(4)
+    shapes = [(2, 3, 4), (4,)]
+    steps = [[rng.normal(size=s) for s in shapes] for _ in range(5)]
+    k_vars = [keras.Variable(np.ones(s)) for s in shapes]
+    n_vars = [Variable(np.ones(s), f"w{i}") for i, s in enumerate(shapes)]
+    k_opt = keras.optimizers.Adafactor(keras.optimizers.schedules.ExponentialDecay(*schedule["learning_rate"]))
+    n_opt = nnlite.optimizers.Adafactor(nnlite.optimizers.schedules.ExponentialDecay(*schedule["learning_rate"]))
+    for grads in steps:
+        k_opt.apply_gradients(zip(grads, k_vars))
+        n_opt.apply(grads, n_vars)
+    for a, b in zip(n_vars, k_vars):
+        assert_close(a.numpy(), np.asarray(b.numpy()), RTOL["float64"], "Adafactor weights")
+    assert [v.shape for v in n_opt.variables] == [tuple(v.shape) for v in k_opt.variables]
+    for a, b in zip(n_opt.variables[1:], k_opt.variables[1:]):
+        assert_close(a.numpy(), np.asarray(b.numpy()), RTOL["float64"], "Adafactor state")

@@ -28,6 +28,7 @@ OPTIMIZERS = [
     ("Lion", {"learning_rate": 0.001, "beta_2": 0.95}),
     ("Lamb", {"learning_rate": 0.01}),
     ("Ftrl", {"learning_rate": 0.05, "l1_regularization_strength": 0.01}),
+    ("Adafactor", {"learning_rate": 0.01}),
 ]
 
 

@@ -1,12 +1,13 @@
 """Optimizers: turn gradients into weight updates, step by step as Keras 3 does (see ``base``).
 
 Listed in order of increasing complexity: SGD; RMSprop, Adagrad, Adadelta; Adam, AdamW,
-Adamax, Nadam, Lamb; Lion; Ftrl. ``schedules`` holds the learning-rate schedules.
+Adamax, Nadam, Lamb; Lion; Ftrl; Adafactor. ``schedules`` holds the learning-rate schedules.
 """
 
 from __future__ import annotations
 
 from . import schedules
+from .adafactor import Adafactor
 from .adam import Adam, Adamax, AdamW, Lamb, Nadam
 from .adaptive import Adadelta, Adagrad, RMSprop
 from .base import OPTIMIZERS, Optimizer
@@ -15,7 +16,7 @@ from .lion import Lion
 from .sgd import SGD
 
 __all__ = ["SGD", "RMSprop", "Adagrad", "Adadelta", "Adam", "AdamW", "Adamax", "Nadam", "Lion", "Lamb", "Ftrl",
-           "Optimizer", "schedules", "get", "serialize", "deserialize", "names", "OPTIMIZERS"]
+           "Adafactor", "Optimizer", "schedules", "get", "serialize", "deserialize", "names", "OPTIMIZERS"]
 
 
 def names() -> list[str]:
