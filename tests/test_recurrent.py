@@ -381,3 +381,18 @@ def test_bad_inputs_are_named_before_any_state_changes():
     assert np.shape(layer(np.ones((0, 3, 4)))) == (0, 3)  # an empty batch
     with pytest.raises(ValueError, match="wraps SimpleRNN, LSTM, GRU or RNN; got Dense"):
         nnlite.layers.Bidirectional(nnlite.layers.Dense(2))
+
+
+def test_an_eager_call_with_sequences_and_states_returns_a_list_as_keras(keras, rng):
+    """LSTM(return_sequences=True, return_state=True) called on an array: [sequences, h, c] (they were stacked
+    into one tensor, which failed for these shapes), with Keras's values."""
+    x = rng.normal(size=(4, 3, 5)).astype("float32")
+    ours = nnlite.layers.LSTM(2, return_sequences=True, return_state=True)
+    theirs = keras.layers.LSTM(2, return_sequences=True, return_state=True)
+    expected = theirs(x)
+    ours.build((None, 3, 5))
+    ours.set_weights(theirs.get_weights())
+    mine = ours(x)
+    assert isinstance(mine, list) and [np.shape(t) for t in mine] == [(4, 3, 2), (4, 2), (4, 2)]
+    for got, want in zip(mine, expected):
+        assert_close(got, np.asarray(want), RTOL["float32"], "LSTM outputs")

@@ -252,3 +252,21 @@ def test_bidirectional_rnn_of_cells_trains_as_keras(keras, float64, rng, tmp_pat
     theirs, ours = model(keras), model(nnlite)
     fit_both(keras, theirs, ours, x, y, ("SGD", 0.05), "mse", 8)
     files_load_both_ways(keras, theirs, ours, x, tmp_path)
+
+
+def test_stacked_cells_return_their_states_nested_per_cell_as_keras(keras, rng):
+    """Keras's stacked_rnn_cells_test: an eager call with return_state gives the output, then each cell's states
+    in the form its cell keeps them ([h, c] for LSTMCell, [h] for SimpleRNNCell), with Keras's values."""
+    x = rng.normal(size=(2, 3, 5)).astype("float32")
+    ours = nnlite.layers.RNN([nnlite.layers.SimpleRNNCell(4), nnlite.layers.LSTMCell(3)], return_state=True)
+    theirs = keras.layers.RNN([keras.layers.SimpleRNNCell(4), keras.layers.LSTMCell(3)], return_state=True)
+    theirs(x)
+    ours.build((None, 3, 5))
+    ours.set_weights(theirs.get_weights())
+    mine, expected = ours(x), theirs(x)
+    assert len(mine) == len(expected) == 3
+    assert isinstance(mine[1], list) and len(mine[1]) == len(expected[1]) == 1
+    assert isinstance(mine[2], list) and len(mine[2]) == len(expected[2]) == 2
+    flat = [mine[0], *mine[1], *mine[2]]
+    for got, want in zip(flat, [expected[0], *expected[1], *expected[2]]):
+        assert_close(got, np.asarray(want), RTOL["float32"], "stacked states")

@@ -504,13 +504,15 @@ class Layer:
             xs = [np.asarray(v).astype(self.compute_dtype, copy=False) for v in x]
             if not self.built:
                 self.build([(None,) + v.shape[1:] for v in xs])
-            return as_tensor(self.call(xs, training=training))
+            return _tensors(self.call(xs, training=training))
         x = np.asarray(x)
         if np.issubdtype(x.dtype, np.number) or x.dtype == np.bool_:
             x = x.astype(self.compute_dtype, copy=False)
         if not self.built:
             self.build((None,) + x.shape[1:])
-        a = as_tensor(self.call(x, training=training))
+        a = _tensors(self.call(x, training=training))
+        if isinstance(a, list):  # several outputs (a recurrent layer's states): a list, as Keras returns them
+            return a
         if self.activity_regularizer is not None:  # R(a) / batch joins layer.losses, as Keras adds it on a call
             if eager.outer_training() is None:
                 self.clear_losses()
@@ -675,6 +677,11 @@ class MaskReader:
             ctx: the pass's :class:`~nnlite.layers.Context`.
         """
         return self.forward_masked(x, None, ctx)
+
+
+def _tensors(out: Any) -> Any:
+    """A call's result as a Tensor, or a list of Tensors for several outputs (never stacked into one)."""
+    return [as_tensor(o) for o in out] if isinstance(out, (list, tuple)) else as_tensor(out)
 
 
 def assign_all(variables: list[Variable], weights: Sequence[Any], owner: str) -> None:

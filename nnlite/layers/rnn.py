@@ -21,6 +21,7 @@ from ..variables import Variable
 from . import eager
 from .base import LAYERS, Context, Layer, document_keywords
 from .cells import StackedRNNCells, _output_size, _takes_training, check_cell
+from .node import is_symbolic
 from .recurrent import SequenceLayer, flat_states, nested_like
 
 
@@ -119,6 +120,15 @@ class RNN(SequenceLayer, Layer):
             states = self.cell.get_initial_state(batch_size=batch_size)
             return list(states) if isinstance(states, (list, tuple)) else [states]
         return [np.zeros((batch_size, d), self.dtype) for d in self.state_size]
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        """The layer on sequences (see SequenceLayer); called eagerly with return_state over stacked cells, the
+        states come back nested per cell, as Keras returns them (a graph passes them flat)."""
+        out = super().__call__(*args, **kwargs)
+        if not (self.return_state and isinstance(self.cell, StackedRNNCells) and isinstance(out, (list, tuple))) or any(
+                is_symbolic(o) for o in out):
+            return out
+        return [out[0], *nested_like(out[1:], self.get_initial_state(len(np.asarray(out[0]))))]
 
     # -- the pass ----------------------------------------------------------------------------------------------------
     def forward_masked(self, x: Any, mask: np.ndarray | None, ctx: Context) -> tuple[Any, Any]:
