@@ -146,3 +146,21 @@ def test_recurrent(keras):  # needs Keras: its comparisons must run, not be skip
     assert _images(nb) == 1
     stderr = [o for c in nb.cells for o in c.get("outputs", []) if o.get("name") == "stderr"]
     assert not stderr, [o["text"][:200] for o in stderr]
+
+
+def test_attention(keras):  # needs Keras: its comparison must run, not be skipped
+    nb = _execute("08_attention.ipynb")
+    text = _text(nb)
+    for line in ("each row of P sums to 1: True", "nnlite's MultiHeadAttention equals the products: True",
+                 "and its attention scores are P: True", "Keras's MultiHeadAttention equals nnlite's: True",
+                 "two heads by hand equal MultiHeadAttention(2): True",
+                 "The backward pass by hand equals nnlite's: True", "Finite differences agree with dW_q: True",
+                 "nothing above the diagonal: True"):
+        assert line in text, line
+    lines = text.splitlines()
+    baseline = float(next(line for line in lines if line.startswith("guessing the mean")).split()[-1])
+    mse = float(next(line for line in lines if line.startswith("test mse")).split()[-1])
+    assert mse < baseline / 100, (mse, baseline)  # attention finds the marked step wherever it is
+    assert _images(nb) == 1
+    stderr = [o for c in nb.cells for o in c.get("outputs", []) if o.get("name") == "stderr"]
+    assert not stderr, [o["text"][:200] for o in stderr]
