@@ -26,6 +26,7 @@ from .. import autodiff
 from ..docstrings import with_arguments
 from ..registry import snake_case
 from .base import LAYERS, Context, Layer, document_keywords
+from .eager import takes
 from .recurrent import CELL_ARGUMENTS, GRU, LSTM, SimpleRNN
 from .regularization import dropout_mask, seed_config
 
@@ -52,7 +53,11 @@ class RecurrentCell:
         return self.units
 
     def build(self, input_shape: Any) -> None:
-        """W, U and b for steps of shape (batch, features)."""
+        """W, U and b for steps of shape (batch, features).
+
+        Args:
+            input_shape: one step's shape, (batch, features).
+        """
         shape = tuple(input_shape)
         if len(shape) != 2:
             raise ValueError(f"{type(self).__name__} {self.name!r} takes one step (batch, features); got input "
@@ -60,7 +65,11 @@ class RecurrentCell:
         super().build((shape[0], None, shape[1]))
 
     def get_initial_state(self, batch_size: int | None = None) -> list[np.ndarray]:
-        """Zeros, (batch_size, units) for each state."""
+        """Zeros, (batch_size, units) for each state.
+
+        Args:
+            batch_size: the number of sequences.
+        """
         return [np.zeros((batch_size or 0, self.units), self.dtype) for _ in self.state_names]
 
     def weight_groups(self):
@@ -68,14 +77,22 @@ class RecurrentCell:
 
     # -- dropout: one mask per RNN call ------------------------------------------------------------------------
     def get_dropout_mask(self, step_input: Any) -> np.ndarray | None:
-        """The mask on the inputs for this call (drawn on first use), or None without dropout."""
+        """The mask on the inputs for this call (drawn on first use), or None without dropout.
+
+        Args:
+            step_input: one step of the inputs, (batch, features).
+        """
         if self._dropout_mask is None and self.dropout > 0:
             x = np.asarray(autodiff.value_of(step_input))
             self._dropout_mask = dropout_mask(Context(training=True), self.rng, self.dropout, x.shape, x.dtype)
         return self._dropout_mask
 
     def get_recurrent_dropout_mask(self, step_input: Any) -> np.ndarray | None:
-        """The mask on h in the recurrent product for this call (drawn on first use), or None."""
+        """The mask on h in the recurrent product for this call (drawn on first use), or None.
+
+        Args:
+            step_input: the state h, (batch, units).
+        """
         if self._recurrent_dropout_mask is None and self.recurrent_dropout > 0:
             h = np.asarray(autodiff.value_of(step_input))
             self._recurrent_dropout_mask = dropout_mask(Context(training=True), self.rng, self.recurrent_dropout,
@@ -92,7 +109,14 @@ class RecurrentCell:
 
     # -- one step -----------------------------------------------------------------------------------------------
     def __call__(self, inputs: Any, states: Any = None, training: bool | None = None, **kwargs: Any) -> Any:
-        """(output, new states) of one step; ``states`` a list (or one array for a cell of one state)."""
+        """(output, new states) of one step; ``states`` a list (or one array for a cell of one state).
+
+        Args:
+            inputs: x_t.
+            states: s_{t-1}.
+            training: whether dropout drops.
+            **kwargs: ignored (Keras's call arguments the cell does not take).
+        """
         if states is None:
             raise ValueError(f"{type(self).__name__} {self.name!r} is called on (inputs, states); got no states.")
         if not self.built:
@@ -248,8 +272,12 @@ class GRUCell(RecurrentCell, GRU):
                      seed=seed, reset_after=reset_after, **kwargs)
 
 
-def _output_size(cell: Any) -> int:
-    """A cell's output size: its ``output_size``, else its (first) state's size."""
+def output_size_of(cell: Any) -> int:
+    """A cell's output size: its ``output_size``, else its (first) state's size.
+
+    Args:
+        cell: the cell.
+    """
     size = getattr(cell, "output_size", None)
     if size is not None:
         return size
@@ -258,7 +286,12 @@ def _output_size(cell: Any) -> int:
 
 
 def check_cell(cell: Any, what: str = "cell") -> None:
-    """Keras's checks that ``cell`` can be a cell: a ``call`` method and a ``state_size``."""
+    """Keras's checks that ``cell`` can be a cell: a ``call`` method and a ``state_size``.
+
+    Args:
+        cell: the candidate.
+        what: its name in the messages.
+    """
     if "call" not in dir(cell):
         raise ValueError(f"Argument `{what}` should have a `call` method. Received: {what}={cell}")
     if "state_size" not in dir(cell):
@@ -304,20 +337,28 @@ class StackedRNNCells(Layer):
     @property
     def output_size(self) -> int:
         """The last cell's output size."""
-        return _output_size(self.cells[-1])
+        return output_size_of(self.cells[-1])
 
     def build(self, input_shape: Any) -> None:
-        """Each cell built for the output of the one before it."""
+        """Each cell built for the output of the one before it.
+
+        Args:
+            input_shape: one step's shape, (batch, features).
+        """
         shape = tuple(input_shape)
         for cell in self.cells:
             if isinstance(cell, Layer) and not cell.built:
                 cell.build(shape)
                 cell.built = True
-            shape = (shape[0], _output_size(cell))
+            shape = (shape[0], output_size_of(cell))
         self.built = True
 
     def get_initial_state(self, batch_size: int | None = None) -> list[Any]:
-        """Each cell's initial states (zeros where the cell has no get_initial_state)."""
+        """Each cell's initial states (zeros where the cell has no get_initial_state).
+
+        Args:
+            batch_size: the number of sequences.
+        """
         out = []
         for cell in self.cells:
             if hasattr(cell, "get_initial_state"):
@@ -329,7 +370,14 @@ class StackedRNNCells(Layer):
         return out
 
     def __call__(self, inputs: Any, states: Any = None, training: bool | None = None, **kwargs: Any) -> Any:
-        """(output, new states) of one step through every cell."""
+        """(output, new states) of one step through every cell.
+
+        Args:
+            inputs: x_t.
+            states: one entry per cell.
+            training: whether dropout drops.
+            **kwargs: ignored.
+        """
         if not self.built:
             self.build((None,) + np.shape(autodiff.value_of(inputs))[1:])
         return self.call(inputs, states, training=bool(training))
@@ -345,7 +393,7 @@ class StackedRNNCells(Layer):
         new_states = []
         for cell, cell_states in zip(self.cells, states):
             listed = isinstance(cell_states, (list, tuple))
-            kwargs = {"training": training} if _takes_training(cell) else {}
+            kwargs = {"training": training} if takes(cell.call, "training") else {}
             inputs, cell_states = cell(inputs, list(cell_states) if listed else [cell_states], **kwargs)
             if not listed and isinstance(cell_states, (list, tuple)) and len(cell_states) == 1:
                 cell_states = cell_states[0]
@@ -366,11 +414,3 @@ class StackedRNNCells(Layer):
         from ..serialization import serialize_keras_object
 
         return {**super().get_config(), "cells": [serialize_keras_object(c) for c in self.cells]}
-
-
-def _takes_training(cell: Any) -> bool:
-    """Whether a cell's call takes ``training`` (Keras hands it over only then)."""
-    import inspect
-
-    call = getattr(cell, "call", None)
-    return call is not None and "training" in inspect.signature(call).parameters

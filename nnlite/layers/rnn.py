@@ -20,7 +20,7 @@ from .. import autodiff, ops
 from ..variables import Variable
 from . import eager
 from .base import LAYERS, Context, Layer, document_keywords
-from .cells import StackedRNNCells, _output_size, _takes_training, check_cell
+from .cells import StackedRNNCells, check_cell, output_size_of
 from .node import is_symbolic
 from .recurrent import SequenceLayer, flat_states, nested_like
 
@@ -104,7 +104,7 @@ class RNN(SequenceLayer, Layer):
 
     def compute_output_shape(self, input_shape: Any) -> Any:
         shape = self._sequence_shape(input_shape)
-        size = _output_size(self.cell)
+        size = output_size_of(self.cell)
         out = (shape[0], shape[1], size) if self.return_sequences else (shape[0], size)
         if self.return_state:
             return [out] + [(shape[0], s) for s in flat_states(self.state_size)]
@@ -185,7 +185,7 @@ class RNN(SequenceLayer, Layer):
             raise ValueError(f"RNN {self.name!r}: the mask must have shape (batch, timesteps) = {(n, t_len)}; got "
                              f"{np.shape(mask)}.")
         self._reset_dropout(self.cell)
-        kwargs = {"training": training} if _takes_training(self.cell) else {}
+        kwargs = {"training": training} if eager.takes(self.cell.call, "training") else {}
         outputs, y_prev = [], None
         for t in (range(t_len - 1, -1, -1) if self.go_backwards else range(t_len)):
             y, new = self.cell(sequences[:, t], states, **kwargs)
