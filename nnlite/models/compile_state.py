@@ -182,7 +182,7 @@ class CompileState:
                     continue
                 value = head.loss(yk, pk, sample_weight)
                 if head in logged:  # each output's own loss: the plain mean of its batch values (Keras 3.15)
-                    head.tracker.update_state(autodiff.value_of(value))
+                    head.tracker.update_state(head.logged(autodiff.value_of(value)))
                 terms.append(value * head.weight if head.weight != 1.0 else value)
         elif self.loss is not None:
             terms.append(self.loss(y, y_pred, sample_weight))

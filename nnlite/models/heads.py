@@ -6,7 +6,9 @@ For outputs k = 1..K with losses L_k and weights w_k (``loss_weights``, default 
 
 Each output's gradient enters the graph's backward pass at its own output tensor. As in Keras,
 the logs hold ``loss`` (L), ``<output>_loss`` (L_k, unweighted) when more than one output has
-a loss, and ``<output>_<metric>`` for each output's metrics.
+a loss, and ``<output>_<metric>`` for each output's metrics. An output may have several losses
+(``loss=[..., ["mse", "bce"]]``): L_k = sum_i w_ki L_ki, each with its own weight, and its log shows the
+last one's unweighted value, as Keras's does (its entries share the output's name).
 """
 
 from __future__ import annotations
@@ -15,24 +17,81 @@ from typing import Any
 
 import numpy as np
 
-from .. import data, losses
+from .. import autodiff, data, losses
 from .. import metrics as metrics_module
 from ..losses.base import apply_mask, reads_logits
 
 
-class Head:
-    """One output: its name, loss (None: not trained on), weight, activation and loss tracker."""
+class LossSum(losses.Loss):
+    """L = sum_i w_i L_i(y, y_pred): the several losses of one output, each reduced as it reduces on its own;
+    dL/dy_pred = sum_i w_i dL_i/dy_pred. ``last`` keeps the last loss's unweighted value, which the logs show.
 
-    def __init__(self, name: str, loss_id: Any, weight: float, activation: Any) -> None:
+    Args:
+        parts: the losses L_i.
+        weights: their weights w_i.
+    """
+
+    def __init__(self, parts: list[losses.Loss], weights: list[float]) -> None:
+        if len({part.sparse_labels for part in parts}) > 1:
+            raise ValueError(f"One output's losses must all read class indices or all read one value per class; got "
+                             f"{[part.name for part in parts]}.")
+        super().__init__(parts[-1].name, parts[-1].reduction)
+        self.parts, self.weights = parts, [float(w) for w in weights]
+        self.sparse_labels = parts[0].sparse_labels
+        self.last = 0.0
+
+    def prepare(self, y_true, y_pred):
+        for part in self.parts[1:]:  # each must accept the labels
+            part.prepare(y_true, y_pred)
+        return self.parts[0].prepare(y_true, y_pred)
+
+    def check_labels(self, y_true):
+        for part in self.parts:
+            part.check_labels(y_true)
+
+    def __call__(self, y_true, y_pred, sample_weight=None):
+        values = [part(y_true, y_pred, sample_weight) for part in self.parts]
+        self.last = float(np.asarray(autodiff.value_of(values[-1])))
+        total = values[0] * self.weights[0]
+        for value, w in zip(values[1:], self.weights[1:]):
+            total = total + value * w
+        return total
+
+    def value_and_grad(self, y_true, y_pred, sample_weight=None):
+        pairs = [part.value_and_grad(y_true, y_pred, sample_weight) for part in self.parts]
+        self.last = float(pairs[-1][0])
+        total = sum(w * value for w, (value, _) in zip(self.weights, pairs))
+        grad = sum(w * g for w, (_, g) in zip(self.weights, pairs))
+        return total, grad
+
+
+class Head:
+    """One output: its name, loss (None: not trained on; a LossSum for several), weight, activation and loss
+    tracker."""
+
+    def __init__(self, name: str, loss_id: Any, weight: Any, activation: Any) -> None:
         self.name = name
         self.loss_id = loss_id
-        self.loss = None if loss_id is None else losses.resolve(loss_id)
+        if isinstance(loss_id, list):  # several losses: their weights travel with them
+            self.loss: Any = LossSum([losses.resolve(i) for i in loss_id], weight)
+            weight = 1.0
+        else:
+            self.loss = None if loss_id is None else losses.resolve(loss_id)
         self.weight = float(weight)
         self.activation = activation
         self.from_z = self.loss is not None and reads_logits(self.loss, activation)
         self.tracker = metrics_module.Mean(name=f"{name}_loss")
         self.metric_ids: list[Any] = []
         self.weighted_metric_ids: list[Any] = []
+
+    def logged(self, value: float) -> float:
+        """What the output's log shows for a batch whose loss is ``value``: it, or the last loss's of several."""
+        return self.loss.last if isinstance(self.loss, LossSum) else value
+
+    @property
+    def loss_weight(self) -> Any:
+        """The weight as compile took it: a number, or a list for several losses."""
+        return self.loss.weights if isinstance(self.loss, LossSum) else self.weight
 
 
 def _per_output(value: Any, names: list[str], what: str, broadcast: bool) -> list[Any]:
@@ -57,28 +116,51 @@ def _per_output(value: Any, names: list[str], what: str, broadcast: bool) -> lis
                      f"model {names}. Received: {what}={value!r}")
 
 
-def _one_loss(identifier: Any, name: str) -> Any:
-    """One output's loss: ``[loss]`` means loss; several losses for one output are not summed here."""
+def _one_loss(identifier: Any) -> Any:
+    """One output's loss: ``[loss]`` means loss; several become a list (summed, see ``LossSum``)."""
     if isinstance(identifier, (list, tuple)):
-        if len(identifier) != 1:
-            raise ValueError(f"Output {name!r} was given {len(identifier)} losses ({list(identifier)}); nnlite trains "
-                             "one loss per output. Pass one loss, or a Loss subclass whose call adds them.")
-        return identifier[0]
+        return identifier[0] if len(identifier) == 1 else list(identifier)
     return identifier
+
+
+def _loss_weights(loss_ids: list[Any], loss_weights: Any, names: list[str]) -> list[Any]:
+    """One weight per output (a list of them for an output of several losses), from compile's loss_weights:
+    per output (by position or name), or flat, one per loss in order, as Keras also takes them."""
+    counts = [len(lo) if isinstance(lo, list) else 1 for lo in loss_ids]
+    if loss_weights is None:
+        return [[1.0] * c if isinstance(lo, list) else 1.0 for lo, c in zip(loss_ids, counts)]
+    listed = isinstance(loss_weights, (list, tuple))
+    if listed and sum(counts) != len(names) and len(loss_weights) not in (len(names), sum(counts)):
+        raise ValueError(f"`loss_weights` must match the number of losses, got {sum(counts)} losses and "
+                         f"{len(loss_weights)} weights.")
+    flat = listed and len(loss_weights) == sum(counts) != len(names)
+    if flat:
+        starts = np.cumsum([0] + counts)
+        weights = [list(loss_weights[a:b]) if isinstance(lo, list) else loss_weights[a]
+                   for lo, a, b in zip(loss_ids, starts[:-1], starts[1:])]
+    else:
+        weights = _per_output(loss_weights, names, "loss_weights", broadcast=False)
+    for lo, w, c in zip(loss_ids, weights, counts):
+        several = isinstance(lo, list)
+        if several != isinstance(w, (list, tuple)) or (several and len(w) != c):
+            raise ValueError(f"`loss_weights` must match the number of losses, got {sum(counts)} losses and "
+                             f"{len(loss_weights) if isinstance(loss_weights, (list, tuple, dict)) else 1} weights.")
+    return [list(w) if isinstance(w, (list, tuple)) else w for w in weights]
 
 
 def make_heads(names: list[str], activations: list[Any], loss: Any, loss_weights: Any, metrics: Any,
                weighted_metrics: Any, metric_list: Any) -> list[Head]:
     """The heads ``compile`` describes, every argument checked (Keras's rules for several outputs)."""
-    loss_ids = [_one_loss(lo, name) for lo, name in zip(_per_output(loss, names, "loss", broadcast=True), names)]
+    loss_ids = [_one_loss(lo) for lo in _per_output(loss, names, "loss", broadcast=True)]
     if all(lo is None for lo in loss_ids):
         raise ValueError(f"compile() needs a loss for at least one output; valid names: "
                          f"{', '.join(losses.names())}.")
-    weights = [1.0] * len(names) if loss_weights is None else _per_output(loss_weights, names, "loss_weights",
-                                                                          broadcast=False)
+    weights = _loss_weights(loss_ids, loss_weights, names)
     for w in weights:
-        if w is not None and (isinstance(w, bool) or not isinstance(w, (int, float)) or not np.isfinite(w)):
-            raise ValueError(f"loss_weights must be finite numbers, got {loss_weights!r}.")
+        for value in w if isinstance(w, list) else [w]:
+            if value is not None and (isinstance(value, bool) or not isinstance(value, (int, float))
+                                      or not np.isfinite(value)):
+                raise ValueError(f"loss_weights must be finite numbers, got {loss_weights!r}.")
     heads = [Head(n, lo, 1.0 if w is None else w, act) for n, lo, w, act in zip(names, loss_ids, weights, activations)]
     for ids, attribute, what in ((metrics, "metric_ids", "metrics"),
                                  (weighted_metrics, "weighted_metric_ids", "weighted_metrics")):
@@ -175,7 +257,7 @@ def loss_and_grads(heads: list[Head], outputs: list[np.ndarray], predictions: li
             value = (head.loss.value_from_logits(yk, out, sample_weight_k) if head.from_z
                      else head.loss(yk, a, sample_weight_k))
             grads.append(None)
-        each.append(float(value))
+        each.append(float(head.logged(value)))
         total += head.weight * float(value)
     return total, each, grads
 
@@ -185,8 +267,13 @@ def compile_config(heads: list[Head], structure: str, serialize_loss: Any, seria
     def pack(values: list[Any]) -> Any:
         return dict(zip([h.name for h in heads], values)) if structure == "dict" else values
 
-    return {"loss": pack([None if h.loss_id is None else serialize_loss(h.loss_id) for h in heads]),
-            "loss_weights": pack([h.weight for h in heads]),
+    def loss_entry(identifier: Any) -> Any:
+        if identifier is None:
+            return None
+        return [serialize_loss(i) for i in identifier] if isinstance(identifier, list) else serialize_loss(identifier)
+
+    return {"loss": pack([loss_entry(h.loss_id) for h in heads]),
+            "loss_weights": pack([h.loss_weight for h in heads]),
             "metrics": pack([[serialize_metric(m) for m in h.metric_ids] for h in heads])
             if any(h.metric_ids for h in heads) else None,
             "weighted_metrics": pack([[serialize_metric(m) for m in h.weighted_metric_ids] for h in heads])
