@@ -138,3 +138,28 @@ def test_automatic_layer_names_count_over_the_session_as_keras(keras):
     assert names(nnlite) == names(keras)
     nnlite.config.clear_session()
     assert nnlite.layers.Dense(1).name == "dense"
+
+
+def test_a_sequential_takes_the_functional_names_keras_takes(keras):
+    """Keras's Sequential makes a functional graph when built (with an Input, on add, on build), which uses a
+    default name: the Models made in between are numbered as in Keras."""
+    def names(lib):
+        def next_model():
+            x = lib.Input((3,))
+            return lib.Model(x, lib.layers.Dense(1)(x)).name
+        (keras.backend.clear_session if lib is keras else nnlite.config.clear_session)()
+        seen = []
+        first = lib.Sequential([lib.Input((3,)), lib.layers.Dense(1)])
+        seen.append(next_model())
+        first.add(lib.layers.Dense(2))
+        seen.append(next_model())
+        second = lib.Sequential([lib.layers.Dense(1)])
+        seen.append(next_model())
+        second.build((None, 3))
+        seen.append(next_model())
+        first.compile(loss="mse")
+        first.fit(np.ones((4, 3)), np.ones((4, 2)), verbose=0)
+        first.predict(np.ones((2, 3)), verbose=0)
+        seen.append(next_model())
+        return seen
+    assert names(nnlite) == names(keras)

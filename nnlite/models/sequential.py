@@ -42,8 +42,12 @@ class Sequential(Model):
         self._layers: list[Layer] = []
         self.input_layer: InputLayer | None = None
         self._symbolic_key: tuple | None = None  # the layers the functional view (inputs, outputs) was made for
+        self._quiet = True  # building while the constructor adds the layers: one graph, as Keras makes one
         for layer in layers or []:
             self.add(layer)
+        self._quiet = False
+        if self.input_layer is not None and self._layers:
+            config.get_uid("functional")  # Keras builds a functional graph here, which takes a default name
 
     @property
     def layers(self) -> list[Layer]:
@@ -137,6 +141,8 @@ class Sequential(Model):
             if self.input_layer is None:
                 raise ValueError("You must provide an `input_shape` argument, or give the model an Input first.")
             input_shape = self.input_layer.shape
+        if not getattr(self, "_quiet", False):
+            config.get_uid("functional")  # each build makes Keras's graph anew: the next Model is functional_<n + 1>
         shape = tuple(input_shape)  # a fixed batch size stays (a stateful recurrent layer needs it)
         if self.input_layer is None:
             self.input_layer = InputLayer(shape=shape[1:])
