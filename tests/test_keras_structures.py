@@ -171,6 +171,9 @@ def test_several_losses_on_one_output_train_as_keras(keras, float64, rng, loss, 
     assert sorted(mine) == sorted(want)
     for key in want:
         assert_close(mine[key], want[key], 1e-9, f"evaluate {key}")
+    # the list repeats the output's entry once per loss, as Keras's does
+    assert_close(ours.evaluate(x, y, verbose=0), theirs.evaluate(x, y, verbose=0), 1e-9, "evaluate's list")
+    assert ours.metrics_names == theirs.metrics_names
     assert ours.get_compile_config()["loss"] == theirs.get_compile_config()["loss"]
 
 

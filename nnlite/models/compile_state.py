@@ -133,12 +133,12 @@ class CompileState:
         given = self._metric_ids or self._weighted_metric_ids or any(
             h.metric_ids or h.weighted_metric_ids for h in self._heads or [])
         names = ["loss"] + (["compile_metrics"] if given else [])
-        return names + [h.tracker.name for h in self._logged_heads()]
+        return names + [name for h in self._logged_heads() for name in h.log_names]
 
     def _result_order(self) -> list[str]:
         """The first names of evaluate's list: the loss, one output's metrics in compile order, each output's loss."""
         own = [name for name, _, _, k in self._tracked if k is None]
-        return ["loss", *own, *(h.tracker.name for h in self._logged_heads())]
+        return ["loss", *own, *(name for h in self._logged_heads() for name in h.log_names)]
 
     def _logged_heads(self) -> list[heads_module.Head]:
         """The outputs whose own loss is logged: all with a loss, when more than one has."""

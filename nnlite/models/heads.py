@@ -89,6 +89,11 @@ class Head:
         return self.loss.last if isinstance(self.loss, LossSum) else value
 
     @property
+    def log_names(self) -> list[str]:
+        """The output's loss in Keras's lists of names: once per loss it has (the entries share the name)."""
+        return [self.tracker.name] * (len(self.loss.parts) if isinstance(self.loss, LossSum) else 1)
+
+    @property
     def loss_weight(self) -> Any:
         """The weight as compile took it: a number, or a list for several losses."""
         return self.loss.weights if isinstance(self.loss, LossSum) else self.weight
