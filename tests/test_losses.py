@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pytest
 
@@ -351,3 +353,41 @@ def test_overlap_configs_match_keras(keras):
         ours, theirs = getattr(losses, name)(**kwargs), getattr(keras.losses, name)(**kwargs)
         assert ours.get_config() == theirs.get_config()
         assert type(losses.get({"class_name": name, "config": ours.get_config()})) is type(ours)
+
+
+@pytest.mark.parametrize("kwargs", [{}, {"gamma": 10.0, "margin": 0.25}, {"remove_diagonal": False}], ids=str)
+def test_circle_loss_matches_keras(keras, tf, float64, rng, kwargs):
+    """Circle on L2-normalised embeddings with integer labels: value and gradient (through both sides of E E^T)
+    equal TensorFlow's, weighted or not; rows with no positive pair (a label seen once) give 0 and leave the mean
+    (Keras's mask), without a warning from the -inf they pass through."""
+    x = rng.normal(size=(8, 5))
+    x /= np.linalg.norm(x, axis=1, keepdims=True)
+    y = np.array([0, 0, 1, 1, 1, 2, 3, 3])  # label 2 once: no positives for that row
+    for sw in (None, rng.uniform(0, 2, 8)):
+        expected = keras_value_and_grad(keras, tf, "Circle", kwargs, y, x, sw, "sum_over_batch_size")
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            value, grad = losses.Circle(**kwargs).value_and_grad(y, x, sw)
+        assert_close(value, expected[0], RTOL["float64"], "circle value")
+        assert_close(grad, expected[1], RTOL["float64"], "circle gradient")
+    per_row = keras.losses.circle(y, x, **{k: v for k, v in kwargs.items()})
+    assert_close(np.asarray(losses.circle(y, x, **kwargs)), np.asarray(per_row), RTOL["float64"], "circle()")
+    refs = rng.normal(size=(4, 5))
+    refs /= np.linalg.norm(refs, axis=1, keepdims=True)
+    ref_labels = np.array([0, 1, 2, 3])
+    assert_close(np.asarray(losses.circle(y, x, ref_labels=ref_labels, ref_embeddings=refs, remove_diagonal=False)),
+                 np.asarray(keras.losses.circle(y, x, ref_labels=ref_labels, ref_embeddings=refs,
+                                                remove_diagonal=False)), RTOL["float64"], "circle() with references")
+
+
+def test_an_embedding_net_trains_on_circle_loss_as_keras(keras, float64, rng):
+    """Dense, then UnitNormalization: embeddings trained by Circle (compiled by name) as Keras trains them."""
+    from .helpers import fit_both
+
+    x, y = rng.normal(size=(32, 6)), rng.integers(0, 4, size=32)
+
+    def model(lib):
+        return lib.Sequential([lib.Input((6,)), lib.layers.Dense(4), lib.layers.UnitNormalization()])
+    theirs, ours = model(keras), model(nnlite)
+    fit_both(keras, theirs, ours, x, y, ("SGD", 0.01), "circle", 8)
+    assert losses.Circle(gamma=3.0).get_config() == keras.losses.Circle(gamma=3.0).get_config()

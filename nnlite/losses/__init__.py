@@ -25,6 +25,7 @@ from .base import (
     apply_mask,
     reads_logits,
 )
+from .circle import Circle, circle
 from .focal import BinaryFocalCrossentropy, CategoricalFocalCrossentropy
 from .margin import CategoricalHinge, Hinge, SquaredHinge
 from .overlap import Dice, Tversky
@@ -49,7 +50,7 @@ __all__ = [
     "LOSSES", "LOGIT_ACTIVATIONS", "REDUCTIONS", "Crossentropy", "Loss", "LossFunctionWrapper", "reads_logits",
     "apply_mask",
     "BinaryCrossentropy", "BinaryFocalCrossentropy", "CategoricalCrossentropy", "CategoricalFocalCrossentropy",
-    "CategoricalHinge", "Dice", "Tversky", "dice", "tversky", "CosineSimilarity", "Hinge", "Huber",
+    "CategoricalHinge", "Circle", "Dice", "Tversky", "circle", "dice", "tversky", "CosineSimilarity", "Hinge", "Huber",
     "KLDivergence", "LogCosh", "MeanAbsoluteError", "MeanAbsolutePercentageError", "MeanSquaredError",
     "MeanSquaredLogarithmicError", "Poisson", "SparseCategoricalCrossentropy", "SquaredHinge",
     "binary_crossentropy", "binary_focal_crossentropy", "categorical_crossentropy", "categorical_focal_crossentropy",
@@ -138,7 +139,7 @@ FUNCTIONS: dict[str, Callable[..., np.ndarray]] = {fn.__name__: fn for fn in (
     mean_squared_error, mean_absolute_error, mean_absolute_percentage_error, mean_squared_logarithmic_error, huber,
     log_cosh, cosine_similarity, hinge, squared_hinge, categorical_hinge, kl_divergence, poisson,
     binary_crossentropy, categorical_crossentropy, sparse_categorical_crossentropy, binary_focal_crossentropy,
-    categorical_focal_crossentropy, dice, tversky)}
+    categorical_focal_crossentropy, dice, tversky, circle)}
 FUNCTIONS.update({alias: fn for fn, aliases in ((binary_crossentropy, ("bce", "BCE")), (kl_divergence, ("kld", "KLD")),
                                                  (mean_absolute_error, ("mae", "MAE")),
                                                  (mean_squared_error, ("mse", "MSE")),

@@ -27,14 +27,22 @@ def _scipy() -> Any:
     return scipy_special
 
 
-@op(lambda g, a, x, axis=None, keepdims=False: [spread(g, x, axis, keepdims) * np.exp(
-    np.asarray(x) - spread(a, x, axis, keepdims))])
+def _logsumexp_vjp(g: Any, a: Any, x: Any, axis: Any = None, keepdims: bool = False) -> list:
+    """grad_x = g e^(x - a); 0 where a = -inf (every x was -inf: nothing to share the gradient)."""
+    a = spread(a, x, axis, keepdims)
+    with np.errstate(invalid="ignore"):
+        share = np.where(np.isneginf(a), 0.0, np.exp(np.asarray(x) - a))
+    return [spread(g, x, axis, keepdims) * share]
+
+
+@op(_logsumexp_vjp)
 def logsumexp(x: Any, axis: Any = None, keepdims: bool = False) -> Any:
-    """a = log sum e^x over ``axis`` (max-shifted);  grad_x = g softmax(x) = g e^(x - a)."""
+    """a = log sum e^x over ``axis`` (max-shifted; -inf where every x is -inf);  grad_x = g softmax(x) = g e^(x - a)."""
     x = float_array(x)
     m = np.max(x, axis=axis, keepdims=True)
     m = np.where(np.isfinite(m), m, 0)
-    out = np.log(np.sum(np.exp(x - m), axis=axis, keepdims=True)) + m
+    with np.errstate(divide="ignore"):  # log 0 = -inf for an all -inf row, as Keras gives it
+        out = np.log(np.sum(np.exp(x - m), axis=axis, keepdims=True)) + m
     return out if keepdims else np.squeeze(out, axis=axis)
 
 
