@@ -25,9 +25,9 @@ from .base import (
     apply_mask,
     reads_logits,
 )
-from .circle import Circle, circle
 from .focal import BinaryFocalCrossentropy, CategoricalFocalCrossentropy
 from .margin import CategoricalHinge, Hinge, SquaredHinge
+from .metric_learning import Circle, circle
 from .overlap import Dice, Tversky
 from .probabilistic import (
     BinaryCrossentropy,
