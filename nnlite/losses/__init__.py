@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 
 from ..registry import did_you_mean
+from .alignment import CTC, ctc
 from .base import (
     LOGIT_ACTIVATIONS,
     LOSSES,
@@ -50,7 +51,8 @@ __all__ = [
     "LOSSES", "LOGIT_ACTIVATIONS", "REDUCTIONS", "Crossentropy", "Loss", "LossFunctionWrapper", "reads_logits",
     "apply_mask",
     "BinaryCrossentropy", "BinaryFocalCrossentropy", "CategoricalCrossentropy", "CategoricalFocalCrossentropy",
-    "CategoricalHinge", "Circle", "Dice", "Tversky", "circle", "dice", "tversky", "CosineSimilarity", "Hinge", "Huber",
+    "CTC", "ctc", "CategoricalHinge", "Circle", "Dice", "Tversky", "circle", "dice", "tversky", "CosineSimilarity",
+    "Hinge", "Huber",
     "KLDivergence", "LogCosh", "MeanAbsoluteError", "MeanAbsolutePercentageError", "MeanSquaredError",
     "MeanSquaredLogarithmicError", "Poisson", "SparseCategoricalCrossentropy", "SquaredHinge",
     "binary_crossentropy", "binary_focal_crossentropy", "categorical_crossentropy", "categorical_focal_crossentropy",
@@ -139,7 +141,7 @@ FUNCTIONS: dict[str, Callable[..., np.ndarray]] = {fn.__name__: fn for fn in (
     mean_squared_error, mean_absolute_error, mean_absolute_percentage_error, mean_squared_logarithmic_error, huber,
     log_cosh, cosine_similarity, hinge, squared_hinge, categorical_hinge, kl_divergence, poisson,
     binary_crossentropy, categorical_crossentropy, sparse_categorical_crossentropy, binary_focal_crossentropy,
-    categorical_focal_crossentropy, dice, tversky, circle)}
+    categorical_focal_crossentropy, dice, tversky, circle, ctc)}
 FUNCTIONS.update({alias: fn for fn, aliases in ((binary_crossentropy, ("bce", "BCE")), (kl_divergence, ("kld", "KLD")),
                                                  (mean_absolute_error, ("mae", "MAE")),
                                                  (mean_squared_error, ("mse", "MSE")),

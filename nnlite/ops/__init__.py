@@ -40,6 +40,8 @@ from .nn import (
     binary_crossentropy,
     categorical_crossentropy,
     celu,
+    ctc_decode,
+    ctc_loss,
     elu,
     gelu,
     glu,

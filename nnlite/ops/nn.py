@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 
 from .. import activations, config
+from .ctc import ctc_decode, ctc_loss  # noqa: F401 (keras.ops.nn's names)
 from .numpy import clip, log, mean, multiply, square, subtract, sum, var
 from .primitive import float_array, op
 
