@@ -8,6 +8,7 @@ finite differences instead."""
 from __future__ import annotations
 
 import itertools
+import warnings
 
 import numpy as np
 import pytest
@@ -240,3 +241,16 @@ def test_beam_search_finds_the_likeliest_labellings():
         assert_close(scores[0, k], probabilities[labels], 1e-12, f"score of {labels}")
     narrow, _ = ops.ctc_decode(z, np.array([4]), strategy="beam_search", beam_width=3)
     assert list(np.asarray(narrow)[0, 0, :len(best[0])]) == list(best[0])
+
+
+def test_extreme_logits_give_finite_numbers_without_warnings():
+    """Logits of +-1e4 in float32 (a softmax of exact 0s and 1s), a likely and a nearly impossible labelling: the
+    losses, gradients and the beam search stay finite and quiet."""
+    z = np.array([[[1e4, -1e4, 0.0], [-1e4, 1e4, 5.0], [0.0, 0.0, 1e4]]], dtype=np.float32)
+    with warnings.catch_warnings(), np.errstate(over="raise", invalid="raise", divide="raise"):
+        warnings.simplefilter("error")
+        for labels in ([[1, 2]], [[1, 1]], [[0, 0]]):
+            value, grad = losses.CTC().value_and_grad(np.array(labels), z)
+            assert np.isfinite(value) and np.all(np.isfinite(grad)), labels
+        decoded, scores = ops.ctc_decode(z, np.array([3]), strategy="beam_search", beam_width=4, top_paths=2)
+    assert np.asarray(decoded)[0, 0].tolist() == [1, 2, -1] and np.all(np.isfinite(scores))

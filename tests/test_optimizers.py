@@ -67,19 +67,24 @@ CASES = [("SGD", c) for c in SGD_CASES] + [
     ("Adafactor", {}),
     ("Adafactor", {"learning_rate": 0.1, "beta_2_decay": -0.5, "clip_threshold": 0.5, "epsilon_2": 1e-2}),
     ("Adafactor", {"learning_rate": 0.5, "relative_step": False}),
+    ("Muon", {}),
+    ("Muon", {"learning_rate": 0.05, "nesterov": False, "rms_rate": None, "ns_steps": 3}),
+    ("Muon", {"learning_rate": 0.05, "adam_lr_ratio": 0.1, "momentum": 0.9, "adam_weight_decay": None,
+              "adam_beta_1": 0.8, "adam_beta_2": 0.99, "epsilon": 1e-5, "muon_a": 3.0, "muon_b": -4.0,
+              "muon_c": 1.5}),
 ]
 # every optimizer with every base option: the three clipping kinds and weight decay
 BASE_OPTIONS = [{"clipnorm": 0.7}, {"clipvalue": 0.3}, {"global_clipnorm": 1.1}, {"weight_decay": 0.02}]
 CASES += [(name, {"learning_rate": 0.05, **option})
           for name in ("RMSprop", "Adam", "AdamW", "Adagrad", "Adadelta", "Adamax", "Nadam", "Lion", "Lamb", "Ftrl",
-                       "Adafactor")
+                       "Adafactor", "Muon")
           for option in BASE_OPTIONS]
 # the options every optimizer takes beyond clipping: moving averages, loss scaling, gradient accumulation
 MORE_OPTIONS = [{"use_ema": True, "ema_momentum": 0.9, "ema_overwrite_frequency": 2}, {"loss_scale_factor": 8.0},
                 {"gradient_accumulation_steps": 2}, {"gradient_accumulation_steps": 3, "clipnorm": 0.5},
                 {"use_ema": True, "gradient_accumulation_steps": 2, "ema_overwrite_frequency": 1}]
 CASES += [(name, {"learning_rate": 0.05, **option})
-          for name in ("SGD", "Adam", "Nadam", "RMSprop", "Lion", "Lamb", "Ftrl", "Adafactor")
+          for name in ("SGD", "Adam", "Nadam", "RMSprop", "Lion", "Lamb", "Ftrl", "Adafactor", "Muon")
           for option in MORE_OPTIONS]
 
 
@@ -244,3 +249,159 @@ def test_adafactor_keeps_a_matrix_second_moment_as_row_and_column_means(keras, f
     assert [v.shape for v in n_opt.variables] == [tuple(v.shape) for v in k_opt.variables]
     for a, b in zip(n_opt.variables[1:], k_opt.variables[1:]):
         assert_close(a.numpy(), np.asarray(b.numpy()), RTOL["float64"], "Adafactor state")
+
+
+def test_muon_orthogonalises_matrices_and_leaves_the_rest_to_adam(keras, float64):
+    """Muon's choice per weight, as Keras makes it from shapes and paths: a wide and a tall matrix (transposed for the
+    iteration) step by Muon; a vector, a rank-3 kernel, an embedding and a path ``exclude_layers`` matches step by
+    Adam, with their own velocity and weight decay. Weights and state (which weights have a velocity) equal Keras's
+    after six steps; the iteration itself is near-orthogonal (the singular values of NS(G) near 1)."""
+    shapes = {"dense/kernel": (3, 5), "tall/kernel": (6, 2), "dense/bias": (5,), "conv/kernel": (2, 3, 4),
+              "embedding/embeddings": (7, 3), "head/kernel": (4, 2)}
+    rng = np.random.default_rng(8)
+    steps = [[rng.normal(size=s) for s in shapes.values()] for _ in range(6)]
+    kwargs = {"learning_rate": 0.02, "exclude_layers": ["head"], "weight_decay": 0.01, "adam_weight_decay": 0.03,
+              "name": "muon"}
+    layer = keras.layers.Layer()
+    k_vars = [layer.add_weight(shape=s, initializer="ones", name=path.replace("/", "_"))
+              for path, s in shapes.items()]
+    n_vars = [Variable(np.ones(s), path.split("/")[1], path=path) for path, s in shapes.items()]
+    k_opt, n_opt = keras.optimizers.Muon(**kwargs), nnlite.optimizers.Muon(**kwargs)
+    for v, path in zip(k_vars, shapes):  # Keras decides by path: give its variables the same ones
+        v._path = path
+    for grads in steps:
+        k_opt.apply_gradients(zip(grads, k_vars))
+        n_opt.apply(grads, n_vars)
+    assert [n_opt.uses_adam(v) for v in n_vars] == [False, False, True, True, True, True]
+    for a, b, path in zip(n_vars, k_vars, shapes):
+        assert_close(a.numpy(), np.asarray(b.numpy()), RTOL["float64"], path)
+    assert [v.shape for v in n_opt.variables] == [tuple(v.shape) for v in k_opt.variables]
+    for a, b in zip(n_opt.variables[2:], k_opt.variables[2:]):
+        assert_close(a.numpy(), np.asarray(b.numpy()), RTOL["float64"], "Muon state")
+    singular = np.linalg.svd(nnlite.optimizers.muon.newton_schulz(rng.normal(size=(6, 3)), 5, 3.4445, -4.7750, 2.0315),
+                             compute_uv=False)
+    assert np.all((singular > 0.6) & (singular < 1.25))
+    ours, theirs = nnlite.optimizers.Muon(**kwargs).get_config(), keras.optimizers.Muon(**kwargs).get_config()
+    assert ours == {k: v for k, v in theirs.items() if k in ours} and set(theirs) - set(ours) <= {"is_legacy_optimizer"}
+    assert nnlite.optimizers.Muon.from_config(ours).get_config() == ours
+    with pytest.raises(ValueError, match="ns_steps"):
+        nnlite.optimizers.Muon(ns_steps=-1)
+
+
+def test_a_model_trains_with_muon_as_keras(keras, float64, rng):
+    """Embedding + Dense layers under Muon (the embedding and the biases by Adam, the kernels by Muon): two epochs'
+    losses and the weights equal Keras's."""
+    from .helpers import fit_both
+
+    x = rng.integers(0, 10, size=(32, 4))
+    y = rng.integers(0, 3, size=32)
+
+    def model(lib):
+        return lib.Sequential([lib.Input((4,), dtype="int32"), lib.layers.Embedding(10, 3), lib.layers.Flatten(),
+                               lib.layers.Dense(6, activation="tanh"), lib.layers.Dense(3, activation="softmax")])
+    fit_both(keras, model(keras), model(nnlite), x, y, ("Muon", 0.02), "sparse_categorical_crossentropy", 8)
+
+
+def test_loss_scale_optimizer_steps_as_keras(keras, float64):
+    """Finite steps unscale g by s and step the inner optimizer; a step with inf or NaN is skipped and halves s;
+    dynamic_growth_steps finite steps double it. Weights, s, the step counter, both iteration counts and the
+    variables (the wrapper's, then the inner optimizer's) equal Keras's after every step."""
+    rng = np.random.default_rng(3)
+    grads = [[rng.normal(size=(2, 3)) * 8, rng.normal(size=3) * 8] for _ in range(7)]
+    grads[2][0][0, 1] = np.inf
+    grads[5][1][2] = np.nan
+    start = [rng.normal(size=(2, 3)), rng.normal(size=3)]
+    k_vars = [keras.Variable(w.copy()) for w in start]
+    n_vars = [Variable(w.copy(), f"w{i}") for i, w in enumerate(start)]
+    k_opt = keras.optimizers.LossScaleOptimizer(keras.optimizers.Adam(0.1), initial_scale=8.0, dynamic_growth_steps=2)
+    n_opt = nnlite.optimizers.LossScaleOptimizer(nnlite.optimizers.Adam(0.1), initial_scale=8.0,
+                                                 dynamic_growth_steps=2)
+    for step in grads:
+        k_opt.apply_gradients(zip(step, k_vars))
+        n_opt.apply_gradients(zip(step, n_vars))
+        for a, b in zip(n_vars, k_vars):
+            assert_close(a.numpy(), np.asarray(b.numpy()), RTOL["float64"], "weights")
+        assert [v.path for v in n_opt.variables][:4] == [v.path for v in k_opt.variables][:4]
+        for a, b in zip(n_opt.variables, k_opt.variables):
+            assert_close(a.numpy(), np.asarray(b.numpy()), RTOL["float64"], b.path)
+        assert int(n_opt.iterations) == int(k_opt.iterations.numpy())
+    assert float(n_opt.dynamic_scale.numpy()) == float(k_opt.dynamic_scale.numpy()) == 8.0  # 8 16 8 8 16 8 8
+    assert float(n_opt.scale_loss(2.0)) == float(k_opt.scale_loss(2.0)) == 16.0
+
+
+def test_loss_scale_optimizer_config_and_errors_match_keras(keras):
+    kwargs = {"initial_scale": 64.0, "dynamic_growth_steps": 5, "name": "lso"}
+    ours = nnlite.optimizers.LossScaleOptimizer(nnlite.optimizers.SGD(0.1, momentum=0.5, name="sgd"), **kwargs)
+    theirs = keras.optimizers.LossScaleOptimizer(keras.optimizers.SGD(0.1, momentum=0.5, name="sgd"), **kwargs)
+    assert ours.get_config() == theirs.get_config()
+    again = nnlite.optimizers.deserialize(nnlite.optimizers.serialize(ours))
+    assert type(again.inner_optimizer) is nnlite.optimizers.SGD and again.get_config() == ours.get_config()
+    assert float(ours.learning_rate.numpy()) == float(np.float32(0.1))
+    ours.learning_rate = 0.05
+    assert float(ours.inner_optimizer.learning_rate.numpy()) == float(np.float32(0.05))
+    inner = nnlite.optimizers.SGD(loss_scale_factor=4.0)
+    nnlite.optimizers.LossScaleOptimizer(inner)
+    assert inner.loss_scale_factor is None  # the wrapper's scale replaces it, as in Keras
+    for lib in (keras, nnlite):
+        with pytest.raises(ValueError, match="does not support `clipnorm`. Instead, set `clipnorm` on the"):
+            lib.optimizers.LossScaleOptimizer(lib.optimizers.SGD(), clipnorm=1.0)
+        with pytest.raises(ValueError, match="no longer supports `dynamic=False`"):
+            lib.optimizers.LossScaleOptimizer(lib.optimizers.SGD(), dynamic=False)
+        with pytest.raises(ValueError, match="does not support arguments: `foo`"):
+            lib.optimizers.LossScaleOptimizer(lib.optimizers.SGD(), foo=1)
+
+
+@pytest.mark.parametrize("inner", ["SGD", "Adam"])
+def test_fit_scales_the_loss_as_keras(keras, float64, rng, inner):
+    """fit multiplies the loss by s before backward and the step divides by s (Keras's scale_loss): a fixed
+    loss_scale_factor of 8 and a LossScaleOptimizer give Keras's losses and weights (they were 8 times off before:
+    the gradient was divided without the loss being scaled)."""
+    from .helpers import fit_both
+
+    x, y = rng.normal(size=(24, 3)), rng.normal(size=(24, 1))
+
+    def model(lib):
+        return lib.Sequential([lib.Input((3,)), lib.layers.Dense(4, activation="tanh"), lib.layers.Dense(1)])
+    fit_both(keras, model(keras), model(nnlite), x, y, (inner, 0.05), "mse", 8)
+    for make in (lambda lib: getattr(lib.optimizers, inner)(0.05, loss_scale_factor=8.0),
+                 lambda lib: lib.optimizers.LossScaleOptimizer(getattr(lib.optimizers, inner)(0.05), 2.0 ** 10, 3)):
+        theirs, ours = model(keras), model(nnlite)
+        ours.set_weights(theirs.get_weights())
+        theirs.compile(make(keras), "mse")
+        ours.compile(make(nnlite), "mse")
+        stepped = Stepped([nnlite.Input((3,)), nnlite.layers.Dense(4, activation="tanh"), nnlite.layers.Dense(1)])
+        stepped.set_weights(theirs.get_weights())
+        stepped.compile(make(nnlite), "mse")
+        expected = theirs.fit(x, y, batch_size=8, epochs=2, verbose=0, shuffle=False).history
+        for twin in (ours, stepped):  # the fused loop, and Model.train_step (which a subclass calls)
+            history = twin.fit(x, y, batch_size=8, epochs=2, verbose=0, shuffle=False).history
+            assert_close(history["loss"], expected["loss"], 1e-9, "loss")
+            for w, e in zip(twin.get_weights(), theirs.get_weights()):
+                assert_close(w, e, 1e-7, "weights after the fit")
+
+
+class Stepped(nnlite.Sequential):
+    """A model whose train_step is its own (calling Keras's): fit runs it batch by batch."""
+
+    def train_step(self, data):
+        return super().train_step(data)
+
+
+def test_loss_scale_optimizer_skips_overflowing_steps_in_a_fit(keras, rng):
+    """float32, an initial scale of 2^127: the scaled gradients overflow to inf, so the first steps are skipped and
+    s halves until they fit, as in Keras (weights, s and the counters after the fit agree)."""
+    x, y = rng.normal(size=(40, 3)).astype("float32"), 30 * rng.normal(size=(40, 1)).astype("float32")
+
+    def model(lib):
+        return lib.Sequential([lib.Input((3,)), lib.layers.Dense(2, activation="tanh"), lib.layers.Dense(1)])
+    theirs, ours = model(keras), model(nnlite)
+    ours.set_weights(theirs.get_weights())
+    theirs.compile(keras.optimizers.LossScaleOptimizer(keras.optimizers.SGD(0.01), 2.0 ** 127, 1000), "mse")
+    ours.compile(nnlite.optimizers.LossScaleOptimizer(nnlite.optimizers.SGD(0.01), 2.0 ** 127, 1000), "mse")
+    expected = theirs.fit(x, y, batch_size=4, epochs=2, verbose=0, shuffle=False).history
+    history = ours.fit(x, y, batch_size=4, epochs=2, verbose=0, shuffle=False).history
+    assert float(ours.optimizer.dynamic_scale.numpy()) == float(theirs.optimizer.dynamic_scale.numpy()) < 2.0 ** 127
+    assert int(ours.optimizer.iterations) == int(theirs.optimizer.iterations.numpy()) < 20
+    assert_close(history["loss"], expected["loss"], 2e-4, "loss")
+    for w, e in zip(ours.get_weights(), theirs.get_weights()):
+        assert_close(w, e, 2e-4, "weights after the fit")

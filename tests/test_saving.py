@@ -29,6 +29,7 @@ OPTIMIZERS = [
     ("Lamb", {"learning_rate": 0.01}),
     ("Ftrl", {"learning_rate": 0.05, "l1_regularization_strength": 0.01}),
     ("Adafactor", {"learning_rate": 0.01}),
+    ("Muon", {"learning_rate": 0.01}),
 ]
 
 
@@ -237,3 +238,26 @@ def test_model_checkpoint(tmp_path, rng):
                                                                           rel=1e-5)
     with pytest.raises(ValueError, match="must end in `.weights.h5`"):
         nnlite.callbacks.ModelCheckpoint("x.keras", save_weights_only=True)
+
+
+def test_a_loss_scale_optimizer_resumes_across_files_both_ways(keras, float64, rng, tmp_path, recwarn):
+    """A model compiled with LossScaleOptimizer(Adam): nnlite's file opens in Keras without its "Skipping variable
+    loading" warning (the inner optimizer's state is written again under optimizer/inner_optimizer, as Keras writes
+    it), the scale, counters and moments carry over, one more epoch gives the same loss; Keras's file loads back."""
+    x, y = rng.normal(size=(16, 3)), rng.normal(size=(16, 1))
+    model = nnlite.Sequential([nnlite.Input((3,)), layers.Dense(1)])
+    model.compile(nnlite.optimizers.LossScaleOptimizer(nnlite.optimizers.Adam(0.01), 64.0, 2), "mse")
+    model.fit(x, y, epochs=2, batch_size=4, verbose=0)
+    model.save(tmp_path / "n.keras")
+    twin = keras.models.load_model(tmp_path / "n.keras")
+    assert not [w for w in recwarn if "Skipping variable loading" in str(w.message)]
+    assert float(twin.optimizer.dynamic_scale.numpy()) == float(model.optimizer.dynamic_scale.numpy()) == 1024.0
+    assert int(twin.optimizer.iterations.numpy()) == 8
+    h1 = model.fit(x, y, epochs=1, batch_size=4, verbose=0, shuffle=False).history
+    h2 = twin.fit(x, y, epochs=1, batch_size=4, verbose=0, shuffle=False).history
+    assert_close(h1["loss"], h2["loss"], RTOL["float64"], "resumed loss")
+    twin.save(tmp_path / "k.keras")
+    back = nnlite.models.load_model(tmp_path / "k.keras")
+    assert type(back.optimizer) is nnlite.optimizers.LossScaleOptimizer
+    for a, b in zip(back.optimizer.variables, twin.optimizer.variables):
+        assert_close(a.numpy(), np.asarray(b.numpy()), RTOL["float64"], b.path)

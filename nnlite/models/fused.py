@@ -201,8 +201,8 @@ class FusedSteps:
             if call_begin:
                 getattr(hooks, begin_hook)(step, {})
             if train:
-                if fold:
-                    ctx.grad_scale = self.optimizer.current_learning_rate()
+                # Keras's scale_loss: the loss times s (loss scaling), its gradients divided by s in the step
+                ctx.grad_scale = self.optimizer.current_learning_rate() if fold else self.optimizer.gradient_scale()
                 with np.errstate(over="ignore", invalid="ignore", divide="ignore"):  # checked just below
                     tape = self._train_pass(xb, yb, swb, ctx, regularized, from_z, need_logits)
                 if math.isfinite(tape.loss):

@@ -5,7 +5,8 @@ The default steps are Keras's, written on the tape:
 
     train_step:   with GradientTape:  y_pred = model(x, training=True)
                                       L = compute_loss(x, y, y_pred, sample_weight)   (compile's loss + model.losses)
-                  grads = tape.gradient(L, trainable_weights);  optimizer.apply_gradients(zip(grads, weights))
+                                      L_s = optimizer.scale_loss(L)                   (s L; s = 1 without loss scaling)
+                  grads = tape.gradient(L_s, trainable_weights);  optimizer.apply_gradients(zip(grads, weights))
                   return compute_metrics(x, y, y_pred, sample_weight)
     test_step:    the same without the tape and the update;  predict_step: model(x, training=False).
 
@@ -77,12 +78,13 @@ class Steps:
         with autodiff.GradientTape() as tape:
             y_pred = self(x, training=True)
             loss = self.compute_loss_for_step(x, y, y_pred, sample_weight, training=True)
+            scaled = self.optimizer.scale_loss(loss)  # times the loss scale; the step divides by it again
         self._loss_tracker.update_state(autodiff.value_of(loss), sample_weight=_rows(x))
         weights = self.trainable_weights
         if not math.isfinite(float(np.asarray(autodiff.value_of(loss)))):
             self.stop_on_divergence(float(np.asarray(autodiff.value_of(loss))))  # before the update, as fit does
         elif weights:
-            grads = tape.gradient(loss, weights)
+            grads = tape.gradient(scaled, weights)
             self.optimizer.apply_gradients(zip(grads, weights))
         else:
             warn("The model does not have any trainable weights.", UserWarning)

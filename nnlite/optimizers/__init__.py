@@ -1,7 +1,7 @@
 """Optimizers: turn gradients into weight updates, step by step as Keras 3 does (see ``base``).
 
 Listed in order of increasing complexity: SGD; RMSprop, Adagrad, Adadelta; Adam, AdamW,
-Adamax, Nadam, Lamb; Lion; Ftrl; Adafactor. ``schedules`` holds the learning-rate schedules.
+Adamax, Nadam, Lamb; Lion; Ftrl; Adafactor; Muon. ``schedules`` holds the learning-rate schedules.
 """
 
 from __future__ import annotations
@@ -13,10 +13,13 @@ from .adaptive import Adadelta, Adagrad, RMSprop
 from .base import OPTIMIZERS, Optimizer
 from .ftrl import Ftrl
 from .lion import Lion
+from .loss_scale import LossScaleOptimizer
+from .muon import Muon
 from .sgd import SGD
 
 __all__ = ["SGD", "RMSprop", "Adagrad", "Adadelta", "Adam", "AdamW", "Adamax", "Nadam", "Lion", "Lamb", "Ftrl",
-           "Adafactor", "Optimizer", "schedules", "get", "serialize", "deserialize", "names", "OPTIMIZERS"]
+           "Adafactor", "Muon", "LossScaleOptimizer", "Optimizer", "schedules",
+           "get", "serialize", "deserialize", "names", "OPTIMIZERS"]
 
 
 def names() -> list[str]:

@@ -184,6 +184,24 @@ class Optimizer:
         """Optimizer-wide scalars created after the slots (Nadam's momentum product)."""
         return ()
 
+    def has_slot(self, name: str, v: Variable) -> bool:
+        """Whether variable ``v`` keeps slot ``name`` (all do by default; Muon's Adam velocity only where it steps
+        by Adam).
+
+        Args:
+            name: the slot's name.
+            v: the variable.
+        """
+        return True
+
+    def weight_decay_of(self, v: Variable) -> float | None:
+        """The decoupled weight decay rate of variable ``v`` (``weight_decay`` for every one by default).
+
+        Args:
+            v: the variable.
+        """
+        return self.weight_decay
+
     def initial_slot(self, name: str, w: np.ndarray) -> np.ndarray:
         """The starting value of slot ``name`` for weights ``w``: zeros, unless a subclass says otherwise.
 
@@ -209,6 +227,8 @@ class Optimizer:
         for group in groups:
             for v, state in zip(variables, self._state):
                 for slot in group:
+                    if not self.has_slot(slot, v):
+                        continue
                     value = v.value.copy() if slot == "average" else (
                         np.zeros_like(v.value) if slot == "gradient_accumulator" else self.initial_slot(slot, v.value))
                     name = f"{v.path.replace('/', '_')}_{slot}"
@@ -357,11 +377,11 @@ class Optimizer:
         if grads is not None:
             lr = self.current_learning_rate()
             self.t = int(self.iterations) + 1 if self.gradient_accumulation_steps else int(self._iterations.value) + 1
-            if self.weight_decay:
-                wd = as_cast_constant(self.weight_decay)
+            if self.weight_decay or type(self).weight_decay_of is not Optimizer.weight_decay_of:
                 for v in variables:
-                    if self._decays(v):
-                        v.value -= v.value * wd * lr
+                    wd = self.weight_decay_of(v)
+                    if wd and self._decays(v):
+                        v.value -= v.value * as_cast_constant(wd) * lr
             self.before_updates()
             step_lr = 1.0 if scaled else lr
             for g, v, state in zip(grads, variables, states):
@@ -487,6 +507,11 @@ class Optimizer:
         raise NotImplementedError
 
     # -- config --------------------------------------------------------------------------------------
+    def gradient_scale(self) -> float:
+        """s, the factor ``scale_loss`` multiplies the loss by (``fit`` multiplies the gradient entering backward by
+        it, which is the same); 1 without loss scaling."""
+        return 1.0 if self.loss_scale_factor is None else self.loss_scale_factor
+
     def scale_loss(self, loss: Any) -> Any:
         """L * loss_scale_factor (the gradients are divided by it again in apply); L when none is set.
 

@@ -106,11 +106,20 @@ def write_weights(model: Any, target: Any, include_optimizer: bool = True, skip:
     with h5py.File(target, "w") as f:
         _write_layers(f, model, {id(layer) for layer in skip})
         if include_optimizer and model.optimizer is not None:
-            group = f.create_group("optimizer").create_group("vars")
-            group.attrs["name"] = model.optimizer.name.lower()
-            for i, array in enumerate(optimizer_arrays(model.optimizer)):
-                group.create_dataset(str(i), data=array)
+            _write_optimizer(f.create_group("optimizer"), model.optimizer)
         f.create_group("vars").attrs["name"] = model.name
+
+
+def _write_optimizer(group: Any, optimizer: Any) -> None:
+    """optimizer/vars: every variable of the optimizer; a wrapper's inner optimizer (LossScaleOptimizer's) again
+    under inner_optimizer/vars, as Keras writes it."""
+    vars_group = group.create_group("vars")
+    vars_group.attrs["name"] = optimizer.name.lower()
+    for i, array in enumerate(optimizer_arrays(optimizer)):
+        vars_group.create_dataset(str(i), data=array)
+    inner = getattr(optimizer, "inner_optimizer", None)
+    if inner is not None:
+        _write_optimizer(group.create_group("inner_optimizer"), inner)
 
 
 def _nested(layer: Any) -> bool:
