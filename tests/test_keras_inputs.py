@@ -100,3 +100,62 @@ def test_an_input_around_an_existing_tensor_as_keras(keras, kwargs):
     assert model.predict(np.ones((4, 3)), verbose=0).shape == (4, 2)
     with pytest.raises(ValueError, match="Argument `input_tensor` must be a KerasTensor"):
         nnlite.Input((3,), tensor=np.zeros((2, 3)))
+
+
+def optional_model(lib, named):
+    """Keras's functional_test case: a layer adding its second input when one is given, then a Dense."""
+
+    class OptionalInputLayer(lib.layers.Layer):
+        def call(self, x, y=None):
+            if y is not None:
+                return x + y
+            return x
+
+    i1 = lib.Input((2,), name="input1")
+    i2 = lib.Input((2,), name="input2", optional=True)
+    out = lib.layers.Dense(1)(OptionalInputLayer()(i1, i2))
+    return lib.Model({"input1": i1, "input2": i2} if named else [i1, i2], out)
+
+
+@pytest.mark.parametrize("named", [False, True], ids=["list", "dict"])
+def test_an_optional_input_takes_none_as_in_keras(keras, named):
+    """Input(optional=True) given None: the layer receives None (Keras's functional tests, list and dict models,
+    either structure passed); the outputs equal Keras's with the same weights, and with an array given the layer
+    adds it."""
+    x = np.random.default_rng(0).normal(size=(3, 2))
+    theirs, ours = optional_model(keras, named), optional_model(nnlite, named)
+    ours.set_weights(theirs.get_weights())
+    for given in ([x, None], {"input1": x, "input2": None}, [x, 2 * x]):
+        expected = np.asarray(theirs(given))
+        np.testing.assert_allclose(np.asarray(ours(given)), expected, rtol=1e-6)
+        np.testing.assert_allclose(ours.predict(given, verbose=0), expected, rtol=1e-6)
+
+
+def test_none_for_a_required_input_is_refused_as_keras_refuses_it(keras):
+    """Keras's words, in a call and in fit, before anything runs."""
+    for lib in (keras, nnlite):
+        i1, i2 = lib.Input((2,), name="input1"), lib.Input((2,), name="input2", optional=False)
+        model = lib.Model({"input1": i1, "input2": i2}, lib.layers.Add()([i1, i2]))
+        with pytest.raises(ValueError, match="The input 'input2' is not optional, but None was passed"):
+            model({"input1": np.ones((2, 2)), "input2": None})
+        x = lib.Input((3,), name="x")
+        model = lib.Model(x, lib.layers.Dense(1)(x))
+        model.compile(optimizer="sgd", loss="mse")
+        weights = [w.copy() for w in model.get_weights()]
+        with pytest.raises(ValueError, match="not optional"):
+            model.fit([None], np.ones((4, 1)), epochs=1, verbose=0)
+        assert all(np.array_equal(a, b) for a, b in zip(model.get_weights(), weights))
+
+
+def test_a_model_with_an_optional_input_trains_without_it(rng):
+    """fit, evaluate and predict with None for the optional input: the Dense after the layer trains (its loss
+    falls), the layer's input gradient stops at the None, and the same model trains with the input given."""
+    x, y = rng.normal(size=(16, 2)), rng.normal(size=(16, 1))
+    model = optional_model(nnlite, named=True)
+    model.compile(nnlite.optimizers.SGD(0.1), "mse")
+    history = model.fit({"input1": x, "input2": None}, y, epochs=3, batch_size=4, verbose=0).history
+    assert history["loss"][-1] < history["loss"][0]
+    assert np.isfinite(model.evaluate({"input1": x, "input2": None}, y, verbose=0))
+    assert model.predict({"input1": x, "input2": None}, verbose=0).shape == (16, 1)
+    again = model.fit({"input1": x, "input2": x}, y, epochs=1, batch_size=4, verbose=0).history
+    assert np.isfinite(again["loss"][0])

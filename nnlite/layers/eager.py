@@ -137,9 +137,11 @@ def run_taped(layer: Any, x: Any, fn: Any) -> tuple[list[Tensor], Any, list[Any]
         fn: the pass, a function of the list of input tensors.
     """
     with autodiff.GradientTape(persistent=True):
-        xs = [np.asarray(v).view(Tensor) for v in (x if isinstance(x, (list, tuple)) else [x])]
+        xs = [None if v is None else np.asarray(v).view(Tensor)  # None: an Input(optional=True) given None
+              for v in (x if isinstance(x, (list, tuple)) else [x])]
         for t in xs:
-            t.watched = True
+            if t is not None:
+                t.watched = True
         layer.clear_losses()
         out = fn(xs)
         losses = layer.added_losses()
@@ -172,14 +174,17 @@ def eager_backward(layer: Any, saved: EagerCall, grad_a: Any, ctx: Context, need
     kept = [(o, g) for o, g in zip(outs, grads_a) if g is not None]
     targets = [o for o, _ in kept] + list(saved.losses)
     seeds = [g for _, g in kept] + [np.asarray(ctx.grad_scale)] * len(saved.losses)
-    xs = saved.xs if need_grad_x else []
+    xs = [t for t in saved.xs if t is not None] if need_grad_x else []
     grads = autodiff.backpropagate(targets, seeds, xs + weights)
     for w, g in zip(weights, grads[len(xs):]):
         buffer = ctx.grad(w)
         buffer[...] = 0 if g is None else g
     if not need_grad_x:
         return None
-    grad_x = [np.zeros_like(np.asarray(t)) if g is None else np.asarray(g) for g, t in zip(grads, saved.xs)]
+    found, grad_x = iter(grads[:len(xs)]), []
+    for t in saved.xs:  # an input given as None has no gradient
+        g = None if t is None else next(found)
+        grad_x.append(None if t is None else np.zeros_like(np.asarray(t)) if g is None else np.asarray(g))
     return grad_x if saved.several else grad_x[0]
 
 

@@ -322,8 +322,8 @@ class Functional(FunctionalConfig, Model):
         for i, node in enumerate(self._nodes):
             layer = node.layer
             args = [values[id(t)] for t in node.inputs]
-            args = [a.astype(layer.dtype) if a.dtype != layer.dtype and a.dtype.kind in layer.casts else a
-                    for a in args]  # Keras casts a layer's input to its dtype (ids stay ids for lookups)
+            args = [a.astype(layer.dtype) if a is not None and a.dtype != layer.dtype and a.dtype.kind in layer.casts
+                    else a for a in args]  # Keras casts a layer's input to its dtype (ids stay ids; None: optional)
             if isinstance(node.args, dict):  # by name: the called graph orders them its own way
                 given: Any = dict(zip(node.args, args))
             else:
@@ -438,6 +438,8 @@ class Functional(FunctionalConfig, Model):
         if len(self.inputs) == 1 and isinstance(x, dict) and set(x) == set(self.input_names):
             x = next(iter(x.values()))
         if len(self.inputs) == 1:
+            if isinstance(x, (list, tuple)) and len(x) == 1 and x[0] is None:  # [None]: Keras flattens it
+                x = None
             if isinstance(x, (list, tuple)) and len(x) > 1 and all(isinstance(v, np.ndarray) and v.ndim == len(
                     self.inputs[0].shape) for v in x):
                 raise ValueError(f"The model {self.name!r} expects 1 input(s), but it received {len(x)} input "
@@ -463,8 +465,15 @@ class Functional(FunctionalConfig, Model):
         data.check_rows({f"{name}[{k!r}]": a for k, a in zip(self.input_names, arrays)})
         return arrays
 
-    def _check_one(self, x: Any, tensor: KerasTensor, name: str, path: str) -> np.ndarray:
-        """One input array, its rank standardised as Keras does, checked against the Input's shape."""
+    def _check_one(self, x: Any, tensor: KerasTensor, name: str, path: str) -> np.ndarray | None:
+        """One input array, its rank standardised as Keras does, checked against the Input's shape; None for an
+        ``Input(optional=True)`` given None (its layers receive None, as in Keras)."""
+        if x is None:
+            layer = tensor.keras_history[0] if tensor.keras_history else None
+            if getattr(layer, "optional", False):
+                return None
+            raise ValueError(f"The input '{tensor.name}' is not optional, but None was passed. Please provide a "
+                             "valid tensor.")
         if tensor.dtype == "string":
             x = data.as_strings(x, name)
         else:
