@@ -133,9 +133,49 @@ def test_a_subclassed_model_compiled_before_it_is_built_takes_a_loss_per_output(
         results.append(model)
     results[1].set_weights(results[0].get_weights())
     out = [m.evaluate(X, y, verbose=0, return_dict=True) for m in results]
-    # Keras names each output's loss after the loss (mse_loss, mae_loss); nnlite after the output's layer
-    assert_close([out[1]["loss"], out[1]["a_loss"], out[1]["b_loss"]],
-                 [out[0]["loss"], out[0]["mse_loss"], out[0]["mae_loss"]], RTOL["float64"])
+    assert set(out[1]) == set(out[0]) == {"loss", "mse_loss", "mae_loss"}  # named after the losses, as Keras's
+    for key in out[0]:
+        assert_close(out[1][key], out[0][key], RTOL["float64"], key)
+
+
+@pytest.mark.parametrize("case", range(5))
+def test_the_logs_of_a_subclass_with_unnamed_outputs_are_keras(keras, float64, case):
+    """A subclass whose call returns a list has no output names in Keras: each output's loss is logged after the
+    loss (the string given, a loss object's name, a function's), a loss used twice shares one entry (the last
+    output's), metrics carry no prefix and repeat as mae, mae_1. History, evaluate's list and dict and
+    metrics_names equal Keras's; a call returning a dict is named by its keys."""
+    def build(lib):
+        class TwoHeads(lib.Model):
+            def __init__(self):
+                super().__init__()
+                self.a, self.b = lib.layers.Dense(1, name="a"), lib.layers.Dense(2, name="b")
+
+            def call(self, x):
+                a, b = self.a(x), self.b(x)
+                return {"first": a, "second": b} if case == 4 else [a, b]
+
+        return TwoHeads()
+
+    y = [Y1, np.concatenate([Y1, Y2], axis=1)]
+    results = []
+    for lib in (keras, nnlite):
+        loss = [["mse", "mae"], ["mse", "mse"], ["mse", lib.losses.MeanAbsoluteError()],
+                [lib.losses.mean_squared_error, "mse"], {"first": "mse", "second": "mae"}][case]
+        metrics = {"first": ["mae"], "second": ["mse"]} if case == 4 else ([["mae"], ["mae"]] if case == 1
+                                                                            else [["mae"], ["mse"]])
+        model = build(lib)
+        model.compile("sgd", loss=loss, metrics=metrics)
+        model(X[:2])
+        results.append(model)
+    results[1].set_weights(results[0].get_weights())
+    yd = {"first": y[0], "second": y[1]} if case == 4 else y
+    histories = [m.fit(X, yd, epochs=2, verbose=0, shuffle=False).history for m in results]
+    assert set(histories[1]) == set(histories[0])
+    for key in histories[0]:
+        assert_close(histories[1][key], histories[0][key], RTOL["float64"], key)
+    listed = [m.evaluate(X, yd, verbose=0) for m in results]
+    assert_close(listed[1], listed[0], RTOL["float64"], "evaluate's list")
+    assert results[1].metrics_names == results[0].metrics_names
 
 
 def _two_heads(lib):

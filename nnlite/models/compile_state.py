@@ -54,7 +54,9 @@ class CompileState:
         if unknown:
             raise TypeError(f"compile() got unexpected keyword arguments {sorted(unknown)}.")
         names = self.several_outputs() if loss is not None else []
-        if isinstance(loss, (list, tuple)) and len(loss) > 1 and not names and not self.built:
+        per_output = (isinstance(loss, (list, tuple)) and len(loss) > 1
+                      or isinstance(loss, dict) and not ("class_name" in loss and "config" in loss))
+        if per_output and not names and not self.built:
             # a subclassed model not built yet: its outputs are known at the first batch, as in Keras
             self._set_compiled(optimizer, None, loss)
             self._deferred_compile = {"optimizer": self.optimizer, "loss": loss, "loss_weights": loss_weights,
@@ -62,7 +64,7 @@ class CompileState:
             return
         if names:
             heads = heads_module.make_heads(names, self.output_activations(), loss, loss_weights, metrics,
-                                            weighted_metrics, _metric_list)
+                                            weighted_metrics, _metric_list, self.names_its_outputs())
             self._set_compiled(optimizer, loss, loss, heads)
             return
         own = self.known_output_names()
@@ -136,9 +138,11 @@ class CompileState:
         return names + [name for h in self._logged_heads() for name in h.log_names]
 
     def _result_order(self) -> list[str]:
-        """The first names of evaluate's list: the loss, one output's metrics in compile order, each output's loss."""
-        own = [name for name, _, _, k in self._tracked if k is None]
-        return ["loss", *own, *(name for h in self._logged_heads() for name in h.log_names)]
+        """The first names of evaluate's list (Keras's): the loss, compile's metrics by their own names (the
+        unweighted, then the weighted; an output-prefixed log name matches none of them, and a repeated name
+        repeats its value), each output's loss; the rest of the logs follow, sorted."""
+        metric_names = [m.name for weighted in (False, True) for _, m, w, _ in self._tracked if w == weighted]
+        return ["loss", *metric_names, *(name for h in self._logged_heads() for name in h.log_names)]
 
     def _logged_heads(self) -> list[heads_module.Head]:
         """The outputs whose own loss is logged: all with a loss, when more than one has."""

@@ -20,6 +20,7 @@ import numpy as np
 from .. import autodiff, data, losses
 from .. import metrics as metrics_module
 from ..losses.base import apply_mask, reads_logits
+from ..registry import snake_case
 
 
 class LossSum(losses.Loss):
@@ -67,10 +68,13 @@ class LossSum(losses.Loss):
 
 class Head:
     """One output: its name, loss (None: not trained on; a LossSum for several), weight, activation and loss
-    tracker."""
+    tracker. ``labelled``: its logs carry the output's name (``out_loss``, ``out_mae``), as Keras's for a functional
+    model or outputs in a dict; a subclass's list of outputs has no names in Keras, so its logs name the loss
+    (``mse_loss``) and the metrics alone (``mae``)."""
 
-    def __init__(self, name: str, loss_id: Any, weight: Any, activation: Any) -> None:
+    def __init__(self, name: str, loss_id: Any, weight: Any, activation: Any, labelled: bool = True) -> None:
         self.name = name
+        self.label = name if labelled else ""
         self.loss_id = loss_id
         if isinstance(loss_id, list):  # several losses: their weights travel with them
             self.loss: Any = LossSum([losses.resolve(i) for i in loss_id], weight)
@@ -80,7 +84,7 @@ class Head:
         self.weight = float(weight)
         self.activation = activation
         self.from_z = self.loss is not None and reads_logits(self.loss, activation)
-        self.tracker = metrics_module.Mean(name=f"{name}_loss")
+        self.tracker = metrics_module.Mean(name=f"{self.label or loss_name(loss_id)}_loss")
         self.metric_ids: list[Any] = []
         self.weighted_metric_ids: list[Any] = []
 
@@ -97,6 +101,23 @@ class Head:
     def loss_weight(self) -> Any:
         """The weight as compile took it: a number, or a list for several losses."""
         return self.loss.weights if isinstance(self.loss, LossSum) else self.weight
+
+
+def loss_name(identifier: Any) -> str:
+    """The name Keras gives a loss in the logs of an unnamed output: the string as given where it names a function
+    ("mse"), else the loss object's name or the function's (the last of several losses, whose value the log shows).
+
+    Args:
+        identifier: the loss as compile took it (None for no loss).
+    """
+    if isinstance(identifier, list):
+        return loss_name(identifier[-1])
+    if identifier is None:
+        return "none"
+    if isinstance(identifier, str) and not isinstance(losses.get(identifier), losses.Loss):
+        return identifier
+    resolved = identifier if isinstance(identifier, losses.Loss) else losses.get(identifier)
+    return getattr(resolved, "name", None) or snake_case(getattr(resolved, "__name__", type(resolved).__name__))
 
 
 def _per_output(value: Any, names: list[str], what: str, broadcast: bool) -> list[Any]:
@@ -154,8 +175,9 @@ def _loss_weights(loss_ids: list[Any], loss_weights: Any, names: list[str]) -> l
 
 
 def make_heads(names: list[str], activations: list[Any], loss: Any, loss_weights: Any, metrics: Any,
-               weighted_metrics: Any, metric_list: Any) -> list[Head]:
-    """The heads ``compile`` describes, every argument checked (Keras's rules for several outputs)."""
+               weighted_metrics: Any, metric_list: Any, labelled: bool = True) -> list[Head]:
+    """The heads ``compile`` describes, every argument checked (Keras's rules for several outputs); ``labelled``:
+    the logs name the outputs (see Head)."""
     loss_ids = [_one_loss(lo) for lo in _per_output(loss, names, "loss", broadcast=True)]
     if all(lo is None for lo in loss_ids):
         raise ValueError(f"compile() needs a loss for at least one output; valid names: "
@@ -166,7 +188,8 @@ def make_heads(names: list[str], activations: list[Any], loss: Any, loss_weights
             if value is not None and (isinstance(value, bool) or not isinstance(value, (int, float))
                                       or not np.isfinite(value)):
                 raise ValueError(f"loss_weights must be finite numbers, got {loss_weights!r}.")
-    heads = [Head(n, lo, 1.0 if w is None else w, act) for n, lo, w, act in zip(names, loss_ids, weights, activations)]
+    heads = [Head(n, lo, 1.0 if w is None else w, act, labelled)
+             for n, lo, w, act in zip(names, loss_ids, weights, activations)]
     for ids, attribute, what in ((metrics, "metric_ids", "metrics"),
                                  (weighted_metrics, "weighted_metric_ids", "weighted_metrics")):
         if ids is None:
@@ -226,13 +249,15 @@ def log_name(name: str, taken: set[str], weighted: bool, weighted_name: str) -> 
 
 
 def resolve_metrics(heads: list[Head], y: list[Any], shapes: list[tuple]) -> list[tuple]:
-    """(log name, metric, weighted?, output index) for every output's metrics: ``<output>_<metric>``."""
+    """(log name, metric, weighted?, output index) for every output's metrics: ``<output>_<metric>`` (``<metric>``,
+    made unique, for an unlabelled output)."""
     tracked, taken = [], {"loss"} | {h.tracker.name for h in heads}
     for k, (head, yk, shape) in enumerate(zip(heads, y, shapes)):
+        prefix = f"{head.label}_" if head.label else ""
         for ids, weighted in ((head.metric_ids, False), (head.weighted_metric_ids, True)):
             for identifier in ids:
                 metric = metrics_module.resolve(identifier, yk, shape)
-                name = log_name(f"{head.name}_{metric.name}", taken, weighted, f"{head.name}_weighted_{metric.name}")
+                name = log_name(f"{prefix}{metric.name}", taken, weighted, f"{prefix}weighted_{metric.name}")
                 tracked.append((name, metric, weighted, k))
     return tracked
 

@@ -205,6 +205,14 @@ class Model(Loops, FusedSteps, CompileState, Steps, StateTree, Layer):
         names = self.known_output_names()
         return names if len(names) > 1 else []
 
+    def names_its_outputs(self) -> bool:
+        """Whether Keras names this model's outputs in its logs: a functional graph's (Functional, Sequential,
+        CustomModel(inputs, outputs)) and a call's that returns a dict do; a subclass's call returning a list does
+        not (its logs name each output's loss after the loss)."""
+        if type(self).call is Model.call or self._graphs is None:
+            return True
+        return isinstance(self._graph().output, dict)
+
     def known_output_names(self) -> list[str]:
         """The output names, once the model has a graph ([] before)."""
         return self._graph().output_names if self._graphs is not None else []
