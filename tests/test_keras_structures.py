@@ -113,21 +113,25 @@ def test_unknown_output_names_are_refused_at_compile(keras):
         one_output(nnlite).compile("sgd", loss={"output_b": "mse"})
 
 
+def two_heads(lib, as_dict=False):
+    """A subclass with two Dense outputs, returned as a list (or a dict by name)."""
+
+    class TwoHeads(lib.Model):
+        def __init__(self):
+            super().__init__()
+            self.a, self.b = lib.layers.Dense(1, name="a"), lib.layers.Dense(2, name="b")
+
+        def call(self, x):
+            a, b = self.a(x), self.b(x)
+            return {"first": a, "second": b} if as_dict else [a, b]
+
+    return TwoHeads()
+
+
 def test_a_subclassed_model_compiled_before_it_is_built_takes_a_loss_per_output(keras, float64):
-    def build(lib):
-        class TwoHeads(lib.Model):
-            def __init__(self):
-                super().__init__()
-                self.a, self.b = lib.layers.Dense(1, name="a"), lib.layers.Dense(2, name="b")
-
-            def call(self, x):
-                return [self.a(x), self.b(x)]
-
-        return TwoHeads()
-
     y = [Y1, np.concatenate([Y1, Y2], axis=1)]
     results = []
-    for model in (build(keras), build(nnlite)):
+    for model in (two_heads(keras), two_heads(nnlite)):
         model.compile("sgd", loss=["mse", "mae"])  # before the model knows its outputs
         model.fit(X[:2], [y[0][:2], y[1][:2]], epochs=1, verbose=0)  # builds it
         results.append(model)
@@ -144,18 +148,6 @@ def test_the_logs_of_a_subclass_with_unnamed_outputs_are_keras(keras, float64, c
     loss (the string given, a loss object's name, a function's), a loss used twice shares one entry (the last
     output's), metrics carry no prefix and repeat as mae, mae_1. History, evaluate's list and dict and
     metrics_names equal Keras's; a call returning a dict is named by its keys."""
-    def build(lib):
-        class TwoHeads(lib.Model):
-            def __init__(self):
-                super().__init__()
-                self.a, self.b = lib.layers.Dense(1, name="a"), lib.layers.Dense(2, name="b")
-
-            def call(self, x):
-                a, b = self.a(x), self.b(x)
-                return {"first": a, "second": b} if case == 4 else [a, b]
-
-        return TwoHeads()
-
     y = [Y1, np.concatenate([Y1, Y2], axis=1)]
     results = []
     for lib in (keras, nnlite):
@@ -163,7 +155,7 @@ def test_the_logs_of_a_subclass_with_unnamed_outputs_are_keras(keras, float64, c
                 [lib.losses.mean_squared_error, "mse"], {"first": "mse", "second": "mae"}][case]
         metrics = {"first": ["mae"], "second": ["mse"]} if case == 4 else ([["mae"], ["mae"]] if case == 1
                                                                             else [["mae"], ["mse"]])
-        model = build(lib)
+        model = two_heads(lib, as_dict=case == 4)
         model.compile("sgd", loss=loss, metrics=metrics)
         model(X[:2])
         results.append(model)
