@@ -138,3 +138,58 @@ def test_new_pieces_travel_through_keras_files(float64, rng, tmp_path):
     back.fit(x, y, epochs=1, batch_size=4, shuffle=False, verbose=0)  # resumes with the same velocity
     for a, b in zip(back.get_weights(), model.get_weights()):
         assert_close(a, b, 1e-15)
+
+
+def keras_style_optimizer(lib):
+    """An optimizer written as Keras's guide writes one (build with add_variable_from_reference, update_step with
+    assign/assign_sub and ops), the same source for Keras and nnlite: Adam-like with a bias-free second moment."""
+
+    class Steady(lib.optimizers.Optimizer):
+        def __init__(self, learning_rate=0.01, beta=0.9, **kwargs):
+            super().__init__(learning_rate=learning_rate, **kwargs)
+            self.beta = beta
+
+        def build(self, var_list):
+            if self.built:
+                return
+            super().build(var_list)
+            self.moments = [self.add_variable_from_reference(v, "moment") for v in var_list]
+            self.squares = [self.add_variable_from_reference(v, "square", initializer="ones") for v in var_list]
+
+        def update_step(self, gradient, variable, learning_rate):
+            k = self._get_variable_index(variable)
+            m, s = self.moments[k], self.squares[k]
+            self.assign(m, lib.ops.add(lib.ops.multiply(m, self.beta), gradient))
+            self.assign_add(s, lib.ops.square(gradient))
+            self.assign_sub(variable, lib.ops.divide(lib.ops.multiply(m, learning_rate), lib.ops.sqrt(s)))
+
+    return Steady
+
+
+def test_an_optimizer_written_for_keras_steps_as_in_keras(keras, float64, rng):
+    """build adds state with add_variable_from_reference (named after the variable's path, in creation order),
+    update_step changes one variable: the same class in Keras and nnlite gives the same weights and state after
+    a fit of two epochs; nnlite's own optimizers answer update_step too (one variable's step)."""
+    x, y = rng.normal(size=(24, 3)), rng.normal(size=(24, 1))
+
+    def model(lib):
+        return lib.Sequential([lib.Input((3,)), lib.layers.Dense(4, activation="tanh"), lib.layers.Dense(1)])
+    theirs, ours = model(keras), model(nnlite)
+    ours.set_weights(theirs.get_weights())
+    theirs.compile(keras_style_optimizer(keras)(0.05), "mse")
+    ours.compile(keras_style_optimizer(nnlite)(0.05), "mse")
+    expected = theirs.fit(x, y, batch_size=8, epochs=2, verbose=0, shuffle=False).history
+    history = ours.fit(x, y, batch_size=8, epochs=2, verbose=0, shuffle=False).history
+    assert_close(history["loss"], expected["loss"], 1e-9, "loss")
+    for w, e in zip(ours.get_weights(), theirs.get_weights()):
+        assert_close(w, e, 1e-9, "weights")
+    assert [v.shape for v in ours.optimizer.variables] == [tuple(v.shape) for v in theirs.optimizer.variables]
+    assert [v.name.split("_")[-2:] for v in ours.optimizer.variables[2:]] == [
+        ["kernel", "moment"], ["bias", "moment"]] * 2 + [["kernel", "square"], ["bias", "square"]] * 2
+    for a, b in zip(ours.optimizer.variables[2:], theirs.optimizer.variables[2:]):
+        assert_close(a.numpy(), np.asarray(b.numpy()), 1e-9, b.name)
+    w = nnlite.Variable(np.array([1.0, 2.0]))
+    sgd = nnlite.optimizers.SGD(0.1, momentum=0.5)
+    sgd.build([w])
+    sgd.update_step(np.array([1.0, 1.0]), w, 0.1)
+    assert_close(w.numpy(), [0.9, 1.9], 1e-15, "SGD.update_step")

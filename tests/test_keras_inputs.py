@@ -117,6 +117,7 @@ def optional_model(lib, named):
     return lib.Model({"input1": i1, "input2": i2} if named else [i1, i2], out)
 
 
+@pytest.mark.filterwarnings("ignore:The structure of `inputs` doesn't match")  # a list for named inputs, both
 @pytest.mark.parametrize("named", [False, True], ids=["list", "dict"])
 def test_an_optional_input_takes_none_as_in_keras(keras, named):
     """Input(optional=True) given None: the layer receives None (Keras's functional tests, list and dict models,

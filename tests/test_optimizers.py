@@ -405,3 +405,29 @@ def test_loss_scale_optimizer_skips_overflowing_steps_in_a_fit(keras, rng):
     assert_close(history["loss"], expected["loss"], 2e-4, "loss")
     for w, e in zip(ours.get_weights(), theirs.get_weights()):
         assert_close(w, e, 2e-4, "weights after the fit")
+
+
+def test_optimizer_api_edges_as_keras(keras):
+    """Keras's optimizer_test: automatic names count per class (adam, adam_1; AdamW is adam_w) until clear_session;
+    no gradient at all is an error and a missing one a warning naming the variable (the others still step); a
+    learning-rate callable takes no argument; get(None) is None."""
+    names = [nnlite.optimizers.Adam().name, nnlite.optimizers.Adam().name, nnlite.optimizers.AdamW().name,
+             nnlite.optimizers.AdamW().name, nnlite.optimizers.SGD().name]
+    assert names == ["adam", "adam_1", "adam_w", "adam_w_1", "sgd"]
+    nnlite.config.clear_session()
+    assert nnlite.optimizers.Adam().name == "adam"
+    for lib, make in ((keras, keras.Variable), (nnlite, lambda v, name: Variable(np.array(v), name))):
+        v = make([[3.0, 4.0], [5.0, 6.0]], name="v")
+        with pytest.raises(ValueError, match="No gradients provided for any variable."):
+            lib.optimizers.SGD(learning_rate=1.0).apply_gradients([(None, v)])
+        v2 = make([[3.0, 4.0], [5.0, 6.0]], name="v2")
+        optimizer = lib.optimizers.SGD(learning_rate=1.0)
+        with pytest.warns(UserWarning, match=r"Gradients do not exist for variables \['v'\]"):
+            optimizer.apply_gradients([(None, v), (np.ones((2, 2)), v2)])
+        np.testing.assert_allclose(np.asarray(v2.numpy()), [[2.0, 3.0], [4.0, 5.0]])
+        np.testing.assert_allclose(np.asarray(v.numpy()), [[3.0, 4.0], [5.0, 6.0]])
+        w = make([1.0, 2.0], name="w")
+        optimizer = lib.optimizers.SGD(learning_rate=lambda: 0.5)
+        optimizer.apply_gradients([(np.array([1.0, 1.0]), w)])
+        np.testing.assert_allclose(np.asarray(w.numpy()), [0.5, 1.5])
+        assert lib.optimizers.get(None) is None

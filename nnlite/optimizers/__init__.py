@@ -36,20 +36,22 @@ def names() -> list[str]:
     return OPTIMIZERS.names()
 
 
-def get(identifier: str | dict | Optimizer) -> Optimizer:
+def get(identifier: str | dict | Optimizer | None) -> Optimizer | None:
     """An optimizer from a name (``"sgd"``, ``"Adam"``; any case), a config dict, or an Optimizer.
 
     Args:
         identifier: a name, a config dict ({"class_name": "Adam", "config": {...}}) or an ``Optimizer``.
 
     Returns:
-        A new ``Optimizer`` (the same object when one is given).
+        A new ``Optimizer`` (the same object when one is given; None for None).
 
     Example:
         >>> import nnlite
         >>> nnlite.optimizers.get("Adam").name, nnlite.optimizers.get({"class_name": "sgd"}).learning_rate.numpy()
         ('adam', array(0.01, dtype=float32))
     """
+    if identifier is None:  # as Keras's get
+        return None
     if isinstance(identifier, str) and identifier not in OPTIMIZERS:
         identifier = identifier.lower()
     if isinstance(identifier, dict) and isinstance(identifier.get("class_name"), str):  # {"class_name": "adam"}

@@ -17,6 +17,7 @@ raises Keras's error.
 
 from __future__ import annotations
 
+import inspect
 import math
 import numbers
 import re
@@ -30,6 +31,7 @@ from ..registry import Registry, snake_case
 from ..variables import Variable
 from ..warn import warn
 from .common_arguments import document_common
+from .keras_steps import KerasSteps
 from .schedules import SCHEDULES, LearningRateSchedule
 
 
@@ -38,6 +40,17 @@ def as_cast_constant(value: float) -> float:
     first makes a float32 tensor, so momentum 0.9 acts as 0.8999999761581421 even in
     float64. (The learning rate is a variable of floatx and is not rounded.)"""
     return float(np.float32(value))
+
+
+def _takes_no_arguments(fn: Callable) -> bool:
+    """Whether ``fn`` can be called with no arguments (Keras's learning-rate callables are)."""
+    try:
+        inspect.signature(fn).bind()
+    except TypeError:
+        return False
+    except ValueError:  # no signature to read (a builtin): give it the step
+        return False
+    return True
 
 
 def check_rate(name: str, value: Any, maximum: float | None = None) -> float:
@@ -52,7 +65,7 @@ def check_rate(name: str, value: Any, maximum: float | None = None) -> float:
 
 
 @document_common
-class Optimizer:
+class Optimizer(KerasSteps):
     """Base class: learning rate (float, schedule or callable), clipping, weight decay, EMA, iterations.
 
     Args:
@@ -107,7 +120,11 @@ class Optimizer:
             raise ValueError("`gradient_accumulation_steps` must be an integer >= 2. "
                              f"Received: gradient_accumulation_steps={gradient_accumulation_steps}")
         self.gradient_accumulation_steps = gradient_accumulation_steps
-        self.name = name or snake_case(type(self).__name__)
+        if name is None:  # Keras's automatic names: adam, adam_1, ... (until clear_session)
+            base = snake_case(type(self).__name__)
+            uid = config.get_uid(base)
+            name = base if uid == 1 else f"{base}_{uid - 1}"
+        self.name = name
         self._iterations = Variable(np.array(0, dtype=np.int64), "iteration", trainable=False,
                                     path=f"{self.name}/iteration")
         self._learning_rate: Any = None
@@ -144,7 +161,15 @@ class Optimizer:
         """The learning rate variable, or a schedule's value at ``iterations`` (a float)."""
         if isinstance(self._learning_rate, Variable):
             return self._learning_rate
-        return self._learning_rate(int(self.iterations))
+        return self._scheduled_rate()
+
+    def _scheduled_rate(self) -> float:
+        """A schedule's rate at ``iterations``; a plain callable's value, called without arguments as Keras calls
+        it (or with ``iterations``, where it needs an argument)."""
+        lr = self._learning_rate
+        if isinstance(lr, LearningRateSchedule) or not _takes_no_arguments(lr):
+            return lr(int(self.iterations))
+        return lr()
 
     @learning_rate.setter
     def learning_rate(self, value: Any) -> None:
@@ -161,7 +186,7 @@ class Optimizer:
     def current_learning_rate(self) -> float:
         """lr for the coming step: the variable's value, or the schedule at ``iterations``."""
         lr = self._learning_rate
-        return float(lr.value) if type(lr) is Variable else float(lr(int(self.iterations)))
+        return float(lr.value) if type(lr) is Variable else float(self._scheduled_rate())
 
     @property
     def iterations(self) -> Variable | int:
@@ -315,6 +340,7 @@ class Optimizer:
         elif not self.built:
             self.build(trainable_variables)
         kept, variables, states = [], [], []  # each variable with a gradient, and its slots, all checked first
+        missing = []
         index = self._index
         for g, v in zip(grads, trainable_variables):
             if v not in index:
@@ -322,6 +348,7 @@ class Optimizer:
                                  "it was originally built with. When working with a new set of variables, you "
                                  "should recreate a new optimizer instance.")
             if g is None:  # no gradient: the variable is left alone
+                missing.append(v.path)
                 continue
             if type(g) is not np.ndarray:
                 g = np.asarray(g)
@@ -330,8 +357,12 @@ class Optimizer:
             kept.append(g)
             variables.append(v)
             states.append(self._state[index[v]])
-        if kept:
-            self._step(kept, variables, states)
+        if not kept:
+            raise ValueError("No gradients provided for any variable.")
+        if missing:
+            warn(f"Gradients do not exist for variables {missing} when minimizing the loss. If using "
+                 "`model.compile()`, did you forget to provide a `loss` argument?", UserWarning)
+        self._step(kept, variables, states)
         self._iterations.value[()] += 1  # (indexing the 0-d array: ten times faster than +=)
 
     def stepper(self, variables: Sequence[Variable]) -> Callable[[list[np.ndarray]], None]:
@@ -384,6 +415,11 @@ class Optimizer:
                         v.value -= v.value * as_cast_constant(wd) * lr
             self.before_updates()
             step_lr = 1.0 if scaled else lr
+            if type(self).update_step is not KerasSteps.update_step:  # written as for Keras: variable by variable
+                for g, v in zip(grads, variables):
+                    self.update_step(g if g.dtype == v.value.dtype else g.astype(v.value.dtype), v,
+                                     v.value.dtype.type(step_lr))
+                grads = []
             for g, v, state in zip(grads, variables, states):
                 w, rows = v.value, v.grad_rows
                 if rows is not None:  # this step's rows, when the gradient is the layer's

@@ -13,21 +13,25 @@ from .common_arguments import document_common
 
 def newton_schulz(x: np.ndarray, steps: int, a: float, b: float, c: float) -> np.ndarray:
     """X <- a X + (b A + c A A) X with A = X X^T, ``steps`` times from X = G / (|G|_F + 1e-7): the quintic iteration
-    that maps G = U S V^T towards U V^T (the singular values to about 1), run on the wide orientation of G.
+    that maps G = U S V^T towards U V^T (the singular values to about 1), run on the wide orientation of G (on the
+    last two axes, for a stack of matrices).
 
     Args:
-        x: G, a matrix.
+        x: G, a matrix (or a stack of them).
         steps: how many iterations.
         a, b, c: the quintic's coefficients.
     """
+    x = np.asarray(x)
+    if x.ndim < 2:
+        raise ValueError(f"Expected gradient or momentum to have at least 2 dimensions. Received: shape={x.shape}")
     tall = x.shape[-2] > x.shape[-1]
     if tall:
-        x = x.T
-    x = x / (np.linalg.norm(x) + 1e-7)  # the spectral norm at most 1
+        x = np.swapaxes(x, -1, -2)
+    x = x / (np.linalg.norm(x, axis=(-2, -1), keepdims=True) + 1e-7)  # the spectral norm at most 1
     for _ in range(steps):
-        gram = x @ x.T
+        gram = x @ np.swapaxes(x, -1, -2)
         x = a * x + (b * gram + c * gram @ gram) @ x
-    return x.T if tall else x
+    return np.swapaxes(x, -1, -2) if tall else x
 
 
 @document_common
@@ -101,6 +105,28 @@ class Muon(Optimizer):
         return (len(v.shape) != 2 or (self.exclude_embeddings and "embedding" in v.path.lower())
                 or any(re.search(keyword, v.path) for keyword in self.exclude_layers))
 
+    _should_use_adamw = uses_adam  # Keras's name
+
+    def zeropower_via_newtonschulz5(self, x, steps: int):
+        """NS(x): :func:`newton_schulz` with this optimizer's coefficients (Keras's name).
+
+        Args:
+            x: a matrix (or a stack of them).
+            steps: how many iterations.
+        """
+        return newton_schulz(x, steps, self.muon_a, self.muon_b, self.muon_c)
+
+    def lr_adjust(self, x):
+        """x sqrt(max(rows, columns)) rms_rate, the scale that matches a step's RMS to Adam's (x unchanged with
+        ``rms_rate=None``).
+
+        Args:
+            x: a matrix step.
+        """
+        if self.rms_rate is None:
+            return x
+        return x * np.sqrt(np.asarray(max(x.shape[0], x.shape[1]), np.asarray(x).dtype)) * self.rms_rate
+
     def slot_layout(self):
         return [("momentum", "velocity")]
 
@@ -117,10 +143,7 @@ class Muon(Optimizer):
             return
         m += g + m * (self.momentum - 1)
         direction = g + self.momentum * m if self.nesterov else m
-        step = lr * newton_schulz(direction, self.ns_steps, self.muon_a, self.muon_b, self.muon_c)
-        if self.rms_rate is not None:
-            step = step * np.sqrt(w.dtype.type(max(w.shape))) * self.rms_rate
-        w -= step
+        w -= self.lr_adjust(lr * self.zeropower_via_newtonschulz5(direction, self.ns_steps))
 
     def adam_update(self, w, g, lr, m, v) -> None:
         """Adam's step for the weights Muon leaves to it: m += (g - m)(1 - b1), v += (g^2 - v)(1 - b2),
