@@ -391,3 +391,49 @@ def test_an_embedding_net_trains_on_circle_loss_as_keras(keras, float64, rng):
     theirs, ours = model(keras), model(nnlite)
     fit_both(keras, theirs, ours, x, y, ("SGD", 0.01), "circle", 8)
     assert losses.Circle(gamma=3.0).get_config() == keras.losses.Circle(gamma=3.0).get_config()
+
+
+@pytest.mark.parametrize("reduction", REDUCTIONS)
+@pytest.mark.parametrize("shape", ["classes", "segmentation"])
+def test_generalized_crossentropy_matches_keras(keras, tf, floatx, rng, shape, reduction):
+    """CategoricalGeneralizedCrossEntropy, (1 - p_y^q) / q, on integer labels: per sample and per pixel; value and
+    the tape's gradient equal Keras's, weighted or not, with an exact p_y = 1 (a zero loss); its function, config
+    and q's error as Keras's."""
+    p = rng.uniform(0.05, 1.0, size=(6, 4, 3) if shape == "segmentation" else (6, 3))
+    p = (p / p.sum(-1, keepdims=True)).astype(floatx)
+    y = rng.integers(0, 3, size=p.shape[:-1])
+    p.reshape(-1, 3)[0] = 0.0
+    p.reshape(-1, 3)[0, y.flat[0]] = 1.0  # the first true class certain: p_y = 1
+    for sw in (None, rng.uniform(0, 2, y.shape).astype(floatx)):  # a weight per sample, or per pixel
+        for q in (0.5, 0.2):
+            expected = keras_value_and_grad(keras, tf, "CategoricalGeneralizedCrossEntropy", {"q": q}, y, p, sw,
+                                            reduction)
+            value, grad = losses.CategoricalGeneralizedCrossEntropy(q=q, reduction=reduction).value_and_grad(y, p, sw)
+            assert_close(value, expected[0], RTOL[floatx], "value")
+            assert_close(grad, expected[1], RTOL[floatx], "gradient")
+    assert_close(losses.categorical_generalized_cross_entropy(y, p, q=0.3),
+                 keras.losses.categorical_generalized_cross_entropy(y, p, q=0.3).numpy(), RTOL[floatx], "function")
+    ours = losses.CategoricalGeneralizedCrossEntropy(q=0.1, name="gce")
+    assert ours.get_config() == keras.losses.CategoricalGeneralizedCrossEntropy(q=0.1, name="gce").get_config()
+    with pytest.raises(ValueError, match=r"q must be in the interval \(0, 1\)"):
+        losses.CategoricalGeneralizedCrossEntropy(q=1.0)
+
+
+def test_generalized_crossentropy_at_its_edges(keras, tf, float64):
+    """p_y = 0: the value is 1/q and the gradient -inf at the true class (NaN beside it, 0 times inf), as Keras's,
+    with NumPy's warning rather than in silence; labels of shape (batch, 1) give the same per-sample values as
+    (batch,) (Keras pairs every sample with every label there)."""
+    y = np.array([[0, 2], [1, 1]])
+    p = np.array([[[1.0, 0.0, 0.0], [0.0, 0.0, 0.0]], [[0.2, 0.5, 0.3], [0.1, 0.8, 0.1]]])
+    expected = keras_value_and_grad(keras, tf, "CategoricalGeneralizedCrossEntropy", {}, y, p, None,
+                                    "sum_over_batch_size")
+    with pytest.warns(RuntimeWarning, match="divide by zero"):
+        value, grad = losses.CategoricalGeneralizedCrossEntropy().value_and_grad(y, p)
+    assert_close(value, expected[0], 1e-12, "value")
+    np.testing.assert_array_equal(np.isnan(grad), np.isnan(expected[1]))
+    assert grad[0, 1, 2] == expected[1][0, 1, 2] == -np.inf
+    finite = np.isfinite(expected[1])
+    assert_close(grad[finite], expected[1][finite], 1e-12, "gradient")
+    flat_y, flat_p = np.array([0, 1, 2]), np.array([[0.5, 0.3, 0.2], [0.1, 0.6, 0.3], [0.2, 0.2, 0.6]])
+    per_sample = losses.CategoricalGeneralizedCrossEntropy(reduction=None)
+    assert_close(per_sample(flat_y[:, None], flat_p), per_sample(flat_y, flat_p), 0, "labels (batch, 1)")

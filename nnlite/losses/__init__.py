@@ -33,6 +33,7 @@ from .overlap import Dice, Tversky
 from .probabilistic import (
     BinaryCrossentropy,
     CategoricalCrossentropy,
+    CategoricalGeneralizedCrossEntropy,
     KLDivergence,
     Poisson,
     SparseCategoricalCrossentropy,
@@ -51,6 +52,7 @@ __all__ = [
     "LOSSES", "LOGIT_ACTIVATIONS", "REDUCTIONS", "Crossentropy", "Loss", "LossFunctionWrapper", "reads_logits",
     "apply_mask",
     "BinaryCrossentropy", "BinaryFocalCrossentropy", "CategoricalCrossentropy", "CategoricalFocalCrossentropy",
+    "CategoricalGeneralizedCrossEntropy", "categorical_generalized_cross_entropy",
     "CTC", "ctc", "CategoricalHinge", "Circle", "Dice", "Tversky", "circle", "dice", "tversky", "CosineSimilarity",
     "Hinge", "Huber",
     "KLDivergence", "LogCosh", "MeanAbsoluteError", "MeanAbsolutePercentageError", "MeanSquaredError",
@@ -131,6 +133,9 @@ binary_focal_crossentropy = _per_sample(BinaryFocalCrossentropy, "binary_focal_c
     "([[0.0, 1.0], [0.0, 0.0]], [[0.6, 0.4], [0.4, 0.6]], gamma=2.0)", "[0.329865, 0.205798]")
 categorical_focal_crossentropy = _per_sample(CategoricalFocalCrossentropy, "categorical_focal_crossentropy",
     "([[0.0, 1.0, 0.0]], [[0.1, 0.8, 0.1]])", "[0.002231]")
+categorical_generalized_cross_entropy = _per_sample(
+    CategoricalGeneralizedCrossEntropy, "categorical_generalized_cross_entropy",
+    "([0, 1], [[0.64, 0.36], [0.75, 0.25]], q=0.5)", "[0.4, 1.0]")
 dice = _per_sample(Dice, "dice", "([[1.0, 1.0, 0.0]], [[0.5, 1.0, 0.5]], axis=1)", "[0.25]")
 tversky = _per_sample(Tversky, "tversky", "([[1.0, 1.0, 0.0]], [[0.5, 1.0, 0.5]], alpha=0.7, beta=0.3, axis=1)",
                       "[0.25]")
@@ -141,7 +146,7 @@ FUNCTIONS: dict[str, Callable[..., np.ndarray]] = {fn.__name__: fn for fn in (
     mean_squared_error, mean_absolute_error, mean_absolute_percentage_error, mean_squared_logarithmic_error, huber,
     log_cosh, cosine_similarity, hinge, squared_hinge, categorical_hinge, kl_divergence, poisson,
     binary_crossentropy, categorical_crossentropy, sparse_categorical_crossentropy, binary_focal_crossentropy,
-    categorical_focal_crossentropy, dice, tversky, circle, ctc)}
+    categorical_focal_crossentropy, categorical_generalized_cross_entropy, dice, tversky, circle, ctc)}
 FUNCTIONS.update({alias: fn for fn, aliases in ((binary_crossentropy, ("bce", "BCE")), (kl_divergence, ("kld", "KLD")),
                                                  (mean_absolute_error, ("mae", "MAE")),
                                                  (mean_squared_error, ("mse", "MSE")),

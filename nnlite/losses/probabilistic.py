@@ -1,10 +1,11 @@
-"""Losses between distributions: the three crossentropies, KL divergence and Poisson."""
+"""Losses between distributions: the three crossentropies, KL divergence, Poisson and the generalized
+crossentropy."""
 
 from __future__ import annotations
 
 import numpy as np
 
-from .. import activations, config
+from .. import activations, autodiff, config, ops
 from ..warn import warn
 from .base import LOSSES, Crossentropy, Loss, document_common
 
@@ -289,3 +290,45 @@ class Poisson(Loss):
 
     def grad(self, y, p):
         return (1 - y / (p + config.epsilon())) / p.shape[-1]
+
+
+@document_common
+@LOSSES.register("categorical_generalized_cross_entropy")
+class CategoricalGeneralizedCrossEntropy(Loss):
+    """v = (1 - p_y^q) / q, p_y the probability y_pred gives the true class y (an integer index; Zhang and Sabuncu,
+    2018): q -> 0 is the crossentropy -log p_y, q = 1 the absolute error 1 - p_y, the values between more robust to
+    wrong labels. Written with nnlite.ops, as Keras writes it (the tape gives dv/dp_y = -p_y^(q - 1)).
+
+    Args:
+        q: the exponent, in (0, 1).
+        {common arguments}
+
+    Example:
+        >>> import numpy as np, nnlite
+        >>> y, p = np.array([0, 1]), np.array([[0.64, 0.36], [0.75, 0.25]])
+        >>> round(float(nnlite.losses.CategoricalGeneralizedCrossEntropy()(y, p)), 6)  # ((1 - .8) + (1 - .5)) / .5 / 2
+        0.7
+    """
+
+    sparse_labels = True
+
+    def __init__(self, q: float = 0.5, reduction="sum_over_batch_size", name="categorical_generalized_cross_entropy",
+                 dtype=None):
+        if not 0 < q < 1:
+            raise ValueError("q must be in the interval (0, 1)")
+        super().__init__(name, reduction, dtype)
+        self.q = q
+
+    def prepare(self, y_true, y_pred):
+        return np.asarray(y_true), np.asarray(y_pred, dtype=self.dtype or config.floatx())
+
+    def call(self, y_true, y_pred):
+        labels = np.asarray(autodiff.value_of(y_true))
+        if labels.ndim == np.ndim(autodiff.value_of(y_pred)) and labels.shape[-1:] == (1,):  # (batch, 1) labels
+            labels = labels[..., 0]
+        hot = ops.one_hot(labels.astype(np.int64), ops.shape(y_pred)[-1], dtype=ops.convert_to_tensor(y_pred).dtype)
+        p = ops.sum(y_pred * hot, axis=-1)
+        return (1 - ops.power(p, self.q)) / self.q
+
+    def get_config(self):
+        return {**super().get_config(), "q": self.q}
