@@ -13,11 +13,13 @@ from typing import Any
 
 import numpy as np
 
+from . import config
 from .registry import Registry
 from .serialization import serialize_in
 from .warn import warn
 
-__all__ = ["L1", "L1L2", "L2", "Regularizer", "deserialize", "get", "l1", "l1_l2", "l2", "serialize"]
+__all__ = ["L1", "L1L2", "L2", "OrthogonalRegularizer", "Regularizer", "deserialize", "get", "l1", "l1_l2", "l2",
+           "serialize"]
 
 
 def _factor(name: str, value: Any) -> float:
@@ -86,7 +88,7 @@ class Regularizer:
 REGULARIZERS = Registry(Regularizer, "keras.regularizers")
 
 
-@REGULARIZERS.register("l1_l2")
+@REGULARIZERS.register("l1_l2", "l1l2")
 class L1L2(Regularizer):
     """R(w) = l1 sum|w| + l2 sum w^2 (both 0 by default).
 
@@ -149,6 +151,68 @@ class L2(Regularizer):
 
     def get_config(self):
         return {"l2": self.l2}
+
+
+@REGULARIZERS.register("orthogonal_regularizer")
+class OrthogonalRegularizer(Regularizer):
+    """R(W) = c sum_{i != j} |P_ij|, P = N N^T, c = factor / (k (k - 1)): the mean |cosine| between the k rows of W
+    (``mode="rows"``; its columns with ``"columns"``), N the rows scaled by s = min(1 / |w_i|, 1 / eps); 0 when
+    they are orthogonal.
+
+    Backward, with G = c sign(P) off the diagonal (0 on it): dR/dN = 2 G N, and per row
+    dR/dw_i = s (g_i - n_i (n_i . g_i)) where |w_i| > eps (s = 1/|w_i|), g_i / eps where the scale is clamped;
+    a zero row gets 0.
+
+    Args:
+        factor: the penalty's factor (a float >= 0).
+        mode: "rows" or "columns", the vectors kept apart.
+
+    Example:
+        >>> import numpy as np, nnlite
+        >>> regularizer = nnlite.regularizers.OrthogonalRegularizer(factor=1.0)
+        >>> float(regularizer(np.eye(3))), round(float(regularizer(np.array([[1.0, 0.0], [1.0, 1.0]]))), 6)
+        (0.0, 0.707107)
+    """
+
+    def __init__(self, factor: float = 0.01, mode: str = "rows") -> None:
+        self.factor = _f32(_factor("factor", factor))  # Keras holds it as a float32 tensor
+        if mode not in {"rows", "columns"}:
+            raise ValueError(f'Invalid value for argument `mode`. Expected one of {{"rows", "columns"}}. '
+                             f"Received: mode={mode}")
+        self.mode = mode
+
+    def _rows(self, w: Any) -> np.ndarray:
+        w = np.asarray(w)
+        if w.ndim != 2:
+            raise ValueError(f"Inputs to OrthogonalRegularizer must have rank 2. Received: inputs.shape={w.shape}")
+        return w if self.mode == "rows" else w.T
+
+    @staticmethod
+    def _scaled(w: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(N, s): the rows times s = min(1/|w_i|, 1/eps), Keras's normalize."""
+        with np.errstate(divide="ignore"):
+            s = np.minimum(1.0 / np.sqrt(np.sum(w * w, axis=1, keepdims=True)), 1.0 / config.epsilon())
+        return w * s, s
+
+    def __call__(self, w: Any) -> float:
+        w = self._rows(w)
+        n, _ = self._scaled(w)
+        k = w.shape[0]
+        off_diagonal = (n @ n.T) * (1.0 - np.eye(k, dtype=n.dtype))
+        return self.factor * 0.5 * np.sum(np.abs(off_diagonal)) / (k * (k - 1.0) / 2.0)
+
+    def grad(self, w: Any) -> np.ndarray:
+        rows = self._rows(w)
+        n, s = self._scaled(rows)
+        k = rows.shape[0]
+        big_g = self.factor / (k * (k - 1.0)) * np.sign(n @ n.T) * (1.0 - np.eye(k, dtype=n.dtype))
+        g_n = 2.0 * big_g @ n  # dR/dN
+        clamped = s >= 1.0 / config.epsilon()  # the scale held at 1/eps: no gradient through it
+        g = np.where(clamped, g_n * s, s * (g_n - n * np.sum(n * g_n, axis=1, keepdims=True)))
+        return g if self.mode == "rows" else g.T
+
+    def get_config(self):
+        return {"factor": self.factor, "mode": self.mode}
 
 
 l1, l2, l1_l2 = L1, L2, L1L2

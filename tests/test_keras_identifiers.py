@@ -23,9 +23,10 @@ CASES = {
                      "random_normal", "RandomNormal", None, {"class_name": "Zeros", "config": {}}, "no_such"],
     "optimizers": ["adam", "Adam", "sgd", "SGD", "rmsprop", "RMSprop", "adamw", "AdamW", "nadam",
                    {"class_name": "adam", "config": {}}, {"class_name": "Adam", "config": {}},
-                   {"class_name": "SGD", "config": {"learning_rate": 0.5}}, "no_such"],
+                   {"class_name": "SGD", "config": {"learning_rate": 0.5}}, None, "no_such"],
     "activations": ["relu", "linear", "softmax", "sigmoid", None, "leaky_relu", "gelu", "tanh", "no_such"],
-    "regularizers": ["l1", "l2", "L1", "L2", "L1L2", None, {"class_name": "L2", "config": {"l2": 0.1}}, "no_such"],
+    "regularizers": ["l1", "l2", "L1", "L2", "L1L2", "l1l2", "orthogonal_regularizer", "OrthogonalRegularizer",
+                     None, {"class_name": "L2", "config": {"l2": 0.1}}, "no_such"],
     "constraints": ["max_norm", "MaxNorm", "non_neg", "NonNeg", "unit_norm", "min_max_norm", None, "no_such"],
 }
 
@@ -73,3 +74,30 @@ def test_compile_trains_with_a_short_name_and_logs_it_as_written(keras):
     history = model.fit(x, y, epochs=1, verbose=0)
     assert sorted(history.history) == ["MSE", "loss", "mae"]
     assert nnlite.losses.resolve("bce").name == "binary_crossentropy"
+
+
+@pytest.mark.parametrize("case", ["binary", "sparse", "categorical", "sparse (n, 1)", "two outputs"])
+def test_compile_takes_crossentropy_by_the_shapes_as_keras(keras, float64, rng, case):
+    """compile(loss="crossentropy") (or "ce"): binary for one output column, sparse categorical for integer labels
+    (lower rank, or one column against several), categorical for one-hot rows, decided at the first labels; per
+    output too. Two epochs' logs equal Keras's and the compile config keeps the word."""
+    x = rng.normal(size=(16, 3))
+    labels = rng.integers(0, 3, 16)
+    y = {"binary": (x[:, :1] > 0).astype(float), "sparse": labels, "categorical": np.eye(3)[labels],
+         "sparse (n, 1)": labels[:, None], "two outputs": [labels, (x[:, :1] > 0).astype(float)]}[case]
+    histories, models = [], []
+    for lib in (keras, nnlite):
+        inputs = lib.Input((3,))
+        a = lib.layers.Dense(1 if case == "binary" else 3, activation="sigmoid" if case == "binary" else "softmax",
+                             kernel_initializer="ones", name="a")(inputs)
+        outputs = [a, lib.layers.Dense(1, activation="sigmoid", kernel_initializer="ones", name="b")(inputs)] \
+            if case == "two outputs" else a
+        model = lib.Model(inputs, outputs)
+        model.compile("sgd", ["crossentropy", "CE"] if case == "two outputs" else "crossentropy",
+                      metrics=[["accuracy"], ["accuracy"]] if case == "two outputs" else ["accuracy"])
+        histories.append(model.fit(x, y, epochs=2, verbose=0, shuffle=False).history)
+        models.append(model)
+    assert set(histories[1]) == set(histories[0])
+    for key in histories[0]:
+        np.testing.assert_allclose(histories[1][key], histories[0][key], rtol=1e-9, err_msg=key)
+    assert models[1].get_compile_config()["loss"] == models[0].get_compile_config()["loss"]

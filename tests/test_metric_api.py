@@ -187,3 +187,26 @@ def test_a_metric_tracks_the_metrics_it_holds_as_keras(keras, rng):
         model.fit(np.ones((4, 2)), np.ones((4, 1)), verbose=0)
         models.append(model)
     assert len(models[0].metrics_variables) == len(models[1].metrics_variables)
+
+
+def test_argument_errors_and_ignored_labels_as_keras(keras):
+    """Keras's words for bad thresholds (the out-of-range values listed; FBetaScore's two messages), and
+    SparseCategoricalCrossentropy's ignore_class: without weights the ignored samples count with 0, with weights
+    their weights become 0 (Keras's mean applies the mask to given weights only)."""
+    def message(cls, **kwargs):
+        with pytest.raises(ValueError) as caught:
+            cls(**kwargs)
+        return str(caught.value)
+
+    for thresholds in ([-1, 0.5, 2], 1.5):
+        assert message(nnlite.metrics.FalsePositives, thresholds=thresholds) == message(
+            keras.metrics.FalsePositives, thresholds=thresholds)
+    for threshold in (1, "0.5", 1.1, 0.0):
+        assert message(nnlite.metrics.FBetaScore, threshold=threshold) == message(
+            keras.metrics.FBetaScore, threshold=threshold)
+    y = np.array([0, 1, 2])
+    p = np.array([[0.8, 0.1, 0.1], [0.05, 0.95, 0.0], [0.1, 0.8, 0.1]])
+    for sw in (None, np.array([0.5, 1.5, 2.0])):
+        expected = keras.metrics.SparseCategoricalCrossentropy(ignore_class=0)(y, p, sample_weight=sw)
+        ours = nnlite.metrics.SparseCategoricalCrossentropy(ignore_class=0)(y, p, sample_weight=sw)
+        np.testing.assert_allclose(float(ours), float(expected), rtol=1e-6)

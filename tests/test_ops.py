@@ -213,3 +213,25 @@ def test_slice_update_hands_each_part_its_own_gradient():
     expected_x = seed.copy()
     expected_x[1:3, 2:4] = 0
     assert grad_x.tolist() == expected_x.tolist() and grad_u.tolist() == seed[1:3, 2:4].tolist()
+
+
+def test_normalize_of_a_zero_vector_has_tensorflows_gradient(keras, tf):
+    """ops.normalize clamps 1/|x| at 1/eps; at a zero row rsqrt(0) = inf meets the minimum's unused branch, whose
+    gradient is 0 (TensorFlow's), not 0 times inf: the row's gradient is Keras's (finite) and nothing warns."""
+    import warnings
+
+    x = np.array([[3.0, 4.0], [0.0, 0.0], [1e-9, 0.0]])
+    c = np.array([[1.0, 2.0], [3.0, 4.0], [5.0, 6.0]])
+    xt = tf.Variable(x)
+    with tf.GradientTape() as tape:
+        expected = tf.reduce_sum(keras.ops.normalize(xt) * c)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        with nnlite.GradientTape() as ours:
+            xn = ops.convert_to_tensor(x)
+            ours.watch(xn)
+            total = ops.sum(ops.normalize(xn) * c)
+        grad = ours.gradient(total, xn)
+    np.testing.assert_allclose(float(total), float(expected), rtol=1e-12)
+    np.testing.assert_allclose(np.asarray(grad), tape.gradient(expected, xt).numpy(), rtol=1e-12)
+    assert np.all(np.isfinite(np.asarray(grad)))  # the zero row: x times the clamped 1/eps, so c / eps

@@ -189,3 +189,46 @@ def test_a_regularizer_the_tape_cannot_follow_warns_and_adds_its_value():
         history = model.fit(np.zeros((2, 2)), np.zeros((2, 2)), verbose=0)
     assert history.history["loss"][0] == pytest.approx(0.4)  # the penalty's value counts: 0.1 * 4 ones
     assert regularizers.get(abs) is abs and isinstance(regularizers.get(regularizers.L2), regularizers.L2)
+
+
+@pytest.mark.parametrize("mode", ["rows", "columns"])
+def test_orthogonal_regularizer_matches_keras(keras, tf, rng, mode):
+    """OrthogonalRegularizer (float32, the only dtype Keras's holds its float32 factor against): the penalty and its
+    gradient equal Keras's, a zero row included (its gradient 0, not NaN, and no warning); a Dense kernel under it
+    trains as in Keras; the config (factor rounded to float32, as Keras's), get("orthogonal_regularizer") and
+    get("l1l2"), and the errors for a mode and a rank."""
+    import warnings
+
+    w = rng.normal(size=(5, 3)).astype("float32")
+    w[1] = 0.0
+    theirs, ours = keras.regularizers.OrthogonalRegularizer(0.3, mode), regularizers.OrthogonalRegularizer(0.3, mode)
+    v = tf.Variable(w)
+    with tf.GradientTape() as tape:
+        expected = theirs(v)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        value, grad = ours(w), ours.grad(w)
+    assert_close(value, expected.numpy(), RTOL["float32"], "penalty")
+    assert_close(grad, tape.gradient(expected, v).numpy(), RTOL["float32"], "gradient")
+    assert np.all(np.isfinite(grad))
+    assert ours.get_config() == theirs.get_config()
+    assert type(regularizers.get("orthogonal_regularizer")) is regularizers.OrthogonalRegularizer
+    assert type(regularizers.get("l1l2")) is type(regularizers.get("L1L2")) is regularizers.L1L2
+    x, y = rng.normal(size=(16, 5)).astype("float32"), rng.normal(size=(16, 1)).astype("float32")
+
+    def model(lib):
+        return lib.Sequential([lib.Input((5,)), lib.layers.Dense(
+            3, kernel_regularizer=lib.regularizers.OrthogonalRegularizer(0.5, mode)), lib.layers.Dense(1)])
+    k_model, n_model = model(keras), model(nnlite)
+    n_model.set_weights(k_model.get_weights())
+    k_model.compile(keras.optimizers.SGD(0.1), "mse")
+    n_model.compile(nnlite.optimizers.SGD(0.1), "mse")
+    k_hist = k_model.fit(x, y, batch_size=8, epochs=2, verbose=0, shuffle=False).history
+    n_hist = n_model.fit(x, y, batch_size=8, epochs=2, verbose=0, shuffle=False).history
+    assert_close(n_hist["loss"], k_hist["loss"], RTOL["float32"], "loss")
+    for a, b in zip(n_model.get_weights(), k_model.get_weights()):
+        assert_close(a, b, RTOL["float32"], "weights")
+    with pytest.raises(ValueError, match="Invalid value for argument `mode`"):
+        regularizers.OrthogonalRegularizer(mode="diagonal")
+    with pytest.raises(ValueError, match="must have rank 2"):
+        ours(np.ones((2, 2, 2)))

@@ -61,7 +61,7 @@ __all__ = [
     "categorical_hinge", "cosine_similarity", "hinge", "huber",
     "kl_divergence", "log_cosh", "mean_absolute_error", "mean_absolute_percentage_error", "mean_squared_error",
     "mean_squared_logarithmic_error", "poisson", "sparse_categorical_crossentropy", "squared_hinge",
-    "get", "resolve", "serialize", "deserialize", "names", "FUNCTIONS",
+    "get", "resolve", "serialize", "deserialize", "names", "FUNCTIONS", "BY_SHAPES", "by_shapes",
 ]
 
 
@@ -198,6 +198,33 @@ def get(identifier: str | dict | Loss | type | Callable | None) -> Loss | Callab
         return identifier
     raise ValueError(f"Could not interpret loss identifier: {identifier!r}. Expected a name ({', '.join(names())}), "
                      "a config dict, a Loss or a function of (y_true, y_pred).")
+
+
+BY_SHAPES = ("crossentropy", "ce")  # compile's names for the crossentropy the shapes of y and the output call for
+
+
+def by_shapes(identifier: Any, y_true_shape: tuple, y_pred_shape: tuple) -> Any:
+    """Keras's compile shorthand: "crossentropy" (or "ce", any case) is binary for one output column, sparse
+    categorical for integer labels (y of lower rank, or one column against several) and categorical otherwise;
+    any other identifier is returned as it is.
+
+    Args:
+        identifier: the loss as compile took it.
+        y_true_shape: the labels' shape.
+        y_pred_shape: the output's shape.
+
+    Example:
+        >>> import numpy as np, nnlite
+        >>> nnlite.losses.by_shapes("crossentropy", (8,), (8, 3)), nnlite.losses.by_shapes("ce", (8, 1), (8, 1))
+        ('sparse_categorical_crossentropy', 'binary_crossentropy')
+    """
+    if not (isinstance(identifier, str) and identifier.lower() in BY_SHAPES):
+        return identifier
+    if y_pred_shape[-1] == 1:
+        return "binary_crossentropy"
+    if len(y_true_shape) < len(y_pred_shape) or y_true_shape[-1] == 1:
+        return "sparse_categorical_crossentropy"
+    return "categorical_crossentropy"
 
 
 def resolve(identifier: str | dict | Loss | type | Callable) -> Loss:

@@ -41,9 +41,9 @@ def threshold_list(thresholds: Any, default: float) -> list[float]:
     if thresholds is None:
         return [default]
     values = [thresholds] if isinstance(thresholds, numbers.Real) else list(thresholds)
-    for t in values:
-        if isinstance(t, bool) or not isinstance(t, numbers.Real) or not 0 <= t <= 1:
-            raise ValueError(f"Threshold values must be in [0, 1]. Received: {values}")
+    invalid = [t for t in values if isinstance(t, bool) or not isinstance(t, numbers.Real) or not 0 <= t <= 1]
+    if invalid:  # Keras's words: the values out of range
+        raise ValueError(f"Threshold values must be in [0, 1]. Received: {invalid}")
     return [float(t) for t in values]
 
 

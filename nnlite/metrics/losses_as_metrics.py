@@ -6,7 +6,7 @@ from typing import Any
 
 import numpy as np
 
-from .. import losses
+from .. import autodiff, losses
 from .base import METRICS, CrossentropyMetric, Mean, MeanMetricWrapper, document_common
 
 
@@ -368,6 +368,23 @@ class SparseCategoricalCrossentropy(CrossentropyMetric):
         super().__init__(losses.sparse_categorical_crossentropy, name=name, dtype=dtype, from_logits=from_logits,
                          ignore_class=ignore_class, axis=axis)
         self.ignore_class, self.axis = ignore_class, axis
+
+    def _kept(self, y_true: Any, sample_weight: Any) -> Any:
+        """Keras's mask of the ignored labels, which its mean applies only to given sample weights: the weights of
+        ignored samples become 0 (without weights, they count with a value of 0)."""
+        if sample_weight is None or self.ignore_class is None:
+            return sample_weight
+        keep = np.asarray(autodiff.value_of(y_true)) != self.ignore_class
+        s = np.asarray(sample_weight, dtype=np.float64)
+        if keep.ndim > s.ndim and keep.shape[-1:] == (1,):
+            keep = keep[..., 0]
+        return s * keep
+
+    def update_state(self, y_true, y_pred, sample_weight=None):
+        super().update_state(y_true, y_pred, self._kept(y_true, sample_weight))
+
+    def update_state_from_logits(self, y_true, z, sample_weight=None):
+        super().update_state_from_logits(y_true, z, self._kept(y_true, sample_weight))
 
     def get_config(self):
         return {**super().get_config(), "from_logits": self.from_logits, "ignore_class": self.ignore_class,

@@ -46,9 +46,12 @@ class FBetaScore(Metric):
                              f"'weighted'}}. Received: average={average}")
         if not isinstance(beta, float) or beta <= 0.0:
             raise ValueError(f"Invalid `beta` argument value. It should be a Python float > 0. Received: beta={beta!r}")
-        if threshold is not None and (not isinstance(threshold, float) or not 0.0 < threshold <= 1.0):
-            raise ValueError("Invalid `threshold` argument value. It should be a Python float with 0 < threshold "
-                             f"<= 1. Received: threshold={threshold!r}")
+        if threshold is not None and not isinstance(threshold, float):  # Keras's two messages
+            raise ValueError("Invalid `threshold` argument value. It should be a Python float. Received: "
+                             f"threshold={threshold} of type '{type(threshold)}'")
+        if threshold is not None and not 0.0 < threshold <= 1.0:
+            raise ValueError("Invalid `threshold` argument value. It should verify 0 < threshold <= 1. Received: "
+                             f"threshold={threshold}")
         self.average, self.beta, self.threshold = average, beta, threshold
         self.axis = None if average == "micro" else 0
         self._counts: dict[str, Any] | None = None

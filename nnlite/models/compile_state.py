@@ -76,9 +76,11 @@ class CompileState:
         if loss_weights is not None and not (isinstance(loss_weights, (int, float)) and loss_weights == 1):
             raise ValueError("loss_weights weigh the losses of several outputs; this model has one output.")
         metric_ids, weighted_ids = _metric_list(metrics), _metric_list(weighted_metrics)
-        # loss None: the model's own losses (add_loss) alone
-        self._set_compiled(optimizer, None if loss is None else losses.resolve(loss), loss, None, metric_ids,
-                           weighted_ids)
+        # loss None: the model's own losses (add_loss) alone; "crossentropy": the first labels say which one
+        pending = losses.by_shapes(loss, (1,), (1, 2)) != loss
+        self._set_compiled(optimizer, None if loss is None or pending else losses.resolve(loss), loss, None,
+                           metric_ids, weighted_ids)
+        self._loss_by_shapes = loss if pending else None
 
     def _set_compiled(self, optimizer: Any, loss: Any, loss_id: Any, heads: Any = None,
                       metric_ids: list[Any] | None = None, weighted_metric_ids: list[Any] | None = None) -> None:

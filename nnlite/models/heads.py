@@ -76,17 +76,31 @@ class Head:
         self.name = name
         self.label = name if labelled else ""
         self.loss_id = loss_id
+        self.by_shapes = loss_id if losses.by_shapes(loss_id, (1,), (1, 2)) != loss_id else None  # "crossentropy"
         if isinstance(loss_id, list):  # several losses: their weights travel with them
             self.loss: Any = LossSum([losses.resolve(i) for i in loss_id], weight)
             weight = 1.0
-        else:
-            self.loss = None if loss_id is None else losses.resolve(loss_id)
+        else:  # "crossentropy" is read as categorical until the first labels say which it is (resolve_by_shapes)
+            self.loss = None if loss_id is None else losses.resolve(
+                "categorical_crossentropy" if self.by_shapes else loss_id)
         self.weight = float(weight)
         self.activation = activation
         self.from_z = self.loss is not None and reads_logits(self.loss, activation)
         self.tracker = metrics_module.Mean(name=f"{self.label or loss_name(loss_id)}_loss")
         self.metric_ids: list[Any] = []
         self.weighted_metric_ids: list[Any] = []
+
+    def resolve_by_shapes(self, y: Any, output_shape: tuple) -> None:
+        """Compile's "crossentropy" made the one the labels ``y`` and the output's shape call for (once).
+
+        Args:
+            y: the labels of this output.
+            output_shape: the output's shape.
+        """
+        if self.by_shapes is not None and y is not None:
+            self.loss = losses.resolve(losses.by_shapes(self.by_shapes, np.shape(y), tuple(output_shape)))
+            self.from_z = reads_logits(self.loss, self.activation)
+            self.by_shapes = None
 
     def logged(self, value: float) -> float:
         """What the output's log shows for a batch whose loss is ``value``: it, or the last loss's of several."""
@@ -114,6 +128,8 @@ def loss_name(identifier: Any) -> str:
         return loss_name(identifier[-1])
     if identifier is None:
         return "none"
+    if isinstance(identifier, str) and identifier.lower() in losses.BY_SHAPES:
+        return identifier
     if isinstance(identifier, str) and not isinstance(losses.get(identifier), losses.Loss):
         return identifier
     resolved = identifier if isinstance(identifier, losses.Loss) else losses.get(identifier)
@@ -216,6 +232,7 @@ def check_y(heads: list[Head], y: Any, rows: int, shapes: list[tuple], dtype: st
                          f"arrays or a dict by output name; got {got}.")
     out = []
     for head, yk, shape in zip(heads, y, shapes):
+        head.resolve_by_shapes(yk, shape)
         if head.loss is None and not head.metric_ids and not head.weighted_metric_ids:
             out.append(None)
             continue

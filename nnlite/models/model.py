@@ -107,6 +107,7 @@ class Model(Loops, FusedSteps, CompileState, Steps, StateTree, Layer):
         self._resolved = False  # whether a pass has set up the metrics (Keras lists them from then on)
         self._diverged = False
         self._deferred_compile: dict[str, Any] | None = None  # losses per output of a model not yet built
+        self._loss_by_shapes: str | None = None  # compile's "crossentropy", until the first labels
 
     # -- the structure ------------------------------------------------------------------------------
     # Sequential and Functional define these. A subclass of Model with its own ``call`` gets them from
@@ -476,6 +477,9 @@ class Model(Loops, FusedSteps, CompileState, Steps, StateTree, Layer):
         if self._deferred_compile is not None:  # built now: its outputs are known, so compile as asked
             deferred, self._deferred_compile = self._deferred_compile, None
             self.compile(**deferred)
+        if self._loss_by_shapes is not None and y is not None:  # "crossentropy": the labels say which one
+            self.loss = losses.resolve(losses.by_shapes(self._loss_by_shapes, np.shape(y), self.output_shape))
+            self._loss_by_shapes = None
         out_dtype = self.output_dtype
         if self._heads is not None:
             rows = data.num_rows(x)

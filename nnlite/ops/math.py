@@ -15,8 +15,16 @@ TWO_OVER_SQRT_PI = 2.0 / pymath.sqrt(pymath.pi)
 erf = unary(lambda x: _scipy().erf(x) if _scipy() else 1.0 - special.erfc(x),
             lambda g, a, x: [g * TWO_OVER_SQRT_PI * np.exp(-np.square(x))], "erf",
             "a = erf(x);  grad_x = g 2/sqrt(pi) e^(-x^2).")
-rsqrt = unary(lambda x: 1.0 / np.sqrt(x), lambda g, a, x: [-0.5 * g * a * a * a], "rsqrt",
-              "a = 1 / sqrt(x);  grad_x = -g a^3 / 2.")
+def _rsqrt_vjp(g: Any, a: Any, x: Any) -> list:
+    """grad_x = -g a^3 / 2, and 0 where g is 0 (at x = 0, a = inf: a branch that minimum(rsqrt(x), 1/eps) did not
+    take passes no gradient, as in TensorFlow, instead of 0 times inf)."""
+    with np.errstate(invalid="ignore"):
+        grad = -0.5 * g * a * a * a
+    return [np.where(g == 0, 0.0, grad)]
+
+
+rsqrt = unary(lambda x: 1.0 / np.sqrt(x), _rsqrt_vjp, "rsqrt",
+              "a = 1 / sqrt(x);  grad_x = -g a^3 / 2 (0 where g is 0).")
 
 
 def _scipy() -> Any:

@@ -170,5 +170,7 @@ def normalize(x: Any, axis: int = -1, order: int = 2, epsilon: float | None = No
         raise ValueError(f"Argument `order` must be an int >= 1. Received: order={order}")
     eps = config.epsilon() if epsilon is None else epsilon
     if order == 2:
-        return multiply(x, minimum(rsqrt(sum(square(x), axis=axis, keepdims=True)), 1.0 / eps))
+        with np.errstate(divide="ignore"):  # a zero vector: rsqrt gives inf, and the minimum takes 1/eps
+            inverse_norm = rsqrt(sum(square(x), axis=axis, keepdims=True))
+        return multiply(x, minimum(inverse_norm, 1.0 / eps))
     return divide(x, maximum(norm(x, ord=order, axis=axis, keepdims=True), eps))
