@@ -20,6 +20,12 @@ CASES = {
     "an Input without a shape": (lambda k: k.Input(), r"You must pass a `shape` argument"),
     "merging incompatible shapes": (lambda k: k.layers.Add()([k.Input((3,)), k.Input((4,))]),
                                     r"Inputs have incompatible shapes"),
+    "a merge's mask not a list": (lambda k: k.layers.Add().compute_mask([k.Input((2,)), k.Input((2,))],
+                                                                   np.ones((2, 2))), r"`mask` should be a list\."),
+    "a merge's inputs not a list": (lambda k: k.layers.Maximum().compute_mask(k.Input((2,)), [None, None]),
+                                    r"`inputs` should be a list\."),
+    "a merge's masks of another length": (lambda k: k.layers.Concatenate().compute_mask(
+        [k.Input((2,)), k.Input((2,))], [None]), r" should have the same length\."),
     "a RepeatVector of 0": (lambda k: k.layers.RepeatVector(0), r"Argument `n` should be a positive integer"),
     "a Permute with a gap": (lambda k: k.layers.Permute((1, 3)), r"must be consecutive and start from 1"),
     "two clipping options": (lambda k: k.optimizers.Adam(clipnorm=1, global_clipnorm=1),

@@ -92,9 +92,28 @@ def _either_mask(self: Layer, inputs: Any, mask: Any = None) -> Any:
         inputs: the merged batches.
         mask: their masks, a list (None entries for unmasked inputs), or None.
     """
-    if mask is None or any(m is None for m in mask):
+    if mask is None:
+        return None
+    check_masks(inputs, mask)
+    if any(m is None for m in mask):
         return None
     return np.logical_or.reduce([np.asarray(m, bool) for m in mask])
+
+
+def check_masks(inputs: Any, mask: Any) -> None:
+    """Keras's errors for a merge's masks: a list, beside a list of inputs of the same length.
+
+    Args:
+        inputs: the merged batches.
+        mask: their masks.
+    """
+    if not isinstance(mask, (tuple, list)):
+        raise ValueError(f"`mask` should be a list. Received: mask={mask}")
+    if not isinstance(inputs, (tuple, list)):
+        raise ValueError(f"`inputs` should be a list. Received: inputs={inputs}")
+    if len(mask) != len(inputs):
+        raise ValueError(f"The lists `inputs` and `mask` should have the same length. Received: inputs={inputs} of "
+                         f"length {len(inputs)}, and mask={mask} of length {len(mask)}")
 
 
 @document_base
@@ -332,7 +351,10 @@ class Concatenate(Layer):
     def compute_mask(self, inputs, mask=None):
         """Keras's rule: each input's mask (all True for an unmasked one) broadcast to the input, joined along
         ``axis``, then any() over the last axis."""
-        if mask is None or all(m is None for m in mask):
+        if mask is None:
+            return None
+        check_masks(inputs, mask)
+        if all(m is None for m in mask):
             return None
         full = [np.ones(np.shape(x), bool) if m is None else
                 (np.asarray(m, bool)[..., None] | np.zeros(np.shape(x), bool) if np.ndim(m) < np.ndim(x) else m)
