@@ -176,9 +176,10 @@ def test_bad_arguments_are_refused_before_any_work():
 
 
 def test_a_sequence_labeller_trains_on_ctc_as_keras(keras, rng):
-    """A bidirectional GRU reading (batch, 8 steps, 3 features) with 4 logits per step, compiled with "ctc" and Adam:
-    two epochs' losses and the weights after them equal Keras's (float32, as TensorFlow's lattice is), and the
-    greedy decoder then reads the labels back as Keras's."""
+    """A bidirectional GRU reading (batch, 8 steps, 3 features) with 4 logits per step, compiled with "ctc" and SGD:
+    two epochs' losses and the weights after them equal Keras's (float32, as TensorFlow's lattice is; SGD, as Adam's
+    normalised steps would magnify float32 rounding in gradients near 0), and the greedy decoder then reads the
+    labels back as Keras's."""
     x = rng.normal(size=(24, 8, 3)).astype("float32")
     y = rng.integers(1, 4, size=(24, 3))
     y[::4, 2] = 0
@@ -188,8 +189,8 @@ def test_a_sequence_labeller_trains_on_ctc_as_keras(keras, rng):
                                lib.layers.Dense(4)])
     theirs, ours = model(keras), model(nnlite)
     ours.set_weights(theirs.get_weights())
-    theirs.compile(keras.optimizers.Adam(0.02), "ctc")
-    ours.compile(nnlite.optimizers.Adam(0.02), "ctc")
+    theirs.compile(keras.optimizers.SGD(0.1), "ctc")
+    ours.compile(nnlite.optimizers.SGD(0.1), "ctc")
     expected = theirs.fit(x, y, batch_size=8, epochs=2, verbose=0, shuffle=False).history
     history = ours.fit(x, y, batch_size=8, epochs=2, verbose=0, shuffle=False).history
     assert_close(history["loss"], expected["loss"], 1e-5, "loss")

@@ -163,3 +163,44 @@ def test_a_sequential_takes_the_functional_names_keras_takes(keras):
         seen.append(next_model())
         return seen
     assert names(nnlite) == names(keras)
+
+
+def test_sequential_and_model_refusals_as_keras(keras):
+    """Keras's sequential_test and model_test: a second Input, building for another input shape and an empty
+    Sequential are refused in Keras's words; `layers` cannot be assigned (Sequential, Functional, Model); Model()
+    alone is an empty model whose call is not implemented."""
+    def message(lib, action):
+        with pytest.raises((ValueError, AttributeError, NotImplementedError)) as caught:
+            action(lib)
+        return type(caught.value), str(caught.value)
+
+    def second_input(lib):
+        model = lib.Sequential(name="s")
+        model.add(lib.Input(shape=(2,), batch_size=3))
+        model.add(lib.Input(shape=(2,), batch_size=3))
+
+    def other_shape(lib):
+        model = lib.Sequential(name="s")
+        model.add(lib.Input(shape=(2,), batch_size=3))
+        model.add(lib.layers.Dense(2))
+        model.build((3, 4))
+
+    def empty(lib):
+        lib.Sequential(name="s")(np.ones((3, 2)))
+
+    def assign_sequential(lib):
+        lib.Sequential().layers = [lib.layers.Dense(4)]
+
+    def assign_functional(lib):
+        x = lib.Input((3,))
+        lib.Model(x, lib.layers.Dense(5)(x)).layers = [lib.layers.Dense(4)]
+
+    def assign_model(lib):
+        lib.Model().layers = []
+
+    for action in (second_input, other_shape, empty, assign_sequential, assign_functional, assign_model):
+        assert message(nnlite, action) == message(keras, action), action.__name__
+    with pytest.raises(NotImplementedError):
+        keras.Model()(np.ones((2, 3)))
+    with pytest.raises(NotImplementedError, match="does not have a `call\\(\\)` method"):
+        nnlite.Model()(np.ones((2, 3)))

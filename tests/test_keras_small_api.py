@@ -74,3 +74,40 @@ def test_default_model_names_are_numbered_per_session_as_keras_numbers_them(kera
         names[-1].append(lib.Sequential().name)
     assert names[1] == names[0] == ["sequential", "mine", "sequential_1", "functional", "functional_1", "my_model",
                                     "my_model_1", "sequential"]
+
+
+def test_monitor_callback_and_add_variable_as_keras(keras):
+    """Keras's MonitorCallback (in keras.src; nnlite.callbacks names it) is the base of the watching callbacks: its
+    direction (monitor_op: ops.greater or ops.less, in mode "auto" from the model's metrics after a fit), baseline
+    and min_delta as Keras's tests check them; EarlyStopping exposes the same monitor_op. Layer.add_variable is
+    add_weight in Keras's argument order, and add_weight takes Keras's autocast/aggregation and refuses a name given
+    by position."""
+    x, y = np.random.default_rng(0).random((10, 5)), np.random.default_rng(1).random((10, 1))
+    cases = [("max", "val_mse", "greater"), ("min", "val_loss", "less"), ("auto", "val_mse", "less"),
+             ("auto", "loss", "less"), ("auto", "acc", "greater"), ("auto", "val_accuracy", "greater"),
+             ("auto", "hinge", "less"), ("auto", "f1_score", "greater")]
+    model = nnlite.Sequential([nnlite.Input((5,)), nnlite.layers.Dense(1, activation="relu")])
+    model.compile(loss="mae", optimizer="adam",
+                  metrics=["mse", "acc", "accuracy", "hinge", nnlite.metrics.F1Score(name="f1_score")])
+    model.fit(x, y, batch_size=5, validation_data=(x, y), epochs=1, verbose=0)
+    for mode, monitor, expected in cases:
+        for make in (nnlite.callbacks.MonitorCallback, nnlite.callbacks.EarlyStopping):
+            watch = make(monitor=monitor, mode=mode)
+            watch.set_model(model)
+            watch._set_monitor_op()
+            assert watch.monitor_op is getattr(nnlite.ops, expected), (monitor, mode)
+    watch = nnlite.callbacks.MonitorCallback("val_loss", mode="min", baseline=0.5, min_delta=0.1)
+    from keras.src.callbacks.monitor_callback import MonitorCallback  # Keras keeps it out of its public names
+
+    theirs = MonitorCallback("val_loss", mode="min", baseline=0.5, min_delta=0.1)
+    theirs._set_monitor_op()
+    watch._set_monitor_op()
+    assert watch.best == theirs.best == 0.5
+    for value, reference in ((0.45, 0.5), (0.35, 0.5), (0.6, None)):
+        assert watch._is_improvement(value, reference) == bool(theirs._is_improvement(value, reference))
+    layer = nnlite.layers.Dense(2, name="d")
+    assert layer.add_variable((2, 3), "ones", name="extra").path == "d/extra"
+    assert layer.add_weight(shape=(2,), initializer="zeros", autocast=False, aggregation="mean").shape == (2,)
+    for lib in (keras, nnlite):
+        with pytest.raises(ValueError, match="`name` must be passed as a keyword argument"):
+            lib.layers.Dense(2).add_weight("w")

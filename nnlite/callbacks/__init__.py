@@ -3,13 +3,13 @@
 from .backup import BackupAndRestore
 from .base import CALLBACKS, Callback, CallbackList, History
 from .live import LivePlot
-from .monitors import EarlyStopping, ModelCheckpoint, ReduceLROnPlateau
+from .monitors import EarlyStopping, ModelCheckpoint, MonitorCallback, ReduceLROnPlateau
 from .progress import ProgbarLogger, format_logs
 from .simple import CSVLogger, LambdaCallback, LearningRateScheduler, TerminateOnNaN
 from .tensorboard import TensorBoard
 
 __all__ = [
     "BackupAndRestore", "CALLBACKS", "CSVLogger", "Callback", "CallbackList", "EarlyStopping", "History",
-    "LambdaCallback", "LearningRateScheduler", "LivePlot", "ModelCheckpoint", "ProgbarLogger", "ReduceLROnPlateau",
-    "TensorBoard", "TerminateOnNaN", "format_logs",
+    "LambdaCallback", "LearningRateScheduler", "LivePlot", "ModelCheckpoint", "MonitorCallback", "ProgbarLogger",
+    "ReduceLROnPlateau", "TensorBoard", "TerminateOnNaN", "format_logs",
 ]

@@ -16,10 +16,26 @@ from ..warn import warn
 from .base import CALLBACKS, Callback
 
 
-class _Monitor(Callback):
-    """Shared: which quantity, which direction, what counts as an improvement."""
+@CALLBACKS.register()
+class MonitorCallback(Callback):
+    """The base of the callbacks that watch a quantity: which one (``monitor``), which direction is better, and what
+    counts as an improvement: current - min_delta beats the reference in that direction (Keras's MonitorCallback).
 
-    def __init__(self, monitor: str, mode: str, min_delta: float) -> None:
+    Args:
+        monitor: the quantity in the logs ("val_loss", "accuracy", ...).
+        mode: "min", "max" or "auto" (from the metric: loss and errors go down, accuracies and scores up).
+        baseline: the best value to start from, or None for the first value seen.
+        min_delta: the least change that counts as an improvement.
+
+    Example:
+        >>> import nnlite
+        >>> watch = nnlite.callbacks.MonitorCallback("val_accuracy", mode="max", min_delta=0.01)
+        >>> watch.is_improvement(0.905, 0.9), watch.is_improvement(0.92, 0.9), watch.monitor_op.__name__
+        (False, True, 'greater')
+    """
+
+    def __init__(self, monitor: str = "val_loss", mode: str = "auto", baseline: float | None = None,
+                 min_delta: float = 0) -> None:
         super().__init__()
         if mode not in ("auto", "min", "max"):
             warn(f"{type(self).__name__} mode {mode!r} is unknown, falling back to 'auto'.")
@@ -27,8 +43,26 @@ class _Monitor(Callback):
         self.monitor = monitor
         self.mode = mode
         self.min_delta = abs(min_delta)
-        self.best: float | None = None
+        self.best: float | None = baseline
         self._sign: int | None = None  # +1: larger is better, -1: smaller is better
+
+    @property
+    def monitor_op(self) -> Any:
+        """Keras's comparison: ``ops.greater`` where larger is better, ``ops.less`` where smaller is (None until the
+        direction is known)."""
+        from .. import ops
+
+        if self._sign is None and self.mode != "auto":
+            self._direction()
+        return None if self._sign is None else (ops.greater if self._sign > 0 else ops.less)
+
+    def _set_monitor_op(self) -> None:
+        """Decide the direction now (Keras's name; in mode "auto", from the model's metrics)."""
+        self._direction()
+
+    def _is_improvement(self, monitor_value: float, reference_value: float | None) -> bool:
+        """Keras's name for :meth:`is_improvement`."""
+        return self.is_improvement(monitor_value, reference_value)
 
     def _direction(self) -> int:
         """+1 or -1; in mode "auto" from the model's metric of that name (Keras's rule)."""
@@ -69,7 +103,7 @@ class _Monitor(Callback):
 
 
 @CALLBACKS.register()
-class EarlyStopping(_Monitor):
+class EarlyStopping(MonitorCallback):
     """Stop when ``monitor`` has not improved for ``patience`` epochs.
 
     With ``restore_best_weights`` the weights of the best epoch are put back at the end
@@ -98,7 +132,7 @@ class EarlyStopping(_Monitor):
     def __init__(self, monitor: str = "val_loss", min_delta: float = 0, patience: int = 0, verbose: int = 0,
                  mode: str = "auto", baseline: float | None = None, restore_best_weights: bool = False,
                  start_from_epoch: int = 0) -> None:
-        super().__init__(monitor, mode, min_delta)
+        super().__init__(monitor, mode, min_delta=min_delta)
         self.patience = patience
         self.verbose = verbose
         self.baseline = baseline
@@ -142,7 +176,7 @@ class EarlyStopping(_Monitor):
 
 
 @CALLBACKS.register()
-class ReduceLROnPlateau(_Monitor):
+class ReduceLROnPlateau(MonitorCallback):
     """lr <- max(lr * factor, min_lr) after ``patience`` epochs without improvement, then wait ``cooldown``.
 
     Adds "learning_rate" to the epoch logs (and so to History).
@@ -172,7 +206,7 @@ class ReduceLROnPlateau(_Monitor):
     def __init__(self, monitor: str = "val_loss", factor: float = 0.1, patience: int = 10, verbose: int = 0,
                  mode: str = "auto", min_delta: float = 1e-4, cooldown: int = 0, min_lr: float = 0.0,
                  **kwargs: Any) -> None:
-        super().__init__(monitor, mode, min_delta)
+        super().__init__(monitor, mode, min_delta=min_delta)
         if factor >= 1.0:
             raise ValueError(f"ReduceLROnPlateau does not support a factor >= 1.0, got factor={factor}.")
         self.factor = factor
@@ -213,7 +247,7 @@ class ReduceLROnPlateau(_Monitor):
 
 
 @CALLBACKS.register()
-class ModelCheckpoint(_Monitor):
+class ModelCheckpoint(MonitorCallback):
     """Save the model (or its weights) at the end of each epoch, or every ``save_freq`` batches.
 
     ``filepath`` may hold format fields from the epoch, the batch and the logs, e.g.
@@ -247,7 +281,7 @@ class ModelCheckpoint(_Monitor):
     def __init__(self, filepath: str, monitor: str = "val_loss", verbose: int = 0, save_best_only: bool = False,
                  save_weights_only: bool = False, mode: str = "auto", save_freq: str | int = "epoch",
                  initial_value_threshold: float | None = None) -> None:
-        super().__init__(monitor, mode, 0)
+        super().__init__(monitor, mode)
         self.filepath = os.fspath(filepath)
         if save_freq != "epoch" and (isinstance(save_freq, bool) or not isinstance(save_freq, int)):
             raise ValueError(f"Unrecognized save_freq: {save_freq}. Expected save_freq are 'epoch' or integer values")

@@ -178,9 +178,10 @@ class Layer:
         self.input_shape = tuple(input_shape)
         self.built = True
 
-    def add_weight(self, shape: Sequence[int] = (), initializer: Any = None, dtype: Any = None,
+    def add_weight(self, shape: Sequence[int] | None = (), initializer: Any = None, dtype: Any = None,
                    trainable: bool = True, regularizer: Any = None, constraint: Any = None,
-                   name: str | None = None) -> Variable:
+                   name: str | None = None, *, autocast: bool = True, aggregation: str = "none",
+                   overwrite_with_gradient: bool = False) -> Variable:
         """A new weight of this layer: Keras's add_weight (glorot_uniform for floats unless told).
 
         Args:
@@ -192,10 +193,17 @@ class Layer:
             regularizer: a penalty R(w) added to the loss, or None.
             constraint: a projection applied after each optimizer step, or None.
             name: its name within the layer.
+            autocast: Keras's mixed-precision casting (accepted: nnlite computes in the layer's dtype).
+            aggregation: Keras's multi-device aggregation (accepted: nnlite runs on one device).
+            overwrite_with_gradient: Keras's float8 bookkeeping (accepted; False is the only use nnlite has).
 
         Returns:
             The new :class:`~nnlite.Variable`, also in ``layer.weights``.
         """
+        if isinstance(shape, str):
+            raise ValueError(f"`name` must be passed as a keyword argument. Received: add_weight('{shape}', ...). "
+                             f"Use: add_weight(shape=..., name='{shape}').")
+        shape = () if shape is None else shape
         init = initializers.get(initializer if initializer is not None else "glorot_uniform")
         name = name or f"variable_{len(self._weights)}"
         if dtype is None:
@@ -212,6 +220,24 @@ class Layer:
         variable.regularizer = regularizers.get(regularizer)
         self._weights.append(variable)
         return variable
+
+    def add_variable(self, shape: Sequence[int], initializer: Any, dtype: Any = None, trainable: bool = True,
+                     autocast: bool = True, regularizer: Any = None, constraint: Any = None,
+                     name: str | None = None) -> Variable:
+        """Keras's other name for :meth:`add_weight` (its arguments in Keras's order).
+
+        Args:
+            shape: the weight's shape.
+            initializer: how it starts.
+            dtype: its dtype; ``None`` for the layer's.
+            trainable: whether optimizers update it.
+            autocast: accepted, as in add_weight.
+            regularizer: a penalty R(w), or None.
+            constraint: a projection after each step, or None.
+            name: its name within the layer.
+        """
+        return self.add_weight(shape=shape, initializer=initializer, dtype=dtype, trainable=trainable,
+                               regularizer=regularizer, constraint=constraint, name=name, autocast=autocast)
 
     takes_list = False  # True for layers called on a list of tensors (the merge layers)
     file_keywords: tuple[str, ...] = ()  # the keywords of a call a .keras file's node may hold (see file_call)

@@ -217,6 +217,10 @@ class Functional(FunctionalConfig, Model):
         """Every layer of the graph, inputs included, in Keras's order (a copy)."""
         return list(self._layers)
 
+    @layers.setter
+    def layers(self, _: Any) -> None:
+        raise AttributeError("`Model.layers` attribute is reserved and should not be used. Please use another name.")
+
     @property
     def built(self) -> bool:
         return True

@@ -74,7 +74,7 @@ class Model(Loops, FusedSteps, CompileState, Steps, StateTree, Layer):
 
     def __init__(self, *args: Any, name: str | None = None, trainable: bool = True, dtype: Any = None,
                  **kwargs: Any) -> None:
-        if type(self) is Model:
+        if type(self) is Model and (args or kwargs):  # Model() alone is an empty model, as Keras's
             raise TypeError("Model() needs inputs and outputs: Model(inputs, outputs) with tensors from keras.Input "
                             "and the layers called on them; or use Sequential([...]).")
         graph_args = _graph_arguments(args, kwargs)
@@ -128,6 +128,10 @@ class Model(Loops, FusedSteps, CompileState, Steps, StateTree, Layer):
         subclass built as CustomModel(inputs, outputs), its graph's layers."""
         own = self.sublayers()
         return own if own or self._graphs is None else self._graphs[0].layers
+
+    @layers.setter
+    def layers(self, _: Any) -> None:
+        raise AttributeError("`Model.layers` attribute is reserved and should not be used. Please use another name.")
 
     def build(self, input_shape: Any = None) -> None:
         """Trace ``call`` on Inputs of ``input_shape`` (batch first; a list, or a dict by name, for several
@@ -336,6 +340,9 @@ class Model(Loops, FusedSteps, CompileState, Steps, StateTree, Layer):
             x: the inputs of the batch: an array, or a list or dict of arrays for several inputs.
             training: whether the pass trains (Dropout drops, BatchNormalization uses the batch's statistics).
         """
+        if type(self) is Model and self._graphs is None:  # Model() alone: nothing to run
+            raise NotImplementedError(f"Model {self.name!r} does not have a `call()` method implemented: give "
+                                      "Model(inputs, outputs), or subclass Model and write its call.")
         out = self.forward_pass(self.check_inputs(x), Context(training=bool(training))).output
         return self.pack_outputs([as_tensor(o) for o in out]) if isinstance(out, list) else as_tensor(out)
 

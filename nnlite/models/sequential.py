@@ -54,6 +54,11 @@ class Sequential(Model):
         """The layers, first to last (a copy: change the model with add and pop)."""
         return list(self._layers)
 
+    @layers.setter
+    def layers(self, _: Any) -> None:
+        raise AttributeError("`Sequential.layers` attribute is reserved and should not be used. Use `add()` and "
+                             "`pop()` to change the layers in this model.")
+
     # -- structure --------------------------------------------------------------------------------
     def add(self, layer: Layer, rebuild: bool = True) -> None:
         """Append a layer (an ``Input`` is accepted only first); names must be unique.
@@ -65,7 +70,10 @@ class Sequential(Model):
         if isinstance(layer, KerasTensor) and isinstance(layer.keras_history[0], InputLayer):
             layer = layer.keras_history[0]  # Input(...) gives the InputLayer's tensor
         if isinstance(layer, InputLayer):
-            if self._layers or self.input_layer is not None:
+            if self.input_layer is not None:
+                raise ValueError(f"Sequential model '{self.name}' has already been configured to use input shape "
+                                 f"{self.input_layer.shape}. You cannot add a different Input layer to it.")
+            if self._layers:
                 raise ValueError("An Input can only be the first entry of a Sequential.")
             self.input_layer = layer
             return
@@ -137,10 +145,16 @@ class Sequential(Model):
         Args:
             input_shape: the input shape, batch first (None for the batch); ``None`` takes the Input's.
         """
+        if not self._layers:
+            raise ValueError(f"Sequential model {self.name} cannot be built because it has no layers. Call "
+                             "`model.add(layer)`.")
         if input_shape is None:
             if self.input_layer is None:
                 raise ValueError("You must provide an `input_shape` argument, or give the model an Input first.")
             input_shape = self.input_layer.shape
+        elif self.input_layer is not None and tuple(input_shape)[1:] != tuple(self.input_layer.shape)[1:]:
+            raise ValueError(f"Sequential model '{self.name}' has already been configured to use input shape "
+                             f"{self.input_layer.shape}. You cannot build it with input_shape {tuple(input_shape)}")
         if not getattr(self, "_quiet", False):
             config.get_uid("functional")  # each build makes Keras's graph anew: the next Model is functional_<n + 1>
         shape = tuple(input_shape)  # a fixed batch size stays (a stateful recurrent layer needs it)
