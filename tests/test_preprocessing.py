@@ -205,3 +205,29 @@ def test_a_large_vocabulary_is_sorted_once_not_per_batch(monkeypatch):
     layer.set_vocabulary(["b", "a"])
     np.testing.assert_array_equal(layer(np.array([["a"], ["b"], ["c"]])), [[2], [1], [0]])
     assert len(sorts) == 2
+
+
+@pytest.mark.parametrize(("scale", "offset"), [(1 / 255, 0.0), (1 / 127.5, -1.0), ([0.5, 1.0, 2.0], [0.0, 1.0, -1.0])])
+def test_rescaling_matches_keras(keras, rng, scale, offset):
+    """Rescaling on uint8 images (cast to float32 first, the scale rounded to float32, as Keras does) and per-channel
+    factors: outputs equal Keras's; a model that rescales then learns trains as Keras's; the config reads both
+    ways."""
+    images = rng.integers(0, 256, size=(6, 4, 4, 3)).astype("uint8")
+    ours, theirs = nnlite.layers.Rescaling(scale, offset), keras.layers.Rescaling(scale, offset)
+    np.testing.assert_array_equal(np.asarray(ours(images)), theirs(images).numpy())
+    assert np.asarray(ours(images)).dtype == np.float32
+    again = keras.layers.Rescaling.from_config(ours.get_config())
+    assert again.scale == theirs.scale and again.offset == theirs.offset
+    y = rng.normal(size=(6, 1)).astype("float32")
+
+    def model(lib):
+        x = lib.Input((4, 4, 3), dtype="uint8")
+        h = lib.layers.Flatten()(lib.layers.Rescaling(scale, offset)(x))
+        return lib.Model(x, lib.layers.Dense(1)(h))
+    k_model, n_model = model(keras), model(nnlite)
+    n_model.set_weights(k_model.get_weights())
+    k_model.compile(keras.optimizers.SGD(0.01), "mse")
+    n_model.compile(nnlite.optimizers.SGD(0.01), "mse")
+    expected = k_model.fit(images, y, batch_size=3, epochs=2, verbose=0, shuffle=False).history["loss"]
+    np.testing.assert_allclose(n_model.fit(images, y, batch_size=3, epochs=2, verbose=0, shuffle=False)
+                               .history["loss"], expected, rtol=2e-5)

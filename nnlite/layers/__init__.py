@@ -40,7 +40,7 @@ from .merging import (
 from .normalization import BatchNormalization, LayerNormalization, Normalization, UnitNormalization
 from .operation import Operation as Operation  # the node of a keras.ops call in a graph
 from .pooling import AveragePooling1D, AveragePooling2D, MaxPooling1D, MaxPooling2D
-from .preprocessing import CategoryEncoding, Discretization, Hashing, IntegerLookup, StringLookup
+from .preprocessing import CategoryEncoding, Discretization, Hashing, IntegerLookup, Rescaling, StringLookup
 from .recurrent import GRU, LSTM, SimpleRNN
 from .regularization import (
     ActivityRegularization,
@@ -86,7 +86,7 @@ __all__ = [
     "Discretization", "Dot", "dot", "Dropout", "ELU", "Embedding", "Flatten", "GaussianDropout",
     "GaussianNoise", "GlobalAveragePooling1D", "Hashing", "Identity", "Input", "InputLayer", "IntegerLookup",
     "Layer", "LayerNormalization", "LAYERS", "LeakyReLU", "Maximum", "maximum", "minimum", "Minimum",
-    "multiply", "Multiply", "Normalization", "Permute", "ReLU", "RepeatVector", "Reshape", "serialize",
+    "multiply", "Multiply", "Normalization", "Permute", "ReLU", "RepeatVector", "Rescaling", "Reshape", "serialize",
     "Softmax", "StringLookup", "subtract", "Subtract", "UnitNormalization"
 ]
 

@@ -20,6 +20,7 @@ from typing import Any
 
 import numpy as np
 
+from .. import config
 from ..data import text
 from ..docstrings import with_arguments
 from ..streams import adapt_batches
@@ -555,3 +556,52 @@ class Hashing(Layer):
         config["dtype"] = {**config["dtype"], "config": {"name": self.output_dtype}}
         return {**config, "num_bins": self.num_bins, "salt": self.salt, "mask_value": self.mask_value,
                 "output_mode": self.output_mode, "sparse": self.sparse}
+
+
+@document_keywords
+@LAYERS.register(example={"scale": 0.5, "offset": 1.0})
+class Rescaling(Layer):
+    """a = x scale + offset, x cast to the layer's dtype first (integer pixels become floats) and scale and offset
+    rounded to it, as Keras casts them;  grad_x = grad_a scale. A scale of one number per channel broadcasts over
+    the last axis (over the first after the batch with ``channels_first`` image data).
+
+    Args:
+        scale: the factor (a number, or one per channel): 1/255 maps [0, 255] onto [0, 1].
+        offset: what is added after scaling (scale=1/127.5, offset=-1 maps [0, 255] onto [-1, 1]).
+        {layer keywords}
+
+    Example:
+        >>> import numpy as np, nnlite
+        >>> nnlite.layers.Rescaling(1 / 127.5, offset=-1.0)(np.array([[0, 127.5, 255]]))
+        Tensor([[-1.,  0.,  1.]], dtype=float32)
+    """
+
+    supports_masking = True  # a mask on the input passes on (Keras)
+
+    def __init__(self, scale: Any, offset: Any = 0.0, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.scale, self.offset = scale, offset
+        self.built = True
+
+    def _factor(self, value: Any) -> np.ndarray:
+        """scale or offset in the layer's dtype, shaped to broadcast over the channel axis."""
+        value = np.asarray(value, dtype=self.dtype)
+        if value.ndim > 0 and config.image_data_format() == "channels_first":
+            value = value.reshape(value.shape + (1,) * (3 - value.ndim))
+        return value
+
+    def forward(self, x, ctx: Context):
+        scale = self._factor(self.scale)
+        return np.asarray(x, dtype=self.dtype) * scale + self._factor(self.offset), scale
+
+    def backward(self, saved, grad_a, ctx, need_grad_x=True):
+        return grad_a * saved if need_grad_x else None
+
+    def compute_output_shape(self, input_shape):
+        return tuple(input_shape)
+
+    def get_config(self):
+        def plain(value: Any) -> Any:  # an array's numbers as a list, as a config holds them
+            return value.tolist() if isinstance(value, np.ndarray) else value
+
+        return {**super().get_config(), "scale": plain(self.scale), "offset": plain(self.offset)}
