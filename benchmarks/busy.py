@@ -51,6 +51,46 @@ def busy_machine(run_worker, sizes=("M", "L"), frameworks=("nnlite", "pytorch", 
     return rows
 
 
+def one_epoch_fits(size: str = "M", fits: int = 4) -> list[dict]:
+    """Median seconds of ``fit(..., epochs=1)`` called in a loop (live plots, notebooks), quiet and with a
+    competitor, nnlite as it runs and with its thread choice off: each call decides its BLAS threads afresh."""
+    import os
+
+    import nnlite
+
+    widths, batch, rows = SIZES[size]
+    x, y, _, _ = problem(widths, rows)
+
+    def median_fit() -> float:
+        model = nnlite.Sequential([nnlite.Input((widths[0],))]
+                                  + [nnlite.layers.Dense(w, activation="relu") for w in widths[1:-1]]
+                                  + [nnlite.layers.Dense(widths[-1])])
+        model.compile(nnlite.optimizers.SGD(0.01), "mse")
+        model.fit(x[:batch * 2], y[:batch * 2], batch_size=batch, epochs=1, verbose=0)  # builds it
+        times = []
+        for _ in range(fits):
+            start = time.perf_counter()
+            model.fit(x, y, batch_size=batch, epochs=1, shuffle=False, verbose=0)
+            times.append(time.perf_counter() - start)
+        return statistics.median(times)
+
+    out = []
+    for label, setting in (("nnlite, fit(epochs=1) in a loop", None), ("nnlite (threads off), fit(epochs=1)", "off")):
+        before = os.environ.get("NNLITE_THREADS")
+        if setting:
+            os.environ["NNLITE_THREADS"] = setting
+        try:
+            quiet = median_fit()
+            with competitor():
+                busy = median_fit()
+        finally:
+            if setting:
+                os.environ.pop("NNLITE_THREADS") if before is None else os.environ.update(NNLITE_THREADS=before)
+        out.append({"framework": label, "size": size, "quiet": quiet, "busy": busy, "ratio": busy / quiet})
+        print(out[-1], flush=True)
+    return out
+
+
 def activations(rows: int = 8192, repeats: int = 3) -> list[dict]:
     """Seconds per epoch of the M network with each activation in its hidden layers, and the ratio to relu."""
     import nnlite

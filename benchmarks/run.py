@@ -136,7 +136,7 @@ def main() -> None:
 
         extras = extras_module.run_all(RESULTS)
         text.append(extras_module.markdown(extras))
-        extras["busy"] = busy.busy_machine(run_worker, epochs=args.epochs)
+        extras["busy"] = busy.busy_machine(run_worker, epochs=args.epochs) + busy.one_epoch_fits()
         extras["activations"] = busy.activations()
         text.append(busy.markdown(extras["busy"], extras["activations"]))
     (RESULTS / "README.md").write_text("\n".join(text) + "\n")

@@ -3,6 +3,8 @@ NNLITE_THREADS, the user's own BLAS settings left alone, the original count rest
 
 from __future__ import annotations
 
+import os
+
 import numpy as np
 import pytest
 
@@ -62,6 +64,7 @@ def test_one_thread_per_free_core(monkeypatch):
     for name in (*threads.USER_SETTINGS, "NNLITE_THREADS"):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setattr(threads, "_cores", lambda: 4)
+    monkeypatch.setattr(threads, "_running_others", lambda: 0.0)  # a quiet start
     ticks = iter([(100.0, 10.0, 0.0), (104.0, 11.4, 1.0), (105.0, 12.4, 2.0)])  # (machine, ours, wall)
     monkeypatch.setattr(threads, "_clock", lambda: next(ticks))
     chosen = []
@@ -139,3 +142,49 @@ def test_fits_in_several_threads_restore_the_original_whatever_order_they_end_in
     b.join(10)
     a.join(10)
     assert _FakeBlas.count == 8
+
+
+@pytest.mark.parametrize(("others", "first"), [(2.6, 1), (1.2, 3), (0.0, 4), (None, 4), (9.0, 1)])
+def test_the_first_epoch_starts_from_the_programs_running_now(monkeypatch, others, first):
+    """Before the first batch: one thread per core the threads of other programs running now leave free (none
+    known: every core), so a fit of one epoch beside a busy program does not start on every core."""
+    for name in (*threads.USER_SETTINGS, "NNLITE_THREADS"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setattr(threads, "_cores", lambda: 4)
+    monkeypatch.setattr(threads, "_running_others", lambda: others)
+    chosen = []
+    blas = threads.BlasThreads()
+    monkeypatch.setattr(blas, "_set", lambda n: chosen.append(n))
+    blas.active = True
+    with blas:
+        pass
+    assert chosen == [first]
+
+
+def test_the_run_queue_is_read_on_linux():
+    """procs_running less this process's running threads: a number of threads, never negative."""
+    others = threads._running_others(looks=3)
+    if not os.path.exists("/proc/stat"):
+        assert others is None
+    else:
+        assert others is not None and others >= 0
+
+
+@pytest.mark.parametrize(("v2", "v1", "quota", "cores"), [
+    ("200000 100000", None, 2.0, 2), ("max 100000", None, None, 16), ("50000 100000", None, 0.5, 1),
+    (None, ("400000", "100000"), 4.0, 4), (None, ("-1", "100000"), None, 16), (None, None, None, 16),
+    ("2500000 100000", None, 25.0, 16)])
+def test_a_containers_cpu_quota_caps_the_cores(monkeypatch, tmp_path, v2, v1, quota, cores):
+    """cgroup v2's cpu.max ("<quota> <period>" or "max") or v1's cfs_quota_us/cfs_period_us (-1: none): a container
+    given 2 of 16 cores runs 2 BLAS threads; no quota, or one above the cores, leaves the cores as they are."""
+    v2_path, v1_paths = tmp_path / "cpu.max", (tmp_path / "quota", tmp_path / "period")
+    if v2 is not None:
+        v2_path.write_text(v2 + "\n")
+    if v1 is not None:
+        for path, text in zip(v1_paths, v1):
+            path.write_text(text + "\n")
+    monkeypatch.setattr(threads, "CGROUP_V2", str(v2_path))
+    monkeypatch.setattr(threads, "CGROUP_V1", tuple(str(p) for p in v1_paths))
+    monkeypatch.setattr(threads.os, "sched_getaffinity", lambda pid: set(range(16)), raising=False)
+    assert threads._quota() == quota
+    assert threads._cores() == cores
