@@ -2,6 +2,7 @@
 
     python -m benchmarks.run              # sizes S, M, L, every peer, plus the extras (about 6 minutes)
     python -m benchmarks.run --sizes S --frameworks floor nnlite numpy --no-extras   # a quick look
+    python -m benchmarks.run --cores-sweep   # M and L on 1, 2, 4, ... cores: results/cores.md
 
 Each (framework, size) runs in its own process (benchmarks/workers.py), frameworks alternating
 within each round; a peer that is not installed is reported as missing. Reported: the median
@@ -101,6 +102,72 @@ def plot_peers(results: dict, sizes: list[str], path: Path) -> None:
     plt.close(fig)
 
 
+def core_counts(cores: int) -> list[int]:
+    """1, 2, 4, ... up to the machine's cores (the machine's count last, if not a power of 2)."""
+    counts = [1]
+    while counts[-1] * 2 <= cores:
+        counts.append(counts[-1] * 2)
+    return counts + ([cores] if counts[-1] != cores else [])
+
+
+def cores_sweep(frameworks: list[str], sizes: list[str], epochs: int) -> list[dict]:
+    """Seconds per epoch with each framework held to 1, 2, 4, ... cores (the worker's CPU affinity, and the BLAS,
+    OpenMP, PyTorch and JAX thread counts set to n), for the sizes where the products dominate."""
+    rows = []
+    for n in core_counts(os.cpu_count() or 1):
+        env = {"BENCH_CORES": str(n), "OPENBLAS_NUM_THREADS": str(n), "OMP_NUM_THREADS": str(n),
+               "MKL_NUM_THREADS": str(n), "XLA_FLAGS": f"--xla_cpu_multi_thread_eigen={'true' if n > 1 else 'false'}"}
+        for size in sizes:
+            for fw in frameworks:
+                r = run_worker(fw, size, epochs, env)
+                if "seconds" in r:
+                    rows.append({"cores": n, "framework": fw, "size": size, "seconds": statistics.median(r["seconds"])})
+                    print(json.dumps(rows[-1]), flush=True)
+    return rows
+
+
+def sweep_table(rows: list[dict]) -> str:
+    """Markdown: seconds per epoch by core count, and each framework's ratio to the floor on as many cores."""
+    lines = ["| size | cores | " + " | ".join(LABELS[fw] for fw in ORDER if any(r["framework"] == fw for r in rows))
+             + " |"]
+    shown = [fw for fw in ORDER if any(r["framework"] == fw for r in rows)]
+    lines.append("|---|---|" + "---|" * len(shown))
+    for size in dict.fromkeys(r["size"] for r in rows):
+        for n in dict.fromkeys(r["cores"] for r in rows):
+            got = {r["framework"]: r["seconds"] for r in rows if r["size"] == size and r["cores"] == n}
+            floor = got.get("floor")
+            cells = [f"{got[fw]:.3f} ({got[fw] / floor:.2f}x)" if fw in got and floor else
+                     (f"{got[fw]:.3f}" if fw in got else "-") for fw in shown]
+            lines.append(f"| {size} | {n} | " + " | ".join(cells) + " |")
+    return "\n".join(lines) + "\n"
+
+
+def amdahl(rows: list[dict], cores: tuple[int, ...] = (8, 16)) -> str:
+    """The many-core case simulated from the 1-core rows: with F the floor's epoch and R = nnlite's - F the work
+    outside the products (one thread in nnlite), products that scale perfectly give nnlite / floor = 1 + R c / F
+    on c cores. Markdown, one line per size."""
+    lines = []
+    for size in dict.fromkeys(r["size"] for r in rows):
+        one = {r["framework"]: r["seconds"] for r in rows if r["size"] == size and r["cores"] == 1}
+        if "floor" in one and "nnlite" in one:
+            rest = one["nnlite"] - one["floor"]
+            guesses = ", ".join(f"{c} cores {1 + rest * c / one['floor']:.2f}x" for c in cores)
+            lines.append(f"- {size}: F = {one['floor']:.3f} s, R = {rest:.3f} s on one core; expected nnlite / floor: "
+                         f"{guesses}.")
+    return "\n".join(lines) + "\n"
+
+
+def cores_markdown(rows: list[dict], info: dict) -> str:
+    """results/cores.md: the sweep's table and the simulated many-core ratios."""
+    return (f"# Seconds per epoch against the cores a framework may use\n\nMachine: {info.get('cpu')}, "
+            f"{info['cores']} cores; each worker held to n cores (affinity and thread counts); in brackets the ratio "
+            "to the floor (the matrix products alone) on as many cores.\n\n" + sweep_table(rows)
+            + "\n## Simulated: more cores than this machine has\n\nnnlite runs its work outside the matrix products "
+            "(bias, activations and their derivatives, the loss, the optimizer step, batching) on one thread; the "
+            "1-core rows split an epoch into the two, and products that scale perfectly predict:\n\n"
+            + amdahl(rows))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--sizes", nargs="+", default=["S", "M", "L"])
@@ -108,8 +175,17 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=1)
     parser.add_argument("--epochs", type=int, default=3)
     parser.add_argument("--no-extras", action="store_true")
+    parser.add_argument("--cores-sweep", action="store_true",
+                        help="only the cores sweep: M and L on 1, 2, 4, ... cores, written to results/cores.md")
     args = parser.parse_args()
     RESULTS.mkdir(exist_ok=True)
+    if args.cores_sweep:
+        rows = cores_sweep(args.frameworks, [s for s in args.sizes if s != "S"], args.epochs)
+        info = machine()
+        (RESULTS / "cores.md").write_text(cores_markdown(rows, info))
+        (RESULTS / "cores.json").write_text(json.dumps({"machine": info, "rows": rows}, indent=1))
+        print((RESULTS / "cores.md").read_text())
+        return
     raw: dict = {}
     for size in args.sizes:
         for round_ in range(args.rounds):

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import time
 
 import numpy as np
@@ -164,7 +165,7 @@ def keras_fit(widths, batch, rows):
 def torch_eager(widths, batch, rows):
     import torch
 
-    torch.set_num_threads(2)
+    torch.set_num_threads(int(os.environ.get("BENCH_CORES") or os.cpu_count() or 2))
     x, _, labels, weights = problem(widths, rows)
     modules = []
     for i in range(0, len(weights), 2):
@@ -241,6 +242,9 @@ def main() -> None:
     parser.add_argument("--size", choices=sorted(SIZES), required=True)
     parser.add_argument("--epochs", type=int, default=3)
     args = parser.parse_args()
+    cores = os.environ.get("BENCH_CORES")  # the cores sweep: this process on the first n cores only
+    if cores and hasattr(os, "sched_setaffinity"):
+        os.sched_setaffinity(0, range(int(cores)))
     widths, batch, rows = SIZES[args.size]
     try:
         epoch = FRAMEWORKS[args.framework](widths, batch, rows)

@@ -38,3 +38,24 @@ def test_the_convnet_and_lstm_rows_run_at_toy_size(row):
         assert done.returncode == 0, done.stderr
         result = json.loads(done.stdout.strip().splitlines()[-1])
         assert result["framework"] == framework and len(result["seconds"]) == 1 and result["seconds"][0] > 0
+
+
+def test_the_cores_sweep_holds_a_worker_to_n_cores_and_tabulates_ratios():
+    """The sweep's core counts (1, 2, 4, ... and the machine's own), a worker held to one core by BENCH_CORES
+    (it still reports an epoch), and the table's ratio to the floor on as many cores."""
+    sys.path.insert(0, str(ROOT))
+    from benchmarks.run import amdahl, core_counts, sweep_table
+
+    assert core_counts(1) == [1] and core_counts(2) == [1, 2] and core_counts(12) == [1, 2, 4, 8, 12]
+    done = subprocess.run([sys.executable, "-m", "benchmarks.workers", "--framework", "nnlite", "--size", "S",
+                           "--epochs", "1"], cwd=ROOT, capture_output=True, text=True, timeout=120,
+                          env={**__import__("os").environ, "BENCH_CORES": "1", "OPENBLAS_NUM_THREADS": "1"})
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout.strip().splitlines()[-1])["seconds"][0] > 0
+    table = sweep_table([{"cores": 1, "framework": "floor", "size": "M", "seconds": 0.5},
+                         {"cores": 1, "framework": "nnlite", "size": "M", "seconds": 0.6},
+                         {"cores": 2, "framework": "floor", "size": "M", "seconds": 0.3}])
+    assert "| M | 1 | 0.500 (1.00x) | 0.600 (1.20x) |" in table and "| M | 2 | 0.300 (1.00x) | - |" in table
+    # R = 0.1 s beside F = 0.5 s: 1 + 0.1 * 8 / 0.5 = 2.6 on 8 cores
+    assert "8 cores 2.60x, 16 cores 4.20x" in amdahl([{"cores": 1, "framework": "floor", "size": "M", "seconds": 0.5},
+                                                      {"cores": 1, "framework": "nnlite", "size": "M", "seconds": 0.6}])
