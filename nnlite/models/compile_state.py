@@ -77,7 +77,7 @@ class CompileState:
             raise ValueError("loss_weights weigh the losses of several outputs; this model has one output.")
         metric_ids, weighted_ids = _metric_list(metrics), _metric_list(weighted_metrics)
         # loss None: the model's own losses (add_loss) alone; "crossentropy": the first labels say which one
-        pending = losses.by_shapes(loss, (1,), (1, 2)) != loss
+        pending = isinstance(loss, str) and loss.lower() in losses.BY_SHAPES
         self._set_compiled(optimizer, None if loss is None or pending else losses.resolve(loss), loss, None,
                            metric_ids, weighted_ids)
         self._loss_by_shapes = loss if pending else None

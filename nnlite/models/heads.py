@@ -76,7 +76,7 @@ class Head:
         self.name = name
         self.label = name if labelled else ""
         self.loss_id = loss_id
-        self.by_shapes = loss_id if losses.by_shapes(loss_id, (1,), (1, 2)) != loss_id else None  # "crossentropy"
+        self.by_shapes = loss_id if isinstance(loss_id, str) and loss_id.lower() in losses.BY_SHAPES else None
         if isinstance(loss_id, list):  # several losses: their weights travel with them
             self.loss: Any = LossSum([losses.resolve(i) for i in loss_id], weight)
             weight = 1.0

@@ -90,18 +90,9 @@ def _log_softmax(z: np.ndarray) -> np.ndarray:
     return shifted - np.log(np.exp(shifted).sum(axis=-1, keepdims=True))
 
 
-def ctc_values_and_grads(target: Any, output: Any, target_length: Any, output_length: Any,
-                         mask_index: int = 0) -> tuple[np.ndarray, np.ndarray]:
-    """(loss, dloss/doutput): -log p(labels | logits) per sequence, (batch,), and its gradient, (batch, T, C), by
-    the forward-backward recursions of the module (computed in float64, returned in the logits' float dtype).
-
-    Args:
-        target: the labels, (batch, max_label_length) integers.
-        output: the logits, (batch, T, C) (no softmax applied).
-        target_length: how many of each row's labels count, (batch,).
-        output_length: how many of each row's steps count, (batch,).
-        mask_index: the blank's class.
-    """
+def _checked(target: Any, output: Any, target_length: Any, output_length: Any, mask_index: int
+             ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """(logits, labels, label lengths, logit lengths) as arrays, every argument checked before any work."""
     z = np.asarray(output)
     if z.ndim != 3:
         raise ValueError(f"`output` must be logits of shape (batch_size, max_length, num_classes); received "
@@ -120,13 +111,29 @@ def ctc_values_and_grads(target: Any, output: Any, target_length: Any, output_le
         raise ValueError(f"`target_length` must lie in [0, {labels.shape[1]}]; received {label_length.tolist()}.")
     if np.any((logit_length < 0) | (logit_length > steps)):
         raise ValueError(f"`output_length` must lie in [0, {steps}]; received {logit_length.tolist()}.")
-    counted = np.arange(labels.shape[1]) < label_length[:, None]
-    if np.any(counted & ((labels < 0) | (labels >= classes))):
+    outside = (np.arange(labels.shape[1]) < label_length[:, None]) & ((labels < 0) | (labels >= classes))
+    if np.any(outside):
         raise ValueError(f"Every label within `target_length` must be a class in [0, {classes}); received "
-                         f"{labels[counted & ((labels < 0) | (labels >= classes))].tolist()}.")
+                         f"{labels[outside].tolist()}.")
     if not np.all(np.isfinite(z)):
         raise ValueError("The CTC logits hold NaN or inf.")
+    return z, labels, label_length, logit_length
 
+
+def ctc_values_and_grads(target: Any, output: Any, target_length: Any, output_length: Any,
+                         mask_index: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """(loss, dloss/doutput): -log p(labels | logits) per sequence, (batch,), and its gradient, (batch, T, C), by
+    the forward-backward recursions of the module (computed in float64, returned in the logits' float dtype).
+
+    Args:
+        target: the labels, (batch, max_label_length) integers.
+        output: the logits, (batch, T, C) (no softmax applied).
+        target_length: how many of each row's labels count, (batch,).
+        output_length: how many of each row's steps count, (batch,).
+        mask_index: the blank's class.
+    """
+    z, labels, label_length, logit_length = _checked(target, output, target_length, output_length, mask_index)
+    batch, steps, classes = z.shape
     blank = mask_index % classes
     order = np.r_[blank, np.arange(blank), np.arange(blank + 1, classes)]  # the blank's column first
     labels = np.where(labels < blank, labels + 1, labels)
@@ -153,10 +160,10 @@ def ctc_values_and_grads(target: Any, output: Any, target_length: Any, output_le
     gamma = alpha + beta  # (batch, T, S)
     gamma -= np.logaddexp.reduce(gamma, axis=2, keepdims=True)
     share = np.zeros_like(log_p)  # (batch, T, C)
-    counted = (cls >= 1) & (cls < classes)  # the label states that take a share; the blank states below
-    counted[:, 1::2] = True
+    shares = (cls >= 1) & (cls < classes)  # the label states that take a share; the blank states below
+    shares[:, 1::2] = True
     for k in range(cls.shape[1]):  # each state's posterior onto its class's column
-        share[rows, :, np.where(counted[:, k], cls[:, k], 0)] += np.exp(gamma[:, :, k]) * counted[:, k, None]
+        share[rows, :, np.where(shares[:, k], cls[:, k], 0)] += np.exp(gamma[:, :, k]) * shares[:, k, None]
     grad = np.exp(log_p) - share
     grad *= (np.arange(steps) < logit_length[:, None])[:, :, None]
     unordered = np.empty_like(grad)

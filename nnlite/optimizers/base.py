@@ -415,18 +415,17 @@ class Optimizer(KerasSteps):
                         v.value -= v.value * as_cast_constant(wd) * lr
             self.before_updates()
             step_lr = 1.0 if scaled else lr
-            if type(self).update_step is not KerasSteps.update_step:  # written as for Keras: variable by variable
-                for g, v in zip(grads, variables):
-                    self.update_step(g if g.dtype == v.value.dtype else g.astype(v.value.dtype), v,
-                                     v.value.dtype.type(step_lr))
-                grads = []
+            keras_written = type(self).update_step is not KerasSteps.update_step  # stepped variable by variable
             for g, v, state in zip(grads, variables, states):
                 w, rows = v.value, v.grad_rows
                 if rows is not None:  # this step's rows, when the gradient is the layer's
                     v.grad_rows = None
-                    rows = rows if g is v.grad else None
+                    rows = rows if g is v.grad and not keras_written else None
                 if g.dtype != w.dtype:
                     g = g.astype(w.dtype)
+                if keras_written:
+                    self.update_step(g, v, w.dtype.type(step_lr))
+                    continue
                 if rows is not None:
                     g = RowGrad.of(g, rows)
                 self.update(w, g, w.dtype.type(step_lr), state)
