@@ -129,7 +129,7 @@ def copy_linked_files(_app=None) -> None:
     for notebook in (ROOT / "notebooks").glob("*.ipynb"):
         shutil.copy2(notebook, HERE / "notebooks" / notebook.name)
     (HERE / "benchmarks" / "results").mkdir(parents=True, exist_ok=True)
-    for name in ("README.md", "peers.png", "sweeps.png"):
+    for name in ("README.md", "cores.md", "peers.png", "sweeps.png"):
         shutil.copy2(ROOT / "benchmarks" / "results" / name, HERE / "benchmarks" / "results" / name)
 
 
