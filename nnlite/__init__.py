@@ -25,6 +25,7 @@ from . import (
 )
 from .autodiff import GradientTape
 from .layers import Input
+from .layers.node import KerasTensor
 from .models import Model, Sequential
 from .variables import Variable
 
@@ -40,7 +41,7 @@ def __getattr__(name: str):
     raise AttributeError(f"module 'nnlite' has no attribute {name!r}")
 
 __all__ = [
-    "GradientTape", "Input", "Model", "Sequential", "Variable", "activations", "autodiff", "backend", "callbacks",
-    "config", "constraints", "datasets", "initializers", "layers", "losses", "metrics", "models", "ops", "optimizers",
-    "random", "regularizers", "saving", "utils", "__version__",
+    "GradientTape", "Input", "KerasTensor", "Model", "Sequential", "Variable", "activations", "autodiff", "backend",
+    "callbacks", "config", "constraints", "datasets", "initializers", "layers", "losses", "metrics", "models", "ops",
+    "optimizers", "random", "regularizers", "saving", "utils", "__version__",
 ]

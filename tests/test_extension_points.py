@@ -411,3 +411,32 @@ def test_predict_calls_an_overridden_predict_step(rng):
     model = Rounded(inputs, nnlite.layers.Dense(2)(inputs))
     x = rng.normal(size=(7, 3))
     np.testing.assert_array_equal(model.predict(x, batch_size=3, verbose=0), np.round(model(x).numpy() * 10))
+
+
+def test_compute_output_spec_keeps_a_layers_call_out_of_tracing(keras):
+    """Keras's functional_test (training argument): a layer that gives compute_output_spec is never traced or probed
+    on zeros; its call runs as written at every pass and sees training=True in a training call and in fit. A
+    KerasTensor is made as Keras's (dtype float32 by default; sparse and ragged are refused: nnlite is dense)."""
+    seen = []
+
+    class Canary(nnlite.layers.Layer):
+        def call(self, x, training=False):
+            seen.append(bool(training))
+            return x * 2.0
+
+        def compute_output_spec(self, x, training=False):
+            return nnlite.KerasTensor(x.shape, dtype=x.dtype)
+
+    inputs = nnlite.Input(shape=(3,), batch_size=2)
+    hidden = Canary()(inputs)
+    assert hidden.shape == (2, 3) and seen == []
+    model = nnlite.Model(inputs, nnlite.layers.Dense(1, kernel_initializer="ones")(hidden))
+    out = model(np.ones((2, 3)), training=True)
+    assert seen == [True] and np.allclose(np.asarray(out), 6.0)
+    model.compile("sgd", "mse")
+    model.fit(np.ones((4, 3)), np.ones((4, 1)), batch_size=2, epochs=1, verbose=0)
+    assert seen == [True, True, True]
+    assert nnlite.KerasTensor((None, 4)).dtype == keras.KerasTensor((None, 4)).dtype == "float32"
+    assert nnlite.KerasTensor((None, 4)).sparse is False
+    with pytest.raises(ValueError, match="dense"):
+        nnlite.KerasTensor((None, 4), sparse=True)

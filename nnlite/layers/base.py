@@ -287,9 +287,17 @@ class Layer:
         """
         if self._graphs is not None:  # a custom layer: what its traced call gives
             return self._graphs[1].output_shape
+        if self.gives_output_spec:  # Keras's extension point: the layer says what its call returns
+            return _spec_shapes(self.compute_output_spec(_symbolic_like(input_shape, self.compute_dtype)))
         if self.composite:  # a custom layer run as its call says: what one call on zeros gives
             return eager.output_shape_by_running(self, input_shape)
         return tuple(input_shape)
+
+    @property
+    def gives_output_spec(self) -> bool:
+        """Whether the class defines Keras's ``compute_output_spec(inputs)`` (symbolic tensors in, the symbolic
+        result out): its call then is not traced or probed on zeros, but run as written at every pass."""
+        return callable(getattr(type(self), "compute_output_spec", None))
 
     def check_input_shape(self, input_shape: Any) -> None:
         """For a built layer called again (a shared layer): the weights it has must fit ``input_shape``.
@@ -410,7 +418,7 @@ class Layer:
         Args:
             input_shape: the input shape, batch axis first (None for the batch).
         """
-        if not self._weights and not self.positional_inputs:
+        if not self._weights and not self.positional_inputs and not self.gives_output_spec:
             try:
                 self.trace_call(input_shape)
                 return
@@ -703,6 +711,22 @@ class MaskReader:
             ctx: the pass's :class:`~nnlite.layers.Context`.
         """
         return self.forward_masked(x, None, ctx)
+
+
+def _symbolic_like(input_shape: Any, dtype: str) -> Any:
+    """Symbolic tensors for a shape, or a list or dict of shapes (what compute_output_spec is handed)."""
+    if isinstance(input_shape, dict):
+        return {k: KerasTensor(tuple(v), dtype) for k, v in input_shape.items()}
+    if isinstance(input_shape, list) and input_shape and isinstance(input_shape[0], (list, tuple)):
+        return [KerasTensor(tuple(v), dtype) for v in input_shape]
+    return KerasTensor(tuple(input_shape), dtype)
+
+
+def _spec_shapes(spec: Any) -> Any:
+    """The shape (or list of shapes) of what compute_output_spec returned."""
+    if isinstance(spec, (list, tuple)):
+        return [tuple(s.shape) for s in spec]
+    return tuple(spec.shape)
 
 
 def _tensors(out: Any) -> Any:

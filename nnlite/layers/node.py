@@ -23,9 +23,14 @@ class KerasTensor:
     layer call that makes it (``keras_history`` = (layer, node index, tensor index))."""
 
     __slots__ = ("shape", "dtype", "name", "keras_history")
+    sparse = False  # Keras's flags: nnlite's tensors are dense and rectangular
+    ragged = False
 
-    def __init__(self, shape: Sequence[int | None], dtype: str, name: str | None = None,
-                 history: tuple[Any, int, int] | None = None) -> None:
+    def __init__(self, shape: Sequence[int | None], dtype: str = "float32", name: str | None = None,
+                 history: tuple[Any, int, int] | None = None, *, sparse: bool = False, ragged: bool = False,
+                 record_history: bool = True) -> None:
+        if sparse or ragged:
+            raise ValueError("nnlite's tensors are dense: sparse and ragged KerasTensors are not supported.")
         self.shape: Shape = tuple(shape)
         self.dtype = dtype
         self.name = name
