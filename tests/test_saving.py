@@ -261,3 +261,37 @@ def test_a_loss_scale_optimizer_resumes_across_files_both_ways(keras, float64, r
     assert type(back.optimizer) is nnlite.optimizers.LossScaleOptimizer
     for a, b in zip(back.optimizer.variables, twin.optimizer.variables):
         assert_close(a.numpy(), np.asarray(b.numpy()), RTOL["float64"], b.path)
+
+
+def test_graphs_with_arithmetic_go_both_ways_as_keras_files(keras, float64, rng, tmp_path):
+    """x + y, h * 2, 2 - h, h / 3, -h, h * h and a maximum are written as Keras writes its ops
+    (keras.src.ops.numpy.Add, ... with the number constants in place): Keras opens nnlite's file and nnlite Keras's,
+    with the same predictions; an op outside that table (a sum over an axis) keeps nnlite's own entry and still
+    round-trips in nnlite."""
+    def build(lib):
+        a, b = lib.Input((3,), name="a"), lib.Input((3,), name="b")
+        h = lib.layers.Dense(3, name="d1")(a + b)
+        h = (h * 2.0 - b) / 3.0
+        h = 2.0 - (-h)
+        h = lib.ops.maximum(h * h, a)
+        return lib.Model([a, b], lib.layers.Dense(2, name="d2")(h))
+
+    x = [rng.normal(size=(4, 3)), rng.normal(size=(4, 3))]
+    ours, theirs = build(nnlite), build(keras)
+    ours.set_weights(theirs.get_weights())
+    assert_close(ours.predict(x, verbose=0), theirs.predict(x, verbose=0), RTOL["float64"], "built alike")
+    ours.save(tmp_path / "n.keras")
+    theirs.save(tmp_path / "k.keras")
+    in_keras = keras.models.load_model(tmp_path / "n.keras")
+    in_nnlite = nnlite.models.load_model(tmp_path / "k.keras")
+    assert_close(in_keras.predict(x, verbose=0), ours.predict(x, verbose=0), RTOL["float64"], "nnlite's file in Keras")
+    assert_close(in_nnlite.predict(x, verbose=0), theirs.predict(x, verbose=0), RTOL["float64"], "Keras's in nnlite")
+    config = json.loads(zipfile.ZipFile(tmp_path / "n.keras").read("config.json"))
+    classes = [entry["class_name"] for entry in config["config"]["layers"]]
+    assert "Operation" not in classes and {"Add", "Multiply", "Subtract", "Divide", "Negative", "Maximum"} <= set(
+        classes)
+    inp = nnlite.Input((3,))
+    summed = nnlite.Model(inp, nnlite.ops.sum(inp, axis=-1, keepdims=True) + 1.0)
+    summed.save(tmp_path / "s.keras")
+    again = nnlite.models.load_model(tmp_path / "s.keras")
+    assert_close(again.predict(x[0], verbose=0), x[0].sum(axis=-1, keepdims=True) + 1.0, 1e-12, "nnlite's own op")

@@ -9,6 +9,7 @@ from typing import Any
 from ..layers.base import Layer
 from ..layers.input_layer import InputLayer
 from ..layers.node import KerasTensor
+from . import keras_ops
 
 
 class _NotYet(IndexError):
@@ -53,6 +54,10 @@ class FunctionalConfig:
 
         entries = []
         for layer in self._layers:
+            if keras_ops.writes_as_keras(layer) and sum(id(n) in own for n in layer.inbound_nodes) == 1:
+                node = next(n for n in layer.inbound_nodes if id(n) in own)
+                entries.append(keras_ops.keras_entry(layer, list(node.inputs), tensor_entry))
+                continue
             entry = layers_module.serialize(layer)
             entry["name"] = layer.name
             entry["inbound_nodes"] = []
@@ -95,6 +100,7 @@ class FunctionalConfig:
         for entry in entries:
             if not isinstance(entry, dict):
                 raise ValueError(f"Each layer entry must be a dict, got {type(entry).__name__}.")
+            entry = keras_ops.from_keras_entry(entry)  # Keras's x + y: nnlite's Operation
             if entry.get("name") in only_masks:  # Keras's symbolic mask computation: masks are made as nnlite runs
                 continue
             layer = layers_module.deserialize({k: v for k, v in entry.items() if k not in ("inbound_nodes", "name")})
