@@ -136,18 +136,18 @@ def files_load_both_ways(keras, theirs, ours, x, folder):
                  1e-12, "Keras loads nnlite's file")
 
 
-def fit_both(keras, theirs, ours, x, y, optimizer, loss, batch_size, metrics=None):
-    """The same fit (2 epochs, no shuffling) in Keras and nnlite from the same weights: the logs agree to float64's
-    contract and the weights after it to 1e-7."""
+def fit_both(keras, theirs, ours, x, y, optimizer, loss, batch_size, metrics=None, rtol=1e-9, weights_rtol=1e-7):
+    """The same fit (2 epochs, no shuffling) in Keras and nnlite from the same weights: the logs agree to ``rtol``
+    (float64's contract by default) and the weights after it to ``weights_rtol``."""
     ours.set_weights(theirs.get_weights())
     theirs.compile(getattr(keras.optimizers, optimizer[0])(optimizer[1]), loss, metrics=metrics)
     ours.compile(getattr(nnlite.optimizers, optimizer[0])(optimizer[1]), loss, metrics=metrics)
     expected = theirs.fit(x, y, batch_size=batch_size, epochs=2, verbose=0, shuffle=False).history
     history = ours.fit(x, y, batch_size=batch_size, epochs=2, verbose=0, shuffle=False).history
     for key in expected:
-        assert_close(history[key], expected[key], 1e-9, key)
+        assert_close(history[key], expected[key], rtol, key)
     for w, e in zip(ours.get_weights(), theirs.get_weights()):
-        assert_close(w, e, 1e-7, "weights after the fit")
+        assert_close(w, e, weights_rtol, "weights after the fit")
 
 
 def compare_sequence_layer(tf, ours, theirs, x, states, call_states, mask, rng, what, rtol):

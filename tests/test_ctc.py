@@ -16,7 +16,7 @@ import pytest
 import nnlite
 from nnlite import losses, ops
 
-from .helpers import assert_close
+from .helpers import assert_close, fit_both
 
 TF_RTOL = 2e-6  # TensorFlow's float32 lattice against nnlite's float64 one
 
@@ -188,14 +188,7 @@ def test_a_sequence_labeller_trains_on_ctc_as_keras(keras, rng):
         return lib.Sequential([lib.Input((8, 3)), lib.layers.Bidirectional(lib.layers.GRU(5, return_sequences=True)),
                                lib.layers.Dense(4)])
     theirs, ours = model(keras), model(nnlite)
-    ours.set_weights(theirs.get_weights())
-    theirs.compile(keras.optimizers.SGD(0.1), "ctc")
-    ours.compile(nnlite.optimizers.SGD(0.1), "ctc")
-    expected = theirs.fit(x, y, batch_size=8, epochs=2, verbose=0, shuffle=False).history
-    history = ours.fit(x, y, batch_size=8, epochs=2, verbose=0, shuffle=False).history
-    assert_close(history["loss"], expected["loss"], 1e-5, "loss")
-    for w, e in zip(ours.get_weights(), theirs.get_weights()):
-        assert_close(w, e, 1e-4, "weights after the fit")
+    fit_both(keras, theirs, ours, x, y, ("SGD", 0.1), "ctc", 8, rtol=1e-5, weights_rtol=1e-4)
     lengths = np.full(24, 8)
     decoded, scores = ops.ctc_decode(ours.predict(x, verbose=0), lengths)
     theirs_decoded, theirs_scores = keras.ops.ctc_decode(theirs.predict(x, verbose=0), lengths)

@@ -9,7 +9,7 @@ import nnlite
 from nnlite import layers, regularizers
 
 from .conftest import RTOL
-from .helpers import assert_close, keras_twin
+from .helpers import assert_close, fit_both, keras_twin
 
 
 def _fit_both(keras, model, x, y, loss, rtol, epochs=3, **fit_kwargs):
@@ -219,15 +219,8 @@ def test_orthogonal_regularizer_matches_keras(keras, tf, rng, mode):
     def model(lib):
         return lib.Sequential([lib.Input((5,)), lib.layers.Dense(
             3, kernel_regularizer=lib.regularizers.OrthogonalRegularizer(0.5, mode)), lib.layers.Dense(1)])
-    k_model, n_model = model(keras), model(nnlite)
-    n_model.set_weights(k_model.get_weights())
-    k_model.compile(keras.optimizers.SGD(0.1), "mse")
-    n_model.compile(nnlite.optimizers.SGD(0.1), "mse")
-    k_hist = k_model.fit(x, y, batch_size=8, epochs=2, verbose=0, shuffle=False).history
-    n_hist = n_model.fit(x, y, batch_size=8, epochs=2, verbose=0, shuffle=False).history
-    assert_close(n_hist["loss"], k_hist["loss"], RTOL["float32"], "loss")
-    for a, b in zip(n_model.get_weights(), k_model.get_weights()):
-        assert_close(a, b, RTOL["float32"], "weights")
+    fit_both(keras, model(keras), model(nnlite), x, y, ("SGD", 0.1), "mse", 8, rtol=RTOL["float32"],
+             weights_rtol=RTOL["float32"])
     with pytest.raises(ValueError, match="Invalid value for argument `mode`"):
         regularizers.OrthogonalRegularizer(mode="diagonal")
     with pytest.raises(ValueError, match="must have rank 2"):

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..layers.operation import Operation
+
 # nnlite's op name -> Keras's class in keras.src.ops.numpy
 KERAS_OPS = {"add": "Add", "subtract": "Subtract", "multiply": "Multiply", "divide": "Divide", "power": "Power",
              "maximum": "Maximum", "minimum": "Minimum", "negative": "Negative", "absolute": "Absolute",
@@ -22,7 +24,7 @@ def writes_as_keras(layer: Any) -> bool:
     Args:
         layer: a layer of the graph.
     """
-    if type(layer).__name__ != "Operation" or layer.op not in KERAS_OPS or layer.keywords:
+    if not isinstance(layer, Operation) or layer.op not in KERAS_OPS or layer.keywords:
         return False
     return all(isinstance(a, str) and a.startswith("#") or isinstance(a, (int, float)) and not isinstance(a, bool)
                for a in layer.arguments)  # tensors and numbers (an array constant keeps nnlite's entry)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
 from ..docstrings import with_arguments
@@ -21,6 +23,44 @@ def _moments(optimizer: Optimizer, beta_1: float, beta_2: float, epsilon: float)
     optimizer.beta_1 = check_rate("beta_1", beta_1, maximum=1.0)
     optimizer.beta_2 = check_rate("beta_2", beta_2, maximum=1.0)
     optimizer.epsilon = check_rate("epsilon", epsilon)
+
+
+def adam_step(optimizer: Optimizer, w: np.ndarray, g: np.ndarray, lr: Any, state: dict[str, np.ndarray],
+              beta_1: float, beta_2: float, epsilon: float, amsgrad: bool = False) -> None:
+    """Adam's step in Keras's operations, in place: m += (g - m)(1 - b1), v += (g^2 - v)(1 - b2) (v_hat =
+    max(v_hat, v) in v's place with amsgrad), w -= lr sqrt(1 - b2^t) / (1 - b1^t) m / (sqrt(v) + eps), the powers
+    of the betas rounded to float32 first as Keras casts them; m and v are the slots "momentum" and "velocity".
+
+    Args:
+        optimizer: the optimizer taking the step (its step count t and scratch buffers).
+        w: the weights, changed in place.
+        g: their gradient.
+        lr: the learning rate.
+        state: the variable's slots.
+        beta_1: b1.
+        beta_2: b2.
+        epsilon: eps.
+        amsgrad: divide by the running maximum of v (slot "velocity_hat").
+    """
+    t = optimizer.t
+    alpha = lr * np.sqrt(1 - as_cast_constant(beta_2) ** t) / (1 - as_cast_constant(beta_1) ** t)
+    m, v = state["momentum"], state["velocity"]
+    s, step = optimizer.scratch(state, "s", w), optimizer.scratch(state, "step", w)
+    np.subtract(g, m, out=s)
+    s *= 1 - beta_1
+    m += s  # m + (g - m)(1 - b1)
+    squared_into(g, s)
+    s -= v
+    s *= 1 - beta_2
+    v += s  # v + (g^2 - v)(1 - b2)
+    if amsgrad:
+        np.maximum(state["velocity_hat"], v, out=state["velocity_hat"])
+        v = state["velocity_hat"]
+    np.sqrt(v, out=s)
+    s += epsilon
+    np.multiply(m, w.dtype.type(alpha), out=step)
+    step /= s
+    w -= step  # w - a m / (sqrt(v) + eps)
 
 
 @document_common
@@ -79,27 +119,7 @@ class Adam(Optimizer):
         return [("momentum", "velocity")] + ([("velocity_hat",)] if self.amsgrad else [])
 
     def update(self, w, g, lr, state):
-        t = self.t
-        b1_t = as_cast_constant(self.beta_1) ** t
-        b2_t = as_cast_constant(self.beta_2) ** t
-        alpha = lr * np.sqrt(1 - b2_t) / (1 - b1_t)
-        m, v = state["momentum"], state["velocity"]
-        s, step = self.scratch(state, "s", w), self.scratch(state, "step", w)  # Keras's operations, in place
-        np.subtract(g, m, out=s)
-        s *= 1 - self.beta_1
-        m += s  # m + (g - m)(1 - b1)
-        squared_into(g, s)
-        s -= v
-        s *= 1 - self.beta_2
-        v += s  # v + (g^2 - v)(1 - b2)
-        if self.amsgrad:
-            np.maximum(state["velocity_hat"], v, out=state["velocity_hat"])
-            v = state["velocity_hat"]
-        np.sqrt(v, out=s)
-        s += self.epsilon
-        np.multiply(m, w.dtype.type(alpha), out=step)
-        step /= s
-        w -= step  # w - a m / (sqrt(v) + eps)
+        adam_step(self, w, g, lr, state, self.beta_1, self.beta_2, self.epsilon, self.amsgrad)
 
     def get_config(self):
         return {**super().get_config(), "beta_1": self.beta_1, "beta_2": self.beta_2, "epsilon": self.epsilon,

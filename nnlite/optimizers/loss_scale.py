@@ -110,15 +110,12 @@ class LossScaleOptimizer(Optimizer):
     def iterations(self, value: Any) -> None:
         self.inner_optimizer.iterations = value
 
-    def scale(self) -> float:
+    def gradient_scale(self) -> float:
         """s now: the dynamic scale once built, the initial one before."""
         return float(self.dynamic_scale.value) if self.built else float(self.initial_scale)
 
-    def gradient_scale(self) -> float:
-        return self.scale()
-
     def scale_loss(self, loss: Any) -> Any:
-        return loss * self.scale()
+        return loss * self.gradient_scale()
 
     def apply(self, grads: Sequence[np.ndarray], trainable_variables: Sequence[Variable] | None = None) -> None:
         """The inner optimizer's step with g / s when every g is finite (then s doubles every

@@ -7,7 +7,8 @@ import re
 
 import numpy as np
 
-from .base import OPTIMIZERS, Optimizer, as_cast_constant, check_rate, squared
+from .adam import adam_step
+from .base import OPTIMIZERS, Optimizer, check_rate
 from .common_arguments import document_common
 
 
@@ -134,36 +135,17 @@ class Muon(Optimizer):
         return name != "velocity" or self.uses_adam(v)
 
     def weight_decay_of(self, v):
-        return self.adam_weight_decay if self.uses_adam(v) else self.weight_decay
+        adam = "velocity" in self._state[self._index[v]]  # decided when the slots were made
+        return self.adam_weight_decay if adam else self.weight_decay
 
     def update(self, w, g, lr, state):
-        m = state["momentum"]  # Keras's Python-float hyperparameters meet the weights' dtype unrounded here
-        if "velocity" in state:
-            self.adam_update(w, g, lr * self.adam_lr_ratio, m, state["velocity"])
+        if "velocity" in state:  # a weight Adam steps
+            adam_step(self, w, g, lr * self.adam_lr_ratio, state, self.adam_beta_1, self.adam_beta_2, self.epsilon)
             return
+        m = state["momentum"]  # Keras's Python-float hyperparameters meet the weights' dtype unrounded here
         m += g + m * (self.momentum - 1)
         direction = g + self.momentum * m if self.nesterov else m
         w -= self.lr_adjust(lr * self.zeropower_via_newtonschulz5(direction, self.ns_steps))
-
-    def adam_update(self, w, g, lr, m, v) -> None:
-        """Adam's step for the weights Muon leaves to it: m += (g - m)(1 - b1), v += (g^2 - v)(1 - b2),
-        w -= lr sqrt(1 - b2^t) / (1 - b1^t) m / (sqrt(v) + eps) (an embedding's g^2 summed over its token
-        occurrences, see ``base.RowGrad``; the powers of the betas rounded to float32 first,
-        as Keras casts them).
-
-        Args:
-            w: the weights, changed in place.
-            g: their gradient.
-            lr: Adam's learning rate.
-            m: the first moment, changed in place.
-            v: the second moment, changed in place.
-        """
-        b1_t = as_cast_constant(self.adam_beta_1) ** self.t
-        b2_t = as_cast_constant(self.adam_beta_2) ** self.t
-        alpha = lr * np.sqrt(1 - b2_t) / (1 - b1_t)
-        m += (np.asarray(g) - m) * (1 - self.adam_beta_1)
-        v += (squared(g) - v) * (1 - self.adam_beta_2)  # an embedding's g^2 per token occurrence, as Keras squares it
-        w -= m * w.dtype.type(alpha) / (np.sqrt(v) + self.epsilon)
 
     def get_config(self):
         return {**super().get_config(), "adam_beta_1": self.adam_beta_1, "adam_beta_2": self.adam_beta_2,
