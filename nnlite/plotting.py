@@ -242,7 +242,7 @@ def _layout(model: Any, expand_nested: bool, down: bool) -> tuple[list[tuple[Any
     if nodes is None:
         rows = _boxes(model, expand_nested)
         return rows, [(0.0, -float(i)) for i in range(len(rows))], [(i, i + 1) for i in range(len(rows) - 1)]
-    layers = model.layers
+    layers = model.operations
     index = {id(layer): i for i, layer in enumerate(layers)}
     rank = dict.fromkeys(index, 0)
     edges: list[tuple[int, int]] = []

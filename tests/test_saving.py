@@ -266,8 +266,8 @@ def test_a_loss_scale_optimizer_resumes_across_files_both_ways(keras, float64, r
 def test_graphs_with_arithmetic_go_both_ways_as_keras_files(keras, float64, rng, tmp_path):
     """x + y, h * 2, 2 - h, h / 3, -h, h * h and a maximum are written as Keras writes its ops
     (keras.src.ops.numpy.Add, ... with the number constants in place): Keras opens nnlite's file and nnlite Keras's,
-    with the same predictions; an op outside that table (a sum over an axis) keeps nnlite's own entry and still
-    round-trips in nnlite."""
+    with the same predictions; a sum over an axis (an op with settings) round-trips too (the ops with settings:
+    test_keras_op_files.py)."""
     def build(lib):
         a, b = lib.Input((3,), name="a"), lib.Input((3,), name="b")
         h = lib.layers.Dense(3, name="d1")(a + b)

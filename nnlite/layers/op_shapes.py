@@ -81,17 +81,30 @@ def output_shape(op: str, run: Callable[[list[Any]], Any], arguments: Callable[[
     batch_unknown = all(s and s[0] is None for s in shapes)
     if batch_unknown:
         try:
-            out = np.shape(run([_stand_in(s, 0) for s in shapes]))
+            outs = _shapes_of(run([_stand_in(s, 0) for s in shapes]))
         except (ValueError, IndexError, TypeError):
-            out = None
-        if out and out[0] == 0 and 0 not in out[1:] and all(0 not in s[1:] for s in shapes):
-            return (None, *out[1:])
+            outs = None
+        if outs and all(out and out[0] == 0 and 0 not in out[1:] for out in outs) and all(
+                0 not in s[1:] for s in shapes):
+            return _one_or_several([(None, *out[1:]) for out in outs])
     size = sum(math.prod(1 if d is None else d for d in s) for s in shapes)
     if size > MAX_PROBE_ELEMENTS:
         raise ValueError(f"ops.{op} on inputs of shapes {shapes}: its output shape is found by running it on "
                          f"stand-ins, and these hold {size} elements, over the limit of {MAX_PROBE_ELEMENTS}.")
-    out = np.shape(run([np.zeros(tuple(1 if d is None else d for d in s)) for s in shapes]))
-    return ((None,) + out[1:]) if batch_unknown and out and out[0] == 1 else out
+    outs = _shapes_of(run([np.zeros(tuple(1 if d is None else d for d in s)) for s in shapes]))
+    return _one_or_several([((None,) + out[1:]) if batch_unknown and out and out[0] == 1 else out for out in outs])
+
+
+def _shapes_of(result: Any) -> list[Shape]:
+    """The shape of each array an op gave: one, or several for an op that returns a list or tuple of arrays
+    (``split``, ``top_k``, ``svd``)."""
+    if isinstance(result, (list, tuple)) and result and all(isinstance(r, np.ndarray) for r in result):
+        return [np.shape(r) for r in result]
+    return [np.shape(result)]
+
+
+def _one_or_several(shapes: list[Shape]) -> Any:
+    return shapes[0] if len(shapes) == 1 else list(shapes)
 
 
 def _stand_in(shape: Shape, batch: int) -> np.ndarray:

@@ -9,8 +9,9 @@ vector-Jacobian product (written beside the op), e.g.
     a = x1 @ x2:          grad_x1 = grad_a @ x2^T, grad_x2 = x1^T @ grad_a
     a = mean(x, axis):    grad_x = grad_a spread back over ``axis`` / its size
 
-each summed over the axes an input was broadcast along. Such nodes are saved in nnlite's own
-``.keras`` files; Keras cannot read them (it records ops under its own classes).
+each summed over the axes an input was broadcast along. An op with several results (``split``,
+``top_k``) gives a tensor for each. In ``.keras`` files such nodes are written as Keras writes its ops
+(``models.keras_ops``), and ``model.layers`` leaves them out as Keras's does (``model.operations`` has them).
 """
 
 from __future__ import annotations
@@ -172,13 +173,19 @@ class Operation(Layer):
             leaves = [np.asarray(x).view(Tensor) for x in xs]
             tape.watch(leaves)
             a = autodiff.OPS[self.op](*_fill(self.template, leaves), **self.keywords)
+        if isinstance(a, (list, tuple)):  # several results (split, top_k): one output tensor each
+            return [autodiff.value_of(v) for v in a], (tape, leaves, list(a))
         return autodiff.value_of(a), (tape, leaves, a)
 
     def backward(self, saved, grad_a, ctx, need_grad_x=True):
-        """grad_x_k = the op's VJP for each tensor fed in (zeros where the op gives none)."""
+        """grad_x_k = the op's VJP for each tensor fed in (zeros where the op gives none); with several results,
+        a result the loss does not reach brings a zero gradient."""
         if not need_grad_x:
             return None
         tape, leaves, a = saved
+        if isinstance(a, list):
+            grad_a = [np.zeros(np.shape(v), dtype=np.result_type(autodiff.value_of(v), np.float32)) if g is None
+                      else g for g, v in zip(grad_a, a)]
         grads = tape.gradient(a, leaves, output_gradients=grad_a)
         return [np.zeros_like(np.asarray(x)) if g is None else np.asarray(g) for g, x in zip(grads, leaves)]
 

@@ -23,6 +23,7 @@ from ..layers.base import LAYERS, Context, Layer
 from ..layers.eager import EagerCall
 from ..layers.input_layer import InputLayer
 from ..layers.node import KerasTensor, Node
+from ..layers.operation import Operation
 from ..warn import warn
 from .functional_config import FunctionalConfig
 from .model import Model
@@ -213,9 +214,16 @@ class Functional(FunctionalConfig, Model):
         return {t.keras_history[0].name: h.loss for t, h in zip(self.outputs, self._heads) if h.loss is not None}
 
     @property
-    def layers(self) -> list[Layer]:
-        """Every layer of the graph, inputs included, in Keras's order (a copy)."""
+    def operations(self) -> list[Layer]:
+        """Every operation of the graph in Keras's order: its layers, inputs included, and the ops applied to
+        its tensors (``x + y``, ``keras.ops.mean(h, axis=1)``) (a copy)."""
         return list(self._layers)
+
+    @property
+    def layers(self) -> list[Layer]:
+        """The graph's layers, inputs included, in Keras's order (a copy); the ops applied to its tensors are
+        not layers (see ``operations``)."""
+        return [layer for layer in self._layers if not isinstance(layer, Operation)]
 
     @layers.setter
     def layers(self, _: Any) -> None:

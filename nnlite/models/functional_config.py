@@ -54,9 +54,11 @@ class FunctionalConfig:
 
         entries = []
         for layer in self._layers:
-            if keras_ops.writes_as_keras(layer) and sum(id(n) in own for n in layer.inbound_nodes) == 1:
-                node = next(n for n in layer.inbound_nodes if id(n) in own)
-                entries.append(keras_ops.keras_entry(layer, list(node.inputs), tensor_entry))
+            calls = [n for n in layer.inbound_nodes if id(n) in own]
+            keras_form = keras_ops.keras_entry(layer, list(calls[0].inputs), tensor_entry) if len(calls) == 1 \
+                else None  # an op node in Keras's form (keras.src.ops.numpy.Sum, ...) where Keras has the op
+            if keras_form is not None:
+                entries.append(keras_form)
                 continue
             entry = layers_module.serialize(layer)
             entry["name"] = layer.name
@@ -100,9 +102,9 @@ class FunctionalConfig:
         for entry in entries:
             if not isinstance(entry, dict):
                 raise ValueError(f"Each layer entry must be a dict, got {type(entry).__name__}.")
-            entry = keras_ops.from_keras_entry(entry)  # Keras's x + y: nnlite's Operation
             if entry.get("name") in only_masks:  # Keras's symbolic mask computation: masks are made as nnlite runs
                 continue
+            entry = keras_ops.from_keras_entry(entry)  # Keras's ops.sum(h, axis=1), x + y: nnlite's Operation
             layer = layers_module.deserialize({k: v for k, v in entry.items() if k not in ("inbound_nodes", "name")})
             name = entry.get("name", layer.name)
             if not isinstance(name, str) or name in created:

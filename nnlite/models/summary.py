@@ -7,6 +7,8 @@ import sys
 import textwrap
 from typing import Any
 
+from . import keras_ops
+
 
 def _size(nbytes: float) -> str:
     for unit in ("B", "KB", "MB", "GB"):
@@ -23,13 +25,13 @@ def rows(model: Any, expand_nested: bool = False, indent: str = "") -> list[tupl
     out = []
     shape = model.input_shape
     graph = callable(getattr(model, "connections", None))
-    for layer in model.layers:
+    for layer in model.operations if graph else model.layers:  # a graph lists its ops too, as Keras's summary does
         if graph:
             shape, sources = model.connections(layer)
         else:
             shape, sources = (layer.compute_output_shape(shape) if shape is not None else None), ""
         params = layer.count_params() if layer.built else 0
-        out.append((f"{indent}{layer.name} ({type(layer).__name__})", str(shape or "?"), f"{params:,}",
+        out.append((f"{indent}{layer.name} ({keras_ops.class_name(layer)})", str(shape or "?"), f"{params:,}",
                     "Y" if layer.trainable else "N", sources))
         if expand_nested and hasattr(layer, "layers"):
             out += rows(layer, True, indent + "  ")

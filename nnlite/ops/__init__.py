@@ -216,6 +216,12 @@ from .numpy import (  # noqa: A004 (Keras's names shadow builtins here, as in ke
 dispatch.install()
 for _name, _op in numpy.OPS_ALIASES.items():
     autodiff.OPS.setdefault(_name, _op)
+# ops written with other ops: on symbolic tensors they record those ops' nodes, but a graph node may also name
+# them (Keras's files keep ops.std(h) as one Std entry), and runs them on a tape of its own
+for _name in ("amax", "amin", "append", "average", "conjugate", "hstack", "logaddexp", "std", "trace", "inner",
+              "vstack", "var", "glu", "threshold", "moments", "normalize", "stop_gradient", "unstack", "norm",
+              "binary_crossentropy", "categorical_crossentropy", "sparse_categorical_crossentropy"):
+    autodiff.OPS.setdefault(_name, globals()[_name])
 
 for _function in [f for n, f in list(globals().items()) if not n.startswith("_") and callable(f)
                   and type(f).__name__ == "function"]:

@@ -57,8 +57,9 @@ def _tracked(args: tuple) -> list[tuple[int, int | None, Any]]:
 
 
 def _differentiable(out: Any) -> bool:
+    """Whether any result of an op can carry a gradient (top_k's values can, its indices cannot)."""
     arrays = out if isinstance(out, (list, tuple)) else [out]
-    return all(np.asarray(a).dtype.kind in "fc" for a in arrays)
+    return any(np.asarray(a).dtype.kind in "fc" for a in arrays)
 
 
 def op(vjp: Callable[..., Any] | None = None, name: str | None = None, graph: bool = True,
