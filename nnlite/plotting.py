@@ -59,7 +59,7 @@ def _new_figure(plt: Any, *args: Any, **kwargs: Any) -> tuple[Any, Any]:
 
 def _columns(model: Any) -> list[dict[str, Any]]:
     """One column per layer output: its width, title, activation, and what connects it to the column before."""
-    shape = model.input_shape
+    shape = getattr(model, "input_shape", None)  # None: a Sequential without its Input yet
     columns = [{"width": shape[-1], "title": "input", "short": None, "kernel": None, "bias": None}]
     for layer in model.layers:
         shape = layer.compute_output_shape(shape)

@@ -349,3 +349,43 @@ def test_metrics_names_follow_keras_through_compile_and_fit(keras, rng):
             seen.append(len(np.atleast_1d(model.evaluate(x, target, verbose=0))))
             names.append(seen)
         assert names[1] == names[0], (outputs, metrics)
+
+
+def test_a_model_from_intermediate_tensors_shares_the_layers_as_in_keras(keras, float64, rng, tmp_path):
+    """Model(h, outputs) with h out of a layer: a new Input in h's place (Keras's ``...CLONE`` name), the calls
+    after h recorded again on the same layers: equal predictions, the weights shared with the whole model (training
+    the tail moves the whole model's predictions as in Keras), files both ways, and an output that needs an Input
+    the tail does not have refused."""
+    def build(lib):
+        x = lib.Input((4,), name="x")
+        h = lib.layers.Dense(5, activation="relu", name="d1")(x)
+        g, k = lib.layers.Dense(3, name="d2")(h), lib.layers.Dense(3, name="d3")(h)
+        out = lib.layers.Dense(2, name="out")(lib.layers.Add()([g, k * 2.0]))
+        return lib.Model(x, out), lib.Model(h, out)
+
+    (whole, tail), (kwhole, ktail) = build(nnlite), build(keras)
+    whole.set_weights(kwhole.get_weights())
+    assert [type(la).__name__ for la in tail.layers] == [type(la).__name__ for la in ktail.layers] == [
+        "InputLayer", "Dense", "Dense", "Add", "Dense"]
+    assert tail.layers[0].name.endswith("CLONE") and tail.input_shape == (None, 5)
+    assert len(tail.weights) == 6 and all(any(w is v for v in whole.weights) for w in tail.weights)
+    h, x = rng.normal(size=(6, 5)), rng.normal(size=(6, 4))
+    assert_close(tail.predict(h, verbose=0), ktail.predict(h, verbose=0), RTOL["float64"], "the tail")
+    for model, lib in ((tail, nnlite), (ktail, keras)):
+        model.compile(lib.optimizers.SGD(0.1), "mse")
+        model.fit(h, np.ones((6, 2)), epochs=2, batch_size=3, shuffle=False, verbose=0)
+    assert_close(whole.predict(x, verbose=0), kwhole.predict(x, verbose=0), RTOL["float64"],
+                 "whole after the tail's fit")
+    assert_close(whole.predict(x, verbose=0), whole.get_layer("out")(whole.get_layer("add")([
+        whole.get_layer("d2")(whole.get_layer("d1")(x)), whole.get_layer("d3")(whole.get_layer("d1")(x)) * 2.0])),
+        RTOL["float64"], "the whole model reads the same layers")
+    tail.save(tmp_path / "n.keras")
+    ktail.save(tmp_path / "k.keras")
+    assert_close(keras.models.load_model(tmp_path / "n.keras").predict(h, verbose=0), ktail.predict(h, verbose=0),
+                 RTOL["float64"], "nnlite's tail in Keras")
+    assert_close(nnlite.models.load_model(tmp_path / "k.keras").predict(h, verbose=0), ktail.predict(h, verbose=0),
+                 RTOL["float64"], "Keras's tail in nnlite")
+    a, b = nnlite.Input((2,)), nnlite.Input((2,))
+    inner = nnlite.layers.Dense(2)(a)
+    with pytest.raises(ValueError, match="Graph disconnected"):
+        nnlite.Model(inner, nnlite.layers.Add()([inner, b]))

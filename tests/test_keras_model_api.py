@@ -69,7 +69,14 @@ def test_set_state_tree_assigns_what_it_is_given_and_refuses_the_unknown(keras):
 def test_a_sequential_has_keras_functional_view(keras):
     for lib in (keras, nnlite):
         model = lib.Sequential(name="seq")
-        assert not hasattr(model, "inputs") and not hasattr(model, "outputs")
+        assert not any(hasattr(model, a) for a in ("inputs", "outputs", "input_shape", "output_shape"))
+        deferred = lib.Sequential([lib.layers.Dense(2)])
+        with pytest.raises(AttributeError, match="has no defined input shape yet"):
+            deferred.input_shape  # noqa: B018 (the property is the test)
+        with pytest.raises(AttributeError, match="has no defined output shape yet"):
+            deferred.output_shape  # noqa: B018
+        deferred(np.zeros((1, 3)))
+        assert deferred.input_shape[1:] == (3,) and deferred.output_shape[1:] == (2,)  # Keras keeps the batch's 1
         inputs = lib.Input(shape=(2,))
         model.add(inputs)
         model.add(lib.layers.Dense(4))

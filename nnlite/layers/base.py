@@ -475,6 +475,11 @@ class Layer:
         """
         return self.forward(x, ctx)
 
+    @property
+    def call_takes_mask(self) -> bool:
+        """Whether a call takes ``mask=`` (the layer reads masks: it has its own :meth:`forward_masked`)."""
+        return type(self).forward_masked is not Layer.forward_masked
+
     def compute_mask(self, inputs: Any, mask: Any = None) -> Any:
         """The output's mask from the input and its mask, for a layer that ``supports_masking``: the input's mask
         unchanged here (Keras's default); Embedding(mask_zero=True) and Masking make one, a recurrent layer
@@ -527,13 +532,24 @@ class Layer:
         training = (outer if outer is not None else False) if training is None else bool(training)
         if self.composite:  # Keras's custom layer: its call, as written
             return self.call_eagerly(args, kwargs, training)
+        mask = kwargs.pop("mask", None) if self.call_takes_mask else None  # Keras's call(inputs, mask=None)
         if len(args) > 1 or kwargs:
-            raise TypeError(f"{type(self).__name__}.__call__ takes one input (a tensor or a list of them) and "
-                            f"`training`; got {len(args)} positional and {sorted(kwargs)} keyword arguments.")
+            takes = "`training` and `mask`" if self.call_takes_mask else "`training`"
+            raise TypeError(f"{type(self).__name__}.__call__ takes one input (a tensor or a list of them) and {takes}; "
+                            f"got {len(args)} positional and {sorted(kwargs)} keyword arguments.")
+        if mask is not None:
+            mask = [np.asarray(m, dtype=bool) for m in mask] if isinstance(mask, (list, tuple)) else np.asarray(
+                mask, dtype=bool)
         if autodiff.recording():
-            recorded = eager.call_as_node(self, x, training)
+            recorded = eager.call_as_node(self, x, training, mask)
             if recorded is not None:
                 return recorded
+        if mask is not None:  # a = the layer on the steps or entries the mask keeps (forward_masked)
+            xs = [np.asarray(v).astype(self.compute_dtype, copy=False) for v in x] if isinstance(
+                x, (list, tuple)) else np.asarray(x).astype(self.compute_dtype, copy=False)
+            if not self.built:
+                self.build([(None,) + v.shape[1:] for v in xs] if isinstance(xs, list) else (None,) + xs.shape[1:])
+            return _tensors(self.forward_masked(xs, mask, Context(training=training))[0])
         if isinstance(x, (list, tuple)) and self.takes_list:  # a merge layer on a list of batches
             xs = [np.asarray(v).astype(self.compute_dtype, copy=False) for v in x]
             if not self.built:

@@ -100,11 +100,7 @@ class Attention(MaskReader, Layer):
         take_call_options(self, options, symbolic)
         if symbolic:
             return super().__call__(list(inputs))
-        values = [np.asarray(t).astype(self.compute_dtype, copy=False) for t in inputs]
-        if not self.built:
-            self.build([(None,) + v.shape[1:] for v in values])
-        out = self.forward_masked(values, mask, Context(training=bool(training)))[0]
-        return list(out) if isinstance(out, list) else out
+        return super().__call__(list(inputs), mask=mask, training=training)  # on a tape too: one recorded node
 
     file_keywords = ("use_causal_mask", "return_attention_scores")
 

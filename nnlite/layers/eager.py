@@ -74,9 +74,9 @@ def _followed_weights(layer: Any) -> list[Any]:
     return [w for w in layer.trainable_weights if autodiff.is_tracked(w)]
 
 
-def call_as_node(layer: Any, x: Any, training: bool) -> Any:
+def call_as_node(layer: Any, x: Any, training: bool, mask: Any = None) -> Any:
     """A built-in layer on tensors a tape follows: one recorded node (see the module), or a plain call when
-    nothing it reads is followed."""
+    nothing it reads is followed; with a ``mask``, the layer's masked pass."""
     inputs = list(x) if isinstance(x, (list, tuple)) else [x]
     weights = _followed_weights(layer)
     if not weights and not any(autodiff.is_tracked(v) for v in inputs):
@@ -89,9 +89,10 @@ def call_as_node(layer: Any, x: Any, training: bool) -> Any:
         layer.build([(None,) + v.shape[1:] for v in values] if isinstance(x, (list, tuple))
                     else (None,) + values[0].shape[1:])
     activation = getattr(layer, "activation", None)
-    at_z = getattr(activation, "name", None) in LOGIT_ACTIVATIONS and layer.has_forward_z
+    at_z = getattr(activation, "name", None) in LOGIT_ACTIVATIONS and layer.has_forward_z and mask is None
     ctx = Context(training=bool(training))
-    out, saved = (layer.forward_z if at_z else layer.forward)(given, ctx)
+    out, saved = layer.forward_masked(given, mask, ctx) if mask is not None else (
+        layer.forward_z if at_z else layer.forward)(given, ctx)
     several = isinstance(x, (list, tuple))
 
     def vjp(grads: list[Any], needed: list[bool] | None = None) -> list[Any]:

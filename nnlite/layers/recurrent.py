@@ -88,14 +88,11 @@ class SequenceLayer(MaskReader):
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         """The layer on sequences; ``initial_state=[...]`` starts it from given states and ``mask=`` (eager
         calls) skips the masked steps."""
-        initial_state, mask = kwargs.pop("initial_state", None), kwargs.pop("mask", None)
+        initial_state = kwargs.pop("initial_state", None)
         if initial_state is not None:
             states = list(initial_state) if isinstance(initial_state, (list, tuple)) else [initial_state]
             args = ([args[0], *states], *args[1:])
-        if mask is not None:
-            training = kwargs.pop("training", False)
-            return self._masked_call(args[0], np.asarray(mask, dtype=bool), bool(training))
-        return super().__call__(*args, **kwargs)
+        return super().__call__(*args, **kwargs)  # a mask= goes to forward_masked there
 
     takes_list = True  # sequences, or [sequences, *initial states]
     file_keywords = ("initial_state",)
@@ -117,13 +114,6 @@ class SequenceLayer(MaskReader):
                        else tuple(shapes["sequences_shape"]))
             return
         super().build_from_config(config)
-
-    def _masked_call(self, x: Any, mask: np.ndarray, training: bool) -> Any:
-        xs = [np.asarray(v, self.dtype) for v in x] if isinstance(x, (list, tuple)) else np.asarray(x, self.dtype)
-        if not self.built:
-            self.build([(None,) + v.shape[1:] for v in xs] if isinstance(xs, list) else (None,) + xs.shape[1:])
-        out = self.forward_masked(xs, mask, Context(training=training))[0]
-        return list(out) if isinstance(out, list) else out
 
     def compute_mask(self, inputs: Any, mask: Any = None) -> Any:
         """The output's mask: the input's with return_sequences, else None (and None for each state).

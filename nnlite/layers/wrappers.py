@@ -259,6 +259,7 @@ class TimeDistributed(Layer):
     """
 
     supports_masking = True
+    call_takes_mask = True  # Keras's takes mask= for an inner layer that reads one per step; nnlite's run every step
 
     def __init__(self, layer: Any, **kwargs: Any) -> None:
         if isinstance(layer, dict):

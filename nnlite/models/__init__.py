@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from .cloning import clone_model
 from .functional import Functional
 from .model import Model
 from .sequential import Sequential
@@ -78,22 +79,3 @@ def model_from_json(json_string: str, custom_objects: dict | None = None) -> Mod
 
     with CustomObjectScope(custom_objects):
         return layers.deserialize(json.loads(json_string))
-
-
-def clone_model(model: Model, **kwargs: Any) -> Model:
-    """A new model with the same architecture and freshly initialised weights.
-
-    Args:
-        model: the model whose architecture is copied.
-        **kwargs: Keras's ``input_tensors``, ``clone_function`` and ``call_function``; not supported (refused).
-
-    Example:
-        >>> import numpy as np, nnlite
-        >>> model = nnlite.Sequential([nnlite.Input((2,)), nnlite.layers.Dense(1, kernel_initializer="ones")])
-        >>> clone = nnlite.models.clone_model(model)
-        >>> clone.output_shape, clone is model
-        ((None, 1), False)
-    """
-    if kwargs:
-        raise ValueError(f"clone_model's {sorted(kwargs)} arguments are not supported by nnlite.")
-    return type(model).from_config(model.get_config())

@@ -25,8 +25,10 @@ from ..layers.input_layer import InputLayer
 from ..layers.node import KerasTensor, Node
 from ..layers.operation import Operation
 from ..warn import warn
+from . import subgraph
 from .functional_config import FunctionalConfig
 from .model import Model
+from .subgraph import flat
 from .tape import Tape
 
 
@@ -37,14 +39,6 @@ def _batch_axis(shape: Any) -> Any:
     if isinstance(shape, (list, tuple)) and shape and isinstance(shape[0], (list, tuple, dict)):
         return _batch_axis(shape[0])
     return shape[0] if shape else None
-
-
-def _flatten(structure: Any) -> list[Any]:
-    if isinstance(structure, dict):
-        return list(structure.values())
-    if isinstance(structure, (list, tuple)):
-        return list(structure)
-    return [structure]
 
 
 def graph_order(inputs: list[KerasTensor], outputs: list[KerasTensor]) -> tuple[list[Node], list[Layer]]:
@@ -146,25 +140,23 @@ class Functional(FunctionalConfig, Model):
         if kwargs:
             raise TypeError(f"Model() got unexpected keyword arguments {sorted(kwargs)}.")
         for what, structure in (("inputs", inputs), ("outputs", outputs)):
-            for t in _flatten(structure):
+            for t in flat(structure):
                 if not isinstance(t, KerasTensor):
                     raise ValueError(f"All `{what}` values must be KerasTensors. Received: {what}={structure!r} "
                                      f"including invalid value {t!r} of type {type(t).__name__}")
-            if not _flatten(structure):
+            if not flat(structure):
                 raise ValueError(f"A model needs at least one tensor in `{what}`.")
         for key, t in (inputs.items() if isinstance(inputs, dict) else ()):
             if isinstance(t, KerasTensor) and t.name != key:
                 warn(f"When providing `inputs` as a dict, all keys in the dict must match the names of the "
                      f"corresponding tensors. Received key '{key}' mapping to value {t} which has name '{t.name}'. "
                      f"Change the tensor name to '{key}' (via `Input(..., name='{key}')`)", UserWarning)
-        for t in _flatten(inputs):
-            if not isinstance(t.keras_history[0], InputLayer):
-                raise ValueError(f"Model inputs must come from keras.Input(...); {t} is the output of layer "
-                                 f"'{t.keras_history[0].name}'. Build a model from its own Input instead.")
+        if subgraph.starts_inside(inputs):  # Model(h, outputs) from an intermediate h: a new Input in its place
+            inputs, outputs = subgraph.from_intermediate(inputs, outputs)
         self._inputs_struct = inputs
         self._outputs_struct = outputs
-        self.inputs: list[KerasTensor] = _flatten(inputs)
-        self.outputs: list[KerasTensor] = _flatten(outputs)
+        self.inputs: list[KerasTensor] = flat(inputs)
+        self.outputs: list[KerasTensor] = flat(outputs)
         self._nodes, self._layers = graph_order(self.inputs, self.outputs)
         self._unique_names()
         self.output_names = list(outputs) if isinstance(outputs, dict) else [

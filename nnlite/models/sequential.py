@@ -165,9 +165,10 @@ class Sequential(Model):
                 layer.path_prefix = f"{self.name}/"
                 layer.build(shape)
                 layer.built = True  # a custom build need not say so (Keras marks it built)
-            elif layer.input_shape is not None and tuple(layer.input_shape[1:]) != tuple(shape[1:]):
-                raise ValueError(f"Layer {layer.name!r} was built for inputs {layer.input_shape}, now given {shape}.")
-            elif layer.input_shape is None:
+            elif (built_for := getattr(layer, "input_shape", None)) is not None and tuple(built_for[1:]) != tuple(
+                    shape[1:]):
+                raise ValueError(f"Layer {layer.name!r} was built for inputs {built_for}, now given {shape}.")
+            elif built_for is None:
                 layer.input_shape = shape
             shape = layer.compute_output_shape(shape)
 
@@ -180,8 +181,12 @@ class Sequential(Model):
         return self._layers[0].compute_dtype if self._layers else config.floatx()
 
     @property
-    def input_shape(self) -> tuple[int | None, ...] | None:
-        return None if self.input_layer is None else self.input_layer.shape
+    def input_shape(self) -> tuple[int | None, ...]:
+        """Its Input's shape, batch first; an AttributeError before it has one (``hasattr`` says False), as
+        Keras's."""
+        if self.input_layer is None:
+            raise AttributeError(f"Sequential model '{self.name}' has no defined input shape yet.")
+        return self.input_layer.shape
 
     @property
     def declared_input_shape(self) -> tuple[int | None, ...] | None:
@@ -209,7 +214,9 @@ class Sequential(Model):
 
     @property
     def output_shape(self) -> tuple[int | None, ...]:
-        self._require_built()
+        """Its last layer's output shape, batch first; an AttributeError before it is built, as Keras's."""
+        if self.input_layer is None or not self.built:
+            raise AttributeError(f"Sequential model '{self.name}' has no defined output shape yet.")
         return self.compute_output_shape(self.input_shape)
 
     # -- the passes ---------------------------------------------------------------------------------
@@ -276,7 +283,7 @@ class Sequential(Model):
         entries = [layers_module.serialize(self.input_layer)] if self.input_layer is not None else []
         entries += [layers_module.serialize(layer) for layer in self._layers]
         config = {"name": self.name, "trainable": self.trainable, "dtype": self.dtype_policy, "layers": entries}
-        if self.input_shape is not None:
+        if self.input_layer is not None:
             config["build_input_shape"] = list(self.input_shape)
         return config
 

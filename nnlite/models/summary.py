@@ -23,7 +23,7 @@ def rows(model: Any, expand_nested: bool = False, indent: str = "") -> list[tupl
     ``expand_nested`` the layers of a model inside the model follow it, indented. "Connected to"
     (a graph's: which layer calls feed this one, as layer[node][tensor]) is empty for a stack."""
     out = []
-    shape = model.input_shape
+    shape = getattr(model, "input_shape", None)  # None: a Sequential without its Input yet
     graph = callable(getattr(model, "connections", None))
     for layer in model.operations if graph else model.layers:  # a graph lists its ops too, as Keras's summary does
         if graph:
