@@ -556,7 +556,7 @@ class Layer:
                 self.build([(None,) + v.shape[1:] for v in xs])
             return _tensors(self.call(xs, training=training))
         x = np.asarray(x)
-        if np.issubdtype(x.dtype, np.number) or x.dtype == np.bool_:
+        if x.dtype.kind in self.casts:  # ids stay ids (a lookup's 123456789 is not rounded to float32)
             x = x.astype(self.compute_dtype, copy=False)
         if not self.built:
             self.build((None,) + x.shape[1:])

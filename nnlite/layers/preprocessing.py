@@ -5,7 +5,9 @@ learn what they need with ``adapt(data)`` as Keras does, and stand first in a mo
 the layers that train:
 
     Discretization:  id = the number of bin boundaries b with b <= x  (NumPy's digitize)
-    IntegerLookup:   id = 1 + position of x in the vocabulary, 0 for a value not in it
+    IntegerLookup:   id = s + position of x in the vocabulary, where s = [mask id] + num_oov_indices;
+                     a value not in it takes an OOV id: oov_start + (x mod num_oov_indices) (strings:
+                     FarmHash(x) mod num_oov_indices); the mask token id 0
     CategoryEncoding and the non-"int" output modes: ids -> one_hot, multi_hot or count vectors
 
 StringLookup (with ``Input(dtype="string")``) and Hashing (FarmHash's fingerprint, ``nnlite.farmhash``)
@@ -29,15 +31,16 @@ from .base import LAYERS, Context, Layer, document_keywords
 MODES = ("int", "one_hot", "multi_hot", "count")
 
 
-def encode(ids: np.ndarray, mode: str, depth: int, dtype: str) -> np.ndarray:
+def encode(ids: np.ndarray, mode: str, depth: int, dtype: str, dropped: bool = False) -> np.ndarray:
     """ids (batch, ..., tokens) as Keras encodes them: one_hot adds an axis of ``depth`` (replacing a last
     axis of 1), multi_hot and count give (batch, ..., depth) with a 1 or the count of each id (a 1-D input is
-    one sample: (depth,))."""
+    one sample: (depth,)); with ``dropped``, an id of -1 (a lookup's mask token) counts nowhere."""
     if mode == "int":
         return ids.astype(np.int64)
     if ids.ndim == 0:
         ids = ids[None]
-    if ids.size and (ids.min() < 0 or ids.max() >= depth):
+    lowest = -1 if dropped else 0
+    if ids.size and (ids.min() < lowest or ids.max() >= depth):
         raise ValueError(f"Token ids must lie in [0, {depth}); got ids from {ids.min()} to {ids.max()}.")
     if mode == "one_hot":
         base = ids[..., 0] if ids.ndim > 1 and ids.shape[-1] == 1 else ids
@@ -45,7 +48,8 @@ def encode(ids: np.ndarray, mode: str, depth: int, dtype: str) -> np.ndarray:
     rows = ids[None] if ids.ndim == 1 else ids  # as in Keras, a 1-D input is one sample's tokens
     flat = rows.reshape(-1, rows.shape[-1])
     counts = np.zeros((len(flat), depth), dtype=dtype)
-    np.add.at(counts, (np.repeat(np.arange(len(flat)), flat.shape[1]), flat.ravel()), 1)
+    kept = flat.ravel() >= 0  # a dropped id (-1) counts nowhere
+    np.add.at(counts, (np.repeat(np.arange(len(flat)), flat.shape[1])[kept], flat.ravel()[kept]), 1)
     if mode == "multi_hot":
         counts = np.minimum(counts, 1)
     return counts.reshape(ids.shape[:-1] + (depth,))
@@ -235,79 +239,156 @@ def _compress(summary: np.ndarray, epsilon: float) -> np.ndarray:
 
 
 def lookup(layer: Any, values: np.ndarray) -> np.ndarray:
-    """A lookup layer's output for ``values``: the index of each in [OOV, *vocabulary] (0 when absent),
-    encoded as its output_mode says; with ``invert`` the vocabulary entry at each index."""
+    """A lookup layer's output for ``values`` (see the lookup classes), encoded as its output_mode says; with
+    ``invert`` the vocabulary entry at each id."""
     if layer.vocabulary is None:
         raise ValueError(f"{type(layer).__name__} needs a vocabulary: pass `vocabulary` or call adapt(data) first.")
     table = getattr(layer, "vocabulary_table", None)
     if table is None or table[0] is not layer.vocabulary or table[1] != len(layer.vocabulary):
-        vocab = np.asarray(layer.get_vocabulary())  # built once per vocabulary, not per batch
-        order = np.argsort(vocab[1:], kind="stable")  # the terms sorted: term sorted[k] has id order[k] + 1
-        layer.vocabulary_table = table = (layer.vocabulary, len(layer.vocabulary), vocab, order, vocab[1:][order])
-    vocab, order, ordered = table[2:]
-    if layer.invert:
+        terms = np.asarray(layer.vocabulary)  # built once per vocabulary, not per batch
+        order = np.argsort(terms, kind="stable")  # the terms sorted: term sorted[k] is terms[order[k]]
+        layer.vocabulary_table = table = (layer.vocabulary, len(layer.vocabulary), terms[order], order)
+    ordered, order = table[2:]
+    if layer.invert:  # an id no entry has gives the OOV token, as Keras's table's default
+        every = np.asarray(layer.get_vocabulary() + [layer.oov_token])
         ids = _whole(values, layer.name)
-        if ids.size and (ids.min() < 0 or ids.max() >= len(vocab)):
-            raise ValueError(f"{type(layer).__name__} (invert) takes ids in [0, {len(vocab)}); got {ids.min()} to "
-                             f"{ids.max()}.")
-        return vocab[ids]
-    index = np.zeros(np.shape(values), dtype=np.int64)
+        return every[np.where((ids >= 0) & (ids < len(every) - 1), ids, len(every) - 1)]
     if ordered.dtype.kind == "U" and np.asarray(values).dtype == object:
         values = np.asarray(values).astype(str)  # text against text: an object query would convert the table
+    values = np.asarray(values)
+    index = np.zeros(values.shape, dtype=np.int64)
+    hit = np.zeros(values.shape, dtype=bool)
     if len(ordered):
         at = np.minimum(np.searchsorted(ordered, values), len(ordered) - 1)
         hit = ordered[at] == values
-        index[hit] = order[at][hit] + 1
-    return encode(index, layer.output_mode, len(vocab), layer.dtype)
+        index[hit] = order[at][hit] + _token_start(layer)  # a term's id: after the mask and OOV ids
+    masked = (values == layer.mask_token) & ~hit if layer.mask_token is not None else np.zeros_like(hit)
+    unknown = ~hit & ~masked
+    if unknown.any():
+        if layer.num_oov_indices == 0:
+            raise ValueError(f"When `num_oov_indices=0` all inputs should be in vocabulary, found OOV values "
+                             f"{np.unique(values[unknown]).tolist()}, consider setting `num_oov_indices=1`.")
+        index[unknown] = _oov_start(layer) + _oov_bucket(layer, values[unknown])
+    dropped = layer.mask_token is not None and layer.output_mode != "int"
+    index[masked] = -1 if dropped else 0  # the mask token: id 0, or nowhere in the vectors
+    return encode(index, layer.output_mode, layer.vocabulary_size(), layer.dtype, dropped=dropped)
+
+
+def _oov_start(layer: Any) -> int:
+    """The first OOV id: 1 after a mask token's id 0 ("int" mode), else 0."""
+    return 1 if layer.mask_token is not None and layer.output_mode == "int" else 0
+
+
+def _token_start(layer: Any) -> int:
+    """The first term's id: after the mask id and the ``num_oov_indices`` OOV ids."""
+    return _oov_start(layer) + layer.num_oov_indices
+
+
+def _oov_bucket(layer: Any, values: np.ndarray) -> np.ndarray:
+    """Which of the OOV ids an unknown value takes: with one, 0; with n, an integer's floor-mod n
+    (``oov_method="floormod"``), else FarmHash's fingerprint of its text mod n (TensorFlow's to_hash_bucket_fast;
+    an integer as its decimal digits)."""
+    n = layer.num_oov_indices
+    if n == 1:
+        return np.zeros(values.shape, dtype=np.int64)
+    if values.dtype.kind in "iu" and layer.oov_method == "floormod":
+        return np.mod(values, n).astype(np.int64)
+    from ..farmhash import fingerprint64
+
+    return np.array([fingerprint64(str(v).encode("utf-8")) % n for v in values.ravel()],
+                    dtype=np.int64).reshape(values.shape)
 
 
 def checked_vocabulary(layer: Any, values: list[Any], given: Any) -> list[Any]:
-    """A lookup's vocabulary: no repeated term, and not its OOV token."""
-    if len(set(values)) != len(values):
-        raise ValueError(f"The passed vocabulary has at least one repeated term: {given}.")
-    if layer.oov_token in values:
-        raise ValueError(f"The OOV token {layer.oov_token!r} cannot be in the vocabulary.")
+    """A lookup's terms from a vocabulary as Keras takes one: the special tokens (mask, then the OOV token once per
+    OOV index) taken off where it starts with them; no repeated term, no mask token elsewhere, no OOV token in an
+    inverted lookup's, and at most ``max_tokens`` ids in all."""
+    special = _special_tokens(layer)
+    if special and values[:len(special)] == special:
+        values = values[len(special):]
+    repeated = sorted({str(v) for v in values if values.count(v) > 1}) if len(set(values)) != len(values) else []
+    if repeated:
+        raise ValueError(f"The passed vocabulary has at least one repeated term. Please uniquify your dataset. The "
+                         f"repeated terms are: {repeated}")
+    for token, what, applies in ((layer.mask_token, "mask", layer.mask_token is not None),
+                                 (layer.oov_token, "OOV", layer.invert)):
+        if applies and token in values:
+            raise ValueError(f"Found reserved {what} token at unexpected location in `vocabulary`. Note that passed "
+                             "`vocabulary` does not need to include the OOV and mask tokens. Either remove all mask "
+                             "and OOV tokens, or include them only at the start of the vocabulary in precisely this "
+                             f"order: {special}. Received: {what.lower()}_token={token} at vocabulary index "
+                             f"{values.index(token)}")
+    if layer.max_tokens is not None and _token_start(layer) + len(values) > layer.max_tokens:
+        raise ValueError(f"Attempted to set a vocabulary larger than the maximum vocab size. Received vocabulary "
+                         f"size is {_token_start(layer) + len(values)}; `max_tokens` is {layer.max_tokens}.")
     return values
 
 
-def _get_vocabulary(self: Any) -> list[Any]:
-    """The OOV token, then the vocabulary (index 0, 1, ...)."""
-    return [self.oov_token] + list(self.vocabulary or [])
+def _special_tokens(layer: Any) -> list[Any]:
+    return [layer.mask_token] * _oov_start(layer) + [layer.oov_token] * layer.num_oov_indices
+
+
+def _get_vocabulary(self: Any, include_special_tokens: bool = True) -> list[Any]:
+    """The vocabulary by id: the mask token ("int" mode), the OOV token once per OOV index, then the terms;
+    without ``include_special_tokens``, the terms alone.
+
+    Args:
+        include_special_tokens: whether the mask and OOV tokens lead the list (then a term's position is its id).
+    """
+    terms = list(self.vocabulary or [])
+    return _special_tokens(self) + terms if include_special_tokens else terms
 
 
 def _vocabulary_size(self: Any) -> int:
-    return 1 + len(self.vocabulary or [])
+    """How many ids the lookup gives: the mask and OOV ids and the terms."""
+    return _token_start(self) + len(self.vocabulary or [])
+
+
+def _check_special(layer: Any, num_oov_indices: Any, oov_method: str, salt: Any) -> int:
+    """The number of OOV indices, checked with the OOV method (Keras's choices; the salted SipHash is not here)."""
+    if not isinstance(num_oov_indices, numbers.Integral) or isinstance(num_oov_indices, bool) or num_oov_indices < 0:
+        raise ValueError(f"`num_oov_indices` must be greater than or equal to 0. Received: "
+                         f"num_oov_indices={num_oov_indices}")
+    if oov_method not in ("floormod", "farmhash"):
+        raise ValueError(f"Unknown value for `oov_method`: {oov_method!r}. Valid values are ['floormod', "
+                         "'farmhash'].")
+    if salt is not None:
+        raise ValueError(f"nnlite's {type(layer).__name__} has no `salt`: Keras hashes salted values with SipHash, "
+                         "which nnlite does not have.")
+    return int(num_oov_indices)
 
 
 def _lookup_output_shape(self: Any, input_shape: Any) -> tuple:
     return _encoded_shape(input_shape, self.output_mode, self.vocabulary_size())
 
 
-def adapted_vocabulary(data: Any, oov_token: Any, max_tokens: int | None) -> list[Any]:
-    """The distinct values of ``data`` by falling count, ties by falling value (Keras's order), the OOV
-    token left out, at most max_tokens - 1 of them."""
+def adapted_vocabulary(data: Any, special: list[Any], max_terms: int | None) -> list[Any]:
+    """The distinct values of ``data`` by falling count, ties by falling value (Keras's order), the ``special``
+    tokens left out, at most ``max_terms`` of them (None or 0: all)."""
     values, counts = np.unique(np.asarray(data).ravel(), return_counts=True)
-    keep = values != oov_token
+    keep = ~np.isin(values, np.asarray([t for t in special if t is not None], dtype=values.dtype))
     values, counts = values[keep], counts[keep]
     order = np.lexsort((values, counts))[::-1]
-    if max_tokens:
-        order = order[:max_tokens - 1]
+    if max_terms:
+        order = order[:max_terms]
     return values[order].tolist()
 
 
 LOOKUP_ARGUMENTS = """\
         max_tokens: the largest vocabulary ``adapt`` keeps, the OOV index included; ``None`` for no limit.
-        num_oov_indices: the number of out-of-vocabulary indices; nnlite has one (must be 1).
-        mask_token: Keras's mask token; not supported (must be None).
+        num_oov_indices: how many ids unknown values share (0: an unknown value is an error).
+        mask_token: a value that maps to id 0 ("int" mode; dropped from the vectors of the other modes), or None.
         vocabulary: the vocabulary, a list (or array) of its entries, or ``None`` to ``adapt`` one.
         idf_weights: Keras's TF-IDF weights; not supported (must be None).
         invert: map ids back to the entries instead.
-        output_mode: "int" (the id), "one_hot", "multi_hot" or "count" (vectors as long as the vocabulary).
+        output_mode: "int" (the id), "one_hot", "multi_hot" or "count" (vectors as long as the vocabulary;
+            "binary" is Keras's older name for multi_hot).
         sparse: Keras's sparse output; nnlite's tensors are dense (must be False).
         pad_to_max_tokens: Keras's padding of vectors to ``max_tokens``; not supported (must be False).
         name: the layer's name.
-        oov_method: how Keras spreads values over several OOV indices; one index here (must be "floormod").
-        salt: the salt of Keras's OOV hashing; not supported (must be None).
+        oov_method: how unknown values spread over several OOV ids: "floormod" (an integer mod their number; text
+            is hashed) or "farmhash" (FarmHash's fingerprint of the text, integers as their digits).
+        salt: Keras's salted SipHash for the OOV ids; not supported (must be None).
 """
 
 
@@ -315,8 +396,9 @@ LOOKUP_ARGUMENTS = """\
 @document_keywords
 @LAYERS.register(example={"vocabulary": [3, 7, 11]})
 class IntegerLookup(Layer):
-    """id = index of x in [OOV, *vocabulary] (0 for a value not in the vocabulary), or with ``invert`` the
-    value at an id. ``adapt`` makes the vocabulary: the values by falling count, ties by falling value.
+    """id = index of x in [mask, OOV..., *vocabulary] (by default [OOV, *vocabulary]: 0 for a value not in it),
+    or with ``invert`` the value at an id. With several OOV ids an unknown x takes OOV number x mod their count.
+    ``adapt`` makes the vocabulary: the values by falling count, ties by falling value.
 
     Args:
         {lookup arguments}
@@ -338,12 +420,8 @@ class IntegerLookup(Layer):
                  salt: Any = None, **kwargs: Any) -> None:
         kwargs.pop("vocabulary_size", None)  # in Keras's config, derived from the vocabulary
         super().__init__(name=name, **kwargs)
-        _check_mode(output_mode)
-        if oov_method != "floormod" or salt is not None:
-            raise ValueError("nnlite's IntegerLookup has one OOV index: oov_method and salt do not apply.")
-        if num_oov_indices != 1 or mask_token is not None:
-            raise ValueError("nnlite's IntegerLookup has one OOV index and no mask token (num_oov_indices=1, "
-                             "mask_token=None); Keras hashes values into several OOV indices.")
+        output_mode = _check_mode("multi_hot" if output_mode == "binary" else output_mode)
+        num_oov_indices = _check_special(self, num_oov_indices, oov_method, salt)
         if sparse or idf_weights is not None or pad_to_max_tokens:
             raise ValueError("nnlite's IntegerLookup has no sparse output, tf_idf weights or padding.")
         if invert and output_mode != "int":
@@ -351,7 +429,8 @@ class IntegerLookup(Layer):
         if max_tokens is not None and max_tokens <= 1:
             raise ValueError(f"If `max_tokens` is set for `IntegerLookup`, it must be greater than 1. Received: "
                              f"max_tokens={max_tokens}")
-        self.max_tokens, self.num_oov_indices, self.mask_token = max_tokens, 1, None
+        self.max_tokens, self.num_oov_indices, self.oov_method = max_tokens, num_oov_indices, oov_method
+        self.mask_token = None if mask_token is None else int(mask_token)
         self.oov_token, self.vocabulary_dtype, self.invert, self.output_mode = oov_token, vocabulary_dtype, invert, \
             output_mode
         self.sparse, self.pad_to_max_tokens, self.idf_weights = False, False, None
@@ -369,7 +448,8 @@ class IntegerLookup(Layer):
     def adapt(self, data: Any, steps: int | None = None) -> None:
         """The vocabulary of ``data``: its distinct values by falling count (ties: larger value first)."""
         values = np.concatenate([np.asarray(b).astype(np.int64).ravel() for b in adapt_batches(data, steps)])
-        self.vocabulary = [int(v) for v in adapted_vocabulary(values, self.oov_token, self.max_tokens)]
+        self.vocabulary = [int(v) for v in adapted_vocabulary(values, [self.mask_token, self.oov_token],
+                                                              _room(self))]
 
     compute_output_shape = _lookup_output_shape
 
@@ -389,15 +469,17 @@ class IntegerLookup(Layer):
                 "mask_token": self.mask_token, "oov_token": self.oov_token, "vocabulary": self.vocabulary,
                 "vocabulary_dtype": self.vocabulary_dtype, "idf_weights": None, "invert": self.invert,
                 "output_mode": self.output_mode, "sparse": self.sparse, "pad_to_max_tokens": self.pad_to_max_tokens,
-                "vocabulary_size": self.vocabulary_size(), "oov_method": "floormod", "salt": None}
+                "vocabulary_size": self.vocabulary_size(), "oov_method": self.oov_method, "salt": None}
 
 
 @with_arguments(LOOKUP_ARGUMENTS, "lookup arguments")
 @document_keywords
 @LAYERS.register(example={"vocabulary": ["cat", "dog"]})
 class StringLookup(Layer):
-    """id = index of the string in ["[UNK]", *vocabulary] (0 for one not in it), or with ``invert`` the
-    string at an id. ``adapt`` makes the vocabulary: the strings by falling count, ties by falling string.
+    """id = index of the string in [mask, "[UNK]"..., *vocabulary] (by default ["[UNK]", *vocabulary]: 0 for one
+    not in it), or with ``invert`` the string at an id. With several OOV ids an unknown string takes OOV number
+    FarmHash(s) mod their count. ``adapt`` makes the vocabulary: the strings by falling count, ties by falling
+    string.
 
     Args:
         {lookup arguments}
@@ -422,17 +504,16 @@ class StringLookup(Layer):
         kwargs.pop("vocabulary_size", None)  # in Keras's config, derived from the vocabulary
         kwargs.pop("vocabulary_dtype", None)
         super().__init__(name=name, **kwargs)
-        _check_mode(output_mode)
-        if num_oov_indices != 1 or mask_token is not None or oov_method != "floormod" or salt is not None:
-            raise ValueError("nnlite's StringLookup has one OOV index and no mask token (num_oov_indices=1, "
-                             "mask_token=None); Keras hashes strings into several OOV indices.")
+        output_mode = _check_mode("multi_hot" if output_mode == "binary" else output_mode)
+        num_oov_indices = _check_special(self, num_oov_indices, oov_method, salt)
         if sparse or idf_weights is not None or pad_to_max_tokens:
             raise ValueError("nnlite's StringLookup has no sparse output, tf_idf weights or padding.")
         if invert and output_mode != "int":
             raise ValueError("`output_mode` must be 'int' when `invert` is true.")
         if max_tokens is not None and max_tokens <= 1:
             raise ValueError(f"If set, `max_tokens` must be greater than 1. Received: max_tokens={max_tokens}")
-        self.max_tokens, self.num_oov_indices, self.mask_token, self.oov_token = max_tokens, 1, None, oov_token
+        self.max_tokens, self.num_oov_indices, self.oov_method = max_tokens, num_oov_indices, oov_method
+        self.mask_token, self.oov_token = None if mask_token is None else text(mask_token), oov_token
         self.invert, self.output_mode, self.encoding = invert, output_mode, encoding
         self.sparse, self.pad_to_max_tokens, self.idf_weights = False, False, None
         self.vocabulary: list[str] | None = None
@@ -450,7 +531,7 @@ class StringLookup(Layer):
     def adapt(self, data: Any, steps: int | None = None) -> None:
         """The vocabulary of ``data``: its distinct strings by falling count (ties: the later string first)."""
         values = np.concatenate([_strings(b).ravel() for b in adapt_batches(data, steps)])
-        self.vocabulary = adapted_vocabulary(values, self.oov_token, self.max_tokens)
+        self.vocabulary = adapted_vocabulary(values, [self.mask_token, self.oov_token], _room(self))
 
     compute_output_shape = _lookup_output_shape
 
@@ -472,7 +553,12 @@ class StringLookup(Layer):
                 "num_oov_indices": self.num_oov_indices, "oov_token": self.oov_token, "mask_token": self.mask_token,
                 "output_mode": self.output_mode, "sparse": self.sparse, "pad_to_max_tokens": self.pad_to_max_tokens,
                 "idf_weights": None, "vocabulary": self.vocabulary, "vocabulary_size": self.vocabulary_size(),
-                "oov_method": "floormod", "salt": None, "encoding": self.encoding}
+                "oov_method": self.oov_method, "salt": None, "encoding": self.encoding}
+
+
+def _room(layer: Any) -> int | None:
+    """How many terms ``adapt`` keeps: max_tokens less the mask and OOV ids (None: all)."""
+    return layer.max_tokens - _token_start(layer) if layer.max_tokens else None
 
 
 def _strings(x: Any) -> np.ndarray:

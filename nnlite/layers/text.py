@@ -204,8 +204,8 @@ class TextVectorization(Layer):
         """
         documents = [doc for batch in adapt_batches(data, steps) for doc in self._tokens_of(_texts(batch))]
         every = np.array([t for doc in documents for t in doc], dtype=object).astype(str)
-        limit = None if self.max_tokens is None else self.max_tokens - len(self._reserved) + 1
-        terms = [t for t in adapted_vocabulary(every, OOV, limit) if t != PAD]
+        limit = None if self.max_tokens is None else self.max_tokens - len(self._reserved)
+        terms = [t for t in adapted_vocabulary(every, [OOV], limit) if t != PAD]
         weights = None
         if self.output_mode == "tf_idf":
             held = Counter(t for doc in documents for t in set(doc))
