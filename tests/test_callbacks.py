@@ -209,10 +209,15 @@ def test_model_checkpoint_per_batches_with_templates_and_new_folders(tmp_path, r
     model.fit(x, y, epochs=2, batch_size=4, verbose=0, callbacks=[cb])  # 3 batches an epoch, every 2nd saved
     names = sorted(p.name.rsplit("-", 1)[0] for p in (tmp_path / "deep" / "er").iterdir())
     assert names == ["w-01-2", "w-02-1", "w-02-3"]
-    best = nnlite.callbacks.ModelCheckpoint(str(tmp_path / "best.keras"), monitor="val_nothing", save_best_only=True)
+    best = nnlite.callbacks.ModelCheckpoint(str(tmp_path / "best.keras"), monitor="val_nothing", mode="min",
+                                            save_best_only=True)
     with pytest.warns(UserWarning, match="Can save best model only with val_nothing available"):
         model.fit(x, y, epochs=1, verbose=0, callbacks=[best])
     assert (tmp_path / "best.keras").exists()  # Keras saves when it cannot compare
+    unknown = nnlite.callbacks.ModelCheckpoint(str(tmp_path / "auto.keras"), monitor="val_nothing",
+                                               save_best_only=True)
+    with pytest.raises(ValueError, match="val_nothing, but nnlite isn't able to automatically determine"):
+        model.fit(x, y, epochs=1, verbose=0, callbacks=[unknown])  # mode "auto" on a quantity no metric names
 
 
 def test_backup_and_restore_resumes_where_training_stopped(tmp_path, rng):

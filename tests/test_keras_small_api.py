@@ -96,6 +96,13 @@ def test_monitor_callback_and_add_variable_as_keras(keras):
             watch.set_model(model)
             watch._set_monitor_op()
             assert watch.monitor_op is getattr(nnlite.ops, expected), (monitor, mode)
+    for lib in (keras, nnlite):  # a quantity no metric names, in mode "auto": refused at the first epoch's end
+        for make in (lib.callbacks.EarlyStopping, lib.callbacks.ReduceLROnPlateau):
+            with pytest.raises(ValueError, match="isn't able to automatically determine whether that metric"):
+                lib_model = model if lib is nnlite else keras.Sequential([keras.Input((5,)), keras.layers.Dense(1)])
+                if lib is keras:
+                    lib_model.compile(loss="mae", optimizer="adam")
+                lib_model.fit(x, y, epochs=1, verbose=0, callbacks=[make(monitor="unknown")])
     watch = nnlite.callbacks.MonitorCallback("val_loss", mode="min", baseline=0.5, min_delta=0.1)
     from keras.src.callbacks.monitor_callback import MonitorCallback  # Keras keeps it out of its public names
 

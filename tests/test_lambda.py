@@ -61,3 +61,19 @@ def test_config_mask_and_training_as_keras(keras):
     assert np.asarray(scaled(np.ones((1, 2)))).tolist() == [[1.0, 1.0]]
     with pytest.raises(TypeError, match="Lambda takes a function"):
         nnlite.layers.Lambda(3)
+
+
+def test_from_config_takes_keras_arguments_and_still_refuses_bytecode(keras):
+    """Lambda.from_config(config, custom_objects=..., safe_mode=False) as Keras's signature has it: a named function
+    is found through custom_objects; a lambda's bytecode is refused even with safe_mode=False (which Keras obeys)."""
+    def squared(x):
+        return x ** 2
+
+    config = nnlite.layers.Lambda(squared).get_config()
+    layer = nnlite.layers.Lambda.from_config(config, custom_objects={"squared": squared}, safe_mode=False)
+    assert np.array_equal(layer(np.full((2, 3), 2.0)), np.full((2, 3), 4.0))
+    config = nnlite.layers.Lambda(lambda x: x ** 2).get_config()
+    assert np.array_equal(keras.layers.Lambda.from_config(dict(config), safe_mode=False)(np.full((1, 2), 2.0)),
+                          np.full((1, 2), 4.0))  # the same config Keras would run
+    with pytest.raises(ValueError, match="Lambda's function is a Python lambda stored as bytecode"):
+        nnlite.layers.Lambda.from_config(config, safe_mode=False)

@@ -223,3 +223,22 @@ def test_batch_renormalization_trains_saves_and_refuses_as_keras(keras, float64,
         words = str(error.value).split(" Received")[0]
         with pytest.raises(ValueError, match=re.escape(words)):
             nnlite.layers.BatchNormalization(renorm=True, renorm_clipping=bad)
+
+
+@pytest.mark.parametrize("mask_value", [0.0, 1.0])
+def test_batch_normalization_ignores_masked_steps_in_a_fit_with_open_timesteps(keras, mask_value):
+    """Keras's test: Input((None, 2)) (the timesteps left open), Masking, BatchNormalization(momentum=0); the
+    moving statistics are those of the unmasked steps alone ([1.5, 5], [0.25, 0]) and the losses Keras's."""
+    padded = np.array([[[1, 5], [2, 5], [mask_value] * 2, [mask_value] * 2]] * 10, dtype="float32")
+    results = []
+    for lib in (nnlite, keras):
+        inputs = lib.layers.Input((None, 2))
+        normed = lib.layers.BatchNormalization(momentum=0.0)(lib.layers.Masking(mask_value=mask_value)(inputs))
+        model = lib.Model(inputs, normed)
+        model.compile("rmsprop", loss="mse")
+        history = model.fit(padded, padded, batch_size=10, epochs=5, verbose=0).history
+        layer = model.layers[2]
+        results.append((np.asarray(layer.moving_mean), np.asarray(layer.moving_variance), history["loss"]))
+    assert_close(results[0][0], [1.5, 5.0], RTOL["float32"], "moving mean")
+    assert_close(results[0][1], results[1][1], RTOL["float32"], "moving variance")
+    assert_close(results[0][2], results[1][2], RTOL["float32"], "losses")

@@ -231,3 +231,37 @@ def test_rescaling_matches_keras(keras, rng, scale, offset):
     expected = k_model.fit(images, y, batch_size=3, epochs=2, verbose=0, shuffle=False).history["loss"]
     np.testing.assert_allclose(n_model.fit(images, y, batch_size=3, epochs=2, verbose=0, shuffle=False)
                                .history["loss"], expected, rtol=2e-5)
+
+
+@pytest.mark.parametrize("mode", ["count", "multi_hot"])
+def test_vector_modes_count_over_axis_1_at_every_rank_as_keras(keras, mode):
+    """Keras's multi_hot and count reduce axis 1: the tokens of (batch, tokens), and for (batch, a, b) ids each of
+    the b columns over its a rows, giving (batch, b, depth); a 1-D input is one sample. CategoryEncoding,
+    Discretization and the lookups all encode so, and the symbolic shape is the one the values have."""
+    ids = np.array([[[0, 1, 1, 4], [2, 2, 2, 3], [0, 0, 0, 0]], [[1, 1, 1, 1], [4, 4, 0, 3], [0, 2, 0, 0]]])
+    x = np.array([[[0.5, 1.5, 3.0, 6.0], [0.1, 0.2, 0.3, 5.5], [2.5, 2.6, 9.0, -1.0]]])
+    for sample in (ids, ids[0], ids[0, 0]):
+        expected = np.asarray(keras.layers.CategoryEncoding(num_tokens=5, output_mode=mode)(sample))
+        assert np.array_equal(nnlite.layers.CategoryEncoding(num_tokens=5, output_mode=mode)(sample), expected)
+    layers = [lib.layers.Discretization(bin_boundaries=[0.0, 1.0, 2.0, 5.0], output_mode=mode) for lib in (nnlite,
+                                                                                                            keras)]
+    assert np.array_equal(layers[0](x), np.asarray(layers[1](x)))
+    lookups = [lib.layers.IntegerLookup(vocabulary=[1, 2, 3], output_mode=mode) for lib in (nnlite, keras)]
+    assert np.array_equal(lookups[0](ids), np.asarray(lookups[1](ids)))
+    symbolic = nnlite.layers.CategoryEncoding(num_tokens=5, output_mode=mode)(nnlite.Input((3, 4)))
+    values = nnlite.layers.CategoryEncoding(num_tokens=5, output_mode=mode)(ids)
+    assert symbolic.shape == (None, 4, 5) and np.shape(values) == (2, 4, 5)
+
+
+def test_count_weights_as_keras(keras):
+    """CategoryEncoding(output_mode="count")(ids, count_weights=w) adds each id's weight (Keras's test case), also
+    for (batch, a, b) ids; in another mode count_weights is refused with Keras's words."""
+    ids = np.array([[0, 1], [0, 0], [1, 2], [3, 1]])
+    weights = np.array([[0.1, 0.2], [0.1, 0.1], [0.2, 0.3], [0.4, 0.2]])
+    for sample, w in ((ids, weights), (ids.reshape(2, 2, 2), weights.reshape(2, 2, 2))):
+        expected = np.asarray(keras.layers.CategoryEncoding(6, output_mode="count")(sample, count_weights=w))
+        assert_close(nnlite.layers.CategoryEncoding(6, output_mode="count")(sample, count_weights=w), expected,
+                     RTOL["float32"], "weighted counts")
+    for lib in (nnlite, keras):
+        with pytest.raises(ValueError, match=r"`count_weights` is not used when `output_mode`"):
+            lib.layers.CategoryEncoding(6, output_mode="multi_hot")(ids, count_weights=weights)

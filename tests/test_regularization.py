@@ -225,3 +225,24 @@ def test_orthogonal_regularizer_matches_keras(keras, tf, rng, mode):
         regularizers.OrthogonalRegularizer(mode="diagonal")
     with pytest.raises(ValueError, match="must have rank 2"):
         ours(np.ones((2, 2, 2)))
+
+
+def test_a_layer_of_your_own_adds_its_activity_penalty_on_every_call_as_keras(keras):
+    """Keras's test: a layer of your own with activity_regularizer="l1" (or "l2") has one loss after a call on values,
+    R(a) / batch (0 for an empty batch), replaced at each call; a symbolic call adds none."""
+    for lib in (keras, nnlite):
+        class Identity(lib.layers.Layer):
+            def call(self, x):
+                return x
+
+        layer = Identity(activity_regularizer="l1")
+        for _ in range(2):
+            layer(np.ones((1,)))
+            assert len(layer.losses) == 1 and np.isclose(float(layer.losses[0]), 0.01)
+        for batch, expected in ((0, 0.0), (1, 0.2), (5, 0.2)):
+            layer = Identity(activity_regularizer="l2")
+            layer(np.ones((batch, 5), dtype="float32") * 2.0)
+            assert len(layer.losses) == 1 and np.isclose(float(layer.losses[0]), expected), (lib.__name__, batch)
+        layer = Identity(activity_regularizer="l1")
+        layer(lib.layers.Input(batch_shape=(2, 2)))
+        assert len(layer.losses) == 0

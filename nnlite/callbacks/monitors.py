@@ -147,6 +147,7 @@ class EarlyStopping(MonitorCallback):
         self.best_epoch = 0
 
     def on_epoch_end(self, epoch, logs=None):
+        self._direction()  # decided now, as Keras does (an unknown metric in mode "auto" is an error)
         current = self.current(logs)
         if current is None or epoch < self.start_from_epoch:
             return
@@ -221,6 +222,7 @@ class ReduceLROnPlateau(MonitorCallback):
         self.wait = 0
 
     def on_epoch_end(self, epoch, logs=None):
+        self._direction()  # decided now, as Keras does (an unknown metric in mode "auto" is an error)
         logs = logs if logs is not None else {}
         optimizer = self.model.optimizer
         logs["learning_rate"] = optimizer.current_learning_rate()
@@ -314,6 +316,7 @@ class ModelCheckpoint(MonitorCallback):
             self._save(self._current_epoch, batch, logs or {})
 
     def on_epoch_end(self, epoch, logs=None):
+        self._direction()  # decided now, as Keras does (an unknown metric in mode "auto" is an error)
         if self.save_freq == "epoch":
             self._save(epoch, None, logs or {})
 

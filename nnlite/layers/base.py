@@ -544,23 +544,22 @@ class Layer:
             recorded = eager.call_as_node(self, x, training, mask)
             if recorded is not None:
                 return recorded
-        if mask is not None:  # a = the layer on the steps or entries the mask keeps (forward_masked)
-            xs = [np.asarray(v).astype(self.compute_dtype, copy=False) for v in x] if isinstance(
-                x, (list, tuple)) else np.asarray(x).astype(self.compute_dtype, copy=False)
-            if not self.built:
-                self.build([(None,) + v.shape[1:] for v in xs] if isinstance(xs, list) else (None,) + xs.shape[1:])
-            return _tensors(self.forward_masked(xs, mask, Context(training=training))[0])
-        if isinstance(x, (list, tuple)) and self.takes_list:  # a merge layer on a list of batches
+        if isinstance(x, (list, tuple)) and (self.takes_list or mask is not None):  # a merge layer's batches
             xs = [np.asarray(v).astype(self.compute_dtype, copy=False) for v in x]
             if not self.built:
                 self.build([(None,) + v.shape[1:] for v in xs])
-            return _tensors(self.call(xs, training=training))
-        x = np.asarray(x)
-        if x.dtype.kind in self.casts:  # ids stay ids (a lookup's 123456789 is not rounded to float32)
-            x = x.astype(self.compute_dtype, copy=False)
-        if not self.built:
-            self.build((None,) + x.shape[1:])
-        a = _tensors(self.call(x, training=training))
+            if mask is None:
+                return _tensors(self.call(xs, training=training))
+            x = xs
+        else:
+            x = np.asarray(x)
+            if x.dtype.kind in self.casts:  # ids stay ids (a lookup's 123456789 is not rounded to float32)
+                x = x.astype(self.compute_dtype, copy=False)
+            if not self.built:
+                self.build((None,) + x.shape[1:])
+        # with a mask: a = the layer on the steps or entries the mask keeps
+        a = _tensors(self.call(x, training=training) if mask is None else
+                     self.forward_masked(x, mask, Context(training=training))[0])
         if isinstance(a, list):  # several outputs (a recurrent layer's states): a list, as Keras returns them
             return a
         if self.activity_regularizer is not None:  # R(a) / batch joins layer.losses, as Keras adds it on a call
@@ -587,6 +586,8 @@ class Layer:
         if eager.outer_training() is None:
             self.clear_losses()
         out = eager.run_call(self, args, kwargs, training)
+        if self.activity_regularizer is not None and not isinstance(out, (list, tuple, dict)):
+            self.add_loss(eager.activity_penalty(self.activity_regularizer, out))  # R(a) / batch, as Keras adds it
         return as_tensor(out) if type(out) is np.ndarray else out
 
     # -- losses added by calls ------------------------------------------------------------------------

@@ -110,9 +110,9 @@ def call_as_node(layer: Any, x: Any, training: bool, mask: Any = None) -> Any:
 
 
 def activity_penalty(regularizer: Any, a: Any) -> Any:
-    """R(a) / batch as a recorded node: grad_a = g dR/da / batch."""
+    """R(a) / batch as a recorded node: grad_a = g dR/da / batch (0 for an empty batch)."""
     value = np.asarray(autodiff.value_of(a))
-    n = len(value)
+    n = max(len(value), 1)
     return autodiff.record([np.asarray(regularizer(value) / n)], [a],
                            lambda g, needed=None: [g[0] * regularizer.grad(value) / n], "activity_regularizer")[0]
 

@@ -102,3 +102,19 @@ class Lambda(Layer):
                 self.mask)
         config["arguments"] = serialization.serialize_keras_object(self.arguments)
         return config
+
+    @classmethod
+    def from_config(cls, config: dict[str, Any], custom_objects: dict[str, Any] | None = None,
+                    safe_mode: bool | None = None) -> Lambda:
+        """The Lambda of a config, its functions found by name (``custom_objects`` too). Keras's ``safe_mode=False``
+        lets Keras run a lambda's stored bytecode; nnlite never does, whatever ``safe_mode`` says.
+
+        Args:
+            config: the layer's config.
+            custom_objects: {name: function} for the functions it names.
+            safe_mode: accepted for Keras's signature; bytecode is refused either way.
+        """
+        from ..registry import CustomObjectScope
+
+        with CustomObjectScope(custom_objects):
+            return cls(**config)

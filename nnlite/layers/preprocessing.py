@@ -26,15 +26,20 @@ from .. import config
 from ..data import text
 from ..docstrings import with_arguments
 from ..streams import adapt_batches
+from ..tensor import as_tensor
 from .base import LAYERS, Context, Layer, document_keywords
+from .node import is_symbolic
 
 MODES = ("int", "one_hot", "multi_hot", "count")
 
 
-def encode(ids: np.ndarray, mode: str, depth: int, dtype: str, dropped: bool = False) -> np.ndarray:
-    """ids (batch, ..., tokens) as Keras encodes them: one_hot adds an axis of ``depth`` (replacing a last
-    axis of 1), multi_hot and count give (batch, ..., depth) with a 1 or the count of each id (a 1-D input is
-    one sample: (depth,)); with ``dropped``, an id of -1 (a lookup's mask token) counts nowhere."""
+def encode(ids: np.ndarray, mode: str, depth: int, dtype: str, dropped: bool = False,
+           weights: np.ndarray | None = None) -> np.ndarray:
+    """ids as Keras encodes them: one_hot adds an axis of ``depth`` (replacing a last axis of 1); multi_hot and
+    count give a 1 or the count of each id over axis 1, the tokens of (batch, tokens) (a 1-D input is one sample:
+    (depth,); ids (batch, a, b) give (batch, b, depth), Keras's reduction over axis 1 at every rank); with
+    ``dropped``, an id of -1 (a lookup's mask token) counts nowhere; count with ``weights`` (ids' shape) adds each
+    id's weight instead of 1."""
     if mode == "int":
         return ids.astype(np.int64)
     if ids.ndim == 0:
@@ -45,14 +50,15 @@ def encode(ids: np.ndarray, mode: str, depth: int, dtype: str, dropped: bool = F
     if mode == "one_hot":
         base = ids[..., 0] if ids.ndim > 1 and ids.shape[-1] == 1 else ids
         return (base[..., None] == np.arange(depth)).astype(dtype)
-    rows = ids[None] if ids.ndim == 1 else ids  # as in Keras, a 1-D input is one sample's tokens
-    flat = rows.reshape(-1, rows.shape[-1])
+    rows = ids[None] if ids.ndim == 1 else np.moveaxis(ids, 1, -1)  # a 1-D input is one sample's tokens
+    flat = rows.reshape(-1, rows.shape[-1])  # (everything else, the axis counted over)
     counts = np.zeros((len(flat), depth), dtype=dtype)
     kept = flat.ravel() >= 0  # a dropped id (-1) counts nowhere
-    np.add.at(counts, (np.repeat(np.arange(len(flat)), flat.shape[1])[kept], flat.ravel()[kept]), 1)
+    add = 1 if weights is None else (weights[None] if ids.ndim == 1 else np.moveaxis(weights, 1, -1)).ravel()[kept]
+    np.add.at(counts, (np.repeat(np.arange(len(flat)), flat.shape[1])[kept], flat.ravel()[kept]), add)
     if mode == "multi_hot":
         counts = np.minimum(counts, 1)
-    return counts.reshape(ids.shape[:-1] + (depth,))
+    return counts.reshape(rows.shape[:-1] + (depth,))[0 if ids.ndim == 1 else slice(None)]
 
 
 def _encoded_shape(input_shape: Any, mode: str, depth: int) -> tuple:
@@ -61,7 +67,9 @@ def _encoded_shape(input_shape: Any, mode: str, depth: int) -> tuple:
         return shape
     if mode == "one_hot" and (len(shape) == 1 or shape[-1] != 1):
         return shape + (depth,)
-    return shape[:-1] + (depth,)
+    if mode == "one_hot" or len(shape) <= 2:
+        return shape[:-1] + (depth,)
+    return shape[:1] + shape[2:] + (depth,)  # multi_hot and count reduce axis 1 (see encode)
 
 
 def _check_mode(mode: str, allowed: Sequence[str] = MODES) -> str:
@@ -107,6 +115,22 @@ class CategoryEncoding(Layer):
             raise ValueError("nnlite has no sparse tensors: sparse=True is not supported.")
         self.num_tokens, self.output_mode, self.sparse = int(num_tokens), output_mode, False
         self.built = True
+
+    def __call__(self, *args: Any, count_weights: Any = None, **kwargs: Any) -> Any:
+        """The encoding of the ids; ``count_weights`` (the ids' shape, "count" mode, on values) adds each id's
+        weight instead of 1, as Keras's call(inputs, count_weights)."""
+        if count_weights is None:
+            return super().__call__(*args, **kwargs)
+        if self.output_mode != "count":
+            raise ValueError(f"`count_weights` is not used when `output_mode` is not `'count'`. Received "
+                             f"`count_weights={count_weights}`.")
+        if is_symbolic(args[0]) or is_symbolic(count_weights):
+            raise ValueError("nnlite's CategoryEncoding takes `count_weights` in calls on values, not in a "
+                             "functional graph.")
+        ids, weights = _whole(args[0], self.name), np.asarray(count_weights, dtype=self.compute_dtype)
+        if weights.shape != ids.shape:
+            raise ValueError(f"`count_weights` must have the shape of the ids {ids.shape}; got {weights.shape}.")
+        return as_tensor(encode(ids, "count", self.num_tokens, self.compute_dtype, weights=weights))
 
     def compute_output_shape(self, input_shape):
         return _encoded_shape(input_shape, self.output_mode, self.num_tokens)

@@ -500,6 +500,8 @@ class Model(Loops, FusedSteps, CompileState, Steps, StateTree, Layer):
         rows = data.check_rows({f"{prefix}x": x, f"{prefix}y": y})
         sw = data.as_sample_weight(sample_weight, rows, f"{prefix}sample_weight")
         out = (rows,) + tuple(self.output_shape[1:])
+        # an axis the model leaves open (timesteps: Input((None, 2))) is taken from y where y has it
+        out = tuple(y.shape[i] if d is None and i < y.ndim else 1 if d is None else d for i, d in enumerate(out))
         try:
             self.loss.prepare(y, np.broadcast_to(np.zeros((), out_dtype), out))  # shapes only: no memory
             self.loss.check_labels(y)
