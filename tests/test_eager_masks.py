@@ -56,3 +56,11 @@ def test_layers_that_take_no_mask_refuse_it_as_keras(keras):
         for layer in (lib.layers.Dense(2), lib.layers.GlobalMaxPooling1D(), lib.layers.Flatten()):
             with pytest.raises(TypeError, match="mask"):
                 layer(x, mask=mask)
+
+
+def test_global_average_pooling_takes_its_mask_by_position_as_keras(keras, rng):
+    """GlobalAveragePooling1D's Keras call is call(inputs, mask=None): layer(x, mask) averages the kept steps."""
+    x = rng.normal(size=(2, 4, 3)).astype("float32")
+    mask = np.array([[1, 1, 0, 0], [1, 0, 1, 1]], dtype=bool)
+    expected = np.asarray(keras.layers.GlobalAveragePooling1D()(x, mask))
+    assert_close(nnlite.layers.GlobalAveragePooling1D()(x, mask), expected, RTOL["float32"], "mask by position")

@@ -118,3 +118,65 @@ def test_monitor_callback_and_add_variable_as_keras(keras):
     for lib in (keras, nnlite):
         with pytest.raises(ValueError, match="`name` must be passed as a keyword argument"):
             lib.layers.Dense(2).add_weight("w")
+
+
+def test_add_weight_defaults_as_keras(keras):
+    """add_weight() with no arguments is a float scalar drawn by glorot_uniform; an int or bool weight starts at zero
+    (Keras's default initializer for them), whatever its shape."""
+    for lib in (keras, nnlite):
+        class Holder(lib.layers.Layer):
+            def __init__(self):
+                super().__init__()
+                self.w1 = self.add_weight()
+                self.w2 = self.add_weight(dtype="int32", trainable=False)
+                self.w3 = self.add_weight(dtype="bool", trainable=False)
+                self.w4 = self.add_weight(dtype="int32", shape=(2, 2), trainable=False)
+                self.w5 = self.add_weight(initializer="ones", shape=(2, 2))
+
+        layer = Holder()
+        assert (tuple(layer.w1.shape), str(layer.w1.dtype)) == ((), "float32")
+        assert np.asarray(layer.w2).dtype == np.int32 and np.asarray(layer.w2) == 0
+        assert np.asarray(layer.w3).dtype == np.bool_ and not np.asarray(layer.w3)
+        assert np.array_equal(np.asarray(layer.w4), np.zeros((2, 2), np.int32))
+        assert np.array_equal(np.asarray(layer.w5), np.ones((2, 2)))
+
+
+@pytest.mark.filterwarnings("ignore:`build\\(\\)` was called on layer")  # Keras's note on a build without a build()
+def test_the_bare_layer_and_build_none_as_keras(keras):
+    """The bare Layer has no call and no compute_output_shape (Keras's NotImplementedError words); build(None) builds
+    a layer of your own whose weights are made in __init__, sublayers' weights with their paths."""
+    for lib in (keras, nnlite):
+        layer = lib.layers.Layer()
+        layer.built = True
+        for method in ("call", "compute_output_shape"):
+            with pytest.raises(NotImplementedError, match=f"does not have a `{method}` method implemented"):
+                getattr(layer, method)(None)
+
+        class InnerInnerLayer(lib.layers.Layer):
+            def __init__(self):
+                super().__init__()
+                self.var = self.add_weight(shape=(1,), name="inner")
+
+        class InnerLayer(InnerInnerLayer):
+            def __init__(self):
+                super().__init__()
+                self.inner = InnerInnerLayer()
+
+        class Outer(lib.layers.Layer):
+            def __init__(self):
+                super().__init__()
+                self.inner = InnerLayer()
+
+        outer = Outer()
+        outer.build(None)
+        assert outer.built and {v.path for v in outer.variables} == {"inner_layer/inner", "inner_inner_layer/inner"}
+
+
+def test_a_constant_passed_by_position_in_a_graph_is_refused_with_keras_words(keras):
+    for lib in (keras, nnlite):
+        class Shift(lib.layers.Layer):
+            def call(self, x, flag):
+                return x if flag else x + 1
+
+        with pytest.raises(ValueError, match="Only input tensors may be passed as positional arguments"):
+            Shift()(lib.Input((3,)), True)

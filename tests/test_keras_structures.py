@@ -230,3 +230,29 @@ def test_several_losses_on_one_output_survive_a_file_both_ways(keras, rng, tmp_p
         want = ours.evaluate(x, y, verbose=0, return_dict=True)
         for key in want:
             assert_close(got[key], want[key], 1e-6, key)
+
+
+def test_a_sequential_passes_a_list_or_dict_to_its_first_layer_as_keras(keras, rng):
+    """Keras's test_list_inputs/test_dict_inputs: a Sequential whose first layer takes a list or a dict (a layer of
+    your own, or a merge layer) gets it as given, and the layers after it run on its output."""
+    for lib in (keras, nnlite):
+        class Passes(lib.layers.Layer):
+            def __init__(self, kind, **kwargs):
+                super().__init__(**kwargs)
+                self.kind = kind
+
+            def call(self, inputs):
+                assert isinstance(inputs, self.kind), type(inputs)
+                return inputs
+
+        listed = [rng.random((3, 2)), rng.random((3, 2))]
+        assert type(lib.Sequential([Passes(list)])(listed)) is list
+        named = {"a": rng.random((3, 2)), "b": rng.random((3, 2))}
+        assert type(lib.Sequential([Passes(dict)])(named)) is dict
+    merged = [nnlite.Sequential([nnlite.layers.Concatenate(), nnlite.layers.Dense(2, kernel_initializer="ones")]),
+              keras.Sequential([keras.layers.Concatenate(), keras.layers.Dense(2, kernel_initializer="ones")])]
+    outputs = [np.asarray(model(listed)) for model in merged]
+    assert_close(outputs[0], outputs[1], RTOL["float32"], "a merge layer first")
+    lines = []
+    merged[0].summary(print_fn=lines.append)
+    assert "concatenate (Concatenate)" in "\n".join(lines) and "10" in "\n".join(lines)

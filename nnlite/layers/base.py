@@ -175,7 +175,7 @@ class Layer:
         Args:
             input_shape: the input shape, batch axis first (None for the batch).
         """
-        self.input_shape = tuple(input_shape)
+        self.input_shape = None if input_shape is None else tuple(input_shape)  # build(None): a layer of no input
         self.built = True
 
     def add_weight(self, shape: Sequence[int] | None = (), initializer: Any = None, dtype: Any = None,
@@ -204,12 +204,14 @@ class Layer:
             raise ValueError(f"`name` must be passed as a keyword argument. Received: add_weight('{shape}', ...). "
                              f"Use: add_weight(shape=..., name='{shape}').")
         shape = () if shape is None else shape
-        init = initializers.get(initializer if initializer is not None else "glorot_uniform")
         name = name or f"variable_{len(self._weights)}"
         if dtype is None:
             dtype = self.dtype
         elif isinstance(dtype, dict) or np.dtype(dtype).kind == "f":
             dtype = dtype_name(dtype)
+        if initializer is None:  # Keras's default: glorot_uniform for floats, zeros for ints and flags
+            initializer = "glorot_uniform" if np.dtype(dtype).kind == "f" else "zeros"
+        init = initializers.get(initializer)
         limits.charge(shape, f"{self.name}/{name}")  # while a file loads: paid for by the data it holds
         value = np.asarray(init(tuple(shape), np.dtype(dtype).name), dtype=np.dtype(dtype))  # a user's function too
         if value.shape != tuple(shape):
@@ -291,6 +293,8 @@ class Layer:
             return _spec_shapes(self.compute_output_spec(_symbolic_like(input_shape, self.compute_dtype)))
         if self.composite:  # a custom layer run as its call says: what one call on zeros gives
             return eager.output_shape_by_running(self, input_shape)
+        if type(self) is Layer:  # the bare base computes nothing
+            raise NotImplementedError("Layer Layer does not have a `compute_output_shape` method implemented.")
         return tuple(input_shape)
 
     @property
@@ -349,7 +353,8 @@ class Layer:
         """
         if self._graphs is None:  # a layer of your own: its call, run on a tape of its own (see ``eager``)
             if not self.composite:
-                raise NotImplementedError(f"{type(self).__name__} defines neither forward/backward nor call.")
+                raise NotImplementedError(f"Layer {type(self).__name__} does not have a `call` method implemented "
+                                          "(nor forward and backward).")
             return eager.eager_forward(self, x, ctx)
         tape = self._graphs[0 if ctx.training else 1].forward_pass(x, ctx)
         return tape.output, tape
@@ -520,6 +525,11 @@ class Layer:
             raise TypeError(f"Layer {self.name!r} was called without inputs.")
         x, training = args[0], kwargs.pop("training", None)
         if is_symbolic(x) or any(is_symbolic(a) for a in args[1:]):  # a functional graph: record the call
+            constant = next((a for a in args if not is_symbolic(a)), None) if len(args) > 1 else None
+            if constant is not None:
+                raise ValueError(f"Only input tensors may be passed as positional arguments. The following argument "
+                                 f"value should be passed as a keyword argument: {constant!r} (of type "
+                                 f"{type(constant)})")
             if kwargs or (len(args) > 1 and not self.composite):
                 raise ValueError(f"Layer {self.name!r}: in a functional graph nnlite calls a layer on tensors given "
                                  "by position (one, a list or a dict of them, or several for a layer of your own); "
@@ -532,6 +542,8 @@ class Layer:
         training = (outer if outer is not None else False) if training is None else bool(training)
         if self.composite:  # Keras's custom layer: its call, as written
             return self.call_eagerly(args, kwargs, training)
+        if len(args) == 2 and getattr(self, "mask_by_position", False) and "mask" not in kwargs:
+            args, kwargs = args[:1], {**kwargs, "mask": args[1]}  # call(inputs, mask): the mask second
         mask = kwargs.pop("mask", None) if self.call_takes_mask else None  # Keras's call(inputs, mask=None)
         if len(args) > 1 or kwargs:
             takes = "`training` and `mask`" if self.call_takes_mask else "`training`"

@@ -137,6 +137,8 @@ class GlobalAveragePooling1D(Layer):
         Tensor([[ 2., 20.]], dtype=float32)
     """
 
+    mask_by_position = True  # Keras's call(inputs, mask=None): layer(x, mask) works too
+
     def __init__(self, data_format: str | None = None, keepdims: bool = False, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         data_format = "channels_last" if data_format is None else str(data_format).lower()

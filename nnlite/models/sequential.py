@@ -11,7 +11,7 @@ from .. import config
 from ..layers.base import LAYERS, Context, Layer
 from ..layers.eager import EagerCall
 from ..layers.input_layer import InputLayer
-from ..layers.node import KerasTensor, connect
+from ..layers.node import KerasTensor, connect, is_symbolic
 from .model import Model
 from .tape import Tape
 
@@ -171,6 +171,18 @@ class Sequential(Model):
             elif built_for is None:
                 layer.input_shape = shape
             shape = layer.compute_output_shape(shape)
+
+    def __call__(self, x: Any, training: bool | None = None, **kwargs: Any) -> Any:
+        """The stack on a batch. Given a list or dict of arrays with a first layer that takes one (a layer of your
+        own, a merge layer) and no Input, the layers run one after another on values, as Keras runs them."""
+        first = self._layers[0] if self._layers else None
+        if (isinstance(x, (list, tuple, dict)) and self.input_layer is None and first is not None
+                and (first.composite or first.takes_list) and not is_symbolic(x)):
+            out = x
+            for layer in self._layers:
+                out = layer(out, training=training)
+            return out
+        return super().__call__(x, training=training, **kwargs)
 
     @property
     def input_dtype(self) -> str:
