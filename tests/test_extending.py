@@ -6,7 +6,11 @@ check them too."""
 
 from __future__ import annotations
 
+import json
+import zipfile
+
 import numpy as np
+import pytest
 
 import nnlite
 from nnlite.activations import ACTIVATIONS, Activation
@@ -14,8 +18,8 @@ from nnlite.layers import LAYERS, Layer
 from nnlite.losses import LOSSES, Loss
 from nnlite.optimizers import OPTIMIZERS, Optimizer
 
-from .conftest import require
-from .helpers import assert_close
+from .conftest import RTOL, require
+from .helpers import assert_close, fit_both
 
 
 @ACTIVATIONS.register()
@@ -193,3 +197,41 @@ def test_an_optimizer_written_for_keras_steps_as_in_keras(keras, float64, rng):
     sgd.build([w])
     sgd.update_step(np.array([1.0, 1.0]), w, 0.1)
     assert_close(w.numpy(), [0.9, 1.9], 1e-15, "SGD.update_step")
+
+
+def test_a_layer_of_your_own_takes_constant_keywords_in_a_graph_as_keras(keras, float64, rng, tmp_path):
+    """Shift()(h, flag=True) in a functional graph: the keyword reaches call at every pass (traced or run as
+    written), predictions and a fit equal Keras's, the keyword is written into the file's node as Keras writes it
+    and read back both ways; one layer called with two different sets of keywords is refused."""
+    def build(lib, registered):
+        x = lib.Input((3,))
+        h = lib.layers.Dense(4, name="d1")(x)
+        h = registered(name="shift")(h, offset=2.5, negate=True)
+        return lib.Model(x, lib.layers.Dense(1, name="d2")(h))
+
+    made = {}
+    for lib in (keras, nnlite):
+        @lib.saving.register_keras_serializable(package="kw_test")
+        class Shift(lib.layers.Layer):
+            def call(self, x, offset=0.0, negate=False):
+                return -(x + offset) if negate else x + offset
+
+        made[lib] = (Shift, build(lib, Shift))
+    (_, theirs), (Shift, ours) = made[keras], made[nnlite]
+    ours.set_weights(theirs.get_weights())
+    x, y = rng.normal(size=(6, 3)), rng.normal(size=(6, 1))
+    assert_close(ours.predict(x, verbose=0), theirs.predict(x, verbose=0), RTOL["float64"], "keywords")
+    ours.save(tmp_path / "n.keras")
+    theirs.save(tmp_path / "k.keras")
+    node = [e for e in json.loads(zipfile.ZipFile(tmp_path / "n.keras").read("config.json"))["config"]["layers"]
+            if e["name"] == "shift"][0]["inbound_nodes"][0]
+    assert node["kwargs"] == {"offset": 2.5, "negate": True}
+    assert_close(keras.models.load_model(tmp_path / "n.keras").predict(x, verbose=0), theirs.predict(x, verbose=0),
+                 RTOL["float64"], "nnlite's file in Keras")
+    read = nnlite.models.load_model(tmp_path / "k.keras")
+    assert_close(read.predict(x, verbose=0), theirs.predict(x, verbose=0), RTOL["float64"], "Keras's file in nnlite")
+    fit_both(keras, theirs, ours, x, y, ("SGD", 0.05), "mse", batch_size=3)
+    shift = Shift()
+    shift(nnlite.Input((3,)), offset=1.0)
+    with pytest.raises(ValueError, match="one set of keywords"):
+        shift(nnlite.Input((3,)), offset=2.0)

@@ -119,6 +119,19 @@ def test_graphs_with_ops_go_both_ways_as_keras_files_and_train_alike(keras, floa
     fit_both(keras, keras.models.load_model(tmp_path / "k.keras"), read, x, y, ("SGD", 0.05), "mse", batch_size=5)
 
 
+def test_an_index_array_keeps_nnlite_entry_and_round_trips(rng, tmp_path):
+    """h[:, [0, 2]] has no Keras file form that Keras can load (its GetItem fails on an index array): nnlite writes
+    its own Operation entry for it, and reads it back with the same predictions."""
+    a = nnlite.Input((4, 3))
+    model = nnlite.Model(a, nnlite.layers.Flatten()(a[:, [0, 2]] * 2.0))
+    model.save(tmp_path / "fancy.keras")
+    classes = _classes(tmp_path / "fancy.keras")
+    assert "Operation" in classes and "Multiply" in classes
+    x = rng.normal(size=(2, 4, 3))
+    assert_close(nnlite.models.load_model(tmp_path / "fancy.keras").predict(x, verbose=0),
+                 model.predict(x, verbose=0), 0.0, "index array")
+
+
 def test_model_layers_leave_the_ops_out_as_keras_does(keras):
     """``layers`` holds the layers alone (get_layer finds no op), ``operations`` every op in Keras's order, and the
     summary names an op by Keras's class."""

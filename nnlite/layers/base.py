@@ -403,7 +403,8 @@ class Layer:
                 inputs = [_symbolic_input(v) for v in input_shape]
             else:
                 inputs = _symbolic_input(input_shape)
-            outputs = self.call(inputs, training=training) if takes_training else self.call(inputs)
+            keywords = {**self.call_keywords, **({"training": training} if takes_training else {})}
+            outputs = self.call(inputs, **keywords)
             graphs.append(functional(inputs, list(outputs) if isinstance(outputs, tuple) else outputs,
                                      name=self.name))
         self._graphs = (graphs[0], graphs[1])
@@ -412,6 +413,19 @@ class Layer:
         self.input_names = graphs[1].input_names  # how a dict of inputs is ordered
         self.built = True
 
+    def take_call_keywords(self, keywords: dict[str, Any]) -> None:
+        """The constant keyword arguments a graph passes to this layer's call at every pass (one set per layer).
+
+        Args:
+            keywords: the keywords of the symbolic call, none of them a tensor.
+        """
+        if self.inbound_nodes and keywords != self.call_keywords:
+            raise ValueError(f"Layer {self.name!r} was called in a graph with the keywords {self.call_keywords} and "
+                             f"now with {keywords}: nnlite passes one set of keywords to a layer of your own; use a "
+                             "second layer for the other.")
+        self.call_keywords = dict(keywords)
+
+    call_keywords: dict[str, Any] = {}  # noqa: RUF012 (read-only default; take_call_keywords sets a new dict)
     built_eager = False  # a custom layer whose call runs as written inside graphs (see place_in_graph)
     positional_inputs = False  # a custom layer a graph calls with several tensors by position
 
@@ -530,10 +544,14 @@ class Layer:
                 raise ValueError(f"Only input tensors may be passed as positional arguments. The following argument "
                                  f"value should be passed as a keyword argument: {constant!r} (of type "
                                  f"{type(constant)})")
+            if kwargs and self.composite and not any(is_symbolic(v) for v in kwargs.values()):
+                self.take_call_keywords(kwargs)  # call(x, flag=True) of your own: the graph hands flag=True over
+                kwargs = {}
             if kwargs or (len(args) > 1 and not self.composite):
                 raise ValueError(f"Layer {self.name!r}: in a functional graph nnlite calls a layer on tensors given "
-                                 "by position (one, a list or a dict of them, or several for a layer of your own); "
-                                 f"got keyword arguments {sorted(kwargs)}.")
+                                 "by position (one, a list or a dict of them, or several for a layer of your own) "
+                                 f"and a layer of your own with constant keywords; got keyword arguments "
+                                 f"{sorted(kwargs)}.")
             if len(args) > 1:  # call(self, targets, logits): the tensors are handed over by position
                 self.positional_inputs = True
                 return connect(self, list(args))

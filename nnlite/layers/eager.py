@@ -156,7 +156,7 @@ def eager_forward(layer: Any, x: Any, ctx: Context, several_outputs: bool = Fals
 
     def call(xs: list[Tensor]) -> Any:
         args = (tuple(xs) if layer.positional_inputs else (list(xs),)) if several else (xs[0],)
-        return run_call(layer, args, {}, ctx.training)
+        return run_call(layer, args, dict(layer.call_keywords), ctx.training)
     xs, out, losses = run_taped(layer, x, call)
     if isinstance(out, (list, tuple)) and several_outputs:
         return [np.asarray(autodiff.value_of(o)) for o in out], EagerCall(xs, several, list(out), losses)
@@ -211,7 +211,8 @@ def output_shape_by_running(layer: Any, input_shape: Any) -> Any:
     for t in tapes:
         t.paused = True
     try:
-        out = run_call(layer, tuple(sample) if getattr(layer, "positional_inputs", False) else (sample,), {}, False)
+        out = run_call(layer, tuple(sample) if getattr(layer, "positional_inputs", False) else (sample,),
+                       dict(layer.call_keywords), False)
     finally:
         for t in tapes:
             t.paused = False

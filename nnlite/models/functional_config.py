@@ -73,8 +73,8 @@ class FunctionalConfig:
                         k: [tensor_entry(t) for t in v] if isinstance(v, list) else
                         tensor_entry(v) if isinstance(v, KerasTensor) else v for k, v in kwargs.items()}})
                     continue
-                entry["inbound_nodes"].append({"args": [[tensor_entry(t) for t in n.inputs] if isinstance(n.args, list)
-                                                        else tensor_entry(n.args)], "kwargs": {}})
+                args = [[tensor_entry(t) for t in n.inputs] if isinstance(n.args, list) else tensor_entry(n.args)]
+                entry["inbound_nodes"].append({"args": args, "kwargs": dict(layer.call_keywords)})
             entries.append(entry)
 
         def ends(struct: Any) -> Any:
@@ -161,11 +161,16 @@ class FunctionalConfig:
                 positional = 2 if layer.file_keywords else 1  # MultiHeadAttention's query and value
                 if not isinstance(args, list) or not 1 <= len(args) <= positional:
                     raise ValueError(f"A node of layer {name!r} must call it on one argument, got {args!r:.80}.")
-                keywords = {k: v for k, v in (_keywords(node) if isinstance(node, dict) else {}).items()
-                            if k in layer.file_keywords}  # a "mask" keyword is left out: masks are made as it runs
+                given = _keywords(node) if isinstance(node, dict) else {}
+                if layer.composite and any(_references(v) for k, v in given.items() if k != "mask"):
+                    raise ValueError(f"Layer {name!r} (a layer of your own) is called in the file with a tensor by "
+                                     f"keyword ({sorted(given)}): nnlite hands a layer of your own its tensors by "
+                                     "position.")
+                keywords = {k: v for k, v in given.items() if k in layer.file_keywords or (
+                    layer.composite and k not in ("mask", "training"))}  # masks are made as it runs
                 try:
                     inputs = [argument(a) for a in args]
-                    keywords = {k: argument(v) if isinstance(v, (dict, list)) else v for k, v in keywords.items()}
+                    keywords = {k: argument(v) if _references(v) else v for k, v in keywords.items()}
                 except _NotYet as missing:  # its inputs are not made yet
                     waiting.setdefault(missing.layer, []).append(name)
                     break

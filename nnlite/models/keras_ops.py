@@ -198,8 +198,8 @@ def _key(described: dict[str, list[Any]]) -> Any:
             entries.append({"class_name": "__slice__", "config": {"start": start, "stop": stop, "step": step}})
         elif e == "...":
             entries.append({"class_name": "__ellipsis__", "config": {}})
-        elif isinstance(e, list):  # an array of indices
-            entries.append({"class_name": "__numpy__", "config": {"value": e, "dtype": "int64"}})
+        elif isinstance(e, list):  # an array of indices: Keras's GetItem cannot load one (nnlite's entry keeps it)
+            raise _Unwritable(e)
         else:
             entries.append(e)
     return entries[0] if len(entries) == 1 else entries
