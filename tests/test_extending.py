@@ -235,3 +235,56 @@ def test_a_layer_of_your_own_takes_constant_keywords_in_a_graph_as_keras(keras, 
     shift(nnlite.Input((3,)), offset=1.0)
     with pytest.raises(ValueError, match="one set of keywords"):
         shift(nnlite.Input((3,)), offset=2.0)
+
+
+def test_a_layer_that_counts_its_calls_counts_the_batches_as_keras(keras):
+    """A layer of your own that assigns to a weight in call (a counter): working out its output shape when the
+    graph is built leaves no trace (Keras's probe is stateless too), so a fit of 4 batches counts 4 in both."""
+    counts = []
+    for lib in (keras, nnlite):
+        class Counter(lib.layers.Layer):
+            def build(self, shape):
+                self.count = self.add_weight(shape=(), initializer="zeros", trainable=False, name="count")
+
+            def call(self, x):
+                self.count.assign(self.count + 1)
+                return x
+
+        x = lib.Input((1,))
+        counter = Counter()
+        model = lib.Model(x, lib.layers.Dense(1)(counter(x)))
+        model.compile("sgd", "mse")
+        model.fit(np.ones((8, 1)), np.ones((8, 1)), batch_size=2, verbose=0)
+        counts.append(float(np.asarray(counter.count)))
+    assert counts == [4.0, 4.0]
+
+
+@pytest.mark.filterwarnings("ignore:The model does not have any trainable weights")
+def test_a_model_whose_call_assigns_runs_as_written_and_counts_every_batch(keras):
+    """Keras's test_model_state_is_current_on_epoch_end: a subclassed model whose call adds 1 to a variable of its
+    own; a fixed graph would not repeat the assignment, so nnlite runs such a call as written, and each batch's end
+    sees the count Keras's does (1, 2, 3, 4)."""
+    for lib in (keras, nnlite):
+        seen = []
+
+        class Counting(lib.Model):
+            def __init__(self):
+                super().__init__()
+                self.iterations = self.add_variable(shape=(), initializer="zeros", trainable=False)
+
+            def call(self, inputs):
+                self.iterations.assign(self.iterations + 1)
+                return inputs
+
+        class Watch(lib.callbacks.Callback):
+            def __init__(self, seen):
+                super().__init__()
+                self.seen = seen
+
+            def on_batch_end(self, batch, logs=None):
+                self.seen.append((int(np.asarray(self.model.iterations)), batch + 1))
+
+        model = Counting()
+        model.compile(optimizer="sgd", loss="mse")
+        model.fit(np.random.random((8, 1)), np.random.random((8, 1)), callbacks=[Watch(seen)], batch_size=2, verbose=0)
+        assert seen == [(1, 1), (2, 2), (3, 3), (4, 4)], lib.__name__
