@@ -233,8 +233,11 @@ def test_a_layer_of_your_own_takes_constant_keywords_in_a_graph_as_keras(keras, 
     fit_both(keras, theirs, ours, x, y, ("SGD", 0.05), "mse", batch_size=3)
     shift = Shift()
     shift(nnlite.Input((3,)), offset=1.0)
-    with pytest.raises(ValueError, match="one set of keywords"):
-        shift(nnlite.Input((3,)), offset=2.0)
+    for other in ({"offset": 2.0}, {}):
+        with pytest.raises(ValueError, match="one set of keywords"):
+            shift(nnlite.Input((3,)), **other)
+    with pytest.raises(ValueError, match="got keyword arguments"):
+        Shift()(nnlite.Input((3,)), offset=np.ones(3))  # an array is no constant a file's node holds
 
 
 def test_a_layer_that_counts_its_calls_counts_the_batches_as_keras(keras):

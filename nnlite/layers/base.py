@@ -544,7 +544,7 @@ class Layer:
                 raise ValueError(f"Only input tensors may be passed as positional arguments. The following argument "
                                  f"value should be passed as a keyword argument: {constant!r} (of type "
                                  f"{type(constant)})")
-            if kwargs and self.composite and not any(is_symbolic(v) for v in kwargs.values()):
+            if self.composite and all(_plain(v) for v in kwargs.values()):
                 self.take_call_keywords(kwargs)  # call(x, flag=True) of your own: the graph hands flag=True over
                 kwargs = {}
             if kwargs or (len(args) > 1 and not self.composite):
@@ -774,6 +774,16 @@ def _spec_shapes(spec: Any) -> Any:
     if isinstance(spec, (list, tuple)):
         return [tuple(s.shape) for s in spec]
     return tuple(spec.shape)
+
+
+def _plain(value: Any) -> bool:
+    """Whether a value is a constant a file's node can hold: None, a bool, number or string, or lists and dicts of
+    them."""
+    if isinstance(value, (list, tuple)):
+        return all(_plain(v) for v in value)
+    if isinstance(value, dict):
+        return all(isinstance(k, str) and _plain(v) for k, v in value.items())
+    return value is None or isinstance(value, (bool, int, float, str))
 
 
 def _tensors(out: Any) -> Any:
