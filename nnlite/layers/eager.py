@@ -189,6 +189,21 @@ def eager_backward(layer: Any, saved: EagerCall, grad_a: Any, ctx: Context, need
     return grad_x if saved.several else grad_x[0]
 
 
+def weight_values(layer: Any) -> list[tuple[Any, np.ndarray]]:
+    """Each of the layer's weights with a copy of its value, for :func:`put_back`."""
+    return [(w, np.array(w.value, copy=True)) for w in layer.weights]
+
+
+def put_back(saved: list[tuple[Any, np.ndarray]]) -> bool:
+    """Restore each weight whose value changed since :func:`weight_values` copied it; whether any had."""
+    changed = False
+    for w, value in saved:
+        if not np.array_equal(w.value, value):
+            w.value[...] = value
+            changed = True
+    return changed
+
+
 def output_shape_by_running(layer: Any, input_shape: Any) -> Any:
     """The output shape of a layer of your own, from running its call once on zeros of two rows (nothing
     recorded, inference mode; for a model, this builds its layers); the batch axis is reported as unknown."""
@@ -210,7 +225,7 @@ def output_shape_by_running(layer: Any, input_shape: Any) -> Any:
     tapes = [t for t in autodiff.active_tapes() if not t.paused]
     for t in tapes:
         t.paused = True
-    before = [(w, np.array(w.value, copy=True)) for w in layer.weights]  # the probe is stateless, as Keras's
+    before = weight_values(layer)  # the probe is stateless, as Keras's
     try:
         out = run_call(layer, tuple(sample) if getattr(layer, "positional_inputs", False) else (sample,),
                        dict(layer.call_keywords), False)
@@ -218,9 +233,7 @@ def output_shape_by_running(layer: Any, input_shape: Any) -> Any:
         for t in tapes:
             t.paused = False
         layer.clear_losses()
-        for w, value in before:  # a call that assigns (a counter) leaves no trace of the probe
-            if not np.array_equal(w.value, value):
-                w.value[...] = value
+        put_back(before)  # a call that assigns (a counter) leaves no trace of the probe
     if isinstance(out, (list, tuple)):
         return [(None,) + np.shape(autodiff.value_of(o))[1:] for o in out]
     return (None,) + np.shape(autodiff.value_of(out))[1:]

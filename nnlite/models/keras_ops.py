@@ -111,8 +111,9 @@ def keras_entry(layer: Any, tensors: list[Any], tensor_entry: Any) -> dict[str, 
     if not isinstance(layer, Operation) or layer.op not in KERAS_OPS:
         return None
     where = KERAS_OPS[layer.op]
-    parameters = inspect.signature(autodiff.OPS[layer.op]).parameters
-    bound = inspect.signature(autodiff.OPS[layer.op]).bind(*layer.arguments, **layer.keywords)
+    signature = inspect.signature(autodiff.OPS[layer.op])
+    parameters = signature.parameters
+    bound = signature.bind(*layer.arguments, **layer.keywords)
     given = dict(bound.arguments)  # what the call named, before defaults
     bound.apply_defaults()
     floats = next((t.dtype for t in tensors if str(t.dtype).startswith(("float", "bfloat"))), "float32")

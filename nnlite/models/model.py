@@ -150,17 +150,14 @@ class Model(Loops, FusedSteps, CompileState, Steps, StateTree, Layer):
         Args:
             input_shape: the input shape, batch axis first (None for the batch).
         """
-        before = [(w, np.array(w.value, copy=True)) for w in self.weights]
+        before = eager.weight_values(self)
         try:
             self.trace_call(input_shape)
         except (TypeError, ValueError, NotImplementedError, AttributeError, IndexError):
             self._graphs = None
             self.run_as_written(input_shape)
             return
-        changed = [(w, value) for w, value in before if not np.array_equal(w.value, value)]
-        if changed:  # call assigns to its weights (a counter): a fixed graph would not repeat it, so run as written
-            for w, value in changed:
-                w.value[...] = value
+        if eager.put_back(before):  # call assigns to its weights (a counter): a fixed graph would not repeat it
             self._graphs = None
             self.run_as_written(input_shape)
 
