@@ -79,6 +79,13 @@ def test_conv2d_output_and_gradients_match_tensorflow(keras, tf, float64, rng, k
     _check_convolution(keras, tf, rng, "Conv2D", kwargs, rng.normal(size=(2, 3, 7, 6) if first else (2, 7, 6, 3)))
 
 
+@pytest.mark.parametrize("kwargs", [{"filters": 3, "kernel_size": (3, 2), "strides": (2, 1), "padding": "same"},
+                                    {"filters": 2, "kernel_size": 2, "dilation_rate": (1, 2)}], ids=str)
+def test_conv2d_on_one_channel_matches_tensorflow(keras, tf, float64, rng, kwargs):
+    """A grey image's patches are gathered tap by tap (patches.im2col's one-channel path)."""
+    _check_convolution(keras, tf, rng, "Conv2D", kwargs, rng.normal(size=(3, 9, 8, 1)))
+
+
 def _check_weightless(keras, tf, rng, name, kwargs, x, transposed):
     """Output, the input's gradient and the config of nnlite's layer ``name`` against Keras's (``transposed``: Keras
     runs channels-last on the transposed batch, see ``_grads``)."""
@@ -115,6 +122,38 @@ def test_pooling_output_and_gradient_match_tensorflow(keras, tf, float64, rng, n
     shape = (2, 2, 7, 6) if first else (2, 7, 6, 2)
     x = rng.integers(0, 3, size=shape).astype(float) if ties else rng.normal(size=shape)  # ties: repeated maxima
     _check_weightless(keras, tf, rng, name, kwargs, x, transposed=first)
+
+
+@pytest.mark.parametrize("kwargs", [{"pool_size": 2}, {"pool_size": 3, "strides": 1}], ids=str)
+def test_max_pooling_over_a_batch_larger_than_the_cache_slice_matches_tensorflow(keras, tf, float64, rng, kwargs):
+    """The backward pass runs a cache-sized slice of images at a time (patches.cache_sized): nine 64 x 64 x 32
+    images of 1 MiB each make nine slices, with relu-like ties at zero in every window and overlapping windows."""
+    x = np.maximum(rng.integers(-2, 3, size=(9, 64, 64, 32)), 0).astype(float)
+    assert len(nnlite.layers.patches.cache_sized(x)) == 9
+    _check_weightless(keras, tf, rng, "MaxPooling2D", kwargs, x, transposed=False)
+
+
+def test_a_conv2d_bias_gradient_over_many_positions_matches_tensorflow_in_float32(keras, tf, rng):
+    """bias.grad = 1^T G as one product over 27,040 positions (patches.row_sums), float32 as Keras computes it,
+    and within float32's rounding of the exact (float64) sum (sqrt(27,040) eps is about 1e-5); an empty batch
+    gives zeros."""
+    x = rng.normal(size=(40, 28, 28, 1)).astype("float32")
+    ours = nnlite.layers.Conv2D(8, 3, bias_initializer="random_normal")
+    theirs = keras.layers.Conv2D(8, 3)
+    ours.build(x.shape)
+    theirs.build(x.shape)
+    theirs.set_weights(ours.get_weights())
+    seed = (rng.normal(size=(40, 26, 26, 8)) + 0.5).astype("float32")  # not centred: the sum is large
+    _, (_, _, expected) = _grads(keras, tf, theirs, x, seed, False)
+    with nnlite.GradientTape() as tape:
+        out = ours(x)
+    (grad_bias,) = tape.gradient(out, [ours.bias], output_gradients=seed)
+    assert grad_bias.dtype == np.float32
+    assert_close(grad_bias, expected, 1e-5, "grad bias")
+    exact = seed.astype(np.float64).sum(axis=(0, 1, 2))
+    assert_close(grad_bias, exact, 1e-5, "grad bias against the exact sum")
+    out = np.empty(8, np.float32)
+    assert np.array_equal(nnlite.layers.patches.row_sums(np.zeros((0, 8), np.float32), out=out), np.zeros(8))
 
 
 def _convnet(module, seed=0):

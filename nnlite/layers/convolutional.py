@@ -13,7 +13,17 @@ from .. import regularizers
 from ..docstrings import with_arguments
 from .base import LAYERS, Context, document_keywords
 from .core import KernelLayer
-from .patches import col2im, col2im_product, data_format_name, im2col, padding_amounts, padding_name, pair, window_tuple
+from .patches import (
+    col2im,
+    col2im_product,
+    data_format_name,
+    im2col,
+    padding_amounts,
+    padding_name,
+    pair,
+    row_sums,
+    window_tuple,
+)
 
 
 class Conv(KernelLayer):
@@ -158,7 +168,7 @@ class Conv(KernelLayer):
                                                              self.window[0] * self.window[1])
         ctx.grad(self.kernel)[...] = grad_kernel.reshape(self.kernel.shape)  # kernel.grad = P.T @ G
         if self.use_bias:
-            np.add.reduce(g, axis=0, out=ctx.grad(self.bias))  # bias.grad = sum of G's rows
+            row_sums(g, out=ctx.grad(self.bias))  # bias.grad = 1^T G, the sum of G's rows
         if not need_grad_x:
             return None
         if plain:  # grad_x = col2im(G @ K.T)
@@ -463,7 +473,7 @@ class Conv2DTranspose(KernelLayer):
         kernel = self.kernel.value.reshape(-1, shape[-1])  # K, (kh kw F, C)
         ctx.grad(self.kernel)[...] = (patches.T @ rows).reshape(self.kernel.shape)  # kernel.grad = im2col(G).T @ X
         if self.use_bias:
-            np.add.reduce(g.reshape(-1, self.filters), axis=0, out=ctx.grad(self.bias))
+            row_sums(g.reshape(-1, self.filters), out=ctx.grad(self.bias))  # bias.grad = 1^T G
         if not need_grad_x:
             return None
         return self._as_output((patches @ kernel).reshape(shape))  # grad_x = im2col(G) @ K

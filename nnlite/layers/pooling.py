@@ -9,7 +9,7 @@ import numpy as np
 
 from ..docstrings import with_arguments
 from .base import LAYERS, Context, Layer, document_keywords
-from .patches import col2im, data_format_name, padding_amounts, padding_name, taps, window_tuple, windows
+from .patches import cache_sized, col2im, data_format_name, padding_amounts, padding_name, taps, window_tuple, windows
 
 POOL_ARGUMENTS = """\
         pool_size: the window: one int, or one per spatial axis.
@@ -118,8 +118,15 @@ class MaxPooling2D(Pooling):
             return None
         padded, a, shape, pads = saved
         g = self._channels_last(grad_a)  # (N, oh, ow, C)
-        apart = all(k <= s for k, s in zip(self.window, self.step))  # no tap in two windows: written, not added
         grad = np.zeros(padded.shape, dtype=g.dtype)
+        for rows in cache_sized(padded):  # a few images at a time: their taps are read again while in cache
+            self._route(padded[rows], a[rows], g[rows], grad[rows])
+        (top, _), (left, _) = pads
+        return self._as_output(grad[:, top:top + shape[1], left:left + shape[2], :])
+
+    def _route(self, padded: np.ndarray, a: np.ndarray, g: np.ndarray, grad: np.ndarray) -> None:
+        """grad[the first argmax of each window] += g, for the windows of a few images (grad written in place)."""
+        apart = all(k <= s for k, s in zip(self.window, self.step))  # no tap in two windows: written, not added
         unclaimed = None  # windows whose max has not been found yet (all, before the first tap)
         for _, _, where in taps(self.window, self.step, (1, 1), a.shape[1:3]):  # row-major: the first max wins
             hit = padded[where] == a
@@ -132,8 +139,6 @@ class MaxPooling2D(Pooling):
                 np.multiply(g, hit, out=grad[where])
             else:
                 grad[where] += g * hit
-        (top, _), (left, _) = pads
-        return self._as_output(grad[:, top:top + shape[1], left:left + shape[2], :])
 
 
 @with_arguments(POOL_ARGUMENTS, "pool arguments")

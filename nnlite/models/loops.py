@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 
-from .. import autodiff, config, data, interrupts, streams, threads
+from .. import autodiff, config, data, heap, interrupts, streams, threads
 from .. import callbacks as callbacks_module
 from ..layers.base import Context
 from ..warn import warn
@@ -80,6 +80,7 @@ class Loops:
                                "call compile(optimizer, loss).")
         if class_weight is not None and sample_weight is not None:
             raise ValueError("You cannot use class_weight and sample_weight at the same time.")
+        kept = heap.KeptHeap()  # freed memory kept for the next batch (glibc); NNLITE_HEAP checked here
         source = self._source(x, y, sample_weight, batch_size, shuffle, class_weight, steps_per_epoch,
                               validation_split)
         val = None
@@ -99,7 +100,7 @@ class Loops:
         self.history = history
         largest = max((w.value.size for w in self.trainable_weights if w.value.ndim == 2), default=0)
         blas = threads.BlasThreads() if largest * batch_size >= threads.WORTH_IT else contextlib.nullcontext()
-        with interrupts.deferred_interrupt() as interrupt, blas:
+        with interrupts.deferred_interrupt() as interrupt, blas, kept:
             cb.on_train_begin({})
             if self.restored_epoch is not None:  # a callback restored a backup (Keras: model._initial_epoch)
                 initial_epoch, self.restored_epoch = self.restored_epoch, None
