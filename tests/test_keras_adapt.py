@@ -76,3 +76,54 @@ def test_adapt_reads_at_most_steps_batches_and_refuses_nothing():
         nnlite.layers.Normalization().adapt(x for x in [])
     with pytest.raises(ValueError, match="steps"):
         nnlite.layers.IntegerLookup().adapt(iter(INTS), steps=0)
+
+
+def test_normalization_reads_a_list_as_batches_and_joins_their_statistics_as_keras(keras, rng):
+    """A list of arrays (or of (x, y) pairs) is a list of batches, as in Keras 3.15; batches whose reduced axes
+    differ in length (sequences of 3 and 5 steps) join exactly: the statistics of all their values at once."""
+    short, long = rng.normal(2.0, 3.0, size=(2, 3, 2)), rng.normal(-1.0, 0.5, size=(4, 5, 2))
+    values = np.concatenate([short.reshape(-1, 2), long.reshape(-1, 2)])  # every value of each feature
+    for data in ([short, long], [(short, np.zeros(2)), (long, np.zeros(4))], (b for b in [short, long])):
+        layer = nnlite.layers.Normalization()
+        layer.adapt(data)
+        np.testing.assert_allclose(layer.mean[0, 0], values.mean(axis=0), rtol=1e-6)
+        np.testing.assert_allclose(layer.variance[0, 0], values.var(axis=0), rtol=1e-6)
+    batches = [rng.normal(size=(8, 4, 3, 5)).astype("float32") for _ in range(3)]
+    for axis, source in ((-1, lambda: batches[:1]), ((1, 2), lambda: batches), (None, lambda: iter(batches))):
+        ours, theirs = nnlite.layers.Normalization(axis=axis), keras.layers.Normalization(axis=axis)
+        ours.adapt(source())
+        theirs.adapt(source())
+        np.testing.assert_allclose(ours.mean, np.asarray(theirs.mean), rtol=1e-5, atol=1e-6)
+        np.testing.assert_allclose(ours.variance, np.asarray(theirs.variance), rtol=1e-5, atol=1e-6)
+        np.testing.assert_allclose(ours(batches[0]), np.asarray(theirs(batches[0])), rtol=1e-4, atol=1e-5)
+
+
+def _same_error(keras, build, call, error, pattern):
+    """``call(layer)`` on a layer from ``build(lib)`` raises ``error`` matching ``pattern`` in Keras and in nnlite;
+    nnlite's layer is left unadapted."""
+    for lib in (keras, nnlite):
+        layer = build(lib)
+        with pytest.raises(error, match=pattern):
+            call(layer)
+    return layer
+
+
+def test_normalization_adapt_refuses_what_keras_refuses_in_its_words(keras):
+    plain = lambda lib: lib.layers.Normalization()  # noqa: E731
+    _same_error(keras, plain, lambda la: la.adapt([]), ValueError, "empty iterable")
+    _same_error(keras, plain, lambda la: la.adapt(x for x in []), ValueError, "empty iterable")
+    _same_error(keras, plain, lambda la: la.adapt(x for x in [42]), TypeError, "`.shape`")
+    ragged = [np.ones((8, 4)), np.ones((8, 6))]
+    layer = _same_error(keras, plain, lambda la: la.adapt(iter(ragged)), ValueError, "incompatible shape")
+    layer.adapt(ragged[:1])  # the refused adapt changed nothing that stops a good one
+    np.testing.assert_array_equal(layer.mean, np.ones((1, 4)))
+
+    def built(lib):
+        layer = lib.layers.Normalization()
+        layer.build((10, 5))
+        return layer
+    layer = _same_error(keras, built, lambda la: la.adapt(np.ones((10, 3))), ValueError, "an incompatible shape")
+    np.testing.assert_array_equal(layer.variance, np.ones((1, 5)))  # still the initial statistics
+    for axis, shape in ((3, (2, 2)), (-4, (2, 3, 4))):
+        _same_error(keras, lambda lib, a=axis: lib.layers.Normalization(axis=a), lambda la, s=shape: la.build(s),
+                    ValueError, r"All `axis` values must be in the range \[-ndim, ndim\)")

@@ -34,6 +34,30 @@ CASES = {
                                 r"`num_thresholds` must be an integer > 1"),
     "a Normalization axis of unknown size": (lambda k: k.layers.Normalization(axis=0)(k.Input((3,))),
                                              r"All `axis` values to be kept must have a known shape"),
+    "an Embedding of no ids": (lambda k: k.layers.Embedding(0, 2), r"`input_dim` must be a positive integer"),
+    "an Embedding of float width": (lambda k: k.layers.Embedding(3, 2.5), r"`output_dim` must be a positive integer"),
+    "a Reshape to -2": (lambda k: k.layers.Reshape((-2, 5)), r"non-negative integer.*-1.*target_shape=\(-2, 5\)"),
+    "a Reshape with two -1": (lambda k: k.layers.Reshape((-1, -1, 5)),
+                              r"at most one unknown dimension.*target_shape=\(-1, -1, 5\)"),
+    "a Dropout noise_shape of floats": (lambda k: k.layers.Dropout(0.5, noise_shape=(20, 1.5, 10)),
+                                        r"Expected all elements to be integers or None\."),
+    "a Dropout noise_shape of 0": (lambda k: k.layers.Dropout(0.5, noise_shape=(20, 0)),
+                                   r"Expected all dimensions to be positive integers or None\."),
+    "an FBetaScore of a negative beta": (lambda k: k.metrics.FBetaScore(beta=-0.5),
+                                         r"Invalid `beta` argument value\. It should be > 0\. Received: beta=-0\.5"),
+    "an FBetaScore of an int beta": (lambda k: k.metrics.FBetaScore(beta=1),
+                                     r"Invalid `beta` argument value\. It should be a Python float\."),
+    "a CategoryEncoding mode": (lambda k: k.layers.CategoryEncoding(3, output_mode="invalid_mode"),
+                                r"Unknown arg for output_mode: invalid_mode"),
+    "a Hashing mode": (lambda k: k.layers.Hashing(3, output_mode="tf_idf"),
+                       r"Invalid value for argument `output_mode`\. Expected one of"),
+    "a lookup mode": (lambda k: k.layers.StringLookup(output_mode="bad"),
+                      r"Unknown value for `output_mode` argument of StringLookup\. Allowed values are"),
+    "a Discretization of bins and boundaries": (lambda k: k.layers.Discretization(num_bins=3, bin_boundaries=[0., 1.]),
+                                                r"Both `num_bins` and `bin_boundaries` should not be set"),
+    "a Discretization of neither": (lambda k: k.layers.Discretization(), r"either `num_bins` or `bin_boundaries`"),
+    "an InputLayer of batch_size and batch_shape": (lambda k: k.layers.InputLayer(batch_size=4, batch_shape=(2, 3)),
+                                                    r"cannot pass both `batch_size` and `batch_shape`"),
 }
 
 
@@ -61,3 +85,16 @@ def test_input_shape_on_a_layer_warns_as_keras_and_still_works(keras, argument):
         assert any("Do not pass an `input_shape`/`input_dim` argument to a layer" in str(w.message) for w in caught)
         model = lib.Sequential([layer])
         assert tuple(model(np.ones((4, 3))).shape) == (4, 2)
+
+
+def test_input_shape_on_an_input_layer_warns_as_keras_and_still_works(keras):
+    import nnlite
+
+    for lib in (keras, nnlite):
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            layer = lib.layers.InputLayer(input_shape=(2, 3), batch_size=4, dtype="float32")
+        assert [str(w.message) for w in caught if issubclass(w.category, UserWarning)] == [
+            "Argument `input_shape` is deprecated. Use `shape` instead."]
+        assert tuple(layer.batch_shape) == (4, 2, 3)
+        assert tuple(lib.layers.InputLayer(batch_input_shape=(None, 5)).batch_shape) == (None, 5)

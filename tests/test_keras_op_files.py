@@ -96,6 +96,8 @@ def test_graphs_with_ops_go_both_ways_as_keras_files_and_train_alike(keras, floa
     """The same graph of ~50 ops built in both: equal predictions; nnlite's file holds no nnlite-only entry and
     opens in Keras, Keras's (with its single Std, Norm, Normalize, ... entries) opens in nnlite; the model nnlite
     read trains as Keras's (gradients through every op), and written again it opens in Keras."""
+    nnlite.utils.clear_session()  # the layers' automatic names count from zero in both, whatever ran before
+    keras.utils.clear_session()
     ours, theirs = _broad(nnlite), _broad(keras)
     assert [la.name for la in ours.layers] == [la.name for la in theirs.layers]
     ours.set_weights(theirs.get_weights())

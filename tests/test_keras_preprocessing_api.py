@@ -52,6 +52,28 @@ def test_an_adapted_discretization_round_trips_its_config(keras):
         nnlite.layers.Discretization(num_bins=3, bin_boundaries=[1.0])
 
 
+def test_discretization_configs_go_round_as_kerass(keras):
+    """Before adapt, after an adapt that finds fewer boundaries than num_bins asks, after one that finds them all,
+    and with boundaries given: from_config(get_config()) gives the same config, equal to Keras's; a one-hot
+    output of a scalar input is one vector of the bins."""
+    configs = []
+    for lib in (keras, nnlite):
+        seen = []
+        layer = lib.layers.Discretization(num_bins=5)
+        for data in (None, np.array([0.0, 1.0, 5.0]), np.arange(8.0)):
+            if data is not None:
+                layer.adapt(data)
+            seen.append(layer.get_config())
+        seen.append(lib.layers.Discretization(bin_boundaries=[0.0, 0.35, 0.5, 1.0]).get_config())
+        for config in seen:
+            assert lib.layers.Discretization.from_config(config).get_config() == config
+        configs.append([{k: v for k, v in c.items() if k not in ("dtype", "name")} for c in seen])
+        one_hot = lib.layers.Discretization(bin_boundaries=[0.0, 1.0], output_mode="one_hot")
+        assert tuple(one_hot.compute_output_shape(())) == (3,)
+        assert tuple(one_hot.compute_output_shape((None, 5, 1))) == (None, 5, 3)
+    assert configs[0] == configs[1]
+
+
 def test_symbolic_and_eager_output_dtypes_are_kerass(keras):
     """Ids out of Hashing, the lookups and Discretization carry Keras's integer dtypes in a graph (they were
     float32 there) and Discretization's ids are int32 eagerly too (they were int64)."""

@@ -568,8 +568,8 @@ class Layer:
             raise TypeError(f"{type(self).__name__}.__call__ takes one input (a tensor or a list of them) and {takes}; "
                             f"got {len(args)} positional and {sorted(kwargs)} keyword arguments.")
         if mask is not None:
-            mask = [np.asarray(m, dtype=bool) for m in mask] if isinstance(mask, (list, tuple)) else np.asarray(
-                mask, dtype=bool)
+            mask = ([None if m is None else np.asarray(m, dtype=bool) for m in mask]  # None: an input without one
+                    if isinstance(mask, (list, tuple)) else np.asarray(mask, dtype=bool))
         if autodiff.recording():
             recorded = eager.call_as_node(self, x, training, mask)
             if recorded is not None:

@@ -51,8 +51,8 @@ class Embedding(Layer):
                  quantization_config: Any = None, **kwargs: Any) -> None:
         for key, value in (("input_dim", input_dim), ("output_dim", output_dim)):
             if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value <= 0:
-                raise ValueError(f"Received an invalid value for `{key}`, expected a positive integer. Received: "
-                                 f"{key}={value!r}")
+                raise ValueError(f"`{key}` must be a positive integer. Received: {key}={value} (of type "
+                                 f"{type(value).__name__}).")
         for key, value in (("lora_rank", lora_rank), ("quantization_config", quantization_config)):
             if value is not None:
                 raise ValueError(f"nnlite's Embedding has no {key}; got {key}={value!r}.")

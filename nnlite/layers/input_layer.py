@@ -8,6 +8,7 @@ from typing import Any
 import numpy as np
 
 from .. import docstrings
+from ..warn import warn
 from .base import LAYERS, Layer, Shape, foreign_dtype, shape_tuple
 from .node import KerasTensor, Node
 
@@ -71,8 +72,8 @@ class InputLayer(Layer):
         {input arguments}
         input_tensor: an existing ``KerasTensor`` to use as this input (its shape and dtype; the other arguments
             must agree with them).
-        **kwargs: Keras's older ``input_shape`` (for ``shape``) and ``ragged`` (ignored), and the base layer's
-            keywords.
+        **kwargs: Keras's older ``input_shape`` (for ``shape``; it warns, as Keras's) and ``batch_input_shape``
+            (for ``batch_shape``), ``ragged`` (ignored), and the base layer's keywords.
 
     Example:
         >>> import numpy as np, nnlite
@@ -84,7 +85,12 @@ class InputLayer(Layer):
     def __init__(self, shape: Any = None, batch_size: int | None = None, dtype: Any = None, sparse: bool | None = None,
                  batch_shape: Any = None, input_tensor: Any = None, optional: bool = False, name: str | None = None,
                  **kwargs: Any) -> None:
-        shape = kwargs.pop("input_shape", shape)
+        if "input_shape" in kwargs:
+            warn("Argument `input_shape` is deprecated. Use `shape` instead.")
+            shape = kwargs.pop("input_shape")
+        batch_shape = kwargs.pop("batch_input_shape", batch_shape)  # Keras 2's name, as Keras 3 still reads it
+        if input_tensor is None and batch_size is not None and batch_shape is not None:
+            raise ValueError("You cannot pass both `batch_size` and `batch_shape` at the same time.")
         if input_tensor is not None:  # the tensor becomes this layer's output; its shape and dtype rule
             batch_shape, dtype = _from_tensor(input_tensor, shape, batch_size, batch_shape, dtype, sparse)
             shape = batch_size = None

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numbers
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 
@@ -212,9 +212,29 @@ class Multiply(Layer):
             a *= x
         return a, xs
 
+    def forward_masked(self, xs, mask, ctx: Context):
+        """Keras's masked product: an entry an input's mask drops counts as 1; when every input has a mask, an entry
+        all of them drop is 0:  a = prod_i where(m_i, x_i, 1), then where(m_1 or ... or m_n, a, 0).
+        Backward: the unmasked equations on those factors, grad_x_i zero where m_i drops the entry."""
+        xs = _as_list(self, xs)
+        check_masks(xs, mask)
+        kept = _kept_entries(xs, mask)
+        factors = [x if k is None else np.where(k, x, np.ones((), x.dtype)) for x, k in zip(xs, kept)]
+        a, saved = self.forward(factors, ctx)
+        some = None
+        if all(k is not None for k in kept):
+            some = np.logical_or.reduce(np.broadcast_arrays(*kept))
+            a = np.where(some, a, np.zeros((), a.dtype))
+        return a, _Masked(saved, kept, some)
+
     def backward(self, saved, grad_a, ctx, need_grad_x=True):
         if not need_grad_x:
             return None
+        if isinstance(saved, _Masked):
+            if saved.some is not None:
+                grad_a = np.where(saved.some, grad_a, np.zeros((), grad_a.dtype))
+            grads = self.backward(saved.saved, grad_a, ctx)
+            return [g if k is None else np.where(k, g, np.zeros((), g.dtype)) for g, k in zip(grads, saved.kept)]
         grads = []
         for i in range(len(saved)):
             g = grad_a
@@ -258,12 +278,45 @@ class Average(Layer):
         return _grads(saved, [grad_a / len(saved)] * len(saved), need_grad_x)
 
 
+class _Masked(NamedTuple):
+    """What a masked merge keeps for its backward pass: the plain pass's, each input's kept entries (None for an
+    unmasked input) and, when every input has a mask, the entries some input keeps."""
+
+    saved: Any
+    kept: list[np.ndarray | None]
+    some: np.ndarray | None
+
+
+def _kept_entries(xs: list[np.ndarray], mask: Any) -> list[np.ndarray | None]:
+    """Each input's mask over its entries: m[..., None] broadcast to x (a step's mask covers its features), or None
+    for an input without one."""
+    return [None if m is None else np.broadcast_to(np.asarray(m, bool)[..., None], np.shape(x))
+            for x, m in zip(xs, mask)]
+
+
 def _extreme(self: Layer, xs: Any, ctx: Context) -> tuple[np.ndarray, Any]:
     """forward of Maximum/Minimum: a = the largest (smallest) x_i per element, the winner being the first
     x_i reaching it (TensorFlow's gradient for a chain of maximum(a, x_i) routes ties to the earlier input)."""
     xs = _as_list(self, xs)
     stacked = np.stack(np.broadcast_arrays(*xs))  # (n, batch, ...)
     winner = self.pick(stacked, axis=0)
+    a = np.take_along_axis(stacked, winner[None], axis=0)[0]
+    return a, ([x.shape for x in xs], winner)
+
+
+def _extreme_masked(self: Layer, xs: Any, mask: Any, ctx: Context) -> tuple[np.ndarray, Any]:
+    """forward of Maximum/Minimum with masks (Keras's): an entry an input's mask drops takes no part, so
+    a = the largest (smallest) x_i among the inputs that keep it, the first such x_i winning; where every input
+    drops it, x_1's entry. The backward pass routes grad_a to the winner, as unmasked."""
+    xs = _as_list(self, xs)
+    check_masks(xs, mask)
+    stacked = np.stack(np.broadcast_arrays(*xs))  # (n, batch, ...)
+    kept = [np.ones(np.shape(x), bool) if k is None else k for x, k in zip(xs, _kept_entries(xs, mask))]
+    valid = np.stack(np.broadcast_arrays(*kept))
+    largest = self.pick is np.argmax
+    candidates = np.where(valid, stacked, -np.inf if largest else np.inf)
+    best = candidates.max(axis=0) if largest else candidates.min(axis=0)
+    winner = np.argmax(valid & (candidates == best), axis=0)  # the first kept input reaching it; 0 where none is
     a = np.take_along_axis(stacked, winner[None], axis=0)[0]
     return a, ([x.shape for x in xs], winner)
 
@@ -301,6 +354,7 @@ class Maximum(Layer):
 
     pick = staticmethod(np.argmax)
     forward = _extreme
+    forward_masked = _extreme_masked
     backward = _route
 
 
@@ -328,6 +382,7 @@ class Minimum(Layer):
 
     pick = staticmethod(np.argmin)
     forward = _extreme
+    forward_masked = _extreme_masked
     backward = _route
 
 

@@ -3,13 +3,15 @@ batch, with moving statistics for inference), LayerNormalization (of each sample
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import itertools
+import math
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 import numpy as np
 
 from .. import config, constraints, initializers, regularizers
-from ..streams import adapt_array
+from ..streams import adapt_batches
 from ..warn import warn
 from .base import LAYERS, Context, Layer, document_keywords
 
@@ -78,6 +80,9 @@ class Normalization(Layer):
     def _kept(self, input_shape) -> tuple[list[int], tuple[int, ...], tuple[int, ...]]:
         """(feature axes, shape of the statistics, their shape broadcast against a batch)."""
         ndim = len(input_shape)
+        if any(a < -ndim or a >= ndim for a in self.axis):
+            raise ValueError(f"All `axis` values must be in the range [-ndim, ndim). Received inputs with "
+                             f"ndim={ndim}, while axis={self.axis}")
         axes = sorted(a % ndim for a in self.axis)
         if any(input_shape[a] is None for a in axes):
             raise ValueError(f"All `axis` values to be kept must have a known shape. Received axis={self.axis}, "
@@ -120,22 +125,53 @@ class Normalization(Layer):
         return [] if self.input_mean is not None else [kept, kept, ()]
 
     def adapt(self, data: Any, batch_size: int | None = None, steps: int | None = None) -> None:
-        """mean and variance of ``data`` over every axis but the feature axes."""
-        data = adapt_array(data, steps, dtype=np.float64)
-        if not self.built:
-            self.build((None,) + data.shape[1:])
+        """mean and variance of ``data`` over every axis but the feature axes: an array, or batches (a list of
+        arrays, a generator, a PyDataset or tf.data.Dataset; the x of (x, y) pairs), combined as Keras combines
+        them (Chan's formula for the variance of joined groups), in float64:
+
+            mean = mean_1 + (mean_2 - mean_1) w,  w = n_2 / (n_1 + n_2)
+            var = (var_1 + (mean_1 - mean)^2) (1 - w) + (var_2 + (mean_2 - mean)^2) w
+        """
         if self.input_mean is not None:
             raise ValueError("This Normalization layer was given its mean and variance; it cannot be adapted.")
-        axes, _, _ = self._kept((None,) + data.shape[1:])
-        reduce = tuple(a for a in range(data.ndim) if a not in axes)
-        bad = ~np.isfinite(data)
-        if bad.any():  # a NaN mean would normalise every later batch to NaN, silently
-            where = np.argwhere(bad)[0]
-            raise ValueError(f"Normalization.adapt: the data holds {int(bad.sum())} NaN or inf values, the first at "
-                             f"index {tuple(int(i) for i in where)} (row {int(where[0])}, feature "
-                             f"{tuple(int(i) for i in where[1:])}); drop or fill them before adapting.")
-        self.adapt_mean.assign(data.mean(axis=reduce))
-        self.adapt_variance.assign(data.var(axis=reduce))
+        batches = _batches(data, steps)
+        first = next(batches, None)
+        if first is None:
+            raise ValueError("adapt() received an empty iterable (no batches). Expected at least one batch. Pass a "
+                             "non-empty iterable of arrays or tensors, e.g. layer.adapt([x]) or "
+                             "layer.adapt(list_of_batches).")
+        shape = (None,) + first.shape[1:]
+        if not self.built:
+            self.build(shape)
+        elif len(shape) != len(self._broadcast) or any(shape[a] != self._broadcast[a] for a in self._kept(shape)[0]):
+            raise ValueError(f"The layer was built with input_shape={self._built_shape()}, but adapt() is being "
+                             f"called with data with an incompatible shape, data.shape={first.shape}")
+        axes = self._kept(shape)[0]
+        count, mean, variance, rows = 0, 0.0, 0.0, 0
+        for batch in itertools.chain([first], batches):
+            if batch.ndim != len(shape) or any(batch.shape[a] != self._broadcast[a] for a in axes):
+                raise ValueError(f"adapt() yielded a batch with incompatible shape. Expected "
+                                 f"{self._built_shape()}, got {batch.shape}.")
+            _check_finite(batch, rows)
+            reduce = tuple(a for a in range(batch.ndim) if a not in axes)
+            n, rows = math.prod(batch.shape[a] for a in reduce), rows + len(batch)
+            if n == 0:
+                continue
+            batch_mean, batch_variance = batch.mean(axis=reduce), batch.var(axis=reduce)
+            count += n
+            w = n / count  # the new batch's share of all values so far
+            joined = mean + (batch_mean - mean) * w
+            variance = (variance + (mean - joined) ** 2) * (1 - w) + (batch_variance + (batch_mean - joined) ** 2) * w
+            mean = joined
+        if count == 0:
+            raise ValueError(f"adapt() received no values: every batch was empty (first batch shape {first.shape}).")
+        self.adapt_mean.assign(mean)
+        self.adapt_variance.assign(variance)
+
+    def _built_shape(self) -> tuple:
+        """The input shape the layer was built for (None where an axis is reduced over)."""
+        axes = self._kept(self._broadcast)[0]
+        return tuple(d if a in axes else None for a, d in enumerate(self._broadcast))
 
     def _statistics(self, dtype: np.dtype) -> tuple[np.ndarray, np.ndarray]:
         mean, variance = self._given if self.input_mean is not None else (self.adapt_mean.value,
@@ -159,6 +195,33 @@ class Normalization(Layer):
         return {**super().get_config(), "axis": list(self.axis), "invert": self.invert,
                 "mean": listed(self.input_mean), "variance": listed(self.input_variance)}
 
+
+
+def _batches(data: Any, steps: int | None) -> Iterator[np.ndarray]:
+    """Normalization.adapt's batches as float64 arrays: an array is one batch; a list or tuple of arrays (or of
+    (x, y) pairs) and a generator or dataset are batches, as Keras 3.15 reads them; any other list is one batch."""
+    if isinstance(data, (list, tuple)) and all(hasattr(b, "shape") or isinstance(b, tuple) for b in data):
+        data = iter(data)
+    for batch in adapt_batches(data, steps):
+        if isinstance(batch, tuple):
+            batch = batch[0]
+        array = np.asarray(batch, dtype=np.float64)
+        if array.ndim == 0:
+            raise TypeError(f"adapt() expects an iterable that yields arrays or tensors with a `.shape` attribute "
+                            f"(e.g. numpy arrays or backend tensors). Got an element of type {type(batch).__name__}.")
+        yield array
+
+
+def _check_finite(batch: np.ndarray, rows: int) -> None:
+    """A NaN mean would normalise every later batch to NaN, silently: refused, with where it is (``rows`` rows came
+    in earlier batches)."""
+    bad = ~np.isfinite(batch)
+    if bad.any():
+        where = np.argwhere(bad)[0]
+        index = (rows + int(where[0]), *(int(i) for i in where[1:]))
+        raise ValueError(f"Normalization.adapt: the data holds NaN or inf values ({int(bad.sum())} in this batch), "
+                         f"the first at index {index} (row {index[0]}, feature {index[1:]}); drop or fill them "
+                         f"before adapting.")
 
 
 def standardize(x: np.ndarray, axes: tuple[int, ...], epsilon: float) -> tuple[np.ndarray, np.ndarray]:

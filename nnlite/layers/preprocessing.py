@@ -65,17 +65,24 @@ def _encoded_shape(input_shape: Any, mode: str, depth: int) -> tuple:
     shape = tuple(input_shape)
     if mode == "int":
         return shape
-    if mode == "one_hot" and (len(shape) == 1 or shape[-1] != 1):
+    if mode == "one_hot" and (len(shape) <= 1 or shape[-1] != 1):
         return shape + (depth,)
     if mode == "one_hot" or len(shape) <= 2:
         return shape[:-1] + (depth,)
     return shape[:1] + shape[2:] + (depth,)  # multi_hot and count reduce axis 1 (see encode)
 
 
-def _check_mode(mode: str, allowed: Sequence[str] = MODES) -> str:
-    if mode not in allowed:
-        raise ValueError(f"Unknown value for `output_mode`: {mode!r}. Valid values are {list(allowed)}.")
-    return mode
+def _check_mode(mode: str, allowed: Sequence[str] = MODES, layer: str = "") -> str:
+    """``mode`` if it is one of ``allowed``; otherwise the ValueError Keras's ``layer`` raises, in its words."""
+    if mode in allowed:
+        return mode
+    if layer == "CategoryEncoding":
+        raise ValueError(f"Unknown arg for output_mode: {mode}")
+    if layer == "Hashing":
+        raise ValueError(f"Invalid value for argument `output_mode`. Expected one of {tuple(allowed)}. Received: "
+                         f"output_mode={mode}")
+    raise ValueError(f"Unknown value for `output_mode` argument of {layer}. Allowed values are: {tuple(allowed)}. "
+                     f"Received: output_mode={mode}")
 
 
 def _no_backward(self: Layer, saved: Any, grad_a: np.ndarray, ctx: Context, need_grad_x: bool = True) -> None:
@@ -105,7 +112,7 @@ class CategoryEncoding(Layer):
                  **kwargs: Any) -> None:
         super().__init__(**kwargs)
         output_mode = "multi_hot" if output_mode == "binary" else output_mode
-        _check_mode(output_mode, ("count", "one_hot", "multi_hot"))
+        _check_mode(output_mode, ("count", "one_hot", "multi_hot"), "CategoryEncoding")
         if num_tokens is None:
             raise ValueError("num_tokens must be set to use this layer. If the number of tokens is not known "
                              "beforehand, use the IntegerLookup layer instead.")
@@ -162,7 +169,7 @@ class Discretization(Layer):
 
     Args:
         bin_boundaries: the sorted boundaries; ``None`` to ``adapt`` them with ``num_bins``.
-        num_bins: the number of bins ``adapt`` makes (with ``bin_boundaries``, it must be their count + 1).
+        num_bins: the number of bins ``adapt`` makes (give it or ``bin_boundaries``, not both).
         epsilon: the error bound of ``adapt``'s approximate quantiles.
         output_mode: "int" (the bin), "one_hot", "multi_hot" or "count".
         sparse: Keras's sparse output; nnlite's tensors are dense (must be False).
@@ -182,10 +189,10 @@ class Discretization(Layer):
         super().__init__(dtype=dtype, name=name, **kwargs)
         if sparse:
             raise ValueError("nnlite has no sparse tensors: sparse=True is not supported.")
-        _check_mode(output_mode)
+        _check_mode(output_mode, MODES, "Discretization")
         if num_bins is not None and num_bins < 0:
             raise ValueError(f"`num_bins` must be greater than or equal to 0. Received: `num_bins={num_bins}`")
-        if num_bins is not None and bin_boundaries is not None and len(bin_boundaries) != num_bins - 1:
+        if num_bins is not None and bin_boundaries is not None:
             raise ValueError(f"Both `num_bins` and `bin_boundaries` should not be set. Received: "
                              f"`num_bins={num_bins}` and `bin_boundaries={bin_boundaries}`")
         if num_bins is None and bin_boundaries is None:
@@ -233,6 +240,17 @@ class Discretization(Layer):
     def get_config(self):
         return {"bin_boundaries": self.bin_boundaries, "num_bins": self.num_bins, "epsilon": self.epsilon,
                 "output_mode": self.output_mode, "sparse": self.sparse, "name": self.name, "dtype": self.dtype}
+
+    @classmethod
+    def from_config(cls, config: dict[str, Any], custom_objects: Any = None) -> Discretization:
+        """The layer from its config; an adapted layer's config holds both ``num_bins`` and the boundaries it
+        found, which the constructor refuses together, so (as Keras) the boundaries are set after it."""
+        config = dict(config)
+        boundaries = config.pop("bin_boundaries", None) if config.get("num_bins") is not None else None
+        layer = cls(**config)
+        if boundaries is not None:
+            layer.bin_boundaries = [float(b) for b in boundaries]
+        return layer
 
 
 # Keras's quantile summary: (values, weights) columns, merged batch by batch and compressed to about 1/epsilon
@@ -444,7 +462,7 @@ class IntegerLookup(Layer):
                  salt: Any = None, **kwargs: Any) -> None:
         kwargs.pop("vocabulary_size", None)  # in Keras's config, derived from the vocabulary
         super().__init__(name=name, **kwargs)
-        output_mode = _check_mode("multi_hot" if output_mode == "binary" else output_mode)
+        output_mode = _check_mode("multi_hot" if output_mode == "binary" else output_mode, MODES, type(self).__name__)
         num_oov_indices = _check_special(self, num_oov_indices, oov_method, salt)
         if sparse or idf_weights is not None or pad_to_max_tokens:
             raise ValueError("nnlite's IntegerLookup has no sparse output, tf_idf weights or padding.")
@@ -528,7 +546,7 @@ class StringLookup(Layer):
         kwargs.pop("vocabulary_size", None)  # in Keras's config, derived from the vocabulary
         kwargs.pop("vocabulary_dtype", None)
         super().__init__(name=name, **kwargs)
-        output_mode = _check_mode("multi_hot" if output_mode == "binary" else output_mode)
+        output_mode = _check_mode("multi_hot" if output_mode == "binary" else output_mode, MODES, type(self).__name__)
         num_oov_indices = _check_special(self, num_oov_indices, oov_method, salt)
         if sparse or idf_weights is not None or pad_to_max_tokens:
             raise ValueError("nnlite's StringLookup has no sparse output, tf_idf weights or padding.")
@@ -621,7 +639,7 @@ class Hashing(Layer):
         if isinstance(num_bins, bool) or not isinstance(num_bins, numbers.Integral) or num_bins <= 0:
             raise ValueError(f"The `num_bins` for `Hashing` cannot be `None` or non-positive values. Received: "
                              f"num_bins={num_bins}.")
-        _check_mode(output_mode)
+        _check_mode(output_mode, MODES, "Hashing")
         if salt is not None:
             raise ValueError("nnlite's Hashing has no salt: Keras hashes salted values with SipHash, which nnlite "
                              "does not implement.")

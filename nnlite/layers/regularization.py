@@ -122,9 +122,12 @@ def check_noise_shape(noise_shape: Any) -> tuple | None:
         raise ValueError(f"Invalid value received for argument `noise_shape`. Expected an iterable of integers "
                          f"(e.g., a tuple or list). Received: noise_shape={noise_shape!r}") from None
     for i, d in enumerate(noise_shape):
-        if d is not None and (isinstance(d, bool) or not isinstance(d, numbers.Integral) or d <= 0):
+        if d is not None and (isinstance(d, bool) or not isinstance(d, numbers.Integral)):
+            raise ValueError(f"Invalid value received for argument `noise_shape`. Expected all elements to be "
+                             f"integers or None. Received element at index {i}: {d} (type: {type(d).__name__})")
+        if d is not None and d <= 0:
             raise ValueError(f"Invalid value received for argument `noise_shape`. Expected all dimensions to be "
-                             f"positive integers or None. Received {d!r} at index {i}.")
+                             f"positive integers or None. Received negative or zero value at index {i}: {d}")
     return noise_shape
 
 

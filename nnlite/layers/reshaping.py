@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import numbers
 from typing import Any
 
 import numpy as np
@@ -74,10 +75,16 @@ class Reshape(Layer):
     def __init__(self, target_shape: Any, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         target_shape = tuple(target_shape)
-        if sum(d == -1 for d in target_shape) > 1 or not all(
-                isinstance(d, int) and not isinstance(d, bool) and (d > 0 or d == -1) for d in target_shape):
-            raise ValueError(f"Reshape's target_shape must hold positive integers and at most one -1; "
-                             f"got {target_shape}.")
+        for d in target_shape:  # Keras's checks and messages (nnlite also refuses a dimension that is not an int)
+            if isinstance(d, bool) or not isinstance(d, numbers.Integral):
+                raise ValueError(f"Each dimension in `target_shape` must be an integer, or `-1` for a single unknown "
+                                 f"dimension. Received: target_shape={target_shape}.")
+            if d < -1:
+                raise ValueError(f"Each dimension in `target_shape` must be a non-negative integer, or `-1` for a "
+                                 f"single unknown dimension. Received: target_shape={target_shape}.")
+        if sum(d == -1 for d in target_shape) > 1:
+            raise ValueError(f"There must be at most one unknown dimension (-1) in `target_shape`. Received: "
+                             f"target_shape={target_shape}.")
         self.target_shape = target_shape
         self.built = True
 

@@ -44,8 +44,11 @@ class FBetaScore(Metric):
         if average not in (None, "micro", "macro", "weighted"):
             raise ValueError("Invalid `average` argument value. Expected one of: {None, 'micro', 'macro', "
                              f"'weighted'}}. Received: average={average}")
-        if not isinstance(beta, float) or beta <= 0.0:
-            raise ValueError(f"Invalid `beta` argument value. It should be a Python float > 0. Received: beta={beta!r}")
+        if not isinstance(beta, float):  # Keras's two messages
+            raise ValueError(f"Invalid `beta` argument value. It should be a Python float. Received: beta={beta} of "
+                             f"type '{type(beta)}'")
+        if beta <= 0.0:
+            raise ValueError(f"Invalid `beta` argument value. It should be > 0. Received: beta={beta}")
         if threshold is not None and not isinstance(threshold, float):  # Keras's two messages
             raise ValueError("Invalid `threshold` argument value. It should be a Python float. Received: "
                              f"threshold={threshold} of type '{type(threshold)}'")
