@@ -56,6 +56,13 @@ CASES = {
     "a Discretization of bins and boundaries": (lambda k: k.layers.Discretization(num_bins=3, bin_boundaries=[0., 1.]),
                                                 r"Both `num_bins` and `bin_boundaries` should not be set"),
     "a Discretization of neither": (lambda k: k.layers.Discretization(), r"either `num_bins` or `bin_boundaries`"),
+    "an output that needs an Input left out": (lambda k: k.Model(k.Input((2,), name="i1"), {
+        "output1": k.Input((2,), name="i0") * 2, "output2": k.Input((2,), name="i2") * 3}),
+                                               r"Output with path `output1` is not connected to `inputs`"),
+    "a list for inputs named out of order": (lambda k: k.Model({"IT": (i := k.Input((2,), name="IT")),
+                                                               "IS": (j := k.Input((2,), name="IS"))},
+                                                              k.layers.subtract([i, j]))([np.ones((1, 2))] * 2),
+                                             r"The structure of `inputs` doesn't match the expected structure"),
     "an InputLayer of batch_size and batch_shape": (lambda k: k.layers.InputLayer(batch_size=4, batch_shape=(2, 3)),
                                                     r"cannot pass both `batch_size` and `batch_shape`"),
 }

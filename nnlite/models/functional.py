@@ -32,6 +32,29 @@ from .subgraph import flat
 from .tape import Tape
 
 
+def _reaches(output: KerasTensor, tensor: KerasTensor, node_of: Any) -> bool:
+    """Whether ``output`` is computed from ``tensor`` (a walk up the graph from the output)."""
+    seen: set[int] = set()
+    stack = [output]
+    while stack:
+        t = stack.pop()
+        if t is tensor:
+            return True
+        node = node_of(t)
+        if id(node) not in seen:
+            seen.add(id(node))
+            stack.extend(node.inputs)
+    return False
+
+
+def output_paths(structure: Any) -> list[str]:
+    """Each output's path in the structure the model was given (one, a list or a dict of them, as ``flat``
+    reads it), as Keras names it: its key or position; "" for a single output."""
+    if isinstance(structure, dict):
+        return [str(k) for k in structure]
+    return [str(i) for i in range(len(structure))] if isinstance(structure, (list, tuple)) else [""]
+
+
 def _batch_axis(shape: Any) -> Any:
     """The batch size of the first input shape in a shape, a list or a dict of them (None if unknown)."""
     if isinstance(shape, dict):
@@ -41,9 +64,11 @@ def _batch_axis(shape: Any) -> Any:
     return shape[0] if shape else None
 
 
-def graph_order(inputs: list[KerasTensor], outputs: list[KerasTensor]) -> tuple[list[Node], list[Layer]]:
+def graph_order(inputs: list[KerasTensor], outputs: list[KerasTensor],
+                paths: list[str] | None = None) -> tuple[list[Node], list[Layer]]:
     """The nodes from the inputs to the outputs in a topological order, and the layers in Keras's order
-    (deepest first, ties by when a depth-first walk from the outputs first met them)."""
+    (deepest first, ties by when a depth-first walk from the outputs first met them). ``paths`` name the outputs
+    (their keys or positions) in the error for an output that needs an Input the model was not given."""
     finished: set[int] = set()
     in_progress: set[int] = set()
     ordered: list[Node] = []  # inputs -> outputs
@@ -95,6 +120,10 @@ def graph_order(inputs: list[KerasTensor], outputs: list[KerasTensor]) -> tuple[
     done: list[str] = []
     for node in ordered:
         for t in node.inputs:
+            if id(t) not in known and node_of(t).is_input and paths is not None:  # an Input left out of `inputs`
+                path = next(p for p, out in zip(paths, outputs) if _reaches(out, t, node_of))
+                raise ValueError(f"Output with path `{path}` is not connected to `inputs`: it needs the Input "
+                                 f"{t.name!r}, which is not one of the model's inputs.")
             if id(t) not in known:
                 raise ValueError(f"Graph disconnected: cannot find parent for tensor {t} at layer "
                                  f"'{node.layer.name}'. The following previous layers were accessed without issue: "
@@ -157,7 +186,7 @@ class Functional(FunctionalConfig, Model):
         self._outputs_struct = outputs
         self.inputs: list[KerasTensor] = flat(inputs)
         self.outputs: list[KerasTensor] = flat(outputs)
-        self._nodes, self._layers = graph_order(self.inputs, self.outputs)
+        self._nodes, self._layers = graph_order(self.inputs, self.outputs, output_paths(outputs))
         self._unique_names()
         self.output_names = list(outputs) if isinstance(outputs, dict) else [
             t.keras_history[0].name for t in self.outputs]
@@ -434,10 +463,13 @@ class Functional(FunctionalConfig, Model):
                  f"Received: inputs with keys {sorted(x)}; the extra ones are not used.", UserWarning)
             x = {k: x[k] for k in self.input_names}
         elif (isinstance(self._inputs_struct, dict) and isinstance(x, (list, tuple)) and len(x) == len(self.inputs)
-              and len(self.inputs) > 1):  # a list for named inputs: Keras warns and takes them in order
-            warn(f"The structure of `inputs` doesn't match the expected structure.\nExpected: named inputs "
-                 f"{self.input_names}\nReceived: inputs as a {type(x).__name__} of {len(x)}; taken in that order.",
-                 UserWarning)
+              and len(self.inputs) > 1):  # a list for named inputs: Keras takes them in the keys' sorted order
+            message = (f"The structure of `inputs` doesn't match the expected structure.\nExpected: named inputs "
+                       f"{list(self._inputs_struct)}\nReceived: inputs as a {type(x).__name__} of {len(x)}")
+            if list(self._inputs_struct) != sorted(self._inputs_struct):  # that order is not the one they were given
+                raise ValueError(f"{message}; the model's inputs were named in an order that is not their sorted "
+                                 f"order, so which array is which is ambiguous: pass a dict.")
+            warn(f"{message}; taken in that order.", UserWarning)
             x = dict(zip(self.input_names, x))
         if len(self.inputs) == 1 and isinstance(x, dict) and set(x) == set(self.input_names):
             x = next(iter(x.values()))
