@@ -8,6 +8,16 @@ import warnings
 import numpy as np
 import pytest
 
+
+def _with_weight(lib, *args, **kwargs):
+    """A layer of one's own whose constructor calls add_weight(*args, **kwargs)."""
+    class WithWeight(lib.layers.Layer):
+        def __init__(self):
+            super().__init__()
+            self.w = self.add_weight(*args, **kwargs)
+    return WithWeight()
+
+
 CASES = {
     "max_tokens of a StringLookup": (lambda k: k.layers.StringLookup(max_tokens=1),
                                      r"`max_tokens` must be greater than 1. Received: max_tokens=1"),
@@ -63,6 +73,16 @@ CASES = {
                                                                "IS": (j := k.Input((2,), name="IS"))},
                                                               k.layers.subtract([i, j]))([np.ones((1, 2))] * 2),
                                              r"The structure of `inputs` doesn't match the expected structure"),
+    "add_weight with a name first": (lambda k: _with_weight(k, "my_weight"), r"name.*keyword argument"),
+    "add_weight with a name first and a shape": (lambda k: _with_weight(k, "matrix", shape=(3, 4)),
+                                                 r"name.*keyword argument"),
+    "add_weight with a shape twice": (lambda k: _with_weight(k, (3, 4), shape=(3, 4)),
+                                      r"`shape` was passed both positionally and as a keyword argument"),
+    "add_weight with four positions": (lambda k: _with_weight(k, (3, 4), "zeros", "float32", True),
+                                       r"takes at most 3 positional arguments but 4 were given"),
+    "a layer trainable='yes'": (lambda k: k.layers.Dense(2, trainable="yes"), r"Expected `trainable` to be a boolean"),
+    "a layer trainable=1": (lambda k: k.layers.Dense(2, trainable=1), r"Expected `trainable` to be a boolean"),
+    "a layer trainable=None": (lambda k: k.layers.Dense(2, trainable=None), r"Expected `trainable` to be a boolean"),
     "an InputLayer of batch_size and batch_shape": (lambda k: k.layers.InputLayer(batch_size=4, batch_shape=(2, 3)),
                                                     r"cannot pass both `batch_size` and `batch_shape`"),
 }
@@ -105,3 +125,13 @@ def test_input_shape_on_an_input_layer_warns_as_keras_and_still_works(keras):
             "Argument `input_shape` is deprecated. Use `shape` instead."]
         assert tuple(layer.batch_shape) == (4, 2, 3)
         assert tuple(lib.layers.InputLayer(batch_input_shape=(None, 5)).batch_shape) == (None, 5)
+
+
+def test_add_weight_takes_shape_initializer_and_dtype_by_position_as_keras(keras):
+    import nnlite
+
+    for lib in (keras, nnlite):
+        layer = _with_weight(lib, (3, 4), "ones", "float64")
+        assert tuple(layer.w.shape) == (3, 4) and str(layer.w.dtype) == "float64"
+        np.testing.assert_array_equal(np.asarray(layer.w), np.ones((3, 4)))
+        assert tuple(_with_weight(lib).w.shape) == ()

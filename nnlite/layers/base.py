@@ -129,6 +129,9 @@ class Layer:
                  "prefer using an `Input(shape)` object as the first layer in the model instead.", UserWarning)
         if kwargs:
             raise ValueError(f"Unrecognized keyword arguments passed to {type(self).__name__}: {kwargs}")
+        if not isinstance(trainable, (bool, np.bool_)):
+            raise ValueError(f"Expected `trainable` to be a boolean. Received: trainable={trainable} of type "
+                             f"{type(trainable)}")
         if name is not None and (not isinstance(name, str) or not name or "/" in name):
             raise ValueError(f"A layer name must be a non-empty string without '/', got {name!r}.")
         self.auto_named = name is None  # a default name, which a model may number to keep names unique
@@ -178,14 +181,16 @@ class Layer:
         self.input_shape = None if input_shape is None else tuple(input_shape)  # build(None): a layer of no input
         self.built = True
 
-    def add_weight(self, shape: Sequence[int] | None = (), initializer: Any = None, dtype: Any = None,
-                   trainable: bool = True, regularizer: Any = None, constraint: Any = None,
-                   name: str | None = None, *, autocast: bool = True, aggregation: str = "none",
-                   overwrite_with_gradient: bool = False) -> Variable:
+    def add_weight(self, *args: Any, shape: Sequence[int] | None = None, initializer: Any = None, dtype: Any = None,
+                   trainable: bool = True, autocast: bool = True, regularizer: Any = None, constraint: Any = None,
+                   aggregation: str = "none", overwrite_with_gradient: bool = False,
+                   name: str | None = None) -> Variable:
         """A new weight of this layer: Keras's add_weight (glorot_uniform for floats unless told).
 
         Args:
-            shape: the weight's shape.
+            *args: ``shape``, ``initializer`` and ``dtype`` by position (at most these three, as Keras takes
+                them); Keras 2's ``add_weight("name", ...)`` is refused with the keyword to use.
+            shape: the weight's shape (``()`` when not given).
             initializer: how it starts: a name, an initializer or a function; ``None`` for glorot_uniform (floats) or
                 zeros.
             dtype: its dtype; ``None`` for the layer's.
@@ -200,9 +205,7 @@ class Layer:
         Returns:
             The new :class:`~nnlite.Variable`, also in ``layer.weights``.
         """
-        if isinstance(shape, str):
-            raise ValueError(f"`name` must be passed as a keyword argument. Received: add_weight('{shape}', ...). "
-                             f"Use: add_weight(shape=..., name='{shape}').")
+        shape, initializer, dtype = _positional_weight_arguments(args, shape, initializer, dtype)
         shape = () if shape is None else shape
         name = name or f"variable_{len(self._weights)}"
         if dtype is None:
@@ -692,6 +695,18 @@ class Layer:
         layer's own "vars" for most layers, "cell/vars" for a recurrent one, one group per wrapped layer."""
         return [("", self.weights)]
 
+    def file_arrays(self) -> dict[str, np.ndarray]:
+        """State a .keras file keeps by name beside the weights (in the layer's "vars" group), as Keras's
+        ``save_own_variables`` writes it: none for most layers; a tf_idf lookup's ``idf_weights``."""
+        return {}
+
+    def set_file_arrays(self, arrays: dict[str, np.ndarray]) -> None:
+        """Take the arrays :meth:`file_arrays` names, read (and checked against its shapes) from a file.
+
+        Args:
+            arrays: by name, each of the shape :meth:`file_arrays` gives.
+        """
+
     def get_weights(self) -> list[np.ndarray]:
         """Every weight's value as a NumPy array (a copy), in :attr:`weights` order."""
         return [w.numpy() for w in self.weights]
@@ -732,6 +747,22 @@ class Layer:
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} name={self.name}, built={self.built}>"
+
+
+def _positional_weight_arguments(args: tuple, shape: Any, initializer: Any, dtype: Any) -> tuple[Any, Any, Any]:
+    """(shape, initializer, dtype) from add_weight's positional arguments and keywords, refused as Keras refuses
+    them: more than three, a name first (Keras 2's order), or one given both ways."""
+    if len(args) > 3:
+        raise TypeError(f"add_weight() takes at most 3 positional arguments but {len(args)} were given.")
+    if args and isinstance(args[0], str):
+        raise ValueError(f"`name` must be passed as a keyword argument. Received: add_weight('{args[0]}', ...). "
+                         f"Use: add_weight(shape=..., name='{args[0]}').")
+    given = [shape, initializer, dtype]
+    for i, (what, value) in enumerate(zip(("shape", "initializer", "dtype"), args)):
+        if given[i] is not None:
+            raise ValueError(f"`{what}` was passed both positionally and as a keyword argument.")
+        given[i] = value
+    return given[0], given[1], given[2]
 
 
 LAYERS = Registry(Layer, "keras.layers")

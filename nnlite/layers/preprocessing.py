@@ -31,6 +31,7 @@ from .base import LAYERS, Context, Layer, document_keywords
 from .node import is_symbolic
 
 MODES = ("int", "one_hot", "multi_hot", "count")
+LOOKUP_MODES = MODES + ("tf_idf",)  # the lookups also weigh counts by idf
 
 
 def encode(ids: np.ndarray, mode: str, depth: int, dtype: str, dropped: bool = False,
@@ -313,7 +314,65 @@ def lookup(layer: Any, values: np.ndarray) -> np.ndarray:
         index[unknown] = _oov_start(layer) + _oov_bucket(layer, values[unknown])
     dropped = layer.mask_token is not None and layer.output_mode != "int"
     index[masked] = -1 if dropped else 0  # the mask token: id 0, or nowhere in the vectors
-    return encode(index, layer.output_mode, layer.vocabulary_size(), layer.dtype, dropped=dropped)
+    if layer.output_mode != "tf_idf":
+        return encode(index, layer.output_mode, _depth(layer), layer.dtype, dropped=dropped)
+    counts = encode(index, "count", _depth(layer), layer.dtype, dropped=dropped)
+    return counts * layer.idf_weights.astype(counts.dtype)  # tf-idf: each id's count times its idf
+
+
+def _depth(layer: Any) -> int:
+    """The length of a lookup's vectors: its ids, or ``max_tokens`` with ``pad_to_max_tokens``."""
+    return layer.max_tokens if layer.pad_to_max_tokens and layer.max_tokens is not None else layer.vocabulary_size()
+
+
+def given_idf(layer: Any, vocabulary: list[Any], terms: list[Any], idf_weights: Any) -> np.ndarray | None:
+    """A lookup's idf for every id from the weights given with ``vocabulary`` (Keras's rules): one weight per
+    entry of the vocabulary as given; when it came without the special tokens, their ids weigh the weights' mean;
+    with ``pad_to_max_tokens`` the ids up to ``max_tokens`` weigh 0. ``terms`` is the vocabulary without them."""
+    if layer.output_mode != "tf_idf":
+        if idf_weights is not None:
+            raise ValueError(f"`idf_weights` should only be set if output_mode is `'tf_idf'`. Received: "
+                             f"output_mode={layer.output_mode} and idf_weights={idf_weights}")
+        return None
+    if idf_weights is None:
+        raise ValueError("`idf_weights` must be set if output_mode is 'tf_idf'.")
+    weights = np.asarray(idf_weights, dtype=np.float64)
+    if weights.ndim != 1:
+        raise ValueError(f"TF-IDF data must be a 1-index array. Received: type(idf_weights)={type(idf_weights)}")
+    if len(weights) != len(vocabulary):
+        raise ValueError(f"`idf_weights` must be the same length as vocabulary. len(idf_weights) is {len(weights)}; "
+                         f"len(vocabulary) is {len(vocabulary)}")
+    if not np.all(np.isfinite(weights)):
+        raise ValueError(f"`idf_weights` must be finite numbers; got {idf_weights}.")
+    front = _token_start(layer) if len(terms) == len(vocabulary) else 0  # the special ids' weights not given
+    return _padded_idf(layer, np.concatenate([np.full(front, np.average(weights) if len(weights) else 0.0), weights]))
+
+
+def adapted_idf(layer: Any, batches: list[np.ndarray], data: Any) -> np.ndarray:
+    """idf = log(1 + documents / (1 + documents holding the term)) for each term of an adapted lookup, a document
+    being a row of a batch, as Keras counts them: each value of a 1-D array or list given whole, all of a 1-D batch
+    from a generator or dataset; in the layer's float dtype, the special ids weighing the terms' mean (as Keras:
+    their own frequencies are not known)."""
+    whole = isinstance(data, (list, tuple, np.ndarray)) or hasattr(data, "shape")
+    holding: dict[Any, int] = {}
+    documents = 0
+    for batch in batches:
+        if batch.ndim <= 1:
+            batch = batch.reshape(-1, 1) if whole else batch.reshape(1, -1)
+        rows = batch.reshape(len(batch), -1)
+        documents += len(rows)
+        for row in rows:
+            for term in set(row.tolist()):
+                holding[term] = holding.get(term, 0) + 1
+    frequency = np.array([holding.get(term, 0) for term in layer.vocabulary], dtype=np.float64)
+    idf = np.log(1 + documents / (1 + frequency)).astype(layer.dtype)
+    mean = idf.mean() if len(idf) else np.zeros((), layer.dtype)
+    return _padded_idf(layer, np.concatenate([np.full(_token_start(layer), mean, layer.dtype), idf]))
+
+
+def _padded_idf(layer: Any, weights: np.ndarray) -> np.ndarray:
+    """The idf of every id, then zeros up to ``max_tokens`` with ``pad_to_max_tokens``."""
+    return np.pad(weights, (0, max(_depth(layer) - len(weights), 0)))
 
 
 def _oov_start(layer: Any) -> int:
@@ -401,7 +460,7 @@ def _check_special(layer: Any, num_oov_indices: Any, oov_method: str, salt: Any)
 
 
 def _lookup_output_shape(self: Any, input_shape: Any) -> tuple:
-    return _encoded_shape(input_shape, self.output_mode, self.vocabulary_size())
+    return _encoded_shape(input_shape, self.output_mode, _depth(self))
 
 
 def adapted_vocabulary(data: Any, special: list[Any], max_terms: int | None) -> list[Any]:
@@ -416,17 +475,31 @@ def adapted_vocabulary(data: Any, special: list[Any], max_terms: int | None) -> 
     return values[order].tolist()
 
 
+def _file_arrays(self: Any) -> dict[str, np.ndarray]:
+    """A tf_idf lookup's idf of every id, as Keras keeps it in the weights file (``idf_weights``)."""
+    if self.output_mode != "tf_idf" or self.idf_weights is None:
+        return {}
+    return {"idf_weights": self.idf_weights.astype(self.dtype)}
+
+
+def _set_file_arrays(self: Any, arrays: dict[str, np.ndarray]) -> None:
+    """The idf read from a file (the weights file is where Keras keeps an adapted lookup's)."""
+    if "idf_weights" in arrays:
+        self.idf_weights = np.asarray(arrays["idf_weights"], dtype=np.float64)
+
+
 LOOKUP_ARGUMENTS = """\
         max_tokens: the largest vocabulary ``adapt`` keeps, the OOV index included; ``None`` for no limit.
         num_oov_indices: how many ids unknown values share (0: an unknown value is an error).
         mask_token: a value that maps to id 0 ("int" mode; dropped from the vectors of the other modes), or None.
         vocabulary: the vocabulary, a list (or array) of its entries, or ``None`` to ``adapt`` one.
-        idf_weights: Keras's TF-IDF weights; not supported (must be None).
+        idf_weights: with "tf_idf" and a ``vocabulary``, the idf of each of its entries.
         invert: map ids back to the entries instead.
-        output_mode: "int" (the id), "one_hot", "multi_hot" or "count" (vectors as long as the vocabulary;
-            "binary" is Keras's older name for multi_hot).
+        output_mode: "int" (the id), "one_hot", "multi_hot", "count" or "tf_idf" (vectors as long as the
+            vocabulary; tf_idf: each id's count times its idf, log(1 + documents / (1 + documents holding it)) from
+            ``adapt``, the OOV ids weighing the terms' mean; "binary" is Keras's older name for multi_hot).
         sparse: Keras's sparse output; nnlite's tensors are dense (must be False).
-        pad_to_max_tokens: Keras's padding of vectors to ``max_tokens``; not supported (must be False).
+        pad_to_max_tokens: vectors of ``max_tokens`` entries whatever the vocabulary's size (with ``max_tokens``).
         name: the layer's name.
         oov_method: how unknown values spread over several OOV ids: "floormod" (an integer mod their number; text
             is hashed) or "farmhash" (FarmHash's fingerprint of the text, integers as their digits).
@@ -462,10 +535,14 @@ class IntegerLookup(Layer):
                  salt: Any = None, **kwargs: Any) -> None:
         kwargs.pop("vocabulary_size", None)  # in Keras's config, derived from the vocabulary
         super().__init__(name=name, **kwargs)
-        output_mode = _check_mode("multi_hot" if output_mode == "binary" else output_mode, MODES, type(self).__name__)
+        output_mode = _check_mode("multi_hot" if output_mode == "binary" else output_mode, LOOKUP_MODES,
+                                  type(self).__name__)
         num_oov_indices = _check_special(self, num_oov_indices, oov_method, salt)
-        if sparse or idf_weights is not None or pad_to_max_tokens:
-            raise ValueError("nnlite's IntegerLookup has no sparse output, tf_idf weights or padding.")
+        if sparse:
+            raise ValueError("nnlite's IntegerLookup has no sparse output (nnlite's tensors are dense).")
+        if output_mode == "tf_idf" and vocabulary is not None and idf_weights is None:
+            raise ValueError("When specifying the `vocabulary` argument, in TF-IDF output mode, the `idf_weights` "
+                             "argument must also be provided.")
         if invert and output_mode != "int":
             raise ValueError("`output_mode` must be 'int' when `invert` is true.")
         if max_tokens is not None and max_tokens <= 1:
@@ -475,23 +552,38 @@ class IntegerLookup(Layer):
         self.mask_token = None if mask_token is None else int(mask_token)
         self.oov_token, self.vocabulary_dtype, self.invert, self.output_mode = oov_token, vocabulary_dtype, invert, \
             output_mode
-        self.sparse, self.pad_to_max_tokens, self.idf_weights = False, False, None
+        self.sparse, self.pad_to_max_tokens = False, bool(pad_to_max_tokens)
+        self.idf_weights: np.ndarray | None = None  # with "tf_idf": the idf of every id
         self.vocabulary: list[int] | None = None
         if vocabulary is not None:
-            self.set_vocabulary(vocabulary)
+            self.set_vocabulary(vocabulary, idf_weights)
         self.built = True
 
-    def set_vocabulary(self, vocabulary: Any) -> None:
-        self.vocabulary = checked_vocabulary(self, [int(v) for v in np.asarray(vocabulary).ravel()], vocabulary)
+    def set_vocabulary(self, vocabulary: Any, idf_weights: Any = None) -> None:
+        """Use ``vocabulary`` (its entries, optionally after the special tokens) and, with "tf_idf", the idf of each
+        of its entries.
+
+        Args:
+            vocabulary: the terms, a list or array.
+            idf_weights: with "tf_idf", one weight per entry of ``vocabulary``.
+        """
+        given = [int(v) for v in np.asarray(vocabulary).ravel()]
+        terms = checked_vocabulary(self, given, vocabulary)
+        self.idf_weights, self.vocabulary = given_idf(self, given, terms, idf_weights), terms
 
     get_vocabulary = _get_vocabulary
     vocabulary_size = _vocabulary_size
+    file_arrays = _file_arrays
+    set_file_arrays = _set_file_arrays
 
     def adapt(self, data: Any, steps: int | None = None) -> None:
         """The vocabulary of ``data``: its distinct values by falling count (ties: larger value first)."""
-        values = np.concatenate([np.asarray(b).astype(np.int64).ravel() for b in adapt_batches(data, steps)])
+        batches = [np.asarray(b).astype(np.int64) for b in adapt_batches(data, steps)]
+        values = np.concatenate([b.ravel() for b in batches])
         self.vocabulary = [int(v) for v in adapted_vocabulary(values, [self.mask_token, self.oov_token],
                                                               _room(self))]
+        if self.output_mode == "tf_idf":
+            self.idf_weights = adapted_idf(self, batches, data)
 
     compute_output_shape = _lookup_output_shape
 
@@ -508,8 +600,8 @@ class IntegerLookup(Layer):
 
     def get_config(self):
         return {**super().get_config(), "max_tokens": self.max_tokens, "num_oov_indices": self.num_oov_indices,
-                "mask_token": self.mask_token, "oov_token": self.oov_token, "vocabulary": self.vocabulary,
-                "vocabulary_dtype": self.vocabulary_dtype, "idf_weights": None, "invert": self.invert,
+                "mask_token": self.mask_token, "oov_token": self.oov_token, **_vocabulary_config(self),
+                "vocabulary_dtype": self.vocabulary_dtype, "invert": self.invert,
                 "output_mode": self.output_mode, "sparse": self.sparse, "pad_to_max_tokens": self.pad_to_max_tokens,
                 "vocabulary_size": self.vocabulary_size(), "oov_method": self.oov_method, "salt": None}
 
@@ -546,10 +638,14 @@ class StringLookup(Layer):
         kwargs.pop("vocabulary_size", None)  # in Keras's config, derived from the vocabulary
         kwargs.pop("vocabulary_dtype", None)
         super().__init__(name=name, **kwargs)
-        output_mode = _check_mode("multi_hot" if output_mode == "binary" else output_mode, MODES, type(self).__name__)
+        output_mode = _check_mode("multi_hot" if output_mode == "binary" else output_mode, LOOKUP_MODES,
+                                  type(self).__name__)
         num_oov_indices = _check_special(self, num_oov_indices, oov_method, salt)
-        if sparse or idf_weights is not None or pad_to_max_tokens:
-            raise ValueError("nnlite's StringLookup has no sparse output, tf_idf weights or padding.")
+        if sparse:
+            raise ValueError("nnlite's StringLookup has no sparse output (nnlite's tensors are dense).")
+        if output_mode == "tf_idf" and vocabulary is not None and idf_weights is None:
+            raise ValueError("When specifying the `vocabulary` argument, in TF-IDF output mode, the `idf_weights` "
+                             "argument must also be provided.")
         if invert and output_mode != "int":
             raise ValueError("`output_mode` must be 'int' when `invert` is true.")
         if max_tokens is not None and max_tokens <= 1:
@@ -557,23 +653,37 @@ class StringLookup(Layer):
         self.max_tokens, self.num_oov_indices, self.oov_method = max_tokens, num_oov_indices, oov_method
         self.mask_token, self.oov_token = None if mask_token is None else text(mask_token), oov_token
         self.invert, self.output_mode, self.encoding = invert, output_mode, encoding
-        self.sparse, self.pad_to_max_tokens, self.idf_weights = False, False, None
+        self.sparse, self.pad_to_max_tokens = False, bool(pad_to_max_tokens)
+        self.idf_weights: np.ndarray | None = None  # with "tf_idf": the idf of every id
         self.vocabulary: list[str] | None = None
         if vocabulary is not None:
-            self.set_vocabulary(vocabulary)
+            self.set_vocabulary(vocabulary, idf_weights)
         self.built = True
 
-    def set_vocabulary(self, vocabulary: Any) -> None:
-        self.vocabulary = checked_vocabulary(self, [text(v) for v in np.asarray(vocabulary, dtype=object).ravel()],
-                                             vocabulary)
+    def set_vocabulary(self, vocabulary: Any, idf_weights: Any = None) -> None:
+        """Use ``vocabulary`` (its entries, optionally after the special tokens) and, with "tf_idf", the idf of each
+        of its entries.
+
+        Args:
+            vocabulary: the terms, a list or array.
+            idf_weights: with "tf_idf", one weight per entry of ``vocabulary``.
+        """
+        given = [text(v) for v in np.asarray(vocabulary, dtype=object).ravel()]
+        terms = checked_vocabulary(self, given, vocabulary)
+        self.idf_weights, self.vocabulary = given_idf(self, given, terms, idf_weights), terms
 
     get_vocabulary = _get_vocabulary
     vocabulary_size = _vocabulary_size
+    file_arrays = _file_arrays
+    set_file_arrays = _set_file_arrays
 
     def adapt(self, data: Any, steps: int | None = None) -> None:
         """The vocabulary of ``data``: its distinct strings by falling count (ties: the later string first)."""
-        values = np.concatenate([_strings(b).ravel() for b in adapt_batches(data, steps)])
+        batches = [_strings(b) for b in adapt_batches(data, steps)]
+        values = np.concatenate([b.ravel() for b in batches])
         self.vocabulary = adapted_vocabulary(values, [self.mask_token, self.oov_token], _room(self))
+        if self.output_mode == "tf_idf":
+            self.idf_weights = adapted_idf(self, batches, data)
 
     compute_output_shape = _lookup_output_shape
 
@@ -594,8 +704,16 @@ class StringLookup(Layer):
         return {**super().get_config(), "invert": self.invert, "max_tokens": self.max_tokens,
                 "num_oov_indices": self.num_oov_indices, "oov_token": self.oov_token, "mask_token": self.mask_token,
                 "output_mode": self.output_mode, "sparse": self.sparse, "pad_to_max_tokens": self.pad_to_max_tokens,
-                "idf_weights": None, "vocabulary": self.vocabulary, "vocabulary_size": self.vocabulary_size(),
+                **_vocabulary_config(self), "vocabulary_size": self.vocabulary_size(),
                 "oov_method": self.oov_method, "salt": None, "encoding": self.encoding}
+
+
+def _vocabulary_config(layer: Any) -> dict[str, Any]:
+    """The vocabulary and idf a lookup's config holds: with "tf_idf", every id's entry and weight (the special
+    tokens first, so that a layer made from it, in nnlite or Keras, weighs the OOV ids as this one does)."""
+    if layer.output_mode != "tf_idf" or layer.vocabulary is None:
+        return {"vocabulary": layer.vocabulary, "idf_weights": None}
+    return {"vocabulary": layer.get_vocabulary(), "idf_weights": layer.idf_weights[:layer.vocabulary_size()].tolist()}
 
 
 def _room(layer: Any) -> int | None:

@@ -140,12 +140,16 @@ def _write_layers(group: Any, model: Any, skip: set[int]) -> None:
             here = vars_group if not where else group[path].create_group(f"{where}/vars")
             for i, w in enumerate(weights):
                 here.create_dataset(str(i), data=w.value)
+        for key, array in layer.file_arrays().items():  # state Keras keeps by name (a tf_idf lookup's idf)
+            vars_group.create_dataset(key, data=array)
 
 
-def _read_layers(group: Any, model: Any, where: str = "", skip: set[int] | None = None) -> list[np.ndarray]:
+def _read_layers(group: Any, model: Any, where: str = "", skip: set[int] | None = None,
+                 named: list[tuple[Any, dict[str, np.ndarray]]] | None = None) -> list[np.ndarray]:
     """The arrays for every weight of ``model``'s layers, in ``model.weights`` order, checked first (a layer in
-    ``skip`` keeps its own)."""
+    ``skip`` keeps its own); the arrays a layer keeps by name (``file_arrays``) are added to ``named``."""
     arrays = []
+    named = [] if named is None else named
     for layer, path in zip(model.layers, layer_paths(model)):
         here = f"{where}{path}"
         if id(layer) in (skip or ()):
@@ -154,24 +158,46 @@ def _read_layers(group: Any, model: Any, where: str = "", skip: set[int] | None 
         if _nested(layer):
             if path not in group:
                 raise LoadError(f"The weights file has no group for the model {layer.name!r} ({here}).")
-            arrays += _read_layers(group[path], layer, f"{here}/", skip)
+            arrays += _read_layers(group[path], layer, f"{here}/", skip, named)
             continue
+        by_name = layer.file_arrays()
         for sub, weights in layer.weight_groups():
             vars_path = f"{path}/{sub}/vars" if sub else f"{path}/vars"
-            if weights and vars_path not in group:
+            if (weights or (by_name and not sub)) and vars_path not in group:
                 raise LoadError(f"The weights file has no weights for layer {layer.name!r} ({where}{vars_path}).")
             if vars_path in group:
                 arrays += _numeric_datasets(group[vars_path], f"{where}{vars_path}", [w.shape for w in weights],
-                                            [w.name for w in weights])
+                                            [w.name for w in weights], () if sub else by_name)
+        if by_name:
+            named.append((layer, {key: _numeric_datasets(group[f"{path}/vars"][key], f"{where}{path}/vars/{key}",
+                                                         [array.shape], by_name=())[0]
+                                  for key, array in by_name.items()}))
     return arrays
 
 
 def _numeric_datasets(group: Any, where: str, shapes: list[tuple[int, ...]],
-                      names: list[str] | None = None) -> list[np.ndarray]:
+                      names: list[str] | None = None, by_name: Any = ()) -> list[np.ndarray]:
     """The datasets "0", "1", ... of an HDF5 group, checked to be plain numeric arrays in this file of
-    the expected ``shapes`` before any data is read (a small file can declare a huge dataset)."""
+    the expected ``shapes`` before any data is read (a small file can declare a huge dataset). The keys in
+    ``by_name`` (arrays a layer keeps by name) must be there too, and are read apart. A dataset itself (no group)
+    is read as the one array of ``shapes``."""
     h5py = _h5py()
-    keys = list(group.keys())
+    if isinstance(group, h5py.Dataset):  # one array kept by name
+        item = group
+        if item.dtype.kind not in "biuf" or tuple(item.shape) != tuple(shapes[0]):
+            raise LoadError(f"{where} needs a numeric array of shape {tuple(shapes[0])}; the file has "
+                            f"{item.dtype} {tuple(item.shape)}.")
+        array = np.asarray(item[()])
+        if array.dtype.kind == "f" and not np.all(np.isfinite(array)):
+            raise LoadError(f"{where} contains NaN or inf.")
+        return [array]
+    missing = sorted(set(by_name) - set(group.keys()))
+    if missing:
+        raise LoadError(f"{where} has no {missing[0]!r}, which the layer needs.")
+    for key in by_name:
+        if not isinstance(group.get(key, getlink=True), h5py.HardLink):
+            raise LoadError(f"{where}/{key} is a link to elsewhere; refused.")
+    keys = [k for k in group.keys() if k not in by_name]
     if sorted(keys, key=lambda k: int(k) if k.isdigit() else -1) != [str(i) for i in range(len(keys))]:
         raise LoadError(f"{where} holds entries {keys}; expected datasets named 0, 1, 2, ...")
     if len(keys) != len(shapes):
@@ -254,7 +280,8 @@ def read_weights(model: Any, source: Any, load_optimizer: bool = True, skip: Any
         check_tree(f)
         if "layers" not in f:
             raise LoadError("The weights file has no 'layers' group: not a Keras 3 weights file.")
-        weights = _read_layers(f, model, skip={id(layer) for layer in skip})
+        named: list[tuple[Any, dict[str, np.ndarray]]] = []
+        weights = _read_layers(f, model, skip={id(layer) for layer in skip}, named=named)
         optimizer_state = None
         if load_optimizer and model.optimizer is not None and "optimizer/vars" in f:
             group = f["optimizer/vars"]
@@ -266,6 +293,8 @@ def read_weights(model: Any, source: Any, load_optimizer: bool = True, skip: Any
                 counters = [v.shape for v in probe.variables]
             optimizer_state = _numeric_datasets(group, "optimizer/vars", counters)
     model.set_weights(weights)
+    for layer, arrays in named:
+        layer.set_file_arrays(arrays)
     if optimizer_state is not None:
         set_optimizer_arrays(model.optimizer, optimizer_state, model.trainable_weights)
 
@@ -352,17 +381,20 @@ def _with_vocabularies(config: Any, vocabulary: Callable[[str], bytes | None], w
                 tokens.pop()
         except UnicodeDecodeError as err:
             raise LoadError(f"assets/{where}{path}/vocabulary.txt is not UTF-8 text ({err}).") from None
-        oov = layer_config.get("oov_token", -1 if entry["class_name"] == "IntegerLookup" else "[UNK]")
-        if entry["class_name"] == "TextVectorization" and tokens and tokens[0] == "":  # its padding token first
-            tokens = tokens[1:]
-        if tokens and tokens[0] == str(oov):
-            tokens = tokens[1:]
+        if entry["class_name"] == "TextVectorization":  # its padding and OOV tokens first
+            if tokens and tokens[0] == "":
+                tokens = tokens[1:]
+            if tokens and tokens[0] == str(layer_config.get("oov_token", "[UNK]")):
+                tokens = tokens[1:]
         if entry["class_name"] == "IntegerLookup":
             try:
                 tokens = [int(t) for t in tokens]
             except ValueError as err:
                 raise LoadError(f"assets/{where}{path}/vocabulary.txt: {err}") from None
-        layer_config["vocabulary"] = tokens
+        layer_config["vocabulary"] = tokens  # a lookup's special tokens lead it, as set_vocabulary takes them
+        if layer_config.get("output_mode") == "tf_idf" and entry["class_name"] != "TextVectorization" and \
+                layer_config.get("idf_weights") is None:
+            layer_config["idf_weights"] = [0.0] * len(tokens)  # stand-ins: the weights file holds the idf
 
 
 def model_from_spec(spec: Any, compile: bool = True) -> Any:
