@@ -166,8 +166,9 @@ def _indexed(dataset: PyDataset, rng: np.random.Generator | None) -> Iterator[An
 
 def adapt_batches(data: Any, steps: int | None = None, what: str = "adapt") -> Iterator[Any]:
     """The x of each batch a preprocessing layer's ``adapt`` reads: an array or list is one batch; a generator,
-    iterable, PyDataset or tf.data.Dataset gives its batches (the x of (x, y) pairs), at most ``steps``; so does a
-    list of arrays of different lengths (arrays of one shape are the rows of one batch)."""
+    iterable, PyDataset or tf.data.Dataset gives its batches (the x of (x, y) pairs; a list of plain values is a
+    batch), at most ``steps``; so does a list of arrays of different lengths (arrays of one shape are the rows of
+    one batch)."""
     if (isinstance(data, (list, tuple)) and data and all(isinstance(b, np.ndarray) for b in data)
             and len({b.shape for b in data}) > 1):
         data = iter(data)
@@ -175,7 +176,10 @@ def adapt_batches(data: Any, steps: int | None = None, what: str = "adapt") -> I
         yield data
         return
     for batch in Stream(data, check_steps(steps, "steps")).epoch():
-        yield unpack(batch, what)[0]
+        if isinstance(batch, list) and not all(hasattr(b, "shape") for b in batch):
+            yield batch  # a list of values (["cat", "dog"]) is the batch itself, not (x, y)
+        else:
+            yield unpack(batch, what)[0]
 
 
 def adapt_array(data: Any, steps: int | None = None, dtype: Any = None) -> np.ndarray:

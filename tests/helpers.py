@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+import zipfile
+
 import numpy as np
 
 import nnlite
@@ -189,3 +192,27 @@ def compare_sequence_layer(tf, ours, theirs, x, states, call_states, mask, rng, 
     assert len(grads) == len(expected)
     for name, g, e in zip(names, grads, expected):
         assert_close(g, np.asarray(e), rtol, f"{what} grad {name}")
+
+
+def zip_members(path) -> dict[str, bytes]:
+    """Every member of a zip (a .keras file), by name."""
+    with zipfile.ZipFile(path) as z:
+        return {name: z.read(name) for name in z.namelist()}
+
+
+def write_zip(path, members: dict[str, bytes]):
+    """A zip at ``path`` holding ``members`` (name -> bytes); returns the path."""
+    with zipfile.ZipFile(path, "w") as z:
+        for name, data in members.items():
+            z.writestr(name, data)
+    return path
+
+
+def with_config(source, target, edit):
+    """A copy of the .keras file ``source`` at ``target`` whose config.json went through ``edit`` (which changes
+    the parsed dict in place): how a test makes a damaged or hostile file past the zip's checksums."""
+    members = zip_members(source)
+    spec = json.loads(members["config.json"])
+    edit(spec)
+    members["config.json"] = json.dumps(spec).encode()
+    return write_zip(target, members)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import signal
-import zipfile
 
 import numpy as np
 import pytest
@@ -14,6 +13,7 @@ from nnlite import layers
 from nnlite.saving import LoadError
 
 from .conftest import require
+from .helpers import with_config, write_zip, zip_members
 
 
 def _small(dtype=None):
@@ -65,14 +65,10 @@ def test_weights_that_point_outside_the_file_are_refused(tmp_path, tamper, messa
     assert all(np.array_equal(a, b) for a, b in zip(model.get_weights(), before))
     # the same weights inside a .keras file
     model.save(tmp_path / "m.keras")
-    with zipfile.ZipFile(tmp_path / "m.keras") as z:
-        parts = {n: z.read(n) for n in z.namelist()}
+    parts = zip_members(tmp_path / "m.keras")
     parts["model.weights.h5"] = path.read_bytes()
-    with zipfile.ZipFile(tmp_path / "bad.keras", "w") as z:
-        for name, data in parts.items():
-            z.writestr(name, data)
     with pytest.raises(LoadError, match=message):
-        nnlite.models.load_model(tmp_path / "bad.keras")
+        nnlite.models.load_model(write_zip(tmp_path / "bad.keras", parts))
 
 
 @pytest.mark.parametrize(("umask", "mode"), [(0o022, 0o644), (0o077, 0o600), (0o002, 0o664)])
@@ -188,18 +184,12 @@ def test_object_arrays_of_numbers_are_cast_and_others_named():
 
 def test_a_small_file_declaring_huge_layers_is_refused_before_building(tmp_path, monkeypatch):
     """Dense(12000) on 12000 inputs in a 11 kB file: refused as it asks for its kernel, before the array is made."""
-    import json
-
     _small().save(tmp_path / "m.keras")
-    with zipfile.ZipFile(tmp_path / "m.keras") as z:
-        parts = {n: z.read(n) for n in z.namelist()}
-    spec = json.loads(parts["config.json"])
-    spec["config"]["layers"][0]["config"]["batch_shape"] = [None, 12000]
-    spec["config"]["layers"][1]["config"].update(units=12000, dtype="float64")
-    parts["config.json"] = json.dumps(spec).encode()
-    with zipfile.ZipFile(tmp_path / "bomb.keras", "w") as z:
-        for name, data in parts.items():
-            z.writestr(name, data)
+
+    def widen(spec):
+        spec["config"]["layers"][0]["config"]["batch_shape"] = [None, 12000]
+        spec["config"]["layers"][1]["config"].update(units=12000, dtype="float64")
+    with_config(tmp_path / "m.keras", tmp_path / "bomb.keras", widen)
     made = []
     original = nnlite.initializers.GlorotUniform.__call__
     monkeypatch.setattr(nnlite.initializers.GlorotUniform, "__call__",
@@ -217,16 +207,9 @@ def test_batch_shapes_that_cannot_run_are_refused_in_code_and_in_files(tmp_path,
     with pytest.raises(ValueError, match="positive integer"):
         nnlite.Input(batch_shape=batch_shape)
     require("h5py")
-    import json
-
     _small().save(tmp_path / "m.keras")
-    with zipfile.ZipFile(tmp_path / "m.keras") as z:
-        parts = {n: z.read(n) for n in z.namelist()}
-    spec = json.loads(parts["config.json"])
-    spec["config"]["layers"][0]["config"]["batch_shape"] = batch_shape
-    parts["config.json"] = json.dumps(spec).encode()
-    with zipfile.ZipFile(tmp_path / "bad.keras", "w") as z:
-        for name, data in parts.items():
-            z.writestr(name, data)
+
+    def set_batch_shape(spec):
+        spec["config"]["layers"][0]["config"]["batch_shape"] = batch_shape
     with pytest.raises(LoadError, match="positive integer"):
-        nnlite.models.load_model(tmp_path / "bad.keras")
+        nnlite.models.load_model(with_config(tmp_path / "m.keras", tmp_path / "bad.keras", set_batch_shape))

@@ -124,6 +124,7 @@ def test_input_shape_on_an_input_layer_warns_as_keras_and_still_works(keras):
         assert [str(w.message) for w in caught if issubclass(w.category, UserWarning)] == [
             "Argument `input_shape` is deprecated. Use `shape` instead."]
         assert tuple(layer.batch_shape) == (4, 2, 3)
+        assert layer.sparse is False and layer.ragged is False
         assert tuple(lib.layers.InputLayer(batch_input_shape=(None, 5)).batch_shape) == (None, 5)
 
 

@@ -1,18 +1,19 @@
 """StringLookup and IntegerLookup with output_mode="tf_idf" and pad_to_max_tokens, as Keras: idf learnt by adapt
 (a document is a row of a batch; each value of a 1-D array given whole), or given with the vocabulary; the OOV
-ids weigh the terms' mean idf; vectors padded to max_tokens. Outputs, configs, errors and .keras files both ways
-are compared with Keras's own layers."""
+ids weigh the terms' mean idf; vectors padded to max_tokens. A vocabulary read from a text file (never from one a
+model file names). Outputs, configs, errors and .keras files both ways are compared with Keras's own layers."""
 
 from __future__ import annotations
 
 import io
-import zipfile
 
 import numpy as np
 import pytest
 
 import nnlite
 from nnlite.limits import LoadError
+
+from .helpers import with_config, write_zip, zip_members
 
 DOCS = np.array([["a", "b", "b", "c"], ["d", "a", "e", "a"], ["b", "x", "a", "b"]])
 IDS = np.array([[1, 2, 2, 5], [7, 1, 1, 9], [5, 5, 5, 5]])
@@ -111,14 +112,54 @@ def test_a_file_whose_tf_idf_lookup_lost_its_idf_is_refused(keras, tmp_path):
     import h5py
 
     _model(keras, output_mode="tf_idf").save(tmp_path / "k.keras")
-    with zipfile.ZipFile(tmp_path / "k.keras") as z:
-        members = {name: z.read(name) for name in z.namelist()}
+    members = zip_members(tmp_path / "k.keras")
     buffer = io.BytesIO(members["model.weights.h5"])
     with h5py.File(buffer, "r+") as f:
         del f["layers/string_lookup/vars/idf_weights"]
     members["model.weights.h5"] = buffer.getvalue()
-    with zipfile.ZipFile(tmp_path / "broken.keras", "w") as z:
-        for name, data in members.items():
-            z.writestr(name, data)
     with pytest.raises(LoadError, match="idf_weights"):
-        nnlite.models.load_model(tmp_path / "broken.keras")
+        nnlite.models.load_model(write_zip(tmp_path / "broken.keras", members))
+
+
+def test_a_vocabulary_file_is_read_as_keras_reads_it(keras, tf, tmp_path):
+    """vocabulary="path": one term a line (the special ids before them, as given in a list)."""
+    words, ids = tmp_path / "words.txt", tmp_path / "ids.txt"
+    words.write_text("a\nb\nc\n", encoding="utf-8")
+    ids.write_text("10\n20\n30\n", encoding="utf-8")
+    for cls, path, query in (("StringLookup", words, np.array([["a", "c", "z"]])),
+                             ("IntegerLookup", ids, np.array([[10, 30, 999]]))):
+        ours, theirs = (getattr(lib.layers, cls)(vocabulary=str(path), num_oov_indices=2) for lib in (nnlite, keras))
+        np.testing.assert_array_equal(_out(ours, query), _out(theirs, query, tf))
+        assert ours.vocabulary_size() == int(theirs.vocabulary_size())
+    for lib in (keras, nnlite):
+        with pytest.raises(ValueError, match="does not exist"):
+            lib.layers.StringLookup(vocabulary=str(tmp_path / "missing.txt"))
+        with pytest.raises(ValueError, match="does not support loading a vocabulary from file"):
+            lib.layers.StringLookup(vocabulary=str(words), output_mode="tf_idf", idf_weights=[1.0])
+        with pytest.raises(ValueError, match="Only `vocabulary_dtype='int64'` is supported"):
+            lib.layers.IntegerLookup(vocabulary_dtype="int32")
+
+
+def test_a_model_file_cannot_make_a_lookup_read_a_file_outside_it(tmp_path):
+    secret = tmp_path / "secret.txt"
+    secret.write_text("password\n", encoding="utf-8")
+    text = nnlite.Input((1,), dtype="string")
+    nnlite.Model(text, nnlite.layers.StringLookup(vocabulary=["a"], name="lookup")(text)).save(tmp_path / "m.keras")
+
+    def point_at_the_secret(spec):
+        entry = next(e for e in spec["config"]["layers"] if e["class_name"] == "StringLookup")
+        entry["config"]["vocabulary"] = str(secret)
+    with pytest.raises(LoadError, match="outside of the model archive"):
+        nnlite.models.load_model(with_config(tmp_path / "m.keras", tmp_path / "evil.keras", point_at_the_secret))
+
+
+def test_a_generator_of_lists_of_terms_adapts_as_keras(keras):
+    def batches():
+        yield ["cat", "dog"]
+        yield ["bird", "cat"]
+    vocabularies = []
+    for lib in (keras, nnlite):
+        layer = lib.layers.StringLookup()
+        layer.adapt(batches())
+        vocabularies.append([str(v.decode() if isinstance(v, bytes) else v) for v in layer.get_vocabulary()])
+    assert vocabularies[0] == vocabularies[1] == ["[UNK]", "cat", "dog", "bird"]

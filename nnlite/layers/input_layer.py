@@ -117,6 +117,7 @@ class InputLayer(Layer):
         self.shape = (self.batch_size,) + shape_tuple(shape, "Input shape")
         self.declared_input_shape = self.shape[1:]
         self.optional = optional
+        self.sparse = self.ragged = False  # Keras's flags: nnlite's tensors are dense
         self.built = True
         tensor = KerasTensor(self.shape, self.dtype, name=self.name) if input_tensor is None else input_tensor
         tensor.keras_history = (self, 0, 0)

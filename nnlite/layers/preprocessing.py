@@ -17,12 +17,13 @@ do the same for text.
 from __future__ import annotations
 
 import numbers
+import os
 from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
 
-from .. import config
+from .. import config, limits
 from ..data import text
 from ..docstrings import with_arguments
 from ..streams import adapt_batches
@@ -475,6 +476,22 @@ def adapted_vocabulary(data: Any, special: list[Any], max_terms: int | None) -> 
     return values[order].tolist()
 
 
+def vocabulary_file(layer: Any, vocabulary: Any) -> Any:
+    """A vocabulary given as the path of a text file (Keras's other form): its lines, one term each; any other
+    vocabulary as it is. Never while a model file loads: its config cannot make nnlite read a file outside it."""
+    if not isinstance(vocabulary, (str, os.PathLike)):
+        return vocabulary
+    if limits.loading():
+        raise ValueError(f"Requested the loading of a vocabulary file outside of the model archive "
+                         f"({os.fspath(vocabulary)!r}); nnlite never reads outside the file it loads.")
+    if not os.path.isfile(vocabulary):
+        raise ValueError(f"Vocabulary file {os.fspath(vocabulary)} does not exist.")
+    if layer.output_mode == "tf_idf":
+        raise ValueError("output_mode `'tf_idf'` does not support loading a vocabulary from file.")
+    with open(vocabulary, encoding="utf-8") as f:
+        return f.read().splitlines()
+
+
 def _file_arrays(self: Any) -> dict[str, np.ndarray]:
     """A tf_idf lookup's idf of every id, as Keras keeps it in the weights file (``idf_weights``)."""
     if self.output_mode != "tf_idf" or self.idf_weights is None:
@@ -492,7 +509,8 @@ LOOKUP_ARGUMENTS = """\
         max_tokens: the largest vocabulary ``adapt`` keeps, the OOV index included; ``None`` for no limit.
         num_oov_indices: how many ids unknown values share (0: an unknown value is an error).
         mask_token: a value that maps to id 0 ("int" mode; dropped from the vectors of the other modes), or None.
-        vocabulary: the vocabulary, a list (or array) of its entries, or ``None`` to ``adapt`` one.
+        vocabulary: the vocabulary, a list (or array) of its entries or the path of a text file of one a line, or
+            ``None`` to ``adapt`` one.
         idf_weights: with "tf_idf" and a ``vocabulary``, the idf of each of its entries.
         invert: map ids back to the entries instead.
         output_mode: "int" (the id), "one_hot", "multi_hot", "count" or "tf_idf" (vectors as long as the
@@ -534,6 +552,9 @@ class IntegerLookup(Layer):
                  pad_to_max_tokens: bool = False, name: str | None = None, oov_method: str = "floormod",
                  salt: Any = None, **kwargs: Any) -> None:
         kwargs.pop("vocabulary_size", None)  # in Keras's config, derived from the vocabulary
+        if vocabulary_dtype != "int64":
+            raise ValueError(f"Only `vocabulary_dtype='int64'` is supported at this time. Received: "
+                             f"vocabulary_dtype={vocabulary_dtype}")
         super().__init__(name=name, **kwargs)
         output_mode = _check_mode("multi_hot" if output_mode == "binary" else output_mode, LOOKUP_MODES,
                                   type(self).__name__)
@@ -564,9 +585,10 @@ class IntegerLookup(Layer):
         of its entries.
 
         Args:
-            vocabulary: the terms, a list or array.
+            vocabulary: the terms, a list or array, or the path of a text file of one term a line.
             idf_weights: with "tf_idf", one weight per entry of ``vocabulary``.
         """
+        vocabulary = vocabulary_file(self, vocabulary)
         given = [int(v) for v in np.asarray(vocabulary).ravel()]
         terms = checked_vocabulary(self, given, vocabulary)
         self.idf_weights, self.vocabulary = given_idf(self, given, terms, idf_weights), terms
@@ -665,9 +687,10 @@ class StringLookup(Layer):
         of its entries.
 
         Args:
-            vocabulary: the terms, a list or array.
+            vocabulary: the terms, a list or array, or the path of a text file of one term a line.
             idf_weights: with "tf_idf", one weight per entry of ``vocabulary``.
         """
+        vocabulary = vocabulary_file(self, vocabulary)
         given = [text(v) for v in np.asarray(vocabulary, dtype=object).ravel()]
         terms = checked_vocabulary(self, given, vocabulary)
         self.idf_weights, self.vocabulary = given_idf(self, given, terms, idf_weights), terms
