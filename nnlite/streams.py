@@ -182,14 +182,6 @@ def adapt_batches(data: Any, steps: int | None = None, what: str = "adapt") -> I
             yield unpack(batch, what)[0]
 
 
-def adapt_array(data: Any, steps: int | None = None, dtype: Any = None) -> np.ndarray:
-    """All of ``adapt``'s batches as one array, rows after rows (a batch of rank 1 is one row per value)."""
-    batches = [np.asarray(b, dtype=dtype) for b in adapt_batches(data, steps)]
-    if not batches:
-        raise ValueError("adapt() got no data: the generator or dataset gave no batches.")
-    return batches[0] if len(batches) == 1 else np.concatenate(batches, axis=0)
-
-
 def unpack(batch: Any, where: str) -> tuple[Any, Any, Any]:
     """(x, y, sample_weight) from one batch, as Keras reads it: a tuple (or list, as a torch DataLoader
     gives) of 1 to 3 entries, or x alone."""

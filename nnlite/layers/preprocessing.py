@@ -492,6 +492,32 @@ def vocabulary_file(layer: Any, vocabulary: Any) -> Any:
         return f.read().splitlines()
 
 
+def _check_lookup(layer: Any, sparse: bool, output_mode: str, vocabulary: Any, idf_weights: Any,
+                  invert: bool) -> None:
+    """A lookup's arguments refused as Keras refuses them (sparse output aside: nnlite's tensors are dense)."""
+    if sparse:
+        raise ValueError(f"nnlite's {type(layer).__name__} has no sparse output (nnlite's tensors are dense).")
+    if output_mode == "tf_idf" and vocabulary is not None and idf_weights is None:
+        raise ValueError("When specifying the `vocabulary` argument, in TF-IDF output mode, the `idf_weights` "
+                         "argument must also be provided.")
+    if invert and output_mode != "int":
+        raise ValueError("`output_mode` must be 'int' when `invert` is true.")
+
+
+def _set_vocabulary(self: Any, vocabulary: Any, idf_weights: Any = None) -> None:
+    """Use ``vocabulary`` (its entries, optionally after the special tokens) and, with "tf_idf", the idf of each of
+    its entries.
+
+    Args:
+        vocabulary: the terms, a list or array, or the path of a text file of one term a line.
+        idf_weights: with "tf_idf", one weight per entry of ``vocabulary``.
+    """
+    vocabulary = vocabulary_file(self, vocabulary)
+    given = self.entries(vocabulary)
+    terms = checked_vocabulary(self, given, vocabulary)
+    self.idf_weights, self.vocabulary = given_idf(self, given, terms, idf_weights), terms
+
+
 def _file_arrays(self: Any) -> dict[str, np.ndarray]:
     """A tf_idf lookup's idf of every id, as Keras keeps it in the weights file (``idf_weights``)."""
     if self.output_mode != "tf_idf" or self.idf_weights is None:
@@ -559,13 +585,7 @@ class IntegerLookup(Layer):
         output_mode = _check_mode("multi_hot" if output_mode == "binary" else output_mode, LOOKUP_MODES,
                                   type(self).__name__)
         num_oov_indices = _check_special(self, num_oov_indices, oov_method, salt)
-        if sparse:
-            raise ValueError("nnlite's IntegerLookup has no sparse output (nnlite's tensors are dense).")
-        if output_mode == "tf_idf" and vocabulary is not None and idf_weights is None:
-            raise ValueError("When specifying the `vocabulary` argument, in TF-IDF output mode, the `idf_weights` "
-                             "argument must also be provided.")
-        if invert and output_mode != "int":
-            raise ValueError("`output_mode` must be 'int' when `invert` is true.")
+        _check_lookup(self, sparse, output_mode, vocabulary, idf_weights, invert)
         if max_tokens is not None and max_tokens <= 1:
             raise ValueError(f"If `max_tokens` is set for `IntegerLookup`, it must be greater than 1. Received: "
                              f"max_tokens={max_tokens}")
@@ -580,19 +600,12 @@ class IntegerLookup(Layer):
             self.set_vocabulary(vocabulary, idf_weights)
         self.built = True
 
-    def set_vocabulary(self, vocabulary: Any, idf_weights: Any = None) -> None:
-        """Use ``vocabulary`` (its entries, optionally after the special tokens) and, with "tf_idf", the idf of each
-        of its entries.
+    @staticmethod
+    def entries(vocabulary: Any) -> list[int]:
+        """A vocabulary's entries as the lookup keeps them: integers."""
+        return [int(v) for v in np.asarray(vocabulary).ravel()]
 
-        Args:
-            vocabulary: the terms, a list or array, or the path of a text file of one term a line.
-            idf_weights: with "tf_idf", one weight per entry of ``vocabulary``.
-        """
-        vocabulary = vocabulary_file(self, vocabulary)
-        given = [int(v) for v in np.asarray(vocabulary).ravel()]
-        terms = checked_vocabulary(self, given, vocabulary)
-        self.idf_weights, self.vocabulary = given_idf(self, given, terms, idf_weights), terms
-
+    set_vocabulary = _set_vocabulary
     get_vocabulary = _get_vocabulary
     vocabulary_size = _vocabulary_size
     file_arrays = _file_arrays
@@ -663,13 +676,7 @@ class StringLookup(Layer):
         output_mode = _check_mode("multi_hot" if output_mode == "binary" else output_mode, LOOKUP_MODES,
                                   type(self).__name__)
         num_oov_indices = _check_special(self, num_oov_indices, oov_method, salt)
-        if sparse:
-            raise ValueError("nnlite's StringLookup has no sparse output (nnlite's tensors are dense).")
-        if output_mode == "tf_idf" and vocabulary is not None and idf_weights is None:
-            raise ValueError("When specifying the `vocabulary` argument, in TF-IDF output mode, the `idf_weights` "
-                             "argument must also be provided.")
-        if invert and output_mode != "int":
-            raise ValueError("`output_mode` must be 'int' when `invert` is true.")
+        _check_lookup(self, sparse, output_mode, vocabulary, idf_weights, invert)
         if max_tokens is not None and max_tokens <= 1:
             raise ValueError(f"If set, `max_tokens` must be greater than 1. Received: max_tokens={max_tokens}")
         self.max_tokens, self.num_oov_indices, self.oov_method = max_tokens, num_oov_indices, oov_method
@@ -682,19 +689,12 @@ class StringLookup(Layer):
             self.set_vocabulary(vocabulary, idf_weights)
         self.built = True
 
-    def set_vocabulary(self, vocabulary: Any, idf_weights: Any = None) -> None:
-        """Use ``vocabulary`` (its entries, optionally after the special tokens) and, with "tf_idf", the idf of each
-        of its entries.
+    @staticmethod
+    def entries(vocabulary: Any) -> list[str]:
+        """A vocabulary's entries as the lookup keeps them: text."""
+        return [text(v) for v in np.asarray(vocabulary, dtype=object).ravel()]
 
-        Args:
-            vocabulary: the terms, a list or array, or the path of a text file of one term a line.
-            idf_weights: with "tf_idf", one weight per entry of ``vocabulary``.
-        """
-        vocabulary = vocabulary_file(self, vocabulary)
-        given = [text(v) for v in np.asarray(vocabulary, dtype=object).ravel()]
-        terms = checked_vocabulary(self, given, vocabulary)
-        self.idf_weights, self.vocabulary = given_idf(self, given, terms, idf_weights), terms
-
+    set_vocabulary = _set_vocabulary
     get_vocabulary = _get_vocabulary
     vocabulary_size = _vocabulary_size
     file_arrays = _file_arrays
