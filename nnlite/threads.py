@@ -11,8 +11,9 @@ free cores can do. So, during ``fit``:
 revisited after every epoch. The first epoch starts from a glance at the run queue: the threads of other programs
 running now (Linux's procs_running less this process's running threads, five looks a millisecond apart), so a
 fit(..., epochs=1) called in a loop beside a busy program is not run on every core. Linux's /proc/stat gives the
-machine's CPU time, elsewhere the 1-minute load average less nnlite's own threads stands in; "cores" are those the
-process may run on, capped by a container's CPU quota (cgroup v2 cpu.max, or v1 cpu.cfs_quota_us). Measured on 2 cores
+machine's CPU time, elsewhere the 1-minute load average less nnlite's own threads stands in; "cores" are the
+physical cores the process may run on (hyperthreads of one core count once), capped by a container's CPU quota
+(cgroup v2 cpu.max, or v1 cpu.cfs_quota_us). Measured on 2 cores
 with one competing busy process, a 784-256-128-10 epoch took 4.1x its quiet time with 2 BLAS
 threads and 1.7x with 1.
 
@@ -55,10 +56,28 @@ def _quota() -> float | None:
         return None
 
 
+CPU_TOPOLOGY = "/sys/devices/system/cpu/cpu{}/topology"  # core_id and physical_package_id of one logical CPU
+
+
+def _physical_cores(cpus: set[int]) -> int:
+    """The physical cores under ``cpus`` (logical CPUs): two hyperthreads of one core share its vector units, so
+    a matrix multiply gains little from the second and its threads slow the first; MKL and PyTorch likewise
+    start one thread per physical core. Where the topology cannot be read, every logical CPU counts as a core."""
+    seen = set()
+    for cpu in cpus:
+        try:
+            with open(f"{CPU_TOPOLOGY.format(cpu)}/core_id") as f, \
+                    open(f"{CPU_TOPOLOGY.format(cpu)}/physical_package_id") as g:
+                seen.add((int(g.read()), int(f.read())))
+        except (OSError, ValueError):
+            return len(cpus)
+    return max(1, len(seen))
+
+
 def _cores() -> int:
-    """The cores this process may run on, capped by the container's CPU quota (at least 1)."""
+    """The physical cores this process may run on, capped by the container's CPU quota (at least 1)."""
     try:
-        cores = len(os.sched_getaffinity(0))
+        cores = _physical_cores(os.sched_getaffinity(0))
     except AttributeError:  # not Linux
         cores = os.cpu_count() or 1
     quota = _quota()

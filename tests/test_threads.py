@@ -186,5 +186,33 @@ def test_a_containers_cpu_quota_caps_the_cores(monkeypatch, tmp_path, v2, v1, qu
     monkeypatch.setattr(threads, "CGROUP_V2", str(v2_path))
     monkeypatch.setattr(threads, "CGROUP_V1", tuple(str(p) for p in v1_paths))
     monkeypatch.setattr(threads.os, "sched_getaffinity", lambda pid: set(range(16)), raising=False)
+    monkeypatch.setattr(threads, "_physical_cores", len)  # 16 cores, whatever this machine's topology
     assert threads._quota() == quota
     assert threads._cores() == cores
+
+
+@pytest.mark.parametrize(("topology", "cpus", "cores"), [
+    ({0: (0, 0), 1: (0, 1), 2: (0, 0), 3: (0, 1)}, {0, 1, 2, 3}, 2),  # two cores, two hyperthreads each
+    ({0: (0, 0), 1: (0, 1), 2: (1, 0), 3: (1, 1)}, {0, 1, 2, 3}, 4),  # two sockets with the same core ids
+    ({0: (0, 0), 1: (0, 1), 2: (0, 0), 3: (0, 1)}, {0, 2}, 1),  # allowed only one core's two hyperthreads
+    ({0: (0, 0), 1: None}, {0, 1}, 2),  # a CPU without a readable topology: every logical CPU counts
+])
+def test_hyperthreads_of_one_core_count_once(monkeypatch, tmp_path, topology, cpus, cores):
+    """One BLAS thread per physical core: logical CPUs sharing (package, core id) in sysfs are one core."""
+    for cpu, ids in topology.items():
+        folder = tmp_path / f"cpu{cpu}" / "topology"
+        folder.mkdir(parents=True)
+        if ids is not None:
+            (folder / "physical_package_id").write_text(f"{ids[0]}\n")
+            (folder / "core_id").write_text(f"{ids[1]}\n")
+    monkeypatch.setattr(threads, "CPU_TOPOLOGY", str(tmp_path / "cpu{}" / "topology"))
+    assert threads._physical_cores(cpus) == cores
+    monkeypatch.setattr(threads.os, "sched_getaffinity", lambda pid: cpus, raising=False)
+    monkeypatch.setattr(threads, "_quota", lambda: None)
+    assert threads._cores() == cores
+
+
+def test_this_machines_cores_are_counted():
+    """On the machine running the tests: at least one core, never more than the logical CPUs allowed."""
+    allowed = os.sched_getaffinity(0) if hasattr(os, "sched_getaffinity") else set(range(os.cpu_count() or 1))
+    assert 1 <= threads._physical_cores(allowed) <= len(allowed)
