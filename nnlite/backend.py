@@ -6,6 +6,7 @@ from typing import Any
 
 import numpy as np
 
+from . import promotion
 from .config import (
     backend,
     clear_session,
@@ -48,7 +49,11 @@ def standardize_dtype(dtype: Any = None) -> str:
         >>> nnlite.backend.standardize_dtype(np.float64), nnlite.backend.standardize_dtype(None)
         ('float64', 'float32')
     """
-    return floatx() if dtype is None else np.dtype(getattr(dtype, "name", dtype)).name
+    if dtype is None:
+        return floatx()
+    if dtype in (int, float, bool):  # Python's types, as Keras names them on TensorFlow
+        return {int: "int64", float: "float32", bool: "bool"}[dtype]
+    return np.dtype(getattr(dtype, "name", dtype)).name
 
 
 def is_float_dtype(dtype: Any) -> bool:
@@ -80,17 +85,18 @@ def is_int_dtype(dtype: Any) -> bool:
 
 
 def result_type(*dtypes: Any) -> str:
-    """The dtype an operation on these dtypes gives (NumPy's promotion; floatx when none is given).
+    """The dtype an operation on these dtypes gives, by Keras's promotion (``nnlite.promotion``): Python's int and
+    float are weak types that give way to a tensor's dtype; floatx when none is given.
 
     Args:
-        *dtypes: dtypes or their names.
+        *dtypes: dtypes, their names, or Python's int, float and bool.
 
     Example:
         >>> import nnlite
-        >>> nnlite.backend.result_type("int32", "float32")
-        'float64'
+        >>> nnlite.backend.result_type("int32", "float32"), nnlite.backend.result_type("int8", int)
+        ('float32', 'int8')
     """
-    return np.result_type(*[standardize_dtype(d) for d in dtypes]).name if dtypes else floatx()
+    return promotion.result_type(*dtypes)
 
 
 __all__ = ["backend", "clear_session", "epsilon", "floatx", "get_uid", "image_data_format", "is_float_dtype",

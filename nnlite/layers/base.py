@@ -162,6 +162,16 @@ class Layer:
         lookups and Discretization in "int" mode)."""
         return self.compute_dtype
 
+    def symbolic_dtypes(self, inputs: Any, count: int) -> list[str]:
+        """The dtypes of the ``count`` tensors a call on the symbolic ``inputs`` makes: ``symbolic_dtype`` each
+        (an op's depend on its inputs', see ``Operation``).
+
+        Args:
+            inputs: the symbolic tensors the layer is called on (one, or a list or dict of them).
+            count: how many tensors the call makes.
+        """
+        return [self.symbolic_dtype] * count
+
     @property
     def variable_dtype(self) -> str:
         return self.dtype

@@ -123,7 +123,7 @@ def connect(layer: Any, args: Any) -> Any:
     several = several_shapes(out_shape)  # a model with several outputs, called as a layer: a tensor for each
     shapes = (list(out_shape.values()) if isinstance(out_shape, dict) else list(out_shape)) if several else [out_shape]
     outputs = getattr(layer, "outputs", None) if several else None  # a model's outputs carry their dtypes
-    dtypes = [t.dtype for t in outputs] if outputs else [layer.symbolic_dtype] * len(shapes)
+    dtypes = [t.dtype for t in outputs] if outputs else layer.symbolic_dtypes(args, len(shapes))
     outs = [KerasTensor(tuple(s), dtype, name=f"keras_tensor_{layer.name}_{index}" + (f"_{k}" if several else ""),
                         history=(layer, index, k)) for k, (s, dtype) in enumerate(zip(shapes, dtypes))]
     layer.inbound_nodes.append(Node(layer, args, outs))

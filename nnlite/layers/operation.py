@@ -17,12 +17,14 @@ each summed over the axes an input was broadcast along. An op with several resul
 from __future__ import annotations
 
 import inspect
+import math
 from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 
-from .. import autodiff
+from .. import autodiff, promotion
+from ..limits import MAX_PROBE_ELEMENTS
 from ..tensor import Tensor
 from ..variables import Variable
 from . import op_shapes
@@ -129,6 +131,7 @@ class Operation(Layer):
     vector-Jacobian product (see the module)."""
 
     takes_list = True
+    casts = ""  # an op computes in its inputs' dtypes, promoted as Keras promotes them (``nnlite.promotion``)
 
     def __init__(self, op: str, arguments: list[Any], keywords: dict[str, Any] | None = None, **kwargs: Any) -> None:
         if op not in autodiff.OPS:
@@ -160,6 +163,26 @@ class Operation(Layer):
         return op_shapes.output_shape(
             self.op, lambda values: autodiff.OPS[self.op](*_fill(self.template, values), **self.keywords),
             self._bind, [tuple(s) for s in shapes])
+
+    def symbolic_dtypes(self, inputs: Any, count: int) -> list[str]:
+        """The dtypes the op gives on its inputs' dtypes (int32 + 2 stays int32, as in Keras), found by running it
+        on stand-ins of those dtypes, one sample each; where that cannot run, the inputs' promoted dtype."""
+        tensors = inputs if isinstance(inputs, list) else [inputs]
+        shapes = [tuple(1 if d is None else d for d in t.shape) for t in tensors]
+        if sum(math.prod(s) for s in shapes) <= MAX_PROBE_ELEMENTS:
+            try:
+                with np.errstate(all="ignore"):
+                    stand_ins = [np.zeros(s, dtype=t.dtype) for s, t in zip(shapes, tensors)]
+                    out = autodiff.OPS[self.op](*_fill(self.template, stand_ins), **self.keywords)
+                outs = list(out) if isinstance(out, (list, tuple)) else [out]
+                if len(outs) == count:
+                    return [np.asarray(autodiff.value_of(o)).dtype.name for o in outs]
+            except (ValueError, TypeError, IndexError, ArithmeticError):
+                pass
+        try:
+            return [promotion.result_type(*(t.dtype for t in tensors))] * count
+        except (ValueError, TypeError):  # strings
+            return [self.symbolic_dtype] * count
 
     def _bind(self, values: list[Any]) -> inspect.BoundArguments:
         """The op's arguments with ``values`` in the tensors' places, defaults applied."""

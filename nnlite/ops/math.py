@@ -12,7 +12,7 @@ from .primitive import float_array, op, spread, unary
 
 TWO_OVER_SQRT_PI = 2.0 / pymath.sqrt(pymath.pi)
 
-erf = unary(lambda x: _scipy().erf(x) if _scipy() else 1.0 - special.erfc(x),
+erf = unary(lambda x: (_scipy().erf(x) if _scipy() else 1.0 - special.erfc(x)).astype(x.dtype, copy=False),
             lambda g, a, x: [g * TWO_OVER_SQRT_PI * np.exp(-np.square(x))], "erf",
             "a = erf(x);  grad_x = g 2/sqrt(pi) e^(-x^2).")
 def _rsqrt_vjp(g: Any, a: Any, x: Any) -> list:

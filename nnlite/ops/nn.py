@@ -19,9 +19,10 @@ from .numpy import clip, log, mean, multiply, square, subtract, sum, var
 from .primitive import float_array, op
 
 
-def _activation(name: str, doc: str, **defaults: Any) -> Any:
+def _activation(name: str, doc: str, integers: str = "float", **defaults: Any) -> Any:
     """The op a = f(x, *settings) of the activation ``name``: its settings (Keras's defaults) come after x, by
-    position or by keyword, as in Keras's signature."""
+    position or by keyword, as in Keras's signature. ``integers``: "float" computes integer x in floatx, "same"
+    keeps its dtype (relu, relu6, as TensorFlow's)."""
     make = activations.ACTIVATIONS.lookup(name)
     names = list(defaults)
 
@@ -32,7 +33,7 @@ def _activation(name: str, doc: str, **defaults: Any) -> Any:
         return [make(**settings(given, params)).backward(np.asarray(x), a, g)]
 
     def forward(x: Any, *given: Any, **params: Any) -> Any:
-        return make(**settings(given, params)).forward(float_array(x))
+        return make(**settings(given, params)).forward(float_array(x) if integers == "float" else np.asarray(x))
 
     forward.__name__ = forward.__qualname__ = name
     forward.__doc__ = doc
@@ -42,8 +43,8 @@ def _activation(name: str, doc: str, **defaults: Any) -> Any:
     return op(vjp, name=name)(forward)
 
 
-relu = _activation("relu", "a = max(x, 0);  grad_x = g where x > 0.")
-relu6 = _activation("relu6", "a = min(max(x, 0), 6);  grad_x = g where 0 < x < 6.")
+relu = _activation("relu", "a = max(x, 0);  grad_x = g where x > 0.", integers="same")
+relu6 = _activation("relu6", "a = min(max(x, 0), 6);  grad_x = g where 0 < x < 6.", integers="same")
 sigmoid = _activation("sigmoid", "a = 1 / (1 + e^-x);  grad_x = g a (1 - a).")
 softplus = _activation("softplus", "a = ln(1 + e^x);  grad_x = g sigmoid(x).")
 softsign = _activation("softsign", "a = x / (1 + |x|);  grad_x = g / (1 + |x|)^2.")

@@ -16,16 +16,18 @@ from typing import Any
 
 import numpy as np
 
-from .. import config
+from .. import config, promotion
 from .primitive import binary, count, float_array, op, spread, unary
 
 LN2, LN10 = math.log(2.0), math.log(10.0)
 
 # -- elementwise, one argument ------------------------------------------------------------------------
-negative = unary(np.negative, lambda g, a, x: [-g], "negative", "a = -x;  grad_x = -g.")
-absolute = unary(np.abs, lambda g, a, x: [g * np.sign(x)], "absolute", "a = |x|;  grad_x = g sign(x) (0 at 0).")
+negative = unary(np.negative, lambda g, a, x: [-g], "negative", "a = -x;  grad_x = -g.", integers="same")
+absolute = unary(np.abs, lambda g, a, x: [g * np.sign(x)], "absolute", "a = |x|;  grad_x = g sign(x) (0 at 0).",
+                 integers="same")
 abs = absolute  # noqa: A001 (Keras's name)
-square = unary(np.square, lambda g, a, x: [2 * x * g], "square", "a = x^2;  grad_x = 2 x g.")
+square = unary(lambda x: np.square(x.astype(np.int32) if x.dtype.kind == "b" else x), lambda g, a, x: [2 * x * g],
+               "square", "a = x^2;  grad_x = 2 x g.", integers="same")  # a bool x squares as int32
 sqrt = unary(np.sqrt, lambda g, a, x: [g * 0.5 / a], "sqrt", "a = sqrt(x);  grad_x = g / (2 a).")
 exp = unary(np.exp, lambda g, a, x: [g * a], "exp", "a = e^x;  grad_x = g a.")
 expm1 = unary(np.expm1, lambda g, a, x: [g * (a + 1)], "expm1", "a = e^x - 1;  grad_x = g (a + 1).")
@@ -46,11 +48,13 @@ arcsinh = unary(np.arcsinh, lambda g, a, x: [g / np.sqrt(x * x + 1)], "arcsinh",
 arccosh = unary(np.arccosh, lambda g, a, x: [g / np.sqrt(x * x - 1)], "arccosh", "grad_x = g / sqrt(x^2 - 1).")
 arctanh = unary(np.arctanh, lambda g, a, x: [g / (1 - x * x)], "arctanh", "grad_x = g / (1 - x^2).")
 reciprocal = unary(np.reciprocal, lambda g, a, x: [-g * a * a], "reciprocal", "a = 1 / x;  grad_x = -g a^2.")
-cbrt = unary(np.cbrt, lambda g, a, x: [g / (3 * a * a)], "cbrt", "a = x^(1/3);  grad_x = g / (3 a^2).")
+cbrt = unary(lambda x: np.cbrt(x.astype(np.float64) if x.dtype == np.int64 else float_array(x)),
+             lambda g, a, x: [g / (3 * a * a)], "cbrt", "a = x^(1/3) (int64 in float64, as Keras's);  "
+             "grad_x = g / (3 a^2).", integers="same")
 # no gradient (piecewise constant): TensorFlow gives None through these
 sign = unary(np.sign, None, "sign", "a = sign(x); no gradient.")
-floor = unary(np.floor, None, "floor", "a = floor(x); no gradient.")
-ceil = unary(np.ceil, None, "ceil", "a = ceil(x); no gradient.")
+floor = unary(np.floor, None, "floor", "a = floor(x); no gradient.", integers="float")
+ceil = unary(np.ceil, None, "ceil", "a = ceil(x); no gradient.", integers="float")
 trunc = unary(np.trunc, None, "trunc", "a = trunc(x); no gradient.")
 isnan = unary(np.isnan, None, "isnan", "Where x is NaN.")
 isinf = unary(np.isinf, None, "isinf", "Where x is +-inf.")
@@ -70,7 +74,7 @@ subtract = binary(np.subtract, lambda g, a, x1, x2: [g, -g], "subtract", "a = x1
 multiply = binary(np.multiply, lambda g, a, x1, x2: [g * x2, g * x1], "multiply",
                   "a = x1 x2;  grad_x1 = g x2, grad_x2 = g x1.")
 divide = binary(np.true_divide, lambda g, a, x1, x2: [g / x2, g * (-np.asarray(x1) / x2 / x2)], "divide",
-                "a = x1 / x2;  grad_x1 = g / x2, grad_x2 = -g x1 / x2^2.")
+                "a = x1 / x2;  grad_x1 = g / x2, grad_x2 = -g x1 / x2^2.", promotion.floating)
 true_divide = divide
 
 
@@ -87,13 +91,24 @@ maximum = binary(np.maximum, lambda g, a, x1, x2: [np.where(np.greater_equal(x1,
 minimum = binary(np.minimum, lambda g, a, x1, x2: [np.where(np.less_equal(x1, x2), g, 0),
                                                     np.where(np.less_equal(x1, x2), 0, g)], "minimum",
                  "a = min(x1, x2);  the gradient goes to the smaller, to x1 on a tie.")
-mod = binary(np.mod, lambda g, a, x1, x2: [g, -g * np.floor_divide(x1, x2)], "mod",
-             "a = x1 mod x2;  grad_x1 = g, grad_x2 = -g floor(x1 / x2).")
+@op(lambda g, a, x1, x2: [g, -g * np.floor_divide(x1, x2)])
+def mod(x1: Any, x2: Any) -> Any:
+    """a = x1 mod x2;  grad_x1 = g, grad_x2 = -g floor(x1 / x2). A Python number counts as the int32 or float32
+    tensor Keras makes of it (not as a weak type), bools as int32, as Keras's mod does."""
+    dtype = promotion.result_type(promotion.tensor_dtype(x1), promotion.tensor_dtype(x2))
+    dtype = "int32" if dtype == "bool" else dtype
+    return np.mod(np.asarray(x1, dtype), np.asarray(x2, dtype))
 arctan2 = binary(np.arctan2, lambda g, a, x1, x2: [g * x2 / (np.square(x1) + np.square(x2)),
                                                     -g * x1 / (np.square(x1) + np.square(x2))], "arctan2",
-                 "a = atan2(x1, x2);  grad_x1 = g x2 / r^2, grad_x2 = -g x1 / r^2.")
+                 "a = atan2(x1, x2);  grad_x1 = g x2 / r^2, grad_x2 = -g x1 / r^2.", promotion.floating_tensors)
+def _hypot_dtype(x1: Any, x2: Any) -> str:
+    """Keras's hypot: integers up to 32 bits in floatx, int64 in float64, floats as promoted."""
+    dtype = promotion.result_type(promotion.tensor_dtype(x1), promotion.tensor_dtype(x2))
+    return "float64" if dtype == "int64" else config.floatx() if np.dtype(dtype).kind in "biu" else dtype
+
+
 hypot = binary(np.hypot, lambda g, a, x1, x2: [g * x1 / a, g * x2 / a], "hypot",
-               "a = sqrt(x1^2 + x2^2);  grad_xk = g xk / a.")
+               "a = sqrt(x1^2 + x2^2);  grad_xk = g xk / a.", _hypot_dtype)
 floor_divide = binary(np.floor_divide, None, "floor_divide", "a = floor(x1 / x2); no gradient.")
 equal = binary(np.equal, None, "equal", "x1 == x2.")
 not_equal = binary(np.not_equal, None, "not_equal", "x1 != x2.")
@@ -110,9 +125,10 @@ logical_xor = binary(np.logical_xor, None, "logical_xor", "x1 xor x2.")
                           np.where(np.asarray(x2) == 0, 0, -g * a / np.where(np.asarray(x2) == 0, 1, x2))])
 def divide_no_nan(x1: Any, x2: Any) -> Any:
     """a = x1 / x2, and 0 where x2 = 0 (its gradients too)."""
-    x1, x2 = np.asarray(x1), np.asarray(x2)
+    dtype = promotion.floating(x1, x2)
+    x1, x2 = np.asarray(x1, dtype), np.asarray(x2, dtype)
     safe = np.where(x2 == 0, 1, x2)
-    return np.where(x2 == 0, 0, np.true_divide(x1, safe)).astype(np.result_type(x1, x2, np.float32))
+    return np.where(x2 == 0, 0, np.true_divide(x1, safe)).astype(dtype)
 
 
 def logaddexp(x1: Any, x2: Any) -> Any:
@@ -146,7 +162,8 @@ def where(condition: Any, x1: Any = None, x2: Any = None) -> Any:
         return tuple(np.nonzero(condition))
     if x1 is None or x2 is None:
         raise ValueError("`x1` and `x2` either both should be `None` or both should have non-None value.")
-    return np.where(condition, x1, x2)
+    dtype = promotion.promoted(x1, x2)
+    return np.where(condition, np.asarray(x1, dtype), np.asarray(x2, dtype))
 
 
 # -- products ------------------------------------------------------------------------------------------
@@ -165,8 +182,12 @@ def _matmul_vjp(g: Any, a: Any, x1: Any, x2: Any) -> list[Any]:
 
 @op(_matmul_vjp)
 def matmul(x1: Any, x2: Any) -> Any:
-    """a = x1 @ x2;  grad_x1 = g @ x2^T, grad_x2 = x1^T @ g (batched over leading axes)."""
-    return np.matmul(x1, x2)
+    """a = x1 @ x2;  grad_x1 = g @ x2^T, grad_x2 = x1^T @ g (batched over leading axes). As Keras's: computed in
+    a float dtype, given the promoted dtype (int8 @ int8 gives int32)."""
+    compute, result = promotion.promoted(x1, x2, floating=True), promotion.promoted(x1, x2)
+    if result == "int8" and np.asarray(x1).dtype == np.asarray(x2).dtype == np.int8:
+        result = "int32"
+    return np.matmul(np.asarray(x1, compute), np.asarray(x2, compute)).astype(result, copy=False)
 
 
 @op(lambda g, a, x1, x2: _matmul_vjp(g, a, x1, x2) if np.ndim(x1) and np.ndim(x2) else [g * x2, g * x1])
@@ -255,8 +276,9 @@ def einsum(subscripts: str, *operands: Any) -> Any:
 # -- reductions ----------------------------------------------------------------------------------------
 @op(lambda g, a, x, axis=None, keepdims=False: [spread(g, x, axis, keepdims)])
 def sum(x: Any, axis: Any = None, keepdims: bool = False) -> Any:  # noqa: A001 (Keras's name)
-    """a = sum of x over ``axis``;  grad_x = g spread back over the axis."""
-    return np.sum(x, axis=_axis(axis), keepdims=keepdims)
+    """a = sum of x over ``axis``;  grad_x = g spread back over the axis. Small integers and bools add up in
+    (u)int32, others in their own dtype, as Keras's sum."""
+    return np.sum(x, axis=_axis(axis), keepdims=keepdims, dtype=_accumulator(x))
 
 
 @op(lambda g, a, x, axis=None, keepdims=False: [spread(g, x, axis, keepdims) / count(x, axis)])
@@ -305,7 +327,7 @@ def _prod_vjp(g: Any, a: Any, x: Any, axis: Any = None, keepdims: bool = False, 
 @op(_prod_vjp)
 def prod(x: Any, axis: Any = None, keepdims: bool = False, dtype: Any = None) -> Any:
     """a = product of x over ``axis``;  grad_x_i = g times the product of the other entries."""
-    return np.prod(x, axis=_axis(axis), keepdims=keepdims, dtype=dtype)
+    return np.prod(x, axis=_axis(axis), keepdims=keepdims, dtype=dtype or _accumulator(x))
 
 
 def _cumsum_vjp(g: Any, a: Any, x: Any, axis: Any = None, dtype: Any = None) -> list:
@@ -317,7 +339,7 @@ def _cumsum_vjp(g: Any, a: Any, x: Any, axis: Any = None, dtype: Any = None) -> 
 @op(_cumsum_vjp)
 def cumsum(x: Any, axis: Any = None, dtype: Any = None) -> Any:
     """a_i = sum of x_j for j <= i;  grad_x_j = sum of g_i for i >= j."""
-    return np.cumsum(x, axis=axis, dtype=dtype)
+    return np.cumsum(x, axis=axis, dtype=dtype or _bool_as_int32(x))
 
 
 def _cumprod_vjp(g: Any, a: Any, x: Any, axis: Any = None, dtype: Any = None) -> list:
@@ -331,17 +353,21 @@ def _cumprod_vjp(g: Any, a: Any, x: Any, axis: Any = None, dtype: Any = None) ->
 @op(_cumprod_vjp)
 def cumprod(x: Any, axis: Any = None, dtype: Any = None) -> Any:
     """a_i = product of x_j for j <= i;  grad_x_j = (sum over i >= j of a_i g_i) / x_j (TensorFlow's)."""
-    return np.cumprod(x, axis=axis, dtype=dtype)
+    return np.cumprod(x, axis=axis, dtype=dtype or _bool_as_int32(x))
 
 
 def var(x: Any, axis: Any = None, keepdims: bool = False) -> Any:
-    """mean((x - mean(x))^2) over ``axis`` (recorded as those ops)."""
+    """mean((x - mean(x))^2) over ``axis`` (recorded as those ops); integers in float32, as Keras's."""
+    if np.dtype(promotion.dtype_of(x)).kind in "biu":  # an integer tensor: no gradient to keep
+        x = multiply(x, np.float32(1))  # float32, recorded in a graph
     m = mean(x, axis=axis, keepdims=True)
     return mean(square(subtract(x, m)), axis=axis, keepdims=keepdims)
 
 
 def std(x: Any, axis: Any = None, keepdims: bool = False) -> Any:
-    """sqrt(var(x))."""
+    """sqrt(var(x)); integers in floatx, as Keras's."""
+    if np.dtype(promotion.dtype_of(x)).kind in "biu":  # an integer tensor: no gradient to keep
+        x = multiply(x, np.dtype(config.floatx()).type(1))  # floatx, recorded in a graph
     return sqrt(var(x, axis=axis, keepdims=keepdims))
 
 
@@ -358,14 +384,14 @@ def average(x: Any, axis: Any = None, weights: Any = None) -> Any:
 
 @op(None)
 def argmax(x: Any, axis: Any = None, keepdims: bool = False) -> Any:
-    """The index of the largest entry along ``axis``; no gradient."""
-    return np.argmax(x, axis=axis, keepdims=keepdims)
+    """The index of the largest entry along ``axis`` (int32, as Keras's); no gradient."""
+    return np.argmax(x, axis=axis, keepdims=keepdims).astype(np.int32)
 
 
 @op(None)
 def argmin(x: Any, axis: Any = None, keepdims: bool = False) -> Any:
-    """The index of the smallest entry along ``axis``; no gradient."""
-    return np.argmin(x, axis=axis, keepdims=keepdims)
+    """The index of the smallest entry along ``axis`` (int32, as Keras's); no gradient."""
+    return np.argmin(x, axis=axis, keepdims=keepdims).astype(np.int32)
 
 
 @op(None)
@@ -394,6 +420,23 @@ def count_nonzero(x: Any, axis: Any = None) -> Any:
 
 def _axis(axis: Any) -> Any:
     return tuple(axis) if isinstance(axis, list) else axis
+
+
+def _accumulator(x: Any) -> Any:
+    """The dtype Keras's sum and prod give: int32 for bools and small ints, uint32 for small uints, an integer's
+    own dtype otherwise (NumPy would widen it to int64), None (x's own) for floats."""
+    dtype = np.asarray(x).dtype
+    if dtype.kind == "b" or (dtype.kind == "i" and dtype.itemsize < 4):
+        return np.int32
+    if dtype.kind == "u" and dtype.itemsize < 4:
+        return np.uint32
+    return dtype if dtype.kind in "iu" else None
+
+
+def _bool_as_int32(x: Any) -> Any:
+    """int32 for bools (Keras's cumsum and cumprod), else x's own dtype (NumPy would widen integers)."""
+    dtype = np.asarray(x).dtype
+    return np.int32 if dtype.kind == "b" else dtype if dtype.kind in "iu" else None
 
 
 # -- shape ---------------------------------------------------------------------------------------------
@@ -452,14 +495,14 @@ def _split_points(xs: Sequence[Any], axis: int) -> list[int]:
 
 @op(lambda g, a, xs, axis=0: [np.split(g, _split_points(xs, axis), axis=axis)])
 def concatenate(xs: Sequence[Any], axis: int = 0) -> Any:
-    """a = the xs joined along ``axis``;  grad_x_k = g's slice that came from x_k."""
-    return np.concatenate(list(xs), axis=axis)
+    """a = the xs joined along ``axis`` (in their promoted dtype);  grad_x_k = g's slice that came from x_k."""
+    return np.concatenate(list(xs), axis=axis, dtype=promotion.result_type(*{promotion.dtype_of(x) for x in xs}))
 
 
 @op(lambda g, a, x, axis=0: [[np.take(g, k, axis=axis) for k in range(len(x))]])
 def stack(x: Sequence[Any], axis: int = 0) -> Any:
-    """a = the xs stacked along a new ``axis``;  grad_x_k = g's k-th slice along it."""
-    return np.stack(list(x), axis=axis)
+    """a = the xs stacked along a new ``axis`` (in their promoted dtype);  grad_x_k = g's k-th slice along it."""
+    return np.stack(list(x), axis=axis, dtype=promotion.result_type(*{promotion.dtype_of(v) for v in x}))
 
 
 def hstack(xs: Sequence[Any]) -> Any:

@@ -23,7 +23,7 @@ from typing import Any
 
 import numpy as np
 
-from .. import autodiff
+from .. import autodiff, promotion
 from ..layers.node import is_symbolic
 from ..layers.operation import symbolic
 from ..tensor import Tensor
@@ -124,22 +124,35 @@ def op(vjp: Callable[..., Any] | None = None, name: str | None = None, graph: bo
     return make
 
 
-def unary(fn: Callable[..., Any], vjp: Callable[..., Any] | None, name: str, doc: str) -> Callable:
-    """An op a = fn(x) (Keras's ``name``; ``doc`` gives its formula and derivative)."""
+def unary(fn: Callable[..., Any], vjp: Callable[..., Any] | None, name: str, doc: str,
+          integers: str | None = None) -> Callable:
+    """An op a = fn(x) (Keras's ``name``; ``doc`` gives its formula and derivative). ``integers`` says what it
+    makes of an integer or bool x, as Keras's op does: "float" computes in floatx (the default of an op with a
+    derivative), "same" keeps the dtype (the default of one without)."""
+    integers = integers or ("float" if vjp is not None else "same")
 
     def forward(x: Any) -> Any:
-        return fn(float_array(x)) if vjp is not None else fn(np.asarray(x))
+        return fn(float_array(x)) if integers == "float" else fn(np.asarray(x))
 
     forward.__name__ = forward.__qualname__ = name
     forward.__doc__ = doc
     return op(vjp, name=name)(forward)
 
 
-def binary(fn: Callable[..., Any], vjp: Callable[..., Any] | None, name: str, doc: str) -> Callable:
-    """An op a = fn(x1, x2), broadcasting (Keras's ``name``; ``doc`` gives its formula and derivatives)."""
+def binary(fn: Callable[..., Any], vjp: Callable[..., Any] | None, name: str, doc: str,
+           dtype: Callable[[Any, Any], str] | None = None) -> Callable:
+    """An op a = fn(x1, x2), broadcasting (Keras's ``name``; ``doc`` gives its formula and derivatives), on x1 and
+    x2 cast to ``dtype(x1, x2)``: by default the dtype Keras's promotion gives them (``promotion.promoted``:
+    int32 + 2 stays int32, int32 * 2.5 is floatx)."""
+    rule = dtype or promotion.promoted
+    weak = rule in (promotion.promoted, promotion.floating)  # a Python number gives way to a float array
 
     def forward(x1: Any, x2: Any) -> Any:
-        return fn(x1, x2)
+        d1, d2 = getattr(x1, "dtype", None), getattr(x2, "dtype", None)
+        if d1 is not None and d1.kind in "fc" and (d2 == d1 or (weak and type(x2) in (int, float))):
+            return fn(x1, x2)  # the usual case, floats of one dtype or a float array and a Python number: no cast
+        common = rule(x1, x2)
+        return fn(np.asarray(x1, common), np.asarray(x2, common))
 
     forward.__name__ = forward.__qualname__ = name
     forward.__doc__ = doc
