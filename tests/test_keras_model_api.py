@@ -211,3 +211,64 @@ def test_sequential_and_model_refusals_as_keras(keras):
         keras.Model()(np.ones((2, 3)))
     with pytest.raises(NotImplementedError, match="does not have a `call\\(\\)` method"):
         nnlite.Model()(np.ones((2, 3)))
+
+
+def test_sequential_edge_layers_as_keras(keras):
+    """Keras's sequential_test: a Sequential holding only an Input nests inside another (an identity, here also
+    as a layer of a graph); a layer whose compute_output_spec raises NotImplementedError is run on data to find its
+    output shape (values and a fit equal Keras's from the same weights); a layer whose call requires a second positional
+    argument is refused at build, and a non-layer at add, in Keras's words."""
+    def messages(build):
+        found = []
+        for lib in (nnlite, keras):
+            with pytest.raises(ValueError) as caught:
+                build(lib)
+            found.append(str(caught.value))
+        return found
+
+    for lib in (nnlite, keras):
+        inner = lib.Sequential()
+        inner.add(lib.Input(shape=(16,)))
+        assert len(lib.Sequential([inner]).layers) == 1
+    inner = nnlite.Sequential([nnlite.Input((3,))])
+    x = nnlite.Input((3,))
+    model = nnlite.Model(x, nnlite.layers.Dense(2, kernel_initializer="ones")(inner(x)))
+    np.testing.assert_allclose(model.predict(np.full((2, 3), 0.5), verbose=0), np.full((2, 2), 1.5))
+
+    def plus_one_model(lib):
+        class Unshaped(lib.layers.Layer):
+            def call(self, inputs):
+                return inputs + 1.0
+
+            def compute_output_spec(self, *args, **kwargs):
+                raise NotImplementedError
+
+        return lib.Sequential([Unshaped(), lib.layers.Dense(3)])
+
+    ours, theirs = plus_one_model(nnlite), plus_one_model(keras)
+    batch = np.arange(8, dtype="float32").reshape(4, 2) / 8
+    theirs(batch)
+    ours(batch)
+    ours.set_weights(theirs.get_weights())
+    np.testing.assert_allclose(ours(batch), theirs(batch), rtol=1e-6)
+    ours.compile(optimizer="sgd", loss="mse")
+    theirs.compile(optimizer="sgd", loss="mse")
+    y = np.ones((4, 3), "float32")
+    ours.fit(batch, y, epochs=2, verbose=0, shuffle=False)
+    theirs.fit(batch, y, epochs=2, verbose=0, shuffle=False)
+    for a, b in zip(ours.get_weights(), theirs.get_weights()):
+        np.testing.assert_allclose(a, b, rtol=1e-5)
+
+    def needs_training(lib):
+        class Bad(lib.layers.Layer):
+            def call(self, inputs, training):
+                return inputs
+
+        model = lib.Sequential(name="seq")
+        model.add(Bad())
+        model.build((None, 2))
+
+    ours_text, theirs_text = messages(needs_training)
+    assert ours_text == theirs_text and "training" in ours_text
+    ours_text, theirs_text = messages(lambda lib: lib.Sequential(name="seq").add({}))
+    assert ours_text == theirs_text

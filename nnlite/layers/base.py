@@ -303,7 +303,12 @@ class Layer:
         if self._graphs is not None:  # a custom layer: what its traced call gives
             return self._graphs[1].output_shape
         if self.gives_output_spec:  # Keras's extension point: the layer says what its call returns
-            return _spec_shapes(self.compute_output_spec(_symbolic_like(input_shape, self.compute_dtype)))
+            try:
+                return _spec_shapes(self.compute_output_spec(_symbolic_like(input_shape, self.compute_dtype)))
+            except NotImplementedError:  # it cannot say: a call on data in the graph's place, as below
+                if not self.composite:
+                    raise
+                return eager.output_shape_by_running(self, input_shape)
         if self.composite:  # a custom layer run as its call says: what one call on zeros gives
             return eager.output_shape_by_running(self, input_shape)
         if type(self) is Layer:  # the bare base computes nothing

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Sequence
 from typing import Any
 
@@ -79,7 +80,7 @@ class Sequential(Model):
             return
         if not isinstance(layer, Layer):
             raise ValueError(f"Only instances of `keras.Layer` can be added to a Sequential model. Received: "
-                             f"{layer!r} (of type {type(layer).__name__})")
+                             f"{layer!r} (of type {type(layer)})")
         if any(other is layer for other in self._layers):
             raise ValueError(f"Layer {layer.name!r} is already in this model; a layer can appear once.")
         taken = {other.name for other in self._layers}
@@ -133,7 +134,7 @@ class Sequential(Model):
 
     @property
     def built(self) -> bool:
-        return bool(self._layers) and self.input_layer is not None and all(layer.built for layer in self._layers)
+        return self.input_layer is not None and all(layer.built for layer in self._layers)
 
     @built.setter
     def built(self, value: bool) -> None:  # Layer.__init__ sets it; a Sequential derives it
@@ -145,7 +146,7 @@ class Sequential(Model):
         Args:
             input_shape: the input shape, batch first (None for the batch); ``None`` takes the Input's.
         """
-        if not self._layers:
+        if not self._layers and self.input_layer is None:  # (an Input alone is the identity, as in Keras)
             raise ValueError(f"Sequential model {self.name} cannot be built because it has no layers. Call "
                              "`model.add(layer)`.")
         if input_shape is None:
@@ -161,6 +162,7 @@ class Sequential(Model):
         if self.input_layer is None:
             self.input_layer = InputLayer(shape=shape[1:])
         for layer in self._layers:
+            _check_one_input(layer)
             if not layer.built:
                 layer.path_prefix = f"{self.name}/"
                 layer.build(shape)
@@ -321,3 +323,19 @@ class Sequential(Model):
 
     def __repr__(self) -> str:
         return f"<Sequential name={self.name}, layers={[layer.name for layer in self._layers]}>"
+
+
+def _check_one_input(layer: Layer) -> None:
+    """A layer in a Sequential is called on one tensor: its ``call`` may require no other positional argument."""
+    if not layer.composite:
+        return
+    positional = [p for p in inspect.signature(layer.call).parameters.values()
+                  if p.kind in (inspect.Parameter.POSITIONAL_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD)]
+    if not positional:
+        raise ValueError("Layers added to a Sequential model should have a single positional argument, the input "
+                         f"tensor. Layer {type(layer).__name__} has no positional arguments.")
+    required = [p for p in positional if p.default is inspect.Parameter.empty]
+    if len(required) > 1:
+        raise ValueError("Layers added to a Sequential model can only have a single required positional argument, the "
+                         f"input tensor. Layer {type(layer).__name__} has multiple required positional arguments: "
+                         f"{required}")
