@@ -121,7 +121,7 @@ def connect(layer: Any, args: Any) -> Any:
     out_shape = layer.compute_output_shape(shape)
     index = len(layer.inbound_nodes)
     several = several_shapes(out_shape)  # a model with several outputs, called as a layer: a tensor for each
-    shapes = (list(out_shape.values()) if isinstance(out_shape, dict) else list(out_shape)) if several else [out_shape]
+    shapes = _shape_leaves(out_shape) if several else [out_shape]  # (in the outputs' order, at any depth)
     outputs = getattr(layer, "outputs", None) if several else None  # a model's outputs carry their dtypes
     dtypes = [t.dtype for t in outputs] if outputs else layer.symbolic_dtypes(args, len(shapes))
     outs = [KerasTensor(tuple(s), dtype, name=f"keras_tensor_{layer.name}_{index}" + (f"_{k}" if several else ""),
@@ -129,7 +129,25 @@ def connect(layer: Any, args: Any) -> Any:
     layer.inbound_nodes.append(Node(layer, args, outs))
     if not several:
         return outs[0]
-    return dict(zip(out_shape, outs)) if isinstance(out_shape, dict) else type(out_shape)(outs)
+    remaining = iter(outs)
+
+    def packed(shape: Any) -> Any:  # the tensors in the containers the shapes came in
+        if isinstance(shape, dict):
+            return {key: packed(s) for key, s in shape.items()}
+        if several_shapes(shape):
+            return type(shape)(packed(s) for s in shape)
+        return next(remaining)
+
+    return packed(out_shape)
+
+
+def _shape_leaves(shape: Any) -> list[Any]:
+    """The shapes in a structure of them (dicts, lists, tuples at any depth), in order."""
+    if isinstance(shape, dict):
+        return [leaf for s in shape.values() for leaf in _shape_leaves(s)]
+    if several_shapes(shape):
+        return [leaf for s in shape for leaf in _shape_leaves(s)]
+    return [shape]
 
 
 def several_shapes(shape: Any) -> bool:

@@ -18,6 +18,7 @@ from .. import autodiff, losses, optimizers
 from .. import metrics as metrics_module
 from ..registry import did_you_mean
 from . import heads as heads_module
+from . import nesting
 
 COMPILE_OPTIONS = ("run_eagerly", "jit_compile", "steps_per_execution", "auto_scale_loss")
 
@@ -63,8 +64,13 @@ class CompileState:
                                       "metrics": metrics, "weighted_metrics": weighted_metrics, **kwargs}
             return
         if names:
+            loss_labels = None
+            structure = self.nested_outputs()
+            if structure is not None:  # outputs nested deeper than one level: every argument read along them
+                loss, loss_weights, metrics, weighted_metrics, loss_labels = _along_outputs(
+                    structure, names, loss, loss_weights, metrics, weighted_metrics, self.writes_its_call())
             heads = heads_module.make_heads(names, self.output_activations(), loss, loss_weights, metrics,
-                                            weighted_metrics, _metric_list, self.names_its_outputs())
+                                            weighted_metrics, _metric_list, self.names_its_outputs(), loss_labels)
             self._set_compiled(optimizer, loss, loss, heads)
             return
         own = self.known_output_names()
@@ -97,7 +103,9 @@ class CompileState:
         if not self.compiled:
             return None
         if self._heads is not None:
-            structure = "dict" if isinstance(self._loss_id, dict) else "list"
+            structure = self.nested_outputs()  # nested outputs: the entries in their structure
+            if structure is None:
+                structure = "dict" if isinstance(self._loss_id, dict) else "list"
             return {"optimizer": optimizers.serialize(self.optimizer),
                     **heads_module.compile_config(self._heads, structure, _serialize_loss, _serialize_metric),
                     "run_eagerly": False, "steps_per_execution": 1, "jit_compile": False}
@@ -236,7 +244,7 @@ class CompileState:
         if self._tracked:
             return self._tracked
         if self._heads is not None:
-            self._tracked = heads_module.resolve_metrics(self._heads, y, self.output_shape)
+            self._tracked = heads_module.resolve_metrics(self._heads, y, self.output_shapes())
             return self._tracked
         tracked, names = [], {"loss"}
         for ids, weighted in ((self._metric_ids, False), (self._weighted_metric_ids, True)):
@@ -309,3 +317,23 @@ def _deserialize_metric(entry: Any) -> Any:
 def _log_value(result: Any) -> Any:
     """A metric's result in the logs: a float, or an array for a metric at several thresholds."""
     return float(result) if np.ndim(result) == 0 else np.array(result)
+
+
+def _along_outputs(structure: Any, names: list[str], loss: Any, loss_weights: Any, metrics: Any,
+                   weighted_metrics: Any, unnamed: bool) -> tuple[Any, Any, Any, Any, list[str]]:
+    """compile's arguments for outputs nested deeper than one level, as one entry per output (in the outputs'
+    order), and the outputs' labels in the logs (Keras's: a/d1 for the first of {"a": (y1, y2), ...}; where
+    the outputs are ``unnamed``, a subclass's call, a/mse after the output's loss)."""
+
+    def metric_entry(value: Any) -> bool:  # one output's list of metrics, not a level of the structure
+        return isinstance(value, (list, tuple)) and not any(nesting.is_container(v) for v in value)
+
+    def per_output(value: Any, what: str, entry: Any = None) -> Any:
+        return None if value is None else nesting.along(value, structure, what, entry)
+
+    losses_per_output = per_output(loss, "loss") or [None] * len(names)
+
+    return (per_output(loss, "loss"), per_output(loss_weights, "loss_weights"),
+            per_output(metrics, "metrics", metric_entry),
+            per_output(weighted_metrics, "weighted_metrics", metric_entry),
+            nesting.labels(structure, [heads_module.loss_name(lo) for lo in losses_per_output] if unnamed else names))

@@ -25,7 +25,7 @@ from ..layers.input_layer import InputLayer
 from ..layers.node import KerasTensor, Node
 from ..layers.operation import Operation
 from ..warn import warn
-from . import subgraph
+from . import nesting, subgraph
 from .functional_config import FunctionalConfig
 from .model import Model
 from .subgraph import flat
@@ -188,8 +188,8 @@ class Functional(FunctionalConfig, Model):
         self.outputs: list[KerasTensor] = flat(outputs)
         self._nodes, self._layers = graph_order(self.inputs, self.outputs, output_paths(outputs))
         self._unique_names()
-        self.output_names = list(outputs) if isinstance(outputs, dict) else [
-            t.keras_history[0].name for t in self.outputs]
+        self.output_names = list(outputs) if isinstance(outputs, dict) and not nesting.is_deep(outputs) else [
+            t.keras_history[0].name for t in self.outputs]  # nested deeper: the leaves' layers, as Keras names them
         self.input_names = list(inputs) if isinstance(inputs, dict) else [t.keras_history[0].name for t in self.inputs]
         readers: dict[int, int] = {}
         for node in self._nodes:
@@ -281,18 +281,27 @@ class Functional(FunctionalConfig, Model):
     @property
     def output_shape(self) -> Any:
         shapes = [t.shape for t in self.outputs]
+        if nesting.is_deep(self._outputs_struct):
+            return nesting.pack(self._outputs_struct, shapes)
         return shapes[0] if len(shapes) == 1 else shapes
 
     def compute_output_shape(self, input_shape: Any) -> Any:
         """The output shapes (in the outputs' structure), the batch axis taken from the inputs'."""
         batch = _batch_axis(input_shape)
         shapes = [(batch, *t.shape[1:]) if t.shape and t.shape[0] is None else t.shape for t in self.outputs]
+        if nesting.is_deep(self._outputs_struct):
+            return nesting.pack(self._outputs_struct, shapes)
         if isinstance(self._outputs_struct, dict):
             return dict(zip(self._outputs_struct, shapes))
         return shapes[0] if len(shapes) == 1 and not isinstance(self._outputs_struct, (list, tuple)) else shapes
 
     def known_output_names(self) -> list[str]:
         return self.output_names
+
+    def nested_outputs(self) -> Any:
+        """The outputs' structure where it is nested more than one level deep (``{"a": (y1, y2), "b": y3}``),
+        else None."""
+        return self._outputs_struct if nesting.is_deep(self._outputs_struct) else None
 
     @property
     def input(self) -> Any:
@@ -450,7 +459,10 @@ class Functional(FunctionalConfig, Model):
         return out[0] if len(out) == 1 else out
 
     def pack_outputs(self, outputs: list[np.ndarray]) -> Any:
-        """Per-output arrays as the model's outputs were given: a dict by name, a list, or one array."""
+        """Per-output arrays as the model's outputs were given: a dict by name, a list, one array, or the structure
+        they were nested in."""
+        if nesting.is_deep(self._outputs_struct):
+            return nesting.pack(self._outputs_struct, outputs)
         if isinstance(self._outputs_struct, dict):
             return dict(zip(self._outputs_struct, outputs))
         return outputs if isinstance(self._outputs_struct, (list, tuple)) else outputs[0]

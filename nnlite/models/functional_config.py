@@ -11,6 +11,8 @@ from ..layers.input_layer import InputLayer
 from ..layers.node import KerasTensor
 from . import keras_ops
 
+MAX_NESTING = 32  # levels of structure a file's inputs and outputs may nest (none goes deeper in practice)
+
 
 class _NotYet(IndexError):
     """A tensor reference to a layer call not replayed yet (``layer`` names the layer)."""
@@ -77,11 +79,11 @@ class FunctionalConfig:
                 entry["inbound_nodes"].append({"args": args, "kwargs": dict(layer.call_keywords)})
             entries.append(entry)
 
-        def ends(struct: Any) -> Any:
+        def ends(struct: Any) -> Any:  # [layer, node, tensor] per tensor, in the structure (lists for tuples)
             if isinstance(struct, dict):
-                return {k: history(t) for k, t in struct.items()}
+                return {k: ends(t) for k, t in struct.items()}
             if isinstance(struct, (list, tuple)):
-                return [history(t) for t in struct]
+                return [ends(t) for t in struct]
             return history(struct)
 
         return {"name": self.name, "trainable": self.trainable, "layers": entries,
@@ -185,13 +187,15 @@ class FunctionalConfig:
             raise ValueError(f"Invalid functional model configuration: the graph has loops or nodes whose inputs "
                              f"never appear ({stuck}).")
 
-        def ends(refs: Any) -> Any:
+        def ends(refs: Any, depth: int = 0) -> Any:  # the structure of [layer, node, tensor] references
+            if depth > MAX_NESTING:
+                raise ValueError(f"input_layers and output_layers may nest at most {MAX_NESTING} levels deep.")
             if isinstance(refs, dict):
-                return {k: tensor(v) for k, v in refs.items()}
+                return {k: ends(v, depth + 1) for k, v in refs.items()}
             if isinstance(refs, (list, tuple)) and len(refs) == 3 and isinstance(refs[0], str):
                 return tensor(refs)
             if isinstance(refs, (list, tuple)):
-                return [tensor(v) for v in refs]
+                return [ends(v, depth + 1) for v in refs]
             raise ValueError(f"input_layers and output_layers must be lists or dicts, got {refs!r:.80}.")
 
         try:

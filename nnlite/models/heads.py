@@ -21,6 +21,7 @@ from .. import autodiff, data, losses
 from .. import metrics as metrics_module
 from ..losses.base import apply_mask, reads_logits
 from ..registry import snake_case
+from . import nesting
 
 
 class LossSum(losses.Loss):
@@ -72,7 +73,8 @@ class Head:
     model or outputs in a dict; a subclass's list of outputs has no names in Keras, so its logs name the loss
     (``mse_loss``) and the metrics alone (``mae``)."""
 
-    def __init__(self, name: str, loss_id: Any, weight: Any, activation: Any, labelled: bool = True) -> None:
+    def __init__(self, name: str, loss_id: Any, weight: Any, activation: Any, labelled: bool = True,
+                 loss_label: str | None = None) -> None:
         self.name = name
         self.label = name if labelled else ""
         self.loss_id = loss_id
@@ -86,7 +88,7 @@ class Head:
         self.weight = float(weight)
         self.activation = activation
         self.from_z = self.loss is not None and reads_logits(self.loss, activation)
-        self.tracker = metrics_module.Mean(name=f"{self.label or loss_name(loss_id)}_loss")
+        self.tracker = metrics_module.Mean(name=f"{loss_label or self.label or loss_name(loss_id)}_loss")
         self.metric_ids: list[Any] = []
         self.weighted_metric_ids: list[Any] = []
 
@@ -191,9 +193,11 @@ def _loss_weights(loss_ids: list[Any], loss_weights: Any, names: list[str]) -> l
 
 
 def make_heads(names: list[str], activations: list[Any], loss: Any, loss_weights: Any, metrics: Any,
-               weighted_metrics: Any, metric_list: Any, labelled: bool = True) -> list[Head]:
+               weighted_metrics: Any, metric_list: Any, labelled: bool = True,
+               loss_labels: list[str] | None = None) -> list[Head]:
     """The heads ``compile`` describes, every argument checked (Keras's rules for several outputs); ``labelled``:
-    the logs name the outputs (see Head)."""
+    the logs name the outputs (see Head); ``loss_labels``: each output's loss in the logs, where it differs from
+    the output's name (outputs nested deeper: a/d1_loss)."""
     loss_ids = [_one_loss(lo) for lo in _per_output(loss, names, "loss", broadcast=True)]
     if all(lo is None for lo in loss_ids):
         raise ValueError(f"compile() needs a loss for at least one output; valid names: "
@@ -204,8 +208,8 @@ def make_heads(names: list[str], activations: list[Any], loss: Any, loss_weights
             if value is not None and (isinstance(value, bool) or not isinstance(value, (int, float))
                                       or not np.isfinite(value)):
                 raise ValueError(f"loss_weights must be finite numbers, got {loss_weights!r}.")
-    heads = [Head(n, lo, 1.0 if w is None else w, act, labelled)
-             for n, lo, w, act in zip(names, loss_ids, weights, activations)]
+    heads = [Head(n, lo, 1.0 if w is None else w, act, labelled, label)
+             for n, lo, w, act, label in zip(names, loss_ids, weights, activations, loss_labels or [None] * len(names))]
     for ids, attribute, what in ((metrics, "metric_ids", "metrics"),
                                  (weighted_metrics, "weighted_metric_ids", "weighted_metrics")):
         if ids is None:
@@ -309,10 +313,16 @@ def loss_and_grads(heads: list[Head], outputs: list[np.ndarray], predictions: li
     return total, each, grads
 
 
-def compile_config(heads: list[Head], structure: str, serialize_loss: Any, serialize_metric: Any) -> dict[str, Any]:
-    """The per-output parts of Keras's compile_config, as a dict by name or a list in output order."""
+def compile_config(heads: list[Head], structure: Any, serialize_loss: Any, serialize_metric: Any) -> dict[str, Any]:
+    """The per-output parts of Keras's compile_config: a dict by name ("dict"), a list in output order ("list"), or
+    (outputs nested deeper) the outputs' structure, with lists for tuples as a file holds them and None for an
+    output without metrics."""
     def pack(values: list[Any]) -> Any:
-        return dict(zip([h.name for h in heads], values)) if structure == "dict" else values
+        if structure == "dict":
+            return dict(zip([h.name for h in heads], values))
+        if structure == "list":
+            return values
+        return nesting.as_lists(nesting.pack(structure, [v if v != [] else None for v in values]))
 
     def loss_entry(identifier: Any) -> Any:
         if identifier is None:

@@ -32,8 +32,8 @@ from ..registry import snake_case
 from ..tensor import as_tensor
 from ..variables import Variable
 from . import heads as heads_module
+from . import nesting, taped
 from . import summary as summary_module
-from . import taped
 from .compile_state import CompileState
 from .fused import FusedSteps
 from .loops import Loops
@@ -215,6 +215,10 @@ class Model(Loops, FusedSteps, CompileState, Steps, StateTree, Layer):
         names = self.known_output_names()
         return names if len(names) > 1 else []
 
+    def writes_its_call(self) -> bool:
+        """Whether the model is a subclass with its own ``call`` (not a graph given as Model(inputs, outputs))."""
+        return type(self).call is not Model.call
+
     def names_its_outputs(self) -> bool:
         """Whether Keras names this model's outputs in its logs: a functional graph's (Functional, Sequential,
         CustomModel(inputs, outputs)) and a call's that returns a dict do; a subclass's call returning a list does
@@ -226,6 +230,15 @@ class Model(Loops, FusedSteps, CompileState, Steps, StateTree, Layer):
     def known_output_names(self) -> list[str]:
         """The output names, once the model has a graph ([] before)."""
         return self._graph().output_names if self._graphs is not None else []
+
+    def output_shapes(self) -> list[Any]:
+        """Each output's shape, in the outputs' order (the output shape of a model with one output)."""
+        structure = self.nested_outputs()
+        return [t.shape for t in nesting.leaves(structure)] if structure is not None else self.output_shape
+
+    def nested_outputs(self) -> Any:
+        """The outputs' structure where it nests more than one level deep, else None (see ``nesting``)."""
+        return self._graph().nested_outputs() if self._graphs is not None else None
 
     def pack_outputs(self, outputs: list[np.ndarray]) -> Any:
         """Per-output arrays laid out as the model's outputs.
@@ -495,7 +508,9 @@ class Model(Loops, FusedSteps, CompileState, Steps, StateTree, Layer):
         out_dtype = self.output_dtype
         if self._heads is not None:
             rows = data.num_rows(x)
-            y = heads_module.check_y(self._heads, y, rows, self.output_shape, out_dtype, prefix)
+            if self.nested_outputs() is not None:  # y nested as the outputs are: one array per output, in order
+                y = nesting.along(y, self.nested_outputs(), f"{prefix}y")
+            y = heads_module.check_y(self._heads, y, rows, self.output_shapes(), out_dtype, prefix)
             return x, y, data.as_sample_weight(sample_weight, rows, f"{prefix}sample_weight")
         if self.loss is None:  # no compiled loss: y is the step's business (it may be absent)
             y = None if y is None else data.as_array(y, f"{prefix}y", out_dtype)

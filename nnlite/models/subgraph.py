@@ -11,6 +11,7 @@ from typing import Any
 
 from ..layers.input_layer import Input, InputLayer
 from ..layers.node import KerasTensor, Node
+from . import nesting
 
 
 def map_structure(structure: Any, fn: Any) -> Any:
@@ -23,10 +24,8 @@ def map_structure(structure: Any, fn: Any) -> Any:
 
 
 def flat(structure: Any) -> list[Any]:
-    """The tensors of one, a list/tuple or a dict of them, in order."""
-    if isinstance(structure, dict):
-        return list(structure.values())
-    return list(structure) if isinstance(structure, (list, tuple)) else [structure]
+    """The tensors of one, a list/tuple or a dict of them (nested at any depth), in order."""
+    return nesting.leaves(structure)
 
 
 def starts_inside(inputs: Any) -> bool:
