@@ -76,7 +76,10 @@ def cholesky(x: Any, upper: bool = False) -> Any:
 
 @op(None)
 def qr(x: Any, mode: str = "reduced") -> Any:
-    """(q, r) with x = q r; no gradient in nnlite."""
+    """(q, r) with x = q r (float16 computed in float32, given back in float16); no gradient in nnlite."""
+    x = np.asarray(x)
+    if x.dtype == np.float16:
+        return [part.astype(np.float16) for part in np.linalg.qr(x.astype(np.float32), mode=mode)]
     return list(np.linalg.qr(x, mode=mode))
 
 

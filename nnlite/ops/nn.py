@@ -33,7 +33,9 @@ def _activation(name: str, doc: str, integers: str = "float", **defaults: Any) -
         return [make(**settings(given, params)).backward(np.asarray(x), a, g)]
 
     def forward(x: Any, *given: Any, **params: Any) -> Any:
-        return make(**settings(given, params)).forward(float_array(x) if integers == "float" else np.asarray(x))
+        x = float_array(x) if integers == "float" else np.asarray(x)
+        a = make(**settings(given, params)).forward(x)
+        return a.astype(x.dtype) if x.dtype.kind == "f" and a.dtype != x.dtype else a  # x's float dtype kept
 
     forward.__name__ = forward.__qualname__ = name
     forward.__doc__ = doc

@@ -159,7 +159,7 @@ def clip(x: Any, x_min: Any, x_max: Any) -> Any:
 def where(condition: Any, x1: Any = None, x2: Any = None) -> Any:
     """a = x1 where condition else x2 (the indices of the true entries without x1, x2)."""
     if x1 is None and x2 is None:
-        return tuple(np.nonzero(condition))
+        return tuple(i.astype(np.int32) for i in np.nonzero(condition))
     if x1 is None or x2 is None:
         raise ValueError("`x1` and `x2` either both should be `None` or both should have non-None value.")
     dtype = promotion.promoted(x1, x2)
@@ -192,25 +192,28 @@ def matmul(x1: Any, x2: Any) -> Any:
 
 @op(lambda g, a, x1, x2: _matmul_vjp(g, a, x1, x2) if np.ndim(x1) and np.ndim(x2) else [g * x2, g * x1])
 def dot(x1: Any, x2: Any) -> Any:
-    """a = x1 . x2 (matmul for matrices and vectors, a product for scalars)."""
+    """a = x1 . x2 (matmul for matrices and vectors, a product for scalars), in the operands' promoted dtype."""
+    x1, x2 = _as_tensors(x1, x2)
     return np.dot(x1, x2) if np.ndim(x1) and np.ndim(x2) else np.multiply(x1, x2)
 
 
 @op(lambda g, a, x1, x2: [g * np.asarray(x2), g * np.asarray(x1)])
 def vdot(x1: Any, x2: Any) -> Any:
     """a = sum of x1 x2 over every entry;  grad_x1 = g x2, grad_x2 = g x1."""
+    x1, x2 = _as_tensors(x1, x2)
     return np.asarray(np.vdot(np.ravel(x1), np.ravel(x2)))
 
 
 @op(lambda g, a, x1, x2: [(g @ np.ravel(x2)).reshape(np.shape(x1)), (np.ravel(x1) @ g).reshape(np.shape(x2))])
 def outer(x1: Any, x2: Any) -> Any:
     """a_ij = x1_i x2_j (both flattened);  grad_x1 = g @ x2, grad_x2 = g^T @ x1."""
-    return np.outer(x1, x2)
+    return np.outer(*_as_tensors(x1, x2))
 
 
 def inner(x1: Any, x2: Any) -> Any:
     """The sum of x1 x2 over the last axis of each (a product for scalars)."""
-    if np.ndim(x1) == 0 or np.ndim(x2) == 0:
+    if np.ndim(x1) == 0 or np.ndim(x2) == 0:  # a Python number as Keras's tensor of it
+        x1, x2 = (np.asarray(x, promotion.tensor_dtype(x)) if type(x) in (bool, int, float) else x for x in (x1, x2))
         return multiply(x1, x2)
     return tensordot(x1, x2, axes=([-1], [-1]))
 
@@ -243,7 +246,7 @@ def _tensordot_vjp(g: Any, a: Any, x1: Any, x2: Any, axes: Any = 2) -> list[Any]
 @op(_tensordot_vjp)
 def tensordot(x1: Any, x2: Any, axes: Any = 2) -> Any:
     """a = x1 and x2 contracted over ``axes``;  each gradient contracts g with the other operand."""
-    return np.tensordot(x1, x2, axes=axes)
+    return np.tensordot(*_as_tensors(x1, x2), axes=axes)
 
 
 def _einsum_vjp(g: Any, a: Any, subscripts: str, *operands: Any) -> list[Any]:
@@ -396,8 +399,8 @@ def argmin(x: Any, axis: Any = None, keepdims: bool = False) -> Any:
 
 @op(None)
 def argsort(x: Any, axis: int = -1) -> Any:
-    """The indices that sort x along ``axis``; no gradient."""
-    return np.argsort(x, axis=axis, kind="stable")
+    """The indices that sort x along ``axis`` (int32, as Keras's); no gradient."""
+    return np.argsort(x, axis=axis, kind="stable").astype(np.int32)
 
 
 @op(None)
@@ -414,12 +417,18 @@ def any(x: Any, axis: Any = None, keepdims: bool = False) -> Any:  # noqa: A001
 
 @op(None)
 def count_nonzero(x: Any, axis: Any = None) -> Any:
-    """How many entries along ``axis`` are not zero."""
-    return np.count_nonzero(x, axis=_axis(axis))
+    """How many entries along ``axis`` are not zero (int32, as Keras's)."""
+    return np.asarray(np.count_nonzero(x, axis=_axis(axis)), dtype=np.int32)
 
 
 def _axis(axis: Any) -> Any:
     return tuple(axis) if isinstance(axis, list) else axis
+
+
+def _as_tensors(x1: Any, x2: Any) -> tuple[np.ndarray, np.ndarray]:
+    """x1 and x2 in their promoted dtype, a Python number taken as the tensor Keras makes of it (the products)."""
+    dtype = promotion.result_type(promotion.tensor_dtype(x1), promotion.tensor_dtype(x2))
+    return np.asarray(x1, dtype), np.asarray(x2, dtype)
 
 
 def _accumulator(x: Any) -> Any:
@@ -516,7 +525,8 @@ def vstack(xs: Sequence[Any]) -> Any:
 
 
 def append(x1: Any, x2: Any, axis: Any = None) -> Any:
-    """x2 after x1 along ``axis`` (both flattened without one)."""
+    """x2 after x1 along ``axis`` (both flattened without one; a Python number as Keras's tensor of it)."""
+    x1, x2 = (np.asarray(x, promotion.tensor_dtype(x)) if type(x) in (bool, int, float) else x for x in (x1, x2))
     if axis is None:
         return concatenate([ravel(x1), ravel(x2)], axis=0)
     return concatenate([x1, x2], axis=axis)
@@ -829,8 +839,8 @@ def ndim(x: Any) -> int:
 
 @op(None)
 def nonzero(x: Any) -> Any:
-    """The indices of the entries that are not zero, one array per axis."""
-    return tuple(np.nonzero(x))
+    """The indices of the entries that are not zero, one int32 array per axis (as Keras's)."""
+    return tuple(i.astype(np.int32) for i in np.nonzero(x))
 
 
 OPS_ALIASES = {"abs": absolute}  # names older nnlite files used
