@@ -355,6 +355,36 @@ def test_conv2d_transpose_matches_tensorflow(keras, tf, float64, rng, kwargs):
     _check_convolution(keras, tf, rng, "Conv2DTranspose", kwargs, x)
 
 
+TRANSPOSE_1D_CASES = [
+    {"filters": 3, "kernel_size": 3},
+    {"filters": 2, "kernel_size": 2, "strides": 2},
+    {"filters": 2, "kernel_size": 3, "strides": 2, "padding": "same", "output_padding": 1},
+    {"filters": 2, "kernel_size": 1, "strides": 3},  # kernel shorter than the stride: steps no window reaches
+    {"filters": 2, "kernel_size": (4,), "strides": (3,), "activation": "tanh"},
+    {"filters": 3, "kernel_size": 2, "strides": 2, "data_format": "channels_first"},
+]
+
+
+@pytest.mark.parametrize("kwargs", TRANSPOSE_1D_CASES, ids=lambda c: "-".join(f"{k}={v}" for k, v in c.items()))
+def test_conv1d_transpose_matches_tensorflow(keras, tf, float64, rng, kwargs):
+    """Conv1DTranspose (Conv2DTranspose on a one-row image): output shape, output and every gradient equal
+    TensorFlow's, with strides, both paddings, output_padding and both data formats; the config is Keras's."""
+    first = kwargs.get("data_format") == "channels_first"
+    x = rng.normal(size=(2, 3, 6) if first else (2, 6, 3))
+    assert nnlite.layers.Conv1DTranspose(**kwargs).compute_output_shape(x.shape) == tuple(
+        keras.layers.Conv1DTranspose(**kwargs).compute_output_shape(x.shape))
+    _check_convolution(keras, tf, rng, "Conv1DTranspose", kwargs, x)
+
+
+def test_conv1d_transpose_refuses_what_it_cannot_do():
+    with pytest.raises(ValueError, match="no dilation yet"):
+        nnlite.layers.Conv1DTranspose(2, 3, dilation_rate=2)
+    with pytest.raises(ValueError, match="`output_padding` must be strictly less than `strides`"):
+        nnlite.layers.Conv1DTranspose(2, 3, strides=2, output_padding=2)
+    with pytest.raises(ValueError, match="takes inputs of rank 3"):
+        nnlite.layers.Conv1DTranspose(2, 3)(np.ones((1, 4, 4, 2)))
+
+
 def test_a_convolutional_autoencoder_fits_as_keras_fits_it(keras, float64):
     """The Functional API guide's autoencoder, sized for the digits: Conv2D, MaxPooling2D, GlobalMaxPooling2D,
     Reshape, Conv2DTranspose, UpSampling2D."""

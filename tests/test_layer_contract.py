@@ -25,7 +25,7 @@ NAMES = [name for name, cls in LAYERS.classes().items()
 
 SEQUENCES = ("Conv1D", "MaxPooling1D", "AveragePooling1D", "GlobalMaxPooling1D", "GlobalAveragePooling1D",
              "ZeroPadding1D", "Cropping1D", "UpSampling1D", "SpatialDropout1D", "SimpleRNN", "LSTM", "GRU", "RNN",
-             "Masking", "Bidirectional", "TimeDistributed", "DepthwiseConv1D", "SeparableConv1D")
+             "Masking", "Bidirectional", "TimeDistributed", "DepthwiseConv1D", "SeparableConv1D", "Conv1DTranspose")
 IMAGES = ("Conv2D", "Conv2DTranspose", "MaxPooling2D", "AveragePooling2D", "ZeroPadding2D", "Cropping2D",
           "UpSampling2D", "GlobalMaxPooling2D", "GlobalAveragePooling2D", "SpatialDropout2D", "DepthwiseConv2D",
           "SeparableConv2D")

@@ -11,7 +11,7 @@ from .activation import ELU, Activation, LeakyReLU, ReLU, Softmax
 from .attention import GroupedQueryAttention, MultiHeadAttention
 from .base import LAYERS, Context, Layer
 from .cells import GRUCell, LSTMCell, SimpleRNNCell, StackedRNNCells
-from .convolutional import Conv1D, Conv2D, Conv2DTranspose
+from .convolutional import Conv1D, Conv1DTranspose, Conv2D, Conv2DTranspose
 from .core import Dense
 from .depthwise import DepthwiseConv1D, DepthwiseConv2D, SeparableConv1D, SeparableConv2D
 from .dot_attention import AdditiveAttention, Attention
@@ -74,7 +74,8 @@ GroupQueryAttention = GroupedQueryAttention  # Keras's public name for the class
 
 __all__ = [
     "Activation", "ActivityRegularization", "Add", "add", "AlphaDropout", "Average", "average", "AveragePooling2D",
-    "AvgPool2D", "Conv2D", "Conv1D", "Conv2DTranspose", "MaxPooling1D", "AveragePooling1D", "MaxPool1D", "AvgPool1D",
+    "AvgPool2D", "Conv2D", "Conv1D", "Conv1DTranspose", "Conv2DTranspose", "MaxPooling1D", "AveragePooling1D",
+    "MaxPool1D", "AvgPool1D",
     "GlobalMaxPooling1D", "SpatialDropout1D", "SpatialDropout2D", "ZeroPadding1D", "Cropping1D", "UpSampling1D",
     "Cropping2D", "GlobalAveragePooling2D", "GlobalMaxPooling2D", "MaxPool2D", "MaxPooling2D",
     "UpSampling2D", "ZeroPadding2D", "GRU", "LSTM", "SimpleRNN", "RNN", "SimpleRNNCell", "LSTMCell", "GRUCell",
@@ -127,7 +128,7 @@ def deserialize(config: dict[str, Any]) -> Layer:
 
 # Keras layers outside nnlite's scope (dense networks), and what they are
 OUT_OF_SCOPE = {
-    **dict.fromkeys(["Conv3D", "Conv1DTranspose", "Conv3DTranspose"], "convolution"),
+    **dict.fromkeys(["Conv3D", "Conv3DTranspose"], "convolution"),
     **dict.fromkeys(["MaxPooling3D", "AveragePooling3D", "GlobalMaxPooling3D",
                      "GlobalAveragePooling3D"],
                     "pooling over images"),

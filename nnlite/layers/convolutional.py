@@ -442,8 +442,8 @@ class Conv2DTranspose(KernelLayer):
         back = tuple((size + sum(p) - k) // st + 1 for size, p, k, st in zip((oh, ow), pads, self.kernel_size,
                                                                              self.strides))
         if back != (h, w):
-            raise ValueError(f"Conv2DTranspose {self.name!r}: an output of {(oh, ow)} (kernel {self.kernel_size}, "
-                             f"strides {self.strides}, padding {self.padding!r}, output_padding "
+            raise ValueError(f"{type(self).__name__} {self.name!r}: an output of {(oh, ow)} (kernel "
+                             f"{self.kernel_size}, strides {self.strides}, padding {self.padding!r}, output_padding "
                              f"{self.output_padding}) is not what a convolution maps back to {(h, w)}; choose "
                              "another output_padding.")
         rows = x.reshape(-1, c)  # X, (N H W, C)
@@ -483,3 +483,87 @@ class Conv2DTranspose(KernelLayer):
                 "strides": self.strides, "padding": self.padding, "output_padding": self.output_padding,
                 "data_format": self.data_format, "dilation_rate": self.dilation_rate, **self.kernel_config(),
                 "activity_regularizer": regularizers.serialize(self.activity_regularizer)}
+
+
+TRANSPOSE_1D_ARGUMENTS = _entries(TRANSPOSE_ARGUMENTS, (), {
+    "strides": "s, the step between windows (an int or a tuple of one).",
+    "dilation_rate": "only 1 here (a dilated transpose is refused).",
+    "kernel_initializer": "how the kernel (k, F, C) starts."})
+
+
+@with_arguments(TRANSPOSE_1D_ARGUMENTS, "conv arguments")
+@document_keywords
+@LAYERS.register(example={"filters": 2, "kernel_size": 2, "strides": 2})
+class Conv1DTranspose(Conv2DTranspose):
+    """The transpose of a 1-D convolution: y = col2im(X K^T) + bias, a = activation(y), with X the sequence as rows
+    (N L, C) and K the kernel (k, F, C) as a (k F, C) matrix; each step spreads over the output window a convolution
+    would have read to make it, so the output grows by the stride.
+
+    The sequence (N, L, C) is the image (N, 1, L, C) and the kernel (k, F, C) the (1, k, F, C) one, so the
+    matrices are Conv2DTranspose's: grad_x = im2col(G) @ K, kernel.grad = im2col(G).T @ X, bias.grad = 1^T G.
+
+    Args:
+        filters: F, the number of output channels.
+        kernel_size: k, the window's length (an int or a tuple of one).
+        {conv arguments}
+        output_padding: extra steps at the end of the output, smaller than the stride; ``None`` lets the length
+            follow from the input (L s for "same", L s + max(k - s, 0) for "valid").
+        {layer keywords}
+
+    Example:
+        >>> import numpy as np, nnlite
+        >>> up = nnlite.layers.Conv1DTranspose(1, 2, strides=2, kernel_initializer="ones", use_bias=False)
+        >>> up(np.array([1.0, 2.0]).reshape(1, 2, 1))[0, :, 0].tolist()  # each step to two
+        [1.0, 1.0, 2.0, 2.0]
+    """
+
+    def __init__(self, filters: int, kernel_size: Any, strides: Any = 1, padding: str = "valid",
+                 output_padding: Any = None, data_format: str | None = None, dilation_rate: Any = 1,
+                 activation: Any = None, use_bias: bool = True, kernel_initializer: Any = "glorot_uniform",
+                 bias_initializer: Any = "zeros", kernel_regularizer: Any = None, bias_regularizer: Any = None,
+                 activity_regularizer: Any = None, kernel_constraint: Any = None, bias_constraint: Any = None,
+                 **kwargs: Any) -> None:
+        (k,), (s,) = window_tuple(kernel_size, "kernel_size", 1), window_tuple(strides, "strides", 1)
+        (d,) = window_tuple(dilation_rate, "dilation_rate", 1)
+        if d != 1:
+            raise ValueError(f"nnlite's Conv1DTranspose has no dilation yet; got dilation_rate={dilation_rate}.")
+        pad = None if output_padding is None else window_tuple(output_padding, "output_padding", 1, allow_zero=True)
+        super().__init__(filters, (1, k), (1, s), padding, None if pad is None else (0, pad[0]), data_format, (1, 1),
+                         activation, use_bias, kernel_initializer, bias_initializer, kernel_regularizer,
+                         bias_regularizer, activity_regularizer, kernel_constraint, bias_constraint, **kwargs)
+
+    def _image_shape(self, input_shape: Any) -> tuple[Any, Any, Any]:
+        if len(input_shape) != 3:
+            raise ValueError(f"Conv1DTranspose {self.name!r} takes inputs of rank 3 (batch, steps, channels); got "
+                             f"input shape {tuple(input_shape)}.")
+        if self.data_format == "channels_first":
+            return 1, input_shape[2], input_shape[1]
+        return 1, input_shape[1], input_shape[2]
+
+    def _channels_last(self, x: np.ndarray) -> np.ndarray:
+        """(N, L, C), or (N, C, L) channels first, as the one-row image (N, 1, L, C)."""
+        return (np.moveaxis(x, 1, -1) if self.data_format == "channels_first" else x)[:, None]
+
+    def _as_output(self, y: np.ndarray) -> np.ndarray:
+        """The one-row image (N, 1, L, C) as the sequence in the layer's data format."""
+        return np.moveaxis(y[:, 0], -1, 1) if self.data_format == "channels_first" else y[:, 0]
+
+    def build(self, input_shape):
+        self.add_kernel_and_bias(self.weight_shapes(input_shape)[0], (self.filters,))
+        KernelLayer.build(self, input_shape)
+
+    def weight_shapes(self, input_shape):
+        c = self._image_shape(input_shape)[2]
+        return [(self.kernel_size[1], self.filters, c)] + ([(self.filters,)] if self.use_bias else [])
+
+    def compute_output_shape(self, input_shape):
+        steps = self._output_size(self._image_shape(input_shape)[1], 1)
+        if self.data_format == "channels_first":
+            return (input_shape[0], self.filters, steps)
+        return (input_shape[0], steps, self.filters)
+
+    def get_config(self):
+        config = super().get_config()
+        return {**config, "kernel_size": self.kernel_size[1:], "strides": self.strides[1:],
+                "output_padding": None if self.output_padding is None else self.output_padding[1:],
+                "dilation_rate": (1,)}
