@@ -185,6 +185,7 @@ def test_a_stateful_rnn_carries_its_states_between_batches_as_keras(keras, float
 def test_cell_dropout_keeps_one_mask_per_call_and_its_gradient_is_exact(float64, rng):
     """The same input mask at every step of one call, a new one at the next call; the tape's gradient with the
     masks drawn equals finite differences of the same masked pass."""
+    nnlite.utils.set_random_seed(1)  # the weights from a known seed, whatever the tests before drew
     cell = nnlite.layers.SimpleRNNCell(3, dropout=0.5, recurrent_dropout=0.5, seed=1)
     rnn = nnlite.layers.RNN(cell, return_sequences=True)
     x = np.ones((4, 6, 5))
@@ -213,7 +214,7 @@ def test_cell_dropout_keeps_one_mask_per_call_and_its_gradient_is_exact(float64,
         return float(np.sum(np.asarray(rnn.forward_masked(v, None, Context(training=True))[0]) ** 2))
     out, saved = rnn.forward_masked(xs, None, Context(training=True))
     grad = rnn.backward(saved, 2 * np.asarray(out), Context(training=True))
-    eps, numeric = 1e-6, np.zeros_like(xs)
+    eps, numeric = 1e-5, np.zeros_like(xs)  # central differences: round-off ~1e-16 L / eps, truncation ~eps^2
     for idx in np.ndindex(xs.shape):
         step = np.zeros_like(xs)
         step[idx] = eps

@@ -94,6 +94,7 @@ def test_py_dataset_as_in_keras(keras, float64, rng):
     assert mine.ends == 3
     seen = []  # shuffled: each epoch reads every batch once, in a new order
     mine.__class__.__getitem__ = lambda self, index: seen.append(index) or (x[:8], y[:8])
+    nnlite.utils.set_random_seed(3)  # the orders from a known seed, whatever the tests before drew (1 in 120 repeat)
     ours.fit(mine, epochs=2, verbose=0)
     assert sorted(seen[:5]) == sorted(seen[5:]) == list(range(5)) and seen[:5] != seen[5:]
 

@@ -88,8 +88,8 @@ def is_symbolic(x: Any) -> bool:
     if isinstance(x, KerasTensor):
         return True
     if isinstance(x, dict):
-        return any(isinstance(t, KerasTensor) for t in x.values())
-    return isinstance(x, (list, tuple)) and any(isinstance(t, KerasTensor) for t in x)
+        return any(is_symbolic(t) for t in x.values())
+    return isinstance(x, (list, tuple)) and any(is_symbolic(t) for t in x)
 
 
 def shape_of(args: Any) -> Any:

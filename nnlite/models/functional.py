@@ -190,7 +190,8 @@ class Functional(FunctionalConfig, Model):
         self._unique_names()
         self.output_names = list(outputs) if isinstance(outputs, dict) and not nesting.is_deep(outputs) else [
             t.keras_history[0].name for t in self.outputs]  # nested deeper: the leaves' layers, as Keras names them
-        self.input_names = list(inputs) if isinstance(inputs, dict) else [t.keras_history[0].name for t in self.inputs]
+        self.input_names = list(inputs) if isinstance(inputs, dict) and not nesting.is_deep(inputs) else [
+            t.keras_history[0].name for t in self.inputs]
         readers: dict[int, int] = {}
         for node in self._nodes:
             for t in node.inputs:
@@ -293,10 +294,17 @@ class Functional(FunctionalConfig, Model):
             return nesting.pack(self._outputs_struct, shapes)
         if isinstance(self._outputs_struct, dict):
             return dict(zip(self._outputs_struct, shapes))
-        return shapes[0] if len(shapes) == 1 and not isinstance(self._outputs_struct, (list, tuple)) else shapes
+        if isinstance(self._outputs_struct, tuple):
+            return tuple(shapes)
+        return shapes[0] if len(shapes) == 1 and not isinstance(self._outputs_struct, list) else shapes
 
     def known_output_names(self) -> list[str]:
         return self.output_names
+
+    def _arranged_inputs(self, x: Any) -> Any:
+        """Symbolic inputs for a call as a layer: flat, in the inputs' order, where the inputs nest deeper than one
+        level (``{"1": i1, "others": {"2": i2}}``); as given otherwise."""
+        return nesting.along(x, self._inputs_struct, "inputs") if nesting.is_deep(self._inputs_struct) else x
 
     def nested_outputs(self) -> Any:
         """The outputs' structure where it is nested more than one level deep (``{"a": (y1, y2), "b": y3}``),
@@ -465,12 +473,17 @@ class Functional(FunctionalConfig, Model):
             return nesting.pack(self._outputs_struct, outputs)
         if isinstance(self._outputs_struct, dict):
             return dict(zip(self._outputs_struct, outputs))
-        return outputs if isinstance(self._outputs_struct, (list, tuple)) else outputs[0]
+        if isinstance(self._outputs_struct, tuple):
+            return tuple(outputs)
+        return outputs if isinstance(self._outputs_struct, list) else outputs[0]
 
     # -- data ------------------------------------------------------------------------------------------
     def check_inputs(self, x: Any, name: str = "x") -> Any:
         """The input arrays in ``self.inputs`` order (one array for a one-input model), each checked."""
-        if isinstance(x, dict) and set(self.input_names) < set(x):  # extra entries: Keras warns and drops them
+        deep = nesting.is_deep(self._inputs_struct)
+        if deep and nesting.is_container(x):  # inputs nested deeper than one level: x follows their structure
+            x = nesting.along(x, self._inputs_struct, name)
+        elif isinstance(x, dict) and set(self.input_names) < set(x):  # extra entries: Keras warns and drops them
             warn(f"The structure of `inputs` doesn't match the expected structure.\nExpected: {self.input_names}\n"
                  f"Received: inputs with keys {sorted(x)}; the extra ones are not used.", UserWarning)
             x = {k: x[k] for k in self.input_names}
@@ -507,7 +520,8 @@ class Functional(FunctionalConfig, Model):
                     else f"{len(self.inputs)} input(s) {self.input_names}")
             raise ValueError(f"The model {self.name!r} expects {kind}: pass {name} as a list of {len(self.inputs)} "
                              f"arrays or a dict by name; got {got}.")
-        paths = list(self._inputs_struct) if isinstance(self._inputs_struct, dict) else range(len(self.inputs))
+        paths = (nesting.labels(self._inputs_struct, self.input_names) if deep else list(self._inputs_struct)
+                 if isinstance(self._inputs_struct, dict) else range(len(self.inputs)))
         arrays = [self._check_one(v, t, f"{name}[{k!r}]", str(p))
                   for v, t, k, p in zip(x, self.inputs, self.input_names, paths)]
         data.check_rows({f"{name}[{k!r}]": a for k, a in zip(self.input_names, arrays)})

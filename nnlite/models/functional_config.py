@@ -83,7 +83,7 @@ class FunctionalConfig:
             if isinstance(struct, dict):
                 return {k: ends(t) for k, t in struct.items()}
             if isinstance(struct, (list, tuple)):
-                return [ends(t) for t in struct]
+                return type(struct)(ends(t) for t in struct)
             return history(struct)
 
         return {"name": self.name, "trainable": self.trainable, "layers": entries,
@@ -195,7 +195,7 @@ class FunctionalConfig:
             if isinstance(refs, (list, tuple)) and len(refs) == 3 and isinstance(refs[0], str):
                 return tensor(refs)
             if isinstance(refs, (list, tuple)):
-                return [ends(v, depth + 1) for v in refs]
+                return type(refs)(ends(v, depth + 1) for v in refs)
             raise ValueError(f"input_layers and output_layers must be lists or dicts, got {refs!r:.80}.")
 
         try:

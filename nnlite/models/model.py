@@ -231,6 +231,23 @@ class Model(Loops, FusedSteps, CompileState, Steps, StateTree, Layer):
         """The output names, once the model has a graph ([] before)."""
         return self._graph().output_names if self._graphs is not None else []
 
+    def _arranged_inputs(self, x: Any) -> Any:
+        """The symbolic inputs of a call as a layer, as ``connect`` takes them (see Functional's)."""
+        return x
+
+    @classmethod
+    def from_config(cls, config: dict[str, Any], custom_objects: Any = None) -> Any:
+        """A functional model's config (layers, input_layers, output_layers) rebuilds the graph, as Keras's
+        ``Model.from_config`` does; any other goes to the class's constructor.
+
+        Args:
+            config: the dict ``get_config`` returned.
+            custom_objects: accepted for Keras's signature (registered classes are found by name).
+        """
+        if cls is Model and isinstance(config, dict) and {"layers", "input_layers", "output_layers"} <= set(config):
+            return LAYERS.lookup("Functional").from_config(config)
+        return super().from_config(config)
+
     def output_shapes(self) -> list[Any]:
         """Each output's shape, in the outputs' order (the output shape of a model with one output)."""
         structure = self.nested_outputs()
@@ -366,7 +383,7 @@ class Model(Loops, FusedSteps, CompileState, Steps, StateTree, Layer):
 
     def __call__(self, x: Any, training: bool | None = None, **kwargs: Any) -> Any:
         if is_symbolic(x):  # a model used as a layer in a functional graph
-            return connect(self, x)
+            return connect(self, self._arranged_inputs(x))
         if training is None:
             outer = outer_training()
             training = False if outer is None else outer

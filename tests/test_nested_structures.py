@@ -1,6 +1,7 @@
-"""Outputs nested more than one level deep (``Model(x, {"a": (y1, y2), "b": y3})``), against Keras run in the
-test: the structure predict and a call give, compile's arguments read along it (every form Keras takes), the log
-names (a/d1_loss, b_loss, d1_mae), the numbers of a fit, files both ways, and the model called as a layer."""
+"""Inputs and outputs nested more than one level deep (``Model(x, {"a": (y1, y2), "b": y3})``), against Keras run
+in the test: the structure predict and a call give, compile's arguments read along it (every form Keras takes), the
+log names (a/d1_loss, b_loss, d1_mae), the numbers of a fit, files both ways, the model called as a layer, and
+configs that keep tuples (Keras's functional_test)."""
 
 from __future__ import annotations
 
@@ -156,3 +157,65 @@ def test_a_subclass_returning_a_nested_structure_trains_as_keras(keras):
     assert sorted(got) == sorted(expected) == ["a/mae_loss", "a/mse_loss", "b_loss", "loss"]
     for name in expected:
         np.testing.assert_allclose(got[name], expected[name], rtol=2e-5, err_msg=name)
+
+
+
+def _deep(lib):
+    """Keras's test_deeply_nested_model: inputs and outputs both nested two levels."""
+    i1, i2, i3 = lib.Input((1,), name="1"), lib.Input((2,), name="i2"), lib.Input((3,), name="i3")
+    o1, o2, o3 = lib.layers.Dense(1, name="o1")(i1), lib.layers.Dense(2, name="o2")(i2), lib.layers.Dense(
+        3, name="o3")(i3)
+    return lib.Model({"1": i1, "others": {"2": i2, "3": i3}}, {"1": o1, "others": {"2": o2, "3": o3}})
+
+
+DEEP_X = {"1": np.full((4, 1), 0.5), "others": {"2": np.linspace(0, 1, 8).reshape(4, 2),
+                                                "3": np.linspace(1, 2, 12).reshape(4, 3)}}
+
+
+def test_deeply_nested_inputs_and_outputs_as_keras(keras, tmp_path):
+    """Called eagerly and on symbolic inputs of the same structure, fitted, saved and loaded both ways: the same
+    structures and numbers as Keras's."""
+    ours, theirs = _deep(nnlite), _deep(keras)
+    ours.set_weights(theirs.get_weights())
+    _same_structure(ours(DEEP_X), theirs(DEEP_X))
+    symbolic = ours({"1": nnlite.Input((1,), batch_size=2), "others": {"2": nnlite.Input((2,), batch_size=2),
+                                                                       "3": nnlite.Input((3,), batch_size=2)}})
+    assert set(symbolic) == {"1", "others"} and set(symbolic["others"]) == {"2", "3"}
+    assert symbolic["others"]["3"].shape == (2, 3)
+    ours.save(tmp_path / "ours.keras")
+    theirs.save(tmp_path / "theirs.keras")
+    _same_structure(keras.saving.load_model(tmp_path / "ours.keras")(DEEP_X), theirs(DEEP_X))
+    _same_structure(nnlite.saving.load_model(tmp_path / "theirs.keras")(DEEP_X), ours(DEEP_X))
+    for model in (ours, theirs):
+        model.compile(optimizer="sgd", loss="mse")
+    got = ours.fit(DEEP_X, DEEP_X, epochs=2, batch_size=2, shuffle=False, verbose=0).history
+    expected = theirs.fit(DEEP_X, DEEP_X, epochs=2, batch_size=2, shuffle=False, verbose=0).history
+    assert sorted(got) == sorted(expected) == ["1_loss", "loss", "others/2_loss", "others/3_loss"]
+    for name in expected:
+        np.testing.assert_allclose(got[name], expected[name], rtol=2e-5, err_msg=name)
+    with pytest.raises(ValueError, match=r"`x` at /others must follow"):
+        ours.predict({"1": DEEP_X["1"], "others": DEEP_X["others"]["2"]}, verbose=0)
+
+
+@pytest.mark.parametrize("kind", [list, tuple, dict])
+def test_a_restored_model_keeps_its_output_container(kind):
+    """Keras's test_restored_multi_output_type: Model.from_config(get_config()) of a functional model gives the
+    same container (a tuple stays a tuple) for an eager and a symbolic call, and predict."""
+    inputs = nnlite.Input((3,), batch_size=2, name="input")
+    h = nnlite.layers.Dense(5)(inputs)
+    a, b = nnlite.layers.Dense(4)(h), nnlite.layers.Dense(5)(h)
+    model = nnlite.Model(inputs, {"a": a, "b": b} if kind is dict else kind([a, b]))
+    restored = nnlite.Model.from_config(model.get_config())
+    assert type(restored).__name__ == "Functional"
+    assert isinstance(restored(np.ones((2, 3))), kind)
+    assert isinstance(restored(nnlite.Input((3,), batch_size=2)), kind)
+    assert isinstance(model.predict(np.ones((2, 3)), verbose=0), kind)
+
+
+def test_a_nested_input_list_survives_json():
+    """Keras's test_restored_nested_input: Model([[x]], y) written to JSON and read back writes the same JSON."""
+    x = nnlite.Input((3,), batch_size=2, name="input_a")
+    model = nnlite.Model([[x]], nnlite.layers.Dense(4)(nnlite.layers.Dense(5)(x)))
+    text = model.to_json()
+    assert nnlite.models.model_from_json(text).to_json() == text
+    assert '"input_layers": [[["input_a", 0, 0]]]' in text
