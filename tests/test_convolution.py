@@ -58,9 +58,10 @@ def _check_convolution(keras, tf, rng, name, kwargs, x):
     theirs.set_weights(ours.get_weights())  # the kernel is (window..., C, F), as Keras's
     a = ours(x)
     assert a.shape == ours.compute_output_shape(x.shape)
-    seed = rng.normal(size=a.shape)
+    seed = rng.normal(size=a.shape).astype(x.dtype)
     expected, expected_grads = _grads(keras, tf, theirs, x, seed, first)
-    assert_close(a, expected, RTOL["float64"], "output")
+    rtol = RTOL[x.dtype.name]
+    assert_close(a, expected, rtol, "output")
     with nnlite.GradientTape() as tape:
         xv = nnlite.Variable(x, name="x")
         out = ours(xv)
@@ -68,7 +69,7 @@ def _check_convolution(keras, tf, rng, name, kwargs, x):
     names = ["x", *[w.name for w in ours.trainable_weights]]
     assert len(grads) == len(expected_grads) == len(names)
     for what, g, e in zip(names, grads, expected_grads):
-        assert_close(g, e, RTOL["float64"], f"grad {what}")
+        assert_close(g, e, rtol, f"grad {what}")
     plain = {k: v for k, v in getattr(nnlite.layers, name)(**kwargs).get_config().items() if k != "name"}
     assert plain == {k: v for k, v in getattr(keras.layers, name)(**kwargs).get_config().items() if k != "name"}
 
@@ -347,7 +348,8 @@ TRANSPOSE_CASES = [
 @pytest.mark.parametrize("kwargs", TRANSPOSE_CASES, ids=lambda c: "-".join(f"{k}={v}" for k, v in c.items()))
 def test_conv2d_transpose_matches_tensorflow(keras, tf, float64, rng, kwargs):
     """Conv2DTranspose (the Functional API guide's autoencoder needs it): output shape, output and every gradient
-    equal TensorFlow's, with strides, both paddings, output_padding and both data formats; the config is Keras's."""
+    equal TensorFlow's, with strides, dilation, both paddings, output_padding and both data formats; the config is
+    Keras's."""
     first = kwargs.get("data_format") == "channels_first"
     x = rng.normal(size=(2, 3, 4, 5) if first else (2, 4, 5, 3))
     assert nnlite.layers.Conv2DTranspose(**kwargs).compute_output_shape(x.shape) == tuple(
@@ -376,9 +378,34 @@ def test_conv1d_transpose_matches_tensorflow(keras, tf, float64, rng, kwargs):
     _check_convolution(keras, tf, rng, "Conv1DTranspose", kwargs, x)
 
 
-def test_conv1d_transpose_refuses_what_it_cannot_do():
-    with pytest.raises(ValueError, match="no dilation yet"):
-        nnlite.layers.Conv1DTranspose(2, 3, dilation_rate=2)
+DILATED_TRANSPOSE_CASES = [
+    ("Conv2DTranspose", {"filters": 2, "kernel_size": 3, "dilation_rate": 2}, (2, 4, 5, 3)),
+    ("Conv2DTranspose", {"filters": 2, "kernel_size": (2, 3), "dilation_rate": (2, 3), "padding": "same"},
+     (2, 4, 5, 3)),
+    ("Conv2DTranspose", {"filters": 2, "kernel_size": 3, "dilation_rate": (1, 2), "output_padding": 0,
+                         "data_format": "channels_first"}, (2, 3, 4, 5)),
+    ("Conv1DTranspose", {"filters": 2, "kernel_size": 3, "dilation_rate": 2}, (2, 6, 3)),
+    ("Conv1DTranspose", {"filters": 2, "kernel_size": 4, "dilation_rate": 3, "padding": "same"}, (2, 6, 3)),
+]
+
+
+@pytest.mark.parametrize("floatx", ["float32"], indirect=True)
+@pytest.mark.parametrize(("name", "kwargs", "shape"), DILATED_TRANSPOSE_CASES, ids=str)
+def test_dilated_conv_transpose_matches_tensorflow(keras, tf, floatx, rng, name, kwargs, shape):
+    """A dilated transpose (strides of 1, as Keras requires): output shape, output and every gradient equal
+    TensorFlow's; in float32, as TensorFlow's CPU kernel for it takes no float64."""
+    x = rng.normal(size=shape).astype("float32")
+    assert getattr(nnlite.layers, name)(**kwargs).compute_output_shape(shape) == tuple(
+        getattr(keras.layers, name)(**kwargs).compute_output_shape(shape))
+    _check_convolution(keras, tf, rng, name, kwargs, x)
+
+
+def test_conv_transpose_refuses_what_keras_refuses(keras):
+    """Dilation with a stride, an output_padding not below the stride, an input of the wrong rank."""
+    for lib in (nnlite, keras):
+        for layer in (lib.layers.Conv1DTranspose, lib.layers.Conv2DTranspose):
+            with pytest.raises(ValueError, match="`strides > 1` not supported in conjunction with `dilation_rate > 1`"):
+                layer(2, 3, strides=2, dilation_rate=2)
     with pytest.raises(ValueError, match="`output_padding` must be strictly less than `strides`"):
         nnlite.layers.Conv1DTranspose(2, 3, strides=2, output_padding=2)
     with pytest.raises(ValueError, match="takes inputs of rank 3"):

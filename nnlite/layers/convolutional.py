@@ -327,7 +327,7 @@ def _entries(text: str, drop: tuple[str, ...], replace: dict[str, str]) -> str:
 
 TRANSPOSE_ARGUMENTS = _entries(CONV_ARGUMENTS, ("groups", "lora_rank", "lora_alpha"), {
     "padding": '"valid" or "same": the padding of the convolution this layer is the transpose of.',
-    "dilation_rate": "(dh, dw); only (1, 1) here (a dilated transpose is refused).",
+    "dilation_rate": "(dh, dw): the spacing between the kernel's taps (with strides of 1 only, as in Keras).",
     "kernel_initializer": "how the kernel (kh, kw, F, C) starts."})
 
 
@@ -371,8 +371,9 @@ class Conv2DTranspose(KernelLayer):
                              f"Received filters={filters!r}.")
         kernel_size, strides = pair(kernel_size, "kernel_size"), pair(strides, "strides")
         dilation_rate = pair(dilation_rate, "dilation_rate")
-        if dilation_rate != (1, 1):
-            raise ValueError(f"nnlite's Conv2DTranspose has no dilation yet; got dilation_rate={dilation_rate}.")
+        if max(strides) > 1 and max(dilation_rate) > 1:
+            raise ValueError(f"`strides > 1` not supported in conjunction with `dilation_rate > 1`. Received: "
+                             f"strides={strides} and dilation_rate={dilation_rate}")
         if output_padding is not None:
             output_padding = pair(output_padding, "output_padding", allow_zero=True)
             for p, s in zip(output_padding, strides):
@@ -397,10 +398,10 @@ class Conv2DTranspose(KernelLayer):
         return input_shape[1], input_shape[2], input_shape[3]
 
     def _output_size(self, size: int | None, axis: int) -> int | None:
-        """Keras's output length along one axis (see ``output_padding``)."""
+        """Keras's output length along one axis (see ``output_padding``), k the dilated kernel's extent."""
         if size is None:
             return None
-        k, s = self.kernel_size[axis], self.strides[axis]
+        k, s = (self.kernel_size[axis] - 1) * self.dilation_rate[axis] + 1, self.strides[axis]
         if self.output_padding is None:
             return size * s + (max(k - s, 0) if self.padding == "valid" else 0)
         pad = k // 2 if self.padding == "same" else 0
@@ -424,8 +425,8 @@ class Conv2DTranspose(KernelLayer):
 
     def _pads(self, oh: int, ow: int) -> tuple[tuple[int, int], tuple[int, int]]:
         """The padding of the convolution this layer is the transpose of, for an output of oh x ow."""
-        return tuple(padding_amounts(size, k, s, 1, self.padding)
-                     for size, k, s in zip((oh, ow), self.kernel_size, self.strides))
+        return tuple(padding_amounts(size, k, s, d, self.padding)
+                     for size, k, s, d in zip((oh, ow), self.kernel_size, self.strides, self.dilation_rate))
 
     def _channels_last(self, x: np.ndarray) -> np.ndarray:
         return np.moveaxis(x, 1, -1) if self.data_format == "channels_first" else x
@@ -439,8 +440,8 @@ class Conv2DTranspose(KernelLayer):
         n, h, w, c = x.shape
         oh, ow = self._output_size(h, 0), self._output_size(w, 1)
         pads = self._pads(oh, ow)
-        back = tuple((size + sum(p) - k) // st + 1 for size, p, k, st in zip((oh, ow), pads, self.kernel_size,
-                                                                             self.strides))
+        back = tuple((size + sum(p) - (k - 1) * d - 1) // st + 1 for size, p, k, st, d in zip(
+            (oh, ow), pads, self.kernel_size, self.strides, self.dilation_rate))
         if back != (h, w):
             raise ValueError(f"{type(self).__name__} {self.name!r}: an output of {(oh, ow)} (kernel "
                              f"{self.kernel_size}, strides {self.strides}, padding {self.padding!r}, output_padding "
@@ -448,7 +449,7 @@ class Conv2DTranspose(KernelLayer):
                              "another output_padding.")
         rows = x.reshape(-1, c)  # X, (N H W, C)
         y = col2im_product(rows, self.kernel.value.reshape(-1, c), (n, oh, ow, self.filters), self.kernel_size,
-                           self.strides, (1, 1), pads)  # col2im(X @ K.T), tap by tap
+                           self.strides, self.dilation_rate, pads)  # col2im(X @ K.T), tap by tap
         if self.use_bias:
             y += self.bias.value
         return self._as_output(y), (rows, x.shape, pads)
@@ -469,7 +470,7 @@ class Conv2DTranspose(KernelLayer):
     def backward_z(self, saved, grad_z, ctx, need_grad_x=True):
         (rows, shape, pads), _, _ = saved
         g = self._channels_last(grad_z)  # G, (N, oh, ow, F)
-        patches = im2col(g, self.kernel_size, self.strides, (1, 1), pads)  # im2col(G), (N H W, kh kw F)
+        patches = im2col(g, self.kernel_size, self.strides, self.dilation_rate, pads)  # im2col(G), (N H W, kh kw F)
         kernel = self.kernel.value.reshape(-1, shape[-1])  # K, (kh kw F, C)
         ctx.grad(self.kernel)[...] = (patches.T @ rows).reshape(self.kernel.shape)  # kernel.grad = im2col(G).T @ X
         if self.use_bias:
@@ -487,7 +488,7 @@ class Conv2DTranspose(KernelLayer):
 
 TRANSPOSE_1D_ARGUMENTS = _entries(TRANSPOSE_ARGUMENTS, (), {
     "strides": "s, the step between windows (an int or a tuple of one).",
-    "dilation_rate": "only 1 here (a dilated transpose is refused).",
+    "dilation_rate": "d, the spacing between the kernel's taps (with a stride of 1 only, as in Keras).",
     "kernel_initializer": "how the kernel (k, F, C) starts."})
 
 
@@ -525,10 +526,11 @@ class Conv1DTranspose(Conv2DTranspose):
                  **kwargs: Any) -> None:
         (k,), (s,) = window_tuple(kernel_size, "kernel_size", 1), window_tuple(strides, "strides", 1)
         (d,) = window_tuple(dilation_rate, "dilation_rate", 1)
-        if d != 1:
-            raise ValueError(f"nnlite's Conv1DTranspose has no dilation yet; got dilation_rate={dilation_rate}.")
+        if s > 1 and d > 1:
+            raise ValueError(f"`strides > 1` not supported in conjunction with `dilation_rate > 1`. Received: "
+                             f"strides={(s,)} and dilation_rate={(d,)}")
         pad = None if output_padding is None else window_tuple(output_padding, "output_padding", 1, allow_zero=True)
-        super().__init__(filters, (1, k), (1, s), padding, None if pad is None else (0, pad[0]), data_format, (1, 1),
+        super().__init__(filters, (1, k), (1, s), padding, None if pad is None else (0, pad[0]), data_format, (1, d),
                          activation, use_bias, kernel_initializer, bias_initializer, kernel_regularizer,
                          bias_regularizer, activity_regularizer, kernel_constraint, bias_constraint, **kwargs)
 
@@ -566,4 +568,4 @@ class Conv1DTranspose(Conv2DTranspose):
         config = super().get_config()
         return {**config, "kernel_size": self.kernel_size[1:], "strides": self.strides[1:],
                 "output_padding": None if self.output_padding is None else self.output_padding[1:],
-                "dilation_rate": (1,)}
+                "dilation_rate": self.dilation_rate[1:]}
