@@ -331,9 +331,9 @@ def _along_outputs(structure: Any, names: list[str], loss: Any, loss_weights: An
     def per_output(value: Any, what: str, entry: Any = None) -> Any:
         return None if value is None else nesting.along(value, structure, what, entry)
 
-    losses_per_output = per_output(loss, "loss") or [None] * len(names)
-
-    return (per_output(loss, "loss"), per_output(loss_weights, "loss_weights"),
+    losses_per_output = per_output(loss, "loss")
+    leaf_names = [heads_module.loss_name(lo) for lo in losses_per_output or [None] * len(names)] if unnamed else names
+    return (losses_per_output, per_output(loss_weights, "loss_weights"),
             per_output(metrics, "metrics", metric_entry),
             per_output(weighted_metrics, "weighted_metrics", metric_entry),
-            nesting.labels(structure, [heads_module.loss_name(lo) for lo in losses_per_output] if unnamed else names))
+            nesting.labels(structure, leaf_names))

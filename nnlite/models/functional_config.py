@@ -79,7 +79,7 @@ class FunctionalConfig:
                 entry["inbound_nodes"].append({"args": args, "kwargs": dict(layer.call_keywords)})
             entries.append(entry)
 
-        def ends(struct: Any) -> Any:  # [layer, node, tensor] per tensor, in the structure (lists for tuples)
+        def ends(struct: Any) -> Any:  # [layer, node, tensor] per tensor, in the structure given
             if isinstance(struct, dict):
                 return {k: ends(t) for k, t in struct.items()}
             if isinstance(struct, (list, tuple)):

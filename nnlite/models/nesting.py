@@ -1,6 +1,6 @@
-"""Structures of tensors nested at any depth, as a functional model's outputs may be
+"""Structures of tensors nested at any depth, as a functional model's inputs and outputs may be
 (``Model(x, {"a": (y1, y2), "b": y3})``): their leaves in order, the structure rebuilt from leaves, and compile's
-arguments and the labels read along the structure.
+arguments, the data and the labels read along the structure.
 
     leaves({"a": (y1, y2), "b": y3}) = [y1, y2, y3]        (dicts in their order, lists and tuples in theirs)
     pack({"a": (., .), "b": .}, [p1, p2, p3]) = {"a": (p1, p2), "b": p3}
@@ -15,6 +15,7 @@ from typing import Any
 
 
 def is_container(value: Any) -> bool:
+    """Whether ``value`` is a level of structure (a dict, list or tuple), not a leaf."""
     return isinstance(value, (dict, list, tuple))
 
 

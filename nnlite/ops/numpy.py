@@ -91,6 +91,8 @@ maximum = binary(np.maximum, lambda g, a, x1, x2: [np.where(np.greater_equal(x1,
 minimum = binary(np.minimum, lambda g, a, x1, x2: [np.where(np.less_equal(x1, x2), g, 0),
                                                     np.where(np.less_equal(x1, x2), 0, g)], "minimum",
                  "a = min(x1, x2);  the gradient goes to the smaller, to x1 on a tie.")
+
+
 @op(lambda g, a, x1, x2: [g, -g * np.floor_divide(x1, x2)])
 def mod(x1: Any, x2: Any) -> Any:
     """a = x1 mod x2;  grad_x1 = g, grad_x2 = -g floor(x1 / x2). A Python number counts as the int32 or float32
@@ -98,9 +100,13 @@ def mod(x1: Any, x2: Any) -> Any:
     dtype = promotion.result_type(promotion.tensor_dtype(x1), promotion.tensor_dtype(x2))
     dtype = "int32" if dtype == "bool" else dtype
     return np.mod(np.asarray(x1, dtype), np.asarray(x2, dtype))
+
+
 arctan2 = binary(np.arctan2, lambda g, a, x1, x2: [g * x2 / (np.square(x1) + np.square(x2)),
                                                     -g * x1 / (np.square(x1) + np.square(x2))], "arctan2",
                  "a = atan2(x1, x2);  grad_x1 = g x2 / r^2, grad_x2 = -g x1 / r^2.", promotion.floating_tensors)
+
+
 def _hypot_dtype(x1: Any, x2: Any) -> str:
     """Keras's hypot: integers up to 32 bits in floatx, int64 in float64, floats as promoted."""
     dtype = promotion.result_type(promotion.tensor_dtype(x1), promotion.tensor_dtype(x2))
@@ -212,9 +218,8 @@ def outer(x1: Any, x2: Any) -> Any:
 
 def inner(x1: Any, x2: Any) -> Any:
     """The sum of x1 x2 over the last axis of each (a product for scalars)."""
-    if np.ndim(x1) == 0 or np.ndim(x2) == 0:  # a Python number as Keras's tensor of it
-        x1, x2 = (np.asarray(x, promotion.tensor_dtype(x)) if type(x) in (bool, int, float) else x for x in (x1, x2))
-        return multiply(x1, x2)
+    if np.ndim(x1) == 0 or np.ndim(x2) == 0:
+        return multiply(_tensor(x1), _tensor(x2))
     return tensordot(x1, x2, axes=([-1], [-1]))
 
 
@@ -425,6 +430,11 @@ def _axis(axis: Any) -> Any:
     return tuple(axis) if isinstance(axis, list) else axis
 
 
+def _tensor(x: Any) -> Any:
+    """A Python number as the tensor Keras makes of it (int32, float32, bool; no weak type); anything else as it is."""
+    return np.asarray(x, promotion.tensor_dtype(x)) if type(x) in (bool, int, float) else x
+
+
 def _as_tensors(x1: Any, x2: Any) -> tuple[np.ndarray, np.ndarray]:
     """x1 and x2 in their promoted dtype, a Python number taken as the tensor Keras makes of it (the products)."""
     dtype = promotion.result_type(promotion.tensor_dtype(x1), promotion.tensor_dtype(x2))
@@ -526,7 +536,7 @@ def vstack(xs: Sequence[Any]) -> Any:
 
 def append(x1: Any, x2: Any, axis: Any = None) -> Any:
     """x2 after x1 along ``axis`` (both flattened without one; a Python number as Keras's tensor of it)."""
-    x1, x2 = (np.asarray(x, promotion.tensor_dtype(x)) if type(x) in (bool, int, float) else x for x in (x1, x2))
+    x1, x2 = _tensor(x1), _tensor(x2)
     if axis is None:
         return concatenate([ravel(x1), ravel(x2)], axis=0)
     return concatenate([x1, x2], axis=axis)
