@@ -311,6 +311,29 @@ def test_sequence_shape_layers_match_tensorflow(keras, tf, float64, rng, name, k
     _check_weightless(keras, tf, rng, name, kwargs, x, transposed=False)
 
 
+VOLUME_CASES = [
+    ("ZeroPadding3D", {"padding": 1}), ("ZeroPadding3D", {"padding": ((1, 0), (0, 2), (2, 1))}),
+    ("ZeroPadding3D", {"padding": (1, 0, 2), "data_format": "channels_first"}),
+    ("Cropping3D", {"cropping": 1}), ("Cropping3D", {"cropping": ((1, 0), (0, 1), (1, 1))}),
+    ("Cropping3D", {"cropping": (0, 1, 1), "data_format": "channels_first"}),
+    ("UpSampling3D", {"size": 2}), ("UpSampling3D", {"size": (1, 2, 3)}),
+    ("UpSampling3D", {"size": (2, 1, 2), "data_format": "channels_first"}),
+    ("GlobalMaxPooling3D", {}), ("GlobalMaxPooling3D", {"keepdims": True, "data_format": "channels_first"}),
+    ("GlobalAveragePooling3D", {}), ("GlobalAveragePooling3D", {"keepdims": True}),
+    ("GlobalAveragePooling3D", {"data_format": "channels_first"}),
+]
+
+
+@pytest.mark.parametrize(("name", "kwargs"), VOLUME_CASES, ids=lambda c: str(c))
+def test_volume_shape_layers_match_tensorflow(keras, tf, float64, rng, name, kwargs):
+    """The 3-D padding, cropping, upsampling and global pooling (the 2-D layers' equations over one more axis):
+    output, input gradient and config equal TensorFlow's, both data formats; ties in the max share the gradient."""
+    x = rng.normal(size=(2, 3, 4, 5, 6) if kwargs.get("data_format") == "channels_first" else (2, 4, 5, 6, 3))
+    if name == "GlobalMaxPooling3D":
+        x[:, 1, 1, 1] = x[:, 0, 0, 0] = 5.0  # a tie for the max
+    _check_weightless(keras, tf, rng, name, kwargs, x, transposed=False)
+
+
 @pytest.mark.parametrize(("name", "kwargs", "shape", "shared"), [
     ("SpatialDropout1D", {"rate": 0.5, "seed": 1}, (64, 5, 8), (1,)),
     ("SpatialDropout2D", {"rate": 0.5, "seed": 1}, (64, 4, 3, 8), (1, 2)),

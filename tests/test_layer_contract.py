@@ -31,9 +31,14 @@ IMAGES = ("Conv2D", "Conv2DTranspose", "MaxPooling2D", "AveragePooling2D", "Zero
           "SeparableConv2D")
 
 
+VOLUMES = ("ZeroPadding3D", "Cropping3D", "UpSampling3D", "GlobalMaxPooling3D", "GlobalAveragePooling3D")
+
+
 def _sample(name):
     """The shape of one sample the layer takes: (steps, channels) for a 1-D pooling, (rows, columns, channels) for
-    the image layers, 5 features otherwise."""
+    the image layers, (depth, rows, columns, channels) for the volumes, 5 features otherwise."""
+    if name in VOLUMES:
+        return (4, 5, 3, 2)
     return (5, 3) if name in SEQUENCES else (5, 4, 2) if name in IMAGES else (5,)
 
 

@@ -56,13 +56,18 @@ from .rnn import RNN
 from .spatial import (
     Cropping1D,
     Cropping2D,
+    Cropping3D,
     GlobalAveragePooling2D,
+    GlobalAveragePooling3D,
     GlobalMaxPooling1D,
     GlobalMaxPooling2D,
+    GlobalMaxPooling3D,
     UpSampling1D,
     UpSampling2D,
+    UpSampling3D,
     ZeroPadding1D,
     ZeroPadding2D,
+    ZeroPadding3D,
 )
 from .text import TextVectorization
 from .wrappers import Bidirectional, TimeDistributed
@@ -78,7 +83,8 @@ __all__ = [
     "MaxPool1D", "AvgPool1D",
     "GlobalMaxPooling1D", "SpatialDropout1D", "SpatialDropout2D", "ZeroPadding1D", "Cropping1D", "UpSampling1D",
     "Cropping2D", "GlobalAveragePooling2D", "GlobalMaxPooling2D", "MaxPool2D", "MaxPooling2D",
-    "UpSampling2D", "ZeroPadding2D", "GRU", "LSTM", "SimpleRNN", "RNN", "SimpleRNNCell", "LSTMCell", "GRUCell",
+    "UpSampling2D", "ZeroPadding2D", "ZeroPadding3D", "Cropping3D", "UpSampling3D", "GlobalMaxPooling3D",
+    "GlobalAveragePooling3D", "GRU", "LSTM", "SimpleRNN", "RNN", "SimpleRNNCell", "LSTMCell", "GRUCell",
     "StackedRNNCells", "Masking", "Bidirectional", "TimeDistributed",
     "DepthwiseConv1D", "DepthwiseConv2D", "SeparableConv1D", "SeparableConv2D", "MultiHeadAttention",
     "GroupedQueryAttention", "GroupQueryAttention",
@@ -129,8 +135,7 @@ def deserialize(config: dict[str, Any]) -> Layer:
 # Keras layers outside nnlite's scope (dense networks), and what they are
 OUT_OF_SCOPE = {
     **dict.fromkeys(["Conv3D", "Conv3DTranspose"], "convolution"),
-    **dict.fromkeys(["MaxPooling3D", "AveragePooling3D", "GlobalMaxPooling3D",
-                     "GlobalAveragePooling3D"],
+    **dict.fromkeys(["MaxPooling3D", "AveragePooling3D"],
                     "pooling over images"),
     **dict.fromkeys(["ConvLSTM1D", "ConvLSTM2D", "ConvLSTM3D"], "recurrent"),
 }

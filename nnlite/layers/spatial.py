@@ -9,7 +9,7 @@ import numpy as np
 
 from ..docstrings import with_arguments
 from .base import LAYERS, Context, Layer, document_keywords
-from .patches import data_format_name, pair
+from .patches import data_format_name, pair, window_tuple
 
 Margins = tuple[tuple[int, int], tuple[int, int]]
 
@@ -392,3 +392,140 @@ class UpSampling1D(UpSampling2D):
         config = {**Spatial.get_config(self), "size": self.size}
         del config["data_format"]
         return config
+
+
+def margins3(value: Any, name: str) -> tuple[tuple[int, int], ...]:
+    """((before, after) per depth, rows, columns) from an int, three ints (symmetric per axis) or three pairs."""
+    if isinstance(value, (int, np.integer)) and not isinstance(value, bool):
+        if value < 0:
+            raise ValueError(f"`{name}` cannot be negative. Received: {name}={value!r}.")
+        return ((int(value), int(value)),) * 3
+    if hasattr(value, "__len__") and len(value) == 3:
+        return tuple(pair(v, f"entry {k + 1} of {name}", allow_zero=True) for k, v in enumerate(value))
+    raise ValueError(f"`{name}` should be either an int, a tuple of 3 ints (symmetric_dim1_pad, symmetric_dim2_pad, "
+                     f"symmetric_dim3_pad), or a tuple of 3 tuples of 2 ints. Received: {name}={value!r}.")
+
+
+@document_keywords
+@LAYERS.register(example={"padding": 1})
+class ZeroPadding3D(ZeroPadding2D):
+    """a = x with zeros before and after along depth, rows and columns;  grad_x = grad_a without them.
+
+    Args:
+        padding: an int for every side, three ints (symmetric per axis), or three (before, after) pairs.
+        data_format: "channels_last" (N, D, H, W, C) or "channels_first" (N, C, D, H, W); ``None`` for
+            ``config.image_data_format()``.
+        {layer keywords}
+
+    Example:
+        >>> import numpy as np, nnlite
+        >>> nnlite.layers.ZeroPadding3D(((1, 0), (0, 0), (0, 1)))(np.ones((1, 1, 1, 1, 1)))[0, :, 0, :, 0].tolist()
+        [[0.0, 0.0], [1.0, 0.0]]
+    """
+
+    rank = 3
+
+    def __init__(self, padding: Any = ((1, 1), (1, 1), (1, 1)), data_format: str | None = None,
+                 **kwargs: Any) -> None:
+        padding = margins3(padding, "padding")
+        Spatial.__init__(self, data_format, **kwargs)
+        self.padding = self.margins = padding
+
+
+@document_keywords
+@LAYERS.register(example={"cropping": 1})
+class Cropping3D(Cropping2D):
+    """a = x without ``cropping`` entries before and after along depth, rows and columns;  grad_x = grad_a padded
+    back with zeros.
+
+    Args:
+        cropping: an int for every side, three ints (symmetric per axis), or three (before, after) pairs.
+        data_format: "channels_last" (N, D, H, W, C) or "channels_first" (N, C, D, H, W); ``None`` for
+            ``config.image_data_format()``.
+        {layer keywords}
+
+    Example:
+        >>> import numpy as np, nnlite
+        >>> x = np.arange(8.0).reshape(1, 2, 2, 2, 1)
+        >>> nnlite.layers.Cropping3D(((1, 0), (0, 1), (0, 0)))(x)[0, :, :, :, 0].tolist()
+        [[[4.0, 5.0]]]
+    """
+
+    rank = 3
+
+    def __init__(self, cropping: Any = ((1, 1), (1, 1), (1, 1)), data_format: str | None = None,
+                 **kwargs: Any) -> None:
+        cropping = margins3(cropping, "cropping")
+        Spatial.__init__(self, data_format, **kwargs)
+        self.cropping = self.margins = cropping
+
+
+@document_keywords
+@LAYERS.register(example={"size": 2})
+class UpSampling3D(UpSampling2D):
+    """a = x with each entry repeated size[0], size[1], size[2] times along depth, rows and columns;  grad_x =
+    grad_a summed over each block of copies.
+
+    Args:
+        size: (depth, rows, columns) factors, or one int for all three.
+        data_format: "channels_last" (N, D, H, W, C) or "channels_first" (N, C, D, H, W); ``None`` for
+            ``config.image_data_format()``.
+        {layer keywords}
+
+    Example:
+        >>> import numpy as np, nnlite
+        >>> nnlite.layers.UpSampling3D((1, 1, 2))(np.array([1.0, 2.0]).reshape(1, 1, 1, 2, 1))[0, 0, 0, :, 0].tolist()
+        [1.0, 1.0, 2.0, 2.0]
+    """
+
+    rank = 3
+
+    def __init__(self, size: Any = (2, 2, 2), data_format: str | None = None, **kwargs: Any) -> None:
+        size = window_tuple(size, "size", 3)
+        Spatial.__init__(self, data_format, **kwargs)
+        self.size, self.factors, self.interpolation = size, size, "nearest"
+
+    def get_config(self):
+        return {**Spatial.get_config(self), "size": self.size}
+
+
+@with_arguments(GLOBAL_ARGUMENTS.replace("rows and columns", "depth, rows and columns").replace(
+    "(N, H, W, C)", "(N, D, H, W, C)").replace("(N, C, H, W)", "(N, C, D, H, W)"), "global arguments")
+@document_keywords
+@LAYERS.register()
+class GlobalMaxPooling3D(GlobalMaxPooling2D):
+    """a[n, c] = max over the depth, rows and columns of x[n, :, :, :, c];  grad_x = grad_a shared equally among
+    the entries equal to the max.
+
+    Args:
+        {global arguments}
+        {layer keywords}
+
+    Example:
+        >>> import numpy as np, nnlite
+        >>> nnlite.layers.GlobalMaxPooling3D()(np.arange(8.0).reshape(1, 2, 2, 1, 2)).tolist()
+        [[6.0, 7.0]]
+    """
+
+    rank = 3
+
+
+@with_arguments(GLOBAL_ARGUMENTS.replace("rows and columns", "depth, rows and columns").replace(
+    "(N, H, W, C)", "(N, D, H, W, C)").replace("(N, C, H, W)", "(N, C, D, H, W)"), "global arguments")
+@document_keywords
+@LAYERS.register()
+class GlobalAveragePooling3D(GlobalAveragePooling2D):
+    """a[n, c] = mean over the depth, rows and columns of x[n, :, :, :, c];  grad_x = grad_a / (D H W) at every
+    entry.
+
+    Args:
+        {global arguments}
+        {layer keywords}
+
+    Example:
+        >>> import numpy as np, nnlite
+        >>> nnlite.layers.GlobalAveragePooling3D()(np.arange(8.0).reshape(1, 2, 2, 1, 2)).tolist()
+        [[3.0, 4.0]]
+    """
+
+    rank = 3
