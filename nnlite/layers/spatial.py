@@ -11,18 +11,23 @@ from ..docstrings import with_arguments
 from .base import LAYERS, Context, Layer, document_keywords
 from .patches import data_format_name, pair, window_tuple
 
-Margins = tuple[tuple[int, int], tuple[int, int]]
+Margins = tuple[tuple[int, int], ...]
+ORDINALS = ("1st", "2nd", "3rd")
 
 
-def margins(value: Any, name: str) -> Margins:
-    """((top, bottom), (left, right)) from an int, a pair (symmetric rows, columns) or a pair of pairs (Keras's)."""
+def margins(value: Any, name: str, rank: int = 2) -> Margins:
+    """(before, after) per spatial axis, ((top, bottom), (left, right)) for an image, from an int, one int per axis
+    (symmetric) or one pair per axis (Keras's forms)."""
     if isinstance(value, (int, np.integer)) and not isinstance(value, bool):
         if value < 0:
             raise ValueError(f"`{name}` cannot be negative. Received: {name}={value!r}.")
-        return (int(value), int(value)), (int(value), int(value))
-    if hasattr(value, "__len__") and len(value) == 2:
-        return (pair(value[0], f"1st entry of {name}", allow_zero=True),
-                pair(value[1], f"2nd entry of {name}", allow_zero=True))
+        return ((int(value), int(value)),) * rank
+    if hasattr(value, "__len__") and len(value) == rank:
+        return tuple(pair(v, f"{ORDINALS[k]} entry of {name}", allow_zero=True) for k, v in enumerate(value))
+    if rank == 3:
+        raise ValueError(f"`{name}` should be either an int, a tuple of 3 ints (symmetric_dim1_pad, "
+                         f"symmetric_dim2_pad, symmetric_dim3_pad), or a tuple of 3 tuples of 2 ints. Received: "
+                         f"{name}={value!r}.")
     raise ValueError(f"`{name}` should be either an int, a tuple of 2 ints (symmetric_height, symmetric_width), or a "
                      f"tuple of 2 tuples of 2 ints ((top, bottom), (left, right)). Received: {name}={value!r}.")
 
@@ -69,7 +74,7 @@ class ZeroPadding2D(Spatial):
     """
 
     def __init__(self, padding: Any = (1, 1), data_format: str | None = None, **kwargs: Any) -> None:
-        padding = margins(padding, "padding")
+        padding = margins(padding, "padding", self.rank)
         super().__init__(data_format, **kwargs)
         self.padding = self.margins = padding  # (before, after) for each spatial axis
 
@@ -116,7 +121,7 @@ class Cropping2D(Spatial):
     """
 
     def __init__(self, cropping: Any = ((0, 0), (0, 0)), data_format: str | None = None, **kwargs: Any) -> None:
-        cropping = margins(cropping, "cropping")
+        cropping = margins(cropping, "cropping", self.rank)
         super().__init__(data_format, **kwargs)
         self.cropping = self.margins = cropping  # (before, after) for each spatial axis
 
@@ -394,18 +399,6 @@ class UpSampling1D(UpSampling2D):
         return config
 
 
-def margins3(value: Any, name: str) -> tuple[tuple[int, int], ...]:
-    """((before, after) per depth, rows, columns) from an int, three ints (symmetric per axis) or three pairs."""
-    if isinstance(value, (int, np.integer)) and not isinstance(value, bool):
-        if value < 0:
-            raise ValueError(f"`{name}` cannot be negative. Received: {name}={value!r}.")
-        return ((int(value), int(value)),) * 3
-    if hasattr(value, "__len__") and len(value) == 3:
-        return tuple(pair(v, f"entry {k + 1} of {name}", allow_zero=True) for k, v in enumerate(value))
-    raise ValueError(f"`{name}` should be either an int, a tuple of 3 ints (symmetric_dim1_pad, symmetric_dim2_pad, "
-                     f"symmetric_dim3_pad), or a tuple of 3 tuples of 2 ints. Received: {name}={value!r}.")
-
-
 @document_keywords
 @LAYERS.register(example={"padding": 1})
 class ZeroPadding3D(ZeroPadding2D):
@@ -427,9 +420,7 @@ class ZeroPadding3D(ZeroPadding2D):
 
     def __init__(self, padding: Any = ((1, 1), (1, 1), (1, 1)), data_format: str | None = None,
                  **kwargs: Any) -> None:
-        padding = margins3(padding, "padding")
-        Spatial.__init__(self, data_format, **kwargs)
-        self.padding = self.margins = padding
+        super().__init__(padding, data_format, **kwargs)
 
 
 @document_keywords
@@ -455,9 +446,7 @@ class Cropping3D(Cropping2D):
 
     def __init__(self, cropping: Any = ((1, 1), (1, 1), (1, 1)), data_format: str | None = None,
                  **kwargs: Any) -> None:
-        cropping = margins3(cropping, "cropping")
-        Spatial.__init__(self, data_format, **kwargs)
-        self.cropping = self.margins = cropping
+        super().__init__(cropping, data_format, **kwargs)
 
 
 @document_keywords
