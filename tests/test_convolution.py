@@ -94,13 +94,13 @@ def _check_weightless(keras, tf, rng, name, kwargs, x, transposed):
     theirs = _keras_layer(keras, name, kwargs) if transposed else getattr(keras.layers, name)(**kwargs)
     a = ours(x)
     assert a.shape == ours.compute_output_shape(x.shape)
-    seed = rng.normal(size=a.shape)
+    seed = rng.normal(size=a.shape).astype(x.dtype)
     expected, (expected_grad,) = _grads(keras, tf, theirs, x, seed, transposed)
-    assert_close(a, expected, RTOL["float64"], "output")
+    assert_close(a, expected, RTOL[x.dtype.name], "output")
     with nnlite.GradientTape() as tape:
         xv = nnlite.Variable(x, name="x")
         out = ours(xv)
-    assert_close(tape.gradient(out, xv, output_gradients=seed), expected_grad, RTOL["float64"], "grad x")
+    assert_close(tape.gradient(out, xv, output_gradients=seed), expected_grad, RTOL[x.dtype.name], "grad x")
     plain = {k: v for k, v in getattr(keras.layers, name)(**kwargs).get_config().items() if k != "name"}
     assert {k: v for k, v in ours.get_config().items() if k != "name"} == plain
 
@@ -122,6 +122,30 @@ def test_pooling_output_and_gradient_match_tensorflow(keras, tf, float64, rng, n
     first = kwargs.get("data_format") == "channels_first"
     shape = (2, 2, 7, 6) if first else (2, 7, 6, 2)
     x = rng.integers(0, 3, size=shape).astype(float) if ties else rng.normal(size=shape)  # ties: repeated maxima
+    _check_weightless(keras, tf, rng, name, kwargs, x, transposed=first)
+
+
+POOL_3D_CASES = [
+    ("MaxPooling3D", {"pool_size": 2}),
+    ("MaxPooling3D", {"pool_size": (2, 3, 2), "strides": 1}),  # overlapping windows
+    ("MaxPooling3D", {"pool_size": 2, "strides": (1, 2, 2), "padding": "same"}),
+    ("MaxPooling3D", {"pool_size": 2, "data_format": "channels_first"}),
+    ("AveragePooling3D", {"pool_size": 2}),
+    ("AveragePooling3D", {"pool_size": 3, "strides": 2, "padding": "same"}),  # padded taps not counted
+    ("AveragePooling3D", {"pool_size": (1, 2, 2), "strides": 1, "data_format": "channels_first"}),
+]
+
+
+@pytest.mark.parametrize("floatx", ["float32"], indirect=True)
+@pytest.mark.parametrize(("name", "kwargs"), POOL_3D_CASES, ids=lambda c: str(c))
+@pytest.mark.parametrize("ties", [False, True])
+def test_3d_pooling_output_and_gradient_match_tensorflow(keras, tf, floatx, rng, name, kwargs, ties):
+    """MaxPooling3D and AveragePooling3D, tap by tap over depth, rows and columns: output, input gradient (a tied
+    max's gradient to every tied entry, TensorFlow's 3-D rule) and config equal TensorFlow's; in float32, as
+    TensorFlow's 3-D pooling takes no float64."""
+    first = kwargs.get("data_format") == "channels_first"
+    shape = (2, 2, 5, 6, 4) if first else (2, 5, 6, 4, 2)
+    x = (rng.integers(0, 3, size=shape) if ties else rng.normal(size=shape)).astype("float32")  # ties: repeated maxima
     _check_weightless(keras, tf, rng, name, kwargs, x, transposed=first)
 
 

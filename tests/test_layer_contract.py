@@ -31,7 +31,8 @@ IMAGES = ("Conv2D", "Conv2DTranspose", "MaxPooling2D", "AveragePooling2D", "Zero
           "SeparableConv2D")
 
 
-VOLUMES = ("ZeroPadding3D", "Cropping3D", "UpSampling3D", "GlobalMaxPooling3D", "GlobalAveragePooling3D")
+VOLUMES = ("ZeroPadding3D", "Cropping3D", "UpSampling3D", "GlobalMaxPooling3D", "GlobalAveragePooling3D",
+           "MaxPooling3D", "AveragePooling3D")
 
 
 def _sample(name):

@@ -103,10 +103,10 @@ def test_argument_checks_as_keras(keras):
 
 
 def test_layers_outside_the_scope_say_so(keras, tmp_path):
-    """Convolutions, image pooling, recurrent and attention layers: a clear refusal that points to Keras,
+    """3-D convolutions and the convolutional recurrent layers: a clear refusal that points to Keras,
     when a script asks for one and when a .keras file holds one."""
     require("h5py")
-    for name in ("Conv3D", "MaxPooling3D", "ConvLSTM2D"):
+    for name in ("Conv3D", "Conv3DTranspose", "ConvLSTM2D"):
         assert hasattr(keras.layers, name) and not hasattr(nnlite.layers, name)
         with pytest.raises(AttributeError, match="layer nnlite does not have yet"):
             getattr(nnlite.layers, name)

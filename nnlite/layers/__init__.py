@@ -39,7 +39,7 @@ from .merging import (
 )
 from .normalization import BatchNormalization, LayerNormalization, Normalization, UnitNormalization
 from .operation import Operation as Operation  # the node of a keras.ops call in a graph
-from .pooling import AveragePooling1D, AveragePooling2D, MaxPooling1D, MaxPooling2D
+from .pooling import AveragePooling1D, AveragePooling2D, AveragePooling3D, MaxPooling1D, MaxPooling2D, MaxPooling3D
 from .preprocessing import CategoryEncoding, Discretization, Hashing, IntegerLookup, Rescaling, StringLookup
 from .recurrent import GRU, LSTM, SimpleRNN
 from .regularization import (
@@ -75,6 +75,7 @@ from .wrappers import Bidirectional, TimeDistributed
 # Keras's short names
 SeparableConvolution1D, SeparableConvolution2D = SeparableConv1D, SeparableConv2D
 MaxPool2D, AvgPool2D, MaxPool1D, AvgPool1D = MaxPooling2D, AveragePooling2D, MaxPooling1D, AveragePooling1D
+MaxPool3D, AvgPool3D = MaxPooling3D, AveragePooling3D
 GroupQueryAttention = GroupedQueryAttention  # Keras's public name for the class
 
 __all__ = [
@@ -84,7 +85,8 @@ __all__ = [
     "GlobalMaxPooling1D", "SpatialDropout1D", "SpatialDropout2D", "ZeroPadding1D", "Cropping1D", "UpSampling1D",
     "Cropping2D", "GlobalAveragePooling2D", "GlobalMaxPooling2D", "MaxPool2D", "MaxPooling2D",
     "UpSampling2D", "ZeroPadding2D", "ZeroPadding3D", "Cropping3D", "UpSampling3D", "GlobalMaxPooling3D",
-    "GlobalAveragePooling3D", "GRU", "LSTM", "SimpleRNN", "RNN", "SimpleRNNCell", "LSTMCell", "GRUCell",
+    "GlobalAveragePooling3D", "MaxPooling3D", "AveragePooling3D", "MaxPool3D", "AvgPool3D", "GRU",
+    "LSTM", "SimpleRNN", "RNN", "SimpleRNNCell", "LSTMCell", "GRUCell",
     "StackedRNNCells", "Masking", "Bidirectional", "TimeDistributed",
     "DepthwiseConv1D", "DepthwiseConv2D", "SeparableConv1D", "SeparableConv2D", "MultiHeadAttention",
     "GroupedQueryAttention", "GroupQueryAttention",
@@ -135,8 +137,6 @@ def deserialize(config: dict[str, Any]) -> Layer:
 # Keras layers outside nnlite's scope (dense networks), and what they are
 OUT_OF_SCOPE = {
     **dict.fromkeys(["Conv3D", "Conv3DTranspose"], "convolution"),
-    **dict.fromkeys(["MaxPooling3D", "AveragePooling3D"],
-                    "pooling over images"),
     **dict.fromkeys(["ConvLSTM1D", "ConvLSTM2D", "ConvLSTM3D"], "recurrent"),
 }
 

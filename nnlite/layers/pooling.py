@@ -1,5 +1,5 @@
-"""MaxPooling1D/2D and AveragePooling1D/2D: each window reduced to one number (see ``patches``); a sequence
-(N, L, C) is pooled as the image (N, 1, L, C)."""
+"""MaxPooling1D/2D/3D and AveragePooling1D/2D/3D: each window reduced to one number (see ``patches``); a
+sequence (N, L, C) is pooled as the image (N, 1, L, C); a volume (N, D, H, W, C) tap by tap over its three axes."""
 
 from __future__ import annotations
 
@@ -23,7 +23,7 @@ POOL_ARGUMENTS = """\
 
 
 class Pooling(Layer):
-    """The windows' geometry, shapes and config shared by the poolings (``rank`` 1 or 2); subclasses reduce each
+    """The windows' geometry, shapes and config shared by the poolings (``rank`` 1, 2 or 3); subclasses reduce each
     window."""
 
     rank = 2
@@ -40,9 +40,10 @@ class Pooling(Layer):
     def _tuple(self, value: Any, name: str) -> tuple[int, ...]:
         return window_tuple(value, name, self.rank)
 
-    def _geometry(self, h: int, w: int) -> tuple[tuple[int, int], tuple[tuple[int, int], tuple[int, int]]]:
-        pads = tuple(padding_amounts(size, k, s, 1, self.padding) for size, k, s in zip((h, w), self.window, self.step))
-        out = tuple((size + sum(p) - k) // s + 1 for size, p, k, s in zip((h, w), pads, self.window, self.step))
+    def _geometry(self, *sizes: int) -> tuple[tuple[int, ...], tuple[tuple[int, int], ...]]:
+        """(windows per spatial axis, (before, after) padding per axis) for an input of these spatial sizes."""
+        pads = tuple(padding_amounts(size, k, s, 1, self.padding) for size, k, s in zip(sizes, self.window, self.step))
+        out = tuple((size + sum(p) - k) // s + 1 for size, p, k, s in zip(sizes, pads, self.window, self.step))
         return out, pads
 
     def compute_output_shape(self, input_shape):
@@ -53,7 +54,7 @@ class Pooling(Layer):
         spatial = tuple(input_shape[2:]) if first else tuple(input_shape[1:-1])
         image = (1,) * (2 - self.rank) + spatial
         geometry = self._geometry(*(1 if d is None else d for d in image))[0]
-        out = tuple(None if d is None else o for d, o in zip(image, geometry))[2 - self.rank:]
+        out = tuple(None if d is None else o for d, o in zip(image, geometry))[len(image) - self.rank:]
         if any(o is not None and o <= 0 for o in out):
             raise ValueError(f"{type(self).__name__} {self.name!r}: the window {self.pool_size} does not fit inputs "
                              f"of shape {tuple(input_shape)} with padding {self.padding!r}.")
@@ -224,3 +225,113 @@ class AveragePooling1D(AveragePooling2D):
     """
 
     rank = 1
+
+
+def _padded(x: np.ndarray, pads: tuple[tuple[int, int], ...], fill: float) -> np.ndarray:
+    """x (N, D, H, W, C) with ``pads`` (before, after) along its three spatial axes, filled with ``fill``."""
+    return np.pad(x, ((0, 0), *pads, (0, 0)), constant_values=fill) if any(sum(pads, ())) else x
+
+
+def volume_taps(window: tuple[int, ...], step: tuple[int, ...], out: tuple[int, ...]) -> list[tuple[slice, ...]]:
+    """For each tap of a window (row-major over depth, rows, columns), the index of x_pad (N, D, H, W, C) giving the
+    (N, od, oh, ow, C) entries it reads in every window."""
+    return [(slice(None), *(slice(a, a + s * (o - 1) + 1, s) for a, s, o in zip(offset, step, out)), slice(None))
+            for offset in np.ndindex(*window)]
+
+
+class Pooling3D(Pooling):
+    """The 3-D poolings' windows, taken tap by tap over a volume (N, D, H, W, C) padded as ``pads`` say."""
+
+    rank = 3
+
+    def _volume(self, x: np.ndarray, fill: float) -> tuple[np.ndarray, tuple[int, ...], tuple[tuple[int, int], ...]]:
+        """x channels last, padded with ``fill``; the windows per axis; the padding per axis."""
+        x = self._channels_last(np.asarray(x))
+        out, pads = self._geometry(*x.shape[1:4])
+        return _padded(x, pads, fill), out, pads
+
+    def _unpadded(self, grad: np.ndarray, pads: tuple[tuple[int, int], ...]) -> np.ndarray:
+        (d0, d1), (h0, h1), (w0, w1) = pads
+        return self._as_output(grad[:, d0:grad.shape[1] - d1, h0:grad.shape[2] - h1, w0:grad.shape[3] - w1, :])
+
+
+@with_arguments(POOL_ARGUMENTS, "pool arguments")
+@document_keywords
+@LAYERS.register("MaxPool3D", example={"pool_size": 2})
+class MaxPooling3D(Pooling3D):
+    """a[n, i, j, k, c] = max of the window (i, j, k) of x[n, :, :, :, c]  (padding never wins: it is -inf).
+
+    Backward: the window's gradient goes to its largest entry, on a tie to every entry equal to the max
+    (TensorFlow's rule for 3-D pooling, unlike its 2-D one), and a tap in several windows sums what each gives it:
+        grad_x = col2im(grad_a where the tap equals its window's max, zeros elsewhere)
+
+    Args:
+        {pool arguments}
+        {layer keywords}
+
+    Example:
+        >>> import numpy as np, nnlite
+        >>> x = np.arange(8.0).reshape(1, 2, 2, 2, 1)
+        >>> nnlite.layers.MaxPooling3D(pool_size=2)(x)[0, :, :, :, 0].tolist()
+        [[[7.0]]]
+    """
+
+    def forward(self, x, ctx: Context):
+        padded, out, pads = self._volume(x, -np.inf)
+        reads = [padded[index] for index in volume_taps(self.window, self.step, out)]  # views, one per tap
+        a = reads[0].copy()
+        for read in reads[1:]:
+            np.maximum(a, read, out=a)  # a = the max over the window's taps, one tap at a time
+        return self._as_output(a), (padded, a, pads)
+
+    def backward(self, saved, grad_a, ctx, need_grad_x=True):
+        if not need_grad_x:
+            return None
+        padded, a, pads = saved
+        g = self._channels_last(grad_a)  # (N, od, oh, ow, C)
+        grad = np.zeros(padded.shape, dtype=g.dtype)
+        for index in volume_taps(self.window, self.step, a.shape[1:4]):
+            grad[index] += g * (padded[index] == a)  # every tap equal to its window's max
+        return self._unpadded(grad, pads)
+
+
+@with_arguments(POOL_ARGUMENTS, "pool arguments")
+@document_keywords
+@LAYERS.register("AvgPool3D", example={"pool_size": 2})
+class AveragePooling3D(Pooling3D):
+    """a[n, i, j, k, c] = mean of the window (i, j, k) of x[n, :, :, :, c] over the taps inside the volume (padding
+    is not counted, as in TensorFlow).
+
+    Backward: each tap of a window gets grad_a / (the window's count of taps inside the volume):
+        grad_x = col2im(grad_a / count, spread over every tap)
+
+    Args:
+        {pool arguments}
+        {layer keywords}
+
+    Example:
+        >>> import numpy as np, nnlite
+        >>> x = np.arange(8.0).reshape(1, 2, 2, 2, 1)
+        >>> nnlite.layers.AveragePooling3D(pool_size=2)(x)[0, :, :, :, 0].tolist()
+        [[[3.5]]]
+    """
+
+    def forward(self, x, ctx: Context):
+        padded, out, pads = self._volume(x, 0.0)
+        volume = tuple(size - sum(p) for size, p in zip(padded.shape[1:4], pads))
+        inside = _padded(np.ones((1, *volume, 1), padded.dtype), pads, 0.0)  # 1 inside the volume, 0 in the padding
+        total, count = 0.0, 0.0
+        for index in volume_taps(self.window, self.step, out):
+            total = total + padded[index]  # the sum over the window's taps, one tap at a time
+            count = count + inside[index]  # how many of them lie inside the volume, (1, od, oh, ow, 1)
+        return self._as_output(total / count), (count, padded.shape, pads)
+
+    def backward(self, saved, grad_a, ctx, need_grad_x=True):
+        if not need_grad_x:
+            return None
+        count, shape, pads = saved
+        g = self._channels_last(grad_a) / count  # (N, od, oh, ow, C)
+        grad = np.zeros(shape, dtype=g.dtype)
+        for index in volume_taps(self.window, self.step, g.shape[1:4]):
+            grad[index] += g  # every tap of a window gets its share
+        return self._unpadded(grad, pads)
