@@ -311,9 +311,9 @@ class AveragePooling3D(Pooling3D):
 
     Example:
         >>> import numpy as np, nnlite
-        >>> x = np.arange(8.0).reshape(1, 2, 2, 2, 1)
-        >>> nnlite.layers.AveragePooling3D(pool_size=2)(x)[0, :, :, :, 0].tolist()
-        [[[3.5]]]
+        >>> volume = np.arange(16.0).reshape(1, 2, 2, 4, 1)  # two 2 x 2 x 2 windows along the columns
+        >>> nnlite.layers.AveragePooling3D(pool_size=2)(volume)[0, 0, 0, :, 0].tolist()
+        [6.5, 8.5]
     """
 
     def forward(self, x, ctx: Context):
