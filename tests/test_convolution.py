@@ -362,6 +362,8 @@ def test_volume_shape_layers_match_tensorflow(keras, tf, float64, rng, name, kwa
     ("SpatialDropout1D", {"rate": 0.5, "seed": 1}, (64, 5, 8), (1,)),
     ("SpatialDropout2D", {"rate": 0.5, "seed": 1}, (64, 4, 3, 8), (1, 2)),
     ("SpatialDropout2D", {"rate": 0.5, "seed": 1, "data_format": "channels_first"}, (64, 8, 4, 3), (2, 3)),
+    ("SpatialDropout3D", {"rate": 0.5, "seed": 1}, (64, 3, 2, 2, 8), (1, 2, 3)),
+    ("SpatialDropout3D", {"rate": 0.5, "seed": 1, "data_format": "channels_first"}, (64, 8, 3, 2, 2), (2, 3, 4)),
 ])
 def test_spatial_dropout_drops_whole_channels(keras, float64, rng, name, kwargs, shape, shared):
     """A channel is kept or dropped whole (the same mask over its steps or pixels), kept ones scaled by 1 / (1 - rate),

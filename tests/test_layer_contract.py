@@ -32,7 +32,7 @@ IMAGES = ("Conv2D", "Conv2DTranspose", "MaxPooling2D", "AveragePooling2D", "Zero
 
 
 VOLUMES = ("ZeroPadding3D", "Cropping3D", "UpSampling3D", "GlobalMaxPooling3D", "GlobalAveragePooling3D",
-           "MaxPooling3D", "AveragePooling3D")
+           "MaxPooling3D", "AveragePooling3D", "SpatialDropout3D")
 
 
 def _sample(name):

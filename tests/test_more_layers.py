@@ -117,3 +117,64 @@ def test_layers_outside_the_scope_say_so(keras, tmp_path):
         nnlite.models.load_model(tmp_path / "cnn.keras")
     with pytest.raises(AttributeError, match="no attribute 'Dense2'"):
         nnlite.layers.Dense2  # noqa: B018
+
+
+ALIASES = ["Convolution1D", "Convolution2D", "Convolution1DTranspose", "Convolution2DTranspose", "GlobalAvgPool1D",
+           "GlobalAvgPool2D", "GlobalAvgPool3D", "GlobalMaxPool1D", "GlobalMaxPool2D", "GlobalMaxPool3D", "MaxPool1D",
+           "MaxPool2D", "MaxPool3D", "AvgPool1D", "AvgPool2D", "AvgPool3D"]
+
+
+def test_keras_short_names_are_the_same_classes(keras):
+    """Keras's second names for a layer (Convolution2D, GlobalAvgPool2D, MaxPool3D, ...) are that layer's class, in
+    nnlite as in Keras."""
+    for alias in ALIASES:
+        theirs = getattr(keras.layers, alias)
+        ours = getattr(nnlite.layers, alias)
+        assert ours.__name__ == theirs.__name__, alias
+        assert ours is getattr(nnlite.layers, theirs.__name__), alias
+
+
+@pytest.mark.parametrize(("kwargs", "shape"), [({}, (4, 5)), ({"shared_axes": [1]}, (4, 3, 5)),
+                                               ({"shared_axes": [1, 2], "alpha_initializer": "random_normal"},
+                                                (4, 3, 2, 5))], ids=str)
+def test_prelu_matches_tensorflow(keras, tf, float64, rng, kwargs, shape):
+    """PReLU: output, the input's and alpha's gradients (a zero input gets none, as TensorFlow's relu(x) -
+    alpha relu(-x)) and the config equal Keras's; a model with it fits as Keras's from the same weights."""
+    x = rng.normal(size=shape)
+    x.flat[0] = 0.0
+    ours, theirs = nnlite.layers.PReLU(**kwargs), keras.layers.PReLU(**kwargs)
+    ours.build(shape)
+    theirs.build(shape)
+    weights = [rng.normal(size=v.shape) for v in theirs.weights]
+    theirs.set_weights(weights)
+    ours.set_weights(weights)
+    seed = rng.normal(size=shape)
+    xt = tf.constant(x)
+    with tf.GradientTape() as tape:
+        tape.watch(xt)
+        expected = theirs(xt)
+    expected_grads = tape.gradient(expected, [xt, theirs.weights[0]], output_gradients=tf.constant(seed))
+    with nnlite.GradientTape() as tape:
+        xv = nnlite.Variable(x, name="x")
+        got = ours(xv)
+    grads = tape.gradient(got, [xv, ours.alpha], output_gradients=seed)
+    np.testing.assert_allclose(got, expected, rtol=1e-12)
+    for g, e in zip(grads, expected_grads):
+        np.testing.assert_allclose(g, e, rtol=1e-9, atol=1e-15)
+    assert np.asarray(grads[0]).flat[0] == 0.0
+    assert {k: v for k, v in ours.get_config().items() if k != "name"} == {
+        k: v for k, v in theirs.get_config().items() if k != "name"}
+
+    def model(lib):
+        net = lib.Sequential([lib.Input(shape[1:]), lib.layers.PReLU(**kwargs), lib.layers.Flatten(),
+                              lib.layers.Dense(1)])
+        net.compile(optimizer=lib.optimizers.SGD(0.1), loss="mse")
+        return net
+
+    ours_model, theirs_model = model(nnlite), model(keras)
+    ours_model.set_weights(theirs_model.get_weights())
+    y = rng.normal(size=(shape[0], 1))
+    ours_model.fit(x, y, epochs=3, batch_size=2, shuffle=False, verbose=0)
+    theirs_model.fit(x, y, epochs=3, batch_size=2, shuffle=False, verbose=0)
+    for a, b in zip(ours_model.get_weights(), theirs_model.get_weights()):
+        np.testing.assert_allclose(a, b, rtol=1e-9, atol=1e-12)

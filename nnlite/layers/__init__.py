@@ -7,7 +7,7 @@ forward/backward contract every layer keeps).
 
 from typing import Any
 
-from .activation import ELU, Activation, LeakyReLU, ReLU, Softmax
+from .activation import ELU, Activation, LeakyReLU, PReLU, ReLU, Softmax
 from .attention import GroupedQueryAttention, MultiHeadAttention
 from .base import LAYERS, Context, Layer
 from .cells import GRUCell, LSTMCell, SimpleRNNCell, StackedRNNCells
@@ -50,6 +50,7 @@ from .regularization import (
     GaussianNoise,
     SpatialDropout1D,
     SpatialDropout2D,
+    SpatialDropout3D,
 )
 from .reshaping import Flatten, Identity, Permute, RepeatVector, Reshape
 from .rnn import RNN
@@ -76,16 +77,22 @@ from .wrappers import Bidirectional, TimeDistributed
 SeparableConvolution1D, SeparableConvolution2D = SeparableConv1D, SeparableConv2D
 MaxPool2D, AvgPool2D, MaxPool1D, AvgPool1D = MaxPooling2D, AveragePooling2D, MaxPooling1D, AveragePooling1D
 MaxPool3D, AvgPool3D = MaxPooling3D, AveragePooling3D
+Convolution1D, Convolution2D, Convolution1DTranspose, Convolution2DTranspose = Conv1D, Conv2D, Conv1DTranspose, \
+    Conv2DTranspose
+GlobalAvgPool1D, GlobalAvgPool2D, GlobalAvgPool3D = GlobalAveragePooling1D, GlobalAveragePooling2D, \
+    GlobalAveragePooling3D
+GlobalMaxPool1D, GlobalMaxPool2D, GlobalMaxPool3D = GlobalMaxPooling1D, GlobalMaxPooling2D, GlobalMaxPooling3D
 GroupQueryAttention = GroupedQueryAttention  # Keras's public name for the class
 
 __all__ = [
     "Activation", "ActivityRegularization", "Add", "add", "AlphaDropout", "Average", "average", "AveragePooling2D",
     "AvgPool2D", "Conv2D", "Conv1D", "Conv1DTranspose", "Conv2DTranspose", "MaxPooling1D", "AveragePooling1D",
-    "MaxPool1D", "AvgPool1D",
-    "GlobalMaxPooling1D", "SpatialDropout1D", "SpatialDropout2D", "ZeroPadding1D", "Cropping1D", "UpSampling1D",
-    "Cropping2D", "GlobalAveragePooling2D", "GlobalMaxPooling2D", "MaxPool2D", "MaxPooling2D",
-    "UpSampling2D", "ZeroPadding2D", "ZeroPadding3D", "Cropping3D", "UpSampling3D", "GlobalMaxPooling3D",
-    "GlobalAveragePooling3D", "MaxPooling3D", "AveragePooling3D", "MaxPool3D", "AvgPool3D", "GRU",
+    "MaxPool1D", "AvgPool1D", "GlobalMaxPooling1D", "SpatialDropout1D", "SpatialDropout2D", "SpatialDropout3D",
+    "ZeroPadding1D", "Cropping1D", "UpSampling1D", "Cropping2D", "GlobalAveragePooling2D", "GlobalMaxPooling2D",
+    "MaxPool2D", "MaxPooling2D", "UpSampling2D", "ZeroPadding2D", "ZeroPadding3D", "Cropping3D", "UpSampling3D",
+    "GlobalMaxPooling3D", "GlobalAveragePooling3D", "MaxPooling3D", "AveragePooling3D", "MaxPool3D", "AvgPool3D",
+    "Convolution1D", "Convolution2D", "Convolution1DTranspose", "Convolution2DTranspose", "GlobalAvgPool1D",
+    "GlobalAvgPool2D", "GlobalAvgPool3D", "GlobalMaxPool1D", "GlobalMaxPool2D", "GlobalMaxPool3D", "GRU",
     "LSTM", "SimpleRNN", "RNN", "SimpleRNNCell", "LSTMCell", "GRUCell",
     "StackedRNNCells", "Masking", "Bidirectional", "TimeDistributed",
     "DepthwiseConv1D", "DepthwiseConv2D", "SeparableConv1D", "SeparableConv2D", "MultiHeadAttention",
@@ -94,7 +101,7 @@ __all__ = [
     "BatchNormalization", "CategoryEncoding", "Concatenate", "concatenate", "Context", "Dense", "deserialize",
     "Discretization", "Dot", "dot", "Dropout", "ELU", "Embedding", "Flatten", "GaussianDropout",
     "GaussianNoise", "GlobalAveragePooling1D", "Hashing", "Identity", "Input", "InputLayer", "IntegerLookup",
-    "Layer", "LayerNormalization", "LAYERS", "LeakyReLU", "Maximum", "maximum", "minimum", "Minimum",
+    "Layer", "LayerNormalization", "LAYERS", "LeakyReLU", "PReLU", "Maximum", "maximum", "minimum", "Minimum",
     "multiply", "Multiply", "Normalization", "Permute", "ReLU", "RepeatVector", "Rescaling", "Reshape", "serialize",
     "Softmax", "StringLookup", "subtract", "Subtract", "UnitNormalization"
 ]

@@ -1,11 +1,13 @@
-"""Layers that apply a function and hold no weights: Activation, ReLU, LeakyReLU, ELU, Softmax."""
+"""Layers that apply a function: Activation, ReLU, LeakyReLU, ELU, Softmax, and PReLU (whose slope is a weight)."""
 
 from __future__ import annotations
 
 import numbers
 from typing import Any
 
-from .. import activations
+import numpy as np
+
+from .. import activations, constraints, initializers, regularizers
 from ..warn import warn
 from .base import LAYERS, Context, Layer, document_keywords
 
@@ -167,3 +169,85 @@ class Softmax(Activation):
 
     def get_config(self):
         return {**Layer.get_config(self), "axis": self.axis}
+
+
+@document_keywords
+@LAYERS.register()
+class PReLU(Layer):
+    """a = max(x, 0) + alpha min(x, 0), with alpha a weight (one slope per entry of a sample, shared along
+    ``shared_axes``).
+
+    Backward, as TensorFlow's relu(x) - alpha relu(-x) (no gradient at x = 0 itself):
+        grad_x = grad_a where x > 0, alpha grad_a where x < 0, 0 where x = 0
+        alpha.grad = sum of grad_a min(x, 0) over the batch and the shared axes
+
+    Args:
+        alpha_initializer: how alpha starts (zeros: a relu).
+        alpha_regularizer: a penalty on alpha added to the loss.
+        alpha_constraint: a projection applied to alpha after each optimizer step.
+        shared_axes: the axes (1 for the first after the batch) along which one alpha serves every entry, e.g.
+            [1, 2] for one slope per channel of an image.
+        {layer keywords}
+
+    Example:
+        >>> import numpy as np, nnlite
+        >>> layer = nnlite.layers.PReLU(alpha_initializer=nnlite.initializers.Constant(0.25))
+        >>> layer(np.array([[-2.0, 3.0]])).tolist()
+        [[-0.5, 3.0]]
+    """
+
+    def __init__(self, alpha_initializer: Any = "Zeros", alpha_regularizer: Any = None, alpha_constraint: Any = None,
+                 shared_axes: Any = None, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.alpha_initializer = initializers.get(alpha_initializer)
+        self.alpha_regularizer = regularizers.get(alpha_regularizer)
+        self.alpha_constraint = constraints.get(alpha_constraint)
+        if shared_axes is None:
+            self.shared_axes = None
+        elif isinstance(shared_axes, (list, tuple)):
+            self.shared_axes = list(shared_axes)
+        else:
+            self.shared_axes = [shared_axes]
+        for axis in self.shared_axes or []:
+            if isinstance(axis, bool) or not isinstance(axis, numbers.Integral) or axis < 1:
+                raise ValueError(f"shared_axes must hold the axes after the batch (1, 2, ...); got {shared_axes!r}.")
+        self.alpha = None
+
+    def weight_shapes(self, input_shape):
+        shape = list(input_shape[1:])
+        for axis in self.shared_axes or []:
+            if axis >= len(input_shape):
+                raise ValueError(f"PReLU {self.name!r}: shared axis {axis} is not an axis of inputs of shape "
+                                 f"{tuple(input_shape)}.")
+            shape[axis - 1] = 1
+        if any(d is None for d in shape):
+            raise ValueError(f"PReLU {self.name!r} needs the size of every axis it does not share; got input shape "
+                             f"{tuple(input_shape)} with shared_axes={self.shared_axes}.")
+        return [tuple(shape)]
+
+    def build(self, input_shape):
+        self.alpha = self.add_weight(shape=self.weight_shapes(input_shape)[0], initializer=self.alpha_initializer,
+                                     regularizer=self.alpha_regularizer, constraint=self.alpha_constraint,
+                                     name="alpha")
+        super().build(input_shape)
+
+    def compute_output_shape(self, input_shape):
+        return tuple(input_shape)
+
+    def forward(self, x, ctx: Context):
+        alpha = self.alpha.value
+        a = np.maximum(x, 0) + alpha * np.minimum(x, 0)
+        return a.astype(x.dtype, copy=False), (x, alpha)
+
+    def backward(self, saved, grad_a, ctx, need_grad_x=True):
+        x, alpha = saved
+        shared = (0, *(self.shared_axes or []))  # alpha.grad sums over the batch and the shared axes
+        ctx.grad(self.alpha)[...] = np.sum(grad_a * np.minimum(x, 0), axis=shared, keepdims=True)[0]
+        if not need_grad_x:
+            return None
+        return grad_a * (x > 0) + grad_a * alpha * (x < 0)
+
+    def get_config(self):
+        return {**super().get_config(), "alpha_initializer": initializers.serialize(self.alpha_initializer),
+                "alpha_regularizer": regularizers.serialize(self.alpha_regularizer),
+                "alpha_constraint": constraints.serialize(self.alpha_constraint), "shared_axes": self.shared_axes}

@@ -11,6 +11,7 @@ import numpy as np
 
 from .. import regularizers
 from ..activations import SELU_ALPHA, SELU_SCALE
+from ..docstrings import with_arguments
 from .base import LAYERS, Context, Layer, document_keywords
 from .patches import data_format_name
 
@@ -322,6 +323,15 @@ class SpatialDropout1D(Dropout):
         return {"rate": self.rate, "seed": seed_config(self.seed), "name": self.name, "dtype": self.dtype}
 
 
+SPATIAL_ARGUMENTS = """\
+        data_format: "channels_last" or "channels_first"; ``None`` for ``config.image_data_format()``.
+        seed: an int or a NumPy Generator for reproducible masks.
+        name: the layer's name.
+        dtype: the float dtype it computes in.
+"""
+
+
+@with_arguments(SPATIAL_ARGUMENTS, "spatial arguments")
 @LAYERS.register(example={"rate": 0.25, "seed": 3})
 class SpatialDropout2D(Dropout):
     """Dropout of whole feature maps: a[n, i, j, c] = x[n, i, j, c] m[n, c] / (1 - rate), one mask entry per sample
@@ -329,10 +339,7 @@ class SpatialDropout2D(Dropout):
 
     Args:
         rate: the fraction of feature maps set to 0 while training, in [0, 1).
-        data_format: "channels_last" or "channels_first"; ``None`` for ``config.image_data_format()``.
-        seed: an int or a NumPy Generator for reproducible masks.
-        name: the layer's name.
-        dtype: the float dtype it computes in.
+        {spatial arguments}
 
     Example:
         >>> import numpy as np, nnlite
@@ -351,3 +358,28 @@ class SpatialDropout2D(Dropout):
     def get_config(self):
         return {"rate": self.rate, "seed": seed_config(self.seed), "name": self.name, "dtype": self.dtype,
                 "data_format": self.data_format}
+
+
+@with_arguments(SPATIAL_ARGUMENTS, "spatial arguments")
+@LAYERS.register(example={"rate": 0.25, "seed": 3})
+class SpatialDropout3D(SpatialDropout2D):
+    """Dropout of whole feature volumes: a[n, d, i, j, c] = x[n, d, i, j, c] m[n, c] / (1 - rate), one mask entry per
+    sample and channel, shared by every depth, row and column;  grad_x = grad_a m / (1 - rate).
+
+    Args:
+        rate: the fraction of feature volumes set to 0 while training, in [0, 1).
+        {spatial arguments}
+
+    Example:
+        >>> import numpy as np, nnlite
+        >>> a = nnlite.layers.SpatialDropout3D(0.5, seed=1)(np.ones((1, 2, 2, 2, 4)), training=True)
+        >>> bool((a == a[:, :1, :1, :1]).all())  # every entry of a volume dropped alike
+        True
+    """
+
+    def __init__(self, rate: float, data_format: str | None = None, seed: int | np.random.Generator | None = None,
+                 name: str | None = None, dtype: Any = None) -> None:
+        data_format = data_format_name(data_format)
+        shape = (None, None, 1, 1, 1) if data_format == "channels_first" else (None, 1, 1, 1, None)
+        Dropout.__init__(self, rate, noise_shape=shape, seed=seed, name=name, dtype=dtype)
+        self.data_format = data_format
