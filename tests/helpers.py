@@ -216,3 +216,31 @@ def with_config(source, target, edit):
     edit(spec)
     members["config.json"] = json.dumps(spec).encode()
     return write_zip(target, members)
+
+
+def layer_against_tensorflow(tf, ours, theirs, x, rng):
+    """Build both layers for ``x``, give them the same random weights, and compare the output and the gradients of
+    x and of every weight (float64, 1e-9) for the same random output gradient, and the configs (names aside);
+    returns nnlite's gradient of x."""
+    ours.build(x.shape)
+    theirs.build(x.shape)
+    weights = [rng.normal(size=v.shape) for v in theirs.weights]
+    theirs.set_weights(weights)
+    ours.set_weights(weights)
+    seed = rng.normal(size=x.shape)
+    xt = tf.constant(x)
+    with tf.GradientTape() as tape:
+        tape.watch(xt)
+        expected = theirs(xt)
+    expected_grads = tape.gradient(expected, [xt, *theirs.trainable_weights], output_gradients=tf.constant(seed))
+    with nnlite.GradientTape() as tape:
+        xv = nnlite.Variable(x, name="x")
+        got = ours(xv)
+    grads = tape.gradient(got, [xv, *ours.trainable_weights], output_gradients=seed)
+    np.testing.assert_allclose(got, expected, rtol=1e-12)
+    assert len(grads) == len(expected_grads)
+    for g, e in zip(grads, expected_grads):
+        np.testing.assert_allclose(g, e, rtol=1e-9, atol=1e-14)
+    assert {k: v for k, v in ours.get_config().items() if k != "name"} == {
+        k: v for k, v in theirs.get_config().items() if k != "name"}
+    return np.asarray(grads[0])

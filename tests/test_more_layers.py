@@ -9,7 +9,7 @@ import pytest
 import nnlite
 
 from .conftest import RTOL, require
-from .helpers import assert_close
+from .helpers import assert_close, layer_against_tensorflow
 
 
 def _fit_both(keras, build, x, y, optimizer="adam", epochs=3):
@@ -142,28 +142,8 @@ def test_prelu_matches_tensorflow(keras, tf, float64, rng, kwargs, shape):
     alpha relu(-x)) and the config equal Keras's; a model with it fits as Keras's from the same weights."""
     x = rng.normal(size=shape)
     x.flat[0] = 0.0
-    ours, theirs = nnlite.layers.PReLU(**kwargs), keras.layers.PReLU(**kwargs)
-    ours.build(shape)
-    theirs.build(shape)
-    weights = [rng.normal(size=v.shape) for v in theirs.weights]
-    theirs.set_weights(weights)
-    ours.set_weights(weights)
-    seed = rng.normal(size=shape)
-    xt = tf.constant(x)
-    with tf.GradientTape() as tape:
-        tape.watch(xt)
-        expected = theirs(xt)
-    expected_grads = tape.gradient(expected, [xt, theirs.weights[0]], output_gradients=tf.constant(seed))
-    with nnlite.GradientTape() as tape:
-        xv = nnlite.Variable(x, name="x")
-        got = ours(xv)
-    grads = tape.gradient(got, [xv, ours.alpha], output_gradients=seed)
-    np.testing.assert_allclose(got, expected, rtol=1e-12)
-    for g, e in zip(grads, expected_grads):
-        np.testing.assert_allclose(g, e, rtol=1e-9, atol=1e-15)
-    assert np.asarray(grads[0]).flat[0] == 0.0
-    assert {k: v for k, v in ours.get_config().items() if k != "name"} == {
-        k: v for k, v in theirs.get_config().items() if k != "name"}
+    grad_x = layer_against_tensorflow(tf, nnlite.layers.PReLU(**kwargs), keras.layers.PReLU(**kwargs), x, rng)
+    assert grad_x.flat[0] == 0.0
 
     def model(lib):
         net = lib.Sequential([lib.Input(shape[1:]), lib.layers.PReLU(**kwargs), lib.layers.Flatten(),

@@ -14,7 +14,7 @@ from nnlite import layers
 from nnlite.layers import Context
 
 from .conftest import RTOL, require
-from .helpers import assert_close
+from .helpers import assert_close, layer_against_tensorflow
 
 
 def _stack(lib, middle, input_shape=(6,)):
@@ -242,3 +242,23 @@ def test_batch_normalization_ignores_masked_steps_in_a_fit_with_open_timesteps(k
     assert_close(results[0][0], [1.5, 5.0], RTOL["float32"], "moving mean")
     assert_close(results[0][1], results[1][1], RTOL["float32"], "moving variance")
     assert_close(results[0][2], results[1][2], RTOL["float32"], "losses")
+
+
+@pytest.mark.parametrize(("kwargs", "shape"), [({}, (4, 5)), ({"epsilon": 1e-3}, (4, 3, 5)),
+                                               ({"axis": [1, 2]}, (4, 3, 5)), ({"axis": 1}, (4, 5, 5))], ids=str)
+def test_rms_normalization_matches_tensorflow(keras, tf, float64, rng, kwargs, shape):
+    """RMSNormalization: output, the input's and scale's gradients and the config (axis made a list at build, as
+    Keras's) equal Keras's, over one axis or several."""
+    ours, theirs = nnlite.layers.RMSNormalization(**kwargs), keras.layers.RMSNormalization(**kwargs)
+    assert ours.get_config()["axis"] == theirs.get_config()["axis"]
+    layer_against_tensorflow(tf, ours, theirs, rng.normal(size=shape), rng)
+
+
+def test_rms_normalization_of_float16_computes_in_float32(keras):
+    """A float16 batch is normalized in float32 and given back in float16, equal to Keras's."""
+    x = np.linspace(-3, 3, 12).reshape(3, 4).astype("float16")
+    ours = nnlite.layers.RMSNormalization(dtype="float16")
+    theirs = keras.layers.RMSNormalization(dtype="float16")
+    got, expected = np.asarray(ours(x)), np.asarray(theirs(x))
+    assert got.dtype == expected.dtype == np.float16
+    np.testing.assert_array_equal(got, expected)

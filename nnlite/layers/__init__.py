@@ -37,7 +37,7 @@ from .merging import (
     multiply,
     subtract,
 )
-from .normalization import BatchNormalization, LayerNormalization, Normalization, UnitNormalization
+from .normalization import BatchNormalization, LayerNormalization, Normalization, RMSNormalization, UnitNormalization
 from .operation import Operation as Operation  # the node of a keras.ops call in a graph
 from .pooling import AveragePooling1D, AveragePooling2D, AveragePooling3D, MaxPooling1D, MaxPooling2D, MaxPooling3D
 from .preprocessing import CategoryEncoding, Discretization, Hashing, IntegerLookup, Rescaling, StringLookup
@@ -101,7 +101,8 @@ __all__ = [
     "BatchNormalization", "CategoryEncoding", "Concatenate", "concatenate", "Context", "Dense", "deserialize",
     "Discretization", "Dot", "dot", "Dropout", "ELU", "Embedding", "Flatten", "GaussianDropout",
     "GaussianNoise", "GlobalAveragePooling1D", "Hashing", "Identity", "Input", "InputLayer", "IntegerLookup",
-    "Layer", "LayerNormalization", "LAYERS", "LeakyReLU", "PReLU", "Maximum", "maximum", "minimum", "Minimum",
+    "Layer", "LayerNormalization", "RMSNormalization", "LAYERS", "LeakyReLU", "PReLU", "Maximum", "maximum",
+    "minimum", "Minimum",
     "multiply", "Multiply", "Normalization", "Permute", "ReLU", "RepeatVector", "Rescaling", "Reshape", "serialize",
     "Softmax", "StringLookup", "subtract", "Subtract", "UnitNormalization"
 ]

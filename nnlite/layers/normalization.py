@@ -11,6 +11,7 @@ from typing import Any
 import numpy as np
 
 from .. import config, constraints, initializers, regularizers
+from ..autodiff import unbroadcast
 from ..streams import adapt_batches
 from ..warn import warn
 from .base import LAYERS, Context, Layer, document_keywords
@@ -686,3 +687,69 @@ class UnitNormalization(Layer):
 
     def get_config(self):
         return {**super().get_config(), "axis": self.axis}
+
+
+@document_keywords
+@LAYERS.register()
+class RMSNormalization(Layer):
+    """a = x r scale with r = 1 / sqrt(mean(x^2) + epsilon) over ``axis`` (no centring, no offset), computed in at
+    least float32.
+
+    Backward, with n = x r and grad_n = grad_a scale:
+        scale.grad = sum of grad_a n over every axis scale is broadcast along
+        grad_x = r (grad_n - n mean(grad_n n))      (the mean over ``axis``)
+
+    Args:
+        axis: the axis (or axes) over which the root mean square is taken; scale has their sizes.
+        epsilon: added to the mean square before the square root.
+        {layer keywords}
+
+    Example:
+        >>> import numpy as np, nnlite
+        >>> a = nnlite.layers.RMSNormalization(epsilon=0.0)(np.array([[3.0, 4.0]]))  # rms 3.5355
+        >>> [round(float(v), 4) for v in a[0]]
+        [0.8485, 1.1314]
+    """
+
+    def __init__(self, axis: int | Sequence[int] = -1, epsilon: float = 1e-6, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.axis: Any = axis
+        self.epsilon = epsilon
+        self.scale = None
+
+    def weight_shapes(self, input_shape):
+        axes = sorted(self.axis) if isinstance(self.axis, (list, tuple)) else [self.axis]
+        return [tuple(input_shape[a] for a in axes)]
+
+    def build(self, input_shape):
+        shape = self.weight_shapes(input_shape)[0]
+        self.axis = sorted(self.axis) if isinstance(self.axis, (list, tuple)) else [self.axis]  # as Keras keeps it
+        self.scale = self.add_weight(shape=shape, initializer="ones", name="scale")
+        super().build(input_shape)
+
+    def compute_output_shape(self, input_shape):
+        for a in self.axis if isinstance(self.axis, (list, tuple)) else [self.axis]:
+            if a >= len(input_shape) or a < -len(input_shape):
+                raise ValueError(f"Axis {a} is out of bounds for input shape {input_shape}. Received: axis={self.axis}")
+        return tuple(input_shape)
+
+    def forward(self, x, ctx: Context):
+        dtype = np.result_type(x.dtype, np.float32)  # at least float32, as Keras computes it
+        xc = x.astype(dtype, copy=False)
+        axes = tuple(_axes(self.axis, x.ndim, "axis"))
+        r = 1.0 / np.sqrt(np.mean(xc * xc, axis=axes, keepdims=True) + self.epsilon)  # (…, 1 on the axes, …)
+        n = xc * r
+        a = n * self.scale.value.astype(dtype, copy=False)
+        return a.astype(x.dtype, copy=False), (n, r, axes)
+
+    def backward(self, saved, grad_a, ctx, need_grad_x=True):
+        n, r, axes = saved
+        scale = self.scale.value.astype(n.dtype, copy=False)
+        ctx.grad(self.scale)[...] = unbroadcast(grad_a * n, scale.shape)  # sum of grad_a n where scale is shared
+        if not need_grad_x:
+            return None
+        grad_n = grad_a * scale
+        return r * (grad_n - n * np.mean(grad_n * n, axis=axes, keepdims=True))
+
+    def get_config(self):
+        return {**super().get_config(), "axis": self.axis, "epsilon": self.epsilon}
