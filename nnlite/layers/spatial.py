@@ -478,8 +478,11 @@ class UpSampling3D(UpSampling2D):
         return {**Spatial.get_config(self), "size": self.size}
 
 
-@with_arguments(GLOBAL_ARGUMENTS.replace("rows and columns", "depth, rows and columns").replace(
-    "(N, H, W, C)", "(N, D, H, W, C)").replace("(N, C, H, W)", "(N, C, D, H, W)"), "global arguments")
+GLOBAL_3D_ARGUMENTS = GLOBAL_ARGUMENTS.replace("rows and columns", "depth, rows and columns").replace(
+    "(N, H, W, C)", "(N, D, H, W, C)").replace("(N, C, H, W)", "(N, C, D, H, W)")
+
+
+@with_arguments(GLOBAL_3D_ARGUMENTS, "global arguments")
 @document_keywords
 @LAYERS.register()
 class GlobalMaxPooling3D(GlobalMaxPooling2D):
@@ -499,8 +502,7 @@ class GlobalMaxPooling3D(GlobalMaxPooling2D):
     rank = 3
 
 
-@with_arguments(GLOBAL_ARGUMENTS.replace("rows and columns", "depth, rows and columns").replace(
-    "(N, H, W, C)", "(N, D, H, W, C)").replace("(N, C, H, W)", "(N, C, D, H, W)"), "global arguments")
+@with_arguments(GLOBAL_3D_ARGUMENTS, "global arguments")
 @document_keywords
 @LAYERS.register()
 class GlobalAveragePooling3D(GlobalAveragePooling2D):
