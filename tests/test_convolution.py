@@ -455,8 +455,17 @@ def test_conv_transpose_refuses_what_keras_refuses(keras):
         for layer in (lib.layers.Conv1DTranspose, lib.layers.Conv2DTranspose):
             with pytest.raises(ValueError, match="`strides > 1` not supported in conjunction with `dilation_rate > 1`"):
                 layer(2, 3, strides=2, dilation_rate=2)
-    with pytest.raises(ValueError, match="`output_padding` must be strictly less than `strides`"):
-        nnlite.layers.Conv1DTranspose(2, 3, strides=2, output_padding=2)
+    for make in (lambda lib: lib.layers.Conv1DTranspose(2, 3, strides=2, output_padding=2),
+                 lambda lib: lib.layers.Conv2DTranspose(2, 3, strides=(2, 3), output_padding=(1, 3))):
+        messages = []
+        for lib in (nnlite, keras):
+            with pytest.raises(ValueError, match="`output_padding` must be strictly less than `strides`") as caught:
+                make(lib)
+            messages.append(str(caught.value))
+        assert messages[0] == messages[1]
+    ours, theirs = (lib.layers.Conv1DTranspose(2, 3, strides=2, output_padding=1) for lib in (nnlite, keras))
+    for name in ("kernel_size", "strides", "dilation_rate", "output_padding"):  # the layer's own rank, as Keras's
+        assert getattr(ours, name) == getattr(theirs, name), name
     with pytest.raises(ValueError, match="takes inputs of rank 3"):
         nnlite.layers.Conv1DTranspose(2, 3)(np.ones((1, 4, 4, 2)))
 

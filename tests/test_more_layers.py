@@ -144,6 +144,7 @@ def test_prelu_matches_tensorflow(keras, tf, float64, rng, kwargs, shape):
     x.flat[0] = 0.0
     grad_x = layer_against_tensorflow(tf, nnlite.layers.PReLU(**kwargs), keras.layers.PReLU(**kwargs), x, rng)
     assert grad_x.flat[0] == 0.0
+    assert nnlite.layers.PReLU().supports_masking == keras.layers.PReLU().supports_masking
 
     def model(lib):
         net = lib.Sequential([lib.Input(shape[1:]), lib.layers.PReLU(**kwargs), lib.layers.Flatten(),

@@ -196,6 +196,8 @@ class PReLU(Layer):
         [[-0.5, 3.0]]
     """
 
+    supports_masking = True  # a mask on the input passes on (Keras)
+
     def __init__(self, alpha_initializer: Any = "Zeros", alpha_regularizer: Any = None, alpha_constraint: Any = None,
                  shared_axes: Any = None, **kwargs: Any) -> None:
         super().__init__(**kwargs)

@@ -325,6 +325,15 @@ def _entries(text: str, drop: tuple[str, ...], replace: dict[str, str]) -> str:
     return "".join(kept)
 
 
+def _check_output_padding(output_padding: tuple[int, ...], strides: tuple[int, ...]) -> None:
+    """Each output_padding below its stride, with Keras's message."""
+    for i, (p, s) in enumerate(zip(output_padding, strides)):
+        if p >= s:
+            raise ValueError(f"`output_padding` must be strictly less than `strides` for all dimensions. At dimension "
+                             f"{i}, `output_padding` is {p} but `strides` is {s}. Received: output_padding="
+                             f"{output_padding}, strides={strides}")
+
+
 TRANSPOSE_ARGUMENTS = _entries(CONV_ARGUMENTS, ("groups", "lora_rank", "lora_alpha"), {
     "padding": '"valid" or "same": the padding of the convolution this layer is the transpose of.',
     "dilation_rate": "(dh, dw): the spacing between the kernel's taps (with strides of 1 only, as in Keras).",
@@ -376,14 +385,13 @@ class Conv2DTranspose(KernelLayer):
                              f"strides={strides} and dilation_rate={dilation_rate}")
         if output_padding is not None:
             output_padding = pair(output_padding, "output_padding", allow_zero=True)
-            for p, s in zip(output_padding, strides):
-                if p >= s:
-                    raise ValueError(f"`output_padding` must be strictly less than `strides`. Received: "
-                                     f"output_padding={output_padding}, strides={strides}")
+            _check_output_padding(output_padding, strides)
         padding, data_format = padding_name(padding), data_format_name(data_format)
         super().__init__(activity_regularizer=activity_regularizer, **kwargs)
         self.filters, self.kernel_size, self.strides, self.padding = int(filters), kernel_size, strides, padding
         self.output_padding, self.data_format, self.dilation_rate = output_padding, data_format, dilation_rate
+        # the geometry the matrices use: a 2-D one (Conv1DTranspose's public values are 1-D, its image one row)
+        self._window, self._step, self._dilation, self._extra = kernel_size, strides, dilation_rate, output_padding
         self.set_kernel_settings(activation, use_bias, kernel_initializer, bias_initializer, kernel_regularizer,
                                  bias_regularizer, kernel_constraint, bias_constraint)
         self.kernel = None
@@ -401,11 +409,11 @@ class Conv2DTranspose(KernelLayer):
         """Keras's output length along one axis (see ``output_padding``), k the dilated kernel's extent."""
         if size is None:
             return None
-        k, s = (self.kernel_size[axis] - 1) * self.dilation_rate[axis] + 1, self.strides[axis]
-        if self.output_padding is None:
+        k, s = (self._window[axis] - 1) * self._dilation[axis] + 1, self._step[axis]
+        if self._extra is None:
             return size * s + (max(k - s, 0) if self.padding == "valid" else 0)
         pad = k // 2 if self.padding == "same" else 0
-        return (size - 1) * s + k - 2 * pad + self.output_padding[axis]
+        return (size - 1) * s + k - 2 * pad + self._extra[axis]
 
     def build(self, input_shape):
         c = self._image_shape(input_shape)[2]
@@ -426,7 +434,7 @@ class Conv2DTranspose(KernelLayer):
     def _pads(self, oh: int, ow: int) -> tuple[tuple[int, int], tuple[int, int]]:
         """The padding of the convolution this layer is the transpose of, for an output of oh x ow."""
         return tuple(padding_amounts(size, k, s, d, self.padding)
-                     for size, k, s, d in zip((oh, ow), self.kernel_size, self.strides, self.dilation_rate))
+                     for size, k, s, d in zip((oh, ow), self._window, self._step, self._dilation))
 
     def _channels_last(self, x: np.ndarray) -> np.ndarray:
         return np.moveaxis(x, 1, -1) if self.data_format == "channels_first" else x
@@ -441,15 +449,15 @@ class Conv2DTranspose(KernelLayer):
         oh, ow = self._output_size(h, 0), self._output_size(w, 1)
         pads = self._pads(oh, ow)
         back = tuple((size + sum(p) - (k - 1) * d - 1) // st + 1 for size, p, k, st, d in zip(
-            (oh, ow), pads, self.kernel_size, self.strides, self.dilation_rate))
+            (oh, ow), pads, self._window, self._step, self._dilation))
         if back != (h, w):
             raise ValueError(f"{type(self).__name__} {self.name!r}: an output of {(oh, ow)} (kernel "
                              f"{self.kernel_size}, strides {self.strides}, padding {self.padding!r}, output_padding "
                              f"{self.output_padding}) is not what a convolution maps back to {(h, w)}; choose "
                              "another output_padding.")
         rows = x.reshape(-1, c)  # X, (N H W, C)
-        y = col2im_product(rows, self.kernel.value.reshape(-1, c), (n, oh, ow, self.filters), self.kernel_size,
-                           self.strides, self.dilation_rate, pads)  # col2im(X @ K.T), tap by tap
+        y = col2im_product(rows, self.kernel.value.reshape(-1, c), (n, oh, ow, self.filters), self._window,
+                           self._step, self._dilation, pads)  # col2im(X @ K.T), tap by tap
         if self.use_bias:
             y += self.bias.value
         return self._as_output(y), (rows, x.shape, pads)
@@ -470,7 +478,7 @@ class Conv2DTranspose(KernelLayer):
     def backward_z(self, saved, grad_z, ctx, need_grad_x=True):
         (rows, shape, pads), _, _ = saved
         g = self._channels_last(grad_z)  # G, (N, oh, ow, F)
-        patches = im2col(g, self.kernel_size, self.strides, self.dilation_rate, pads)  # im2col(G), (N H W, kh kw F)
+        patches = im2col(g, self._window, self._step, self._dilation, pads)  # im2col(G), (N H W, kh kw F)
         kernel = self.kernel.value.reshape(-1, shape[-1])  # K, (kh kw F, C)
         ctx.grad(self.kernel)[...] = (patches.T @ rows).reshape(self.kernel.shape)  # kernel.grad = im2col(G).T @ X
         if self.use_bias:
@@ -530,9 +538,12 @@ class Conv1DTranspose(Conv2DTranspose):
             raise ValueError(f"`strides > 1` not supported in conjunction with `dilation_rate > 1`. Received: "
                              f"strides={(s,)} and dilation_rate={(d,)}")
         pad = None if output_padding is None else window_tuple(output_padding, "output_padding", 1, allow_zero=True)
+        if pad is not None:
+            _check_output_padding(pad, (s,))
         super().__init__(filters, (1, k), (1, s), padding, None if pad is None else (0, pad[0]), data_format, (1, d),
                          activation, use_bias, kernel_initializer, bias_initializer, kernel_regularizer,
                          bias_regularizer, activity_regularizer, kernel_constraint, bias_constraint, **kwargs)
+        self.kernel_size, self.strides, self.dilation_rate, self.output_padding = (k,), (s,), (d,), pad  # Keras's
 
     def _image_shape(self, input_shape: Any) -> tuple[Any, Any, Any]:
         if len(input_shape) != 3:
@@ -550,22 +561,9 @@ class Conv1DTranspose(Conv2DTranspose):
         """The one-row image (N, 1, L, C) as the sequence in the layer's data format."""
         return np.moveaxis(y[:, 0], -1, 1) if self.data_format == "channels_first" else y[:, 0]
 
-    def build(self, input_shape):
-        self.add_kernel_and_bias(self.weight_shapes(input_shape)[0], (self.filters,))
-        KernelLayer.build(self, input_shape)
-
-    def weight_shapes(self, input_shape):
-        c = self._image_shape(input_shape)[2]
-        return [(self.kernel_size[1], self.filters, c)] + ([(self.filters,)] if self.use_bias else [])
-
     def compute_output_shape(self, input_shape):
         steps = self._output_size(self._image_shape(input_shape)[1], 1)
         if self.data_format == "channels_first":
             return (input_shape[0], self.filters, steps)
         return (input_shape[0], steps, self.filters)
 
-    def get_config(self):
-        config = super().get_config()
-        return {**config, "kernel_size": self.kernel_size[1:], "strides": self.strides[1:],
-                "output_padding": None if self.output_padding is None else self.output_padding[1:],
-                "dilation_rate": self.dilation_rate[1:]}
