@@ -1,7 +1,7 @@
-"""nnlite: dense neural networks in NumPy with the Keras 3 API.
+"""nnlite: neural networks in NumPy with the Keras 3 API.
 
-``import nnlite as keras`` runs Keras scripts built from Dense layers, and gives the
-numbers Keras gives.
+``import nnlite as keras`` runs Keras scripts (dense, convolutional, recurrent and attention layers), and gives
+the numbers Keras gives.
 """
 
 from . import (
@@ -24,12 +24,23 @@ from . import (
     utils,
 )
 from .autodiff import GradientTape
-from .layers import Input
+from .constraints import Constraint
+from .initializers import Initializer
+from .layers import Input, InputSpec, Layer
 from .layers.node import KerasTensor
+from .losses import Loss
+from .metrics import Metric
 from .models import Model, Sequential
+from .optimizers import Optimizer
+from .regularizers import Regularizer
 from .variables import Variable
 
 __version__ = "0.1.0"
+
+
+def version() -> str:
+    """nnlite's version (``keras.version()``)."""
+    return __version__
 
 
 def __getattr__(name: str):
@@ -41,7 +52,8 @@ def __getattr__(name: str):
     raise AttributeError(f"module 'nnlite' has no attribute {name!r}")
 
 __all__ = [
-    "GradientTape", "Input", "KerasTensor", "Model", "Sequential", "Variable", "activations", "autodiff", "backend",
+    "Constraint", "GradientTape", "Initializer", "Input", "InputSpec", "KerasTensor", "Layer", "Loss", "Metric",
+    "Model", "Optimizer", "Regularizer", "Sequential", "Variable", "version", "activations", "autodiff", "backend",
     "callbacks", "config", "constraints", "datasets", "initializers", "layers", "losses", "metrics", "models", "ops",
     "optimizers", "random", "regularizers", "saving", "utils", "__version__",
 ]

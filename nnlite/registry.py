@@ -54,7 +54,6 @@ class CustomObjectScope:
 
     Args:
         *custom_objects: dicts of name -> class or function (None entries are skipped), merged in order.
-        *custom_objects: dicts of name -> class or function (None entries are skipped), merged in order.
 
     Example:
         >>> import numpy as np, nnlite

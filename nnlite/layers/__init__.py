@@ -17,6 +17,7 @@ from .depthwise import DepthwiseConv1D, DepthwiseConv2D, SeparableConv1D, Separa
 from .dot_attention import AdditiveAttention, Attention
 from .embedding import Embedding, GlobalAveragePooling1D
 from .input_layer import Input, InputLayer
+from .input_spec import InputSpec
 from .lambda_layer import Lambda
 from .masking import Masking
 from .merging import (
@@ -71,7 +72,7 @@ from .spatial import (
     ZeroPadding3D,
 )
 from .text import TextVectorization
-from .wrappers import Bidirectional, TimeDistributed
+from .wrappers import Bidirectional, TimeDistributed, Wrapper
 
 # Keras's short names
 SeparableConvolution1D, SeparableConvolution2D = SeparableConv1D, SeparableConv2D
@@ -104,7 +105,7 @@ __all__ = [
     "Layer", "LayerNormalization", "RMSNormalization", "LAYERS", "LeakyReLU", "PReLU", "Maximum", "maximum",
     "minimum", "Minimum",
     "multiply", "Multiply", "Normalization", "Permute", "ReLU", "RepeatVector", "Rescaling", "Reshape", "serialize",
-    "Softmax", "StringLookup", "subtract", "Subtract", "UnitNormalization"
+    "Softmax", "StringLookup", "subtract", "Subtract", "UnitNormalization", "InputSpec", "Wrapper",
 ]
 
 

@@ -46,7 +46,7 @@ class Activation(Layer):
     def __init__(self, activation: Any, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.activation = activations.get(activation)
-        self.built = True
+        self._build_at_init(Activation)
 
     def forward(self, x, ctx: Context):
         a = self.activation.forward(x)
@@ -166,6 +166,33 @@ class Softmax(Activation):
     def __init__(self, axis: int = -1, **kwargs: Any) -> None:
         super().__init__(activations.Softmax(axis=axis) if axis != -1 else activations.softmax, **kwargs)
         self.axis = axis
+
+    def forward_masked(self, x: Any, mask: Any, ctx: Context) -> tuple[Any, Any]:
+        """With a mask m (True, or > 0.5, where an entry counts; broadcast to x from the right):
+        s = softmax(where(m, x, -1e9)), a = where(m, s, 0) (a wholly masked row gives zeros).
+
+        Args:
+            x: the batch.
+            mask: the mask, or None.
+            ctx: the pass's :class:`~nnlite.layers.Context`.
+        """
+        if mask is None:
+            return self.forward(x, ctx)
+        m = np.asarray(mask)
+        if m.ndim > x.ndim or any(i != 1 and i != j for i, j in zip(m.shape[::-1], x.shape[::-1])):
+            raise ValueError(f"The `mask` must be broadcastable to `inputs`: each mask dimension must be 1 or match "
+                             f"the corresponding input dimension, and it must not have more dimensions. Received: "
+                             f"inputs.shape={x.shape}, mask.shape={m.shape}")
+        m = np.broadcast_to(m if m.dtype == bool else m > 0.5, x.shape)
+        z = np.where(m, x, x.dtype.type(-3e4 if x.dtype == np.float16 else -1e9))
+        s = self.activation.forward(z)
+        return np.where(m, s, x.dtype.type(0)), (z, s, m)
+
+    def backward(self, saved, grad_a, ctx, need_grad_x=True):
+        if len(saved) == 2:
+            return super().backward(saved, grad_a, ctx, need_grad_x)
+        z, s, m = saved  # masked: grad_x = where(m, softmax'(z) (grad_a where m), 0)
+        return np.where(m, self.activation.backward(z, s, np.where(m, grad_a, 0)), 0).astype(z.dtype, copy=False)
 
     def get_config(self):
         return {**Layer.get_config(self), "axis": self.axis}

@@ -29,6 +29,7 @@ from ..variables import Variable
 from ..warn import warn
 from . import eager
 from .context import Context as Context  # re-exported: one pass through the layers
+from .input_spec import assert_input_compatibility
 from .node import KerasTensor, Node, connect, is_symbolic
 
 Shape = tuple[int | None, ...]
@@ -118,6 +119,7 @@ class Layer:
     activation: Any = None  # set by layers whose output is activation(z): the model's logits path reads it
     activation_is_output = True  # False where ``activation`` acts inside the layer (a recurrent cell's)
     supports_masking = False  # whether a mask on the input passes on to the output (Keras's supports_masking)
+    input_spec: Any = None  # an InputSpec (or a list or dict of them) the first input is checked against
 
     def __init__(self, activity_regularizer: Any = None, trainable: bool = True, dtype: Any = None,
                  autocast: bool = True, name: str | None = None, **kwargs: Any) -> None:
@@ -190,6 +192,11 @@ class Layer:
         """
         self.input_shape = None if input_shape is None else tuple(input_shape)  # build(None): a layer of no input
         self.built = True
+
+    def _build_at_init(self, owner: type) -> None:
+        """A layer without weights is built once made, as Keras's stateless layers are, unless a subclass of
+        ``owner`` writes a build of its own: that build then runs at the first call."""
+        self.built = type(self).build is owner.build
 
     def add_weight(self, *args: Any, shape: Sequence[int] | None = None, initializer: Any = None, dtype: Any = None,
                    trainable: bool = True, autocast: bool = True, regularizer: Any = None, constraint: Any = None,
@@ -556,6 +563,7 @@ class Layer:
         if not args:
             raise TypeError(f"Layer {self.name!r} was called without inputs.")
         x, training = args[0], kwargs.pop("training", None)
+        assert_input_compatibility(self.input_spec, x, self.name, self.compute_dtype if self.autocast else None)
         if is_symbolic(x) or any(is_symbolic(a) for a in args[1:]):  # a functional graph: record the call
             constant = next((a for a in args if not is_symbolic(a)), None) if len(args) > 1 else None
             if constant is not None:
@@ -596,6 +604,7 @@ class Layer:
             xs = [np.asarray(v).astype(self.compute_dtype, copy=False) for v in x]
             if not self.built:
                 self.build([(None,) + v.shape[1:] for v in xs])
+                self.built = True  # as Keras's build wrapper marks it, even where a subclass's build did not
             if mask is None:
                 return _tensors(self.call(xs, training=training))
             x = xs
@@ -605,6 +614,7 @@ class Layer:
                 x = x.astype(self.compute_dtype, copy=False)
             if not self.built:
                 self.build((None,) + x.shape[1:])
+                self.built = True
         # with a mask: a = the layer on the steps or entries the mask keeps
         a = _tensors(self.call(x, training=training) if mask is None else
                      self.forward_masked(x, mask, Context(training=training))[0])
@@ -631,6 +641,8 @@ class Layer:
                      if isinstance(first, (list, tuple)) else (None,) + np.shape(autodiff.value_of(first))[1:])
             self.build(shape)
             self.built = True
+            assert_input_compatibility(self.input_spec, first, self.name,  # build may have narrowed the spec
+                                       self.compute_dtype if self.autocast else None)
         if eager.outer_training() is None:
             self.clear_losses()
         out = eager.run_call(self, args, kwargs, training)

@@ -146,7 +146,7 @@ class GlobalAveragePooling1D(Layer):
             raise ValueError(f"The `data_format` argument must be one of {{'channels_first', 'channels_last'}}. "
                              f"Received: data_format={data_format}")
         self.data_format, self.keepdims = data_format, bool(keepdims)
-        self.built = True
+        self._build_at_init(GlobalAveragePooling1D)
 
     @property
     def _steps_axis(self) -> int:

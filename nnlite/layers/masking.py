@@ -39,7 +39,7 @@ class Masking(Layer):
             raise TypeError(f"Masking's mask_value must be a number; got {mask_value!r}.")
         super().__init__(**kwargs)
         self.mask_value = mask_value
-        self.built = True
+        self._build_at_init(Masking)
 
     def compute_output_shape(self, input_shape):
         return tuple(input_shape)

@@ -671,7 +671,7 @@ class UnitNormalization(Layer):
         else:
             raise TypeError(f"Invalid value for `axis` argument: expected an int or a list/tuple of ints. "
                             f"Received: axis={axis}")
-        self.built = True
+        self._build_at_init(UnitNormalization)
 
     def forward(self, x, ctx: Context):
         axes = tuple(_axes(self.axis, x.ndim, "axis"))

@@ -36,6 +36,7 @@ class Pooling(Layer):
         super().__init__(name=name, **kwargs)
         self.pool_size, self.strides, self.padding, self.data_format = pool_size, strides, padding, data_format
         self.window, self.step = (1,) * (2 - self.rank) + pool_size, (1,) * (2 - self.rank) + strides
+        self._build_at_init(Pooling)
 
     def _tuple(self, value: Any, name: str) -> tuple[int, ...]:
         return window_tuple(value, name, self.rank)

@@ -48,7 +48,7 @@ class Dropout(Layer):
         self.rate = float(rate)
         self.noise_shape = check_noise_shape(noise_shape)
         self.seed, self.rng = seed, generator(seed)
-        self.built = True
+        self._build_at_init(Dropout)
 
     def forward(self, x, ctx: Context):
         if not ctx.training or self.rate == 0:
@@ -157,7 +157,7 @@ class GaussianNoise(Layer):
         stddev = check_rate(stddev, "stddev")
         super().__init__(**kwargs)
         self.stddev, self.seed, self.rng = stddev, seed, generator(seed)
-        self.built = True
+        self._build_at_init(GaussianNoise)
 
     def forward(self, x, ctx: Context):
         if not ctx.training or self.stddev == 0:
@@ -196,7 +196,7 @@ class GaussianDropout(Layer):
         rate = check_rate(rate)
         super().__init__(**kwargs)
         self.rate, self.seed, self.rng = rate, seed, generator(seed)
-        self.built = True
+        self._build_at_init(GaussianDropout)
 
     def forward(self, x, ctx: Context):
         if not ctx.training or self.rate == 0:
@@ -239,7 +239,7 @@ class AlphaDropout(Layer):
         super().__init__(**kwargs)
         self.rate, self.noise_shape = rate, check_noise_shape(noise_shape)
         self.seed, self.rng = seed, generator(seed)
-        self.built = True
+        self._build_at_init(AlphaDropout)
 
     def forward(self, x, ctx: Context):
         if not ctx.training or self.rate == 0:
@@ -283,7 +283,7 @@ class ActivityRegularization(Layer):
         kwargs.pop("activity_regularizer", None)
         super().__init__(activity_regularizer=regularizers.L1L2(l1=l1, l2=l2), **kwargs)
         self.l1, self.l2 = l1, l2
-        self.built = True
+        self._build_at_init(ActivityRegularization)
 
     def forward(self, x, ctx: Context):
         return x, None

@@ -217,7 +217,7 @@ class Identity(Layer):
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
-        self.built = True
+        self._build_at_init(Identity)
 
     def forward(self, x, ctx: Context):
         return x, None

@@ -217,6 +217,7 @@ class GlobalPooling(Spatial):
     def __init__(self, data_format: str | None = None, keepdims: bool = False, **kwargs: Any) -> None:
         super().__init__(data_format, **kwargs)
         self.keepdims = bool(keepdims)
+        self._build_at_init(GlobalPooling)
 
     def compute_output_shape(self, input_shape):
         self.check_rank(input_shape)

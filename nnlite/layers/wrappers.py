@@ -8,6 +8,7 @@ from typing import Any
 
 import numpy as np
 
+from ..registry import CustomObjectScope
 from .base import LAYERS, Context, Layer, MaskReader, document_keywords
 from .recurrent import SequenceLayer
 
@@ -18,6 +19,63 @@ def _copy_of(layer: Layer, **changes: Any) -> Layer:
     """A fresh layer from ``layer``'s config with ``changes`` (Keras makes Bidirectional's two layers this way)."""
     config = {**layer.get_config(), **changes}
     return type(layer).from_config(config)
+
+
+@document_keywords
+class Wrapper(Layer):
+    """The base of a layer that wraps another: ``self.layer``, built with this one and saved inside its config; a
+    subclass writes ``call`` (using ``self.layer``), and the tape differentiates it as any layer of your own.
+
+    Args:
+        layer: the layer to wrap.
+        {layer keywords}
+
+    Example:
+        >>> import numpy as np, nnlite
+        >>> class Doubled(nnlite.layers.Wrapper):
+        ...     def call(self, x):
+        ...         return 2.0 * self.layer(x)
+        >>> twice = Doubled(nnlite.layers.Dense(2, kernel_initializer="ones"))
+        >>> twice(np.ones((1, 3))).tolist()
+        [[6.0, 6.0]]
+        >>> len(twice.trainable_weights)
+        2
+    """
+
+    def __init__(self, layer: Any, **kwargs: Any) -> None:
+        if not isinstance(layer, Layer):
+            raise ValueError(f"Layer {layer} supplied to Wrapper isn't a supported layer type. Please ensure wrapped "
+                             "layer is a valid Keras layer.")
+        super().__init__(**kwargs)
+        self.layer = layer
+
+    def build(self, input_shape: Any = None) -> None:
+        """Build the wrapped layer for ``input_shape`` (if it is not built yet).
+
+        Args:
+            input_shape: the input shape, batch axis first.
+        """
+        if not self.layer.built:
+            self.layer.build(input_shape)
+            self.layer.built = True
+        super().build(input_shape)
+
+    def get_config(self) -> dict[str, Any]:
+        """The layer's config with the wrapped layer's entry under "layer"."""
+        return {**super().get_config(), "layer": LAYERS.serialize(self.layer)}
+
+    @classmethod
+    def from_config(cls, config: dict[str, Any], custom_objects: dict[str, Any] | None = None) -> Wrapper:
+        """The wrapper ``get_config`` describes, its layer rebuilt from its entry.
+
+        Args:
+            config: a dict from ``get_config``.
+            custom_objects: classes of your own the entry may name.
+        """
+        config = dict(config)
+        with CustomObjectScope(custom_objects):
+            layer = LAYERS.deserialize(config.pop("layer"))
+        return cls(layer, **config)
 
 
 @document_keywords

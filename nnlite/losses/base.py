@@ -247,7 +247,10 @@ class Loss:
     @property
     def has_grad(self) -> bool:
         """Whether the loss writes its gradient (``grad`` or ``call_and_grad``); a subclass with only ``call``
-        is differentiated by the tape through the nnlite.ops its call uses."""
+        is differentiated by the tape through the nnlite.ops its call uses, and so is one that overrides
+        ``__call__`` (Keras's other extension point: the whole reduced loss)."""
+        if type(self).__call__ is not Loss.__call__:
+            return False
         return type(self).grad is not Loss.grad or type(self).call_and_grad is not Loss.call_and_grad
 
     def __call__(self, y_true: Any, y_pred: Any, sample_weight: Any = None) -> Any:
@@ -338,7 +341,8 @@ class Loss:
         with autodiff.GradientTape() as tape:
             p = np.array(y_pred, dtype=self.dtype or config.floatx()).view(ops.Tensor)
             tape.watch(p)
-            loss = self.reduce_recorded(y_true, p, sample_weight)
+            loss = (self(y_true, p, sample_weight) if type(self).__call__ is not Loss.__call__ else
+                    self.reduce_recorded(y_true, p, sample_weight))
         grad = tape.gradient(loss, p)
         if grad is None:
             raise ValueError(f"The loss {self.name!r} does not depend on y_pred through operations nnlite records: "

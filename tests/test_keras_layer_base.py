@@ -1,0 +1,217 @@
+"""The base-layer API Keras's layer tests check: InputSpec and its errors, the Wrapper base class, stateless layers
+built once made (and not when a subclass writes its own build), the Softmax layer's mask, a Loss subclass that
+overrides ``__call__`` -- each against the real Keras."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import nnlite
+
+from .helpers import layer_against_tensorflow
+
+
+def _error(fn, *args, **kwargs):
+    """The ValueError's message fn(*args, **kwargs) raises (None if it raises nothing)."""
+    try:
+        fn(*args, **kwargs)
+    except ValueError as error:
+        return str(error)
+    return None
+
+
+SPECS = [
+    dict(ndim=2), dict(min_ndim=3), dict(max_ndim=1), dict(axes={-1: 4}), dict(shape=(None, 5)),
+    dict(dtype="int32"), dict(shape=(None, 3, 1), allow_last_axis_squeeze=True), dict(min_ndim=2, axes={1: 3}),
+]
+INPUTS = [np.ones((2, 3)), np.ones((2, 3), "int32"), np.ones((2, 3, 1)), np.ones((2, 4)), np.ones(3)]
+
+
+def _spec_layer(lib, spec):
+    class Checked(lib.layers.Layer):
+        def __init__(self):
+            super().__init__(name="checked")
+            self.input_spec = lib.InputSpec(**spec)
+
+        def call(self, x):
+            return x
+
+    return Checked()
+
+
+@pytest.mark.parametrize("spec", SPECS, ids=lambda s: ",".join(s))
+def test_an_input_spec_accepts_and_refuses_what_keras_does_in_its_words(keras, spec):
+    ours, theirs = nnlite.InputSpec(**spec), keras.InputSpec(**spec)
+    assert repr(ours) == repr(theirs)
+    assert ours.get_config() == theirs.get_config()
+    for x in INPUTS:
+        expected = _error(_spec_layer(keras, spec), x)
+        got = _error(_spec_layer(nnlite, spec), x)
+        assert got == expected, (spec, x.shape, x.dtype)
+
+
+def test_input_spec_argument_errors_and_several_inputs(keras):
+    for lib in (keras, nnlite):
+        with pytest.raises(TypeError, match="must be a dict with integer keys"):
+            lib.InputSpec(axes={"a": 1})
+        with pytest.raises(ValueError, match="Axis 3 is greater than the maximum allowed value: 1"):
+            lib.InputSpec(ndim=2, axes={3: 1})
+    named = [dict(name="a", ndim=2), dict(name="b", ndim=2)]
+    for x in ({"a": np.ones((1, 2))}, [np.ones((1, 2))], {"a": np.ones((1, 2)), "b": np.ones(2)}):
+        messages = []
+        for lib in (keras, nnlite):
+            specs = [lib.InputSpec(**s) for s in named]
+            messages.append(_error(_check_with, lib, specs, x))
+        assert messages[1] == messages[0] and messages[0] is not None
+
+
+def _check_with(lib, specs, x):
+    class Pair(lib.layers.Layer):
+        def __init__(self):
+            super().__init__(name="pair")
+            self.input_spec = specs
+
+        def call(self, inputs):
+            return inputs
+
+    return Pair()(x)
+
+
+def _narrowing(lib):
+    class Narrowing(lib.layers.Layer):
+        def build(self, input_shape):
+            self.input_spec = lib.InputSpec(min_ndim=2, axes={-1: input_shape[-1]})
+
+        def call(self, x):
+            return x
+
+    return Narrowing(name="narrowing")
+
+
+def test_build_may_narrow_the_spec_and_the_next_call_is_checked(keras):
+    messages = []
+    for lib in (keras, nnlite):
+        layer = _narrowing(lib)
+        layer(np.ones((2, 3)))
+        messages.append(_error(layer, np.ones((2, 4))))
+    assert messages[1] == messages[0] and "expected axis -1 of input shape to have value 3" in messages[0]
+
+
+def test_a_wrapper_subclass_trains_and_saves_as_keras(keras, tmp_path):
+    x = np.random.default_rng(0).normal(size=(8, 3))
+    y = np.random.default_rng(1).normal(size=(8, 2))
+    results, configs = [], []
+    for lib in (keras, nnlite):
+        class Doubled(lib.layers.Wrapper):
+            def call(self, inputs):
+                return 2.0 * self.layer(inputs)
+
+        wrapper = Doubled(lib.layers.Dense(2, kernel_initializer="ones", activity_regularizer="l2"), name="doubled")
+        model = lib.Sequential([lib.Input((3,)), wrapper])
+        model.compile(optimizer=lib.optimizers.SGD(0.01), loss="mse")
+        history = model.fit(x, y, batch_size=4, epochs=2, verbose=0, shuffle=False)
+        results.append((history.history["loss"], [np.asarray(w) for w in model.get_weights()]))
+        configs.append({k: v for k, v in wrapper.get_config().items() if k != "layer"})
+        assert len(wrapper.trainable_weights) == 2 and len(wrapper.non_trainable_weights) == 0
+        again = Doubled.from_config(wrapper.get_config())
+        assert isinstance(again.layer, lib.layers.Dense) and again.layer.units == 2
+    np.testing.assert_allclose(results[1][0], results[0][0], rtol=2e-5)
+    for ours, theirs in zip(results[1][1], results[0][1]):
+        np.testing.assert_allclose(ours, theirs, rtol=2e-5)
+    assert configs[1] == configs[0]
+    for lib in (keras, nnlite):
+        with pytest.raises(ValueError, match="supplied to Wrapper isn't a supported layer type"):
+            lib.layers.Wrapper("not a layer")
+
+
+STATELESS = ["Activation", "ELU", "LeakyReLU", "ReLU", "Softmax", "Identity", "Masking", "UnitNormalization",
+             "GlobalAveragePooling1D", "GlobalMaxPooling2D", "GlobalAveragePooling3D", "MaxPooling2D",
+             "AveragePooling1D", "MaxPooling3D", "ActivityRegularization", "AlphaDropout", "Dropout",
+             "GaussianDropout", "GaussianNoise", "Dense", "PReLU", "BatchNormalization"]
+ARGUMENTS = {"Activation": ("relu",), "AlphaDropout": (0.1,), "Dropout": (0.1,), "GaussianDropout": (0.1,),
+             "GaussianNoise": (0.1,), "Dense": (2,), "AveragePooling1D": (2,)}
+
+
+@pytest.mark.parametrize("name", STATELESS)
+def test_a_layer_without_weights_is_built_once_made_unless_a_subclass_writes_build(keras, name):
+    made, overridden = [], []
+    for lib in (keras, nnlite):
+        cls = getattr(lib.layers, name)
+        made.append(cls(*ARGUMENTS.get(name, ())).built)
+
+        class Own(cls):
+            def build(self, input_shape):
+                self.seen = input_shape
+
+        layer = Own(*ARGUMENTS.get(name, ()))
+        overridden.append(layer.built)
+        shape = (2, 4, 4, 4, 3) if "3D" in name else (2, 4, 4, 3) if "2D" in name else (2, 4, 3)
+        if name not in ("Dense", "PReLU", "BatchNormalization"):  # their call needs the weights build makes
+            layer(np.ones(shape, "float32"))
+            assert layer.built and layer.seen[1:] == shape[1:]
+    assert made[1] == made[0]
+    assert overridden[1] == overridden[0] is False
+
+
+@pytest.mark.parametrize("mask_shape, axis", [((2, 3, 4), -1), ((2, 1, 4), -1), ((4,), -1), ((2, 3, 4), 1),
+                                              ((2, 3, 1), -1)])
+def test_a_masked_softmax_equals_tensorflows_with_its_gradient(keras, tf, float64, mask_shape, axis):
+    rng = np.random.default_rng(3)
+    x = rng.normal(size=(2, 3, 4))
+    mask = rng.random(mask_shape) > 0.4
+    mask.reshape(-1)[0] = False
+    if mask_shape == (2, 3, 4):
+        mask[1, 2] = False  # a wholly masked row: zeros, and no gradient
+    seed = rng.normal(size=x.shape)
+    xt = tf.constant(x)
+    with tf.GradientTape() as tape:
+        tape.watch(xt)
+        expected = keras.layers.Softmax(axis=axis)(xt, mask=tf.constant(mask))
+    expected_grad = tape.gradient(expected, xt, output_gradients=tf.constant(seed))
+    with nnlite.GradientTape() as tape:
+        xv = nnlite.Variable(x, name="x")
+        got = nnlite.layers.Softmax(axis=axis)(xv, mask=mask)
+    grad = tape.gradient(got, xv, output_gradients=seed)
+    np.testing.assert_allclose(got, expected, rtol=1e-12, atol=1e-300)
+    np.testing.assert_allclose(grad, expected_grad, rtol=1e-9, atol=1e-15)
+    float_mask = mask.astype("float64") * 0.9  # a float mask keeps what is above 0.5
+    np.testing.assert_allclose(nnlite.layers.Softmax(axis=axis)(x, mask=float_mask),
+                               keras.layers.Softmax(axis=axis)(x, mask=float_mask), rtol=1e-12, atol=1e-300)
+
+
+def test_a_masked_softmax_refuses_what_keras_refuses(keras):
+    x = np.ones((2, 3))
+    for mask in (np.ones((2, 2), bool), np.ones((1, 2, 3), bool)):
+        messages = [_error(lib.layers.Softmax(), x, mask=mask) for lib in (keras, nnlite)]
+        assert messages[1] is not None and messages[0] is not None
+        assert messages[1].startswith("The `mask` must be broadcastable to `inputs`")
+        assert "The `mask` must be broadcastable to `inputs`" in messages[0]
+
+
+def test_the_unmasked_softmax_layer_still_equals_tensorflows(keras, tf, float64):
+    rng = np.random.default_rng(4)
+    layer_against_tensorflow(tf, nnlite.layers.Softmax(axis=1), keras.layers.Softmax(axis=1),
+                             rng.normal(size=(2, 3, 4)), rng)
+
+
+def _sum_of_squares(lib):
+    class SumOfSquares(lib.losses.Loss):
+        def __call__(self, y_true, y_pred, sample_weight=None):
+            return lib.ops.sum(lib.ops.square(y_pred - y_true)) * 0.1
+
+    return SumOfSquares()
+
+
+def test_a_loss_that_overrides_call_trains_as_keras(keras):
+    x = np.random.default_rng(5).normal(size=(6, 3))
+    y = np.random.default_rng(6).normal(size=(6, 2))
+    results = []
+    for lib in (keras, nnlite):
+        model = lib.Sequential([lib.Input((3,)), lib.layers.Dense(2, kernel_initializer="ones")])
+        model.compile(optimizer=lib.optimizers.SGD(0.05), loss=_sum_of_squares(lib))
+        history = model.fit(x, y, batch_size=3, epochs=2, verbose=0, shuffle=False)
+        results.append((history.history["loss"], model.get_weights()))
+    np.testing.assert_allclose(results[1][0], results[0][0], rtol=2e-5)
+    for ours, theirs in zip(results[1][1], results[0][1]):
+        np.testing.assert_allclose(ours, theirs, rtol=2e-5)
