@@ -14,6 +14,7 @@ as an argument.
 
 from __future__ import annotations
 
+import inspect
 import math
 from collections.abc import Callable
 from typing import Any
@@ -22,17 +23,17 @@ import numpy as np
 
 from . import special
 from .autodiff import GradientTape, value_of
-from .registry import Registry
+from .registry import CustomObjectScope, Registry
 from .tensor import HOOKS, as_tensor
 
-__all__ = ["Activation", "CELU", "ELU", "Exponential", "GELU", "HardShrink", "HardSiLU", "HardSigmoid", "HardTanh",
-           "LeakyReLU", "Linear", "LogSigmoid", "LogSoftmax", "Mish", "NumericalActivation", "ReLU", "ReLU6", "SELU",
-           "SiLU", "Sigmoid", "SoftShrink", "Softmax", "Softplus", "Softsign", "SparsePlus", "SparseSigmoid",
-           "Squareplus", "Tanh", "TanhShrink", "celu", "elu", "exponential", "gelu", "get", "hard_shrink",
-           "hard_sigmoid", "hard_silu", "hard_swish", "hard_tanh", "leaky_relu", "linear", "log_sigmoid",
-           "log_softmax", "mish", "names", "relu", "relu6", "selu", "serialize", "sigmoid", "silu", "soft_shrink",
-           "softmax", "softplus", "softsign", "sparse_plus", "sparse_sigmoid", "squareplus", "swish", "tanh",
-           "tanh_shrink"]
+__all__ = ["Activation", "CELU", "ELU", "Exponential", "GELU", "GLU", "Threshold", "HardShrink", "HardSiLU",
+           "HardSigmoid", "HardTanh", "LeakyReLU", "Linear", "LogSigmoid", "LogSoftmax", "Mish",
+           "NumericalActivation", "ReLU", "ReLU6", "SELU", "SiLU", "Sigmoid", "SoftShrink", "Softmax", "Softplus",
+           "Softsign", "SparsePlus", "SparseSigmoid", "Squareplus", "Tanh", "TanhShrink", "celu", "elu",
+           "exponential", "gelu", "get", "hard_shrink", "hard_sigmoid", "hard_silu", "hard_swish", "hard_tanh",
+           "leaky_relu", "linear", "log_sigmoid", "log_softmax", "mish", "names", "relu", "relu6", "selu",
+           "serialize", "sigmoid", "silu", "soft_shrink", "softmax", "softplus", "softsign", "sparse_plus",
+           "sparse_sigmoid", "squareplus", "swish", "tanh", "tanh_shrink", "glu", "threshold", "deserialize"]
 
 SQRT_2_OVER_PI = math.sqrt(2.0 / math.pi)
 SELU_ALPHA = 1.6732632423543772
@@ -128,9 +129,17 @@ class Activation:
         for key, value in params.items():
             setattr(self, key, value)
 
-    def __call__(self, x: Any, **params: Any) -> Any:
-        """a = f(x) as a Tensor (``activations.relu(x)``; keyword arguments set the activation's parameters).
-        It is an op of nnlite.ops: recorded while a GradientTape follows x, its VJP this activation's backward."""
+    def __call__(self, x: Any, *args: Any, **params: Any) -> Any:
+        """a = f(x) as a Tensor (``activations.relu(x)``; further arguments, by position in Keras's order or by
+        keyword, set the activation's parameters: ``activations.relu(x, 0.1)``). It is an op of nnlite.ops:
+        recorded while a GradientTape follows x, its VJP this activation's backward."""
+        if args:
+            names = [p.name for p in inspect.signature(type(self).__init__).parameters.values()
+                     if p.kind is p.POSITIONAL_OR_KEYWORD][1:]
+            if len(args) > len(names):
+                raise TypeError(f"activations.{self.name} takes {len(names)} parameter(s) after x ({names}); got "
+                                f"{len(args)} positional arguments.")
+            params = {**dict(zip(names, args)), **params}
         fn = type(self)(**{**self.params, **params}) if params else self
         return HOOKS["activation"](fn, x)
 
@@ -867,6 +876,71 @@ class Softmax(Activation):
         return a * (grad_a - (grad_a * a).sum(axis=self.axis, keepdims=True))
 
 
+
+@ACTIVATIONS.register()
+class GLU(Activation):
+    """a = x1 sigmoid(x2), with x1 and x2 the two halves of z along ``axis``;
+    grad_x1 = grad_a sigmoid(x2), grad_x2 = grad_a x1 sigmoid(x2) (1 - sigmoid(x2)).
+
+    Args:
+        axis: the axis split in halves (its size must be even).
+
+    Example:
+        >>> import numpy as np, nnlite
+        >>> f = nnlite.activations.GLU()
+        >>> z = np.array([[2.0, 0.0]])  # x1 = 2, x2 = 0
+        >>> f.forward(z), f.backward(z, f.forward(z), np.ones((1, 1)))
+        (array([[1.]]), array([[0.5, 0.5]]))
+    """
+
+    name = "glu"
+
+    def __init__(self, axis: int = -1) -> None:
+        super().__init__(axis=axis)
+
+    def _halves(self, z: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        if z.shape[self.axis] % 2:
+            raise ValueError(f"axis size must be divisible by 2. Received: x.shape={z.shape} with axis={self.axis}")
+        x1, x2 = np.split(z, 2, axis=self.axis)
+        return x1, x2
+
+    def forward(self, z):
+        x1, x2 = self._halves(z)
+        return x1 * _sigmoid(x2)
+
+    def backward(self, z, a, grad_a):
+        x1, x2 = self._halves(z)
+        s = _sigmoid(x2)
+        return np.concatenate([grad_a * s, grad_a * x1 * s * (1 - s)], axis=self.axis)
+
+
+@ACTIVATIONS.register(example={"threshold": 0.5, "default_value": 0.0})
+class Threshold(Activation):
+    """a = z where z > threshold, else default_value;  da/dz = 1 where z > threshold, else 0.
+
+    Args:
+        threshold: the value z must exceed to be kept.
+        default_value: what replaces z at or below the threshold.
+
+    Example:
+        >>> import numpy as np, nnlite
+        >>> f = nnlite.activations.Threshold(threshold=0.5, default_value=-1.0)
+        >>> z = np.array([0.0, 0.5, 2.0])
+        >>> f.forward(z), f.backward(z, f.forward(z), np.ones(3))
+        (array([-1., -1.,  2.]), array([0., 0., 1.]))
+    """
+
+    name = "threshold"
+
+    def __init__(self, threshold: float, default_value: float) -> None:
+        super().__init__(threshold=threshold, default_value=default_value)
+
+    def forward(self, z):
+        return np.where(z > self.threshold, z, z.dtype.type(self.default_value))
+
+    def backward(self, z, a, grad_a):
+        return np.where(z > self.threshold, grad_a, 0).astype(grad_a.dtype, copy=False)
+
 @ACTIVATIONS.register()
 class LogSoftmax(Activation):
     """a_i = z_i - max z - log sum_j e^(z_j - max z) over ``axis``.
@@ -971,6 +1045,23 @@ soft_shrink = SoftShrink()
 hard_shrink = HardShrink()
 softmax = Softmax()
 log_softmax = LogSoftmax()
+glu = GLU()
+
+
+def threshold(x: Any, threshold: float, default_value: float) -> Any:
+    """a = x where x > threshold, else default_value (Keras's ``activations.threshold``; see :class:`Threshold`).
+
+    Args:
+        x: the values.
+        threshold: the value x must exceed to be kept.
+        default_value: what replaces x at or below the threshold.
+
+    Example:
+        >>> import numpy as np, nnlite
+        >>> nnlite.activations.threshold(np.array([-1.0, 3.0]), 0.0, 0.5).tolist()
+        [0.5, 3.0]
+    """
+    return Threshold(threshold=threshold, default_value=default_value)(x)
 
 
 def names() -> list[str]:
@@ -1023,7 +1114,13 @@ def get(identifier: str | Activation | Callable | None) -> Activation:
         return identifier
     if isinstance(identifier, str):
         found = ACTIVATIONS.lookup(identifier)
-        return found() if isinstance(found, type) else get(found)  # a custom function made known by name
+        if not isinstance(found, type):
+            return get(found)  # a custom function made known by name
+        try:
+            return found()
+        except TypeError:  # threshold: its parameters have no defaults
+            raise ValueError(f"The activation {identifier!r} has parameters without defaults, so a name alone cannot "
+                             f"give it; use activations.{found.__name__}(...) with them.") from None
     if isinstance(identifier, dict):  # Keras's serialized form
         return ACTIVATIONS.deserialize(identifier)
     if callable(identifier):
@@ -1053,8 +1150,30 @@ def serialize(activation: Activation) -> str:
         'relu'
     """
     cls = ACTIVATIONS.lookup(activation.name) if activation.name in ACTIVATIONS else None
-    if cls is None or type(activation) is not cls or activation.params != cls().params:
+    try:
+        defaults = None if cls is None else cls().params
+    except TypeError:  # an activation whose parameters have no defaults (threshold)
+        defaults = None
+    if cls is None or type(activation) is not cls or activation.params != defaults:
         raise ValueError(f"Only a named activation at its default parameters can be written to a Keras config; "
                          f"got {activation!r}. Use the matching layer (ReLU(max_value=...), LeakyReLU, ...) "
                          "for an activation with parameters.")
     return activation.name
+
+
+def deserialize(config: Any, custom_objects: dict[str, Any] | None = None) -> Activation:
+    """The activation a Keras config names: a name ("relu"), or the dict form of one of your own.
+
+    Args:
+        config: the name, or Keras's dict form.
+        custom_objects: functions or classes of your own the config may name.
+
+    Example:
+        >>> import numpy as np, nnlite
+        >>> nnlite.activations.deserialize("tanh") is nnlite.activations.tanh
+        False
+        >>> nnlite.activations.deserialize("tanh") == nnlite.activations.tanh
+        True
+    """
+    with CustomObjectScope(custom_objects):
+        return get(config)

@@ -14,8 +14,8 @@ from . import config
 from .registry import Registry
 from .serialization import serialize_in
 
-__all__ = ["Constraint", "MaxNorm", "MinMaxNorm", "NonNeg", "UnitNorm", "get", "max_norm", "min_max_norm",
-           "non_neg", "serialize", "unit_norm"]
+__all__ = ["Constraint", "MaxNorm", "MinMaxNorm", "NonNeg", "UnitNorm", "deserialize", "get", "max_norm",
+           "min_max_norm", "non_neg", "serialize", "unit_norm"]
 
 
 class Constraint:
@@ -185,3 +185,6 @@ def serialize(constraint: Constraint | None) -> dict[str, Any] | None:
         {'max_value': 3.0, 'axis': 0}
     """
     return serialize_in(CONSTRAINTS, constraint)  # a function: by its (registered) name, as Keras writes it
+
+
+deserialize = CONSTRAINTS.deserialize

@@ -28,12 +28,12 @@ from .registry import Registry
 from .serialization import serialize_in
 from .warn import warn
 
-__all__ = ["Constant", "GlorotNormal", "GlorotUniform", "HeNormal", "HeUniform", "Identity", "Initializer",
-           "LecunNormal", "LecunUniform", "Ones", "Orthogonal", "RandomInitializer", "RandomNormal", "RandomUniform",
-           "TruncatedNormal", "VarianceScaling", "Zeros", "compute_fans", "constant", "deserialize", "get",
-           "glorot_normal", "glorot_uniform", "he_normal", "he_uniform", "identity", "lecun_normal", "lecun_uniform",
-           "ones", "orthogonal", "random_normal", "random_uniform", "serialize", "truncated_normal",
-           "variance_scaling", "zeros"]
+__all__ = ["Constant", "GlorotNormal", "IdentityInitializer", "OrthogonalInitializer", "GlorotUniform", "HeNormal",
+           "HeUniform", "Identity", "Initializer", "LecunNormal", "LecunUniform", "Ones", "Orthogonal",
+           "RandomInitializer", "RandomNormal", "RandomUniform", "TruncatedNormal", "VarianceScaling", "Zeros",
+           "compute_fans", "constant", "deserialize", "get", "glorot_normal", "glorot_uniform", "he_normal",
+           "he_uniform", "identity", "lecun_normal", "lecun_uniform", "ones", "orthogonal", "random_normal",
+           "random_uniform", "serialize", "truncated_normal", "variance_scaling", "zeros"]
 
 TRUNCATED_STDDEV_CORRECTION = 0.87962566103423978
 
@@ -615,3 +615,4 @@ random_normal, random_uniform, truncated_normal, variance_scaling = RandomNormal
     VarianceScaling
 glorot_uniform, glorot_normal, he_uniform, he_normal = GlorotUniform, GlorotNormal, HeUniform, HeNormal
 lecun_uniform, lecun_normal, orthogonal = LecunUniform, LecunNormal, Orthogonal
+IdentityInitializer, OrthogonalInitializer = Identity, Orthogonal  # Keras's second names

@@ -237,8 +237,20 @@ class Registry:
         return {"module": self._modules.get(class_name, self.module), "class_name": class_name,
                 "config": obj.get_config(), "registered_name": custom}
 
-    def deserialize(self, entry: Any) -> Any:
-        """An object from Keras's dict form, through ``cls.from_config``; only registered classes."""
+    def deserialize(self, config: Any, custom_objects: dict[str, Any] | None = None) -> Any:
+        """An object from Keras's dict form, through ``cls.from_config``; only registered classes (and those in
+        ``custom_objects``, as inside ``custom_object_scope(custom_objects)``). A name gives what ``get`` gives.
+
+        Args:
+            config: Keras's dict form ({"module", "class_name", "config", "registered_name"}), or a name.
+            custom_objects: classes or functions of your own the entry may name.
+        """
+        if custom_objects:
+            with CustomObjectScope(custom_objects):
+                return self.deserialize(config)
+        if isinstance(config, str):
+            return self.get(config)
+        entry = config
         if not isinstance(entry, dict):
             raise TypeError(f"A serialized {self.kind} must be a dict, got {type(entry).__name__}: {entry!r:.80}.")
         class_name = entry.get("class_name")

@@ -18,8 +18,8 @@ from .registry import Registry
 from .serialization import serialize_in
 from .warn import warn
 
-__all__ = ["L1", "L1L2", "L2", "OrthogonalRegularizer", "Regularizer", "deserialize", "get", "l1", "l1_l2", "l2",
-           "serialize"]
+__all__ = ["L1", "L1L2", "L2", "OrthogonalRegularizer", "orthogonal_regularizer", "Regularizer", "deserialize",
+           "get", "l1", "l1_l2", "l2", "serialize"]
 
 
 def _factor(name: str, value: Any) -> float:
@@ -277,3 +277,6 @@ def serialize(regularizer: Regularizer | Callable | None) -> dict[str, Any] | st
 
 
 deserialize = REGULARIZERS.deserialize
+
+
+orthogonal_regularizer = OrthogonalRegularizer  # Keras's second name

@@ -201,3 +201,49 @@ def check_steps(value: Any, name: str) -> int | None:
     if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 1:
         raise ValueError(f"{name} must be a positive integer or None, got {value!r}.")
     return int(value)
+
+
+def unpack_x_y_sample_weight(data: Any) -> tuple[Any, Any, Any]:
+    """(x, y, sample_weight) from a batch: (x,), (x, y), (x, y, sample_weight) or x alone (None where absent), as
+    a ``train_step`` of your own reads its data (``keras.utils.unpack_x_y_sample_weight``).
+
+    Args:
+        data: the batch.
+
+    Example:
+        >>> import numpy as np, nnlite
+        >>> x, y, sample_weight = nnlite.utils.unpack_x_y_sample_weight((np.ones(2), np.zeros(2)))
+        >>> y.tolist(), sample_weight
+        ([0.0, 0.0], None)
+    """
+    if isinstance(data, list):
+        data = tuple(data)
+    if not isinstance(data, tuple):
+        return data, None, None
+    if len(data) == 1:
+        return data[0], None, None
+    if len(data) == 2:
+        return data[0], data[1], None
+    if len(data) == 3:
+        return data[0], data[1], data[2]
+    raise ValueError(f"Data is expected to be in format `x`, `(x,)`, `(x, y)`, or `(x, y, sample_weight)`, found: "
+                     f"{data!r:.200}")
+
+
+def pack_x_y_sample_weight(x: Any, y: Any = None, sample_weight: Any = None) -> Any:
+    """The batch as fit hands it over: x alone (a tuple or list of inputs as (x,)), (x, y) or
+    (x, y, sample_weight) (``keras.utils.pack_x_y_sample_weight``).
+
+    Args:
+        x: the inputs.
+        y: the targets, or None.
+        sample_weight: the weights, or None.
+
+    Example:
+        >>> import numpy as np, nnlite
+        >>> len(nnlite.utils.pack_x_y_sample_weight(np.ones(2), np.zeros(2)))
+        2
+    """
+    if y is None:
+        return (x,) if isinstance(x, (tuple, list)) else x
+    return (x, y) if sample_weight is None else (x, y, sample_weight)

@@ -8,6 +8,7 @@ from typing import Any
 import numpy as np
 
 from . import config
+from .backend import is_keras_tensor, standardize_dtype  # noqa: F401 (keras.utils exports them too)
 from .serialization import (  # noqa: F401 (keras.utils exports them too)
     CustomObjectScope,
     custom_object_scope,
@@ -19,6 +20,8 @@ from .serialization import (  # noqa: F401 (keras.utils exports them too)
     serialize_keras_object,
 )
 from .streams import PyDataset as PyDataset  # Keras's keras.utils.PyDataset
+from .streams import PyDataset as Sequence  # noqa: F401 (Keras's older name for it)
+from .streams import pack_x_y_sample_weight, unpack_x_y_sample_weight  # noqa: F401 (keras.utils exports them)
 
 
 def plot_model(model: Any, to_file: str = "model.png", show_shapes: bool = False, show_dtype: bool = False,
@@ -248,11 +251,11 @@ def clear_session(free_memory: bool = True) -> None:
     config.clear_session(free_memory)
 
 
-def to_categorical(y: Any, num_classes: int | None = None, dtype: str | None = None) -> np.ndarray:
+def to_categorical(x: Any, num_classes: int | None = None, dtype: str | None = None) -> np.ndarray:
     """One-hot rows from integer class labels: (n,) -> (n, num_classes).
 
     Args:
-        y: integer class labels (a trailing axis of 1 is dropped).
+        x: integer class labels (a trailing axis of 1 is dropped).
         num_classes: the number of classes; ``None`` for the largest label + 1.
         dtype: the dtype of the result; ``None`` for ``config.floatx()``.
 
@@ -263,7 +266,7 @@ def to_categorical(y: Any, num_classes: int | None = None, dtype: str | None = N
                [0., 0., 1.],
                [0., 1., 0.]], dtype=float32)
     """
-    y = np.asarray(y)
+    y = np.asarray(x)
     if y.ndim > 1 and y.shape[-1] == 1:
         y = y[..., 0]
     labels = y.astype(np.int64)

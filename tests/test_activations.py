@@ -12,7 +12,9 @@ from .conftest import RTOL
 from .helpers import FD_FLOOR, assert_close
 
 # (nnlite name, keyword arguments): every activation, and the parameterised ones twice.
-CASES = [(name, {}) for name in activations.names()] + [
+CASES = [(name, {}) for name in activations.names() if name != "threshold"] + [
+    ("threshold", {"threshold": 0.5, "default_value": -1.0}),
+    ("glu", {"axis": 0}),
     ("relu", {"negative_slope": 0.1}),
     ("relu", {"max_value": 2.5}),
     ("relu", {"threshold": 0.5}),
@@ -31,11 +33,13 @@ IDS = [f"{n}-{'-'.join(f'{k}={v}' for k, v in kw.items())}" if kw else n for n, 
 
 
 def _inputs(rng, dtype):
-    z = rng.normal(scale=2.5, size=(16, 5))
+    z = rng.normal(scale=2.5, size=(16, 6))  # an even last axis: glu halves it
     return z.astype(dtype)
 
 
 def _nnlite(name, kwargs):
+    if name == "threshold":  # its parameters have no defaults
+        return activations.Threshold(**kwargs)
     f = activations.get(name)
     return type(f)(**{**f.params, **kwargs}) if kwargs else f
 
@@ -43,11 +47,11 @@ def _nnlite(name, kwargs):
 @pytest.mark.parametrize(("name", "kwargs"), CASES, ids=IDS)
 def test_values_and_gradients_match_keras(keras, tf, floatx, rng, name, kwargs):
     z = _inputs(rng, floatx)
-    grad_a = rng.normal(size=z.shape).astype(floatx)
     keras_f = keras.activations.get(name)
     z_var = tf.Variable(z)
     with tf.GradientTape() as tape:
         a_keras = keras_f(z_var, **kwargs)
+        grad_a = rng.normal(size=tuple(a_keras.shape)).astype(floatx)  # glu's output is half its input
         weighted = tf.reduce_sum(a_keras * grad_a)
     grad_keras = tape.gradient(weighted, z_var).numpy()
 
@@ -62,8 +66,8 @@ def test_values_and_gradients_match_keras(keras, tf, floatx, rng, name, kwargs):
 @pytest.mark.parametrize(("name", "kwargs"), CASES, ids=IDS)
 def test_backward_matches_finite_differences(rng, name, kwargs):
     z = _inputs(rng, np.float64)
-    grad_a = rng.normal(size=z.shape)
     f = _nnlite(name, kwargs)
+    grad_a = rng.normal(size=f(z).shape)
     grad_z = f.backward(z, f(z), grad_a)
     h = 1e-6
     numeric = np.empty_like(z)

@@ -215,3 +215,54 @@ def test_a_loss_that_overrides_call_trains_as_keras(keras):
     np.testing.assert_allclose(results[1][0], results[0][0], rtol=2e-5)
     for ours, theirs in zip(results[1][1], results[0][1]):
         np.testing.assert_allclose(ours, theirs, rtol=2e-5)
+
+
+@pytest.mark.parametrize("floatx", ["float32"], indirect=True)
+@pytest.mark.parametrize("size, data_format", [((2, 2), "channels_last"), ((3, 1), "channels_last"),
+                                               ((1, 4), "channels_first"), ((2, 3), "channels_first")])
+def test_bilinear_upsampling_equals_tensorflows_with_its_gradient(keras, tf, floatx, size, data_format):
+    rng = np.random.default_rng(7)
+    shape = (2, 3, 4, 5) if data_format == "channels_last" else (2, 5, 3, 4)
+    x = rng.normal(size=shape).astype("float32")
+    theirs = keras.layers.UpSampling2D(size, data_format=data_format, interpolation="bilinear")
+    ours = nnlite.layers.UpSampling2D(size, data_format=data_format, interpolation="bilinear")
+    xt = tf.constant(x)
+    with tf.GradientTape() as tape:
+        tape.watch(xt)
+        expected = theirs(xt)
+    seed = rng.normal(size=tuple(expected.shape)).astype("float32")
+    expected_grad = tape.gradient(expected, xt, output_gradients=tf.constant(seed))
+    with nnlite.GradientTape() as tape:
+        xv = nnlite.Variable(x, name="x")
+        got = ours(xv)
+    grad = tape.gradient(got, xv, output_gradients=seed)
+    np.testing.assert_allclose(got, expected, rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(grad, expected_grad, rtol=1e-5, atol=1e-5)
+    assert ours.get_config()["interpolation"] == theirs.get_config()["interpolation"] == "bilinear"
+    assert tuple(ours.compute_output_shape(shape)) == tuple(theirs.compute_output_shape(shape))
+    with pytest.raises(ValueError, match="'nearest' or 'bilinear'"):
+        nnlite.layers.UpSampling2D(interpolation="lanczos3")
+
+
+def test_a_layer_takes_its_input_by_the_keyword_inputs(keras):
+    x = np.arange(8.0).reshape(1, 2, 2, 2)
+    for lib in (keras, nnlite):
+        np.testing.assert_allclose(lib.layers.UpSampling2D(2)(inputs=x), np.repeat(np.repeat(x, 2, 1), 2, 2))
+
+
+@pytest.mark.parametrize("layer", ["SimpleRNN", "GRU", "LSTM"])
+def test_a_stateful_recurrent_layer_called_on_values_keeps_that_batch_as_keras(keras, layer):
+    sequence = np.arange(24).reshape((2, 3, 4)).astype("float32")
+    outputs = []
+    for lib in (keras, nnlite):
+        rnn = getattr(lib.layers, layer)(4, stateful=True, kernel_initializer=lib.initializers.Constant(0.01),
+                                         recurrent_initializer=lib.initializers.Constant(0.02),
+                                         bias_initializer=lib.initializers.Constant(0.03))
+        rnn(sequence)
+        first = np.asarray(rnn(sequence))
+        rnn.reset_state()
+        rnn(sequence)
+        outputs.append((first, np.asarray(rnn(sequence)), [tuple(s.shape) for s in rnn.states]))
+    np.testing.assert_allclose(outputs[1][0], outputs[0][0], rtol=1e-5)
+    np.testing.assert_allclose(outputs[1][1], outputs[0][1], rtol=1e-5)
+    assert outputs[1][2] == outputs[0][2]

@@ -28,12 +28,15 @@ def test_every_activation_at_its_kinks(keras, tf, float64, name):
     keras_fn = getattr(keras.activations, name, None)
     if keras_fn is None:
         pytest.fail(f"Keras has no activation {name!r}")
-    ours = nnlite.activations.get(name)
+    ours = nnlite.activations.Threshold(0.5, -2.0) if name == "threshold" else nnlite.activations.get(name)
+    if name == "threshold":  # at the threshold itself: the default value, and no gradient
+        keras_fn = lambda x, fn=keras_fn: fn(x, 0.5, -2.0)  # noqa: E731
     z = KINKS if name not in ("softmax", "log_softmax") else np.array([[0.0, 0.0, 1.0], [3.0, 3.0, 3.0]])
+    z = np.append(z, z[::-1]) if name == "glu" else z  # glu halves an even axis: x1 * sigmoid(x2) at every kink
     value, grad = _tape(tf, keras_fn, z)
     a = ours.forward(z)
     assert_close(a, value, 1e-12, name)
-    assert_close(ours.backward(z, a, np.ones_like(z)), grad, 1e-12, name)
+    assert_close(ours.backward(z, a, np.ones_like(a)), grad, 1e-12, name)
 
 
 @pytest.mark.parametrize("kwargs", [{"max_value": 5.0}, {"threshold": -1.0, "max_value": 5.0},

@@ -29,8 +29,10 @@ def _targets(kind, rng, n, k):
     return rng.integers(0, k, n)
 
 
-@pytest.mark.parametrize("activation", activations.names())
+@pytest.mark.parametrize("activation", [n for n in activations.names() if n not in ("glu", "threshold")])
 def test_gradient_check_passes_for_every_activation(rng, activation):
+    """(glu halves its input, so it is no Dense layer's activation; threshold needs its parameters: both are
+    checked by finite differences in test_activations.)"""
     model = dense_model([3, 4, 2], [activation, None], seed=2)
     model.compile(optimizer="sgd", loss="mse")
     x = rng.normal(scale=1.5, size=(6, 3))

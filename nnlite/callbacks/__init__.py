@@ -1,7 +1,8 @@
 """Callbacks for ``fit``, as ``keras.callbacks``."""
 
 from .backup import BackupAndRestore
-from .base import CALLBACKS, Callback, CallbackList, History
+from .base import CALLBACKS, Callback, History
+from .callback_list import CallbackList
 from .live import LivePlot
 from .monitors import EarlyStopping, ModelCheckpoint, MonitorCallback, ReduceLROnPlateau
 from .progress import ProgbarLogger, format_logs

@@ -128,11 +128,12 @@ def serialize(layer: Layer) -> dict[str, Any]:
     return entry
 
 
-def deserialize(config: dict[str, Any]) -> Layer:
-    """A layer from Keras's config entry; only registered layer classes.
+def deserialize(config: dict[str, Any], custom_objects: dict[str, Any] | None = None) -> Layer:
+    """A layer from Keras's config entry; only registered layer classes (and those in ``custom_objects``).
 
     Args:
         config: a layer's config entry: class_name and config (and build_config).
+        custom_objects: layer classes of your own the entry may name.
 
     Example:
         >>> import numpy as np, nnlite
@@ -140,7 +141,7 @@ def deserialize(config: dict[str, Any]) -> Layer:
         >>> type(layer).__name__, layer.units
         ('Dense', 3)
     """
-    return LAYERS.deserialize(config)
+    return LAYERS.deserialize(config, custom_objects)
 
 
 # Keras layers outside nnlite's scope (dense networks), and what they are

@@ -191,7 +191,20 @@ class MultiHeadAttention(MaskReader, Layer):
         return x[0], x[1], key, mask
 
     # -- shapes ---------------------------------------------------------------------------------------------------
-    def build(self, input_shape):
+    def build(self, query_shape, value_shape=None, key_shape=None):
+        """Create the projections for these shapes: Keras's ``build(query_shape, value_shape, key_shape=None)``,
+        or one list of the call's shapes ([query, value(, key)(, mask)]) as the layer's call builds it.
+
+        Args:
+            query_shape: the query's shape, batch axis first (or the list of the call's shapes).
+            value_shape: the value's shape.
+            key_shape: the key's shape (None: the value is the key).
+        """
+        if value_shape is not None:
+            self.build_from_config({"shapes_dict": {"query_shape": query_shape, "value_shape": value_shape,
+                                                    "key_shape": key_shape}})
+            return
+        input_shape = query_shape
         query_shape, value_shape, key_shape, _ = self._parts(list(input_shape))
         for shape in (query_shape, value_shape, key_shape):
             if len(shape) != 3 or shape[-1] is None:
@@ -212,8 +225,25 @@ class MultiHeadAttention(MaskReader, Layer):
             self.projections[name] = (kernel, bias)
         self.input_shape, self.built = [tuple(s) for s in input_shape], True
 
-    def compute_output_shape(self, input_shape):
-        query_shape, value_shape, _, _ = self._parts(list(input_shape))
+    def compute_output_shape(self, query_shape, value_shape=None, key_shape=None):
+        """The output's shape: Keras's ``compute_output_shape(query_shape, value_shape, key_shape=None)`` gives the
+        attention output's; one list of the call's shapes gives every output's (the scores' too, when returned).
+
+        Args:
+            query_shape: the query's shape, batch axis first (or the list of the call's shapes).
+            value_shape: the value's shape.
+            key_shape: the key's shape (None: the value's).
+        """
+        if value_shape is not None:
+            value_shape = tuple(value_shape)
+            key_shape = value_shape if key_shape is None else tuple(key_shape)
+            if value_shape[1:-1] != key_shape[1:-1]:
+                raise ValueError(f"All dimensions of `value` and `key`, except the last one, must be equal. "
+                                 f"Received: value_shape={value_shape} and key_shape={key_shape}")
+            query_shape = tuple(query_shape)
+            return query_shape[:-1] + (tuple(self.output_shape_setting) if self.output_shape_setting else
+                                       query_shape[-1:])
+        query_shape, value_shape, _, _ = self._parts(list(query_shape))
         out = (*query_shape[:-1], self.output_shape_setting[0] if self.output_shape_setting else query_shape[-1])
         if self.call_options["return_attention_scores"]:
             return [out, (query_shape[0], self.num_heads, query_shape[1], value_shape[1])]

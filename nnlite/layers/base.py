@@ -193,6 +193,11 @@ class Layer:
         self.input_shape = None if input_shape is None else tuple(input_shape)  # build(None): a layer of no input
         self.built = True
 
+    def _eager_shape(self, shape: tuple[int, ...]) -> tuple[int | None, ...]:
+        """The shape a call on values builds the layer for: the batch axis left open (None), except where the
+        layer keeps per-sample state across calls (a stateful recurrent layer: the batch it was first called on)."""
+        return tuple(shape) if getattr(self, "stateful", False) else (None, *shape[1:])
+
     def _build_at_init(self, owner: type) -> None:
         """A layer without weights is built once made, as Keras's stateless layers are, unless a subclass of
         ``owner`` writes a build of its own: that build then runs at the first call."""
@@ -560,6 +565,8 @@ class Layer:
         """The layer on a batch (or on symbolic tensors: a node of a functional graph). A layer of your own runs
         its ``call`` as written, with ``training`` handed over only if call takes it; a built-in layer on
         tensors a GradientTape follows is recorded as one node (see ``eager``)."""
+        if not args and "inputs" in kwargs:  # layer(inputs=x), as Keras takes it
+            args = (kwargs.pop("inputs"),)
         if not args:
             raise TypeError(f"Layer {self.name!r} was called without inputs.")
         x, training = args[0], kwargs.pop("training", None)
@@ -603,7 +610,7 @@ class Layer:
         if isinstance(x, (list, tuple)) and (self.takes_list or mask is not None):  # a merge layer's batches
             xs = [np.asarray(v).astype(self.compute_dtype, copy=False) for v in x]
             if not self.built:
-                self.build([(None,) + v.shape[1:] for v in xs])
+                self.build([self._eager_shape(v.shape) for v in xs])
                 self.built = True  # as Keras's build wrapper marks it, even where a subclass's build did not
             if mask is None:
                 return _tensors(self.call(xs, training=training))
@@ -613,7 +620,7 @@ class Layer:
             if x.dtype.kind in self.casts:  # ids stay ids (a lookup's 123456789 is not rounded to float32)
                 x = x.astype(self.compute_dtype, copy=False)
             if not self.built:
-                self.build((None,) + x.shape[1:])
+                self.build(self._eager_shape(x.shape))
                 self.built = True
         # with a mask: a = the layer on the steps or entries the mask keeps
         a = _tensors(self.call(x, training=training) if mask is None else

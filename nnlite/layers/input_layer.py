@@ -57,6 +57,7 @@ INPUT_ARGUMENTS = """\
         dtype: "float32" (default ``config.floatx()``), "float64", an integer or bool dtype, or "string" for
             lookup layers.
         sparse: Keras's sparse inputs; not supported (must be None or False).
+        ragged: Keras's ragged inputs (TensorFlow only); not supported (must be None or False).
         batch_shape: the shape with the batch axis, instead of ``shape`` and ``batch_size``.
         name: the input's name (how a dict of arrays finds it).
         optional: whether None may be passed for it.
@@ -83,8 +84,8 @@ class InputLayer(Layer):
     """
 
     def __init__(self, shape: Any = None, batch_size: int | None = None, dtype: Any = None, sparse: bool | None = None,
-                 batch_shape: Any = None, input_tensor: Any = None, optional: bool = False, name: str | None = None,
-                 **kwargs: Any) -> None:
+                 ragged: bool | None = None, batch_shape: Any = None, input_tensor: Any = None, optional: bool = False,
+                 name: str | None = None, **kwargs: Any) -> None:
         if "input_shape" in kwargs:
             warn("Argument `input_shape` is deprecated. Use `shape` instead.")
             shape = kwargs.pop("input_shape")
@@ -94,7 +95,6 @@ class InputLayer(Layer):
         if input_tensor is not None:  # the tensor becomes this layer's output; its shape and dtype rule
             batch_shape, dtype = _from_tensor(input_tensor, shape, batch_size, batch_shape, dtype, sparse)
             shape = batch_size = None
-        kwargs.pop("ragged", None)
         if shape is not None and batch_shape is not None:
             raise ValueError("You cannot pass both `shape` and `batch_shape` at the same time.")
         if batch_shape is not None:
@@ -106,6 +106,8 @@ class InputLayer(Layer):
             raise ValueError("You must pass a `shape` argument, e.g. Input(shape=(784,)).")
         if sparse:
             raise ValueError("nnlite has no sparse tensors: Input(sparse=True) is not supported.")
+        if ragged:
+            raise ValueError("nnlite has no ragged tensors: Input(ragged=True) is not supported.")
         input_dtype = _input_dtype(dtype)
         super().__init__(dtype=None if input_dtype != "float" else dtype, name=name, **kwargs)
         if input_dtype != "float":  # token ids or flags: the layers after it take them as they are
@@ -145,7 +147,7 @@ class InputLayer(Layer):
 
 @docstrings.with_arguments(INPUT_ARGUMENTS, "input arguments")
 def Input(shape: Any = None, batch_size: int | None = None, dtype: Any = None, sparse: bool | None = None,
-          batch_shape: Any = None, name: str | None = None, tensor: Any = None,
+          ragged: bool | None = None, batch_shape: Any = None, name: str | None = None, tensor: Any = None,
           optional: bool = False) -> KerasTensor:
     """A symbolic input ``x`` of shape (batch, *shape): the start of a functional graph
     (``Dense(8)(x)``), or the first entry of a Sequential.
@@ -164,5 +166,5 @@ def Input(shape: Any = None, batch_size: int | None = None, dtype: Any = None, s
         >>> x.shape, nnlite.layers.Dense(8)(x).shape
         ((None, 3), (None, 8))
     """
-    return InputLayer(shape=shape, batch_size=batch_size, dtype=dtype, sparse=sparse, batch_shape=batch_shape,
-                      input_tensor=tensor, name=name, optional=optional).output
+    return InputLayer(shape=shape, batch_size=batch_size, dtype=dtype, sparse=sparse, ragged=ragged,
+                      batch_shape=batch_shape, input_tensor=tensor, name=name, optional=optional).output

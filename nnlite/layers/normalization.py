@@ -580,9 +580,9 @@ class LayerNormalization(Layer):
     supports_masking = True  # a mask on the input passes on (Keras)
 
     def __init__(self, axis: int | Sequence[int] = -1, epsilon: float = 1e-3, center: bool = True,
-                 scale: bool = True, rms_scaling: bool = False, beta_initializer: Any = "zeros",
-                 gamma_initializer: Any = "ones", beta_regularizer: Any = None, gamma_regularizer: Any = None,
-                 beta_constraint: Any = None, gamma_constraint: Any = None, **kwargs: Any) -> None:
+                 scale: bool = True, beta_initializer: Any = "zeros", gamma_initializer: Any = "ones",
+                 beta_regularizer: Any = None, gamma_regularizer: Any = None, beta_constraint: Any = None,
+                 gamma_constraint: Any = None, rms_scaling: bool = False, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         if isinstance(axis, (list, tuple)):
             if not all(isinstance(a, int) and not isinstance(a, bool) for a in axis):

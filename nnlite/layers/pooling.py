@@ -143,10 +143,18 @@ class MaxPooling2D(Pooling):
                 grad[where] += g * hit
 
 
+class _SizeRequired(Pooling):
+    """Keras's average poolings take no default window: ``pool_size`` must be given."""
+
+    def __init__(self, pool_size: Any, strides: Any = None, padding: str = "valid", data_format: str | None = None,
+                 name: str | None = None, **kwargs: Any) -> None:
+        super().__init__(pool_size, strides, padding, data_format, name, **kwargs)
+
+
 @with_arguments(POOL_ARGUMENTS, "pool arguments")
 @document_keywords
 @LAYERS.register("AvgPool2D", example={"pool_size": 2})
-class AveragePooling2D(Pooling):
+class AveragePooling2D(_SizeRequired):
     """a[n, i, j, c] = mean of the window (i, j) of x[n, :, :, c] over the taps inside the image (padding is not
     counted, as in TensorFlow).
 
@@ -299,7 +307,7 @@ class MaxPooling3D(Pooling3D):
 @with_arguments(POOL_ARGUMENTS, "pool arguments")
 @document_keywords
 @LAYERS.register("AvgPool3D", example={"pool_size": 2})
-class AveragePooling3D(Pooling3D):
+class AveragePooling3D(_SizeRequired, Pooling3D):
     """a[n, i, j, k, c] = mean of the window (i, j, k) of x[n, :, :, :, c] over the taps inside the volume (padding
     is not counted, as in TensorFlow).
 

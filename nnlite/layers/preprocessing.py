@@ -575,8 +575,8 @@ class IntegerLookup(Layer):
     def __init__(self, max_tokens: int | None = None, num_oov_indices: int = 1, mask_token: int | None = None,
                  oov_token: int = -1, vocabulary: Any = None, vocabulary_dtype: str = "int64",
                  idf_weights: Any = None, invert: bool = False, output_mode: str = "int", sparse: bool = False,
-                 pad_to_max_tokens: bool = False, name: str | None = None, oov_method: str = "floormod",
-                 salt: Any = None, **kwargs: Any) -> None:
+                 pad_to_max_tokens: bool = False, oov_method: str = "floormod", salt: Any = None,
+                 name: str | None = None, **kwargs: Any) -> None:
         kwargs.pop("vocabulary_size", None)  # in Keras's config, derived from the vocabulary
         if vocabulary_dtype != "int64":
             raise ValueError(f"Only `vocabulary_dtype='int64'` is supported at this time. Received: "
@@ -668,7 +668,7 @@ class StringLookup(Layer):
     def __init__(self, max_tokens: int | None = None, num_oov_indices: int = 1, mask_token: str | None = None,
                  oov_token: str = "[UNK]", vocabulary: Any = None, idf_weights: Any = None, invert: bool = False,
                  output_mode: str = "int", pad_to_max_tokens: bool = False, sparse: bool = False,
-                 encoding: str = "utf-8", name: str | None = None, oov_method: str = "floormod", salt: Any = None,
+                 encoding: str = "utf-8", name: str | None = None, salt: Any = None, oov_method: str = "floormod",
                  **kwargs: Any) -> None:
         kwargs.pop("vocabulary_size", None)  # in Keras's config, derived from the vocabulary
         kwargs.pop("vocabulary_dtype", None)

@@ -158,32 +158,52 @@ class Cropping2D(Spatial):
         return {**super().get_config(), "cropping": self.cropping}
 
 
+def bilinear_matrix(size: int, factor: int, dtype: Any) -> np.ndarray:
+    """M (size * factor, size): output entry i of a bilinear upsampling is sum_j M[i, j] x[j], with TensorFlow's
+    half-pixel rule: s = (i + 1/2) / factor - 1/2, weight 1 - (s - floor s) on max(floor s, 0) and s - floor s on
+    min(ceil s, size - 1) (the edges repeat)."""
+    i = np.arange(size * factor)
+    s = (i + 0.5) / factor - 0.5
+    lerp = s - np.floor(s)
+    m = np.zeros((size * factor, size))
+    np.add.at(m, (i, np.maximum(np.floor(s), 0).astype(np.int64)), 1 - lerp)
+    np.add.at(m, (i, np.minimum(np.ceil(s), size - 1).astype(np.int64)), lerp)
+    return m.astype(dtype, copy=False)
+
+
 @document_keywords
 @LAYERS.register(example={"size": 2})
 class UpSampling2D(Spatial):
     """a = x with each row repeated size[0] times and each column size[1] times (nearest neighbour);
     grad_x = grad_a summed over each size[0] x size[1] block.
 
+    With ``interpolation="bilinear"`` each channel is a = R x C^T, R and C the interpolation matrices of the rows
+    and columns (``bilinear_matrix``: TensorFlow's half-pixel rule); grad_x = R^T grad_a C.
+
     Args:
         size: (rows, columns) factors, or one int for both.
         data_format: "channels_last" or "channels_first"; ``None`` for ``config.image_data_format()``.
-        interpolation: "nearest"; Keras's other interpolations are not supported yet.
+        interpolation: "nearest" or "bilinear"; Keras's "bicubic" and "lanczos" kernels are not supported.
         {layer keywords}
 
     Example:
         >>> import numpy as np, nnlite
         >>> nnlite.layers.UpSampling2D(2)(np.array([1.0, 2.0]).reshape(1, 1, 2, 1))[0, :, :, 0].tolist()
         [[1.0, 1.0, 2.0, 2.0], [1.0, 1.0, 2.0, 2.0]]
+        >>> smooth = nnlite.layers.UpSampling2D((1, 2), interpolation="bilinear")
+        >>> smooth(np.array([1.0, 2.0]).reshape(1, 1, 2, 1))[0, 0, :, 0].tolist()
+        [1.0, 1.25, 1.75, 2.0]
     """
 
     def __init__(self, size: Any = (2, 2), data_format: str | None = None, interpolation: str = "nearest",
                  **kwargs: Any) -> None:
         size = pair(size, "size")
-        if str(interpolation).lower() != "nearest":
-            raise ValueError(f"nnlite's UpSampling2D repeats pixels (interpolation='nearest'); got "
-                             f"interpolation={interpolation!r}, which is not supported yet.")
+        if interpolation not in ("nearest", "bilinear"):
+            raise ValueError(f"nnlite's UpSampling2D interpolates 'nearest' or 'bilinear'; got "
+                             f"interpolation={interpolation!r} (Keras's 'bicubic' and 'lanczos' kernels are not "
+                             "supported).")
         super().__init__(data_format, **kwargs)
-        self.size, self.interpolation, self.factors = size, "nearest", size
+        self.size, self.interpolation, self.factors = size, interpolation, size
 
     def compute_output_shape(self, input_shape):
         self.check_rank(input_shape)
@@ -194,6 +214,11 @@ class UpSampling2D(Spatial):
 
     def forward(self, x, ctx: Context):
         a = np.asarray(x)
+        if self.interpolation == "bilinear":  # per axis: a <- M a along it, M = bilinear_matrix
+            for axis, factor in zip(self.spatial_axes, self.factors):
+                m = bilinear_matrix(a.shape[axis], factor, a.dtype)
+                a = np.moveaxis(np.tensordot(m, a, axes=([1], [axis])), 0, axis)
+            return a, None
         for axis, factor in zip(self.spatial_axes, self.factors):
             a = np.repeat(a, factor, axis=axis)
         return a, None
@@ -202,6 +227,11 @@ class UpSampling2D(Spatial):
         if not need_grad_x:
             return None
         g = grad_a
+        if self.interpolation == "bilinear":  # per axis: g <- M^T g along it
+            for axis, factor in zip(self.spatial_axes, self.factors):
+                m = bilinear_matrix(g.shape[axis] // factor, factor, g.dtype)
+                g = np.moveaxis(np.tensordot(m.T, g, axes=([1], [axis])), 0, axis)
+            return g
         for axis, factor in zip(self.spatial_axes, self.factors):
             shape = list(g.shape)
             g = g.reshape(shape[:axis] + [shape[axis] // factor, factor] + shape[axis + 1:]).sum(axis=axis + 1)

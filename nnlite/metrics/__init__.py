@@ -15,9 +15,12 @@ import numpy as np
 
 from ..losses import (
     binary_crossentropy,
+    binary_focal_crossentropy,
     categorical_crossentropy,
+    categorical_focal_crossentropy,
     categorical_hinge,
     hinge,
+    huber,
     kl_divergence,
     log_cosh,
     mean_absolute_error,
@@ -97,8 +100,8 @@ __all__ = [
     "top_k_categorical_accuracy", "sparse_top_k_categorical_accuracy", "mean_squared_error", "mean_absolute_error",
     "mean_absolute_percentage_error", "mean_squared_logarithmic_error", "log_cosh", "cosine_similarity", "poisson",
     "kl_divergence", "hinge", "squared_hinge", "categorical_hinge", "binary_crossentropy",
-    "categorical_crossentropy", "sparse_categorical_crossentropy",
-    "get", "resolve", "names", "serialize", "deserialize",
+    "categorical_crossentropy", "sparse_categorical_crossentropy", "binary_focal_crossentropy",
+    "categorical_focal_crossentropy", "huber", "get", "resolve", "names", "serialize", "deserialize",
 ]
 
 ACCURACY_NAMES = ("accuracy", "acc")

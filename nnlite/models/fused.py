@@ -190,7 +190,7 @@ class FusedSteps:
         fold = train and self.optimizer.folds_learning_rate() and not _computes_in_float16(self)
         regularized = self._regularized()
         from_z = self._loss_reads_logits()
-        hooks = callbacks or callbacks_module.CallbackList([], self, {})
+        hooks = callbacks or callbacks_module.CallbackList(model=self)
         begin_hook = "on_train_batch_begin" if train else "on_test_batch_begin"
         end_hook = "on_train_batch_end" if train else "on_test_batch_end"
         call_begin, call_end = hooks.wants(begin_hook), hooks.wants(end_hook)

@@ -89,12 +89,14 @@ class Loops:
         elif validation_split:
             source, val = source.split(validation_split, validation_batch_size or batch_size)
 
-        history = callbacks_module.History()
-        cbs = [*(callbacks or []), history]  # Keras's order: yours, History, then the progress bar
-        if verbose:
+        cbs = _given(callbacks)
+        history = next((c for c in cbs if isinstance(c, callbacks_module.History)), None)
+        if history is None:  # Keras's order: yours, History, then the progress bar
+            history = callbacks_module.History()
+            cbs.append(history)
+        if verbose and not any(isinstance(c, callbacks_module.ProgbarLogger) for c in cbs):
             cbs.append(callbacks_module.ProgbarLogger(verbose))
-        cb = callbacks_module.CallbackList(cbs, self, {"verbose": verbose, "epochs": epochs,
-                                                       "steps": source.num_batches})
+        cb = callbacks_module.CallbackList(cbs, model=self, verbose=verbose, epochs=epochs, steps=source.num_batches)
         self.stop_training = False
         self._diverged = False
         self.history = history
@@ -198,8 +200,8 @@ class Loops:
             raise RuntimeError("You must call `compile()` before using the model for training or evaluation: "
                                "call compile(optimizer, loss).")
         source = self._source(x, y, sample_weight, batch_size, steps=streams.check_steps(steps, "steps"))
-        cbs = list(callbacks or []) + ([callbacks_module.ProgbarLogger(verbose)] if verbose else [])
-        cb = callbacks_module.CallbackList(cbs, self, {"verbose": verbose, "epochs": 1, "steps": source.num_batches})
+        cbs = _given(callbacks) + ([callbacks_module.ProgbarLogger(verbose)] if verbose else [])
+        cb = callbacks_module.CallbackList(cbs, model=self, verbose=verbose, epochs=1, steps=source.num_batches)
         cb.on_test_begin({})
         logs = self._run_epoch(source.epoch(), train=False, callbacks=cb)
         cb.on_test_end(logs)
@@ -248,10 +250,10 @@ class Loops:
         else:
             def one_batch(xb: Any) -> Any:
                 return self.forward_pass(xb, ctx).output
-        callbacks = list(callbacks or []) + ([callbacks_module.ProgbarLogger(verbose)] if verbose else [])
+        callbacks = _given(callbacks) + ([callbacks_module.ProgbarLogger(verbose)] if verbose else [])
         if not callbacks:
             return self._join([one_batch(xb) for xb in inputs])
-        cb = callbacks_module.CallbackList(callbacks, self, {"verbose": verbose, "steps": count})
+        cb = callbacks_module.CallbackList(callbacks, model=self, verbose=verbose, steps=count)
         self.stop_predicting = False
         outputs = []
         cb.on_predict_begin({})
@@ -362,3 +364,10 @@ def _check_verbose(verbose: Any) -> int:
     if verbose not in (0, 1, 2) or isinstance(verbose, bool):
         raise ValueError(f"verbose must be 'auto', 0, 1 or 2; got {verbose!r}.")
     return int(verbose)
+
+
+def _given(callbacks: Any) -> list[callbacks_module.Callback]:
+    """The callbacks a user hands fit, evaluate or predict: a list, or Keras's CallbackList (its callbacks)."""
+    if isinstance(callbacks, callbacks_module.CallbackList):
+        return list(callbacks.callbacks)
+    return list(callbacks or [])

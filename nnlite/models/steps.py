@@ -26,30 +26,8 @@ import numpy as np
 
 from .. import autodiff
 from .. import callbacks as callbacks_module
+from ..streams import pack_x_y_sample_weight, unpack_x_y_sample_weight
 from ..warn import warn
-
-
-def unpack_x_y_sample_weight(data: Any) -> tuple[Any, Any, Any]:
-    """(x, y, sample_weight) from a batch: (x,), (x, y), (x, y, sample_weight) or x alone."""
-    if isinstance(data, list):
-        data = tuple(data)
-    if not isinstance(data, tuple):
-        return data, None, None
-    if len(data) == 1:
-        return data[0], None, None
-    if len(data) == 2:
-        return data[0], data[1], None
-    if len(data) == 3:
-        return data[0], data[1], data[2]
-    raise ValueError(f"Data is expected to be in format `x`, `(x,)`, `(x, y)`, or `(x, y, sample_weight)`, found: "
-                     f"{data!r:.200}")
-
-
-def pack_x_y_sample_weight(x: Any, y: Any = None, sample_weight: Any = None) -> tuple:
-    """The batch a step receives: (x,), (x, y) or (x, y, sample_weight), as Keras packs it."""
-    if y is None:
-        return (x,)
-    return (x, y) if sample_weight is None else (x, y, sample_weight)
 
 
 def pythonify_logs(logs: Any) -> dict[str, Any]:
@@ -171,7 +149,7 @@ class Steps:
         if self.compiled and first[1] is not None:
             self.resolve_compiled_metrics(first[1])
         self.reset_metrics()
-        hooks = callbacks or callbacks_module.CallbackList([], self, {})
+        hooks = callbacks or callbacks_module.CallbackList(model=self)
         begin = hooks.on_train_batch_begin if train else hooks.on_test_batch_begin
         end = hooks.on_train_batch_end if train else hooks.on_test_batch_end
         step_fn = self.train_step if train else self.test_step
@@ -180,7 +158,7 @@ class Steps:
         for step, (xb, yb, swb) in enumerate(_chain(first, batches)):
             begin(step, {})
             with autodiff.step_scope():
-                logs = pythonify_logs(step_fn(pack_x_y_sample_weight(xb, yb, swb)))
+                logs = pythonify_logs(step_fn((xb,) if yb is None else pack_x_y_sample_weight(xb, yb, swb)))
             end(step, logs)
             if interrupt is not None and interrupt.requested:
                 interrupt.check(f"after batch {step + 1}")

@@ -160,6 +160,8 @@ MEANINGS: dict[str, str] = {
     "scatter.values": "The n values added at those indices.",
     "scatter.shape": "Shape of the result.",
     "scatter_update.indices": "Which entries change: an integer (n, rank) tensor, one index tuple per row.",
+    "scatter_update.reduction": "None (the updates replace the entries), or how they combine with them: \"add\", "
+                                "\"max\", \"min\" or \"mul\".",
     "segment_max.sorted": "Whether ``segment_ids`` are sorted; accepted as Keras's hint, the result is the same.",
     "segment_sum.sorted": "Whether ``segment_ids`` are sorted; accepted as Keras's hint, the result is the same.",
     "slice.shape": "The block's size along each axis.",

@@ -187,15 +187,44 @@ def scatter(indices: Any, values: Any, shape: Any) -> Any:
     return out
 
 
-def _scatter_update_vjp(g: Any, a: Any, inputs: Any, indices: Any, updates: Any) -> list:
-    return _replaced_vjp(g, _scatter_key(indices))
+SCATTER_REDUCTIONS = {"add": np.add, "max": np.maximum, "min": np.minimum, "mul": np.multiply}
+
+
+def _scatter_update_vjp(g: Any, a: Any, inputs: Any, indices: Any, updates: Any, reduction: str | None = None
+                        ) -> list:
+    key, g = _scatter_key(indices), np.asarray(g)
+    if reduction is None:
+        return _replaced_vjp(g, key)
+    if reduction == "add":  # a = inputs + the updates at each entry
+        return [g, None, g[key]]
+    updates = np.asarray(updates)
+    if reduction in ("max", "min"):  # the winners share g; ties evenly (TensorFlow's rule)
+        x_won = (np.asarray(inputs) == a).astype(g.dtype)
+        u_won = (updates == a[key]).astype(g.dtype)
+        winners = x_won.copy()
+        np.add.at(winners, key, u_won)
+        return [g * x_won / winners, None, (g / winners)[key] * u_won]
+    product = np.ones_like(a)  # mul: a = inputs * p, p the product of the updates at each entry
+    np.multiply.at(product, key, updates)
+    rows = [tuple(np.atleast_1d(i)) for i in np.asarray(indices).astype(np.int64)]
+    others = np.empty_like(updates)  # for update u_i: the product of the other updates at its entry
+    for i, row in enumerate(rows):
+        rest = [updates[j] for j, r in enumerate(rows) if r == row and j != i]
+        others[i] = np.prod(rest, axis=0) if rest else 1
+    return [g * product, None, g[key] * np.asarray(inputs)[key] * others]
 
 
 @op(_scatter_update_vjp)
-def scatter_update(inputs: Any, indices: Any, updates: Any) -> Any:
-    """inputs with the entries at ``indices`` replaced by ``updates``."""
+def scatter_update(inputs: Any, indices: Any, updates: Any, reduction: str | None = None) -> Any:
+    """inputs with the entries at ``indices`` replaced by ``updates`` (``reduction`` None), or combined with them:
+    "add" (a = inputs + the updates there), "max", "min" or "mul", repeats combining in turn."""
+    if reduction is not None and reduction not in SCATTER_REDUCTIONS:
+        raise ValueError(f"Unsupported reduction: {reduction}")
     out = np.array(inputs, copy=True)
-    out[_scatter_key(indices)] = updates
+    if reduction is None:
+        out[_scatter_key(indices)] = updates
+    else:
+        SCATTER_REDUCTIONS[reduction].at(out, _scatter_key(indices), np.asarray(updates, dtype=out.dtype))
     return out
 
 

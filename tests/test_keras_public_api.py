@@ -1,0 +1,276 @@
+"""Keras's public API, name by name: every public name of the modules nnlite has is here or on the list of what is
+absent (kept honest both ways), every shared callable takes Keras's arguments by Keras's names and positions, and
+the smaller pieces this touched (CallbackList, deserialize with custom_objects, MultiHeadAttention's shape methods,
+pack/unpack, scatter_update's reductions, activations' positional parameters) behave as Keras's."""
+
+from __future__ import annotations
+
+import importlib
+import inspect
+
+import numpy as np
+import pytest
+
+import nnlite
+
+MODULES = ["", "activations", "losses", "metrics", "optimizers", "optimizers.schedules", "initializers",
+           "regularizers", "constraints", "callbacks", "layers", "models", "saving", "backend", "utils", "random",
+           "config", "ops"]
+
+_IMAGE_LAYERS = ["AugMix", "AutoContrast", "CenterCrop", "ContrastLimitedAdaptiveHistogramEqualization", "CutMix",
+                 "Equalization", "MaxNumBoundingBoxes", "MixUp", "RandAugment", "RandomBrightness",
+                 "RandomColorDegeneration", "RandomColorJitter", "RandomContrast", "RandomCrop",
+                 "RandomElasticTransform", "RandomErasing", "RandomFlip", "RandomGaussianBlur", "RandomGrayscale",
+                 "RandomHue", "RandomInvert", "RandomPerspective", "RandomPosterization", "RandomRotation",
+                 "RandomSaturation", "RandomSharpness", "RandomShear", "RandomTranslation", "RandomZoom", "Resizing",
+                 "Solarization"]
+# What Keras 3.15 has and nnlite does not, module by module (the README's differences say why, in groups).
+ABSENT = {
+    "": ["DTypePolicy", "FloatDTypePolicy", "Function", "Operation", "Quantizer", "RematScope", "StatelessScope",
+         "SymbolicScope", "applications", "device", "distillation", "distribution", "dtype_policies", "export",
+         "legacy", "mixed_precision", "name_scope", "preprocessing", "quantizers", "remat", "src", "tree",
+         "visualization", "wrappers"],
+    "activations": ["sparsemax"],
+    "optimizers": ["MultiOptimizer", "OptimizerMap", "ScheduleFreeAdamW", "legacy"],
+    "initializers": ["STFT", "STFTInitializer", "stft"],
+    "callbacks": ["OrbaxCheckpoint", "RemoteMonitor", "SwapEMAWeights"],
+    "layers": ["AdaptiveAveragePooling1D", "AdaptiveAveragePooling2D", "AdaptiveAveragePooling3D",
+               "AdaptiveMaxPooling1D", "AdaptiveMaxPooling2D", "AdaptiveMaxPooling3D", "Conv3D", "Conv3DTranspose",
+               "ConvLSTM1D", "ConvLSTM2D", "ConvLSTM3D", "Convolution3D", "Convolution3DTranspose", "EinsumDense",
+               "FlaxLayer", "GroupNormalization", "HashedCrossing", "JaxLayer", "MelSpectrogram", "Pipeline",
+               "ReversibleEmbedding", "STFTSpectrogram", "SpectralNormalization", "TFSMLayer", "TorchModuleWrapper",
+               *_IMAGE_LAYERS],
+    "saving": ["KerasFileEditor"],
+    "utils": ["Config", "FeatureSpace", "Progbar", "array_to_img", "audio_dataset_from_directory", "bounding_boxes",
+              "disable_interactive_logging", "enable_interactive_logging", "get_file", "get_source_inputs",
+              "image_dataset_from_directory", "img_to_array", "is_interactive_logging_enabled", "legacy",
+              "load_img", "model_to_dot", "save_img", "split_dataset", "text_dataset_from_directory",
+              "timeseries_dataset_from_array"],
+    "config": ["disable_flash_attention", "enable_flash_attention", "is_flash_attention_enabled", "is_nnx_enabled"],
+    "ops": ["adaptive_average_pool", "adaptive_max_pool", "allclose", "angle", "argpartition", "array_split",
+            "associative_scan", "average_pool", "bartlett", "bincount", "bitwise_and", "bitwise_invert",
+            "bitwise_left_shift", "bitwise_not", "bitwise_or", "bitwise_right_shift", "bitwise_xor", "blackman",
+            "cdist", "cholesky_inverse", "conv", "conv_transpose", "corrcoef", "correlate", "cross", "deg2rad",
+            "depth_to_space", "depthwise_conv", "diagflat", "diff", "digitize", "dot_product_attention", "dsplit",
+            "dstack", "eig", "empty_like", "erfc", "erfinv", "exp2", "extract_sequences", "fabs", "fft", "fft2",
+            "fliplr", "flipud", "fmax", "fmin", "fmod", "fold", "gcd", "geomspace", "get_item", "hamming",
+            "hanning", "heaviside", "histogram", "hsplit", "i0", "ifft2", "imag", "image", "irfft", "isin",
+            "isneginf", "isposinf", "isreal", "istft", "jvp", "kaiser", "kron", "layer_normalization", "lcm",
+            "ldexp", "left_shift", "logaddexp2", "logdet", "lu_factor", "matrix_rank", "max_pool", "median",
+            "nanargmax", "nanargmin", "nancumprod", "nancumsum", "nanmax", "nanmean", "nanmedian", "nanmin",
+            "nanpercentile", "nanprod", "nanquantile", "nanstd", "nansum", "nanvar", "nextafter", "percentile",
+            "pinv", "polar", "psnr", "ptp", "quantile", "rad2deg", "rearrange", "rfft", "right_shift",
+            "rms_normalization", "rot90", "searchsorted", "segment_min", "segment_prod", "select", "separable_conv",
+            "signbit", "sinc", "slogdet", "solve_triangular", "space_to_depth", "sparsemax", "stft", "trapezoid",
+            "unfold", "unique", "unravel_index", "vander", "vectorize", "view", "view_as_complex", "view_as_real",
+            "vsplit"],
+}
+
+# Shared callables whose arguments differ from Keras's on purpose: a name only (positions still match), or nnlite
+# taking more (a default where Keras requires a value, several dicts where Keras takes one).
+SIGNATURE_EXCEPTIONS = {
+    "losses.deserialize", "losses.serialize", "metrics.serialize", "optimizers.serialize",
+    "optimizers.schedules.serialize", "losses.categorical_generalized_cross_entropy", "backend.standardize_dtype",
+    "saving.CustomObjectScope", "saving.custom_object_scope", "utils.CustomObjectScope", "utils.custom_object_scope",
+    "utils.standardize_dtype", ".KerasTensor", ".Variable",  # record_history, layout: Keras's tracing, distribution
+}
+
+
+def _module(root, name):
+    return importlib.import_module(f"{root.__name__}.{name}" if name else root.__name__)
+
+
+@pytest.mark.parametrize("name", MODULES)
+def test_every_public_keras_name_is_here_or_listed_as_absent(keras, name):
+    theirs, ours = _module(keras, name), _module(nnlite, name)
+    missing = sorted(n for n in dir(theirs) if not n.startswith("_") and not hasattr(ours, n))
+    assert missing == sorted(ABSENT.get(name, [])), f"keras.{name}: missing now {missing}"
+
+
+def _parameters(obj):
+    try:
+        return inspect.signature(obj.__init__ if inspect.isclass(obj) else obj).parameters
+    except (TypeError, ValueError):
+        return None
+
+
+def _signature_problems(theirs, ours):
+    """How ours fails to take Keras's arguments: a name it lacks, a required/optional flip, a different position."""
+    kp, op = _parameters(theirs), _parameters(ours)
+    if kp is None or op is None:
+        return []
+    taken = {p.name: p for p in op.values() if p.name != "self"}
+    anything = any(p.kind is p.VAR_KEYWORD for p in op.values())
+    order = [p.name for p in op.values() if p.name != "self" and p.kind is p.POSITIONAL_OR_KEYWORD]
+    problems = []
+    named = [p for p in kp.values() if p.name != "self" and p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)]
+    for i, p in enumerate(named):
+        q = taken.get(p.name)
+        if q is None:
+            if not anything:
+                problems.append(f"no argument {p.name!r}")
+            continue
+        if (p.default is p.empty) != (q.default is q.empty):
+            problems.append(f"{p.name!r} required: Keras {p.default is p.empty}, nnlite {q.default is q.empty}")
+        if p.kind is p.POSITIONAL_OR_KEYWORD and (i >= len(order) or order[i] != p.name):
+            problems.append(f"{p.name!r} not at position {i}")
+    return problems
+
+
+@pytest.mark.parametrize("name", MODULES)
+def test_shared_callables_take_keras_arguments_by_name_and_position(keras, name):
+    theirs, ours = _module(keras, name), _module(nnlite, name)
+    found = {}
+    for attr in sorted(dir(theirs)):
+        if attr.startswith("_") or not hasattr(ours, attr) or f"{name}.{attr}" in SIGNATURE_EXCEPTIONS:
+            continue
+        k, o = getattr(theirs, attr), getattr(ours, attr)
+        if inspect.ismodule(k) or not callable(k) or isinstance(o, nnlite.activations.Activation):
+            continue  # an activation object takes its parameters as keywords (see the positional test below)
+        problems = _signature_problems(k, o)
+        if problems:
+            found[attr] = problems
+    assert not found
+
+
+def test_the_exceptions_still_differ(keras):
+    for dotted in sorted(SIGNATURE_EXCEPTIONS):
+        module, attr = dotted.rsplit(".", 1)
+        assert _signature_problems(getattr(_module(keras, module), attr), getattr(_module(nnlite, module), attr))
+
+
+@pytest.mark.parametrize("name, args", [("relu", (0.1,)), ("relu", (0.0, 1.5, 0.2)), ("elu", (0.5,)),
+                                        ("leaky_relu", (0.3,)), ("softmax", (0,)), ("gelu", (True,)),
+                                        ("celu", (2.0,)), ("squareplus", (2.0,)), ("soft_shrink", (0.2,)),
+                                        ("threshold", (0.2, -1.0)), ("glu", (0,))])
+def test_activation_parameters_given_by_position_as_keras_takes_them(keras, float64, name, args):
+    x = np.random.default_rng(0).normal(size=(4, 6))
+    np.testing.assert_allclose(getattr(nnlite.activations, name)(x, *args),
+                               getattr(keras.activations, name)(x, *args), rtol=1e-12)
+    with pytest.raises(TypeError, match="positional"):
+        nnlite.activations.elu(x, 0.5, 0.5)
+
+
+def _loop(lib, x, y):
+    """Keras's training loop written by hand, its callbacks driven through a CallbackList."""
+    seen = []
+
+    class Watch(lib.callbacks.Callback):
+        def on_epoch_end(self, epoch, logs=None):
+            seen.append((epoch, sorted(self.params.items()), dict(logs)))
+
+    model = lib.Sequential([lib.Input((2,)), lib.layers.Dense(1, kernel_initializer="ones")])
+    model.compile(optimizer="sgd", loss="mse")
+    hooks = lib.callbacks.CallbackList([Watch()], add_history=True, model=model, epochs=2, steps=1, verbose=0)
+    hooks.on_train_begin()
+    for epoch in range(2):
+        hooks.on_epoch_begin(epoch)
+        logs = {"loss": float(np.mean((x @ np.ones((2, 1)) - y) ** 2)) + epoch}
+        hooks.on_epoch_end(epoch, logs)
+    hooks.on_train_end()
+    return seen, model.history.history, [type(cb).__name__ for cb in hooks.callbacks]
+
+
+def test_a_callback_list_drives_a_training_loop_of_your_own_as_keras(keras):
+    x, y = np.ones((3, 2)), np.zeros((3, 1))
+    assert _loop(nnlite, x, y) == _loop(keras, x, y)
+    for lib in (keras, nnlite):
+        hooks = lib.callbacks.CallbackList(add_progbar=True)
+        assert [type(cb).__name__ for cb in hooks.callbacks] == ["ProgbarLogger"]
+        assert lib.callbacks.CallbackList([[lib.callbacks.History()], lib.callbacks.History()]).params == {}
+
+
+def test_fit_takes_a_callback_list(keras):
+    x, y = np.ones((4, 2)), np.zeros((4, 1))
+    histories = []
+    for lib in (keras, nnlite):
+        epochs = []
+        watch = lib.callbacks.LambdaCallback(on_epoch_end=lambda epoch, logs, seen=epochs: seen.append(epoch))
+        model = lib.Sequential([lib.Input((2,)), lib.layers.Dense(1, kernel_initializer="zeros")])
+        model.compile(optimizer="sgd", loss="mse")
+        hooks = lib.callbacks.CallbackList([watch], add_history=True, model=model)
+        history = model.fit(x, y, epochs=2, verbose=0, callbacks=hooks)
+        histories.append((epochs, history.history["loss"]))
+    assert histories[1][0] == histories[0][0] == [0, 1]
+    np.testing.assert_allclose(histories[1][1], histories[0][1], rtol=1e-6)
+
+
+def _twice(x):
+    return 2 * x
+
+
+@pytest.mark.parametrize("module, entry", [
+    ("losses", {"module": None, "class_name": "Mine", "config": {}, "registered_name": "Mine"}),
+    ("layers", {"module": None, "class_name": "Mine", "config": {"units": 2}, "registered_name": "Mine"}),
+    ("activations", "twice"),
+])
+def test_deserialize_reads_custom_objects_as_keras(keras, module, entry):
+    for lib in (keras, nnlite):
+        base = {"losses": lib.losses.MeanSquaredError, "layers": lib.layers.Dense}.get(module)
+        mine = type("Mine", (base,), {}) if base is not None else _twice
+        custom = {"Mine": mine} if base is not None else {"twice": _twice}
+        made = getattr(lib, module).deserialize(entry, custom_objects=custom)
+        if base is not None:
+            assert type(made) is mine
+        else:
+            assert np.allclose(np.asarray(made(np.ones(2))), 2.0)
+
+
+def test_deserialize_of_every_module_reads_keras_entries(keras):
+    for lib in (keras, nnlite):
+        assert type(lib.optimizers.deserialize({"class_name": "Adam", "config": {}})).__name__ == "Adam"
+        assert type(lib.initializers.deserialize({"class_name": "Ones", "config": {}})).__name__ == "Ones"
+        assert type(lib.constraints.deserialize({"class_name": "NonNeg", "config": {}})).__name__ == "NonNeg"
+        assert type(lib.regularizers.deserialize({"class_name": "L2", "config": {"l2": 0.1}})).__name__ == "L2"
+
+
+@pytest.mark.parametrize("key", [False, True])
+def test_multi_head_attention_builds_and_gives_shapes_from_keras_arguments(keras, key):
+    shapes = ((None, 4, 6), (None, 5, 3), (None, 5, 2) if key else None)
+    built = []
+    for lib in (keras, nnlite):
+        layer = lib.layers.MultiHeadAttention(num_heads=2, key_dim=3, output_shape=7)
+        layer.build(*shapes)
+        built.append(sorted(tuple(w.shape) for w in layer.weights))
+        assert tuple(layer.compute_output_shape(*shapes)) == (None, 4, 7)
+        with pytest.raises(ValueError, match="All dimensions of `value` and `key`, except the last one, must be equal"):
+            layer.compute_output_shape((None, 4, 6), (None, 5, 3), (None, 6, 3))
+    assert built[1] == built[0]
+
+
+@pytest.mark.parametrize("data", [(np.ones(2),), (np.ones(2), np.zeros(2)), [np.ones(2), np.zeros(2), np.ones(2)],
+                                  np.ones(2)])
+def test_pack_and_unpack_as_keras(keras, data):
+    theirs = keras.utils.unpack_x_y_sample_weight(data)
+    ours = nnlite.utils.unpack_x_y_sample_weight(data)
+    assert [None if v is None else np.asarray(v).tolist() for v in ours] == \
+        [None if v is None else np.asarray(v).tolist() for v in theirs]
+    for args in ([np.ones(2)], [[np.ones(2), np.ones(1)]], [np.ones(2), np.zeros(2)], [1, 2, 3]):
+        packed = (nnlite.utils.pack_x_y_sample_weight(*args), keras.utils.pack_x_y_sample_weight(*args))
+        assert type(packed[0]) is type(packed[1]) and len(packed[0]) == len(packed[1])
+    with pytest.raises(ValueError, match="Data is expected to be in format"):
+        nnlite.utils.unpack_x_y_sample_weight((1, 2, 3, 4))
+
+
+@pytest.mark.parametrize("reduction", [None, "add", "max", "min", "mul"])
+def test_scatter_update_reductions_and_their_gradients_equal_tensorflows(keras, tf, float64, reduction):
+    rng = np.random.default_rng(1)
+    x, updates = rng.normal(size=(4, 3)), rng.normal(size=(3, 3))
+    indices = np.array([[1], [2], [1]]) if reduction else np.array([[1], [2], [0]])
+    updates[2] = updates[0]  # a tie at row 1: max and min share its gradient
+    x[2] = updates[1]  # and a tie between an input and an update at row 2
+    seed = np.arange(12.0).reshape(4, 3)
+    xt, ut = tf.constant(x), tf.constant(updates)
+    with tf.GradientTape(persistent=True) as tape:
+        tape.watch([xt, ut])
+        expected = keras.ops.scatter_update(xt, indices, ut, reduction=reduction)
+    expected_grads = tape.gradient(expected, [xt, ut], output_gradients=tf.constant(seed))
+    with nnlite.GradientTape() as tape:
+        xv, uv = nnlite.Variable(x, name="x"), nnlite.Variable(updates, name="u")
+        got = nnlite.ops.scatter_update(xv, indices, uv, reduction=reduction)
+    grads = tape.gradient(got, [xv, uv], output_gradients=seed)
+    np.testing.assert_allclose(got, expected, rtol=1e-12)
+    for g, e in zip(grads, expected_grads):
+        np.testing.assert_allclose(g, e, rtol=1e-12, atol=1e-15)
+    with pytest.raises(ValueError, match="Unsupported reduction: sum"):
+        nnlite.ops.scatter_update(x, indices, updates, reduction="sum")
