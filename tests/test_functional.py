@@ -252,7 +252,7 @@ def test_graph_errors_say_what_is_wrong():
         model.predict([np.ones((2, 3)), np.ones((2, 4))], verbose=0)
     with pytest.raises(TypeError, match="symbolic"):
         np.asarray(a)
-    with pytest.raises(ValueError, match="cannot take inputs"):
+    with pytest.raises(ValueError, match="incompatible with the layer: expected axis -1"):  # Keras's words
         dense = nnlite.layers.Dense(2)
         dense(a)
         dense(nnlite.Input((5,)))

@@ -18,6 +18,12 @@ def _with_weight(lib, *args, **kwargs):
     return WithWeight()
 
 
+def _built_dense(lib):
+    layer = lib.layers.Dense(units=2, activation="relu")
+    layer(lib.Input((2,)))
+    return layer
+
+
 CASES = {
     "max_tokens of a StringLookup": (lambda k: k.layers.StringLookup(max_tokens=1),
                                      r"`max_tokens` must be greater than 1. Received: max_tokens=1"),
@@ -28,6 +34,34 @@ CASES = {
     "shape and batch_shape together": (lambda k: k.Input(shape=(2,), batch_shape=(None, 2)),
                                        r"cannot pass both `shape` and `batch_shape`"),
     "an Input without a shape": (lambda k: k.Input(), r"You must pass a `shape` argument"),
+    "a LeakyReLU slope of None": (lambda k: k.layers.LeakyReLU(negative_slope=None),
+                                  r"The negative_slope value of a Leaky ReLU layer cannot be None"),
+    "attention on one tensor": (lambda k: k.layers.Attention()(np.ones((1, 2, 2))), r"must be called on a list"),
+    "attention on four tensors": (lambda k: k.layers.Attention()([np.ones((1, 2, 2))] * 4), r"length 2 or 3"),
+    "an attention mask not a list": (lambda k: k.layers.AdditiveAttention()([np.ones((1, 2, 2))] * 2,
+                                                                            mask=np.ones((1, 2))),
+                                     r"layer mask must be a list"),
+    "a depthwise kernel longer than the input": (
+        lambda k: k.layers.DepthwiseConv1D(11, strides=5, data_format="channels_last")(np.ones((4, 10, 3))),
+        r"Computed output size would be zero or negative\."),
+    "a separable kernel longer than the input": (
+        lambda k: k.layers.SeparableConv1D(2, 11, data_format="channels_last")(k.Input((10, 3))),
+        r"Computed output size would be zero or negative\."),
+    "a pooling window larger than the image": (lambda k: k.layers.MaxPooling2D(5)(k.Input((3, 3, 1))),
+                                               r"Computed output size would be zero or negative\."),
+    "a Cropping1D larger than the sequence": (lambda k: k.layers.Cropping1D((2, 2))(np.ones((1, 3, 2))),
+                                              r"`cropping` parameter of `Cropping1D` layer must be smaller than"),
+    "a Dense called on another width": (lambda k: _built_dense(k)(k.Input((3,))), r"incompatible with the layer"),
+    "a Dense called on a vector": (lambda k: k.layers.Dense(2)(np.ones(3)), r"expected min_ndim=2, found ndim=1"),
+    "a TimeDistributed mask of another batch": (
+        lambda k: k.layers.TimeDistributed(k.layers.Dense(5))(np.zeros((4, 5, 3)), mask=np.ones((5, 5), bool)),
+        r"The `mask` passed to the `TimeDistributed` layer has a shape"),
+    "a TimeDistributed mask of other steps": (
+        lambda k: k.layers.TimeDistributed(k.layers.Dense(5))(np.zeros((4, 5, 3)), mask=np.ones((4, 6, 2), bool)),
+        r"The `mask` passed to the `TimeDistributed` layer has a shape"),
+    "a TimeDistributed mask of one axis": (
+        lambda k: k.layers.TimeDistributed(k.layers.Dense(5))(np.zeros((4, 5, 3)), mask=np.ones(4, bool)),
+        r"must be at least 2D"),
     "merging incompatible shapes": (lambda k: k.layers.Add()([k.Input((3,)), k.Input((4,))]),
                                     r"Inputs have incompatible shapes"),
     "a merge's mask not a list": (lambda k: k.layers.Add().compute_mask([k.Input((2,)), k.Input((2,))],

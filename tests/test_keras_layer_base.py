@@ -266,3 +266,16 @@ def test_a_stateful_recurrent_layer_called_on_values_keeps_that_batch_as_keras(k
     np.testing.assert_allclose(outputs[1][0], outputs[0][0], rtol=1e-5)
     np.testing.assert_allclose(outputs[1][1], outputs[0][1], rtol=1e-5)
     assert outputs[1][2] == outputs[0][2]
+
+
+def test_a_dense_layer_whose_activation_is_set_to_none_is_linear_as_keras(keras):
+    kernel = np.array([[1.0, -2.0], [3.0, -4.0]])
+    outputs = []
+    for lib in (keras, nnlite):
+        layer = lib.layers.Dense(units=2, use_bias=False, activation="relu")
+        layer.build((1, 2))
+        layer.set_weights([kernel])
+        layer.activation = None
+        outputs.append(np.asarray(layer(np.array([[-1.0, 2.0]]))))
+    np.testing.assert_allclose(outputs[1], outputs[0])
+    assert outputs[1].tolist() == [[5.0, -6.0]]

@@ -117,7 +117,10 @@ class LeakyReLU(Activation):
         if "alpha" in kwargs:
             negative_slope = kwargs.pop("alpha")
             warn("Argument `alpha` is deprecated. Use `negative_slope` instead.")
-        _check("Leaky ReLU", "negative_slope", negative_slope)
+        if negative_slope is None or isinstance(negative_slope, bool) or not isinstance(negative_slope, numbers.Real) \
+                or not negative_slope >= 0:
+            raise ValueError(f"The negative_slope value of a Leaky ReLU layer cannot be None or negative value. "
+                             f"Expected a float. Received: negative_slope={negative_slope}")
         super().__init__(activations.LeakyReLU(negative_slope=negative_slope), **kwargs)
         self.negative_slope = negative_slope
 

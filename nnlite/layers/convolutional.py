@@ -110,9 +110,9 @@ class Conv(KernelLayer):
         (oh, ow), _ = self._geometry(h if h is not None else 1, w if w is not None else 1)
         oh, ow = (oh if h is not None else None), (ow if w is not None else None)
         if (oh is not None and oh <= 0) or (ow is not None and ow <= 0):
-            raise ValueError(f"{type(self).__name__} {self.name!r}: the kernel {self.kernel_size} (dilation "
-                             f"{self.dilation_rate}) does not fit inputs of shape {tuple(input_shape)} with padding "
-                             f"{self.padding!r}.")
+            raise ValueError(f"Computed output size would be zero or negative. Received `inputs shape="
+                             f"{tuple(input_shape)}`, `kernel shape={self.kernel_size}`, `dilation_rate="
+                             f"{self.dilation_rate}`, `strides={self.strides}`, `padding={self.padding}`.")
         spatial = (ow,) if self.rank == 1 else (oh, ow)
         if self.data_format == "channels_first":
             return (input_shape[0], self.filters, *spatial)

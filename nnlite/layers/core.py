@@ -10,11 +10,22 @@ import numpy as np
 
 from .. import activations, constraints, initializers, regularizers
 from .base import LAYERS, Context, Layer
+from .input_spec import InputSpec
 
 
 class KernelLayer(Layer):
     """A layer with a kernel, an optional bias and an output activation (Dense, Conv2D): their settings, held and
     written to the config as Keras holds and writes them."""
+
+    @property
+    def activation(self) -> Any:
+        """The output activation (an ``Activation``); setting it takes what ``activations.get`` takes, None for
+        linear, as Keras's layers do."""
+        return self._activation
+
+    @activation.setter
+    def activation(self, value: Any) -> None:
+        self._activation = activations.get(value)
 
     def set_kernel_settings(self, activation: Any, use_bias: bool, kernel_initializer: Any, bias_initializer: Any,
                             kernel_regularizer: Any, bias_regularizer: Any, kernel_constraint: Any,
@@ -124,12 +135,14 @@ class Dense(KernelLayer):
         self.lora_rank, self.lora_alpha = lora_rank, lora_alpha
         self.kernel = None
         self.bias = None
+        self.input_spec = InputSpec(min_ndim=2)  # Keras's: a call that does not fit fails in its words
 
     def build(self, input_shape):
         if len(input_shape) < 2 or input_shape[-1] is None:
             raise ValueError(f"Dense {self.name!r} needs inputs (batch, ..., features) with a known number of "
                              f"features; got input shape {tuple(input_shape)}.")
         self.add_kernel_and_bias((input_shape[-1], self.units), (self.units,))
+        self.input_spec = InputSpec(min_ndim=2, axes={-1: input_shape[-1]})
         super().build(input_shape)
 
     def compute_output_shape(self, input_shape):

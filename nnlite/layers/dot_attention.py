@@ -92,9 +92,19 @@ class Attention(MaskReader, Layer):
     def __call__(self, inputs: Any, mask: Any = None, training: bool | None = None,
                  return_attention_scores: bool = False, use_causal_mask: bool = False) -> Any:
         """The attention of the query over the value (see the class)."""
-        if not isinstance(inputs, (list, tuple)) or not 2 <= len(inputs) <= 3:
-            raise ValueError(f"{type(self).__name__} layer must be called on a list of inputs, namely [query, value] "
-                             f"or [query, value, key]. Received: inputs={inputs}.")
+        name = type(self).__name__  # Keras's checks, in its words
+        if not isinstance(inputs, (list, tuple)):
+            raise ValueError(f"{name} layer must be called on a list of inputs, namely [query, value] or [query, "
+                             f"value, key]. Received: inputs={inputs}.")
+        if not 2 <= len(inputs) <= 3:
+            raise ValueError(f"{name} layer accepts inputs list of length 2 or 3, namely [query, value] or [query, "
+                             f"value, key]. Received length: {len(inputs)}.")
+        if mask is not None and not isinstance(mask, (list, tuple)):
+            raise ValueError(f"{name} layer mask must be a list, namely [query_mask, value_mask]. Received: "
+                             f"mask={mask}.")
+        if mask is not None and not 2 <= len(mask) <= 3:
+            raise ValueError(f"{name} layer accepts mask list of length 2 or 3. Received: inputs={inputs}, "
+                             f"mask={mask}.")
         options = {"use_causal_mask": bool(use_causal_mask), "return_attention_scores": bool(return_attention_scores)}
         symbolic = is_symbolic(list(inputs))
         take_call_options(self, options, symbolic)

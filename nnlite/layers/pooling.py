@@ -57,8 +57,9 @@ class Pooling(Layer):
         geometry = self._geometry(*(1 if d is None else d for d in image))[0]
         out = tuple(None if d is None else o for d, o in zip(image, geometry))[len(image) - self.rank:]
         if any(o is not None and o <= 0 for o in out):
-            raise ValueError(f"{type(self).__name__} {self.name!r}: the window {self.pool_size} does not fit inputs "
-                             f"of shape {tuple(input_shape)} with padding {self.padding!r}.")
+            raise ValueError(f"Computed output size would be zero or negative. Received: `inputs.shape="
+                             f"{tuple(input_shape)}`, `pool_size={self.pool_size}`, `strides={self.strides}`, "
+                             f"`padding={self.padding}`.")
         if first:
             return (input_shape[0], input_shape[1], *out)
         return (input_shape[0], *out, input_shape[-1])

@@ -129,6 +129,9 @@ class Cropping2D(Spatial):
         self.check_rank(input_shape)
         shape = list(input_shape)
         for axis, (before, after) in zip(self.spatial_axes, self.margins):
+            if shape[axis] is not None and before + after >= shape[axis] and self.rank == 1:
+                raise ValueError(f"`cropping` parameter of `Cropping1D` layer must be smaller than the input length. "
+                                 f"Received: input_shape={tuple(input_shape)}, cropping={self.cropping}")
             if shape[axis] is not None and before + after >= shape[axis]:
                 raise ValueError("Values in `cropping` argument should be smaller than the corresponding spatial "
                                  f"dimension of the input. Received: input_shape={tuple(input_shape)}, "

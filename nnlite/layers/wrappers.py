@@ -357,6 +357,28 @@ class TimeDistributed(Layer):
     def weight_groups(self):
         return [(f"layer/{sub}" if sub else "layer", weights) for sub, weights in self.layer.weight_groups()]
 
+    def forward_masked(self, x: Any, mask: Any, ctx: Context) -> tuple[Any, Any]:
+        """The mask checked as Keras checks it (at least (batch, timesteps), those two as x's), then every step run
+        (see ``call_takes_mask``).
+
+        Args:
+            x: the batch (batch, timesteps, ...).
+            mask: the mask, or None.
+            ctx: the pass's :class:`~nnlite.layers.Context`.
+        """
+        if mask is not None:
+            shape = np.shape(mask)
+            if len(shape) < 2:
+                raise ValueError(f"The `mask` passed to the `TimeDistributed` layer must be at least 2D (e.g., "
+                                 f"`(batch_size, timesteps)`), but it has {len(shape)} dimension(s) with shape "
+                                 f"{shape}.")
+            if tuple(shape[:2]) != tuple(x.shape[:2]):
+                raise ValueError(f"The `mask` passed to the `TimeDistributed` layer has a shape {shape} that is "
+                                 f"incompatible with the input shape {x.shape}. The first two dimensions of the mask "
+                                 "(batch size and timesteps) must match the input's first two dimensions. Expected "
+                                 f"mask shape prefix: ({x.shape[0]}, {x.shape[1]}).")
+        return self.forward(x, ctx)
+
     def _run(self, x: np.ndarray, ctx: Context, at_z: bool) -> tuple[np.ndarray, list[Any]]:
         step = self.layer.forward_z if at_z else self.layer.forward
         outs, saved = [], []
