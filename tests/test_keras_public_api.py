@@ -51,16 +51,16 @@ ABSENT = {
             "associative_scan", "average_pool", "bartlett", "bincount", "bitwise_and", "bitwise_invert",
             "bitwise_left_shift", "bitwise_not", "bitwise_or", "bitwise_right_shift", "bitwise_xor", "blackman",
             "cdist", "cholesky_inverse", "conv", "conv_transpose", "corrcoef", "correlate", "cross", "deg2rad",
-            "depth_to_space", "depthwise_conv", "diagflat", "diff", "digitize", "dot_product_attention", "dsplit",
+            "depth_to_space", "depthwise_conv", "diagflat", "diff", "digitize", "dsplit",
             "dstack", "eig", "empty_like", "erfc", "erfinv", "exp2", "extract_sequences", "fabs", "fft", "fft2",
             "fliplr", "flipud", "fmax", "fmin", "fmod", "fold", "gcd", "geomspace", "get_item", "hamming",
             "hanning", "heaviside", "histogram", "hsplit", "i0", "ifft2", "imag", "image", "irfft", "isin",
-            "isneginf", "isposinf", "isreal", "istft", "jvp", "kaiser", "kron", "layer_normalization", "lcm",
+            "isneginf", "isposinf", "isreal", "istft", "jvp", "kaiser", "kron", "lcm",
             "ldexp", "left_shift", "logaddexp2", "logdet", "lu_factor", "matrix_rank", "max_pool", "median",
             "nanargmax", "nanargmin", "nancumprod", "nancumsum", "nanmax", "nanmean", "nanmedian", "nanmin",
             "nanpercentile", "nanprod", "nanquantile", "nanstd", "nansum", "nanvar", "nextafter", "percentile",
-            "pinv", "polar", "psnr", "ptp", "quantile", "rad2deg", "rearrange", "rfft", "right_shift",
-            "rms_normalization", "rot90", "searchsorted", "segment_min", "segment_prod", "select", "separable_conv",
+            "pinv", "polar", "ptp", "quantile", "rad2deg", "rearrange", "rfft", "right_shift",
+            "rot90", "searchsorted", "segment_min", "segment_prod", "select", "separable_conv",
             "signbit", "sinc", "slogdet", "solve_triangular", "space_to_depth", "sparsemax", "stft", "trapezoid",
             "unfold", "unique", "unravel_index", "vander", "vectorize", "view", "view_as_complex", "view_as_real",
             "vsplit"],
@@ -274,3 +274,97 @@ def test_scatter_update_reductions_and_their_gradients_equal_tensorflows(keras, 
         np.testing.assert_allclose(g, e, rtol=1e-12, atol=1e-15)
     with pytest.raises(ValueError, match="Unsupported reduction: sum"):
         nnlite.ops.scatter_update(x, indices, updates, reduction="sum")
+
+
+def _against_tensorflow(keras, tf, name, arrays, kwargs, rtol):
+    """keras.ops.<name> and nnlite.ops.<name> on the same arrays: values, dtypes, and the gradient of every array
+    for one random output gradient."""
+    rng = np.random.default_rng(3)
+    tensors = [tf.constant(a) for a in arrays]
+    with tf.GradientTape() as tape:
+        for t in tensors:
+            tape.watch(t)
+        expected = getattr(keras.ops, name)(*tensors, **kwargs)
+    seed = rng.normal(size=tuple(expected.shape)).astype(expected.dtype.name)
+    expected_grads = tape.gradient(expected, tensors, output_gradients=tf.constant(seed))
+    with nnlite.GradientTape() as tape:
+        variables = [nnlite.Variable(a, name=f"v{i}") for i, a in enumerate(arrays)]
+        got = getattr(nnlite.ops, name)(*variables, **kwargs)
+    grads = tape.gradient(got, variables, output_gradients=seed)
+    assert np.asarray(got).dtype == expected.dtype.name
+    np.testing.assert_allclose(got, expected, rtol=rtol, atol=rtol * 1e-3)
+    for g, e in zip(grads, expected_grads):
+        np.testing.assert_allclose(g, e, rtol=rtol, atol=rtol * 1e-2)
+
+
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+@pytest.mark.parametrize("kwargs", [{}, {"is_causal": True}, {"scale": 0.3}, {"mask": "padding"}, {"bias": True},
+                                    {"grouped": True}])
+def test_dot_product_attention_equals_tensorflows(keras, tf, dtype, kwargs):
+    rng = np.random.default_rng(0)
+    kwargs = dict(kwargs)
+    kv_heads = 2 if kwargs.pop("grouped", False) else 4
+    q = rng.normal(size=(2, 3, 4, 5)).astype(dtype)
+    k, v = (rng.normal(size=(2, 6, kv_heads, 5)).astype(dtype) for _ in range(2))
+    if kwargs.get("mask") == "padding":  # the last two key steps of the second sample are padding
+        mask = np.ones((2, 1, 3, 6), bool)
+        mask[1, :, :, 4:] = False
+        kwargs["mask"] = mask
+    arrays = [q, k, v]
+    if kwargs.pop("bias", False):
+        arrays.append(rng.normal(size=(1, 4, 3, 6)).astype(dtype))
+    _against_tensorflow(keras, tf, "dot_product_attention", arrays, kwargs, 1e-9 if dtype == "float64" else 2e-5)
+
+
+@pytest.mark.parametrize("dtype", ["float64", "float32", "float16"])
+@pytest.mark.parametrize("axis", [-1, 1, (1, 2)])
+def test_the_normalisation_ops_equal_tensorflows(keras, tf, dtype, axis):
+    rng = np.random.default_rng(1)
+    x = rng.normal(size=(2, 3, 4)).astype(dtype)
+    shape = [x.shape[a] for a in ([axis] if isinstance(axis, int) else axis)]
+    gamma, beta = rng.normal(size=shape).astype(dtype), rng.normal(size=shape).astype(dtype)
+    rtol = {"float64": 1e-9, "float32": 2e-5, "float16": 2e-3}[dtype]
+    scaled = [x, gamma] if axis == -1 else [x]  # Keras's rms_normalization lays its scale on the last axis only
+    if dtype != "float16":  # TensorFlow's tape takes no float16 gradient seeds here: values only below
+        _against_tensorflow(keras, tf, "layer_normalization", [x, gamma, beta], {"axis": axis}, rtol)
+        _against_tensorflow(keras, tf, "rms_normalization", scaled, {"axis": axis, "epsilon": 1e-5}, rtol)
+    for name, args in (("layer_normalization", (x, gamma, beta)), ("rms_normalization", scaled)):
+        expected, got = getattr(keras.ops, name)(*args, axis=axis), getattr(nnlite.ops, name)(*args, axis=axis)
+        assert np.asarray(got).dtype == np.asarray(expected).dtype
+        np.testing.assert_allclose(np.asarray(got, "float64"), np.asarray(expected, "float64"), rtol=rtol, atol=rtol)
+
+
+def test_psnr_equals_tensorflows(keras, tf):
+    rng = np.random.default_rng(2)
+    x1, x2 = rng.random((2, 4, 4, 3)), rng.random((2, 4, 4, 3))
+    _against_tensorflow(keras, tf, "psnr", [x1, x2], {"max_val": 1.0}, 1e-9)
+    for lib in (keras, nnlite):
+        with pytest.raises(ValueError, match="must match for PSNR calculation"):
+            lib.ops.psnr(x1, x2[:1], 1.0)
+
+
+def test_attention_and_normalisation_ops_in_a_graph_predict_save_and_load(tmp_path):
+    rng = np.random.default_rng(4)
+    q, k = nnlite.Input((3, 2, 4)), nnlite.Input((5, 1, 4))  # one key/value head for two query heads
+    attended = nnlite.ops.dot_product_attention(q, k, k, is_causal=False)
+    out = nnlite.ops.layer_normalization(nnlite.ops.rms_normalization(attended), axis=(2, 3))
+    model = nnlite.Model([q, k], out)
+    x = [rng.normal(size=(2, 3, 2, 4)).astype("float32"), rng.normal(size=(2, 5, 1, 4)).astype("float32")]
+    eager = nnlite.ops.layer_normalization(nnlite.ops.rms_normalization(nnlite.ops.dot_product_attention(
+        x[0], x[1], x[1])), axis=(2, 3))
+    np.testing.assert_allclose(model.predict(x, verbose=0), eager, rtol=1e-6)
+    model.save(tmp_path / "attention.keras")
+    again = nnlite.saving.load_model(tmp_path / "attention.keras")
+    np.testing.assert_allclose(again.predict(x, verbose=0), eager, rtol=1e-6)
+
+
+def test_keras_files_with_the_new_ops_load_in_nnlite(keras, tmp_path):
+    rng = np.random.default_rng(5)
+    q, k = keras.Input((3, 2, 4)), keras.Input((5, 2, 4))
+    attended = keras.ops.dot_product_attention(q, k, k, is_causal=True)
+    normed = keras.ops.layer_normalization(keras.ops.rms_normalization(attended, epsilon=1e-5), epsilon=1e-4)
+    model = keras.Model([q, k], normed)
+    model.save(tmp_path / "keras.keras")
+    x = [rng.normal(size=(2, 3, 2, 4)).astype("float32"), rng.normal(size=(2, 5, 2, 4)).astype("float32")]
+    ours = nnlite.saving.load_model(tmp_path / "keras.keras")
+    np.testing.assert_allclose(ours.predict(x, verbose=0), model.predict(x, verbose=0), rtol=2e-5, atol=2e-6)

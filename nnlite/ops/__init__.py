@@ -42,6 +42,7 @@ from .nn import (
     celu,
     ctc_decode,
     ctc_loss,
+    dot_product_attention,
     elu,
     gelu,
     glu,
@@ -50,6 +51,7 @@ from .nn import (
     hard_silu,
     hard_swish,
     hard_tanh,
+    layer_normalization,
     leaky_relu,
     log_sigmoid,
     log_softmax,
@@ -58,8 +60,10 @@ from .nn import (
     multi_hot,
     normalize,
     one_hot,
+    psnr,
     relu,
     relu6,
+    rms_normalization,
     selu,
     sigmoid,
     silu,
@@ -220,7 +224,8 @@ for _name, _op in numpy.OPS_ALIASES.items():
 # them (Keras's files keep ops.std(h) as one Std entry), and runs them on a tape of its own
 for _name in ("amax", "amin", "append", "average", "conjugate", "hstack", "logaddexp", "std", "trace", "inner",
               "vstack", "var", "glu", "threshold", "moments", "normalize", "stop_gradient", "unstack", "norm",
-              "binary_crossentropy", "categorical_crossentropy", "sparse_categorical_crossentropy"):
+              "binary_crossentropy", "categorical_crossentropy", "sparse_categorical_crossentropy",
+              "dot_product_attention", "layer_normalization", "rms_normalization", "psnr"):
     autodiff.OPS.setdefault(_name, globals()[_name])
 
 for _function in [f for n, f in list(globals().items()) if not n.startswith("_") and callable(f)

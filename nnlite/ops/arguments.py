@@ -159,6 +159,25 @@ MEANINGS: dict[str, str] = {
     "scatter.indices": "Where the values go: an integer (n, rank) tensor, one index tuple per row.",
     "scatter.values": "The n values added at those indices.",
     "scatter.shape": "Shape of the result.",
+    "dot_product_attention.query": "The queries, (batch, query steps, heads, head size).",
+    "dot_product_attention.key": "The keys, (batch, key steps, key heads, head size); key heads may divide the "
+                                 "query heads (each then serves a group).",
+    "dot_product_attention.value": "The values, (batch, key steps, key heads, head size).",
+    "dot_product_attention.bias": "Added to the logits (broadcast to (batch, heads, query steps, key steps)); None "
+                                  "for none.",
+    "dot_product_attention.mask": "True where a query step may attend a key step (broadcast to the logits' shape); "
+                                  "None for all.",
+    "dot_product_attention.scale": "The logits' factor; None for 1 / sqrt(head size).",
+    "dot_product_attention.is_causal": "Let query step i attend key steps <= i only.",
+    "dot_product_attention.flash_attention": "Keras's fused kernel; refused when true (TensorFlow has none).",
+    "dot_product_attention.attn_logits_soft_cap": "Ignored, as Keras's TensorFlow backend ignores it.",
+    "rms_normalization.scale": "A factor on the result (broadcast along ``axis``); None for 1.",
+    "layer_normalization.gamma": "The scale laid along ``axis``; None for 1.",
+    "layer_normalization.beta": "The offset laid along ``axis``; None for 0.",
+    "layer_normalization.rms_scaling": "Keras's deprecated form, with its warning: x / sqrt(var + epsilon) * gamma.",
+    "psnr.x1": "The first signal.",
+    "psnr.x2": "The second signal, of x1's shape.",
+    "psnr.max_val": "The largest value a signal can take (1.0 for images in [0, 1], 255 for bytes).",
     "scatter_update.indices": "Which entries change: an integer (n, rank) tensor, one index tuple per row.",
     "scatter_update.reduction": "None (the updates replace the entries), or how they combine with them: \"add\", "
                                 "\"max\", \"min\" or \"mul\".",

@@ -5,6 +5,12 @@ Inputs are small enough to check by eye; each entry is the doctest text ``>>> ca
 """
 
 EXAMPLES: dict[str, str] = {
+    "dot_product_attention": ">>> q = k = [[[[1.0, 0.0]]]]  # (batch, one step, one head, 2)\n"
+                             ">>> ops.dot_product_attention(q, k, [[[[3.0, 4.0]]]]).tolist()  # one step: V\n"
+                             "[[[[3.0, 4.0]]]]",
+    "layer_normalization": ">>> ops.layer_normalization([[1.0, 3.0]], epsilon=0.0)\nTensor([[-1.,  1.]])",
+    "psnr": ">>> round(float(ops.psnr([1.0, 1.0], [1.0, 0.0], max_val=1.0)), 4)  # 10 log10(1 / 0.5)\n3.0103",
+    "rms_normalization": ">>> ops.rms_normalization([[2.0, -2.0]], epsilon=0.0)\nTensor([[ 1., -1.]])",
     "absolute": ">>> ops.absolute([-1.5, 0.0, 2.0])\nTensor([1.5, 0. , 2. ])",
     "add": ">>> ops.add([1.0, 2.0], [10.0, 20.0])\nTensor([11., 22.])",
     "all": ">>> ops.all([[True, False], [True, True]], axis=1)\nTensor([False,  True])",

@@ -13,9 +13,12 @@ from typing import Any
 
 import numpy as np
 
-from .. import activations, config
+from .. import activations, autodiff, config, promotion
+from ..warn import warn
+from .core import cast, convert_to_tensor
 from .ctc import ctc_decode, ctc_loss  # noqa: F401 (keras.ops.nn's names)
-from .numpy import clip, log, mean, multiply, square, subtract, sum, var
+from .math import rsqrt
+from .numpy import clip, einsum, log, log10, mean, multiply, repeat, reshape, square, subtract, sum, var, where
 from .primitive import float_array, op
 
 
@@ -177,3 +180,101 @@ def normalize(x: Any, axis: int = -1, order: int = 2, epsilon: float | None = No
             inverse_norm = rsqrt(sum(square(x), axis=axis, keepdims=True))
         return multiply(x, minimum(inverse_norm, 1.0 / eps))
     return divide(x, maximum(norm(x, ord=order, axis=axis, keepdims=True), eps))
+
+
+def _at_least_float32(x: Any) -> tuple[Any, str, str]:
+    """x in its float dtype or float32, whichever is wider (Keras's normalisations compute so); its dtype; that
+    computing dtype."""
+    dtype = promotion.tensor_dtype(x)
+    compute = promotion.result_type(dtype, "float32")
+    return cast(x, compute), dtype, compute
+
+
+def rms_normalization(x: Any, scale: Any = None, axis: Any = -1, epsilon: float | None = None) -> Any:
+    """a = x / sqrt(mean(x^2 over axis) + epsilon) * scale, computed in at least float32."""
+    x, dtype, compute = _at_least_float32(x)
+    eps = config.epsilon() if epsilon is None else epsilon
+    axis = sorted(axis) if isinstance(axis, (list, tuple)) else axis
+    out = multiply(x, rsqrt(mean(square(x), axis=axis, keepdims=True) + eps))
+    if scale is not None:
+        out = multiply(out, cast(scale, compute))
+    return cast(out, dtype)
+
+
+def layer_normalization(x: Any, gamma: Any = None, beta: Any = None, axis: Any = -1, epsilon: float | None = None,
+                        rms_scaling: bool = False) -> Any:
+    """a = (x - mean) / sqrt(var + epsilon) * gamma + beta over ``axis``, computed in at least float32 (Keras's
+    order: r = gamma / sqrt(var + epsilon), a = x r + (beta - mean r))."""
+    x, dtype, compute = _at_least_float32(x)
+    eps = config.epsilon() if epsilon is None else epsilon
+    rank = len(x.shape)
+    axes = sorted(a % rank for a in ([axis] if isinstance(axis, int) else axis))
+    shape = [1] * rank
+    for a in axes:
+        shape[a] = -1 if x.shape[a] is None else x.shape[a]
+
+    def laid(v: Any) -> Any:  # gamma and beta along the normalised axes
+        v = cast(v, compute)
+        return reshape(v, shape) if len(v.shape) != rank and axes != [rank - 1] else v
+
+    if rms_scaling:  # Keras's deprecated form: x / sqrt(var + epsilon) * gamma
+        warn("You passed `rms_scaling=True`, which is deprecated. This argument incorrectly scales the input by the "
+             "variance, not the root mean square. To correctly use RMS Normalization, please use "
+             "`keras.ops.rms_normalization` / `keras.ops.nn.rms_normalization` instead.")
+        out = multiply(x, rsqrt(var(x, axis=axes, keepdims=True) + eps))
+        return cast(out if gamma is None else multiply(out, laid(gamma)), dtype)
+    mu, variance = moments(x, axes=axes, keepdims=True)
+    r = rsqrt(variance + eps)
+    if gamma is not None:
+        r = multiply(r, laid(gamma))
+    offset = -mu * r
+    if beta is not None:
+        offset = offset + laid(beta)
+    return cast(multiply(x, r) + offset, dtype)
+
+
+def psnr(x1: Any, x2: Any, max_val: Any) -> Any:
+    """PSNR = 20 log10(max_val) - 10 log10(mean((x1 - x2)^2)), in decibels."""
+    shapes = np.shape(autodiff.value_of(x1)), np.shape(autodiff.value_of(x2))
+    if shapes[0] != shapes[1]:
+        raise ValueError(f"Input shapes {shapes[0]} and {shapes[1]} must match for PSNR calculation. ")
+    peak = convert_to_tensor(max_val, dtype=promotion.tensor_dtype(x2))
+    return 20 * log10(peak) - 10 * log10(mean(square(subtract(x1, x2))))
+
+
+def dot_product_attention(query: Any, key: Any, value: Any, bias: Any = None, mask: Any = None,
+                          scale: float | None = None, is_causal: bool = False, flash_attention: bool | None = None,
+                          attn_logits_soft_cap: float | None = None) -> Any:
+    """out = softmax(scale Q K^T + bias, masked) V per head, on (batch, steps, heads, head size) inputs; key and
+    value may have fewer heads (each serves a group of query heads). The logits and softmax are in at least float32;
+    masked logits are -0.7 x the dtype's largest (TensorFlow's); ``attn_logits_soft_cap`` is ignored, as on
+    TensorFlow."""
+    if flash_attention:
+        raise ValueError("Flash attention is not supported in tensorflow backend.")
+    shapes = [np.shape(autodiff.value_of(t)) for t in (query, key, value)]
+    if len(shapes[0]) != 4:
+        raise ValueError(f"`dot_product_attention` only supports 4D inputs. Received: query.shape={shapes[0]}, "
+                         f"key.shape={shapes[1]}, value.shape={shapes[2]}.")
+    dtype = promotion.result_type(*(promotion.tensor_dtype(t) for t in (query, key, value)))
+    query, key, value = cast(query, dtype), cast(key, dtype), cast(value, dtype)
+    heads, kv_heads = query.shape[2], key.shape[2]
+    if heads > kv_heads > 1:  # grouped heads: each key/value head serves heads // kv_heads query heads
+        key, value = repeat(key, heads // kv_heads, axis=2), repeat(value, heads // kv_heads, axis=2)
+    # the scale as Keras hands it over: a float32 number (1 / sqrt(head size) when not given)
+    scale = float(np.float32(1.0) / np.sqrt(np.float32(key.shape[-1])) if scale is None else np.float32(scale))
+    logits_dtype = promotion.result_type(dtype, "float32")
+    logits = cast(einsum("btnh,bsnh->bnts", query, key), logits_dtype) * scale  # (B, N, T, S)
+    if bias is not None:
+        logits = logits + cast(bias, logits_dtype)
+    allowed = None if mask is None else convert_to_tensor(mask).astype(bool)
+    if is_causal:
+        if None in tuple(logits.shape[-2:]):
+            raise ValueError(f"dot_product_attention(is_causal=True) needs the numbers of query and key steps; got "
+                             f"logits of shape {tuple(logits.shape)}.")
+        causal = np.tril(np.ones(logits.shape[-2:], bool))[None, None]
+        allowed = causal if allowed is None else np.logical_and(allowed, causal)
+    if allowed is not None:
+        big = 65500.0 if logits_dtype == "float16" else 3.38953e38
+        logits = where(allowed, logits, np.asarray(big * -0.7, logits_dtype))
+    probs = cast(softmax(logits, axis=-1), dtype)
+    return einsum("bnts,bsnh->btnh", probs, value)
