@@ -24,7 +24,6 @@ from . import (
     utils,
 )
 from .autodiff import GradientTape
-from .constraints import Constraint
 from .initializers import Initializer
 from .layers import Input, InputSpec, Layer
 from .layers.node import KerasTensor
@@ -52,7 +51,7 @@ def __getattr__(name: str):
     raise AttributeError(f"module 'nnlite' has no attribute {name!r}")
 
 __all__ = [
-    "Constraint", "GradientTape", "Initializer", "Input", "InputSpec", "KerasTensor", "Layer", "Loss", "Metric",
+    "GradientTape", "Initializer", "Input", "InputSpec", "KerasTensor", "Layer", "Loss", "Metric",
     "Model", "Optimizer", "Regularizer", "Sequential", "Variable", "version", "activations", "autodiff", "backend",
     "callbacks", "config", "constraints", "datasets", "initializers", "layers", "losses", "metrics", "models", "ops",
     "optimizers", "random", "regularizers", "saving", "utils", "__version__",

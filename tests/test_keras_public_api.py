@@ -50,20 +50,17 @@ ABSENT = {
     "ops": ["adaptive_average_pool", "adaptive_max_pool", "allclose", "angle", "argpartition", "array_split",
             "associative_scan", "average_pool", "bartlett", "bincount", "bitwise_and", "bitwise_invert",
             "bitwise_left_shift", "bitwise_not", "bitwise_or", "bitwise_right_shift", "bitwise_xor", "blackman",
-            "cdist", "cholesky_inverse", "conv", "conv_transpose", "corrcoef", "correlate", "cross", "deg2rad",
-            "depth_to_space", "depthwise_conv", "diagflat", "diff", "digitize", "dsplit",
-            "dstack", "eig", "empty_like", "erfc", "erfinv", "exp2", "extract_sequences", "fabs", "fft", "fft2",
-            "fliplr", "flipud", "fmax", "fmin", "fmod", "fold", "gcd", "geomspace", "get_item", "hamming",
-            "hanning", "heaviside", "histogram", "hsplit", "i0", "ifft2", "imag", "image", "irfft", "isin",
-            "isneginf", "isposinf", "isreal", "istft", "jvp", "kaiser", "kron", "lcm",
-            "ldexp", "left_shift", "logaddexp2", "logdet", "lu_factor", "matrix_rank", "max_pool", "median",
-            "nanargmax", "nanargmin", "nancumprod", "nancumsum", "nanmax", "nanmean", "nanmedian", "nanmin",
-            "nanpercentile", "nanprod", "nanquantile", "nanstd", "nansum", "nanvar", "nextafter", "percentile",
-            "pinv", "polar", "ptp", "quantile", "rad2deg", "rearrange", "rfft", "right_shift",
-            "rot90", "searchsorted", "segment_min", "segment_prod", "select", "separable_conv",
-            "signbit", "sinc", "slogdet", "solve_triangular", "space_to_depth", "sparsemax", "stft", "trapezoid",
-            "unfold", "unique", "unravel_index", "vander", "vectorize", "view", "view_as_complex", "view_as_real",
-            "vsplit"],
+            "cdist", "cholesky_inverse", "conv", "conv_transpose", "corrcoef", "correlate", "cross",
+            "depth_to_space", "depthwise_conv", "diagflat", "digitize", "eig", "empty_like", "erfc", "erfinv",
+            "extract_sequences", "fabs", "fft", "fft2", "fmax", "fmin", "fmod", "fold", "gcd", "geomspace",
+            "get_item", "hamming", "hanning", "histogram", "i0", "ifft2", "imag", "image", "irfft", "isin", "isreal",
+            "istft", "jvp", "kaiser", "kron", "lcm", "ldexp", "left_shift", "logdet", "lu_factor", "matrix_rank",
+            "max_pool", "median", "nanargmax", "nanargmin", "nancumprod", "nancumsum", "nanmax", "nanmean",
+            "nanmedian", "nanmin", "nanpercentile", "nanprod", "nanquantile", "nanstd", "nansum", "nanvar",
+            "nextafter", "percentile", "pinv", "polar", "quantile", "rearrange", "rfft", "right_shift",
+            "searchsorted", "segment_min", "segment_prod", "select", "separable_conv", "sinc", "slogdet",
+            "solve_triangular", "space_to_depth", "sparsemax", "stft", "trapezoid", "unfold", "unique",
+            "unravel_index", "vander", "vectorize", "view", "view_as_complex", "view_as_real"],
 }
 
 # Shared callables whose arguments differ from Keras's on purpose: a name only (positions still match), or nnlite
@@ -368,3 +365,68 @@ def test_keras_files_with_the_new_ops_load_in_nnlite(keras, tmp_path):
     x = [rng.normal(size=(2, 3, 2, 4)).astype("float32"), rng.normal(size=(2, 5, 2, 4)).astype("float32")]
     ours = nnlite.saving.load_model(tmp_path / "keras.keras")
     np.testing.assert_allclose(ours.predict(x, verbose=0), model.predict(x, verbose=0), rtol=2e-5, atol=2e-6)
+
+
+_M = np.array([[1.5, -2.0, 0.0, 3.25], [-0.0, 4.0, -1.0, 2.5], [0.5, 0.5, -3.0, 1.0]])
+# (op, arguments, keywords, differentiable): edge values too (zeros of both signs, ties, infinities)
+SIMPLE_OPS = [
+    ("deg2rad", [_M], {}, True), ("rad2deg", [_M], {}, True), ("exp2", [_M], {}, True),
+    ("signbit", [_M], {}, False), ("isneginf", [np.array([-np.inf, 0.0, np.inf, -1.0])], {}, False),
+    ("isposinf", [np.array([-np.inf, 0.0, np.inf, 1.0])], {}, False),
+    ("heaviside", [_M, np.array([0.5, 0.5, 2.0, 0.0])], {}, False), ("logaddexp2", [_M, _M[::-1]], {}, True),
+    ("fliplr", [_M], {}, True), ("flipud", [_M], {}, True), ("rot90", [_M], {}, True),
+    ("rot90", [_M], {"k": 3}, True), ("rot90", [_M[:, :3]], {"k": -2}, True),
+    ("rot90", [_M.reshape(3, 2, 2)], {"k": 1, "axes": (1, 2)}, True),
+    ("diff", [_M], {}, True), ("diff", [_M], {"n": 2, "axis": 0}, True), ("ptp", [_M], {}, True),
+    ("ptp", [_M], {"axis": 1, "keepdims": True}, True), ("hsplit", [_M, 2], {}, False),
+    ("vsplit", [_M, [1]], {}, False), ("dsplit", [_M.reshape(1, 3, 4), 2], {}, False),
+]
+
+
+@pytest.mark.parametrize("dtype", ["float64", "float32", "int32"])
+@pytest.mark.parametrize("case", SIMPLE_OPS, ids=lambda c: f"{c[0]}{c[2] or ''}")
+def test_the_simple_ops_give_keras_values_dtypes_and_gradients(keras, tf, dtype, case):
+    name, args, kwargs, differentiable = case
+    args = [a.astype(dtype) if isinstance(a, np.ndarray) and (dtype != "int32" or np.all(np.isfinite(a))) else a
+            for a in args]
+    expected, got = getattr(keras.ops, name)(*args, **kwargs), getattr(nnlite.ops, name)(*args, **kwargs)
+    if isinstance(expected, (list, tuple)):
+        assert len(got) == len(expected)
+        pairs = list(zip(got, expected))
+    else:
+        pairs = [(got, expected)]
+    for ours, theirs in pairs:
+        theirs = np.asarray(theirs)
+        assert np.asarray(ours).dtype == theirs.dtype, (name, dtype)
+        np.testing.assert_allclose(np.asarray(ours, "float64"), np.asarray(theirs, "float64"), rtol=1e-6,
+                                   atol=1e-8)  # TensorFlow's logaddexp2(-1, -1) is -2.7e-9, not 0
+    if differentiable and dtype != "int32":
+        tensors = [a for a in args if isinstance(a, np.ndarray)]
+        _against_tensorflow(keras, tf, name, tensors, kwargs, 1e-9 if dtype == "float64" else 2e-6)
+
+
+def test_rot90_turns_a_plane_that_is_not_square_twice_as_numpy():
+    """(Keras 3.15's TensorFlow rot90 scrambles a non-square plane turned twice: it reshapes to the unturned shape
+    after the first turn; nnlite gives NumPy's.)"""
+    for k in (-2, 2, 6):
+        np.testing.assert_array_equal(nnlite.ops.rot90(_M, k), np.rot90(_M, k))
+        np.testing.assert_array_equal(nnlite.ops.rot90(_M.reshape(3, 2, 2), k, axes=(0, 2)),
+                                      np.rot90(_M.reshape(3, 2, 2), k, axes=(0, 2)))
+
+
+def test_dstack_as_keras(keras):
+    for xs in ([np.array([1.0, 2.0]), np.array([3.0, 4.0])], [_M, _M], [_M.reshape(3, 4, 1), _M.reshape(3, 4, 1)]):
+        np.testing.assert_allclose(nnlite.ops.dstack(xs), keras.ops.dstack(xs))
+
+
+def test_keras_files_with_the_simple_ops_load_in_nnlite(keras, tmp_path):
+    x = keras.Input((4, 3))
+    parts = [keras.ops.rot90(x, k=1, axes=(1, 2)), keras.ops.diff(x, n=2, axis=1), keras.ops.ptp(x, axis=1),
+             keras.ops.logaddexp2(x, keras.ops.flipud(x)), keras.ops.deg2rad(keras.ops.fliplr(x)),
+             keras.ops.heaviside(x, keras.ops.abs(x)), keras.ops.exp2(x)]
+    model = keras.Model(x, parts)
+    model.save(tmp_path / "simple.keras")
+    data = np.random.default_rng(6).normal(size=(2, 4, 3)).astype("float32")
+    ours = nnlite.saving.load_model(tmp_path / "simple.keras")
+    for got, expected in zip(ours.predict(data, verbose=0), model.predict(data, verbose=0)):
+        np.testing.assert_allclose(got, expected, rtol=2e-6, atol=1e-6)

@@ -51,12 +51,14 @@ KERAS_OPS: dict[str, KerasOp] = {
         isfinite isinf isnan log log10 log1p log2 logical_not max mean min moveaxis nan_to_num negative nonzero
         ones_like prod ravel real reciprocal repeat reshape roll round sign sin sinh sort split sqrt square squeeze
         stack sum swapaxes tan tanh tile transpose tril triu trunc zeros_like amax amin conjugate std trace var
-        meshgrid"""),
+        meshgrid deg2rad rad2deg exp2 signbit isneginf isposinf fliplr flipud ptp hsplit vsplit dsplit"""),
+    **_group("numpy", ("array",), "rot90"),
+    **_group("numpy", ("a",), "diff"),
     **_group("numpy", _X1_X2, """
         add arctan2 divide divide_no_nan dot equal floor_divide greater greater_equal hypot less less_equal
         logical_and logical_or logical_xor matmul maximum minimum mod multiply not_equal outer power subtract
-        tensordot vdot append inner logaddexp"""),
-    **_group("numpy", ("xs",), "concatenate hstack vstack"),
+        tensordot vdot append inner logaddexp heaviside logaddexp2"""),
+    **_group("numpy", ("xs",), "concatenate hstack vstack dstack"),
     **_group("numpy", ("x", "weights"), "average"),
     **_group("numpy", ("operands",), "einsum"),
     **_group("numpy", ("x", "constant_values"), "pad"),

@@ -178,6 +178,12 @@ MEANINGS: dict[str, str] = {
     "psnr.x1": "The first signal.",
     "psnr.x2": "The second signal, of x1's shape.",
     "psnr.max_val": "The largest value a signal can take (1.0 for images in [0, 1], 255 for bytes).",
+    "indices_or_sections": "A number of equal pieces, or the indices along the axis where the cuts go.",
+    "rot90.array": f"The tensor to turn ({TENSOR}).",
+    "rot90.k": "The number of quarter turns (negative turns the other way).",
+    "rot90.axes": "The two axes of the plane it turns in, from the first towards the second.",
+    "diff.a": f"Input tensor ({TENSOR}).",
+    "diff.n": "How many times the differences are taken.",
     "scatter_update.indices": "Which entries change: an integer (n, rank) tensor, one index tuple per row.",
     "scatter_update.reduction": "None (the updates replace the entries), or how they combine with them: \"add\", "
                                 "\"max\", \"min\" or \"mul\".",

@@ -5,6 +5,23 @@ Inputs are small enough to check by eye; each entry is the doctest text ``>>> ca
 """
 
 EXAMPLES: dict[str, str] = {
+    "deg2rad": ">>> ops.deg2rad([180.0, 90.0])\nTensor([3.14159265, 1.57079633])",
+    "rad2deg": ">>> ops.rad2deg([3.141592653589793, 1.5707963267948966])\nTensor([180.,  90.])",
+    "exp2": ">>> ops.exp2([0.0, 3.0])\nTensor([1., 8.])",
+    "signbit": ">>> ops.signbit([-1.0, 0.0, -0.0, 2.0])\nTensor([ True, False,  True, False])",
+    "isneginf": ">>> ops.isneginf([-float(\"inf\"), 0.0, float(\"inf\")])\nTensor([ True, False, False])",
+    "isposinf": ">>> ops.isposinf([-float(\"inf\"), 0.0, float(\"inf\")])\nTensor([False, False,  True])",
+    "heaviside": ">>> ops.heaviside([-2.0, 0.0, 3.0], 0.5)\nTensor([0. , 0.5, 1. ])",
+    "logaddexp2": ">>> ops.logaddexp2([1.0, 3.0], [1.0, 3.0])  # log2(2 * 2^x) = x + 1\nTensor([2., 4.])",
+    "fliplr": ">>> ops.fliplr([[1, 2], [3, 4]]).tolist()\n[[2, 1], [4, 3]]",
+    "flipud": ">>> ops.flipud([[1, 2], [3, 4]]).tolist()\n[[3, 4], [1, 2]]",
+    "rot90": ">>> ops.rot90([[1, 2], [3, 4]]).tolist()  # a quarter turn anticlockwise\n[[2, 4], [1, 3]]",
+    "diff": ">>> ops.diff([1, 4, 9, 16])\nTensor([3, 5, 7])",
+    "ptp": ">>> ops.ptp([[1.0, 5.0], [3.0, 2.0]], axis=1)\nTensor([4., 1.])",
+    "dstack": ">>> ops.dstack([[1, 2], [3, 4]]).tolist()  # two vectors side by side, depth first\n[[[1, 3], [2, 4]]]",
+    "hsplit": ">>> [part.tolist() for part in ops.hsplit([[1, 2, 3, 4]], 2)]\n[[[1, 2]], [[3, 4]]]",
+    "vsplit": ">>> [part.tolist() for part in ops.vsplit([[1, 2], [3, 4]], 2)]\n[[[1, 2]], [[3, 4]]]",
+    "dsplit": ">>> [part.tolist() for part in ops.dsplit([[[0, 1, 2, 3]]], 2)]\n[[[[0, 1]]], [[[2, 3]]]]",
     "dot_product_attention": ">>> q = k = [[[[1.0, 0.0]]]]  # (batch, one step, one head, 2)\n"
                              ">>> ops.dot_product_attention(q, k, [[[[3.0, 4.0]]]]).tolist()  # one step: V\n"
                              "[[[[3.0, 4.0]]]]",

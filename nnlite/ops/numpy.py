@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from .. import config, promotion
+from .. import autodiff, config, promotion
 from .primitive import binary, count, float_array, op, spread, unary
 
 LN2, LN10 = math.log(2.0), math.log(10.0)
@@ -91,6 +91,37 @@ maximum = binary(np.maximum, lambda g, a, x1, x2: [np.where(np.greater_equal(x1,
 minimum = binary(np.minimum, lambda g, a, x1, x2: [np.where(np.less_equal(x1, x2), g, 0),
                                                     np.where(np.less_equal(x1, x2), 0, g)], "minimum",
                  "a = min(x1, x2);  the gradient goes to the smaller, to x1 on a tie.")
+deg2rad = unary(np.deg2rad, lambda g, a, x: [g * (np.pi / 180)], "deg2rad", "a = x pi / 180;  grad_x = g pi / 180.")
+rad2deg = unary(np.rad2deg, lambda g, a, x: [g * (180 / np.pi)], "rad2deg", "a = x 180 / pi;  grad_x = g 180 / pi.")
+exp2 = unary(np.exp2, lambda g, a, x: [g * a * LN2], "exp2", "a = 2^x;  grad_x = g a ln 2.")
+signbit = unary(np.signbit, None, "signbit", "Where the sign bit of x is set (x < 0, and -0.0).")
+isneginf = unary(np.isneginf, None, "isneginf", "Where x is -inf.")
+isposinf = unary(np.isposinf, None, "isposinf", "Where x is +inf.")
+
+
+LN2_FLOAT32 = float(np.float32(math.log(2.0)))  # TensorFlow's logaddexp2 takes ln 2 as a float32 number
+
+
+def _logaddexp2(x1: np.ndarray, x2: np.ndarray) -> np.ndarray:
+    """a = max(x1, x2) + log1p(e^(-|x1 - x2| l)) / l, l = ln 2 as TensorFlow rounds it (x1 + x2 where the
+    difference is NaN)."""
+    d = x1 - x2
+    with np.errstate(invalid="ignore"):
+        a = np.maximum(x1, x2) + np.log1p(np.exp(-np.abs(d) * LN2_FLOAT32)) / LN2_FLOAT32
+    return np.where(np.isnan(d), x1 + x2, a).astype(np.result_type(x1, x2), copy=False)
+
+
+def _logaddexp2_vjp(g: Any, a: Any, x1: Any, x2: Any) -> list[Any]:
+    """The derivative of that expression as TensorFlow takes it: at a tie all of g goes to x1 (|d|' = 0 there)."""
+    d = np.subtract(x1, x2)
+    e = np.exp(-np.abs(d) * LN2_FLOAT32)
+    slope = np.sign(d) * e / (1 + e)  # d log1p(e^(-|d| l)) / l / dd
+    return [g * (np.greater_equal(x1, x2) - slope), g * (np.less(x1, x2) + slope)]
+
+
+logaddexp2 = binary(_logaddexp2, _logaddexp2_vjp, "logaddexp2",
+                    "a = log2(2^x1 + 2^x2);  grad_x1 = g 2^(x1 - a), grad_x2 = g 2^(x2 - a) (at a tie g goes to x1, "
+                    "as TensorFlow's).", dtype=promotion.floating)
 
 
 @op(lambda g, a, x1, x2: [g, -g * np.floor_divide(x1, x2)])
@@ -854,3 +885,73 @@ def nonzero(x: Any) -> Any:
 
 
 OPS_ALIASES = {"abs": absolute}  # names older nnlite files used
+
+
+def fliplr(x: Any) -> Any:
+    """a = x with its columns (axis 1) in reverse order."""
+    return flip(x, axis=1)
+
+
+def flipud(x: Any) -> Any:
+    """a = x with its rows (axis 0) in reverse order."""
+    return flip(x, axis=0)
+
+
+def rot90(array: Any, k: int = 1, axes: tuple[int, int] = (0, 1)) -> Any:
+    """a = ``array`` turned k quarter turns in the plane of ``axes``, from the first axis towards the second
+    (NumPy's rot90: a flip and a swap of the two axes per turn)."""
+    first, second = axes
+    k %= 4
+    if k == 0:
+        return array
+    if k == 2:
+        return flip(flip(array, axis=first), axis=second)
+    turned = swapaxes(array, first, second)
+    return flip(turned, axis=second) if k == 3 else flip(turned, axis=first)
+
+
+def diff(a: Any, n: int = 1, axis: int = -1) -> Any:
+    """d = a[1:] - a[:-1] along ``axis``, taken ``n`` times."""
+    d = moveaxis(a, axis, 0)
+    for _ in range(n):
+        d = subtract(d[1:], d[:-1])
+    return moveaxis(d, 0, axis)
+
+
+def ptp(x: Any, axis: Any = None, keepdims: bool = False) -> Any:
+    """a = max(x) - min(x) along ``axis`` (the peak-to-peak range)."""
+    return subtract(max(x, axis=axis, keepdims=keepdims), min(x, axis=axis, keepdims=keepdims))
+
+
+def dstack(xs: Sequence[Any]) -> Any:
+    """The tensors joined along their third axis (a vector (n,) counts as (1, n, 1), a matrix (m, n) as
+    (m, n, 1))."""
+    def deep(x: Any) -> Any:
+        shape = np.shape(autodiff.value_of(x))
+        return reshape(x, (1, shape[0], 1)) if len(shape) == 1 else reshape(x, (*shape, 1)) if len(shape) == 2 else x
+
+    return concatenate([deep(x) for x in xs], axis=2)
+
+
+def hsplit(x: Any, indices_or_sections: Any) -> Any:
+    """x cut along its columns (axis 1; axis 0 for a vector)."""
+    return split(x, indices_or_sections, axis=1 if len(np.shape(autodiff.value_of(x))) > 1 else 0)
+
+
+def vsplit(x: Any, indices_or_sections: Any) -> Any:
+    """x cut along its rows (axis 0)."""
+    return split(x, indices_or_sections, axis=0)
+
+
+def dsplit(x: Any, indices_or_sections: Any) -> Any:
+    """x cut along its third axis."""
+    return split(x, indices_or_sections, axis=2)
+
+
+@op(None)
+def heaviside(x1: Any, x2: Any) -> Any:
+    """a = 0 where x1 < 0, x2 where x1 = 0, 1 where x1 > 0; integers give floatx (int64 float64), as Keras's."""
+    dtype = promotion.result_type(promotion.dtype_of(x1), promotion.dtype_of(x2))
+    dtype = config.floatx() if dtype in ("bool", "int8", "int16", "int32", "uint8", "uint16", "uint32") else \
+        "float64" if dtype in ("int64", "uint64") else dtype
+    return np.heaviside(np.asarray(x1, dtype), np.asarray(x2, dtype))
