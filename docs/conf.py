@@ -43,7 +43,8 @@ suppress_warnings = ["myst.header"]  # the README's first heading is the page ti
 
 # the public modules, each a page; the order is the README's table
 MODULES = ["layers", "models", "activations", "losses", "metrics", "optimizers", "initializers", "regularizers",
-           "constraints", "callbacks", "ops", "autodiff", "saving", "utils", "datasets", "random", "backend", "config"]
+           "constraints", "callbacks", "ops", "autodiff", "saving", "utils", "datasets", "random", "backend", "config",
+           "dtype_policies"]
 
 
 def public_names(module: types.ModuleType) -> list[str]:

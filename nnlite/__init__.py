@@ -12,6 +12,7 @@ from . import (
     config,
     constraints,
     datasets,
+    dtype_policies,
     initializers,
     layers,
     losses,
@@ -24,6 +25,7 @@ from . import (
     utils,
 )
 from .autodiff import GradientTape
+from .dtype_policies import DTypePolicy, FloatDTypePolicy
 from .initializers import Initializer
 from .layers import Input, InputSpec, Layer
 from .layers.node import KerasTensor
@@ -50,9 +52,8 @@ def __getattr__(name: str):
         return importlib.import_module(".saving", __name__)
     raise AttributeError(f"module 'nnlite' has no attribute {name!r}")
 
-__all__ = [
-    "GradientTape", "Initializer", "Input", "InputSpec", "KerasTensor", "Layer", "Loss", "Metric",
-    "Model", "Optimizer", "Regularizer", "Sequential", "Variable", "version", "activations", "autodiff", "backend",
-    "callbacks", "config", "constraints", "datasets", "initializers", "layers", "losses", "metrics", "models", "ops",
-    "optimizers", "random", "regularizers", "saving", "utils", "__version__",
-]
+__all__ = ["DTypePolicy", "FloatDTypePolicy", "GradientTape", "Initializer", "Input", "InputSpec", "KerasTensor",
+    "Layer", "Loss", "Metric", "Model", "Optimizer", "Regularizer", "Sequential", "Variable", "version",
+    "activations", "autodiff", "backend", "callbacks", "config", "constraints", "datasets", "dtype_policies",
+    "initializers", "layers", "losses", "metrics", "models", "ops", "optimizers", "random", "regularizers", "saving",
+    "utils", "__version__"]

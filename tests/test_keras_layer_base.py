@@ -279,3 +279,25 @@ def test_a_dense_layer_whose_activation_is_set_to_none_is_linear_as_keras(keras)
         outputs.append(np.asarray(layer(np.array([[-1.0, 2.0]]))))
     np.testing.assert_allclose(outputs[1], outputs[0])
     assert outputs[1].tolist() == [[5.0, -6.0]]
+
+
+@pytest.mark.parametrize("name", ["float32", "float64", None])
+def test_a_dtype_policy_is_an_object_as_keras(keras, name):
+    ours, theirs = nnlite.DTypePolicy(name), keras.DTypePolicy(name)
+    for attribute in ("name", "compute_dtype", "variable_dtype", "quantization_mode"):
+        assert getattr(ours, attribute) == getattr(theirs, attribute)
+    assert repr(ours) == repr(theirs) and ours.get_config() == theirs.get_config()
+    assert nnlite.dtype_policies.serialize(ours) == keras.dtype_policies.serialize(theirs)
+    assert nnlite.dtype_policies.deserialize(keras.dtype_policies.serialize(theirs)) == ours
+    assert nnlite.dtype_policies.get(name) == ours and ours == nnlite.DTypePolicy.from_config(ours.get_config())
+    for lib in (keras, nnlite):
+        layer = lib.layers.Dense(2, dtype=lib.DTypePolicy("float64"))
+        assert layer.dtype_policy.compute_dtype == "float64"
+        assert lib.layers.Dense(2, dtype=layer.dtype_policy).dtype_policy.name == "float64"  # handed on
+        assert layer.get_config()["dtype"] == {"module": "keras", "class_name": "DTypePolicy",
+                                               "config": {"name": "float64"}, "registered_name": None}
+    with pytest.raises(ValueError, match="not supported"):
+        nnlite.DTypePolicy("mixed_float16")
+    for lib in (keras, nnlite):
+        with pytest.raises(TypeError, match="'name' must be a string"):
+            lib.DTypePolicy(3)

@@ -15,7 +15,7 @@ import nnlite
 
 MODULES = ["", "activations", "losses", "metrics", "optimizers", "optimizers.schedules", "initializers",
            "regularizers", "constraints", "callbacks", "layers", "models", "saving", "backend", "utils", "random",
-           "config", "ops"]
+           "config", "ops", "dtype_policies"]
 
 _IMAGE_LAYERS = ["AugMix", "AutoContrast", "CenterCrop", "ContrastLimitedAdaptiveHistogramEqualization", "CutMix",
                  "Equalization", "MaxNumBoundingBoxes", "MixUp", "RandAugment", "RandomBrightness",
@@ -26,8 +26,8 @@ _IMAGE_LAYERS = ["AugMix", "AutoContrast", "CenterCrop", "ContrastLimitedAdaptiv
                  "Solarization"]
 # What Keras 3.15 has and nnlite does not, module by module (the README's differences say why, in groups).
 ABSENT = {
-    "": ["DTypePolicy", "FloatDTypePolicy", "Function", "Operation", "Quantizer", "RematScope", "StatelessScope",
-         "SymbolicScope", "applications", "device", "distillation", "distribution", "dtype_policies", "export",
+    "": ["Function", "Operation", "Quantizer", "RematScope", "StatelessScope",
+         "SymbolicScope", "applications", "device", "distillation", "distribution", "export",
          "legacy", "mixed_precision", "name_scope", "preprocessing", "quantizers", "remat", "src", "tree",
          "visualization", "wrappers"],
     "activations": ["sparsemax"],
@@ -41,6 +41,8 @@ ABSENT = {
                "ReversibleEmbedding", "STFTSpectrogram", "SpectralNormalization", "TFSMLayer", "TorchModuleWrapper",
                *_IMAGE_LAYERS],
     "saving": ["KerasFileEditor"],
+    "dtype_policies": ["AWQDTypePolicy", "DTypePolicyMap", "GPTQDTypePolicy", "Int4DTypePolicy", "QuantizedDTypePolicy",
+                       "QuantizedFloat8DTypePolicy"],
     "utils": ["Config", "FeatureSpace", "Progbar", "array_to_img", "audio_dataset_from_directory", "bounding_boxes",
               "disable_interactive_logging", "enable_interactive_logging", "get_file", "get_source_inputs",
               "image_dataset_from_directory", "img_to_array", "is_interactive_logging_enabled", "legacy",

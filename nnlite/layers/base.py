@@ -21,8 +21,9 @@ from typing import Any
 
 import numpy as np
 
-from .. import autodiff, config, constraints, initializers, limits, regularizers
+from .. import autodiff, config, constraints, dtype_policies, initializers, limits, regularizers
 from ..docstrings import with_arguments
+from ..dtype_policies import DTypePolicy
 from ..registry import Registry, snake_case
 from ..tensor import as_tensor
 from ..variables import Variable
@@ -179,9 +180,9 @@ class Layer:
         return self.dtype
 
     @property
-    def dtype_policy(self) -> dict[str, Any]:
-        return {"module": "keras", "class_name": "DTypePolicy", "config": {"name": self.dtype},
-                "registered_name": None}
+    def dtype_policy(self) -> DTypePolicy:
+        """The layer's dtype policy (``dtype_policy.compute_dtype``; another layer may take it as its dtype)."""
+        return DTypePolicy(self.dtype)
 
     # -- building ------------------------------------------------------------------------------
     def build(self, input_shape: Shape) -> None:
@@ -770,7 +771,7 @@ class Layer:
     # -- config ------------------------------------------------------------------------------------------
     def get_config(self) -> dict[str, Any]:
         """The layer's constructor arguments as Keras's config dict (``from_config`` rebuilds it)."""
-        config = {"name": self.name, "trainable": self.trainable, "dtype": self.dtype_policy}
+        config = {"name": self.name, "trainable": self.trainable, "dtype": dtype_policies.serialize(self.dtype_policy)}
         if self.activity_regularizer is not None:
             config["activity_regularizer"] = regularizers.serialize(self.activity_regularizer)
         return config

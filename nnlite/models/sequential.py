@@ -8,7 +8,7 @@ from typing import Any
 
 import numpy as np
 
-from .. import config
+from .. import config, dtype_policies
 from ..layers.base import LAYERS, Context, Layer
 from ..layers.eager import EagerCall
 from ..layers.input_layer import InputLayer
@@ -296,7 +296,8 @@ class Sequential(Model):
 
         entries = [layers_module.serialize(self.input_layer)] if self.input_layer is not None else []
         entries += [layers_module.serialize(layer) for layer in self._layers]
-        config = {"name": self.name, "trainable": self.trainable, "dtype": self.dtype_policy, "layers": entries}
+        config = {"name": self.name, "trainable": self.trainable,
+                  "dtype": dtype_policies.serialize(self.dtype_policy), "layers": entries}
         if self.input_layer is not None:
             config["build_input_shape"] = list(self.input_shape)
         return config
