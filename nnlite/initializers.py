@@ -589,7 +589,21 @@ def get(identifier: str | dict | Initializer | Callable | None) -> Initializer |
         return identifier()
     if callable(identifier) and not isinstance(identifier, Initializer):
         return identifier
+    if isinstance(identifier, (np.ndarray, np.generic)):  # the values themselves (an array or a Tensor)
+        return _given_values(np.asarray(identifier))
     return None if identifier is None else INITIALIZERS.get(identifier)
+
+
+def _given_values(values: np.ndarray) -> Callable:
+    """An initializer that gives ``values`` (Keras's ``get`` of a tensor): the weight must have their shape."""
+
+    def initialize(shape: Any, dtype: Any = None) -> np.ndarray:
+        if tuple(shape) != values.shape:
+            raise ValueError(f"Expected `shape` to be {values.shape} for direct tensor as initializer. Received "
+                             f"shape={shape}")
+        return values.astype(np.dtype(getattr(dtype, "name", dtype)) if dtype is not None else config.floatx())
+
+    return initialize
 
 
 def serialize(initializer: Initializer | Callable) -> dict[str, Any]:

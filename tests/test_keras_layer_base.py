@@ -301,3 +301,62 @@ def test_a_dtype_policy_is_an_object_as_keras(keras, name):
     for lib in (keras, nnlite):
         with pytest.raises(TypeError, match="'name' must be a string"):
             lib.DTypePolicy(3)
+
+
+def test_a_weight_that_takes_its_gradient_as_its_value_as_keras(keras):
+    results = []
+    for lib in (keras, nnlite):
+        v = lib.Variable(np.array([[1.0, 2.0], [3.0, 4.0]]))
+        v.overwrite_with_gradient = True
+        v2 = lib.Variable(np.array([[1.0, 2.0], [3.0, 4.0]]))
+        lib.optimizers.SGD(learning_rate=1.0).apply_gradients([(np.ones((2, 2)), v), (np.ones((2, 2)), v2)])
+        results.append((np.asarray(v), np.asarray(v2)))
+    np.testing.assert_allclose(results[1][0], results[0][0])
+    np.testing.assert_allclose(results[1][1], results[0][1])
+    assert results[1][0].tolist() == [[1.0, 1.0], [1.0, 1.0]]
+
+
+def _overwritten_layer(lib):
+    class Tracked(lib.layers.Layer):
+        def build(self, input_shape):
+            self.w = self.add_weight(shape=(input_shape[-1], 1), initializer="ones")
+            self.seen = self.add_weight(shape=(input_shape[-1], 1), initializer="zeros",
+                                        overwrite_with_gradient=True)
+
+        def call(self, x):
+            return lib.ops.matmul(x, self.w) + lib.ops.matmul(x, self.seen)
+
+    return Tracked()
+
+
+def test_fit_sets_an_overwritten_weight_to_its_gradient_as_keras(keras):
+    x, y = np.ones((4, 2)), np.zeros((4, 1))
+    seen = []
+    for lib in (keras, nnlite):
+        model = lib.Sequential([lib.Input((2,)), _overwritten_layer(lib)])
+        model.compile(optimizer=lib.optimizers.SGD(0.1), loss="mse")
+        model.fit(x, y, batch_size=4, epochs=1, verbose=0)
+        seen.append([np.asarray(w) for w in model.get_weights()])
+    for ours, theirs in zip(seen[1], seen[0]):
+        np.testing.assert_allclose(ours, theirs, rtol=1e-6)
+
+
+@pytest.mark.parametrize("make", [lambda lib: lib.initializers.get(np.arange(6.0).reshape(2, 3))])
+def test_an_array_is_an_initializer_as_keras(keras, make):
+    values = [np.asarray(make(lib)((2, 3), dtype="float32")) for lib in (keras, nnlite)]
+    np.testing.assert_allclose(values[1], values[0])
+    assert values[1].dtype == values[0].dtype
+    for lib in (keras, nnlite):
+        with pytest.raises(ValueError, match="Expected `shape` to be"):
+            make(lib)((3, 2))
+
+
+def test_text_vectorization_reads_its_vocabulary_from_a_file_as_keras(keras, tmp_path):
+    path = tmp_path / "vocab.txt"
+    path.write_text("foo\nbar\nbaz\n")
+    outputs = [np.asarray(lib.layers.TextVectorization(vocabulary=str(path), output_mode="int")(
+        np.array(["foo bar baz unknown"]))) for lib in (keras, nnlite)]
+    np.testing.assert_array_equal(outputs[1], outputs[0])
+    assert outputs[1].tolist() == [[2, 3, 4, 1]]
+    with pytest.raises(ValueError, match="does not exist"):
+        nnlite.layers.TextVectorization(vocabulary=str(tmp_path / "missing.txt"))

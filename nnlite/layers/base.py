@@ -223,7 +223,8 @@ class Layer:
             name: its name within the layer.
             autocast: Keras's mixed-precision casting (accepted: nnlite computes in the layer's dtype).
             aggregation: Keras's multi-device aggregation (accepted: nnlite runs on one device).
-            overwrite_with_gradient: Keras's float8 bookkeeping (accepted; False is the only use nnlite has).
+            overwrite_with_gradient: the optimizer sets the weight to its gradient instead of stepping it
+                (Keras's float8 bookkeeping).
 
         Returns:
             The new :class:`~nnlite.Variable`, also in ``layer.weights``.
@@ -246,6 +247,8 @@ class Layer:
         variable = Variable(value, name, trainable=trainable, path=f"{self.path_prefix}{self.name}/{name}",
                             constraint=constraints.get(constraint))
         variable.regularizer = regularizers.get(regularizer)
+        if overwrite_with_gradient:
+            variable.overwrite_with_gradient = True
         self._weights.append(variable)
         return variable
 

@@ -24,7 +24,7 @@ import numpy as np
 from ..data import text
 from ..streams import adapt_batches
 from .base import LAYERS, Context, Layer, document_keywords
-from .preprocessing import adapted_vocabulary
+from .preprocessing import adapted_vocabulary, vocabulary_file
 
 # TensorFlow's punctuation class (Keras's DEFAULT_STRIP_REGEX)
 PUNCTUATION = re.compile(r'[!"#$%&()\*\+,-\./:;<=>?@\[\\\]^_`{|}~\']')
@@ -78,7 +78,8 @@ class TextVectorization(Layer):
         output_mode: "int", "one_hot", "multi_hot", "count" or "tf_idf".
         output_sequence_length: with "int", the length every output is padded or cut to.
         pad_to_max_tokens: with the vector modes, make each vector ``max_tokens`` long.
-        vocabulary: the vocabulary (a list of strings), or None to ``adapt`` one.
+        vocabulary: the vocabulary (a list of strings, or the path of a text file with one per line), or None to
+            ``adapt`` one.
         idf_weights: with "tf_idf" and a vocabulary given, each term's idf.
         sparse: Keras's sparse output; nnlite's tensors are dense (must be False).
         ragged: Keras's ragged output; not supported (must be False).
@@ -144,7 +145,7 @@ class TextVectorization(Layer):
         self.vocabulary: list[str] | None = None
         self.idf_weights: np.ndarray | None = None
         if vocabulary is not None:
-            self.set_vocabulary(vocabulary, idf_weights)
+            self.set_vocabulary(vocabulary_file(self, vocabulary), idf_weights)  # a path: the file's lines
         elif idf_weights is not None:
             raise ValueError("`idf_weights` needs a `vocabulary` to weigh.")
         self.built = True

@@ -340,7 +340,7 @@ class Optimizer(KerasSteps):
         elif not self.built:
             self.build(trainable_variables)
         kept, variables, states = [], [], []  # each variable with a gradient, and its slots, all checked first
-        missing = []
+        missing, overwritten = [], []
         index = self._index
         for g, v in zip(grads, trainable_variables):
             if v not in index:
@@ -354,15 +354,21 @@ class Optimizer(KerasSteps):
                 g = np.asarray(g)
             if g.shape != v.value.shape:
                 raise ValueError(f"The gradient for {v.path} has shape {g.shape}, the variable {v.shape}.")
+            if getattr(v, "overwrite_with_gradient", False):  # Keras's float8 bookkeeping: the value becomes g
+                overwritten.append((v, g))
+                continue
             kept.append(g)
             variables.append(v)
             states.append(self._state[index[v]])
-        if not kept:
+        if not kept and not overwritten:
             raise ValueError("No gradients provided for any variable.")
         if missing:
             warn(f"Gradients do not exist for variables {missing} when minimizing the loss. If using "
                  "`model.compile()`, did you forget to provide a `loss` argument?", UserWarning)
-        self._step(kept, variables, states)
+        for v, g in overwritten:
+            v.assign(g.astype(v.value.dtype, copy=False))
+        if kept:
+            self._step(kept, variables, states)
         self._iterations.value[()] += 1  # (indexing the 0-d array: ten times faster than +=)
 
     def stepper(self, variables: Sequence[Variable]) -> Callable[[list[np.ndarray]], None]:
@@ -381,6 +387,20 @@ class Optimizer(KerasSteps):
                              "it was originally built with. When working with a new set of variables, you should "
                              "recreate a new optimizer instance.")
         states = [self._state[self._index[v]] for v in variables]
+        overwritten = [getattr(v, "overwrite_with_gradient", False) for v in variables]
+        if any(overwritten):  # those take their gradient as their value; the rest step
+            stepped = [i for i, o in enumerate(overwritten) if not o]
+
+            def step(grads: list[np.ndarray], scaled: bool = False) -> None:
+                for g, v, o in zip(grads, variables, overwritten):
+                    if o:
+                        v.assign(np.asarray(g).astype(v.value.dtype, copy=False))
+                if stepped:
+                    self._step([grads[i] for i in stepped], [variables[i] for i in stepped],
+                               [states[i] for i in stepped], scaled)
+                self._iterations.value[()] += 1
+
+            return step
 
         def step(grads: list[np.ndarray], scaled: bool = False) -> None:
             self._step(grads, variables, states, scaled)
