@@ -57,11 +57,10 @@ ABSENT = {
             "extract_sequences", "fabs", "fft", "fft2", "fmax", "fmin", "fmod", "fold", "gcd", "geomspace",
             "get_item", "hamming", "hanning", "histogram", "i0", "ifft2", "imag", "image", "irfft", "isin", "isreal",
             "istft", "jvp", "kaiser", "kron", "lcm", "ldexp", "left_shift", "logdet", "lu_factor", "matrix_rank",
-            "max_pool", "median", "nanargmax", "nanargmin", "nancumprod", "nancumsum", "nanmax", "nanmean",
-            "nanmedian", "nanmin", "nanpercentile", "nanprod", "nanquantile", "nanstd", "nansum", "nanvar",
-            "nextafter", "percentile", "pinv", "polar", "quantile", "rearrange", "rfft", "right_shift",
-            "searchsorted", "segment_min", "segment_prod", "select", "separable_conv", "sinc", "slogdet",
-            "solve_triangular", "space_to_depth", "sparsemax", "stft", "trapezoid", "unfold", "unique",
+            "max_pool", "median", "nanargmax", "nanargmin", "nancumprod", "nancumsum", "nanmedian", "nanpercentile",
+            "nanquantile", "nanstd", "nanvar", "nextafter", "percentile", "pinv", "polar", "quantile", "rearrange",
+            "rfft", "right_shift", "searchsorted", "segment_min", "segment_prod", "select", "separable_conv", "sinc",
+            "slogdet", "solve_triangular", "space_to_depth", "sparsemax", "stft", "trapezoid", "unfold", "unique",
             "unravel_index", "vander", "vectorize", "view", "view_as_complex", "view_as_real"],
 }
 
@@ -425,10 +424,41 @@ def test_keras_files_with_the_simple_ops_load_in_nnlite(keras, tmp_path):
     x = keras.Input((4, 3))
     parts = [keras.ops.rot90(x, k=1, axes=(1, 2)), keras.ops.diff(x, n=2, axis=1), keras.ops.ptp(x, axis=1),
              keras.ops.logaddexp2(x, keras.ops.flipud(x)), keras.ops.deg2rad(keras.ops.fliplr(x)),
-             keras.ops.heaviside(x, keras.ops.abs(x)), keras.ops.exp2(x)]
+             keras.ops.heaviside(x, keras.ops.abs(x)), keras.ops.exp2(x), keras.ops.nansum(x, axis=1),
+             keras.ops.nanmean(x, axis=2, keepdims=True), keras.ops.nanmax(x, axis=1), keras.ops.nanprod(x, axis=1)]
     model = keras.Model(x, parts)
     model.save(tmp_path / "simple.keras")
     data = np.random.default_rng(6).normal(size=(2, 4, 3)).astype("float32")
     ours = nnlite.saving.load_model(tmp_path / "simple.keras")
     for got, expected in zip(ours.predict(data, verbose=0), model.predict(data, verbose=0)):
         np.testing.assert_allclose(got, expected, rtol=2e-6, atol=1e-6)
+
+
+_NAN = np.array([[1.5, np.nan, -2.0], [np.nan, np.nan, np.nan], [0.0, 4.0, np.nan]])
+
+
+@pytest.mark.parametrize("dtype", ["float64", "float32", "int32", "int8", "bool"])
+@pytest.mark.parametrize("name", ["nansum", "nanmean", "nanmax", "nanmin", "nanprod"])
+@pytest.mark.parametrize("axis, keepdims", [(None, False), (1, False), (0, True)])
+def test_the_nan_reductions_give_keras_values_dtypes_and_gradients(keras, tf, dtype, name, axis, keepdims):
+    x = _NAN.astype(dtype) if "float" in dtype else np.nan_to_num(_NAN).astype(dtype)
+    with np.errstate(invalid="ignore"):
+        expected = np.asarray(getattr(keras.ops, name)(x, axis=axis, keepdims=keepdims))
+        got = np.asarray(getattr(nnlite.ops, name)(x, axis=axis, keepdims=keepdims))
+    assert got.dtype == expected.dtype and got.shape == expected.shape
+    np.testing.assert_allclose(got.astype("float64"), expected.astype("float64"), rtol=1e-6)
+    if dtype == "float64":  # the gradient reaches the entries that count, NaN slices aside
+        seed_shape = expected.shape
+        xt = tf.constant(x)
+        with tf.GradientTape() as tape:
+            tape.watch(xt)
+            out = getattr(keras.ops, name)(xt, axis=axis, keepdims=keepdims)
+            out = tf.where(tf.math.is_nan(out), tf.zeros_like(out), out)
+        seed = np.random.default_rng(7).normal(size=seed_shape)
+        expected_grad = tape.gradient(out, xt, output_gradients=tf.constant(seed))
+        with nnlite.GradientTape() as tape:
+            xv = nnlite.Variable(x, name="x")
+            out = getattr(nnlite.ops, name)(xv, axis=axis, keepdims=keepdims)
+            out = nnlite.ops.where(nnlite.ops.isnan(out), 0.0, out)
+        grad = tape.gradient(out, xv, output_gradients=seed)
+        np.testing.assert_allclose(np.nan_to_num(grad), np.nan_to_num(expected_grad), rtol=1e-9, atol=1e-12)

@@ -51,7 +51,8 @@ KERAS_OPS: dict[str, KerasOp] = {
         isfinite isinf isnan log log10 log1p log2 logical_not max mean min moveaxis nan_to_num negative nonzero
         ones_like prod ravel real reciprocal repeat reshape roll round sign sin sinh sort split sqrt square squeeze
         stack sum swapaxes tan tanh tile transpose tril triu trunc zeros_like amax amin conjugate std trace var
-        meshgrid deg2rad rad2deg exp2 signbit isneginf isposinf fliplr flipud ptp hsplit vsplit dsplit"""),
+        meshgrid deg2rad rad2deg exp2 signbit isneginf isposinf fliplr flipud ptp hsplit vsplit dsplit nansum nanmean
+        nanmax nanmin nanprod"""),
     **_group("numpy", ("array",), "rot90"),
     **_group("numpy", ("a",), "diff"),
     **_group("numpy", _X1_X2, """

@@ -177,6 +177,11 @@ from .numpy import (  # noqa: A004 (Keras's names shadow builtins here, as in ke
     moveaxis,
     multiply,
     nan_to_num,
+    nanmax,
+    nanmean,
+    nanmin,
+    nanprod,
+    nansum,
     ndim,
     negative,
     nonzero,
@@ -243,7 +248,8 @@ for _name in ("amax", "amin", "append", "average", "conjugate", "hstack", "logad
               "vstack", "var", "glu", "threshold", "moments", "normalize", "stop_gradient", "unstack", "norm",
               "binary_crossentropy", "categorical_crossentropy", "sparse_categorical_crossentropy",
               "dot_product_attention", "layer_normalization", "rms_normalization", "psnr", "fliplr", "flipud",
-              "rot90", "diff", "ptp", "dstack", "hsplit", "vsplit", "dsplit"):
+              "rot90", "diff", "ptp", "dstack", "hsplit", "vsplit", "dsplit", "nansum", "nanmean", "nanmax",
+              "nanmin", "nanprod"):
     autodiff.OPS.setdefault(_name, globals()[_name])
 
 for _function in [f for n, f in list(globals().items()) if not n.startswith("_") and callable(f)

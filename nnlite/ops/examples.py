@@ -5,6 +5,12 @@ Inputs are small enough to check by eye; each entry is the doctest text ``>>> ca
 """
 
 EXAMPLES: dict[str, str] = {
+    "nansum": ">>> ops.nansum([1.0, float(\"nan\"), 2.0])\nTensor(3.)",
+    "nanmean": ">>> ops.nanmean([1.0, float(\"nan\"), 2.0])\nTensor(1.5)",
+    "nanmax": ">>> nan = float(\"nan\")\n>>> ops.nanmax([[1.0, nan], [nan, nan]], axis=1)  # NaN: none left\n"
+              "Tensor([ 1., nan])",
+    "nanmin": ">>> ops.nanmin([3.0, float(\"nan\"), 2.0])\nTensor(2.)",
+    "nanprod": ">>> ops.nanprod([3.0, float(\"nan\"), 2.0])\nTensor(6.)",
     "deg2rad": ">>> ops.deg2rad([180.0, 90.0])\nTensor([3.14159265, 1.57079633])",
     "rad2deg": ">>> ops.rad2deg([3.141592653589793, 1.5707963267948966])\nTensor([180.,  90.])",
     "exp2": ">>> ops.exp2([0.0, 3.0])\nTensor([1., 8.])",

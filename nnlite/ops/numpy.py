@@ -955,3 +955,56 @@ def heaviside(x1: Any, x2: Any) -> Any:
     dtype = config.floatx() if dtype in ("bool", "int8", "int16", "int32", "uint8", "uint16", "uint32") else \
         "float64" if dtype in ("int64", "uint64") else dtype
     return np.heaviside(np.asarray(x1, dtype), np.asarray(x2, dtype))
+
+
+def _nan_free(x: Any, fill: float) -> tuple[Any, str]:
+    """x with its NaN entries replaced by ``fill`` (a float x only), and x's dtype."""
+    dtype = promotion.tensor_dtype(x)
+    if "float" not in dtype:
+        return x, dtype
+    return where(isnan(x), np.asarray(fill, dtype), x), dtype
+
+
+def nansum(x: Any, axis: Any = None, keepdims: bool = False) -> Any:
+    """a = the sum of x's entries that are not NaN (bool, int8 and int16 sum in int32, as Keras's)."""
+    clean, dtype = _nan_free(x, 0.0)
+    wider = {"bool": "int32", "int8": "int32", "int16": "int32", "uint8": "uint32", "uint16": "uint32"}.get(dtype)
+    return sum(clean if wider is None else clean.astype(wider), axis=axis, keepdims=keepdims)
+
+
+def nanmean(x: Any, axis: Any = None, keepdims: bool = False) -> Any:
+    """a = the mean of x's entries that are not NaN (NaN where a slice has none; integers give float32)."""
+    dtype = promotion.tensor_dtype(x)
+    if "float" not in dtype:
+        return mean(np.asarray(autodiff.value_of(x)).astype("float32"), axis=axis, keepdims=keepdims)
+    counted = sum(logical_not(isnan(x)).astype(dtype), axis=axis, keepdims=keepdims)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return divide(nansum(x, axis=axis, keepdims=keepdims), counted)
+
+
+def _nan_extreme(x: Any, axis: Any, keepdims: bool, largest: bool) -> Any:
+    """The largest (or smallest) entry that is not NaN; NaN where a slice has none."""
+    dtype = promotion.tensor_dtype(x)
+    if "float" not in dtype:
+        if dtype == "bool":
+            return (any if largest else all)(x, axis=axis, keepdims=keepdims)
+        return (max if largest else min)(x, axis=axis, keepdims=keepdims)
+    clean, _ = _nan_free(x, -np.inf if largest else np.inf)
+    extreme = (max if largest else min)(clean, axis=axis, keepdims=keepdims)
+    none_left = all(isnan(x), axis=axis, keepdims=keepdims)
+    return where(none_left, np.asarray(np.nan, dtype), extreme)
+
+
+def nanmax(x: Any, axis: Any = None, keepdims: bool = False) -> Any:
+    """a = the largest entry of x that is not NaN (NaN where a slice has none)."""
+    return _nan_extreme(x, axis, keepdims, largest=True)
+
+
+def nanmin(x: Any, axis: Any = None, keepdims: bool = False) -> Any:
+    """a = the smallest entry of x that is not NaN (NaN where a slice has none)."""
+    return _nan_extreme(x, axis, keepdims, largest=False)
+
+
+def nanprod(x: Any, axis: Any = None, keepdims: bool = False) -> Any:
+    """a = the product of x's entries that are not NaN."""
+    return prod(_nan_free(x, 1.0)[0], axis=axis, keepdims=keepdims)
