@@ -123,6 +123,8 @@ class Variable(np.lib.mixins.NDArrayOperatorsMixin):
         array([1., 1.], dtype=float32)
     """
 
+    overwrite_with_gradient = False  # Keras's float8 bookkeeping: an optimizer sets the value to the gradient
+
     def __init__(self, initializer: Any, shape: Any = None, dtype: Any = None, trainable: bool = True,
                  autocast: bool = True, aggregation: str = "none", synchronization: str = "auto",
                  name: str | None = None, path: str | None = None, constraint: Any = None) -> None:

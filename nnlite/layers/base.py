@@ -247,8 +247,7 @@ class Layer:
         variable = Variable(value, name, trainable=trainable, path=f"{self.path_prefix}{self.name}/{name}",
                             constraint=constraints.get(constraint))
         variable.regularizer = regularizers.get(regularizer)
-        if overwrite_with_gradient:
-            variable.overwrite_with_gradient = True
+        variable.overwrite_with_gradient = bool(overwrite_with_gradient)
         self._weights.append(variable)
         return variable
 

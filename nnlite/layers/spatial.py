@@ -217,11 +217,12 @@ class UpSampling2D(Spatial):
 
     def forward(self, x, ctx: Context):
         a = np.asarray(x)
-        if self.interpolation == "bilinear":  # per axis: a <- M a along it, M = bilinear_matrix
-            for axis, factor in zip(self.spatial_axes, self.factors):
-                m = bilinear_matrix(a.shape[axis], factor, a.dtype)
+        if self.interpolation == "bilinear":  # per axis: a <- M a along it, M = bilinear_matrix (kept for backward)
+            matrices = [bilinear_matrix(a.shape[axis], factor, a.dtype)
+                        for axis, factor in zip(self.spatial_axes, self.factors)]
+            for axis, m in zip(self.spatial_axes, matrices):
                 a = np.moveaxis(np.tensordot(m, a, axes=([1], [axis])), 0, axis)
-            return a, None
+            return a, matrices
         for axis, factor in zip(self.spatial_axes, self.factors):
             a = np.repeat(a, factor, axis=axis)
         return a, None
@@ -230,9 +231,8 @@ class UpSampling2D(Spatial):
         if not need_grad_x:
             return None
         g = grad_a
-        if self.interpolation == "bilinear":  # per axis: g <- M^T g along it
-            for axis, factor in zip(self.spatial_axes, self.factors):
-                m = bilinear_matrix(g.shape[axis] // factor, factor, g.dtype)
+        if saved is not None:  # bilinear: per axis g <- M^T g along it, M the forward pass's
+            for axis, m in zip(self.spatial_axes, saved):
                 g = np.moveaxis(np.tensordot(m.T, g, axes=([1], [axis])), 0, axis)
             return g
         for axis, factor in zip(self.spatial_axes, self.factors):

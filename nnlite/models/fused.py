@@ -188,7 +188,7 @@ class FusedSteps:
         # backward leaves lr g (see Context.grad_scale), unless a float16 layer would carry gradients lr times
         # smaller, down among its subnormal numbers
         fold = (train and self.optimizer.folds_learning_rate() and not _computes_in_float16(self)
-                and not any(getattr(v, "overwrite_with_gradient", False) for v in variables))  # those take g itself
+                and not any(v.overwrite_with_gradient for v in variables))  # those take g itself
         regularized = self._regularized()
         from_z = self._loss_reads_logits()
         hooks = callbacks or callbacks_module.CallbackList(model=self)

@@ -354,7 +354,7 @@ class Optimizer(KerasSteps):
                 g = np.asarray(g)
             if g.shape != v.value.shape:
                 raise ValueError(f"The gradient for {v.path} has shape {g.shape}, the variable {v.shape}.")
-            if getattr(v, "overwrite_with_gradient", False):  # Keras's float8 bookkeeping: the value becomes g
+            if v.overwrite_with_gradient:  # Keras's float8 bookkeeping: the value becomes g
                 overwritten.append((v, g))
                 continue
             kept.append(g)
@@ -387,7 +387,7 @@ class Optimizer(KerasSteps):
                              "it was originally built with. When working with a new set of variables, you should "
                              "recreate a new optimizer instance.")
         states = [self._state[self._index[v]] for v in variables]
-        overwritten = [getattr(v, "overwrite_with_gradient", False) for v in variables]
+        overwritten = [v.overwrite_with_gradient for v in variables]
         if any(overwritten):  # those take their gradient as their value; the rest step
             stepped = [i for i, o in enumerate(overwritten) if not o]
 
