@@ -9,12 +9,23 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
+
 from . import config
 from .registry import CustomObjectScope, custom_object
 
 __all__ = ["DTypePolicy", "FloatDTypePolicy", "deserialize", "get", "serialize"]
 
 FLOATS = ("float16", "float32", "float64")
+
+
+def _is_dtype(name: str) -> bool:
+    """Whether ``name`` names a dtype (Keras's policies carry any dtype's name; nnlite's layers take the floats)."""
+    try:
+        np.dtype(name)
+    except TypeError:
+        return name == "bfloat16"
+    return True
 
 
 class DTypePolicy:
@@ -38,6 +49,9 @@ class DTypePolicy:
         if not isinstance(name, str):
             raise TypeError(f"'name' must be a string, such as 'mixed_float16'. Received: name={name} (of type "
                             f"{type(name)})")
+        if not name.startswith("mixed_") and not _is_dtype(name):
+            raise ValueError(f"Cannot convert '{name}' to a mixed precision DTypePolicy. Valid policies include "
+                             "'mixed_float16', 'mixed_bfloat16', and the name of any float dtype such as 'float32'.")
         if name not in FLOATS:
             raise ValueError(f"nnlite computes every layer in one float dtype ({', '.join(FLOATS)}); the dtype "
                              f"policy {name!r} is not supported (mixed precision, bfloat16 and quantization are "

@@ -299,6 +299,9 @@ def test_a_dtype_policy_is_an_object_as_keras(keras, name):
     with pytest.raises(ValueError, match="not supported"):
         nnlite.DTypePolicy("mixed_float16")
     for lib in (keras, nnlite):
+        with pytest.raises(ValueError, match="Cannot convert 'invalid_name' to a mixed precision DTypePolicy"):
+            lib.DTypePolicy("invalid_name")
+    for lib in (keras, nnlite):
         with pytest.raises(TypeError, match="'name' must be a string"):
             lib.DTypePolicy(3)
 
