@@ -128,6 +128,17 @@ def run_in_terminal(args: list[str], columns: int = 80) -> str:
     return text
 
 
+def central_differences(loss, x: np.ndarray, h: float = 1e-6) -> np.ndarray:
+    """dloss/dx by central differences, (loss(x + h e_i) - loss(x - h e_i)) / 2h for every entry i of x."""
+    numeric = np.zeros_like(x)
+    for index in np.ndindex(x.shape):
+        up, down = x.copy(), x.copy()
+        up[index] += h
+        down[index] -= h
+        numeric[index] = (loss(up) - loss(down)) / (2 * h)
+    return numeric
+
+
 def files_load_both_ways(keras, theirs, ours, x, folder):
     """Keras's .keras file of ``theirs`` loads in nnlite and nnlite's of ``ours`` in Keras, each predicting as the
     model that wrote it (to 1e-12)."""

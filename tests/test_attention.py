@@ -12,7 +12,7 @@ import nnlite
 from nnlite.layers import Context
 
 from .conftest import RTOL
-from .helpers import assert_close, files_load_both_ways, fit_both
+from .helpers import assert_close, central_differences, files_load_both_ways, fit_both
 
 CASES = [
     ({"num_heads": 2, "key_dim": 3}, {}, {}),
@@ -21,13 +21,38 @@ CASES = [
     ({"num_heads": 2, "key_dim": 3}, {"use_causal_mask": True}, {"value_mask": True}),
     ({"num_heads": 2, "key_dim": 3, "use_bias": False, "sliding_window": 2},
      {"use_causal_mask": True, "return_attention_scores": True}, {"attention_mask": True}),
-    ({"num_heads": 2, "key_dim": 3}, {}, {"attention_mask": True}),  # a fully masked row: attends to all alike
+    ({"num_heads": 2, "key_dim": 3}, {}, {"attention_mask": True, "masked_row": True}),  # attends to all alike
 ]
 
 
 CASES += [
     ({"num_heads": 2, "key_dim": 3, "value_dim": 4, "use_gate": True}, {}, {"key": True}),
     ({"num_heads": 2, "key_dim": 3, "use_gate": True}, {"return_attention_scores": True}, {"attention_mask": True}),
+]
+HIGH_RANK_CASES = [  # attention_axes: the other inner axes are batch axes; masks as Keras reads them
+    ({"num_heads": 2, "key_dim": 3, "attention_axes": 2}, {},  # a mask of (B, T, S): alike for every F
+     {"attention_mask": True, "shapes": ((2, 3, 4, 6), (2, 3, 5, 6), None, (2, 4, 5))}),
+    ({"num_heads": 2, "key_dim": 3, "attention_axes": (2,)}, {"return_attention_scores": True},
+     {"attention_mask": True, "value_mask": True, "shapes": ((2, 3, 4, 6), (2, 3, 5, 6), None, (2, 3, 4, 5))}),
+    ({"num_heads": 2, "key_dim": 3, "attention_axes": -2, "use_gate": True}, {"return_attention_scores": True},
+     {"attention_mask": True, "shapes": ((2, 3, 4, 6), (2, 3, 5, 6), None, (2, 3, 2, 4, 5))}),  # one per head
+    ({"num_heads": 2, "key_dim": 3, "attention_axes": (1, 2)}, {"return_attention_scores": True},  # two axes at once
+     {"attention_mask": True, "shapes": ((2, 3, 4, 6), (2, 2, 5, 6), None, (2, 3, 4, 2, 5))}),
+    ({"num_heads": 2, "key_dim": 3, "attention_axes": (2, 1)}, {"return_attention_scores": True},  # scores' order
+     {"shapes": ((2, 3, 4, 6), (2, 2, 5, 6), None, None)}),
+    ({"num_heads": 2, "key_dim": 2, "value_dim": 3, "attention_axes": (2, 3), "output_shape": (3, 2)},
+     {"return_attention_scores": True},
+     {"key": True, "attention_mask": True, "shapes": ((2, 2, 3, 4, 6), (2, 2, 2, 5, 3), (2, 2, 2, 5, 4),
+                                                      (2, 2, 3, 4, 2, 5))}),
+    ({"num_heads": 2, "key_dim": 3}, {},  # default axes: every inner axis
+     {"shapes": ((2, 3, 4, 6), (2, 1, 5, 6), None, None)}),
+    ({"num_heads": 2, "key_dim": 3, "attention_axes": 1}, {"use_causal_mask": True, "return_attention_scores": True},
+     {"shapes": ((2, 5, 3, 6), (2, 5, 3, 6), None, None)}),  # causal over axis 1 of 4-D inputs
+    ({"num_heads": 2, "key_dim": 3, "output_shape": (4, 2)}, {}, {"attention_mask": True,  # a mask of (T, S)
+                                                                  "shapes": ((2, 4, 6), (2, 5, 3), None, (4, 5))}),
+    ({"num_heads": 2, "key_dim": 3}, {"return_attention_scores": True}, {"attention_mask": True,  # per head
+                                                                         "shapes": ((2, 4, 6), (2, 5, 3), None,
+                                                                                    (2, 2, 4, 5))}),
 ]
 GQA_CASES = [  # grouped-query attention: the query and the value of one width
     ({"head_dim": 3, "num_query_heads": 4, "num_key_value_heads": 2}, {}, {}),
@@ -45,6 +70,15 @@ def test_outputs_scores_and_every_gradient_match_tensorflow(keras, tf, float64, 
     _compare(keras, tf, rng, "MultiHeadAttention", settings, options, given)
 
 
+@pytest.mark.parametrize(("settings", "options", "given"), HIGH_RANK_CASES,
+                         ids=lambda c: ",".join(f"{k}={v}" for k, v in c.items() if k != "shapes") or "plain")
+def test_high_rank_inputs_and_attention_axes_match_tensorflow(keras, tf, float64, rng, settings, options, given):
+    """Inputs of rank 4 and 5 attending over one axis or two (the others batch axes), output_shape of two sizes,
+    attention masks of every rank Keras reads (missing axes broadcast; one mask per head), scores in Keras's
+    layout (B, F..., N, T_A..., S_A...), and every gradient."""
+    _compare(keras, tf, rng, "MultiHeadAttention", settings, options, given)
+
+
 @pytest.mark.parametrize(("settings", "options", "given"), GQA_CASES, ids=lambda c: ",".join(map(str, c)) or "plain")
 def test_grouped_query_attention_matches_tensorflow(keras, tf, float64, rng, settings, options, given):
     """The key and value heads repeated for the query heads, their gradients summed back; the gate; Keras's
@@ -53,15 +87,21 @@ def test_grouped_query_attention_matches_tensorflow(keras, tf, float64, rng, set
 
 
 def _compare(keras, tf, rng, name, settings, options, given):
-    """nnlite's layer and Keras's from the same weights: outputs (and scores) and every gradient."""
-    query = rng.normal(size=(2, 4, 6))
-    value = rng.normal(size=(2, 5, 6 if name == "GroupQueryAttention" else 3))
-    key = rng.normal(size=(2, 5, 7)) if given.get("key") else None
+    """nnlite's layer and Keras's from the same weights: outputs (and scores) and every gradient. ``given`` names
+    the key and the masks to pass, and may set the inputs' shapes (``shapes``: query, value, key, attention mask)."""
+    query_shape, value_shape, key_shape, mask_shape = given.get("shapes", (
+        (2, 4, 6), (2, 5, 6 if name == "GroupQueryAttention" else 3), (2, 5, 7), (2, 4, 5)))
+    query, value = rng.normal(size=query_shape), rng.normal(size=value_shape)
+    key = rng.normal(size=key_shape) if given.get("key") else None
     mask = None
     if given.get("attention_mask"):
-        mask = rng.random((2, 4, 5)) > 0.3
-        mask[0, 0, 0] = False  # with a causal mask: query step 0 has nothing left to attend
-    value_mask = np.array([[1, 1, 0, 1, 1], [1, 1, 1, 0, 0]], bool) if given.get("value_mask") else None
+        mask = rng.random(mask_shape) > 0.3
+        mask[(0,) * mask.ndim] = False  # with a causal mask: query step 0 has nothing left to attend
+        if given.get("masked_row"):  # query step 1 of the first sample attends nothing: Keras's fused kernel
+            mask[0, 1] = False  # spreads it evenly, and no gradient reaches the scores it masks
+    value_mask = None
+    if given.get("value_mask"):  # value steps left out here and there
+        value_mask = rng.random(value_shape[:-1]) > 0.3
     ours = getattr(nnlite.layers, name)(**settings, bias_initializer="random_normal", seed=1)
     theirs = getattr(keras.layers, name)(**settings)
     ours(query, value, key=key, attention_mask=mask, **options)
@@ -140,6 +180,40 @@ def test_attention_scores_come_out_of_a_graph(keras, float64, rng):
         assert_close(o, e, RTOL["float64"], "output and scores")
 
 
+def test_high_rank_attention_in_a_graph_fits_and_files_load_both_ways(keras, float64, rng, tmp_path):
+    """A model of 4-D inputs attending over axis 2 with a two-size output_shape and its scores as an output: the
+    symbolic shapes, predictions, a fit, and .keras files both ways (W_o of shape (N, v, 3, 2))."""
+    def model(lib):
+        query, value = lib.Input((3, 4, 6)), lib.Input((3, 5, 2))
+        out, scores = lib.layers.MultiHeadAttention(2, 3, output_shape=(3, 2), attention_axes=2)(
+            query, value, return_attention_scores=True)
+        return lib.Model([query, value], [lib.layers.Flatten()(out), lib.layers.Flatten()(scores)])
+    theirs, ours = model(keras), model(nnlite)
+    assert [tuple(o.shape) for o in ours.outputs] == [(None, 72), (None, 120)]
+    ours.set_weights(theirs.get_weights())
+    assert [w.shape for w in ours.weights][-2:] == [(2, 3, 3, 2), (3, 2)]
+    x = [rng.normal(size=(8, 3, 4, 6)), rng.normal(size=(8, 3, 5, 2))]
+    for o, e in zip(ours.predict(x, verbose=0), theirs.predict(x, verbose=0)):
+        assert_close(o, e, RTOL["float64"], "output and scores")
+    y = [rng.normal(size=(8, 72)), rng.normal(size=(8, 120))]
+    theirs.compile(keras.optimizers.SGD(0.1), "mse")
+    ours.compile(nnlite.optimizers.SGD(0.1), "mse")
+    expected = theirs.fit(x, y, batch_size=4, epochs=2, verbose=0, shuffle=False).history
+    assert_close(ours.fit(x, y, batch_size=4, epochs=2, verbose=0, shuffle=False).history["loss"], expected["loss"],
+                 RTOL["float64"], "loss")
+    for w, e in zip(ours.get_weights(), theirs.get_weights()):
+        if np.abs(e).max() < 1e-12:  # the key bias: no gradient reaches it (see above), zero but for rounding
+            assert np.abs(w).max() < 1e-12
+            continue
+        assert_close(w, e, 1e-7, "weights after the fit")
+    theirs.save(tmp_path / "theirs.keras")
+    ours.save(tmp_path / "ours.keras")
+    for loaded, wrote in ((nnlite.saving.load_model(tmp_path / "theirs.keras"), theirs),
+                          (keras.saving.load_model(tmp_path / "ours.keras"), ours)):
+        for o, e in zip(loaded.predict(x, verbose=0), wrote.predict(x, verbose=0)):
+            assert_close(o, e, 1e-12, f"{type(loaded).__module__} loads the other's file")
+
+
 def test_keras_errors_and_config(keras):
     for lib in (keras, nnlite):
         with pytest.raises(ValueError, match="invalid value for argument `num_heads`"):
@@ -148,6 +222,27 @@ def test_keras_errors_and_config(keras):
             lib.layers.MultiHeadAttention(2, -1)
         with pytest.raises(ValueError, match="`sliding_window` must be `None` or a positive integer"):
             lib.layers.MultiHeadAttention(2, 2, sliding_window=0)
+        with pytest.raises(ValueError, match=r"Invalid `output_shape`: 8.0\. When specified, the `output_shape` "):
+            lib.layers.MultiHeadAttention(2, 2, output_shape=8.0)
+        with pytest.raises(ValueError, match=r"`attention_axes` must be an int, list, or tuple\.Received: "
+                                             r"attention_axes=a"):
+            lib.layers.MultiHeadAttention(2, 2, attention_axes="a")
+        with pytest.raises(ValueError, match=r"All dimensions of `value` and `key`, except the last one, must be "
+                                             r"equal\. Received: value_shape=\(2, 1, 1, 5, 8\) and key_shape"):
+            lib.layers.MultiHeadAttention(4, 2).compute_output_shape((2, 4, 2, 3, 8), (2, 1, 1, 5, 8),
+                                                                     (2, 1, 15, 5, 2))
+    for query, value, key, output_shape in (((7, 4, 8), (7, 2, 8), (7, 2, 3), (3, 4)),
+                                            ((7, 4, 2, 3, 8), (7, 1, 1, 5, 8), (7, 1, 1, 5, 2), (3, 2)),
+                                            ((7, 4, 2, 3, 8), (7, 4, 2, 3, 7), None, None)):
+        layers = [lib.layers.MultiHeadAttention(2, 2, output_shape=output_shape) for lib in (keras, nnlite)]
+        expected = tuple(layers[0].compute_output_shape(query, value, key))
+        assert layers[1].compute_output_shape(list(query), list(value), key and list(key)) == expected
+        got = layers[1](np.ones(query), np.ones(value), key=None if key is None else np.ones(key))
+        assert got.shape == expected == tuple(layers[0](np.ones(query), np.ones(value),
+                                                        key=None if key is None else np.ones(key)).shape)
+        assert layers[1].get_config()["attention_axes"] == layers[0].get_config()["attention_axes"]  # once built
+        assert type(layers[1](np.ones(query), np.ones(value), key=None if key is None else np.ones(key),
+                              return_attention_scores=True)) is tuple  # (output, scores), as Keras returns them
     settings = {"num_heads": 2, "key_dim": 3, "value_dim": 4, "dropout": 0.1, "output_shape": (5,), "seed": 3}
     ours, theirs = nnlite.layers.MultiHeadAttention(**settings), keras.layers.MultiHeadAttention(**settings)
     config, expected = ours.get_config(), theirs.get_config()
@@ -161,6 +256,15 @@ def test_keras_errors_and_config(keras):
         layer = nnlite.layers.MultiHeadAttention(2, 3)
         layer(x, x)
         layer(x, x, use_causal_mask=True)
+    with pytest.raises(ValueError, match=r"orders the steps of one attention axis only; .* attention_axes=\(1, 2\)"):
+        nnlite.layers.MultiHeadAttention(2, 3)(np.ones((1, 2, 3, 4)), np.ones((1, 2, 3, 4)), use_causal_mask=True)
+    with pytest.raises(ValueError, match=r"distinct axes between the batch axis and the features of inputs of rank "
+                                         r"4 \(1 to 2, or -3 to -2\); got attention_axes=\(3,\)"):
+        nnlite.layers.MultiHeadAttention(2, 3, attention_axes=3)(np.ones((1, 2, 3, 4)), np.ones((1, 2, 3, 4)))
+    with pytest.raises(ValueError, match=r"reads `attention_mask` against its scores of shape \(1, 2, 3, 3\) .* "
+                                         r"got attention_mask of shape \(3, 3, 3\)"):
+        nnlite.layers.MultiHeadAttention(2, 3)(np.ones((1, 3, 4)), np.ones((1, 3, 4)), attention_mask=np.ones(
+            (3, 3, 3)))
 
 
 def test_dropout_on_the_attention_probabilities_has_an_exact_gradient(rng):
@@ -174,14 +278,29 @@ def test_dropout_on_the_attention_probabilities_has_an_exact_gradient(rng):
     ctx = Context(training=True, peek=True)
     _, saved = layer.forward([query, value], ctx)
     grad = layer.backward(saved, seed, ctx)[0]
-    numeric = np.zeros_like(query)
-    for index in np.ndindex(query.shape):
-        up, down = query.copy(), query.copy()
-        up[index] += 1e-6
-        down[index] -= 1e-6
-        numeric[index] = (loss(up) - loss(down)) / 2e-6
-    assert_close(grad, numeric, 1e-6, "grad query", floor=1e-8)
+    assert_close(grad, central_differences(loss, query), 1e-6, "grad query", floor=1e-8)
     assert np.array_equal(layer(query, value), layer(query, value))  # inference drops nothing
+
+
+@pytest.mark.parametrize("name", ["Attention", "AdditiveAttention"])
+def test_returned_scores_are_the_dropped_probabilities_with_an_exact_gradient(rng, name):
+    """With dropout while training, Attention returns P as dropout left it (Keras's): the output is exactly those
+    scores times V, and the gradient of both outputs matches finite differences."""
+    layer = getattr(nnlite.layers, name)(dropout=0.4, seed=0, dtype="float64")
+    query, value = rng.normal(size=(2, 3, 4)), rng.normal(size=(2, 5, 4))
+    out, scores = layer([query, value], return_attention_scores=True, training=True)
+    assert type(layer([query, value], return_attention_scores=True)) is tuple  # as Keras returns them
+    assert np.allclose(out, scores @ value, rtol=1e-12) and (scores == 0).any()
+    assert not np.allclose(np.sum(scores, axis=-1), 1.0)  # kept entries scaled by 1 / (1 - rate)
+    seeds = [rng.normal(size=(2, 3, 4)), rng.normal(size=(2, 3, 5))]
+
+    def loss(q):
+        a, p = layer.forward([q, value], Context(training=True, peek=True))[0]
+        return float(np.sum(seeds[0] * a) + np.sum(seeds[1] * p))
+    ctx = Context(training=True, peek=True)
+    _, saved = layer.forward([query, value], ctx)
+    grad = layer.backward(saved, seeds, ctx)[0]
+    assert_close(grad, central_differences(loss, query), 1e-6, "grad query", floor=1e-8)
 
 
 DOT_CASES = [
@@ -192,15 +311,21 @@ DOT_CASES = [
     ("AdditiveAttention", {}, {}, False, True),
     ("AdditiveAttention", {"use_scale": False}, {"use_causal_mask": True, "return_attention_scores": True}, True,
      False),
+    ("Attention", {}, {"return_attention_scores": True}, False, False, (2, 3)),  # more batch axes: (B, 3, T, dim)
+    ("Attention", {"score_mode": "concat", "use_scale": True}, {"use_causal_mask": True}, True, False, (2, 2, 3)),
+    ("AdditiveAttention", {}, {"return_attention_scores": True}, True, False, (2, 3)),
 ]
 
 
-@pytest.mark.parametrize(("name", "settings", "options", "key", "masked"), DOT_CASES, ids=lambda c: str(c))
-def test_dot_and_additive_attention_match_tensorflow(keras, tf, float64, rng, name, settings, options, key, masked):
+@pytest.mark.parametrize(("name", "settings", "options", "key", "masked", "batch"),
+                         [case + ((2,),) * (len(case) == 5) for case in DOT_CASES], ids=lambda c: str(c))
+def test_dot_and_additive_attention_match_tensorflow(keras, tf, float64, rng, name, settings, options, key, masked,
+                                                     batch):
     """Attention (dot and concat scores, learnt scale) and AdditiveAttention: outputs, scores and every gradient
     (query, value, key, the scale and score weights), with value masks (masked value steps) and query masks (zero
-    rows), against Keras."""
-    inputs = [rng.normal(size=(2, 4, 3)), rng.normal(size=(2, 5, 3))] + ([rng.normal(size=(2, 5, 3))] if key else [])
+    rows), inputs with more batch axes than one, against Keras."""
+    inputs = [rng.normal(size=(*batch, 4, 3)), rng.normal(size=(*batch, 5, 3))] + (
+        [rng.normal(size=(*batch, 5, 3))] if key else [])
     ours, theirs = getattr(nnlite.layers, name)(**settings), getattr(keras.layers, name)(**settings)
     ours(inputs, **options)
     theirs(inputs, **options)
@@ -266,7 +391,7 @@ def test_dot_attention_configs_and_errors_match_keras(keras):
 
 def test_bad_inputs_are_named():
     mha = nnlite.layers.MultiHeadAttention(2, 2)
-    with pytest.raises(ValueError, match="one batch size"):
+    with pytest.raises(ValueError, match=r"pairs each query with the key of its batch .* got query_shape=\(2, 3, 4\)"):
         mha(np.ones((2, 3, 4)), np.ones((3, 3, 4)))
     mha(np.ones((2, 3, 4)), np.ones((2, 3, 4)))
     with pytest.raises(ValueError, match=r"built for query inputs of 4 features; got shape \(2, 3, 5\)"):
@@ -295,6 +420,11 @@ def test_grouped_query_attention_config_errors_and_files(keras, float64, rng, tm
             lib.layers.GroupQueryAttention(2, 3, 2)
         with pytest.raises(ValueError, match="`sliding_window` must be `None` or a positive integer"):
             lib.layers.GroupQueryAttention(2, 4, 2, sliding_window=0)
+        with pytest.raises(ValueError, match=r"The last dimension of `query_shape` and `value_shape` must be equal, "
+                                             r"but are 8, 7\. Received: query_shape=\(2, 4, 8\)"):
+            lib.layers.GroupQueryAttention(2, 4, 4).compute_output_shape((2, 4, 8), (2, 2, 7), 2)
+        with pytest.raises(ValueError, match=r"must be equal\. Received: value_shape=\(2, 2, 8\) and key_shape"):
+            lib.layers.GroupQueryAttention(2, 4, 4).compute_output_shape((2, 4, 8), (2, 2, 8), (2, 1, 7))
 
     def block(lib):
         x = lib.Input((5, 8))

@@ -11,6 +11,10 @@ dQ = dScores K / sqrt(k), dK = dScores^T Q / sqrt(k), then each projection's dW 
 
 With ``use_gate`` the heads' outputs are gated before the output projection, O * s(query W_g + b_g). Grouped-query
 attention projects K and V to fewer heads and repeats each for its group of query heads (see the class).
+
+Inputs of higher rank, (B, inner..., dim), attend over their ``attention_axes`` A: the other inner axes F are more
+batch axes and the steps of A are read as one axis of T = prod(A) steps (:class:`StepLayout`), so the equations
+above run unchanged on (B prod(F), T, dim); the scores come back as Keras lays them out, (B, F..., N, T_A..., S_A...).
 """
 
 from __future__ import annotations
@@ -24,7 +28,7 @@ import numpy as np
 from .. import activations, constraints, initializers, regularizers
 from ..variables import Variable
 from .base import LAYERS, Context, Layer, MaskReader, document_keywords
-from .dot_attention import SOFTMAX, check_attention_shapes, take_call_options
+from .dot_attention import SOFTMAX, take_call_options
 from .node import is_symbolic
 from .regularization import check_rate, dropout_mask, generator, seed_config
 
@@ -49,6 +53,55 @@ def _einsum(equation: str, *operands: np.ndarray) -> np.ndarray:
     return np.einsum(equation, *operands, optimize=True)
 
 
+def attention_axes_for(given: tuple[int, ...] | None, rank: int) -> tuple[int, ...]:
+    """The attention axes of inputs of this rank, as Keras reads them: every axis between the batch and the features
+    when ``None``; a negative axis counts from the input's end (-2 is the last before the features)."""
+    if given is None:
+        return tuple(range(1, rank - 1))
+    axes = tuple(int(a) + rank if a < 0 else int(a) for a in given)
+    if not axes or len(set(axes)) != len(axes) or any(not 1 <= a <= rank - 2 for a in axes):
+        raise ValueError(f"`attention_axes` must name distinct axes between the batch axis and the features of inputs "
+                         f"of rank {rank} (1 to {rank - 2}, or -{rank - 1} to -2); got attention_axes={given}.")
+    return axes
+
+
+class StepLayout:
+    """An input (B, inner..., *tail) read as rows of steps: its inner axes outside the attention axes A (F) join the
+    batch, the steps of A become one axis of T = prod(A): x -> (B prod(F), T, *tail). For (B, T, dim) inputs
+    attending over axis 1 nothing moves (a view).
+
+    Args:
+        shape: the input's shape, batch axis first, features last.
+        axes: the attention axes A, in the order the scores list them.
+    """
+
+    def __init__(self, shape: tuple[int, ...], axes: tuple[int, ...]) -> None:
+        free = tuple(i for i in range(1, len(shape) - 1) if i not in axes)
+        self.order = (0, *free, *axes)  # every axis before the features, batch-like ones first
+        self.lead = tuple(shape[i] for i in (0, *free))  # (B, F...)
+        self.steps = tuple(shape[i] for i in axes)  # the sizes of A
+
+    def rows(self, x: np.ndarray) -> np.ndarray:
+        """x (B, inner..., *tail) as (B prod(F), T, *tail).
+
+        Args:
+            x: an array laid out as the input, with any trailing axes.
+        """
+        k = len(self.order)
+        x = x.transpose(*self.order, *range(k, x.ndim))
+        return x.reshape(math.prod(self.lead), math.prod(self.steps), *x.shape[k:])
+
+    def unrows(self, y: np.ndarray) -> np.ndarray:
+        """y (B prod(F), T, *tail) back as (B, inner..., *tail): the inverse of :meth:`rows`.
+
+        Args:
+            y: rows of steps, with any trailing axes.
+        """
+        k = len(self.order)
+        y = y.reshape(*self.lead, *self.steps, *y.shape[2:])
+        return y.transpose(*np.argsort(self.order), *range(k, y.ndim))
+
+
 @document_keywords
 @LAYERS.register(example={"num_heads": 2, "key_dim": 3})
 class MultiHeadAttention(MaskReader, Layer):
@@ -58,7 +111,8 @@ class MultiHeadAttention(MaskReader, Layer):
     ``attention_mask`` (B, T, S), True where a query step may attend a value step, ``use_causal_mask`` (step t
     attends steps <= t) and ``return_attention_scores`` (also return P, (B, N, T, S)). Masks the inputs carry
     (Embedding(mask_zero=True), Masking) join the attention mask as Keras joins them; the output carries the
-    query's mask.
+    query's mask. Inputs of higher rank attend over ``attention_axes`` (see the module): the mask is then read
+    against the scores (B, F..., N, T_A..., S_A...), its leading axes left out or 1 where they broadcast.
 
     Args:
         num_heads: N, the number of attention heads.
@@ -66,8 +120,10 @@ class MultiHeadAttention(MaskReader, Layer):
         value_dim: v, the size of each head's value; ``None`` for key_dim.
         dropout: the fraction of attention probabilities dropped while training.
         use_bias: whether the four projections have biases.
-        output_shape: the output's last size; ``None`` for the query's.
-        attention_axes: the axes attention runs over; only ``None`` (the steps of (B, T, dim) inputs) here.
+        output_shape: the output's sizes after the query's inner axes (an int or a tuple: W_o's shape is
+            (N, v) + output_shape); ``None`` for the query's last size.
+        attention_axes: the inner axes attention runs over (an int or a tuple; negative ones count from the
+            end); ``None`` for every axis between batch and features. The other inner axes are batch axes.
         sliding_window: w: step t attends only steps within w - 1 of it; ``None`` for all.
         flash_attention: Keras's choice of a fused kernel; accepted, the products are the same here.
         kernel_initializer: how the four kernels start.
@@ -119,16 +175,19 @@ class MultiHeadAttention(MaskReader, Layer):
                 expected = "a positive integer or `None`" if optional else "a positive integer"
                 raise ValueError(f"Received an invalid value for argument `{name}`, expected {expected}. Received: "
                                  f"{name}={value}")
-        if isinstance(output_shape, numbers.Integral):
-            output_shape = (int(output_shape),)
-        if output_shape is not None and (not isinstance(output_shape, (tuple, list)) or len(output_shape) != 1):
-            raise ValueError(f"nnlite's MultiHeadAttention takes one output size (an int or a tuple of one); got "
-                             f"output_shape={output_shape!r}.")
-        if isinstance(attention_axes, int):
+        if isinstance(output_shape, numbers.Integral) and not isinstance(output_shape, bool):
+            output_shape = (output_shape,)
+        if output_shape is not None and not (isinstance(output_shape, (tuple, list)) and all(
+                isinstance(d, numbers.Integral) and not isinstance(d, bool) and d > 0 for d in output_shape)):
+            raise ValueError(f"Invalid `output_shape`: {output_shape}. When specified, the `output_shape` should be of "
+                             f"type tuple, list, or int: the output's sizes after the query's inner axes, positive "
+                             f"integers.")
+        if isinstance(attention_axes, numbers.Integral) and not isinstance(attention_axes, bool):
             attention_axes = (attention_axes,)
-        if attention_axes is not None and tuple(attention_axes) not in ((1,), (-2,)):
-            raise ValueError(f"nnlite's MultiHeadAttention attends over the steps of (batch, steps, features) "
-                             f"inputs (attention_axes=None); got attention_axes={attention_axes!r}.")
+        if attention_axes is not None and not (isinstance(attention_axes, (list, tuple)) and all(
+                isinstance(a, numbers.Integral) and not isinstance(a, bool) for a in attention_axes)):
+            raise ValueError(f"`attention_axes` must be an int, list, or tuple.Received: "
+                             f"attention_axes={attention_axes}")
         if sliding_window is not None and (isinstance(sliding_window, bool) or not isinstance(
                 sliding_window, numbers.Integral) or sliding_window <= 0):
             raise ValueError(f"`sliding_window` must be `None` or a positive integer. Received: "
@@ -141,8 +200,8 @@ class MultiHeadAttention(MaskReader, Layer):
         self.num_heads, self.key_dim = int(num_heads), int(key_dim)
         self.value_dim = int(value_dim) if value_dim else self.key_dim
         self.dropout, self.use_bias = dropout, bool(use_bias)
-        self.output_shape_setting = tuple(output_shape) if output_shape is not None else None
-        self.attention_axes = tuple(attention_axes) if attention_axes is not None else None
+        self.output_shape_setting = tuple(int(d) for d in output_shape) if output_shape else None
+        self.attention_axes = tuple(int(a) for a in attention_axes) if attention_axes is not None else None
         self.sliding_window, self.flash_attention = sliding_window, flash_attention
         self.kernel_initializer = initializers.get(kernel_initializer)
         self.bias_initializer = initializers.get(bias_initializer)
@@ -181,7 +240,7 @@ class MultiHeadAttention(MaskReader, Layer):
         masks = [query_mask, value_mask, key_mask]
         masks = None if all(m is None for m in masks) else masks
         out = self.forward_masked(values, masks, Context(training=bool(training)))[0]
-        return list(out) if isinstance(out, list) else out
+        return tuple(out) if isinstance(out, list) else out  # (output, scores) as Keras returns them
 
     def _parts(self, x: list[Any]) -> tuple[Any, Any, Any, Any]:
         """(query, value, key, attention_mask) from the list the layer is called on."""
@@ -191,6 +250,27 @@ class MultiHeadAttention(MaskReader, Layer):
         return x[0], x[1], key, mask
 
     # -- shapes ---------------------------------------------------------------------------------------------------
+    def _check_shapes(self, query_shape: Any, value_shape: Any, key_shape: Any) -> tuple[int, ...]:
+        """Keras's checks of the three shapes, then nnlite's: one rank of 3 or more, and the batch and the inner axes
+        outside the attention axes alike in the query and the key (they pair up); returns the attention axes."""
+        query_shape, value_shape, key_shape = tuple(query_shape), tuple(value_shape), tuple(key_shape)
+        if value_shape[1:-1] != key_shape[1:-1]:
+            raise ValueError(f"All dimensions of `value` and `key`, except the last one, must be equal. Received: "
+                             f"value_shape={value_shape} and key_shape={key_shape}")
+        rank = len(query_shape)
+        if rank < 3 or len(value_shape) != rank:
+            raise ValueError(f"{type(self).__name__} {self.name!r} takes a query, value and key of one rank, 3 or more "
+                             f"(batch, inner axes, features); got query_shape={query_shape}, "
+                             f"value_shape={value_shape}, key_shape={key_shape}.")
+        axes = attention_axes_for(self.attention_axes, rank)
+        lead = [i for i in range(rank - 1) if i not in axes]  # the batch and the free inner axes
+        if any(None not in (query_shape[i], other[i]) and query_shape[i] != other[i]
+               for other in (key_shape, value_shape) for i in lead):
+            raise ValueError(f"{type(self).__name__} {self.name!r} pairs each query with the key of its batch and "
+                             f"non-attention axes {tuple(lead)} (attention_axes={axes}), so their sizes must be "
+                             f"equal; got query_shape={query_shape} and key_shape={key_shape}.")
+        return axes
+
     def build(self, query_shape, value_shape=None, key_shape=None):
         """Create the projections for these shapes: Keras's ``build(query_shape, value_shape, key_shape=None)``,
         or one list of the call's shapes ([query, value(, key)(, mask)]) as the layer's call builds it.
@@ -206,17 +286,17 @@ class MultiHeadAttention(MaskReader, Layer):
             return
         input_shape = query_shape
         query_shape, value_shape, key_shape, _ = self._parts(list(input_shape))
-        for shape in (query_shape, value_shape, key_shape):
-            if len(shape) != 3 or shape[-1] is None:
-                raise ValueError(f"{type(self).__name__} {self.name!r} takes (batch, steps, features) inputs with a "
-                                 f"known number of features; got shapes {list(input_shape)}.")
+        self.attention_axes = self._check_shapes(query_shape, value_shape, key_shape)  # Keras keeps them so
+        if any(shape[-1] is None for shape in (query_shape, value_shape, key_shape)):
+            raise ValueError(f"{type(self).__name__} {self.name!r} needs inputs with a known number of features; got "
+                             f"shapes {list(input_shape)}.")
         n, k, v, kv = self.num_heads, self.key_dim, self.value_dim, self.kv_heads
-        out = self.output_shape_setting[0] if self.output_shape_setting else query_shape[-1]
+        out = self.output_shape_setting or (query_shape[-1],)
         gate = [("gate", (query_shape[-1], n, v), (n, v))] if self.use_gate else []
         for name, kernel_shape, bias_shape in (("query", (query_shape[-1], n, k), (n, k)),
                                                ("key", (key_shape[-1], kv, k), (kv, k)), *gate,
                                                ("value", (value_shape[-1], kv, v), (kv, v)),
-                                               ("attention_output", (n, v, out), (out,))):
+                                               ("attention_output", (n, v, *out), out)):
             kernel = self.add_weight(kernel_shape, _fresh(self.kernel_initializer), name=f"{name}_kernel",
                                      regularizer=self.kernel_regularizer, constraint=self.kernel_constraint)
             bias = self.add_weight(bias_shape, _fresh(self.bias_initializer), name=f"{name}_bias",
@@ -235,18 +315,15 @@ class MultiHeadAttention(MaskReader, Layer):
             key_shape: the key's shape (None: the value's).
         """
         if value_shape is not None:
-            value_shape = tuple(value_shape)
-            key_shape = value_shape if key_shape is None else tuple(key_shape)
-            if value_shape[1:-1] != key_shape[1:-1]:
-                raise ValueError(f"All dimensions of `value` and `key`, except the last one, must be equal. "
-                                 f"Received: value_shape={value_shape} and key_shape={key_shape}")
-            query_shape = tuple(query_shape)
-            return query_shape[:-1] + (tuple(self.output_shape_setting) if self.output_shape_setting else
-                                       query_shape[-1:])
-        query_shape, value_shape, _, _ = self._parts(list(query_shape))
-        out = (*query_shape[:-1], self.output_shape_setting[0] if self.output_shape_setting else query_shape[-1])
-        if self.call_options["return_attention_scores"]:
-            return [out, (query_shape[0], self.num_heads, query_shape[1], value_shape[1])]
+            key_shape = value_shape if key_shape is None else key_shape
+            self._check_shapes(query_shape, value_shape, key_shape)
+            return tuple(query_shape)[:-1] + (self.output_shape_setting or tuple(query_shape)[-1:])
+        query_shape, value_shape, key_shape, _ = self._parts(list(query_shape))
+        axes = self._check_shapes(query_shape, value_shape, key_shape)
+        out = (*query_shape[:-1], *(self.output_shape_setting or query_shape[-1:]))
+        if self.call_options["return_attention_scores"]:  # (B, F..., N, T_A..., S_A...)
+            queries, keys = StepLayout(query_shape, axes), StepLayout(key_shape, axes)
+            return [out, (*queries.lead, self.num_heads, *queries.steps, *keys.steps)]
         return out
 
     def compute_mask(self, inputs, mask=None):
@@ -281,29 +358,46 @@ class MultiHeadAttention(MaskReader, Layer):
         y = _einsum("btd,dhk->bthk", x, kernel.value)  # x W, (B, steps, N, size)
         return y + bias.value if bias is not None else y
 
-    def _allowed(self, query: np.ndarray, value: np.ndarray, attention_mask: Any, masks: Any) -> np.ndarray | None:
-        """Which (query step, value step) pairs may attend: the given mask, the inputs' masks, causal and sliding
-        window, joined by "and" (Keras's _compute_attention_mask); (B, T, S), or None for all."""
-        t, s = query.shape[1], value.shape[1]
-        allowed = None if attention_mask is None else np.asarray(attention_mask).astype(bool)
+    def _mask_rows(self, given: Any, queries: StepLayout, keys: StepLayout) -> np.ndarray:
+        """A given attention mask as rows (B prod(F), 1 or N, T, S). Keras reads it against the scores
+        (B, F..., N, T_A..., S_A...): its last 2|A| axes are the steps, its first ones the batch axes from the left,
+        and the axes it lacks are inserted just before the steps ((B, T, S) -> (B, 1, T, S), (T, S) -> (1, 1, T, S))."""
+        m = np.asarray(given).astype(bool)
+        steps, rank = 2 * len(queries.steps), len(queries.lead) + 1 + 2 * len(queries.steps)
+        scores = (*queries.lead, self.num_heads, *queries.steps, *keys.steps)
+        if steps <= m.ndim <= rank:
+            m = m.reshape(m.shape[:m.ndim - steps] + (1,) * (rank - m.ndim) + m.shape[m.ndim - steps:])
+            heads = m.shape[len(queries.lead)]
+            if heads in (1, self.num_heads) and all(a in (1, b) for a, b in zip(m.shape, scores)):
+                m = np.broadcast_to(m, (*queries.lead, heads, *queries.steps, *keys.steps))
+                return m.reshape(-1, heads, math.prod(queries.steps), math.prod(keys.steps))
+        raise ValueError(f"{type(self).__name__} {self.name!r} reads `attention_mask` against its scores of shape "
+                         f"{scores} (batch, non-attention axes, heads, query steps, key steps; leading axes may be "
+                         f"left out or 1); got attention_mask of shape {np.shape(given)}.")
 
-        def join(m: np.ndarray) -> None:
-            nonlocal allowed
-            allowed = m if allowed is None else allowed & m
+    def _allowed(self, queries: StepLayout, keys: StepLayout, attention_mask: Any,
+                 masks: Any) -> np.ndarray | None:
+        """Which (query step, key step) pairs may attend: the given mask, the inputs' masks, causal and sliding
+        window, joined by "and" (Keras's _compute_attention_mask); rows (B prod(F), 1 or N, T, S), or None for all."""
+        t, s = math.prod(queries.steps), math.prod(keys.steps)
+        parts = [] if attention_mask is None else [self._mask_rows(attention_mask, queries, keys)]
         if masks is not None:
             query_mask, value_mask = masks[0], masks[1]
             key_mask = masks[2] if len(masks) > 2 and self.call_options["key"] else None
-            if query_mask is not None:
-                join(np.asarray(query_mask, bool)[:, :, None])
-            for m in (value_mask, key_mask):
+            if query_mask is not None:  # a masked query step attends nothing
+                parts.append(queries.rows(np.asarray(query_mask, bool)[..., None]).reshape(-1, 1, t, 1))
+            for m in (value_mask, key_mask):  # a masked key step is attended by none
                 if m is not None:
-                    join(np.asarray(m, bool)[:, None, :])
+                    parts.append(keys.rows(np.asarray(m, bool)[..., None]).reshape(-1, 1, 1, s))
         if self.call_options["use_causal_mask"]:
-            join(np.tril(np.ones((t, s), bool))[None])  # step t sees steps <= t
+            parts.append(np.tril(np.ones((t, s), bool))[None, None])  # step t sees steps <= t
         if self.sliding_window is not None:
             steps = np.arange(t)[:, None] - np.arange(s)[None, :]
-            join((np.abs(steps) < self.sliding_window)[None])
-        return None if allowed is None else np.broadcast_to(allowed, (query.shape[0], t, s))
+            parts.append((np.abs(steps) < self.sliding_window)[None, None])
+        if not parts:
+            return None
+        allowed = np.logical_and.reduce(np.broadcast_arrays(*parts))
+        return np.broadcast_to(allowed, (math.prod(queries.lead), allowed.shape[1], t, s))
 
     def forward_masked(self, x: Any, mask: Any, ctx: Context) -> tuple[Any, Any]:
         """The equations of the module, from [query, value, (key), (attention_mask)] and the inputs' masks.
@@ -314,45 +408,59 @@ class MultiHeadAttention(MaskReader, Layer):
             ctx: the pass's :class:`~nnlite.layers.Context`.
         """
         query, value, key, attention_mask = self._parts(list(x))
-        check_attention_shapes(self, query, value, key, same_width=False)
+        axes = self._check_shapes(query.shape, value.shape, key.shape)
         for name, given in (("query", query), ("key", key), ("value", value)):
             features = self.projections[name][0].shape[0]
             if given.shape[-1] != features:
                 raise ValueError(f"{type(self).__name__} {self.name!r} was built for {name} inputs of {features} "
                                  f"features; got shape {given.shape}.")
+        if len(axes) > 1 and (self.call_options["use_causal_mask"] or self.sliding_window is not None):
+            raise ValueError(f"{type(self).__name__} {self.name!r} orders the steps of one attention axis only; "
+                             f"`use_causal_mask` and `sliding_window` need one, got attention_axes={axes}.")
+        rank, queries, keys = query.ndim, StepLayout(query.shape, axes), StepLayout(key.shape, axes)
+        allowed = self._allowed(queries, keys, attention_mask, mask)
+        query, key, value = queries.rows(query), keys.rows(key), keys.rows(value)  # (B prod(F), T or S, dim)
         q = self._project("query", query) * query.dtype.type(inverse_sqrt(self.key_dim))  # Q / sqrt(k), (B, T, N, k)
         k = self.repeat_heads(self._project("key", key))  # (B, S, N, k)
         v = self.repeat_heads(self._project("value", value))  # (B, S, N, v)
         scores = _einsum("bshk,bthk->bhts", k, q)  # (B, N, T, S)
-        allowed = self._allowed(query, value, attention_mask, mask)
         if allowed is not None:
-            scores = np.where(allowed[:, None], scores, query.dtype.type(LARGE_NEGATIVE))
+            scores = np.where(allowed, scores, query.dtype.type(LARGE_NEGATIVE))
         p = SOFTMAX.forward(scores)  # P = softmax over the value steps
-        zeroed = None  # Keras's masked softmax zeroes the masked entries where it forms P itself: with dropout or
-        if allowed is not None and (self.dropout > 0 or self.call_options["return_attention_scores"]):  # scores
-            zeroed = allowed[:, None]  # a step with nothing to attend then attends nothing (else: all alike)
+        zeroed = None  # Keras's masked softmax zeroes the masked entries where it forms P itself (with dropout,
+        fused = self.dropout == 0 and not self.call_options["return_attention_scores"] and rank == 3  # scores, or
+        if allowed is not None and not fused:  # inputs of another rank than 3; else its fused kernel runs)
+            zeroed = allowed  # a step with nothing to attend then attends nothing (fused: attends all alike)
             p = np.where(zeroed, p, 0.0)
         drop = dropout_mask(ctx, self.rng, self.dropout, p.shape, p.dtype)
         o = _einsum("bhts,bshv->bthv", p if drop is None else p * drop, v)  # O = P V, (B, T, N, v)
         gate = SIGMOID.forward(self._project("gate", query)) if self.use_gate else None  # s(query W_g + b_g)
         kernel, bias = self.projections["attention_output"]
-        out = _einsum("bthv,hvo->bto", o if gate is None else o * gate, kernel.value)  # O W_o (O * gate W_o)
+        w_o = kernel.value.reshape(*kernel.shape[:2], -1)  # (N, v, prod(output_shape))
+        out = _einsum("bthv,hvo->bto", o if gate is None else o * gate, w_o)  # O W_o (O * gate W_o)
         if bias is not None:
-            out = out + bias.value
-        saved = (query, value, key, q, k, v, p, drop, o, attention_mask, zeroed, gate)
-        return ([out, p] if self.call_options["return_attention_scores"] else out), saved
+            out = out + bias.value.reshape(-1)
+        out = queries.unrows(out.reshape(*out.shape[:2], *kernel.shape[2:]))  # (B, inner..., *output_shape)
+        saved = (queries, keys, query, value, key, q, k, v, p, drop, o, attention_mask, allowed, zeroed, gate)
+        if self.call_options["return_attention_scores"]:  # P as Keras lays it out, (B, F..., N, T_A..., S_A...)
+            return [out, p.reshape(*queries.lead, self.num_heads, *queries.steps, *keys.steps)], saved
+        return out, saved
 
     def backward(self, saved, grad_a, ctx, need_grad_x=True):
-        query, value, key, q, k, v, p, drop, o, attention_mask, zeroed, gate = saved
+        queries, keys, query, value, key, q, k, v, p, drop, o, attention_mask, allowed, zeroed, gate = saved
         grads = grad_a if isinstance(grad_a, list) else [grad_a, None]
         g_out, g_p_returned = grads[0], grads[1] if len(grads) > 1 else None
-        if g_out is None:
-            g_out = np.zeros(o.shape[:2] + self.projections["attention_output"][0].shape[-1:], o.dtype)
         kernel, bias = self.projections["attention_output"]
-        ctx.grad(kernel)[...] = _einsum("bthv,bto->hvo", o if gate is None else o * gate, g_out)  # dW_o = O^T G
+        w_o = kernel.value.reshape(*kernel.shape[:2], -1)  # (N, v, O), O = prod(output_shape)
+        if g_out is None:
+            g_out = np.zeros(o.shape[:2] + w_o.shape[-1:], o.dtype)
+        else:
+            g_out = queries.rows(g_out).reshape(*o.shape[:2], -1)  # G as rows, (B, T, O)
+        ctx.grad(kernel)[...] = _einsum("bthv,bto->hvo", o if gate is None else o * gate,
+                                        g_out).reshape(kernel.shape)  # dW_o = O^T G
         if bias is not None:
-            ctx.grad(bias)[...] = g_out.sum(axis=(0, 1))
-        g_o = _einsum("bto,hvo->bthv", g_out, kernel.value)  # dO = G W_o^T
+            ctx.grad(bias)[...] = g_out.sum(axis=(0, 1)).reshape(bias.shape)
+        g_o = _einsum("bto,hvo->bthv", g_out, w_o)  # dO = G W_o^T
         if gate is not None:  # through O * gate: dgate = dO O, then dZ_g = s'(Z_g) dgate; dO = dO gate
             g_gate = SIGMOID.backward(None, gate, g_o * o)
             g_o = g_o * gate
@@ -362,10 +470,12 @@ class MultiHeadAttention(MaskReader, Layer):
         if drop is not None:
             g_p = g_p * drop
         if g_p_returned is not None:
-            g_p = g_p + g_p_returned
+            g_p = g_p + np.reshape(g_p_returned, p.shape)
         if zeroed is not None:
             g_p = np.where(zeroed, g_p, 0.0)
         g_scores = SOFTMAX.backward(None, p, g_p)  # through the softmax: P (dP - sum(dP P))
+        if allowed is not None:  # a masked score is a constant (in a wholly masked row too, where P is not 0)
+            g_scores = np.where(allowed, g_scores, 0.0)
         scale = q.dtype.type(inverse_sqrt(self.key_dim))
         g_q = _einsum("bhts,bshk->bthk", g_scores, k) * scale  # dQ = dScores K / sqrt(k)
         g_k = _einsum("bhts,bthk->bshk", g_scores, q)  # dK = dScores^T (Q / sqrt(k))
@@ -382,10 +492,11 @@ class MultiHeadAttention(MaskReader, Layer):
             return None
         if gate is not None:  # the query feeds the gate too
             g_x["query"] = g_x["query"] + g_x["gate"]
+        g_query, g_value, g_key = queries.unrows(g_x["query"]), keys.unrows(g_x["value"]), keys.unrows(g_x["key"])
         if self.call_options["key"]:
-            out = [g_x["query"], g_x["value"], g_x["key"]]
+            out = [g_query, g_value, g_key]
         else:  # the value is the key too: both paths reach it
-            out = [g_x["query"], g_x["value"] + g_x["key"]]
+            out = [g_query, g_value + g_key]
         if self.call_options["attention_mask"]:  # a mask is not differentiated: zeros
             out.append(np.zeros(np.shape(attention_mask), query.dtype))
         return out
@@ -470,6 +581,21 @@ class GroupedQueryAttention(MultiHeadAttention):
         self.head_dim, self.num_query_heads = int(head_dim), int(num_query_heads)
         self.num_key_value_heads = self.kv_heads = int(num_key_value_heads)
         self.num_repeats = self.num_query_heads // self.num_key_value_heads
+
+    def compute_output_shape(self, query_shape, value_shape=None, key_shape=None):
+        """The output's shape, as MultiHeadAttention's; in Keras's form the query and the value must have the same
+        last size (Keras's check).
+
+        Args:
+            query_shape: the query's shape, batch axis first (or the list of the call's shapes).
+            value_shape: the value's shape.
+            key_shape: the key's shape (None: the value's).
+        """
+        if value_shape is not None and query_shape[-1] != value_shape[-1]:
+            raise ValueError(f"The last dimension of `query_shape` and `value_shape` must be equal, but are "
+                             f"{query_shape[-1]}, {value_shape[-1]}. Received: query_shape={query_shape}, "
+                             f"value_shape={value_shape}")
+        return super().compute_output_shape(query_shape, value_shape, key_shape)
 
     def repeat_heads(self, y):
         return np.repeat(y, self.num_repeats, axis=2)  # (B, S, kv heads, h) -> (B, S, query heads, h)

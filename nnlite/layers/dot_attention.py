@@ -34,19 +34,20 @@ def take_call_options(layer: Layer, options: dict[str, bool], symbolic: bool) ->
     layer.call_options = options
 
 
-def check_attention_shapes(layer: Layer, query: np.ndarray, value: np.ndarray, key: np.ndarray,
-                           same_width: bool) -> None:
-    """Query, value and key as an attention layer reads them: (batch, steps, features), one batch size, as many
-    key steps as value steps (and, for scores read off q + k or q k^T, the query's and key's widths equal)."""
+def check_attention_shapes(layer: Layer, query: np.ndarray, value: np.ndarray, key: np.ndarray) -> None:
+    """Query, value and key as an attention layer reads them: (batch..., steps, features) of one rank and the same
+    batch axes, as many key steps as value steps, and the query's and key's widths equal (the scores are read off
+    q + k or q k^T)."""
     shapes = {"query": np.shape(query), "value": np.shape(value), "key": np.shape(key)}
     if shapes["value"][1:-1] != shapes["key"][1:-1]:  # Keras's check and words
         raise ValueError(f"All dimensions of `value` and `key`, except the last one, must be equal. Received: "
                          f"value_shape={shapes['value']} and key_shape={shapes['key']}")
-    if any(len(s) != 3 for s in shapes.values()) or len({s[0] for s in shapes.values()}) != 1 or \
-            shapes["key"][1] != shapes["value"][1] or (same_width and shapes["query"][2] != shapes["key"][2]):
-        width = " and the query's and key's features equal" if same_width else ""
-        raise ValueError(f"{type(layer).__name__} {layer.name!r} takes (batch, steps, features) inputs with one batch "
-                         f"size and as many key steps as value steps{width}; got shapes {shapes}.")
+    if len(shapes["query"]) < 3 or len({len(s) for s in shapes.values()}) != 1 or \
+            len({s[:-2] for s in shapes.values()}) != 1 or shapes["key"][-2] != shapes["value"][-2] or \
+            shapes["query"][-1] != shapes["key"][-1]:
+        raise ValueError(f"{type(layer).__name__} {layer.name!r} takes (batch, ..., steps, features) inputs of one "
+                         f"rank with the same batch axes, as many key steps as value steps and the query's and key's "
+                         f"features equal; got shapes {shapes}.")
 
 
 @document_keywords
@@ -56,7 +57,8 @@ class Attention(MaskReader, Layer):
 
     Called on [query (B, Tq, dim), value (B, Tv, dim)] or [query, value, key] (key defaults to value). Masks the
     inputs carry skip value steps and zero masked query steps; ``use_causal_mask`` (a call keyword) lets step i
-    attend steps <= i, ``return_attention_scores`` also returns P (B, Tq, Tv).
+    attend steps <= i, ``return_attention_scores`` also returns P (B, Tq, Tv) (as dropout left it, as Keras's). Inputs
+    of higher rank, (B, ..., Tq, dim), read every axis before the steps as a batch axis.
 
     Args:
         use_scale: learn the scale c (a scalar starting at 1).
@@ -110,7 +112,8 @@ class Attention(MaskReader, Layer):
         take_call_options(self, options, symbolic)
         if symbolic:
             return super().__call__(list(inputs))
-        return super().__call__(list(inputs), mask=mask, training=training)  # on a tape too: one recorded node
+        out = super().__call__(list(inputs), mask=mask, training=training)  # on a tape too: one recorded node
+        return tuple(out) if isinstance(out, list) else out  # (output, scores) as Keras returns them
 
     file_keywords = ("use_causal_mask", "return_attention_scores")
 
@@ -175,9 +178,12 @@ class Attention(MaskReader, Layer):
         """
         q, v = x[0], x[1]
         k = x[2] if len(x) > 2 else v
-        check_attention_shapes(self, q, v, k, same_width=True)
+        check_attention_shapes(self, q, v, k)
+        lead = q.shape[:-2]  # (B, ...): more batch axes than one are read as one, (B..., steps, features) -> rows
+        q, v, k = (t.reshape(-1, *t.shape[-2:]) for t in (q, v, k))
         q_mask = mask[0] if isinstance(mask, list) and mask else None
         v_mask = mask[1] if isinstance(mask, list) and len(mask) > 1 else None
+        q_mask, v_mask = (None if m is None else np.reshape(m, (-1, np.shape(m)[-1])) for m in (q_mask, v_mask))
         s, cache = self.scores(q, k)
         allowed = None if v_mask is None else np.asarray(v_mask, bool)[:, None, :]
         if self.call_options["use_causal_mask"]:
@@ -191,27 +197,32 @@ class Attention(MaskReader, Layer):
         keep_q = None if q_mask is None else np.asarray(q_mask, bool)[..., None]
         if keep_q is not None:
             out = np.where(keep_q, out, 0.0)
-        saved = (q, v, k, cache, p, drop, keep_q, len(x) > 2)
-        return ([out, p] if self.call_options["return_attention_scores"] else out), saved
+        saved = (q, v, k, cache, p, drop, keep_q, len(x) > 2, lead)
+        if self.call_options["return_attention_scores"]:  # Keras returns P as dropout left it
+            p_used = p if drop is None else p * drop
+            return [out.reshape(*lead, *out.shape[1:]), p_used.reshape(*lead, *p.shape[1:])], saved
+        return out.reshape(*lead, *out.shape[1:]), saved
 
     def backward(self, saved, grad_a, ctx, need_grad_x=True):
-        q, v, k, cache, p, drop, keep_q, has_key = saved
+        q, v, k, cache, p, drop, keep_q, has_key, lead = saved
         grads = grad_a if isinstance(grad_a, list) else [grad_a, None]
         g_out = np.zeros(q.shape[:-1] + v.shape[-1:], q.dtype) if grads[0] is None else grads[0]
+        g_out = g_out.reshape(-1, *g_out.shape[-2:])  # as rows, like the inputs
         if keep_q is not None:
             g_out = np.where(keep_q, g_out, 0.0)
         p_used = p if drop is None else p * drop
         g_v = p_used.transpose(0, 2, 1) @ g_out  # dV = P^T dOut
-        g_p = g_out @ v.transpose(0, 2, 1)  # dP = dOut V^T
+        g_p = g_out @ v.transpose(0, 2, 1)  # dP = dOut V^T (at P as dropout left it)
+        if len(grads) > 1 and grads[1] is not None:
+            g_p = g_p + grads[1].reshape(g_p.shape)  # the returned P is that one too
         if drop is not None:
             g_p = g_p * drop
-        if len(grads) > 1 and grads[1] is not None:
-            g_p = g_p + grads[1]
         g_s = SOFTMAX.backward(None, p, g_p)  # through the softmax: P (dP - sum(dP P))
         g_q, g_k = self.scores_backward(cache, g_s, q, k, ctx)
         if not need_grad_x:
             return None
-        return [g_q, g_v, g_k] if has_key else [g_q, g_v + g_k]
+        grads = [g_q, g_v, g_k] if has_key else [g_q, g_v + g_k]
+        return [g.reshape(*lead, *g.shape[1:]) for g in grads]
 
     def get_config(self):
         return {**super().get_config(), "use_scale": self.use_scale, "score_mode": self.score_mode,
