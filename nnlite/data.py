@@ -43,8 +43,11 @@ def as_array(value: Any, name: str, dtype: str | None = None) -> np.ndarray:
         raise TypeError(f"{name} must be numeric, got an array of dtype {array.dtype}.")
     if array.ndim == 0:
         raise ValueError(f"{name} must have a batch axis, got the scalar {array!r}.")
-    if array.size == 0:
+    if array.size == 0 and len(array) == 0:
         raise ValueError(f"{name} is empty (shape {array.shape}): expected at least one sample.")
+    if array.size == 0:
+        raise ValueError(f"{name} has samples that hold no numbers (shape {array.shape}, an axis of size 0): "
+                         f"expected at least one number in each sample.")
     if dtype is not None:
         if np.dtype(dtype).kind in "iu" and array.dtype.kind == "f":  # ids: whole, finite numbers only
             if not np.all(np.isfinite(array)) or not np.all(array == np.floor(array)):

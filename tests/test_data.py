@@ -36,6 +36,7 @@ BAD_FIT = [
     ({"x": "abc"}, TypeError, r"x must be numeric, got a string"),
     ({"x": [[1, 2, 3], [1, 2]]}, ValueError, r"x is ragged"),
     ({"x": np.ones((0, 3)), "y": np.ones(0)}, ValueError, r"x is empty \(shape \(0, 3\)\)"),
+    ({"x": np.ones((5, 0))}, ValueError, r"x has samples that hold no numbers \(shape \(5, 0\), an axis of size 0\)"),
     ({"batch_size": 0}, ValueError, r"batch_size must be an integer >= 1, got 0"),
     ({"batch_size": 2.5}, TypeError, r"batch_size must be an integer"),
     ({"epochs": -1}, ValueError, r"epochs must be an integer >= 0, got -1"),

@@ -363,3 +363,18 @@ def test_text_vectorization_reads_its_vocabulary_from_a_file_as_keras(keras, tmp
     assert outputs[1].tolist() == [[2, 3, 4, 1]]
     with pytest.raises(ValueError, match="does not exist"):
         nnlite.layers.TextVectorization(vocabulary=str(tmp_path / "missing.txt"))
+
+
+def test_from_config_names_the_class_and_config_as_keras(keras):
+    """A config the constructor refuses: the constructor's ValueError, and from_config's TypeError that names the
+    class and quotes that error (Keras's Operation.from_config); Embedding masks only with mask_zero."""
+    for lib in (keras, nnlite):
+        for bad in (3.7, True, 0):
+            with pytest.raises(ValueError, match="`input_dim` must be a positive integer"):
+                lib.layers.Embedding(input_dim=bad, output_dim=8)
+        with pytest.raises(TypeError, match=r"(?s)Error when deserializing class 'Embedding' using config=.*"
+                                            r"`output_dim` must be a positive integer"):
+            lib.layers.Embedding.from_config({"input_dim": 10, "output_dim": 3.7})
+        with pytest.raises(TypeError, match=r"Error when deserializing class 'Dense'"):
+            lib.layers.Dense.from_config({"units": 2, "no_such_setting": 1})
+        assert [lib.layers.Embedding(3, 2, mask_zero=z).supports_masking for z in (False, True)] == [False, True]

@@ -47,6 +47,36 @@ def test_adapted_vocabularies_and_outputs_equal_keras(keras, settings):
             assert config[key] == reference[key], key
 
 
+def test_split_none_reads_the_input_last_axis_as_the_sequence_as_keras(keras):
+    """With split=None every string is a token and the input's last axis is the sequence: (tokens,) is one
+    sequence (one vector, ngrams across it), (batch, 1) a batch of one-token sequences; "one_hot" encodes each
+    token on its own; "int" keeps the input's shape or pads its last axis; adapt reads 2-D batches; the symbolic
+    shapes agree (where Keras's graph leaves the length of an int sequence open, nnlite's gives it)."""
+    inputs = [["foo", "bar", "unk"], [["foo"], ["bar"], ["unk"]], [["foo", "bar"], ["bar", "bar"]], "foo"]
+    settings = [{"output_mode": mode} for mode in ("int", "one_hot", "multi_hot", "count")] + [
+        {"output_mode": "tf_idf", "idf_weights": [1.0, 2.0, 3.0]}, {"output_sequence_length": 3},
+        {"ngrams": 2, "vocabulary": ["foo", "bar", "baz", "foo bar"]}]
+    for setting in settings:
+        given = {"vocabulary": ["foo", "bar", "baz"], **setting}
+        ours, theirs = (lib.layers.TextVectorization(split=None, **given) for lib in (nnlite, keras))
+        for x in inputs:
+            if x == "foo" and setting.get("output_mode", "int") == "int":
+                continue  # Keras's int mode refuses a scalar
+            expected, got = np.asarray(theirs(x)), np.asarray(ours(x))
+            assert got.shape == expected.shape, (setting, x)
+            assert_close(got, expected, RTOL["float32"], f"{setting} on {x}")
+        for shape in ((1,), (3,)):
+            symbolic = [lib.layers.TextVectorization(split=None, **given)(lib.Input(shape, dtype="string"))
+                        for lib in (nnlite, keras)]
+            ours_shape, keras_shape = tuple(symbolic[0].shape), tuple(symbolic[1].shape)  # Keras leaves an int
+            assert len(ours_shape) == len(keras_shape) and all(  # sequence's length open (None); nnlite knows it
+                k is None or o == k for o, k in zip(ours_shape, keras_shape)), (setting, shape, ours_shape)
+    adapted = [lib.layers.TextVectorization(split=None) for lib in (nnlite, keras)]
+    for layer in adapted:
+        layer.adapt(np.array([["a", "b"], ["b", "c"]]))
+    assert adapted[0].get_vocabulary() == [str(t) for t in adapted[1].get_vocabulary()]
+
+
 def test_given_vocabularies_and_idf_weights_as_keras(keras):
     for lib in (keras, nnlite):
         layer = lib.layers.TextVectorization(output_mode="tf_idf", vocabulary=["a", "b"], idf_weights=[0.5, 2.0])

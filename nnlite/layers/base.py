@@ -780,7 +780,19 @@ class Layer:
 
     @classmethod
     def from_config(cls, config: dict[str, Any]) -> Layer:
-        return cls(**config)
+        """The layer ``cls(**config)``; a config the constructor refuses raises a TypeError naming the class and
+        the config (Keras's words), the constructor's own error quoted.
+
+        Args:
+            config: the layer's settings, as :meth:`get_config` gives them.
+        """
+        try:
+            return cls(**config)
+        except limits.LoadError:  # a file's limits (nnlite.limits) speak for themselves
+            raise
+        except Exception as err:
+            raise TypeError(f"Error when deserializing class '{cls.__name__}' using config={config}.\n\nException "
+                            f"encountered: {err}") from err
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} name={self.name}, built={self.built}>"

@@ -43,7 +43,6 @@ class Embedding(Layer):
     """
 
     casts = ""  # token ids are read as they come (a float32 cast would change ids above 2^24)
-    supports_masking = True  # it makes the mask (with mask_zero)
 
     def __init__(self, input_dim: int, output_dim: int, embeddings_initializer: Any = "uniform",
                  embeddings_regularizer: Any = None, embeddings_constraint: Any = None, mask_zero: bool = False,
@@ -58,6 +57,7 @@ class Embedding(Layer):
                 raise ValueError(f"nnlite's Embedding has no {key}; got {key}={value!r}.")
         super().__init__(**kwargs)
         self.input_dim, self.output_dim = int(input_dim), int(output_dim)
+        self.supports_masking = bool(mask_zero)  # it makes the mask (Keras's)
         self.embeddings_initializer = initializers.get(embeddings_initializer)
         self.embeddings_regularizer = regularizers.get(embeddings_regularizer)
         self.embeddings_constraint = constraints.get(embeddings_constraint)

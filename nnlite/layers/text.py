@@ -56,6 +56,11 @@ def tokens(value: str, split: Any, ngrams: tuple[int, ...] | None) -> list[str]:
         words = list(value)
     else:
         words = [value]
+    return ngrams_of(words, ngrams)
+
+
+def ngrams_of(words: list[str], ngrams: tuple[int, ...] | None) -> list[str]:
+    """The n-grams of each width in ``ngrams``, in order (joined by " "); the words themselves when None."""
     if not ngrams:
         return words
     return [" ".join(words[i:i + n]) for n in ngrams for i in range(len(words) - n + 1)]
@@ -193,6 +198,11 @@ class TextVectorization(Layer):
         self.table = {term: i + len(self._reserved) for i, term in enumerate(terms)}
 
     def _tokens_of(self, values: np.ndarray) -> list[list[str]]:
+        """The tokens of each string (with split=None: of each row, its strings the tokens, as Keras reads them)."""
+        if self.split is None:
+            rows = values if values.ndim == 2 else values[None]
+            return [ngrams_of([standardized(text(v), self.standardize) for v in row], self.ngram_widths)
+                    for row in rows]
         return [tokens(standardized(text(v), self.standardize), self.split, self.ngram_widths) for v in values]
 
     def adapt(self, data: Any, steps: int | None = None) -> None:
@@ -203,7 +213,8 @@ class TextVectorization(Layer):
             data: the texts.
             steps: with an iterable, how many batches to read (None: all).
         """
-        documents = [doc for batch in adapt_batches(data, steps) for doc in self._tokens_of(_texts(batch))]
+        documents = [doc for batch in adapt_batches(data, steps)
+                     for doc in self._tokens_of(_texts(batch, self.split is None))]
         every = np.array([t for doc in documents for t in doc], dtype=object).astype(str)
         limit = None if self.max_tokens is None else self.max_tokens - len(self._reserved)
         terms = [t for t in adapted_vocabulary(every, [OOV], limit) if t != PAD]
@@ -219,9 +230,15 @@ class TextVectorization(Layer):
 
     def compute_output_shape(self, input_shape):
         batch = input_shape[0] if len(input_shape) else None
+        if self.split is None:  # the input's last axis is the sequence; (tokens,) is one sequence
+            if self.output_mode == "one_hot":
+                tokens = tuple(input_shape)[:-1] if tuple(input_shape)[-1:] == (1,) else tuple(input_shape)
+                return (*tokens, self._depth())
+            if self.output_mode == "int":
+                length = self.output_sequence_length or (input_shape[-1] if len(input_shape) else 1)
+                return (*tuple(input_shape)[:-1], length)
+            return (batch, self._depth()) if len(input_shape) == 2 else (self._depth(),)
         if self.output_mode == "int":
-            if self.split is None:
-                return tuple(input_shape)
             return (batch, self.output_sequence_length)
         return (batch, self._depth())
 
@@ -232,20 +249,21 @@ class TextVectorization(Layer):
     def forward(self, x, ctx: Context):
         if self.vocabulary is None:
             raise ValueError("TextVectorization needs a vocabulary: pass `vocabulary` or call adapt(data) first.")
-        values = _texts(x)
-        documents = self._tokens_of(values.ravel())
+        values = _texts(x, self.split is None)
+        if self.split is None and self.output_mode == "one_hot":  # each string a token of its own row
+            return self._one_hot_tokens(values), None
+        documents = self._tokens_of(values)
         if self.output_mode == "int":  # "" is the padding token: id 0
             ids = [[self.table.get(t, 1) if t else 0 for t in doc] for doc in documents]
         else:  # "" counts nowhere
             ids = [[self.table.get(t, 0) for t in doc if t] for doc in documents]
+        one = self.split is None and values.ndim == 1  # strings as tokens, (tokens,): one sequence, no batch
         if self.output_mode == "int":
-            if self.split is None:  # each string is one token: the input's shape
-                return np.array([doc[0] for doc in ids], dtype=np.int64).reshape(values.shape), None
             length = self.output_sequence_length or max((len(doc) for doc in ids), default=0)
             out = np.zeros((len(ids), length), dtype=np.int64)  # 0: padding
             for row, doc in zip(out, ids):
                 row[:min(len(doc), length)] = doc[:length]
-            return out, None
+            return (out[0] if one else out), None
         out = np.zeros((len(ids), self._depth()), dtype=self.compute_dtype)
         for row, doc in zip(out, ids):
             np.add.at(row, doc, 1.0)  # counts
@@ -254,7 +272,18 @@ class TextVectorization(Layer):
         elif self.output_mode == "tf_idf":
             idf = np.concatenate([[np.mean(self.idf_weights) if len(self.idf_weights) else 0.0], self.idf_weights])
             out[:, :len(idf)] *= idf.astype(self.compute_dtype)  # the unknown token weighs the mean idf
-        return out, None
+        return (out[0] if one else out), None
+
+    def _one_hot_tokens(self, values: np.ndarray) -> np.ndarray:
+        """split=None with "one_hot": every string its own one-hot row, (*tokens, depth) (a trailing axis of 1
+        dropped, as Keras's); "" is no token (a row of zeros)."""
+        tokens = values[:, 0] if values.ndim == 2 and values.shape[1] == 1 else values
+        out = np.zeros((tokens.size, self._depth()), dtype=self.compute_dtype)
+        for row, value in zip(out, tokens.ravel()):
+            token = standardized(text(value), self.standardize)
+            if token:
+                row[self.table.get(token, 0)] = 1.0
+        return out.reshape(*tokens.shape, self._depth())
 
     def backward(self, saved, grad_a, ctx, need_grad_x=True):
         return None
@@ -269,17 +298,18 @@ class TextVectorization(Layer):
                 "idf_weights": None if self.idf_weights is None else self.idf_weights.tolist()}
 
 
-def _texts(x: Any) -> np.ndarray:
-    """A batch of strings as a 1-D object array (a trailing axis of 1, Keras's (batch, 1) string input, dropped)."""
+def _texts(x: Any, as_tokens: bool = False) -> np.ndarray:
+    """A batch of strings as a 1-D object array (a trailing axis of 1, Keras's (batch, 1) string input, dropped);
+    ``as_tokens`` (split=None: each string a token) keeps the input's shape, (tokens,) or (batch, tokens)."""
     values = np.asarray(x, dtype=object)
-    if values.ndim == 2 and values.shape[1] == 1:
+    if values.ndim == 2 and values.shape[1] == 1 and not as_tokens:
         values = values[:, 0]
     if values.ndim == 0:
         values = values.reshape(1)
-    if values.ndim != 1:
-        raise ValueError(f"TextVectorization takes a batch of strings, shape (batch,) or (batch, 1); got shape "
-                         f"{np.shape(x)}.")
-    strangers = [v for v in values if not isinstance(v, (str, bytes, np.str_, np.bytes_))]
+    if values.ndim != 1 and not (as_tokens and values.ndim == 2):
+        expected = "(tokens,) or (batch, tokens) with split=None" if as_tokens else "(batch,) or (batch, 1)"
+        raise ValueError(f"TextVectorization takes a batch of strings, shape {expected}; got shape {np.shape(x)}.")
+    strangers = [v for v in values.ravel() if not isinstance(v, (str, bytes, np.str_, np.bytes_))]
     if strangers:
         raise TypeError(f"TextVectorization takes strings; got {type(strangers[0]).__name__} values such as "
                         f"{strangers[0]!r}.")
