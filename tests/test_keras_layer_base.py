@@ -378,3 +378,67 @@ def test_from_config_names_the_class_and_config_as_keras(keras):
         with pytest.raises(TypeError, match=r"Error when deserializing class 'Dense'"):
             lib.layers.Dense.from_config({"units": 2, "no_such_setting": 1})
         assert [lib.layers.Embedding(3, 2, mask_zero=z).supports_masking for z in (False, True)] == [False, True]
+
+
+def _layer_with_state(lib):
+    """A layer keeping, beside its kernel, a NumPy array that is no weight, through Keras's
+    save_own_variables/load_own_variables."""
+    class Scaled(lib.layers.Layer):
+        def __init__(self, **kwargs):
+            super().__init__(**kwargs)
+            self.scale = np.ones(2)
+
+        def build(self, input_shape):
+            self.kernel = self.add_weight(shape=(input_shape[-1], 2), initializer="random_normal", name="kernel")
+
+        def call(self, x):
+            return lib.ops.matmul(x, self.kernel) * self.scale
+
+        def save_own_variables(self, store):
+            super().save_own_variables(store)
+            store["scale"] = self.scale
+
+        def load_own_variables(self, store):
+            self.scale = np.array(store["scale"])
+            super().load_own_variables({key: store[key] for key in store.keys() if key != "scale"})
+    return Scaled
+
+
+@pytest.mark.parametrize("writer", ["keras", "nnlite"])
+def test_save_and_load_own_variables_are_the_extension_point_keras_calls(keras, tmp_path, writer):
+    """A layer overriding save_own_variables/load_own_variables keeps its extra state through a .keras file, written
+    by either library and read by the other (and by itself); the default methods write the own weights as "0", "1",
+    ... and refuse a wrong count in Keras's words."""
+    libs = {"keras": keras, "nnlite": nnlite}
+    first, second = libs[writer], libs["nnlite" if writer == "keras" else "keras"]
+    x = np.arange(6.0).reshape(2, 3)
+    model = first.Sequential([first.Input((3,)), _layer_with_state(first)(name="scaled")])
+    model.layers[0].scale = np.array([2.5, -0.5])
+    expected = np.asarray(model.predict(x, verbose=0))
+    model.save(tmp_path / "m.keras")
+    for lib in (first, second):
+        loaded = lib.saving.load_model(tmp_path / "m.keras", custom_objects={"Scaled": _layer_with_state(lib)})
+        np.testing.assert_allclose(loaded.layers[0].scale, [2.5, -0.5])
+        np.testing.assert_allclose(np.asarray(loaded.predict(x, verbose=0)), expected, rtol=1e-6)
+    for lib in (keras, nnlite):
+        dense = lib.layers.Dense(2)
+        dense.build((None, 3))
+        store = {}
+        dense.save_own_variables(store)
+        assert sorted(store) == ["0", "1"] and np.shape(store["0"]) == (3, 2)
+        with pytest.raises(ValueError, match=r"Layer 'dense\w*' expected 2 variables, but received 1 variables during "
+                                             r"loading\. Expected: \['kernel', 'bias'\]"):
+            dense.load_own_variables({"0": np.ones((3, 2))})
+    dense.load_own_variables({"0": np.full((3, 2), 2.0), "1": np.ones(2)})
+    np.testing.assert_allclose(dense.get_weights()[0], 2.0)
+
+
+def test_a_load_own_variables_that_fails_is_a_load_error(tmp_path):
+    class Picky(_layer_with_state(nnlite)):
+        def load_own_variables(self, store):
+            raise KeyError("no such entry")
+    model = nnlite.Sequential([nnlite.Input((3,)), Picky(name="picky")])
+    model.save(tmp_path / "m.keras")
+    with pytest.raises(nnlite.saving.LoadError, match=r"Layer 'picky''s load_own_variables refused what the file "
+                                                      r"holds: KeyError"):
+        nnlite.saving.load_model(tmp_path / "m.keras", custom_objects={"Picky": Picky})

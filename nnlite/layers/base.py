@@ -744,6 +744,39 @@ class Layer:
             arrays: by name, each of the shape :meth:`file_arrays` gives.
         """
 
+    def save_own_variables(self, store: dict[str, Any]) -> None:
+        """store["0"], store["1"], ... = the layer's own weights (those its "vars" group in a file holds, in
+        :attr:`weights` order), then the arrays it keeps by name. Keras's extension point: ``save`` and
+        ``save_weights`` call it; override it, with :meth:`load_own_variables`, to keep more in the file.
+
+        Args:
+            store: where the arrays go, by name.
+        """
+        for i, w in enumerate(self._own_weights()):
+            store[str(i)] = w.numpy()
+        store.update(self.file_arrays())
+
+    def load_own_variables(self, store: Any) -> None:
+        """The layer's own weights from ``store["0"]``, ``store["1"]``, ... (and its arrays kept by name): what
+        :meth:`save_own_variables` wrote, checked (how many, shapes, finite values) before any is set. Loading a
+        file calls it for a layer that overrides it, after the other layers' weights are set.
+
+        Args:
+            store: the arrays by name (a dict, or the mapping a file's loader hands over).
+        """
+        own, named = self._own_weights(), self.file_arrays()
+        keys = [k for k in store.keys() if k not in named]
+        if len(keys) != len(own):
+            raise ValueError(f"Layer '{self.name}' expected {len(own)} variables, but received {len(keys)} variables "
+                             f"during loading. Expected: {[w.name for w in own]}")
+        assign_all(own, [store[str(i)] for i in range(len(own))], f"Layer {self.name!r}")
+        if named:
+            self.set_file_arrays({key: np.asarray(store[key]) for key in named})
+
+    def _own_weights(self) -> list[Variable]:
+        """The weights of the layer's own "vars" group (not those of the layers it holds)."""
+        return dict(self.weight_groups()).get("", [])
+
     def get_weights(self) -> list[np.ndarray]:
         """Every weight's value as a NumPy array (a copy), in :attr:`weights` order."""
         return [w.numpy() for w in self.weights]

@@ -137,19 +137,30 @@ def _write_layers(group: Any, model: Any, skip: set[int]) -> None:
             _write_layers(group[path], layer, skip)
             continue
         for where, weights in layer.weight_groups():
-            here = vars_group if not where else group[path].create_group(f"{where}/vars")
-            for i, w in enumerate(weights):
-                here.create_dataset(str(i), data=w.value)
-        for key, array in layer.file_arrays().items():  # state Keras keeps by name (a tf_idf lookup's idf)
-            vars_group.create_dataset(key, data=array)
+            if where:  # the layers it holds (a recurrent layer's cell, a wrapper's layer)
+                here = group[path].create_group(f"{where}/vars")
+                for i, w in enumerate(weights):
+                    here.create_dataset(str(i), data=w.value)
+        store: dict[str, Any] = {}
+        layer.save_own_variables(store)  # its own weights, by name what Keras keeps so (a tf_idf lookup's idf)
+        for key, value in store.items():
+            vars_group.create_dataset(str(key), data=np.asarray(getattr(value, "value", value)))
+
+
+def _loads_its_own(layer: Any) -> bool:
+    """A layer whose class overrides load_own_variables (Keras's extension point) reads its "vars" group itself."""
+    return type(layer).load_own_variables is not layers.Layer.load_own_variables
 
 
 def _read_layers(group: Any, model: Any, where: str = "", skip: set[int] | None = None,
-                 named: list[tuple[Any, dict[str, np.ndarray]]] | None = None) -> list[np.ndarray]:
+                 named: list[tuple[Any, dict[str, np.ndarray]]] | None = None,
+                 own: list[tuple[Any, dict[str, np.ndarray]]] | None = None) -> list[np.ndarray]:
     """The arrays for every weight of ``model``'s layers, in ``model.weights`` order, checked first (a layer in
-    ``skip`` keeps its own); the arrays a layer keeps by name (``file_arrays``) are added to ``named``."""
+    ``skip`` keeps its own); the arrays a layer keeps by name (``file_arrays``) are added to ``named``, and a
+    layer that loads its own variables gets its group's entries in ``own`` (its weights keep their values here)."""
     arrays = []
     named = [] if named is None else named
+    own = [] if own is None else own
     for layer, path in zip(model.layers, layer_paths(model)):
         here = f"{where}{path}"
         if id(layer) in (skip or ()):
@@ -158,10 +169,18 @@ def _read_layers(group: Any, model: Any, where: str = "", skip: set[int] | None 
         if _nested(layer):
             if path not in group:
                 raise LoadError(f"The weights file has no group for the model {layer.name!r} ({here}).")
-            arrays += _read_layers(group[path], layer, f"{here}/", skip, named)
+            arrays += _read_layers(group[path], layer, f"{here}/", skip, named, own)
             continue
         by_name = layer.file_arrays()
+        if _loads_its_own(layer):
+            if f"{path}/vars" not in group:
+                raise LoadError(f"The weights file has no group for layer {layer.name!r} ({where}{path}/vars).")
+            own.append((layer, _entries(group[f"{path}/vars"], f"{where}{path}/vars")))
+            by_name = {}
         for sub, weights in layer.weight_groups():
+            if not sub and _loads_its_own(layer):
+                arrays += [np.array(w.value) for w in weights]  # kept; its load_own_variables sets them
+                continue
             vars_path = f"{path}/{sub}/vars" if sub else f"{path}/vars"
             if (weights or (by_name and not sub)) and vars_path not in group:
                 raise LoadError(f"The weights file has no weights for layer {layer.name!r} ({where}{vars_path}).")
@@ -173,6 +192,23 @@ def _read_layers(group: Any, model: Any, where: str = "", skip: set[int] | None 
                                                          [array.shape], by_name=())[0]
                                   for key, array in by_name.items()}))
     return arrays
+
+
+def _entries(group: Any, where: str) -> dict[str, np.ndarray]:
+    """Every dataset of a layer's "vars" group by name, for the layer's own load_own_variables: numbers (finite)
+    or strings, held in the file (``check_tree`` bounded their size)."""
+    h5py = _h5py()
+    entries = {}
+    for key in group:
+        item = group[key]
+        strings = h5py.check_string_dtype(item.dtype) is not None if isinstance(item, h5py.Dataset) else False
+        if not isinstance(item, h5py.Dataset) or not (item.dtype.kind in "biufS" or strings):
+            raise LoadError(f"{where}/{key} is not an array of numbers or strings.")
+        array = np.asarray(item.asstr()[()] if strings else item[()])
+        if array.dtype.kind == "f" and not np.all(np.isfinite(array)):
+            raise LoadError(f"{where}/{key} contains NaN or inf.")
+        entries[str(key)] = array
+    return entries
 
 
 def _numeric_datasets(group: Any, where: str, shapes: list[tuple[int, ...]],
@@ -281,7 +317,8 @@ def read_weights(model: Any, source: Any, load_optimizer: bool = True, skip: Any
         if "layers" not in f:
             raise LoadError("The weights file has no 'layers' group: not a Keras 3 weights file.")
         named: list[tuple[Any, dict[str, np.ndarray]]] = []
-        weights = _read_layers(f, model, skip={id(layer) for layer in skip}, named=named)
+        own: list[tuple[Any, dict[str, np.ndarray]]] = []
+        weights = _read_layers(f, model, skip={id(layer) for layer in skip}, named=named, own=own)
         optimizer_state = None
         if load_optimizer and model.optimizer is not None and "optimizer/vars" in f:
             group = f["optimizer/vars"]
@@ -295,6 +332,12 @@ def read_weights(model: Any, source: Any, load_optimizer: bool = True, skip: Any
     model.set_weights(weights)
     for layer, arrays in named:
         layer.set_file_arrays(arrays)
+    for layer, entries in own:  # the layers that read their own group: their code, after the checked rest
+        try:
+            layer.load_own_variables(entries)
+        except (ValueError, TypeError, KeyError, IndexError) as err:
+            raise LoadError(f"Layer {layer.name!r}'s load_own_variables refused what the file holds: "
+                            f"{type(err).__name__}: {err}") from None
     if optimizer_state is not None:
         set_optimizer_arrays(model.optimizer, optimizer_state, model.trainable_weights)
 
