@@ -230,12 +230,12 @@ class Registry:
         in ``custom_objects`` or registered)."""
         if not any(registered is type(obj) for registered in self._classes.values()):
             cls = type(obj)
-            return {"module": cls.__module__, "class_name": cls.__name__, "config": obj.get_config(),
+            return {"module": cls.__module__, "class_name": cls.__name__, "config": held_objects(obj.get_config()),
                     "registered_name": GLOBAL_CUSTOM_NAMES.get(cls, cls.__name__)}
         class_name = self.class_name(obj)
         custom = next((k for k, v in self._custom.items() if v == class_name), None)
         return {"module": self._modules.get(class_name, self.module), "class_name": class_name,
-                "config": obj.get_config(), "registered_name": custom}
+                "config": held_objects(obj.get_config()), "registered_name": custom}
 
     def deserialize(self, config: Any, custom_objects: dict[str, Any] | None = None) -> Any:
         """An object from Keras's dict form, through ``cls.from_config``; only registered classes (and those in
@@ -261,7 +261,7 @@ class Registry:
         if custom is not None and not (isinstance(class_name, str) and class_name in self._classes and
                                        self._classes[class_name] is custom):
             config = entry.get("config", {})
-            return custom.from_config(config) if isinstance(custom, type) else custom
+            return _from_config(custom, config) if isinstance(custom, type) else custom
         if registered is not None and registered != class_name:
             if registered not in self._custom:
                 raise ValueError(f"The registered custom object {registered!r} is not something nnlite loads: "
@@ -277,7 +277,21 @@ class Registry:
             raise TypeError(f"The config of {self.kind} {class_name!r} must be a dict, got {type(config).__name__}.")
         cls = self._classes[key]
         check_config_types(cls, config)
+        return _from_config(cls, config)
+
+
+def _from_config(cls: type, config: dict[str, Any]) -> Any:
+    """``cls.from_config(config)``; a TypeError (a layer of one's own given a dict where its get_config wrote a
+    layer, say) gets Keras's hint once, the error quoted."""
+    try:
         return cls.from_config(config)
+    except TypeError as err:
+        if "could not be deserialized properly" in str(err):
+            raise
+        raise TypeError(f"{cls} could not be deserialized properly. Please ensure that components that are Python "
+                        f"object instances (layers, models, etc.) returned by `get_config()` are explicitly "
+                        f"deserialized in the model's `from_config()` method.\n\nconfig={config}.\n\nException "
+                        f"encountered: {err}") from err
 
 
 def _accepts(hint: Any, value: Any) -> bool:
@@ -313,6 +327,19 @@ def check_config_types(cls: type, config: dict[str, Any]) -> None:
         if hint is not None and not _accepts(hint, value):
             raise TypeError(f"{cls.__name__} config key {key!r}: {value!r} is not a valid value "
                             f"(expected {getattr(hint, '__name__', hint)}).")
+
+
+def held_objects(value: Any) -> Any:
+    """A config with the objects it holds (a layer, an initializer, ... that a get_config of one's own returns
+    as they are) in Keras's dict form, as Keras writes them; everything else unchanged. Loading them back is the
+    from_config's part (``layers.deserialize(config["layer"])``), as in Keras."""
+    if isinstance(value, dict):
+        return {key: held_objects(v) for key, v in value.items()}
+    if type(value) in (list, tuple):
+        return type(value)(held_objects(v) for v in value)
+    if any(isinstance(value, registry.base) for registry in ALL):
+        return registry_for(type(value)).serialize(value)
+    return value
 
 
 def registry_for(cls: type) -> Registry:

@@ -442,3 +442,57 @@ def test_a_load_own_variables_that_fails_is_a_load_error(tmp_path):
     with pytest.raises(nnlite.saving.LoadError, match=r"Layer 'picky''s load_own_variables refused what the file "
                                                       r"holds: KeyError"):
         nnlite.saving.load_model(tmp_path / "m.keras", custom_objects={"Picky": Picky})
+
+
+def _holding_layers(lib, explicit):
+    """A layer of one's own whose get_config returns the layers it holds as objects (Keras writes them in its
+    dict form); ``explicit``: its from_config deserializes them, as Keras asks."""
+    class Factor(lib.layers.Layer):
+        def __init__(self, factor, **kwargs):
+            super().__init__(**kwargs)
+            self.factor = factor
+
+        def call(self, x):
+            return x * self.factor
+
+        def get_config(self):
+            return {**super().get_config(), "factor": self.factor}
+
+    class Holder(lib.layers.Layer):
+        def __init__(self, first, second=None, **kwargs):
+            super().__init__(**kwargs)
+            self.first, self.second = first, second if second is not None else lib.layers.Dense(3)
+
+        def call(self, x):
+            return self.first(self.second(x))
+
+        def get_config(self):
+            return {**super().get_config(), "first": self.first, "second": self.second}
+
+        if explicit:
+            @classmethod
+            def from_config(cls, config):
+                config = dict(config)
+                for key in ("first", "second"):
+                    config[key] = lib.saving.deserialize_keras_object(config[key])
+                return cls(**config)
+    return {"Factor": Factor, "Holder": Holder}
+
+
+@pytest.mark.parametrize("writer", ["keras", "nnlite"])
+def test_layers_a_get_config_returns_are_written_in_keras_form(keras, tmp_path, writer):
+    """Objects in a get_config of one's own are written in Keras's dict form, so a from_config that deserializes
+    them loads the file written by either library; one that does not gets Keras's hint (a LoadError here)."""
+    libs = {"keras": keras, "nnlite": nnlite}
+    first = libs[writer]
+    classes = _holding_layers(first, explicit=True)
+    x = np.arange(8.0).reshape(2, 4)
+    inputs = first.Input((4,))
+    model = first.Model(inputs, classes["Holder"](classes["Factor"](0.5))(inputs))
+    expected = np.asarray(model.predict(x, verbose=0))
+    model.save(tmp_path / "m.keras")
+    for lib in (keras, nnlite):
+        loaded = lib.saving.load_model(tmp_path / "m.keras", custom_objects=_holding_layers(lib, explicit=True))
+        np.testing.assert_allclose(np.asarray(loaded.predict(x, verbose=0)), expected, rtol=1e-6)
+    with pytest.raises(nnlite.saving.LoadError, match="are explicitly deserialized in the model's `from_config"):
+        nnlite.saving.load_model(tmp_path / "m.keras", custom_objects=_holding_layers(nnlite, explicit=False))

@@ -13,6 +13,9 @@ import nnlite
 from nnlite import saving
 from nnlite.saving import LoadError
 
+from .conftest import RTOL
+from .helpers import assert_close
+
 
 def model(seed=0):
     nnlite.utils.set_random_seed(seed)
@@ -181,3 +184,62 @@ def test_a_custom_object_scope_holds_in_its_thread(keras):
     assert seen == [True, True, True]
     assert saving.get_registered_object("custom_fn") is None
     assert nnlite.utils.custom_object_scope is saving.custom_object_scope
+
+
+def _subclassed(lib):
+    """A subclassed model holding a layer of its own (a list of layers, a private one, a weight of its own), a
+    head, and the head again under a second name."""
+    class Blocks(lib.layers.Layer):
+        def __init__(self, **kwargs):
+            super().__init__(**kwargs)
+            self.stack = [lib.layers.Dense(4, activation="tanh"), lib.layers.Dense(4)]
+            self._norm = lib.layers.LayerNormalization()
+
+        def build(self, input_shape):
+            self.gain = self.add_weight(shape=(4,), initializer="random_normal", name="gain")
+
+        def call(self, x):
+            for layer in self.stack:
+                x = layer(x)
+            return self._norm(x) * self.gain
+
+    class Net(lib.Model):
+        def __init__(self):
+            super().__init__()
+            self.blocks = Blocks()
+            self.head = lib.layers.Dense(2)
+            self.shared = self.head  # reached twice: kept once, at its first path
+
+        def call(self, x):
+            return self.head(self.blocks(x))
+    return Net()
+
+
+def _datasets(path):
+    import h5py
+    found = []
+    with h5py.File(path, "r") as f:
+        f.visititems(lambda name, item: found.append(name) if isinstance(item, h5py.Dataset) else None)
+    return sorted(found)
+
+
+def test_a_subclassed_model_weights_file_has_keras_layout_both_ways(keras, tmp_path):
+    """Keras lays out a subclassed model's weights by walking its attributes (sorted, private ones last; lists as
+    <attribute>/<class>[_n]; a layer once): nnlite writes the same datasets, and each library reads the other's
+    file to the same predictions."""
+    theirs, ours = _subclassed(keras), _subclassed(nnlite)
+    theirs(X)
+    ours(X)
+    theirs.save_weights(tmp_path / "theirs.weights.h5")
+    ours.save_weights(tmp_path / "ours.weights.h5")
+    assert _datasets(tmp_path / "ours.weights.h5") == _datasets(tmp_path / "theirs.weights.h5")
+    assert "blocks/stack/dense_1/vars/0" in _datasets(tmp_path / "ours.weights.h5")
+    expected = np.asarray(theirs.predict(X, verbose=0))
+    ours.load_weights(tmp_path / "theirs.weights.h5")
+    assert_close(ours.predict(X, verbose=0), expected, RTOL["float32"], "nnlite reads Keras's file")
+    other = _subclassed(nnlite)
+    other(X)
+    other.save_weights(tmp_path / "other.weights.h5")
+    theirs.load_weights(tmp_path / "other.weights.h5")
+    assert_close(np.asarray(theirs.predict(X, verbose=0)), other.predict(X, verbose=0), RTOL["float32"],
+                 "Keras reads nnlite's file")

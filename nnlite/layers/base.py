@@ -702,12 +702,12 @@ class Layer:
         return own + [w for layer in self.sublayers() for w in layer.weights if all(w is not o for o in own)]
 
     def sublayers(self) -> list[Layer]:
-        """The layers held as attributes (or in lists of them), in the order they were set."""
+        """The layers held as attributes (or in lists, tuples or dicts of them), in the order they were set."""
         found: list[Layer] = []
         for key, value in vars(self).items():
             if key == "_graphs":
                 continue
-            for item in value if isinstance(value, (list, tuple)) else [value]:
+            for item in _items(value):
                 if isinstance(item, Layer) and item is not self and all(item is not f for f in found):
                     found.append(item)
         return found
@@ -728,9 +728,16 @@ class Layer:
         return self.weights
 
     def weight_groups(self) -> list[tuple[str, list[Variable]]]:
-        """Where a .keras file keeps the layer's weights: (sub-path, weights) pairs under layers/<layer>/; the
-        layer's own "vars" for most layers, "cell/vars" for a recurrent one, one group per wrapped layer."""
-        return [("", self.weights)]
+        """Where a .keras file keeps the layer's weights: (sub-path, weights) pairs under layers/<layer>/. The
+        layer's own weights in its "vars"; each layer it holds under its own path (:func:`held_layers`), as Keras
+        walks a layer of one's own; a recurrent layer keeps "cell/vars", a wrapper one group per wrapped layer."""
+        own = [w for w in self._weights if w.trainable] + [w for w in self._weights if not w.trainable]
+        return [("", own)] + [(f"{path}/{sub}" if sub else path, weights) for path, layer in self._saved_layers()
+                              for sub, weights in layer.weight_groups()]
+
+    def _saved_layers(self) -> list[tuple[str, Layer]]:
+        """(path, layer) for each layer this one holds, where a file keeps it (:func:`held_layers`)."""
+        return held_layers(self)
 
     def file_arrays(self) -> dict[str, np.ndarray]:
         """State a .keras file keeps by name beside the weights (in the layer's "vars" group), as Keras's
@@ -902,6 +909,54 @@ def _plain(value: Any) -> bool:
 def _tensors(out: Any) -> Any:
     """A call's result as a Tensor, or a list of Tensors for several outputs (never stacked into one)."""
     return [as_tensor(o) for o in out] if isinstance(out, (list, tuple)) else as_tensor(out)
+
+
+def _items(value: Any) -> list[Any]:
+    """What an attribute holds: the entries of a list, tuple or dict, else the value itself."""
+    if isinstance(value, dict):
+        return list(value.values())
+    return list(value) if isinstance(value, (list, tuple)) else [value]
+
+
+def snake_names(class_names: list[str]) -> list[str]:
+    """Keras's names for the objects of a container in a file: the class in snake case, numbered per class in
+    order (dense, dense_1, dropout, ...)."""
+    used: dict[str, int] = {}
+    names = []
+    for class_name in class_names:
+        base = snake_case(class_name)
+        used[base] = used.get(base, -1) + 1
+        names.append(f"{base}_{used[base]}" if used[base] else base)
+    return names
+
+
+def held_layers(owner: Any, extra: dict[str, Any] | None = None) -> list[tuple[str, Layer]]:
+    """(path, layer) for each layer ``owner`` holds, as Keras's saving walks it: the attributes (and ``extra``,
+    names a class gives, such as a model's ``layers``) in sorted order, private ones last; a layer at its
+    attribute's name, those of a list, tuple or dict at <attribute>/<name from snake_names>; each layer once,
+    at the first path that reaches it.
+
+    Args:
+        owner: the layer or model whose attributes are walked.
+        extra: more attributes by name, walked with the others.
+    """
+    attributes = {k: v for k, v in vars(owner).items() if k != "_graphs"} | (extra or {})
+    found: list[tuple[str, Layer]] = []
+    seen = {id(owner)}
+    for name in sorted(attributes, key=lambda k: f"~{k}" if k.startswith("_") else k):
+        value = attributes[name]
+        if isinstance(value, Layer):
+            pairs = [(name, value)]
+        elif isinstance(value, (list, tuple, dict)):
+            held = [item for item in _items(value) if isinstance(item, Layer)]
+            pairs = [(f"{name}/{n}", item) for n, item in zip(snake_names([type(i).__name__ for i in held]), held)]
+        else:
+            continue
+        for path, layer in pairs:
+            if id(layer) not in seen:
+                seen.add(id(layer))
+                found.append((path, layer))
+    return found
 
 
 def assign_all(variables: list[Variable], weights: Sequence[Any], owner: str) -> None:

@@ -163,6 +163,8 @@ class Functional(FunctionalConfig, Model):
         ('Functional', (None, 2))
     """
 
+    keeps_layers_by_class = True  # a weights file holds its layers at layers/<class in snake case>[_n] (Keras's)
+
     def __init__(self, inputs: Any, outputs: Any, name: str | None = None, trainable: bool = True,
                  **kwargs: Any) -> None:
         super().__init__(name=name, trainable=trainable, dtype=kwargs.pop("dtype", None))

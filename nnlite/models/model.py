@@ -25,7 +25,7 @@ from .. import autodiff, config, data, losses, optimizers
 from .. import callbacks as callbacks_module
 from .. import metrics as metrics_module
 from ..layers import eager
-from ..layers.base import LAYERS, Context, Layer, assign_all
+from ..layers.base import LAYERS, Context, Layer, assign_all, held_layers, snake_names
 from ..layers.eager import outer_training
 from ..layers.node import connect, is_symbolic
 from ..registry import snake_case
@@ -132,6 +132,18 @@ class Model(Loops, FusedSteps, CompileState, Steps, StateTree, Layer):
     @layers.setter
     def layers(self, _: Any) -> None:
         raise AttributeError("`Model.layers` attribute is reserved and should not be used. Please use another name.")
+
+    keeps_layers_by_class = False  # Functional and Sequential: their layers at layers/<class in snake case>[_n]
+
+    def _saved_layers(self) -> list[tuple[str, Layer]]:
+        """(path, layer) for each layer a weights file holds, as Keras walks a model: the layers of a graph
+        (functional, Sequential) at layers/<class in snake case>[_n]; a subclassed model's as its attributes
+        lead to them, its ``layers`` among them."""
+        layers = self.layers
+        if self.keeps_layers_by_class or (self._graphs is not None and not self.sublayers()):
+            return [(f"layers/{name}", layer) for name, layer in zip(snake_names(
+                [type(layer).__name__ for layer in layers]), layers)]
+        return held_layers(self, {"layers": layers})
 
     def build(self, input_shape: Any = None) -> None:
         """Trace ``call`` on Inputs of ``input_shape`` (batch first; a list, or a dict by name, for several

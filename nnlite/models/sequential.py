@@ -35,6 +35,8 @@ class Sequential(Model):
         ((None, 1), 49)
     """
 
+    keeps_layers_by_class = True  # a weights file holds its layers at layers/<class in snake case>[_n] (Keras's)
+
     def __init__(self, layers: Sequence[Layer] | None = None, trainable: bool = True, name: str | None = None,
                  **kwargs: Any) -> None:
         super().__init__(name=name, trainable=trainable, dtype=kwargs.pop("dtype", None))

@@ -28,8 +28,8 @@ from typing import Any
 import numpy as np
 
 from .. import layers
+from ..layers.base import snake_names
 from ..limits import MAX_CONFIG_BYTES, MAX_INFLATION, MAX_WEIGHTS_BYTES, LoadError, inflation_checked, weight_budget
-from ..registry import snake_case
 
 KERAS_VERSION = "3.15.1"
 __all__ = ["MAX_CONFIG_BYTES", "MAX_INFLATION", "MAX_WEIGHTS_BYTES", "LoadError"]  # re-exported from limits
@@ -79,24 +79,15 @@ def _assign(variable: Any, array: np.ndarray) -> None:
 
 
 # -- the weights file ------------------------------------------------------------------------
-def layer_paths(model: Any) -> list[str]:
-    """Keras addresses a layer's weights by its class, not its name: dense, dense_1, dropout, ..."""
-    return paths_of([type(layer).__name__ for layer in model.layers])
+def children(model: Any) -> list[tuple[Any, str]]:
+    """(layer, path) for each layer a model's weights file holds (``Model._saved_layers``): by class for a
+    functional or Sequential model (layers/dense, layers/dense_1, ...), by attribute for a subclassed one."""
+    return [(layer, path) for path, layer in model._saved_layers()]
 
 
 def paths_of(class_names: list[str]) -> list[str]:
     """layers/<class in snake case>[_n] for each layer of a model, numbered per class in order."""
-    used: dict[str, int] = {}
-    paths = []
-    for class_name in class_names:
-        base = snake_case(class_name)
-        if base in used:
-            used[base] += 1
-            paths.append(f"layers/{base}_{used[base]}")
-        else:
-            used[base] = 0
-            paths.append(f"layers/{base}")
-    return paths
+    return [f"layers/{name}" for name in snake_names(class_names)]
 
 
 def write_weights(model: Any, target: Any, include_optimizer: bool = True, skip: Any = ()) -> None:
@@ -128,7 +119,7 @@ def _nested(layer: Any) -> bool:
 
 
 def _write_layers(group: Any, model: Any, skip: set[int]) -> None:
-    for layer, path in zip(model.layers, layer_paths(model)):
+    for layer, path in children(model):
         vars_group = group.create_group(path).create_group("vars")
         vars_group.attrs["name"] = layer.name
         if id(layer) in skip:
@@ -154,22 +145,22 @@ def _loads_its_own(layer: Any) -> bool:
 
 def _read_layers(group: Any, model: Any, where: str = "", skip: set[int] | None = None,
                  named: list[tuple[Any, dict[str, np.ndarray]]] | None = None,
-                 own: list[tuple[Any, dict[str, np.ndarray]]] | None = None) -> list[np.ndarray]:
-    """The arrays for every weight of ``model``'s layers, in ``model.weights`` order, checked first (a layer in
+                 own: list[tuple[Any, dict[str, np.ndarray]]] | None = None) -> list[tuple[Any, np.ndarray]]:
+    """(weight, array) for every weight of ``model``'s layers, in the file's order, checked first (a layer in
     ``skip`` keeps its own); the arrays a layer keeps by name (``file_arrays``) are added to ``named``, and a
     layer that loads its own variables gets its group's entries in ``own`` (its weights keep their values here)."""
-    arrays = []
+    pairs: list[tuple[Any, np.ndarray]] = []
     named = [] if named is None else named
     own = [] if own is None else own
-    for layer, path in zip(model.layers, layer_paths(model)):
+    for layer, path in children(model):
         here = f"{where}{path}"
         if id(layer) in (skip or ()):
-            arrays += [np.array(w.value) for w in layer.weights]
+            pairs += [(w, np.array(w.value)) for w in layer.weights]
             continue
         if _nested(layer):
             if path not in group:
                 raise LoadError(f"The weights file has no group for the model {layer.name!r} ({here}).")
-            arrays += _read_layers(group[path], layer, f"{here}/", skip, named, own)
+            pairs += _read_layers(group[path], layer, f"{here}/", skip, named, own)
             continue
         by_name = layer.file_arrays()
         if _loads_its_own(layer):
@@ -179,19 +170,20 @@ def _read_layers(group: Any, model: Any, where: str = "", skip: set[int] | None 
             by_name = {}
         for sub, weights in layer.weight_groups():
             if not sub and _loads_its_own(layer):
-                arrays += [np.array(w.value) for w in weights]  # kept; its load_own_variables sets them
+                pairs += [(w, np.array(w.value)) for w in weights]  # kept; its load_own_variables sets them
                 continue
             vars_path = f"{path}/{sub}/vars" if sub else f"{path}/vars"
             if (weights or (by_name and not sub)) and vars_path not in group:
                 raise LoadError(f"The weights file has no weights for layer {layer.name!r} ({where}{vars_path}).")
             if vars_path in group:
-                arrays += _numeric_datasets(group[vars_path], f"{where}{vars_path}", [w.shape for w in weights],
-                                            [w.name for w in weights], () if sub else by_name)
+                pairs += zip(weights, _numeric_datasets(group[vars_path], f"{where}{vars_path}",
+                                                        [w.shape for w in weights], [w.name for w in weights],
+                                                        () if sub else by_name))
         if by_name:
             named.append((layer, {key: _numeric_datasets(group[f"{path}/vars"][key], f"{where}{path}/vars/{key}",
                                                          [array.shape], by_name=())[0]
                                   for key, array in by_name.items()}))
-    return arrays
+    return pairs
 
 
 def _entries(group: Any, where: str) -> dict[str, np.ndarray]:
@@ -314,11 +306,16 @@ def read_weights(model: Any, source: Any, load_optimizer: bool = True, skip: Any
     h5py = _h5py()
     with h5py.File(source, "r") as f:
         check_tree(f)
-        if "layers" not in f:
+        if "layers" not in f and any(path.startswith("layers/") for _, path in children(model)):
             raise LoadError("The weights file has no 'layers' group: not a Keras 3 weights file.")
         named: list[tuple[Any, dict[str, np.ndarray]]] = []
         own: list[tuple[Any, dict[str, np.ndarray]]] = []
-        weights = _read_layers(f, model, skip={id(layer) for layer in skip}, named=named, own=own)
+        found = {id(w): array for w, array in _read_layers(f, model, skip={id(layer) for layer in skip},
+                                                           named=named, own=own)}
+        missing = [w.path for w in model.weights if id(w) not in found]
+        if missing:
+            raise LoadError(f"The weights file's layout leaves out weights of the model: {missing[:5]}.")
+        weights = [found[id(w)] for w in model.weights]
         optimizer_state = None
         if load_optimizer and model.optimizer is not None and "optimizer/vars" in f:
             group = f["optimizer/vars"]
