@@ -496,3 +496,43 @@ def test_layers_a_get_config_returns_are_written_in_keras_form(keras, tmp_path, 
         np.testing.assert_allclose(np.asarray(loaded.predict(x, verbose=0)), expected, rtol=1e-6)
     with pytest.raises(nnlite.saving.LoadError, match="are explicitly deserialized in the model's `from_config"):
         nnlite.saving.load_model(tmp_path / "m.keras", custom_objects=_holding_layers(nnlite, explicit=False))
+
+
+def _unconfigured(lib):
+    """A layer of one's own holding a Dense and writing no get_config (Keras's automatic config)."""
+    class Projected(lib.layers.Layer):
+        def __init__(self, units, activation=None, scale=1.0, **kwargs):
+            super().__init__(**kwargs)
+            self.dense = lib.layers.Dense(units, activation=activation)
+            self.scale = scale
+
+        def call(self, x):
+            return self.dense(x) * self.scale
+    return Projected
+
+
+@pytest.mark.parametrize("writer", ["keras", "nnlite"])
+def test_a_layer_without_get_config_is_configured_by_its_arguments_as_keras(keras, tmp_path, writer):
+    """Keras keeps the plain arguments of a layer of one's own that writes no get_config as its config: the same
+    keys and values here, Model.from_config with custom_objects, a .keras file read both ways (the held Dense
+    under the layer's path); an argument that is no plain value makes get_config Keras's NotImplementedError."""
+    configs = [_unconfigured(lib)(3, "relu", scale=0.5, name="p").get_config() for lib in (keras, nnlite)]
+    assert sorted(configs[1]) == sorted(configs[0])
+    assert all(configs[1][key] == configs[0][key] for key in ("units", "activation", "scale", "name", "trainable"))
+    libs = {"keras": keras, "nnlite": nnlite}
+    first = libs[writer]
+    inputs = first.Input((4,))
+    model = first.Model(inputs, _unconfigured(first)(3, "tanh", scale=2.0)(inputs))
+    x = np.arange(8.0).reshape(2, 4)
+    expected = np.asarray(model.predict(x, verbose=0))
+    model.save(tmp_path / "m.keras")
+    for lib in (keras, nnlite):
+        custom = {"Projected": _unconfigured(lib)}
+        rebuilt = lib.Model.from_config(model.get_config() if lib is first else
+                                        lib.saving.load_model(tmp_path / "m.keras", custom_objects=custom).get_config(),
+                                        custom_objects=custom)
+        assert tuple(rebuilt.output_shape) == (None, 3)
+        loaded = lib.saving.load_model(tmp_path / "m.keras", custom_objects=custom)
+        np.testing.assert_allclose(np.asarray(loaded.predict(x, verbose=0)), expected, rtol=1e-6)
+        with pytest.raises(NotImplementedError, match="non-serializable argument values in `__init__"):
+            _unconfigured(lib)(2, scale=object()).get_config()

@@ -15,6 +15,8 @@ and start from z: that is how the model takes Keras's logits path.
 
 from __future__ import annotations
 
+import functools
+import inspect
 import numbers
 from collections.abc import Sequence
 from typing import Any
@@ -121,6 +123,22 @@ class Layer:
     activation_is_output = True  # False where ``activation`` acts inside the layer (a recurrent cell's)
     supports_masking = False  # whether a mask on the input passes on to the output (Keras's supports_masking)
     input_spec: Any = None  # an InputSpec (or a list or dict of them) the first input is checked against
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        """A layer class of one's own keeps the arguments its object is made with, when they are plain values, to
+        be its config if it writes no ``get_config`` (Keras's automatic config): its ``__init__`` is wrapped to
+        note them at the outermost call."""
+        super().__init_subclass__(**kwargs)
+        init = cls.__dict__.get("__init__")
+        if init is None or cls.__module__.startswith("nnlite."):
+            return
+
+        @functools.wraps(init)
+        def noting_init(self: Layer, *args: Any, **kwargs: Any) -> None:
+            if "_auto_config" not in vars(self):  # the outermost constructor's arguments
+                vars(self)["_auto_config"] = _plain_arguments(type(self), args, kwargs)
+            init(self, *args, **kwargs)
+        cls.__init__ = noting_init
 
     def __init__(self, activity_regularizer: Any = None, trainable: bool = True, dtype: Any = None,
                  autocast: bool = True, name: str | None = None, **kwargs: Any) -> None:
@@ -732,10 +750,10 @@ class Layer:
         layer's own weights in its "vars"; each layer it holds under its own path (:func:`held_layers`), as Keras
         walks a layer of one's own; a recurrent layer keeps "cell/vars", a wrapper one group per wrapped layer."""
         own = [w for w in self._weights if w.trainable] + [w for w in self._weights if not w.trainable]
-        return [("", own)] + [(f"{path}/{sub}" if sub else path, weights) for path, layer in self._saved_layers()
+        return [("", own)] + [(f"{path}/{sub}" if sub else path, weights) for path, layer in self.saved_layers()
                               for sub, weights in layer.weight_groups()]
 
-    def _saved_layers(self) -> list[tuple[str, Layer]]:
+    def saved_layers(self) -> list[tuple[str, Layer]]:
         """(path, layer) for each layer this one holds, where a file keeps it (:func:`held_layers`)."""
         return held_layers(self)
 
@@ -816,7 +834,20 @@ class Layer:
         config = {"name": self.name, "trainable": self.trainable, "dtype": dtype_policies.serialize(self.dtype_policy)}
         if self.activity_regularizer is not None:
             config["activity_regularizer"] = regularizers.serialize(self.activity_regularizer)
+        if type(self).get_config is Layer.get_config and not type(self).__module__.startswith("nnlite."):
+            config = {**self._constructor_config(), **config}  # a layer of one's own without a get_config
         return config
+
+    def _constructor_config(self) -> dict[str, Any]:
+        """The constructor's arguments kept by ``__new__`` (Keras's automatic config), or Keras's error."""
+        kept = vars(self).get("_auto_config", {})  # {}: no __init__ of its own, nothing to keep
+        if kept is None:
+            raise NotImplementedError(
+                f"Object {type(self).__name__} was created by passing non-serializable argument values in "
+                f"`__init__()`, and therefore the object must override `get_config()` in order to be serializable. "
+                f"Please implement `get_config()`: return {{**super().get_config(), \"arg1\": self.arg1, ...}} for "
+                f"each argument of `__init__`.")
+        return dict(kept)
 
     @classmethod
     def from_config(cls, config: dict[str, Any]) -> Layer:
@@ -909,6 +940,34 @@ def _plain(value: Any) -> bool:
 def _tensors(out: Any) -> Any:
     """A call's result as a Tensor, or a list of Tensors for several outputs (never stacked into one)."""
     return [as_tensor(o) for o in out] if isinstance(out, (list, tuple)) else as_tensor(out)
+
+
+def _plain_arguments(cls: type, args: tuple, kwargs: dict[str, Any]) -> dict[str, Any] | None:
+    """The arguments of ``cls(*args, **kwargs)`` by name, defaults included (``name`` left out, ``**kwargs``
+    spread), when every one is a string, number, bool or None (also inside lists and dicts); else None."""
+    signature = inspect.signature(cls.__init__)
+    try:
+        bound = signature.bind(None, *args, **kwargs)
+    except TypeError:
+        return None
+    bound.apply_defaults()
+    arguments = dict(bound.arguments)
+    params = list(signature.parameters.values())
+    arguments.pop(params[0].name, None)  # self
+    for parameter in params[1:]:
+        if parameter.kind == inspect.Parameter.VAR_POSITIONAL and arguments.pop(parameter.name, ()):
+            return None  # *args cannot come back as cls(**config)
+        if parameter.kind == inspect.Parameter.VAR_KEYWORD:
+            arguments |= arguments.pop(parameter.name, {})
+    arguments.pop("name", None)
+
+    def plain(value: Any) -> bool:
+        if isinstance(value, (list, tuple)):
+            return all(plain(v) for v in value)
+        if isinstance(value, dict):
+            return all(isinstance(k, str) and plain(v) for k, v in value.items())
+        return value is None or isinstance(value, (str, int, float, bool))
+    return arguments if plain(arguments) else None
 
 
 def _items(value: Any) -> list[Any]:

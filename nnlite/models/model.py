@@ -28,7 +28,7 @@ from ..layers import eager
 from ..layers.base import LAYERS, Context, Layer, assign_all, held_layers, snake_names
 from ..layers.eager import outer_training
 from ..layers.node import connect, is_symbolic
-from ..registry import snake_case
+from ..registry import CustomObjectScope, snake_case
 from ..tensor import as_tensor
 from ..variables import Variable
 from . import heads as heads_module
@@ -135,7 +135,7 @@ class Model(Loops, FusedSteps, CompileState, Steps, StateTree, Layer):
 
     keeps_layers_by_class = False  # Functional and Sequential: their layers at layers/<class in snake case>[_n]
 
-    def _saved_layers(self) -> list[tuple[str, Layer]]:
+    def saved_layers(self) -> list[tuple[str, Layer]]:
         """(path, layer) for each layer a weights file holds, as Keras walks a model: the layers of a graph
         (functional, Sequential) at layers/<class in snake case>[_n]; a subclassed model's as its attributes
         lead to them, its ``layers`` among them."""
@@ -254,8 +254,11 @@ class Model(Loops, FusedSteps, CompileState, Steps, StateTree, Layer):
 
         Args:
             config: the dict ``get_config`` returned.
-            custom_objects: accepted for Keras's signature (registered classes are found by name).
+            custom_objects: classes or functions of your own the config names (registered ones are found by name).
         """
+        if custom_objects:
+            with CustomObjectScope(custom_objects):
+                return cls.from_config(config)
         if cls is Model and isinstance(config, dict) and {"layers", "input_layers", "output_layers"} <= set(config):
             return LAYERS.lookup("Functional").from_config(config)
         return super().from_config(config)

@@ -80,9 +80,9 @@ def _assign(variable: Any, array: np.ndarray) -> None:
 
 # -- the weights file ------------------------------------------------------------------------
 def children(model: Any) -> list[tuple[Any, str]]:
-    """(layer, path) for each layer a model's weights file holds (``Model._saved_layers``): by class for a
+    """(layer, path) for each layer a model's weights file holds (``Model.saved_layers``): by class for a
     functional or Sequential model (layers/dense, layers/dense_1, ...), by attribute for a subclassed one."""
-    return [(layer, path) for path, layer in model._saved_layers()]
+    return [(layer, path) for path, layer in model.saved_layers()]
 
 
 def paths_of(class_names: list[str]) -> list[str]:
