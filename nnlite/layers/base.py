@@ -839,7 +839,7 @@ class Layer:
         return config
 
     def _constructor_config(self) -> dict[str, Any]:
-        """The constructor's arguments kept by ``__new__`` (Keras's automatic config), or Keras's error."""
+        """The constructor's arguments its ``__init__`` noted (Keras's automatic config), or Keras's error."""
         kept = vars(self).get("_auto_config", {})  # {}: no __init__ of its own, nothing to keep
         if kept is None:
             raise NotImplementedError(
