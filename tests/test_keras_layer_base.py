@@ -536,3 +536,43 @@ def test_a_layer_without_get_config_is_configured_by_its_arguments_as_keras(kera
         np.testing.assert_allclose(np.asarray(loaded.predict(x, verbose=0)), expected, rtol=1e-6)
         with pytest.raises(NotImplementedError, match="non-serializable argument values in `__init__"):
             _unconfigured(lib)(2, scale=object()).get_config()
+
+
+def _masked_mean(lib):
+    """A pooling layer of one's own that reads the mask its call is handed (keras.io's masking guide shape)."""
+    class MaskedMean(lib.layers.Layer):
+        def call(self, x, mask=None):
+            if mask is None:
+                return lib.ops.mean(x, axis=1)
+            weights = lib.ops.expand_dims(lib.ops.cast(mask, x.dtype), -1)
+            return lib.ops.sum(x * weights, axis=1) / lib.ops.maximum(lib.ops.sum(weights, axis=1), 1.0)
+    return MaskedMean
+
+
+@pytest.mark.parametrize("kind", ["functional", "sequential"])
+def test_a_layer_of_your_own_gets_the_mask_in_its_call_as_keras(keras, float64, kind):
+    """Keras hands the mask an Embedding(mask_zero=True) makes to the next layer's call when that call takes
+    ``mask``: the same predictions, fit and weights (the padding's rows get no gradient) in a model of each kind."""
+    def model(lib):
+        layers = [lib.layers.Embedding(12, 4, mask_zero=True), _masked_mean(lib)(), lib.layers.Dense(1)]
+        if kind == "sequential":
+            return lib.Sequential([lib.Input((5,)), *layers])
+        ids = lib.Input((5,))
+        x = ids
+        for layer in layers:
+            x = layer(x)
+        return lib.Model(ids, x)
+    rng = np.random.default_rng(0)
+    x = rng.integers(1, 12, size=(16, 5)).astype(float)
+    x[np.arange(5)[None, :] >= rng.integers(1, 6, size=16)[:, None]] = 0  # padded at the end
+    y = rng.normal(size=(16, 1))
+    theirs, ours = model(keras), model(nnlite)
+    ours.set_weights(theirs.get_weights())
+    np.testing.assert_allclose(ours.predict(x, verbose=0), np.asarray(theirs.predict(x, verbose=0)), rtol=1e-9)
+    for lib, m in ((keras, theirs), (nnlite, ours)):
+        m.compile(lib.optimizers.SGD(0.5), "mse")
+    expected = theirs.fit(x, y, batch_size=4, epochs=2, verbose=0, shuffle=False).history["loss"]
+    np.testing.assert_allclose(ours.fit(x, y, batch_size=4, epochs=2, verbose=0, shuffle=False).history["loss"],
+                               expected, rtol=1e-9)
+    for w, e in zip(ours.get_weights(), theirs.get_weights()):
+        np.testing.assert_allclose(w, e, rtol=1e-7, atol=1e-12)

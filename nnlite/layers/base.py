@@ -442,8 +442,6 @@ class Layer:
         Args:
             input_shape: a shape, a list or a dict of shapes, batch axis first.
         """
-        import inspect
-
         functional = LAYERS.lookup("Functional")
         takes_training = "training" in inspect.signature(self.call).parameters
         graphs = []
@@ -536,13 +534,16 @@ class Layer:
 
     def forward_masked(self, x: Any, mask: Any, ctx: Context) -> tuple[Any, Any]:
         """(a, saved) when the input carries a mask (True where a step counts): a layer that reads masks
-        (the recurrent layers, GlobalAveragePooling1D) uses it; the base passes x to :meth:`forward`.
+        (the recurrent layers, GlobalAveragePooling1D) uses it; a layer of one's own whose ``call`` takes
+        ``mask`` gets it there (as Keras hands it over), on a tape; the base passes x to :meth:`forward`.
 
         Args:
             x: the batch.
             mask: the input's mask (a list of them for a layer called on a list), or None.
             ctx: the pass's :class:`~nnlite.layers.Context`.
         """
+        if mask is not None and self.composite and "mask" in inspect.signature(self.call).parameters:
+            return eager.eager_forward(self, x, ctx, mask=mask)
         return self.forward(x, ctx)
 
     @property

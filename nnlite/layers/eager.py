@@ -149,14 +149,16 @@ def run_taped(layer: Any, x: Any, fn: Any) -> tuple[list[Tensor], Any, list[Any]
     return xs, out, losses
 
 
-def eager_forward(layer: Any, x: Any, ctx: Context, several_outputs: bool = False) -> tuple[Any, EagerCall]:
+def eager_forward(layer: Any, x: Any, ctx: Context, several_outputs: bool = False,
+                  mask: Any = None) -> tuple[Any, EagerCall]:
     """(a, saved): ``call`` run on a tape of its own that follows x and the layer's trainable weights (a list of
-    outputs where ``several_outputs``, for a model)."""
+    outputs where ``several_outputs``, for a model); a ``mask`` is handed to call as ``mask=``."""
     several = isinstance(x, (list, tuple))
+    keywords = dict(layer.call_keywords) | ({} if mask is None else {"mask": mask})
 
     def call(xs: list[Tensor]) -> Any:
         args = (tuple(xs) if layer.positional_inputs else (list(xs),)) if several else (xs[0],)
-        return run_call(layer, args, dict(layer.call_keywords), ctx.training)
+        return run_call(layer, args, dict(keywords), ctx.training)
     xs, out, losses = run_taped(layer, x, call)
     if isinstance(out, (list, tuple)) and several_outputs:
         return [np.asarray(autodiff.value_of(o)) for o in out], EagerCall(xs, several, list(out), losses)
