@@ -9,7 +9,7 @@ import pytest
 
 import nnlite
 
-from .helpers import layer_against_tensorflow
+from .helpers import fit_both, layer_against_tensorflow
 
 
 def _error(fn, *args, **kwargs):
@@ -546,6 +546,9 @@ def _masked_mean(lib):
                 return lib.ops.mean(x, axis=1)
             weights = lib.ops.expand_dims(lib.ops.cast(mask, x.dtype), -1)
             return lib.ops.sum(x * weights, axis=1) / lib.ops.maximum(lib.ops.sum(weights, axis=1), 1.0)
+
+        def compute_output_shape(self, input_shape):
+            return (input_shape[0], input_shape[2])
     return MaskedMean
 
 
@@ -569,10 +572,39 @@ def test_a_layer_of_your_own_gets_the_mask_in_its_call_as_keras(keras, float64, 
     theirs, ours = model(keras), model(nnlite)
     ours.set_weights(theirs.get_weights())
     np.testing.assert_allclose(ours.predict(x, verbose=0), np.asarray(theirs.predict(x, verbose=0)), rtol=1e-9)
-    for lib, m in ((keras, theirs), (nnlite, ours)):
-        m.compile(lib.optimizers.SGD(0.5), "mse")
-    expected = theirs.fit(x, y, batch_size=4, epochs=2, verbose=0, shuffle=False).history["loss"]
-    np.testing.assert_allclose(ours.fit(x, y, batch_size=4, epochs=2, verbose=0, shuffle=False).history["loss"],
-                               expected, rtol=1e-9)
-    for w, e in zip(ours.get_weights(), theirs.get_weights()):
-        np.testing.assert_allclose(w, e, rtol=1e-7, atol=1e-12)
+    fit_both(keras, theirs, ours, x, y, ("SGD", 0.5), "mse", batch_size=4)
+
+
+def test_time_distributed_hands_each_step_its_mask_as_keras(keras, float64):
+    """TimeDistributed gives step t's mask[:, t] to an inner layer whose call takes mask (Keras's test_masking
+    numbers, computed by Keras here), and in a model over token ids of shape (batch, steps, tokens) the masked
+    mean per step trains as Keras's."""
+    def masked_dense(lib):
+        class MaskedDense(lib.layers.Wrapper):
+            def __init__(self, units, **kwargs):
+                super().__init__(lib.layers.Dense(units, kernel_initializer=lib.initializers.Constant(0.01),
+                                                  use_bias=False), **kwargs)
+
+            def call(self, inputs, mask=None):
+                out = self.layer(inputs)
+                return out if mask is None else out * lib.ops.expand_dims(lib.ops.cast(mask, inputs.dtype), -1)
+        return lib.layers.TimeDistributed(MaskedDense(1))
+    sequence = np.arange(24.0).reshape((3, 2, 4))
+    mask = np.array([[False, True], [True, False], [True, True]])
+    outputs = [np.asarray(masked_dense(lib)(sequence, mask=mask)) for lib in (keras, nnlite)]
+    np.testing.assert_allclose(outputs[1], outputs[0], rtol=1e-12)
+    assert outputs[1][0, 0, 0] == 0.0 and outputs[1][1, 1, 0] == 0.0
+
+    def model(lib):
+        ids = lib.Input((3, 4))
+        x = lib.layers.Embedding(10, 2, mask_zero=True)(ids)
+        x = lib.layers.TimeDistributed(_masked_mean(lib)())(x)
+        return lib.Model(ids, lib.layers.Dense(1)(lib.layers.Flatten()(x)))
+    rng = np.random.default_rng(1)
+    x = rng.integers(0, 10, size=(8, 3, 4)).astype(float)
+    x[..., 0] = np.maximum(x[..., 0], 1)  # each step keeps a token
+    y = rng.normal(size=(8, 1))
+    theirs, ours = model(keras), model(nnlite)
+    ours.set_weights(theirs.get_weights())
+    np.testing.assert_allclose(ours.predict(x, verbose=0), np.asarray(theirs.predict(x, verbose=0)), rtol=1e-9)
+    fit_both(keras, theirs, ours, x, y, ("SGD", 0.3), "mse", batch_size=4)

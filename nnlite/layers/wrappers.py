@@ -317,7 +317,7 @@ class TimeDistributed(Layer):
     """
 
     supports_masking = True
-    call_takes_mask = True  # Keras's takes mask= for an inner layer that reads one per step; nnlite's run every step
+    call_takes_mask = True  # mask= (batch, timesteps, ...): step t's slice goes to an inner layer that reads masks
 
     def __init__(self, layer: Any, **kwargs: Any) -> None:
         if isinstance(layer, dict):
@@ -359,7 +359,7 @@ class TimeDistributed(Layer):
 
     def forward_masked(self, x: Any, mask: Any, ctx: Context) -> tuple[Any, Any]:
         """The mask checked as Keras checks it (at least (batch, timesteps), those two as x's), then every step run
-        (see ``call_takes_mask``).
+        with its slice of the mask (see ``_run``).
 
         Args:
             x: the batch (batch, timesteps, ...).
@@ -377,13 +377,16 @@ class TimeDistributed(Layer):
                                  f"incompatible with the input shape {x.shape}. The first two dimensions of the mask "
                                  "(batch size and timesteps) must match the input's first two dimensions. Expected "
                                  f"mask shape prefix: ({x.shape[0]}, {x.shape[1]}).")
-        return self.forward(x, ctx)
+        a, saved = self._run(x, ctx, False, mask)
+        return a, (saved, False)
 
-    def _run(self, x: np.ndarray, ctx: Context, at_z: bool) -> tuple[np.ndarray, list[Any]]:
+    def _run(self, x: np.ndarray, ctx: Context, at_z: bool, mask: Any = None) -> tuple[np.ndarray, list[Any]]:
+        """Each step through the layer; with a mask, step t's mask[:, t] goes to a layer that reads masks (a call of
+        one's own taking ``mask``, a recurrent layer), as Keras hands it over."""
         step = self.layer.forward_z if at_z else self.layer.forward
         outs, saved = [], []
         for t in range(x.shape[1]):
-            a_t, saved_t = step(x[:, t], ctx)
+            a_t, saved_t = step(x[:, t], ctx) if mask is None else self.layer.forward_masked(x[:, t], mask[:, t], ctx)
             outs.append(a_t)
             saved.append(saved_t)
         return np.stack(outs, axis=1), saved
