@@ -243,3 +243,37 @@ def test_a_subclassed_model_weights_file_has_keras_layout_both_ways(keras, tmp_p
     theirs.load_weights(tmp_path / "other.weights.h5")
     assert_close(np.asarray(theirs.predict(X, verbose=0)), other.predict(X, verbose=0), RTOL["float32"],
                  "Keras reads nnlite's file")
+
+
+def _over_a_graph(lib):
+    """Keras's model_test shape: a Model subclass built on inputs and outputs, with a setting of its own."""
+    class OverGraph(lib.Model):
+        def __init__(self, *args, param=1, **kwargs):
+            super().__init__(*args, **kwargs)
+            self.param = param
+
+        def get_config(self):
+            return super().get_config() | {"param": self.param}
+    return OverGraph
+
+
+@pytest.mark.parametrize("writer", ["keras", "nnlite"])
+def test_a_subclass_built_on_a_graph_has_a_functional_config_as_keras(keras, tmp_path, writer):
+    """CustomModel(inputs, outputs): get_config is the graph's functional config (with the subclass's additions),
+    from_config rebuilds the subclass on the graph, and its .keras file loads in either library with the class
+    passed in custom_objects, predicting the same."""
+    libs = {"keras": keras, "nnlite": nnlite}
+    first = libs[writer]
+    inputs = first.Input((3,))
+    model = _over_a_graph(first)(inputs=inputs, outputs=first.layers.Dense(5)(inputs), param=3)
+    keys = sorted(model.get_config())
+    assert keys == ["input_layers", "layers", "name", "output_layers", "param", "trainable"]
+    model.save(tmp_path / "m.keras")
+    expected = np.asarray(model.predict(X, verbose=0))
+    for lib in (keras, nnlite):
+        cls = _over_a_graph(lib)
+        again = cls.from_config(model.get_config()) if lib is first else None
+        assert again is None or (type(again) is cls and again.param == 3)
+        loaded = lib.saving.load_model(tmp_path / "m.keras", custom_objects={"OverGraph": cls})
+        assert type(loaded) is cls and loaded.param == 3
+        assert_close(np.asarray(loaded.predict(X, verbose=0)), expected, RTOL["float32"], f"{lib.__name__} loads it")

@@ -16,6 +16,7 @@ its weights, the checks of its inputs, its files and its summary.
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Sequence
 from typing import Any
 
@@ -91,6 +92,7 @@ class Model(Loops, FusedSteps, CompileState, Steps, StateTree, Layer):
             graph = LAYERS.lookup("Functional")(*graph_args, name=name)
             self._graphs = (graph, graph)
             self.built = True
+        self._over_graph = graph_args is not None and type(self) is not Model  # CustomModel(inputs, outputs)
         self.optimizer: optimizers.Optimizer | None = None
         self.loss: losses.Loss | None = None
         self.compiled = False
@@ -259,8 +261,15 @@ class Model(Loops, FusedSteps, CompileState, Steps, StateTree, Layer):
         if custom_objects:
             with CustomObjectScope(custom_objects):
                 return cls.from_config(config)
-        if cls is Model and isinstance(config, dict) and {"layers", "input_layers", "output_layers"} <= set(config):
-            return LAYERS.lookup("Functional").from_config(config)
+        graph_keys = {"name", "layers", "input_layers", "output_layers"}
+        if isinstance(config, dict) and graph_keys <= set(config) and _takes_a_graph(cls):
+            functional = LAYERS.lookup("Functional")
+            graph = functional.from_config({k: v for k, v in config.items() if k in graph_keys | {"trainable"}})
+            if cls is Model or cls is functional:
+                return graph
+            rest = {k: v for k, v in config.items() if k not in graph_keys | {"trainable"}}
+            return cls(inputs=graph.input, outputs=graph.output, name=config["name"],  # your subclass over the graph
+                       trainable=config.get("trainable", True), **rest)
         return super().from_config(config)
 
     def output_shapes(self) -> list[Any]:
@@ -612,7 +621,10 @@ class Model(Loops, FusedSteps, CompileState, Steps, StateTree, Layer):
         saving.load_weights(self, filepath, skip_mismatch=skip_mismatch, **kwargs)
 
     def get_config(self) -> dict[str, Any]:
-        """A subclass with its own ``call`` has no config of its own (Keras asks it to define get_config)."""
+        """A subclass built as CustomModel(inputs, outputs) has its graph's functional config (as Keras's); one with
+        its own ``call`` has none (Keras asks it to define get_config)."""
+        if vars(self).get("_over_graph"):
+            return {**self._graphs[1].get_config(), "name": self.name, "trainable": self.trainable}
         raise NotImplementedError(f"{type(self).__name__} is a subclassed model: its architecture is its Python "
                                   "code, which a file does not hold. Save its weights (save_weights) and rebuild it "
                                   "in code, or define get_config/from_config, or build it with the functional API.")
@@ -658,6 +670,16 @@ class Model(Loops, FusedSteps, CompileState, Steps, StateTree, Layer):
         from ..trace import trace
 
         return trace(self, x, y, sample_weight)
+
+
+def _takes_a_graph(cls: type) -> bool:
+    """Whether ``cls`` is rebuilt from a functional config as Keras rebuilds one: Model or Functional itself, or a
+    subclass whose constructor takes what Functional's does, or ``*args, **kwargs``."""
+    if cls is Model or cls is LAYERS.lookup("Functional"):
+        return True
+    spec = inspect.getfullargspec(cls.__init__)
+    functional = inspect.getfullargspec(LAYERS.lookup("Functional").__init__)
+    return spec.args[1:] == functional.args[1:] or (spec.varargs is not None and spec.varkw is not None)
 
 
 def _graph_arguments(args: tuple, kwargs: dict[str, Any]) -> tuple[Any, Any] | None:
