@@ -608,3 +608,14 @@ def test_time_distributed_hands_each_step_its_mask_as_keras(keras, float64):
     ours.set_weights(theirs.get_weights())
     np.testing.assert_allclose(ours.predict(x, verbose=0), np.asarray(theirs.predict(x, verbose=0)), rtol=1e-9)
     fit_both(keras, theirs, ours, x, y, ("SGD", 0.3), "mse", batch_size=4)
+
+
+def test_an_input_spec_set_on_a_model_is_checked_as_keras(keras):
+    for lib in (keras, nnlite):
+        inputs = lib.Input(shape=(None, 3))
+        model = lib.Model(inputs, lib.layers.Dense(2)(inputs))
+        model.input_spec = lib.InputSpec(shape=(None, 4, 3))
+        with pytest.raises(ValueError, match=r"Input 0 with name 'None' of layer 'functional\w*' is incompatible with "
+                                             r"the layer: expected shape=\(None, 4, 3\), found shape=\(2, 3, 3\)"):
+            model(np.zeros((2, 3, 3)))
+        assert tuple(model(np.zeros((2, 4, 3))).shape) == (2, 4, 2)

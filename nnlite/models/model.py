@@ -28,6 +28,7 @@ from .. import metrics as metrics_module
 from ..layers import eager
 from ..layers.base import LAYERS, Context, Layer, assign_all, held_layers, snake_names
 from ..layers.eager import outer_training
+from ..layers.input_spec import assert_input_compatibility
 from ..layers.node import connect, is_symbolic
 from ..registry import CustomObjectScope, snake_case
 from ..tensor import as_tensor
@@ -406,6 +407,7 @@ class Model(Loops, FusedSteps, CompileState, Steps, StateTree, Layer):
         return self.pack_outputs([as_tensor(o) for o in out]) if isinstance(out, list) else as_tensor(out)
 
     def __call__(self, x: Any, training: bool | None = None, **kwargs: Any) -> Any:
+        assert_input_compatibility(self.input_spec, x, self.name, None)  # one set by hand (Keras checks it)
         if is_symbolic(x):  # a model used as a layer in a functional graph
             return connect(self, self._arranged_inputs(x))
         if training is None:
