@@ -24,7 +24,18 @@ def _built_dense(lib):
     return layer
 
 
+def _config_missing_a_node(lib):
+    """Keras's functional_test: a layer called on a node the config never defines."""
+    return lib.Model.from_config({
+        "name": "loop", "input_layers": [["input_1", 0, 0]], "output_layers": [["node_a", 0, 0]],
+        "layers": [{"class_name": "InputLayer", "name": "input_1", "inbound_nodes": [],
+                    "config": {"batch_input_shape": [None, 10], "dtype": "float32", "name": "input_1"}},
+                   {"class_name": "Dense", "name": "node_a", "config": {"units": 10, "name": "node_a"},
+                    "inbound_nodes": [[["node_b", 0, 0, {}]]]}]})
+
+
 CASES = {
+    "a functional config missing a node": (_config_missing_a_node, r"Missing node: node_b"),
     "max_tokens of a StringLookup": (lambda k: k.layers.StringLookup(max_tokens=1),
                                      r"`max_tokens` must be greater than 1. Received: max_tokens=1"),
     "max_tokens of an IntegerLookup": (lambda k: k.layers.IntegerLookup(max_tokens=0),

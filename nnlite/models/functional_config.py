@@ -127,7 +127,7 @@ class FunctionalConfig:
                 raise ValueError(f"A tensor reference must be [layer name, node index, tensor index], got {ref!r}.")
             name, index, tensor_index = ref
             if name not in created:
-                raise ValueError(f"The config refers to a layer {name!r} it does not define.")
+                raise ValueError(f"Missing node: {name}. The config refers to a layer {name!r} it does not define.")
             layer = created[name]
             index -= 1 if isinstance(layer, FunctionalConfig) else 0
             if not 0 <= index < len(layer.inbound_nodes) or not 0 <= tensor_index < len(
