@@ -36,6 +36,8 @@ def _config_missing_a_node(lib):
 
 CASES = {
     "a functional config missing a node": (_config_missing_a_node, r"Missing node: node_b"),
+    "Hashing's int mode in floats": (lambda k: k.layers.Hashing(num_bins=3, output_mode="int", dtype="float32"),
+                                     r'When `output_mode="int"`, `dtype` should be an integer type,'),
     "max_tokens of a StringLookup": (lambda k: k.layers.StringLookup(max_tokens=1),
                                      r"`max_tokens` must be greater than 1. Received: max_tokens=1"),
     "max_tokens of an IntegerLookup": (lambda k: k.layers.IntegerLookup(max_tokens=0),

@@ -619,3 +619,13 @@ def test_an_input_spec_set_on_a_model_is_checked_as_keras(keras):
                                              r"the layer: expected shape=\(None, 4, 3\), found shape=\(2, 3, 3\)"):
             model(np.zeros((2, 3, 3)))
         assert tuple(model(np.zeros((2, 4, 3))).shape) == (2, 4, 2)
+
+
+def test_bidirectional_keeps_the_layer_use_cudnn_as_keras(keras):
+    """No config holds use_cudnn, yet Bidirectional's two copies keep the wrapped layer's (Keras's test)."""
+    for lib in (keras, nnlite):
+        for rnn in (lib.layers.GRU, lib.layers.LSTM):
+            for use_cudnn in (True, False, "auto"):
+                both = lib.layers.Bidirectional(rnn(1, use_cudnn=use_cudnn))
+                assert both.forward_layer.use_cudnn == use_cudnn and both.backward_layer.use_cudnn == use_cudnn
+        assert not hasattr(lib.layers.Bidirectional(lib.layers.SimpleRNN(1)).forward_layer, "use_cudnn")

@@ -781,6 +781,9 @@ class Hashing(Layer):
             raise ValueError(f"The `num_bins` for `Hashing` cannot be `None` or non-positive values. Received: "
                              f"num_bins={num_bins}.")
         _check_mode(output_mode, MODES, "Hashing")
+        if output_mode == "int" and dtype is not None and np.dtype(dtype).kind not in "iu":
+            raise ValueError(f"When `output_mode=\"int\"`, `dtype` should be an integer type, 'int32' or 'int64'. "
+                             f"Received: dtype={dtype}")
         if salt is not None:
             raise ValueError("nnlite's Hashing has no salt: Keras hashes salted values with SipHash, which nnlite "
                              "does not implement.")

@@ -133,6 +133,8 @@ class Bidirectional(MaskReader, Layer):
         self.backward_layer = backward_layer if backward_layer is not None else _copy_of(
             layer, go_backwards=True, name=f"backward_{layer.name.removeprefix('backward_')}")
         forward, backward = self.forward_layer, self.backward_layer
+        if hasattr(layer, "use_cudnn"):  # kept though no config holds it (Keras's)
+            forward.use_cudnn = backward.use_cudnn = layer.use_cudnn
         if forward.go_backwards == backward.go_backwards:
             raise ValueError(f"Forward layer and backward layer should have different `go_backwards` value. "
                              f"Received: forward_layer.go_backwards {forward.go_backwards}, "
