@@ -277,3 +277,43 @@ def test_a_subclass_built_on_a_graph_has_a_functional_config_as_keras(keras, tmp
         loaded = lib.saving.load_model(tmp_path / "m.keras", custom_objects={"OverGraph": cls})
         assert type(loaded) is cls and loaded.param == 3
         assert_close(np.asarray(loaded.predict(X, verbose=0)), expected, RTOL["float32"], f"{lib.__name__} loads it")
+
+
+def _task_on_a_backbone(lib):
+    """Keras's saving_api_test: a graph-built backbone holding a decoder outside its graph, used by a task model."""
+    class Backbone(lib.Model):
+        def __init__(self):
+            decoder, encoder = lib.layers.Dense(2, name="decoder"), lib.layers.Dense(4, name="encoder")
+            inputs = lib.layers.Input((3,))
+            super().__init__(inputs, encoder(inputs))
+            self.decoder = decoder
+
+    class Task(lib.Model):
+        def __init__(self, backbone):
+            inputs = backbone.input
+            super().__init__(inputs, backbone.decoder(backbone(inputs)))
+            self.backbone = backbone
+    task = Task(Backbone())
+    task(np.ones((1, 3)))
+    return task
+
+
+def test_graph_built_subclasses_nest_in_keras_layout_and_skip_objects(keras, tmp_path):
+    """A task built on a backbone's input and output: the weights file has Keras's datasets (the decoder once,
+    under the backbone that holds it), each library reads the other's, and objects_to_skip keeps the backbone's
+    own weights (Keras's test_objects_to_skip_with_functional_subclass_attribute_layer)."""
+    theirs, ours = _task_on_a_backbone(keras), _task_on_a_backbone(nnlite)
+    theirs.save_weights(tmp_path / "theirs.weights.h5")
+    ours.save_weights(tmp_path / "ours.weights.h5")
+    assert _datasets(tmp_path / "ours.weights.h5") == _datasets(tmp_path / "theirs.weights.h5")
+    x = np.ones((2, 3))
+    fresh = _task_on_a_backbone(nnlite)
+    fresh.load_weights(tmp_path / "theirs.weights.h5")
+    assert_close(fresh.predict(x, verbose=0), np.asarray(theirs.predict(x, verbose=0)), RTOL["float32"], "read")
+    kernel = np.array(fresh.backbone.decoder.kernel.numpy())
+    other = _task_on_a_backbone(nnlite)
+    other.save_weights(tmp_path / "other.weights.h5")
+    fresh.load_weights(tmp_path / "other.weights.h5", objects_to_skip=[fresh.backbone, fresh.backbone.decoder])
+    np.testing.assert_array_equal(fresh.backbone.decoder.kernel.numpy(), kernel)
+    theirs.load_weights(tmp_path / "other.weights.h5")
+    assert_close(np.asarray(theirs.predict(x, verbose=0)), other.predict(x, verbose=0), RTOL["float32"], "Keras")

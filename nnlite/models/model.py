@@ -92,6 +92,7 @@ class Model(Loops, FusedSteps, CompileState, Steps, StateTree, Layer):
         if graph_args is not None:  # CustomModel(inputs, outputs): your subclass over a functional graph (Keras's)
             graph = LAYERS.lookup("Functional")(*graph_args, name=name)
             self._graphs = (graph, graph)
+            self.inputs, self.outputs = graph.inputs, graph.outputs  # as Keras's Functional has them
             self.built = True
         self._over_graph = graph_args is not None and type(self) is not Model  # CustomModel(inputs, outputs)
         self.optimizer: optimizers.Optimizer | None = None
@@ -128,7 +129,9 @@ class Model(Loops, FusedSteps, CompileState, Steps, StateTree, Layer):
     @property
     def layers(self) -> list[Layer]:
         """The layers this model holds as attributes, in the order they were set (Keras's tracking); for a
-        subclass built as CustomModel(inputs, outputs), its graph's layers."""
+        subclass built as CustomModel(inputs, outputs), its graph's layers (as Keras's Functional)."""
+        if vars(self).get("_over_graph"):
+            return self._graphs[0].layers
         own = self.sublayers()
         return own if own or self._graphs is None else self._graphs[0].layers
 
@@ -138,14 +141,30 @@ class Model(Loops, FusedSteps, CompileState, Steps, StateTree, Layer):
 
     keeps_layers_by_class = False  # Functional and Sequential: their layers at layers/<class in snake case>[_n]
 
+    @property
+    def input(self) -> Any:
+        """The graph's inputs as given (a tensor, list or dict) for CustomModel(inputs, outputs), as Keras's
+        ``model.input``; else the tensor(s) the model was first called on in a graph."""
+        return self._graphs[1].input if vars(self).get("_over_graph") else Layer.input.fget(self)
+
+    @property
+    def output(self) -> Any:
+        """The graph's outputs as given for CustomModel(inputs, outputs), as Keras's ``model.output``; else what
+        the model made when first called in a graph."""
+        return self._graphs[1].output if vars(self).get("_over_graph") else Layer.output.fget(self)
+
     def saved_layers(self) -> list[tuple[str, Layer]]:
         """(path, layer) for each layer a weights file holds, as Keras walks a model: the layers of a graph
         (functional, Sequential) at layers/<class in snake case>[_n]; a subclassed model's as its attributes
         lead to them, its ``layers`` among them."""
         layers = self.layers
+        by_class = [(f"layers/{name}", layer) for name, layer in zip(snake_names(
+            [type(layer).__name__ for layer in layers]), layers)]
         if self.keeps_layers_by_class or (self._graphs is not None and not self.sublayers()):
-            return [(f"layers/{name}", layer) for name, layer in zip(snake_names(
-                [type(layer).__name__ for layer in layers]), layers)]
+            return by_class
+        if vars(self).get("_over_graph"):  # Keras's Functional: its graph's layers, then what its attributes hold
+            listed = {id(layer) for layer in layers}
+            return by_class + [(path, layer) for path, layer in held_layers(self) if id(layer) not in listed]
         return held_layers(self, {"layers": layers})
 
     def build(self, input_shape: Any = None) -> None:
@@ -431,9 +450,18 @@ class Model(Loops, FusedSteps, CompileState, Steps, StateTree, Layer):
     # -- weights ------------------------------------------------------------------------------------
     @property
     def weights(self) -> list[Variable]:
-        """The model's own weights (a subclass's add_weight) first, then its layers', as Keras lists them."""
-        return [w for w in self._weights if w.trainable] + [w for w in self._weights if not w.trainable] + [
-            w for layer in self.layers for w in layer.weights]
+        """The model's own weights (a subclass's add_weight) first, then its layers', then those of layers it
+        holds as attributes beside its graph's, each once, as Keras lists them."""
+        found = [w for w in self._weights if w.trainable] + [w for w in self._weights if not w.trainable]
+        layers = self.layers
+        extra = [layer for layer in self.sublayers() if all(layer is not other for other in layers)]
+        seen = {id(w) for w in found}
+        for layer in layers + extra:
+            for w in layer.weights:
+                if id(w) not in seen:
+                    seen.add(id(w))
+                    found.append(w)
+        return found
 
     @property
     def trainable_weights(self) -> list[Variable]:

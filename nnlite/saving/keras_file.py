@@ -118,14 +118,18 @@ def _nested(layer: Any) -> bool:
     return callable(getattr(layer, "compile_from_config", None))
 
 
-def _write_layers(group: Any, model: Any, skip: set[int]) -> None:
+def _write_layers(group: Any, model: Any, skip: set[int], seen: set[int] | None = None) -> None:
+    seen = set() if seen is None else seen  # each layer once, at the first path that reaches it (Keras's walk)
     for layer, path in children(model):
+        if id(layer) in seen:
+            continue
+        seen.add(id(layer))
         vars_group = group.create_group(path).create_group("vars")
         vars_group.attrs["name"] = layer.name
         if id(layer) in skip:
             continue
         if _nested(layer):
-            _write_layers(group[path], layer, skip)
+            _write_layers(group[path], layer, skip, seen)
             continue
         for where, weights in layer.weight_groups():
             if where:  # the layers it holds (a recurrent layer's cell, a wrapper's layer)
@@ -145,14 +149,19 @@ def _loads_its_own(layer: Any) -> bool:
 
 def _read_layers(group: Any, model: Any, where: str = "", skip: set[int] | None = None,
                  named: list[tuple[Any, dict[str, np.ndarray]]] | None = None,
-                 own: list[tuple[Any, dict[str, np.ndarray]]] | None = None) -> list[tuple[Any, np.ndarray]]:
+                 own: list[tuple[Any, dict[str, np.ndarray]]] | None = None,
+                 seen: set[int] | None = None) -> list[tuple[Any, np.ndarray]]:
     """(weight, array) for every weight of ``model``'s layers, in the file's order, checked first (a layer in
     ``skip`` keeps its own); the arrays a layer keeps by name (``file_arrays``) are added to ``named``, and a
     layer that loads its own variables gets its group's entries in ``own`` (its weights keep their values here)."""
     pairs: list[tuple[Any, np.ndarray]] = []
     named = [] if named is None else named
     own = [] if own is None else own
+    seen = set() if seen is None else seen  # each layer once, where the writer put it
     for layer, path in children(model):
+        if id(layer) in seen:
+            continue
+        seen.add(id(layer))
         here = f"{where}{path}"
         if id(layer) in (skip or ()):
             pairs += [(w, np.array(w.value)) for w in layer.weights]
@@ -160,7 +169,7 @@ def _read_layers(group: Any, model: Any, where: str = "", skip: set[int] | None 
         if _nested(layer):
             if path not in group:
                 raise LoadError(f"The weights file has no group for the model {layer.name!r} ({here}).")
-            pairs += _read_layers(group[path], layer, f"{here}/", skip, named, own)
+            pairs += _read_layers(group[path], layer, f"{here}/", skip, named, own, seen)
             continue
         by_name = layer.file_arrays()
         if _loads_its_own(layer):
