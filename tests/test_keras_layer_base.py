@@ -629,3 +629,47 @@ def test_bidirectional_keeps_the_layer_use_cudnn_as_keras(keras):
                 both = lib.layers.Bidirectional(rnn(1, use_cudnn=use_cudnn))
                 assert both.forward_layer.use_cudnn == use_cudnn and both.backward_layer.use_cudnn == use_cudnn
         assert not hasattr(lib.layers.Bidirectional(lib.layers.SimpleRNN(1)).forward_layer, "use_cudnn")
+
+
+def _lazy_projection(lib):
+    """A layer of one's own whose Dense is built at its first real call: its call reads the mask (not traceable
+    on symbolic inputs without one), and it says its output shape itself."""
+    class LazyProjection(lib.layers.Layer):
+        def __init__(self, **kwargs):
+            super().__init__(**kwargs)
+            self.dense = lib.layers.Dense(3, kernel_initializer=lib.initializers.Constant(0.05))
+
+        def call(self, x, mask=None):
+            if mask is None:
+                raise ValueError("LazyProjection reads the padding's mask.")
+            weights = lib.ops.expand_dims(lib.ops.cast(mask, x.dtype), -1)
+            return self.dense(lib.ops.sum(x * weights, axis=1))
+
+        def compute_output_shape(self, input_shape):
+            return (input_shape[0], 3)
+    return LazyProjection
+
+
+def test_a_layer_built_at_its_first_call_trains_as_keras(keras, float64):
+    """Keras's first training step builds the layers a layer of one's own holds and calls lazily, and its
+    optimizer takes their weights too; nnlite's fit does the same (it refused their unknown variables before)."""
+    def model(lib):
+        ids = lib.Input((4,))
+        x = lib.layers.Embedding(6, 2, mask_zero=True)(ids)
+        return lib.Model(ids, lib.layers.Dense(1)(_lazy_projection(lib)()(x)))
+    rng = np.random.default_rng(2)
+    x = rng.integers(0, 6, size=(8, 4)).astype(float)
+    x[:, 0] = np.maximum(x[:, 0], 1)
+    y = rng.normal(size=(8, 1))
+    theirs, ours = model(keras), model(nnlite)
+    for mine, other in zip(ours.layers, theirs.layers):
+        if other.weights and mine.weights:
+            mine.set_weights(other.get_weights())
+    assert not ours.layers[2].dense.built
+    for lib, m in ((keras, theirs), (nnlite, ours)):
+        m.compile(lib.optimizers.SGD(0.2), "mse")
+    expected = theirs.fit(x, y, batch_size=4, epochs=2, verbose=0, shuffle=False).history["loss"]
+    np.testing.assert_allclose(ours.fit(x, y, batch_size=4, epochs=2, verbose=0, shuffle=False).history["loss"],
+                               expected, rtol=1e-9)
+    np.testing.assert_allclose(ours.layers[2].dense.get_weights()[0], theirs.layers[2].dense.get_weights()[0],
+                               rtol=1e-7)

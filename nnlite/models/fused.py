@@ -183,6 +183,8 @@ class FusedSteps:
             head_totals = [0.0] * len(self._heads)
         else:
             need_logits = any(on_z)
+        if train and _holds_unbuilt_layers(self):  # layers a layer of one's own builds at its first call: a
+            self.forward(first[0], Context(training=False))  # first pass makes their weights (as Keras's first step)
         variables = self.trainable_weights
         apply_step = self.optimizer.stepper(variables) if train else None  # variables checked once, first
         # backward leaves lr g (see Context.grad_scale), unless a float16 layer would carry gradients lr times
@@ -250,6 +252,11 @@ class FusedSteps:
         for head in self._logged_heads():
             k = self._heads.index(head)
             head.tracker.total.value[...], head.tracker.count.value[...] = head_totals[k], batches
+
+
+def _holds_unbuilt_layers(layer: Layer) -> bool:
+    """Whether some layer held inside ``layer`` (at any depth) is not built yet."""
+    return any(not held.built or _holds_unbuilt_layers(held) for held in layer.sublayers())
 
 
 def _computes_in_float16(layer: Layer) -> bool:
