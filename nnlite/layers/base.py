@@ -717,8 +717,13 @@ class Layer:
     def weights(self) -> list[Variable]:
         """Every weight: the trainable ones first, then the others, each in creation order; then those of
         the layers this one holds as attributes (a layer made of layers, as Keras tracks them)."""
-        own = [w for w in self._weights if w.trainable] + [w for w in self._weights if not w.trainable]
+        own = self._created_weights()
         return own + [w for layer in self.sublayers() for w in layer.weights if all(w is not o for o in own)]
+
+    def _created_weights(self) -> list[Variable]:
+        """The weights this layer's add_weight made: the trainable ones first, then the others, each in creation
+        order (Keras's order of a layer's own variables)."""
+        return [w for w in self._weights if w.trainable] + [w for w in self._weights if not w.trainable]
 
     def sublayers(self) -> list[Layer]:
         """The layers held as attributes (or in lists, tuples or dicts of them), in the order they were set."""
@@ -750,9 +755,9 @@ class Layer:
         """Where a .keras file keeps the layer's weights: (sub-path, weights) pairs under layers/<layer>/. The
         layer's own weights in its "vars"; each layer it holds under its own path (:func:`held_layers`), as Keras
         walks a layer of one's own; a recurrent layer keeps "cell/vars", a wrapper one group per wrapped layer."""
-        own = [w for w in self._weights if w.trainable] + [w for w in self._weights if not w.trainable]
-        return [("", own)] + [(f"{path}/{sub}" if sub else path, weights) for path, layer in self.saved_layers()
-                              for sub, weights in layer.weight_groups()]
+        return [("", self._created_weights())] + [(f"{path}/{sub}" if sub else path, weights)
+                                                  for path, layer in self.saved_layers()
+                                                  for sub, weights in layer.weight_groups()]
 
     def saved_layers(self) -> list[tuple[str, Layer]]:
         """(path, layer) for each layer this one holds, where a file keeps it (:func:`held_layers`)."""

@@ -160,7 +160,7 @@ class Model(Loops, FusedSteps, CompileState, Steps, StateTree, Layer):
         layers = self.layers
         by_class = [(f"layers/{name}", layer) for name, layer in zip(snake_names(
             [type(layer).__name__ for layer in layers]), layers)]
-        if self.keeps_layers_by_class or (self._graphs is not None and not self.sublayers()):
+        if self.keeps_layers_by_class:
             return by_class
         if vars(self).get("_over_graph"):  # Keras's Functional: its graph's layers, then what its attributes hold
             listed = {id(layer) for layer in layers}
@@ -452,7 +452,7 @@ class Model(Loops, FusedSteps, CompileState, Steps, StateTree, Layer):
     def weights(self) -> list[Variable]:
         """The model's own weights (a subclass's add_weight) first, then its layers', then those of layers it
         holds as attributes beside its graph's, each once, as Keras lists them."""
-        found = [w for w in self._weights if w.trainable] + [w for w in self._weights if not w.trainable]
+        found = self._created_weights()
         layers = self.layers
         extra = [layer for layer in self.sublayers() if all(layer is not other for other in layers)]
         seen = {id(w) for w in found}

@@ -79,12 +79,6 @@ def _assign(variable: Any, array: np.ndarray) -> None:
 
 
 # -- the weights file ------------------------------------------------------------------------
-def children(model: Any) -> list[tuple[Any, str]]:
-    """(layer, path) for each layer a model's weights file holds (``Model.saved_layers``): by class for a
-    functional or Sequential model (layers/dense, layers/dense_1, ...), by attribute for a subclassed one."""
-    return [(layer, path) for path, layer in model.saved_layers()]
-
-
 def paths_of(class_names: list[str]) -> list[str]:
     """layers/<class in snake case>[_n] for each layer of a model, numbered per class in order."""
     return [f"layers/{name}" for name in snake_names(class_names)]
@@ -120,7 +114,7 @@ def _nested(layer: Any) -> bool:
 
 def _write_layers(group: Any, model: Any, skip: set[int], seen: set[int] | None = None) -> None:
     seen = set() if seen is None else seen  # each layer once, at the first path that reaches it (Keras's walk)
-    for layer, path in children(model):
+    for path, layer in model.saved_layers():  # where Keras's walk puts each layer
         if id(layer) in seen:
             continue
         seen.add(id(layer))
@@ -158,7 +152,7 @@ def _read_layers(group: Any, model: Any, where: str = "", skip: set[int] | None 
     named = [] if named is None else named
     own = [] if own is None else own
     seen = set() if seen is None else seen  # each layer once, where the writer put it
-    for layer, path in children(model):
+    for path, layer in model.saved_layers():  # where Keras's walk puts each layer
         if id(layer) in seen:
             continue
         seen.add(id(layer))
@@ -171,14 +165,14 @@ def _read_layers(group: Any, model: Any, where: str = "", skip: set[int] | None 
                 raise LoadError(f"The weights file has no group for the model {layer.name!r} ({here}).")
             pairs += _read_layers(group[path], layer, f"{here}/", skip, named, own, seen)
             continue
-        by_name = layer.file_arrays()
-        if _loads_its_own(layer):
+        by_name, loads_its_own = layer.file_arrays(), _loads_its_own(layer)
+        if loads_its_own:
             if f"{path}/vars" not in group:
                 raise LoadError(f"The weights file has no group for layer {layer.name!r} ({where}{path}/vars).")
             own.append((layer, _entries(group[f"{path}/vars"], f"{where}{path}/vars")))
             by_name = {}
         for sub, weights in layer.weight_groups():
-            if not sub and _loads_its_own(layer):
+            if not sub and loads_its_own:
                 pairs += [(w, np.array(w.value)) for w in weights]  # kept; its load_own_variables sets them
                 continue
             vars_path = f"{path}/{sub}/vars" if sub else f"{path}/vars"
@@ -315,7 +309,7 @@ def read_weights(model: Any, source: Any, load_optimizer: bool = True, skip: Any
     h5py = _h5py()
     with h5py.File(source, "r") as f:
         check_tree(f)
-        if "layers" not in f and any(path.startswith("layers/") for _, path in children(model)):
+        if "layers" not in f and any(path.startswith("layers/") for path, _ in model.saved_layers()):
             raise LoadError("The weights file has no 'layers' group: not a Keras 3 weights file.")
         named: list[tuple[Any, dict[str, np.ndarray]]] = []
         own: list[tuple[Any, dict[str, np.ndarray]]] = []
