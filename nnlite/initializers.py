@@ -9,8 +9,8 @@ then restored by dividing by 0.87962566103423978, as Keras does.
 Seeds, as in Keras 3: an initializer seeded with an int gives the same values at every
 call, and so does an unseeded one (it picks its seed once, from
 ``nnlite.config.default_rng()``, which ``nnlite.utils.set_random_seed`` seeds). Pass a
-``np.random.Generator`` as ``seed`` for new values at every call (Keras's
-``SeedGenerator``); a config cannot hold a Generator and writes ``seed: None``.
+``keras.random.SeedGenerator`` (or a ``np.random.Generator``) as ``seed`` for new values at every call; a config
+holds the SeedGenerator as Keras writes it, and cannot hold a Generator (it writes ``seed: None``).
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ import numpy as np
 from . import config
 from .docstrings import with_arguments
 from .registry import Registry
-from .serialization import serialize_in
+from .serialization import deserialize_keras_object, serialize_in, serialize_keras_object
 from .warn import warn
 
 __all__ = ["Constant", "GlorotNormal", "IdentityInitializer", "OrthogonalInitializer", "GlorotUniform", "HeNormal",
@@ -172,7 +172,7 @@ class RandomInitializer(Initializer):
     or the Generator given as ``seed`` (new values each call).
 
     Args:
-        seed: an int (the same values at every call, as Keras 3), a NumPy Generator (new values at each
+        seed: an int (the same values at every call, as Keras 3), a SeedGenerator or NumPy Generator (new values at each
             call), or None (a seed drawn once from ``nnlite.config.default_rng()``).
 
     Example:
@@ -181,9 +181,13 @@ class RandomInitializer(Initializer):
         True
     """
 
-    def __init__(self, seed: int | np.random.Generator | None = None) -> None:
-        if seed is not None and not isinstance(seed, (numbers.Integral, np.random.Generator)) or isinstance(seed, bool):
-            raise ValueError(f"seed must be an int, a numpy Generator or None; got seed={seed!r}.")
+    def __init__(self, seed: Any = None) -> None:
+        if isinstance(seed, dict):  # a SeedGenerator as a config holds it
+            seed = deserialize_keras_object(seed)
+        if seed is not None and not (isinstance(seed, (numbers.Integral, np.random.Generator)) or
+                                     _is_seed_generator(seed)) or isinstance(seed, bool):
+            raise ValueError("`seed` argument should be an instance of `keras.random.SeedGenerator()`, an integer, a "
+                             f"numpy Generator or None. Received: seed={seed!r}")
         self.seed = seed
         self._seed = int(config.default_rng().integers(2**31)) if seed is None else seed
         self._called = False
@@ -191,6 +195,8 @@ class RandomInitializer(Initializer):
     def generator(self) -> np.random.Generator:
         if isinstance(self._seed, np.random.Generator):
             return self._seed
+        if _is_seed_generator(self._seed):  # its state [seed, counter] seeds this draw, the counter moves on
+            return np.random.default_rng(np.asarray(self._seed.next()).astype(np.uint64))
         if self.seed is None and self._called:
             warn(f"The initializer {type(self).__name__} is unseeded and being called multiple times, "
                  "which returns identical values each time (as in Keras 3). Give it a seed, or use a new "
@@ -199,7 +205,15 @@ class RandomInitializer(Initializer):
         return np.random.default_rng(self._seed)
 
     def get_config(self):
+        if _is_seed_generator(self.seed):
+            return {"seed": serialize_keras_object(self.seed)}
         return {"seed": self.seed if not isinstance(self.seed, np.random.Generator) else None}
+
+
+def _is_seed_generator(seed: Any) -> bool:
+    """Whether ``seed`` is a ``keras.random.SeedGenerator`` (known by its state and ``next()``: nnlite.random sits
+    above the initializers in the import order)."""
+    return hasattr(seed, "state") and callable(getattr(seed, "next", None))
 
 
 @INITIALIZERS.register("random_normal")
@@ -209,7 +223,7 @@ class RandomNormal(RandomInitializer):
     Args:
         mean: the mean of the normal distribution.
         stddev: its standard deviation.
-        seed: an int (the same values at every call, as Keras 3), a NumPy Generator (new values at each
+        seed: an int (the same values at every call, as Keras 3), a SeedGenerator or NumPy Generator (new values at each
             call), or None (a seed drawn once from ``nnlite.config.default_rng()``).
 
     Example:
@@ -240,7 +254,7 @@ class TruncatedNormal(RandomInitializer):
     Args:
         mean: the mean of the normal distribution before truncation.
         stddev: its standard deviation before truncation.
-        seed: an int (the same values at every call, as Keras 3), a NumPy Generator (new values at each
+        seed: an int (the same values at every call, as Keras 3), a SeedGenerator or NumPy Generator (new values at each
             call), or None (a seed drawn once from ``nnlite.config.default_rng()``).
 
     Example:
@@ -271,7 +285,7 @@ class RandomUniform(RandomInitializer):
     Args:
         minval: the lower bound.
         maxval: the upper bound.
-        seed: an int (the same values at every call, as Keras 3), a NumPy Generator (new values at each
+        seed: an int (the same values at every call, as Keras 3), a SeedGenerator or NumPy Generator (new values at each
             call), or None (a seed drawn once from ``nnlite.config.default_rng()``).
 
     Example:
@@ -332,8 +346,8 @@ def compute_fans(shape: tuple[int, ...], input_axes: Sequence[int] | None = None
     return shape[-2] * receptive, shape[-1] * receptive
 
 
-FAN_ARGUMENTS = """        seed: an int (the same values at every call, as Keras 3), a NumPy Generator (new values at
-            each call), or None (a seed drawn once from ``nnlite.config.default_rng()``).
+FAN_ARGUMENTS = """        seed: an int (the same values at every call, as Keras 3), a SeedGenerator or NumPy Generator
+            (new values at each call), or None (a seed drawn once from ``nnlite.config.default_rng()``).
         input_axes: the axes whose sizes multiply into fan_in (with ``output_axes``; default: Keras's rule,
             ``compute_fans``).
         output_axes: the axes whose sizes multiply into fan_out.
@@ -540,7 +554,7 @@ class Orthogonal(RandomInitializer):
 
     Args:
         gain: the factor of Q.
-        seed: an int (the same values at every call, as Keras 3), a NumPy Generator (new values at each
+        seed: an int (the same values at every call, as Keras 3), a SeedGenerator or NumPy Generator (new values at each
             call), or None (a seed drawn once from ``nnlite.config.default_rng()``).
 
     Example:

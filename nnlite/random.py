@@ -14,15 +14,14 @@ differentiates (grad_x = the mask / (1 - rate)).
 
 from __future__ import annotations
 
-import random as python_random
 from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
 
-from . import config, docstrings
+from . import config, docstrings, seed_generator
+from .seed_generator import SeedGenerator
 from .tensor import Tensor
-from .variables import Variable
 
 SEED = """\
         seed: an int (the same draw every call), a :class:`SeedGenerator` (a new draw every call, reproducible)
@@ -34,53 +33,6 @@ DRAW = """\
 """ + SEED
 
 
-class SeedGenerator:
-    """A seed that moves on at every draw: state [seed, counter] (a non-trainable variable), as Keras's.
-
-    Args:
-        seed: the initial seed (an int); a random one when None.
-        name: the generator's name.
-        **kwargs: none is accepted (Keras's ``backend`` has no meaning here): any is refused with Keras's error.
-
-    Example:
-        >>> import numpy as np, nnlite
-        >>> seed = nnlite.random.SeedGenerator(42)
-        >>> a = nnlite.random.uniform((2,), seed=seed)
-        >>> b = nnlite.random.uniform((2,), seed=seed)
-        >>> bool((a == b).all())  # the generator moved on
-        False
-    """
-
-    def __init__(self, seed: int | None = None, name: str | None = None, **kwargs: Any) -> None:
-        if kwargs:
-            raise ValueError(f"Unrecognized keyword arguments: {kwargs}")
-        self.name = name or "seed_generator"
-        self.initial_seed = seed
-        if seed is None:
-            seed = python_random.randint(1, int(1e9))
-        if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)):
-            raise ValueError(f"Argument `seed` must be an integer. Received: seed={seed}")
-        self.state = Variable(np.array([int(seed), 0], dtype=np.int64), "seed_generator_state", trainable=False,
-                              path=f"{self.name}/seed_generator_state")
-
-    def next(self, ordered: bool = True) -> np.ndarray:
-        """The current state (a copy), then the counter moves on."""
-        current = self.state.value.copy()
-        if ordered:
-            self.state.value[1] += 1
-        else:
-            self.state.value[...] = (self.state.value + 1) * 5387 % 933199
-        return current
-
-    def get_config(self) -> dict[str, Any]:
-        return {"seed": self.initial_seed, "name": self.name}
-
-    @classmethod
-    def from_config(cls, config: dict[str, Any]) -> SeedGenerator:
-        return cls(**config)
-
-    def __repr__(self) -> str:
-        return f"<SeedGenerator name={self.name}, state={self.state.value.tolist()}>"
 
 
 def generator(seed: Any) -> np.random.Generator:
@@ -98,7 +50,7 @@ def generator(seed: Any) -> np.random.Generator:
     if seed is None:
         return config.default_rng()
     if isinstance(seed, SeedGenerator):
-        return np.random.default_rng(seed.next().astype(np.uint64))
+        return seed_generator.generator_at(seed.next())
     if isinstance(seed, (int, np.integer)) and not isinstance(seed, bool):
         return np.random.default_rng([int(seed) & 0xFFFFFFFF, 0])
     raise ValueError(f"Argument `seed` must be either an integer or an instance of `SeedGenerator`. Received: "

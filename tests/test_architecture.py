@@ -44,7 +44,8 @@ def test_every_public_class_of_a_concept_is_registered(reg):
     homes = {"activation": nnlite.activations, "loss": nnlite.losses, "metric": nnlite.metrics,
              "optimizer": nnlite.optimizers, "learning-rate schedule": nnlite.optimizers.schedules,
              "initializer": nnlite.initializers, "regularizer": nnlite.regularizers,
-             "constraint": nnlite.constraints, "layer": nnlite.layers, "callback": nnlite.callbacks}
+             "constraint": nnlite.constraints, "layer": nnlite.layers, "callback": nnlite.callbacks,
+             "seed generator": nnlite.random}
     home = homes.get(reg.kind)
     if home is None:  # a registry a test module made
         pytest.skip(f"no public module for {reg.kind}")

@@ -319,6 +319,42 @@ def test_a_weight_that_takes_its_gradient_as_its_value_as_keras(keras):
     assert results[1][0].tolist() == [[1.0, 1.0], [1.0, 1.0]]
 
 
+def _overwritten_steps(lib, optimizer, grads):
+    """The two variables (one overwritten by its gradient) after each call of ``optimizer.apply_gradients``."""
+    v = lib.Variable(np.array([[1.0, 2.0], [3.0, 4.0]], np.float32))
+    v.overwrite_with_gradient = True
+    v2 = lib.Variable(np.array([[1.0, 2.0], [3.0, 4.0]], np.float32))
+    seen = []
+    for g in grads:
+        optimizer.apply_gradients([(g, v), (g, v2)])
+        seen.append((v.numpy().copy(), v2.numpy().copy()))
+    return seen
+
+
+@pytest.mark.parametrize("steps", [2, 3])
+def test_an_overwritten_weight_under_gradient_accumulation_as_keras(keras, steps):
+    # between steps the largest gradient so far is kept, the stepping call takes it: edge values include a tie
+    grads = [np.full((2, 2), c, np.float32) for c in (1.0, 2.0, 1.0, -3.0, 2.0, 2.0, 0.5)]
+    grads[2] = np.array([[5.0, -1.0], [1.0, 1.0]], np.float32)
+    theirs, ours = (_overwritten_steps(lib, lib.optimizers.SGD(1.0, gradient_accumulation_steps=steps), grads)
+                    for lib in (keras, nnlite))
+    for (a, b), (c, d) in zip(ours, theirs):
+        np.testing.assert_allclose(a, c, rtol=1e-6)
+        np.testing.assert_allclose(b, d, rtol=1e-6)
+    assert ours[0][0].tolist() == [[1.0, 2.0], [3.0, 4.0]]  # no step yet: the value is left alone
+
+
+def test_an_overwritten_weight_takes_its_gradient_unscaled_under_loss_scaling(keras):
+    grads = [np.array([[1.0, 6.0], [7.0, 2.0]], np.float32), np.array([[np.inf, 1.0], [1.0, 1.0]], np.float32),
+             np.array([[0.5, 0.25], [3.0, 8.0]], np.float32)]
+    theirs, ours = (_overwritten_steps(lib, lib.optimizers.LossScaleOptimizer(lib.optimizers.SGD(0.5)), grads)
+                    for lib in (keras, nnlite))
+    for (a, b), (c, d) in zip(ours, theirs):
+        np.testing.assert_allclose(a, c, rtol=1e-6)
+        np.testing.assert_allclose(b, d, rtol=1e-6)
+    assert ours[0][0].tolist() == grads[0].tolist()
+
+
 def _overwritten_layer(lib):
     class Tracked(lib.layers.Layer):
         def build(self, input_shape):

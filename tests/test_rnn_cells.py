@@ -271,3 +271,33 @@ def test_stacked_cells_return_their_states_nested_per_cell_as_keras(keras, rng):
     flat = [mine[0], *mine[1], *mine[2]]
     for got, want in zip(flat, [expected[0], *expected[1], *expected[2]]):
         assert_close(got, np.asarray(want), RTOL["float32"], "stacked states")
+
+
+def _shapes(value):
+    """The structure of a call's outputs with each tensor (or shape) as a tuple of ints and Nones."""
+    if isinstance(value, (list, tuple)) and not all(isinstance(d, (int, type(None))) for d in value):
+        return [_shapes(v) for v in value]
+    return tuple(getattr(value, "shape", value))
+
+
+def test_stacked_cells_states_in_a_graph_and_their_shapes_nested_as_keras(keras, rng):
+    """compute_output_shape and a symbolic call give the states per entry of state_size (a list for a cell with
+    several), as Keras's; a model over them predicts what the eager call gives, with Keras's values."""
+    def cells(lib):
+        return lib.layers.RNN([lib.layers.LSTMCell(3), lib.layers.GRUCell(2), lib.layers.LSTMCell(4)],
+                              return_state=True)
+
+    ours, theirs = cells(nnlite), cells(keras)
+    assert _shapes(ours.compute_output_shape((2, 6, 5))) == _shapes(theirs.compute_output_shape((2, 6, 5)))
+    inputs = {lib: lib.Input((6, 5)) for lib in (keras, nnlite)}
+    symbolic = {lib: layer(inputs[lib]) for lib, layer in ((keras, theirs), (nnlite, ours))}
+    assert _shapes(symbolic[nnlite]) == _shapes(symbolic[keras])
+    ours.set_weights(theirs.get_weights())
+    x = rng.normal(size=(2, 6, 5)).astype("float32")
+    mine = nnlite.Model(inputs[nnlite], symbolic[nnlite]).predict(x, verbose=0)
+    expected = keras.Model(inputs[keras], symbolic[keras]).predict(x, verbose=0)
+    assert _shapes(mine) == _shapes(expected)
+    flat_mine, flat_expected = [mine[0], *mine[1], mine[2], *mine[3]], [expected[0], *expected[1], expected[2],
+                                                                        *expected[3]]
+    for got, want in zip(flat_mine, flat_expected):
+        assert_close(got, np.asarray(want), RTOL["float32"], "stacked states in a graph")

@@ -30,7 +30,7 @@ from ..variables import Variable
 from .base import LAYERS, Context, Layer, MaskReader, document_keywords
 from .dot_attention import SOFTMAX, take_call_options
 from .node import is_symbolic
-from .regularization import check_rate, dropout_mask, generator, seed_config
+from .regularization import check_rate, check_seed, dropout_mask, seed_config, seed_generator
 
 SIGMOID = activations.get("sigmoid")  # the gate's activation
 LARGE_NEGATIVE = -1e9  # what a masked score becomes before the softmax (Keras's, for float32 and float64)
@@ -135,7 +135,8 @@ class MultiHeadAttention(MaskReader, Layer):
         bias_constraint: a projection applied to each bias after each optimizer step.
         use_gate: gate the heads' outputs by s(query W_g + b_g) (sigmoid, per head and size) before the output
             projection; the gate's gradient flows back to its kernel and the query.
-        seed: an int or a NumPy Generator for reproducible dropout.
+        seed: the start of the layer's ``seed_generator`` (an int, for reproducible dropout; None: drawn from nnlite's
+            generator), or a NumPy Generator to draw from.
         {layer keywords}
 
     Example:
@@ -209,7 +210,8 @@ class MultiHeadAttention(MaskReader, Layer):
         self.bias_regularizer = regularizers.get(bias_regularizer)
         self.kernel_constraint = constraints.get(kernel_constraint)
         self.bias_constraint = constraints.get(bias_constraint)
-        self.use_gate, self.seed, self.rng = bool(use_gate), seed, generator(seed)
+        self.use_gate, self.seed = bool(use_gate), check_seed(seed)
+        self.seed_generator = seed_generator(seed) if self.dropout > 0 else None  # (Keras's Dropout inside)
         self.kv_heads = self.num_heads  # the heads of the keys and values (fewer in GroupedQueryAttention)
         self.projections: dict[str, tuple[Variable, Variable | None]] = {}
         # what the list a graph calls the layer on holds, and the call's settings (one per layer in a graph)
@@ -330,6 +332,16 @@ class MultiHeadAttention(MaskReader, Layer):
         query_mask = mask[0] if isinstance(mask, list) else mask
         return [query_mask, None] if self.call_options["return_attention_scores"] else query_mask
 
+    def _own_variables(self):
+        """The projections' weights with the dropout's seed state between the value's and the output's, where
+        Keras's Dropout sublayer (built before the output projection) puts it."""
+        weights = self._created_weights()
+        if self.seed_generator is None:
+            return weights
+        output = self.projections.get("attention_output", (None,))[0]
+        at = next((i for i, w in enumerate(weights) if w is output), len(weights))
+        return weights[:at] + [self.seed_generator.state] + weights[at:]
+
     def weight_groups(self):
         files = {"attention_output": "output"}  # Keras's attribute is _output_dense
         return [(f"{files.get(name, name)}_dense", [w for w in pair if w is not None])
@@ -432,7 +444,7 @@ class MultiHeadAttention(MaskReader, Layer):
         if allowed is not None and not fused:  # inputs of another rank than 3; else its fused kernel runs)
             zeroed = allowed  # a step with nothing to attend then attends nothing (fused: attends all alike)
             p = np.where(zeroed, p, 0.0)
-        drop = dropout_mask(ctx, self.rng, self.dropout, p.shape, p.dtype)
+        drop = dropout_mask(ctx, self.seed_generator, self.dropout, p.shape, p.dtype)
         o = _einsum("bhts,bshv->bthv", p if drop is None else p * drop, v)  # O = P V, (B, T, N, v)
         gate = SIGMOID.forward(self._project("gate", query)) if self.use_gate else None  # s(query W_g + b_g)
         kernel, bias = self.projections["attention_output"]
@@ -554,7 +566,8 @@ class GroupedQueryAttention(MultiHeadAttention):
         kernel_constraint: a projection applied to each kernel after each optimizer step.
         bias_constraint: a projection applied to each bias after each optimizer step.
         use_gate: gate the heads' outputs by s(query W_g + b_g) before the output projection.
-        seed: an int or a NumPy Generator for reproducible dropout.
+        seed: the start of the layer's ``seed_generator`` (an int, for reproducible dropout; None: drawn from nnlite's
+            generator), or a NumPy Generator to draw from.
         {layer keywords}
 
     Example:

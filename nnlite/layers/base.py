@@ -27,6 +27,7 @@ from .. import autodiff, config, constraints, dtype_policies, initializers, limi
 from ..docstrings import with_arguments
 from ..dtype_policies import DTypePolicy
 from ..registry import Registry, snake_case
+from ..seed_generator import SeedGenerator
 from ..tensor import as_tensor
 from ..variables import Variable
 from ..warn import warn
@@ -716,9 +717,23 @@ class Layer:
     @property
     def weights(self) -> list[Variable]:
         """Every weight: the trainable ones first, then the others, each in creation order; then those of
-        the layers this one holds as attributes (a layer made of layers, as Keras tracks them)."""
-        own = self._created_weights()
-        return own + [w for layer in self.sublayers() for w in layer.weights if all(w is not o for o in own)]
+        the layers this one holds as attributes (a layer made of layers, as Keras tracks them), each once."""
+        return _each_once(self._created_weights() + [w for layer in self._layers_after_own() for w in layer.weights])
+
+    @property
+    def variables(self) -> list[Variable]:
+        """Every variable of the layer's state, as Keras's ``variables``: its weights, then the state [seed, counter]
+        of each ``SeedGenerator`` it holds (its random draws), then those of the layers it holds, each once."""
+        return _each_once(self._own_variables() + [v for layer in self._layers_after_own() for v in layer.variables])
+
+    def _own_variables(self) -> list[Variable]:
+        """The layer's own weights (Keras's order), then the state of each SeedGenerator it holds."""
+        return self._created_weights() + [item.state for value in vars(self).values() for item in _items(value)
+                                          if isinstance(item, SeedGenerator)]
+
+    def _layers_after_own(self) -> list[Layer]:
+        """The layers whose weights and variables follow this layer's own: those it holds (a model: its layers)."""
+        return self.sublayers()
 
     def _created_weights(self) -> list[Variable]:
         """The weights this layer's add_weight made: the trainable ones first, then the others, each in creation
@@ -745,11 +760,11 @@ class Layer:
         return [w for w in self.weights if not w.trainable] if self.trainable else self.weights
 
     trainable_variables = trainable_weights
-    non_trainable_variables = non_trainable_weights
 
     @property
-    def variables(self) -> list[Variable]:
-        return self.weights
+    def non_trainable_variables(self) -> list[Variable]:
+        """The variables no optimizer changes: the non-trainable weights and the SeedGenerators' states."""
+        return [v for v in self.variables if not v.trainable] if self.trainable else self.variables
 
     def weight_groups(self) -> list[tuple[str, list[Variable]]]:
         """Where a .keras file keeps the layer's weights: (sub-path, weights) pairs under layers/<layer>/. The
@@ -974,6 +989,16 @@ def _plain_arguments(cls: type, args: tuple, kwargs: dict[str, Any]) -> dict[str
             return all(isinstance(k, str) and plain(v) for k, v in value.items())
         return value is None or isinstance(value, (str, int, float, bool))
     return arguments if plain(arguments) else None
+
+
+def _each_once(variables: list[Variable]) -> list[Variable]:
+    """``variables`` in order, each at its first place only."""
+    found, seen = [], set()
+    for v in variables:
+        if id(v) not in seen:
+            seen.add(id(v))
+            found.append(v)
+    return found
 
 
 def _items(value: Any) -> list[Any]:

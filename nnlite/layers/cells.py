@@ -84,7 +84,8 @@ class RecurrentCell:
         """
         if self._dropout_mask is None and self.dropout > 0:
             x = np.asarray(autodiff.value_of(step_input))
-            self._dropout_mask = dropout_mask(Context(training=True), self.rng, self.dropout, x.shape, x.dtype)
+            self._dropout_mask = dropout_mask(Context(training=True), self.seed_generator, self.dropout, x.shape,
+                                              x.dtype)
         return self._dropout_mask
 
     def get_recurrent_dropout_mask(self, step_input: Any) -> np.ndarray | None:
@@ -95,8 +96,8 @@ class RecurrentCell:
         """
         if self._recurrent_dropout_mask is None and self.recurrent_dropout > 0:
             h = np.asarray(autodiff.value_of(step_input))
-            self._recurrent_dropout_mask = dropout_mask(Context(training=True), self.rng, self.recurrent_dropout,
-                                                        h.shape, h.dtype)
+            self._recurrent_dropout_mask = dropout_mask(Context(training=True), self.seed_generator,
+                                                        self.recurrent_dropout, h.shape, h.dtype)
         return self._recurrent_dropout_mask
 
     def reset_dropout_mask(self) -> None:

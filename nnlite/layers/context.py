@@ -7,6 +7,7 @@ import copy
 import numpy as np
 
 from .. import config
+from ..seed_generator import SeedGenerator, generator_at
 from ..variables import Variable
 
 
@@ -37,7 +38,7 @@ class Context:
         True
     """
 
-    __slots__ = ("training", "peek", "collect", "_copies", "grads", "grad_scale")
+    __slots__ = ("training", "peek", "collect", "_copies", "_ahead", "grads", "grad_scale")
 
     def __init__(self, training: bool = False, peek: bool = False, collect: bool = False) -> None:
         self.training = training
@@ -45,6 +46,7 @@ class Context:
         self.collect = collect  # backward of one node of a GradientTape: gradients kept in ctx.grads
         self.grad_scale = 1.0
         self._copies: dict[int, np.random.Generator] = {}
+        self._ahead: dict[int, int] = {}
         self.grads: dict[int, np.ndarray] = {}  # id(w) -> dL/dw, for a peeking pass
 
     def grad(self, variable: Variable) -> np.ndarray:
@@ -59,8 +61,16 @@ class Context:
             g = variable.grad = np.empty_like(w)
         return g
 
-    def generator(self, own: np.random.Generator | None) -> np.random.Generator:
-        """The layer's own generator, else ``nnlite.config.default_rng()`` (copied when peeking)."""
+    def generator(self, own: SeedGenerator | np.random.Generator | None) -> np.random.Generator:
+        """The generator for one draw of a layer: from its SeedGenerator's state [seed, counter] (the counter moves
+        on), from its own NumPy Generator, else ``nnlite.config.default_rng()``. A peeking pass draws what the next
+        real pass will draw and changes nothing: it reads a SeedGenerator's counter ahead, copies a Generator."""
+        if isinstance(own, SeedGenerator):
+            if not self.peek:
+                return generator_at(own.next())
+            ahead = self._ahead.get(id(own), 0)  # the draws this pass made from it so far
+            self._ahead[id(own)] = ahead + 1
+            return generator_at(own.state.value + np.array([0, ahead]))
         rng = own if own is not None else config.default_rng()
         if not self.peek:
             return rng

@@ -18,7 +18,7 @@ import numpy as np
 from .. import activations, initializers
 from .base import LAYERS, Context, Layer, MaskReader, document_keywords
 from .node import is_symbolic
-from .regularization import check_rate, dropout_mask, generator, seed_config
+from .regularization import check_rate, check_seed, dropout_mask, seed_config, seed_generator
 
 MASKED = 1e9  # what a masked value step's score loses (Keras's)
 SOFTMAX = activations.Softmax(axis=-1)  # over the value steps
@@ -64,7 +64,8 @@ class Attention(MaskReader, Layer):
         use_scale: learn the scale c (a scalar starting at 1).
         score_mode: "dot" or "concat".
         dropout: the fraction of attention probabilities dropped while training.
-        seed: an int or a NumPy Generator for reproducible dropout.
+        seed: the start of the layer's ``seed_generator`` (an int, for reproducible dropout; None: drawn from nnlite's
+            generator), or a NumPy Generator to draw from.
         {layer keywords}
 
     Example:
@@ -86,7 +87,8 @@ class Attention(MaskReader, Layer):
                              f"Received: score_mode={score_mode}")
         super().__init__(**kwargs)
         self.use_scale, self.score_mode = bool(use_scale), score_mode
-        self.dropout, self.seed, self.rng = check_rate(dropout, "dropout"), seed, generator(seed)
+        self.dropout, self.seed = check_rate(dropout, "dropout"), check_seed(seed)
+        self.seed_generator = seed_generator(seed) if self.dropout > 0 else None  # (Keras's holds none then)
         self.scale = None
         self.concat_score_weight = None
         self.call_options = {"use_causal_mask": False, "return_attention_scores": False}
@@ -192,7 +194,7 @@ class Attention(MaskReader, Layer):
         if allowed is not None:
             s = np.where(allowed, s, s - s.dtype.type(MASKED))
         p = SOFTMAX.forward(s)  # P = softmax over the value steps
-        drop = dropout_mask(ctx, self.rng, self.dropout, p.shape, p.dtype)
+        drop = dropout_mask(ctx, self.seed_generator, self.dropout, p.shape, p.dtype)
         out = (p if drop is None else p * drop) @ v  # P V
         keep_q = None if q_mask is None else np.asarray(q_mask, bool)[..., None]
         if keep_q is not None:

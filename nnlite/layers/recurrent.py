@@ -27,7 +27,7 @@ from .. import activations, constraints, initializers, regularizers
 from ..docstrings import with_arguments
 from ..variables import Variable
 from .base import LAYERS, Context, Layer, MaskReader, document_keywords
-from .regularization import check_rate, dropout_mask, generator, seed_config
+from .regularization import check_rate, check_seed, dropout_mask, seed_config, seed_generator
 
 
 class Step:
@@ -169,7 +169,8 @@ class Recurrent(SequenceLayer, Layer):
         self.bias_constraint = constraints.get(bias_constraint)
         self.dropout = min(1.0, max(0.0, check_rate(dropout, "dropout")))
         self.recurrent_dropout = min(1.0, max(0.0, check_rate(recurrent_dropout, "recurrent_dropout")))
-        self.seed, self.rng = seed, generator(seed)
+        self.seed = check_seed(seed)
+        self.seed_generator = seed_generator(seed)  # as Keras's cells: one, whatever the dropout
         self.return_sequences, self.return_state = bool(return_sequences), bool(return_state)
         self.go_backwards, self.stateful, self.unroll = bool(go_backwards), bool(stateful), bool(unroll)
         self.zero_output_for_mask = bool(zero_output_for_mask)
@@ -283,8 +284,8 @@ class Recurrent(SequenceLayer, Layer):
         if mask is not None and mask.shape != (n, t_len):
             raise ValueError(f"{type(self).__name__} {self.name!r}: the mask must have shape (batch, timesteps) = "
                              f"{(n, t_len)}; got {mask.shape}.")
-        drop_x = dropout_mask(ctx, self.rng, self.dropout, (n, seq.shape[2]), seq.dtype)
-        drop_h = dropout_mask(ctx, self.rng, self.recurrent_dropout, (n, self.units), seq.dtype)
+        drop_x = dropout_mask(ctx, self.seed_generator, self.dropout, (n, seq.shape[2]), seq.dtype)
+        drop_h = dropout_mask(ctx, self.seed_generator, self.recurrent_dropout, (n, self.units), seq.dtype)
         seen = seq * drop_x[:, None, :] if drop_x is not None else seq
         xw = seen @ self.kernel.value  # XW, (N, T, G H)
         if self.use_bias:
@@ -453,7 +454,8 @@ CELL_ARGUMENTS = """\
         bias_constraint: a projection applied to the bias after each optimizer step.
         dropout: the fraction of the input features dropped while training (one mask per call, at every step).
         recurrent_dropout: the fraction of h dropped in the recurrent product while training (one mask per call).
-        seed: an int or a NumPy Generator for reproducible dropout masks.
+        seed: the start of the layer's ``seed_generator`` (an int, for reproducible dropout masks; None: drawn from
+            nnlite's generator), or a NumPy Generator to draw from.
 """
 
 RECURRENT_ARGUMENTS = CELL_ARGUMENTS + """\

@@ -1,5 +1,5 @@
-"""Layers that act in training only: Dropout, AlphaDropout, GaussianDropout, GaussianNoise (random, drawn
-from ``seed`` or nnlite.config.default_rng()), and ActivityRegularization (a penalty on the output)."""
+"""Layers that act in training only: Dropout, AlphaDropout, GaussianDropout, GaussianNoise (random, drawn from the
+layer's ``seed_generator``, as Keras's), and ActivityRegularization (a penalty on the output)."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ import numpy as np
 from .. import regularizers
 from ..activations import SELU_ALPHA, SELU_SCALE
 from ..docstrings import with_arguments
+from ..seed_generator import SeedGenerator
 from .base import LAYERS, Context, Layer, document_keywords
 from .patches import data_format_name
 
@@ -21,13 +22,14 @@ class Dropout(Layer):
     """Training: a = x * m / (1 - rate) with m_i ~ Bernoulli(1 - rate); inference: a = x.
 
     grad_x = grad_a * m / (1 - rate). The mask has ``noise_shape`` (None entries take the
-    input's size) and is drawn from ``seed`` (an int or a Generator; successive calls give
-    new masks, reproducibly) or, without one, from ``nnlite.config.default_rng()``.
+    input's size) and is drawn from the layer's ``seed_generator`` (started from ``seed``): successive calls give
+    new masks, reproducibly.
 
     Args:
         rate: the fraction of inputs set to 0 while training, in [0, 1).
         noise_shape: the mask's shape, e.g. ``(None, 1, features)`` to drop whole features at every step.
-        seed: an int or a NumPy Generator for reproducible masks.
+        seed: the start of the layer's ``seed_generator`` (an int, for reproducible masks; None: drawn from nnlite's
+            generator), or a NumPy Generator to draw from.
         **kwargs: ``name``, ``dtype``, ``trainable``.
 
     Example:
@@ -47,13 +49,16 @@ class Dropout(Layer):
         super().__init__(**kwargs)
         self.rate = float(rate)
         self.noise_shape = check_noise_shape(noise_shape)
-        self.seed, self.rng = seed, generator(seed)
+        self.seed = check_seed(seed)
+        if self.rate > 0:  # as Keras's: a layer that never draws holds no generator
+            self.seed_generator = seed_generator(seed)
         self._build_at_init(Dropout)
 
     def forward(self, x, ctx: Context):
         if not ctx.training or self.rate == 0:
             return x, None
-        mask = dropout_mask(ctx, self.rng, self.rate, noise_shape_for(x, self.noise_shape), x.dtype)  # broadcasts
+        shape = noise_shape_for(x, self.noise_shape)
+        mask = dropout_mask(ctx, self.seed_generator, self.rate, shape, x.dtype)  # broadcasts
         return x * mask, mask
 
     def backward(self, saved, grad_a, ctx, need_grad_x=True):
@@ -64,14 +69,14 @@ class Dropout(Layer):
                 "noise_shape": None if self.noise_shape is None else list(self.noise_shape)}
 
 
-def dropout_mask(ctx: Context, rng: np.random.Generator | None, rate: float, shape: tuple[int, ...], dtype: Any
-                 ) -> np.ndarray | None:
+def dropout_mask(ctx: Context, source: SeedGenerator | np.random.Generator | None, rate: float, shape: tuple[int, ...],
+                 dtype: Any) -> np.ndarray | None:
     """m = k / (1 - rate) with k ~ Bernoulli(1 - rate) of ``shape`` while training (zeros when rate = 1); None when
     nothing is dropped (inference, or rate 0). Dropout's, and the recurrent and attention layers' masks.
 
     Args:
         ctx: the pass's Context (training or not; where the draws come from).
-        rng: the layer's own generator, or None for the global one.
+        source: the layer's random source (its ``seed_generator``), or None for nnlite's generator.
         rate: the fraction dropped.
         shape: the mask's shape.
         dtype: its dtype.
@@ -81,7 +86,7 @@ def dropout_mask(ctx: Context, rng: np.random.Generator | None, rate: float, sha
     dtype = np.dtype(dtype)
     if rate == 1:
         return np.zeros(shape, dtype)
-    keep = ctx.generator(rng).random(shape) >= rate
+    keep = ctx.generator(source).random(shape) >= rate
     return keep.astype(dtype) / dtype.type(1 - rate)
 
 
@@ -92,12 +97,18 @@ def check_rate(value: Any, name: str = "rate") -> float:
     return float(value)
 
 
-def generator(seed: Any) -> np.random.Generator | None:
-    """The layer's own random source: from an int seed, a Generator as given, or None (the global one)."""
-    seeds = (numbers.Integral, np.random.Generator)
-    if seed is not None and (isinstance(seed, bool) or not isinstance(seed, seeds)):
+def check_seed(seed: Any) -> Any:
+    """A layer's ``seed``, checked: an int, a NumPy Generator or None."""
+    if seed is not None and (isinstance(seed, bool) or not isinstance(seed, (numbers.Integral, np.random.Generator))):
         raise ValueError(f"seed must be an int, a numpy Generator or None; got seed={seed!r}.")
-    return seed if isinstance(seed, np.random.Generator) else (None if seed is None else np.random.default_rng(seed))
+    return seed
+
+
+def seed_generator(seed: Any) -> SeedGenerator | np.random.Generator:
+    """A layer's random source, as Keras's layers hold it (``layer.seed_generator``): a SeedGenerator from an int
+    seed or None (its seed then drawn from nnlite's generator, which ``utils.set_random_seed`` seeds), whose state
+    is among the layer's ``variables``; a NumPy Generator given as the seed is drawn from as it is."""
+    return seed if isinstance(check_seed(seed), np.random.Generator) else SeedGenerator(seed)
 
 
 def seed_config(seed: Any) -> int | None:
@@ -139,7 +150,8 @@ class GaussianNoise(Layer):
 
     Args:
         stddev: the noise's standard deviation.
-        seed: an int or a NumPy Generator for reproducible draws; ``None`` for nnlite's generator.
+        seed: the start of the layer's ``seed_generator`` (an int, for reproducible draws; None: drawn from nnlite's
+            generator), or a NumPy Generator to draw from.
         {layer keywords}
 
     Example:
@@ -156,13 +168,15 @@ class GaussianNoise(Layer):
     def __init__(self, stddev: float, seed: int | np.random.Generator | None = None, **kwargs: Any) -> None:
         stddev = check_rate(stddev, "stddev")
         super().__init__(**kwargs)
-        self.stddev, self.seed, self.rng = stddev, seed, generator(seed)
+        self.stddev, self.seed = stddev, check_seed(seed)
+        if self.stddev > 0:
+            self.seed_generator = seed_generator(seed)
         self._build_at_init(GaussianNoise)
 
     def forward(self, x, ctx: Context):
         if not ctx.training or self.stddev == 0:
             return x, None
-        return x + ctx.generator(self.rng).normal(0.0, self.stddev, x.shape).astype(x.dtype), None
+        return x + ctx.generator(self.seed_generator).normal(0.0, self.stddev, x.shape).astype(x.dtype), None
 
     def backward(self, saved, grad_a, ctx, need_grad_x=True):
         return grad_a
@@ -178,7 +192,8 @@ class GaussianDropout(Layer):
 
     Args:
         rate: the drop probability the noise's variance rate / (1 - rate) matches, in [0, 1).
-        seed: an int or a NumPy Generator for reproducible draws; ``None`` for nnlite's generator.
+        seed: the start of the layer's ``seed_generator`` (an int, for reproducible draws; None: drawn from nnlite's
+            generator), or a NumPy Generator to draw from.
         {layer keywords}
 
     Example:
@@ -195,13 +210,16 @@ class GaussianDropout(Layer):
     def __init__(self, rate: float, seed: int | np.random.Generator | None = None, **kwargs: Any) -> None:
         rate = check_rate(rate)
         super().__init__(**kwargs)
-        self.rate, self.seed, self.rng = rate, seed, generator(seed)
+        self.rate, self.seed = rate, check_seed(seed)
+        if self.rate > 0:
+            self.seed_generator = seed_generator(seed)
         self._build_at_init(GaussianDropout)
 
     def forward(self, x, ctx: Context):
         if not ctx.training or self.rate == 0:
             return x, None
-        m = ctx.generator(self.rng).normal(1.0, math.sqrt(self.rate / (1.0 - self.rate)), x.shape).astype(x.dtype)
+        m = ctx.generator(self.seed_generator).normal(1.0, math.sqrt(self.rate / (1.0 - self.rate)), x.shape)
+        m = m.astype(x.dtype)
         return x * m, m
 
     def backward(self, saved, grad_a, ctx, need_grad_x=True):
@@ -221,7 +239,8 @@ class AlphaDropout(Layer):
     Args:
         rate: the fraction of inputs dropped while training, in [0, 1).
         noise_shape: the mask's shape; None entries take the input's size.
-        seed: an int or a NumPy Generator for reproducible draws; ``None`` for nnlite's generator.
+        seed: the start of the layer's ``seed_generator`` (an int, for reproducible draws; None: drawn from nnlite's
+            generator), or a NumPy Generator to draw from.
         {layer keywords}
 
     Example:
@@ -238,14 +257,17 @@ class AlphaDropout(Layer):
         rate = check_rate(rate)
         super().__init__(**kwargs)
         self.rate, self.noise_shape = rate, check_noise_shape(noise_shape)
-        self.seed, self.rng = seed, generator(seed)
+        self.seed = check_seed(seed)
+        if self.rate > 0:
+            self.seed_generator = seed_generator(seed)
         self._build_at_init(AlphaDropout)
 
     def forward(self, x, ctx: Context):
         if not ctx.training or self.rate == 0:
             return x, None
         alpha_p = -SELU_ALPHA * SELU_SCALE  # where SELU saturates: a dropped unit is set there
-        k = (ctx.generator(self.rng).random(noise_shape_for(x, self.noise_shape)) >= self.rate).astype(x.dtype)
+        u = ctx.generator(self.seed_generator).random(noise_shape_for(x, self.noise_shape))
+        k = (u >= self.rate).astype(x.dtype)
         a_ = ((1 - self.rate) * (1 + self.rate * alpha_p ** 2)) ** -0.5
         b_ = -a_ * alpha_p * self.rate
         return a_ * (x * k + alpha_p * (1 - k)) + b_, a_ * k
@@ -304,7 +326,8 @@ class SpatialDropout1D(Dropout):
 
     Args:
         rate: the fraction of channels set to 0 while training, in [0, 1).
-        seed: an int or a NumPy Generator for reproducible masks.
+        seed: the start of the layer's ``seed_generator`` (an int, for reproducible masks; None: drawn from nnlite's
+            generator), or a NumPy Generator to draw from.
         name: the layer's name.
         dtype: the float dtype it computes in.
 
@@ -325,7 +348,8 @@ class SpatialDropout1D(Dropout):
 
 SPATIAL_ARGUMENTS = """\
         data_format: "channels_last" or "channels_first"; ``None`` for ``config.image_data_format()``.
-        seed: an int or a NumPy Generator for reproducible masks.
+        seed: the start of the layer's ``seed_generator`` (an int, for reproducible masks; None: drawn from nnlite's
+            generator), or a NumPy Generator to draw from.
         name: the layer's name.
         dtype: the float dtype it computes in.
 """

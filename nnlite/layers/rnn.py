@@ -35,7 +35,8 @@ class RNN(SequenceLayer, Layer):
         cell: a cell (SimpleRNNCell, LSTMCell, GRUCell, StackedRNNCells, or a layer with ``state_size`` and
             ``call(inputs, states)``), or a list of cells (stacked).
         return_sequences: return every step's output (batch, timesteps, output_size), not only the last.
-        return_state: also return the final states (a list: output, then each state, flattened for stacked cells).
+        return_state: also return the final states (the output, then one entry per entry of the state size: a
+            stacked cell's states as a list per cell, as Keras returns them).
         go_backwards: read the sequences from the last step to the first (the outputs come in that order).
         stateful: carry the final states of one batch into the next (the batch size must be fixed).
         unroll: Keras's choice of compiling the loop unrolled; accepted, the loop is the same here.
@@ -106,8 +107,9 @@ class RNN(SequenceLayer, Layer):
         shape = self._sequence_shape(input_shape)
         size = output_size_of(self.cell)
         out = (shape[0], shape[1], size) if self.return_sequences else (shape[0], size)
-        if self.return_state:
-            return [out] + [(shape[0], s) for s in flat_states(self.state_size)]
+        if self.return_state:  # as Keras's: one shape per entry of state_size, a list of them for a stacked cell's
+            return (out, *[[(shape[0], s) for s in size] if isinstance(size, (list, tuple)) else (shape[0], size)
+                           for size in self.state_size])
         return out
 
     def get_initial_state(self, batch_size: int) -> list[Any]:
@@ -122,8 +124,9 @@ class RNN(SequenceLayer, Layer):
         return [np.zeros((batch_size, d), self.dtype) for d in self.state_size]
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        """The layer on sequences (see SequenceLayer); called eagerly with return_state over stacked cells, the
-        states come back nested per cell, as Keras returns them (a graph passes them flat)."""
+        """The layer on sequences (see SequenceLayer); with return_state over stacked cells the states come back
+        nested per cell, as Keras returns them (an eager call: a list for each cell; a graph: as
+        ``compute_output_shape`` gives them)."""
         out = super().__call__(*args, **kwargs)
         if not (self.return_state and isinstance(self.cell, StackedRNNCells) and isinstance(out, (list, tuple))) or any(
                 is_symbolic(o) for o in out):

@@ -448,20 +448,11 @@ class Model(Loops, FusedSteps, CompileState, Steps, StateTree, Layer):
         return self.call(x, training=training)
 
     # -- weights ------------------------------------------------------------------------------------
-    @property
-    def weights(self) -> list[Variable]:
-        """The model's own weights (a subclass's add_weight) first, then its layers', then those of layers it
-        holds as attributes beside its graph's, each once, as Keras lists them."""
-        found = self._created_weights()
+    def _layers_after_own(self) -> list[Layer]:
+        """After the model's own weights (a subclass's add_weight): its layers', then those of layers it holds as
+        attributes beside its graph's, as Keras lists them."""
         layers = self.layers
-        extra = [layer for layer in self.sublayers() if all(layer is not other for other in layers)]
-        seen = {id(w) for w in found}
-        for layer in layers + extra:
-            for w in layer.weights:
-                if id(w) not in seen:
-                    seen.add(id(w))
-                    found.append(w)
-        return found
+        return layers + [layer for layer in self.sublayers() if all(layer is not other for other in layers)]
 
     @property
     def trainable_weights(self) -> list[Variable]:
@@ -477,7 +468,6 @@ class Model(Loops, FusedSteps, CompileState, Steps, StateTree, Layer):
             w for layer in self.layers for w in layer.non_trainable_weights]
 
     trainable_variables = trainable_weights
-    non_trainable_variables = non_trainable_weights
 
     def set_weights(self, weights: Sequence[Any]) -> None:
         """Set all weights at once, in :meth:`get_weights` order; nothing changes on error.

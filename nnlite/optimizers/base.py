@@ -366,7 +366,7 @@ class Optimizer(KerasSteps):
             warn(f"Gradients do not exist for variables {missing} when minimizing the loss. If using "
                  "`model.compile()`, did you forget to provide a `loss` argument?", UserWarning)
         for v, g in overwritten:
-            v.assign(g.astype(v.value.dtype, copy=False))
+            self._overwrite(v, g)
         if kept:
             self._step(kept, variables, states)
         self._iterations.value[()] += 1  # (indexing the 0-d array: ten times faster than +=)
@@ -394,7 +394,7 @@ class Optimizer(KerasSteps):
             def step(grads: list[np.ndarray], scaled: bool = False) -> None:
                 for g, v, o in zip(grads, variables, overwritten):
                     if o:
-                        v.assign(np.asarray(g).astype(v.value.dtype, copy=False))
+                        self._overwrite(v, np.asarray(g))
                 if stepped:
                     self._step([grads[i] for i in stepped], [variables[i] for i in stepped],
                                [states[i] for i in stepped], scaled)
@@ -407,6 +407,19 @@ class Optimizer(KerasSteps):
             self._iterations.value[()] += 1
 
         return step
+
+    def _overwrite(self, v: Variable, g: np.ndarray) -> None:
+        """v <- g for a variable with ``overwrite_with_gradient`` (Keras's float8 bookkeeping). With gradient
+        accumulation, as Keras: acc <- max(g, acc) on the calls between steps, v <- max(g, acc) and acc <- 0 on the
+        call that steps."""
+        if self.gradient_accumulation_steps:
+            acc = self._state[self._index[v]]["gradient_accumulator"]
+            if (int(self._iterations.value) + 1) % self.gradient_accumulation_steps:
+                np.maximum(g, acc, out=acc)
+                return
+            g = np.maximum(g, acc)
+            acc[...] = 0
+        v.assign(g.astype(v.value.dtype, copy=False))
 
     def _preprocesses(self) -> bool:
         """Whether step 1 or 2 of the module docstring has work to do."""

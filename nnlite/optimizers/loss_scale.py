@@ -133,7 +133,10 @@ class LossScaleOptimizer(Optimizer):
             self.dynamic_scale.assign(self.dynamic_scale.value * np.float32(0.5))
             return
         s = self.dynamic_scale.value
-        self.inner_optimizer.apply([None if g is None else np.asarray(g) / s for g in grads], trainable_variables)
+        variables = self._trainable_variables if trainable_variables is None else list(trainable_variables)
+        # a variable that takes its gradient as its value (overwrite_with_gradient) takes it unscaled, as in Keras
+        self.inner_optimizer.apply([g if g is None or v.overwrite_with_gradient else np.asarray(g) / s
+                                    for g, v in zip(grads, variables)], trainable_variables)
         if int(self.step_counter.value) == self.dynamic_growth_steps - 1:
             self.step_counter.assign(0)
             self.dynamic_scale.assign(s * np.float32(2.0))
