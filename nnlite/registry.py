@@ -385,6 +385,11 @@ def register_keras_serializable(package: str = "Custom", name: str | None = None
         if isinstance(arg, type) and any(issubclass(arg, r.base) for r in ALL):
             registry = registry_for(arg)
             registry.forget(registered)  # the same name again (a cell run twice): the new class wins
+            owner = registry.classes().get(name or arg.__name__)
+            if owner is not None and owner is not arg:  # the plain name is taken: as in Keras, "package>name" tells
+                if owner not in GLOBAL_CUSTOM_NAMES:  # a built-in keeps its name; this class is found by its own
+                    return arg
+                registry.unregister(owner)  # another package's class: the plain name goes to the newest
             registry.register(name=name, registered_name=registered)(arg)
         return arg
 

@@ -743,12 +743,20 @@ class Layer:
     def sublayers(self) -> list[Layer]:
         """The layers held as attributes (or in lists, tuples or dicts of them), in the order they were set."""
         found: list[Layer] = []
-        for key, value in vars(self).items():
-            if key == "_graphs":
-                continue
+        containers: set[int] = set()  # those walked already (a list may hold itself)
+
+        def walk(value: Any) -> None:
             for item in _items(value):
-                if isinstance(item, Layer) and item is not self and all(item is not f for f in found):
-                    found.append(item)
+                if isinstance(item, Layer):
+                    if item is not self and all(item is not f for f in found):
+                        found.append(item)
+                elif isinstance(item, (list, tuple, dict)) and id(item) not in containers:
+                    containers.add(id(item))
+                    walk(item)  # a container inside one: Keras tracks the layers at any depth
+
+        for key, value in vars(self).items():
+            if key != "_graphs":
+                walk(value)
         return found
 
     @property
@@ -855,8 +863,12 @@ class Layer:
         config = {"name": self.name, "trainable": self.trainable, "dtype": dtype_policies.serialize(self.dtype_policy)}
         if self.activity_regularizer is not None:
             config["activity_regularizer"] = regularizers.serialize(self.activity_regularizer)
-        if type(self).get_config is Layer.get_config and not type(self).__module__.startswith("nnlite."):
-            config = {**self._constructor_config(), **config}  # a layer of one's own without a get_config
+        if type(self).get_config.__module__.startswith("nnlite.") and not type(self).__module__.startswith("nnlite."):
+            config = {**self._constructor_config(), **config}  # a class of one's own that writes no get_config
+            takes = inspect.signature(type(self).__init__).parameters
+            spread = "kwargs" in takes and takes["kwargs"].kind == inspect.Parameter.VAR_KEYWORD
+            if "name" not in takes and not spread:
+                config.pop("name")  # Keras's rule: a constructor without `name` or `**kwargs` is not given one
         return config
 
     def _constructor_config(self) -> dict[str, Any]:
@@ -1023,8 +1035,8 @@ def snake_names(class_names: list[str]) -> list[str]:
 def held_layers(owner: Any, extra: dict[str, Any] | None = None) -> list[tuple[str, Layer]]:
     """(path, layer) for each layer ``owner`` holds, as Keras's saving walks it: the attributes (and ``extra``,
     names a class gives, such as a model's ``layers``) in sorted order, private ones last; a layer at its
-    attribute's name, those of a list, tuple or dict at <attribute>/<name from snake_names>; each layer once,
-    at the first path that reaches it.
+    attribute's name, those of a list, tuple or dict below it (:func:`_contained_layers`); each layer once, at the
+    first path that reaches it.
 
     Args:
         owner: the layer or model whose attributes are walked.
@@ -1038,8 +1050,7 @@ def held_layers(owner: Any, extra: dict[str, Any] | None = None) -> list[tuple[s
         if isinstance(value, Layer):
             pairs = [(name, value)]
         elif isinstance(value, (list, tuple, dict)):
-            held = [item for item in _items(value) if isinstance(item, Layer)]
-            pairs = [(f"{name}/{n}", item) for n, item in zip(snake_names([type(i).__name__ for i in held]), held)]
+            pairs = _contained_layers(value, name, set())
         else:
             continue
         for path, layer in pairs:
@@ -1047,6 +1058,25 @@ def held_layers(owner: Any, extra: dict[str, Any] | None = None) -> list[tuple[s
                 seen.add(id(layer))
                 found.append((path, layer))
     return found
+
+
+def _contained_layers(container: Any, path: str, walked: set[int]) -> list[tuple[str, Layer]]:
+    """(path, layer) for the layers a list, tuple or dict holds, named as Keras's saving names them: each at
+    <path>/<class in snake case>[_n], a container inside at <path>/container[_n] with its own layers below it (each
+    numbered in its container's order); a container met again (one holding itself) is walked once."""
+    if id(container) in walked:
+        return []
+    walked.add(id(container))
+    used: dict[str, int] = {}
+    pairs: list[tuple[str, Layer]] = []
+    for item in _items(container):
+        if not isinstance(item, (Layer, list, tuple, dict)):
+            continue
+        base = snake_case(type(item).__name__) if isinstance(item, Layer) else "container"
+        used[base] = used.get(base, -1) + 1
+        inner = f"{path}/{base}_{used[base]}" if used[base] else f"{path}/{base}"
+        pairs += [(inner, item)] if isinstance(item, Layer) else _contained_layers(item, inner, walked)
+    return pairs
 
 
 def assign_all(variables: list[Variable], weights: Sequence[Any], owner: str) -> None:

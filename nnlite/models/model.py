@@ -642,12 +642,12 @@ class Model(Loops, FusedSteps, CompileState, Steps, StateTree, Layer):
 
     def get_config(self) -> dict[str, Any]:
         """A subclass built as CustomModel(inputs, outputs) has its graph's functional config (as Keras's); one with
-        its own ``call`` has none (Keras asks it to define get_config)."""
+        its own ``call`` has a layer's: name, trainable, dtype, and the constructor's plain arguments when the class
+        writes no get_config (Keras's automatic config; other arguments raise Keras's NotImplementedError), so that
+        ``from_config`` makes it again as ``cls(**config)``."""
         if vars(self).get("_over_graph"):
             return {**self._graphs[1].get_config(), "name": self.name, "trainable": self.trainable}
-        raise NotImplementedError(f"{type(self).__name__} is a subclassed model: its architecture is its Python "
-                                  "code, which a file does not hold. Save its weights (save_weights) and rebuild it "
-                                  "in code, or define get_config/from_config, or build it with the functional API.")
+        return super().get_config()
 
     def to_json(self, **kwargs: Any) -> str:
         """The model's architecture as Keras's JSON (``models.model_from_json`` reads it).

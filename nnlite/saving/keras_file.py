@@ -262,7 +262,8 @@ def check_tree(group: Any, where: str = "") -> int:
 
 
 def _walk(group: Any, where: str, totals: list[int]) -> list[int]:
-    """[declared bytes, stored bytes, elements under layers/] of the datasets below ``group``, checked."""
+    """[declared bytes, stored bytes, elements of the layers' weights (all but the optimizer's)] of the datasets
+    below ``group``, checked."""
     h5py = _h5py()
     for key in group:
         path = f"{where}/{key}"
@@ -279,7 +280,7 @@ def _walk(group: Any, where: str, totals: list[int]) -> list[int]:
                 raise LoadError(f"{path} is a virtual dataset assembled from other files; refused.")
             totals[0] += item.size * item.dtype.itemsize
             totals[1] += item.id.get_storage_size()
-            totals[2] += item.size if path.startswith("/layers/") else 0
+            totals[2] += 0 if path.startswith("/optimizer/") else item.size  # a layer's (a model's own included)
         else:
             raise LoadError(f"{path} is a {type(item).__name__}, not a group or dataset; refused.")
     return totals
@@ -465,6 +466,11 @@ def model_from_spec(spec: Any, compile: bool = True) -> Any:
         raise LoadError(f"config.json: {err}") from None
     if not callable(getattr(model, "compile_from_config", None)):
         raise LoadError(f"config.json describes a {type(model).__name__} layer, not a model.")
+    if not model.built and isinstance(spec.get("build_config"), dict):  # a subclassed model: built as Keras builds it
+        try:
+            model.build_from_config(spec["build_config"])
+        except (ValueError, TypeError) as err:
+            raise LoadError(f"config.json: build_config: {err}") from None
     if not model.built:
         raise LoadError("The model in config.json has no input shape, so its weights cannot be read.")
     compile_config = spec.get("compile_config")
