@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import inspect
 import math
+import types
 from collections.abc import Callable
 from typing import Any
 
@@ -23,7 +24,8 @@ import numpy as np
 
 from . import special
 from .autodiff import GradientTape, value_of
-from .registry import CustomObjectScope, Registry
+from .registry import ALL, CustomObjectScope, Registry, custom_object, get_registered_name
+from .serialization import deserialize_keras_object, serialize_keras_object
 from .tensor import HOOKS, as_tensor
 
 __all__ = ["Activation", "CELU", "ELU", "Exponential", "GELU", "GLU", "Threshold", "HardShrink", "HardSiLU",
@@ -1121,8 +1123,13 @@ def get(identifier: str | Activation | Callable | None) -> Activation:
         except TypeError:  # threshold: its parameters have no defaults
             raise ValueError(f"The activation {identifier!r} has parameters without defaults, so a name alone cannot "
                              f"give it; use activations.{found.__name__}(...) with them.") from None
-    if isinstance(identifier, dict):  # Keras's serialized form
-        return ACTIVATIONS.deserialize(identifier)
+    if isinstance(identifier, dict):  # Keras's serialized form: an activation, or a function or layer of one's own
+        name = identifier.get("class_name")
+        known_elsewhere = name == "function" or custom_object(identifier.get("registered_name")) is not None or any(
+            name in registry.classes() for registry in ALL if registry is not ACTIVATIONS)
+        if not known_elsewhere:  # an activation class (or a name nnlite refuses with its reason)
+            return ACTIVATIONS.deserialize(identifier)
+        return get(deserialize_keras_object(identifier))
     if callable(identifier):
         return NumericalActivation(identifier)
     raise TypeError(
@@ -1131,24 +1138,28 @@ def get(identifier: str | Activation | Callable | None) -> Activation:
     )
 
 
-def serialize(activation: Activation) -> str:
-    """The name Keras writes in a layer config ("relu").
+def serialize(activation: Activation) -> str | dict[str, Any]:
+    """The name Keras writes in a layer config ("relu"); for a function of one's own, Keras's function entry (its
+    registered name: ``custom_objects`` or a registration finds it again), for a layer or other object given as
+    the activation, its config entry.
 
     A Keras config names an activation function without arguments, so only an
     activation at its default parameters can be written; ``relu(max_value=6)`` belongs
     in a ``ReLU`` layer.
 
     Args:
-        activation: an ``Activation`` at its default settings.
+        activation: an ``Activation`` at its default settings, or one wrapping a function or object of one's own.
 
     Returns:
-        The name Keras writes; an activation with other settings raises ValueError.
+        The name Keras writes, or the entry of one's own; an activation with other settings raises ValueError.
 
     Example:
         >>> import numpy as np, nnlite
         >>> nnlite.activations.serialize(nnlite.activations.relu)
         'relu'
     """
+    if isinstance(activation, NumericalActivation):
+        return _entry_of_ones_own(activation.function)
     cls = ACTIVATIONS.lookup(activation.name) if activation.name in ACTIVATIONS else None
     try:
         defaults = None if cls is None else cls().params
@@ -1159,6 +1170,19 @@ def serialize(activation: Activation) -> str:
                          f"got {activation!r}. Use the matching layer (ReLU(max_value=...), LeakyReLU, ...) "
                          "for an activation with parameters.")
     return activation.name
+
+
+def _entry_of_ones_own(function: Any) -> dict[str, Any]:
+    """Keras's config entry for an activation of one's own: a function by its (registered) name, as Keras's
+    ``activations.serialize`` writes it; a layer or other object by its class and config."""
+    if not isinstance(function, types.FunctionType):
+        return serialize_keras_object(function)
+    if function.__name__ == "<lambda>":
+        raise ValueError("A Python lambda used as an activation cannot be written to a config (nnlite never stores "
+                         "code): define it with `def`, register it with @keras.saving.register_keras_serializable() "
+                         "and use that function.")
+    return {"module": "builtins", "class_name": "function", "config": get_registered_name(function),
+            "registered_name": "function"}
 
 
 def deserialize(config: Any, custom_objects: dict[str, Any] | None = None) -> Activation:

@@ -28,6 +28,7 @@ from .registry import (
     register_keras_serializable,
     registry_for,
 )
+from .tensor import Tensor, as_tensor
 
 __all__ = ["CustomObjectScope", "custom_object_scope", "deserialize_keras_object", "get_custom_objects",
            "get_registered_name", "get_registered_object", "register_keras_serializable", "serialize_keras_object"]
@@ -58,6 +59,9 @@ def serialize_keras_object(obj: Any) -> Any:
         return obj
     if isinstance(obj, np.generic):
         return obj.item()
+    special = _special_entry(obj)
+    if special is not None:
+        return special
     if isinstance(obj, (list, tuple)):
         return [serialize_keras_object(v) for v in obj]
     if isinstance(obj, dict):
@@ -78,6 +82,39 @@ def serialize_keras_object(obj: Any) -> Any:
         raise TypeError(f"Cannot serialize {obj!r}: it has no get_config().")
     return {"module": type(obj).__module__, "class_name": type(obj).__name__, "config": obj.get_config(),
             "registered_name": GLOBAL_CUSTOM_NAMES.get(type(obj), type(obj).__name__)}
+
+
+def _special_entry(obj: Any) -> dict[str, Any] | None:
+    """Keras's entries for values a JSON file cannot hold as they are: bytes, arrays (a tensor or a NumPy array),
+    slices and the Ellipsis; None for any other value."""
+    if isinstance(obj, bytes):
+        return {"class_name": "__bytes__", "config": {"value": obj.decode("utf-8")}}
+    if isinstance(obj, np.ndarray):
+        kind = "__tensor__" if isinstance(obj, Tensor) else "__numpy__"
+        return {"class_name": kind, "config": {"value": obj.tolist(), "dtype": str(obj.dtype)}}
+    if isinstance(obj, slice):
+        return {"class_name": "__slice__", "config": {"start": serialize_keras_object(obj.start),
+                                                       "stop": serialize_keras_object(obj.stop),
+                                                       "step": serialize_keras_object(obj.step)}}
+    if obj is Ellipsis:
+        return {"class_name": "__ellipsis__", "config": {}}
+    return None
+
+
+def _special_value(config: dict[str, Any]) -> Any:
+    """The value one of :func:`_special_entry`'s entries stands for."""
+    kind, inner = config["class_name"], config.get("config") or {}
+    if kind == "__bytes__":
+        return str(inner["value"]).encode("utf-8")
+    if kind in ("__numpy__", "__tensor__"):
+        value = np.array(inner["value"], dtype=inner["dtype"])
+        return as_tensor(value) if kind == "__tensor__" else value
+    if kind == "__slice__":
+        return slice(*(deserialize_keras_object(inner.get(k)) for k in ("start", "stop", "step")))
+    return Ellipsis
+
+
+SPECIAL = ("__bytes__", "__numpy__", "__tensor__", "__slice__", "__ellipsis__")
 
 
 def serialize_in(registry: Any, obj: Any) -> Any:
@@ -149,8 +186,12 @@ def deserialize_keras_object(config: Any, custom_objects: dict[str, Any] | None 
         if isinstance(config, str):
             found = custom_object(config)
             return found if found is not None else config
-        if not isinstance(config, dict) or "class_name" not in config:
+        if isinstance(config, dict) and "class_name" not in config:
+            return {k: deserialize_keras_object(v) for k, v in config.items()}  # a plain dict, entry by entry
+        if not isinstance(config, dict):
             return config
+        if config["class_name"] in SPECIAL:
+            return _special_value(config)
         if config["class_name"] == "function":
             return _function(config)
         custom = custom_object(config.get("registered_name")) or custom_object(config["class_name"])

@@ -424,3 +424,76 @@ def test_classes_of_one_name_in_two_packages_are_told_apart_by_their_registered_
     assert [type(layer) for layer in loaded.layers[1:]] == [nnlite.layers.Dense, first, second, Dense]
     assert_close(loaded.predict(X, verbose=0), model.predict(X, verbose=0), 1e-7, "reloaded")
     assert type(nnlite.layers.deserialize({"class_name": "Dense", "config": {"units": 2}})) is nnlite.layers.Dense
+
+
+def _own_activations(lib):
+    """Dense layers whose activations are a registered function of one's own, a plain one (passed in
+    custom_objects) and a layer with settings, as Keras's serialization_lib_test gives them."""
+    @lib.saving.register_keras_serializable(package="activations_of_ones_own")
+    def cube(x):
+        return x * x * x
+
+    def halve(x):
+        return x * 0.5
+
+    inputs = lib.Input((3,))
+    h = lib.layers.Dense(4, activation=cube)(inputs)
+    h = lib.layers.Dense(4, activation=lib.layers.LeakyReLU(negative_slope=0.15, name="leaky"))(h)
+    return lib.Model(inputs, lib.layers.Dense(2, activation=halve)(h)), halve
+
+
+@pytest.mark.parametrize("writer", ["keras", "nnlite"])
+def test_activations_of_ones_own_are_written_as_keras_writes_them(keras, tmp_path, writer):
+    """A function of one's own is written as Keras's function entry (its registered name), a layer given as the
+    activation as its config; the file loads in either library (the unregistered function through
+    custom_objects), predicting the same."""
+    models = {lib: _own_activations(lib) for lib in (keras, nnlite)}
+    configs = {lib: [layer.get_config()["activation"] for layer in models[lib][0].layers[1:]]
+               for lib in (keras, nnlite)}
+    for ours, theirs in zip(configs[nnlite], configs[keras]):
+        if isinstance(theirs, dict) and theirs.get("class_name") == "LeakyReLU":
+            assert ours["config"]["negative_slope"] == theirs["config"]["negative_slope"]
+            assert ours["config"]["name"] == theirs["config"]["name"] == "leaky"
+        else:
+            assert ours == theirs
+    assert configs[nnlite][0]["config"] == "activations_of_ones_own>cube"
+    libs = {"keras": keras, "nnlite": nnlite}
+    model = models[libs[writer]][0]
+    model.save(tmp_path / "m.keras")
+    expected = np.asarray(model.predict(X, verbose=0))
+    for lib in (keras, nnlite):
+        loaded = lib.saving.load_model(tmp_path / "m.keras", custom_objects={"halve": models[lib][1]})
+        assert_close(np.asarray(loaded.predict(X, verbose=0)), expected, RTOL["float32"], f"{lib.__name__} loads it")
+
+
+def test_a_lambda_as_activation_is_refused_when_written():
+    layer = nnlite.layers.Dense(2, activation=lambda x: x * 2)
+    with pytest.raises(ValueError, match="lambda used as an activation cannot be written"):
+        layer.get_config()
+
+
+SPECIAL_VALUES = [b"hello", np.array([0, 1]), np.array([[0.5, 1.0]], np.float32), slice(None, 20, 1),
+                  slice(2, np.array([0, 1]), None), Ellipsis, {"inner": {"x": np.array([1.5])}, "n": 3},
+                  ["a", b"b", np.float32(2.0)]]
+
+
+@pytest.mark.parametrize("value", range(len(SPECIAL_VALUES)))
+def test_values_json_cannot_hold_are_written_as_keras_writes_them(keras, value):
+    """bytes, arrays, slices and the Ellipsis: serialize_keras_object's entries equal Keras's, and each library reads
+    the other's entries back to the value (through JSON, as a file holds them)."""
+    import json
+
+    obj = SPECIAL_VALUES[value]
+    ours = json.loads(json.dumps(saving.serialize_keras_object(obj)))
+    theirs = json.loads(json.dumps(keras.saving.serialize_keras_object(obj)))
+    assert ours == theirs
+    for back in (saving.deserialize_keras_object(theirs), keras.saving.deserialize_keras_object(ours)):
+        assert repr(saving.serialize_keras_object(back)) == repr(saving.serialize_keras_object(obj))
+
+
+def test_a_tensor_is_written_as_a_tensor_entry_and_read_back_as_one(keras):
+    x = nnlite.ops.convert_to_tensor(np.array([[1.25, -2.0]], np.float64))
+    entry = saving.serialize_keras_object({"x": x})
+    assert entry == keras.saving.serialize_keras_object({"x": keras.ops.convert_to_tensor(np.asarray(x))})
+    back = saving.deserialize_keras_object(entry)["x"]
+    assert type(back) is type(x) and back.dtype == np.float64 and back.tolist() == [[1.25, -2.0]]
