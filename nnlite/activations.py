@@ -1125,7 +1125,8 @@ def get(identifier: str | Activation | Callable | None) -> Activation:
                              f"give it; use activations.{found.__name__}(...) with them.") from None
     if isinstance(identifier, dict):  # Keras's serialized form: an activation, or a function or layer of one's own
         name = identifier.get("class_name")
-        known_elsewhere = name == "function" or custom_object(identifier.get("registered_name")) is not None or any(
+        registered = custom_object(identifier.get("registered_name"))
+        known_elsewhere = name in ("function", "__lambda__") or registered is not None or any(
             name in registry.classes() for registry in ALL if registry is not ACTIVATIONS)
         if not known_elsewhere:  # an activation class (or a name nnlite refuses with its reason)
             return ACTIVATIONS.deserialize(identifier)
@@ -1175,12 +1176,8 @@ def serialize(activation: Activation) -> str | dict[str, Any]:
 def _entry_of_ones_own(function: Any) -> dict[str, Any]:
     """Keras's config entry for an activation of one's own: a function by its (registered) name, as Keras's
     ``activations.serialize`` writes it; a layer or other object by its class and config."""
-    if not isinstance(function, types.FunctionType):
-        return serialize_keras_object(function)
-    if function.__name__ == "<lambda>":
-        raise ValueError("A Python lambda used as an activation cannot be written to a config (nnlite never stores "
-                         "code): define it with `def`, register it with @keras.saving.register_keras_serializable() "
-                         "and use that function.")
+    if not isinstance(function, types.FunctionType) or function.__name__ == "<lambda>":
+        return serialize_keras_object(function)  # a lambda as its bytecode, as Keras writes it (never read here)
     return {"module": "builtins", "class_name": "function", "config": get_registered_name(function),
             "registered_name": "function"}
 

@@ -254,7 +254,7 @@ class Registry:
         if not isinstance(entry, dict):
             raise TypeError(f"A serialized {self.kind} must be a dict, got {type(entry).__name__}: {entry!r:.80}.")
         class_name = entry.get("class_name")
-        registered = entry.get("registered_name")
+        registered = entry.get("registered_name") or None  # Keras reads "" as none
         module = entry.get("module")
         key = class_name
         custom = custom_object(registered) or custom_object(class_name)
@@ -263,6 +263,10 @@ class Registry:
             config = entry.get("config", {})
             return _from_config(custom, config) if isinstance(custom, type) else custom
         if registered is not None and registered != class_name:
+            if registered not in self._custom and class_name in self._classes:  # Keras's error, in its words
+                raise ValueError(f"`registered_name={registered!r}` was provided in the config, but '{class_name}' "
+                                 "resolved to a Keras built-in and does not use registered names. Remove the "
+                                 f"`registered_name` field from the config. Full object config: {entry}")
             if registered not in self._custom:
                 raise ValueError(f"The registered custom object {registered!r} is not something nnlite loads: "
                                  "register the class with nnlite.saving.register_keras_serializable() first.")
@@ -274,7 +278,8 @@ class Registry:
                              f"knows (known: {', '.join(sorted(self._classes))}).")
         config = entry.get("config", {})
         if not isinstance(config, dict):
-            raise TypeError(f"The config of {self.kind} {class_name!r} must be a dict, got {type(config).__name__}.")
+            raise TypeError(f"Expected 'config' to be a dict for {class_name} (the config of a {self.kind}), instead "
+                            f"got {type(config).__name__}. Full config: {entry}")
         cls = self._classes[key]
         check_config_types(cls, config)
         return _from_config(cls, config)

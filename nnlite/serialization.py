@@ -10,7 +10,9 @@ or evaluated, so a config can only name what is already there.
 
 from __future__ import annotations
 
+import base64
 import importlib
+import marshal
 import types
 from typing import Any
 
@@ -66,6 +68,8 @@ def serialize_keras_object(obj: Any) -> Any:
         return [serialize_keras_object(v) for v in obj]
     if isinstance(obj, dict):
         return {k: serialize_keras_object(v) for k, v in obj.items()}
+    if _is_function(obj) and obj.__name__ == "<lambda>":
+        return lambda_entry(obj)
     if _is_function(obj):
         registered = GLOBAL_CUSTOM_NAMES.get(obj)
         name = registered or obj.__name__
@@ -82,6 +86,20 @@ def serialize_keras_object(obj: Any) -> Any:
         raise TypeError(f"Cannot serialize {obj!r}: it has no get_config().")
     return {"module": type(obj).__module__, "class_name": type(obj).__name__, "config": obj.get_config(),
             "registered_name": GLOBAL_CUSTOM_NAMES.get(type(obj), type(obj).__name__)}
+
+
+def lambda_entry(function: Any) -> dict[str, Any]:
+    """A Python lambda as Keras writes it: its bytecode (which Keras loads only with safe_mode=False, nnlite never)."""
+    code = base64.b64encode(marshal.dumps(function.__code__)).decode("ascii")
+    return {"class_name": "__lambda__", "config": {"code": code, "defaults": function.__defaults__, "closure": None}}
+
+
+def refused_lambda(what: str) -> ValueError:
+    """The error for a lambda's bytecode met in a config: ``what`` names where it was."""
+    return ValueError(f"{what} is a Python lambda stored as bytecode: nnlite never runs code from a file (it would "
+                      "be arbitrary code execution, whatever safe_mode says). Define the function in your program, "
+                      "register it with @keras.saving.register_keras_serializable() and save again, or rebuild the "
+                      "object in code.")
 
 
 def _special_entry(obj: Any) -> dict[str, Any] | None:
@@ -132,9 +150,16 @@ def serialize_in(registry: Any, obj: Any) -> Any:
 
 def _function(config: dict[str, Any]) -> Any:
     name, registered = config.get("config"), config.get("registered_name")
-    found = custom_object(registered) or custom_object(name)
+    if not isinstance(name, str):
+        raise TypeError(f"Expected 'config' to be a non-null str for a function classname, instead got "
+                        f"{type(name)}. Full config: {config}")
+    found = custom_object(registered) or custom_object(name) or _registered_as(name)
     if found is not None:
         return found
+    if registered not in (None, "", "function", name):  # Keras's error, in its words
+        raise ValueError(f"`registered_name={registered!r}` was provided in the config, but '{name}' resolved to a "
+                         "Keras built-in and does not use registered names. Remove the `registered_name` field from "
+                         f"the config. Full object config: {config}")
     module = config.get("module")
     # Keras writes its own functions with their module, or as "builtins" (then any of the three may hold it)
     modules = [_FUNCTION_MODULES[module]] if module in _FUNCTION_MODULES else (
@@ -158,6 +183,13 @@ def _function(config: dict[str, Any]) -> Any:
             return getattr(table, name)
     raise ValueError(f"Could not locate function {name!r}: register it with @register_keras_serializable() or "
                      f"pass it in custom_objects. Full config: {config}")
+
+
+def _registered_as(name: str) -> Any:
+    """The one registered object whose name after its package is ``name`` (Keras 3.6 wrote registered functions by
+    their plain name), else None."""
+    found = [obj for key, obj in get_custom_objects().items() if key.rpartition(">")[2] == name and ">" in key]
+    return found[0] if len(found) == 1 else None
 
 
 def deserialize_keras_object(config: Any, custom_objects: dict[str, Any] | None = None, safe_mode: bool = True,
@@ -192,6 +224,8 @@ def deserialize_keras_object(config: Any, custom_objects: dict[str, Any] | None 
             return config
         if config["class_name"] in SPECIAL:
             return _special_value(config)
+        if config["class_name"] == "__lambda__":
+            raise refused_lambda("This entry")
         if config["class_name"] == "function":
             return _function(config)
         custom = custom_object(config.get("registered_name")) or custom_object(config["class_name"])

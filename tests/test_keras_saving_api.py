@@ -466,10 +466,18 @@ def test_activations_of_ones_own_are_written_as_keras_writes_them(keras, tmp_pat
         assert_close(np.asarray(loaded.predict(X, verbose=0)), expected, RTOL["float32"], f"{lib.__name__} loads it")
 
 
-def test_a_lambda_as_activation_is_refused_when_written():
-    layer = nnlite.layers.Dense(2, activation=lambda x: x * 2)
-    with pytest.raises(ValueError, match="lambda used as an activation cannot be written"):
-        layer.get_config()
+def test_a_lambda_is_written_as_keras_writes_it_and_never_read(keras):
+    """Keras writes a lambda's bytecode (loaded only with safe_mode=False); nnlite writes the same entry and refuses
+    to read it, as Keras's safe mode does (its words: arbitrary code execution)."""
+    config = nnlite.layers.Dense(2, activation=lambda x: x * 2).get_config()
+    assert config["activation"]["class_name"] == "__lambda__"
+    entry = saving.serialize_keras_object({"activation": lambda x: x * 2})
+    assert entry["activation"]["class_name"] == keras.saving.serialize_keras_object(lambda x: x)["class_name"]
+    for lib in (keras, nnlite):
+        with pytest.raises(ValueError, match="arbitrary code execution"):
+            lib.saving.deserialize_keras_object(entry)
+    with pytest.raises(TypeError, match="arbitrary code execution"):  # Keras's from_config wraps the error so
+        nnlite.layers.Dense.from_config(config)
 
 
 SPECIAL_VALUES = [b"hello", np.array([0, 1]), np.array([[0.5, 1.0]], np.float32), slice(None, 20, 1),
@@ -497,3 +505,42 @@ def test_a_tensor_is_written_as_a_tensor_entry_and_read_back_as_one(keras):
     assert entry == keras.saving.serialize_keras_object({"x": keras.ops.convert_to_tensor(np.asarray(x))})
     back = saving.deserialize_keras_object(entry)["x"]
     assert type(back) is type(x) and back.dtype == np.float64 and back.tolist() == [[1.25, -2.0]]
+
+
+BAD_ENTRIES = [
+    ({"class_name": "function", "config": ["not", "a", "string"]}, TypeError,
+     "Expected 'config' to be a non-null str"),
+    ({"class_name": "Dense", "config": [1, 2, 3]}, TypeError, "Expected 'config' to be a dict"),
+    ({"class_name": "function", "module": "builtins", "registered_name": "other", "config": "relu"}, ValueError,
+     "resolved to a Keras built-in"),
+    ({"class_name": "Dense", "module": "keras.layers", "registered_name": "subprocess.Popen", "config": {"units": 1}},
+     ValueError, "resolved to a Keras built-in"),
+    ({"class_name": "Sequential", "module": "keras", "config": {"layers": []}}, ValueError,
+     "must be a dictionary containing the 'name' and 'layers' keys"),
+    ({"class_name": "Sequential", "module": "keras", "config": {"name": "s", "layers": [{}]}}, ValueError,
+     "Expected a dictionary containing a 'config' key"),
+]
+
+
+@pytest.mark.parametrize("case", range(len(BAD_ENTRIES)))
+def test_malformed_entries_are_refused_in_keras_words(keras, case):
+    entry, error, words = BAD_ENTRIES[case]
+    for lib in (keras, nnlite):
+        with pytest.raises(error, match=words):
+            lib.saving.deserialize_keras_object(entry)
+
+
+def test_entries_keras_reads_are_read(keras):
+    """An empty registered name is none; a registered function written by its plain name (as Keras 3.6 wrote it) is
+    found by that name."""
+    entry = {"class_name": "Dense", "module": "keras.layers", "registered_name": "", "config": {"units": 1}}
+    assert type(saving.deserialize_keras_object(entry)) is nnlite.layers.Dense
+
+    @saving.register_keras_serializable(package="written_by_keras_36")
+    def squared(x):
+        return x * x
+
+    for name in ("squared", "written_by_keras_36>squared"):
+        found = saving.deserialize_keras_object({"module": "builtins", "class_name": "function", "config": name,
+                                                  "registered_name": "function"})
+        assert found is squared

@@ -145,7 +145,7 @@ def _edit_config(src, dst, edit):
 @pytest.mark.parametrize(("edit", "message"), [
     (lambda s: s["config"]["layers"][1].update(module="my_package.layers"), r"my_package.layers.Dense is not"),
     (lambda s: s["config"]["layers"][1].update(class_name="Conv3D"), r"Conv3D is a convolution layer"),
-    (lambda s: s["config"]["layers"][1].update(registered_name="Custom>Dense"), r"registered custom object"),
+    (lambda s: s["config"]["layers"][1].update(registered_name="Custom>Dense"), r"resolved to a Keras built-in"),
     (lambda s: s["config"]["layers"][1]["config"].update(activation={"module": "os", "class_name": "system"}),
      r"os.system is not something nnlite loads: not an? activation"),
     (lambda s: s["compile_config"].update(loss={"module": "builtins", "class_name": "eval", "config": {}}),

@@ -95,3 +95,29 @@ def test_the_scalars_keras_writes_in_each_case(tmp_path, accumulator, case):
     assert _scalar_tags(accumulator, tmp_path) == expected
     event_dirs = {p.parent.name for p in tmp_path.rglob("events.out.*")}
     assert event_dirs <= {"train", "validation"}  # no event files anywhere else
+
+
+def test_a_model_not_built_yet_is_driven_through_every_hook(keras, tmp_path):
+    """Keras's test_TensorBoard_non_blocking: a CallbackList around TensorBoard on a Sequential with no input shape
+    yet runs every hook (its config, with no build_config, as Keras's), and reads a tensor's value without numpy()."""
+    for lib in (keras, nnlite):
+        model = lib.Sequential([lib.layers.Dense(1)])
+        assert model.get_build_config() is None
+        assert "build_input_shape" not in model.get_config()
+    model = nnlite.Sequential([nnlite.layers.Dense(1)])
+    model.optimizer = nnlite.optimizers.Adam()
+    hooks = nnlite.callbacks.CallbackList([nnlite.callbacks.TensorBoard(str(tmp_path))], model=model, epochs=1,
+                                          steps=100, verbose=0)
+    tensor = nnlite.ops.convert_to_tensor(1.0)
+    tensor.numpy = lambda: pytest.fail("TensorBoard asked for a blocking numpy()")
+    logs = {"metric": tensor}
+    hooks.on_train_begin(logs)
+    hooks.on_epoch_begin(0, logs)
+    hooks.on_train_batch_begin(0, logs)
+    hooks.on_train_batch_end(0, logs)
+    hooks.on_epoch_end(0, logs)
+    hooks.on_train_end(logs)
+    hooks.on_test_begin(logs)
+    hooks.on_test_batch_end(0, logs)
+    hooks.on_test_end(logs)
+    assert any(path.name.startswith("events") for path in tmp_path.rglob("*"))

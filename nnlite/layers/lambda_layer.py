@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import base64
 import inspect
-import marshal
 from typing import Any
 
 from .. import serialization
@@ -15,19 +13,14 @@ def _written(function: Any) -> Any:
     """A function as Keras's config writes it: a Python lambda as its bytecode (which Keras loads only with
     safe_mode=False, and nnlite never), any other function by its (registered) name."""
     if getattr(function, "__name__", None) == "<lambda>":
-        code = base64.b64encode(marshal.dumps(function.__code__)).decode("ascii")
-        return {"class_name": "__lambda__", "config": {"code": code, "defaults": function.__defaults__,
-                                                        "closure": None}}
+        return serialization.lambda_entry(function)
     return serialization.serialize_keras_object(function)
 
 
 def _read(config: Any, what: str) -> Any:
     """A function from a config: by name only (registered, an op, a Keras function); bytecode is refused."""
     if isinstance(config, dict) and config.get("class_name") == "__lambda__":
-        raise ValueError(f"This Lambda's {what} is a Python lambda stored as bytecode: nnlite never runs code from a "
-                         "file. Define the function in your program, register it with "
-                         "@keras.saving.register_keras_serializable() and save the model again, or rebuild the "
-                         "Lambda in code.")
+        raise serialization.refused_lambda(f"This Lambda's {what}")
     return serialization.deserialize_keras_object(config)
 
 

@@ -308,9 +308,14 @@ class Sequential(Model):
     def from_config(cls, config: dict[str, Any]) -> Sequential:
         from .. import layers as layers_module
 
-        entries = config.get("layers")
-        if not isinstance(entries, list):
-            raise ValueError(f"A Sequential config needs a list of layers, got {type(entries).__name__}.")
+        if not isinstance(config, dict) or "name" not in config or not isinstance(config.get("layers"), list):
+            raise ValueError("A Sequential model configuration must be a dictionary containing the 'name' and "
+                             f"'layers' keys (a list of layer entries). Received: config={config}")
+        entries = config["layers"]
+        for entry in entries:
+            if not isinstance(entry, dict) or "config" not in entry:
+                raise ValueError("Expected a dictionary containing a 'config' key. Received: a layer entry "
+                                 f"{entry!r} of Sequential {config['name']!r}.")
         model = cls(name=config.get("name"), trainable=config.get("trainable", True))
         for entry in entries:
             model.add(layers_module.deserialize(entry), rebuild=False)
@@ -322,7 +327,7 @@ class Sequential(Model):
 
     def get_build_config(self) -> dict[str, Any] | None:
         """``{"input_shape": ...}`` once built, for Keras's ``build_from_config``; None before."""
-        return {"input_shape": list(self.input_shape)} if self.input_shape is not None else None
+        return {"input_shape": list(self.input_layer.shape)} if self.input_layer is not None else None
 
     def __repr__(self) -> str:
         return f"<Sequential name={self.name}, layers={[layer.name for layer in self._layers]}>"

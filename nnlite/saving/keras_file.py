@@ -450,7 +450,7 @@ def model_from_spec(spec: Any, compile: bool = True) -> Any:
 
     Example:
         >>> import numpy as np, nnlite
-        >>> spec = {"class_name": "Sequential", "config": {"layers": [
+        >>> spec = {"class_name": "Sequential", "config": {"name": "seq", "layers": [
         ...     {"class_name": "InputLayer", "config": {"batch_shape": [None, 2]}},
         ...     {"class_name": "Dense", "config": {"units": 1}}]}}
         >>> nnlite.saving.model_from_spec(spec).output_shape
