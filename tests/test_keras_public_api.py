@@ -24,7 +24,7 @@ _IMAGE_LAYERS = ["AugMix", "AutoContrast", "CenterCrop", "ContrastLimitedAdaptiv
                  "RandomHue", "RandomInvert", "RandomPerspective", "RandomPosterization", "RandomRotation",
                  "RandomSaturation", "RandomSharpness", "RandomShear", "RandomTranslation", "RandomZoom", "Resizing",
                  "Solarization"]
-# What Keras 3.15 has and nnlite does not, module by module (the README's differences say why, in groups).
+# What Keras 3.15 has and nnlite does not, module by module (docs/keras-differences.md says why, in groups).
 ABSENT = {
     "": ["Function", "Operation", "Quantizer", "RematScope", "StatelessScope",
          "SymbolicScope", "applications", "device", "distillation", "distribution", "export",
