@@ -77,3 +77,22 @@ def test_from_config_takes_keras_arguments_and_still_refuses_bytecode(keras):
                           np.full((1, 2), 4.0))  # the same config Keras would run
     with pytest.raises(ValueError, match="Lambda's function is a Python lambda stored as bytecode"):
         nnlite.layers.Lambda.from_config(config, safe_mode=False)
+
+
+def test_a_symbolic_call_keeps_the_batch_size_it_is_given_as_keras(keras):
+    """Keras's lambda_layer_test: a Lambda (or a layer of one's own) called on a tensor of batch 2 gives batch 2;
+    an input with no batch size gives None."""
+    def shapes(lib, batch):
+        x = lib.Input(batch_shape=(batch, 3))
+
+        class Pair(lib.layers.Layer):
+            def call(self, x):
+                return [lib.ops.square(x), x[:, :1]]
+
+        stacked = lib.layers.Lambda(lambda t: lib.ops.concatenate([t, t], axis=1), output_shape=(6,))(x)
+        return [tuple(lib.layers.Lambda(lib.ops.square)(x).shape), tuple(stacked.shape),
+                *[tuple(t.shape) for t in Pair()(x)]]
+
+    for batch in (2, None):
+        assert shapes(nnlite, batch) == shapes(keras, batch)
+    assert shapes(nnlite, 2)[0] == (2, 3)

@@ -334,8 +334,8 @@ class Layer:
         Args:
             input_shape: the input shape, batch axis first (None for the batch).
         """
-        if self._graphs is not None:  # a custom layer: what its traced call gives
-            return self._graphs[1].output_shape
+        if self._graphs is not None:  # a custom layer: what its traced call gives, the batch axis the inputs'
+            return self._graphs[1].compute_output_shape(input_shape)
         if self.gives_output_spec:  # Keras's extension point: the layer says what its call returns
             try:
                 return _spec_shapes(self.compute_output_spec(_symbolic_like(input_shape, self.compute_dtype)))
