@@ -745,18 +745,18 @@ class Layer:
         found: list[Layer] = []
         containers: set[int] = set()  # those walked already (a list may hold itself)
 
-        def walk(value: Any) -> None:
-            for item in _items(value):
-                if isinstance(item, Layer):
-                    if item is not self and all(item is not f for f in found):
-                        found.append(item)
-                elif isinstance(item, (list, tuple, dict)) and id(item) not in containers:
-                    containers.add(id(item))
-                    walk(item)  # a container inside one: Keras tracks the layers at any depth
+        def take(item: Any) -> None:
+            if isinstance(item, Layer):
+                if item is not self and all(item is not f for f in found):
+                    found.append(item)
+            elif isinstance(item, (list, tuple, dict)) and id(item) not in containers:
+                containers.add(id(item))  # a container, at any depth: Keras tracks the layers it holds
+                for inner in item.values() if isinstance(item, dict) else item:
+                    take(inner)
 
         for key, value in vars(self).items():
-            if key != "_graphs":
-                walk(value)
+            if isinstance(value, (Layer, list, tuple, dict)) and key != "_graphs":
+                take(value)
         return found
 
     @property
