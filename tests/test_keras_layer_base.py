@@ -709,3 +709,61 @@ def test_a_layer_built_at_its_first_call_trains_as_keras(keras, float64):
                                expected, rtol=1e-9)
     np.testing.assert_allclose(ours.layers[2].dense.get_weights()[0], theirs.layers[2].dense.get_weights()[0],
                                rtol=1e-7)
+
+
+def _trainable_flags(lib):
+    """What freezing and unfreezing show, in one library: each weight's flag and the trainable counts."""
+    seen = {}
+    dense = lib.layers.Dense(2, trainable=False)
+    dense.build((None, 3))
+    seen["frozen at birth"] = ([w.trainable for w in dense.weights], len(dense.trainable_weights))
+    dense.trainable = True
+    seen["thawed"] = [w.trainable for w in dense.weights]
+    norm = lib.layers.BatchNormalization()
+    norm.build((None, 3))
+    norm.trainable = False
+    seen["norm frozen"] = [w.trainable for w in norm.weights]
+    norm.trainable = True
+    seen["norm thawed"] = [w.trainable for w in norm.weights]  # the moving statistics stay non-trainable
+    inner = lib.Sequential([lib.Input((3,)), lib.layers.Dense(2)])
+    inner.layers[0].trainable = False
+    outer = lib.Sequential([inner, lib.layers.Dense(1)])
+    seen["kept frozen inside a model"] = (inner.layers[0].trainable, len(outer.trainable_weights))
+    outer.trainable = False
+    seen["model frozen"] = ([layer.trainable for layer in outer.layers], len(outer.non_trainable_weights))
+    return seen
+
+
+def test_freezing_sets_the_weights_flags_as_keras(keras):
+    assert _trainable_flags(nnlite) == _trainable_flags(keras)
+
+
+def _frozen_inside(lib):
+    class Block(lib.layers.Layer):
+        def __init__(self, **kwargs):
+            super().__init__(**kwargs)
+            self.inner = lib.layers.Dense(3, kernel_initializer="ones")
+            self.head = lib.layers.Dense(1, kernel_initializer="ones")
+
+        def call(self, x):
+            return self.head(self.inner(x))
+
+    block = Block()
+    model = lib.Sequential([lib.Input((2,)), block])
+    block.inner.trainable = False
+    model.compile(lib.optimizers.AdamW(0.1, weight_decay=0.5), "mse")
+    return model, block
+
+
+def test_a_layer_frozen_inside_a_layer_of_ones_own_is_not_trained_as_keras(keras):
+    """The frozen layer's weights leave the model's trainable weights, so no step (weight decay included) moves
+    them; the trainable ones train to Keras's values."""
+    x, y = np.ones((4, 2), np.float32), np.zeros((4, 1), np.float32)
+    results = []
+    for lib in (keras, nnlite):
+        model, block = _frozen_inside(lib)
+        assert len(model.trainable_weights) == 2 and len(model.non_trainable_weights) == 2
+        model.fit(x, y, epochs=2, batch_size=4, verbose=0)
+        results.append((np.array(block.inner.kernel.numpy()), np.array(block.head.kernel.numpy())))
+    assert (results[1][0] == 1.0).all()
+    np.testing.assert_allclose(results[1][1], results[0][1], rtol=1e-5)

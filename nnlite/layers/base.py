@@ -163,6 +163,7 @@ class Layer:
             name = base if uid == 1 else f"{base}_{uid - 1}"
         self.name = name
         self.dtype = dtype_name(dtype)  # fixed at construction, as in Keras
+        self._made_trainable: list[Variable] = []  # the weights add_weight made trainable (Keras's first list)
         self.trainable = bool(trainable)
         self.autocast = autocast
         self.activity_regularizer = regularizers.get(activity_regularizer)
@@ -268,7 +269,25 @@ class Layer:
         variable.regularizer = regularizers.get(regularizer)
         variable.overwrite_with_gradient = bool(overwrite_with_gradient)
         self._weights.append(variable)
+        if trainable:
+            self._made_trainable.append(variable)
+            variable.trainable = self.trainable  # a frozen layer's new weight is frozen too (Keras's)
         return variable
+
+    @property
+    def trainable(self) -> bool:
+        """Whether the layer trains. Setting it sets the ``trainable`` of each weight the layer made trainable and
+        of each layer it holds, as Keras's does (freezing a model freezes its layers)."""
+        return vars(self).get("_trainable", True)
+
+    @trainable.setter
+    def trainable(self, value: bool) -> None:
+        value = bool(value)
+        vars(self)["_trainable"] = value
+        for variable in vars(self).get("_made_trainable", ()):
+            variable.trainable = value
+        for layer in self.sublayers():
+            layer.trainable = value
 
     def add_variable(self, shape: Sequence[int], initializer: Any, dtype: Any = None, trainable: bool = True,
                      autocast: bool = True, regularizer: Any = None, constraint: Any = None,
@@ -738,7 +757,8 @@ class Layer:
     def _created_weights(self) -> list[Variable]:
         """The weights this layer's add_weight made: the trainable ones first, then the others, each in creation
         order (Keras's order of a layer's own variables)."""
-        return [w for w in self._weights if w.trainable] + [w for w in self._weights if not w.trainable]
+        made = {id(w) for w in self._made_trainable}
+        return [w for w in self._weights if id(w) in made] + [w for w in self._weights if id(w) not in made]
 
     def sublayers(self) -> list[Layer]:
         """The layers held as attributes (or in lists, tuples or dicts of them), in the order they were set."""

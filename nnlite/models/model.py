@@ -32,7 +32,6 @@ from ..layers.input_spec import assert_input_compatibility
 from ..layers.node import connect, is_symbolic
 from ..registry import CustomObjectScope, snake_case
 from ..tensor import as_tensor
-from ..variables import Variable
 from . import heads as heads_module
 from . import nesting, taped
 from . import summary as summary_module
@@ -454,20 +453,6 @@ class Model(Loops, FusedSteps, CompileState, Steps, StateTree, Layer):
         layers = self.layers
         return layers + [layer for layer in self.sublayers() if all(layer is not other for other in layers)]
 
-    @property
-    def trainable_weights(self) -> list[Variable]:
-        if not self.trainable:
-            return []
-        return [w for w in self._weights if w.trainable] + [w for layer in self.layers for w in layer.trainable_weights]
-
-    @property
-    def non_trainable_weights(self) -> list[Variable]:
-        if not self.trainable:
-            return self.weights
-        return [w for w in self._weights if not w.trainable] + [
-            w for layer in self.layers for w in layer.non_trainable_weights]
-
-    trainable_variables = trainable_weights
 
     def set_weights(self, weights: Sequence[Any]) -> None:
         """Set all weights at once, in :meth:`get_weights` order; nothing changes on error.
