@@ -767,3 +767,54 @@ def test_a_layer_frozen_inside_a_layer_of_ones_own_is_not_trained_as_keras(keras
         results.append((np.array(block.inner.kernel.numpy()), np.array(block.head.kernel.numpy())))
     assert (results[1][0] == 1.0).all()
     np.testing.assert_allclose(results[1][1], results[0][1], rtol=1e-5)
+
+
+def _nested_settings(lib, **kwargs):
+    """Keras's layer_test shapes: a layer with a trainable and a frozen weight and a SeedGenerator, inside another
+    with the same two weights, built (the inner one made in build)."""
+    class Inner(lib.layers.Layer):
+        def build(self, _):
+            self.w1 = self.add_weight(shape=(), initializer="ones", trainable=True)
+            self.w2 = self.add_weight(shape=(), initializer="ones", trainable=False)
+            self.seed = lib.random.SeedGenerator(123)
+
+        def call(self, inputs):
+            return inputs
+
+    class Outer(lib.layers.Layer):
+        def build(self, _):
+            self.w1 = self.add_weight(shape=(), initializer="ones", trainable=True)
+            self.w2 = self.add_weight(shape=(), initializer="ones", trainable=False)
+            self.nested = Inner()
+            self.nested.build(None)
+
+        def call(self, inputs):
+            return inputs
+
+    layer = Outer(**kwargs)
+    layer.build(None)
+    return layer
+
+
+def _counts(layer):
+    return (len(layer.trainable_weights), len(layer.trainable_variables), len(layer.non_trainable_weights),
+            len(layer.non_trainable_variables), layer.w1.trainable, layer.nested.w1.trainable)
+
+
+@pytest.mark.parametrize("frozen_at_birth", [False, True])
+def test_trainable_counts_weights_and_seed_states_as_keras(keras, frozen_at_birth):
+    """The counts equal Keras's at each step; the flags follow Keras's setter (each weight made trainable and each
+    held layer take the value). Under TensorFlow, setting False again on a layer born frozen does not reach a
+    layer its build made (an attribute hook of TensorFlow's backend, not Keras's setter), so flags are checked here
+    against the setter's rule."""
+    seen = []
+    for lib in (keras, nnlite):
+        layer = _nested_settings(lib, **({"trainable": False} if frozen_at_birth else {}))
+        steps = [_counts(layer)]
+        for value in (False, True):
+            layer.trainable = value
+            steps.append(_counts(layer))
+        seen.append(steps)
+    assert [step[:4] for step in seen[1]] == [step[:4] for step in seen[0]]
+    assert seen[1][1] == (0, 0, 4, 5, False, False)  # frozen: every weight non-trainable, the seed state a variable
+    assert seen[1][2] == (2, 2, 2, 3, True, True)
