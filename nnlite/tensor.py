@@ -23,7 +23,9 @@ class Tensor(np.ndarray):
 
     ``tape_node``/``tape_index``: the recorded op that made it and which of its outputs it is (None when
     nothing recorded it); ``watched``: a tape was told to follow it; ``keras_logits``: for the output of a
-    sigmoid or softmax activation, its input z (Keras's ``_keras_logits``, which the crossentropies read).
+    sigmoid or softmax activation, its input z (Keras's ``_keras_logits``, which the crossentropies read);
+    ``keras_mask``: the mask of a layer's output called on values (Keras's ``_keras_mask``, which the next layer
+    called on it reads).
 
     Tensors come from the ops (or ``ops.convert_to_tensor``); the constructor is NumPy's ``ndarray``'s.
 
@@ -46,6 +48,7 @@ class Tensor(np.ndarray):
     tape_index: int = 0
     watched: bool = False
     keras_logits: Any = None
+    keras_mask: Any = None
 
     def numpy(self) -> np.ndarray:
         """The values as a plain NumPy array (a copy)."""

@@ -28,7 +28,7 @@ from ..docstrings import with_arguments
 from ..dtype_policies import DTypePolicy
 from ..registry import Registry, snake_case
 from ..seed_generator import SeedGenerator
-from ..tensor import as_tensor
+from ..tensor import Tensor, as_tensor
 from ..variables import Variable
 from ..warn import warn
 from . import eager
@@ -638,6 +638,9 @@ class Layer:
         if len(args) == 2 and getattr(self, "mask_by_position", False) and "mask" not in kwargs:
             args, kwargs = args[:1], {**kwargs, "mask": args[1]}  # call(inputs, mask): the mask second
         mask = kwargs.pop("mask", None) if self.call_takes_mask else None  # Keras's call(inputs, mask=None)
+        carried = carried_mask(x)  # the mask a layer's output called on values carries (Keras's _keras_mask)
+        if mask is None and self.call_takes_mask:
+            mask = carried
         if len(args) > 1 or kwargs:
             takes = "`training` and `mask`" if self.call_takes_mask else "`training`"
             raise TypeError(f"{type(self).__name__}.__call__ takes one input (a tensor or a list of them) and {takes}; "
@@ -645,17 +648,18 @@ class Layer:
         if mask is not None:
             mask = ([None if m is None else np.asarray(m, dtype=bool) for m in mask]  # None: an input without one
                     if isinstance(mask, (list, tuple)) else np.asarray(mask, dtype=bool))
+        arriving = mask if mask is not None else carried
         if autodiff.recording():
             recorded = eager.call_as_node(self, x, training, mask)
             if recorded is not None:
-                return recorded
+                return self._carrying_mask(recorded, x, arriving)
         if isinstance(x, (list, tuple)) and (self.takes_list or mask is not None):  # a merge layer's batches
             xs = [np.asarray(v).astype(self.compute_dtype, copy=False) for v in x]
             if not self.built:
                 self.build([self._eager_shape(v.shape) for v in xs])
                 self.built = True  # as Keras's build wrapper marks it, even where a subclass's build did not
             if mask is None:
-                return _tensors(self.call(xs, training=training))
+                return self._carrying_mask(_tensors(self.call(xs, training=training)), xs, arriving)
             x = xs
         else:
             x = np.asarray(x)
@@ -668,12 +672,25 @@ class Layer:
         a = _tensors(self.call(x, training=training) if mask is None else
                      self.forward_masked(x, mask, Context(training=training))[0])
         if isinstance(a, list):  # several outputs (a recurrent layer's states): a list, as Keras returns them
-            return a
+            return self._carrying_mask(a, x, arriving)
         if self.activity_regularizer is not None:  # R(a) / batch joins layer.losses, as Keras adds it on a call
             if eager.outer_training() is None:
                 self.clear_losses()
             self.add_loss(as_tensor(np.asarray(self.activity_regularizer(np.asarray(a)) / max(len(a), 1))))
-        return a
+        return self._carrying_mask(a, x, arriving)
+
+    def _carrying_mask(self, out: Any, x: Any, mask: Any) -> Any:
+        """``out`` with its mask attached (``compute_mask(x, mask)``), as Keras marks a layer's output on values: for
+        a layer that supports masking or makes a mask of its own (Embedding(mask_zero=True), Masking)."""
+        if not (self.supports_masking or type(self).compute_mask is not Layer.compute_mask):
+            return out
+        made = self.compute_mask(x, mask)
+        outs, masks = (out, made) if isinstance(out, list) else ([out], [made])
+        if isinstance(masks, (list, tuple)) and len(masks) == len(outs):
+            for tensor, m in zip(outs, masks):
+                if m is not None and isinstance(tensor, Tensor):
+                    tensor.keras_mask = np.asarray(m, dtype=bool)
+        return out
 
     def call_eagerly(self, args: tuple, kwargs: dict[str, Any], training: bool) -> Any:
         """A custom layer's call on values: built first for the shape of its first input (its own build), the
@@ -694,10 +711,14 @@ class Layer:
                                        self.compute_dtype if self.autocast else None)
         if eager.outer_training() is None:
             self.clear_losses()
+        carried = carried_mask(args[0])
+        if carried is not None and "mask" not in kwargs and "mask" in inspect.signature(self.call).parameters:
+            kwargs = {**kwargs, "mask": carried}  # the mask the input carries, handed to call(x, mask=None)
         out = eager.run_call(self, args, kwargs, training)
         if self.activity_regularizer is not None and not isinstance(out, (list, tuple, dict)):
             self.add_loss(eager.activity_penalty(self.activity_regularizer, out))  # R(a) / batch, as Keras adds it
-        return as_tensor(out) if type(out) is np.ndarray else out
+        out = as_tensor(out) if type(out) is np.ndarray else out
+        return self._carrying_mask(out, args[0], kwargs.get("mask", carried))
 
     # -- losses added by calls ------------------------------------------------------------------------
     def add_loss(self, loss: Any) -> None:
@@ -988,6 +1009,19 @@ def _plain(value: Any) -> bool:
     if isinstance(value, dict):
         return all(isinstance(k, str) and _plain(v) for k, v in value.items())
     return value is None or isinstance(value, (bool, int, float, str))
+
+
+def carried_mask(x: Any) -> Any:
+    """The mask a value carries (a layer's output called on values, Keras's ``_keras_mask``): for a list, one per
+    entry (None where an entry has none); None when none does.
+
+    Args:
+        x: a value or a list of them.
+    """
+    if isinstance(x, (list, tuple)):
+        masks = [getattr(v, "keras_mask", None) for v in x]
+        return None if all(m is None for m in masks) else masks
+    return getattr(x, "keras_mask", None)
 
 
 def _tensors(out: Any) -> Any:
