@@ -69,7 +69,7 @@ def serialize_keras_object(obj: Any) -> Any:
     if isinstance(obj, dict):
         return {k: serialize_keras_object(v) for k, v in obj.items()}
     if _is_function(obj) and obj.__name__ == "<lambda>":
-        return lambda_entry(obj)
+        return _lambda_entry(obj)
     if _is_function(obj):
         registered = GLOBAL_CUSTOM_NAMES.get(obj)
         name = registered or obj.__name__
@@ -88,7 +88,7 @@ def serialize_keras_object(obj: Any) -> Any:
             "registered_name": GLOBAL_CUSTOM_NAMES.get(type(obj), type(obj).__name__)}
 
 
-def lambda_entry(function: Any) -> dict[str, Any]:
+def _lambda_entry(function: Any) -> dict[str, Any]:
     """A Python lambda as Keras writes it: its bytecode (which Keras loads only with safe_mode=False, nnlite never)."""
     code = base64.b64encode(marshal.dumps(function.__code__)).decode("ascii")
     return {"class_name": "__lambda__", "config": {"code": code, "defaults": function.__defaults__, "closure": None}}

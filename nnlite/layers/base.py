@@ -1121,14 +1121,11 @@ def _contained_layers(container: Any, path: str, walked: set[int]) -> list[tuple
     if id(container) in walked:
         return []
     walked.add(id(container))
-    used: dict[str, int] = {}
+    items = [item for item in _items(container) if isinstance(item, (Layer, list, tuple, dict))]
+    names = snake_names([type(item).__name__ if isinstance(item, Layer) else "container" for item in items])
     pairs: list[tuple[str, Layer]] = []
-    for item in _items(container):
-        if not isinstance(item, (Layer, list, tuple, dict)):
-            continue
-        base = snake_case(type(item).__name__) if isinstance(item, Layer) else "container"
-        used[base] = used.get(base, -1) + 1
-        inner = f"{path}/{base}_{used[base]}" if used[base] else f"{path}/{base}"
+    for name, item in zip(names, items):
+        inner = f"{path}/{name}"
         pairs += [(inner, item)] if isinstance(item, Layer) else _contained_layers(item, inner, walked)
     return pairs
 

@@ -12,8 +12,6 @@ from .base import LAYERS, Layer, document_keywords
 def _written(function: Any) -> Any:
     """A function as Keras's config writes it: a Python lambda as its bytecode (which Keras loads only with
     safe_mode=False, and nnlite never), any other function by its (registered) name."""
-    if getattr(function, "__name__", None) == "<lambda>":
-        return serialization.lambda_entry(function)
     return serialization.serialize_keras_object(function)
 
 
