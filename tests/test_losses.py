@@ -214,6 +214,30 @@ def test_unnormalised_labels_follow_tensorflows_logits_gradient(keras, tf, float
     assert_close(mine_grad, tape.gradient(value, z_var).numpy(), RTOL["float64"])
 
 
+@pytest.mark.parametrize("case", ["soft labels", "sequence", "label smoothing", "sum", "axis 1", "weighted"])
+def test_the_logits_path_of_fit_equals_keras_with_the_learning_rate_folded_in(keras, tf, float64, rng, case):
+    """fit's logits path: the unweighted mean or sum from one dot product (summed_values_and_grads), c dL/dz
+    with c folded into the loss's pass; a weighted or other-axis loss goes through the values per sample."""
+    shape = (4, 3, 5) if case in ("sequence", "axis 1") else (6, 4)
+    y, z = rng.uniform(0, 1, shape), rng.normal(size=shape) * 3
+    kwargs = {"label smoothing": {"label_smoothing": 0.2}, "sum": {"reduction": "sum"},
+              "axis 1": {"axis": 1}}.get(case, {})
+    sample_weight = rng.uniform(0, 2, shape[:-1]) if case == "weighted" else None
+    z_var = tf.Variable(z)
+    with tf.GradientTape() as tape:
+        value = keras.losses.CategoricalCrossentropy(from_logits=True, **kwargs)(y, z_var, sample_weight)
+    c = 0.037
+    mine_value, mine_grad = losses.CategoricalCrossentropy(**kwargs).value_and_grad_from_logits(
+        y, z, sample_weight, grad_scale=c)
+    assert_close(mine_value, value.numpy(), RTOL["float64"])
+    assert_close(mine_grad, c * tape.gradient(value, z_var).numpy(), RTOL["float64"])
+
+
+def test_the_logits_path_of_no_rows_is_zero():
+    value, grad = losses.CategoricalCrossentropy().value_and_grad_from_logits(np.zeros((0, 3)), np.zeros((0, 3)))
+    assert value == 0 and grad.shape == (0, 3)
+
+
 @pytest.mark.parametrize("shape", ["per-sample", "per-element", "scalar"])
 def test_a_loss_function_of_any_shape_trains_as_in_keras(keras, float64, rng, shape):
     """Keras reduces whatever a loss function returns; the gradient is that of the reduced loss."""

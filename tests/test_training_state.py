@@ -109,6 +109,27 @@ def test_an_optimizer_keeps_state_per_variable_and_refuses_new_ones(rng):
     np.testing.assert_array_equal(first.kernel.numpy(), kernel)  # refused before any change
 
 
+def test_a_layer_a_callback_freezes_between_epochs_stops_changing_from_the_next_epoch(rng):
+    """fit keeps what its epochs share (the trainable variables, the optimizer's step) from the first epoch
+    while the weights' trainable flags stay as they are: a freeze between epochs is followed."""
+    first, second = layers.Dense(3), layers.Dense(1)
+    model = nnlite.Sequential([nnlite.Input((2,)), first, second])
+    model.compile(nnlite.optimizers.SGD(0.1), "mse")
+    seen = []
+
+    class Freeze(nnlite.callbacks.Callback):
+        def on_epoch_end(self, epoch, logs=None):
+            seen.append((first.kernel.numpy().copy(), second.kernel.numpy().copy()))
+            if epoch == 0:
+                first.trainable = False
+
+    model.fit(rng.normal(size=(8, 2)), rng.normal(size=(8, 1)), epochs=3, batch_size=4, verbose=0,
+              callbacks=[Freeze()])
+    np.testing.assert_array_equal(seen[1][0], seen[0][0])
+    np.testing.assert_array_equal(seen[2][0], seen[0][0])
+    assert not np.array_equal(seen[2][1], seen[1][1]) and not np.array_equal(seen[1][1], seen[0][1])
+
+
 def test_the_keras_freeze_scenario_raises_in_keras_too(keras):
     first, second = keras.layers.Dense(3), keras.layers.Dense(1)
     model = keras.Sequential([keras.Input((2,)), first, second])

@@ -351,8 +351,8 @@ class Loss:
         return np.asarray(autodiff.value_of(loss))[()], np.asarray(grad).reshape(np.shape(y_pred))
 
     def reduce_with_grad(self, y_true: np.ndarray, v: np.ndarray, grad_v: np.ndarray, sample_weight: Any,
-                         shape: tuple[int, ...]) -> tuple[float, np.ndarray]:
-        """L = reduce(s v) and dL/dy_pred = s dv/dy_pred / divisor, reshaped to ``shape``.
+                         shape: tuple[int, ...], grad_scale: float = 1.0) -> tuple[float, np.ndarray]:
+        """L = reduce(s v) and dL/dy_pred = c s dv/dy_pred / divisor, reshaped to ``shape``.
 
         ``v`` (batch,) and ``grad_v`` (batch, outputs) are fresh arrays, scaled in place.
 
@@ -362,6 +362,8 @@ class Loss:
             grad_v: dv/dy_pred.
             sample_weight: a weight per sample, or None.
             shape: y_pred's shape as given.
+            grad_scale: c, a factor the gradient is multiplied by in the same pass (``fit`` folds the
+                learning rate in here, see ``Context.grad_scale``).
         """
         if self.reduction in ("none", None):
             raise ValueError("value_and_grad needs a scalar reduction, got reduction=None.")
@@ -373,7 +375,7 @@ class Loss:
         d = self._divisor(v, s)
         if not d:
             return v.dtype.type(0.0), np.zeros(shape, dtype=grad_v.dtype)
-        grad_v /= d
+        scale_grad(grad_v, d, grad_scale)
         return v.dtype.type(np.add.reduce(v, axis=None) / d), grad_v.reshape(shape)
 
     # -- config ------------------------------------------------------------------------------------
@@ -445,15 +447,49 @@ class Crossentropy(FromValuesAndGrads):
 
     takes_logits = True
 
-    def value_and_grad_from_logits(self, y_true: Any, z: Any, sample_weight: Any = None) -> tuple[float, np.ndarray]:
-        """(L, dL/dz) with the loss computed from the logits z of the output (Keras's logits path)."""
+    def value_and_grad_from_logits(self, y_true: Any, z: Any, sample_weight: Any = None, grad_scale: float = 1.0
+                                   ) -> tuple[float, np.ndarray]:
+        """(L, c dL/dz) with the loss computed from the logits z of the output (Keras's logits path); c is
+        ``grad_scale``, see :meth:`Loss.reduce_with_grad`. Without sample weights, a mean or sum over the
+        values is taken from ``summed_values_and_grads`` where the loss has it."""
         shape = np.shape(z)
         y_true, z = self.prepare(y_true, z)
-        return self.reduce_with_grad(y_true, *self.values_and_grads(y_true, z, True), sample_weight, shape)
+        if sample_weight is None and self.reduction in ("sum_over_batch_size", "sum"):
+            summed = self.summed_values_and_grads(y_true, z)
+            if summed is not None:
+                total, count, grad = summed
+                d = 1.0 if self.reduction == "sum" else float(count)
+                if not d:
+                    return grad.dtype.type(0.0), np.zeros(shape, dtype=grad.dtype)
+                scale_grad(grad, d, grad_scale)
+                return grad.dtype.type(total / d), grad.reshape(shape)
+        return self.reduce_with_grad(y_true, *self.values_and_grads(y_true, z, True), sample_weight, shape,
+                                     grad_scale)
+
+    def summed_values_and_grads(self, y: np.ndarray, z: np.ndarray) -> tuple[float, int, np.ndarray] | None:
+        """(sum of the values v, how many values, dv/dz) from logits z, for a loss with a quicker form of the
+        sum than its values summed (None: it has none, and ``values_and_grads`` is used).
+
+        Args:
+            y: the labels, prepared.
+            z: the logits, prepared.
+        """
+        return None
 
     def value_from_logits(self, y_true: Any, z: Any, sample_weight: Any = None) -> float:
         """L computed from the logits z (Keras's logits path), without the gradient."""
         return self.value_and_grad_from_logits(y_true, z, sample_weight)[0]
+
+
+def scale_grad(grad: np.ndarray, d: float, c: float) -> None:
+    """grad <- c grad / d in place: one pass when c is not 1 (a learning rate folded in), else grad / d."""
+    if c == 1:
+        grad /= d
+    elif grad.dtype.itemsize >= 4:  # c / d, a learning rate over a batch size, is a normal number here
+        grad *= grad.dtype.type(c / d)
+    else:
+        grad /= d
+        grad *= c
 
 
 class LossFunctionWrapper(Loss):

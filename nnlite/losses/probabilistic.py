@@ -146,6 +146,15 @@ class CategoricalCrossentropy(Crossentropy):
         # q = p / S: dv/dp_j = (grad_q_j - sum_k grad_q_k q_k) / S
         return -np.sum(y * np.log(qc), axis=-1), (grad_q - (grad_q * q).sum(axis=-1, keepdims=True)) / total
 
+    def summed_values_and_grads(self, y, z):
+        """sum of v = sum over samples and classes of y (log sum e^s - s), with s = z - max z, one dot product
+        instead of a sum per sample; dv/dz = softmax(z) - y."""
+        if self.axis not in (-1, z.ndim - 1):
+            return None
+        q, surprisal = _softmax_and_surprisal(z)
+        q -= y
+        return np.vdot(y, surprisal), surprisal.size // surprisal.shape[-1], q
+
     def get_config(self):
         return {**super().get_config(), "from_logits": self.from_logits, "label_smoothing": self.label_smoothing,
                 "axis": self.axis}

@@ -17,6 +17,7 @@ from .. import autodiff, config, data, heap, interrupts, streams, threads
 from .. import callbacks as callbacks_module
 from ..layers.base import Context
 from ..warn import warn
+from .fused import EpochPlan
 from .steps import Steps
 
 
@@ -107,12 +108,13 @@ class Loops:
             if self.restored_epoch is not None:  # a callback restored a backup (Keras: model._initial_epoch)
                 initial_epoch, self.restored_epoch = self.restored_epoch, None
             logs: dict[str, float] = {}
+            plan, val_plan = EpochPlan(), EpochPlan()  # what the epochs share, made at the first
             for epoch in range(initial_epoch, epochs):
                 cb.on_epoch_begin(epoch, {})
                 batches = source.epoch()
                 if config.max_steps_per_epoch() is not None:  # keras.config.set_max_steps_per_epoch
                     batches = itertools.islice(batches, config.max_steps_per_epoch())
-                logs = self._run_epoch(batches, train=True, callbacks=cb, interrupt=interrupt)
+                logs = self._run_epoch(batches, train=True, callbacks=cb, interrupt=interrupt, plan=plan)
                 if not logs:  # a generator with nothing left: there is no epoch to run
                     warn("fit stopped: the data source gave no batches for this epoch (a generator is read once; "
                          "give steps_per_epoch with a generator that repeats, or a dataset that can be read again).",
@@ -120,7 +122,7 @@ class Loops:
                     break
                 if val is not None and _should_validate(epoch, validation_freq):
                     cb.on_test_begin({})  # Keras validates through evaluate(callbacks=...): the test hooks run
-                    val_logs = self._run_epoch(val.epoch(), train=False, callbacks=cb)
+                    val_logs = self._run_epoch(val.epoch(), train=False, callbacks=cb, plan=val_plan)
                     cb.on_test_end(val_logs)
                     logs = _sorted({**logs, **{f"val_{k}": v for k, v in val_logs.items()}})
                 cb.on_epoch_end(epoch, logs)
