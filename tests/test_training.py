@@ -277,3 +277,44 @@ def test_the_learning_rate_is_not_folded_into_float16_gradients(rng, dtype, fold
     fitted.fit(x, y, batch_size=8, epochs=1, shuffle=False, verbose=0)
     expected = 0.125 * g if folded else g
     np.testing.assert_allclose(fitted.layers[0].kernel.grad, expected, rtol=2e-3 if dtype == "float16" else 1e-6)
+
+
+@pytest.mark.parametrize("case", ["dense", "embedding", "dropout", "schedule"])
+def test_fits_shortcuts_give_the_general_paths_numbers_bit_for_bit(rng, case):
+    """A Sequential of plain layers runs as a chain, and plain SGD steps by w -= lr g alone: the same layers
+    in a functional model (no chain) and an SGD subclass (no shortcut) give the same weights, bit for bit."""
+
+    class GeneralSGD(nnlite.optimizers.SGD):
+        pass
+
+    def layer_list():
+        head = ([layers.Embedding(11, 4), layers.Flatten()] if case == "embedding" else [])
+        middle = [layers.Dropout(0.3, seed=1)] if case == "dropout" else []
+        return head + [layers.Dense(5, activation="relu"), *middle, layers.Dense(3, activation="softmax")]
+
+    layers = nnlite.layers
+    shape = (6,) if case == "embedding" else (4,)
+    x = rng.integers(0, 11, (40, 6)) if case == "embedding" else rng.normal(size=(40, 4)).astype("float32")
+    y = np.eye(3, dtype="float32")[rng.integers(0, 3, 40)]
+    rate = (nnlite.optimizers.schedules.ExponentialDecay(0.5, 3, 0.7) if case == "schedule" else 0.5)
+    results = []
+    for functional, optimizer in [(False, nnlite.optimizers.SGD), (True, GeneralSGD)]:
+        stack = layer_list()
+        if functional:
+            inputs = nnlite.Input(shape, dtype="int64" if case == "embedding" else "float32")
+            out = inputs
+            for layer in stack:
+                out = layer(out)
+            model = nnlite.Model(inputs, out)
+        else:
+            model = nnlite.Sequential([nnlite.Input(shape, dtype="int64" if case == "embedding" else "float32"),
+                                       *stack])
+        nnlite.utils.set_random_seed(3)
+        model.set_weights([np.linspace(-1, 1, w.size).reshape(w.shape) for w in model.get_weights()])
+        model.compile(optimizer(rate), "categorical_crossentropy")
+        history = model.fit(x, y, batch_size=8, epochs=3, shuffle=False, verbose=0)
+        results.append((model.get_weights(), history.history["loss"]))
+    (weights, loss), (expected_weights, expected_loss) = results
+    assert loss == expected_loss
+    for w, expected in zip(weights, expected_weights):
+        np.testing.assert_array_equal(w, expected)

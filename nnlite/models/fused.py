@@ -80,14 +80,18 @@ class FusedSteps:
         return every, [w for w in every if id(w) in trainable]
 
     def _train_pass(self, x, y, sample_weight, ctx: Context, regularized: tuple | None = None,
-                    from_z: bool | None = None, need_logits: bool = False) -> Tape:
+                    from_z: bool | None = None, need_logits: bool = False, chain: bool = False) -> Tape:
         """Forward, loss, backward. The pass stops at z of the last layer when the loss reads the logits
-        (then dL/dz comes from the loss) or a metric does (then dL/dz = f'(z)^T dL/da, by the chain rule)."""
+        (then dL/dz comes from the loss) or a metric does (then dL/dz = f'(z)^T dL/da, by the chain rule).
+        ``chain``: the model is a plain chain of layers (see ``Sequential._plain_chain``)."""
         every, trainable = regularized or self._regularized()
         if self._heads is not None:
             return self._heads_pass(x, y, sample_weight, ctx, every, trainable, need_logits)
         from_z = self._loss_reads_logits() if from_z is None else from_z
-        tape = self.forward_pass(x, ctx, stop_at_z=from_z or need_logits)
+        if chain:
+            tape = self._chain_forward(x, ctx, from_z or need_logits)
+        else:
+            tape = self.forward_pass(x, ctx, stop_at_z=from_z or need_logits)
         sample_weight = apply_mask(sample_weight, tape.output_mask, self.loss.reduction)
         if from_z:  # c dL/dz, c = ctx.grad_scale folded into the loss's own pass over the gradient
             loss, grad = self.loss.value_and_grad_from_logits(y, tape.output, sample_weight, ctx.grad_scale)
@@ -97,7 +101,10 @@ class FusedSteps:
                 grad = self.output_activation.backward(tape.output, self._prediction(tape), grad)
             if ctx.grad_scale != 1:
                 grad = grad * ctx.grad_scale
-        self.backward_pass(tape, grad)
+        if chain:
+            self._chain_backward(tape, grad)
+        else:
+            self.backward_pass(tape, grad)
         add_weight_penalty_grads(trainable, ctx)
         tape.loss = loss + tape.penalty + weight_penalty(every)
         return tape
@@ -205,7 +212,7 @@ class FusedSteps:
                 # Keras's scale_loss: the loss times s (loss scaling), its gradients divided by s in the step
                 ctx.grad_scale = self.optimizer.current_learning_rate() if fold else self.optimizer.gradient_scale()
                 with np.errstate(over="ignore", invalid="ignore", divide="ignore"):  # checked just below
-                    tape = self._train_pass(xb, yb, swb, ctx, regularized, from_z, need_logits)
+                    tape = self._train_pass(xb, yb, swb, ctx, regularized, from_z, need_logits, plan.chain)
                 if math.isfinite(tape.loss):
                     apply_step([v.grad for v in variables], fold)
                 else:  # diverged: keep the weights of the last finite step
@@ -257,6 +264,8 @@ class FusedSteps:
         plan.regularized = self._regularized()
         plan.may_fold = not _computes_in_float16(self) and not any(v.overwrite_with_gradient
                                                                     for v in plan.variables)
+        plan.chain = (train and plan.one_dtype and self._heads is None and isinstance(x, np.ndarray)
+                      and self._plain_chain(x.dtype))
         plan.key = plan.key_for(self, train)
         return plan
 
@@ -275,15 +284,17 @@ class EpochPlan:
     nothing they depend on changes: the optimizer, the model's ``trainable`` and its weights' ``trainable``
     flags (a callback that freezes a layer between epochs is followed from the next epoch on)."""
 
-    __slots__ = ("key", "weights", "variables", "apply_step", "regularized", "may_fold")
+    __slots__ = ("one_dtype", "key", "weights", "variables", "apply_step", "regularized", "may_fold", "chain")
 
-    def __init__(self) -> None:
+    def __init__(self, one_dtype: bool = False) -> None:
+        self.one_dtype = one_dtype  # every batch has the first one's dtype (arrays checked once, then sliced)
         self.key: tuple | None = None
         self.weights: list[Variable] = []
         self.variables: list[Variable] = []
         self.apply_step: Any = None
         self.regularized: tuple[list[Variable], list[Variable]] = ([], [])
         self.may_fold = False
+        self.chain = False  # the model is a plain chain of layers (Sequential._plain_chain)
 
     def key_for(self, model: Any, train: bool) -> tuple:
         """What the plan depends on, as it is now."""

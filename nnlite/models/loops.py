@@ -108,7 +108,8 @@ class Loops:
             if self.restored_epoch is not None:  # a callback restored a backup (Keras: model._initial_epoch)
                 initial_epoch, self.restored_epoch = self.restored_epoch, None
             logs: dict[str, float] = {}
-            plan, val_plan = EpochPlan(), EpochPlan()  # what the epochs share, made at the first
+            # what the epochs share, made at the first
+            plan, val_plan = EpochPlan(one_dtype=isinstance(source, data.ArrayBatches)), EpochPlan()
             for epoch in range(initial_epoch, epochs):
                 cb.on_epoch_begin(epoch, {})
                 batches = source.epoch()

@@ -243,6 +243,10 @@ class Model(Loops, FusedSteps, CompileState, Steps, StateTree, Layer):
             return eager.eager_backward(self, tape.saved[0], grad, tape.ctx, need_grad_x)
         return self._graph(tape.ctx.training).backward_pass(tape, grad, need_grad_x)
 
+    def _plain_chain(self, dtype: np.dtype) -> bool:
+        """Whether a training pass does nothing but call the layers in turn (``Sequential``'s may); not here."""
+        return False
+
     def several_outputs(self) -> list[str]:
         """The output names of a model with several outputs; [] for one."""
         names = self.known_output_names()

@@ -291,6 +291,36 @@ class Sequential(Model):
             grad = step(saved, grad, tape.ctx, need)
         return grad
 
+    def _plain_chain(self, dtype: np.dtype) -> bool:
+        """Whether forward_pass and backward_pass have nothing to do between the layers, so that ``fit`` may run
+        the chain alone (``_chain_forward``): every layer has passes of its own (not a call run on a tape), makes no
+        mask, adds no activity penalty and computes in ``dtype``, the batches' dtype."""
+        return bool(self._layers) and all(
+            type(layer).forward is not Layer.forward and type(layer).compute_mask is Layer.compute_mask
+            and layer.activity_regularizer is None and layer.dtype == dtype for layer in self._layers)
+
+    def _chain_forward(self, x: np.ndarray, ctx: Context, stop_at_z: bool) -> Tape:
+        """forward_pass of a plain chain: a_l = layer_l(a_{l-1}), the last layer stopping at z on the logits path."""
+        tape = Tape(ctx)
+        *body, last = self._layers
+        a = x
+        for layer in body:
+            a, saved = layer.forward(a, ctx)
+            tape.saved.append(saved)
+        tape.output, saved = last.forward_z(a, ctx) if stop_at_z else last.forward(a, ctx)
+        tape.saved.append(saved)
+        tape.from_z = stop_at_z
+        return tape
+
+    def _chain_backward(self, tape: Tape, grad: np.ndarray) -> None:
+        """backward_pass of a plain chain: grad_a_{l-1} = layer_l.backward(grad_a_l), from dL/dz on the logits path;
+        the first layer's grad_x is not computed."""
+        *body, last = self._layers
+        step = last.backward_z if tape.from_z else last.backward
+        grad = step(tape.saved[-1], grad, tape.ctx, bool(body))
+        for i in range(len(body) - 1, -1, -1):
+            grad = body[i].backward(tape.saved[i], grad, tape.ctx, i > 0)
+
     # -- config ---------------------------------------------------------------------------------------
     def get_config(self) -> dict[str, Any]:
         """Keras's Sequential config: the InputLayer, then every layer's config entry."""
