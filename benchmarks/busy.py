@@ -99,11 +99,15 @@ def activations(rows: int = 8192, repeats: int = 3) -> list[dict]:
     x, y, _, weights = problem(widths, rows)
     out = []
     for name in nnlite.activations.names():
-        if name in ("softmax", "log_softmax"):  # normalizations over a layer, not hidden activations
+        if name in ("softmax", "log_softmax", "glu"):  # normalizations over a layer, and glu halves its input:
+            continue  # not hidden activations of this network
+        try:
+            activation = nnlite.activations.get(name)
+        except ValueError:  # one whose parameters have no defaults (threshold): not given by its name alone
             continue
         model = mlp(nnlite, widths)
         for layer in model.layers[:-1]:
-            layer.activation = nnlite.activations.get(name)
+            layer.activation = activation
         model.set_weights(weights)
         with warnings.catch_warnings():  # an activation that diverges here (exponential) is reported, not shown
             warnings.simplefilter("ignore", RuntimeWarning)

@@ -59,3 +59,17 @@ def test_the_cores_sweep_holds_a_worker_to_n_cores_and_tabulates_ratios():
     # R = 0.1 s beside F = 0.5 s: 1 + 0.1 * 8 / 0.5 = 2.6 on 8 cores
     assert "8 cores 2.60x, 16 cores 4.20x" in amdahl([{"cores": 1, "framework": "floor", "size": "M", "seconds": 0.5},
                                                       {"cores": 1, "framework": "nnlite", "size": "M", "seconds": 0.6}])
+
+
+def test_the_activation_row_times_every_hidden_activation_nnlite_names():
+    """Every activation that a name gives and that keeps a layer's width is timed (glu halves it, threshold needs
+    arguments); relu is the reference, so its ratio is 1."""
+    sys.path.insert(0, str(ROOT))
+    import nnlite
+    from benchmarks.busy import activations
+
+    rows = activations(rows=256, repeats=1)
+    timed = {r["activation"] for r in rows}
+    assert {"relu", "gelu", "selu", "tanh"} <= timed and not {"glu", "threshold", "softmax"} & timed
+    assert len(timed) == len(nnlite.activations.names()) - 4
+    assert next(r for r in rows if r["activation"] == "relu")["vs_relu"] == 1.0

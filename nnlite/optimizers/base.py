@@ -448,9 +448,7 @@ class Optimizer(KerasSteps):
                         v.value -= v.value * as_cast_constant(wd) * lr
             self.before_updates()
             step_lr = 1.0 if scaled else lr
-            lr_as: dict[np.dtype, np.floating] = {}  # step_lr as a scalar of each weight dtype, cast once
             keras_written = type(self).update_step is not KerasSteps.update_step  # stepped variable by variable
-            update = self.update_step if keras_written else self.update
             for g, v, state in zip(grads, variables, states):
                 w, rows = v.value, v.grad_rows
                 if rows is not None:  # this step's rows, when the gradient is the layer's
@@ -458,13 +456,12 @@ class Optimizer(KerasSteps):
                     rows = rows if g is v.grad and not keras_written else None
                 if g.dtype != w.dtype:
                     g = g.astype(w.dtype)
-                lr_w = lr_as.get(w.dtype)
-                if lr_w is None:
-                    lr_w = lr_as[w.dtype] = w.dtype.type(step_lr)
                 if keras_written:
-                    update(g, v, lr_w)
-                else:
-                    update(w, g if rows is None else RowGrad.of(g, rows), lr_w, state)
+                    self.update_step(g, v, w.dtype.type(step_lr))
+                    continue
+                if rows is not None:
+                    g = RowGrad.of(g, rows)
+                self.update(w, g, w.dtype.type(step_lr), state)
         if self.use_ema:  # every call, accumulating ones included, as Keras does
             self._average(variables)
         for v in variables:
