@@ -130,6 +130,31 @@ def test_a_layer_a_callback_freezes_between_epochs_stops_changing_from_the_next_
     assert not np.array_equal(seen[2][1], seen[1][1]) and not np.array_equal(seen[1][1], seen[0][1])
 
 
+def test_train_on_batch_keeps_its_plan_until_the_model_or_its_flags_change(rng):
+    """A loop of train_on_batch walks the model once; a freeze between calls is followed, and a layer added
+    afterwards meets Keras's refusal of variables the optimizer was not built for (not a stale plan)."""
+    first, second = layers.Dense(3), layers.Dense(2)
+    model = nnlite.Sequential([nnlite.Input((2,)), first, second])
+    model.compile(nnlite.optimizers.SGD(0.1), "mse")
+    x, y = rng.normal(size=(4, 2)), rng.normal(size=(4, 2))
+    model.train_on_batch(x, y)
+    kernel = first.kernel.numpy()
+    model.train_on_batch(x, y)
+    assert not np.array_equal(first.kernel.numpy(), kernel)
+    first.trainable = False
+    kernel, other = first.kernel.numpy(), second.kernel.numpy()
+    model.train_on_batch(x, y)
+    np.testing.assert_array_equal(first.kernel.numpy(), kernel)
+    assert not np.array_equal(second.kernel.numpy(), other)
+    model.add(layers.Dense(2))
+    with pytest.raises(ValueError, match="Unknown variable"):
+        model.train_on_batch(x, y)
+    model.compile(nnlite.optimizers.SGD(0.1), "mse")
+    last = model.layers[-1].kernel.numpy()
+    model.train_on_batch(x, y)
+    assert not np.array_equal(model.layers[-1].kernel.numpy(), last)
+
+
 def test_the_keras_freeze_scenario_raises_in_keras_too(keras):
     first, second = keras.layers.Dense(3), keras.layers.Dense(1)
     model = keras.Sequential([keras.Input((2,)), first, second])

@@ -96,6 +96,7 @@ class CompileState:
         self._metric_ids, self._weighted_metric_ids = metric_ids or [], weighted_metric_ids or []
         self._tracked = []
         self._resolved = False
+        self._forget_plans()
         self.compiled = True
 
     def get_compile_config(self) -> dict[str, Any] | None:

@@ -269,6 +269,19 @@ class FusedSteps:
         plan.key = plan.key_for(self, train)
         return plan
 
+    _batch_plans: tuple[EpochPlan, EpochPlan] | None = None  # train_on_batch's and test_on_batch's
+
+    def _batch_plan(self, train: bool) -> EpochPlan:
+        """The plan of train_on_batch (or test_on_batch), kept from call to call (as one fit keeps its own) until
+        ``compile`` or a layer added or removed: a loop of train_on_batch calls walks the model once."""
+        if self._batch_plans is None:
+            self._batch_plans = (EpochPlan(), EpochPlan())
+        return self._batch_plans[0 if train else 1]
+
+    def _forget_plans(self) -> None:
+        """Make train_on_batch and test_on_batch find their plans afresh (the model's layers changed)."""
+        self._batch_plans = None
+
     def _set_loss_trackers(self, total: float, seen: int, head_totals: list[float] | None, batches: int) -> None:
         """The epoch's loss trackers from the running sums kept as floats in the loop."""
         self._loss_tracker.total.value[...], self._loss_tracker.count.value[...] = total, seen
@@ -278,9 +291,10 @@ class FusedSteps:
 
 
 class EpochPlan:
-    """What every epoch of one ``fit`` needs before its first batch: the trainable variables (with the
-    optimizer's step for them), the regularized weights, whether lr may be folded into backward. Walking
-    the model for them takes about 0.1 ms, a tenth of a small epoch, so they are found once and kept while
+    """What every epoch of one ``fit`` (or every call of ``train_on_batch``) needs before its first batch: the
+    trainable variables (with the optimizer's step for them), the regularized weights, whether lr may be folded
+    into backward, whether the model trains as a plain chain. Walking the model for them takes about 0.2 ms, a
+    tenth of a small epoch and two thirds of a small ``train_on_batch``, so they are found once and kept while
     nothing they depend on changes: the optimizer, the model's ``trainable`` and its weights' ``trainable``
     flags (a callback that freezes a layer between epochs is followed from the next epoch on)."""
 

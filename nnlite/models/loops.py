@@ -292,7 +292,7 @@ class Loops:
         if class_weight is not None:
             sw = data.class_weights_to_sample_weights(y, class_weight, self.output_dtype)
         self._diverged = False
-        logs = self._run_epoch([(x, y, sw)], train=True)
+        logs = self._run_epoch([(x, y, sw)], train=True, plan=self._batch_plan(train=True))
         return _results(logs, self._result_order(), return_dict)
 
     def test_on_batch(self, x: Any, y: Any = None, sample_weight: Any = None, return_dict: bool = False) -> Any:
@@ -305,7 +305,7 @@ class Loops:
             return_dict: return the results by name.
         """
         x, y, sw = self._check_xy(x, y, sample_weight)
-        logs = self._run_epoch([(x, y, sw)], train=False)
+        logs = self._run_epoch([(x, y, sw)], train=False, plan=self._batch_plan(train=False))
         return _results(logs, self._result_order(), return_dict)
 
     def predict_on_batch(self, x: Any) -> np.ndarray:

@@ -96,6 +96,7 @@ class Sequential(Model):
                 index += 1
             layer.name = f"{base}_{index}"
         self._layers.append(layer)
+        self._forget_plans()
         if self.input_layer is None and layer.declared_input_shape is not None and len(self._layers) == 1:
             self.input_layer = InputLayer(shape=layer.declared_input_shape)
         if self.input_layer is not None and rebuild:
@@ -109,6 +110,7 @@ class Sequential(Model):
         """
         if not self._layers:
             raise TypeError("There are no layers in the model.")
+        self._forget_plans()
         return self._layers.pop()
 
     # -- Keras's functional view: the layers called on the Input's tensor -------------------------------
