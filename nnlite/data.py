@@ -54,14 +54,23 @@ def as_array(value: Any, name: str, dtype: str | None = None) -> np.ndarray:
                 raise ValueError(f"{name} must hold whole numbers (the model's input is {dtype}); got values such as "
                                  f"{array[~(array == np.floor(array))][0]!r}.")
         array = array.astype(dtype, copy=False)
-    # min and max are NaN or inf exactly when some entry is; two passes, no temporary array
-    if np.issubdtype(array.dtype, np.floating) and not (np.isfinite(array.min()) and np.isfinite(array.max())):
+    if np.issubdtype(array.dtype, np.floating) and not all_finite(array):
         bad = np.argwhere(~np.isfinite(array))[0]
         raise ValueError(
             f"{name} contains NaN or inf (first at index {tuple(int(i) for i in bad)}); "
             "expected finite numbers."
         )
     return array
+
+
+def all_finite(array: np.ndarray) -> bool:
+    """Whether no entry is NaN or inf. One pass, no temporary array: a finite sum has no NaN or inf among its
+    terms (inf + finite is inf, inf - inf is NaN); a sum that overflowed from finite entries is settled by min and
+    max, which are NaN or inf exactly when some entry is."""
+    with np.errstate(over="ignore", invalid="ignore"):
+        if np.isfinite(np.add.reduce(array, axis=None)):
+            return True
+    return bool(np.isfinite(array.min()) and np.isfinite(array.max()))
 
 
 def as_strings(value: Any, name: str) -> np.ndarray:

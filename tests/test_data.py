@@ -138,3 +138,21 @@ def test_input_only_first():
         nnlite.Sequential([nnlite.layers.Dense(2), nnlite.Input((3,))])
     with pytest.raises(ValueError, match="Only instances of `keras.Layer` can be added"):
         nnlite.Sequential(["dense"])
+
+
+@pytest.mark.parametrize("dtype", ["float16", "float32", "float64"])
+def test_finite_checks_see_every_nan_and_inf_and_no_false_ones(dtype):
+    """One pass over the sum; the sum of large finite entries overflows to inf and is settled by min and max."""
+    from nnlite import data
+    from nnlite.data import all_finite
+
+    big = np.finfo(dtype).max
+    assert all_finite(np.array([[big, big], [big, 1]], dtype=dtype))  # the sum overflows, every entry is finite
+    assert all_finite(np.zeros((2, 3, 4), dtype=dtype))
+    for bad in ([np.inf, -np.inf], [1.0, np.nan], [big, big, -np.inf], [-big, np.inf, 0.0]):
+        assert not all_finite(np.array(bad, dtype=dtype))
+    x = np.full((4, 2), big, dtype=dtype)
+    np.testing.assert_array_equal(data.as_array(x, "x"), x)  # no false refusal
+    x[2, 1] = np.nan
+    with pytest.raises(ValueError, match=r"x contains NaN or inf \(first at index \(2, 1\)\)"):
+        data.as_array(x, "x")
