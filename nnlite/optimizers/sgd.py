@@ -68,7 +68,7 @@ class SGD(Optimizer):
     def stepper(self, variables):
         """``Optimizer.stepper``; where a step is w <- w - lr g alone (no momentum, clipping, decay, averages or
         constraints) with lr already folded into g by ``fit``, the step is that subtraction per weight and the
-        step count, nothing around them (at 32 rows a batch the rest cost as much as the subtractions).
+        step count, nothing around them (at 32 rows a batch the rest took twice as long as the subtractions).
 
         Args:
             variables: the variables every step will update.
