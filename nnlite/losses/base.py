@@ -372,11 +372,7 @@ class Loss:
         if s is not None:
             v = v * s
             grad_v *= s.reshape(s.shape + (1,) * (grad_v.ndim - s.ndim))
-        d = self._divisor(v, s)
-        if not d:
-            return v.dtype.type(0.0), np.zeros(shape, dtype=grad_v.dtype)
-        scale_grad(grad_v, d, grad_scale)
-        return v.dtype.type(np.add.reduce(v, axis=None) / d), grad_v.reshape(shape)
+        return divided(np.add.reduce(v, axis=None), self._divisor(v, s), grad_v, shape, grad_scale)
 
     # -- config ------------------------------------------------------------------------------------
     def get_config(self) -> dict[str, Any]:
@@ -458,11 +454,7 @@ class Crossentropy(FromValuesAndGrads):
             summed = self.summed_values_and_grads(y_true, z)
             if summed is not None:
                 total, count, grad = summed
-                d = 1.0 if self.reduction == "sum" else float(count)
-                if not d:
-                    return grad.dtype.type(0.0), np.zeros(shape, dtype=grad.dtype)
-                scale_grad(grad, d, grad_scale)
-                return grad.dtype.type(total / d), grad.reshape(shape)
+                return divided(total, 1.0 if self.reduction == "sum" else float(count), grad, shape, grad_scale)
         return self.reduce_with_grad(y_true, *self.values_and_grads(y_true, z, True), sample_weight, shape,
                                      grad_scale)
 
@@ -481,8 +473,12 @@ class Crossentropy(FromValuesAndGrads):
         return self.value_and_grad_from_logits(y_true, z, sample_weight)[0]
 
 
-def scale_grad(grad: np.ndarray, d: float, c: float) -> None:
-    """grad <- c grad / d in place: one pass when c is not 1 (a learning rate folded in), else grad / d."""
+def divided(total: Any, d: float, grad: np.ndarray, shape: tuple[int, ...], c: float) -> tuple[Any, np.ndarray]:
+    """(L, c dL/dp) = (total / d, c grad / d reshaped to ``shape``), the gradient scaled in place: one pass when c is
+    not 1 (a learning rate folded in); (0, zeros) when nothing counts (d = 0). L has total's dtype."""
+    kind = np.asarray(total).dtype.type
+    if not d:
+        return kind(0.0), np.zeros(shape, dtype=grad.dtype)
     if c == 1:
         grad /= d
     elif grad.dtype.itemsize >= 4:  # c / d, a learning rate over a batch size, is a normal number here
@@ -490,6 +486,7 @@ def scale_grad(grad: np.ndarray, d: float, c: float) -> None:
     else:
         grad /= d
         grad *= c
+    return kind(total / d), grad.reshape(shape)
 
 
 class LossFunctionWrapper(Loss):
