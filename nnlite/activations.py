@@ -871,8 +871,9 @@ class Softmax(Activation):
         super().__init__(axis=axis)
 
     def forward(self, z):
-        e = np.exp(z - z.max(axis=self.axis, keepdims=True))
-        return e / e.sum(axis=self.axis, keepdims=True)
+        e = np.exp(z - np.maximum.reduce(z, axis=self.axis, keepdims=True))
+        e /= np.add.reduce(e, axis=self.axis, keepdims=True)
+        return e
 
     def backward(self, z, a, grad_a):
         return a * (grad_a - (grad_a * a).sum(axis=self.axis, keepdims=True))

@@ -210,3 +210,22 @@ def test_argument_errors_and_ignored_labels_as_keras(keras):
         expected = keras.metrics.SparseCategoricalCrossentropy(ignore_class=0)(y, p, sample_weight=sw)
         ours = nnlite.metrics.SparseCategoricalCrossentropy(ignore_class=0)(y, p, sample_weight=sw)
         np.testing.assert_allclose(float(ours), float(expected), rtol=1e-6)
+
+
+@pytest.mark.parametrize("name", ["CategoricalAccuracy", "SparseCategoricalAccuracy", "Accuracy"])
+def test_accuracies_on_ties_lists_and_tensors_as_keras(keras, name):
+    """Tied scores (the first of the largest counts, as Keras's argmax), a tie in a one-hot label, lists and
+    nnlite tensors as inputs, and sample weights that leave nothing counted."""
+    if name == "CategoricalAccuracy":
+        y_true = [[0, 1, 0], [0, 0, 1], [1, 1, 0], [0, 0, 1]]
+    elif name == "SparseCategoricalAccuracy":
+        y_true = [[1], [2], [0], [2]]
+    else:
+        y_true = [[1.0], [2.0], [0.0], [2.0]]
+    scores = [[0.2, 0.4, 0.4], [0.3, 0.3, 0.3], [0.5, 0.5, 0.0], [0.0, 0.0, 0.0]]
+    y_pred = [[1.0], [2.0], [2.0], [0.0]] if name == "Accuracy" else scores
+    as_tensor = nnlite.ops.convert_to_tensor
+    for a, b in ((y_true, y_pred), (as_tensor(np.float32(y_true)), as_tensor(np.float32(y_pred)))):
+        for sw in (None, [1.0, 2.0, 0.5, 0.0], [0.0, 0.0, 0.0, 0.0]):
+            ours, theirs = _both(keras, name)
+            assert float(ours(a, b, sample_weight=sw)) == float(theirs(y_true, y_pred, sample_weight=sw))

@@ -66,7 +66,7 @@ def categorical_accuracy(y_true: Any, y_pred: Any) -> np.ndarray:
         >>> nnlite.metrics.categorical_accuracy([[0, 1], [1, 0]], [[0.2, 0.8], [0.3, 0.7]])
         array([1., 0.], dtype=float32)
     """
-    return (np.argmax(y_true, axis=-1) == np.argmax(y_pred, axis=-1)).astype(config.floatx())
+    return (np.asarray(y_true).argmax(axis=-1) == np.asarray(y_pred).argmax(axis=-1)).astype(config.floatx())
 
 
 def sparse_categorical_accuracy(y_true: Any, y_pred: Any) -> np.ndarray:
@@ -83,7 +83,7 @@ def sparse_categorical_accuracy(y_true: Any, y_pred: Any) -> np.ndarray:
     """
     y_pred = np.asarray(y_pred)
     labels = _squeezed_labels(np.asarray(y_true), y_pred)
-    return (labels == np.argmax(y_pred, axis=-1)).astype(config.floatx())
+    return (labels == y_pred.argmax(axis=-1)).astype(config.floatx())
 
 
 def sparse_top_k_categorical_accuracy(y_true: Any, y_pred: Any, k: int = 5,

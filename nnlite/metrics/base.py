@@ -290,9 +290,9 @@ class Mean(Metric):
             sample_weight: a weight per sample, or None.
         """
         values, sample_weight = reduce_to_samplewise_values(values, sample_weight, np.mean, self.dtype)
-        self.total.value += np.sum(values)
+        self.total.value += np.add.reduce(values, axis=None)
         if sample_weight is not None:
-            self.count.value += np.sum(sample_weight)
+            self.count.value += np.add.reduce(sample_weight, axis=None)
         else:
             self.count.value += values.shape[0] if values.ndim >= 1 else 1
 
