@@ -4,6 +4,7 @@ NNLITE_THREADS, the user's own BLAS settings left alone, the original count rest
 from __future__ import annotations
 
 import os
+import types
 
 import numpy as np
 import pytest
@@ -216,3 +217,107 @@ def test_this_machines_cores_are_counted():
     """On the machine running the tests: at least one core, never more than the logical CPUs allowed."""
     allowed = os.sched_getaffinity(0) if hasattr(os, "sched_getaffinity") else set(range(os.cpu_count() or 1))
     assert 1 <= threads._physical_cores(allowed) <= len(allowed)
+
+
+def _trial_settles_on(per_batch, start, warm_up=50.0):
+    """Run a Trial against fixed seconds a batch per thread count; returns (best, the counts of its blocks)."""
+    trial = threads.Trial(start)
+    blocks = []
+    while trial.count is not None:
+        blocks.append(trial.count)
+        trial.record(warm_up if len(blocks) == 1 else per_batch[trial.count])
+    return trial.best, blocks
+
+
+@pytest.mark.parametrize(("per_batch", "best"), [
+    ({16: 1.0, 8: 0.7, 4: 0.6, 2: 0.65, 1: 1.0}, 4),  # halving helps twice, then 2 is no faster than 4
+    ({4: 1.0, 2: 0.6, 1: 0.5}, 1),  # down to one thread
+    ({4: 1.0, 2: 0.98}, 4),  # 2% faster is within the noise: all threads stay
+    ({2: 1.0, 1: 0.96}, 1),  # 4% faster is not
+])
+def test_a_trial_halves_the_threads_while_that_is_faster(per_batch, best):
+    """The warm-up block (here 50 s a batch) is not counted; n/2 wins under 97% of n's time."""
+    assert _trial_settles_on(per_batch, max(per_batch))[0] == best
+
+
+def test_a_trial_ends_after_one_clearly_slower_block():
+    """On 2 cores one thread was 14-70% slower a batch: one block of it, then back to 2 for good."""
+    assert _trial_settles_on({2: 1.0, 1: 1.2}, 2) == (2, [2, 2, 1])
+    assert _trial_settles_on({2: 1.0, 1: 1.09}, 2) == (2, [2, 2, 1, 2, 1])  # not clearly: all four blocks
+
+
+def _fake_clock(monkeypatch, blas_threads, per_batch):
+    """threads.time with a clock that moves per_batch[the BLAS's count] at each look (one look a batch)."""
+    now = [0.0]
+
+    def perf_counter():
+        now[0] += per_batch[blas_threads[-1]]
+        return now[0]
+
+    monkeypatch.setattr(threads, "time", types.SimpleNamespace(perf_counter=perf_counter, sleep=lambda s: None))
+
+
+def test_fit_tries_half_the_threads_and_the_model_remembers(monkeypatch, rng):
+    """4 free cores, batches twice as fast on 2 threads and slower on 1: the first fit settles on 2 threads,
+    the model's next fit at that batch size starts there without a trial, one at another batch size tries again."""
+    for name in (*threads.USER_SETTINGS, "NNLITE_THREADS"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setattr(threads, "_cores", lambda: 4)
+    monkeypatch.setattr(threads, "_running_others", lambda: 0.0)
+    chosen = []
+    real_set = threads.BlasThreads._set
+
+    def spy(self, n):
+        chosen.append(n)
+        real_set(self, n)
+
+    monkeypatch.setattr(threads.BlasThreads, "_set", spy)
+    _fake_clock(monkeypatch, chosen, {4: 1.0, 2: 0.5, 1: 0.8})
+    model, (x, y) = _big_model(), (rng.normal(size=(4000, 300)), rng.normal(size=(4000, 1)))
+    model.fit(x, y, batch_size=64, epochs=2, verbose=0)
+    assert chosen == [4, 4, 2, 4, 2, 2, 1, 2]  # warm-up, 4 v 2 twice, 2 v 1 (1 clearly slower: back to 2)
+    chosen.clear()
+    model.fit(x, y, batch_size=64, epochs=1, verbose=0)
+    assert chosen == [2]
+    chosen.clear()
+    model.fit(x, y, batch_size=128, epochs=1, verbose=0)
+    assert chosen[:3] == [4, 4, 2]
+
+
+def test_a_trial_times_whole_blocks_of_batches_and_not_the_time_between_epochs(monkeypatch):
+    """A block ends after BLOCK_BATCHES batches and BLOCK_SECONDS seconds; adjust() after an epoch starts
+    the block again (validation and callbacks are no batch's time), and a change of free cores starts a new
+    trial from there."""
+    for name in (*threads.USER_SETTINGS, "NNLITE_THREADS"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setattr(threads, "_cores", lambda: 4)
+    monkeypatch.setattr(threads, "_running_others", lambda: 0.0)
+    chosen = []
+    blas = threads.BlasThreads()
+    blas.active = True
+    monkeypatch.setattr(blas, "_set", lambda n: chosen.append(n))
+    now = [0.0]
+    monkeypatch.setattr(threads, "time", types.SimpleNamespace(perf_counter=lambda: now[0], sleep=lambda s: None))
+    monkeypatch.setattr(threads, "_clock", lambda: (None, 0.0, now[0]))
+    others = [0.0]
+    monkeypatch.setattr(blas, "others", lambda: others[0])
+    with blas:
+        for _ in range(threads.BLOCK_BATCHES - 1):  # a warm-up block of 3 batches is not a block yet
+            now[0] += 1.0
+            blas.batch_done()
+        assert blas.trial.warming and chosen == [4]
+        now[0] += 1.0
+        blas.batch_done()
+        assert not blas.trial.warming
+        for _ in range(threads.BLOCK_BATCHES):  # batches of 0.001 s: a block of 0.004 s is too short
+            now[0] += 0.001
+            blas.batch_done()
+        assert blas.block_batches == threads.BLOCK_BATCHES
+        now[0] += 100.0  # the epoch's end: validation, callbacks
+        blas.adjust()  # still 4 free cores: the trial goes on, its block starts again
+        assert chosen == [4, 4] and blas.trial.pair == (4, 2) and blas.block_batches == 0
+        assert blas.block_start == now[0]
+        now[0] += 1.0
+        others[0] = 2.0
+        blas.adjust()  # 2 free cores: a new trial from 2
+        assert chosen == [4, 4, 2] and blas.trial.pair == (2, 1) and blas.block_batches == 0

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import itertools
 import math
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -168,11 +169,12 @@ class FusedSteps:
             RuntimeWarning,
         )
 
-    def _run_epoch(self, batches, train, callbacks=None, interrupt=None, plan: EpochPlan | None = None
-                   ) -> dict[str, float]:
+    def _run_epoch(self, batches, train, callbacks=None, interrupt=None, plan: EpochPlan | None = None,
+                   after_batch: Callable[[], None] | None = None) -> dict[str, float]:
         """One pass over ``batches`` of checked (x, y, sample_weight): per batch the loss (before the
         update) and metrics; returns the logs ({} if there was no batch). ``plan``: what the epochs of one
-        ``fit`` share (made at the first, kept while it holds)."""
+        ``fit`` share (made at the first, kept while it holds); ``after_batch``: called after each update
+        (the BLAS threads' trial, see ``nnlite.threads``)."""
         if self.overrides_steps(train):  # your own step (or compute_loss, compute_metrics): called per batch
             return self.run_steps(batches, train, callbacks, interrupt)
         batches = iter(batches)
@@ -217,6 +219,8 @@ class FusedSteps:
                     apply_step([v.grad for v in variables], fold)
                 else:  # diverged: keep the weights of the last finite step
                     self._stop_on_divergence(tape.loss, step)
+                if after_batch is not None:
+                    after_batch()
             else:
                 tape = self._test_pass(xb, yb, swb, need_logits, regularized, from_z)
             n = len(xb) if one_x else data.num_rows(xb)

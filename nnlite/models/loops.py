@@ -102,7 +102,10 @@ class Loops:
         self._diverged = False
         self.history = history
         largest = max((w.value.size for w in self.trainable_weights if w.value.ndim == 2), default=0)
-        blas = threads.BlasThreads() if largest * batch_size >= threads.WORTH_IT else contextlib.nullcontext()
+        # the BLAS's thread count, and the counts the model's earlier fits at this batch size settled on
+        settled = self.__dict__.setdefault("_settled_threads", {}).setdefault(batch_size, {})
+        blas = threads.BlasThreads(settled) if largest * batch_size >= threads.WORTH_IT else contextlib.nullcontext()
+        after_batch = getattr(blas, "batch_done", None)
         with interrupts.deferred_interrupt() as interrupt, blas, kept:
             cb.on_train_begin({})
             if self.restored_epoch is not None:  # a callback restored a backup (Keras: model._initial_epoch)
@@ -115,7 +118,8 @@ class Loops:
                 batches = source.epoch()
                 if config.max_steps_per_epoch() is not None:  # keras.config.set_max_steps_per_epoch
                     batches = itertools.islice(batches, config.max_steps_per_epoch())
-                logs = self._run_epoch(batches, train=True, callbacks=cb, interrupt=interrupt, plan=plan)
+                logs = self._run_epoch(batches, train=True, callbacks=cb, interrupt=interrupt, plan=plan,
+                                       after_batch=after_batch)
                 if not logs:  # a generator with nothing left: there is no epoch to run
                     warn("fit stopped: the data source gave no batches for this epoch (a generator is read once; "
                          "give steps_per_epoch with a generator that repeats, or a dataset that can be read again).",
