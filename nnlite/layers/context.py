@@ -25,6 +25,8 @@ class Context:
     ``grad_scale`` c multiplies every gradient that enters the backward pass (dL/dy_pred,
     dR/da, dR/dw), so backward leaves c dL/dw: ``fit`` sets c = lr for plain SGD, whose step
     then needs no pass of its own to form lr g (the learning rate folded into the gradient).
+    For the weights in ``descend_inside`` (ids) that step is taken in backward itself: a Dense kernel
+    becomes W - x^T (lr dL/dz) in one matrix product (``nnlite.blas``) and its ``grad`` is not written.
 
     Args:
         training: whether this pass trains (Dropout drops, BatchNormalization uses the batch's statistics).
@@ -38,13 +40,14 @@ class Context:
         True
     """
 
-    __slots__ = ("training", "peek", "collect", "_copies", "_ahead", "grads", "grad_scale")
+    __slots__ = ("training", "peek", "collect", "_copies", "_ahead", "grads", "grad_scale", "descend_inside")
 
     def __init__(self, training: bool = False, peek: bool = False, collect: bool = False) -> None:
         self.training = training
         self.peek = peek
         self.collect = collect  # backward of one node of a GradientTape: gradients kept in ctx.grads
         self.grad_scale = 1.0
+        self.descend_inside: frozenset[int] = frozenset()  # ids of the weights plain SGD steps in backward
         self._copies: dict[int, np.random.Generator] = {}
         self._ahead: dict[int, int] = {}
         self.grads: dict[int, np.ndarray] = {}  # id(w) -> dL/dw, for a peeking pass
@@ -60,6 +63,11 @@ class Context:
         if g is None or g.shape != w.shape or g.dtype != w.dtype:
             g = variable.grad = np.empty_like(w)
         return g
+
+    def steps_inside(self, variable: Variable) -> bool:
+        """Whether backward takes the plain SGD step of ``variable`` itself (w <- w - lr dL/dw, lr folded into
+        the gradients) instead of writing dL/dw."""
+        return id(variable) in self.descend_inside
 
     def generator(self, own: SeedGenerator | np.random.Generator | None) -> np.random.Generator:
         """The generator for one draw of a layer: from its SeedGenerator's state [seed, counter] (the counter moves

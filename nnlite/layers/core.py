@@ -8,7 +8,7 @@ from typing import Any
 
 import numpy as np
 
-from .. import activations, constraints, initializers, regularizers
+from .. import activations, blas, constraints, initializers, regularizers
 from .base import LAYERS, Context, Layer
 from .input_spec import InputSpec
 
@@ -87,6 +87,8 @@ class Dense(KernelLayer):
         kernel.grad = x.T @ grad_z                     # (in, units)
         bias.grad = sum over the batch of grad_z       # (units,)
         grad_x = grad_z @ kernel.T                     # (batch, in)
+    Under plain SGD in ``fit`` (lr folded into grad_z), a large kernel's step is taken in that product:
+        kernel <- kernel - x.T @ grad_z                # one gemm, nnlite.blas.subtract_product
 
     Args:
         units: the number of neurons, the last axis of the output.
@@ -178,11 +180,14 @@ class Dense(KernelLayer):
             x, grad_z_rows = x.reshape(-1, x.shape[-1]), grad_z.reshape(-1, self.units)
         else:
             grad_z_rows = grad_z
-        # kernel.grad = x.T @ grad_z, (in, units), written into the same buffer every step
-        np.matmul(x.T, grad_z_rows, out=ctx.grad(self.kernel))
+        grad_x = grad_z @ self.kernel.value.T if need_grad_x else None  # (batch, in), with the kernel before a step
+        if ctx.steps_inside(self.kernel):  # plain SGD (grad_z holds lr dL/dz): W <- W - x.T @ grad_z, one product
+            blas.subtract_product(self.kernel.value, x.T, grad_z_rows)
+        else:  # kernel.grad = x.T @ grad_z, (in, units), written into the same buffer every step
+            np.matmul(x.T, grad_z_rows, out=ctx.grad(self.kernel))
         if self.use_bias:
             np.add.reduce(grad_z_rows, axis=0, out=ctx.grad(self.bias))  # bias.grad = sum of grad_z rows, (units,)
-        return grad_z @ self.kernel.value.T if need_grad_x else None  # (batch, in)
+        return grad_x
 
     grad_equations = {"kernel": "x.T @ grad_z", "bias": "grad_z summed over the batch"}
 

@@ -103,6 +103,8 @@ class FusedSteps:
             if ctx.grad_scale != 1:
                 grad = grad * ctx.grad_scale
         if chain:
+            if ctx.descend_inside and not math.isfinite(loss):  # fit skips a diverged batch's step: backward too
+                ctx.descend_inside = frozenset()
             self._chain_backward(tape, grad)
         else:
             self.backward_pass(tape, grad)
@@ -213,10 +215,12 @@ class FusedSteps:
             if train:
                 # Keras's scale_loss: the loss times s (loss scaling), its gradients divided by s in the step
                 ctx.grad_scale = self.optimizer.current_learning_rate() if fold else self.optimizer.gradient_scale()
+                ctx.descend_inside = (plan.inside if plan.inside and fold and self.optimizer.descends_plainly(variables)
+                                      else frozenset())
                 with np.errstate(over="ignore", invalid="ignore", divide="ignore"):  # checked just below
                     tape = self._train_pass(xb, yb, swb, ctx, regularized, from_z, need_logits, plan.chain)
                 if math.isfinite(tape.loss):
-                    apply_step([v.grad for v in variables], fold)
+                    apply_step(plan.gradients(ctx.descend_inside), fold)
                 else:  # diverged: keep the weights of the last finite step
                     self._stop_on_divergence(tape.loss, step)
                 if after_batch is not None:
@@ -270,6 +274,10 @@ class FusedSteps:
                                                                     for v in plan.variables)
         plan.chain = (train and plan.one_dtype and self._heads is None and isinstance(x, np.ndarray)
                       and self._plain_chain(x.dtype))
+        # plain SGD on a chain without weight penalties: large kernels step inside backward's product
+        plain = (plan.chain and plan.may_fold and not plan.regularized[0] and self.optimizer.folds_learning_rate()
+                 and self.optimizer.descends_plainly(plan.variables))
+        plan.inside = self._kernels_stepped_inside(plan.variables) if plain else frozenset()
         plan.key = plan.key_for(self, train)
         return plan
 
@@ -302,7 +310,8 @@ class EpochPlan:
     nothing they depend on changes: the optimizer, the model's ``trainable`` and its weights' ``trainable``
     flags (a callback that freezes a layer between epochs is followed from the next epoch on)."""
 
-    __slots__ = ("one_dtype", "key", "weights", "variables", "apply_step", "regularized", "may_fold", "chain")
+    __slots__ = ("one_dtype", "key", "weights", "variables", "apply_step", "regularized", "may_fold", "chain",
+                 "inside")
 
     def __init__(self, one_dtype: bool = False) -> None:
         self.one_dtype = one_dtype  # every batch has the first one's dtype (arrays checked once, then sliced)
@@ -313,6 +322,13 @@ class EpochPlan:
         self.regularized: tuple[list[Variable], list[Variable]] = ([], [])
         self.may_fold = False
         self.chain = False  # the model is a plain chain of layers (Sequential._plain_chain)
+        self.inside: frozenset[int] = frozenset()  # the weights plain SGD may step in backward (Context.descend_inside)
+
+    def gradients(self, inside: frozenset[int]) -> list[np.ndarray | None]:
+        """Each variable's gradient for the step; None for those stepped in backward (``inside``)."""
+        if not inside:
+            return [v.grad for v in self.variables]
+        return [None if id(v) in inside else v.grad for v in self.variables]
 
     def key_for(self, model: Any, train: bool) -> tuple:
         """What the plan depends on, as it is now."""

@@ -432,6 +432,16 @@ class Optimizer(KerasSteps):
         clipping, unscaling or accumulating need g itself."""
         return False
 
+    def descends_plainly(self, variables: Sequence[Variable]) -> bool:
+        """Whether a step on ``variables`` is now w <- w - lr g and nothing else, with lr g handed over by ``fit``
+        (see :meth:`folds_learning_rate`): then backward may take a weight's step itself (``Context.descend_inside``)
+        and the step function skips the weights whose gradient it is handed as None. Plain SGD's is; others' not.
+
+        Args:
+            variables: the variables the step updates.
+        """
+        return False
+
     def _step(self, grads: list[np.ndarray], variables: list[Variable], states: list[dict[str, np.ndarray]],
               scaled: bool = False) -> None:
         """Steps 1-5 of the module docstring for the gradients of ``variables`` (``states``: their slots);

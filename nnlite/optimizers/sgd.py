@@ -65,10 +65,15 @@ class SGD(Optimizer):
         else:
             w += m
 
+    def descends_plainly(self, variables):
+        return (type(self) is SGD and not any(v.constraint is not None or v.overwrite_with_gradient for v in variables)
+                and not (self.momentum or self.weight_decay or self.use_ema or self._preprocesses()))
+
     def stepper(self, variables):
-        """``Optimizer.stepper``; where a step is w <- w - lr g alone (no momentum, clipping, decay, averages or
-        constraints) with lr already folded into g by ``fit``, the step is that subtraction per weight and the
-        step count, nothing around them (at 32 rows a batch the rest took twice as long as the subtractions).
+        """``Optimizer.stepper``; where a step is w <- w - lr g alone (``descends_plainly``: no momentum,
+        clipping, decay, averages or constraints) with lr already folded into g by ``fit``, the step is that
+        subtraction per weight and the step count, nothing around them (at 32 rows a batch the rest took twice as
+        long as the subtractions); a weight handed None as its gradient took its step in backward.
 
         Args:
             variables: the variables every step will update.
@@ -83,8 +88,9 @@ class SGD(Optimizer):
             if not scaled or self.momentum or self.weight_decay or self.use_ema or self._preprocesses():
                 return step(grads, scaled)
             for v, g in zip(variables, grads):
-                w = v.value
-                w -= g  # w <- w - lr g
+                if g is not None:  # None: stepped in backward (Context.descend_inside)
+                    w = v.value
+                    w -= g  # w <- w - lr g
                 v.grad_rows = None  # an embedding's rows: the same subtraction for plain descent
             iterations.value[()] += 1
 

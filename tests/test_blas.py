@@ -1,0 +1,168 @@
+"""w <- w - a @ b in one gemm (nnlite.blas), and plain SGD's step for Dense kernels taken that way inside fit's
+backward pass: the numbers of the product-then-subtraction and of fit's general path, bit for bit."""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pytest
+
+import nnlite
+from nnlite import blas
+
+
+def _operands(rng, dtype, m=256, k=32, n=160):
+    """w (m, n) above WORTH_IT, a = x.T as Dense's backward passes it, b (k, n) C-ordered."""
+    x = rng.normal(size=(k, m)).astype(dtype)
+    b = (rng.normal(size=(k, n)) * 1e-2).astype(dtype)
+    w = rng.normal(size=(m, n)).astype(dtype)
+    return w, x.T, b
+
+
+def test_numpys_own_blas_is_found_where_numpy_ships_scipy_openblas():
+    """The wheels this project installs bring scipy-openblas: the gemm is found there (the tests below then
+    reach it), and only there."""
+    name = np.__config__.CONFIG.get("Build Dependencies", {}).get("blas", {}).get("name")
+    for dtype in (np.float32, np.float64):
+        assert (blas._gemm(np.dtype(dtype)) is not None) == (name == "scipy-openblas")
+    assert blas._gemm(np.dtype(np.float16)) is None and blas._gemm(np.dtype(np.int64)) is None
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("layout", ["x.T", "C", "b.T"])
+def test_the_update_equals_the_product_then_the_subtraction(rng, dtype, layout):
+    w, a, b = _operands(rng, dtype)
+    if layout == "C":
+        a = np.ascontiguousarray(a)
+    elif layout == "b.T":
+        b = np.asfortranarray(b)
+    expected = w - a @ b
+    calls = []
+    real = blas._call
+    try:
+        blas._call = lambda *args: calls.append(real(*args)) or calls[-1]
+        blas.subtract_product(w, a, b)
+    finally:
+        blas._call = real
+    np.testing.assert_array_equal(w, expected)
+    if blas._gemm(np.dtype(dtype)) is not None:
+        assert calls == [True]  # through gemm, not the fallback
+
+
+def test_small_odd_and_empty_operands_take_the_product_and_subtraction(rng):
+    """Below WORTH_IT entries, strided operands, mixed dtypes, an empty batch: the same numbers, no gemm."""
+    cases = []
+    w, a, b = _operands(rng, "float32", m=8, k=4, n=8)  # 64 entries
+    cases.append((w, a, b))
+    w, a, b = _operands(rng, "float32")
+    cases.append((w.copy(), a[:, ::2], b[::2]))  # every other row of the batch: neither C- nor F-ordered
+    cases.append((w.copy(), a.astype("float64"), b))
+    cases.append((w.copy(), a[:, :0], b[:0]))  # no rows at all: w stays
+    for w, a, b in cases:
+        expected = (w - a @ b).astype(w.dtype)  # in place: computed in the wider dtype, stored in w's
+        blas.subtract_product(w, a, b)
+        np.testing.assert_array_equal(w, expected)
+    with pytest.raises(ValueError, match=r"w \(m, n\), a \(m, k\) and b \(k, n\); got w \(256, 160\)"):
+        blas.subtract_product(np.zeros((256, 160)), np.zeros((256, 3)), np.zeros((4, 160)))
+
+
+def test_without_numpys_blas_the_fallback_gives_the_same_numbers(rng, monkeypatch):
+    w, a, b = _operands(rng, "float32")
+    expected = w.copy()
+    blas.subtract_product(expected, a, b)
+    monkeypatch.setattr(blas, "_gemm", lambda dtype: None)
+    blas.subtract_product(w, a, b)
+    np.testing.assert_array_equal(w, expected)
+
+
+def test_only_plain_sgd_descends_plainly():
+    variables = [nnlite.Variable(np.zeros((2, 2)))]
+    constrained = [nnlite.Variable(np.zeros((2, 2)), constraint=nnlite.constraints.NonNeg())]
+
+    class MySGD(nnlite.optimizers.SGD):
+        pass
+
+    assert nnlite.optimizers.SGD(0.1).descends_plainly(variables)
+    for optimizer, held in [(nnlite.optimizers.SGD(0.1, momentum=0.9), variables), (MySGD(0.1), variables),
+                            (nnlite.optimizers.SGD(0.1, weight_decay=0.01), variables),
+                            (nnlite.optimizers.SGD(0.1, clipnorm=1.0), variables),
+                            (nnlite.optimizers.SGD(0.1, use_ema=True), variables),
+                            (nnlite.optimizers.SGD(0.1), constrained), (nnlite.optimizers.Adam(), variables)]:
+        assert not optimizer.descends_plainly(held), optimizer
+
+
+class _GeneralSGD(nnlite.optimizers.SGD):
+    """No shortcut: the optimizer's general step, after backward wrote every gradient."""
+
+
+class _MyDense(nnlite.layers.Dense):
+    """A Dense of one's own: its kernel's gradient is written, never stepped inside."""
+
+
+def _stack(dtype, first=nnlite.layers.Dense, **first_kwargs):
+    """256 -> 128 -> 256 -> 4: two kernels of WORTH_IT entries or more, the second passing grad_x back."""
+    layers = nnlite.layers
+    return lambda: [first(128, activation="relu", dtype=dtype, **first_kwargs),
+                    layers.Dense(256, activation="relu", dtype=dtype),
+                    layers.Dense(4, activation="softmax", dtype=dtype)]
+
+
+def _fit(rng_seed, functional, optimizer, dtype, lr, stack, **compile_kwargs):
+    rng = np.random.default_rng(rng_seed)
+    x = rng.normal(size=(48, 256)).astype(dtype)
+    y = np.eye(4, dtype=dtype)[rng.integers(0, 4, 48)]
+    inputs = nnlite.Input((256,), dtype=dtype)
+    if functional:
+        out = inputs
+        for layer in stack():
+            out = layer(out)
+        model = nnlite.Model(inputs, out)
+    else:
+        model = nnlite.Sequential([inputs, *stack()])
+    model.set_weights([np.linspace(-0.1, 0.1, w.size).reshape(w.shape) for w in model.get_weights()])
+    model.compile(optimizer(lr), "categorical_crossentropy", **compile_kwargs)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # the diverging case says it stopped
+        history = model.fit(x, y, batch_size=16, epochs=2, shuffle=False, verbose=0)
+    return model.get_weights(), history.history["loss"]
+
+
+def _counting(monkeypatch):
+    calls = []
+    real = blas.subtract_product
+    monkeypatch.setattr(blas, "subtract_product", lambda w, a, b: calls.append(w.shape) or real(w, a, b))
+    return calls
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("case", ["plain", "diverging", "own dense", "regularized"])
+def test_fit_steps_large_kernels_inside_the_product_with_the_general_paths_numbers(monkeypatch, dtype, case):
+    """A Sequential under plain SGD: the 256 x 128 and 128 x 256 kernels (WORTH_IT entries) step inside backward's
+    product (the second after its grad_x is formed), the 256 x 4 one and the biases by the step; weights and losses
+    equal those of a functional model with an SGD subclass (every gradient written, the general step), bit for bit.
+    A loss that diverges stops fit before that batch's step, inside the product too; a Dense subclass's kernel takes
+    the step, and so does every kernel of a model with a weight penalty (its gradient joins after backward)."""
+    lr, stack = 0.2, _stack(dtype)
+    if case == "diverging":
+        lr = 1e25  # the loss overflows to inf after the first steps
+    elif case == "own dense":
+        stack = _stack(dtype, _MyDense)
+    elif case == "regularized":
+        stack = _stack(dtype, kernel_regularizer="l2")
+    calls = _counting(monkeypatch)
+    weights, loss = _fit(0, False, nnlite.optimizers.SGD, dtype, lr, stack)
+    stepped_inside = list(calls)
+    expected_weights, expected_loss = _fit(0, True, _GeneralSGD, dtype, lr, stack)
+    assert len(calls) == len(stepped_inside)  # the general path never steps inside
+    np.testing.assert_array_equal(loss, expected_loss)
+    for w, expected in zip(weights, expected_weights):
+        np.testing.assert_array_equal(w, expected)
+    if case == "plain":  # backward from the last layer, 3 batches, 2 epochs; the small kernel not
+        assert stepped_inside == [(128, 256), (256, 128)] * 6
+    elif case == "diverging":
+        assert not np.isfinite(loss[-1]) and 0 < len(stepped_inside) < 12
+    elif case == "own dense":
+        assert stepped_inside == [(128, 256)] * 6
+    else:
+        assert stepped_inside == []
