@@ -163,7 +163,8 @@ def cores_markdown(rows: list[dict], info: dict) -> str:
             f"{info['cores']} cores; each worker held to n cores (affinity and thread counts); in brackets the ratio "
             "to the floor (the matrix products alone) on as many cores.\n\n" + sweep_table(rows)
             + "\n## Simulated: more cores than this machine has\n\nnnlite runs its work outside the matrix products "
-            "(bias, activations and their derivatives, the loss, the optimizer step, batching) on one thread; the "
+            "(bias, activations and their derivatives, the loss, the step of the biases and of kernels under 32,768 "
+            "entries, batching) on one thread (plain SGD's step of larger kernels is inside the products); the "
             "1-core rows split an epoch into the two, and products that scale perfectly predict:\n\n"
             + amdahl(rows))
 
