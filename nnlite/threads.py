@@ -34,6 +34,7 @@ the last one ends, whatever order they end in.
 
 from __future__ import annotations
 
+import math
 import os
 import threading
 import time
@@ -146,8 +147,9 @@ SLOWER = 1.10  # and lose at once after one block that took over 110% of the blo
 
 class Trial:
     """Does a batch train faster on half the BLAS threads? Blocks of batches on n and n/2 threads in turn
-    (n, n/2, n, n/2, after a first block on n that warms up and is not counted): n/2 wins when its blocks took
-    under FASTER of n's time in all, and is then tried against n/4, and so on down to one thread. A block on n/2
+    (n, n/2, n, n/2, after a first block on n that warms up and is not counted): n/2 wins when its quicker block
+    took under FASTER of n's quicker one (a block slowed by another program's burst does not decide), and is then
+    tried against n/4, and so on down to one thread. A block on n/2
     slower than SLOWER times the block on n before it ends the trial at once, as the first fit on 2 cores
     measured 1 thread 14% (M) and 70% (L) slower a batch.
 
@@ -174,7 +176,7 @@ class Trial:
         self.pair = (n, n // 2)
         self.queue = [n] * warm_up + [n, n // 2, n, n // 2]
         self.warming = warm_up
-        self.seconds = {n: 0.0, n // 2: 0.0}  # per batch, summed over the blocks
+        self.seconds = {n: math.inf, n // 2: math.inf}  # per batch, in the quickest of the blocks
         self.latest = 0.0  # per batch in the latest block on n
 
     @property
@@ -194,7 +196,7 @@ class Trial:
             self.warming = False
             return self.count
         n, half = self.pair
-        self.seconds[count] += per_batch
+        self.seconds[count] = min(self.seconds[count], per_batch)
         if count == n:
             self.latest = per_batch
         elif per_batch > SLOWER * self.latest:  # clearly slower: n it is

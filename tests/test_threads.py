@@ -236,8 +236,17 @@ def _trial_settles_on(per_batch, start, warm_up=50.0):
     ({2: 1.0, 1: 0.96}, 1),  # 4% faster is not
 ])
 def test_a_trial_halves_the_threads_while_that_is_faster(per_batch, best):
-    """The warm-up block (here 50 s a batch) is not counted; n/2 wins under 97% of n's time."""
+    """The warm-up block (here 50 s a batch) is not counted; n/2 wins under 97% of n's time a batch."""
     assert _trial_settles_on(per_batch, max(per_batch))[0] == best
+
+
+def test_a_burst_of_other_work_in_one_block_does_not_decide():
+    """Blocks on 4, 2, 4 (slowed 2.5x by another program's burst), 2: 2 threads are 5% slower than 4's quicker
+    block, so 4 stay (their summed times would have said 2)."""
+    trial = threads.Trial(4)
+    for per_batch in (9.0, 1.0, 1.05, 2.5, 1.05):
+        trial.record(per_batch)
+    assert trial.count is None and trial.best == 4
 
 
 def test_a_trial_ends_after_one_clearly_slower_block():
