@@ -29,20 +29,22 @@ def test_numpys_own_blas_is_found_where_numpy_ships_scipy_openblas():
     assert blas._gemm(np.dtype(np.float16)) is None and blas._gemm(np.dtype(np.int64)) is None
 
 
+@pytest.mark.parametrize("beta", [1.0, float(np.float32(0.9))])
 @pytest.mark.parametrize("dtype", ["float32", "float64"])
 @pytest.mark.parametrize("layout", ["x.T", "C", "b.T"])
-def test_the_update_equals_the_product_then_the_subtraction(rng, dtype, layout):
+def test_the_update_equals_the_product_then_the_subtraction(rng, dtype, layout, beta):
+    """w <- beta w - a @ b: NumPy's w * beta, then minus NumPy's product, to the last bit."""
     w, a, b = _operands(rng, dtype)
     if layout == "C":
         a = np.ascontiguousarray(a)
     elif layout == "b.T":
         b = np.asfortranarray(b)
-    expected = w - a @ b
+    expected = w * w.dtype.type(beta) - a @ b
     calls = []
     real = blas._call
     try:
         blas._call = lambda *args: calls.append(real(*args)) or calls[-1]
-        blas.subtract_product(w, a, b)
+        blas.subtract_product(w, a, b, beta)
     finally:
         blas._call = real
     np.testing.assert_array_equal(w, expected)
@@ -76,20 +78,28 @@ def test_without_numpys_blas_the_fallback_gives_the_same_numbers(rng, monkeypatc
     np.testing.assert_array_equal(w, expected)
 
 
-def test_only_plain_sgd_descends_plainly():
+def test_only_sgd_without_nesterov_clipping_decay_averages_or_constraints_steps_inside():
+    """inside_targets: (w, 1) for plain descent, (m, mu) with momentum, None otherwise."""
     variables = [nnlite.Variable(np.zeros((2, 2)))]
     constrained = [nnlite.Variable(np.zeros((2, 2)), constraint=nnlite.constraints.NonNeg())]
 
     class MySGD(nnlite.optimizers.SGD):
         pass
 
-    assert nnlite.optimizers.SGD(0.1).descends_plainly(variables)
-    for optimizer, held in [(nnlite.optimizers.SGD(0.1, momentum=0.9), variables), (MySGD(0.1), variables),
-                            (nnlite.optimizers.SGD(0.1, weight_decay=0.01), variables),
+    plain = nnlite.optimizers.SGD(0.1)
+    [(t, beta)] = plain.inside_targets(variables)
+    assert t is variables[0].value and beta == 1.0
+    heavy = nnlite.optimizers.SGD(0.1, momentum=0.9)
+    heavy.build(variables)
+    [(t, beta)] = heavy.inside_targets(variables)
+    momentum = [v for v in heavy.variables if v.value.shape == (2, 2)]  # its one slot
+    assert len(momentum) == 1 and t is momentum[0].value and beta == float(np.float32(0.9))  # mu as Keras casts it
+    for optimizer, held in [(nnlite.optimizers.SGD(0.1, momentum=0.9, nesterov=True), variables),
+                            (MySGD(0.1), variables), (nnlite.optimizers.SGD(0.1, weight_decay=0.01), variables),
                             (nnlite.optimizers.SGD(0.1, clipnorm=1.0), variables),
                             (nnlite.optimizers.SGD(0.1, use_ema=True), variables),
                             (nnlite.optimizers.SGD(0.1), constrained), (nnlite.optimizers.Adam(), variables)]:
-        assert not optimizer.descends_plainly(held), optimizer
+        assert optimizer.inside_targets(held) is None, optimizer
 
 
 class _GeneralSGD(nnlite.optimizers.SGD):
@@ -108,7 +118,7 @@ def _stack(dtype, first=nnlite.layers.Dense, **first_kwargs):
                     layers.Dense(4, activation="softmax", dtype=dtype)]
 
 
-def _fit(rng_seed, functional, optimizer, dtype, lr, stack, **compile_kwargs):
+def _fit(rng_seed, functional, optimizer, dtype, lr, stack, momentum=0.0, **compile_kwargs):
     rng = np.random.default_rng(rng_seed)
     x = rng.normal(size=(48, 256)).astype(dtype)
     y = np.eye(4, dtype=dtype)[rng.integers(0, 4, 48)]
@@ -121,7 +131,7 @@ def _fit(rng_seed, functional, optimizer, dtype, lr, stack, **compile_kwargs):
     else:
         model = nnlite.Sequential([inputs, *stack()])
     model.set_weights([np.linspace(-0.1, 0.1, w.size).reshape(w.shape) for w in model.get_weights()])
-    model.compile(optimizer(lr), "categorical_crossentropy", **compile_kwargs)
+    model.compile(optimizer(lr, momentum=momentum), "categorical_crossentropy", **compile_kwargs)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)  # the diverging case says it stopped
         history = model.fit(x, y, batch_size=16, epochs=2, shuffle=False, verbose=0)
@@ -131,18 +141,22 @@ def _fit(rng_seed, functional, optimizer, dtype, lr, stack, **compile_kwargs):
 def _counting(monkeypatch):
     calls = []
     real = blas.subtract_product
-    monkeypatch.setattr(blas, "subtract_product", lambda w, a, b: calls.append(w.shape) or real(w, a, b))
+    monkeypatch.setattr(blas, "subtract_product",
+                        lambda w, a, b, beta=1.0: calls.append(w.shape) or real(w, a, b, beta))
     return calls
 
 
+@pytest.mark.parametrize("momentum", [0.0, 0.9])
 @pytest.mark.parametrize("dtype", ["float32", "float64"])
 @pytest.mark.parametrize("case", ["plain", "diverging", "own dense", "regularized"])
-def test_fit_steps_large_kernels_inside_the_product_with_the_general_paths_numbers(monkeypatch, dtype, case):
+def test_fit_steps_large_kernels_inside_the_product_with_the_general_paths_numbers(monkeypatch, dtype, case,
+                                                                                    momentum):
     """A Sequential under plain SGD: the 256 x 128 and 128 x 256 kernels (WORTH_IT entries) step inside backward's
     product (the second after its grad_x is formed), the 256 x 4 one and the biases by the step; weights and losses
     equal those of a functional model with an SGD subclass (every gradient written, the general step), bit for bit.
-    A loss that diverges stops fit before that batch's step, inside the product too; a Dense subclass's kernel takes
-    the step, and so does every kernel of a model with a weight penalty (its gradient joins after backward)."""
+    With momentum mu the product updates the momentum, m <- mu m - x.T @ (lr dL/dz), and the step adds it. A loss that
+    diverges stops fit before that batch's step, inside the product too; a Dense subclass's kernel takes the step,
+    and so does every kernel of a model with a weight penalty (its gradient joins after backward)."""
     lr, stack = 0.2, _stack(dtype)
     if case == "diverging":
         lr = 1e25  # the loss overflows to inf after the first steps
@@ -151,9 +165,9 @@ def test_fit_steps_large_kernels_inside_the_product_with_the_general_paths_numbe
     elif case == "regularized":
         stack = _stack(dtype, kernel_regularizer="l2")
     calls = _counting(monkeypatch)
-    weights, loss = _fit(0, False, nnlite.optimizers.SGD, dtype, lr, stack)
+    weights, loss = _fit(0, False, nnlite.optimizers.SGD, dtype, lr, stack, momentum)
     stepped_inside = list(calls)
-    expected_weights, expected_loss = _fit(0, True, _GeneralSGD, dtype, lr, stack)
+    expected_weights, expected_loss = _fit(0, True, _GeneralSGD, dtype, lr, stack, momentum)
     assert len(calls) == len(stepped_inside)  # the general path never steps inside
     np.testing.assert_array_equal(loss, expected_loss)
     for w, expected in zip(weights, expected_weights):

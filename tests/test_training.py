@@ -279,10 +279,12 @@ def test_the_learning_rate_is_not_folded_into_float16_gradients(rng, dtype, fold
     np.testing.assert_allclose(fitted.layers[0].kernel.grad, expected, rtol=2e-3 if dtype == "float16" else 1e-6)
 
 
+@pytest.mark.parametrize("momentum", [0.0, 0.9])
 @pytest.mark.parametrize("case", ["dense", "embedding", "dropout", "schedule"])
-def test_fits_shortcuts_give_the_general_paths_numbers_bit_for_bit(rng, case):
-    """A Sequential of plain layers runs as a chain, and plain SGD steps by w -= lr g alone: the same layers
-    in a functional model (no chain) and an SGD subclass (no shortcut) give the same weights, bit for bit."""
+def test_fits_shortcuts_give_the_general_paths_numbers_bit_for_bit(rng, case, momentum):
+    """A Sequential of plain layers runs as a chain, and SGD steps by w -= lr g (or m <- mu m - lr g, w += m) alone:
+    the same layers in a functional model (no chain) and an SGD subclass (no shortcut) give the same weights, bit
+    for bit."""
 
     class GeneralSGD(nnlite.optimizers.SGD):
         pass
@@ -311,7 +313,7 @@ def test_fits_shortcuts_give_the_general_paths_numbers_bit_for_bit(rng, case):
                                        *stack])
         nnlite.utils.set_random_seed(3)
         model.set_weights([np.linspace(-1, 1, w.size).reshape(w.shape) for w in model.get_weights()])
-        model.compile(optimizer(rate), "categorical_crossentropy")
+        model.compile(optimizer(rate, momentum=momentum), "categorical_crossentropy")
         history = model.fit(x, y, batch_size=8, epochs=3, shuffle=False, verbose=0)
         results.append((model.get_weights(), history.history["loss"]))
     (weights, loss), (expected_weights, expected_loss) = results

@@ -25,8 +25,9 @@ class Context:
     ``grad_scale`` c multiplies every gradient that enters the backward pass (dL/dy_pred,
     dR/da, dR/dw), so backward leaves c dL/dw: ``fit`` sets c = lr for plain SGD, whose step
     then needs no pass of its own to form lr g (the learning rate folded into the gradient).
-    For the weights in ``descend_inside`` (ids) that step is taken in backward itself: a Dense kernel
-    becomes W - x^T (lr dL/dz) in one matrix product (``nnlite.blas``) and its ``grad`` is not written.
+    ``descend_inside`` maps a weight (its id) to SGD's array t and factor beta for it (t = w and beta = 1 for plain
+    descent, t = its momentum and beta = mu with momentum): backward takes t <- beta t - lr dL/dw itself, a Dense
+    kernel's in one matrix product (``nnlite.blas``), and its ``grad`` is not written.
 
     Args:
         training: whether this pass trains (Dropout drops, BatchNormalization uses the batch's statistics).
@@ -47,7 +48,7 @@ class Context:
         self.peek = peek
         self.collect = collect  # backward of one node of a GradientTape: gradients kept in ctx.grads
         self.grad_scale = 1.0
-        self.descend_inside: frozenset[int] = frozenset()  # ids of the weights plain SGD steps in backward
+        self.descend_inside: dict[int, tuple[np.ndarray, float]] = {}  # id(w) -> (t, beta), see above
         self._copies: dict[int, np.random.Generator] = {}
         self._ahead: dict[int, int] = {}
         self.grads: dict[int, np.ndarray] = {}  # id(w) -> dL/dw, for a peeking pass
@@ -64,10 +65,10 @@ class Context:
             g = variable.grad = np.empty_like(w)
         return g
 
-    def steps_inside(self, variable: Variable) -> bool:
-        """Whether backward takes the plain SGD step of ``variable`` itself (w <- w - lr dL/dw, lr folded into
-        the gradients) instead of writing dL/dw."""
-        return id(variable) in self.descend_inside
+    def step_inside(self, variable: Variable) -> tuple[np.ndarray, float] | None:
+        """(t, beta) where backward takes SGD's t <- beta t - lr dL/dw for ``variable`` itself (lr folded into the
+        gradients), None where it writes dL/dw."""
+        return self.descend_inside.get(id(variable))
 
     def generator(self, own: SeedGenerator | np.random.Generator | None) -> np.random.Generator:
         """The generator for one draw of a layer: from its SeedGenerator's state [seed, counter] (the counter moves

@@ -87,8 +87,9 @@ class Dense(KernelLayer):
         kernel.grad = x.T @ grad_z                     # (in, units)
         bias.grad = sum over the batch of grad_z       # (units,)
         grad_x = grad_z @ kernel.T                     # (batch, in)
-    Under plain SGD in ``fit`` (lr folded into grad_z), a large kernel's step is taken in that product:
-        kernel <- kernel - x.T @ grad_z                # one gemm, nnlite.blas.subtract_product
+    Under SGD in ``fit`` (lr folded into grad_z), a large kernel's step is taken in that product:
+        kernel <- kernel - x.T @ grad_z                # plain: one gemm, nnlite.blas.subtract_product
+        m <- mu m - x.T @ grad_z                       # momentum mu: one gemm, then kernel <- kernel + m
 
     Args:
         units: the number of neurons, the last axis of the output.
@@ -181,8 +182,10 @@ class Dense(KernelLayer):
         else:
             grad_z_rows = grad_z
         grad_x = grad_z @ self.kernel.value.T if need_grad_x else None  # (batch, in), with the kernel before a step
-        if ctx.steps_inside(self.kernel):  # plain SGD (grad_z holds lr dL/dz): W <- W - x.T @ grad_z, one product
-            blas.subtract_product(self.kernel.value, x.T, grad_z_rows)
+        inside = ctx.step_inside(self.kernel)  # SGD's t <- beta t - x.T @ grad_z (grad_z holds lr dL/dz), one product:
+        if inside is not None:  # t the kernel (beta 1), or its momentum (beta mu; the step then adds it to the kernel)
+            t, beta = inside
+            blas.subtract_product(t, x.T, grad_z_rows, beta)
         else:  # kernel.grad = x.T @ grad_z, (in, units), written into the same buffer every step
             np.matmul(x.T, grad_z_rows, out=ctx.grad(self.kernel))
         if self.use_bias:

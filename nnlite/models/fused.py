@@ -104,7 +104,7 @@ class FusedSteps:
                 grad = grad * ctx.grad_scale
         if chain:
             if ctx.descend_inside and not math.isfinite(loss):  # fit skips a diverged batch's step: backward too
-                ctx.descend_inside = frozenset()
+                ctx.descend_inside = {}
             self._chain_backward(tape, grad)
         else:
             self.backward_pass(tape, grad)
@@ -197,7 +197,7 @@ class FusedSteps:
         else:
             need_logits = any(on_z)
         plan = self._brought_up_to_date(plan or EpochPlan(), first[0], train)
-        variables, apply_step, regularized = plan.variables, plan.apply_step, plan.regularized
+        apply_step, regularized = plan.apply_step, plan.regularized
         # backward leaves lr g (see Context.grad_scale), unless a float16 layer would carry gradients lr times
         # smaller, down among its subnormal numbers, or a variable takes g itself
         fold = train and plan.may_fold and self.optimizer.folds_learning_rate()
@@ -215,8 +215,7 @@ class FusedSteps:
             if train:
                 # Keras's scale_loss: the loss times s (loss scaling), its gradients divided by s in the step
                 ctx.grad_scale = self.optimizer.current_learning_rate() if fold else self.optimizer.gradient_scale()
-                ctx.descend_inside = (plan.inside if plan.inside and fold and self.optimizer.descends_plainly(variables)
-                                      else frozenset())
+                ctx.descend_inside = plan.inside_targets(self.optimizer) if fold else {}
                 with np.errstate(over="ignore", invalid="ignore", divide="ignore"):  # checked just below
                     tape = self._train_pass(xb, yb, swb, ctx, regularized, from_z, need_logits, plan.chain)
                 if math.isfinite(tape.loss):
@@ -274,10 +273,10 @@ class FusedSteps:
                                                                     for v in plan.variables)
         plan.chain = (train and plan.one_dtype and self._heads is None and isinstance(x, np.ndarray)
                       and self._plain_chain(x.dtype))
-        # plain SGD on a chain without weight penalties: large kernels step inside backward's product
-        plain = (plan.chain and plan.may_fold and not plan.regularized[0] and self.optimizer.folds_learning_rate()
-                 and self.optimizer.descends_plainly(plan.variables))
-        plan.inside = self._kernels_stepped_inside(plan.variables) if plain else frozenset()
+        # SGD on a chain without weight penalties: large kernels' steps inside backward's products
+        sgd = (plan.chain and plan.may_fold and not plan.regularized[0] and self.optimizer.folds_learning_rate()
+               and self.optimizer.inside_targets(plan.variables) is not None)
+        plan.inside = self._kernels_stepped_inside(plan.variables) if sgd else []
         plan.key = plan.key_for(self, train)
         return plan
 
@@ -322,9 +321,15 @@ class EpochPlan:
         self.regularized: tuple[list[Variable], list[Variable]] = ([], [])
         self.may_fold = False
         self.chain = False  # the model is a plain chain of layers (Sequential._plain_chain)
-        self.inside: frozenset[int] = frozenset()  # the weights plain SGD may step in backward (Context.descend_inside)
+        self.inside: list[Variable] = []  # the weights SGD may step in backward (Context.descend_inside)
 
-    def gradients(self, inside: frozenset[int]) -> list[np.ndarray | None]:
+    def inside_targets(self, optimizer: Any) -> dict[int, tuple[np.ndarray, float]]:
+        """``Context.descend_inside`` for this batch: id(w) -> (t, beta) for the weights in ``inside``, where the
+        optimizer's step begins t <- beta t - lr g now ({} where it does not)."""
+        targets = optimizer.inside_targets(self.inside) if self.inside else None
+        return {} if targets is None else {id(v): target for v, target in zip(self.inside, targets)}
+
+    def gradients(self, inside: dict[int, Any]) -> list[np.ndarray | None]:
         """Each variable's gradient for the step; None for those stepped in backward (``inside``)."""
         if not inside:
             return [v.grad for v in self.variables]

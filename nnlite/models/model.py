@@ -247,9 +247,9 @@ class Model(Loops, FusedSteps, CompileState, Steps, StateTree, Layer):
         """Whether a training pass does nothing but call the layers in turn (``Sequential``'s may); not here."""
         return False
 
-    def _kernels_stepped_inside(self, variables: list) -> frozenset[int]:
-        """The weights (ids) whose plain SGD step backward may take itself (``Sequential``'s); none here."""
-        return frozenset()
+    def _kernels_stepped_inside(self, variables: list) -> list:
+        """The weights whose SGD step backward may take itself (``Sequential``'s); none here."""
+        return []
 
     def several_outputs(self) -> list[str]:
         """The output names of a model with several outputs; [] for one."""

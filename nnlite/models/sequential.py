@@ -302,15 +302,15 @@ class Sequential(Model):
             type(layer).forward is not Layer.forward and type(layer).compute_mask is Layer.compute_mask
             and layer.activity_regularizer is None and layer.dtype == dtype for layer in self._layers)
 
-    def _kernels_stepped_inside(self, variables: list) -> frozenset[int]:
-        """The kernels (ids) whose plain SGD step the chain's backward may take inside its product: of a Dense
-        (that class, whose backward_z takes it), trainable (among ``variables``), held by no other layer and with
-        blas.WORTH_IT entries or more (smaller ones: the call costs more than the subtraction it saves)."""
+    def _kernels_stepped_inside(self, variables: list) -> list:
+        """The kernels whose SGD step the chain's backward may take inside its product: of a Dense (that class,
+        whose backward_z takes it), trainable (among ``variables``), held by no other layer and with blas.WORTH_IT
+        entries or more (smaller ones: the call costs more than the subtraction it saves)."""
         held = [id(w) for layer in self._layers for w in layer.weights]
         trainable = {id(v) for v in variables}
-        return frozenset(id(layer.kernel) for layer in self._layers
-                         if type(layer) is Dense and id(layer.kernel) in trainable and held.count(id(layer.kernel)) == 1
-                         and layer.kernel.value.size >= blas.WORTH_IT)
+        return [layer.kernel for layer in self._layers
+                if type(layer) is Dense and id(layer.kernel) in trainable and held.count(id(layer.kernel)) == 1
+                and layer.kernel.value.size >= blas.WORTH_IT]
 
     def _chain_forward(self, x: np.ndarray, ctx: Context, stop_at_z: bool) -> Tape:
         """forward_pass of a plain chain: a_l = layer_l(a_{l-1}), the last layer stopping at z on the logits path."""

@@ -432,15 +432,16 @@ class Optimizer(KerasSteps):
         clipping, unscaling or accumulating need g itself."""
         return False
 
-    def descends_plainly(self, variables: Sequence[Variable]) -> bool:
-        """Whether a step on ``variables`` is now w <- w - lr g and nothing else, with lr g handed over by ``fit``
-        (see :meth:`folds_learning_rate`): then backward may take a weight's step itself (``Context.descend_inside``)
-        and the step function skips the weights whose gradient it is handed as None. Plain SGD's is; others' not.
+    def inside_targets(self, variables: Sequence[Variable]) -> list[tuple[np.ndarray, float]] | None:
+        """Where the step for ``variables`` begins t <- beta t - lr g for one array t per variable, with lr g handed
+        over by ``fit`` (see :meth:`folds_learning_rate`), and needs g for nothing else: each variable's (t, beta).
+        Backward may then take that part itself (``Context.descend_inside``) and the step function, handed None as
+        those variables' gradients, does the rest. None for every optimizer but SGD.
 
         Args:
-            variables: the variables the step updates.
+            variables: the variables whose step backward would take.
         """
-        return False
+        return None
 
     def _step(self, grads: list[np.ndarray], variables: list[Variable], states: list[dict[str, np.ndarray]],
               scaled: bool = False) -> None:

@@ -65,15 +65,33 @@ class SGD(Optimizer):
         else:
             w += m
 
-    def descends_plainly(self, variables):
-        return (type(self) is SGD and not any(v.constraint is not None or v.overwrite_with_gradient for v in variables)
-                and not (self.momentum or self.weight_decay or self.use_ema or self._preprocesses()))
+    def inside_targets(self, variables):
+        """(w, 1) per variable for plain descent, (m, mu) with momentum (the step then adds m to w); None with
+        Nesterov momentum (its w needs lr g itself), decay, averages, clipping or constraints, or for a subclass."""
+        if (type(self) is not SGD or self.weight_decay or self.use_ema or self._preprocesses()
+                or (self.momentum and self.nesterov)
+                or any(v.constraint is not None or v.overwrite_with_gradient for v in variables)):
+            return None
+        if not self.momentum:
+            return [(v.value, 1.0) for v in variables]
+        momenta = self._momenta(variables)
+        if momenta is None:
+            return None
+        mu = as_cast_constant(self.momentum)
+        return [(m, mu) for m in momenta]
+
+    def _momenta(self, variables):
+        """Each variable's momentum slot m, or None if one has none (momentum set after the slots were made)."""
+        states = [self._state[self._index[v]] if v in self._index else {} for v in variables]
+        momenta = [state.get("momentum") for state in states]
+        return None if any(m is None for m in momenta) else momenta
 
     def stepper(self, variables):
-        """``Optimizer.stepper``; where a step is w <- w - lr g alone (``descends_plainly``: no momentum,
-        clipping, decay, averages or constraints) with lr already folded into g by ``fit``, the step is that
-        subtraction per weight and the step count, nothing around them (at 32 rows a batch the rest took twice as
-        long as the subtractions); a weight handed None as its gradient took its step in backward.
+        """``Optimizer.stepper``; where a step is w <- w - lr g, or m <- mu m - lr g and w <- w + m, alone (no
+        Nesterov, clipping, decay, averages or constraints) with lr already folded into g by ``fit``, the step is
+        those operations per weight and the step count, nothing around them (at 32 rows a batch the rest took twice
+        as long as the subtractions); a weight handed None as its gradient took its t <- beta t - lr g in backward
+        (``inside_targets``).
 
         Args:
             variables: the variables every step will update.
@@ -85,13 +103,25 @@ class SGD(Optimizer):
         iterations = self._iterations
 
         def descend(grads, scaled=False):
-            if not scaled or self.momentum or self.weight_decay or self.use_ema or self._preprocesses():
+            momenta = self._momenta(variables) if self.momentum else None
+            if (not scaled or self.weight_decay or self.use_ema or self._preprocesses()
+                    or (self.momentum and (self.nesterov or momenta is None))):
                 return step(grads, scaled)
-            for v, g in zip(variables, grads):
-                if g is not None:  # None: stepped in backward (Context.descend_inside)
+            if momenta is None:
+                for v, g in zip(variables, grads):
+                    if g is not None:  # None: stepped in backward (Context.descend_inside)
+                        w = v.value
+                        w -= g  # w <- w - lr g
+                    v.grad_rows = None  # an embedding's rows: the same subtraction for plain descent
+            else:
+                mu = as_cast_constant(self.momentum)
+                for v, g, m in zip(variables, grads, momenta):
+                    if g is not None:  # None: m <- mu m - lr g taken in backward
+                        m *= mu
+                        m -= g  # m <- mu m - lr g
                     w = v.value
-                    w -= g  # w <- w - lr g
-                v.grad_rows = None  # an embedding's rows: the same subtraction for plain descent
+                    w += m  # w <- w + m
+                    v.grad_rows = None
             iterations.value[()] += 1
 
         return descend
