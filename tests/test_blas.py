@@ -11,6 +11,9 @@ import pytest
 import nnlite
 from nnlite import blas
 
+from .conftest import RTOL
+from .helpers import assert_close, dense_model, keras_twin
+
 
 def _operands(rng, dtype, m=256, k=32, n=160):
     """w (m, n) above WORTH_IT, a = x.T as Dense's backward passes it, b (k, n) C-ordered."""
@@ -180,3 +183,24 @@ def test_fit_steps_large_kernels_inside_the_product_with_the_general_paths_numbe
         assert stepped_inside == [(128, 256)] * 6
     else:
         assert stepped_inside == []
+
+
+@pytest.mark.parametrize("momentum", [0.0, 0.9])
+def test_fit_with_steps_inside_the_product_matches_keras(keras, floatx, monkeypatch, momentum):
+    """256-128-256-4 trained by SGD (plain and with momentum 0.9) in Keras and nnlite from the same weights: the
+    losses of three epochs and the weights after them agree to the suite's tolerance, with both large kernels
+    stepped inside the product at every batch."""
+    rng = np.random.default_rng(5)
+    ours = dense_model([256, 128, 256, 4], ["relu", "relu", "softmax"])
+    theirs = keras_twin(keras, ours)
+    x = rng.normal(size=(64, 256)).astype(floatx)
+    y = np.eye(4, dtype=floatx)[rng.integers(0, 4, 64)]
+    theirs.compile(keras.optimizers.SGD(0.05, momentum=momentum), "categorical_crossentropy")
+    ours.compile(nnlite.optimizers.SGD(0.05, momentum=momentum), "categorical_crossentropy")
+    calls = _counting(monkeypatch)
+    expected = theirs.fit(x, y, batch_size=16, epochs=3, shuffle=False, verbose=0).history["loss"]
+    loss = ours.fit(x, y, batch_size=16, epochs=3, shuffle=False, verbose=0).history["loss"]
+    assert calls == [(128, 256), (256, 128)] * 12  # 4 batches, 3 epochs
+    assert_close(loss, expected, RTOL[floatx], "loss")
+    for w, e in zip(ours.get_weights(), theirs.get_weights()):
+        assert_close(w, e, RTOL[floatx], "weights after the fit")
