@@ -65,11 +65,6 @@ class Context:
             g = variable.grad = np.empty_like(w)
         return g
 
-    def step_inside(self, variable: Variable) -> tuple[np.ndarray, float] | None:
-        """(t, beta) where backward takes SGD's t <- beta t - lr dL/dw for ``variable`` itself (lr folded into the
-        gradients), None where it writes dL/dw."""
-        return self.descend_inside.get(id(variable))
-
     def generator(self, own: SeedGenerator | np.random.Generator | None) -> np.random.Generator:
         """The generator for one draw of a layer: from its SeedGenerator's state [seed, counter] (the counter moves
         on), from its own NumPy Generator, else ``nnlite.config.default_rng()``. A peeking pass draws what the next

@@ -182,7 +182,7 @@ class Dense(KernelLayer):
         else:
             grad_z_rows = grad_z
         grad_x = grad_z @ self.kernel.value.T if need_grad_x else None  # (batch, in), with the kernel before a step
-        inside = ctx.step_inside(self.kernel)  # SGD's t <- beta t - x.T @ grad_z (grad_z holds lr dL/dz), one product:
+        inside = ctx.descend_inside.get(id(self.kernel))  # SGD's t <- beta t - x.T @ grad_z (lr dL/dz), one product:
         if inside is not None:  # t the kernel (beta 1), or its momentum (beta mu; the step then adds it to the kernel)
             t, beta = inside
             blas.subtract_product(t, x.T, grad_z_rows, beta)

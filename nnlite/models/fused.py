@@ -201,6 +201,8 @@ class FusedSteps:
         # backward leaves lr g (see Context.grad_scale), unless a float16 layer would carry gradients lr times
         # smaller, down among its subnormal numbers, or a variable takes g itself
         fold = train and plan.may_fold and self.optimizer.folds_learning_rate()
+        may_step_inside = fold and bool(plan.inside)  # SGD may take some steps in backward (Context.descend_inside)
+        variables = plan.variables
         from_z = self._loss_reads_logits()
         hooks = callbacks or callbacks_module.CallbackList(model=self)
         begin_hook = "on_train_batch_begin" if train else "on_test_batch_begin"
@@ -215,11 +217,13 @@ class FusedSteps:
             if train:
                 # Keras's scale_loss: the loss times s (loss scaling), its gradients divided by s in the step
                 ctx.grad_scale = self.optimizer.current_learning_rate() if fold else self.optimizer.gradient_scale()
-                ctx.descend_inside = plan.inside_targets(self.optimizer) if fold else {}
+                if may_step_inside:
+                    ctx.descend_inside = plan.inside_targets(self.optimizer)
                 with np.errstate(over="ignore", invalid="ignore", divide="ignore"):  # checked just below
                     tape = self._train_pass(xb, yb, swb, ctx, regularized, from_z, need_logits, plan.chain)
                 if math.isfinite(tape.loss):
-                    apply_step(plan.gradients(ctx.descend_inside), fold)
+                    apply_step(plan.gradients(ctx.descend_inside) if may_step_inside else [v.grad for v in variables],
+                               fold)
                 else:  # diverged: keep the weights of the last finite step
                     self._stop_on_divergence(tape.loss, step)
                 if after_batch is not None:
