@@ -96,6 +96,7 @@ def subtract_product(w: np.ndarray, a: np.ndarray, b: np.ndarray, beta: float = 
     """w <- beta w - a @ b in place: w *= beta (unless 1), then w - a @ b inside gemm (alpha = -1, beta = 1) for a w
     of WORTH_IT entries or more in float32 or float64, where NumPy's own BLAS is found and the operands are C- or
     Fortran-ordered; else the product, then the subtraction. The numbers are NumPy's w * beta - a @ b either way.
+
     Args:
         w: the (m, n) array to update, C-ordered (a weight's value, or its momentum).
         a: the (m, k) left factor (``x.T`` for a Dense kernel).

@@ -141,7 +141,7 @@ WORTH_IT = 1_000_000
 # a trial of half the threads times blocks of at least this many batches and seconds
 BLOCK_BATCHES = 4
 BLOCK_SECONDS = 0.02
-FASTER = 0.97  # half the threads win when their batches took under 97% of the time with all of them
+FASTER = 0.97  # half the threads win when their quicker block took under 97% of the time a batch of all of them
 SLOWER = 1.10  # and lose at once after one block that took over 110% of the block before it
 
 
@@ -149,9 +149,8 @@ class Trial:
     """Does a batch train faster on half the BLAS threads? Blocks of batches on n and n/2 threads in turn
     (n, n/2, n, n/2, after a first block on n that warms up and is not counted): n/2 wins when its quicker block
     took under FASTER of n's quicker one (a block slowed by another program's burst does not decide), and is then
-    tried against n/4, and so on down to one thread. A block on n/2
-    slower than SLOWER times the block on n before it ends the trial at once, as the first fit on 2 cores
-    measured 1 thread 14% (M) and 70% (L) slower a batch.
+    tried against n/4, and so on down to one thread. A block on n/2 slower than SLOWER times the block on n before
+    it ends the trial at once, as the first fit on 2 cores measured 1 thread 14% (M) and 70% (L) slower a batch.
 
     Args:
         start: the count n to start from.
