@@ -461,7 +461,6 @@ class Model(Loops, FusedSteps, CompileState, Steps, StateTree, Layer):
         layers = self.layers
         return layers + [layer for layer in self.sublayers() if all(layer is not other for other in layers)]
 
-
     def set_weights(self, weights: Sequence[Any]) -> None:
         """Set all weights at once, in :meth:`get_weights` order; nothing changes on error.
 

@@ -65,12 +65,20 @@ class SGD(Optimizer):
         else:
             w += m
 
+    def _steps_alone(self, variables):
+        """Whether nothing but SGD's own equations acts on these variables: not a subclass (whose update may
+        differ), no constraints, no gradient overwriting."""
+        return type(self) is SGD and not any(v.constraint is not None or v.overwrite_with_gradient for v in variables)
+
+    def _nothing_around(self):
+        """Whether, as the settings are now, the step is w <- w - lr g (or momentum without Nesterov, whose w needs
+        lr g itself) with nothing around it: no decay, averages, clipping, loss scaling or accumulation."""
+        return not (self.weight_decay or self.use_ema or self._preprocesses() or (self.momentum and self.nesterov))
+
     def inside_targets(self, variables):
         """(w, 1) per variable for plain descent, (m, mu) with momentum (the step then adds m to w); None with
-        Nesterov momentum (its w needs lr g itself), decay, averages, clipping or constraints, or for a subclass."""
-        if (type(self) is not SGD or self.weight_decay or self.use_ema or self._preprocesses()
-                or (self.momentum and self.nesterov)
-                or any(v.constraint is not None or v.overwrite_with_gradient for v in variables)):
+        Nesterov momentum, decay, averages, clipping or constraints, or for a subclass."""
+        if not (self._steps_alone(variables) and self._nothing_around()):
             return None
         if not self.momentum:
             return [(v.value, 1.0) for v in variables]
@@ -98,14 +106,13 @@ class SGD(Optimizer):
         """
         step = super().stepper(variables)  # checks the variables, builds the optimizer
         variables = list(variables)
-        if type(self) is not SGD or any(v.constraint is not None or v.overwrite_with_gradient for v in variables):
+        if not self._steps_alone(variables):
             return step
         iterations = self._iterations
 
         def descend(grads, scaled=False):
             momenta = self._momenta(variables) if self.momentum else None
-            if (not scaled or self.weight_decay or self.use_ema or self._preprocesses()
-                    or (self.momentum and (self.nesterov or momenta is None))):
+            if not scaled or not self._nothing_around() or (self.momentum and momenta is None):
                 return step(grads, scaled)
             if momenta is None:
                 for v, g in zip(variables, grads):
